@@ -1,0 +1,38 @@
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
+
+export interface StatementStats {
+  /** SQL statements run through the adapter since the last reset (assign 0 to reset). */
+  statements: number;
+}
+
+// Transaction control is left out so counts match across backends: adapter-pg makes Prisma send COMMIT/ROLLBACK as
+// statements, the PGlite adapter does not ("phantom" transactions).
+const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT)\b/i;
+
+function counted<T extends SqlDriverAdapter | Transaction>(target: T, stats: StatementStats): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      if (prop === 'queryRaw' || prop === 'executeRaw') {
+        return (query: SqlQuery) => {
+          if (!TRANSACTION_CONTROL.test(query.sql)) stats.statements++;
+          return obj[prop](query);
+        };
+      }
+      if (prop === 'startTransaction') {
+        return async (...args: Parameters<SqlDriverAdapter['startTransaction']>) =>
+          counted(await (obj as SqlDriverAdapter).startTransaction(...args), stats);
+      }
+      const value = Reflect.get(obj, prop, obj);
+      return typeof value === 'function' ? value.bind(obj) : value;
+    },
+  });
+}
+
+/** Wraps a driver adapter factory so every statement Prisma runs (in or out of transactions) is counted in stats. */
+export function countingAdapterFactory(inner: SqlDriverAdapterFactory, stats: StatementStats): SqlDriverAdapterFactory {
+  return {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    connect: async () => counted(await inner.connect(), stats),
+  };
+}

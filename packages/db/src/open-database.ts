@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
+import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
+
+export interface OpenDatabaseOptions {
+  /** Subgraph name; on Postgres also the PG schema its tables live in. */
+  subgraph: string;
+  /** Folder of <timestamp>_<name>/migration.sql, applied before openDatabase returns. */
+  migrationsDir: string;
+  /** Postgres connection string. Without it the subgraph gets its own PGlite database. */
+  databaseUrl?: string;
+  /** PGlite data directory (kept across restarts); in-memory when omitted. Ignored with databaseUrl. */
+  dataDir?: string;
+  /** Max Postgres connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+export interface Database {
+  /** Pass to `new PrismaClient({ adapter })`. */
+  adapter: SqlDriverAdapterFactory;
+  kind: 'pglite' | 'postgres';
+  /** Statements run through `adapter`; transaction control (BEGIN/COMMIT/…) is not counted. Reset with `stats.statements = 0`. */
+  stats: StatementStats;
+  /** Ends the pool / closes PGlite. Call `prisma.$disconnect()` first. */
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** Opens a subgraph's database (Postgres schema or PGlite) and brings it up to date with its migrations. */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  if (!SCHEMA_NAME.test(opts.subgraph)) {
+    throw new Error(`Invalid subgraph name "${opts.subgraph}": use lower case letters, digits and _ (it is also a PG schema name)`);
+  }
+  const migrations = readMigrations(opts.migrationsDir);
+  const stats: StatementStats = { statements: 0 };
+
+  if (opts.databaseUrl) {
+    const url = withSearchPath(opts.databaseUrl, opts.subgraph);
+    await migratePostgres(url, opts.subgraph, (conn) => applyMigrations(conn, migrations, `${opts.subgraph} (Postgres schema "${opts.subgraph}")`));
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
+    const adapter = new PrismaPg(pool, { schema: opts.subgraph });
+    return { adapter: countingAdapterFactory(adapter, stats), kind: 'postgres', stats, close: () => pool.end() };
+  }
+
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  const pglite = new PGlite(opts.dataDir);
+  try {
+    await pglite.waitReady;
+    await applyMigrations(pgliteConnection(pglite), migrations, `${opts.subgraph} (PGlite ${opts.dataDir ?? 'in memory'})`);
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
+  return {
+    adapter: countingAdapterFactory(new PrismaPGlite(pglite), stats),
+    kind: 'pglite',
+    stats,
+    close: () => pglite.close(),
+  };
+}
+
+/** Adds `-c search_path=<schema>` to the connection's startup options, so every pooled connection resolves there. */
+export function withSearchPath(databaseUrl: string, schema: string): string {
+  const url = new URL(databaseUrl);
+  const options = [url.searchParams.get('options'), `-c search_path=${schema}`].filter(Boolean).join(' ');
+  url.searchParams.set('options', options);
+  return url.toString();
+}
+
+/** Runs `work` on one dedicated connection holding an advisory lock for the schema, so concurrent starts apply once. */
+async function migratePostgres<T>(url: string, schema: string, work: (conn: MigrationConnection) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    // Session-level lock, released when the connection ends (also if this process dies).
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`omniroute_migrations:${schema}`]);
+    // Created under the lock: concurrent CREATE SCHEMA IF NOT EXISTS can still collide.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    return await work({
+      exec: async (sql) => void (await client.query(sql)),
+      query: async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as R[],
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+function pgliteConnection(db: PGlite): MigrationConnection {
+  return {
+    exec: async (sql) => void (await db.exec(sql)),
+    query: async <R>(sql: string, params?: unknown[]) => (await db.query<R>(sql, params)).rows,
+  };
+}
