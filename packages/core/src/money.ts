@@ -1,0 +1,60 @@
+import Decimal from 'decimal.js';
+
+export { Decimal };
+export const CURRENCIES = ['NGN', 'GHS', 'KES', 'XOF', 'TZS', 'USD'] as const;
+export type CurrencyCode = (typeof CURRENCIES)[number];
+
+/** ISO 4217 minor units: XOF has none, the others two. */
+export const MINOR_UNITS: Record<CurrencyCode, number> = { NGN: 2, GHS: 2, KES: 2, XOF: 0, TZS: 2, USD: 2 };
+
+export function isCurrency(c: unknown): c is CurrencyCode {
+  return typeof c === 'string' && (CURRENCIES as readonly string[]).includes(c);
+}
+
+/** Money value: exact decimal amount in one currency. Never a float. */
+export interface Money {
+  amount: Decimal;
+  currencyCode: CurrencyCode;
+}
+
+type DecimalLike = Decimal | string | number | { toString(): string };
+export const dec = (v: DecimalLike): Decimal => (v instanceof Decimal ? v : new Decimal(v.toString()));
+
+export function money(amount: DecimalLike, currencyCode: CurrencyCode): Money {
+  return { amount: dec(amount), currencyCode };
+}
+export function zero(currencyCode: CurrencyCode): Money {
+  return money(0, currencyCode);
+}
+
+function sameCurrency(a: Money, b: Money): void {
+  if (a.currencyCode !== b.currencyCode) {
+    throw new RangeError(`currency mismatch: ${a.currencyCode} vs ${b.currencyCode}`);
+  }
+}
+export function add(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return money(a.amount.plus(b.amount), a.currencyCode);
+}
+export function subtract(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return money(a.amount.minus(b.amount), a.currencyCode);
+}
+export function multiply(a: Money, factor: DecimalLike): Money {
+  return money(a.amount.times(dec(factor)), a.currencyCode);
+}
+export function sum(items: Money[], currencyCode: CurrencyCode): Money {
+  return items.reduce((acc, m) => add(acc, m), zero(currencyCode));
+}
+/** Rounds half-even to the currency's minor units (banker's rounding, as ledgers do). */
+export function round(m: Money): Money {
+  return money(m.amount.toDecimalPlaces(MINOR_UNITS[m.currencyCode], Decimal.ROUND_HALF_EVEN), m.currencyCode);
+}
+export function compare(a: Money, b: Money): number {
+  sameCurrency(a, b);
+  return a.amount.comparedTo(b.amount);
+}
+/** Wire form for `Money { amount: Decimal!, currencyCode }`: amount as a string with the currency's minor units. */
+export function formatAmount(amount: DecimalLike, currencyCode: CurrencyCode): string {
+  return dec(amount).toFixed(MINOR_UNITS[currencyCode], Decimal.ROUND_HALF_EVEN);
+}

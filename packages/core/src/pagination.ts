@@ -1,0 +1,45 @@
+import { badUserInput } from './errors.ts';
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+}
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount?: number;
+}
+
+export const DEFAULT_PAGE = 20;
+export const MAX_PAGE = 100;
+
+const encode = (id: string) => Buffer.from(`c:${id}`).toString('base64url');
+export function decodeCursor(cursor: string): string {
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!raw.startsWith('c:') || raw.length > 200) throw badUserInput('Invalid cursor', ['after']);
+  return raw.slice(2);
+}
+
+/** Validated page window: `take` is one more than requested to learn hasNextPage without a count. */
+export function pageWindow(args: ConnectionArgs): { first: number; afterId: string | null } {
+  const first = args.first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
+    throw badUserInput(`first must be between 0 and ${MAX_PAGE}`, ['first']);
+  }
+  return { first, afterId: args.after ? decodeCursor(args.after) : null };
+}
+
+/** Builds a Relay connection from `first + 1` rows fetched by keyset (`id` after the cursor). */
+export function toConnection<T extends { id: string }>(rows: T[], first: number, afterId: string | null): Connection<T> {
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ cursor: encode(node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: afterId !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

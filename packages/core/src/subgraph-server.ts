@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import { apolloHttpHandler } from './http.ts';
+import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { verifyContext, type InternalContext } from './context.ts';
+import { sharedResolvers } from './scalars.ts';
+import { log } from './logger.ts';
+
+const SHARED_SDL = readFileSync(new URL('./shared.graphql', import.meta.url), 'utf8');
+
+/** All `.graphql` files under a subgraph's modules folder, in a stable order. */
+export function sdlFilesIn(modulesDir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith('.graphql')) out.push(join(d, e.name));
+    }
+  };
+  walk(modulesDir);
+  return out;
+}
+
+/** Reads a subgraph's SDL files (paths or file URLs) and prepends the shared value types. */
+export function loadTypeDefs(files: (string | URL)[]): DocumentNode {
+  return parse([SHARED_SDL, ...files.map((f) => readFileSync(f, 'utf8'))].join('\n'));
+}
+
+const EXPOSED_CODES = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'BAD_REQUEST', 'RATE_LIMITED', 'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/** Keeps expected errors, masks everything else (Prisma, SQL, bugs) to INTERNAL_SERVER_ERROR with no details. */
+export function maskError(formatted: GraphQLFormattedError, original: unknown, service: string, requestId?: string): GraphQLFormattedError {
+  const code = formatted.extensions?.code as string | undefined;
+  if (code && EXPOSED_CODES.has(code)) {
+    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  log.error('unexpected error', { service, requestId, error: String((original as Error)?.stack ?? original) });
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
+}
+
+export interface SubgraphOptions<Ctx extends object> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: object | object[];
+  /** Builds the per-request, read-only context from the verified internal context. */
+  createContext: (internal: InternalContext) => Ctx | Promise<Ctx>;
+  /** HMAC secret shared with the gateway. */
+  secret: string;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  port: number;
+  schema: GraphQLSchema;
+  httpServer: Server;
+  stop(): Promise<void>;
+}
+
+/** Builds an Apollo subgraph; `listen` serves it over HTTP. Requests without the gateway's signature are refused. */
+export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
+  const resolvers = [sharedResolvers as never, ...(Array.isArray(opts.resolvers) ? opts.resolvers : [opts.resolvers])];
+  const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: resolvers as never });
+  const apollo = new ApolloServer<Ctx & { requestId?: string }>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: false, // only the gateway talks to subgraphs, and only with a signed context
+    formatError: (f, e) => maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name),
+  });
+
+  const handle = apolloHttpHandler(apollo, async (headers) => {
+    const internal = verifyContext(headers, opts.secret);
+    return Object.assign(await opts.createContext(internal), { requestId: internal.requestId });
+  });
+
+  return {
+    name: opts.name,
+    schema,
+    apollo,
+    async listen(port = 0, host = '127.0.0.1'): Promise<RunningSubgraph> {
+      await apollo.start();
+      const httpServer = createServer((req, res) => void handle(req, res));
+      httpServer.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+      const actual = (httpServer.address() as AddressInfo).port;
+      return {
+        name: opts.name,
+        url: `http://${host}:${actual}/graphql`,
+        port: actual,
+        schema,
+        httpServer,
+        async stop() {
+          httpServer.closeAllConnections();
+          await new Promise<void>((r) => httpServer.close(() => r()));
+          await apollo.stop();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { ROLES, type Role, type Viewer } from './context.ts';
+
+export const TOKEN_ISSUER = 'omniroute-identity';
+export const TOKEN_AUDIENCE = 'omniroute';
+const DEV_SECRET = 'omniroute-dev-jwt-secret-change-me';
+
+/** HS256 secret for tokens issued by identity; JWT_SECRET in production, a fixed dev secret otherwise. */
+export function jwtSecret(): string {
+  return process.env.JWT_SECRET ?? DEV_SECRET;
+}
+
+export interface AccessClaims {
+  userId: string;
+  tenantId: string;
+  roles: Role[];
+  scopes?: string[];
+}
+
+export async function issueAccessToken(c: AccessClaims, secret: string, ttlSeconds = 12 * 3600): Promise<{ token: string; expiresAt: Date }> {
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  const token = await new SignJWT({ tid: c.tenantId, roles: c.roles, scope: (c.scopes ?? []).join(' ') })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(c.userId)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(new TextEncoder().encode(secret));
+  return { token, expiresAt };
+}
+
+export interface TokenVerifierOptions {
+  /** HS256 secret of tokens issued by identity. */
+  secret?: string;
+  /** OIDC issuer's JWKS URL (RS256/ES256 tokens), e.g. https://login.example.com/.well-known/jwks.json */
+  jwksUrl?: string;
+  /** Expected `iss` of OIDC tokens. */
+  oidcIssuer?: string;
+  /** Expected `aud` of OIDC tokens. */
+  oidcAudience?: string;
+  /** Claim holding the tenant id in OIDC tokens (default `tid`). */
+  tenantClaim?: string;
+  /** Claim holding roles in OIDC tokens (default `roles`). */
+  rolesClaim?: string;
+}
+
+function toViewer(p: JWTPayload, tenantClaim: string, rolesClaim: string): Viewer | null {
+  const tenantId = p[tenantClaim];
+  const rawRoles = p[rolesClaim];
+  if (typeof tenantId !== 'string' || typeof p.sub !== 'string') return null;
+  const roles = (Array.isArray(rawRoles) ? rawRoles : []).filter((r): r is Role => (ROLES as readonly string[]).includes(r as string));
+  const scope = typeof p.scope === 'string' ? p.scope.split(' ').filter(Boolean) : [];
+  return { tenantId, userId: p.sub, roles, scopes: scope };
+}
+
+/** Verifies identity's HS256 tokens and, when configured, an OIDC issuer's tokens via its JWKS. */
+export function createTokenVerifier(opts: TokenVerifierOptions) {
+  const hsKey = opts.secret ? new TextEncoder().encode(opts.secret) : undefined;
+  const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
+  return async function verify(token: string): Promise<Viewer | null> {
+    if (hsKey) {
+      try {
+        const { payload } = await jwtVerify(token, hsKey, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'] });
+        return toViewer(payload, 'tid', 'roles');
+      } catch {
+        if (!jwks) return null;
+      }
+    }
+    if (jwks) {
+      try {
+        const { payload } = await jwtVerify(token, jwks, {
+          issuer: opts.oidcIssuer,
+          audience: opts.oidcAudience,
+          algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+        });
+        return toViewer(payload, opts.tenantClaim ?? 'tid', opts.rolesClaim ?? 'roles');
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  };
+}

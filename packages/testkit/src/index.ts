@@ -1,0 +1,77 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { signContext, type Viewer } from '@omniroute/core';
+
+export interface GqlResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+/** POSTs a GraphQL operation like a client does. */
+export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  try {
+    return { status: res.status, ...JSON.parse(text) };
+  } catch {
+    return { status: res.status, errors: [{ message: text }] };
+  }
+}
+
+/** Calls a subgraph directly, signed as the gateway would, for subgraph e2e tests. */
+export function callSubgraph<T = any>(url: string, secret: string, viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) {
+  return gql<T>(url, query, variables, undefined, signContext({ requestId: randomUUID(), viewer, iat: Date.now() }, secret));
+}
+
+/** Signs in through the gateway and returns the access token. */
+export async function login(gatewayUrl: string, email: string, password = 'omniroute-demo'): Promise<string> {
+  const r = await gql(gatewayUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken userErrors { code message } } }', { i: { email, password } });
+  const token = r.data?.login?.accessToken;
+  if (!token) throw new Error(`login ${email} failed: ${JSON.stringify(r)}`);
+  return token;
+}
+
+export const nodes = <T>(conn: { edges: { node: T }[] } | null | undefined): T[] => (conn?.edges ?? []).map((e) => e.node);
+
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** A throw-away Postgres database for one test run; `drop()` removes it. */
+export async function createTestDatabase(prefix = 'omniroute_test'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value or the timeout passes. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, { timeoutMs = 10_000, intervalMs = 100 } = {}): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}

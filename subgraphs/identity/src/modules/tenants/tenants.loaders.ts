@@ -1,0 +1,12 @@
+import { loaderBy, type Viewer } from '@omniroute/core';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+
+/** Per-request loaders; a viewer only ever loads its own tenant. */
+export function createTenantLoaders(prisma: PrismaClient, viewer: Viewer | null) {
+  return {
+    tenantById: loaderBy(
+      (ids) => (viewer ? prisma.tenant.findMany({ where: { id: { in: [...ids] }, tenantId: viewer.tenantId } }) : Promise.resolve([])),
+      (t) => t.id,
+    ),
+  };
+}

@@ -1,0 +1,12 @@
+import { requireViewer, type Viewer } from '@omniroute/core';
+import type { PrismaClient, Tenant } from '../../generated/prisma/client.ts';
+
+/** Tenants: the caller's own organisation. */
+export class TenantService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  current(viewer: Viewer | null): Promise<Tenant | null> {
+    const v = requireViewer(viewer);
+    return this.prisma.tenant.findFirst({ where: { id: v.tenantId, tenantId: v.tenantId } });
+  }
+}

@@ -1,0 +1,17 @@
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+export const userResolvers: Resolvers = {
+  Query: {
+    me: (_p, _a, ctx) => ctx.services.users.me(ctx.viewer),
+  },
+  Mutation: {
+    login: async (_p, { input }, ctx) => {
+      const r = await ctx.services.users.login(input);
+      return r.ok ? { ...r.value, userErrors: [] } : { accessToken: null, expiresAt: null, user: null, userErrors: r.errors };
+    },
+  },
+  User: {
+    __resolveReference: (ref, ctx) => ctx.loaders.userById.load(ref.id),
+    tenant: async (u, _a, ctx) => (await ctx.loaders.tenantById.load(u.tenantId))!,
+  },
+};
