@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLScalarType, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
@@ -46,6 +47,18 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, s
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
 }
 
+/** Merges resolver maps type by type (modules each contribute fields to Query, Mutation and shared types). */
+export function mergeResolvers(maps: object[]): Record<string, unknown> {
+  const out: Record<string, any> = {};
+  for (const m of maps) {
+    for (const [type, fields] of Object.entries(m)) {
+      if (fields && typeof fields === 'object' && !(fields instanceof GraphQLScalarType)) out[type] = { ...(out[type] ?? {}), ...fields };
+      else out[type] = fields;
+    }
+  }
+  return out;
+}
+
 export interface SubgraphOptions<Ctx extends object> {
   name: string;
   typeDefs: DocumentNode;
@@ -67,18 +80,21 @@ export interface RunningSubgraph {
 
 /** Builds an Apollo subgraph; `listen` serves it over HTTP. Requests without the gateway's signature are refused. */
 export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
-  const resolvers = [sharedResolvers as never, ...(Array.isArray(opts.resolvers) ? opts.resolvers : [opts.resolvers])];
-  const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: resolvers as never });
+  const schema = buildSubgraphSchema({
+    typeDefs: opts.typeDefs,
+    resolvers: mergeResolvers([sharedResolvers, ...(Array.isArray(opts.resolvers) ? opts.resolvers : [opts.resolvers])]) as never,
+  });
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
     includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     csrfPrevention: false, // only the gateway talks to subgraphs, and only with a signed context
     formatError: (f, e) => maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name),
   });
 
   const handle = apolloHttpHandler(apollo, async (headers) => {
     const internal = verifyContext(headers, opts.secret);
-    return Object.assign(await opts.createContext(internal), { requestId: internal.requestId });
+    return (await opts.createContext(internal)) as Ctx & { requestId?: string };
   });
 
   return {
