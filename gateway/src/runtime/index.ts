@@ -1,0 +1,262 @@
+// OmniRoute gateway runtime: serves any Federation 2 supergraph. Plans with @apollo/query-planner, executes plans
+// with our own executor (batched, deduplicated subgraph fetches), shapes responses straight from subgraph JSON.
+// The public surface is documented in gateway/README-runtime.md.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  GraphQLError, Kind, executeSync, getVariableValues,
+  type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode,
+} from 'graphql';
+import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
+import type { QueryPlannerConfig } from '@apollo/query-planner';
+import { loadSupergraph } from './supergraph.ts';
+import { SubgraphClient } from './subgraph-client.ts';
+import { PlanExecutor } from './plan-executor.ts';
+import { OperationStore, RequestError, type PreparedOperation } from './operation-store.ts';
+import { ErrorCode, defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
+import { createHttpHandler } from './http-handler.ts';
+
+export { ErrorCode, gqlError } from './errors.ts';
+export type { PreparedOperation } from './operation-store.ts';
+
+export interface IncomingRequestInfo {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  ip: string;
+}
+
+export interface GraphQLParams {
+  query?: string;
+  operationName?: string;
+  variables?: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+  documentId?: string;
+}
+
+export interface ResolvedParams {
+  query: string;
+  operationName?: string;
+  variables?: Record<string, unknown>;
+}
+
+export interface GatewayHooks<Ctx> {
+  /** Once per HTTP request, before parsing. Throw a GraphQLError (extensions.code, optional extensions.http.status) to refuse. */
+  context?(req: IncomingRequestInfo): Promise<Ctx> | Ctx;
+  /** Rewrites/resolves the incoming params (persisted queries: extensions.persistedQuery, documentId). May throw GraphQLError. */
+  resolveParams?(params: GraphQLParams, ctx: Ctx): Promise<ResolvedParams> | ResolvedParams;
+  /** After parse+validate (cached per document): limits such as depth/alias/cost. Return GraphQLErrors to refuse. */
+  checkDocument?(doc: DocumentNode, ctx: Ctx, info: { operation: OperationDefinitionNode; variables: Record<string, unknown> }): readonly GraphQLError[] | void;
+  /** Per subgraph fetch: extra headers (e.g. a signed internal context). Called at most once per subgraph per request. */
+  subgraphHeaders?(subgraphName: string, ctx: Ctx): Record<string, string> | undefined;
+  /** Custom routes by exact path (any method): /health, /ready, /metrics, static files. */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  /** Formats every error sent to clients. Default: masks unexpected errors as "Internal server error" (INTERNAL_SERVER_ERROR). */
+  formatError?(err: GraphQLError, ctx: Ctx | undefined): GraphQLFormattedError;
+  /**
+   * With dedupInbound: extra key material telling apart callers whose identical requests must not share a
+   * response (default: the Authorization and Cookie headers are part of the key).
+   */
+  dedupKey?(ctx: Ctx): string;
+}
+
+export interface GatewayRuntimeOptions<Ctx> {
+  supergraphSdl: string;
+  hooks?: GatewayHooks<Ctx>;
+  /** Answer identical concurrent queries (same document, variables, operation, caller) with one execution. */
+  dedupInbound?: boolean;
+  subgraphUrlOverride?: (name: string, url: string) => string;
+  /** Schema introspection (__schema/__type). Default true. */
+  introspection?: boolean;
+  /** Max request body, bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** GraphQL endpoint path. Default /graphql. */
+  path?: string;
+  /** Per subgraph fetch timeout, ms. Default 30 s. */
+  subgraphTimeoutMs?: number;
+  /** Sockets per subgraph origin. Default 128. */
+  subgraphConnections?: number;
+  queryPlannerConfig?: QueryPlannerConfig;
+}
+
+export interface ExecuteArgs<Ctx> {
+  query: string | DocumentNode;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+  ctx: Ctx;
+}
+
+/** A planned, validated operation with coerced variables, ready to run. */
+export interface ReadyOperation {
+  prepared: PreparedOperation;
+  variables: Record<string, unknown>;
+}
+
+export interface GatewayRuntime<Ctx> {
+  /** In-process execution of queries and mutations (subscriptions: see prepareSubscription/executeSubscriptionEvent). */
+  execute(args: ExecuteArgs<Ctx>): Promise<ExecutionResult>;
+  /** node:http handler: GraphQL over HTTP on `path` (+ hooks.routes). */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  server: http.Server;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+  /** The API schema (what clients see). */
+  schema: GraphQLSchema;
+  /** Query plan of an operation (cached). */
+  planFor(doc: string | DocumentNode, operationName?: string): QueryPlan;
+  /**
+   * Parses, validates, runs checkDocument and coerces variables (no execution). Returns errors as a result when
+   * the request is invalid. For subscriptions, `prepared.plan.node` is a SubscriptionNode: run its `primary`
+   * fetch with your transport, then executeSubscriptionEvent for each event.
+   */
+  prepare(args: ExecuteArgs<Ctx>): { ready: ReadyOperation } | { result: ExecutionResult };
+  /**
+   * Completes one subscription event: runs the plan's `rest` (entity fetches of the other subgraphs) on
+   * `rootData` (the primary fetch's `data`, e.g. `{ orderUpdated: {...} }`) and shapes the client response.
+   */
+  executeSubscriptionEvent(ready: ReadyOperation, rootData: Record<string, unknown>, ctx: Ctx): Promise<ExecutionResult>;
+  /** Lower level: runs any plan node against a root data object (completed in place). */
+  executePlanNode(node: PlanNode | SubscriptionNode | undefined, rootData: Record<string, unknown>, opts: { variables: Record<string, unknown>; ctx: Ctx }): Promise<{ data: Record<string, unknown>; errors: GraphQLError[] }>;
+  /** Subgraph names and URLs (after overrides). */
+  subgraphs: ReadonlyMap<string, string>;
+  /** Counters: subgraph HTTP requests actually sent. */
+  stats(): { subgraphRequests: number };
+}
+
+export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<Ctx>): GatewayRuntime<Ctx> {
+  const hooks = opts.hooks ?? {};
+  const sg = loadSupergraph(opts.supergraphSdl, opts.queryPlannerConfig);
+  const urls = new Map<string, string>();
+  for (const [name, url] of sg.subgraphs) urls.set(name, opts.subgraphUrlOverride ? opts.subgraphUrlOverride(name, url) : url);
+  const client = new SubgraphClient({ timeoutMs: opts.subgraphTimeoutMs, connections: opts.subgraphConnections });
+  const executor = new PlanExecutor({ client, types: sg.types, urls });
+  const store = new OperationStore({
+    apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, introspection: opts.introspection !== false,
+  });
+  const formatError = (e: GraphQLError, ctx: Ctx | undefined) => (hooks.formatError ? hooks.formatError(e, ctx) : defaultFormatError(e));
+
+  const headersFor = (ctx: Ctx) => (hooks.subgraphHeaders ? (name: string) => hooks.subgraphHeaders!(name, ctx) : undefined);
+
+  function prepare(args: ExecuteArgs<Ctx>): { ready: ReadyOperation } | { result: ExecutionResult; requestError?: RequestError } {
+    let p: PreparedOperation | RequestError;
+    try {
+      p = store.prepare(args.query, args.operationName);
+    } catch (err) {
+      return { result: { errors: [toGraphQLError(err)] } };
+    }
+    if (p instanceof RequestError) return { result: { errors: p.errors }, requestError: p };
+    let variables: Record<string, unknown> = {};
+    if (p.hasVariableDefinitions) {
+      const raw = args.variables ?? {};
+      const coerced = getVariableValues(sg.apiSchema, p.operation.variableDefinitions!, raw, { maxErrors: 25 });
+      if (coerced.errors) {
+        const errors = coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+        return { result: { errors }, requestError: new RequestError(errors, 'validation') };
+      }
+      variables = coerced.coerced;
+    }
+    if (hooks.checkDocument) {
+      let errs: readonly GraphQLError[] | void;
+      try {
+        errs = hooks.checkDocument(p.document, args.ctx, { operation: p.operation, variables });
+      } catch (err) {
+        errs = [toGraphQLError(err)];
+      }
+      if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
+    }
+    return { ready: { prepared: p, variables } };
+  }
+
+  function introspect(ready: ReadyOperation, rawVariables: Record<string, unknown> | undefined, fields: readonly import('graphql').FieldNode[]): Record<string, unknown> | undefined {
+    const p = ready.prepared;
+    const doc: DocumentNode = {
+      kind: Kind.DOCUMENT,
+      definitions: [{ ...p.operation, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: fields } }, ...Object.values(p.fragments)],
+    };
+    const r = executeSync({ schema: sg.apiSchema, document: doc, variableValues: rawVariables ?? ready.variables, rootValue: {} });
+    return (r.data ?? undefined) as Record<string, unknown> | undefined;
+  }
+
+  async function run(ready: ReadyOperation, ctx: Ctx, rawVariables?: Record<string, unknown>): Promise<ExecutionResult> {
+    const p = ready.prepared;
+    if (p.kind === 'subscription') {
+      return { errors: [gqlError('Subscriptions are served over WebSocket (graphql-ws), not over this transport', ErrorCode.UNSUPPORTED_OPERATION, { http: { status: 405 } })] };
+    }
+    const shaper = store.shaper(p, ready.variables);
+    let data: Record<string, any>, errors: GraphQLError[];
+    try {
+      ({ data, errors } = await executor.run(p.plan, { variables: ready.variables, headersFor: headersFor(ctx) }));
+    } catch (err) {
+      return { errors: [toGraphQLError(err)] };
+    }
+    const introspection = shaper.introspectionFields.length ? introspect(ready, rawVariables, shaper.introspectionFields) : undefined;
+    const out = shaper.shape(data, errors, introspection);
+    return errors.length ? { errors, data: out } : { data: out };
+  }
+
+  async function execute(args: ExecuteArgs<Ctx>): Promise<ExecutionResult> {
+    const r = prepare(args);
+    if ('result' in r) return r.result;
+    return run(r.ready, args.ctx, args.variables);
+  }
+
+  async function executeSubscriptionEvent(ready: ReadyOperation, rootData: Record<string, unknown>, ctx: Ctx): Promise<ExecutionResult> {
+    const p = ready.prepared;
+    const shaper = store.shaper(p, ready.variables);
+    let data: Record<string, any>, errors: GraphQLError[];
+    try {
+      ({ data, errors } = await executor.runRest(p.plan.node, rootData, { variables: ready.variables, headersFor: headersFor(ctx) }));
+    } catch (err) {
+      return { errors: [toGraphQLError(err)] };
+    }
+    const out = shaper.shape(data, errors);
+    return errors.length ? { errors, data: out } : { data: out };
+  }
+
+  const handler = createHttpHandler<Ctx>({
+    hooks, path: opts.path ?? '/graphql', maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, dedupInbound: !!opts.dedupInbound,
+    prepare, run, formatError,
+  });
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  return {
+    execute,
+    handler,
+    server,
+    schema: sg.apiSchema,
+    subgraphs: urls,
+    planFor(doc, operationName) {
+      const p = store.prepare(doc, operationName);
+      if (p instanceof RequestError) throw p.errors[0];
+      return p.plan;
+    },
+    prepare(args) {
+      const r = prepare(args);
+      return 'ready' in r ? { ready: r.ready } : { result: r.result };
+    },
+    executeSubscriptionEvent,
+    executePlanNode(node, rootData, o) {
+      return executor.runRest(node, rootData as Record<string, any>, { variables: o.variables, headersFor: headersFor(o.ctx) });
+    },
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const a = server.address();
+          resolve(typeof a === 'object' && a ? a.port : port);
+        });
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await client.close();
+    },
+    stats: () => ({ subgraphRequests: client.sent }),
+  };
+}

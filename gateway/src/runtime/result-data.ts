@@ -1,0 +1,178 @@
+// Helpers over the gateway's internal result tree (plain JSON objects from subgraphs): merging fetched data,
+// walking Flatten paths, building entity representations from `requires`, and applying plan data rewrites.
+import type { FetchDataRewrite, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
+import type { TypeIndex } from './supergraph.ts';
+
+type Obj = Record<string, any>;
+
+function setOwn(target: Obj, key: string, value: unknown): void {
+  // JSON.parse creates "__proto__" as an own key; plain assignment would change the prototype instead.
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of `source` into `target` (same semantics as @apollo/gateway's deepMerge). */
+export function deepMerge(target: Obj, source: Obj | null | undefined): Obj {
+  if (source == null) return target;
+  for (const key in source) {
+    const sv = source[key];
+    if (sv === undefined) continue;
+    const tv = target[key];
+    if (tv && isObj(sv) && Object.hasOwn(target, key)) {
+      if (isObj(tv)) deepMerge(tv, sv);
+      else setOwn(target, key, sv);
+    } else if (Array.isArray(sv) && Array.isArray(tv) && sv.length === tv.length && Object.hasOwn(target, key)) {
+      for (let i = 0; i < sv.length; i++) {
+        const a = tv[i], b = sv[i];
+        if (isObj(a) && isObj(b)) deepMerge(a, b);
+        else tv[i] = b;
+      }
+    } else {
+      setOwn(target, key, sv);
+    }
+  }
+  return target;
+}
+
+/** Deep copy of JSON data. */
+export function cloneJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
+    return out as T;
+  }
+  const out: Obj = {};
+  for (const k in v as Obj) setOwn(out, k, cloneJson((v as Obj)[k]));
+  return out as T;
+}
+
+/** Collects the non-null objects found at `path` ('@' = every list element), in document order. */
+export function collectAtPath(root: unknown, path: ResponsePath, out: Obj[]): Obj[] {
+  walk(root, path, 0, out);
+  return out;
+}
+
+function walk(value: unknown, path: ResponsePath, i: number, out: Obj[]): void {
+  if (value == null) return;
+  if (i === path.length) {
+    if (Array.isArray(value)) { for (const v of value) walk(v, path, i, out); return; }
+    if (typeof value === 'object') out.push(value as Obj);
+    return;
+  }
+  const head = path[i];
+  if (Array.isArray(value)) {
+    // '@' steps into the list; a field name on a list applies to every element (as Apollo's path hydration does).
+    const next = head === '@' ? i + 1 : i;
+    for (const v of value) walk(v, path, next, out);
+    return;
+  }
+  if (head === '@') return;
+  if (typeof value === 'object') walk((value as Obj)[head as string], path, i + 1, out);
+}
+
+/** Concrete response paths of the objects collectAtPath returns, in the same order (for error paths). */
+export function hydratedPaths(root: unknown, path: ResponsePath): (string | number)[][] {
+  const out: (string | number)[][] = [];
+  const cur: (string | number)[] = [];
+  const rec = (value: unknown, i: number): void => {
+    if (value == null) return;
+    if (i === path.length) {
+      if (Array.isArray(value)) { value.forEach((v, j) => { cur.push(j); rec(v, i); cur.pop(); }); return; }
+      if (typeof value === 'object') out.push(cur.slice());
+      return;
+    }
+    const head = path[i];
+    if (Array.isArray(value)) {
+      const next = head === '@' ? i + 1 : i;
+      value.forEach((v, j) => { cur.push(j); rec(v, next); cur.pop(); });
+      return;
+    }
+    if (head === '@') return;
+    if (typeof value === 'object') { cur.push(head); rec((value as Obj)[head as string], i + 1); cur.pop(); }
+  };
+  rec(root, 0);
+  return out;
+}
+
+export type RepresentationBuilder = (entity: Obj) => Obj | null;
+
+const protoKeys = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Compiles a fetch's `requires` selection into a function that extracts the representation of an entity.
+ * Returns null when a required field is missing (the entity is skipped, like Apollo's executeSelectionSet).
+ */
+export function compileRequires(selections: readonly QueryPlanSelectionNode[], types: TypeIndex): RepresentationBuilder {
+  type Step = (src: Obj, out: Obj) => boolean;
+  const compileSet = (sels: readonly QueryPlanSelectionNode[]): ((src: Obj | null) => Obj | null) => {
+    const steps: Step[] = sels.map((sel): Step => {
+      if (sel.kind === 'Field') {
+        const name = sel.alias ?? sel.name;
+        const needsOwn = protoKeys.has(name) || name === '__proto__';
+        const sub = sel.selections ? compileSet(sel.selections) : null;
+        return (src, out) => {
+          const v = needsOwn ? (Object.hasOwn(src, name) ? src[name] : undefined) : src[name];
+          if (v === undefined) return false;
+          if (sub === null || v === null) setOwn(out, name, v);
+          else if (Array.isArray(v)) setOwn(out, name, v.map((x) => (isObj(x) ? sub(x) : x)));
+          else setOwn(out, name, sub(v));
+          return true;
+        };
+      }
+      const cond = sel.typeCondition;
+      const sub = compileSet(sel.selections);
+      return (src, out) => {
+        if (cond === undefined || types.matches(src.__typename, cond)) {
+          const r = sub(src);
+          if (r !== null) deepMerge(out, r);
+        }
+        return true;
+      };
+    });
+    return (src) => {
+      if (src === null) return null;
+      const out: Obj = {};
+      for (let i = 0; i < steps.length; i++) if (!steps[i](src, out)) return null;
+      return out;
+    };
+  };
+  const build = compileSet(selections);
+  return (entity) => build(entity);
+}
+
+/** Applies plan input/output rewrites (ValueSetter / KeyRenamer) to `value` (mutates). */
+export function applyRewrites(types: TypeIndex, rewrites: readonly FetchDataRewrite[] | undefined, value: Obj): void {
+  if (!rewrites) return;
+  for (const rw of rewrites) {
+    if (rw.path.length === 0) continue;
+    const parent = rw.path.slice(0, -1);
+    const last = rw.path[rw.path.length - 1];
+    applyAt(types, parent, 0, value, (obj) => {
+      if (rw.kind === 'ValueSetter') setOwn(obj, last, rw.setValueTo);
+      else if (Object.hasOwn(obj, last) && obj[last]) {
+        setOwn(obj, rw.renameKeyTo, obj[last]);
+        obj[last] = undefined;
+      }
+    });
+  }
+}
+
+const FRAGMENT_PREFIX = '... on ';
+
+function applyAt(types: TypeIndex, path: readonly string[], i: number, value: unknown, fn: (o: Obj) => void): void {
+  if (Array.isArray(value)) { for (const v of value) applyAt(types, path, i, v, fn); return; }
+  if (!isObj(value)) return;
+  if (i === path.length) { fn(value); return; }
+  const el = path[i];
+  if (el.startsWith(FRAGMENT_PREFIX)) {
+    // Objects without __typename still get the rewrite (as in @apollo/gateway).
+    if (types.matches(value.__typename, el.slice(FRAGMENT_PREFIX.length), true)) applyAt(types, path, i + 1, value, fn);
+  } else {
+    applyAt(types, path, i + 1, Object.hasOwn(value, el) ? value[el] : undefined, fn);
+  }
+}

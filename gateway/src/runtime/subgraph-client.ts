@@ -1,0 +1,87 @@
+// Sends subgraph requests over keep-alive undici pools, one per subgraph origin, and merges identical in-flight
+// query fetches (same subgraph, headers and body) into one HTTP request whose response text every caller shares.
+import { Pool } from 'undici';
+
+export interface SubgraphClientOptions {
+  /** Max sockets per subgraph origin. */
+  connections?: number;
+  /** Per-fetch timeout (headers and body), ms. */
+  timeoutMs?: number;
+}
+
+export interface RawSubgraphResponse {
+  status: number;
+  text: string;
+}
+
+export class SubgraphUnavailableError extends Error {}
+
+export class SubgraphClient {
+  private readonly pools = new Map<string, Pool>();
+  private readonly targets = new Map<string, { pool: Pool; path: string }>();
+  private readonly inflight = new Map<string, Promise<RawSubgraphResponse>>();
+  private readonly connections: number;
+  private readonly timeoutMs: number;
+  /** Number of HTTP requests actually sent (for tests and metrics). */
+  sent = 0;
+
+  constructor(opts: SubgraphClientOptions = {}) {
+    this.connections = opts.connections ?? 128;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * POSTs `body` to `url`. With `mergeable`, an identical request already in flight is reused instead of sent
+   * again: only for queries, whose results do not depend on being executed once per caller.
+   */
+  post(url: string, body: string, headers: Record<string, string> | undefined, mergeable: boolean): Promise<RawSubgraphResponse> {
+    if (!mergeable) return this.send(url, body, headers);
+    let key = url + '\n' + body;
+    if (headers) for (const k in headers) key += '\n' + k + ':' + headers[k];
+    const existing = this.inflight.get(key);
+    if (existing) return existing;
+    const p = this.send(url, body, headers);
+    this.inflight.set(key, p);
+    const clear = () => { this.inflight.delete(key); };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private async send(url: string, body: string, headers: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
+    let target = this.targets.get(url);
+    if (!target) {
+      const u = new URL(url);
+      let pool = this.pools.get(u.origin);
+      if (!pool) {
+        pool = new Pool(u.origin, { connections: this.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+        this.pools.set(u.origin, pool);
+      }
+      target = { pool, path: u.pathname + u.search };
+      this.targets.set(url, target);
+    }
+    this.sent++;
+    const reqHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (headers) for (const k in headers) reqHeaders[k.toLowerCase()] = headers[k];
+    try {
+      const res = await target.pool.request({
+        path: target.path,
+        method: 'POST',
+        headers: reqHeaders,
+        body,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, text };
+    } catch (err) {
+      throw new SubgraphUnavailableError((err as Error).message);
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    this.targets.clear();
+    await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
+  }
+}

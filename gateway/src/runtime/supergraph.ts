@@ -1,0 +1,52 @@
+// Loads a Federation 2 supergraph once: API schema (graphql-js and federation-internals forms), the query planner,
+// the subgraph URLs, and a subtype index used when representations and rewrites test type conditions.
+import { isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+import { Supergraph, type Schema } from '@apollo/federation-internals';
+import { QueryPlanner, type QueryPlannerConfig } from '@apollo/query-planner';
+
+export interface LoadedSupergraph {
+  apiSchema: GraphQLSchema;
+  apiSchemaInternal: Schema;
+  planner: QueryPlanner;
+  subgraphs: Map<string, string>; // subgraph name -> URL
+  types: TypeIndex;
+}
+
+export function loadSupergraph(sdl: string, plannerConfig?: QueryPlannerConfig): LoadedSupergraph {
+  // Validation of the supergraph itself is composition's job; skipping it keeps start-up fast, as Apollo does in production.
+  const supergraph = Supergraph.build(sdl, { validateSupergraph: false });
+  const apiSchemaInternal = supergraph.apiSchema();
+  const apiSchema = apiSchemaInternal.toGraphQLJSSchema();
+  const subgraphs = new Map<string, string>();
+  for (const s of supergraph.subgraphsMetadata()) subgraphs.set(s.name, s.url);
+  const planner = new QueryPlanner(supergraph, plannerConfig);
+  const types = new TypeIndex(supergraph.schema.toGraphQLJSSchema());
+  return { apiSchema, apiSchemaInternal, planner, subgraphs, types };
+}
+
+/**
+ * Answers "is an object with this __typename of type condition C" against the supergraph schema (not the API
+ * schema: `requires` and rewrites may name @inaccessible types). Mirrors @apollo/gateway's isObjectOfType.
+ */
+export class TypeIndex {
+  private readonly cache = new Map<string, Set<string> | null>();
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  matches(typename: unknown, condition: string, defaultWhenUnknown = false): boolean {
+    if (typeof typename !== 'string' || typename === '') return defaultWhenUnknown;
+    if (typename === condition) return true;
+    let set = this.cache.get(condition);
+    if (set === undefined) {
+      set = null;
+      const cond = this.schema.getType(condition);
+      if (cond && isAbstractType(cond)) {
+        set = new Set<string>();
+        for (const t of Object.values(this.schema.getTypeMap())) {
+          if ((isObjectType(t) || isInterfaceType(t)) && this.schema.isSubType(cond, t)) set.add(t.name);
+        }
+      }
+      this.cache.set(condition, set);
+    }
+    return set !== null && set.has(typename);
+  }
+}
