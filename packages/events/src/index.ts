@@ -1,0 +1,24 @@
+export type { DomainEvent, EventBus, EventBusOptions, Consumer, ConsumeOptions, TypeFilter, Unlisten } from './types.ts';
+export {
+  enqueue,
+  startOutboxRelay,
+  handleOnce,
+  consumeOnce,
+  rowToEvent,
+  type OutboxTx,
+  type OutboxClient,
+  type OutboxEventRow,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type NewEvent,
+} from './outbox.ts';
+export { newEventId } from './ids.ts';
+export { topicOf } from './util.ts';
+import { createMemoryBus } from './memory-bus.ts';
+import type { EventBus, EventBusOptions } from './types.ts';
+
+/** In-memory bus without `redisUrl` (embedded mode); Redis Streams + Pub/Sub with it (distributed mode). */
+export function createEventBus(opts: EventBusOptions = {}): EventBus {
+  if (!opts.redisUrl) return createMemoryBus(opts);
+  throw new Error('@omniroute/events: Redis mode is landing shortly; use the in-memory bus (no redisUrl) for now');
+}

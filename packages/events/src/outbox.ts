@@ -1,0 +1,241 @@
+import type { DomainEvent, EventBus } from './types.ts';
+import { newEventId } from './ids.ts';
+import { defaultOnError } from './util.ts';
+
+// Prisma clients are generated per subgraph, so they are typed structurally here: anything with these
+// delegates (the two models below) and $transaction works.
+//   model OutboxEvent { id String @id  tenantId String  type String  aggregateId String  payload Json
+//                       occurredAt DateTime @default(now())  publishedAt DateTime?  attempts Int @default(0)
+//                       @@index([publishedAt, occurredAt]) }
+//   model ProcessedEvent { consumer String  eventId String  processedAt DateTime @default(now())  @@id([consumer, eventId]) }
+
+/** A row of the OutboxEvent model. */
+export interface OutboxEventRow {
+  id: string;
+  tenantId: string;
+  type: string;
+  aggregateId: string;
+  payload: unknown;
+  occurredAt: Date;
+  publishedAt: Date | null;
+  attempts: number;
+}
+
+/** What enqueue needs: an interactive-transaction client (or the client itself, outside a transaction). */
+export interface OutboxTx {
+  outboxEvent: { createMany(args: any): Promise<unknown> };
+}
+
+/** A subgraph's Prisma client with the OutboxEvent and ProcessedEvent models. */
+export interface OutboxClient extends OutboxTx {
+  outboxEvent: {
+    createMany(args: any): Promise<unknown>;
+    findMany(args: any): Promise<any[]>;
+    updateMany(args: any): Promise<{ count: number }>;
+    deleteMany(args: any): Promise<{ count: number }>;
+  };
+  processedEvent: { createMany(args: any): Promise<{ count: number }> };
+  $transaction<R>(fn: (tx: any) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
+}
+
+export interface NewEvent {
+  type: string;
+  tenantId: string;
+  aggregateId: string;
+  payload: object;
+}
+
+/** Inside the caller's transaction: write events to the outbox (same commit as the change). Returns the events. */
+export async function enqueue(tx: OutboxTx, source: string, events: NewEvent[]): Promise<DomainEvent[]> {
+  if (events.length === 0) return [];
+  const occurredAt = new Date();
+  const rows = events.map((e) => ({
+    id: newEventId(occurredAt.getTime()),
+    tenantId: e.tenantId,
+    type: e.type,
+    aggregateId: e.aggregateId,
+    // Stored as Json; what consumers get is what survives JSON (Dates become strings, Decimals strings).
+    payload: JSON.parse(JSON.stringify(e.payload)) as Record<string, unknown>,
+    occurredAt,
+  }));
+  await tx.outboxEvent.createMany({ data: rows });
+  return rows.map((r) => ({ ...r, occurredAt: occurredAt.toISOString(), source }));
+}
+
+export function rowToEvent(row: OutboxEventRow, source: string): DomainEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    tenantId: row.tenantId,
+    aggregateId: row.aggregateId,
+    payload: (row.payload ?? {}) as Record<string, unknown>,
+    occurredAt: new Date(row.occurredAt).toISOString(),
+    source,
+  };
+}
+
+export interface OutboxRelayOptions {
+  prisma: OutboxClient;
+  bus: EventBus;
+  /** Subgraph name, the events' `source`. */
+  source: string;
+  /** Poll interval when idle; default 1 000 ms. `kick()` runs at once. */
+  intervalMs?: number;
+  /** Rows claimed per transaction; default 100. */
+  batchSize?: number;
+  /** Published rows older than this are deleted (checked at most once a minute); default 7 days; 0 keeps them. */
+  retainPublishedMs?: number;
+  onError?: (error: unknown, context: Record<string, unknown>) => void;
+}
+
+export interface OutboxRelay {
+  /** Publish now (call after a commit that enqueued events, for low latency). */
+  kick(): void;
+  /** Stops polling and waits for the batch in flight. Does not close the bus or the client. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Polls unpublished outbox rows (oldest first, in batches), publishes them and marks them published.
+ * Each batch is claimed with SELECT … FOR UPDATE SKIP LOCKED inside a transaction that stays open until the
+ * rows are marked, so several relays on one database never publish the same row twice (a crash in between
+ * publishes it again later — at-least-once — which consumers absorb with handleOnce).
+ */
+export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const { prisma, bus, source } = opts;
+  const intervalMs = opts.intervalMs ?? 1_000;
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 100));
+  const retainMs = opts.retainPublishedMs ?? 7 * 24 * 3600_000;
+  const onError = opts.onError ?? defaultOnError;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let failures = 0;
+  let lastCleanup = 0;
+
+  /** One batch; returns how many rows it published. */
+  async function relayBatch(): Promise<number> {
+    const outcome = await prisma.$transaction(
+      async (tx) => {
+        const claimed = (await tx.$queryRawUnsafe(
+          `SELECT "id" FROM "OutboxEvent" WHERE "publishedAt" IS NULL ORDER BY "occurredAt", "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+        )) as { id: string }[];
+        if (claimed.length === 0) return { count: 0 };
+        const ids = claimed.map((r) => r.id);
+        const rows = (await tx.outboxEvent.findMany({
+          where: { id: { in: ids } },
+          orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+        })) as OutboxEventRow[];
+        try {
+          await bus.publish(rows.map((r) => rowToEvent(r, source)));
+        } catch (error) {
+          // Keep the rows unpublished (retried later) but count the attempt: commit, don't roll back.
+          await tx.outboxEvent.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 } } });
+          return { count: 0, error };
+        }
+        await tx.outboxEvent.updateMany({
+          where: { id: { in: ids } },
+          data: { publishedAt: new Date(), attempts: { increment: 1 } },
+        });
+        return { count: rows.length };
+      },
+      { maxWait: 10_000, timeout: 60_000 },
+    );
+    if (outcome.error) throw outcome.error;
+    return outcome.count;
+  }
+
+  async function cleanup() {
+    if (retainMs <= 0 || Date.now() - lastCleanup < 60_000) return;
+    lastCleanup = Date.now();
+    await prisma.outboxEvent.deleteMany({ where: { publishedAt: { lt: new Date(Date.now() - retainMs) } } });
+  }
+
+  async function run() {
+    do {
+      again = false;
+      try {
+        while (!stopped && (await relayBatch()) === batchSize) {
+          // full batch: there may be more
+        }
+        await cleanup();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        onError(error, { msg: 'outbox relay failed; will retry', source });
+        break;
+      }
+    } while (again && !stopped);
+  }
+
+  function tick() {
+    timer = undefined;
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = run().finally(() => {
+      running = null;
+      if (!stopped) schedule(failures > 0 ? Math.min(intervalMs * 2 ** failures, 30_000) : intervalMs);
+    });
+  }
+
+  function schedule(ms: number) {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, ms);
+  }
+
+  schedule(0);
+  return {
+    kick() {
+      if (stopped) return;
+      if (running) again = true;
+      else schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (running) await running;
+    },
+  };
+}
+
+/**
+ * Idempotent consumer: in ONE transaction, records (consumer, event.id) in ProcessedEvent and runs work(tx).
+ * A redelivered event whose id is recorded is skipped, so redelivery never doubles an effect; if work throws,
+ * nothing is recorded and the event is handled again on redelivery. Returns false when skipped.
+ * Concurrent deliveries of one event: the second insert waits on the first's row lock, then skips or proceeds.
+ */
+export async function handleOnce(
+  prisma: OutboxClient,
+  consumer: string,
+  event: DomainEvent,
+  work: (tx: any) => Promise<void>,
+): Promise<boolean> {
+  return prisma.$transaction(
+    async (tx) => {
+      const { count } = (await tx.processedEvent.createMany({
+        data: [{ consumer, eventId: event.id }],
+        skipDuplicates: true,
+      })) as { count: number };
+      if (count === 0) return false;
+      await work(tx);
+      return true;
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+}
+
+/** consume() + handleOnce(): `work` runs at most once per event for this group, in the transaction that records it. */
+export function consumeOnce(
+  bus: EventBus,
+  prisma: OutboxClient,
+  group: string,
+  work: (e: DomainEvent, tx: any) => Promise<void>,
+  opts?: { types?: string[] },
+) {
+  return bus.consume(group, async (e) => void (await handleOnce(prisma, group, e, (tx) => work(e, tx))), opts);
+}
