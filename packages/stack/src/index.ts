@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log, signingSecret, jwtSecret, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createGateway } from '@omniroute/gateway';
+import { createEventBus, type EventBus } from '@omniroute/events';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const SUBGRAPH_NAMES = ['identity', 'commerce', 'logistics', 'finance', 'workforce'] as const;
 export const EMBEDDED_PORTS: Record<string, number> = { gateway: 4000, identity: 4001, commerce: 4002, logistics: 4003, finance: 4004, workforce: 4005 };
 
-type SubgraphModule = { create(opts: SubgraphRuntimeOptions): Promise<SubgraphRuntime> };
+type SubgraphModule = { create(opts: SubgraphRuntimeOptions & { bus?: EventBus }): Promise<SubgraphRuntime> };
 const importers: Record<string, () => Promise<SubgraphModule>> = {
   identity: () => import('@omniroute/identity') as Promise<SubgraphModule>,
   commerce: () => import('@omniroute/commerce' as string) as Promise<SubgraphModule>,
@@ -24,17 +25,25 @@ export interface StackOptions {
   dataRoot?: string;
   /** Fixed ports (embedded mode) or free ports (tests, default). */
   ports?: 'fixed' | 'free';
+  /** Interface the subgraphs listen on (default 127.0.0.1). */
   host?: string;
+  /** Interface the gateway listens on (default: same as host; `::` for every interface, IPv4 and IPv6). */
+  gatewayHost?: string;
   seed?: boolean;
   /** Which subgraphs to start (default: all). */
   only?: readonly string[];
   supergraphSdl?: string;
+  /** Redis URL for the event bus; in-memory bus without it. */
+  redisUrl?: string;
+  /** Redis stream/key prefix (tests use a unique one). */
+  busPrefix?: string;
 }
 
 export interface Stack {
   gatewayUrl: string;
   subgraphs: Record<string, { runtime: SubgraphRuntime; running: RunningSubgraph }>;
   secret: string;
+  bus: EventBus;
   close(): Promise<void>;
 }
 
@@ -46,6 +55,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const names = SUBGRAPH_NAMES.filter((n) => !opts.only || opts.only.includes(n));
   const subgraphs: Stack['subgraphs'] = {};
   const started: { close(): Promise<void> }[] = [];
+  const bus = createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix });
+  started.push(bus);
   try {
     // Sequential: PGlite instances start faster one at a time on 2 cores, and logs stay readable.
     for (const name of names) {
@@ -54,6 +65,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         secret,
         jwtSecret: jwtSecret(),
         databaseUrl: opts.databaseUrl,
+        bus,
         dataDir: opts.databaseUrl || !opts.dataRoot ? undefined : join(opts.dataRoot, name),
       });
       started.push(runtime);
@@ -70,12 +82,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       auth: { secret: jwtSecret(), jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
     });
-    const port = await gateway.listen(fixed ? EMBEDDED_PORTS.gateway! : 0, host);
+    const port = await gateway.listen(fixed ? EMBEDDED_PORTS.gateway! : 0, opts.gatewayHost ?? host);
     started.push(gateway);
     return {
-      gatewayUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/graphql`,
+      gatewayUrl: `http://${(opts.gatewayHost ?? host).includes(':') || (opts.gatewayHost ?? host) === '0.0.0.0' ? 'localhost' : (opts.gatewayHost ?? host)}:${port}/graphql`,
       subgraphs,
       secret,
+      bus,
       async close() {
         for (const s of started.reverse()) await s.close().catch(() => undefined);
       },

@@ -8,5 +8,7 @@ export function createTenantLoaders(prisma: PrismaClient, viewer: Viewer | null)
       (ids) => (viewer ? prisma.tenant.findMany({ where: { id: { in: [...ids] }, tenantId: viewer.tenantId } }) : Promise.resolve([])),
       (t) => t.id,
     ),
+    /** The tenant of a row the caller already holds (e.g. the user who just logged in): keyed by that row's own tenantId. */
+    tenantOfRow: loaderBy((ids) => prisma.tenant.findMany({ where: { id: { in: [...ids] } } }), (t) => t.id),
   };
 }

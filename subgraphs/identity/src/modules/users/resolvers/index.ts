@@ -12,6 +12,6 @@ export const userResolvers: Resolvers = {
   },
   User: {
     __resolveReference: (ref, ctx) => ctx.loaders.userById.load(ref.id),
-    tenant: async (u, _a, ctx) => (await ctx.loaders.tenantById.load(u.tenantId))!,
+    tenant: async (u, _a, ctx) => (await ctx.loaders.tenantOfRow.load(u.tenantId))!,
   },
 };
