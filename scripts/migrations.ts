@@ -15,9 +15,10 @@ import {
   type ScratchTarget,
 } from '@omniroute/db/tooling';
 
-const root = resolve(fileURLToPath(import.meta.url), '../..');
 const args = process.argv.slice(2);
 const flags = new Set(args.filter((a) => a.startsWith('--')));
+// --root=<dir> points at another checkout (used by packages/db's tests).
+const root = resolve(args.find((a) => a.startsWith('--root='))?.slice('--root='.length) ?? fileURLToPath(new URL('..', import.meta.url)));
 const [command, ...rest] = args.filter((a) => !a.startsWith('--'));
 const target: ScratchTarget = flags.has('--pglite') ? 'pglite' : { postgresUrl: process.env.MIGRATIONS_DATABASE_URL ?? DEFAULT_POSTGRES_URL };
 const targetName = target === 'pglite' ? 'in-memory PGlite' : redact(target.postgresUrl);
