@@ -1,72 +1,109 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { apolloHttpHandler, log, maskError, sendJson, type TokenVerifierOptions } from '@omniroute/core';
-import { createAuthPlugin, credentialOf } from './plugins/auth.ts';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { log, type TokenVerifierOptions } from '@omniroute/core';
+import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
+import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
-import { SignedDataSource, type GatewayContext } from './upstream.ts';
-import { subgraphUrlsOf } from './supergraph.ts';
+import { explorerPage } from './plugins/explorer.ts';
+import { upstreamHeaders, type GatewayContext } from './upstream.ts';
+
+export type { GatewayContext } from './upstream.ts';
 
 export interface GatewayOptions {
   supergraphSdl: string;
   /** HMAC secret for the signed internal context (shared with the subgraphs). */
   secret: string;
-  /** Token verification: identity's HS256 secret and/or an OIDC issuer's JWKS. Omit to run without auth. */
-  auth?: TokenVerifierOptions;
+  /** Token verification: identity's HS256 secret and/or an OIDC issuer's JWKS; API key lookup. Omit to run without auth. */
+  auth?: TokenVerifierOptions & Pick<AuthPluginOptions, 'resolveApiKey'>;
   /** Rewrites subgraph URLs (tests and embedded mode run subgraphs on other ports). */
   subgraphUrl?: (name: string, url: string) => string;
-  /** Extra routes such as the dashboard's static files. */
+  /** Extra routes such as the dashboard's static files; a key ending in `/*` matches a prefix. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   introspection?: boolean;
+  /** Answer identical concurrent queries of the same caller once. */
+  dedupInbound?: boolean;
 }
 
-/** The OmniRoute gateway: authenticates, signs the caller's context for every subgraph fetch, plans with @apollo/gateway. */
+const EXPOSED = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED',
+  'BAD_REQUEST', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'SUBGRAPH_UNAVAILABLE', 'OPERATION_RESOLUTION_FAILURE', 'UNSUPPORTED_OPERATION',
+  'QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'INTROSPECTION_DISABLED', 'METHOD_NOT_ALLOWED',
+]);
+
+/** Keeps errors with a known code; masks the rest as INTERNAL_SERVER_ERROR carrying the request id (which the log has too). */
+export function formatGatewayError(err: GraphQLError, ctx: GatewayContext | undefined): GraphQLFormattedError {
+  const f = err.toJSON();
+  const code = f.extensions?.code as string | undefined;
+  if (code && EXPOSED.has(code)) {
+    const { stacktrace: _s, exception: _e, http: _h, ...extensions } = (f.extensions ?? {}) as Record<string, unknown>;
+    return { ...f, extensions };
+  }
+  // Subgraphs already masked their unexpected errors: keep their request id; mask anything else here.
+  const requestId = ctx?.requestId;
+  if (code !== 'INTERNAL_SERVER_ERROR') log.error('unexpected gateway error', { requestId, error: String(err.originalError?.stack ?? err.stack ?? err.message) });
+  return { message: 'Internal server error', ...(f.path ? { path: f.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
+}
+
+/** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
 export function createGateway(opts: GatewayOptions) {
-  const declared = subgraphUrlsOf(opts.supergraphSdl);
-  const urlOf = (name: string) => (opts.subgraphUrl ? opts.subgraphUrl(name, declared[name]!) : declared[name]!);
-  const gateway = new ApolloGateway({
-    supergraphSdl: opts.supergraphSdl,
-    buildService: ({ name }) => new SignedDataSource(urlOf(name), opts.secret),
-  });
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    introspection: opts.introspection ?? true,
-    includeStacktraceInErrorResponses: false,
-    formatError: (f, e) => maskError(f, e, 'gateway'),
-  });
   const auth = opts.auth ? createAuthPlugin(opts.auth) : null;
-  const graphql = apolloHttpHandler(apollo, async (_headers, req) => {
-    const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
-    const viewer = auth ? await auth.authenticate(credentialOf(req.headers)) : null;
-    return { requestId, viewer };
+  const hooks: GatewayHooks<GatewayContext> = {
+    async context(req) {
+      const given = req.headers['x-request-id'];
+      const requestId = (typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) && given) || randomUUID();
+      const viewer = auth ? await auth.authenticate(credentialOf(req.headers)) : null;
+      return { requestId, viewer };
+    },
+    subgraphHeaders: (_name, ctx) => upstreamHeaders(ctx, opts.secret),
+    formatError: formatGatewayError,
+  };
+  const runtime: GatewayRuntime<GatewayContext> = createGatewayRuntime({
+    supergraphSdl: opts.supergraphSdl,
+    hooks,
+    subgraphUrlOverride: opts.subgraphUrl,
+    introspection: opts.introspection ?? true,
+    dedupInbound: opts.dedupInbound,
   });
   const routes = {
-    ...createHealthPlugin(() => Object.fromEntries(Object.keys(declared).map((n) => [n, urlOf(n)]))).routes,
+    ...createHealthPlugin(() => Object.fromEntries(runtime.subgraphs)).routes,
     ...opts.routes,
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (path === '/graphql') return void graphql(req, res);
+    if (path === '/graphql') {
+      if (req.method === 'GET' && !req.url!.includes('?') && (req.headers.accept ?? '').includes('text/html')) return explorerPage(res);
+      return runtime.handler(req, res);
+    }
     const route = routes[path] ?? Object.entries(routes).find(([p]) => p.endsWith('/*') && path.startsWith(p.slice(0, -1)))?.[1];
-    if (route) return void Promise.resolve(route(req, res)).catch((e) => { log.error('route failed', { path, error: String(e) }); if (!res.headersSent) sendJson(res, 500, { error: 'internal' }); });
-    sendJson(res, 404, { error: 'not found', graphql: '/graphql' });
+    if (route) {
+      return void Promise.resolve(route(req, res)).catch((e) => {
+        log.error('route failed', { path, error: String(e) });
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    }
+    if (path === '/') return void res.writeHead(302, { location: '/graphql' }).end();
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', graphql: '/graphql' }));
   });
   server.keepAliveTimeout = 65_000;
 
   return {
     server,
-    apollo,
+    runtime,
+    hooks,
     async listen(port: number, host = '0.0.0.0'): Promise<number> {
-      await apollo.start();
-      await new Promise<void>((resolve) => server.listen(port, host, resolve));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
       return (server.address() as AddressInfo).port;
     },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await apollo.stop();
+      await runtime.close();
     },
   };
 }
