@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { log } from '@omniroute/core';
 import { startStack } from '@omniroute/stack';
+import { startSimulator } from '@omniroute/simulator';
 import { ROOT } from './subgraphs.ts';
 
 const t0 = Date.now();
@@ -34,12 +35,16 @@ console.log(`
        then send  Authorization: Bearer <accessToken>  and run schema/operations/OrderDetail.graphql
 `);
 
+// The living demo: positions every second, orders, dispatches, deliveries and payments (SIMULATOR=0 turns it off).
+const simulator = process.env.SIMULATOR === '0' ? null : startSimulator({ gatewayUrl: 'http://127.0.0.1:4000/graphql' });
+
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, async () => {
     if (stopping) return;
     stopping = true;
     log.info('shutting down');
+    simulator?.stop();
     await stack.close();
     process.exit(0);
   });

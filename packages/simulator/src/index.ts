@@ -1,0 +1,170 @@
+// The living demo: a client of the gateway that keeps the business moving — vehicles drive and report positions,
+// orders are placed, shipments dispatched and delivered, invoices paid. Everything goes through the public API.
+import { randomUUID } from 'node:crypto';
+import { log } from '@omniroute/core';
+import { headingDeg, stepToward, type Point } from './geo.ts';
+
+export interface SimulatorOptions {
+  gatewayUrl: string;
+  email?: string;
+  password?: string;
+  /** Position report interval per moving vehicle (ms). */
+  positionEveryMs?: number;
+  /** Business step interval: place/dispatch/deliver/pay (ms). */
+  businessEveryMs?: number;
+  /** How many vehicles drive at once. */
+  movingVehicles?: number;
+}
+
+interface SimVehicle { id: string; plate: string; coldChain: boolean; pos: Point; home: Point; target: Point; shipmentId?: string; destination?: Point; tempC: number }
+
+export function startSimulator(opts: SimulatorOptions) {
+  const positionEveryMs = opts.positionEveryMs ?? 1000;
+  const businessEveryMs = opts.businessEveryMs ?? 4000;
+  let token = '';
+  let stopped = false;
+  const timers: NodeJS.Timeout[] = [];
+  const vehicles = new Map<string, SimVehicle>();
+  let tick = 0;
+
+  async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T | null> {
+    const res = await fetch(opts.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), 'x-request-id': `sim-${randomUUID()}` },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+    if (body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) token = '';
+    if (body.errors?.length) log.debug('simulator: errors', { errors: body.errors.map((e) => e.message).slice(0, 3) });
+    return body.data ?? null;
+  }
+
+  async function ensureLogin(): Promise<boolean> {
+    if (token) return true;
+    const d = await gql<{ login: { accessToken: string | null } }>('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
+      i: { email: opts.email ?? 'dispatch@lagos.demo', password: opts.password ?? 'omniroute-demo' },
+    });
+    token = d?.login.accessToken ?? '';
+    return !!token;
+  }
+
+  const around = (c: Point, km: number): Point => ({ lat: c.lat + ((Math.random() - 0.5) * km) / 55, lng: c.lng + ((Math.random() - 0.5) * km) / 55 });
+
+  async function loadFleet() {
+    const d = await gql<any>(`{ vehicles(first: 100) { edges { node { id plate coldChain lastPosition { lat lng }
+      currentShipment { id status stops { kind lat lng } } } } } }`);
+    for (const { node: v } of d?.vehicles?.edges ?? []) {
+      if (vehicles.size >= (opts.movingVehicles ?? 16) || !v.lastPosition) continue;
+      const pos = { lat: v.lastPosition.lat, lng: v.lastPosition.lng };
+      const drop = v.currentShipment?.status === 'IN_TRANSIT' ? v.currentShipment.stops?.find((s: any) => s.kind === 'DROPOFF') : undefined;
+      vehicles.set(v.id, { id: v.id, plate: v.plate, coldChain: v.coldChain, pos, home: pos, target: around(pos, 4), shipmentId: drop ? v.currentShipment.id : undefined, destination: drop ? { lat: drop.lat, lng: drop.lng } : undefined, tempC: 4 });
+    }
+  }
+
+  async function moveAll() {
+    const speedKph = 28;
+    const km = (speedKph * positionEveryMs) / 3_600_000;
+    await Promise.all(
+      [...vehicles.values()].map(async (v) => {
+        const goal = v.destination ?? v.target;
+        const { point, arrived } = stepToward(v.pos, goal, km * (0.7 + Math.random() * 0.6));
+        const heading = headingDeg(v.pos, point);
+        v.pos = point;
+        if (v.coldChain) v.tempC = Math.max(1, Math.min(12, v.tempC + (Math.random() - 0.47) * 0.6));
+        await gql(`mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code } } }`, {
+          i: { vehicleId: v.id, lat: point.lat, lng: point.lng, speedKph: arrived ? 0 : speedKph, heading, temperatureC: v.coldChain ? Number(v.tempC.toFixed(1)) : null, recordedAt: new Date().toISOString() },
+        });
+        if (!arrived) return;
+        if (v.shipmentId && v.destination) {
+          await gql(`mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { userErrors { code message } } }`, {
+            i: { shipmentId: v.shipmentId, recipientName: 'Shop owner', signatureRef: `sig-${randomUUID()}`, lat: point.lat, lng: point.lng },
+          });
+          v.shipmentId = undefined;
+          v.destination = undefined;
+        }
+        v.target = around(v.home, 5);
+      }),
+    );
+  }
+
+  async function businessStep() {
+    tick++;
+    // 1. a customer orders
+    const [cust, loc, prod] = await Promise.all([
+      gql<any>(`{ customers(first: 50) { edges { node { id } } } }`),
+      gql<any>(`{ locations(first: 2) { edges { node { id } } } }`),
+      gql<any>(`{ products(first: 40) { edges { node { variants { sku } } } } }`),
+    ]);
+    const customers = cust?.customers?.edges ?? [];
+    const skus = (prod?.products?.edges ?? []).flatMap((e: any) => e.node.variants.map((v: any) => v.sku));
+    const location = loc?.locations?.edges?.[0]?.node?.id;
+    if (customers.length && skus.length && location) {
+      const lines = Array.from({ length: 1 + (tick % 3) }, () => skus[Math.floor(Math.random() * skus.length)]);
+      await gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code } } }`, {
+        i: {
+          customerId: customers[Math.floor(Math.random() * customers.length)].node.id, channel: ['PORTAL', 'MOBILE_APP', 'WHATSAPP', 'SALES_REP'][tick % 4],
+          locationId: location, lines: [...new Set(lines)].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 6) })), idempotencyKey: `sim-${randomUUID()}`,
+        },
+      });
+    }
+    // 2. dispatch a pending shipment on a free moving vehicle with a verified rider
+    const free = [...vehicles.values()].find((v) => !v.shipmentId);
+    if (free) {
+      const [pending, riders] = await Promise.all([
+        gql<any>(`{ shipments(first: 5, filter: { status: PENDING }) { edges { node { id stops { kind lat lng } } } } }`),
+        gql<any>(`{ workers(first: 30, filter: { kycStatus: VERIFIED }) { edges { node { id } } } }`),
+      ]);
+      const s = pending?.shipments?.edges?.[0]?.node;
+      const riderList = riders?.workers?.edges ?? [];
+      if (s && riderList.length) {
+        const r = await gql<any>(`mutation($i: DispatchShipmentInput!) { dispatchShipment(input: $i) { shipment { id } userErrors { code } } }`, {
+          i: { shipmentId: s.id, vehicleId: free.id, riderId: riderList[tick % riderList.length].node.id },
+        });
+        const drop = s.stops?.find((x: any) => x.kind === 'DROPOFF');
+        if (r?.dispatchShipment?.shipment && drop) {
+          free.shipmentId = s.id;
+          free.destination = { lat: drop.lat, lng: drop.lng };
+        }
+      }
+    }
+    // 3. a customer pays an issued invoice
+    if (tick % 2 === 0) {
+      const inv = await gql<any>(`{ invoices(first: 5, filter: { status: ISSUED }) { edges { node { id amountDue { amount currencyCode } } } } }`);
+      const i = inv?.invoices?.edges?.[0]?.node;
+      if (i) {
+        await gql(`mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { userErrors { code } } }`, {
+          i: { invoiceId: i.id, amount: i.amountDue.amount, currencyCode: i.amountDue.currencyCode, method: 'MOBILE_MONEY', idempotencyKey: `sim-${randomUUID()}` },
+        });
+      }
+    }
+  }
+
+  const guard = (fn: () => Promise<void>) => async () => {
+    if (stopped) return;
+    try {
+      if (!(await ensureLogin())) return;
+      if (!vehicles.size) await loadFleet();
+      await fn();
+    } catch (e) {
+      log.debug('simulator step failed', { error: String(e) });
+    }
+  };
+  // Steps never overlap themselves: each schedules its next run when it finishes.
+  const loop = (fn: () => Promise<void>, every: number) => {
+    const run = async () => {
+      await guard(fn)();
+      if (!stopped) timers.push(setTimeout(run, every));
+    };
+    timers.push(setTimeout(run, every));
+  };
+  loop(moveAll, positionEveryMs);
+  loop(businessStep, businessEveryMs);
+
+  return {
+    stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+    },
+  };
+}
