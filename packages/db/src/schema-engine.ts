@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 
 // Prisma 7's CLI needs a native schema engine that it downloads on first use, which fails offline. The same engine is
@@ -13,6 +13,7 @@ let engineModule: Promise<EngineModule> | undefined;
 
 function loadEngineModule(): Promise<EngineModule> {
   engineModule ??= (async () => {
+    installPanicRegistry();
     const bindingsUrl = import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bindings = (await import(bindingsUrl)) as EngineModule & { __wbg_set_wasm(exports: unknown): void };
     const wasm = new WebAssembly.Module(readFileSync(fileURLToPath(new URL('./schema_engine_bg.wasm', bindingsUrl))));
@@ -26,24 +27,42 @@ function loadEngineModule(): Promise<EngineModule> {
 
 /**
  * adapter-pg 7.10 has no column type for Postgres' internal "char" (oid 18), which the engine's introspection
- * selects (pg_class.relkind, …), so introspection fails with "Column type 'char' could not be deserialized".
- * Reading it as text works. Only for the tooling connection; Prisma Client never sees this.
+ * selects (pg_class.relkind, pg_constraint.contype, …), so introspection fails with "Column type 'char' could not be
+ * deserialized". We report those columns as Character, as the PGlite adapter does (as Text, the engine panics on
+ * CHECK constraints: prisma/orm#29635 shows the same panic). Only for the tooling connection, never Prisma Client.
  */
-function withCharAsText(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+type PgAdapterInternals = SqlDriverAdapter & {
+  performIO(query: SqlQuery): Promise<{ fields: { dataTypeID: number }[]; rows: unknown[] }>;
+};
+
+function withCharColumns(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
     connect: async () => {
-      const adapter = (await factory.connect()) as SqlDriverAdapter & { performIO?: (q: unknown) => Promise<{ fields?: { dataTypeID: number }[] }> };
-      const performIO = adapter.performIO?.bind(adapter);
-      if (performIO) {
-        adapter.performIO = async (query) => {
-          const result = await performIO(query);
-          for (const field of result?.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
-          return result;
-        };
-      }
+      const adapter = (await factory.connect()) as PgAdapterInternals;
+      const performIO = adapter.performIO.bind(adapter);
+      const queryRaw = adapter.queryRaw;
+      adapter.queryRaw = async (query) => {
+        const result = await performIO(query);
+        const charColumns = result.fields.flatMap((field, i) => (field.dataTypeID === 18 ? [i] : []));
+        for (const i of charColumns) result.fields[i].dataTypeID = 25; // text, so adapter-pg's mapping accepts it
+        // adapter-pg's own queryRaw turns the result into a result set; only its performIO is swapped for ours.
+        const resultSet = await queryRaw.call({ ...adapter, performIO: async () => result }, query);
+        for (const i of charColumns) resultSet.columnTypes[i] = ColumnTypeEnum.Character;
+        return resultSet;
+      };
       return adapter;
+    },
+  };
+}
+
+/** The engine reports Rust panics through this global; without it a panic hangs the call. */
+function installPanicRegistry(): void {
+  const registry = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
+  registry.PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message(message) {
+      console.error(`Prisma schema engine panicked: ${message}`);
     },
   };
 }
@@ -60,7 +79,7 @@ export interface DiffOptions {
 /** SQL that takes the database's schema to the datamodel; '' when they already match. */
 export async function diffDatabaseToDatamodel({ factory, schemaName, datamodel }: DiffOptions): Promise<string> {
   const { SchemaEngine } = await loadEngineModule();
-  const adapterFactory = factory.adapterName.includes('adapter-pg') ? withCharAsText(factory) : factory;
+  const adapterFactory = factory.adapterName.includes('adapter-pg') ? withCharColumns(factory) : factory;
   const migrationAware = bindMigrationAwareSqlAdapterFactory({
     ...adapterFactory,
     connect: () => adapterFactory.connect(),

@@ -34,6 +34,16 @@ describe.each<[string, ScratchTarget]>([
     expect(report).toEqual({ subgraph: 'ledger', missingSql: '' });
   });
 
+  // Regression: introspecting a CHECK constraint through adapter-pg panicked the engine (cf. prisma/orm#29635).
+  it('accepts hand-written CHECK constraints, which Prisma does not model', async () => {
+    const repo = fakeRepo();
+    const dir = join(repo.migrationsDir, '29990101000000_balance_check');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'migration.sql'), 'ALTER TABLE "Account" ADD CONSTRAINT "Account_balance_check" CHECK ("balance" >= 0);\n');
+    const [report] = await checkDrift(findSubgraphSchemas(repo.root), target);
+    expect(report.missingSql).toBe('');
+  });
+
   it('reports drift, writes the missing migration, then reports none', async () => {
     const repo = fakeRepo();
     addNoteColumn(repo.schemaPath);
