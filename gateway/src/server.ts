@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unauthenticated } from '@omniroute/core';
 import { log, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
 import { explorerPage } from './plugins/explorer.ts';
 import { upstreamHeaders, type GatewayContext } from './upstream.ts';
+import { createSubscriptionEngine } from './subscriptions/federated.ts';
+import { attachGraphqlWs } from './subscriptions/graphql-ws.ts';
+import { handleSse, isSseRequest } from './subscriptions/sse.ts';
 
 export type { GatewayContext } from './upstream.ts';
 
@@ -47,16 +51,24 @@ export function formatGatewayError(err: GraphQLError, ctx: GatewayContext | unde
   return { message: 'Internal server error', ...(f.path ? { path: f.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
 }
 
+/** Formats anything (GraphQLError or a plain `{ message, extensions }`) like formatGatewayError. */
+function formatAny(e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError {
+  if (e instanceof GraphQLError) return formatGatewayError(e, ctx);
+  const o = (e ?? {}) as { message?: string; extensions?: Record<string, unknown> };
+  return formatGatewayError(new GraphQLError(o.message ?? String(e), { extensions: o.extensions }), ctx);
+}
+
 /** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
 export function createGateway(opts: GatewayOptions) {
   const auth = opts.auth ? createAuthPlugin(opts.auth) : null;
+  const contextOf = async (headers: Record<string, unknown>): Promise<GatewayContext> => {
+    const given = headers['x-request-id'];
+    const requestId = (typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) && given) || randomUUID();
+    const viewer = auth ? await auth.authenticate(credentialOf(headers)) : null;
+    return { requestId, viewer };
+  };
   const hooks: GatewayHooks<GatewayContext> = {
-    async context(req) {
-      const given = req.headers['x-request-id'];
-      const requestId = (typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) && given) || randomUUID();
-      const viewer = auth ? await auth.authenticate(credentialOf(req.headers)) : null;
-      return { requestId, viewer };
-    },
+    context: (req) => contextOf(req.headers),
     subgraphHeaders: (_name, ctx) => upstreamHeaders(ctx, opts.secret),
     formatError: formatGatewayError,
   };
@@ -71,9 +83,11 @@ export function createGateway(opts: GatewayOptions) {
     ...createHealthPlugin(() => Object.fromEntries(runtime.subgraphs)).routes,
     ...opts.routes,
   };
+  const subscriptions = createSubscriptionEngine({ runtime, upstreamParams: (ctx) => upstreamHeaders(ctx, opts.secret) });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql') {
+      if (isSseRequest(req)) return void handleSse(req, res, { engine: subscriptions, context: (r) => contextOf(r.headers), formatError: formatAny });
       if (req.method === 'GET' && !req.url!.includes('?') && (req.headers.accept ?? '').includes('text/html')) return explorerPage(res);
       return runtime.handler(req, res);
     }
@@ -88,11 +102,26 @@ export function createGateway(opts: GatewayOptions) {
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', graphql: '/graphql' }));
   });
   server.keepAliveTimeout = 65_000;
+  const ws = attachGraphqlWs({
+    server,
+    engine: subscriptions,
+    formatError: formatAny,
+    // Same credentials as HTTP, sent in connection_init: `authorization: Bearer …`, `token` or `x-api-key`.
+    async authenticate(payload) {
+      const bearer = payload.authorization ?? payload.Authorization ?? (payload.token ? `Bearer ${String(payload.token)}` : undefined);
+      const headers = { authorization: typeof bearer === 'string' ? bearer : undefined, 'x-api-key': payload['x-api-key'] ?? payload.apiKey };
+      const ctx = await contextOf(headers);
+      if (auth && !ctx.viewer) throw unauthenticated();
+      return ctx;
+    },
+  });
 
   return {
     server,
     runtime,
     hooks,
+    subscriptions,
+    sockets: () => ws.sockets(),
     async listen(port: number, host = '0.0.0.0'): Promise<number> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -101,6 +130,8 @@ export function createGateway(opts: GatewayOptions) {
       return (server.address() as AddressInfo).port;
     },
     async close() {
+      await ws.close();
+      await subscriptions.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await runtime.close();

@@ -11,3 +11,4 @@ export * from './tokens.ts';
 export * from './passwords.ts';
 export * from './runtime.ts';
 export * from './http.ts';
+export * from './subscriptions.ts';

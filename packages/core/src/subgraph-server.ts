@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { apolloHttpHandler } from './http.ts';
+import { attachSubscriptionServer } from './subscriptions.ts';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { GraphQLError, GraphQLScalarType, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, parse, type DefinitionNode, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
@@ -28,7 +29,19 @@ export function sdlFilesIn(modulesDir: string): string[] {
 
 /** Reads a subgraph's SDL files (paths or file URLs) and prepends the shared value types. */
 export function loadTypeDefs(files: (string | URL)[]): DocumentNode {
-  return parse([SHARED_SDL, ...files.map((f) => readFileSync(f, 'utf8'))].join('\n'));
+  const doc = parse([SHARED_SDL, ...files.map((f) => readFileSync(f, 'utf8'))].join('\n'));
+  // Each module may declare `type Query { … }` for its own fields: later declarations become extensions.
+  const seen = new Set<string>();
+  const definitions = doc.definitions.map((d) => {
+    if (d.kind !== Kind.OBJECT_TYPE_DEFINITION) return d;
+    if (!seen.has(d.name.value)) {
+      seen.add(d.name.value);
+      return d;
+    }
+    const { description: _d, ...rest } = d;
+    return { ...rest, kind: Kind.OBJECT_TYPE_EXTENSION } as unknown as DefinitionNode;
+  });
+  return { ...doc, definitions };
 }
 
 const EXPOSED_CODES = new Set([
@@ -105,6 +118,10 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       await apollo.start();
       const httpServer = createServer((req, res) => void handle(req, res));
       httpServer.keepAliveTimeout = 65_000;
+      // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
+      const ws = schema.getSubscriptionType()
+        ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext: opts.createContext, name: opts.name })
+        : null;
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const actual = (httpServer.address() as AddressInfo).port;
       return {
@@ -114,6 +131,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
         schema,
         httpServer,
         async stop() {
+          await ws?.close();
           httpServer.closeAllConnections();
           await new Promise<void>((r) => httpServer.close(() => r()));
           await apollo.stop();

@@ -1,0 +1,206 @@
+// Federated subscriptions: the gateway plans a subscription like a query; the plan's `primary` fetch subscribes to
+// the owning subgraph over graphql-ws, and for each event the plan's `rest` (entity fetches of the other subgraphs)
+// runs once per group of subscribers that share the document, variables and caller identity. Stock @apollo/gateway
+// throws on subscriptions (apollographql/apollo-server#2776), so this is ours.
+import { createHash } from 'node:crypto';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { FetchNode, SubscriptionNode } from '@apollo/query-planner';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { log } from '@omniroute/core';
+import type { GatewayRuntime, ReadyOperation } from '../runtime/index.ts';
+import type { GatewayContext } from '../upstream.ts';
+
+export interface SubscriptionRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** Where a subscriber's results go (a graphql-ws socket, an SSE response). */
+export interface SubscriptionSink {
+  next(result: ExecutionResult): void;
+  complete(): void;
+  /** Upstream failed for good. */
+  error(errors: readonly GraphQLError[] | readonly { message: string }[]): void;
+}
+
+interface Group {
+  key: string;
+  ready: ReadyOperation;
+  ctx: GatewayContext;
+  sinks: Set<SubscriptionSink>;
+  upstream: Upstream;
+}
+
+interface Upstream {
+  key: string;
+  groups: Set<Group>;
+  dispose: () => void;
+}
+
+export interface SubscriptionEngineOptions {
+  runtime: GatewayRuntime<GatewayContext>;
+  /** Signed headers for a caller, sent as graphql-ws connectionParams (fresh at every (re)connect). */
+  upstreamParams: (ctx: GatewayContext) => Record<string, string>;
+}
+
+/** Caller identity that decides what the subgraphs return: same tenant, roles and scopes see the same data. */
+const identityOf = (ctx: GatewayContext) =>
+  ctx.viewer ? `${ctx.viewer.tenantId}|${[...ctx.viewer.roles].sort().join(',')}|${[...ctx.viewer.scopes].sort().join(',')}|${ctx.viewer.partnerId ?? ''}` : 'anonymous';
+
+const hash = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
+
+export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
+  const { runtime } = opts;
+  // one graphql-ws connection per (subgraph, caller identity); many subscriptions multiplex on it
+  const clients = new Map<string, { client: Client; refs: number }>();
+  const upstreams = new Map<string, Upstream>();
+  const groups = new Map<string, Group>();
+  let eventsIn = 0;
+  let resultsOut = 0;
+
+  function clientFor(subgraph: string, ctx: GatewayContext): { client: Client; release: () => void } {
+    const key = `${subgraph}|${identityOf(ctx)}`;
+    let entry = clients.get(key);
+    if (!entry) {
+      const httpUrl = runtime.subgraphs.get(subgraph)!;
+      const client = createClient({
+        url: httpUrl.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: () => opts.upstreamParams(ctx),
+        lazy: true,
+        lazyCloseTimeout: 0,
+        retryAttempts: 5,
+        shouldRetry: () => true,
+      });
+      entry = { client, refs: 0 };
+      clients.set(key, entry);
+    }
+    entry.refs++;
+    const e = entry;
+    return {
+      client: e.client,
+      release: () => {
+        if (--e.refs === 0) {
+          clients.delete(key);
+          void e.client.dispose();
+        }
+      },
+    };
+  }
+
+  async function deliver(upstream: Upstream, payload: ExecutionResult) {
+    eventsIn++;
+    await Promise.all(
+      [...upstream.groups].map(async (g) => {
+        let result: ExecutionResult;
+        if (!payload.data) result = { errors: payload.errors ?? [] } as ExecutionResult;
+        else {
+          try {
+            result = await runtime.executeSubscriptionEvent(g.ready, payload.data as Record<string, unknown>, g.ctx);
+          } catch (e) {
+            log.error('subscription event failed', { error: String(e) });
+            result = { data: null, errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } as never] };
+          }
+        }
+        for (const s of g.sinks) {
+          resultsOut++;
+          s.next(result);
+        }
+      }),
+    );
+  }
+
+  function openUpstream(key: string, primary: FetchNode, ready: ReadyOperation, ctx: GatewayContext): Upstream {
+    const { client, release } = clientFor(primary.serviceName, ctx);
+    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((v) => v in ready.variables).map((v) => [v, ready.variables[v]]));
+    const upstream: Upstream = { key, groups: new Set(), dispose: () => undefined };
+    // events are delivered in order: each waits for the previous one's fan-out
+    let chain = Promise.resolve();
+    const unsubscribe = client.subscribe(
+      { query: primary.operation, variables },
+      {
+        next: (payload) => {
+          chain = chain.then(() => deliver(upstream, payload as ExecutionResult));
+        },
+        error: (err) => {
+          const errors = Array.isArray(err) ? err : [{ message: 'Subscription source unavailable', extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }];
+          log.warn('upstream subscription failed', { subgraph: primary.serviceName, error: String((err as Error)?.message ?? JSON.stringify(err)) });
+          for (const g of [...upstream.groups]) for (const s of [...g.sinks]) s.error(errors);
+          closeUpstream(upstream);
+        },
+        complete: () => {
+          for (const g of [...upstream.groups]) for (const s of [...g.sinks]) s.complete();
+          closeUpstream(upstream);
+        },
+      },
+    );
+    upstream.dispose = () => {
+      unsubscribe();
+      release();
+    };
+    upstreams.set(key, upstream);
+    return upstream;
+  }
+
+  function closeUpstream(u: Upstream) {
+    if (upstreams.get(u.key) !== u) return;
+    upstreams.delete(u.key);
+    for (const g of u.groups) groups.delete(g.key);
+    u.groups.clear();
+    u.dispose();
+  }
+
+  /**
+   * Validates and plans the subscription for this caller and attaches the sink. Returns errors (validation,
+   * auth, not a subscription) or an unsubscribe function that releases every upstream resource when the last
+   * subscriber of a stream leaves.
+   */
+  function subscribe(ctx: GatewayContext, req: SubscriptionRequest, sink: SubscriptionSink): { errors: readonly GraphQLError[] } | { unsubscribe: () => void } {
+    const prepared = runtime.prepare({ query: req.query, variables: req.variables, operationName: req.operationName, ctx });
+    if ('result' in prepared) return { errors: (prepared.result.errors ?? []) as GraphQLError[] };
+    const ready = prepared.ready;
+    const node = ready.prepared.plan.node as SubscriptionNode | undefined;
+    if (ready.prepared.kind !== 'subscription' || node?.kind !== 'Subscription') {
+      return { errors: [{ message: 'Only subscription operations are accepted here', extensions: { code: 'BAD_REQUEST' } } as never] };
+    }
+    const identity = identityOf(ctx);
+    const primaryVars = Object.fromEntries((node.primary.variableUsages ?? []).map((v) => [v, ready.variables[v]]));
+    const upstreamKey = hash(`${node.primary.serviceName}|${identity}|${node.primary.operation}|${JSON.stringify(primaryVars)}`);
+    const groupKey = hash(`${upstreamKey}|${req.query}|${req.operationName ?? ''}|${JSON.stringify(ready.variables)}`);
+    let group = groups.get(groupKey);
+    if (!group) {
+      const upstream = upstreams.get(upstreamKey) ?? openUpstream(upstreamKey, node.primary, ready, ctx);
+      group = { key: groupKey, ready, ctx, sinks: new Set(), upstream };
+      groups.set(groupKey, group);
+      upstream.groups.add(group);
+    }
+    group.sinks.add(sink);
+    const g = group;
+    let active = true;
+    return {
+      unsubscribe: () => {
+        if (!active) return;
+        active = false;
+        g.sinks.delete(sink);
+        if (g.sinks.size) return;
+        groups.delete(g.key);
+        g.upstream.groups.delete(g);
+        if (!g.upstream.groups.size) closeUpstream(g.upstream);
+      },
+    };
+  }
+
+  return {
+    subscribe,
+    stats: () => ({ upstreams: upstreams.size, groups: groups.size, connections: clients.size, eventsIn, resultsOut }),
+    async close() {
+      for (const u of [...upstreams.values()]) closeUpstream(u);
+      await Promise.all([...clients.values()].map((c) => c.client.dispose()));
+      clients.clear();
+    },
+  };
+}
+
+export type SubscriptionEngine = ReturnType<typeof createSubscriptionEngine>;

@@ -1,0 +1,151 @@
+// The graphql-transport-ws protocol (graphql-ws) on the gateway's /graphql: same auth as HTTP (token in
+// connection_init), then subscribe/next/error/complete over the federated subscription engine.
+// Close codes: 4400 bad message, 4401 no credentials / subscribe before ack, 4403 bad credentials,
+// 4408 init timeout, 4409 duplicate id, 4429 second init, 4413 slow consumer (send buffer over the limit).
+import type { IncomingMessage, Server } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { GraphQLFormattedError } from 'graphql';
+import { log } from '@omniroute/core';
+import type { GatewayContext } from '../upstream.ts';
+import type { SubscriptionEngine } from './federated.ts';
+
+export interface GraphqlWsOptions {
+  server: Server;
+  path?: string;
+  engine: SubscriptionEngine;
+  /** Authenticates the connection_init payload (and the upgrade request); throws on bad credentials. */
+  authenticate(payload: Record<string, unknown>, req: IncomingMessage): Promise<GatewayContext>;
+  formatError(e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError;
+  /** Close a socket whose unsent data exceeds this many bytes (default 4 MiB). */
+  maxBufferedBytes?: number;
+  connectionInitTimeoutMs?: number;
+  /** Max concurrent subscriptions per socket. */
+  maxSubscriptionsPerSocket?: number;
+}
+
+export function attachGraphqlWs(opts: GraphqlWsOptions) {
+  const path = opts.path ?? '/graphql';
+  const maxBuffered = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 256 * 1024,
+    handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
+  });
+  const onUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    if ((req.url ?? '').split('?')[0] !== path) return; // other upgrade handlers may own other paths
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  opts.server.on('upgrade', onUpgrade);
+
+  let sockets = 0;
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    sockets++;
+    let ctx: GatewayContext | undefined;
+    let initReceived = false;
+    const subs = new Map<string, () => void>();
+    const send = (msg: object) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > maxBuffered) {
+        ws.close(4413, 'Slow consumer: send buffer limit exceeded');
+        return;
+      }
+      ws.send(JSON.stringify(msg));
+    };
+    const initTimer = setTimeout(() => !initReceived && ws.close(4408, 'Connection initialisation timeout'), opts.connectionInitTimeoutMs ?? 10_000);
+    // dead peers: WebSocket-level ping every 30 s
+    let alive = true;
+    ws.on('pong', () => (alive = true));
+    const heartbeat = setInterval(() => {
+      if (!alive) return ws.terminate();
+      alive = false;
+      ws.ping();
+    }, 30_000);
+
+    ws.on('message', async (raw) => {
+      let msg: { type?: string; id?: string; payload?: any };
+      try {
+        msg = JSON.parse(raw.toString());
+      } catch {
+        return ws.close(4400, 'Invalid message received');
+      }
+      switch (msg.type) {
+        case 'connection_init': {
+          if (initReceived) return ws.close(4429, 'Too many initialisation requests');
+          initReceived = true;
+          const payload = (msg.payload ?? {}) as Record<string, unknown>;
+          try {
+            ctx = await opts.authenticate(payload, req);
+          } catch (e) {
+            const code = (e as { extensions?: { code?: string } })?.extensions?.code;
+            return ws.close(code === 'UNAUTHENTICATED' && !hasCredential(payload) ? 4401 : 4403, code === 'UNAUTHENTICATED' && !hasCredential(payload) ? 'Unauthorized' : 'Forbidden');
+          }
+          clearTimeout(initTimer);
+          return send({ type: 'connection_ack' });
+        }
+        case 'ping':
+          return send({ type: 'pong', payload: msg.payload });
+        case 'pong':
+          return;
+        case 'subscribe': {
+          if (!ctx) return ws.close(4401, 'Unauthorized');
+          const id = msg.id;
+          if (typeof id !== 'string' || !id || typeof msg.payload?.query !== 'string') return ws.close(4400, 'Invalid subscribe message');
+          if (subs.has(id)) return ws.close(4409, `Subscriber for ${id} already exists`);
+          if (subs.size >= (opts.maxSubscriptionsPerSocket ?? 100)) {
+            return send({ id, type: 'error', payload: [{ message: 'Too many subscriptions on this connection', extensions: { code: 'RATE_LIMITED' } }] });
+          }
+          const c = ctx;
+          const r = opts.engine.subscribe(c, { query: msg.payload.query, variables: msg.payload.variables ?? undefined, operationName: msg.payload.operationName ?? undefined }, {
+            next: (result) => send({ id, type: 'next', payload: format(result, c) }),
+            complete: () => {
+              subs.delete(id);
+              send({ id, type: 'complete' });
+            },
+            error: (errors) => {
+              subs.delete(id);
+              send({ id, type: 'error', payload: errors.map((e) => opts.formatError(e, c)) });
+            },
+          });
+          if ('errors' in r) return send({ id, type: 'error', payload: r.errors.map((e) => opts.formatError(e, c)) });
+          subs.set(id, r.unsubscribe);
+          return;
+        }
+        case 'complete': {
+          const un = msg.id ? subs.get(msg.id) : undefined;
+          if (un) {
+            subs.delete(msg.id!);
+            un();
+          }
+          return;
+        }
+        default:
+          return ws.close(4400, `Unexpected message type ${String(msg.type)}`);
+      }
+    });
+    ws.on('close', () => {
+      sockets--;
+      clearTimeout(initTimer);
+      clearInterval(heartbeat);
+      for (const un of subs.values()) un();
+      subs.clear();
+    });
+    ws.on('error', (e) => log.debug('websocket error', { error: String(e) }));
+  });
+
+  function format(result: { data?: unknown; errors?: readonly unknown[] }, ctx: GatewayContext) {
+    return result.errors?.length ? { data: result.data ?? null, errors: result.errors.map((e) => opts.formatError(e, ctx)) } : { data: result.data };
+  }
+
+  return {
+    sockets: () => sockets,
+    async close() {
+      opts.server.off('upgrade', onUpgrade);
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
+}
+
+function hasCredential(p: Record<string, unknown>): boolean {
+  return ['authorization', 'Authorization', 'token', 'x-api-key', 'apiKey'].some((k) => typeof p[k] === 'string' && p[k]);
+}
