@@ -15,10 +15,11 @@ export {
 export { newEventId } from './ids.ts';
 export { topicOf } from './util.ts';
 import { createMemoryBus } from './memory-bus.ts';
+import { createRedisBus } from './redis-bus.ts';
 import type { EventBus, EventBusOptions } from './types.ts';
 
 /** In-memory bus without `redisUrl` (embedded mode); Redis Streams + Pub/Sub with it (distributed mode). */
 export function createEventBus(opts: EventBusOptions = {}): EventBus {
   if (!opts.redisUrl) return createMemoryBus(opts);
-  throw new Error('@omniroute/events: Redis mode is landing shortly; use the in-memory bus (no redisUrl) for now');
+  return createRedisBus({ ...opts, redisUrl: opts.redisUrl });
 }

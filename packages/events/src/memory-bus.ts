@@ -87,13 +87,18 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
         push(retained, json);
         for (const group of groups.values()) push(group.queue, json);
         const type = events[i]!.type;
-        for (const l of listeners) {
-          if (!l.matches(type)) continue;
+        const hearing = [...listeners].filter((l) => l.matches(type));
+        if (hearing.length > 0) {
+          // One copy shared by all listeners (treat it as read-only), delivered after publish returns.
           queueMicrotask(() => {
-            try {
-              l.handler(JSON.parse(json) as DomainEvent);
-            } catch (error) {
-              onError(error, { msg: 'listener failed', type });
+            const event = JSON.parse(json) as DomainEvent;
+            for (const l of hearing) {
+              if (!listeners.has(l)) continue;
+              try {
+                l.handler(event);
+              } catch (error) {
+                onError(error, { msg: 'listener failed', type });
+              }
             }
           });
         }
@@ -105,7 +110,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       if (closed) throw new Error('EventBus is closed');
       let group = groups.get(groupName);
       if (!group) {
-        group = { name: groupName, queue: [...retained], members: [], next: 0 };
+        group = { name: groupName, queue: consumeOpts.from === 'new' ? [] : [...retained], members: [], next: 0 };
         groups.set(groupName, group);
       }
       const g = group;

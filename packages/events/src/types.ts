@@ -21,7 +21,14 @@ export interface TypeFilter {
   types?: string[];
 }
 
-export interface ConsumeOptions extends TypeFilter {}
+export interface ConsumeOptions extends TypeFilter {
+  /**
+   * Where a group that does not exist yet starts: 'start' (default) = every event still retained in the stream
+   * (so nothing published before the first consumer started is missed), 'new' = only events published from
+   * now on. Ignored when the group exists: it resumes where it left off.
+   */
+  from?: 'start' | 'new';
+}
 
 export interface Consumer {
   /** Stops taking new events, waits for the one in flight (acked if its handler resolves), releases the connection. */

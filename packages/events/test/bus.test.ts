@@ -1,0 +1,171 @@
+// The EventBus contract, run against the in-memory bus and against Redis Streams (real Redis, unique prefix).
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DomainEvent, EventBus } from '../src/index.ts';
+import { busFactory, ev, sleep, until, type Mode } from './helpers.ts';
+
+describe.each<Mode>(['memory', 'redis'])('EventBus (%s)', (mode) => {
+  let f = busFactory(mode);
+  afterEach(async () => {
+    await f.cleanup();
+    f = busFactory(mode);
+  });
+  /** A second "process": another bus on the same Redis prefix; in memory, the same bus. */
+  const pair = (): [EventBus, EventBus] => {
+    const a = f.make();
+    return [a, mode === 'redis' ? f.make() : a];
+  };
+
+  it('publish → consume delivers every event intact, in order', async () => {
+    const bus = f.make();
+    const got: DomainEvent[] = [];
+    await bus.consume('billing', async (e) => void got.push(e));
+    const events = [ev('order.confirmed', { n: 1, nested: { a: [1, 2] } }), ev('order.confirmed', { n: 2 }), ev('order.cancelled', { n: 3 })];
+    await bus.publish(events);
+    await until(() => got.length === 3);
+    expect(got).toEqual(events);
+    await sleep(50);
+    expect(got).toHaveLength(3);
+  });
+
+  it('a group created after publishing starts from the retained events; from: "new" skips them', async () => {
+    const bus = f.make();
+    await bus.publish([ev('order.confirmed', { n: 1 })]);
+    const late: DomainEvent[] = [];
+    const fresh: DomainEvent[] = [];
+    await bus.consume('late', async (e) => void late.push(e));
+    await bus.consume('fresh', async (e) => void fresh.push(e), { from: 'new' });
+    await bus.publish([ev('order.confirmed', { n: 2 })]);
+    await until(() => late.length === 2 && fresh.length === 1);
+    expect(fresh[0]!.payload).toEqual({ n: 2 });
+  });
+
+  it('two consumers in one group share the work, each event handled once', async () => {
+    const [a, b] = pair();
+    const byA: string[] = [];
+    const byB: string[] = [];
+    await a.consume('shipping', async (e) => void (byA.push(e.id), await sleep(15)), { types: ['order.*'] });
+    await b.consume('shipping', async (e) => void (byB.push(e.id), await sleep(15)), { types: ['order.*'] });
+    const events = Array.from({ length: 30 }, (_, n) => ev('order.confirmed', { n }));
+    for (const e of events) {
+      await a.publish([e]);
+      await sleep(3);
+    }
+    await until(() => byA.length + byB.length >= 30);
+    await sleep(100);
+    expect(byA.length).toBeGreaterThan(0);
+    expect(byB.length).toBeGreaterThan(0);
+    expect([...byA, ...byB].sort()).toEqual(events.map((e) => e.id).sort());
+  });
+
+  it('two groups both get everything', async () => {
+    const [a, b] = pair();
+    const finance: string[] = [];
+    const logistics: string[] = [];
+    await a.consume('finance', async (e) => void finance.push(e.id));
+    await b.consume('logistics', async (e) => void logistics.push(e.id));
+    const events = Array.from({ length: 10 }, (_, n) => ev(n % 2 ? 'order.confirmed' : 'payment.recorded', { n }));
+    await a.publish(events);
+    await until(() => finance.length === 10 && logistics.length === 10);
+    expect(new Set(finance)).toEqual(new Set(events.map((e) => e.id)));
+    expect(new Set(logistics)).toEqual(new Set(events.map((e) => e.id)));
+  });
+
+  it('type filters: exact types, topic wildcards, and events of other types are skipped (acked)', async () => {
+    const bus = f.make();
+    const exact: string[] = [];
+    const topic: string[] = [];
+    const all: string[] = [];
+    await bus.consume('g-exact', async (e) => void exact.push(e.type), { types: ['order.confirmed', 'payment.recorded'] });
+    await bus.consume('g-topic', async (e) => void topic.push(e.type), { types: ['order.*'] });
+    await bus.consume('g-all', async (e) => void all.push(e.type));
+    await bus.publish([ev('order.confirmed'), ev('order.cancelled'), ev('vehicle.moved'), ev('payment.recorded'), ev('orders.other')]);
+    await until(() => all.length === 5 && exact.length === 2 && topic.length === 2);
+    await sleep(100);
+    expect(exact.sort()).toEqual(['order.confirmed', 'payment.recorded']);
+    expect(topic.sort()).toEqual(['order.cancelled', 'order.confirmed']);
+    // a second consumer of g-exact must not see the skipped ones again
+    const again: string[] = [];
+    await bus.consume('g-exact', async (e) => void again.push(e.type), { types: ['order.confirmed', 'payment.recorded'] });
+    await sleep(150);
+    expect(again).toEqual([]);
+  });
+
+  it('listen: every listener (in every bus instance) gets matching events; unlisten stops them', async () => {
+    const [a, b] = pair();
+    const heardA: string[] = [];
+    const heardB: string[] = [];
+    const heardOrders: string[] = [];
+    const offA = a.listen((e) => heardA.push(e.type));
+    const offB = b.listen((e) => heardB.push(e.type));
+    const offOrders = b.listen((e) => heardOrders.push(e.type), { types: ['order.*'] });
+    await Promise.all([offA.ready, offB.ready, offOrders.ready]);
+    await a.publish([ev('order.confirmed'), ev('vehicle.moved')]);
+    await until(() => heardA.length === 2 && heardB.length === 2 && heardOrders.length === 1);
+    expect(heardOrders).toEqual(['order.confirmed']);
+    offA();
+    offOrders();
+    await sleep(50);
+    await b.publish([ev('order.cancelled')]);
+    await until(() => heardB.length === 3);
+    await sleep(100);
+    expect(heardA).toHaveLength(2);
+    expect(heardOrders).toHaveLength(1);
+    offB();
+  });
+
+  it('a handler that throws gets the event again (redelivery, at-least-once), possibly on another member', async () => {
+    const [a, b] = pair();
+    const attempts: string[] = [];
+    const done: string[] = [];
+    let failFirst = true;
+    const handler = (who: string) => async (e: DomainEvent) => {
+      attempts.push(who);
+      if (failFirst) {
+        failFirst = false;
+        throw new Error('boom');
+      }
+      done.push(e.id);
+    };
+    await a.consume('flaky', handler('a'));
+    await b.consume('flaky', handler('b'));
+    const e = ev('order.confirmed');
+    await a.publish([e]);
+    await until(() => done.length === 1, 5_000, 'redelivery');
+    expect(done).toEqual([e.id]);
+    expect(attempts.length).toBe(2);
+    await sleep(400);
+    expect(done).toEqual([e.id]);
+  });
+
+  it('stop() waits for the handler in flight and acks it; later events go to the remaining member', async () => {
+    const [a, b] = pair();
+    const byA: string[] = [];
+    const byB: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const ca = await a.consume('stopper', async (e) => {
+      await gate;
+      byA.push(e.id);
+    }, { types: ['order.*'] });
+    const first = ev('order.confirmed', { n: 1 });
+    await a.publish([first]);
+    await sleep(100); // a holds it (only member so far)
+    await b.consume('stopper', async (e) => void byB.push(e.id), { types: ['order.*'] });
+    const stopping = ca.stop();
+    setTimeout(release, 50);
+    await stopping;
+    expect(byA).toEqual([first.id]);
+    const second = ev('order.confirmed', { n: 2 });
+    await a.publish([second]);
+    await until(() => byB.includes(second.id));
+    await sleep(400); // past the idle timeout: the acked first event must not come back
+    expect(byB).toEqual([second.id]);
+  });
+
+  it('rejects invalid events and payloads that are not objects', async () => {
+    const bus = f.make();
+    await expect(bus.publish([{ ...ev('order.confirmed'), id: '' }])).rejects.toThrow(/id/);
+    await expect(bus.publish([{ ...ev('bad topic!.x') }])).rejects.toThrow(/topic/);
+    await expect(bus.publish([{ ...ev('order.x'), payload: null as never }])).rejects.toThrow(/payload/);
+  });
+});
