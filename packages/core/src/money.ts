@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 
 export { Decimal };
 export const CURRENCIES = ['NGN', 'GHS', 'KES', 'XOF', 'TZS', 'USD'] as const;
