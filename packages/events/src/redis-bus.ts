@@ -57,19 +57,19 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     return conn;
   }
 
+  /** QUIT (or drop) a connection and wait until its socket is closed, so nothing is left running. */
   async function release(conn: Redis) {
     connections.delete(conn);
     if (conn.status === 'end') return;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        conn.quit().catch(() => undefined),
-        new Promise((r) => (timer = setTimeout(r, 1_000))),
-      ]);
-    } finally {
+    const ended = new Promise<void>((r) => conn.once('end', () => r()));
+    const within = async (p: Promise<unknown>, ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
       clearTimeout(timer);
-      conn.disconnect();
-    }
+    };
+    await within(conn.quit().catch(() => undefined), 1_000);
+    if ((conn.status as string) !== 'end') conn.disconnect();
+    await within(ended, 2_500);
   }
 
   const cmd = connect('cmd');

@@ -1,0 +1,314 @@
+// Outbox relay and idempotent consumers on real databases (PGlite and Postgres) with a fixture Prisma schema.
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { openDatabase, type Database } from '@omniroute/db';
+import { generateClients } from '@omniroute/db/tooling';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEventBus,
+  enqueue,
+  handleOnce,
+  startOutboxRelay,
+  type DomainEvent,
+  type EventBus,
+  type OutboxClient,
+  type OutboxRelay,
+} from '../src/index.ts';
+import { busFactory, ev, FAST, POSTGRES_URL, REDIS_URL, sleep, until } from './helpers.ts';
+
+const schemaPath = fileURLToPath(new URL('./fixtures/schema.prisma', import.meta.url));
+const migrationsDir = fileURLToPath(new URL('./fixtures/migrations', import.meta.url));
+
+// The generated client (test/fixtures/generated, git-ignored) is made here; `prisma generate` needs no engine.
+type Client = OutboxClient & {
+  outboxEvent: OutboxClient['outboxEvent'] & { count(args?: any): Promise<number> };
+  counter: { upsert(args: any): Promise<unknown>; findUnique(args: any): Promise<{ value: number } | null>; update(args: any): Promise<unknown> };
+  $disconnect(): Promise<void>;
+  $executeRawUnsafe(sql: string): Promise<number>;
+};
+let PrismaClient: new (opts: { adapter: Database['adapter'] }) => Client;
+
+const opened: { prisma: Client; db: Database; schema?: string }[] = [];
+const stoppers: (() => Promise<unknown>)[] = [];
+
+/** PGlite takes ~1 s to boot: one per file, emptied after each test. */
+let sharedPglite: { prisma: Client; db: Database } | null = null;
+
+async function openDb(kind: 'pglite' | 'postgres'): Promise<Client> {
+  if (kind === 'pglite') {
+    if (!sharedPglite) {
+      const db = await openDatabase({ subgraph: 'events_fixture', migrationsDir });
+      sharedPglite = { db, prisma: new PrismaClient({ adapter: db.adapter }) };
+    }
+    return sharedPglite.prisma;
+  }
+  const schema = kind === 'postgres' ? `events_test_${randomBytes(4).toString('hex')}` : 'events_fixture';
+  const db = await openDatabase({ subgraph: schema, migrationsDir, ...(kind === 'postgres' ? { databaseUrl: POSTGRES_URL, poolSize: 6 } : {}) });
+  const prisma = new PrismaClient({ adapter: db.adapter });
+  opened.push({ prisma, db, schema: kind === 'postgres' ? schema : undefined });
+  return prisma;
+}
+
+/** A second client on the same Postgres schema (another replica of the subgraph). */
+async function openReplica(of: Client): Promise<Client> {
+  const entry = opened.find((o) => o.prisma === of)!;
+  const db = await openDatabase({ subgraph: entry.schema!, migrationsDir, databaseUrl: POSTGRES_URL, poolSize: 6 });
+  const prisma = new PrismaClient({ adapter: db.adapter });
+  opened.push({ prisma, db });
+  return prisma;
+}
+
+function relay(opts: Parameters<typeof startOutboxRelay>[0]): OutboxRelay {
+  const r = startOutboxRelay({ intervalMs: 50, onError: () => undefined, ...opts });
+  stoppers.push(() => r.stop());
+  return r;
+}
+
+function memoryBus(): EventBus {
+  const bus = createEventBus(FAST);
+  stoppers.push(() => bus.close());
+  return bus;
+}
+
+/** Wraps a bus: counts publishes per event id, optionally slows publish down or fails before/after publishing. */
+function spyBus(inner: EventBus, opts: { failBefore?: boolean; failAfter?: boolean; delayMs?: number } = {}) {
+  const published = new Map<string, number>();
+  const bus: EventBus = {
+    ...inner,
+    async publish(events) {
+      if (opts.delayMs) await sleep(opts.delayMs);
+      if (opts.failBefore) throw new Error('redis down');
+      await inner.publish(events);
+      for (const e of events) published.set(e.id, (published.get(e.id) ?? 0) + 1);
+      if (opts.failAfter) throw new Error('crashed after publishing');
+    },
+  };
+  return { bus, published };
+}
+
+const orderEvents = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ type: 'order.confirmed', tenantId: 't1', aggregateId: `ord_${from + i}`, payload: { n: from + i, total: '12.5000' } }));
+
+async function counterValue(prisma: Client, id = 'c') {
+  return (await prisma.counter.findUnique({ where: { id } }))?.value ?? 0;
+}
+const bump = (id = 'c') => (tx: any) => tx.counter.upsert({ where: { id }, create: { id, value: 1 }, update: { value: { increment: 1 } } });
+
+afterAll(async () => {
+  if (!sharedPglite) return;
+  await sharedPglite.prisma.$disconnect();
+  await sharedPglite.db.close();
+});
+
+beforeAll(async () => {
+  await generateClients([schemaPath]);
+  ({ PrismaClient } = (await import('./fixtures/generated/client.ts')) as unknown as { PrismaClient: typeof PrismaClient });
+});
+
+afterEach(async () => {
+  for (const stop of stoppers.splice(0).reverse()) await stop();
+  if (sharedPglite) await sharedPglite.prisma.$executeRawUnsafe('TRUNCATE "OutboxEvent", "ProcessedEvent", "Counter"');
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    for (const o of opened.splice(0)) {
+      await o.prisma.$disconnect();
+      await o.db.close();
+      if (o.schema) await admin.query(`DROP SCHEMA IF EXISTS "${o.schema}" CASCADE`);
+    }
+  } finally {
+    await admin.end();
+  }
+});
+
+describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
+  it('enqueue writes in the caller transaction: committed rows are published once, rolled-back ones never', async () => {
+    const prisma = await openDb(kind);
+    const bus = memoryBus();
+    const got: DomainEvent[] = [];
+    await bus.consume('test', async (e) => void got.push(e));
+    let enqueued: DomainEvent[] = [];
+    await prisma.$transaction(async (tx) => void (enqueued = await enqueue(tx, 'commerce', orderEvents(3))));
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await enqueue(tx, 'commerce', orderEvents(2, 100));
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule');
+    const r = relay({ prisma, bus, source: 'commerce' });
+    r.kick();
+    await until(() => got.length === 3);
+    expect(got).toEqual(enqueued);
+    expect(got[0]).toMatchObject({ type: 'order.confirmed', tenantId: 't1', aggregateId: 'ord_0', payload: { n: 0, total: '12.5000' }, source: 'commerce' });
+    const rows = await prisma.outboxEvent.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((row) => row.id)).toEqual(enqueued.map((e) => e.id));
+    expect(rows.every((row) => row.publishedAt instanceof Date && row.attempts === 1)).toBe(true);
+    await sleep(150);
+    expect(got).toHaveLength(3);
+  });
+
+  it('a crash between commit and publish loses nothing: rows stay unpublished and a relay started later publishes them in order', async () => {
+    const prisma = await openDb(kind);
+    // "Crash" 1: nothing relays after the commit. Crash 2: the bus is down while a relay runs.
+    const enqueued: DomainEvent[] = [];
+    for (let i = 0; i < 5; i++) await prisma.$transaction(async (tx) => void enqueued.push(...(await enqueue(tx, 'commerce', orderEvents(2, i * 2)))));
+    const down = spyBus(memoryBus(), { failBefore: true });
+    const r1 = relay({ prisma, bus: down.bus, source: 'commerce' });
+    await until(async () => (await prisma.outboxEvent.count({ where: { attempts: { gt: 0 } } })) === 10);
+    await r1.stop();
+    expect(await prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(10);
+
+    const bus = memoryBus();
+    const got: string[] = [];
+    await bus.consume('test', async (e) => void got.push(e.id));
+    relay({ prisma, bus, source: 'commerce', batchSize: 3 });
+    await until(() => got.length === 10);
+    expect(got).toEqual(enqueued.map((e) => e.id)); // oldest first, enqueue order kept
+    expect(await prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);
+  });
+
+  it('published but not marked (crash after publish): republished, and handleOnce applies the effect once', async () => {
+    const prisma = await openDb(kind);
+    await prisma.$transaction((tx) => enqueue(tx, 'commerce', orderEvents(4)));
+    const bus = memoryBus();
+    const deliveries: string[] = [];
+    await bus.consume('finance', async (e) => {
+      deliveries.push(e.id);
+      await handleOnce(prisma, 'finance', e, bump());
+    });
+    const crashy = spyBus(bus, { failAfter: true });
+    const r1 = relay({ prisma, bus: crashy.bus, source: 'commerce' });
+    await until(() => deliveries.length >= 4);
+    await r1.stop();
+    relay({ prisma, bus, source: 'commerce' });
+    await until(() => deliveries.length >= 8);
+    await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
+    expect(new Set(deliveries).size).toBe(4);
+    expect(await counterValue(prisma)).toBe(4);
+  });
+
+  it('handleOnce: records and works in one transaction; a repeat is skipped; a failing work records nothing', async () => {
+    const prisma = await openDb(kind);
+    const e = ev('order.confirmed');
+    expect(await handleOnce(prisma, 'finance', e, bump())).toBe(true);
+    expect(await handleOnce(prisma, 'finance', e, bump())).toBe(false);
+    expect(await handleOnce(prisma, 'logistics', e, bump())).toBe(true); // another consumer has its own record
+    expect(await counterValue(prisma)).toBe(2);
+
+    const f = ev('order.confirmed');
+    await expect(
+      handleOnce(prisma, 'finance', f, async (tx) => {
+        await bump()(tx);
+        throw new Error('downstream failed');
+      }),
+    ).rejects.toThrow('downstream failed');
+    expect(await counterValue(prisma)).toBe(2); // rolled back with the record
+    expect(await handleOnce(prisma, 'finance', f, bump())).toBe(true);
+    expect(await counterValue(prisma)).toBe(3);
+  });
+});
+
+describe('outbox on Postgres with several replicas', () => {
+  it('two relays on one database publish each row exactly once (FOR UPDATE SKIP LOCKED)', async () => {
+    const a = await openDb('postgres');
+    const b = await openReplica(a);
+    const total = 300;
+    for (let i = 0; i < total; i += 50) await a.$transaction((tx) => enqueue(tx, 'commerce', orderEvents(50, i)));
+    const inner = memoryBus();
+    const ra = spyBus(inner, { delayMs: 5 });
+    const rb = spyBus(inner, { delayMs: 5 });
+    relay({ prisma: a, bus: ra.bus, source: 'commerce', batchSize: 10, intervalMs: 20 }).kick();
+    relay({ prisma: b, bus: rb.bus, source: 'commerce', batchSize: 10, intervalMs: 20 }).kick();
+    await until(async () => (await a.outboxEvent.count({ where: { publishedAt: null } })) === 0, 15_000);
+    const counts = new Map<string, number>();
+    for (const m of [ra.published, rb.published]) for (const [id, n] of m) counts.set(id, (counts.get(id) ?? 0) + n);
+    expect(counts.size).toBe(total);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(ra.published.size).toBeGreaterThan(0);
+    expect(rb.published.size).toBeGreaterThan(0);
+  });
+
+  it('concurrent deliveries of one event: exactly one handleOnce applies it', async () => {
+    const a = await openDb('postgres');
+    const b = await openReplica(a);
+    const e = ev('order.confirmed');
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => handleOnce(i % 2 ? a : b, 'finance', e, async (tx) => {
+      await bump()(tx);
+      await sleep(20);
+    })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await counterValue(a)).toBe(1);
+  });
+});
+
+describe('Redis consumer groups + handleOnce', () => {
+  let f = busFactory('redis');
+  let redis: Redis;
+  beforeAll(() => void (redis = new Redis(REDIS_URL, { protocol: 2 })));
+  afterAll(() => redis.disconnect());
+  afterEach(async () => {
+    await f.cleanup();
+    f = busFactory('redis');
+  });
+
+  it('handler applied its effect then threw: redelivered to another member, effect not doubled', async () => {
+    const prisma = await openDb('pglite');
+    const [a, b] = [f.make(), f.make()];
+    const seen: string[] = [];
+    let crashed = false;
+    const handler = (who: string) => async (e: DomainEvent) => {
+      seen.push(who);
+      await handleOnce(prisma, 'finance', e, bump());
+      if (!crashed) {
+        crashed = true;
+        throw new Error('crashed after commit, before ack');
+      }
+    };
+    await a.consume('finance', handler('a'), { types: ['order.*'] });
+    await b.consume('finance', handler('b'), { types: ['order.*'] });
+    await a.publish([ev('order.confirmed')]);
+    await until(() => seen.length === 2, 5_000, 'redelivery');
+    await sleep(400);
+    expect(seen).toHaveLength(2);
+    expect(await counterValue(prisma)).toBe(1);
+  });
+
+  it('consumer took the event, committed, and died without ack: claimed by another consumer, skipped by handleOnce', async () => {
+    const prisma = await openDb('pglite');
+    const bus = f.make();
+    const e = ev('order.confirmed');
+    // The dying consumer, speaking raw Redis: joins the group, reads the event, applies it, never acks.
+    const key = `${f.prefix}:stream:order`;
+    await redis.xgroup('CREATE', key, 'finance', '0', 'MKSTREAM');
+    await bus.publish([e]);
+    const reply = (await redis.xreadgroup('GROUP', 'finance', 'dead-consumer', 'COUNT', 10, 'STREAMS', key, '>')) as [string, [string, string[]][]][];
+    const taken = JSON.parse(reply[0]![1][0]![1][3]!) as DomainEvent;
+    expect(await handleOnce(prisma, 'finance', taken, bump())).toBe(true);
+
+    const outcomes: boolean[] = [];
+    await bus.consume('finance', async (x) => void outcomes.push(await handleOnce(prisma, 'finance', x, bump())), { types: ['order.*'] });
+    await until(() => outcomes.length === 1, 5_000, 'claim of the dead consumer’s event');
+    expect(outcomes).toEqual([false]);
+    expect(await counterValue(prisma)).toBe(1);
+    await until(async () => ((await redis.xpending(key, 'finance')) as unknown[])[0] === 0, 2_000, 'ack');
+  });
+});
+
+describe('relay lifecycle', () => {
+  it('stop() waits for the batch in flight and stops polling', async () => {
+    const prisma = await openDb('pglite');
+    let transactions = 0;
+    const counting: OutboxClient = { ...prisma, outboxEvent: prisma.outboxEvent, processedEvent: prisma.processedEvent, $transaction: (fn, o) => (transactions++, prisma.$transaction(fn, o)) };
+    const r = startOutboxRelay({ prisma: counting, bus: memoryBus(), source: 'x', intervalMs: 10 });
+    await until(() => transactions >= 3);
+    await r.stop();
+    const after = transactions;
+    await sleep(100);
+    expect(transactions).toBe(after);
+    r.kick(); // no-op once stopped
+    await sleep(50);
+    expect(transactions).toBe(after);
+  });
+});
