@@ -1,0 +1,38 @@
+import { requireViewer, toPayload } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+import { proofOfDeliveryOf } from '../shipments.mappers.ts';
+
+export const shipmentResolvers: Resolvers = {
+  Query: {
+    shipments: (_p, { filter, ...args }, ctx) => ctx.services.shipments.list(ctx.viewer, args, filter),
+    shipment: (_p, { id }, ctx) => ctx.loaders.shipmentById.load(id),
+  },
+  Mutation: {
+    dispatchShipment: async (_p, { input }, ctx) => {
+      const r = await ctx.services.shipments.dispatch(ctx.viewer, input);
+      if (r.ok) ctx.loaders.shipmentById.clear(r.value.id).prime(r.value.id, r.value);
+      return toPayload('shipment', r);
+    },
+    confirmDelivery: async (_p, { input }, ctx) => {
+      const r = await ctx.services.shipments.confirmDelivery(ctx.viewer, input);
+      if (r.ok) ctx.loaders.shipmentById.clear(r.value.id).prime(r.value.id, r.value);
+      return toPayload('shipment', r);
+    },
+  },
+  Shipment: {
+    __resolveReference: (ref, ctx) => ctx.loaders.shipmentById.load(ref.id),
+    order: (s) => ({ id: s.orderId }),
+    vehicle: (s, _a, ctx) => (s.vehicleId ? ctx.loaders.vehicleById.load(s.vehicleId) : null),
+    rider: (s) => (s.riderId ? { id: s.riderId } : null),
+    stops: (s, _a, ctx) => ctx.loaders.stopsByShipmentId.load(s.id),
+    proofOfDelivery: (s) => proofOfDeliveryOf(s),
+  },
+  Order: {
+    // Commerce owns orders; any id is a fine key here because Order.shipment only finds the caller's tenant's shipments.
+    __resolveReference: (ref, ctx) => {
+      requireViewer(ctx.viewer);
+      return { id: ref.id };
+    },
+    shipment: (o, _a, ctx) => ctx.loaders.shipmentByOrderId.load(o.id),
+  },
+};

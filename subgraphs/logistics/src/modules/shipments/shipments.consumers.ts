@@ -1,0 +1,26 @@
+import { handleOnce, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { ShipmentService } from './shipments.service.ts';
+
+/** Consumer group of logistics' shipment life cycle. One group for both types, so one order's events are handled in order. */
+export const SHIPMENTS_GROUP = 'logistics.shipments';
+export const CONSUMED_TYPES = ['order.confirmed', 'order.cancelled'];
+
+/** Handles one event exactly once per group (handleOnce records it in the same transaction as the change). */
+export async function handleOrderEvent(prisma: PrismaClient, shipments: ShipmentService, event: DomainEvent): Promise<boolean> {
+  return handleOnce(prisma as never, SHIPMENTS_GROUP, event, async (tx) => {
+    if (event.type === 'order.confirmed') await shipments.createForConfirmedOrder(tx, event);
+    else if (event.type === 'order.cancelled') await shipments.cancelForCancelledOrder(tx, event);
+  });
+}
+
+/** Subscribes the shipment consumers; `outboxWritten` kicks the relay after each handled event. */
+export function startShipmentConsumers(opts: { bus: EventBus; prisma: PrismaClient; shipments: ShipmentService; outboxWritten: () => void }): Promise<Consumer> {
+  return opts.bus.consume(
+    SHIPMENTS_GROUP,
+    async (event) => {
+      if (await handleOrderEvent(opts.prisma, opts.shipments, event)) opts.outboxWritten();
+    },
+    { types: CONSUMED_TYPES },
+  );
+}

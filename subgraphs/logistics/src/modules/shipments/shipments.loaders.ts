@@ -1,0 +1,38 @@
+import DataLoader from 'dataloader';
+import { groupLoaderBy, loaderBy, requireViewer, type Viewer } from '@omniroute/core';
+import type { PrismaClient, Shipment, ShipmentStop } from '../../generated/prisma/client.ts';
+import { ACTIVE_STATUSES } from './shipment-rules.ts';
+
+/** Per-request shipment loaders, scoped to the viewer's tenant (another tenant's ids load as null / empty). */
+export function createShipmentLoaders(prisma: PrismaClient, viewer: Viewer | null) {
+  // Anonymous callers get UNAUTHENTICATED from any load.
+  const tenantId = () => requireViewer(viewer).tenantId;
+  const shipmentById = loaderBy<Shipment>((ids) => prisma.shipment.findMany({ where: { id: { in: [...ids] }, tenantId: tenantId() } }), (s) => s.id);
+  return {
+    shipmentById,
+    /** Order.shipment: one shipment per order (unique per tenant). */
+    shipmentByOrderId: loaderBy<Shipment>(async (orderIds) => {
+      const rows = await prisma.shipment.findMany({ where: { orderId: { in: [...orderIds] }, tenantId: tenantId() } });
+      for (const s of rows) shipmentById.prime(s.id, s);
+      return rows;
+    }, (s) => s.orderId),
+    /** Vehicle.currentShipment: the shipment in transit, else the newest assigned one; null when free. */
+    currentShipmentByVehicleId: new DataLoader<string, Shipment | null>(async (vehicleIds) => {
+      const rows = await prisma.shipment.findMany({
+        where: { vehicleId: { in: [...vehicleIds] }, tenantId: tenantId(), status: { in: [...ACTIVE_STATUSES] } },
+        orderBy: { id: 'desc' },
+      });
+      const best = new Map<string, Shipment>();
+      for (const s of rows) {
+        const seen = best.get(s.vehicleId!);
+        if (!seen || (seen.status !== 'IN_TRANSIT' && s.status === 'IN_TRANSIT')) best.set(s.vehicleId!, s);
+      }
+      return vehicleIds.map((id) => best.get(id) ?? null);
+    }),
+    /** Shipment.stops, in route order. */
+    stopsByShipmentId: groupLoaderBy<ShipmentStop>(
+      (ids) => prisma.shipmentStop.findMany({ where: { shipmentId: { in: [...ids] }, tenantId: tenantId() }, orderBy: [{ shipmentId: 'asc' }, { sequence: 'asc' }] }),
+      (s) => s.shipmentId,
+    ),
+  };
+}

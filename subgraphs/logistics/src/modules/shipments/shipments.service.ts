@@ -1,0 +1,245 @@
+import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
+import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
+import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
+import { pointOf, type LatLng } from '../../lib/geo.ts';
+import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
+import { canCancel, canConfirmDelivery, canDispatch, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
+
+export const ShipmentErrorCode = {
+  INVALID_INPUT: 'INVALID_INPUT',
+  SHIPMENT_NOT_FOUND: 'SHIPMENT_NOT_FOUND',
+  VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND',
+  INVALID_STATUS: 'INVALID_STATUS',
+  VEHICLE_BUSY: 'VEHICLE_BUSY',
+  PROOF_REQUIRED: 'PROOF_REQUIRED',
+} as const;
+
+export interface DispatchInput {
+  shipmentId: string;
+  vehicleId: string;
+  riderId: string;
+}
+
+export interface ConfirmDeliveryInput {
+  shipmentId: string;
+  recipientName: string;
+  signatureRef?: string | null;
+  photoRef?: string | null;
+  lat: number;
+  lng: number;
+}
+
+type Tx = Prisma.TransactionClient;
+const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
+
+const inRange = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
+
+/** Shipments: created from confirmed orders, dispatched with a vehicle and rider, delivered with proof. */
+export class ShipmentService {
+  constructor(private readonly deps: LogisticsDeps) {}
+
+  async list(viewer: Viewer | null, args: ConnectionArgs, filter: { status?: ShipmentStatus | null } | null | undefined) {
+    const v = requireViewer(viewer);
+    const { first, afterId } = pageWindow(args);
+    const rows = await this.deps.prisma.shipment.findMany({
+      where: { tenantId: v.tenantId, ...(filter?.status ? { status: filter.status } : {}), ...(afterId ? { id: { gt: afterId } } : {}) },
+      orderBy: { id: 'asc' },
+      take: first + 1,
+    });
+    return toConnection(rows, first, afterId);
+  }
+
+  /** PENDING/ASSIGNED → IN_TRANSIT with a vehicle that is not carrying another shipment; new ETA from the vehicle's speed. */
+  async dispatch(viewer: Viewer | null, input: DispatchInput): Promise<Result<Shipment>> {
+    const v = requireRole(viewer, 'OPERATIONS');
+    const shipmentId = cleanString(input.shipmentId);
+    const vehicleId = cleanString(input.vehicleId);
+    const riderId = cleanString(input.riderId);
+    if (!shipmentId) return fail(ShipmentErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
+    if (!vehicleId) return fail(ShipmentErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
+    if (!riderId) return fail(ShipmentErrorCode.INVALID_INPUT, 'riderId must be 1–200 characters', ['input', 'riderId']);
+    const now = this.deps.now();
+
+    const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
+      const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
+      if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      if (!canDispatch(shipment.status)) {
+        return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be dispatched`, ['input', 'shipmentId']);
+      }
+      // Row lock on the vehicle: two dispatches of one vehicle serialise here, so only one sees it free.
+      const [vehicle] = await tx.$queryRaw<{ id: string; kind: VehicleKind; lastLat: number | null; lastLng: number | null }[]>(Prisma.sql`
+        SELECT "id", "kind"::text AS "kind", "lastLat", "lastLng" FROM "Vehicle"
+        WHERE "id" = ${vehicleId} AND "tenantId" = ${v.tenantId} FOR UPDATE`);
+      if (!vehicle) return fail(ShipmentErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+      const busy = await tx.shipment.findFirst({
+        where: { tenantId: v.tenantId, vehicleId: vehicle.id, status: 'IN_TRANSIT', id: { not: shipment.id } },
+        select: { id: true },
+      });
+      if (busy) return fail(ShipmentErrorCode.VEHICLE_BUSY, 'The vehicle is carrying another shipment', ['input', 'vehicleId']);
+
+      const stops = await tx.shipmentStop.findMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId }, orderBy: { sequence: 'asc' } });
+      // Dispatch means loaded at the pickup: the route starts there (or wherever the vehicle last was).
+      const pickup = stops.find((s) => s.kind === 'PICKUP');
+      const start = pointOf(pickup?.lat, pickup?.lng) ?? pointOf(vehicle.lastLat, vehicle.lastLng);
+      const dropoffs = stops.filter((s) => s.kind === 'DROPOFF').map((s) => pointOf(s.lat, s.lng));
+      const eta = estimateEta({ from: now, route: [start, ...dropoffs], kind: vehicle.kind });
+      const data = { status: 'IN_TRANSIT' as const, vehicleId: vehicle.id, riderId, eta, dispatchedAt: now };
+      const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: shipment.status }, data });
+      if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile; try again', ['input', 'shipmentId']);
+      await tx.shipmentStop.updateMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'PICKUP', arrivedAt: null }, data: { arrivedAt: now } });
+      await this.emit(tx, [
+        {
+          type: 'shipment.dispatched',
+          tenantId: v.tenantId,
+          aggregateId: shipment.id,
+          payload: { shipmentId: shipment.id, orderId: shipment.orderId, vehicleId: vehicle.id, riderId, at: now.toISOString() },
+        },
+        statusChanged(v.tenantId, shipment, 'IN_TRANSIT', now),
+      ]);
+      return ok({ ...shipment, ...data, updatedAt: now });
+    }, TX_OPTIONS);
+    if (result.ok) this.deps.outboxWritten();
+    return result;
+  }
+
+  /** IN_TRANSIT → DELIVERED with proof of delivery (recipient, signature or photo, where). */
+  async confirmDelivery(viewer: Viewer | null, input: ConfirmDeliveryInput): Promise<Result<Shipment>> {
+    const v = requireRole(viewer, 'OPERATIONS', 'RIDER');
+    const shipmentId = cleanString(input.shipmentId);
+    const recipientName = cleanString(input.recipientName);
+    const signatureRef = input.signatureRef == null || input.signatureRef.trim() === '' ? null : cleanString(input.signatureRef);
+    const photoRef = input.photoRef == null || input.photoRef.trim() === '' ? null : cleanString(input.photoRef);
+    if (!shipmentId) return fail(ShipmentErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
+    if (!recipientName) return fail(ShipmentErrorCode.INVALID_INPUT, 'recipientName must be 1–200 characters', ['input', 'recipientName']);
+    if (input.signatureRef != null && input.signatureRef.trim() !== '' && !signatureRef) {
+      return fail(ShipmentErrorCode.INVALID_INPUT, 'signatureRef must be at most 200 characters', ['input', 'signatureRef']);
+    }
+    if (input.photoRef != null && input.photoRef.trim() !== '' && !photoRef) {
+      return fail(ShipmentErrorCode.INVALID_INPUT, 'photoRef must be at most 200 characters', ['input', 'photoRef']);
+    }
+    if (!signatureRef && !photoRef) return fail(ShipmentErrorCode.PROOF_REQUIRED, 'A signatureRef or a photoRef is required', ['input']);
+    if (!inRange(input.lat, -90, 90)) return fail(ShipmentErrorCode.INVALID_INPUT, 'lat must be between -90 and 90', ['input', 'lat']);
+    if (!inRange(input.lng, -180, 180)) return fail(ShipmentErrorCode.INVALID_INPUT, 'lng must be between -180 and 180', ['input', 'lng']);
+    const now = this.deps.now();
+
+    const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
+      const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
+      if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      if (!canConfirmDelivery(shipment.status)) {
+        return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
+      }
+      const data = {
+        status: 'DELIVERED' as const,
+        deliveredAt: now,
+        podRecipientName: recipientName,
+        podSignatureRef: signatureRef,
+        podPhotoRef: photoRef,
+        podLat: input.lat,
+        podLng: input.lng,
+      };
+      const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: 'IN_TRANSIT' }, data });
+      if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile', ['input', 'shipmentId']);
+      await tx.shipmentStop.updateMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'DROPOFF', arrivedAt: null }, data: { arrivedAt: now } });
+      await this.emit(tx, [
+        {
+          type: 'shipment.delivered',
+          tenantId: v.tenantId,
+          aggregateId: shipment.id,
+          payload: {
+            shipmentId: shipment.id,
+            orderId: shipment.orderId,
+            riderId: shipment.riderId,
+            vehicleId: shipment.vehicleId,
+            deliveredAt: now.toISOString(),
+            onTime: isOnTime(now, shipment.eta),
+            proof: { recipientName, lat: input.lat, lng: input.lng, ...(photoRef ? { photoRef } : {}), ...(signatureRef ? { signatureRef } : {}) },
+          },
+        },
+        statusChanged(v.tenantId, shipment, 'DELIVERED', now),
+      ]);
+      return ok({ ...shipment, ...data, updatedAt: now });
+    }, TX_OPTIONS);
+    if (result.ok) this.deps.outboxWritten();
+    return result;
+  }
+
+  /**
+   * `order.confirmed` → a PENDING shipment: pickup at the order's location, dropoff at the customer, ETA and
+   * complexity. Runs inside handleOnce's transaction; an order that already has a shipment is left alone.
+   */
+  async createForConfirmedOrder(tx: Tx, event: DomainEvent): Promise<Shipment | null> {
+    const p = parseOrderConfirmed(event.payload);
+    if (!p) {
+      log.warn('order.confirmed without orderId ignored', { eventId: event.id });
+      return null;
+    }
+    const tenantId = event.tenantId;
+    if (await tx.shipment.findFirst({ where: { tenantId, orderId: p.orderId }, select: { id: true } })) return null;
+    // Logistics only knows the pickup location's id; reuse the coordinates of an earlier pickup there, if any.
+    const knownPickup = p.locationId
+      ? await tx.shipmentStop.findFirst({
+          where: { tenantId, locationId: p.locationId, kind: 'PICKUP', lat: { not: null }, lng: { not: null } },
+          orderBy: { id: 'desc' },
+          select: { lat: true, lng: true, address: true },
+        })
+      : null;
+    const pickup: LatLng | null = pointOf(knownPickup?.lat, knownPickup?.lng);
+    const now = this.deps.now();
+    const id = newId('shp', now.getTime());
+    const stops = [
+      { id: newId('stp'), tenantId, sequence: 1, kind: 'PICKUP' as const, locationId: p.locationId ?? null, lat: pickup?.lat ?? null, lng: pickup?.lng ?? null, address: knownPickup?.address ?? null },
+      { id: newId('stp'), tenantId, sequence: 2, kind: 'DROPOFF' as const, locationId: null, lat: p.destination?.lat ?? null, lng: p.destination?.lng ?? null, address: p.customerName ?? null },
+    ];
+    const shipment = await tx.shipment.create({
+      data: {
+        id,
+        tenantId,
+        orderId: p.orderId,
+        status: 'PENDING',
+        territoryId: p.territoryId ?? null,
+        locationId: p.locationId ?? null,
+        weightKg: p.weightKg ?? 0,
+        complexity: shipmentComplexity(p.weightKg, stops.length),
+        eta: estimateEta({ from: now, route: [pickup, p.destination ?? null], preparationMinutes: PREPARATION_MINUTES }),
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+    await tx.shipmentStop.createMany({ data: stops.map((s) => ({ ...s, shipmentId: id })) });
+    await this.emit(tx, [
+      { type: 'shipment.created', tenantId, aggregateId: id, payload: { shipmentId: id, orderId: p.orderId, territoryId: p.territoryId ?? null, complexity: shipment.complexity } },
+    ]);
+    return shipment;
+  }
+
+  /** `order.cancelled` → CANCELLED, unless the shipment has left already (then it is delivered or returned as usual). */
+  async cancelForCancelledOrder(tx: Tx, event: DomainEvent): Promise<Shipment | null> {
+    const p = parseOrderCancelled(event.payload);
+    if (!p) {
+      log.warn('order.cancelled without orderId ignored', { eventId: event.id });
+      return null;
+    }
+    const tenantId = event.tenantId;
+    const shipment = await tx.shipment.findFirst({ where: { tenantId, orderId: p.orderId } });
+    if (!shipment) return null;
+    if (!canCancel(shipment.status)) {
+      if (shipment.status !== 'CANCELLED') log.info('order cancelled after dispatch; shipment kept', { tenantId, shipmentId: shipment.id, status: shipment.status });
+      return null;
+    }
+    const now = this.deps.now();
+    const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId, status: shipment.status }, data: { status: 'CANCELLED', cancelledAt: now } });
+    if (count !== 1) return null;
+    await this.emit(tx, [statusChanged(tenantId, shipment, 'CANCELLED', now)]);
+    return { ...shipment, status: 'CANCELLED', cancelledAt: now, updatedAt: now };
+  }
+
+  private emit(tx: Tx, events: NewEvent[]) {
+    return enqueue(tx, SOURCE, events);
+  }
+}
+
+/** The `shipment.updated` event of a status change (subscriptions: shipmentUpdated). */
+function statusChanged(tenantId: string, s: Shipment, status: ShipmentStatus, at: Date): NewEvent {
+  return { type: 'shipment.updated', tenantId, aggregateId: s.id, payload: { shipmentId: s.id, orderId: s.orderId, previousStatus: s.status, status, at: at.toISOString() } };
+}

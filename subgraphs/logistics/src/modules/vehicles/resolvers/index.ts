@@ -1,0 +1,39 @@
+import { pageWindow, toConnection, toPayload } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+import { lastPositionOf } from '../vehicles.mappers.ts';
+
+const EMPTY = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+
+export const vehicleResolvers: Resolvers = {
+  Query: {
+    vehicles: (_p, { filter, ...args }, ctx) => ctx.services.vehicles.list(ctx.viewer, args, filter),
+    vehicle: (_p, { id }, ctx) => ctx.loaders.vehicleById.load(id),
+  },
+  Mutation: {
+    reportVehiclePosition: async (_p, { input }, ctx) => {
+      const r = await ctx.services.vehicles.reportPosition(ctx.viewer, input);
+      if (r.ok) ctx.loaders.vehicleById.clear(r.value.id).prime(r.value.id, r.value);
+      return toPayload('vehicle', r);
+    },
+  },
+  Vehicle: {
+    __resolveReference: (ref, ctx) => ctx.loaders.vehicleById.load(ref.id),
+    territory: (v, _a, ctx) => ctx.loaders.territoryById.load(v.territoryId),
+    lastPosition: (v) => lastPositionOf(v),
+    currentShipment: (v, _a, ctx) => ctx.loaders.currentShipmentByVehicleId.load(v.id),
+    positions: async (v, args, ctx) => {
+      const { first, afterId } = pageWindow(args);
+      return toConnection(await ctx.loaders.positionsByVehicle.load({ parentId: v.id, first, afterId }), first, afterId);
+    },
+    coldChainAlerts: async (v, args, ctx) => {
+      const { first, afterId } = pageWindow(args);
+      if (!v.coldChain) return EMPTY;
+      return toConnection(await ctx.loaders.coldChainAlertsByVehicle.load({ parentId: v.id, first, afterId }), first, afterId);
+    },
+  },
+  ColdChainAlert: {
+    vehicle: (a, _x, ctx) => ctx.loaders.vehicleById.load(a.vehicleId),
+    shipment: (a, _x, ctx) => (a.shipmentId ? ctx.loaders.shipmentById.load(a.shipmentId) : null),
+    position: (a) => ({ lat: a.lat, lng: a.lng }),
+  },
+};

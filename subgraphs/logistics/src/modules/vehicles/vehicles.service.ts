@@ -1,0 +1,161 @@
+import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { newEventId } from '@omniroute/events';
+import type { Shipment, Vehicle, VehicleKind } from '../../generated/prisma/client.ts';
+import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
+import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
+import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, validatePosition } from './position-rules.ts';
+
+export const VehicleErrorCode = { INVALID_INPUT: 'INVALID_INPUT', VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND' } as const;
+
+export interface VehicleFilter {
+  territoryId?: string | null;
+  kind?: VehicleKind | null;
+  coldChain?: boolean | null;
+}
+
+export interface ReportPositionInput {
+  vehicleId: string;
+  lat: number;
+  lng: number;
+  speedKph?: number | null;
+  heading?: number | null;
+  temperatureC?: number | null;
+  recordedAt?: Date | null;
+}
+
+/** The payload of `vehicle.position` events (docs/events.md). */
+export interface VehiclePositionEventPayload {
+  vehicleId: string;
+  territoryId: string;
+  shipmentId: string | null;
+  lat: number;
+  lng: number;
+  speedKph: number;
+  heading: number | null;
+  temperatureC: number | null;
+  recordedAt: string;
+}
+
+/** Vehicles: the fleet, and the positions and cold-chain readings they report. */
+export class VehicleService {
+  constructor(private readonly deps: LogisticsDeps) {}
+
+  async list(viewer: Viewer | null, args: ConnectionArgs, filter: VehicleFilter | null | undefined) {
+    const v = requireViewer(viewer);
+    const { first, afterId } = pageWindow(args);
+    const rows = await this.deps.prisma.vehicle.findMany({
+      where: {
+        tenantId: v.tenantId,
+        ...(filter?.territoryId != null ? { territoryId: filter.territoryId } : {}),
+        ...(filter?.kind != null ? { kind: filter.kind } : {}),
+        ...(filter?.coldChain != null ? { coldChain: filter.coldChain } : {}),
+        ...(afterId ? { id: { gt: afterId } } : {}),
+      },
+      orderBy: { id: 'asc' },
+      take: first + 1,
+    });
+    return toConnection(rows, first, afterId);
+  }
+
+  /**
+   * Stores a GPS report, moves the vehicle's last position (only forward in time: devices upload buffered
+   * readings late), records a cold-chain alert above 8 °C, then publishes `vehicle.position` straight on the
+   * bus — not through the outbox: positions are frequent and the next one supersedes a lost one.
+   */
+  async reportPosition(viewer: Viewer | null, input: ReportPositionInput): Promise<Result<Vehicle>> {
+    const v = requireRole(viewer, 'OPERATIONS', 'RIDER', 'PARTNER');
+    const { prisma } = this.deps;
+    const now = this.deps.now();
+    const vehicleId = cleanString(input.vehicleId);
+    if (!vehicleId) return fail(VehicleErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
+    const vehicle = await prisma.vehicle.findFirst({ where: { id: vehicleId, tenantId: v.tenantId } });
+    if (!vehicle) return fail(VehicleErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+
+    const reading = {
+      lat: input.lat,
+      lng: input.lng,
+      speedKph: input.speedKph ?? 0,
+      heading: input.heading ?? null,
+      temperatureC: input.temperatureC ?? null,
+      recordedAt: input.recordedAt ?? now,
+    };
+    const errors = validatePosition(reading, { coldChain: vehicle.coldChain, now });
+    if (errors.length > 0) return { ok: false, errors };
+
+    const shipment = await this.currentShipment(v.tenantId, vehicle.id);
+    const breach = isColdChainBreach(vehicle.coldChain, reading.temperatureC);
+    const last = {
+      lastLat: reading.lat,
+      lastLng: reading.lng,
+      lastSpeedKph: reading.speedKph,
+      lastHeading: reading.heading,
+      lastTemperatureC: reading.temperatureC,
+      lastRecordedAt: reading.recordedAt,
+    };
+    const newer = isNewerReading(reading.recordedAt, vehicle.lastRecordedAt);
+    const position = prisma.vehiclePosition.create({
+      // Position ids sort by recordedAt, so Vehicle.positions pages newest-first by id.
+      data: { id: newId('pos', reading.recordedAt.getTime()), tenantId: v.tenantId, vehicleId: vehicle.id, ...reading },
+    });
+    const alert = prisma.coldChainAlert.create({
+      data: {
+        id: newId('cca'),
+        tenantId: v.tenantId,
+        vehicleId: vehicle.id,
+        shipmentId: shipment?.id ?? null,
+        temperatureC: reading.temperatureC ?? 0,
+        limitC: COLD_CHAIN_MAX_C,
+        lat: reading.lat,
+        lng: reading.lng,
+        recordedAt: reading.recordedAt,
+      },
+    });
+    // Conditional, so a late reading never overwrites a newer one even when two reports race.
+    const move = prisma.vehicle.updateMany({
+      where: { id: vehicle.id, tenantId: v.tenantId, OR: [{ lastRecordedAt: null }, { lastRecordedAt: { lte: reading.recordedAt } }] },
+      data: last,
+    });
+    const results = await prisma.$transaction([position, ...(breach ? [alert] : []), ...(newer ? [move] : [])]);
+    const isLatest = newer && (results.at(-1) as { count: number }).count === 1;
+    if (breach) log.warn('cold-chain breach', { tenantId: v.tenantId, vehicleId: vehicle.id, temperatureC: reading.temperatureC });
+
+    const updated: Vehicle = isLatest
+      ? { ...vehicle, ...last, updatedAt: now }
+      : newer // lost a race with a newer reading: show that one
+        ? ((await prisma.vehicle.findFirst({ where: { id: vehicle.id, tenantId: v.tenantId } })) ?? vehicle)
+        : vehicle;
+    // Only a reading that became the last position goes live: a late one would move the marker backwards.
+    if (isLatest) {
+      this.publishPosition(v.tenantId, {
+        vehicleId: vehicle.id,
+        territoryId: vehicle.territoryId,
+        shipmentId: shipment?.id ?? null,
+        lat: reading.lat,
+        lng: reading.lng,
+        speedKph: reading.speedKph,
+        heading: reading.heading,
+        temperatureC: reading.temperatureC,
+        recordedAt: reading.recordedAt.toISOString(),
+      });
+    }
+    return ok(updated);
+  }
+
+  /** The shipment a vehicle is carrying (in transit), else the newest one assigned to it. */
+  private async currentShipment(tenantId: string, vehicleId: string): Promise<Shipment | null> {
+    const active = await this.deps.prisma.shipment.findMany({
+      where: { tenantId, vehicleId, status: { in: [...ACTIVE_STATUSES] } },
+      orderBy: { id: 'desc' },
+      take: 10,
+    });
+    return active.find((s) => s.status === 'IN_TRANSIT') ?? active[0] ?? null;
+  }
+
+  private publishPosition(tenantId: string, payload: VehiclePositionEventPayload): void {
+    const bus = this.deps.bus;
+    if (!bus) return;
+    const event = { id: newEventId(), type: 'vehicle.position', tenantId, aggregateId: payload.vehicleId, payload: { ...payload }, occurredAt: this.deps.now().toISOString(), source: SOURCE };
+    // Fire and forget: the position is stored; a lost live update is replaced by the next report.
+    bus.publish([event]).catch((error: unknown) => log.warn('vehicle.position publish failed', { vehicleId: payload.vehicleId, error: String(error) }));
+  }
+}

@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+import { demoPlan } from '@omniroute/demo';
+import { openDatabase } from '@omniroute/db';
+import { startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
+import { PrismaClient } from './generated/prisma/client.ts';
+import { createContextFactory, createServices, type LogisticsServices } from './context.ts';
+import { SOURCE, type LogisticsDeps } from './lib/deps.ts';
+import { seedLogistics } from './seed.ts';
+import { territoryResolvers } from './modules/territories/resolvers/index.ts';
+import { vehicleResolvers } from './modules/vehicles/resolvers/index.ts';
+import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
+import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
+
+export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/logistics/migrations', import.meta.url));
+
+export interface LogisticsOptions extends SubgraphRuntimeOptions {
+  /** Event bus: with it, the order consumers and the outbox relay run, and positions are published live. */
+  bus?: EventBus;
+  /** Clock for tests. */
+  now?: () => Date;
+  /** Outbox relay poll interval (ms); default 1 000. */
+  relayIntervalMs?: number;
+}
+
+export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; services: LogisticsServices };
+
+/** Builds the logistics subgraph over its database (applies migrations); `listen` serves it. */
+export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> {
+  const db = await openDatabase({ subgraph: 'logistics', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
+  const prisma = new PrismaClient({ adapter: db.adapter });
+  let relay: OutboxRelay | null = null;
+  const deps: LogisticsDeps = { prisma, bus: opts.bus ?? null, outboxWritten: () => relay?.kick(), now: opts.now ?? (() => new Date()) };
+  const services = createServices(deps);
+  const subgraph = createSubgraph({
+    name: 'logistics',
+    typeDefs: loadTypeDefs(SDL_FILES),
+    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers],
+    createContext: createContextFactory(deps, services),
+    secret: opts.secret,
+  });
+
+  let consumer: Consumer | null = null;
+  if (opts.bus) {
+    try {
+      relay = startOutboxRelay({ prisma: prisma as never, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
+      consumer = await startShipmentConsumers({ bus: opts.bus, prisma, shipments: services.shipments, outboxWritten: deps.outboxWritten });
+    } catch (error) {
+      await relay?.stop();
+      await prisma.$disconnect();
+      await db.close();
+      throw error;
+    }
+  }
+
+  return {
+    name: 'logistics',
+    listen: subgraph.listen,
+    seed: () => seedLogistics(prisma, demoPlan()),
+    db,
+    prisma,
+    services,
+    async close() {
+      // Consumers first (they write the outbox), then the relay, then the database.
+      await consumer?.stop();
+      await relay?.stop();
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}
