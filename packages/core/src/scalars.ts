@@ -15,7 +15,15 @@ function parseDecimal(v: unknown): Decimal {
 export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
   description: 'Exact decimal serialised as a string',
-  serialize: (v) => (v instanceof Decimal ? v.toString() : new Decimal(String(v)).toString()),
+  serialize: (v) => {
+    // A string (e.g. Money.amount, already formatted to the currency's minor units) is kept as is once validated:
+    // re-serialising it through Decimal would turn "1500.00" into "1500".
+    if (typeof v === 'string') {
+      new Decimal(v); // throws on anything that is not a number
+      return v;
+    }
+    return v instanceof Decimal ? v.toString() : new Decimal(String(v)).toString();
+  },
   parseValue: parseDecimal,
   parseLiteral: (ast) => {
     if (ast.kind !== Kind.STRING) throw new GraphQLError('Decimal literals must be strings', { extensions: { code: 'BAD_USER_INPUT' } });
