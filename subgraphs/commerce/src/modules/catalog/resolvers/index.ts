@@ -1,0 +1,21 @@
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+export const catalogResolvers: Resolvers = {
+  Query: {
+    products: (_p, args, ctx) => ctx.services.catalog.products(ctx.viewer, args),
+    product: (_p, { id }, ctx) => ctx.services.catalog.product(ctx, id),
+  },
+  Product: {
+    __resolveReference: (ref, ctx) => ctx.loaders.productById.load(ref.id),
+    category: async (p, _a, ctx) => (await ctx.loaders.categoryById.load(p.categoryId))!,
+    variants: (p, _a, ctx) => ctx.loaders.variantsByProductId.load(p.id),
+  },
+  ProductVariant: {
+    // Referenced by either key: { id } or { sku }.
+    __resolveReference: (ref, ctx) => ('id' in ref ? ctx.loaders.variantById.load(ref.id) : ctx.loaders.variantBySku.load(ref.sku)),
+    product: async (v, _a, ctx) => (await ctx.loaders.productById.load(v.productId))!,
+    basePrice: (v) => ({ amount: v.basePrice, currencyCode: v.currency }),
+    weightKg: (v) => v.weightKg.toNumber(),
+    stockLevels: (v, _a, ctx) => ctx.loaders.stockLevelsByVariantId.load(v.id),
+  },
+};

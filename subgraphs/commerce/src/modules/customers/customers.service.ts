@@ -1,0 +1,36 @@
+import { badUserInput, pageWindow, requireViewer, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
+import type { Customer, CustomerType, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import { MAX_STRING } from '../orders/order-input.ts';
+import type { RequestScope } from '../../context.ts';
+
+export interface CustomerFilter {
+  type?: CustomerType | null;
+  search?: string | null;
+}
+
+/** Customers: the businesses a tenant sells to, read within the viewer's tenant. */
+export class CustomerService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** A customer by id in the viewer's tenant, or null. */
+  customer(ctx: RequestScope, id: string): Promise<Customer | null> {
+    requireViewer(ctx.viewer);
+    return ctx.loaders.customerById.load(id);
+  }
+
+  async customers(viewer: Viewer | null, args: ConnectionArgs & { filter?: CustomerFilter | null }): Promise<Connection<Customer>> {
+    const v = requireViewer(viewer);
+    const { first, afterId } = pageWindow(args);
+    const f = args.filter ?? {};
+    const search = f.search?.trim();
+    if (search && search.length > MAX_STRING) throw badUserInput(`filter.search is longer than ${MAX_STRING} characters`, ['filter', 'search']);
+    const where: Prisma.CustomerWhereInput = {
+      tenantId: v.tenantId,
+      ...(afterId ? { id: { gt: afterId } } : {}),
+      ...(f.type ? { type: f.type } : {}),
+      ...(search ? { OR: [{ name: { contains: search, mode: 'insensitive' } }, { phone: { startsWith: search } }] } : {}),
+    };
+    const rows = await this.prisma.customer.findMany({ where, orderBy: { id: 'asc' }, take: first + 1 });
+    return toConnection(rows, first, afterId);
+  }
+}

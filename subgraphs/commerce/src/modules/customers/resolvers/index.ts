@@ -1,0 +1,11 @@
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+export const customerResolvers: Resolvers = {
+  Query: {
+    customers: (_p, args, ctx) => ctx.services.customers.customers(ctx.viewer, args),
+    customer: (_p, { id }, ctx) => ctx.services.customers.customer(ctx, id),
+  },
+  Customer: {
+    __resolveReference: (ref, ctx) => ctx.loaders.customerById.load(ref.id),
+  },
+};

@@ -1,0 +1,326 @@
+import {
+  badUserInput,
+  decodeCursor,
+  fail,
+  formatAmount,
+  newId,
+  ok,
+  pageWindow,
+  requireRole,
+  requireViewer,
+  userError,
+  type Connection,
+  type ConnectionArgs,
+  type CurrencyCode,
+  type Result,
+  type Viewer,
+} from '@omniroute/core';
+import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
+import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, type PrismaClient } from '../../generated/prisma/client.ts';
+import { consumeReservedStock, releaseStock, reserveStock, type StockLine } from '../inventory/stock.ts';
+import type { PricingService } from '../pricing/pricing.service.ts';
+import type { RequestScope } from '../../context.ts';
+import { CommerceErrorCode as C, MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
+
+export const SOURCE = 'commerce';
+/** Roles that may place and cancel orders (ADMIN always may). */
+export const ORDERING_ROLES = ['SALES_REP', 'OPERATIONS', 'PARTNER', 'RETAILER'] as const;
+/** Statuses an order can still be cancelled in: anything before it leaves the location. */
+export const CANCELLABLE: OrderStatus[] = ['PENDING', 'CONFIRMED', 'PACKED'];
+// PGlite runs one transaction at a time, so under load a transaction may queue for a while before it starts.
+const TX = { maxWait: 15_000, timeout: 30_000 };
+
+type Tx = Prisma.TransactionClient;
+
+export interface OrderFilter {
+  status?: OrderStatus | null;
+  customerId?: string | null;
+  channel?: Channel | null;
+}
+
+class InsufficientStock extends Error {
+  constructor(readonly skus: string[]) {
+    super(`insufficient stock: ${skus.join(', ')}`);
+  }
+}
+
+// Orders are listed newest first, so the cursor is (placedAt, id), not the id alone.
+const encodeCursor = (o: Pick<Order, 'placedAt' | 'id'>) => Buffer.from(`c:${o.placedAt.toISOString()}|${o.id}`).toString('base64url');
+function decodeOrderCursor(cursor: string): { placedAt: Date; id: string } {
+  const raw = decodeCursor(cursor);
+  const bar = raw.indexOf('|');
+  const placedAt = new Date(raw.slice(0, bar));
+  if (bar < 0 || Number.isNaN(placedAt.getTime())) throw badUserInput('Invalid cursor', ['after']);
+  return { placedAt, id: raw.slice(bar + 1) };
+}
+
+const money = (amount: Prisma.Decimal | { toString(): string }, currency: string) => ({
+  amount: formatAmount(amount, currency as CurrencyCode),
+  currencyCode: currency,
+});
+
+/**
+ * Orders: placing (price, reserve, record, announce — one transaction), cancelling, listing, and moving orders
+ * through their life cycle when finance and logistics report back (credit decisions, dispatch, delivery).
+ */
+export class OrderService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pricing: PricingService,
+    /** Called after a commit that wrote outbox events (the relay publishes them right away). */
+    private readonly onEventsCommitted: () => void = () => undefined,
+  ) {}
+
+  /** An order by id in the viewer's tenant, or null. */
+  order(ctx: RequestScope, id: string): Promise<Order | null> {
+    requireViewer(ctx.viewer);
+    return ctx.loaders.orderById.load(id);
+  }
+
+  async orders(viewer: Viewer | null, args: ConnectionArgs & { filter?: OrderFilter | null }): Promise<Connection<Order>> {
+    const v = requireViewer(viewer);
+    const { first } = pageWindow({ first: args.first });
+    const after = args.after ? decodeOrderCursor(args.after) : null;
+    const f = args.filter ?? {};
+    if (f.customerId && f.customerId.length > MAX_STRING) throw badUserInput('filter.customerId is too long', ['filter', 'customerId']);
+    const rows = await this.prisma.order.findMany({
+      where: {
+        tenantId: v.tenantId,
+        ...(f.status ? { status: f.status } : {}),
+        ...(f.customerId ? { customerId: f.customerId } : {}),
+        ...(f.channel ? { channel: f.channel } : {}),
+        ...(after ? { OR: [{ placedAt: { lt: after.placedAt } }, { placedAt: after.placedAt, id: { lt: after.id } }] } : {}),
+      },
+      orderBy: [{ placedAt: 'desc' }, { id: 'desc' }],
+      take: first + 1,
+    });
+    const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node), node }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: after !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  /**
+   * Validates, prices and places an order: in ONE transaction the order row, the stock reservation (all lines or
+   * none) and the `order.placed` + `order.status_changed` outbox events. With an idempotency key, a retry — also a
+   * concurrent one — gets the first order back (the unique (tenantId, idempotencyKey) index decides the race).
+   */
+  async placeOrder(viewer: Viewer | null, input: PlaceOrderRequest): Promise<Result<Order>> {
+    const v = requireRole(viewer, ...ORDERING_ROLES);
+    const parsed = validatePlaceOrder(input);
+    if (!parsed.ok) return parsed;
+    const req = parsed.value;
+    const tenantId = v.tenantId;
+
+    if (req.idempotencyKey) {
+      const prior = await this.prisma.order.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: req.idempotencyKey } } });
+      if (prior) return this.replay(prior, req.requestHash);
+    }
+
+    const [customer, location, variants, settings] = await Promise.all([
+      this.prisma.customer.findFirst({ where: { id: req.customerId, tenantId } }),
+      this.prisma.location.findFirst({ where: { id: req.locationId, tenantId } }),
+      this.prisma.productVariant.findMany({ where: { tenantId, sku: { in: req.lines.map((l) => l.sku) } } }),
+      this.prisma.tenantSettings.findUnique({ where: { tenantId } }),
+    ]);
+    const errors = [];
+    if (!customer) errors.push(userError(C.CUSTOMER_NOT_FOUND, 'No such customer', ['input', 'customerId']));
+    if (!location) errors.push(userError(C.LOCATION_NOT_FOUND, 'No such location', ['input', 'locationId']));
+    const bySku = new Map(variants.map((x) => [x.sku, x]));
+    for (const l of req.lines) {
+      if (bySku.has(l.sku)) continue;
+      const at = input.lines.findIndex((x) => x.sku === l.sku);
+      errors.push(userError(C.UNKNOWN_SKU, `Unknown SKU ${l.sku.slice(0, 50)}`, ['input', 'lines', String(at), 'sku']));
+    }
+    if (errors.length || !customer || !location) return { ok: false, errors };
+    if (!settings) throw new Error(`commerce settings missing for tenant ${tenantId}`);
+
+    const lines = req.lines.map((l) => ({ variant: bySku.get(l.sku)!, quantity: l.quantity }));
+    const priced = await this.pricing.price(tenantId, customer, lines);
+    const paymentTerms: PaymentTerms = (req.paymentTerms as PaymentTerms | null) ?? (customer.onCredit ? 'NET_14' : 'CASH_ON_DELIVERY');
+    const id = newId('ord');
+    const placedAt = new Date();
+
+    try {
+      const order = await this.prisma.$transaction(async (tx) => {
+        const [{ seq }] = await tx.$queryRaw<{ seq: number }[]>`SELECT nextval(pg_get_serial_sequence('"Order"', 'seq'))::int AS seq`;
+        // The order row first: a concurrent retry with the same idempotency key waits here on the unique index.
+        const order = await tx.order.create({
+          data: {
+            id, tenantId, seq: seq!, number: `${settings.orderPrefix}-${20000 + seq!}`,
+            customerId: customer.id, locationId: location.id, channel: req.channel as Channel, status: 'PENDING', paymentTerms,
+            currency: priced.currency, subtotal: priced.subtotal.amount.toString(), discountTotal: priced.discountTotal.amount.toString(),
+            total: priced.total.amount.toString(), placedAt, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash,
+            placedByUserId: v.userId ?? null, placedByPartnerId: v.partnerId ?? null,
+          },
+        });
+        const short = await reserveStock(tx, tenantId, location.id, lines.map((l) => ({ variantId: l.variant.id, quantity: l.quantity })));
+        if (short.length) throw new InsufficientStock(lines.filter((l) => short.includes(l.variant.id)).map((l) => l.variant.sku));
+        await tx.orderLine.createMany({
+          data: priced.lines.map((l, position) => ({
+            id: newId('oln'), tenantId, orderId: id, position, variantId: l.variantId, sku: l.sku, quantity: l.quantity,
+            basePrice: l.basePrice.amount.toString(), unitPrice: l.unitPrice.amount.toString(), total: l.total.amount.toString(),
+            currency: priced.currency, pricingRule: l.pricingRule,
+          })),
+        });
+        await enqueue(tx, SOURCE, [
+          this.event('order.placed', order, {
+            orderId: id, number: order.number, customerId: customer.id, paymentTerms, total: money(order.total, order.currency),
+            lines: priced.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), placedAt: placedAt.toISOString(),
+          }),
+          this.statusChanged(order, null),
+        ]);
+        return order;
+      }, TX);
+      this.onEventsCommitted();
+      return ok(order);
+    } catch (error) {
+      if (error instanceof InsufficientStock) {
+        return fail(C.INSUFFICIENT_STOCK, `Not enough stock at ${location.name} for: ${error.skus.join(', ')}`, ['input', 'lines']);
+      }
+      if (req.idempotencyKey && isUniqueViolation(error)) {
+        const prior = await this.prisma.order.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: req.idempotencyKey } } });
+        if (prior) return this.replay(prior, req.requestHash);
+      }
+      throw error;
+    }
+  }
+
+  /** Cancels an order that has not left the location, releases its stock and announces `order.cancelled`. */
+  async cancelOrder(viewer: Viewer | null, input: { orderId: string; reason?: string | null }): Promise<Result<Order>> {
+    const v = requireRole(viewer, ...ORDERING_ROLES);
+    if (typeof input.orderId !== 'string' || input.orderId.length > MAX_STRING) return fail(C.INVALID_INPUT, 'orderId is too long', ['input', 'orderId']);
+    const reason = input.reason?.trim() || null;
+    if (reason && reason.length > MAX_NOTE) return fail(C.INVALID_INPUT, `reason is at most ${MAX_NOTE} characters`, ['input', 'reason']);
+    const result = await this.prisma.$transaction(async (tx): Promise<Result<Order>> => {
+      const before = await this.lockOrder(tx, v.tenantId, input.orderId);
+      if (!before) return fail(C.ORDER_NOT_FOUND, 'No such order', ['input', 'orderId']);
+      if (!CANCELLABLE.includes(before.status)) {
+        return fail(C.ORDER_NOT_CANCELLABLE, `An order that is ${before.status} can no longer be cancelled`, ['input', 'orderId']);
+      }
+      const after = await tx.order.update({ where: { id: before.id }, data: { status: 'CANCELLED', cancellationReason: reason } });
+      await releaseStock(tx, after.tenantId, after.locationId, await this.stockLines(tx, after));
+      await enqueue(tx, SOURCE, [
+        this.event('order.cancelled', after, { orderId: after.id, customerId: after.customerId, total: money(after.total, after.currency), reason }),
+        this.statusChanged(after, before.status),
+      ]);
+      return ok(after);
+    }, TX);
+    if (result.ok) this.onEventsCommitted();
+    return result;
+  }
+
+  // ---- life cycle driven by other subgraphs' events (run inside handleOnce's transaction; tenant from the event) ----
+
+  /** Applies one consumed event; returns true when it changed an order. Unknown orders and stale events are ignored. */
+  async applyEvent(tx: Tx, e: DomainEvent): Promise<boolean> {
+    const p = e.payload as Record<string, unknown>;
+    if (typeof p.orderId !== 'string') return false;
+    switch (e.type) {
+      case 'credit.approved':
+        return this.confirm(tx, e.tenantId, p.orderId);
+      case 'credit.rejected':
+        return this.reject(tx, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed');
+      case 'shipment.dispatched':
+        return this.dispatch(tx, e.tenantId, p.orderId);
+      case 'shipment.delivered':
+        return this.deliver(tx, e.tenantId, p.orderId);
+      default:
+        return false;
+    }
+  }
+
+  private async confirm(tx: Tx, tenantId: string, orderId: string): Promise<boolean> {
+    const before = await this.lockOrder(tx, tenantId, orderId);
+    if (before?.status !== 'PENDING') return false;
+    const after = await tx.order.update({ where: { id: orderId }, data: { status: 'CONFIRMED' } });
+    const [customer, lines] = await Promise.all([
+      tx.customer.findFirst({ where: { id: after.customerId, tenantId } }),
+      tx.orderLine.findMany({ where: { orderId, tenantId }, include: { variant: { select: { weightKg: true } } } }),
+    ]);
+    const weightKg = lines.reduce((s, l) => s.plus(l.variant.weightKg.times(l.quantity)), new Prisma.Decimal(0));
+    await enqueue(tx, SOURCE, [
+      this.statusChanged(after, before.status),
+      this.event('order.confirmed', after, {
+        orderId, number: after.number, customerId: after.customerId, customerName: customer?.name ?? null, locationId: after.locationId,
+        territoryId: customer?.territoryId ?? null,
+        destination: customer?.lat != null && customer.lng != null ? { lat: customer.lat, lng: customer.lng } : null,
+        total: money(after.total, after.currency), weightKg: weightKg.toNumber(),
+      }),
+    ]);
+    return true;
+  }
+
+  private async reject(tx: Tx, tenantId: string, orderId: string, reason: string): Promise<boolean> {
+    const before = await this.lockOrder(tx, tenantId, orderId);
+    if (before?.status !== 'PENDING') return false;
+    const rejectionReason = reason.slice(0, MAX_NOTE);
+    const after = await tx.order.update({ where: { id: orderId }, data: { status: 'REJECTED', rejectionReason } });
+    await releaseStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
+    await enqueue(tx, SOURCE, [
+      this.statusChanged(after, before.status),
+      this.event('order.rejected', after, { orderId, customerId: after.customerId, reason: rejectionReason }),
+    ]);
+    return true;
+  }
+
+  private async dispatch(tx: Tx, tenantId: string, orderId: string): Promise<boolean> {
+    const before = await this.lockOrder(tx, tenantId, orderId);
+    if (!before || !['CONFIRMED', 'PACKED'].includes(before.status)) return false;
+    const after = await tx.order.update({ where: { id: orderId }, data: { status: 'DISPATCHED' } });
+    await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
+    await enqueue(tx, SOURCE, [this.statusChanged(after, before.status)]);
+    return true;
+  }
+
+  private async deliver(tx: Tx, tenantId: string, orderId: string): Promise<boolean> {
+    const before = await this.lockOrder(tx, tenantId, orderId);
+    if (!before || !['CONFIRMED', 'PACKED', 'DISPATCHED'].includes(before.status)) return false;
+    const after = await tx.order.update({ where: { id: orderId }, data: { status: 'DELIVERED' } });
+    // Delivered without a dispatch event seen (events of two streams may arrive out of order): the stock left too.
+    if (before.status !== 'DISPATCHED') await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
+    await enqueue(tx, SOURCE, [this.statusChanged(after, before.status)]);
+    return true;
+  }
+
+  // ---- helpers ----
+
+  private replay(prior: Order, requestHash: string): Result<Order> {
+    if (prior.requestHash && prior.requestHash !== requestHash) {
+      return fail(C.IDEMPOTENCY_KEY_REUSED, 'This idempotency key was used for a different order', ['input', 'idempotencyKey']);
+    }
+    return ok(prior);
+  }
+
+  /** Reads the order with its row locked until the transaction ends, so status changes never race each other. */
+  private async lockOrder(tx: Tx, tenantId: string, orderId: string): Promise<Order | null> {
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Order" WHERE "id" = ${orderId} AND "tenantId" = ${tenantId} FOR UPDATE`;
+    if (locked.length === 0) return null;
+    return tx.order.findFirst({ where: { id: orderId, tenantId } });
+  }
+
+  private async stockLines(tx: Tx, order: Order): Promise<StockLine[]> {
+    const lines = await tx.orderLine.findMany({ where: { orderId: order.id, tenantId: order.tenantId }, select: { variantId: true, quantity: true } });
+    return lines;
+  }
+
+  private event(type: string, order: Order, payload: object): NewEvent {
+    return { type, tenantId: order.tenantId, aggregateId: order.id, payload };
+  }
+
+  private statusChanged(order: Order, previousStatus: OrderStatus | null): NewEvent {
+    return this.event('order.status_changed', order, {
+      orderId: order.id, customerId: order.customerId, previousStatus, status: order.status, at: order.updatedAt.toISOString(),
+    });
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}

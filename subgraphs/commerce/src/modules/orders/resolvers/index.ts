@@ -1,0 +1,29 @@
+import { toPayload } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+const money = (amount: { toString(): string }, currencyCode: string) => ({ amount, currencyCode }) as never;
+
+export const orderResolvers: Resolvers = {
+  Query: {
+    orders: (_p, args, ctx) => ctx.services.orders.orders(ctx.viewer, args),
+    order: (_p, { id }, ctx) => ctx.services.orders.order(ctx, id),
+  },
+  Mutation: {
+    placeOrder: async (_p, { input }, ctx) => toPayload('order', await ctx.services.orders.placeOrder(ctx.viewer, input)),
+    cancelOrder: async (_p, { input }, ctx) => toPayload('order', await ctx.services.orders.cancelOrder(ctx.viewer, input)),
+  },
+  Order: {
+    __resolveReference: (ref, ctx) => ctx.loaders.orderById.load(ref.id),
+    customer: async (o, _a, ctx) => (await ctx.loaders.customerById.load(o.customerId))!,
+    location: async (o, _a, ctx) => (await ctx.loaders.locationById.load(o.locationId))!,
+    lines: (o, _a, ctx) => ctx.loaders.linesByOrderId.load(o.id),
+    subtotal: (o) => money(o.subtotal, o.currency),
+    discountTotal: (o) => money(o.discountTotal, o.currency),
+    total: (o) => money(o.total, o.currency),
+  },
+  OrderLine: {
+    variant: async (l, _a, ctx) => (await ctx.loaders.variantById.load(l.variantId))!,
+    unitPrice: (l) => money(l.unitPrice, l.currency),
+    total: (l) => money(l.total, l.currency),
+  },
+};

@@ -1,0 +1,77 @@
+import { fileURLToPath } from 'node:url';
+import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+import { openDatabase } from '@omniroute/db';
+import { demoPlan } from '@omniroute/demo';
+import { handleOnce, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
+import { PrismaClient } from './generated/prisma/client.ts';
+import { createContextFactory, createServices } from './context.ts';
+import { seedCommerce } from './seed.ts';
+import { catalogResolvers } from './modules/catalog/resolvers/index.ts';
+import { customerResolvers } from './modules/customers/resolvers/index.ts';
+import { inventoryResolvers } from './modules/inventory/resolvers/index.ts';
+import { orderResolvers } from './modules/orders/resolvers/index.ts';
+import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
+import { SOURCE } from './modules/orders/orders.service.ts';
+
+export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/commerce/migrations', import.meta.url));
+
+/** Consumer group that moves orders through their life cycle on finance's and logistics' events. */
+export const ORDER_LIFECYCLE_GROUP = 'commerce.order-lifecycle';
+export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.dispatched', 'shipment.delivered'];
+
+export interface CommerceOptions extends SubgraphRuntimeOptions {
+  /** Event bus: with it the outbox relay publishes commerce's events and the order life-cycle consumer runs. */
+  bus?: EventBus;
+  /** Outbox relay poll interval (ms) when idle; commits kick it anyway. */
+  relayIntervalMs?: number;
+}
+
+/** Builds the commerce subgraph over its database (applies migrations); `listen` serves it. */
+export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient }> {
+  const db = await openDatabase({ subgraph: 'commerce', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
+  const prisma = new PrismaClient({ adapter: db.adapter });
+
+  let relay: OutboxRelay | undefined;
+  const consumers: Consumer[] = [];
+  const services = createServices(prisma, () => relay?.kick());
+  if (opts.bus) {
+    const bus = opts.bus;
+    relay = startOutboxRelay({ prisma, bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
+    consumers.push(
+      await bus.consume(
+        ORDER_LIFECYCLE_GROUP,
+        async (e) => {
+          let changed = false;
+          await handleOnce(prisma, ORDER_LIFECYCLE_GROUP, e, async (tx) => {
+            changed = await services.orders.applyEvent(tx, e);
+          });
+          if (changed) relay?.kick();
+          else log.debug('commerce: event changed nothing', { type: e.type, eventId: e.id });
+        },
+        { types: CONSUMED_EVENTS },
+      ),
+    );
+  }
+
+  const subgraph = createSubgraph({
+    name: 'commerce',
+    typeDefs: loadTypeDefs(SDL_FILES),
+    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers],
+    createContext: createContextFactory(prisma, services),
+    secret: opts.secret,
+  });
+  return {
+    name: 'commerce',
+    listen: subgraph.listen,
+    seed: () => seedCommerce(prisma, demoPlan()),
+    db,
+    prisma,
+    async close() {
+      for (const c of consumers) await c.stop();
+      await relay?.stop();
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}
