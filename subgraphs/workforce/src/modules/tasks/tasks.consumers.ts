@@ -1,0 +1,120 @@
+import { log, newId, type CurrencyCode } from '@omniroute/core';
+import { handleOnce, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import type { Prisma, PrismaClient, Task } from '../../generated/prisma/client.ts';
+import { completeTaskTx } from './tasks.service.ts';
+import { complexityFrom, taskReward } from './tasks.rules.ts';
+
+type Tx = Prisma.TransactionClient;
+
+/** Consumer group of the delivery-task life cycle. */
+export const TASKS_GROUP = 'workforce.tasks';
+export const TASK_EVENT_TYPES = ['shipment.created', 'shipment.dispatched', 'shipment.delivered', 'shipment.updated', 'order.cancelled'];
+
+interface ShipmentCreated { shipmentId: string; orderId?: string; complexity?: unknown }
+interface ShipmentDispatched { shipmentId: string; orderId?: string; riderId?: string | null }
+interface ShipmentDelivered { shipmentId: string; orderId?: string; riderId?: string | null; deliveredAt?: string }
+interface ShipmentUpdated { shipmentId: string; status?: string }
+interface OrderCancelled { orderId?: string }
+
+/**
+ * Consumes the logistics and commerce events that drive delivery tasks, each exactly once per event (handleOnce:
+ * the effect and the ProcessedEvent row commit together). `afterCommit` runs when an event wrote to the outbox.
+ */
+export function startTaskConsumers(bus: EventBus, prisma: PrismaClient, afterCommit: () => void = () => undefined): Promise<Consumer> {
+  return bus.consume(
+    TASKS_GROUP,
+    async (event) => {
+      const handled = await handleOnce(prisma as unknown as OutboxClient, TASKS_GROUP, event, (tx: Tx) => applyTaskEvent(tx, event));
+      if (handled && event.type === 'shipment.delivered') afterCommit();
+    },
+    { types: TASK_EVENT_TYPES },
+  );
+}
+
+/** Applies one event to the delivery tasks, inside the consumer's transaction. Only ever touches the event's tenant. */
+export async function applyTaskEvent(tx: Tx, e: DomainEvent): Promise<void> {
+  switch (e.type) {
+    case 'shipment.created':
+      await ensureDeliveryTask(tx, e.tenantId, e.payload as unknown as ShipmentCreated);
+      return;
+    case 'shipment.dispatched':
+      return onDispatched(tx, e.tenantId, e.payload as unknown as ShipmentDispatched);
+    case 'shipment.delivered':
+      return onDelivered(tx, e.tenantId, e.payload as unknown as ShipmentDelivered);
+    case 'shipment.updated': {
+      const p = e.payload as unknown as ShipmentUpdated;
+      if (p.status === 'CANCELLED') await cancelTasks(tx, { tenantId: e.tenantId, shipmentId: p.shipmentId ?? e.aggregateId });
+      return;
+    }
+    case 'order.cancelled': {
+      const orderId = (e.payload as OrderCancelled).orderId ?? e.aggregateId;
+      await cancelTasks(tx, { tenantId: e.tenantId, orderId });
+      return;
+    }
+  }
+}
+
+/**
+ * The delivery task of a shipment, created OPEN if missing (shipment.created normally creates it; a later event
+ * that arrives first creates it too, with complexity 1 unless it carries one). Null for a tenant without settings.
+ */
+async function ensureDeliveryTask(tx: Tx, tenantId: string, p: { shipmentId: string; orderId?: string; complexity?: unknown }): Promise<Task | null> {
+  if (!p.shipmentId) throw new Error('shipment event without shipmentId');
+  const where = { tenantId_shipmentId: { tenantId, shipmentId: p.shipmentId } };
+  const existing = await tx.task.findUnique({ where });
+  if (existing) return existing;
+  const settings = await tx.tenantSettings.findUnique({ where: { tenantId } });
+  if (!settings) {
+    // The events carry no currency; without the tenant's settings there is no price. Acknowledge and say so.
+    log.warn('workforce: no TenantSettings for tenant; delivery task not created', { tenantId, shipmentId: p.shipmentId });
+    return null;
+  }
+  const complexity = complexityFrom(p.complexity);
+  const reward = taskReward({ base: settings.rewardBase, perComplexity: settings.rewardPerComplexity }, complexity, settings.currency as CurrencyCode);
+  await tx.task.createMany({
+    data: [
+      {
+        id: newId('tsk'), tenantId, kind: 'DELIVERY', status: 'OPEN', priority: 'STANDARD', title: `Deliver shipment ${p.shipmentId}`,
+        complexity, reward: reward.amount.toString(), currency: settings.currency, shipmentId: p.shipmentId, orderId: p.orderId ?? null,
+      },
+    ],
+    skipDuplicates: true, // a concurrent consumer created it: use theirs
+  });
+  return tx.task.findUniqueOrThrow({ where });
+}
+
+/** The rider if they are a worker of the tenant; dispatch is logistics' decision, so an unknown rider is only logged. */
+async function riderOf(tx: Tx, tenantId: string, riderId: string | null | undefined, shipmentId: string): Promise<string | null> {
+  if (!riderId) return null;
+  const w = await tx.worker.findFirst({ where: { id: riderId, tenantId }, select: { id: true, kycStatus: true } });
+  if (!w) log.warn('workforce: rider is not a worker of the tenant', { tenantId, riderId, shipmentId });
+  else if (w.kycStatus !== 'VERIFIED') log.warn('workforce: shipment dispatched with a rider who is not KYC-verified', { tenantId, riderId, shipmentId });
+  return w?.id ?? null;
+}
+
+async function onDispatched(tx: Tx, tenantId: string, p: ShipmentDispatched): Promise<void> {
+  const task = await ensureDeliveryTask(tx, tenantId, p);
+  if (!task || (task.status !== 'OPEN' && task.status !== 'ASSIGNED')) return;
+  const assigneeId = (await riderOf(tx, tenantId, p.riderId, p.shipmentId)) ?? task.assigneeId;
+  await tx.task.update({ where: { id: task.id }, data: { status: 'ASSIGNED', assigneeId } });
+  // Dispatch decides who delivers: bids still pending lose.
+  await tx.bid.updateMany({ where: { taskId: task.id, status: 'PENDING', ...(assigneeId ? { workerId: { not: assigneeId } } : {}) }, data: { status: 'REJECTED' } });
+}
+
+async function onDelivered(tx: Tx, tenantId: string, p: ShipmentDelivered): Promise<void> {
+  const task = await ensureDeliveryTask(tx, tenantId, p);
+  if (!task) return;
+  if (task.status === 'CANCELLED') {
+    log.warn('workforce: delivered shipment had a cancelled task; left cancelled', { tenantId, taskId: task.id });
+    return;
+  }
+  if (task.status === 'COMPLETED') return;
+  const assigneeId = (await riderOf(tx, tenantId, p.riderId, p.shipmentId)) ?? task.assigneeId;
+  const at = p.deliveredAt && !Number.isNaN(Date.parse(p.deliveredAt)) ? new Date(p.deliveredAt) : new Date();
+  await completeTaskTx(tx, task, { complexity: task.complexity, assigneeId, from: ['OPEN', 'ASSIGNED'], at });
+}
+
+async function cancelTasks(tx: Tx, where: { tenantId: string; shipmentId?: string; orderId?: string }): Promise<void> {
+  if (!where.shipmentId && !where.orderId) return;
+  await tx.task.updateMany({ where: { ...where, status: { in: ['OPEN', 'ASSIGNED'] } }, data: { status: 'CANCELLED' } });
+}
