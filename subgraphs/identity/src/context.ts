@@ -2,31 +2,47 @@ import type { InternalContext, Viewer } from '@omniroute/core';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { TenantService } from './modules/tenants/tenants.service.ts';
 import { UserService } from './modules/users/users.service.ts';
+import { PartnerAppService } from './modules/partner-apps/partner-apps.service.ts';
+import { ApiKeyService } from './modules/api-keys/api-keys.service.ts';
+import type { IdentityChanges } from './modules/api-keys/identity-changes.ts';
 import { createTenantLoaders } from './modules/tenants/tenants.loaders.ts';
 import { createUserLoaders } from './modules/users/users.loaders.ts';
+import { createPartnerAppLoaders } from './modules/partner-apps/partner-apps.loaders.ts';
 
 export interface IdentityDeps {
   prisma: PrismaClient;
   jwtSecret: string;
+  changes: IdentityChanges;
 }
 
 /** Read-only per-request context: who calls, the services, and this request's DataLoaders. */
 export interface IdentityContext {
   readonly requestId: string;
   readonly viewer: Viewer | null;
-  readonly services: { tenants: TenantService; users: UserService };
-  readonly loaders: ReturnType<typeof createTenantLoaders> & ReturnType<typeof createUserLoaders>;
+  /** 'gateway' when the gateway signed this request as its own internal call (API key lookups); null for clients. */
+  readonly internalCaller: string | null;
+  readonly services: { tenants: TenantService; users: UserService; partnerApps: PartnerAppService; apiKeys: ApiKeyService };
+  readonly loaders: ReturnType<typeof createTenantLoaders> & ReturnType<typeof createUserLoaders> & ReturnType<typeof createPartnerAppLoaders>;
 }
 
 export function createContextFactory(deps: IdentityDeps) {
-  const services = { tenants: new TenantService(deps.prisma), users: new UserService(deps.prisma, deps.jwtSecret) };
+  const partnerApps = new PartnerAppService(deps.prisma, deps.changes);
+  const services = {
+    tenants: new TenantService(deps.prisma),
+    users: new UserService(deps.prisma, deps.jwtSecret),
+    partnerApps,
+    apiKeys: new ApiKeyService(deps.prisma, partnerApps, deps.changes),
+  };
   return (internal: InternalContext): IdentityContext => {
     const viewer = internal.viewer;
+    // The claim is inside the HMAC-signed context: only a holder of the signing secret (the gateway) can set it.
+    const caller = (internal as InternalContext & { internal?: unknown }).internal;
     return Object.freeze({
       requestId: internal.requestId,
       viewer,
+      internalCaller: caller === 'gateway' ? 'gateway' : null,
       services,
-      loaders: { ...createTenantLoaders(deps.prisma, viewer), ...createUserLoaders(deps.prisma, viewer) },
+      loaders: { ...createTenantLoaders(deps.prisma, viewer), ...createUserLoaders(deps.prisma, viewer), ...createPartnerAppLoaders(deps.prisma, viewer) },
     });
   };
 }

@@ -7,19 +7,30 @@ import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory } from './context.ts';
 import { tenantResolvers } from './modules/tenants/resolvers/index.ts';
 import { userResolvers } from './modules/users/resolvers/index.ts';
+import { partnerAppResolvers } from './modules/partner-apps/resolvers/index.ts';
+import { apiKeyResolvers } from './modules/api-keys/resolvers/index.ts';
+import { createIdentityChanges, type IdentityChanges } from './modules/api-keys/identity-changes.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/identity/migrations', import.meta.url));
 
+export interface IdentityOptions extends SubgraphRuntimeOptions {
+  /** Redis for publishing key revocations and partner app changes to every gateway (default REDIS_URL). */
+  redisUrl?: string;
+  /** Pub/sub channel of those changes (tests use a unique one). */
+  changesChannel?: string;
+}
+
 /** Builds the identity subgraph over its database (applies migrations); `listen` serves it. */
-export async function create(opts: SubgraphRuntimeOptions): Promise<SubgraphRuntime & { prisma: PrismaClient }> {
+export async function create(opts: IdentityOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; changes: IdentityChanges }> {
   const db = await openDatabase({ subgraph: 'identity', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
   const prisma = new PrismaClient({ adapter: db.adapter });
+  const changes = createIdentityChanges({ redisUrl: opts.redisUrl ?? process.env.REDIS_URL, channel: opts.changesChannel });
   const subgraph = createSubgraph({
     name: 'identity',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [tenantResolvers, userResolvers],
-    createContext: createContextFactory({ prisma, jwtSecret: opts.jwtSecret ?? jwtSecret() }),
+    resolvers: [tenantResolvers, userResolvers, partnerAppResolvers, apiKeyResolvers],
+    createContext: createContextFactory({ prisma, jwtSecret: opts.jwtSecret ?? jwtSecret(), changes }),
     secret: opts.secret,
   });
   return {
@@ -28,7 +39,9 @@ export async function create(opts: SubgraphRuntimeOptions): Promise<SubgraphRunt
     seed: () => seedIdentity(prisma, demoPlan()),
     db,
     prisma,
+    changes,
     async close() {
+      await changes.close();
       await prisma.$disconnect();
       await db.close();
     },
