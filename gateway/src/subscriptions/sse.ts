@@ -62,6 +62,6 @@ export async function handleSse(
     clearInterval(keepAlive);
     r.unsubscribe();
   };
-  req.on('close', done);
+  // not req 'close': it fires as soon as the request body has been read
   res.on('close', done);
 }
