@@ -2,7 +2,7 @@ import type { Consumer, ConsumeOptions, DomainEvent, EventBus, EventBusOptions, 
 import { defaultOnError, typeMatcher, validateEvent } from './util.ts';
 
 interface Member {
-  handler: (e: DomainEvent) => Promise<void>;
+  handler: (e: DomainEvent) => Promise<unknown>;
   matches: (type: string) => boolean;
   busy: boolean;
   inflight: Promise<void> | null;

@@ -213,7 +213,7 @@ export async function handleOnce(
   prisma: OutboxClient,
   consumer: string,
   event: DomainEvent,
-  work: (tx: any) => Promise<void>,
+  work: (tx: any) => Promise<unknown>,
 ): Promise<boolean> {
   return prisma.$transaction(
     async (tx) => {
@@ -234,8 +234,8 @@ export function consumeOnce(
   bus: EventBus,
   prisma: OutboxClient,
   group: string,
-  work: (e: DomainEvent, tx: any) => Promise<void>,
+  work: (e: DomainEvent, tx: any) => Promise<unknown>,
   opts?: { types?: string[] },
 ) {
-  return bus.consume(group, async (e) => void (await handleOnce(prisma, group, e, (tx) => work(e, tx))), opts);
+  return bus.consume(group, (e) => handleOnce(prisma, group, e, (tx) => work(e, tx)), opts);
 }

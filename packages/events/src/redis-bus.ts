@@ -27,6 +27,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
   const blockMs = Math.max(1, opts.blockMs ?? 2_000);
   const maxLen = opts.maxLen ?? 100_000;
   const batchSize = opts.batchSize ?? 50;
+  const staleConsumerMs = opts.staleConsumerMs ?? 3_600_000;
   const onError = opts.onError ?? defaultOnError;
   const streamKey = (topic: string) => `${prefix}:stream:${topic}`;
   const channel = (topic: string) => `${prefix}:live:${topic}`;
@@ -97,7 +98,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
 
   // ---- consume --------------------------------------------------------------------------------------------
 
-  async function consume(group: string, handler: (e: DomainEvent) => Promise<void>, consumeOpts: ConsumeOptions = {}): Promise<Consumer> {
+  async function consume(group: string, handler: (e: DomainEvent) => Promise<unknown>, consumeOpts: ConsumeOptions = {}): Promise<Consumer> {
     if (closed || closing) throw new Error('EventBus is closed');
     const matches = typeMatcher(consumeOpts.types);
     const fixedTopics = topicsOf(consumeOpts.types);
@@ -108,6 +109,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     let keys: string[] = [];
     let lastRefresh = 0;
     let nextClaim = 0;
+    let nextSweep = Date.now() + Math.min(60_000, staleConsumerMs);
     let stopping = false;
     let blockedId: number | null = null;
     let wake: (() => void) | null = null;
@@ -210,6 +212,24 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
       }
     }
 
+    /**
+     * Consumer names of processes that died stay in the group. Once they hold nothing (their entries were
+     * claimed) and have been idle for staleConsumerMs, any member removes them. Checked once a minute.
+     */
+    async function sweepConsumers() {
+      for (const key of keys) {
+        const infos = (await cmd.xinfo('CONSUMERS', key, group)) as (string | number)[][];
+        for (const info of infos) {
+          const fields = new Map<string, string | number>();
+          for (let i = 0; i + 1 < info.length; i += 2) fields.set(String(info[i]), info[i + 1]!);
+          const other = String(fields.get('name'));
+          if (other !== name && Number(fields.get('pending')) === 0 && Number(fields.get('idle')) > staleConsumerMs) {
+            await cmd.xgroup('DELCONSUMER', key, group, other);
+          }
+        }
+      }
+    }
+
     function pause(ms: number) {
       return new Promise<void>((resolve) => {
         const timer = setTimeout(done, ms);
@@ -230,6 +250,10 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
           if (Date.now() >= nextClaim) {
             await claimIdle();
             nextClaim = Date.now() + claimIntervalMs;
+          }
+          if (Date.now() >= nextSweep) {
+            nextSweep = Date.now() + 60_000;
+            await sweepConsumers();
           }
           if (stopping) break;
           if (keys.length === 0) {

@@ -42,7 +42,7 @@ export interface EventBus {
   /** Publish events (used by the outbox relay and for high-rate, non-durable facts such as vehicle positions). */
   publish(events: DomainEvent[]): Promise<void>;
   /** Durable consumer group: every event is handled by one member of the group, redelivered until the handler resolves (at-least-once). */
-  consume(group: string, handler: (e: DomainEvent) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer>;
+  consume(group: string, handler: (e: DomainEvent) => Promise<unknown>, opts?: ConsumeOptions): Promise<Consumer>;
   /** Broadcast to every listener in every process (for GraphQL subscriptions); no durability. */
   listen(handler: (e: DomainEvent) => void, opts?: TypeFilter): Unlisten;
   close(): Promise<void>;
@@ -65,6 +65,8 @@ export interface EventBusOptions {
   blockMs?: number;
   /** Approximate cap per stream (XADD MAXLEN ~); default 100 000. In memory: events kept for groups created later. */
   maxLen?: number;
+  /** Names of consumers idle this long and holding nothing are removed from their group; default 1 hour. */
+  staleConsumerMs?: number;
   /** Messages per XREADGROUP / XAUTOCLAIM call; default 50. */
   batchSize?: number;
   /** Called for handler failures and connection errors; default: one JSON line on stderr. */

@@ -133,6 +133,23 @@ describe('Redis bus', () => {
     off();
   });
 
+  it('names of dead consumers that hold nothing are swept from the group; stop() removes its own name', async () => {
+    const key = `${f.prefix}:stream:order`;
+    await redis.xgroup('CREATE', key, 'sweep', '0', 'MKSTREAM');
+    await redis.xgroup('CREATECONSUMER', key, 'sweep', 'long-gone');
+    const bus = f.make({ staleConsumerMs: 100 });
+    await sleep(150);
+    const got: string[] = [];
+    const c = await bus.consume('sweep', async (e) => void got.push(e.id), { types: ['order.*'] });
+    await bus.publish([ev('order.confirmed')]); // a consumer name exists in Redis once it has read something
+    await until(() => got.length === 1);
+    const names = async () => ((await redis.xinfo('CONSUMERS', key, 'sweep')) as string[][]).map((i) => i[1]);
+    await until(async () => !(await names()).includes('long-gone'), 3_000, 'sweep');
+    expect(await names()).toHaveLength(1);
+    await c.stop();
+    expect(await names()).toEqual([]);
+  });
+
   it('stop() of an idle consumer returns at once (CLIENT UNBLOCK), not after the block time', async () => {
     const bus = f.make({ blockMs: 5_000 });
     const c = await bus.consume('idle', async () => undefined, { types: ['order.*'] });
