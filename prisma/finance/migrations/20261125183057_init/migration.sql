@@ -62,7 +62,7 @@ CREATE TABLE "Invoice" (
 -- CreateTable
 CREATE TABLE "InvoiceSequence" (
     "tenantId" TEXT NOT NULL,
-    "next" INTEGER NOT NULL,
+    "lastNumber" INTEGER NOT NULL,
 
     CONSTRAINT "InvoiceSequence_pkey" PRIMARY KEY ("tenantId")
 );

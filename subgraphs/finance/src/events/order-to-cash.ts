@@ -1,0 +1,94 @@
+import { formatAmount, isCurrency, log, money, type Money } from '@omniroute/core';
+import { enqueue, handleOnce, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
+import { isPaymentTerms } from '../modules/credit/credit.rules.ts';
+import type { CreditService } from '../modules/credit/credit.service.ts';
+import type { InvoiceService } from '../modules/invoices/invoices.service.ts';
+
+/** One consumer group for the whole order life cycle, so an order's events are handled in publication order. */
+export const CONSUMER_GROUP = 'finance.order-to-cash';
+export const CONSUMED_TYPES = ['order.placed', 'order.cancelled', 'order.rejected', 'shipment.delivered'];
+
+export interface OrderToCashServices {
+  credit: CreditService;
+  invoices: InvoiceService;
+}
+
+type P = Record<string, unknown>;
+const str = (p: P, k: string): string | null => (typeof p[k] === 'string' && (p[k] as string).length > 0 && (p[k] as string).length <= 200 ? (p[k] as string) : null);
+function moneyOf(v: unknown): Money | null {
+  const m = v as { amount?: unknown; currencyCode?: unknown } | null;
+  if (!m || typeof m.amount !== 'string' || !/^\d{1,15}(\.\d{1,4})?$/.test(m.amount) || !isCurrency(m.currencyCode)) return null;
+  return money(m.amount, m.currencyCode);
+}
+function dateOf(v: unknown): Date | null {
+  const d = typeof v === 'string' ? new Date(v) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+/** Malformed events are logged and acknowledged: redelivering them would never succeed. */
+function skip(e: DomainEvent, why: string): void {
+  log.warn('finance: skipped malformed event', { type: e.type, eventId: e.id, why });
+}
+
+/**
+ * The finance side of order-to-cash, run in the transaction that records the event as processed (handleOnce):
+ * order.placed → credit check, DRAFT invoice, credit.approved | credit.rejected;
+ * order.cancelled → invoice VOID, credit released; order.rejected → DRAFT invoice VOID;
+ * shipment.delivered → invoice ISSUED, due per payment terms.
+ */
+export function orderToCashHandler(s: OrderToCashServices) {
+  return async (e: DomainEvent, tx: Tx): Promise<void> => {
+    const p = e.payload as P;
+    const tenantId = e.tenantId;
+    switch (e.type) {
+      case 'order.placed': {
+        const orderId = str(p, 'orderId');
+        const customerId = str(p, 'customerId');
+        const total = moneyOf(p.total);
+        const terms = p.paymentTerms;
+        if (!orderId || !customerId || !total || !isPaymentTerms(terms)) return skip(e, 'order.placed needs orderId, customerId, total and paymentTerms');
+        if (await s.invoices.findByOrder(tx, tenantId, orderId)) return; // decided already (the event was re-sent)
+        const decision = await s.credit.reserve(tx, { tenantId, customerId, orderId, orderNumber: str(p, 'number') ?? orderId, terms, total });
+        if (!decision.approved) {
+          const wire = (m: Money) => ({ amount: formatAmount(m.amount, m.currencyCode), currencyCode: m.currencyCode });
+          await enqueue(tx, SOURCE, [{
+            type: 'credit.rejected', tenantId, aggregateId: orderId,
+            payload: { orderId, customerId, reason: decision.reason, available: wire(decision.available), required: wire(decision.required) },
+          }]);
+          return;
+        }
+        const invoice = await s.invoices.createDraft(tx, { tenantId, orderId, customerId, terms, total, onCredit: decision.onCredit });
+        await enqueue(tx, SOURCE, [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId: invoice.id } }]);
+        return;
+      }
+      case 'order.cancelled':
+      case 'order.rejected': {
+        const orderId = str(p, 'orderId');
+        if (!orderId) return skip(e, `${e.type} needs orderId`);
+        await s.invoices.voidForOrder(tx, { tenantId, orderId, onlyDraft: e.type === 'order.rejected', reason: e.type === 'order.cancelled' ? 'ORDER_CANCELLED' : 'ORDER_REJECTED' });
+        return;
+      }
+      case 'shipment.delivered': {
+        const orderId = str(p, 'orderId');
+        const deliveredAt = dateOf(p.deliveredAt) ?? dateOf(e.occurredAt);
+        if (!orderId || !deliveredAt) return skip(e, 'shipment.delivered needs orderId and deliveredAt');
+        await s.invoices.issueForDelivery(tx, { tenantId, orderId, deliveredAt });
+        return;
+      }
+    }
+  };
+}
+
+/** Subscribes the order-to-cash consumer; each event runs once (handleOnce), then the outbox relay is kicked. */
+export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaClient; services: OrderToCashServices; onCommitted?: () => void }): Promise<Consumer> {
+  const handle = orderToCashHandler(opts.services);
+  return opts.bus.consume(
+    CONSUMER_GROUP,
+    async (e) => {
+      const handled = await handleOnce(opts.prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
+      if (handled) opts.onCommitted?.();
+    },
+    { types: CONSUMED_TYPES },
+  );
+}

@@ -1,0 +1,21 @@
+import { money, toPayload, type CurrencyCode } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+import { availableCredit, creditLineStatus } from '../credit.rules.ts';
+
+export const creditResolvers: Resolvers = {
+  Mutation: {
+    setCreditLimit: async (_p, { input }, ctx) => toPayload('creditLine', await ctx.services.credit.setCreditLimit(ctx.viewer, input)),
+  },
+  Customer: {
+    __resolveReference: (ref, ctx) => ctx.services.credit.customerRef(ctx.viewer, ref.id),
+    creditLine: (c, _a, ctx) => ctx.loaders.creditLineByCustomerId.load(c.id),
+  },
+  CreditLine: {
+    customer: (l) => ({ id: l.customerId }),
+    limit: (l) => money(l.limit, l.currency as CurrencyCode),
+    utilized: (l) => money(l.utilized, l.currency as CurrencyCode),
+    available: (l) => money(availableCredit(l.limit, l.utilized), l.currency as CurrencyCode),
+    currencyCode: (l) => l.currency,
+    status: (l) => creditLineStatus(l.limit, l.utilized),
+  },
+};

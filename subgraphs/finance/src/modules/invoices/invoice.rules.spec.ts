@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { amountDue, invoiceNumber, invoicePrefix, isOverdue, nextStatus } from './invoice.rules.ts';
+
+const issuedAt = new Date('2026-11-20T10:00:00Z');
+
+describe('invoice status', () => {
+  it('follows the amounts: draft, issued, partially paid, paid', () => {
+    expect(nextStatus(null, { total: '100', amountPaid: '0', issuedAt: null })).toBe('DRAFT');
+    expect(nextStatus('DRAFT', { total: '100', amountPaid: '0', issuedAt })).toBe('ISSUED');
+    expect(nextStatus('ISSUED', { total: '100', amountPaid: '40', issuedAt })).toBe('PARTIALLY_PAID');
+    expect(nextStatus('PARTIALLY_PAID', { total: '100', amountPaid: '100', issuedAt })).toBe('PAID');
+    expect(nextStatus('DRAFT', { total: '100', amountPaid: '100', issuedAt: null })).toBe('PAID'); // prepaid
+  });
+  it('keeps VOID and OVERDUE until paid', () => {
+    expect(nextStatus('VOID', { total: '100', amountPaid: '100', issuedAt })).toBe('VOID');
+    expect(nextStatus('OVERDUE', { total: '100', amountPaid: '0', issuedAt })).toBe('OVERDUE');
+    expect(nextStatus('OVERDUE', { total: '100', amountPaid: '10', issuedAt })).toBe('PARTIALLY_PAID');
+  });
+  it('owes total minus paid, nothing when void', () => {
+    expect(amountDue({ status: 'PARTIALLY_PAID', total: '100.50', amountPaid: '40.25' }).toFixed(2)).toBe('60.25');
+    expect(amountDue({ status: 'VOID', total: '100', amountPaid: '0' }).toString()).toBe('0');
+  });
+  it('is overdue only when issued and a day past due', () => {
+    const dueDate = new Date('2026-11-27T10:00:00Z');
+    expect(isOverdue({ status: 'ISSUED', dueDate }, new Date('2026-11-28T09:59:00Z'))).toBe(false);
+    expect(isOverdue({ status: 'ISSUED', dueDate }, new Date('2026-11-28T10:01:00Z'))).toBe(true);
+    expect(isOverdue({ status: 'PAID', dueDate }, new Date('2026-12-28T10:01:00Z'))).toBe(false);
+  });
+  it('numbers invoices per tenant like the demo', () => {
+    expect(invoicePrefix('tnt_LAGOS')).toBe('LAG');
+    expect(invoiceNumber('tnt_ACCRA', 20071)).toBe('INV-ACC-20071');
+  });
+});

@@ -1,0 +1,163 @@
+import { dec, formatAmount, money, newId, pageWindow, requireViewer, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
+import { enqueue } from '@omniroute/events';
+import type { Invoice, InvoiceStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import { SOURCE, type Tx } from '../../db.ts';
+import type { CreditService } from '../credit/credit.service.ts';
+import { dueDateFor, type PaymentTerms } from '../credit/credit.rules.ts';
+import type { LedgerService } from '../ledger/ledger.service.ts';
+import { invoiceIssued, invoiceVoided, paymentReceived } from '../ledger/ledger.rules.ts';
+import { amountDue, invoiceNumber, isOverdue, nextStatus } from './invoice.rules.ts';
+
+/** A reference to an order (owned by commerce). */
+export type OrderRef = { id: string };
+
+export interface InvoiceFilter {
+  status?: InvoiceStatus | null;
+  customerId?: string | null;
+}
+
+/** The payload of invoice.* and payment.* events (docs/events.md). */
+export function invoiceEventPayload(inv: Invoice, amount: Money) {
+  const currency = inv.currency as CurrencyCode;
+  return {
+    invoiceId: inv.id, orderId: inv.orderId, customerId: inv.customerId,
+    amount: { amount: formatAmount(amount.amount, amount.currencyCode), currencyCode: amount.currencyCode },
+    amountDue: { amount: formatAmount(amountDue(inv), currency), currencyCode: currency },
+    status: inv.status,
+  };
+}
+
+/** Invoices: drafts for approved orders, issue on delivery, payments applied, voids; reads scoped by tenant. */
+export class InvoiceService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly credit: CreditService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  orderRef(viewer: Viewer | null, id: string): OrderRef | null {
+    return viewer ? { id } : null;
+  }
+
+  async list(viewer: Viewer | null, args: ConnectionArgs & { filter?: InvoiceFilter | null }): Promise<Connection<Invoice>> {
+    const v = requireViewer(viewer);
+    const { first, afterId } = pageWindow(args);
+    const where: Prisma.InvoiceWhereInput = { tenantId: v.tenantId };
+    if (args.filter?.status) where.status = args.filter.status;
+    if (args.filter?.customerId) where.customerId = args.filter.customerId;
+    if (afterId) where.id = { gt: afterId };
+    const rows = await this.prisma.invoice.findMany({ where, orderBy: { id: 'asc' }, take: first + 1 });
+    return toConnection(rows, first, afterId);
+  }
+
+  async get(viewer: Viewer | null, id: string): Promise<Invoice | null> {
+    const v = requireViewer(viewer);
+    return this.prisma.invoice.findFirst({ where: { id, tenantId: v.tenantId } });
+  }
+
+  /** The DRAFT invoice of an approved order, in the consumer's transaction. */
+  async createDraft(tx: Tx, o: { tenantId: string; orderId: string; customerId: string; terms: PaymentTerms; total: Money; onCredit: boolean }): Promise<Invoice> {
+    const [seq] = await tx.$queryRaw<{ lastNumber: number }[]>`
+      INSERT INTO "InvoiceSequence" ("tenantId", "lastNumber") VALUES (${o.tenantId}, 20001)
+      ON CONFLICT ("tenantId") DO UPDATE SET "lastNumber" = "InvoiceSequence"."lastNumber" + 1
+      RETURNING "lastNumber"`;
+    return tx.invoice.create({
+      data: {
+        id: newId('inv'), tenantId: o.tenantId, number: invoiceNumber(o.tenantId, seq!.lastNumber), orderId: o.orderId, customerId: o.customerId,
+        status: 'DRAFT', paymentTerms: o.terms, onCredit: o.onCredit, currency: o.total.currencyCode, total: o.total.amount, amountPaid: 0,
+      },
+    });
+  }
+
+  async findByOrder(tx: Tx, tenantId: string, orderId: string): Promise<Invoice | null> {
+    return tx.invoice.findUnique({ where: { tenantId_orderId: { tenantId, orderId } } });
+  }
+
+  /**
+   * Goods delivered: the invoice is issued at the delivery time, due after the days of its payment terms, and the
+   * receivable is posted. Returns null when there is nothing to issue (no invoice, void, or issued already).
+   */
+  async issueForDelivery(tx: Tx, o: { tenantId: string; orderId: string; deliveredAt: Date }): Promise<Invoice | null> {
+    const inv = await this.lock(tx, o.tenantId, { orderId: o.orderId });
+    if (!inv || inv.status === 'VOID' || inv.issuedAt) return null;
+    const issuedAt = o.deliveredAt;
+    const dueDate = dueDateFor(inv.paymentTerms, issuedAt);
+    const updated = await tx.invoice.update({
+      where: { id: inv.id },
+      data: { issuedAt, dueDate, status: nextStatus(inv.status, { ...inv, issuedAt }) },
+    });
+    const currency = inv.currency as CurrencyCode;
+    await this.ledger.post(tx, invoiceIssued({ tenantId: inv.tenantId, currency, invoiceId: inv.id, customerId: inv.customerId }, inv.total, inv.number));
+    await enqueue(tx, SOURCE, [{ type: 'invoice.issued', tenantId: inv.tenantId, aggregateId: inv.id, payload: invoiceEventPayload(updated, money(inv.total, currency)) }]);
+    return updated;
+  }
+
+  /**
+   * Order cancelled or rejected: the invoice becomes VOID, the credit it still holds is released and an issued
+   * receivable is reversed. With onlyDraft (order.rejected) only a DRAFT is voided. Returns null when nothing changed.
+   */
+  async voidForOrder(tx: Tx, o: { tenantId: string; orderId: string; onlyDraft: boolean; reason: string }): Promise<Invoice | null> {
+    const inv = await this.lock(tx, o.tenantId, { orderId: o.orderId });
+    if (!inv || inv.status === 'VOID' || (o.onlyDraft && inv.status !== 'DRAFT')) return null;
+    const currency = inv.currency as CurrencyCode;
+    const outstanding = money(amountDue(inv), currency);
+    const updated = await tx.invoice.update({ where: { id: inv.id }, data: { status: 'VOID', voidedAt: new Date() } });
+    if (inv.onCredit) {
+      await this.credit.release(tx, { tenantId: inv.tenantId, customerId: inv.customerId, amount: outstanding, ref: inv.number, reason: 'VOID', invoiceId: inv.id });
+    }
+    if (inv.issuedAt && outstanding.amount.gt(0)) {
+      await this.ledger.post(tx, invoiceVoided({ tenantId: inv.tenantId, currency, invoiceId: inv.id, customerId: inv.customerId }, outstanding.amount, inv.number));
+    }
+    await enqueue(tx, SOURCE, [{ type: 'invoice.voided', tenantId: inv.tenantId, aggregateId: inv.id, payload: { ...invoiceEventPayload(updated, outstanding), reason: o.reason } }]);
+    return updated;
+  }
+
+  /**
+   * A successful payment applied to a locked invoice: amount paid and status, the credit it frees, the ledger
+   * posting and the outbox events. The caller (PaymentService) validated the amount against what is due.
+   */
+  async applyPayment(tx: Tx, inv: Invoice, p: { paymentId: string; amount: Money; at: Date }): Promise<Invoice> {
+    const amountPaid = dec(inv.amountPaid).plus(p.amount.amount);
+    const status = nextStatus(inv.status, { total: inv.total, amountPaid, issuedAt: inv.issuedAt });
+    const updated = await tx.invoice.update({
+      where: { id: inv.id },
+      data: { amountPaid, status, ...(status === 'PAID' ? { paidAt: p.at } : {}) },
+    });
+    if (inv.onCredit) {
+      await this.credit.release(tx, { tenantId: inv.tenantId, customerId: inv.customerId, amount: p.amount, ref: inv.number, reason: 'PAYMENT' });
+    }
+    await this.ledger.post(
+      tx,
+      paymentReceived({ tenantId: inv.tenantId, currency: p.amount.currencyCode, invoiceId: inv.id, paymentId: p.paymentId, customerId: inv.customerId }, p.amount.amount, inv.number, inv.onCredit),
+      p.at,
+    );
+    const events = [{ type: 'payment.recorded', tenantId: inv.tenantId, aggregateId: inv.id, payload: { ...invoiceEventPayload(updated, p.amount), paymentId: p.paymentId } }];
+    if (status === 'PAID') events.push({ type: 'invoice.paid', tenantId: inv.tenantId, aggregateId: inv.id, payload: { ...invoiceEventPayload(updated, money(inv.total, p.amount.currencyCode)), paymentId: p.paymentId } });
+    await enqueue(tx, SOURCE, events);
+    await this.credit.review(tx, inv.tenantId, inv.customerId, { adjustLimit: true }, p.at);
+    return updated;
+  }
+
+  /** Marks issued, unpaid invoices past their due day OVERDUE (all tenants; run by the background sweep). */
+  async markOverdue(now = new Date()): Promise<number> {
+    const candidates = await this.prisma.invoice.findMany({
+      where: { status: 'ISSUED', dueDate: { lt: now } },
+      select: { id: true, status: true, dueDate: true },
+      take: 1000,
+    });
+    const ids = candidates.filter((i) => isOverdue(i, now)).map((i) => i.id);
+    if (ids.length === 0) return 0;
+    const { count } = await this.prisma.invoice.updateMany({ where: { id: { in: ids }, status: 'ISSUED' }, data: { status: 'OVERDUE' } });
+    return count;
+  }
+
+  /** The invoice, locked for update until the transaction ends. */
+  async lock(tx: Tx, tenantId: string, by: { id: string } | { orderId: string }): Promise<Invoice | null> {
+    const rows =
+      'id' in by
+        ? await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Invoice" WHERE "tenantId" = ${tenantId} AND "id" = ${by.id} FOR UPDATE`
+        : await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Invoice" WHERE "tenantId" = ${tenantId} AND "orderId" = ${by.orderId} FOR UPDATE`;
+    if (rows.length === 0) return null;
+    return tx.invoice.findUnique({ where: { id: rows[0]!.id } });
+  }
+}

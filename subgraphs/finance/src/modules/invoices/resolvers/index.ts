@@ -1,0 +1,23 @@
+import { money, type CurrencyCode } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+import { amountDue } from '../invoice.rules.ts';
+
+export const invoiceResolvers: Resolvers = {
+  Query: {
+    invoices: (_p, args, ctx) => ctx.services.invoices.list(ctx.viewer, args),
+    invoice: (_p, { id }, ctx) => ctx.services.invoices.get(ctx.viewer, id),
+  },
+  Invoice: {
+    __resolveReference: (ref, ctx) => ctx.loaders.invoiceById.load(ref.id),
+    order: (i) => ({ id: i.orderId }),
+    customer: (i) => ({ id: i.customerId }),
+    total: (i) => money(i.total, i.currency as CurrencyCode),
+    amountPaid: (i) => money(i.amountPaid, i.currency as CurrencyCode),
+    amountDue: (i) => money(amountDue(i), i.currency as CurrencyCode),
+    payments: (i, _a, ctx) => ctx.loaders.paymentsByInvoiceId.load(i.id),
+  },
+  Order: {
+    __resolveReference: (ref, ctx) => ctx.services.invoices.orderRef(ctx.viewer, ref.id),
+    invoice: (o, _a, ctx) => ctx.loaders.invoiceByOrderId.load(o.id),
+  },
+};

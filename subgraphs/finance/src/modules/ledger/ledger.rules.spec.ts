@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Decimal } from '@omniroute/core';
+import { assertBalanced, creditReleased, creditReserved, invoiceIssued, invoiceVoided, paymentReceived, UnbalancedPostingError } from './ledger.rules.ts';
+
+const base = { tenantId: 'tnt_X', currency: 'NGN' as const, customerId: 'cus_1' };
+const sum = (lines: { amount: Decimal }[]) => lines.reduce((s, l) => s.plus(l.amount), new Decimal(0));
+
+describe('ledger postings', () => {
+  it('every order-to-cash posting balances', () => {
+    const drafts = [
+      creditReserved(base, '1500.50', 'LAG-1'),
+      creditReleased(base, '1500.50', 'LAG-1'),
+      invoiceIssued(base, '1500.50', 'INV-1'),
+      invoiceVoided(base, '700', 'INV-1'),
+      paymentReceived(base, '800.50', 'INV-1', true),
+      paymentReceived(base, '800.50', 'INV-1', false),
+    ];
+    for (const d of drafts) {
+      expect(sum(assertBalanced(d).lines).isZero()).toBe(true);
+    }
+  });
+
+  it('a payment on credit terms also shrinks the exposure memo accounts', () => {
+    const p = paymentReceived(base, '100', 'INV-1', true);
+    expect(p.lines.map((l) => [l.account, l.amount.toString()])).toEqual([
+      ['CASH', '100'], ['ACCOUNTS_RECEIVABLE', '-100'], ['CREDIT_COMMITMENT', '100'], ['CREDIT_EXPOSURE', '-100'],
+    ]);
+  });
+
+  it('refuses unbalanced or one-sided postings', () => {
+    const bad = { ...base, kind: 'INVOICE_ISSUED' as const, description: 'x', lines: [{ account: 'ACCOUNTS_RECEIVABLE' as const, amount: new Decimal(10) }, { account: 'REVENUE' as const, amount: new Decimal(-9.99) }] };
+    expect(() => assertBalanced(bad)).toThrow(UnbalancedPostingError);
+    expect(() => assertBalanced({ ...bad, lines: [bad.lines[0]!] })).toThrow(/two/);
+    expect(() => assertBalanced(invoiceIssued(base, '0', 'INV-0'))).toThrow(UnbalancedPostingError);
+  });
+});

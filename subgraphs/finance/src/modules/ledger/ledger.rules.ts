@@ -1,0 +1,83 @@
+import { Decimal, dec, type CurrencyCode } from '@omniroute/core';
+
+export type LedgerAccount = 'ACCOUNTS_RECEIVABLE' | 'REVENUE' | 'CASH' | 'CREDIT_EXPOSURE' | 'CREDIT_COMMITMENT';
+export type LedgerPostingKind = 'CREDIT_RESERVED' | 'CREDIT_RELEASED' | 'INVOICE_ISSUED' | 'INVOICE_VOIDED' | 'PAYMENT_RECEIVED';
+
+/** One side of a posting: positive amounts are debits, negative ones credits. */
+export interface PostingLine {
+  account: LedgerAccount;
+  amount: Decimal;
+}
+
+export interface PostingDraft {
+  tenantId: string;
+  kind: LedgerPostingKind;
+  currency: CurrencyCode;
+  description: string;
+  invoiceId?: string | null;
+  paymentId?: string | null;
+  customerId?: string | null;
+  lines: PostingLine[];
+}
+
+export class UnbalancedPostingError extends Error {
+  constructor(message: string) {
+    super(`unbalanced ledger posting: ${message}`);
+  }
+}
+
+/**
+ * Checks a posting before it is written: at least two lines, no zero or fractional-cent lines, one currency,
+ * and debits equal credits. Zero lines are dropped (a posting of zero is skipped by the callers).
+ */
+export function assertBalanced(draft: PostingDraft): PostingDraft {
+  const lines = draft.lines.filter((l) => !l.amount.isZero());
+  if (lines.length < 2) throw new UnbalancedPostingError(`${draft.kind} needs at least two non-zero lines`);
+  const total = lines.reduce((s, l) => s.plus(l.amount), new Decimal(0));
+  if (!total.isZero()) throw new UnbalancedPostingError(`${draft.kind} sums to ${total.toString()} ${draft.currency}`);
+  if (lines.some((l) => l.amount.decimalPlaces() > 4)) throw new UnbalancedPostingError(`${draft.kind} has more than 4 decimals`);
+  return { ...draft, lines };
+}
+
+const debit = (account: LedgerAccount, amount: Decimal): PostingLine => ({ account, amount });
+const credit = (account: LedgerAccount, amount: Decimal): PostingLine => ({ account, amount: amount.negated() });
+
+type Base = Omit<PostingDraft, 'kind' | 'lines' | 'description'>;
+type D = Decimal | string;
+
+// The postings of the order-to-cash cycle. Exposure is tracked on a pair of memo accounts so the ledger shows how
+// much credit is out without touching the balance sheet accounts.
+
+/** Credit-term order approved: exposure up by the order total. */
+export const creditReserved = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'CREDIT_RESERVED', description: `Credit reserved for order ${ref}`,
+  lines: [debit('CREDIT_EXPOSURE', dec(amount)), credit('CREDIT_COMMITMENT', dec(amount))],
+});
+
+/** Credit given back (order cancelled or rejected): the reverse of creditReserved. */
+export const creditReleased = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'CREDIT_RELEASED', description: `Credit released for order ${ref}`,
+  lines: [debit('CREDIT_COMMITMENT', dec(amount)), credit('CREDIT_EXPOSURE', dec(amount))],
+});
+
+/** Goods delivered: the customer owes the total, revenue is recognised. */
+export const invoiceIssued = (b: Base, amount: D, number: string): PostingDraft => ({
+  ...b, kind: 'INVOICE_ISSUED', description: `Invoice ${number} issued`,
+  lines: [debit('ACCOUNTS_RECEIVABLE', dec(amount)), credit('REVENUE', dec(amount))],
+});
+
+/** An issued invoice voided: the outstanding receivable and its revenue reversed. */
+export const invoiceVoided = (b: Base, amount: D, number: string): PostingDraft => ({
+  ...b, kind: 'INVOICE_VOIDED', description: `Invoice ${number} voided`,
+  lines: [debit('REVENUE', dec(amount)), credit('ACCOUNTS_RECEIVABLE', dec(amount))],
+});
+
+/** Money received: cash up, receivable down; on credit terms the exposure shrinks by the same amount. */
+export const paymentReceived = (b: Base, amount: D, number: string, onCredit: boolean): PostingDraft => ({
+  ...b, kind: 'PAYMENT_RECEIVED', description: `Payment on invoice ${number}`,
+  lines: [
+    debit('CASH', dec(amount)),
+    credit('ACCOUNTS_RECEIVABLE', dec(amount)),
+    ...(onCredit ? [debit('CREDIT_COMMITMENT', dec(amount)), credit('CREDIT_EXPOSURE', dec(amount))] : []),
+  ],
+});

@@ -1,0 +1,18 @@
+import { money, type CurrencyCode } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+export const ledgerResolvers: Resolvers = {
+  Query: {
+    ledgerBalance: (_p, _a, ctx) => ctx.services.ledger.balance(ctx.viewer),
+    ledgerEntries: (_p, args, ctx) => ctx.services.ledger.entries(ctx.viewer, args),
+  },
+  LedgerEntry: {
+    direction: (e) => (e.amount.isNegative() ? 'CREDIT' : 'DEBIT'),
+    amount: (e) => money(e.amount.abs(), e.currency as CurrencyCode),
+    posting: async (e, _a, ctx) => (await ctx.loaders.postingById.load(e.postingId))!,
+    customer: (e) => (e.customerId ? { id: e.customerId } : null),
+  },
+  LedgerPosting: {
+    invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
+  },
+};

@@ -1,0 +1,146 @@
+import { dec, isCurrency, MINOR_UNITS, money, newId, requireRole, userError, type CurrencyCode, type Decimal, type UserError, type Viewer } from '@omniroute/core';
+import type { Invoice, Payment, PrismaClient } from '../../generated/prisma/client.ts';
+import { isUniqueViolation, TX_OPTIONS } from '../../db.ts';
+import { FinanceErrorCode as E, hasValidScale } from '../credit/credit.service.ts';
+import type { InvoiceService } from '../invoices/invoices.service.ts';
+import { amountDue } from '../invoices/invoice.rules.ts';
+import type { PaymentMethod, PaymentOrchestrator } from './providers.ts';
+
+export interface RecordPaymentInput {
+  invoiceId: string;
+  amount: Decimal;
+  currencyCode?: string | null;
+  method: PaymentMethod;
+  idempotencyKey: string;
+}
+
+/** Payload of recordPayment: the payment and invoice also accompany some errors (a failed charge, a replay). */
+export interface RecordPaymentResult {
+  payment: Payment | null;
+  invoice: Invoice | null;
+  userErrors: UserError[];
+}
+
+const refused = (code: string, message: string, field: string[]): RecordPaymentResult => ({ payment: null, invoice: null, userErrors: [userError(code, message, ['input', ...field])] });
+
+type Claim = { kind: 'claimed'; payment: Payment; invoice: Invoice } | { kind: 'refused'; result: RecordPaymentResult };
+
+/** A concurrent request holds the idempotency key: wait for its outcome instead of charging again. */
+class KeyTaken extends Error {}
+
+/**
+ * Payments: takes money against invoices through the provider orchestration, exactly once per idempotency key.
+ *
+ * Two short transactions around the provider call, so no database transaction waits on a provider:
+ *  1. claim — lock the invoice, validate against what is due (minus charges in flight), insert a PENDING payment
+ *     (the unique (tenantId, idempotencyKey) index makes a concurrent retry lose and wait for the winner);
+ *  2. charge through the providers (fallback on failure);
+ *  3. settle — mark the payment SUCCEEDED/FAILED and apply it to the invoice (credit, ledger, outbox, review).
+ */
+export class PaymentService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly invoices: InvoiceService,
+    private readonly orchestrator: PaymentOrchestrator,
+    private readonly onCommitted: () => void = () => {},
+    private readonly waitForPendingMs = 15_000,
+  ) {}
+
+  async record(viewer: Viewer | null, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
+    const key = input.idempotencyKey.trim();
+    if (!key || key.length > 200) return refused(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', ['idempotencyKey']);
+    if (!input.invoiceId || input.invoiceId.length > 200) return refused(E.INVALID_INPUT, 'invoiceId must be 1–200 characters', ['invoiceId']);
+    if (input.currencyCode != null && !isCurrency(input.currencyCode)) return refused(E.INVALID_INPUT, 'Unknown currency', ['currencyCode']);
+    const amount = dec(input.amount);
+    if (amount.lte(0)) return refused(E.INVALID_AMOUNT, 'amount must be greater than zero', ['amount']);
+
+    const existing = await this.prisma.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } } });
+    if (existing) return this.replay(v.tenantId, existing, input);
+
+    let claimed: Claim;
+    try {
+      claimed = await this.claim(v.tenantId, key, amount, input);
+    } catch (error) {
+      if (!(error instanceof KeyTaken) && !isUniqueViolation(error)) throw error;
+      const winner = await this.prisma.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } } });
+      if (!winner) throw error;
+      return this.replay(v.tenantId, winner, input);
+    }
+    if (claimed.kind === 'refused') return claimed.result;
+
+    const { payment } = claimed;
+    const currency = payment.currency as CurrencyCode;
+    const outcome = await this.orchestrator.charge({
+      tenantId: v.tenantId, paymentId: payment.id, amount, currencyCode: currency, method: input.method, idempotencyKey: `${v.tenantId}:${key}`,
+    });
+    const result = await this.prisma.$transaction(async (tx) => {
+      const inv = (await this.invoices.lock(tx, v.tenantId, { id: payment.invoiceId }))!;
+      if (!outcome.ok) {
+        const failed = await tx.payment.update({
+          where: { id: payment.id },
+          data: { status: 'FAILED', provider: outcome.provider, failureReason: outcome.reason.slice(0, 500), attempts: outcome.attempts as never },
+        });
+        return { payment: failed, invoice: inv, userErrors: [userError(E.PAYMENT_FAILED, `Payment failed: ${outcome.reason}`, ['input'])] };
+      }
+      const at = new Date();
+      const succeeded = await tx.payment.update({
+        where: { id: payment.id },
+        data: { status: 'SUCCEEDED', provider: outcome.provider, reference: outcome.reference, receivedAt: at, attempts: outcome.attempts as never },
+      });
+      const invoice = await this.invoices.applyPayment(tx, inv, { paymentId: payment.id, amount: money(amount, currency), at });
+      return { payment: succeeded, invoice, userErrors: [] };
+    }, TX_OPTIONS);
+    this.onCommitted();
+    return result;
+  }
+
+  /** Step 1: validate against the locked invoice and insert the PENDING payment, or return why not. */
+  private claim(tenantId: string, key: string, amount: Decimal, input: RecordPaymentInput): Promise<Claim> {
+    const no = (code: string, message: string, field: string): Claim => ({ kind: 'refused', result: refused(code, message, [field]) });
+    return this.prisma.$transaction(async (tx): Promise<Claim> => {
+      const inv = await this.invoices.lock(tx, tenantId, { id: input.invoiceId });
+      if (!inv) return no(E.INVOICE_NOT_FOUND, 'No such invoice', 'invoiceId');
+      // Checked again under the invoice lock: a concurrent retry that got here first has committed its claim.
+      if (await tx.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key } }, select: { id: true } })) throw new KeyTaken();
+      const currency = inv.currency as CurrencyCode;
+      if (input.currencyCode && input.currencyCode !== currency) {
+        return no(E.CURRENCY_MISMATCH, `The invoice is in ${currency}; pay in ${currency}, not ${input.currencyCode}`, 'currencyCode');
+      }
+      if (!hasValidScale(amount, currency)) return no(E.INVALID_AMOUNT, `${currency} amounts have at most ${MINOR_UNITS[currency]} decimals`, 'amount');
+      if (inv.status === 'VOID') return no(E.INVOICE_VOID, `Invoice ${inv.number} is void`, 'invoiceId');
+      const due = amountDue(inv);
+      if (due.lte(0)) return no(E.INVOICE_ALREADY_PAID, `Invoice ${inv.number} is paid`, 'invoiceId');
+      const inFlight = await tx.payment.aggregate({ where: { invoiceId: inv.id, tenantId, status: 'PENDING' }, _sum: { amount: true } });
+      const payable = due.minus(dec(inFlight._sum.amount ?? 0));
+      if (amount.gt(payable)) {
+        return no(E.AMOUNT_EXCEEDS_DUE, `Amount exceeds what is due on ${inv.number} (${payable.toFixed(MINOR_UNITS[currency])} ${currency})`, 'amount');
+      }
+      const payment = await tx.payment.create({
+        data: { id: newId('pay'), tenantId, invoiceId: inv.id, currency, amount, method: input.method, status: 'PENDING', idempotencyKey: key },
+      });
+      return { kind: 'claimed', payment, invoice: inv };
+    }, TX_OPTIONS);
+  }
+
+  /** A retry: the first request's payment (waiting while it is being charged) and the invoice as it is now. */
+  private async replay(tenantId: string, first: Payment, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+    const sameRequest =
+      first.invoiceId === input.invoiceId && dec(first.amount).eq(dec(input.amount)) && first.method === input.method && (!input.currencyCode || input.currencyCode === first.currency);
+    if (!sameRequest) return refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']);
+    let payment = first;
+    const deadline = Date.now() + this.waitForPendingMs;
+    while (payment.status === 'PENDING' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      payment = (await this.prisma.payment.findUnique({ where: { id: first.id } }))!;
+    }
+    const invoice = await this.prisma.invoice.findFirst({ where: { id: payment.invoiceId, tenantId } });
+    const userErrors =
+      payment.status === 'FAILED'
+        ? [userError(E.PAYMENT_FAILED, `Payment failed: ${payment.failureReason ?? 'declined'}`, ['input'])]
+        : payment.status === 'PENDING'
+          ? [userError(E.PAYMENT_PENDING, 'The payment is still being processed; retry later with the same idempotencyKey', ['input'])]
+          : [];
+    return { payment, invoice, userErrors };
+  }
+}
