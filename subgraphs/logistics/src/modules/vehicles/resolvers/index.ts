@@ -2,8 +2,6 @@ import { pageWindow, toConnection, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 import { lastPositionOf } from '../vehicles.mappers.ts';
 
-const EMPTY = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
-
 export const vehicleResolvers: Resolvers = {
   Query: {
     vehicles: (_p, { filter, ...args }, ctx) => ctx.services.vehicles.list(ctx.viewer, args, filter),
@@ -27,7 +25,6 @@ export const vehicleResolvers: Resolvers = {
     },
     coldChainAlerts: async (v, args, ctx) => {
       const { first, afterId } = pageWindow(args);
-      if (!v.coldChain) return EMPTY;
       return toConnection(await ctx.loaders.coldChainAlertsByVehicle.load({ parentId: v.id, first, afterId }), first, afterId);
     },
   },
