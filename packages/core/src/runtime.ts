@@ -10,6 +10,8 @@ export interface SubgraphRuntimeOptions {
   dataDir?: string;
   /** HS256 secret for access tokens (identity issues them). */
   jwtSecret?: string;
+  /** Outbox relay polling interval (ms); commits also kick the relay at once. */
+  relayIntervalMs?: number;
 }
 
 /** A built subgraph over its migrated database; every subgraph's server.ts exports `create(opts)` returning one. */

@@ -37,6 +37,8 @@ export interface StackOptions {
   redisUrl?: string;
   /** Redis stream/key prefix (tests use a unique one). */
   busPrefix?: string;
+  /** Outbox relay polling interval of every subgraph (ms). */
+  relayIntervalMs?: number;
 }
 
 export interface Stack {
@@ -66,6 +68,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         jwtSecret: jwtSecret(),
         databaseUrl: opts.databaseUrl,
         bus,
+        relayIntervalMs: opts.relayIntervalMs,
         dataDir: opts.databaseUrl || !opts.dataRoot ? undefined : join(opts.dataRoot, name),
       });
       started.push(runtime);
