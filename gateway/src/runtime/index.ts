@@ -201,6 +201,9 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
 
   async function executeSubscriptionEvent(ready: ReadyOperation, rootData: Record<string, unknown>, ctx: Ctx): Promise<ExecutionResult> {
     const p = ready.prepared;
+    if (p.plan.node?.kind !== 'Subscription') {
+      return { errors: [gqlError('executeSubscriptionEvent needs a subscription operation', ErrorCode.UNSUPPORTED_OPERATION)] };
+    }
     const shaper = store.shaper(p, ready.variables);
     let data: Record<string, any>, errors: GraphQLError[];
     try {
