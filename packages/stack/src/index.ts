@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log, signingSecret, jwtSecret, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
-import { createGateway } from '@omniroute/gateway';
+import { createGateway, type GatewayOptions } from '@omniroute/gateway';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -37,6 +37,8 @@ export interface StackOptions {
   redisUrl?: string;
   /** Redis stream/key prefix (tests use a unique one). */
   busPrefix?: string;
+  /** Extra gateway routes, e.g. the dashboard's static files (`dashboardRoutes()` from `@omniroute/dashboard/serve`). */
+  routes?: GatewayOptions['routes'];
   /** Outbox relay polling interval of every subgraph (ms). */
   relayIntervalMs?: number;
 }
@@ -84,6 +86,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       secret,
       auth: { secret: jwtSecret(), jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
+      routes: opts.routes,
     });
     const port = await gateway.listen(fixed ? EMBEDDED_PORTS.gateway! : 0, opts.gatewayHost ?? host);
     started.push(gateway);
