@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { log } from '@omniroute/core';
 import { startStack } from '@omniroute/stack';
 import { startSimulator } from '@omniroute/simulator';
+import { dashboardRoutes } from '@omniroute/dashboard/serve';
 import { ROOT } from './subgraphs.ts';
 
 const t0 = Date.now();
@@ -16,6 +17,7 @@ const stack = await startStack({
   host: '127.0.0.1',
   gatewayHost: process.env.HOST ?? '::',
   seed: process.env.SEED !== '0',
+  routes: dashboardRoutes(), // the live operations page at /dashboard/ (built by `npm run build`)
 });
 
 const base = 'http://localhost:4000';
@@ -23,6 +25,7 @@ console.log(`
   OmniRoute is running (${((Date.now() - t0) / 1000).toFixed(1)} s) — ${databaseUrl ? 'Postgres' : 'embedded PGlite in .data/'}, ${process.env.REDIS_URL ? 'Redis' : 'in-memory'} event bus
 
   GraphQL gateway    ${base}/graphql        (open it in a browser for the sandbox; POST for clients)
+  Live operations    ${base}/dashboard/     (fleet map, order feed, KPIs; sign in with a demo login)
   Health / ready     ${base}/health  ${base}/ready
   Subgraphs          ${Object.values(stack.subgraphs).map((s) => `${s.running.name} ${s.running.url}`).join('\n                     ')}
 

@@ -1,0 +1,321 @@
+// The dashboard's state, kept outside React: loaders for the initial queries, reducers for subscription events,
+// and the KPI arithmetic. Pure (clock passed in) so it is unit-tested without a browser.
+import { toMinor } from './money.ts';
+
+export interface Territory { id: string; name: string; lat: number; lng: number; radiusKm: number }
+
+export interface ShipmentInfo {
+  status?: string;
+  orderNumber?: string;
+  customer?: string;
+  rider?: string;
+  riderLevel?: string;
+}
+
+export interface VehicleState {
+  id: string;
+  plate: string;
+  kind?: string;
+  coldChain: boolean;
+  lat: number | null;
+  lng: number | null;
+  speedKph: number | null;
+  heading: number | null;
+  temperatureC: number | null;
+  /** ms since epoch of the last position */
+  recordedAt: number | null;
+  shipment: ShipmentInfo | null;
+  /** last positions, oldest first (for the trail) */
+  trail: { lat: number; lng: number }[];
+  /** ms when a live update last arrived (drives the pulse) */
+  updatedAt: number | null;
+}
+
+export interface OrderRecord {
+  id?: string;
+  number: string;
+  status: string;
+  placedAt: number | null;
+  amount: string | null;
+  currency: string | null;
+  customer?: string;
+}
+
+export interface FeedItem {
+  key: string;
+  number: string;
+  status: string;
+  previousStatus: string | null;
+  at: number;
+  amount: string | null;
+  currency: string | null;
+  customer?: string;
+  shipmentStatus?: string;
+  invoiceStatus?: string;
+  live: boolean;
+}
+
+export interface Delivery { key: string; orderNumber?: string; deliveredAt: number | null; onTime: boolean | null }
+
+export interface ColdChainAlertItem {
+  key: string;
+  vehicleId?: string;
+  plate: string;
+  temperatureC: number;
+  limitC: number;
+  at: number;
+  lat?: number;
+  lng?: number;
+  orderNumber?: string;
+  customer?: string;
+}
+
+export interface Kpis {
+  currency: string;
+  gmvMinor: bigint;
+  ordersToday: number;
+  /** orders in another currency than the tenant's (not in GMV) */
+  otherCurrencyOrders: number;
+  ordersPerMinute: number;
+  /** new orders per minute, oldest first, for the sparkline */
+  perMinute: number[];
+  deliveredToday: number;
+  onTimeShare: number | null;
+  onTimeBasis: 'today' | 'recent' | null;
+  onTimeCount: number;
+  onTimeKnown: number;
+  activeVehicles: number;
+  totalVehicles: number;
+  inTransit: number;
+}
+
+export const COLD_CHAIN_LIMIT_C = 8;
+export const ACTIVE_WINDOW_MS = 5 * 60_000;
+export const RATE_WINDOW_MIN = 15;
+const FEED_LIMIT = 60;
+const TRAIL = 12;
+const EXCLUDED_FROM_GMV = new Set(['REJECTED', 'CANCELLED']);
+
+const time = (v: unknown): number | null => {
+  if (typeof v !== 'string' && typeof v !== 'number') return null;
+  const t = new Date(v).getTime();
+  return Number.isFinite(t) ? t : null;
+};
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export const startOfDay = (now: number): number => {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+};
+
+function shipmentInfo(s: any): ShipmentInfo | null {
+  if (!s) return null;
+  return {
+    status: s.status ?? undefined,
+    orderNumber: s.order?.number ?? undefined,
+    customer: s.order?.customer?.name ?? undefined,
+    rider: s.rider?.name ?? undefined,
+    riderLevel: s.rider?.level?.name ?? undefined,
+  };
+}
+
+function onTimeOf(shipment: any): boolean | null {
+  const eta = time(shipment?.eta);
+  const delivered = time(shipment?.proofOfDelivery?.deliveredAt);
+  return eta !== null && delivered !== null ? delivered <= eta : null;
+}
+
+export class DashboardModel {
+  currency: string | null = null;
+  tenantName: string | null = null;
+  territories: Territory[] = [];
+  vehicles = new Map<string, VehicleState>();
+  orders = new Map<string, OrderRecord>();
+  feed: FeedItem[] = [];
+  deliveries = new Map<string, Delivery>();
+  alerts: ColdChainAlertItem[] = [];
+  private alertKeys = new Set<string>();
+  private feedSeq = 0;
+
+  loadTerritories(nodes: any[]) {
+    this.territories = nodes
+      .filter((t) => t?.center && Number.isFinite(t.center.lat) && Number.isFinite(t.center.lng))
+      .map((t) => ({ id: t.id, name: t.name ?? '', lat: t.center.lat, lng: t.center.lng, radiusKm: Number(t.radiusKm) || 0 }));
+  }
+
+  loadVehicles(nodes: any[]) {
+    for (const n of nodes) {
+      if (!n?.id) continue;
+      const p = n.lastPosition;
+      const prev = this.vehicles.get(n.id);
+      const v: VehicleState = {
+        id: n.id,
+        plate: n.plate ?? prev?.plate ?? n.id,
+        kind: n.kind ?? prev?.kind,
+        coldChain: Boolean(n.coldChain),
+        lat: num(p?.lat), lng: num(p?.lng), speedKph: num(p?.speedKph), heading: num(p?.heading), temperatureC: num(p?.temperatureC),
+        recordedAt: time(p?.recordedAt),
+        shipment: shipmentInfo(n.currentShipment),
+        trail: prev?.trail ?? [],
+        updatedAt: prev?.updatedAt ?? null,
+      };
+      // a reload must not move a vehicle back to an older position than a live event already showed
+      if (prev && prev.recordedAt !== null && (v.recordedAt === null || v.recordedAt < prev.recordedAt)) {
+        Object.assign(v, { lat: prev.lat, lng: prev.lng, speedKph: prev.speedKph, heading: prev.heading, temperatureC: prev.temperatureC, recordedAt: prev.recordedAt });
+      }
+      this.vehicles.set(v.id, v);
+      for (const a of n.coldChainAlerts?.edges ?? []) this.addAlert({ ...a.node, vehicle: { id: v.id, plate: v.plate } });
+    }
+  }
+
+  /** Orders from the `orders` query (newest first); the newest few seed the feed. */
+  loadOrders(nodes: any[], seedFeed = 0) {
+    for (const n of nodes) {
+      if (!n?.number) continue;
+      this.orders.set(n.number, {
+        id: n.id, number: n.number, status: n.status, placedAt: time(n.placedAt),
+        amount: n.total?.amount ?? null, currency: n.total?.currencyCode ?? null, customer: n.customer?.name,
+      });
+    }
+    if (seedFeed && !this.feed.length) {
+      this.feed = nodes.slice(0, seedFeed).filter((n) => n?.number).map((n) => ({
+        key: `seed-${n.number}`, number: n.number, status: n.status, previousStatus: null, at: time(n.placedAt) ?? 0,
+        amount: n.total?.amount ?? null, currency: n.total?.currencyCode ?? null, customer: n.customer?.name,
+        shipmentStatus: n.shipment?.status, invoiceStatus: n.invoice?.status, live: false,
+      }));
+    }
+  }
+
+  loadDeliveries(nodes: any[]) {
+    for (const n of nodes) {
+      if (!n || (n.status && n.status !== 'DELIVERED')) continue;
+      const key = n.order?.number ?? n.id;
+      this.deliveries.set(key, { key, orderNumber: n.order?.number, deliveredAt: time(n.proofOfDelivery?.deliveredAt), onTime: onTimeOf(n) });
+    }
+  }
+
+  /** A `vehiclePositionUpdated` event. Returns the vehicle id it moved (null if unusable). */
+  applyPosition(e: any, now: number): string | null {
+    const id: string | undefined = e?.vehicle?.id;
+    const p = e?.position;
+    const plate: string | undefined = e?.vehicle?.plate;
+    const v = (id && this.vehicles.get(id)) || (plate ? [...this.vehicles.values()].find((x) => x.plate === plate) : undefined);
+    if (!p || !Number.isFinite(p.lat) || !Number.isFinite(p.lng)) return null;
+    const recordedAt = time(p.recordedAt) ?? now;
+    let target = v;
+    if (!target) {
+      if (!id) return null;
+      target = { id, plate: plate ?? id, coldChain: Boolean(e.vehicle?.coldChain), lat: null, lng: null, speedKph: null, heading: null, temperatureC: null, recordedAt: null, shipment: null, trail: [], updatedAt: null };
+      this.vehicles.set(id, target);
+    }
+    if (target.recordedAt !== null && recordedAt < target.recordedAt) return null; // late, out-of-order event
+    if (target.lat !== null && target.lng !== null) target.trail = [...target.trail, { lat: target.lat, lng: target.lng }].slice(-TRAIL);
+    Object.assign(target, {
+      lat: p.lat, lng: p.lng, speedKph: num(p.speedKph), heading: num(p.heading) ?? target.heading, temperatureC: num(p.temperatureC),
+      recordedAt, updatedAt: now,
+    });
+    if (typeof e.vehicle?.coldChain === 'boolean') target.coldChain = e.vehicle.coldChain;
+    if ('shipment' in e) target.shipment = shipmentInfo(e.shipment);
+    // live cold-chain check from the position stream itself
+    if (target.coldChain && target.temperatureC !== null && target.temperatureC > COLD_CHAIN_LIMIT_C) {
+      this.addAlert({
+        temperatureC: target.temperatureC, limitC: COLD_CHAIN_LIMIT_C, recordedAt: new Date(recordedAt).toISOString(),
+        position: { lat: p.lat, lng: p.lng }, vehicle: { id: target.id, plate: target.plate },
+        shipment: e.shipment ?? null,
+      });
+    }
+    return target.id;
+  }
+
+  /** An `orderUpdated` event: feed, GMV, order rate and deliveries. */
+  applyOrderEvent(e: any, now: number) {
+    const o = e?.order;
+    if (!o?.number) return;
+    const status: string = e.status ?? o.status ?? 'UNKNOWN';
+    const previousStatus: string | null = e.previousStatus ?? null;
+    const known = this.orders.get(o.number);
+    const placedAt = time(o.placedAt) ?? known?.placedAt ?? (previousStatus === null ? now : null);
+    this.orders.set(o.number, {
+      id: o.id ?? known?.id, number: o.number, status, placedAt,
+      amount: o.total?.amount ?? known?.amount ?? null, currency: o.total?.currencyCode ?? known?.currency ?? null,
+      customer: o.customer?.name ?? known?.customer,
+    });
+    this.feed = [{
+      key: `live-${++this.feedSeq}`, number: o.number, status, previousStatus, at: time(e.at) ?? now,
+      amount: o.total?.amount ?? known?.amount ?? null, currency: o.total?.currencyCode ?? known?.currency ?? null,
+      customer: o.customer?.name ?? known?.customer, shipmentStatus: o.shipment?.status, invoiceStatus: o.invoice?.status, live: true,
+    }, ...this.feed].slice(0, FEED_LIMIT);
+    if (status === 'DELIVERED' || o.shipment?.status === 'DELIVERED') {
+      const prev = this.deliveries.get(o.number);
+      this.deliveries.set(o.number, {
+        key: o.number, orderNumber: o.number,
+        deliveredAt: time(o.shipment?.proofOfDelivery?.deliveredAt) ?? prev?.deliveredAt ?? time(e.at) ?? now,
+        onTime: onTimeOf(o.shipment) ?? prev?.onTime ?? null,
+      });
+    }
+  }
+
+  /** A `coldChainAlert` event or an alert node. Returns false for duplicates. */
+  addAlert(a: any): boolean {
+    const temperatureC = num(a?.temperatureC);
+    if (temperatureC === null) return false;
+    const at = time(a.recordedAt) ?? Date.now();
+    const plate = a.vehicle?.plate ?? (a.vehicle?.id && this.vehicles.get(a.vehicle.id)?.plate) ?? 'vehicle';
+    const key = a.id ?? `${a.vehicle?.id ?? plate}@${at}`;
+    const dupKey = `${a.vehicle?.id ?? plate}@${at}`;
+    if (this.alertKeys.has(key) || this.alertKeys.has(dupKey)) return false;
+    this.alertKeys.add(key).add(dupKey);
+    this.alerts = [{
+      key, vehicleId: a.vehicle?.id, plate, temperatureC, limitC: num(a.limitC) ?? COLD_CHAIN_LIMIT_C, at,
+      lat: num(a.position?.lat) ?? undefined, lng: num(a.position?.lng) ?? undefined,
+      orderNumber: a.shipment?.order?.number, customer: a.shipment?.order?.customer?.name,
+    }, ...this.alerts].sort((x, y) => y.at - x.at).slice(0, 30);
+    return true;
+  }
+
+  /** Vehicle ids with an alert in the last 30 minutes (red markers). */
+  alertingVehicles(now: number): Set<string> {
+    return new Set(this.alerts.filter((a) => a.vehicleId && now - a.at < 30 * 60_000).map((a) => a.vehicleId!));
+  }
+
+  kpis(now: number): Kpis {
+    const dayStart = startOfDay(now);
+    const currency = this.currency ?? [...this.orders.values()].find((o) => o.currency)?.currency ?? 'NGN';
+    let gmvMinor = 0n, ordersToday = 0, otherCurrencyOrders = 0;
+    const perMinute = new Array<number>(RATE_WINDOW_MIN).fill(0);
+    for (const o of this.orders.values()) {
+      if (o.placedAt === null) continue;
+      const age = now - o.placedAt;
+      if (age >= 0 && age < RATE_WINDOW_MIN * 60_000) perMinute[RATE_WINDOW_MIN - 1 - Math.floor(age / 60_000)]!++;
+      if (o.placedAt < dayStart || o.placedAt > now + 60_000) continue;
+      ordersToday++;
+      if (EXCLUDED_FROM_GMV.has(o.status) || o.amount === null) continue;
+      if (o.currency && o.currency !== currency) { otherCurrencyOrders++; continue; }
+      gmvMinor += toMinor(o.amount, currency);
+    }
+    const recentOrders = perMinute.reduce((a, b) => a + b, 0);
+
+    const deliveries = [...this.deliveries.values()];
+    const today = deliveries.filter((d) => d.deliveredAt !== null && d.deliveredAt >= dayStart);
+    const knownToday = today.filter((d) => d.onTime !== null);
+    const knownAll = deliveries.filter((d) => d.onTime !== null);
+    const basis = knownToday.length ? 'today' : knownAll.length ? 'recent' : null;
+    const pool = basis === 'today' ? knownToday : knownAll;
+    const onTimeCount = pool.filter((d) => d.onTime).length;
+
+    let active = 0, inTransit = 0;
+    for (const v of this.vehicles.values()) {
+      if (v.recordedAt !== null && now - v.recordedAt < ACTIVE_WINDOW_MS) active++;
+      if (v.shipment?.status === 'IN_TRANSIT') inTransit++;
+    }
+    return {
+      currency, gmvMinor, ordersToday, otherCurrencyOrders,
+      ordersPerMinute: recentOrders / RATE_WINDOW_MIN, perMinute,
+      deliveredToday: today.length,
+      onTimeShare: pool.length ? onTimeCount / pool.length : null,
+      onTimeBasis: basis, onTimeCount, onTimeKnown: pool.length,
+      activeVehicles: active, totalVehicles: this.vehicles.size, inTransit,
+    };
+  }
+}

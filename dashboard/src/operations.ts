@@ -1,0 +1,84 @@
+// The dashboard's operations, rendered against what the graph offers (see schema.ts). Each returns null when its
+// root field is missing, with `missing` naming it so the panel can say exactly what is not there yet.
+import { select, type Capabilities, type Spec } from './schema.ts';
+
+export interface Operation { query: string | null; missing: string | null }
+
+const op = (caps: Capabilities, kind: 'query' | 'subscription', name: string, root: string, spec: Spec, vars = ''): Operation => {
+  const type = kind === 'query' ? 'Query' : 'Subscription';
+  const field = root.split('(')[0]!;
+  if (kind === 'subscription' && caps.introspected && !caps.subscriptionType) return { query: null, missing: `Subscription.${field} (the graph has no subscriptions yet)` };
+  const body = select(caps, type, { [root]: spec });
+  if (!body) return { query: null, missing: `${type}.${field}` };
+  return { query: `${kind} ${name}${vars} { ${body} }`, missing: null };
+};
+
+const shipmentSpec: Spec = {
+  status: true,
+  eta: true,
+  proofOfDelivery: { deliveredAt: true },
+  order: { number: true, customer: { name: true } },
+  rider: { name: true, level: { name: true } },
+};
+
+export const viewerQuery = (caps: Capabilities): Operation => {
+  const body = select(caps, 'Query', { me: { name: true, email: true, roles: true }, tenant: { name: true, defaultCurrency: true } });
+  return body ? { query: `query DashboardViewer { ${body} }`, missing: null } : { query: null, missing: 'Query.me' };
+};
+
+export const territoriesQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardTerritories', 'territories(first: 100)', { edges: { node: { id: true, name: true, center: { lat: true, lng: true }, radiusKm: true } } });
+
+export const vehiclesQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardFleet', 'vehicles(first: 100)', {
+    edges: {
+      node: {
+        id: true, plate: true, kind: true, coldChain: true,
+        lastPosition: { lat: true, lng: true, speedKph: true, heading: true, temperatureC: true, recordedAt: true },
+        currentShipment: shipmentSpec,
+        'coldChainAlerts(first: 3)': { edges: { node: { id: true, temperatureC: true, limitC: true, recordedAt: true, position: { lat: true, lng: true } } } },
+      },
+    },
+  });
+
+export const ordersQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardOrders', 'orders(first: 100, after: $after)', {
+    edges: {
+      node: {
+        id: true, number: true, status: true, placedAt: true, total: { amount: true, currencyCode: true }, customer: { name: true },
+        shipment: { status: true }, invoice: { status: true },
+      },
+    },
+    pageInfo: { hasNextPage: true, endCursor: true },
+  }, '($after: String)');
+
+export const deliveriesQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardDeliveries', 'shipments(first: 100, filter: { status: DELIVERED })', {
+    edges: { node: { id: true, status: true, eta: true, proofOfDelivery: { deliveredAt: true }, order: { number: true } } },
+  });
+
+/** LiveFleet (schema/operations) plus the ids and extras the map needs. */
+export const liveFleetSubscription = (caps: Capabilities) =>
+  op(caps, 'subscription', 'DashboardLiveFleet', 'vehiclePositionUpdated', {
+    vehicle: { id: true, plate: true, coldChain: true },
+    position: { lat: true, lng: true, speedKph: true, heading: true, temperatureC: true, recordedAt: true },
+    shipment: shipmentSpec,
+  });
+
+/** OrderFeed (schema/operations) plus placedAt, customer and delivery timing for the KPIs. */
+export const orderFeedSubscription = (caps: Capabilities) =>
+  op(caps, 'subscription', 'DashboardOrderFeed', 'orderUpdated', {
+    status: true,
+    previousStatus: true,
+    at: true,
+    order: {
+      id: true, number: true, placedAt: true, total: { amount: true, currencyCode: true }, customer: { name: true },
+      shipment: { status: true, eta: true, proofOfDelivery: { deliveredAt: true } }, invoice: { status: true },
+    },
+  });
+
+export const coldChainSubscription = (caps: Capabilities) =>
+  op(caps, 'subscription', 'DashboardColdChain', 'coldChainAlert', {
+    id: true, temperatureC: true, limitC: true, recordedAt: true, position: { lat: true, lng: true },
+    vehicle: { id: true, plate: true }, shipment: { order: { number: true, customer: { name: true } } },
+  });

@@ -1,0 +1,192 @@
+// Wires the model to the gateway: capabilities, initial queries, then live subscriptions over graphql-ws.
+// Renders are coalesced to one per animation frame however many events arrive.
+import { useEffect, useRef, useState } from 'react';
+import { GraphQLRequestError, liveClient, request, subscribe, type LinkStatus, type Session } from './api.ts';
+import { CAPABILITIES_QUERY, CONTRACT_CAPABILITIES, capabilitiesFrom, type Capabilities } from './schema.ts';
+import {
+  coldChainSubscription, deliveriesQuery, liveFleetSubscription, orderFeedSubscription, ordersQuery, territoriesQuery, vehiclesQuery, viewerQuery,
+} from './operations.ts';
+import { DashboardModel, startOfDay } from './model.ts';
+
+/** State of one data source: loading, live/ready, or why it is unavailable. */
+export interface Source { state: 'loading' | 'ready' | 'missing' | 'error'; message?: string }
+
+export type SourceName = 'viewer' | 'territories' | 'vehicles' | 'orders' | 'deliveries' | 'liveFleet' | 'orderFeed' | 'coldChain';
+
+export interface Dashboard {
+  model: DashboardModel;
+  caps: Capabilities | null;
+  link: LinkStatus;
+  sources: Record<SourceName, Source>;
+  now: number;
+  events: number;
+  user: { name?: string | null; email?: string | null; roles?: string[] } | null;
+}
+
+const initialSources = (): Record<SourceName, Source> => ({
+  viewer: { state: 'loading' }, territories: { state: 'loading' }, vehicles: { state: 'loading' }, orders: { state: 'loading' },
+  deliveries: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' },
+});
+
+const nodesOf = (conn: any): any[] => (conn?.edges ?? []).map((e: any) => e?.node).filter(Boolean);
+
+export function useDashboard(session: Session, onUnauthorized: () => void): Dashboard {
+  const modelRef = useRef<DashboardModel>(null);
+  if (!modelRef.current) modelRef.current = new DashboardModel();
+  const model = modelRef.current;
+  const [caps, setCaps] = useState<Capabilities | null>(null);
+  const [link, setLink] = useState<LinkStatus>('connecting');
+  const [sources, setSources] = useState(initialSources);
+  const [user, setUser] = useState<Dashboard['user']>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const [, setVersion] = useState(0);
+  const events = useRef(0);
+
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  useEffect(() => {
+    let closed = false;
+    let frame = 0;
+    const render = () => {
+      if (frame || closed) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        if (!closed) setVersion((v) => v + 1);
+      });
+    };
+    const setSource = (name: SourceName, s: Source) => !closed && setSources((prev) => ({ ...prev, [name]: s }));
+    const fail = (name: SourceName, e: unknown) => {
+      if (e instanceof GraphQLRequestError && e.code === 'UNAUTHENTICATED') return onUnauthorized();
+      setSource(name, { state: 'error', message: (e as Error).message });
+    };
+    const missing = (name: SourceName, field: string | null) => setSource(name, { state: 'missing', message: `${field} is not in the graph yet` });
+    const partial = (errors: { message: string }[]) => (errors.length ? `partial data: ${errors[0]!.message}` : undefined);
+    const token = session.token;
+    const unsubscribers: (() => void)[] = [];
+    let client: ReturnType<typeof liveClient> | null = null;
+
+    const loadVehicles = async (c: Capabilities) => {
+      const op = vehiclesQuery(c);
+      if (!op.query) return missing('vehicles', op.missing);
+      try {
+        const r = await request(op.query, {}, token);
+        if (closed) return;
+        model.loadVehicles(nodesOf(r.data?.vehicles));
+        setSource('vehicles', { state: 'ready', message: partial(r.errors) });
+        render();
+      } catch (e) {
+        fail('vehicles', e);
+      }
+    };
+
+    const loadOrders = async (c: Capabilities, seedFeed: number) => {
+      const op = ordersQuery(c);
+      if (!op.query) return missing('orders', op.missing);
+      try {
+        // newest first: page until before midnight (GMV today) or 10 pages
+        const dayStart = startOfDay(Date.now());
+        let after: string | null = null;
+        let warn: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const r: { data: any; errors: { message: string }[] } = await request(op.query, { after }, token);
+          if (closed) return;
+          const nodes = nodesOf(r.data?.orders);
+          model.loadOrders(nodes, page === 0 ? seedFeed : 0);
+          warn ??= partial(r.errors);
+          const oldest = nodes.at(-1)?.placedAt;
+          const info = r.data?.orders?.pageInfo;
+          if (!info?.hasNextPage || !info.endCursor || (oldest && new Date(oldest).getTime() < dayStart)) break;
+          after = info.endCursor;
+        }
+        setSource('orders', { state: 'ready', message: warn });
+        render();
+      } catch (e) {
+        fail('orders', e);
+      }
+    };
+
+    const once = async (name: SourceName, op: { query: string | null; missing: string | null }, apply: (data: any) => void) => {
+      if (!op.query) return missing(name, op.missing);
+      try {
+        const r = await request(op.query, {}, token);
+        if (closed) return;
+        apply(r.data);
+        setSource(name, { state: 'ready', message: partial(r.errors) });
+        render();
+      } catch (e) {
+        fail(name, e);
+      }
+    };
+
+    const live = (name: SourceName, op: { query: string | null; missing: string | null }, apply: (data: any) => void) => {
+      if (!op.query) return missing(name, op.missing);
+      if (!client) return;
+      setSource(name, { state: 'loading', message: 'subscribing' });
+      let first = true;
+      unsubscribers.push(subscribe(client, op.query, (data) => {
+        if (closed) return;
+        if (first) {
+          first = false;
+          setSource(name, { state: 'ready' });
+        }
+        events.current++;
+        apply(data);
+        render();
+      }, (message) => setSource(name, { state: 'error', message })));
+    };
+
+    (async () => {
+      let c: Capabilities = CONTRACT_CAPABILITIES;
+      try {
+        const r = await request(CAPABILITIES_QUERY, {}, token);
+        if (r.data?.__schema) c = capabilitiesFrom(r.data.__schema);
+      } catch (e) {
+        if (e instanceof GraphQLRequestError && e.code === 'UNAUTHENTICATED') return onUnauthorized();
+        // introspection disabled: trust the contract
+      }
+      if (closed) return;
+      setCaps(c);
+
+      let reconnecting = false;
+      client = liveClient(token, (s) => {
+        if (closed) return;
+        setLink(s);
+        if (s === 'unauthorized') onUnauthorized();
+        if (s === 'reconnecting') reconnecting = true;
+        if (s === 'live' && reconnecting) {
+          // catch up on what happened while the socket was down
+          reconnecting = false;
+          void loadVehicles(c);
+          void loadOrders(c, 0);
+        }
+      });
+      live('liveFleet', liveFleetSubscription(c), (d) => model.applyPosition(d.vehiclePositionUpdated, Date.now()));
+      live('orderFeed', orderFeedSubscription(c), (d) => model.applyOrderEvent(d.orderUpdated, Date.now()));
+      live('coldChain', coldChainSubscription(c), (d) => model.addAlert(d.coldChainAlert));
+      // subscriptions are ready before the initial reads, so no event between the two is lost
+      await Promise.all([
+        once('viewer', viewerQuery(c), (d) => {
+          setUser(d?.me ?? null);
+          model.tenantName = d?.tenant?.name ?? null;
+          model.currency = d?.tenant?.defaultCurrency ?? model.currency;
+        }),
+        once('territories', territoriesQuery(c), (d) => model.loadTerritories(nodesOf(d?.territories))),
+        loadVehicles(c),
+        loadOrders(c, 14),
+        once('deliveries', deliveriesQuery(c), (d) => model.loadDeliveries(nodesOf(d?.shipments))),
+      ]);
+    })();
+
+    return () => {
+      closed = true;
+      if (frame) cancelAnimationFrame(frame);
+      for (const u of unsubscribers) u();
+      void client?.dispose();
+    };
+  }, [session.token]);
+
+  return { model, caps, link, sources, now, events: events.current, user };
+}
