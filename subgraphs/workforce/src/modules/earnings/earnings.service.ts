@@ -70,7 +70,7 @@ export class EarningsService {
     if (amount.lte(0)) return fail(E.INVALID_INPUT, 'amount must be more than 0', ['input', 'amount']);
 
     const previous = await this.prisma.ledgerEntry.findUnique({ where: { tenantId_idempotencyKey: { tenantId: viewer.tenantId, idempotencyKey: key } } });
-    if (previous) return this.replay(ctx, previous, input.workerId, amount);
+    if (previous) return this.replay(previous, input.workerId, amount);
 
     const worker = await ctx.loaders.workerById.load(input.workerId);
     if (!worker) return fail(E.WORKER_NOT_FOUND, 'No such worker', ['input', 'workerId']);
@@ -100,11 +100,11 @@ export class EarningsService {
       if (!isUniqueViolation(e)) throw e;
       // A concurrent request with the same key won; answer like a retry (our transaction rolled back).
       const winner = await this.prisma.ledgerEntry.findUniqueOrThrow({ where: { tenantId_idempotencyKey: { tenantId: viewer.tenantId, idempotencyKey: key } } });
-      return this.replay(ctx, winner, input.workerId, amount);
+      return this.replay(winner, input.workerId, amount);
     }
   }
 
-  private async replay(ctx: RequestScope, entry: LedgerEntry, workerId: string, amount: Decimal): Promise<Result<{ withdrawal: LedgerEntry; worker: Worker }>> {
+  private async replay(entry: LedgerEntry, workerId: string, amount: Decimal): Promise<Result<{ withdrawal: LedgerEntry; worker: Worker }>> {
     if (entry.kind !== 'WITHDRAWAL' || entry.workerId !== workerId || !amount.eq(entry.amount.toString())) {
       return fail(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different withdrawal', ['input', 'idempotencyKey']);
     }
