@@ -44,6 +44,13 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     const url = withSearchPath(opts.databaseUrl, opts.subgraph);
     await migratePostgres(url, opts.subgraph, (conn) => applyMigrations(conn, migrations, `${opts.subgraph} (Postgres schema "${opts.subgraph}")`));
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    // An idle connection that dies (server restart, backend terminated, e.g. DROP DATABASE … WITH (FORCE) right after
+    // close()) is discarded by the pool, which then emits 'error': without a listener that crashes the process.
+    pool.on('error', (error) => {
+      if (process.env.LOG_LEVEL !== 'silent' && !pool.ending) {
+        process.stderr.write(JSON.stringify({ t: new Date().toISOString(), level: 'warn', msg: 'idle Postgres connection lost', subgraph: opts.subgraph, error: error.message }) + '\n');
+      }
+    });
     // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
     return { adapter: countingAdapterFactory(adapter, stats), kind: 'postgres', stats, close: () => pool.end() };
