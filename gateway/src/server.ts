@@ -7,6 +7,7 @@ import { log, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
+import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/partner-access.ts';
 import { explorerPage } from './plugins/explorer.ts';
 import { upstreamHeaders, type GatewayContext } from './upstream.ts';
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
@@ -28,6 +29,10 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** Answer identical concurrent queries of the same caller once. */
   dedupInbound?: boolean;
+  /** Largest request body accepted, bytes (PAYLOAD_TOO_LARGE beyond). Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Partner access: Redis, manifests folder, limits, rate limits, role scopes (plugins/partner-access.ts). */
+  partners?: Omit<PartnerAccessOptions, 'supergraphSdl' | 'secret' | 'schema' | 'identityUrl'>;
 }
 
 const EXPOSED = new Set([
@@ -60,7 +65,15 @@ function formatAny(e: unknown, ctx: GatewayContext | undefined): GraphQLFormatte
 
 /** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
 export function createGateway(opts: GatewayOptions) {
-  const auth = opts.auth ? createAuthPlugin(opts.auth) : null;
+  // API keys, CSRF, rate limits, persisted queries/safelists, operation limits, field authorization.
+  const partners = createPartnerAccessPlugin({
+    ...opts.partners,
+    supergraphSdl: opts.supergraphSdl,
+    secret: opts.secret,
+    schema: () => runtime.schema,
+    identityUrl: () => runtime.subgraphs.get('identity'),
+  });
+  const auth = opts.auth ? createAuthPlugin({ ...opts.auth, resolveApiKey: opts.auth.resolveApiKey ?? partners.resolveApiKey }) : null;
   const contextOf = async (headers: Record<string, unknown>): Promise<GatewayContext> => {
     const given = headers['x-request-id'];
     const requestId = (typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) && given) || randomUUID();
@@ -68,7 +81,9 @@ export function createGateway(opts: GatewayOptions) {
     return { requestId, viewer };
   };
   const hooks: GatewayHooks<GatewayContext> = {
-    context: (req) => contextOf(req.headers),
+    context: (req) => partners.context(req, () => contextOf(req.headers)),
+    resolveParams: (params, ctx) => partners.resolveParams(params, ctx),
+    checkDocument: (doc, ctx, info) => partners.checkDocument(doc, ctx, info),
     subgraphHeaders: (_name, ctx) => upstreamHeaders(ctx, opts.secret),
     formatError: formatGatewayError,
   };
@@ -78,9 +93,11 @@ export function createGateway(opts: GatewayOptions) {
     subgraphUrlOverride: opts.subgraphUrl,
     introspection: opts.introspection ?? true,
     dedupInbound: opts.dedupInbound,
+    maxBodyBytes: opts.maxBodyBytes,
   });
-  const routes = {
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     ...createHealthPlugin(() => Object.fromEntries(runtime.subgraphs)).routes,
+    ...partners.routes,
     ...opts.routes,
   };
   const subscriptions = createSubscriptionEngine({ runtime, upstreamParams: (ctx) => upstreamHeaders(ctx, opts.secret) });
@@ -89,6 +106,7 @@ export function createGateway(opts: GatewayOptions) {
     if (path === '/graphql') {
       if (isSseRequest(req)) return void handleSse(req, res, { engine: subscriptions, context: (r) => contextOf(r.headers), formatError: formatAny });
       if (req.method === 'GET' && !req.url!.includes('?') && (req.headers.accept ?? '').includes('text/html')) return explorerPage(res);
+      partners.attach(req, res);
       return runtime.handler(req, res);
     }
     const route = routes[path] ?? Object.entries(routes).find(([p]) => p.endsWith('/*') && path.startsWith(p.slice(0, -1)))?.[1];
@@ -121,12 +139,14 @@ export function createGateway(opts: GatewayOptions) {
     runtime,
     hooks,
     subscriptions,
+    partners,
     sockets: () => ws.sockets(),
     async listen(port: number, host = '0.0.0.0'): Promise<number> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve());
       });
+      await partners.ready();
       return (server.address() as AddressInfo).port;
     },
     async close() {
@@ -135,6 +155,7 @@ export function createGateway(opts: GatewayOptions) {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await runtime.close();
+      await partners.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { seededId } from '@omniroute/core';
 import { rng } from './random.ts';
 
