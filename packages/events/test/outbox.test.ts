@@ -105,6 +105,7 @@ afterAll(async () => {
 beforeAll(async () => {
   await generateClients([schemaPath]);
   ({ PrismaClient } = (await import('./fixtures/generated/client.ts')) as unknown as { PrismaClient: typeof PrismaClient });
+  await openDb('pglite'); // boot the shared PGlite here (slow on a busy machine), not inside a test
 });
 
 afterEach(async () => {
@@ -166,7 +167,8 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
     relay({ prisma, bus, source: 'commerce', batchSize: 3 });
     await until(() => got.length === 10);
     expect(got).toEqual(enqueued.map((e) => e.id)); // oldest first, enqueue order kept
-    expect(await prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);
+    // (the last batch is marked published when its transaction commits, just after the publish)
+    await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
   });
 
   it('published but not marked (crash after publish): republished, and handleOnce applies the effect once', async () => {
@@ -297,6 +299,23 @@ describe('Redis consumer groups + handleOnce', () => {
 });
 
 describe('relay lifecycle', () => {
+  it('deletes published rows older than retainPublishedMs, never unpublished ones', async () => {
+    const prisma = await openDb('pglite');
+    await prisma.$transaction((tx) => enqueue(tx, 'commerce', orderEvents(3)));
+    const down = spyBus(memoryBus(), { failBefore: true });
+    const r1 = relay({ prisma, bus: down.bus, source: 'commerce', retainPublishedMs: 1 });
+    await until(async () => (await prisma.outboxEvent.count({ where: { attempts: { gt: 0 } } })) === 3);
+    await r1.stop();
+    expect(await prisma.outboxEvent.count()).toBe(3); // unpublished rows are kept whatever their age
+    const bus = memoryBus();
+    const got: string[] = [];
+    await bus.consume('t', async (e) => void got.push(e.id));
+    const r2 = relay({ prisma, bus, source: 'commerce', retainPublishedMs: 1 });
+    await until(() => got.length === 3);
+    r2.kick();
+    await until(async () => (await prisma.outboxEvent.count()) === 0);
+  });
+
   it('stop() waits for the batch in flight and stops polling', async () => {
     const prisma = await openDb('pglite');
     let transactions = 0;

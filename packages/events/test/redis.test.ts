@@ -82,14 +82,15 @@ describe('Redis bus', () => {
   });
 
   it('a handler slower than the idle timeout is not redelivered while its process is alive (heartbeat)', async () => {
-    const [a, b] = [f.make(), f.make()];
+    // idle timeout 600 ms (heartbeat every 200 ms), handler 1.5 s: without heartbeats b would take it over
+    const [a, b] = [f.make({ idleTimeoutMs: 600 }), f.make({ idleTimeoutMs: 600 })];
     const calls: string[] = [];
-    await a.consume('slow', async (e) => void (calls.push(`a:${e.id}`), await sleep(1_000)), { types: ['order.*'] });
+    await a.consume('slow', async (e) => void (calls.push(`a:${e.id}`), await sleep(1_500)), { types: ['order.*'] });
     const e = ev('order.confirmed');
     await a.publish([e]);
     await until(() => calls.length === 1);
     await b.consume('slow', async (x) => void calls.push(`b:${x.id}`), { types: ['order.*'] });
-    await sleep(1_300);
+    await sleep(1_700);
     expect(calls).toEqual([`a:${e.id}`]);
   });
 
@@ -156,7 +157,7 @@ describe('Redis bus', () => {
     await sleep(200);
     const t = Date.now();
     await c.stop();
-    expect(Date.now() - t).toBeLessThan(400);
+    expect(Date.now() - t).toBeLessThan(1_500); // blockMs is 5 s
   });
 
   it.each([['redis'], ['memory']])('close() leaves no open handles: a process using the %s bus exits by itself', async (mode) => {
