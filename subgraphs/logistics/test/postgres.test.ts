@@ -47,6 +47,11 @@ describe('logistics on Postgres', () => {
     const list = nodes(r.data.vehicles) as any[];
     expect(list).toHaveLength(20);
     expect(list.every((v) => nodes(v.positions).length === 2)).toBe(true);
+    // the other raw, per-parent pages: enum and timestamp columns come back typed on Postgres too
+    const t = await call(lagosAdmin, '{ territories(first: 2) { edges { node { vehicles(first: 2) { edges { node { id kind coldChain lastPosition { recordedAt } coldChainAlerts { edges { node { id } } } } } } } } } }');
+    expect(t.errors).toBeUndefined();
+    const v = nodes(nodes(t.data.territories)[0].vehicles)[0] as any;
+    expect(v).toMatchObject({ kind: lagos.vehicles[0]!.kind, coldChain: false, lastPosition: { recordedAt: '2026-11-25T08:00:00.000Z' } });
   });
 
   it('runs the delivery cycle: confirm, dispatch, report, consume order events', async () => {
@@ -63,6 +68,10 @@ describe('logistics on Postgres', () => {
     expect(d.data.dispatchShipment.shipment.status).toBe('IN_TRANSIT');
     const p = await call(lagosAdmin, REPORT, { i: { vehicleId, lat: 6.5, lng: 3.3, speedKph: 12 } });
     expect(p.data.reportVehiclePosition.userErrors).toEqual([]);
+    const cold = lagos.vehicles.find((x) => x.coldChain)!;
+    expect((await call(lagosAdmin, REPORT, { i: { vehicleId: cold.id, lat: 6.5, lng: 3.3, temperatureC: 11 } })).data.reportVehiclePosition.userErrors).toEqual([]);
+    const alerts = await call(lagosAdmin, `{ vehicle(id: "${cold.id}") { coldChainAlerts { edges { node { temperatureC recordedAt } } } } }`);
+    expect(nodes(alerts.data.vehicle.coldChainAlerts)).toEqual([{ temperatureC: 11, recordedAt: expect.any(String) }]);
 
     const orderId = 'ord_PG_0001';
     await bus.publish([{ id: newEventId(), type: 'order.confirmed', tenantId: LAGOS, aggregateId: orderId, occurredAt: new Date().toISOString(), source: 'commerce',
@@ -70,6 +79,15 @@ describe('logistics on Postgres', () => {
     const s = await eventually(async () => (await call(lagosAdmin, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { shipment { status stops { lat } } } } }', { r: [{ __typename: 'Order', id: orderId }] })).data._entities[0].shipment);
     expect(s.status).toBe('PENDING');
     expect(s.stops[0].lat).toBe(lagos.locations[1]!.lat);
+    // two dispatchers race for one free vehicle: the row lock lets exactly one win
+    const racer = lagos.vehicles[3]!.id;
+    const onIt = (nodes((await call(lagosAdmin, '{ shipments(first: 100, filter: { status: IN_TRANSIT }) { edges { node { id vehicle { id } } } } }')).data.shipments) as any[])
+      .filter((x) => x.vehicle.id === racer);
+    for (const x of onIt) await call(lagosAdmin, CONFIRM, { i: { shipmentId: x.id, recipientName: 'Kofi', signatureRef: 'signatures/k.png', lat: 6.5, lng: 3.3 } });
+    const [a, b] = lagos.shipments.filter((x) => x.status === 'PENDING').slice(1, 3);
+    const race = await Promise.all([a!, b!].map((x) => call(lagosAdmin, DISPATCH, { i: { shipmentId: x.id, vehicleId: racer, riderId: 'wrk_LAGOS000004' } })));
+    expect(race.map((r) => r.data.dispatchShipment.userErrors.map((e: any) => e.code).join() || 'OK').sort()).toEqual(['OK', 'VEHICLE_BUSY']);
+
     // everything written to the outbox gets published by the relay
     await eventually(async () => (await sg.prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
   });
