@@ -156,7 +156,7 @@ export class OrderService {
             id, tenantId, seq: seq!, number: `${settings.orderPrefix}-${20000 + seq!}`,
             customerId: customer.id, locationId: location.id, channel: req.channel as Channel, status: 'PENDING', paymentTerms,
             currency: priced.currency, subtotal: priced.subtotal.amount.toString(), discountTotal: priced.discountTotal.amount.toString(),
-            total: priced.total.amount.toString(), placedAt, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash,
+            total: priced.total.amount.toString(), placedAt, updatedAt: placedAt, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash,
             placedByUserId: v.userId ?? null, placedByPartnerId: v.partnerId ?? null,
           },
         });
