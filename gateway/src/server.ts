@@ -8,6 +8,7 @@ import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
 import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/partner-access.ts';
+import { supergraphForRuntime } from './plugins/field-auth.ts';
 import { explorerPage } from './plugins/explorer.ts';
 import { upstreamHeaders, type GatewayContext } from './upstream.ts';
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
@@ -39,7 +40,7 @@ const EXPOSED = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED',
   'BAD_REQUEST', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'SUBGRAPH_UNAVAILABLE', 'OPERATION_RESOLUTION_FAILURE', 'UNSUPPORTED_OPERATION',
-  'QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'INTROSPECTION_DISABLED', 'METHOD_NOT_ALLOWED',
+  'QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'INTROSPECTION_DISABLED', 'METHOD_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE',
 ]);
 
 /** Keeps errors with a known code; masks the rest as INTERNAL_SERVER_ERROR carrying the request id (which the log has too). */
@@ -88,7 +89,7 @@ export function createGateway(opts: GatewayOptions) {
     formatError: formatGatewayError,
   };
   const runtime: GatewayRuntime<GatewayContext> = createGatewayRuntime({
-    supergraphSdl: opts.supergraphSdl,
+    supergraphSdl: supergraphForRuntime(opts.supergraphSdl), // @authenticated/@requiresScopes: enforced by plugins/field-auth.ts
     hooks,
     subgraphUrlOverride: opts.subgraphUrl,
     introspection: opts.introspection ?? true,

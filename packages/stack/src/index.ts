@@ -9,7 +9,8 @@ export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const SUBGRAPH_NAMES = ['identity', 'commerce', 'logistics', 'finance', 'workforce'] as const;
 export const EMBEDDED_PORTS: Record<string, number> = { gateway: 4000, identity: 4001, commerce: 4002, logistics: 4003, finance: 4004, workforce: 4005 };
 
-type SubgraphModule = { create(opts: SubgraphRuntimeOptions & { bus?: EventBus }): Promise<SubgraphRuntime> };
+type SubgraphModule = { create(opts: SubgraphRuntimeOptions & { bus?: EventBus; redisUrl?: string; changesChannel?: string }): Promise<SubgraphRuntime> };
+type IdentityChangeFeed = { subscribe(listener: (change: { kind: 'api-key-revoked' | 'partner-app-changed'; id: string }) => void): () => void };
 const importers: Record<string, () => Promise<SubgraphModule>> = {
   identity: () => import('@omniroute/identity') as Promise<SubgraphModule>,
   commerce: () => import('@omniroute/commerce' as string) as Promise<SubgraphModule>,
@@ -41,6 +42,8 @@ export interface StackOptions {
   routes?: GatewayOptions['routes'];
   /** Outbox relay polling interval of every subgraph (ms). */
   relayIntervalMs?: number;
+  /** Gateway partner access (limits, rate limits, manifests folder...); defaults: schema/persisted/, Redis when redisUrl. */
+  partners?: GatewayOptions['partners'];
 }
 
 export interface Stack {
@@ -60,6 +63,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const subgraphs: Stack['subgraphs'] = {};
   const started: { close(): Promise<void> }[] = [];
   const bus = createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix });
+  // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
+  const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);
   try {
     // Sequential: PGlite instances start faster one at a time on 2 cores, and logs stay readable.
@@ -71,6 +76,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         databaseUrl: opts.databaseUrl,
         bus,
         relayIntervalMs: opts.relayIntervalMs,
+        redisUrl: opts.redisUrl,
+        changesChannel,
         dataDir: opts.databaseUrl || !opts.dataRoot ? undefined : join(opts.dataRoot, name),
       });
       started.push(runtime);
@@ -87,6 +94,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       auth: { secret: jwtSecret(), jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
       routes: opts.routes,
+      partners: {
+        redisUrl: opts.redisUrl,
+        keyPrefix: `${opts.busPrefix ?? 'omniroute'}:`,
+        changesChannel,
+        subscribeChanges: (listener) => (subgraphs.identity?.runtime as { changes?: IdentityChangeFeed } | undefined)?.changes?.subscribe(listener) ?? (() => {}),
+        manifestsDir: join(ROOT, 'schema', 'persisted'),
+        ...opts.partners,
+      },
     });
     const port = await gateway.listen(fixed ? EMBEDDED_PORTS.gateway! : 0, opts.gatewayHost ?? host);
     started.push(gateway);

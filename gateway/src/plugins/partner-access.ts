@@ -1,0 +1,254 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Redis } from 'ioredis';
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { log, type Viewer } from '@omniroute/core';
+import type { GraphQLParams, IncomingRequestInfo, ResolvedParams } from '../runtime/index.ts';
+import type { GatewayContext } from '../upstream.ts';
+import { credentialOf } from './auth.ts';
+import { createApiKeyPlugin, type ApiKeyPrincipal, type IdentityChange } from './api-keys.ts';
+import { createCsrfPlugin } from './csrf.ts';
+import { createFieldAuthPlugin, type Denial } from './field-auth.ts';
+import { createIntrospectionGuardPlugin } from './introspection-guard.ts';
+import { createMetricsPlugin } from './metrics.ts';
+import { createOperationLimitsPlugin, DEFAULT_PARTNER_LIMITS, DEFAULT_USER_LIMITS, type OperationLimits } from './operation-limits.ts';
+import { createPersistedQueriesPlugin } from './persisted-queries.ts';
+import { createRateLimitPlugin } from './rate-limit.ts';
+
+export interface PartnerAccessOptions {
+  supergraphSdl: string;
+  /** HMAC secret of the signed internal context (API key lookups are signed internal calls to identity). */
+  secret: string;
+  /** The API schema (the runtime's). */
+  schema: () => GraphQLSchema;
+  /** Identity's URL after overrides; undefined when identity is not in the supergraph (API keys then never resolve). */
+  identityUrl: () => string | undefined;
+  /** Redis (APQ store, rate limits, revocation pub/sub); in memory without it. */
+  redisUrl?: string;
+  /** Prefix of every Redis key (tests use a unique one). Default `omniroute:`. */
+  keyPrefix?: string;
+  /** Identity's change channel (its `changesChannel`). */
+  changesChannel?: string;
+  /** In-process identity changes (embedded mode): revocations apply within milliseconds without Redis. */
+  subscribeChanges?: (listener: (change: IdentityChange) => void) => () => void;
+  /** Folder of partner manifests (`<partnerAppId or slug>.json`), watched. */
+  manifestsDir?: string;
+  /** Operation limits: users (and anonymous) and partners; a partner app's own limits override the partner ones. */
+  limits?: { user?: Partial<OperationLimits>; partner?: Partial<OperationLimits> };
+  /** Cost weights by `Type.field` or type name. */
+  costWeights?: Record<string, number>;
+  /** Requests per minute per API key (its app may set its own), per user, per IP of anonymous callers; `false`: off. */
+  rateLimits?: { apiKey?: number; user?: number; ip?: number } | false;
+  /** Take the client IP from the first X-Forwarded-For entry (behind a trusted proxy only). */
+  trustProxy?: boolean;
+  /** Refuse introspection to partner keys. Default: NODE_ENV === 'production'. */
+  refuseIntrospectionForPartners?: () => boolean;
+  /** Scopes implied by users' roles, for @requiresScopes. */
+  roleScopes?: Record<string, string[]>;
+  /** CSRF prevention (Apollo's csrfPrevention). Default on. */
+  csrfPrevention?: boolean;
+  /** API key cache TTL (bound on a missed revocation message). Default 5 s. */
+  apiKeyCacheTtlMs?: number;
+  /** How often lastUsedAt is reported to identity. Default 15 s. */
+  lastUsedFlushMs?: number;
+}
+
+interface RequestState {
+  res: ServerResponse | null;
+  register?: { hash: string; query: string };
+  intercepted?: boolean;
+}
+
+/**
+ * Partner access at the edge, wiring the single-purpose plugins into the runtime's hooks: API keys → viewer,
+ * CSRF, rate limits (429 + Retry-After), persisted queries and safelists, operation limits, introspection for
+ * partners, and field authorization (@authenticated / @requiresScopes) with per-field nulling. Per-request state
+ * lives in WeakMaps keyed by the request's context; nothing is module state.
+ */
+export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
+  const prefix = opts.keyPrefix ?? 'omniroute:';
+  const redis = opts.redisUrl
+    ? new Redis(opts.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : null;
+  redis?.on('error', (e) => log.warn('partner access: redis error', { error: String(e) }));
+  const ready = redis ? redis.connect().catch((e) => log.warn('partner access: redis unavailable, using memory', { error: String(e) })) : Promise.resolve();
+
+  const metrics = createMetricsPlugin();
+  const rateLimited = metrics.counter('rate_limited_total', 'Requests refused with 429, by bucket kind');
+  const limitRefusals = metrics.counter('operation_limit_refusals_total', 'Operations refused by depth/alias/root-field/cost limits');
+  let persisted: ReturnType<typeof createPersistedQueriesPlugin>;
+  const apiKeys = createApiKeyPlugin({
+    identityUrl: opts.identityUrl,
+    secret: opts.secret,
+    cacheTtlMs: opts.apiKeyCacheTtlMs,
+    flushIntervalMs: opts.lastUsedFlushMs,
+    redisUrl: opts.redisUrl,
+    channel: opts.changesChannel,
+    subscribe: opts.subscribeChanges,
+    onAppChanged: (appId) => persisted?.invalidate(appId),
+  });
+  persisted = createPersistedQueriesPlugin({
+    redis,
+    keyPrefix: `${prefix}apq:`,
+    manifestsDir: opts.manifestsDir,
+    registered: (appId) => apiKeys.registeredOperations(appId),
+    metrics,
+  });
+  const csrf = opts.csrfPrevention === false ? null : createCsrfPlugin();
+  const rateLimit = opts.rateLimits === false ? null : createRateLimitPlugin({ redis, keyPrefix: `${prefix}rl:`, perMinute: opts.rateLimits });
+  const operationLimits = createOperationLimitsPlugin({ schema: opts.schema, weights: opts.costWeights });
+  const introspection = createIntrospectionGuardPlugin({ refuseForPartners: opts.refuseIntrospectionForPartners });
+  const fieldAuth = createFieldAuthPlugin({ supergraphSdl: opts.supergraphSdl, schema: opts.schema, roleScopes: opts.roleScopes });
+  const userLimits = { ...DEFAULT_USER_LIMITS, ...opts.limits?.user };
+  const partnerLimits = { ...DEFAULT_PARTNER_LIMITS, ...opts.limits?.partner };
+
+  const responses = new WeakMap<IncomingHttpHeaders | Record<string, unknown>, ServerResponse>();
+  const states = new WeakMap<GatewayContext, RequestState>();
+  const fragmentMaps = new WeakMap<DocumentNode, Record<string, FragmentDefinitionNode>>();
+
+  const fragmentsOf = (doc: DocumentNode) => {
+    let f = fragmentMaps.get(doc);
+    if (!f) {
+      f = Object.create(null) as Record<string, FragmentDefinitionNode>;
+      for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) f[d.name.value] = d;
+      fragmentMaps.set(doc, f);
+    }
+    return f;
+  };
+
+  function limitsFor(principal: ApiKeyPrincipal | null): OperationLimits {
+    if (!principal) return userLimits;
+    const own = principal.app.limits;
+    return {
+      maxDepth: own.maxDepth ?? partnerLimits.maxDepth,
+      maxAliases: own.maxAliases ?? partnerLimits.maxAliases,
+      maxRootFields: own.maxRootFields ?? partnerLimits.maxRootFields,
+      maxCost: own.maxCost ?? partnerLimits.maxCost,
+    };
+  }
+
+  function clientIp(info: IncomingRequestInfo): string {
+    if (opts.trustProxy) {
+      const xff = info.headers['x-forwarded-for'];
+      const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return info.ip;
+  }
+
+  function refuse(res: ServerResponse | null | undefined, err: GraphQLError): never {
+    const headers = (err.extensions?.http as { headers?: Record<string, string> } | undefined)?.headers;
+    // The runtime sets the status from extensions.http.status; headers set here survive its writeHead.
+    if (res && headers && !res.headersSent) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    throw err;
+  }
+
+  /** Buffers the runtime's JSON reply so denied fields can be nulled before it leaves. */
+  function interceptResponse(res: ServerResponse, denials: Denial[]) {
+    const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, unknown>) => ServerResponse;
+    const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+    let head: [number, Record<string, unknown> | undefined] | null = null;
+    res.writeHead = ((status: number, headers?: Record<string, unknown>) => { head = [status, headers]; return res; }) as typeof res.writeHead;
+    res.end = ((chunk?: unknown) => {
+      let body = chunk;
+      try {
+        if (chunk !== undefined && typeof chunk !== 'function') {
+          const result = JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+          body = Buffer.from(JSON.stringify(fieldAuth.redact(result, denials)));
+        }
+      } catch (e) {
+        log.error('field auth: response not redactable; refusing it', { error: String(e) });
+        body = Buffer.from(JSON.stringify({ errors: [{ message: denials[0]!.message, extensions: { code: denials[0]!.code } }] }));
+      }
+      res.writeHead = writeHead as typeof res.writeHead;
+      res.end = end as typeof res.end;
+      const headers = { ...(head?.[1] ?? {}) };
+      if (Buffer.isBuffer(body)) headers['content-length'] = body.length;
+      writeHead(head?.[0] ?? res.statusCode, headers);
+      return end(body);
+    }) as typeof res.end;
+  }
+
+  return {
+    metrics,
+    apiKeys,
+    persisted,
+    fieldAuth,
+    operationLimits,
+    /** Resolves API keys for the auth plugin (`resolveApiKey`). */
+    resolveApiKey: (key: string): Promise<Viewer | null> => apiKeys.resolve(key),
+    /** The API key behind a request's viewer, if any. */
+    principalOf: (viewer: Viewer | null | undefined) => apiKeys.principalOf(viewer),
+    /** Call before handing an HTTP request to the runtime: links the request to its response (429 headers, field nulling). */
+    attach(req: IncomingMessage, res: ServerResponse) {
+      responses.set(req.headers, res);
+    },
+    /**
+     * The runtime's `context` hook around the gateway's own context builder: CSRF first; anonymous callers spend
+     * their IP's budget (before any work), authenticated ones their API key's or user's budget (a proxy or NAT
+     * in front of many partners must not make them share one).
+     */
+    async context(info: IncomingRequestInfo, build: () => Promise<GatewayContext>): Promise<GatewayContext> {
+      const res = responses.get(info.headers) ?? null;
+      const csrfError = csrf?.check(info);
+      if (csrfError) throw csrfError;
+      if (rateLimit && !credentialOf(info.headers)) {
+        const e = await rateLimit.check({ ip: clientIp(info) });
+        if (e) { rateLimited.inc({ bucket: 'ip' }); refuse(res, e); }
+      }
+      const ctx = await build();
+      if (rateLimit && ctx.viewer) {
+        const principal = apiKeys.principalOf(ctx.viewer);
+        const e = await rateLimit.check(principal
+          ? { apiKeyId: principal.keyId, apiKeyPerMinute: principal.app.limits.requestsPerMinute }
+          : { userId: ctx.viewer.userId ?? null });
+        if (e) { rateLimited.inc({ bucket: principal ? 'api_key' : 'user' }); refuse(res, e); }
+      }
+      states.set(ctx, { res });
+      return ctx;
+    },
+    /** The runtime's `resolveParams` hook: APQ and safelists. */
+    async resolveParams(params: GraphQLParams, ctx: GatewayContext): Promise<ResolvedParams> {
+      const r = await persisted.resolve(params, apiKeys.principalOf(ctx?.viewer)?.app ?? null);
+      const state = ctx && states.get(ctx);
+      if (state) state.register = r.register;
+      return r.params;
+    },
+    /** The runtime's `checkDocument` hook: introspection for partners, limits, field authorization; then APQ registration. */
+    checkDocument(doc: DocumentNode, ctx: GatewayContext, info: { operation: OperationDefinitionNode; variables: Record<string, unknown> }): GraphQLError[] {
+      const viewer = ctx?.viewer ?? null;
+      const principal = apiKeys.principalOf(viewer);
+      const fragments = fragmentsOf(doc);
+      const state = ctx ? states.get(ctx) : undefined;
+      const refused = introspection.check(info.operation, fragments, !!principal);
+      if (refused) return [refused];
+      const errors = operationLimits.check(info.operation, fragments, info.variables, limitsFor(principal));
+      if (errors.length) {
+        for (const e of errors) limitRefusals.inc({ code: String(e.extensions.code), kind: principal ? 'partner' : 'user' });
+        return errors;
+      }
+      const denials = fieldAuth.denials(info.operation, fragments, viewer);
+      if (denials.length) {
+        // Nulling needs the HTTP response; subscriptions and in-process calls are refused as a whole instead.
+        if (!state?.res || info.operation.operation === 'subscription') return [fieldAuth.refusal(denials)];
+        if (!state.intercepted) interceptResponse(state.res, denials);
+        state.intercepted = true;
+      }
+      if (state?.register) {
+        const { hash, query } = state.register;
+        state.register = undefined;
+        void persisted.register(hash, query);
+      }
+      return [];
+    },
+    routes: metrics.routes,
+    /** Resolves once Redis is connected (or failed, then memory is used). */
+    ready: () => ready,
+    async close() {
+      await apiKeys.close();
+      await persisted.close();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+export type PartnerAccessPlugin = ReturnType<typeof createPartnerAccessPlugin>;
