@@ -135,6 +135,19 @@ describe('recordPayment', () => {
     expect((await pay(lagosFinance, { ...input, amount: '1.00' })).data.recordPayment.userErrors[0].code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('a retry resumes a payment left PENDING by a crash mid-charge, and applies it once', async () => {
+    const inv = issuedOnCredit[6]!;
+    await sg.prisma.payment.create({
+      data: { id: 'pay_STALE', tenantId: LAGOS, invoiceId: inv.id, currency: 'NGN', amount: '300.00', method: 'CARD', status: 'PENDING', idempotencyKey: 'stale-1', createdAt: new Date(Date.now() - 5 * 60_000) },
+    });
+    const input = { invoiceId: inv.id, amount: '300.00', method: 'CARD', idempotencyKey: 'stale-1' };
+    const results = await Promise.all([pay(lagosFinance, input), pay(lagosFinance, input)]);
+    for (const r of results) expect(r.data.recordPayment).toMatchObject({ payment: { id: 'pay_STALE', status: 'SUCCEEDED', provider: 'steady-gateway' }, userErrors: [] });
+    const row = await sg.prisma.invoice.findUniqueOrThrow({ where: { id: inv.id } });
+    expect(row.amountPaid.toFixed(2)).toBe('300.00');
+    expect(await sg.prisma.ledgerPosting.count({ where: { paymentId: 'pay_STALE' } })).toBe(1);
+  });
+
   it('concurrent payments with different keys never pay more than is due', async () => {
     const inv = issuedOnCredit[3]!;
     const results = await Promise.all(Array.from({ length: 6 }, (_, n) => pay(lagosFinance, { invoiceId: inv.id, amount: inv.total, method: 'CARD', idempotencyKey: `race-${n}` })));

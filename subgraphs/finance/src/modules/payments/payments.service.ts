@@ -4,7 +4,7 @@ import { isUniqueViolation, TX_OPTIONS } from '../../db.ts';
 import { FinanceErrorCode as E, hasValidScale } from '../credit/credit.service.ts';
 import type { InvoiceService } from '../invoices/invoices.service.ts';
 import { amountDue } from '../invoices/invoice.rules.ts';
-import type { PaymentMethod, PaymentOrchestrator } from './providers.ts';
+import type { OrchestratedCharge, PaymentMethod, PaymentOrchestrator } from './providers.ts';
 
 export interface RecordPaymentInput {
   invoiceId: string;
@@ -22,6 +22,12 @@ export interface RecordPaymentResult {
 }
 
 const refused = (code: string, message: string, field: string[]): RecordPaymentResult => ({ payment: null, invoice: null, userErrors: [userError(code, message, ['input', ...field])] });
+
+function errorsFor(p: Payment): UserError[] {
+  if (p.status === 'FAILED') return [userError(E.PAYMENT_FAILED, `Payment failed: ${p.failureReason ?? 'declined'}`, ['input'])];
+  if (p.status === 'PENDING') return [userError(E.PAYMENT_PENDING, 'The payment is still being processed; retry later with the same idempotencyKey', ['input'])];
+  return [];
+}
 
 type Claim = { kind: 'claimed'; payment: Payment; invoice: Invoice } | { kind: 'refused'; result: RecordPaymentResult };
 
@@ -44,6 +50,8 @@ export class PaymentService {
     private readonly orchestrator: PaymentOrchestrator,
     private readonly onCommitted: () => void = () => {},
     private readonly waitForPendingMs = 15_000,
+    /** A PENDING payment older than this is resumed by a retry instead of waited for. */
+    private readonly staleAfterMs = 60_000,
   ) {}
 
   async record(viewer: Viewer | null, input: RecordPaymentInput): Promise<RecordPaymentResult> {
@@ -69,30 +77,45 @@ export class PaymentService {
     }
     if (claimed.kind === 'refused') return claimed.result;
 
-    const { payment } = claimed;
-    const currency = payment.currency as CurrencyCode;
+    return this.chargeAndSettle(claimed.payment);
+  }
+
+  /** Steps 2 and 3 for a PENDING payment: charge through the providers, then settle. */
+  private async chargeAndSettle(payment: Payment): Promise<RecordPaymentResult> {
     const outcome = await this.orchestrator.charge({
-      tenantId: v.tenantId, paymentId: payment.id, amount, currencyCode: currency, method: input.method, idempotencyKey: `${v.tenantId}:${key}`,
+      tenantId: payment.tenantId, paymentId: payment.id, amount: dec(payment.amount), currencyCode: payment.currency as CurrencyCode,
+      method: payment.method, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
     });
-    const result = await this.prisma.$transaction(async (tx) => {
-      const inv = (await this.invoices.lock(tx, v.tenantId, { id: payment.invoiceId }))!;
+    const result = await this.settle(payment, outcome);
+    this.onCommitted();
+    return result;
+  }
+
+  /**
+   * Step 3, idempotent: under the invoice lock, a payment still PENDING becomes FAILED or SUCCEEDED and is applied
+   * to the invoice; one settled already (by a resumed retry) is returned as it is.
+   */
+  private settle(payment: Payment, outcome: OrchestratedCharge): Promise<RecordPaymentResult> {
+    const paymentId = payment.id;
+    return this.prisma.$transaction(async (tx) => {
+      const inv = (await this.invoices.lock(tx, payment.tenantId, { id: payment.invoiceId }))!;
+      const current = (await tx.payment.findUnique({ where: { id: paymentId } }))!;
+      if (current.status !== 'PENDING') return { payment: current, invoice: inv, userErrors: errorsFor(current) };
       if (!outcome.ok) {
         const failed = await tx.payment.update({
-          where: { id: payment.id },
+          where: { id: paymentId },
           data: { status: 'FAILED', provider: outcome.provider, failureReason: outcome.reason.slice(0, 500), attempts: outcome.attempts as never },
         });
-        return { payment: failed, invoice: inv, userErrors: [userError(E.PAYMENT_FAILED, `Payment failed: ${outcome.reason}`, ['input'])] };
+        return { payment: failed, invoice: inv, userErrors: errorsFor(failed) };
       }
       const at = new Date();
       const succeeded = await tx.payment.update({
-        where: { id: payment.id },
+        where: { id: paymentId },
         data: { status: 'SUCCEEDED', provider: outcome.provider, reference: outcome.reference, receivedAt: at, attempts: outcome.attempts as never },
       });
-      const invoice = await this.invoices.applyPayment(tx, inv, { paymentId: payment.id, amount: money(amount, currency), at });
+      const invoice = await this.invoices.applyPayment(tx, inv, { paymentId, amount: money(current.amount, current.currency as CurrencyCode), at });
       return { payment: succeeded, invoice, userErrors: [] };
     }, TX_OPTIONS);
-    this.onCommitted();
-    return result;
   }
 
   /** Step 1: validate against the locked invoice and insert the PENDING payment, or return why not. */
@@ -130,17 +153,14 @@ export class PaymentService {
     if (!sameRequest) return refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']);
     let payment = first;
     const deadline = Date.now() + this.waitForPendingMs;
-    while (payment.status === 'PENDING' && Date.now() < deadline) {
+    while (payment.status === 'PENDING' && Date.now() < deadline && Date.now() - payment.createdAt.getTime() < this.staleAfterMs) {
       await new Promise((r) => setTimeout(r, 25));
       payment = (await this.prisma.payment.findUnique({ where: { id: first.id } }))!;
     }
+    // Claimed long ago and never settled (the process died mid-charge): finish it. Providers answer a known
+    // idempotency key with the first outcome, so this never charges twice; settle() applies it at most once.
+    if (payment.status === 'PENDING' && Date.now() - payment.createdAt.getTime() >= this.staleAfterMs) return this.chargeAndSettle(payment);
     const invoice = await this.prisma.invoice.findFirst({ where: { id: payment.invoiceId, tenantId } });
-    const userErrors =
-      payment.status === 'FAILED'
-        ? [userError(E.PAYMENT_FAILED, `Payment failed: ${payment.failureReason ?? 'declined'}`, ['input'])]
-        : payment.status === 'PENDING'
-          ? [userError(E.PAYMENT_PENDING, 'The payment is still being processed; retry later with the same idempotencyKey', ['input'])]
-          : [];
-    return { payment, invoice, userErrors };
+    return { payment, invoice, userErrors: errorsFor(payment) };
   }
 }
