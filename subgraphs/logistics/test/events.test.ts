@@ -1,15 +1,19 @@
 // Logistics on an in-memory bus: order events in, shipment and position events out (docs/events.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { signContext, type Viewer } from '@omniroute/core';
 import { createEventBus, newEventId, type DomainEvent, type EventBus, type Unlisten } from '@omniroute/events';
 import { demoPlan } from '@omniroute/demo';
 import { eventually } from '@omniroute/testkit';
 import { create, type LogisticsRuntime } from '../src/server.ts';
 import { handleOrderEvent } from '../src/modules/shipments/shipments.consumers.ts';
-import { ACCRA, accraAdmin, client, LAGOS, lagosAdmin, REPORT, SECRET } from './helpers.ts';
+import { ACCRA, accraAdmin, client, CONFIRM, LAGOS, lagosAdmin, nodes, REPORT, SECRET } from './helpers.ts';
 
 let bus: EventBus;
 let sg: LogisticsRuntime;
 let stop: () => Promise<void>;
+let wsUrl: string;
 let call: ReturnType<typeof client>;
 let unlisten: Unlisten;
 const seen: DomainEvent[] = [];
@@ -21,6 +25,7 @@ beforeAll(async () => {
   await sg.seed();
   const running = await sg.listen(0);
   stop = running.stop;
+  wsUrl = running.url.replace(/^http/, 'ws');
   call = client(running.url);
   unlisten = bus.listen((e) => void seen.push(e), { types: ['shipment.*', 'vehicle.*'] });
 });
@@ -166,5 +171,68 @@ describe('vehicle.position', () => {
     expect(late.data.reportVehiclePosition.userErrors).toEqual([]);
     await new Promise((res) => setTimeout(res, 50));
     expect(seen.filter((x) => x.type === 'vehicle.position' && x.aggregateId === v.id)).toHaveLength(1);
+  });
+});
+
+describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
+  function subscribe(v: Viewer | null, query: string, variables: Record<string, unknown> = {}, secret = SECRET) {
+    let closed: number | undefined;
+    const ws = createClient({
+      url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined, // refused sockets are asserted below
+      connectionParams: () => signContext({ requestId: 'sub', viewer: v, iat: Date.now() }, secret),
+      on: { closed: (e) => (closed = (e as { code: number }).code) },
+    });
+    const got: any[] = [];
+    const errors: unknown[] = [];
+    const un = ws.subscribe({ query, variables }, { next: (r) => void got.push(r), error: (e) => void errors.push(e), complete: () => undefined });
+    return { got, errors, closed: () => closed, async end() { un(); await ws.dispose(); } };
+  }
+  const LIVE = `subscription($t: ID, $v: ID) { vehiclePositionUpdated(territoryId: $t, vehicleId: $v) {
+    vehicle { id plate lastPosition { lat } } position { lat lng speedKph recordedAt } shipment { id status order { id } rider { id } } } }`;
+
+  it('vehiclePositionUpdated streams the tenant positions, filtered by territory and vehicle', async () => {
+    const [a, b] = lagos.vehicles.filter((x) => x.territoryId === lagos.territories[2]!.id);
+    const other = lagos.vehicles.find((x) => x.territoryId !== lagos.territories[2]!.id)!;
+    const byTerritory = subscribe(lagosAdmin, LIVE, { t: lagos.territories[2]!.id });
+    const byVehicle = subscribe(lagosAdmin, LIVE, { v: b!.id });
+    const accraSub = subscribe(accraAdmin, LIVE);
+    await new Promise((r) => setTimeout(r, 300)); // let the subscriptions start listening
+    for (const [veh, lat] of [[a!, 6.41], [other, 6.42], [b!, 6.43]] as const) {
+      const r = await call(lagosAdmin, REPORT, { i: { vehicleId: veh.id, lat, lng: 3.3, speedKph: 20, temperatureC: veh.coldChain ? 4 : null } });
+      expect(r.data.reportVehiclePosition.userErrors).toEqual([]);
+    }
+    await eventually(async () => byTerritory.got.length >= 2 && byVehicle.got.length >= 1);
+    expect(byTerritory.got.map((g) => g.data.vehiclePositionUpdated.vehicle.id)).toEqual([a!.id, b!.id]);
+    const e = byTerritory.got[0].data.vehiclePositionUpdated;
+    expect(e.position).toMatchObject({ lat: 6.41, lng: 3.3, speedKph: 20 });
+    expect(e.vehicle).toMatchObject({ plate: a!.plate, lastPosition: { lat: 6.41 } });
+    if (e.shipment) expect(e.shipment).toMatchObject({ order: { id: expect.any(String) }, status: expect.stringMatching(/IN_TRANSIT|ASSIGNED/) });
+    // the second event reads the vehicle afresh (a subscription's loaders live as long as it does)
+    expect(byVehicle.got.map((g) => g.data.vehiclePositionUpdated.vehicle.lastPosition.lat)).toEqual([6.43]);
+    expect(accraSub.got).toEqual([]);
+    for (const s of [byTerritory, byVehicle, accraSub]) await s.end();
+  });
+
+  it('shipmentUpdated streams status changes with the current shipment', async () => {
+    const [s] = nodes((await call(lagosAdmin, '{ shipments(first: 1, filter: { status: IN_TRANSIT }) { edges { node { id } } } }')).data.shipments) as any[];
+    const sub = subscribe(lagosAdmin, 'subscription($id: ID) { shipmentUpdated(shipmentId: $id) { previousStatus status at shipment { id status proofOfDelivery { recipientName } } } }', { id: s.id });
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await call(lagosAdmin, CONFIRM, { i: { shipmentId: s.id, recipientName: 'Yusuf', photoRef: 'photos/s.jpg', lat: 6.5, lng: 3.3 } });
+    expect(r.data.confirmDelivery.userErrors).toEqual([]);
+    await eventually(async () => sub.got.length >= 1);
+    expect(sub.got[0].data.shipmentUpdated).toMatchObject({ previousStatus: 'IN_TRANSIT', status: 'DELIVERED', shipment: { id: s.id, status: 'DELIVERED', proofOfDelivery: { recipientName: 'Yusuf' } } });
+    await sub.end();
+  });
+
+  it('refuses connections without the gateway signature, and anonymous subscribers', async () => {
+    const forged = subscribe(lagosAdmin, LIVE, {}, 'not-the-secret');
+    await eventually(async () => forged.closed() !== undefined);
+    expect(forged.closed()).toBe(4403);
+    const anon = subscribe(null, LIVE);
+    await eventually(async () => anon.errors.length > 0 || anon.got.some((g) => g.errors));
+    const err = (anon.errors[0] as any)?.[0] ?? anon.got[0]?.errors?.[0];
+    expect(err?.extensions?.code ?? err?.message).toMatch(/UNAUTHENTICATED|Authentication required/);
+    await forged.end();
+    await anon.end();
   });
 });

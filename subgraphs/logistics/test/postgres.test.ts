@@ -50,7 +50,7 @@ describe('logistics on Postgres', () => {
     // the other raw, per-parent pages: enum and timestamp columns come back typed on Postgres too
     const t = await call(lagosAdmin, '{ territories(first: 2) { edges { node { vehicles(first: 2) { edges { node { id kind coldChain lastPosition { recordedAt } coldChainAlerts { edges { node { id } } } } } } } } } }');
     expect(t.errors).toBeUndefined();
-    const v = nodes(nodes(t.data.territories)[0].vehicles)[0] as any;
+    const v = nodes((nodes(t.data.territories)[0] as any).vehicles)[0] as any;
     expect(v).toMatchObject({ kind: lagos.vehicles[0]!.kind, coldChain: false, lastPosition: { recordedAt: '2026-11-25T08:00:00.000Z' } });
   });
 

@@ -3,6 +3,7 @@ import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
 import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
+import { liveEvents } from '../../lib/live.ts';
 import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
 import { canCancel, canConfirmDelivery, canDispatch, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
 
@@ -30,6 +31,15 @@ export interface ConfirmDeliveryInput {
   lng: number;
 }
 
+/** The payload of `shipment.updated` events (docs/events.md). */
+export interface ShipmentUpdatedPayload {
+  shipmentId: string;
+  orderId: string;
+  previousStatus: ShipmentStatus | null;
+  status: ShipmentStatus;
+  at: string;
+}
+
 type Tx = Prisma.TransactionClient;
 const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
 
@@ -48,6 +58,12 @@ export class ShipmentService {
       take: first + 1,
     });
     return toConnection(rows, first, afterId);
+  }
+
+  /** `shipmentUpdated`: the tenant's `shipment.updated` events (from the outbox relay), optionally of one shipment. */
+  updates(viewer: Viewer | null, filter: { shipmentId?: string | null }) {
+    const v = requireViewer(viewer);
+    return liveEvents<ShipmentUpdatedPayload>(this.deps.bus, 'shipment.updated', v.tenantId, (p) => !filter.shipmentId || p.shipmentId === filter.shipmentId);
   }
 
   /** PENDING/ASSIGNED → IN_TRANSIT with a vehicle that is not carrying another shipment; new ETA from the vehicle's speed. */
@@ -241,5 +257,6 @@ export class ShipmentService {
 
 /** The `shipment.updated` event of a status change (subscriptions: shipmentUpdated). */
 function statusChanged(tenantId: string, s: Shipment, status: ShipmentStatus, at: Date): NewEvent {
-  return { type: 'shipment.updated', tenantId, aggregateId: s.id, payload: { shipmentId: s.id, orderId: s.orderId, previousStatus: s.status, status, at: at.toISOString() } };
+  const payload: ShipmentUpdatedPayload = { shipmentId: s.id, orderId: s.orderId, previousStatus: s.status, status, at: at.toISOString() };
+  return { type: 'shipment.updated', tenantId, aggregateId: s.id, payload };
 }

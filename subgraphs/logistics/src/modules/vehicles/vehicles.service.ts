@@ -1,5 +1,6 @@
 import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
+import { liveEvents } from '../../lib/live.ts';
 import type { Shipment, Vehicle, VehicleKind } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
@@ -139,6 +140,13 @@ export class VehicleService {
       });
     }
     return ok(updated);
+  }
+
+  /** `vehiclePositionUpdated`: the tenant's `vehicle.position` events, filtered at the source by vehicle / territory. */
+  positionUpdates(viewer: Viewer | null, filter: { vehicleId?: string | null; territoryId?: string | null }) {
+    const v = requireViewer(viewer);
+    return liveEvents<VehiclePositionEventPayload>(this.deps.bus, 'vehicle.position', v.tenantId, (p) =>
+      (!filter.vehicleId || p.vehicleId === filter.vehicleId) && (!filter.territoryId || p.territoryId === filter.territoryId));
   }
 
   /** The shipment a vehicle is carrying (in transit), else the newest one assigned to it. */

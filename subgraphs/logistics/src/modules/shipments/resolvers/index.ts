@@ -1,5 +1,6 @@
 import { requireViewer, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
+import { fresh } from '../../../lib/live.ts';
 import { proofOfDeliveryOf } from '../shipments.mappers.ts';
 
 export const shipmentResolvers: Resolvers = {
@@ -18,6 +19,16 @@ export const shipmentResolvers: Resolvers = {
       if (r.ok) ctx.loaders.shipmentById.clear(r.value.id).prime(r.value.id, r.value);
       return toPayload('shipment', r);
     },
+  },
+  // The source yields event payloads and `resolve` passes each through; the generated types expect a wrapped payload instead.
+  Subscription: {
+    shipmentUpdated: {
+      subscribe: (_p, args, ctx) => ctx.services.shipments.updates(ctx.viewer, args) as never,
+      resolve: (payload: unknown) => payload as never,
+    },
+  },
+  ShipmentEvent: {
+    shipment: (e, _a, ctx) => fresh(ctx.loaders.shipmentById, e.shipmentId),
   },
   Shipment: {
     __resolveReference: (ref, ctx) => ctx.loaders.shipmentById.load(ref.id),

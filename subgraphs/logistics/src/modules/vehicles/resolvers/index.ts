@@ -1,5 +1,6 @@
 import { pageWindow, toConnection, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
+import { fresh } from '../../../lib/live.ts';
 import { lastPositionOf } from '../vehicles.mappers.ts';
 
 export const vehicleResolvers: Resolvers = {
@@ -13,6 +14,18 @@ export const vehicleResolvers: Resolvers = {
       if (r.ok) ctx.loaders.vehicleById.clear(r.value.id).prime(r.value.id, r.value);
       return toPayload('vehicle', r);
     },
+  },
+  // The source yields event payloads and `resolve` passes each through; the generated types expect a wrapped payload instead.
+  Subscription: {
+    vehiclePositionUpdated: {
+      subscribe: (_p, args, ctx) => ctx.services.vehicles.positionUpdates(ctx.viewer, args) as never,
+      resolve: (payload: unknown) => payload as never,
+    },
+  },
+  VehiclePositionEvent: {
+    vehicle: (e, _a, ctx) => fresh(ctx.loaders.vehicleById, e.vehicleId),
+    position: (e) => ({ lat: e.lat, lng: e.lng, speedKph: e.speedKph, heading: e.heading, temperatureC: e.temperatureC, recordedAt: new Date(e.recordedAt) }),
+    shipment: (e, _a, ctx) => (e.shipmentId ? fresh(ctx.loaders.shipmentById, e.shipmentId) : null),
   },
   Vehicle: {
     __resolveReference: (ref, ctx) => ctx.loaders.vehicleById.load(ref.id),
