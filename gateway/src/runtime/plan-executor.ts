@@ -9,7 +9,8 @@
 import { GraphQLError } from 'graphql';
 import type { FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import {
-  applyRewrites, cloneJson, collectAtPath, compileRequires, deepMerge, hydratedPaths, type RepresentationBuilder,
+  applyRewrites, cloneJson, collectAtPath, compileRepresentationJson, compileRequires, deepMerge, hydratedPaths,
+  type RepresentationBuilder, type RepresentationSerializer,
 } from './result-data.ts';
 import type { TypeIndex } from './supergraph.ts';
 import { SubgraphUnavailableError, type SubgraphClient } from './subgraph-client.ts';
@@ -39,6 +40,8 @@ interface CompiledFetch {
   bodyPrefix: string;
   mergeable: boolean;
   requires: RepresentationBuilder | null;
+  /** Representation JSON straight from the entity (usual `requires` shapes, no input rewrites). */
+  requiresJson: RepresentationSerializer | null;
   opKey: string;
 }
 
@@ -50,7 +53,8 @@ interface SubgraphPayload {
 interface Batch {
   fetch: CompiledFetch;
   varsJson: string;
-  reps: Obj[];
+  /** Representations as JSON text. */
+  reps: string[];
   /** Result entities (after output rewrites), or null when the whole fetch failed. */
   entities: (Obj | null)[] | null;
   errors: Obj[] | undefined;
@@ -77,6 +81,7 @@ export class PlanExecutor {
         bodyPrefix: '{"query":' + JSON.stringify(node.operation) + (node.operationName ? ',"operationName":' + JSON.stringify(node.operationName) : '') + ',"variables":',
         mergeable: node.operationKind === 'query',
         requires: node.requires ? compileRequires(node.requires, this.deps.types) : null,
+        requiresJson: node.requires && !node.inputRewrites?.length ? compileRepresentationJson(node.requires, this.deps.types) : null,
         // Fetch nodes differ by generated operation name only (TestQuery__products__2 / __6): same key, one batch.
         opKey: node.serviceName + '\u0000' + node.operation.replace(OPERATION_NAME_RE, '$1')
           + (node.outputRewrites?.length ? '\u0000' + JSON.stringify(node.outputRewrites) : ''),
@@ -177,17 +182,24 @@ class PlanRun {
     const refs: (EntityRef | undefined)[] = new Array(entities.length);
     const waits: Promise<void>[] = [];
     let lastBatch: Batch | null = null;
+    const toJson = fetch.requiresJson;
     for (let i = 0; i < entities.length; i++) {
-      const rep = fetch.requires(entities[i]);
-      if (rep === null || !rep.__typename) continue;
-      applyRewrites(this.deps.types, fetch.node.inputRewrites, rep);
-      const key = JSON.stringify(rep);
+      let key: string | null;
+      if (toJson !== null) {
+        key = toJson(entities[i]);
+        if (key === null) continue;
+      } else {
+        const rep = fetch.requires(entities[i]);
+        if (rep === null || !rep.__typename) continue;
+        applyRewrites(this.deps.types, fetch.node.inputRewrites, rep);
+        key = JSON.stringify(rep);
+      }
       let ref = cache.get(key);
       if (!ref) {
         let batch = this.batches.get(cacheKey);
         if (!batch) batch = this.newBatch(fetch, varsJson, cacheKey);
         ref = { batch, index: batch.reps.length };
-        batch.reps.push(rep);
+        batch.reps.push(key);
         cache.set(key, ref);
       }
       refs[i] = ref;
@@ -226,7 +238,7 @@ class PlanRun {
 
   private sendBatch(b: Batch): void {
     const f = b.fetch;
-    const reps = JSON.stringify(b.reps);
+    const reps = '[' + b.reps.join(',') + ']';
     const vars = b.varsJson === '{}' ? '{"representations":' + reps + '}' : '{"representations":' + reps + ',' + b.varsJson.slice(1);
     const release = (b as Batch & { release: () => void }).release;
     this.send(f, f.bodyPrefix + vars + '}').then((payload) => {

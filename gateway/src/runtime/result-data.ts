@@ -176,3 +176,74 @@ function applyAt(types: TypeIndex, path: readonly string[], i: number, value: un
     applyAt(types, path, i + 1, Object.hasOwn(value, el) ? value[el] : undefined, fn);
   }
 }
+
+export type RepresentationSerializer = (entity: Obj) => string | null;
+
+/**
+ * Fast path for the usual `requires` shape — one inline fragment per (object) type, made of plain fields —
+ * producing the representation's JSON text directly (it is also the deduplication key). Returns null when the
+ * shape is not eligible; callers then build objects with compileRequires and JSON.stringify them.
+ */
+export function compileRepresentationJson(selections: readonly QueryPlanSelectionNode[], types: TypeIndex): RepresentationSerializer | null {
+  if (selections.length === 0) return null;
+  const fragments: { cond: string; fields: (src: Obj) => string | null }[] = [];
+  for (const sel of selections) {
+    if (sel.kind !== 'InlineFragment' || !sel.typeCondition) return null;
+    if (selections.length > 1 && types.isAbstract(sel.typeCondition)) return null; // several fragments could match
+    const first = sel.selections[0];
+    if (!first || first.kind !== 'Field' || first.name !== '__typename' || first.alias) return null;
+    const fields = compileFieldsJson(sel.selections);
+    if (!fields) return null;
+    fragments.push({ cond: sel.typeCondition, fields });
+  }
+  if (new Set(fragments.map((f) => f.cond)).size !== fragments.length) return null;
+  if (fragments.length === 1) {
+    const { cond, fields } = fragments[0];
+    return (entity) => {
+      const tn = entity.__typename;
+      return tn === cond || types.matches(tn, cond) ? fields(entity) : null;
+    };
+  }
+  return (entity) => {
+    const tn = entity.__typename;
+    for (const f of fragments) if (tn === f.cond || types.matches(tn, f.cond)) return f.fields(entity);
+    return null;
+  };
+}
+
+/** `{"a":…,"b":…}` for plain field selections; null when a field is missing (or the shape is not eligible). */
+function compileFieldsJson(sels: readonly QueryPlanSelectionNode[]): ((src: Obj) => string | null) | null {
+  const parts: { prefix: string; name: string; sub: ((src: Obj) => string | null) | null }[] = [];
+  for (const sel of sels) {
+    if (sel.kind !== 'Field') return null;
+    const name = sel.alias ?? sel.name;
+    if (protoKeys.has(name) || name === '__proto__') return null;
+    let sub: ((src: Obj) => string | null) | null = null;
+    if (sel.selections) {
+      sub = compileFieldsJson(sel.selections);
+      if (!sub) return null;
+    }
+    parts.push({ prefix: (parts.length ? ',' : '{') + JSON.stringify(name) + ':', name, sub });
+  }
+  if (parts.length === 0) return null;
+  const nested = (sub: (src: Obj) => string | null, v: unknown): string => {
+    if (v === null) return 'null';
+    if (Array.isArray(v)) {
+      let out = '[';
+      for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + (isObj(v[i]) ? sub(v[i]) ?? 'null' : JSON.stringify(v[i] ?? null));
+      return out + ']';
+    }
+    // A missing nested field nulls that value only (as Apollo's executeSelectionSet does).
+    return isObj(v) ? sub(v) ?? 'null' : JSON.stringify(v);
+  };
+  return (src) => {
+    let out = '';
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      const v = src[p.name];
+      if (v === undefined) return null;
+      out += p.prefix + (p.sub === null ? JSON.stringify(v) : nested(p.sub, v));
+    }
+    return out + '}';
+  };
+}

@@ -32,6 +32,11 @@ export class TypeIndex {
   private readonly cache = new Map<string, Set<string> | null>();
   constructor(private readonly schema: GraphQLSchema) {}
 
+  isAbstract(name: string): boolean {
+    const t = this.schema.getType(name);
+    return !!t && isAbstractType(t);
+  }
+
   matches(typename: unknown, condition: string, defaultWhenUnknown = false): boolean {
     if (typeof typename !== 'string' || typename === '') return defaultWhenUnknown;
     if (typename === condition) return true;
