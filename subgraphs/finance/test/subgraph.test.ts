@@ -181,6 +181,8 @@ describe('tenant isolation and access', () => {
     expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const anon = await q(null, '{ invoices { edges { node { id } } } }');
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const rider = await q({ ...lagosAdmin, roles: ['RIDER'] }, '{ invoices { edges { node { id } } } }');
+    expect(rider.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
 

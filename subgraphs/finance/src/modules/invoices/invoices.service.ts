@@ -1,4 +1,4 @@
-import { dec, formatAmount, money, newId, pageWindow, requireViewer, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
+import { dec, formatAmount, money, newId, pageWindow, requireRole, toConnection, type Role, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
 import type { Invoice, InvoiceStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { SOURCE, type Tx } from '../../db.ts';
@@ -7,6 +7,12 @@ import { dueDateFor, type PaymentTerms } from '../credit/credit.rules.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { invoiceIssued, invoiceVoided, paymentReceived } from '../ledger/ledger.rules.ts';
 import { amountDue, invoiceNumber, isOverdue, nextStatus } from './invoice.rules.ts';
+
+/**
+ * Who may list and look up the tenant's invoices (ADMIN always). Riders and retailers reach an invoice only
+ * through an order they can see (`Order.invoice`), never through the tenant-wide list.
+ */
+export const INVOICE_READERS: Role[] = ['FINANCE', 'SALES_REP', 'OPERATIONS', 'PARTNER'];
 
 /** A reference to an order (owned by commerce). */
 export type OrderRef = { id: string };
@@ -40,7 +46,7 @@ export class InvoiceService {
   }
 
   async list(viewer: Viewer | null, args: ConnectionArgs & { filter?: InvoiceFilter | null }): Promise<Connection<Invoice>> {
-    const v = requireViewer(viewer);
+    const v = requireRole(viewer, ...INVOICE_READERS);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.InvoiceWhereInput = { tenantId: v.tenantId };
     if (args.filter?.status) where.status = args.filter.status;
@@ -51,7 +57,7 @@ export class InvoiceService {
   }
 
   async get(viewer: Viewer | null, id: string): Promise<Invoice | null> {
-    const v = requireViewer(viewer);
+    const v = requireRole(viewer, ...INVOICE_READERS);
     return this.prisma.invoice.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
