@@ -271,6 +271,7 @@ describe('reportVehiclePosition', () => {
       [{ heading: 360 }, 'INVALID_INPUT', ['input', 'heading']],
       [{ temperatureC: -100 }, 'INVALID_INPUT', ['input', 'temperatureC']],
       [{ recordedAt: new Date(Date.now() + 3600_000).toISOString() }, 'INVALID_INPUT', ['input', 'recordedAt']],
+      [{ recordedAt: '1969-12-31T23:00:00.000Z' }, 'INVALID_INPUT', ['input', 'recordedAt']],
       [{ vehicleId: 'veh_NOPE' }, 'VEHICLE_NOT_FOUND', ['input', 'vehicleId']],
       [{ vehicleId: accra.vehicles[0]!.id }, 'VEHICLE_NOT_FOUND', ['input', 'vehicleId']],
       [{ vehicleId: '  ' }, 'INVALID_INPUT', ['input', 'vehicleId']],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, MAX_CLOCK_SKEW_MS, validatePosition, type PositionReading } from './position-rules.ts';
+import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, MAX_CLOCK_SKEW_MS, MAX_READING_AGE_MS, validatePosition, type PositionReading } from './position-rules.ts';
 
 const now = new Date('2026-11-25T10:00:00.000Z');
 const ok: PositionReading = { lat: 6.5, lng: 3.4, speedKph: 32, heading: 90, temperatureC: null, recordedAt: now };
@@ -34,6 +34,12 @@ describe('validatePosition', () => {
   it('refuses readings from the future beyond the clock skew', () => {
     expect(fields({ recordedAt: new Date(now.getTime() + MAX_CLOCK_SKEW_MS + 1) })).toEqual(['input.recordedAt']);
     expect(fields({ recordedAt: new Date(Number.NaN) })).toEqual(['input.recordedAt']);
+  });
+
+  it('refuses readings older than 30 days (and so any before 1970)', () => {
+    expect(fields({ recordedAt: new Date(now.getTime() - MAX_READING_AGE_MS) })).toEqual([]);
+    expect(fields({ recordedAt: new Date(now.getTime() - MAX_READING_AGE_MS - 1) })).toEqual(['input.recordedAt']);
+    expect(fields({ recordedAt: new Date('1900-01-01T00:00:00Z') })).toEqual(['input.recordedAt']);
   });
 
   it('needs a plausible temperature, and one from cold-chain vehicles', () => {

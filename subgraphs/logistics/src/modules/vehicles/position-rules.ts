@@ -5,6 +5,8 @@ import { userError, type UserError } from '@omniroute/core';
 export const COLD_CHAIN_MAX_C = 8;
 /** Device clocks drift; a reading further ahead of the server clock than this is refused. */
 export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
+/** Trackers buffer readings while offline and upload them later, but not a month later. */
+export const MAX_READING_AGE_MS = 30 * 86_400_000;
 export const MAX_SPEED_KPH = 300;
 /** Plausible range of a refrigerated-box sensor, °C. Outside it the sensor is broken, not the cargo warm. */
 export const TEMPERATURE_RANGE_C = [-60, 80] as const;
@@ -34,6 +36,7 @@ export function validatePosition(r: PositionReading, opts: { coldChain: boolean;
   if (r.temperatureC == null && opts.coldChain) bad('temperatureC', 'Cold-chain vehicles must report temperatureC', 'TEMPERATURE_REQUIRED');
   if (!(r.recordedAt instanceof Date) || Number.isNaN(r.recordedAt.getTime())) bad('recordedAt', 'recordedAt is not a valid time');
   else if (r.recordedAt.getTime() > opts.now.getTime() + MAX_CLOCK_SKEW_MS) bad('recordedAt', 'recordedAt is in the future');
+  else if (r.recordedAt.getTime() < opts.now.getTime() - MAX_READING_AGE_MS) bad('recordedAt', 'recordedAt is more than 30 days old');
   return errors;
 }
 
