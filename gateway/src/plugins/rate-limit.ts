@@ -19,8 +19,8 @@ export interface RateDecision {
   retryAfter: number;
 }
 
-// GCRA (a token bucket in one number): the key holds the "theoretical arrival time" of the next request. A request
-// is allowed while that time is at most `burst` ahead of now; each one pushes it by `interval`. Redis time keeps
+// GCRA (a token bucket in one number): the key holds the "theoretical arrival time" (TAT) of the bucket's schedule;
+// each request pushes it by `interval`, and is allowed while the pushed TAT stays at most `burst` ahead of now. Redis time keeps
 // replicas on one clock; PX lets idle buckets vanish.
 const GCRA = `
 local t = redis.call('TIME')
@@ -64,7 +64,7 @@ export function createRateLimitPlugin(opts: RateLimitPluginOptions = {}) {
 
   async function take(key: string, limitPerMinute: number): Promise<RateDecision> {
     const interval = 60_000 / limitPerMinute;
-    const burst = 60_000 - interval; // a full bucket admits `limit` requests at once
+    const burst = 60_000; // how far ahead of now the schedule may run: a full bucket admits `limit` requests at once
     let waitMs: number;
     if (opts.redis && opts.redis.status === 'ready') {
       try {
