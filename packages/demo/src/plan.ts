@@ -189,10 +189,14 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
   const shipments: DemoShipment[] = [];
   const invoices: DemoInvoice[] = [];
   const now = Date.UTC(2026, 10, 25, 8, 0, 0);
+  // Only the newest dispatched orders are still on the road, each on its own vehicle, so half the fleet is free.
+  const onTheRoad = Math.floor(spec.counts.vehicles / 2);
+  const dispatchedIdx = [...Array(spec.counts.orders).keys()].filter((i) => STATUS_MIX[i % STATUS_MIX.length] === 'DISPATCHED').slice(-onTheRoad);
   for (let i = 0; i < spec.counts.orders; i++) {
     const customer = customers[(i * 7) % customers.length]!;
     // the newest orders (highest ids) cycle through every status, so any page shows the whole life cycle
-    const status = STATUS_MIX[i % STATUS_MIX.length]!;
+    const mixed = STATUS_MIX[i % STATUS_MIX.length]!;
+    const status: OrderStatus = mixed === 'DISPATCHED' && !dispatchedIdx.includes(i) ? 'DELIVERED' : mixed;
     const discount = TYPE_DISCOUNT[customer.type];
     const lineCount = 1 + (i % 4);
     const used = new Set<string>();
@@ -220,7 +224,7 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
     orders.push(order);
     if (status === 'PENDING' || status === 'REJECTED' || status === 'CANCELLED') continue;
     const assigned = status !== 'CONFIRMED';
-    const vehicle = vehicles[i % vehicles.length]!;
+    const vehicle = status === 'DISPATCHED' ? vehicles[dispatchedIdx.indexOf(i)]! : vehicles[i % vehicles.length]!;
     const shipStatus: ShipmentStatus = { CONFIRMED: 'PENDING', PACKED: 'ASSIGNED', DISPATCHED: 'IN_TRANSIT', DELIVERED: 'DELIVERED' }[status as 'CONFIRMED'] as ShipmentStatus;
     shipments.push({
       id: id('shp', i + 1), orderId: order.id, vehicleId: assigned ? vehicle.id : null, riderId: assigned ? verifiedRiders[i % verifiedRiders.length]!.id : null,
