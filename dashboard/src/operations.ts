@@ -7,7 +7,7 @@ export interface Operation { query: string | null; missing: string | null }
 const op = (caps: Capabilities, kind: 'query' | 'subscription', name: string, root: string, spec: Spec, vars = ''): Operation => {
   const type = kind === 'query' ? 'Query' : 'Subscription';
   const field = root.split('(')[0]!;
-  if (kind === 'subscription' && caps.introspected && !caps.subscriptionType) return { query: null, missing: `Subscription.${field} (the graph has no subscriptions yet)` };
+  if (kind === 'subscription' && caps.introspected && !caps.subscriptionType) return { query: null, missing: `Subscription.${field}` };
   const body = select(caps, type, { [root]: spec });
   if (!body) return { query: null, missing: `${type}.${field}` };
   return { query: `${kind} ${name}${vars} { ${body} }`, missing: null };

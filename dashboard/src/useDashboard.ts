@@ -63,6 +63,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
       setSource(name, { state: 'error', message: (e as Error).message });
     };
     const missing = (name: SourceName, field: string | null) => setSource(name, { state: 'missing', message: `${field} is not in the graph yet` });
+    // subscriptions: ready once subscribed; an error (validation, auth) arrives asynchronously and overrides it
     const partial = (errors: { message: string }[]) => (errors.length ? `partial data: ${errors[0]!.message}` : undefined);
     const token = session.token;
     const unsubscribers: (() => void)[] = [];
@@ -124,18 +125,13 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
     const live = (name: SourceName, op: { query: string | null; missing: string | null }, apply: (data: any) => void) => {
       if (!op.query) return missing(name, op.missing);
       if (!client) return;
-      setSource(name, { state: 'loading', message: 'subscribing' });
-      let first = true;
       unsubscribers.push(subscribe(client, op.query, (data) => {
         if (closed) return;
-        if (first) {
-          first = false;
-          setSource(name, { state: 'ready' });
-        }
         events.current++;
         apply(data);
         render();
       }, (message) => setSource(name, { state: 'error', message })));
+      setSource(name, { state: 'ready' });
     };
 
     (async () => {

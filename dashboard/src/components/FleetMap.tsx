@@ -5,17 +5,18 @@ import { ACTIVE_WINDOW_MS } from '../model.ts';
 import { BADAGRY_CREEK, LAGOS_LAGOON, OCEAN, PLACES, ROADS, boundsFor, createProjection, pathOf, type Projection } from '../geo.ts';
 import { ago, titleCase } from '../format.ts';
 
-type MarkerState = 'alert' | 'transit' | 'assigned' | 'idle' | 'stale';
+type MarkerState = 'alert' | 'transit' | 'assigned' | 'idle';
+const STATES: MarkerState[] = ['transit', 'assigned', 'idle', 'alert'];
 
-function markerState(v: VehicleState, now: number, alerting: Set<string>): MarkerState {
+function markerState(v: VehicleState, alerting: Set<string>): MarkerState {
   if (alerting.has(v.id)) return 'alert';
-  if (v.recordedAt === null || now - v.recordedAt > ACTIVE_WINDOW_MS) return 'stale';
   if (v.shipment?.status === 'IN_TRANSIT') return 'transit';
   if (v.shipment?.status === 'ASSIGNED' || v.shipment?.status === 'PENDING') return 'assigned';
   return 'idle';
 }
+const isStale = (v: VehicleState, now: number) => v.recordedAt === null || now - v.recordedAt > ACTIVE_WINDOW_MS;
 
-const STATE_LABEL: Record<MarkerState, string> = { transit: 'On delivery', assigned: 'Assigned', idle: 'Idle', stale: 'No recent signal', alert: 'Cold-chain alert' };
+const STATE_LABEL: Record<MarkerState, string> = { transit: 'On delivery', assigned: 'Assigned', idle: 'Idle', alert: 'Cold-chain alert' };
 
 function useSize<T extends HTMLElement>() {
   const ref = useRef<T>(null);
@@ -34,7 +35,7 @@ function useSize<T extends HTMLElement>() {
 }
 
 /** The base map (static per projection): water, roads, places, territories. */
-function BaseMap({ proj, unit, territories }: { proj: Projection; unit: number; territories: Dashboard['model']['territories'] }) {
+function BaseMap({ proj, unit, territories, detail }: { proj: Projection; unit: number; territories: Dashboard['model']['territories']; detail: boolean }) {
   const ocean = useMemo(() => pathOf(OCEAN, proj), [proj]);
   const lagoon = useMemo(() => pathOf(LAGOS_LAGOON, proj), [proj]);
   const creek = useMemo(() => pathOf(BADAGRY_CREEK, proj), [proj]);
@@ -55,7 +56,7 @@ function BaseMap({ proj, unit, territories }: { proj: Projection; unit: number; 
           </g>
         );
       })}
-      {PLACES.map((p) => {
+      {PLACES.filter((p) => p.major || detail).map((p) => {
         const [x, y] = proj.project(p.lat, p.lng);
         const water = p.name.includes('Lagoon') || p.name.includes('Ocean');
         return (
@@ -68,9 +69,8 @@ function BaseMap({ proj, unit, territories }: { proj: Projection; unit: number; 
   );
 }
 
-function Marker({ v, proj, unit, state, selected, onSelect, now }: { v: VehicleState; proj: Projection; unit: number; state: MarkerState; selected: boolean; onSelect: () => void; now: number }) {
+function Marker({ v, proj, unit, state, stale, selected, onSelect }: { v: VehicleState; proj: Projection; unit: number; state: MarkerState; stale: boolean; selected: boolean; onSelect: () => void }) {
   const [x, y] = proj.project(v.lat!, v.lng!);
-  const fresh = v.updatedAt !== null && now - v.updatedAt < 1500;
   return (
     <g
       data-testid="vehicle-marker"
@@ -79,17 +79,17 @@ function Marker({ v, proj, unit, state, selected, onSelect, now }: { v: VehicleS
       data-lat={v.lat!.toFixed(6)}
       data-lng={v.lng!.toFixed(6)}
       data-state={state}
+      data-stale={stale ? 'true' : 'false'}
       data-cold-chain={v.coldChain ? 'true' : 'false'}
-      className={`marker ${state} ${selected ? 'selected' : ''}`}
+      className={`marker ${state} ${stale ? 'stale' : ''} ${selected ? 'selected' : ''}`}
       style={{ transform: `translate(${x}px, ${y}px) scale(${unit})` }}
       onClick={(e) => { e.stopPropagation(); onSelect(); }}
       role="button"
-      aria-label={`${v.plate}: ${STATE_LABEL[state]}`}
+      aria-label={`${v.plate}: ${STATE_LABEL[state]}${stale ? ', no recent signal' : ''}`}
     >
-      <title>{`${v.plate} · ${STATE_LABEL[state]}${v.speedKph !== null ? ` · ${Math.round(v.speedKph)} km/h` : ''}`}</title>
-      {fresh && <circle key={v.updatedAt} r="9" className="ping" />}
+      <title>{`${v.plate} · ${STATE_LABEL[state]}${stale ? ' · no recent signal' : ''}${v.speedKph !== null ? ` · ${Math.round(v.speedKph)} km/h` : ''}`}</title>
       {selected && <circle r="15" className="halo" />}
-      {v.heading !== null && state !== 'stale' && (v.speedKph ?? 0) > 0.5 && (
+      {v.heading !== null && !stale && (v.speedKph ?? 0) > 0.5 && (
         <path d="M0,-15 L4,-9 L-4,-9 Z" className="heading" transform={`rotate(${v.heading})`} />
       )}
       <circle r="7.5" className="body" />
@@ -98,7 +98,7 @@ function Marker({ v, proj, unit, state, selected, onSelect, now }: { v: VehicleS
   );
 }
 
-function VehicleCard({ v, state, now, onClose }: { v: VehicleState; state: MarkerState; now: number; onClose: () => void }) {
+function VehicleCard({ v, state, stale, now, onClose }: { v: VehicleState; state: MarkerState; stale: boolean; now: number; onClose: () => void }) {
   return (
     <div className="vehicle-card" data-testid="vehicle-card">
       <div className="vehicle-card-head">
@@ -108,7 +108,10 @@ function VehicleCard({ v, state, now, onClose }: { v: VehicleState; state: Marke
         </div>
         <button className="icon-button" onClick={onClose} aria-label="Close">×</button>
       </div>
-      <div className={`state-chip ${state}`}>{STATE_LABEL[state]}</div>
+      <div className="chips-row">
+        <span className={`state-chip ${state}`}>{STATE_LABEL[state]}</span>
+        {stale && <span className="state-chip stale">No recent signal</span>}
+      </div>
       <dl>
         <dt>Speed</dt><dd>{v.speedKph === null ? '—' : `${Math.round(v.speedKph)} km/h`}</dd>
         <dt>Last report</dt><dd>{ago(v.recordedAt, now)}</dd>
@@ -132,10 +135,27 @@ export function FleetMap({ dashboard: d }: { dashboard: Dashboard }) {
   const hasVehicles = vehicles.length > 0;
   // bounds follow the data only for tenants outside Lagos (fixed once data is there, so the map does not jump)
   const proj = useMemo(() => createProjection(boundsFor([...model.territories, ...vehicles.map((v) => ({ lat: v.lat!, lng: v.lng! }))])), [territoryKey, hasVehicles]);
-  const [view, setView] = useState({ k: 1, cx: proj.width / 2, cy: proj.height / 2 });
-  useEffect(() => setView({ k: 1, cx: proj.width / 2, cy: proj.height / 2 }), [proj]);
+  // null: fitted to the fleet and territories (follows resizes); set once the user zooms or pans
+  const [manual, setManual] = useState<{ k: number; cx: number; cy: number } | null>(null);
+  useEffect(() => setManual(null), [proj]);
   const [selected, setSelected] = useState<string | null>(null);
   const drag = useRef<{ x: number; y: number; cx: number; cy: number; moved: boolean } | null>(null);
+
+  const fitted = useMemo(() => {
+    const pts: [number, number, number][] = [
+      ...model.territories.map((t) => [...proj.project(t.lat, t.lng), t.radiusKm * proj.unitsPerKm] as [number, number, number]),
+      ...vehicles.map((v) => [...proj.project(v.lat!, v.lng!), 0] as [number, number, number]),
+    ];
+    if (!pts.length) return { k: 1, cx: proj.width / 2, cy: proj.height / 2 };
+    const x0 = Math.min(...pts.map(([x, , r]) => x - r)), x1 = Math.max(...pts.map(([x, , r]) => x + r));
+    const y0 = Math.min(...pts.map(([, y, r]) => y - r)), y1 = Math.max(...pts.map(([, y, r]) => y + r));
+    const bw = Math.max(80, (x1 - x0) * 1.2), bh = Math.max(60, (y1 - y0) * 1.2);
+    const base = Math.min(size.w / proj.width, size.h / proj.height);
+    const k = Math.min(6, Math.max(1, Math.min(size.w / bw, size.h / bh) / base));
+    return { k, cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 };
+  }, [proj, territoryKey, hasVehicles, size.w, size.h]);
+  const view = manual ?? fitted;
+  const setView = (f: (v: { k: number; cx: number; cy: number }) => { k: number; cx: number; cy: number }) => setManual((m) => f(m ?? fitted));
 
   const fit = Math.min(size.w / proj.width, size.h / proj.height);
   const scale = fit * view.k; // px per map unit
@@ -143,6 +163,7 @@ export function FleetMap({ dashboard: d }: { dashboard: Dashboard }) {
   const vw = size.w * unit, vh = size.h * unit;
   const viewBox = `${view.cx - vw / 2} ${view.cy - vh / 2} ${vw} ${vh}`;
   const alerting = model.alertingVehicles(now);
+  const detail = scale > 1.1; // px per map unit: show minor place names when zoomed in
 
   const zoom = (factor: number, px = size.w / 2, py = size.h / 2) => setView((v) => {
     const k = Math.min(12, Math.max(1, v.k * factor));
@@ -170,7 +191,8 @@ export function FleetMap({ dashboard: d }: { dashboard: Dashboard }) {
     drag.current = null;
   };
 
-  const counts = vehicles.reduce<Record<MarkerState, number>>((acc, v) => (acc[markerState(v, now, alerting)]++, acc), { transit: 0, assigned: 0, idle: 0, stale: 0, alert: 0 });
+  const counts = vehicles.reduce<Record<MarkerState, number>>((acc, v) => (acc[markerState(v, alerting)]++, acc), { transit: 0, assigned: 0, idle: 0, alert: 0 });
+  const staleCount = vehicles.filter((v) => isStale(v, now)).length;
   const sel = selected ? model.vehicles.get(selected) : undefined;
   const scaleKm = [1, 2, 5, 10, 20].find((km) => km * proj.unitsPerKm * scale >= 70) ?? 20;
   const notices = [d.sources.vehicles, d.sources.liveFleet, d.sources.territories]
@@ -185,9 +207,10 @@ export function FleetMap({ dashboard: d }: { dashboard: Dashboard }) {
         <h2>Fleet</h2>
         <span className={`live-tag ${d.sources.liveFleet.state === 'ready' && d.link === 'live' ? 'on' : ''}`}>{d.sources.liveFleet.state === 'ready' ? 'live' : d.sources.liveFleet.state === 'loading' ? '…' : 'static'}</span>
         <div className="legend">
-          {(['transit', 'assigned', 'idle', 'stale', 'alert'] as MarkerState[]).filter((s) => s !== 'alert' || counts.alert).map((s) => (
+          {STATES.filter((s) => s !== 'alert' || counts.alert).map((s) => (
             <span key={s} className="legend-item"><span className={`legend-dot ${s}`} />{STATE_LABEL[s]} <b>{counts[s]}</b></span>
           ))}
+          <span className="legend-item" title={`No position in the last ${ACTIVE_WINDOW_MS / 60_000} minutes`}><span className="legend-dot stale" />No recent signal <b>{staleCount}</b></span>
         </div>
       </div>
       <div className="map-box" ref={boxRef}>
@@ -196,23 +219,24 @@ export function FleetMap({ dashboard: d }: { dashboard: Dashboard }) {
           onWheel={onWheel} onPointerDown={onDown} onPointerMove={onMove} onPointerUp={onUp} onPointerLeave={() => (drag.current = null)}
           role="img" aria-label="Map of the fleet"
         >
-          <BaseMap proj={proj} unit={unit} territories={model.territories} />
+          <BaseMap proj={proj} unit={unit} territories={model.territories} detail={detail} />
           <g className="trails">
             {vehicles.filter((v) => v.trail.length).map((v) => (
-              <polyline key={v.id} points={[...v.trail, { lat: v.lat!, lng: v.lng! }].map((p) => proj.project(p.lat, p.lng).join(',')).join(' ')} className={`trail ${markerState(v, now, alerting)}`} />
+              <polyline key={v.id} points={[...v.trail, { lat: v.lat!, lng: v.lng! }].map((p) => proj.project(p.lat, p.lng).join(',')).join(' ')} className={`trail ${markerState(v, alerting)}`} />
             ))}
           </g>
           <g className="markers">
             {ordered.map((v) => (
-              <Marker key={v.id} v={v} proj={proj} unit={unit} state={markerState(v, now, alerting)} selected={v.id === selected} onSelect={() => setSelected(v.id)} now={now} />
+              <Marker key={v.id} v={v} proj={proj} unit={unit} state={markerState(v, alerting)} stale={isStale(v, now)} selected={v.id === selected} onSelect={() => setSelected(v.id)} />
             ))}
           </g>
         </svg>
-        {sel && sel.lat !== null && <VehicleCard v={sel} state={markerState(sel, now, alerting)} now={now} onClose={() => setSelected(null)} />}
+        {sel && sel.lat !== null && <VehicleCard v={sel} state={markerState(sel, alerting)} stale={isStale(sel, now)} now={now} onClose={() => setSelected(null)} />}
         <div className="map-controls">
           <button onClick={() => zoom(1.5)} aria-label="Zoom in">+</button>
           <button onClick={() => zoom(1 / 1.5)} aria-label="Zoom out">−</button>
-          <button onClick={() => setView({ k: 1, cx: proj.width / 2, cy: proj.height / 2 })} aria-label="Reset view" title="Reset view">⤢</button>
+          <button onClick={() => setManual(null)} aria-label="Fit the fleet" title="Fit the fleet">⤢</button>
+          <button onClick={() => setManual({ k: 1, cx: proj.width / 2, cy: proj.height / 2 })} aria-label="Whole city" title="Whole city">◎</button>
         </div>
         <div className="scale-bar"><span style={{ width: scaleKm * proj.unitsPerKm * scale }} />{scaleKm} km</div>
         {d.sources.vehicles.state === 'loading' && <div className="map-empty">Loading the fleet…</div>}

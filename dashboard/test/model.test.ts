@@ -1,0 +1,133 @@
+// The dashboard's arithmetic without a browser: money in minor units, KPIs, event reducers, projection, selections.
+import { describe, expect, it } from 'vitest';
+import { formatMinor, toMinor } from '../src/money.ts';
+import { DashboardModel } from '../src/model.ts';
+import { createProjection, LAGOS_BOUNDS } from '../src/geo.ts';
+import { capabilitiesFrom, CONTRACT_CAPABILITIES } from '../src/schema.ts';
+import { coldChainSubscription, liveFleetSubscription, orderFeedSubscription } from '../src/operations.ts';
+
+const NOON = new Date(2026, 10, 25, 12, 0, 0).getTime();
+const at = (minutesAgo: number) => new Date(NOON - minutesAgo * 60_000).toISOString();
+
+describe('money', () => {
+  it('parses Decimal strings into integer minor units', () => {
+    expect(toMinor('1500', 'NGN')).toBe(150000n);
+    expect(toMinor('1500.5', 'NGN')).toBe(150050n);
+    expect(toMinor('0.07', 'NGN')).toBe(7n);
+    expect(toMinor('-12.34', 'GHS')).toBe(-1234n);
+    expect(toMinor('2500', 'XOF')).toBe(2500n);
+    expect(toMinor('1.005', 'USD')).toBe(101n); // half away from zero beyond the minor unit
+    expect(() => toMinor('1e3', 'NGN')).toThrow(/Decimal/);
+  });
+
+  it('sums exactly where floats drift', () => {
+    const amounts = Array.from({ length: 1000 }, () => '0.10');
+    expect(amounts.reduce((s, a) => s + toMinor(a, 'NGN'), 0n)).toBe(10000n);
+    expect(amounts.reduce((s, a) => s + Number(a), 0)).not.toBe(100); // why not floats
+    expect(toMinor('90071992547409.93', 'NGN') + toMinor('0.01', 'NGN')).toBe(9007199254740994n);
+  });
+
+  it('formats with grouping, symbols and compact units', () => {
+    expect(formatMinor(289031040n, 'NGN')).toBe('₦2,890,310.40');
+    expect(formatMinor(-5n, 'GHS')).toBe('−GH₵0.05');
+    expect(formatMinor(1234567890123n, 'NGN', { compact: true })).toBe('₦12.35B');
+    expect(formatMinor(2500n, 'XOF')).toBe('CFA 2,500');
+  });
+});
+
+describe('model', () => {
+  it('GMV today: today’s orders in the tenant currency, without rejected or cancelled ones', () => {
+    const m = new DashboardModel();
+    m.currency = 'NGN';
+    m.loadOrders([
+      { number: 'A', status: 'PENDING', placedAt: at(5), total: { amount: '100.10', currencyCode: 'NGN' } },
+      { number: 'B', status: 'DELIVERED', placedAt: at(60), total: { amount: '200.20', currencyCode: 'NGN' } },
+      { number: 'C', status: 'CANCELLED', placedAt: at(70), total: { amount: '999.99', currencyCode: 'NGN' } },
+      { number: 'D', status: 'CONFIRMED', placedAt: at(13 * 60), total: { amount: '50.00', currencyCode: 'NGN' } }, // yesterday
+    ]);
+    let k = m.kpis(NOON);
+    expect(k.gmvMinor).toBe(30030n);
+    expect(k.ordersToday).toBe(3);
+    expect(k.perMinute.reduce((a, b) => a + b, 0)).toBe(1);
+
+    m.applyOrderEvent({ status: 'PENDING', previousStatus: null, order: { number: 'E', placedAt: at(0.5), total: { amount: '0.05', currencyCode: 'NGN' } } }, NOON);
+    m.applyOrderEvent({ status: 'REJECTED', previousStatus: 'PENDING', order: { number: 'A', total: { amount: '100.10', currencyCode: 'NGN' } } }, NOON);
+    k = m.kpis(NOON);
+    expect(k.gmvMinor).toBe(20025n);
+    expect(k.ordersToday).toBe(4);
+    expect(k.ordersPerMinute).toBeCloseTo(2 / 15);
+    expect(m.feed.map((f) => `${f.number}:${f.status}`)).toEqual(['A:REJECTED', 'E:PENDING']);
+  });
+
+  it('deliveries on time from ETA and proof of delivery', () => {
+    const m = new DashboardModel();
+    m.loadDeliveries([
+      { id: 's1', status: 'DELIVERED', eta: at(30), proofOfDelivery: { deliveredAt: at(40) }, order: { number: 'A' } },
+      { id: 's2', status: 'DELIVERED', eta: at(30), proofOfDelivery: { deliveredAt: at(20) }, order: { number: 'B' } },
+    ]);
+    m.applyOrderEvent({ status: 'DELIVERED', previousStatus: 'DISPATCHED', order: { number: 'C', shipment: { status: 'DELIVERED', eta: at(-10), proofOfDelivery: { deliveredAt: at(0) } } } }, NOON);
+    const k = m.kpis(NOON);
+    expect(k.deliveredToday).toBe(3);
+    expect(k.onTimeBasis).toBe('today');
+    expect(k.onTimeShare).toBeCloseTo(2 / 3);
+  });
+
+  it('moves vehicles, ignores late events and raises cold-chain alerts from temperatures', () => {
+    const m = new DashboardModel();
+    m.loadVehicles([{ id: 'v1', plate: 'LAG-1', coldChain: true, lastPosition: { lat: 6.5, lng: 3.3, speedKph: 0, recordedAt: at(10) } }]);
+    expect(m.kpis(NOON).activeVehicles).toBe(0);
+    expect(m.applyPosition({ vehicle: { id: 'v1', plate: 'LAG-1' }, position: { lat: 6.51, lng: 3.31, speedKph: 20, temperatureC: 5, recordedAt: at(0) } }, NOON)).toBe('v1');
+    expect(m.applyPosition({ vehicle: { id: 'v1' }, position: { lat: 9, lng: 9, recordedAt: at(1) } }, NOON)).toBeNull();
+    expect(m.vehicles.get('v1')).toMatchObject({ lat: 6.51, lng: 3.31, trail: [{ lat: 6.5, lng: 3.3 }] });
+    expect(m.kpis(NOON).activeVehicles).toBe(1);
+    m.applyPosition({ vehicle: { id: 'v1' }, position: { lat: 6.52, lng: 3.32, temperatureC: 9.4, recordedAt: new Date(NOON + 1000).toISOString() } }, NOON);
+    expect(m.alerts).toHaveLength(1);
+    expect(m.alerts[0]).toMatchObject({ plate: 'LAG-1', temperatureC: 9.4, limitC: 8 });
+    expect(m.addAlert({ vehicle: { id: 'v1', plate: 'LAG-1' }, temperatureC: 9.4, recordedAt: new Date(NOON + 1000).toISOString() })).toBe(false);
+  });
+});
+
+describe('projection', () => {
+  it('puts north up and east right, same scale both ways', () => {
+    const p = createProjection(LAGOS_BOUNDS);
+    expect(p.project(6.75, 3.0)).toEqual([0, 0]);
+    const [x, y] = p.project(6.35, 3.7);
+    expect(x).toBeCloseTo(1000);
+    expect(y).toBeGreaterThan(500);
+    const [lat, lng] = p.unproject(...p.project(6.5244, 3.3792));
+    expect(lat).toBeCloseTo(6.5244, 9);
+    expect(lng).toBeCloseTo(3.3792, 9);
+    // 1 km east and 1 km north are the same length on screen (±1 %)
+    const east = p.project(6.5, 3.3 + 1 / (111.32 * Math.cos((6.5 * Math.PI) / 180)))[0] - p.project(6.5, 3.3)[0];
+    const north = p.project(6.5, 3.3)[1] - p.project(6.5 + 1 / 111.32, 3.3)[1];
+    expect(east / north).toBeCloseTo(1, 1);
+  });
+});
+
+describe('operations against the graph we have', () => {
+  const schemaWith = (types: Record<string, Record<string, string>>, subscription = true) => capabilitiesFrom({
+    queryType: { name: 'Query' },
+    subscriptionType: subscription ? { name: 'Subscription' } : null,
+    types: Object.entries(types).map(([name, fields]) => ({ name, fields: Object.entries(fields).map(([f, t]) => ({ name: f, type: { kind: 'OBJECT', name: t } })) })),
+  });
+
+  it('drops fields the graph does not have and says which root field is missing', () => {
+    const caps = schemaWith({
+      Subscription: { vehiclePositionUpdated: 'VehiclePositionEvent' },
+      VehiclePositionEvent: { vehicle: 'Vehicle', position: 'VehiclePosition' },
+      Vehicle: { id: 'ID', plate: 'String' },
+      VehiclePosition: { lat: 'Float', lng: 'Float', recordedAt: 'DateTime' },
+    });
+    expect(liveFleetSubscription(caps).query).toBe('subscription DashboardLiveFleet { vehiclePositionUpdated { vehicle { id plate } position { lat lng recordedAt } } }');
+    expect(orderFeedSubscription(caps)).toEqual({ query: null, missing: 'Subscription.orderUpdated' });
+    expect(coldChainSubscription(caps).query).toBeNull();
+    expect(orderFeedSubscription(schemaWith({}, false)).missing).toBe('Subscription.orderUpdated');
+  });
+
+  it('trusts the contract when introspection is off, minus the fields outside it', () => {
+    const q = orderFeedSubscription(CONTRACT_CAPABILITIES).query!;
+    expect(q).toContain('orderUpdated { status previousStatus at order { id number placedAt total { amount currencyCode }');
+    expect(coldChainSubscription(CONTRACT_CAPABILITIES).query).toBeNull();
+    expect(liveFleetSubscription(CONTRACT_CAPABILITIES).query).not.toContain('temperatureC');
+  });
+});
