@@ -3,7 +3,7 @@ import type { DemoTenant } from '@omniroute/demo';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { estimateEta, PREPARATION_MINUTES, shipmentComplexity } from './modules/shipments/shipment-rules.ts';
 
-/** The demo plan's clock ("now" in packages/demo/src/plan.ts): the last seeded positions are from then. */
+/** The demo plan's clock ("now" in packages/demo/src/plan.ts): the last seeded positions are from then (see logisticsRows). */
 const PLAN_NOW = new Date(Date.UTC(2026, 10, 25, 8, 0, 0));
 const HOUR = 3600_000;
 /** Seeded vehicles have a short trail of positions leading to their last one. */
@@ -30,8 +30,12 @@ export async function seedLogistics(prisma: PrismaClient, plan: DemoTenant[]): P
   }
 }
 
-/** The rows for one tenant (pure: easy to inspect in tests). */
-export function logisticsRows(t: DemoTenant) {
+/**
+ * The rows for one tenant (pure: easy to inspect in tests). Seeded positions are from the plan's clock, or from
+ * `now` on a machine whose clock is behind it: a last position in the future would hide every live report until then.
+ */
+export function logisticsRows(t: DemoTenant, now = new Date()) {
+  const seenAt = new Date(Math.min(PLAN_NOW.getTime(), now.getTime()));
   const territories = t.territories.map((x) => ({ id: x.id, tenantId: t.id, name: x.name, centerLat: x.center.lat, centerLng: x.center.lng, radiusKm: x.radiusKm }));
 
   const vehicles = t.vehicles.map((v) => ({
@@ -47,11 +51,11 @@ export function logisticsRows(t: DemoTenant) {
     lastSpeedKph: 0,
     lastHeading: null,
     lastTemperatureC: v.coldChain ? SEED_COLD_C : null,
-    lastRecordedAt: PLAN_NOW,
+    lastRecordedAt: seenAt,
   }));
   const positions = t.vehicles.flatMap((v) =>
     TRAIL.map((minutes, i) => {
-      const recordedAt = new Date(PLAN_NOW.getTime() + minutes * 60_000);
+      const recordedAt = new Date(seenAt.getTime() + minutes * 60_000);
       const back = (TRAIL.length - 1 - i) * 0.002; // approach the last position from the south-west
       return {
         id: newId('pos', recordedAt.getTime()),

@@ -16,12 +16,22 @@ let stop: () => Promise<void>;
 let wsUrl: string;
 let call: ReturnType<typeof client>;
 let unlisten: Unlisten;
+let liveListeners = 0;
 const seen: DomainEvent[] = [];
 const [lagos] = demoPlan();
 
 beforeAll(async () => {
   bus = createEventBus();
-  sg = await create({ secret: SECRET, bus, relayIntervalMs: 50 });
+  // Counts the subgraph's live listeners, so subscription tests know when a subscriber is really listening.
+  const counted: EventBus = {
+    ...bus,
+    listen(handler, opts) {
+      liveListeners++;
+      const un = bus.listen(handler, opts);
+      return Object.assign(() => { liveListeners--; un(); }, { ready: un.ready });
+    },
+  };
+  sg = await create({ secret: SECRET, bus: counted, relayIntervalMs: 50 });
   await sg.seed();
   const running = await sg.listen(0);
   stop = running.stop;
@@ -196,7 +206,7 @@ describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
     const byTerritory = subscribe(lagosAdmin, LIVE, { t: lagos.territories[2]!.id });
     const byVehicle = subscribe(lagosAdmin, LIVE, { v: b!.id });
     const accraSub = subscribe(accraAdmin, LIVE);
-    await new Promise((r) => setTimeout(r, 300)); // let the subscriptions start listening
+    await eventually(async () => liveListeners === 3);
     for (const [veh, lat] of [[a!, 6.41], [other, 6.42], [b!, 6.43]] as const) {
       const r = await call(lagosAdmin, REPORT, { i: { vehicleId: veh.id, lat, lng: 3.3, speedKph: 20, temperatureC: veh.coldChain ? 4 : null } });
       expect(r.data.reportVehiclePosition.userErrors).toEqual([]);
@@ -211,12 +221,13 @@ describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
     expect(byVehicle.got.map((g) => g.data.vehiclePositionUpdated.vehicle.lastPosition.lat)).toEqual([6.43]);
     expect(accraSub.got).toEqual([]);
     for (const s of [byTerritory, byVehicle, accraSub]) await s.end();
+    await eventually(async () => liveListeners === 0); // unsubscribing stops listening
   });
 
   it('shipmentUpdated streams status changes with the current shipment', async () => {
     const [s] = nodes((await call(lagosAdmin, '{ shipments(first: 1, filter: { status: IN_TRANSIT }) { edges { node { id } } } }')).data.shipments) as any[];
     const sub = subscribe(lagosAdmin, 'subscription($id: ID) { shipmentUpdated(shipmentId: $id) { previousStatus status at shipment { id status proofOfDelivery { recipientName } } } }', { id: s.id });
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => liveListeners === 1);
     const r = await call(lagosAdmin, CONFIRM, { i: { shipmentId: s.id, recipientName: 'Yusuf', photoRef: 'photos/s.jpg', lat: 6.5, lng: 3.3 } });
     expect(r.data.confirmDelivery.userErrors).toEqual([]);
     await eventually(async () => sub.got.length >= 1);
