@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { verifyContext, type InternalContext } from './context.ts';
+import { unauthenticated } from './errors.ts';
 import { log } from './logger.ts';
 
 /**
@@ -91,4 +92,43 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
       await new Promise<void>((r) => wss.close(() => r()));
     },
   };
+}
+
+/** The part of the event bus subscriptions need: a live broadcast of domain events to every process. */
+export interface LiveEventSource {
+  listen(handler: (e: LiveEvent) => void, opts?: { types?: string[] }): () => void;
+}
+export interface LiveEvent {
+  type: string;
+  tenantId: string;
+  aggregateId: string;
+  payload: Record<string, unknown>;
+  occurredAt: string;
+}
+
+/**
+ * A subscription source: live events of the given types for the viewer's tenant only, filtered by `accept`
+ * (the field's arguments) before anything is sent. The request's DataLoaders are cleared at each event, so a
+ * long-lived subscription neither serves stale rows nor grows its loader caches.
+ */
+export function tenantEvents(
+  source: LiveEventSource,
+  viewer: { tenantId: string } | null,
+  types: string[],
+  accept: (e: LiveEvent) => boolean = () => true,
+  loaders?: object,
+  maxBuffer = 256,
+): AsyncIterableIterator<LiveEvent> {
+  if (!viewer) throw unauthenticated();
+  const tenantId = viewer.tenantId;
+  return pushIterator<LiveEvent>((push) =>
+    source.listen(
+      (e) => {
+        if (e.tenantId !== tenantId || !accept(e)) return;
+        for (const l of Object.values(loaders ?? {})) (l as { clearAll?: () => void })?.clearAll?.();
+        push(e);
+      },
+      { types },
+    ),
+  maxBuffer);
 }

@@ -9,6 +9,8 @@ import { createInventoryLoaders } from './modules/inventory/inventory.loaders.ts
 import { OrderService } from './modules/orders/orders.service.ts';
 import { createOrderLoaders } from './modules/orders/orders.loaders.ts';
 import { PricingService } from './modules/pricing/pricing.service.ts';
+import { LiveService } from './modules/live/live.service.ts';
+import type { LiveEventSource } from '@omniroute/core';
 
 export interface CommerceServices {
   catalog: CatalogService;
@@ -16,6 +18,7 @@ export interface CommerceServices {
   inventory: InventoryService;
   pricing: PricingService;
   orders: OrderService;
+  live: LiveService;
 }
 
 export type CommerceLoaders = ReturnType<typeof createCatalogLoaders> &
@@ -36,7 +39,7 @@ export interface CommerceContext extends RequestScope {
 }
 
 /** Services are shared by every request (they hold no request state); loaders are made per request. */
-export function createServices(prisma: PrismaClient, onEventsCommitted?: () => void): CommerceServices {
+export function createServices(prisma: PrismaClient, onEventsCommitted?: () => void, events?: LiveEventSource): CommerceServices {
   const pricing = new PricingService(prisma);
   return {
     catalog: new CatalogService(prisma),
@@ -44,6 +47,7 @@ export function createServices(prisma: PrismaClient, onEventsCommitted?: () => v
     inventory: new InventoryService(prisma),
     pricing,
     orders: new OrderService(prisma, pricing, onEventsCommitted),
+    live: new LiveService(events),
   };
 }
 

@@ -11,6 +11,7 @@ import { customerResolvers } from './modules/customers/resolvers/index.ts';
 import { inventoryResolvers } from './modules/inventory/resolvers/index.ts';
 import { orderResolvers } from './modules/orders/resolvers/index.ts';
 import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
+import { liveResolvers } from './modules/live/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
@@ -34,7 +35,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
 
   let relay: OutboxRelay | undefined;
   const consumers: Consumer[] = [];
-  const services = createServices(prisma, () => relay?.kick());
+  const services = createServices(prisma, () => relay?.kick(), opts.bus);
   if (opts.bus) {
     const bus = opts.bus;
     relay = startOutboxRelay({ prisma, bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
@@ -57,7 +58,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
   const subgraph = createSubgraph({
     name: 'commerce',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers],
+    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers],
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
   });
