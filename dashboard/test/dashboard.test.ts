@@ -2,7 +2,7 @@
 // free ports) serving the built dashboard at /dashboard/, Chromium driven by playwright-core. Signs in as the
 // Lagos demo operator, then reports a vehicle position and places an order through the API and watches the map
 // and the order feed react over graphql-ws. Screenshot: test-artifacts/dashboard.png.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +43,21 @@ async function subscriptionFields(): Promise<string[]> {
   return (r.data?.__schema?.subscriptionType?.fields ?? []).map((f: { name: string }) => f.name);
 }
 
+/** dist is missing or older than a source file (the root build makes it; tests run after edits too). */
+function distStale(): boolean {
+  const built = join(DASHBOARD_DIST, 'index.html');
+  if (!existsSync(built)) return true;
+  const t = statSync(built).mtimeMs;
+  const dir = join(ROOT, 'dashboard');
+  const sources = [join(dir, 'index.html'), join(dir, 'vite.config.ts'), ...readdirSync(join(dir, 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))];
+  return sources.some((f) => statSync(f).mtimeMs > t);
+}
+
 beforeAll(async () => {
   // CI installs Chromium (apt-get install -y chromium); never skip silently
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH). The dashboard browser test cannot run without it.`);
-  if (!existsSync(join(DASHBOARD_DIST, 'index.html'))) {
+  if (distStale()) {
     const { build } = await import('vite');
     await build({ configFile: join(ROOT, 'dashboard', 'vite.config.ts'), logLevel: 'warn' });
   }
