@@ -36,7 +36,7 @@ export function Login({ onSignedIn, notice }: { onSignedIn: (s: Session) => void
           {Array.from({ length: 9 }, (_, i) => (
             <path key={i} d={`M-20 ${60 + i * 38} C 120 ${20 + i * 40}, 260 ${120 + i * 30}, 420 ${50 + i * 41}`} stroke="#5eead4" strokeOpacity={0.08 + (i % 3) * 0.05} fill="none" strokeWidth="1.4" />
           ))}
-          {[[80, 120], [190, 210], [300, 150], [250, 300], [120, 290]].map(([x, y], i) => (
+          {[[80, 120], [190, 210], [300, 150], [330, 250], [120, 40]].map(([x, y], i) => (
             <g key={i}>
               <circle cx={x} cy={y} r="10" fill="#5eead4" opacity=".15" />
               <circle cx={x} cy={y} r="4" fill="#5eead4" />
