@@ -10,7 +10,7 @@ import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planne
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph } from './supergraph.ts';
 import { SubgraphClient } from './subgraph-client.ts';
-import { PlanExecutor } from './plan-executor.ts';
+import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type PreparedOperation } from './operation-store.ts';
 import { ErrorCode, defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
 import { createHttpHandler } from './http-handler.ts';
@@ -114,7 +114,7 @@ export interface GatewayRuntime<Ctx> {
    * `rootData` (the primary fetch's `data`, e.g. `{ orderUpdated: {...} }`) and shapes the client response.
    */
   executeSubscriptionEvent(ready: ReadyOperation, rootData: Record<string, unknown>, ctx: Ctx): Promise<ExecutionResult>;
-  /** Lower level: runs any plan node against a root data object (completed in place). */
+  /** Lower level: runs any plan node against a root data object (not mutated); returns the completed tree. */
   executePlanNode(node: PlanNode | SubscriptionNode | undefined, rootData: Record<string, unknown>, opts: { variables: Record<string, unknown>; ctx: Ctx }): Promise<{ data: Record<string, unknown>; errors: GraphQLError[] }>;
   /** Subgraph names and URLs (after overrides). */
   subgraphs: ReadonlyMap<string, string>;
@@ -182,14 +182,15 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { errors: [gqlError('Subscriptions are served over WebSocket (graphql-ws), not over this transport', ErrorCode.UNSUPPORTED_OPERATION, { http: { status: 405 } })] };
     }
     const shaper = store.shaper(p, ready.variables);
-    let data: Record<string, any>, errors: GraphQLError[];
+    let r: PlanResult;
     try {
-      ({ data, errors } = await executor.run(p.plan, { variables: ready.variables, headersFor: headersFor(ctx) }));
+      r = await executor.run(p.plan, { variables: ready.variables, headersFor: headersFor(ctx) });
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }
+    const errors = r.errors;
     const introspection = shaper.introspectionFields.length ? introspect(ready, rawVariables, shaper.introspectionFields) : undefined;
-    const out = shaper.shape(data, errors, introspection);
+    const out = shaper.shape(r.data, errors, r.overlay, introspection);
     return errors.length ? { errors, data: out } : { data: out };
   }
 
@@ -205,13 +206,14 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { errors: [gqlError('executeSubscriptionEvent needs a subscription operation', ErrorCode.UNSUPPORTED_OPERATION)] };
     }
     const shaper = store.shaper(p, ready.variables);
-    let data: Record<string, any>, errors: GraphQLError[];
+    let r: PlanResult;
     try {
-      ({ data, errors } = await executor.runRest(p.plan.node, rootData, { variables: ready.variables, headersFor: headersFor(ctx) }));
+      r = await executor.runRest(p.plan.node, rootData, { variables: ready.variables, headersFor: headersFor(ctx) });
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }
-    const out = shaper.shape(data, errors);
+    const errors = r.errors;
+    const out = shaper.shape(r.data, errors, r.overlay);
     return errors.length ? { errors, data: out } : { data: out };
   }
 
@@ -239,8 +241,9 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return 'ready' in r ? { ready: r.ready } : { result: r.result };
     },
     executeSubscriptionEvent,
-    executePlanNode(node, rootData, o) {
-      return executor.runRest(node, rootData as Record<string, any>, { variables: o.variables, headersFor: headersFor(o.ctx) });
+    async executePlanNode(node, rootData, o) {
+      const r = await executor.runRest(node, rootData as Record<string, any>, { variables: o.variables, headersFor: headersFor(o.ctx) });
+      return { data: r.overlay.materialize(r.data) as Record<string, unknown>, errors: r.errors };
     },
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {

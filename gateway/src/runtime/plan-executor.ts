@@ -9,11 +9,11 @@
 import { GraphQLError } from 'graphql';
 import type { FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import {
-  applyRewrites, cloneJson, collectAtPath, compileRepresentationJson, compileRequires, deepMerge, hydratedPaths,
-  type RepresentationBuilder, type RepresentationSerializer,
+  Overlay, applyRewrites, cloneJson, collectAtPath, compileRepresentationJson, compileRequires, hydratedPaths,
+  type Read, type RepresentationBuilder, type RepresentationSerializer,
 } from './result-data.ts';
 import type { TypeIndex } from './supergraph.ts';
-import { SubgraphUnavailableError, type SubgraphClient } from './subgraph-client.ts';
+import { SubgraphUnavailableError, type RawSubgraphResponse, type SubgraphClient } from './subgraph-client.ts';
 import { ErrorCode } from './errors.ts';
 
 type Obj = Record<string, any>;
@@ -67,6 +67,19 @@ interface Batch {
 
 interface EntityRef { batch: Batch; index: number }
 
+/** Result of running a plan: the root of the result tree, read through `overlay`. */
+export interface PlanResult {
+  data: Obj;
+  overlay: Overlay;
+  errors: GraphQLError[];
+}
+
+/** A subgraph response shared by every caller of a merged fetch: parsed once, never mutated (but rewritten once). */
+interface SharedResponse extends RawSubgraphResponse {
+  parsed?: { payload: SubgraphPayload } | { error: GraphQLError };
+  rewritten?: boolean;
+}
+
 export class PlanExecutor {
   private readonly compiled = new WeakMap<FetchNode, CompiledFetch>();
   constructor(private readonly deps: ExecutorDeps) {}
@@ -92,26 +105,26 @@ export class PlanExecutor {
   }
 
   /** Runs a whole plan (queries and mutations); returns the internal result tree and execution errors. */
-  async run(plan: QueryPlan, input: PlanRunInput): Promise<{ data: Obj; errors: GraphQLError[] }> {
+  async run(plan: QueryPlan, input: PlanRunInput): Promise<PlanResult> {
     const run = new PlanRun(this, this.deps, input, {});
     const node = plan.node;
     if (node) {
       if (node.kind === 'Subscription') throw new GraphQLError('Subscriptions are served by the subscription transport, not by execute()', { extensions: { code: ErrorCode.UNSUPPORTED_OPERATION } });
       await run.node(node, []);
     }
-    return { data: run.data, errors: run.errors };
+    return { data: run.data, overlay: run.ov, errors: run.errors };
   }
 
   /**
    * Runs the part of a subscription plan after its primary fetch (`SubscriptionNode.rest`) for one event:
-   * `rootData` is the event's data as the primary fetch returned it (e.g. `{ orderUpdated: {...} }`); it is
-   * completed in place.
+   * `rootData` is the event's data as the primary fetch returned it (e.g. `{ orderUpdated: {...} }`); it is not
+   * mutated.
    */
-  async runRest(node: SubscriptionNode | PlanNode | undefined, rootData: Obj, input: PlanRunInput): Promise<{ data: Obj; errors: GraphQLError[] }> {
-    const run = new PlanRun(this, this.deps, input, rootData);
+  async runRest(node: SubscriptionNode | PlanNode | undefined, rootData: Obj, input: PlanRunInput): Promise<PlanResult> {
+    const run = new PlanRun(this, this.deps, input, { ...rootData });
     const rest = node && node.kind === 'Subscription' ? node.rest : node;
     if (rest) await run.node(rest, []);
-    return { data: run.data, errors: run.errors };
+    return { data: run.data, overlay: run.ov, errors: run.errors };
   }
 }
 
@@ -121,13 +134,17 @@ class PlanRun {
   private readonly entityCache = new Map<string, Map<string, EntityRef>>(); // op+variables -> representation -> result
   private flushScheduled = false;
   private readonly headerCache = new Map<string, Record<string, string> | undefined>();
+  readonly ov = new Overlay();
+  private readonly rd: Read = (v) => this.ov.read(v);
 
   constructor(
     private readonly exec: PlanExecutor,
     private readonly deps: ExecutorDeps,
     private readonly input: PlanRunInput,
     readonly data: Obj,
-  ) {}
+  ) {
+    this.ov.own(data);
+  }
 
   node(node: PlanNode, path: ResponsePath): Promise<void> | void {
     switch (node.kind) {
@@ -173,8 +190,9 @@ class PlanRun {
       return;
     }
     if (!fetch.requires) return this.rootFetch(fetch, path);
-    const entities = collectAtPath(this.data, path, []);
+    const entities = collectAtPath(this.ov, this.data, path, []);
     if (entities.length === 0) return;
+    const rd = this.rd;
     const varsJson = this.variablesFor(fetch);
     const cacheKey = fetch.opKey + '\u0000' + varsJson;
     let cache = this.entityCache.get(cacheKey);
@@ -186,10 +204,10 @@ class PlanRun {
     for (let i = 0; i < entities.length; i++) {
       let key: string | null;
       if (toJson !== null) {
-        key = toJson(entities[i]);
+        key = toJson(entities[i], rd);
         if (key === null) continue;
       } else {
-        const rep = fetch.requires(entities[i]);
+        const rep = fetch.requires!(entities[i], rd);
         if (rep === null || !rep.__typename) continue;
         applyRewrites(this.deps.types, fetch.node.inputRewrites, rep);
         key = JSON.stringify(rep);
@@ -241,7 +259,7 @@ class PlanRun {
     const reps = '[' + b.reps.join(',') + ']';
     const vars = b.varsJson === '{}' ? '{"representations":' + reps + '}' : '{"representations":' + reps + ',' + b.varsJson.slice(1);
     const release = (b as Batch & { release: () => void }).release;
-    this.send(f, f.bodyPrefix + vars + '}').then((payload) => {
+    this.send(f, f.bodyPrefix + vars + '}').then(([payload, shared]) => {
       b.errors = payload.errors;
       const ents = payload.data?._entities;
       if (payload.data == null && payload.errors?.length) {
@@ -251,7 +269,10 @@ class PlanRun {
       } else if (ents.length !== b.reps.length) {
         b.failure = invalidResponse(f.service, `expected "data._entities" to contain ${b.reps.length} elements`);
       } else {
-        if (f.node.outputRewrites) for (const e of ents) if (e) applyRewrites(this.deps.types, f.node.outputRewrites, e);
+        if (f.node.outputRewrites && !shared.rewritten) {
+          shared.rewritten = true;
+          for (const e of ents) if (e) applyRewrites(this.deps.types, f.node.outputRewrites, e);
+        }
         b.entities = ents;
         b.used = new Uint8Array(ents.length);
       }
@@ -262,7 +283,7 @@ class PlanRun {
 
   private mergeEntities(fetch: CompiledFetch, path: ResponsePath, entities: Obj[], refs: (EntityRef | undefined)[]): void {
     let paths: (string | number)[][] | null = null;
-    const pathOf = (i: number) => (paths ??= hydratedPaths(this.data, path))[i] ?? path.filter((p) => p !== '@');
+    const pathOf = (i: number) => (paths ??= hydratedPaths(this.ov, this.data, path))[i] ?? path.filter((p) => p !== '@');
     const seenBatches = new Set<Batch>();
     for (let i = 0; i < entities.length; i++) {
       const ref = refs[i];
@@ -284,18 +305,17 @@ class PlanRun {
       if (received == null) continue;
       if (b.used![ref.index]) received = cloneJson(received);
       else b.used![ref.index] = 1;
-      const target = entities[i];
-      if (!received.__typename && target.__typename) received.__typename = target.__typename;
-      deepMerge(target, received);
+      // (Apollo copies the target's __typename into results lacking one; the target keeps its own anyway.)
+      this.ov.merge(entities[i], received);
     }
   }
 
   private async rootFetch(fetch: CompiledFetch, path: ResponsePath): Promise<void> {
-    const targets = path.length ? collectAtPath(this.data, path, []) : [this.data];
+    const targets = path.length ? collectAtPath(this.ov, this.data, path, []) : [this.data];
     if (targets.length === 0) return;
-    let payload: SubgraphPayload;
+    let payload: SubgraphPayload, shared: SharedResponse;
     try {
-      payload = await this.send(fetch, fetch.bodyPrefix + this.variablesFor(fetch) + '}');
+      [payload, shared] = await this.send(fetch, fetch.bodyPrefix + this.variablesFor(fetch) + '}');
     } catch (err) {
       this.errors.push(err instanceof GraphQLError ? err : unavailable(fetch.service, err));
       return;
@@ -304,31 +324,38 @@ class PlanRun {
     if (payload.errors) for (const e of payload.errors) this.errors.push(downstreamError(e, fetch.service, Array.isArray(e.path) ? base.concat(e.path) : undefined));
     const data = payload.data;
     if (data == null) return;
-    applyRewrites(this.deps.types, fetch.node.outputRewrites, data);
-    for (let i = 0; i < targets.length; i++) deepMerge(targets[i], i === 0 ? data : cloneJson(data));
+    if (fetch.node.outputRewrites && !shared.rewritten) {
+      shared.rewritten = true;
+      applyRewrites(this.deps.types, fetch.node.outputRewrites, data);
+    }
+    for (let i = 0; i < targets.length; i++) this.ov.merge(targets[i], i === 0 ? data : cloneJson(data));
   }
 
-  private async send(fetch: CompiledFetch, body: string): Promise<SubgraphPayload> {
+  private async send(fetch: CompiledFetch, body: string): Promise<[SubgraphPayload, SharedResponse]> {
     if (!fetch.url) throw unavailable(fetch.service, new Error('unknown subgraph'));
-    const res = await this.deps.client.post(fetch.url, body, this.headers(fetch.service), fetch.mergeable);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(res.text);
-    } catch {
-      throw res.status >= 200 && res.status < 300
-        ? invalidResponse(fetch.service, 'response is not JSON')
-        : unavailable(fetch.service, new Error(`HTTP ${res.status}`));
-    }
-    if (typeof payload !== 'object' || payload === null || (!('data' in payload) && !('errors' in payload))) {
-      throw res.status >= 200 && res.status < 300
-        ? invalidResponse(fetch.service, 'response has neither data nor errors')
-        : unavailable(fetch.service, new Error(`HTTP ${res.status}`));
-    }
-    const p = payload as SubgraphPayload;
-    if (p.errors !== undefined && !Array.isArray(p.errors)) throw invalidResponse(fetch.service, '"errors" is not a list');
-    return p;
+    const res: SharedResponse = await this.deps.client.post(fetch.url, body, this.headers(fetch.service), fetch.mergeable);
+    const parsed = (res.parsed ??= parseResponse(fetch.service, res));
+    if ('error' in parsed) throw parsed.error;
+    return [parsed.payload, res];
   }
 }
+
+function parseResponse(service: string, res: RawSubgraphResponse): { payload: SubgraphPayload } | { error: GraphQLError } {
+  const ok = res.status >= 200 && res.status < 300;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(res.text);
+  } catch {
+    return { error: ok ? invalidResponse(service, 'response is not JSON') : unavailable(service, new Error(`HTTP ${res.status}`)) };
+  }
+  if (typeof payload !== 'object' || payload === null || (!('data' in payload) && !('errors' in payload))) {
+    return { error: ok ? invalidResponse(service, 'response has neither data nor errors') : unavailable(service, new Error(`HTTP ${res.status}`)) };
+  }
+  const p = payload as SubgraphPayload;
+  if (p.errors !== undefined && !Array.isArray(p.errors)) return { error: invalidResponse(service, '"errors" is not a list') };
+  return { payload: p };
+}
+
 
 const OPERATION_NAME_RE = /^\s*(query|mutation|subscription)\s+[_A-Za-z][_0-9A-Za-z]*/;
 

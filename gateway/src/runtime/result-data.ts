@@ -15,20 +15,20 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge of `source` into `target` (same semantics as @apollo/gateway's deepMerge). */
-export function deepMerge(target: Obj, source: Obj | null | undefined): Obj {
+/** Deep merge of `source` into `target`, in place (for private objects). */
+export function mergePlain(target: Obj, source: Obj | null | undefined): Obj {
   if (source == null) return target;
   for (const key in source) {
     const sv = source[key];
     if (sv === undefined) continue;
     const tv = target[key];
     if (tv && isObj(sv) && Object.hasOwn(target, key)) {
-      if (isObj(tv)) deepMerge(tv, sv);
+      if (isObj(tv)) mergePlain(tv, sv);
       else setOwn(target, key, sv);
     } else if (Array.isArray(sv) && Array.isArray(tv) && sv.length === tv.length && Object.hasOwn(target, key)) {
       for (let i = 0; i < sv.length; i++) {
         const a = tv[i], b = sv[i];
-        if (isObj(a) && isObj(b)) deepMerge(a, b);
+        if (isObj(a) && isObj(b)) mergePlain(a, b);
         else tv[i] = b;
       }
     } else {
@@ -51,55 +51,129 @@ export function cloneJson<T>(v: T): T {
   return out as T;
 }
 
-/** Collects the non-null objects found at `path` ('@' = every list element), in document order. */
-export function collectAtPath(root: unknown, path: ResponsePath, out: Obj[]): Obj[] {
-  walk(root, path, 0, out);
+/**
+ * Copy-on-write view of one request's result tree. Subgraph responses are parsed once and shared, read-only, by
+ * every request whose identical fetches were merged; a request never mutates them. Merging fetched data into a
+ * shared object makes a private shallow copy that `read` returns from then on.
+ */
+export class Overlay {
+  private readonly copies = new Map<object, any>();
+
+  /** Registers an object created by this request (mutable in place). */
+  own<T extends object>(o: T): T {
+    this.copies.set(o, o);
+    return o;
+  }
+
+  /** The request's current version of a value from the tree (itself unless it was written to). */
+  read<T>(o: T): T {
+    if (typeof o !== 'object' || o === null) return o;
+    const c = this.copies.get(o);
+    return c === undefined ? o : c;
+  }
+
+  private writable(o: Obj): Obj {
+    let c = this.copies.get(o);
+    if (c === undefined) {
+      if (Array.isArray(o)) c = o.slice();
+      else { c = {}; for (const k in o) setOwn(c, k, o[k]); }
+      this.copies.set(o, c);
+      this.copies.set(c, c);
+    }
+    return c;
+  }
+
+  /** Deep merge of `source` into `target` (@apollo/gateway's deepMerge semantics), copy-on-write. */
+  merge(target: Obj, source: Obj | null | undefined): void {
+    if (source == null) return;
+    const t = this.writable(target);
+    for (const key in source) {
+      const sv = source[key];
+      if (sv === undefined) continue;
+      const tv = t[key];
+      if (tv && isObj(sv) && Object.hasOwn(t, key)) {
+        if (isObj(tv)) this.merge(tv, sv);
+        else setOwn(t, key, sv);
+      } else if (Array.isArray(sv) && Array.isArray(tv) && Object.hasOwn(t, key)) {
+        const cur = this.read(tv);
+        if (cur.length !== sv.length) { setOwn(t, key, sv); continue; }
+        for (let i = 0; i < sv.length; i++) {
+          const a = cur[i], b = sv[i];
+          if (isObj(a) && isObj(b)) this.merge(a, b);
+          else this.writable(tv)[i] = b;
+        }
+      } else {
+        setOwn(t, key, sv);
+      }
+    }
+  }
+
+  /** Plain deep copy of the current view (for callers outside the runtime). */
+  materialize(v: unknown): unknown {
+    const x = this.read(v);
+    if (typeof x !== 'object' || x === null) return x;
+    if (Array.isArray(x)) return x.map((e) => this.materialize(e));
+    const out: Obj = {};
+    for (const k in x as Obj) setOwn(out, k, this.materialize((x as Obj)[k]));
+    return out;
+  }
+}
+
+/**
+ * Collects the non-null objects found at `path` ('@' = every list element), in document order. Returns the
+ * objects as they are in the tree (overlay keys); read them through the overlay.
+ */
+export function collectAtPath(ov: Overlay, root: unknown, path: ResponsePath, out: Obj[]): Obj[] {
+  walk(ov, root, path, 0, out);
   return out;
 }
 
-function walk(value: unknown, path: ResponsePath, i: number, out: Obj[]): void {
+function walk(ov: Overlay, value: unknown, path: ResponsePath, i: number, out: Obj[]): void {
   if (value == null) return;
   if (i === path.length) {
-    if (Array.isArray(value)) { for (const v of value) walk(v, path, i, out); return; }
+    if (Array.isArray(value)) { for (const v of ov.read(value)) walk(ov, v, path, i, out); return; }
     if (typeof value === 'object') out.push(value as Obj);
     return;
   }
   const head = path[i];
-  if (Array.isArray(value)) {
+  const cur = ov.read(value);
+  if (Array.isArray(cur)) {
     // '@' steps into the list; a field name on a list applies to every element (as Apollo's path hydration does).
     const next = head === '@' ? i + 1 : i;
-    for (const v of value) walk(v, path, next, out);
+    for (const v of cur) walk(ov, v, path, next, out);
     return;
   }
   if (head === '@') return;
-  if (typeof value === 'object') walk((value as Obj)[head as string], path, i + 1, out);
+  if (typeof cur === 'object') walk(ov, (cur as Obj)[head as string], path, i + 1, out);
 }
 
 /** Concrete response paths of the objects collectAtPath returns, in the same order (for error paths). */
-export function hydratedPaths(root: unknown, path: ResponsePath): (string | number)[][] {
+export function hydratedPaths(ov: Overlay, root: unknown, path: ResponsePath): (string | number)[][] {
   const out: (string | number)[][] = [];
   const cur: (string | number)[] = [];
   const rec = (value: unknown, i: number): void => {
     if (value == null) return;
+    const v0 = ov.read(value);
     if (i === path.length) {
-      if (Array.isArray(value)) { value.forEach((v, j) => { cur.push(j); rec(v, i); cur.pop(); }); return; }
-      if (typeof value === 'object') out.push(cur.slice());
+      if (Array.isArray(v0)) { v0.forEach((v, j) => { cur.push(j); rec(v, i); cur.pop(); }); return; }
+      if (typeof v0 === 'object') out.push(cur.slice());
       return;
     }
     const head = path[i];
-    if (Array.isArray(value)) {
+    if (Array.isArray(v0)) {
       const next = head === '@' ? i + 1 : i;
-      value.forEach((v, j) => { cur.push(j); rec(v, next); cur.pop(); });
+      v0.forEach((v, j) => { cur.push(j); rec(v, next); cur.pop(); });
       return;
     }
     if (head === '@') return;
-    if (typeof value === 'object') { cur.push(head); rec((value as Obj)[head as string], i + 1); cur.pop(); }
+    if (typeof v0 === 'object') { cur.push(head); rec((v0 as Obj)[head as string], i + 1); cur.pop(); }
   };
   rec(root, 0);
   return out;
 }
 
-export type RepresentationBuilder = (entity: Obj) => Obj | null;
+export type Read = <T>(v: T) => T;
+export type RepresentationBuilder = (entity: Obj, read: Read) => Obj | null;
 
 const protoKeys = new Set(Object.getOwnPropertyNames(Object.prototype));
 
@@ -108,41 +182,41 @@ const protoKeys = new Set(Object.getOwnPropertyNames(Object.prototype));
  * Returns null when a required field is missing (the entity is skipped, like Apollo's executeSelectionSet).
  */
 export function compileRequires(selections: readonly QueryPlanSelectionNode[], types: TypeIndex): RepresentationBuilder {
-  type Step = (src: Obj, out: Obj) => boolean;
-  const compileSet = (sels: readonly QueryPlanSelectionNode[]): ((src: Obj | null) => Obj | null) => {
+  type Step = (src: Obj, out: Obj, rd: Read) => boolean;
+  const compileSet = (sels: readonly QueryPlanSelectionNode[]): ((src: Obj | null, rd: Read) => Obj | null) => {
     const steps: Step[] = sels.map((sel): Step => {
       if (sel.kind === 'Field') {
         const name = sel.alias ?? sel.name;
         const needsOwn = protoKeys.has(name) || name === '__proto__';
         const sub = sel.selections ? compileSet(sel.selections) : null;
-        return (src, out) => {
-          const v = needsOwn ? (Object.hasOwn(src, name) ? src[name] : undefined) : src[name];
+        return (src, out, rd) => {
+          const v = rd(needsOwn ? (Object.hasOwn(src, name) ? src[name] : undefined) : src[name]);
           if (v === undefined) return false;
           if (sub === null || v === null) setOwn(out, name, v);
-          else if (Array.isArray(v)) setOwn(out, name, v.map((x) => (isObj(x) ? sub(x) : x)));
-          else setOwn(out, name, sub(v));
+          else if (Array.isArray(v)) setOwn(out, name, v.map((x) => (isObj(x) ? sub(rd(x), rd) : x)));
+          else setOwn(out, name, sub(v, rd));
           return true;
         };
       }
       const cond = sel.typeCondition;
       const sub = compileSet(sel.selections);
-      return (src, out) => {
+      return (src, out, rd) => {
         if (cond === undefined || types.matches(src.__typename, cond)) {
-          const r = sub(src);
-          if (r !== null) deepMerge(out, r);
+          const r = sub(src, rd);
+          if (r !== null) mergePlain(out, r);
         }
         return true;
       };
     });
-    return (src) => {
+    return (src, rd) => {
       if (src === null) return null;
       const out: Obj = {};
-      for (let i = 0; i < steps.length; i++) if (!steps[i](src, out)) return null;
+      for (let i = 0; i < steps.length; i++) if (!steps[i](src, out, rd)) return null;
       return out;
     };
   };
   const build = compileSet(selections);
-  return (entity) => build(entity);
+  return (entity, rd) => build(rd(entity), rd);
 }
 
 /** Applies plan input/output rewrites (ValueSetter / KeyRenamer) to `value` (mutates). */
@@ -177,7 +251,7 @@ function applyAt(types: TypeIndex, path: readonly string[], i: number, value: un
   }
 }
 
-export type RepresentationSerializer = (entity: Obj) => string | null;
+export type RepresentationSerializer = (entity: Obj, read: Read) => string | null;
 
 /**
  * Fast path for the usual `requires` shape — one inline fragment per (object) type, made of plain fields —
@@ -186,7 +260,7 @@ export type RepresentationSerializer = (entity: Obj) => string | null;
  */
 export function compileRepresentationJson(selections: readonly QueryPlanSelectionNode[], types: TypeIndex): RepresentationSerializer | null {
   if (selections.length === 0) return null;
-  const fragments: { cond: string; fields: (src: Obj) => string | null }[] = [];
+  const fragments: { cond: string; fields: (src: Obj, rd: Read) => string | null }[] = [];
   for (const sel of selections) {
     if (sel.kind !== 'InlineFragment' || !sel.typeCondition) return null;
     if (selections.length > 1 && types.isAbstract(sel.typeCondition)) return null; // several fragments could match
@@ -199,26 +273,29 @@ export function compileRepresentationJson(selections: readonly QueryPlanSelectio
   if (new Set(fragments.map((f) => f.cond)).size !== fragments.length) return null;
   if (fragments.length === 1) {
     const { cond, fields } = fragments[0];
-    return (entity) => {
-      const tn = entity.__typename;
-      return tn === cond || types.matches(tn, cond) ? fields(entity) : null;
+    return (entity, rd) => {
+      const e = rd(entity);
+      const tn = e.__typename;
+      return tn === cond || types.matches(tn, cond) ? fields(e, rd) : null;
     };
   }
-  return (entity) => {
-    const tn = entity.__typename;
-    for (const f of fragments) if (tn === f.cond || types.matches(tn, f.cond)) return f.fields(entity);
+  return (entity, rd) => {
+    const e = rd(entity);
+    const tn = e.__typename;
+    for (const f of fragments) if (tn === f.cond || types.matches(tn, f.cond)) return f.fields(e, rd);
     return null;
   };
 }
 
 /** `{"a":…,"b":…}` for plain field selections; null when a field is missing (or the shape is not eligible). */
-function compileFieldsJson(sels: readonly QueryPlanSelectionNode[]): ((src: Obj) => string | null) | null {
-  const parts: { prefix: string; name: string; sub: ((src: Obj) => string | null) | null }[] = [];
+function compileFieldsJson(sels: readonly QueryPlanSelectionNode[]): ((src: Obj, rd: Read) => string | null) | null {
+  type Fn = (src: Obj, rd: Read) => string | null;
+  const parts: { prefix: string; name: string; sub: Fn | null }[] = [];
   for (const sel of sels) {
     if (sel.kind !== 'Field') return null;
     const name = sel.alias ?? sel.name;
     if (protoKeys.has(name) || name === '__proto__') return null;
-    let sub: ((src: Obj) => string | null) | null = null;
+    let sub: Fn | null = null;
     if (sel.selections) {
       sub = compileFieldsJson(sel.selections);
       if (!sub) return null;
@@ -226,23 +303,27 @@ function compileFieldsJson(sels: readonly QueryPlanSelectionNode[]): ((src: Obj)
     parts.push({ prefix: (parts.length ? ',' : '{') + JSON.stringify(name) + ':', name, sub });
   }
   if (parts.length === 0) return null;
-  const nested = (sub: (src: Obj) => string | null, v: unknown): string => {
-    if (v === null) return 'null';
+  const nested = (sub: Fn, v0: unknown, rd: Read): string => {
+    if (v0 === null) return 'null';
+    const v = rd(v0);
     if (Array.isArray(v)) {
       let out = '[';
-      for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + (isObj(v[i]) ? sub(v[i]) ?? 'null' : JSON.stringify(v[i] ?? null));
+      for (let i = 0; i < v.length; i++) {
+        const x = rd(v[i]);
+        out += (i ? ',' : '') + (isObj(x) ? sub(x, rd) ?? 'null' : JSON.stringify(x ?? null));
+      }
       return out + ']';
     }
     // A missing nested field nulls that value only (as Apollo's executeSelectionSet does).
-    return isObj(v) ? sub(v) ?? 'null' : JSON.stringify(v);
+    return isObj(v) ? sub(v, rd) ?? 'null' : JSON.stringify(v);
   };
-  return (src) => {
+  return (src, rd) => {
     let out = '';
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];
       const v = src[p.name];
       if (v === undefined) return null;
-      out += p.prefix + (p.sub === null ? JSON.stringify(v) : nested(p.sub, v));
+      out += p.prefix + (p.sub === null ? JSON.stringify(v) : nested(p.sub, v, rd));
     }
     return out + '}';
   };

@@ -9,6 +9,7 @@ import {
 } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
 import { ErrorCode } from './errors.ts';
+import type { Overlay } from './result-data.ts';
 
 type Obj = Record<string, any>;
 
@@ -120,8 +121,9 @@ export class OperationShaper {
     return this.root.fieldsFor(this.rootType);
   }
 
-  shape(input: Obj, errors: GraphQLError[], introspection?: Obj): Obj | null {
-    const st = new ShapeState(this.schema, errors, introspection);
+  /** Builds the response data from the result tree (read through `overlay`); appends completion errors. */
+  shape(input: Obj, errors: GraphQLError[], overlay: Overlay | null, introspection?: Obj): Obj | null {
+    const st = new ShapeState(this.schema, errors, overlay, introspection);
     const r = st.object(this.root, input, this.rootType);
     return r === BUBBLE || r === ERR_NULL ? null : (r as Obj);
   }
@@ -130,9 +132,10 @@ export class OperationShaper {
 class ShapeState {
   readonly path: (string | number)[] = [];
   private explained: { exact: Set<string>; prefixes: Set<string>; pathless: boolean } | null = null;
-  constructor(readonly schema: GraphQLSchema, readonly errors: GraphQLError[], readonly introspection?: Obj) {}
+  constructor(readonly schema: GraphQLSchema, readonly errors: GraphQLError[], readonly ov: Overlay | null, readonly introspection?: Obj) {}
 
-  object(sel: SelectionPlan, src: Obj, knownType?: GraphQLObjectType): Obj | typeof ERR_NULL | typeof BUBBLE {
+  object(sel: SelectionPlan, src0: Obj, knownType?: GraphQLObjectType): Obj | typeof ERR_NULL | typeof BUBBLE {
+    const src = this.ov === null ? src0 : this.ov.read(src0);
     let objType = knownType;
     if (!objType) {
       if (isObjectType(sel.type)) {
@@ -199,6 +202,7 @@ class ShapeState {
       }
       case K.List: {
         if (v === null) return null;
+        if (this.ov !== null) v = this.ov.read(v);
         if (!Array.isArray(v)) {
           this.error(`Invalid non-list value found for field ${f.coordinate}.`);
           return ERR_NULL;
