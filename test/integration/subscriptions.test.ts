@@ -84,7 +84,7 @@ describe.each(modes)('subscriptions on $name', ({ db, redis }) => {
       const confirmed = await eventually(async () => feed.got.find((g) => g.data?.orderUpdated?.order?.number === number && g.data.orderUpdated.status === 'CONFIRMED'), { timeoutMs: 20_000 });
       expect(confirmed.data.orderUpdated.previousStatus).toBe('PENDING');
       expect(confirmed.data.orderUpdated.order.total.currencyCode).toBe('NGN');
-      expect(confirmed.data.orderUpdated.order.invoice?.status).toBeTruthy();
+      expect(confirmed.data.orderUpdated.order.invoice?.status, JSON.stringify(confirmed)).toBeTruthy();
       expect(feed.got.some((g) => g.data?.orderUpdated?.order?.number === number && g.data.orderUpdated.status === 'PENDING')).toBe(true);
     }
     expect(accraFeed.got.filter((g) => g.data?.orderUpdated?.order?.number === number)).toEqual([]);
