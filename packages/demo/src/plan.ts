@@ -66,6 +66,13 @@ const LAST = ['Okafor', 'Adeyemi', 'Balogun', 'Eze', 'Bello', 'Mensah', 'Owusu',
 const SHOP = ['Stores', 'Supermarket', 'Ventures', 'Enterprises', 'Mini Mart', 'Wholesale', 'Trading Co.', 'Provisions'];
 const PLACES_LAGOS = ['Ikeja', 'Surulere', 'Yaba', 'Lekki', 'Ajah', 'Ikorodu', 'Apapa', 'Oshodi', 'Mushin', 'Festac', 'Agege', 'Ojota'];
 const PLACES_ACCRA = ['Osu', 'Madina', 'Tema', 'Kaneshie', 'Dansoman', 'Achimota', 'Spintex', 'Labadi'];
+/** Real coordinates of the districts the territories are named after. */
+const PLACE_COORDS: Record<string, { lat: number; lng: number }> = {
+  Ikeja: { lat: 6.6018, lng: 3.3515 }, Surulere: { lat: 6.5006, lng: 3.3581 }, Yaba: { lat: 6.5095, lng: 3.3711 },
+  Lekki: { lat: 6.4474, lng: 3.4723 }, Ajah: { lat: 6.4698, lng: 3.5852 },
+  Osu: { lat: 5.556, lng: -0.1769 }, Madina: { lat: 5.6685, lng: -0.1657 }, Tema: { lat: 5.6698, lng: -0.0166 },
+  Kaneshie: { lat: 5.5663, lng: -0.2366 }, Dansoman: { lat: 5.5397, lng: -0.2681 },
+};
 const STATUS_MIX: OrderStatus[] = ['DELIVERED', 'DELIVERED', 'DELIVERED', 'DISPATCHED', 'DISPATCHED', 'PACKED', 'CONFIRMED', 'CONFIRMED', 'PENDING', 'REJECTED', 'CANCELLED'];
 const TERMS: PaymentTerms[] = ['NET_7', 'NET_14', 'NET_30', 'CASH_ON_DELIVERY', 'PREPAID'];
 const TYPE_DISCOUNT: Record<CustomerType, number> = { RETAILER: 0, MODERN_TRADE: 3, WHOLESALER: 5, DISTRIBUTOR: 8 };
@@ -133,7 +140,7 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
   const territories: DemoTerritory[] = spec.places.slice(0, 5).map((place, i) => ({
     id: id('ter', i + 1),
     name: `${place} Zone`,
-    center: { lat: spec.center.lat + (r.next() - 0.5) * 0.2, lng: spec.center.lng + (r.next() - 0.5) * 0.25 },
+    center: { ...PLACE_COORDS[place]! },
     radiusKm: 6,
   }));
 
