@@ -235,6 +235,25 @@ describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
     await sub.end();
   });
 
+  it('coldChainAlert streams breaches above 8 °C of the tenant, filtered by vehicle', async () => {
+    const cold = lagos.vehicles.filter((x) => x.coldChain);
+    const sub = subscribe(lagosAdmin, 'subscription($v: ID) { coldChainAlert(vehicleId: $v) { id temperatureC limitC vehicle { id plate } position { lat lng } recordedAt } }', { v: cold[0]!.id });
+    const accraSub = subscribe(accraAdmin, 'subscription { coldChainAlert { id } }');
+    await eventually(async () => liveListeners === 2);
+    for (const [veh, t] of [[cold[0]!, 5], [cold[1]!, 11], [cold[0]!, 9.5]] as const) {
+      const r = await call(lagosAdmin, REPORT, { i: { vehicleId: veh.id, lat: 6.5, lng: 3.35, speedKph: 10, temperatureC: t, recordedAt: new Date().toISOString() } });
+      expect(r.data.reportVehiclePosition.userErrors).toEqual([]);
+    }
+    await eventually(async () => sub.got.length >= 1);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(sub.got.map((g) => g.data.coldChainAlert)).toEqual([
+      expect.objectContaining({ temperatureC: 9.5, limitC: 8, vehicle: { id: cold[0]!.id, plate: cold[0]!.plate }, position: { lat: 6.5, lng: 3.35 } }),
+    ]);
+    expect(accraSub.got).toEqual([]);
+    await sub.end();
+    await accraSub.end();
+  });
+
   it('refuses connections without the gateway signature, and anonymous subscribers', async () => {
     const forged = subscribe(lagosAdmin, LIVE, {}, 'not-the-secret');
     await eventually(async () => forged.closed() !== undefined);

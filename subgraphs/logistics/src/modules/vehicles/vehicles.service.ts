@@ -1,7 +1,7 @@
 import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
 import { liveEvents } from '../../lib/live.ts';
-import type { Shipment, Vehicle, VehicleKind } from '../../generated/prisma/client.ts';
+import type { ColdChainAlert as ColdChainAlertRow, Shipment, Vehicle, VehicleKind } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
 import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, validatePosition } from './position-rules.ts';
@@ -118,7 +118,11 @@ export class VehicleService {
     });
     const results = await prisma.$transaction([position, ...(breach ? [alert] : []), ...(newer ? [move] : [])]);
     const isLatest = newer && (results.at(-1) as { count: number }).count === 1;
-    if (breach) log.warn('cold-chain breach', { tenantId: v.tenantId, vehicleId: vehicle.id, temperatureC: reading.temperatureC });
+    if (breach) {
+      log.warn('cold-chain breach', { tenantId: v.tenantId, vehicleId: vehicle.id, temperatureC: reading.temperatureC });
+      const row = results[1] as ColdChainAlertRow;
+      this.publishLive('vehicle.cold_chain_alert', v.tenantId, vehicle.id, { ...row, recordedAt: row.recordedAt.toISOString(), createdAt: row.createdAt.toISOString() });
+    }
 
     const updated: Vehicle = isLatest
       ? { ...vehicle, ...last, updatedAt: now }
@@ -160,10 +164,20 @@ export class VehicleService {
   }
 
   private publishPosition(tenantId: string, payload: VehiclePositionEventPayload): void {
+    this.publishLive('vehicle.position', tenantId, payload.vehicleId, { ...payload });
+  }
+
+  /** `coldChainAlert`: the tenant's cold-chain breaches as they are recorded, optionally of one vehicle. */
+  coldChainAlerts(viewer: Viewer | null, filter: { vehicleId?: string | null }) {
+    const v = requireViewer(viewer);
+    return liveEvents<ColdChainAlertRow>(this.deps.bus, 'vehicle.cold_chain_alert', v.tenantId, (p) => !filter.vehicleId || p.vehicleId === filter.vehicleId);
+  }
+
+  private publishLive(type: string, tenantId: string, aggregateId: string, payload: Record<string, unknown>): void {
     const bus = this.deps.bus;
     if (!bus) return;
-    const event = { id: newEventId(), type: 'vehicle.position', tenantId, aggregateId: payload.vehicleId, payload: { ...payload }, occurredAt: this.deps.now().toISOString(), source: SOURCE };
-    // Fire and forget: the position is stored; a lost live update is replaced by the next report.
-    bus.publish([event]).catch((error: unknown) => log.warn('vehicle.position publish failed', { vehicleId: payload.vehicleId, error: String(error) }));
+    const event = { id: newEventId(), type, tenantId, aggregateId, payload, occurredAt: this.deps.now().toISOString(), source: SOURCE };
+    // Fire and forget: the row is stored; live updates are best effort (the next report replaces a lost position).
+    bus.publish([event]).catch((error: unknown) => log.warn(`${type} publish failed`, { aggregateId, error: String(error) }));
   }
 }

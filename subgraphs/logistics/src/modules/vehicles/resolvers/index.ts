@@ -21,6 +21,11 @@ export const vehicleResolvers: Resolvers = {
       subscribe: (_p, args, ctx) => ctx.services.vehicles.positionUpdates(ctx.viewer, args) as never,
       resolve: (payload: unknown) => payload as never,
     },
+    coldChainAlert: {
+      subscribe: (_p, args, ctx) => ctx.services.vehicles.coldChainAlerts(ctx.viewer, args) as never,
+      // the event carries the alert row; dates travel as ISO strings
+      resolve: (p: unknown) => ({ ...(p as object), recordedAt: new Date((p as { recordedAt: string }).recordedAt), createdAt: new Date((p as { createdAt: string }).createdAt) }) as never,
+    },
   },
   VehiclePositionEvent: {
     vehicle: (e, _a, ctx) => fresh(ctx.loaders.vehicleById, e.vehicleId),
