@@ -9,6 +9,7 @@ import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugin
 import { createHealthPlugin } from './plugins/health.ts';
 import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/partner-access.ts';
 import { supergraphForRuntime } from './plugins/field-auth.ts';
+import { createClientErrorPlugin } from './plugins/client-errors.ts';
 import { explorerPage } from './plugins/explorer.ts';
 import { upstreamHeaders, type GatewayContext } from './upstream.ts';
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
@@ -121,6 +122,7 @@ export function createGateway(opts: GatewayOptions) {
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', graphql: '/graphql' }));
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', createClientErrorPlugin().onClientError);
   const ws = attachGraphqlWs({
     server,
     engine: subscriptions,
