@@ -9,8 +9,8 @@
 import { GraphQLError } from 'graphql';
 import type { FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import {
-  Overlay, applyRewrites, cloneJson, collectAtPath, compileRepresentationJson, compileRequires, hydratedPaths,
-  type Read, type RepresentationBuilder, type RepresentationSerializer,
+  Overlay, applyRewrites, cloneJson, collectAtPath, compileLeafRepresentation, compileRepresentationJson, compileRequires,
+  hydratedPaths, type LeafRepresentation, type Read, type RepresentationBuilder, type RepresentationSerializer,
 } from './result-data.ts';
 import type { TypeIndex } from './supergraph.ts';
 import { SubgraphUnavailableError, type RawSubgraphResponse, type SubgraphClient } from './subgraph-client.ts';
@@ -42,6 +42,8 @@ interface CompiledFetch {
   requires: RepresentationBuilder | null;
   /** Representation JSON straight from the entity (usual `requires` shapes, no input rewrites). */
   requiresJson: RepresentationSerializer | null;
+  /** Leaf-only `requires`: deduplicated by field values. */
+  leafRep: LeafRepresentation | null;
   opKey: string;
 }
 
@@ -95,6 +97,7 @@ export class PlanExecutor {
         mergeable: node.operationKind === 'query',
         requires: node.requires ? compileRequires(node.requires, this.deps.types) : null,
         requiresJson: node.requires && !node.inputRewrites?.length ? compileRepresentationJson(node.requires, this.deps.types) : null,
+        leafRep: node.requires && !node.inputRewrites?.length ? compileLeafRepresentation(node.requires) : null,
         // Fetch nodes differ by generated operation name only (TestQuery__products__2 / __6): same key, one batch.
         opKey: node.serviceName + '\u0000' + node.operation.replace(OPERATION_NAME_RE, '$1')
           + (node.outputRewrites?.length ? '\u0000' + JSON.stringify(node.outputRewrites) : ''),
@@ -131,7 +134,8 @@ export class PlanExecutor {
 class PlanRun {
   readonly errors: GraphQLError[] = [];
   private readonly batches = new Map<string, Batch>(); // pending (not yet sent) batch per op+variables
-  private readonly entityCache = new Map<string, Map<string, EntityRef>>(); // op+variables -> representation -> result
+  // op+variables -> representation -> result; keyed by JSON text, or by field values for leaf representations
+  private readonly entityCache = new Map<string, Map<unknown, any>>();
   private flushScheduled = false;
   private readonly headerCache = new Map<string, Record<string, string> | undefined>();
   readonly ov = new Overlay();
@@ -195,11 +199,52 @@ class PlanRun {
     const rd = this.rd;
     const varsJson = this.variablesFor(fetch);
     const cacheKey = fetch.opKey + '\u0000' + varsJson;
-    let cache = this.entityCache.get(cacheKey);
-    if (!cache) { cache = new Map(); this.entityCache.set(cacheKey, cache); }
+    // Value tries are per representation shape (fetch nodes sharing an operation may order `requires` differently).
+    const entityKey = fetch.leafRep ? cacheKey + '\u0001' + fetch.leafRep.names.join('\u0001') : cacheKey;
+    let cache = this.entityCache.get(entityKey);
+    if (!cache) { cache = new Map(); this.entityCache.set(entityKey, cache); }
     const refs: (EntityRef | undefined)[] = new Array(entities.length);
     const waits: Promise<void>[] = [];
     let lastBatch: Batch | null = null;
+    const leaf = fetch.leafRep;
+    if (leaf !== null) {
+      const { cond, names, prefixes } = leaf;
+      const types = this.deps.types;
+      const last = names.length - 1;
+      next: for (let i = 0; i < entities.length; i++) {
+        const e = rd(entities[i]);
+        const tn = e.__typename;
+        if (tn !== cond && !types.matches(tn, cond)) continue;
+        let node = cache;
+        for (let j = 0; j < last; j++) {
+          const v = e[names[j]];
+          if (v === undefined) continue next;
+          let child = node.get(v);
+          if (child === undefined) { child = new Map(); node.set(v, child); }
+          node = child;
+        }
+        const lv = e[names[last]];
+        if (lv === undefined) continue;
+        let ref: EntityRef | undefined = node.get(lv);
+        if (ref === undefined) {
+          let json = '';
+          for (let j = 0; j <= last; j++) json += prefixes[j] + JSON.stringify(e[names[j]]);
+          let batch = this.batches.get(cacheKey);
+          if (!batch) batch = this.newBatch(fetch, varsJson, cacheKey);
+          ref = { batch, index: batch.reps.length };
+          batch.reps.push(json + '}');
+          node.set(lv, ref);
+        }
+        refs[i] = ref;
+        if (ref.batch !== lastBatch) {
+          lastBatch = ref.batch;
+          if (!waits.includes(ref.batch.done)) waits.push(ref.batch.done);
+        }
+      }
+      if (waits.length === 0) return;
+      const done = () => this.mergeEntities(fetch, path, entities, refs);
+      return waits.length === 1 ? waits[0].then(done) : Promise.all(waits).then(done);
+    }
     const toJson = fetch.requiresJson;
     for (let i = 0; i < entities.length; i++) {
       let key: string | null;
@@ -303,8 +348,9 @@ class PlanRun {
       if (!b.entities) continue;
       let received = b.entities[ref.index];
       if (received == null) continue;
-      if (b.used![ref.index]) received = cloneJson(received);
-      else b.used![ref.index] = 1;
+      // A result merged at several positions shares its nested objects between them; later merges there could
+      // then collide (same response name, different selections), so further uses of a nested result get a copy.
+      if (b.used![ref.index]) { if (hasNested(received)) received = cloneJson(received); } else b.used![ref.index] = 1;
       // (Apollo copies the target's __typename into results lacking one; the target keeps its own anyway.)
       this.ov.merge(entities[i], received);
     }
@@ -360,6 +406,11 @@ function parseResponse(service: string, res: RawSubgraphResponse): { payload: Su
 const OPERATION_NAME_RE = /^\s*(query|mutation|subscription)\s+[_A-Za-z][_0-9A-Za-z]*/;
 
 function noop(): void {}
+
+function hasNested(o: Obj): boolean {
+  for (const k in o) { const v = o[k]; if (typeof v === 'object' && v !== null) return true; }
+  return false;
+}
 
 function entityIndexOf(e: Obj): number {
   const p = e.path;

@@ -328,3 +328,31 @@ function compileFieldsJson(sels: readonly QueryPlanSelectionNode[]): ((src: Obj,
     return out + '}';
   };
 }
+
+/**
+ * Fastest path: `requires` is one inline fragment of leaf fields starting with __typename (`... on Product {
+ * __typename upc }`). Representations are then deduplicated by their field values (a trie of Maps), without
+ * building a string per entity; the JSON text is built only for new representations.
+ */
+export interface LeafRepresentation {
+  cond: string;
+  /** Field names in order, "__typename" first. */
+  names: string[];
+  /** JSON prefixes: `{"__typename":`, `,"upc":`, … */
+  prefixes: string[];
+}
+
+export function compileLeafRepresentation(selections: readonly QueryPlanSelectionNode[]): LeafRepresentation | null {
+  if (selections.length !== 1) return null;
+  const frag = selections[0];
+  if (frag.kind !== 'InlineFragment' || !frag.typeCondition) return null;
+  const names: string[] = [];
+  for (const f of frag.selections) {
+    if (f.kind !== 'Field' || f.selections) return null;
+    const name = f.alias ?? f.name;
+    if (protoKeys.has(name) || name === '__proto__') return null;
+    names.push(name);
+  }
+  if (names[0] !== '__typename' || new Set(names).size !== names.length) return null;
+  return { cond: frag.typeCondition, names, prefixes: names.map((n, i) => (i ? ',' : '{') + JSON.stringify(n) + ':') };
+}

@@ -34,15 +34,24 @@ interface FieldPlan {
 /** The merged selection of one or more field nodes (or the operation root) on a composite type. */
 class SelectionPlan {
   private readonly byType = new Map<string, FieldPlan[]>();
+  private lastType: GraphQLObjectType | null = null;
+  private lastFields: FieldPlan[] | null = null;
+  /** The type itself when it is an object type (no __typename needed to pick fields). */
+  readonly objectType: GraphQLObjectType | null;
   constructor(
     readonly shaper: OperationShaper,
     readonly type: GraphQLCompositeType,
     readonly fieldNodes: readonly FieldNode[] | null, // null = operation root
-  ) {}
+  ) {
+    this.objectType = isObjectType(type) ? type : null;
+  }
 
   fieldsFor(obj: GraphQLObjectType): FieldPlan[] {
+    if (obj === this.lastType) return this.lastFields!;
     let f = this.byType.get(obj.name);
     if (!f) { f = this.shaper.collect(this, obj); this.byType.set(obj.name, f); }
+    this.lastType = obj;
+    this.lastFields = f;
     return f;
   }
 }
@@ -136,11 +145,9 @@ class ShapeState {
 
   object(sel: SelectionPlan, src0: Obj, knownType?: GraphQLObjectType): Obj | typeof ERR_NULL | typeof BUBBLE {
     const src = this.ov === null ? src0 : this.ov.read(src0);
-    let objType = knownType;
+    let objType = knownType ?? sel.objectType; // object types: the schema decides (subgraphs may rename root types)
     if (!objType) {
-      if (isObjectType(sel.type)) {
-        objType = sel.type; // the schema decides; subgraphs may use other names for root types
-      } else {
+      {
         const tn = src.__typename;
         const t = typeof tn === 'string' ? this.schema.getType(tn) : undefined;
         if (!t || !isObjectType(t) || !this.schema.isSubType(sel.type as Parameters<GraphQLSchema['isSubType']>[0], t)) {
