@@ -127,6 +127,7 @@ export function createGateway(opts: GatewayOptions) {
     server,
     engine: subscriptions,
     formatError: formatAny,
+    maxBufferedBytes: opts.maxSubscriberBufferBytes,
     // Same credentials as HTTP, sent in connection_init: `authorization: Bearer …`, `token` or `x-api-key`.
     async authenticate(payload) {
       const bearer = payload.authorization ?? payload.Authorization ?? (payload.token ? `Bearer ${String(payload.token)}` : undefined);

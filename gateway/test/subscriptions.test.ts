@@ -20,7 +20,7 @@ const fleetSdl = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query { ping: String }
   type Subscription { ticks(channel: ID): Tick }
-  type Tick { n: Int! channel: ID! item: Item }
+  type Tick { n: Int! channel: ID! item: Item blob: String! }
   type Item @key(fields: "id", resolvable: false) { id: ID! }`;
 const catalogSdl = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -38,7 +38,7 @@ const fleet = createSubgraph<Ctx>({
         subscribe: (_: unknown, args: { channel?: string }, ctx: Ctx) =>
           pushIterator<{ ticks: unknown }>((push) => {
             const on = (e: { tenantId: string; channel: string; n: number; itemId: string }) => {
-              if (e.tenantId === ctx.viewer?.tenantId && (!args.channel || args.channel === e.channel)) push({ ticks: { n: e.n, channel: e.channel, item: { id: e.itemId } } });
+              if (e.tenantId === ctx.viewer?.tenantId && (!args.channel || args.channel === e.channel)) push({ ticks: { n: e.n, channel: e.channel, item: { id: e.itemId }, blob: 'x'.repeat(20_000) } });
             };
             source.on('tick', on);
             return () => source.off('tick', on);
@@ -75,7 +75,7 @@ beforeAll(async () => {
     { name: 'catalog', url: running[1]!.url, typeDefs: parse(catalogSdl) },
   ]);
   if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  gw = createGateway({ supergraphSdl: composed.supergraphSdl, secret: SECRET, auth: { secret: JWT } });
+  gw = createGateway({ supergraphSdl: composed.supergraphSdl, secret: SECRET, auth: { secret: JWT }, maxSubscriberBufferBytes: 256 * 1024 });
   const port = await gw.listen(0, '127.0.0.1');
   httpUrl = `http://127.0.0.1:${port}/graphql`;
   wsUrl = `ws://127.0.0.1:${port}/graphql`;
@@ -204,6 +204,32 @@ describe('federated subscriptions (graphql-ws)', () => {
     await eventually(async () => gw.sockets() === 0 && gw.subscriptions.stats().connections === 0);
     global.gc?.();
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(30 * 1024 * 1024);
+  });
+});
+
+describe('slow consumers', () => {
+  it('get a bounded send buffer and are then disconnected; other subscribers keep receiving', async () => {
+    // a raw client that stops reading after the handshake
+    const slow = new WebSocket(wsUrl, 'graphql-transport-ws');
+    await new Promise((r) => slow.once('open', r));
+    slow.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${tokens.tA}` } }));
+    await new Promise((r) => slow.once('message', r));
+    slow.send(JSON.stringify({ id: 's', type: 'subscribe', payload: { query: 'subscription { ticks { n blob } }' } }));
+    const fast = client(tokens.tA);
+    const f = collect(fast.c, 'subscription { ticks { n } }');
+    await eventually(async () => source.listenerCount('tick') === 2);
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+    const socketsBefore = gw.sockets();
+    for (let i = 0; i < 600; i++) {
+      emit('tA', 1000 + i, 'x');
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    await eventually(async () => gw.sockets() === socketsBefore - 1, { timeoutMs: 15_000 });
+    await eventually(async () => f.got.length === 600, { timeoutMs: 15_000 });
+    f.un();
+    await fast.c.dispose();
+    slow.terminate();
+    await eventually(async () => source.listenerCount('tick') === 0);
   });
 });
 

@@ -47,6 +47,8 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > maxBuffered) {
         ws.close(4413, 'Slow consumer: send buffer limit exceeded');
+        // a peer that does not read will not answer the close handshake either
+        setTimeout(() => ws.terminate(), 1000).unref();
         return;
       }
       ws.send(JSON.stringify(msg));
