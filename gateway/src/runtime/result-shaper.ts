@@ -60,7 +60,8 @@ class SelectionPlan {
 const BUBBLE = Symbol('bubble');
 const ERR_NULL = Symbol('errNull');
 
-const INT_RE = /^-?\d+$/;
+// Integers whose String() has no exponent (Apollo tests /^-?\d+$/ on it).
+const isIntegral = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1e21;
 
 function leafValidator(schema: GraphQLSchema, named: ReturnType<typeof getNamedType>): (v: unknown) => boolean {
   // Same acceptance as @apollo/federation-internals isValidLeafValue.
@@ -70,8 +71,8 @@ function leafValidator(schema: GraphQLSchema, named: ReturnType<typeof getNamedT
   }
   switch (named?.name) {
     case 'Boolean': return (v) => typeof v === 'boolean';
-    case 'Int': return (v) => typeof v === 'number' && Number.isFinite(v) && INT_RE.test(String(v));
-    case 'ID': return (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v) && INT_RE.test(String(v)));
+    case 'Int': return isIntegral;
+    case 'ID': return (v) => typeof v === 'string' || isIntegral(v);
     case 'Float': return (v) => typeof v === 'number' && Number.isFinite(v);
     case 'String': return (v) => typeof v === 'string';
     default: void schema; return () => true; // custom scalars are opaque
