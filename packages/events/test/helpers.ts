@@ -15,7 +15,7 @@ export function ev(type: string, payload: Record<string, unknown> = {}, tenantId
   return { id: newEventId(), type, tenantId, aggregateId: `agg-${++seq}`, payload, occurredAt: new Date().toISOString(), source: 'test' };
 }
 
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5_000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
