@@ -1,0 +1,157 @@
+// npm run bench [-- options]: gateway throughput against stock @apollo/gateway and @graphql-hive/gateway, domain
+// operations on Postgres, subscription fan-out. Tables on stdout, progress on stderr, JSON in bench/results/.
+//
+//   --smoke                 seconds-long run that checks correctness only (CI); writes results/smoke.json
+//   --only a,b              sections: gateway, domain, subscriptions (default: all)
+//   --skip-gateways a,b     of ours, ours-dedup, apollo, hive-nodedup, hive (e.g. hive: slow start-up)
+//   --duration <s>          measured seconds per gateway (default 20; smoke 2); domain: per operation (15; smoke 2)
+//   --runs <n>              rounds over the gateways, median row kept (default 1)
+//   --subscribers 1000,…    subscriber counts (default 1000,5000,10000; smoke 100)
+//   --sub-source stack|fixture|both   (default: both in a full run — the real LiveFleet on the whole platform, then
+//                           our gateway process alone on a fixture; smoke: stack)
+//   --out <file>            (default bench/results/latest.json; smoke: bench/results/smoke.json)
+// Exit code 1 when a response was wrong, a server failed, or a subscriber missed an event.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gatewayTables, runGatewayBench, type GatewayName, type GatewayRow } from './federation/bench.ts';
+import type { DomainResult } from './domain/domain.ts';
+import { runSubscriptionBench, subscriptionTable, type SubscriptionBenchResult } from './subscriptions/bench.ts';
+import { ROOT, round, runJsonChild } from './lib/proc.ts';
+import { table } from './lib/stats.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'skip-gateways': { type: 'string' },
+    duration: { type: 'string' },
+    runs: { type: 'string' },
+    subscribers: { type: 'string' },
+    'sub-source': { type: 'string' },
+    out: { type: 'string' },
+  },
+  strict: true,
+});
+
+const smoke = args.smoke;
+const sections = new Set((args.only ?? 'gateway,domain,subscriptions').split(',').map((s) => s.trim()));
+const skip = new Set((args['skip-gateways'] ?? '').split(',').filter(Boolean));
+const duration = args.duration ? Number(args.duration) : undefined;
+const out = resolve(ROOT, args.out ?? (smoke ? 'bench/results/smoke.json' : 'bench/results/latest.json'));
+const log = (l: string) => process.stderr.write(`${l}\n`);
+const problems: string[] = [];
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+const machine = {
+  cores: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGb: round(totalmem() / 2 ** 30, 1),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  date: new Date().toISOString(),
+  loadAverageAtStart: loadavg().map((x) => round(x, 2)),
+  mode: smoke ? 'smoke' : 'full',
+  commit: gitCommit(),
+  note: 'shared 2-core machine: absolute numbers are noisy; compare rows of the same run',
+};
+
+const result: Record<string, unknown> = { machine };
+log(`OmniRoute benchmarks (${machine.mode}) — ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
+
+if (sections.has('gateway')) {
+  const all: GatewayName[] = ['ours', 'apollo', 'hive-nodedup', 'ours-dedup', 'hive'];
+  const r = await runGatewayBench({
+    duration: duration ?? (smoke ? 2 : 20),
+    warmup: smoke ? 0.5 : 5,
+    connections: 50,
+    runs: Number(args.runs ?? 1),
+    gateways: all.filter((g) => !skip.has(g)),
+    log,
+  });
+  const check = (label: string, row: GatewayRow | null, name: GatewayName) => {
+    if (skip.has(name)) return;
+    if (!row) problems.push(`gateway ${label}: no result`);
+    else if (row.failure) problems.push(`gateway ${label}: ${row.failure.split('\n')[0]}`);
+    else if (!row.correct || !row.correctAfter) problems.push(`gateway ${label}: wrong response (before load ${row.correct}, after ${row.correctAfter})`);
+  };
+  check('ours', r.plain.ours, 'ours');
+  check('apolloGateway', r.plain.apolloGateway, 'apollo');
+  check('hiveGateway (no dedup)', r.plain.hiveGateway, 'hive-nodedup');
+  check('ours --dedup-inbound', r.dedup.ours, 'ours-dedup');
+  check('hiveGateway (dedup)', r.dedup.hiveGateway, 'hive');
+  const { allRuns: _runs, ...gateway } = r;
+  result.gateway = Number(args.runs ?? 1) > 1 ? r : gateway;
+  process.stdout.write(`\n${gatewayTables(r)}\n\n`);
+}
+
+if (sections.has('domain')) {
+  try {
+    const d = await runJsonChild<DomainResult>('domain', 'bench/domain/domain.ts', { duration: duration ?? (smoke ? 2 : 15), warmup: smoke ? 0 : 3, connections: smoke ? 10 : 50 }, { echo: true, timeoutMs: 15 * 60_000 });
+    const ops = [['OrderDetail (1 order)', d.orderDetail], ['orders(first: 50) + OrderDetail', d.orders50], [`placeOrder (${d.connections} clients)`, d.placeOrder]] as const;
+    for (const [name, op] of ops) {
+      if (!op.correct) problems.push(`domain ${name}: wrong response`);
+      if (op.badResponses) problems.push(`domain ${name}: ${op.badResponses} responses under load had errors or userErrors`);
+    }
+    const subgraphs = Object.keys(d.orderDetail.statementsPerOperation).filter((s) => s !== 'identity');
+    process.stdout.write(`Domain — ${d.database}; ${d.connections} connections, ${d.durationSeconds} s per operation\n`);
+    process.stdout.write(
+      `${table([
+        ['operation', 'RPS', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'bad', ...subgraphs.map((s) => `SQL ${s}`), 'platform cores'],
+        ...ops.map(([name, op]) => [name, op.rps, op.p50Ms, op.p95Ms, op.p99Ms, op.errors, op.badResponses, ...subgraphs.map((s) => op.statementsPerOperation[s]), op.stackCpuCores]),
+      ])}\n`,
+    );
+    if (d.placeOrder.statementsWithEvents) process.stdout.write(`placeOrder statements including the events it raises (1.5 s later): ${JSON.stringify(d.placeOrder.statementsWithEvents)}\n`);
+    process.stdout.write('\n');
+    result.domain = d;
+  } catch (e) {
+    problems.push(`domain: ${String((e as Error).message).split('\n')[0]}`);
+    log(String((e as Error).message));
+    result.domain = { failure: String((e as Error).message).slice(0, 2000) };
+  }
+}
+
+if (sections.has('subscriptions')) {
+  const steps = (args.subscribers ?? (smoke ? '100' : '1000,5000,10000')).split(',').map(Number);
+  const source = (args['sub-source'] ?? (smoke ? 'stack' : 'both')) as 'stack' | 'fixture' | 'both';
+  const opts = { steps, rate: smoke ? 5 : 2, events: smoke ? 5 : 20, clientProcesses: smoke ? 1 : 2, log };
+  const checkSubs = (label: string, r: SubscriptionBenchResult) => {
+    for (const s of r.steps) {
+      if (s.delivered !== s.expected) problems.push(`subscriptions (${label}) ${s.subscribers}: delivered ${s.delivered} of ${s.expected}`);
+      if (s.badMessages) problems.push(`subscriptions (${label}) ${s.subscribers}: ${s.badMessages} wrong messages`);
+    }
+    if (r.publishFailures) problems.push(`subscriptions (${label}): ${r.publishFailures} position reports failed`);
+  };
+  const runOne = async (src: 'stack' | 'fixture') => {
+    try {
+      const r = await runSubscriptionBench({ ...opts, source: src });
+      checkSubs(src, r);
+      process.stdout.write(`${subscriptionTable(r)}\n\n`);
+      return r;
+    } catch (e) {
+      problems.push(`subscriptions (${src}): ${String((e as Error).message).split('\n')[0]}`);
+      log(String((e as Error).message));
+      return { failure: String((e as Error).message).slice(0, 2000) };
+    }
+  };
+  if (source === 'both') {
+    const primary = await runOne('stack');
+    const gatewayOnly = await runOne('fixture');
+    result.subscriptions = { ...primary, gatewayOnly };
+  } else result.subscriptions = await runOne(source);
+}
+
+result.checks = { ok: problems.length === 0, problems };
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`${problems.length ? `PROBLEMS:\n- ${problems.join('\n- ')}` : 'all responses correct'}\nwrote ${join(dirname(out).replace(ROOT, ''), '')}/${out.split('/').pop()}\n`);
+process.exit(problems.length ? 1 : 0);
