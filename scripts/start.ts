@@ -9,6 +9,7 @@ import { ROOT } from './subgraphs.ts';
 
 const t0 = Date.now();
 const databaseUrl = process.env.DATABASE_URL;
+const port = Number(process.env.PORT ?? 4000);
 const stack = await startStack({
   databaseUrl,
   dataRoot: process.env.DATA_DIR ?? join(ROOT, '.data'),
@@ -16,11 +17,12 @@ const stack = await startStack({
   ports: 'fixed',
   host: '127.0.0.1',
   gatewayHost: process.env.HOST ?? '::',
+  gatewayPort: port,
   seed: process.env.SEED !== '0',
   routes: dashboardRoutes(), // the live operations page at /dashboard/ (built by `npm run build`)
 });
 
-const base = 'http://localhost:4000';
+const base = `http://localhost:${port}`;
 console.log(`
   OmniRoute is running (${((Date.now() - t0) / 1000).toFixed(1)} s) — ${databaseUrl ? 'Postgres' : 'embedded PGlite in .data/'}, ${process.env.REDIS_URL ? 'Redis' : 'in-memory'} event bus
 
@@ -39,7 +41,7 @@ console.log(`
 `);
 
 // The living demo: positions every second, orders, dispatches, deliveries and payments (SIMULATOR=0 turns it off).
-const simulator = process.env.SIMULATOR === '0' ? null : startSimulator({ gatewayUrl: 'http://127.0.0.1:4000/graphql' });
+const simulator = process.env.SIMULATOR === '0' ? null : startSimulator({ gatewayUrl: `http://127.0.0.1:${port}/graphql` });
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

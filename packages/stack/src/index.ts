@@ -30,6 +30,8 @@ export interface StackOptions {
   host?: string;
   /** Interface the gateway listens on (default: same as host; `::` for every interface, IPv4 and IPv6). */
   gatewayHost?: string;
+  /** Gateway port with `ports: 'fixed'` (default 4000). */
+  gatewayPort?: number;
   seed?: boolean;
   /** Which subgraphs to start (default: all). */
   only?: readonly string[];
@@ -103,7 +105,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ...opts.partners,
       },
     });
-    const port = await gateway.listen(fixed ? EMBEDDED_PORTS.gateway! : 0, opts.gatewayHost ?? host);
+    const port = await gateway.listen(fixed ? (opts.gatewayPort ?? EMBEDDED_PORTS.gateway!) : 0, opts.gatewayHost ?? host);
     started.push(gateway);
     return {
       gatewayUrl: `http://${(opts.gatewayHost ?? host).includes(':') || (opts.gatewayHost ?? host) === '0.0.0.0' ? 'localhost' : (opts.gatewayHost ?? host)}:${port}/graphql`,
