@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { log, type Viewer } from '@omniroute/core';
 import type { GraphQLParams, IncomingRequestInfo, ResolvedParams } from '../runtime/index.ts';
 import type { GatewayContext } from '../upstream.ts';
@@ -105,6 +105,24 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   const states = new WeakMap<GatewayContext, RequestState>();
   const fragmentMaps = new WeakMap<DocumentNode, Record<string, FragmentDefinitionNode>>();
 
+  // Parsed documents for the limit check that runs before the runtime plans (see resolveParams), by query text.
+  const parsed = new Map<string, DocumentNode | null>();
+  const parseCached = (query: string): DocumentNode | null => {
+    let doc = parsed.get(query);
+    if (doc === undefined) {
+      try {
+        doc = parse(query, { noLocation: true, maxTokens: 15_000 });
+      } catch {
+        doc = null; // the runtime reports the syntax error
+      }
+      if (query.length <= 4096) {
+        if (parsed.size >= 300) parsed.delete(parsed.keys().next().value!);
+        parsed.set(query, doc);
+      }
+    }
+    return doc;
+  };
+
   const fragmentsOf = (doc: DocumentNode) => {
     let f = fragmentMaps.get(doc);
     if (!f) {
@@ -206,9 +224,25 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       states.set(ctx, { res });
       return ctx;
     },
-    /** The runtime's `resolveParams` hook: APQ and safelists. */
+    /**
+     * The runtime's `resolveParams` hook: APQ and safelists, then the operation limits once more on our own parse.
+     * The runtime plans an operation before its checkDocument hook runs, and planning hundreds of aliased root
+     * fields takes the event loop for several hundred milliseconds: refusing them here keeps that off the table.
+     * (Only the first exceeded limit is reported here; checkDocument reports all of them.)
+     */
     async resolveParams(params: GraphQLParams, ctx: GatewayContext): Promise<ResolvedParams> {
-      const r = await persisted.resolve(params, apiKeys.principalOf(ctx?.viewer)?.app ?? null);
+      const principal = apiKeys.principalOf(ctx?.viewer);
+      const r = await persisted.resolve(params, principal?.app ?? null);
+      const doc = parseCached(r.params.query);
+      const operation = doc?.definitions.find((d): d is OperationDefinitionNode =>
+        d.kind === Kind.OPERATION_DEFINITION && (r.params.operationName ? d.name?.value === r.params.operationName : true));
+      if (doc && operation) {
+        const errors = operationLimits.check(operation, fragmentsOf(doc), r.params.variables ?? {}, limitsFor(principal));
+        if (errors.length) {
+          limitRefusals.inc({ code: String(errors[0]!.extensions.code), kind: principal ? 'partner' : 'user' });
+          throw errors[0];
+        }
+      }
       const state = ctx && states.get(ctx);
       if (state) state.register = r.register;
       return r.params;
