@@ -56,6 +56,17 @@ describe.each(modes)('foundation on $name', ({ db }) => {
     expect(bad.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('answers FORBIDDEN for a role without the right, and reports health and readiness', async () => {
+    const sales = await login(stack.gatewayUrl, 'sales@lagos.demo');
+    const r = await gql(stack.gatewayUrl, '{ ledgerBalance { currencyCode } }', {}, sales);
+    expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    const ready = await fetch(`${base}/ready`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).subgraphs).toMatchObject({ identity: 'up', commerce: 'up', logistics: 'up', finance: 'up', workforce: 'up' });
+  });
+
   it('subgraphs refuse requests that do not carry the gateway signature', async () => {
     for (const { running } of Object.values(stack.subgraphs)) {
       const r = await gql(running.url, '{ _service { sdl } }');
