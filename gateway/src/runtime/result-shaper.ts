@@ -3,9 +3,9 @@
 // bubbles nulls per the GraphQL spec. Field collection is cached per (operation, @skip/@include values, runtime type),
 // so a known operation costs one walk over the data.
 import {
-  GraphQLError, Kind, getNamedType, isCompositeType, isEnumType, isListType, isNonNullType,
+  GraphQLError, Kind, getNamedType, isCompositeType, isInterfaceType, isEnumType, isListType, isNonNullType,
   isObjectType, isScalarType, type FieldNode, type FragmentDefinitionNode, type GraphQLCompositeType,
-  type GraphQLObjectType, type GraphQLOutputType, type GraphQLSchema, type OperationDefinitionNode,
+  type GraphQLInterfaceType, type GraphQLObjectType, type GraphQLOutputType, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
 import { ErrorCode } from './errors.ts';
@@ -34,7 +34,7 @@ interface FieldPlan {
 /** The merged selection of one or more field nodes (or the operation root) on a composite type. */
 class SelectionPlan {
   private readonly byType = new Map<string, FieldPlan[]>();
-  private lastType: GraphQLObjectType | null = null;
+  private lastType: GraphQLObjectType | GraphQLInterfaceType | null = null;
   private lastFields: FieldPlan[] | null = null;
   /** The type itself when it is an object type (no __typename needed to pick fields). */
   readonly objectType: GraphQLObjectType | null;
@@ -46,7 +46,7 @@ class SelectionPlan {
     this.objectType = isObjectType(type) ? type : null;
   }
 
-  fieldsFor(obj: GraphQLObjectType): FieldPlan[] {
+  fieldsFor(obj: GraphQLObjectType | GraphQLInterfaceType): FieldPlan[] {
     if (obj === this.lastType) return this.lastFields!;
     let f = this.byType.get(obj.name);
     if (!f) { f = this.shaper.collect(this, obj); this.byType.set(obj.name, f); }
@@ -99,7 +99,9 @@ export class OperationShaper {
     this.root = new SelectionPlan(this, rootType, null);
   }
 
-  collect(sel: SelectionPlan, obj: GraphQLObjectType): FieldPlan[] {
+  collect(sel: SelectionPlan, type: GraphQLObjectType | GraphQLInterfaceType): FieldPlan[] {
+    // graphql-js matches fragment conditions with isSubType, which also works for an interface "runtime type".
+    const obj = type as GraphQLObjectType;
     const fields = sel.fieldNodes === null
       ? collectFields(this.schema, this.fragments, this.variables, obj, this.operation.selectionSet)
       : collectSubfields(this.schema, this.fragments, this.variables, obj, sel.fieldNodes);
@@ -144,28 +146,44 @@ class ShapeState {
   private explained: { exact: Set<string>; prefixes: Set<string>; pathless: boolean } | null = null;
   constructor(readonly schema: GraphQLSchema, readonly errors: GraphQLError[], readonly ov: Overlay | null, readonly introspection?: Obj) {}
 
+  /**
+   * Runtime type of an abstract-typed value from its __typename. An interface is accepted (an @interfaceObject
+   * subgraph answers with the interface name when no concrete type was needed) as is a missing __typename, like
+   * Apollo; selecting __typename then nulls the object. Null (error reported) when unknown or impossible.
+   */
+  private runtimeType(sel: SelectionPlan, src: Obj): GraphQLObjectType | GraphQLInterfaceType | null {
+    const tn = src.__typename;
+    if (tn === undefined || tn === null) return sel.type as GraphQLInterfaceType;
+    const t = typeof tn === 'string' ? this.schema.getType(tn) : undefined;
+    const ok = t && (isObjectType(t) || isInterfaceType(t))
+      && (t === sel.type || this.schema.isSubType(sel.type as Parameters<GraphQLSchema['isSubType']>[0], t));
+    if (!ok) {
+      // Unknown (e.g. @inaccessible) or impossible type: never leak the name.
+      this.error(`Invalid __typename found for object at ${this.describe()}.`);
+      return null;
+    }
+    return t;
+  }
+
   object(sel: SelectionPlan, src0: Obj, knownType?: GraphQLObjectType): Obj | typeof ERR_NULL | typeof BUBBLE {
     const src = this.ov === null ? src0 : this.ov.read(src0);
-    let objType = knownType ?? sel.objectType; // object types: the schema decides (subgraphs may rename root types)
-    if (!objType) {
-      {
-        const tn = src.__typename;
-        const t = typeof tn === 'string' ? this.schema.getType(tn) : undefined;
-        if (!t || !isObjectType(t) || !this.schema.isSubType(sel.type as Parameters<GraphQLSchema['isSubType']>[0], t)) {
-          // Missing, unknown (e.g. @inaccessible) or impossible type: never leak the name.
-          this.error(`Invalid __typename found for object at ${this.describe()}.`);
-          return ERR_NULL;
-        }
-        objType = t;
-      }
-    }
+    // Object types: the schema decides (subgraphs may rename root types).
+    const objType = knownType ?? sel.objectType ?? this.runtimeType(sel, src);
+    if (objType === null) return ERR_NULL;
     const fields = sel.fieldsFor(objType);
     const out: Obj = {};
     const path = this.path;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       const rn = f.responseName;
-      if (f.kind === F.Typename) { out[rn] = objType.name; continue; }
+      if (f.kind === F.Typename) {
+        if (!isObjectType(objType)) {
+          this.error(`Invalid __typename found for object at ${this.describe()}.`);
+          return ERR_NULL;
+        }
+        out[rn] = objType.name;
+        continue;
+      }
       if (f.kind === F.Introspection) { out[rn] = this.introspection?.[rn] ?? null; continue; }
       let v = src[rn];
       if (v === undefined || (v !== null && typeof v === 'function')) v = null;
