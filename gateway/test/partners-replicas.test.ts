@@ -19,6 +19,7 @@ let shop: Awaited<ReturnType<typeof startShop>>;
 const gateways: ReturnType<typeof createGateway>[] = [];
 const urls: string[] = [];
 let admin: string;
+let strictUrl: string;
 
 beforeAll(async () => {
   shop = await startShop(secret);
@@ -39,6 +40,13 @@ beforeAll(async () => {
     urls.push(`http://127.0.0.1:${await gw.listen(0, '127.0.0.1')}/graphql`);
   }
   admin = await login(urls[0]!, 'ops@lagos.demo');
+  // a third replica that treats loopback like any client IP, with a tiny anonymous budget
+  const strict = createGateway({
+    supergraphSdl, secret, auth: { secret: jwtSecret() },
+    partners: { redisUrl: REDIS_URL, keyPrefix: `${prefix}:strict:`, changesChannel, exemptLoopback: false, rateLimits: { ip: 3 } },
+  });
+  gateways.push(strict);
+  strictUrl = `http://127.0.0.1:${await strict.listen(0, '127.0.0.1')}/graphql`;
 });
 afterAll(async () => {
   for (const g of gateways) await g.close();
@@ -78,5 +86,19 @@ describe('issue 6: partner access across gateway replicas (Redis)', () => {
     expect(r.json.errors[0].extensions.code).toBe('RATE_LIMITED');
     // another user is not affected
     expect((await gql(urls[1]!, '{ __typename }', {}, admin)).status).toBe(200);
+  });
+
+  it('limits anonymous callers per IP (loopback exempt by default)', async () => {
+    const anon = (url: string) => raw(url, { headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await anon(strictUrl)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = await anon(strictUrl);
+    expect(refused.json.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // signed-in callers spend their own budget, not the IP's
+    expect((await gql(strictUrl, '{ __typename }', {}, admin)).status).toBe(200);
+    // the default replicas do not limit local anonymous traffic (tests, tools, benchmarks on this host)
+    for (let i = 0; i < 20; i++) expect((await anon(urls[0]!)).status).toBe(200);
   });
 });

@@ -40,6 +40,11 @@ export interface PartnerAccessOptions {
   rateLimits?: { apiKey?: number; user?: number; ip?: number } | false;
   /** Take the client IP from the first X-Forwarded-For entry (behind a trusted proxy only). */
   trustProxy?: boolean;
+  /**
+   * Anonymous calls from loopback addresses skip the per-IP budget (local tools, tests, benchmarks, a sidecar).
+   * Default true; behind a reverse proxy on the same host set trustProxy, or this to false.
+   */
+  exemptLoopback?: boolean;
   /** Refuse introspection to partner keys. Default: NODE_ENV === 'production'. */
   refuseIntrospectionForPartners?: () => boolean;
   /** Scopes implied by users' roles, for @requiresScopes. */
@@ -51,6 +56,8 @@ export interface PartnerAccessOptions {
   /** How often lastUsedAt is reported to identity. Default 15 s. */
   lastUsedFlushMs?: number;
 }
+
+const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
 
 interface RequestState {
   res: ServerResponse | null;
@@ -209,8 +216,9 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       const res = responses.get(info.headers) ?? null;
       const csrfError = csrf?.check(info);
       if (csrfError) throw csrfError;
-      if (rateLimit && !credentialOf(info.headers)) {
-        const e = await rateLimit.check({ ip: clientIp(info) });
+      const ip = rateLimit && !credentialOf(info.headers) ? clientIp(info) : null;
+      if (rateLimit && ip && !(opts.exemptLoopback !== false && isLoopback(ip))) {
+        const e = await rateLimit.check({ ip });
         if (e) { rateLimited.inc({ bucket: 'ip' }); refuse(res, e); }
       }
       const ctx = await build();
