@@ -32,7 +32,10 @@ const runtime = createGatewayRuntime({
   },
 });
 
-const port = await runtime.listen(Number(values.port), values.host);
+const port = await runtime.listen(Number(values.port), values.host).catch((err: NodeJS.ErrnoException) => {
+  process.stderr.write(`cannot listen on ${values.host}:${values.port}: ${err.code ?? err.message}\n`);
+  process.exit(1);
+});
 process.stderr.write(`gateway ready at http://${values.host}:${port}/graphql (${runtime.subgraphs.size} subgraphs${values['dedup-inbound'] ? ', inbound dedup' : ''})\n`);
 
 const stop = () => { runtime.close().finally(() => process.exit(0)); setTimeout(() => process.exit(0), 3000).unref(); };
