@@ -339,7 +339,7 @@ class PlanRun {
         if (!b.genericErrorsReported) {
           b.genericErrorsReported = true;
           if (b.failure) this.errors.push(b.failure);
-          if (b.errors) for (const e of b.errors) if (entityIndexOf(e) < 0) this.errors.push(downstreamError(e, b.fetch.service, pathOf(i)));
+          if (b.errors) for (const e of b.errors) if (entityIndexOf(e) < 0) this.errors.push(downstreamError(e, b.fetch.service, undefined));
         }
       }
       if (b.errors) {
