@@ -336,10 +336,12 @@ class PlanRun {
       const b = ref.batch;
       if (!seenBatches.has(b)) {
         seenBatches.add(b);
+        // Errors not tied to one representation (e.g. the whole `_entities` field failed): pathless, unless the
+        // batch had a single representation, whose position they then belong to.
         if (!b.genericErrorsReported) {
           b.genericErrorsReported = true;
           if (b.failure) this.errors.push(b.failure);
-          if (b.errors) for (const e of b.errors) if (entityIndexOf(e) < 0) this.errors.push(downstreamError(e, b.fetch.service, undefined));
+          if (b.errors) for (const e of b.errors) if (entityIndexOf(e) < 0) this.errors.push(downstreamError(e, b.fetch.service, b.reps.length === 1 ? pathOf(i) : undefined));
         }
       }
       if (b.errors) {
