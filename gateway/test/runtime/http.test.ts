@@ -182,3 +182,40 @@ describe('inbound deduplication (opt-in)', () => {
     }
   });
 });
+
+describe('resolveParams (persisted queries)', () => {
+  it('resolves documentId / extensions.persistedQuery and refuses unknown ids', async () => {
+    const psg = await startSubgraphs(catalogSubgraphs());
+    const manifest: Record<string, string> = { abc: 'query Top($n: Int) { topProducts(first: $n) { name } }' };
+    const rt4 = createGatewayRuntime({
+      supergraphSdl: psg.supergraphSdl,
+      hooks: {
+        resolveParams(params) {
+          const id = params.documentId ?? (params.extensions?.persistedQuery as { sha256Hash?: string } | undefined)?.sha256Hash;
+          if (!id) throw new GraphQLError('Only persisted operations are allowed', { extensions: { code: 'PERSISTED_QUERY_REQUIRED', http: { status: 403 } } });
+          const query = manifest[id];
+          if (!query) throw new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+          return { query, operationName: params.operationName, variables: params.variables };
+        },
+      },
+    });
+    const port = await rt4.listen(0);
+    const url = `http://127.0.0.1:${port}/graphql`;
+    try {
+      const a = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documentId: 'abc', variables: { n: 1 } }) });
+      expect(await a.json()).toEqual({ data: { topProducts: [{ name: 'Table' }] } });
+      const ext = encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'abc' } }));
+      const b = await fetch(`${url}?extensions=${ext}&variables=${encodeURIComponent('{"n":2}')}`);
+      expect((await b.json()).data.topProducts).toHaveLength(2);
+      const c = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+      expect(c.status).toBe(403);
+      expect((await c.json()).errors[0].extensions.code).toBe('PERSISTED_QUERY_REQUIRED');
+      const d = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: GQL }, body: JSON.stringify({ documentId: 'nope' }) });
+      expect(d.status).toBe(400);
+      expect((await d.json()).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    } finally {
+      await rt4.close();
+      await psg.close();
+    }
+  });
+});
