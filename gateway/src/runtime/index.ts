@@ -163,6 +163,11 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       }
       if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
     }
+    try {
+      store.plan(p); // only now: planning a crafted document is the expensive step limits protect
+    } catch (err) {
+      return { result: { errors: [toGraphQLError(err)] } };
+    }
     return { ready: { prepared: p, variables } };
   }
 
@@ -234,7 +239,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     planFor(doc, operationName) {
       const p = store.prepare(doc, operationName);
       if (p instanceof RequestError) throw p.errors[0];
-      return p.plan;
+      return store.plan(p);
     },
     prepare(args) {
       const r = prepare(args);

@@ -17,7 +17,13 @@ export interface PreparedOperation {
   operationName: string | undefined;
   kind: 'query' | 'mutation' | 'subscription';
   fragments: Record<string, FragmentDefinitionNode>;
+  /**
+   * The query plan. Planned lazily by OperationStore.plan(), after checkDocument accepted the operation (planning
+   * a crafted document can take long); always set on operations handed out by the runtime's prepare().
+   */
   plan: QueryPlan;
+  /** Plan cache key: the printed operation and its fragments. */
+  normalized: string;
   /** Variables that @skip/@include depend on (they select the shaper). */
   conditionVariables: string[];
   hasVariableDefinitions: boolean;
@@ -103,7 +109,7 @@ export class OperationStore {
     return { document: doc, failure, operations: new Map() };
   }
 
-  /** Picks the operation and plans it (cached). */
+  /** Picks the operation (cached); call plan() before executing it. */
   prepare(query: string | DocumentNode, operationName: string | undefined): PreparedOperation | RequestError {
     const d = this.document(query);
     if (d.failure) return d.failure;
@@ -136,12 +142,6 @@ export class OperationStore {
     }
     const single: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] };
     const normalized = print(single);
-    let plan = this.plans.get(normalized);
-    if (!plan) {
-      const op = operationFromDocument(this.opts.apiSchemaInternal, single, { operationName: operation.name?.value, validate: false });
-      plan = this.opts.planner.buildQueryPlan(op);
-      this.plans.set(normalized, plan);
-    }
     const conditionVariables = new Set<string>();
     visit(single, {
       Directive(node) {
@@ -155,11 +155,25 @@ export class OperationStore {
       operationName: operation.name?.value,
       kind: operation.operation as PreparedOperation['kind'],
       fragments,
-      plan,
+      plan: undefined as unknown as QueryPlan,
+      normalized,
       conditionVariables: [...conditionVariables],
       hasVariableDefinitions: (operation.variableDefinitions?.length ?? 0) > 0,
       shapers: new Map(),
     };
+  }
+
+  /** Plans the operation (cached by its normalized text); may throw for operations the planner cannot plan. */
+  plan(p: PreparedOperation): QueryPlan {
+    if (p.plan) return p.plan;
+    let plan = this.plans.get(p.normalized);
+    if (!plan) {
+      const op = operationFromDocument(this.opts.apiSchemaInternal, p.document, { operationName: p.operationName, validate: false });
+      plan = this.opts.planner.buildQueryPlan(op);
+      this.plans.set(p.normalized, plan);
+    }
+    p.plan = plan;
+    return plan;
   }
 
   shaper(p: PreparedOperation, variables: Record<string, unknown>): OperationShaper {

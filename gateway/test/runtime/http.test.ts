@@ -1,6 +1,7 @@
 // GraphQL over HTTP behaviour of the runtime's node:http handler.
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { QueryPlanner } from '@apollo/query-planner';
 import { GraphQLError } from 'graphql';
 import { createGatewayRuntime, type GatewayRuntime } from '../../src/runtime/index.ts';
 import { startSubgraphs, type RunningSubgraphs } from './fixtures/harness.ts';
@@ -109,9 +110,15 @@ describe('GraphQL over HTTP', () => {
     expect(JSON.parse(body).errors[0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 
-  it('checkDocument refuses documents', async () => {
-    const r = await post({ query: '{ tooDeep: me { id } }' });
-    expect((await r.json()).errors[0].extensions.code).toBe('DEPTH_LIMIT');
+  it('checkDocument refuses documents before they are planned', async () => {
+    const spy = vi.spyOn(QueryPlanner.prototype, 'buildQueryPlan');
+    try {
+      const r = await post({ query: '{ tooDeep: me { id } }' });
+      expect((await r.json()).errors[0].extensions.code).toBe('DEPTH_LIMIT');
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('subgraphHeaders are sent on every subgraph fetch', async () => {
