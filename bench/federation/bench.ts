@@ -38,7 +38,11 @@ export interface GatewayRow {
   subgraphCpuCores?: number;
   loadCpuCores?: number;
   machineBusyCores?: number;
+  /** subgraph requests one gateway request causes when it is alone */
   subgraphFetchesPerRequest?: number;
+  /** under load: gateways that merge identical in-flight fetches across concurrent requests send fewer */
+  subgraphFetchesPerRequestUnderLoad?: number | null;
+  subgraphRequestsPerSecond?: number;
   requests?: number;
   non2xx?: number;
   timeouts?: number;
@@ -126,12 +130,16 @@ async function benchOne(name: GatewayName, supergraph: string, sg: { url: string
     let rss: ReturnType<typeof rssSampler> | undefined;
     let cpu: ReturnType<typeof cpuWindow> | undefined;
     const load: LoadOptions = { url, connections: o.connections, warmup: o.warmup, duration: o.duration, body: BODY };
+    let statsReset: Promise<unknown> = Promise.resolve();
     const r = await runLoadChild<LoadResult>(load, () => {
       rss = rssSampler(pid);
       cpu = cpuWindow({ gateway: pid, subgraphs: sg.proc.proc.pid! });
+      statsReset = stats(sg.url);
     });
     const used = cpu!.stop();
     const mem = rss!.stop();
+    await statsReset;
+    const subgraphRequests = Object.values(await stats(sg.url)).reduce((a, b) => a + b, 0);
     const after = await post(url);
     row.correctAfter = after.status === 200 && isCorrect(after.json);
     Object.assign(row, {
@@ -147,6 +155,8 @@ async function benchOne(name: GatewayName, supergraph: string, sg: { url: string
       subgraphCpuCores: used.cores.subgraphs,
       loadCpuCores: r.loadCpuCores,
       machineBusyCores: used.machineBusyCores,
+      subgraphRequestsPerSecond: round(subgraphRequests / used.seconds, 0),
+      subgraphFetchesPerRequestUnderLoad: r.requests ? round(subgraphRequests / r.requests, 2) : null,
       requests: r.requests,
       non2xx: r.non2xx,
       timeouts: r.timeouts,
@@ -224,9 +234,9 @@ export async function runGatewayBench(o: GatewayBenchOptions) {
 export type GatewayBenchResult = Awaited<ReturnType<typeof runGatewayBench>>;
 
 export function gatewayTables(r: GatewayBenchResult): string {
-  const head = ['gateway', 'RPS', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'peak RSS MiB', 'CPU cores', 'CPU ms/req', 'fetches/req', 'correct', `× ${'apollo'}`];
+  const head = ['gateway', 'RPS', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'peak RSS MiB', 'CPU cores', 'CPU ms/req', 'fetches/req alone', 'under load', 'correct', '× apollo'];
   const line = (label: string, row: GatewayRow | null, base: GatewayRow | null) => [
-    label, row?.rps, row?.p50Ms, row?.p95Ms, row?.p99Ms, row?.errors, row?.peakRssMb, row?.cpuCores, row?.cpuMsPerRequest, row?.subgraphFetchesPerRequest,
+    label, row?.rps, row?.p50Ms, row?.p95Ms, row?.p99Ms, row?.errors, row?.peakRssMb, row?.cpuCores, row?.cpuMsPerRequest, row?.subgraphFetchesPerRequest, row?.subgraphFetchesPerRequestUnderLoad,
     row ? (row.failure ? 'FAILED' : `${row.correct && row.correctAfter}`) : 'skipped',
     row?.rps && base?.rps ? round(row.rps / base.rps, 2) : null,
   ];
