@@ -1,6 +1,9 @@
-// CSRF prevention, the introspection guard and the metrics registry: the small edge plugins.
+// CSRF prevention, the introspection guard, the metrics registry and client-error answers: the small edge plugins.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { createClientErrorPlugin } from '../../src/plugins/client-errors.ts';
 import { createCsrfPlugin } from '../../src/plugins/csrf.ts';
 import { createIntrospectionGuardPlugin, usesIntrospection } from '../../src/plugins/introspection-guard.ts';
 import { createMetricsPlugin } from '../../src/plugins/metrics.ts';
@@ -50,5 +53,30 @@ describe('metrics plugin', () => {
     c.inc({ app: 'y' }); // over maxSeries: dropped
     expect(m.render()).toBe('# HELP omniroute_gateway_things_total Things.\n# TYPE omniroute_gateway_things_total counter\n'
       + 'omniroute_gateway_things_total{app="a\\"b\\\\c"} 1\nomniroute_gateway_things_total{app="x"} 2\n');
+  });
+});
+
+describe('client error plugin', () => {
+  it('answers oversized URLs and malformed HTTP with a GraphQL-shaped JSON error', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    server.on('clientError', createClientErrorPlugin().onClientError);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const big = await fetch(`${base}/graphql?query=${'x'.repeat(20_000)}`);
+      expect(big.status).toBe(431);
+      expect(await big.json()).toEqual({ errors: [{ message: 'Request header fields (or URL) too large', extensions: { code: 'BAD_REQUEST' } }] });
+      const { createConnection } = await import('node:net');
+      const text = await new Promise<string>((resolve) => {
+        const sock = createConnection((server.address() as AddressInfo).port, '127.0.0.1', () => sock.write('NOT HTTP\r\n\r\n'));
+        let buf = '';
+        sock.on('data', (d) => (buf += d));
+        sock.on('close', () => resolve(buf));
+      });
+      expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+      expect(text).toContain('"code":"BAD_REQUEST"');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
