@@ -35,6 +35,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Partner access: Redis, manifests folder, limits, rate limits, role scopes (plugins/partner-access.ts). */
   partners?: Omit<PartnerAccessOptions, 'supergraphSdl' | 'secret' | 'schema' | 'identityUrl'>;
+  /** A subscriber whose unsent data exceeds this many bytes is disconnected (default 4 MiB). */
+  maxSubscriberBufferBytes?: number;
 }
 
 const EXPOSED = new Set([
