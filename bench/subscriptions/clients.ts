@@ -4,7 +4,7 @@
 //   node --import tsx bench/subscriptions/clients.ts   (IPC child)
 //   ← { type: 'connect', url, count, query, variables?, connectionParams? } → { type: 'connected', open, failed, ms }
 //   ← { type: 'reset' } → { type: 'reset-done' }
-//   ← { type: 'report' } → { type: 'report', received, bad, closed, histogram: { <ms>: count }, firstBad? }
+//   ← { type: 'report' } → { type: 'report', received, bad, closed, reached, open, histogram: { <ms>: count }, firstBad? }
 import WebSocket from 'ws';
 
 interface ConnectMsg {
@@ -25,6 +25,8 @@ let received = 0;
 let bad = 0;
 let closed = 0;
 let firstBad: string | undefined;
+/** sockets that received an event since the last reset */
+let reached = new Set<WebSocket>();
 
 let check: 'full' | 'basic' = 'full';
 
@@ -73,6 +75,7 @@ function open(m: ConnectMsg, id: number): Promise<boolean> {
       if (text.includes('"type":"ping"')) return void ws.send('{"type":"pong"}');
       const ms = latencyOf(text);
       if (ms === -1) return;
+      reached.add(ws);
       if (ms === null) {
         bad++;
         firstBad ??= text.slice(0, 500);
@@ -121,9 +124,10 @@ process.on('message', async (m: { type: string }) => {
       received = 0;
       bad = 0;
       firstBad = undefined;
+      reached = new Set();
       return send({ type: 'reset-done' });
     case 'report':
-      return send({ type: 'report', received, bad, closed, open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length, histogram: Object.fromEntries(histogram), firstBad });
+      return send({ type: 'report', received, bad, closed, reached: reached.size, open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length, histogram: Object.fromEntries(histogram), firstBad });
   }
 });
 process.on('disconnect', () => {
