@@ -94,7 +94,8 @@ if (sections.has('gateway')) {
   process.stdout.write(`\n${gatewayTables(r)}\n\n`);
 }
 
-if (sections.has('domain')) {
+async function domainSection(): Promise<string> {
+  let text = '';
   try {
     const d = await runJsonChild<DomainResult>('domain', 'bench/domain/domain.ts', { duration: duration ?? (smoke ? 2 : 15), warmup: smoke ? 0 : 3, connections: smoke ? 10 : 50 }, { echo: true, timeoutMs: 15 * 60_000 });
     const ops = [['OrderDetail (1 order)', d.orderDetail], ['orders(first: 50) + OrderDetail', d.orders50], [`placeOrder (${d.connections} clients)`, d.placeOrder]] as const;
@@ -103,24 +104,24 @@ if (sections.has('domain')) {
       if (op.badResponses) problems.push(`domain ${name}: ${op.badResponses} responses under load had errors or userErrors`);
     }
     const subgraphs = Object.keys(d.orderDetail.statementsPerOperation).filter((s) => s !== 'identity');
-    process.stdout.write(`Domain — ${d.database}; ${d.connections} connections, ${d.durationSeconds} s per operation\n`);
-    process.stdout.write(
-      `${table([
-        ['operation', 'RPS', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'bad', ...subgraphs.map((s) => `SQL ${s}`), 'platform cores'],
-        ...ops.map(([name, op]) => [name, op.rps, op.p50Ms, op.p95Ms, op.p99Ms, op.errors, op.badResponses, ...subgraphs.map((s) => op.statementsPerOperation[s]), op.stackCpuCores]),
-      ])}\n`,
-    );
-    if (d.placeOrder.statementsWithEvents) process.stdout.write(`placeOrder statements including the events it raises (1.5 s later): ${JSON.stringify(d.placeOrder.statementsWithEvents)}\n`);
-    process.stdout.write('\n');
+    text += `Domain — ${d.database}; ${d.connections} connections, ${d.durationSeconds} s per operation\n`;
+    text += `${table([
+      ['operation', 'RPS', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'bad', ...subgraphs.map((s) => `SQL ${s}`), 'platform cores'],
+      ...ops.map(([name, op]) => [name, op.rps, op.p50Ms, op.p95Ms, op.p99Ms, op.errors, op.badResponses, ...subgraphs.map((s) => op.statementsPerOperation[s]), op.stackCpuCores]),
+    ])}\n`;
+    if (d.placeOrder.statementsWithEvents) text += `placeOrder statements including the events it raises (1.5 s later): ${JSON.stringify(d.placeOrder.statementsWithEvents)}\n`;
+    text += '\n';
     result.domain = d;
   } catch (e) {
     problems.push(`domain: ${String((e as Error).message).split('\n')[0]}`);
     log(String((e as Error).message));
     result.domain = { failure: String((e as Error).message).slice(0, 2000) };
   }
+  return text;
 }
 
-if (sections.has('subscriptions')) {
+async function subscriptionsSection(): Promise<string> {
+  let text = '';
   const steps = (args.subscribers ?? (smoke ? '100' : '1000,5000,10000')).split(',').map(Number);
   const source = (args['sub-source'] ?? (smoke ? 'stack' : 'both')) as 'stack' | 'fixture' | 'both';
   const opts = { steps, rate: smoke ? 5 : 2, events: smoke ? 5 : 20, clientProcesses: smoke ? 1 : 2, log };
@@ -135,7 +136,7 @@ if (sections.has('subscriptions')) {
     try {
       const r = await runSubscriptionBench({ ...opts, source: src });
       checkSubs(src, r);
-      process.stdout.write(`${subscriptionTable(r)}\n\n`);
+      text += `${subscriptionTable(r)}\n\n`;
       return r;
     } catch (e) {
       problems.push(`subscriptions (${src}): ${String((e as Error).message).split('\n')[0]}`);
@@ -148,6 +149,17 @@ if (sections.has('subscriptions')) {
     const gatewayOnly = await runOne('fixture');
     result.subscriptions = { ...primary, gatewayOnly };
   } else result.subscriptions = await runOne(source);
+  return text;
+}
+
+// Smoke runs check correctness only: the two platform sections run side by side to keep CI short.
+for (const k of ['domain', 'subscriptions']) if (sections.has(k)) result[k] = null; // stable key order in the JSON
+if (smoke) {
+  const texts = await Promise.all([sections.has('domain') ? domainSection() : '', sections.has('subscriptions') ? subscriptionsSection() : '']);
+  process.stdout.write(texts.join(''));
+} else {
+  if (sections.has('domain')) process.stdout.write(await domainSection());
+  if (sections.has('subscriptions')) process.stdout.write(await subscriptionsSection());
 }
 
 result.checks = { ok: problems.length === 0, problems };
