@@ -28,6 +28,10 @@ export function gqlError(message: string, code: string, extra?: { path?: readonl
 /** Wraps anything thrown into a GraphQLError; non-GraphQL errors keep their cause in originalError for masking. */
 export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) return err;
+  // graphql-js parses and validates recursively: a document nested thousands deep overflows the stack
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    return new GraphQLError('Document is nested too deeply', { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+  }
   const e = err instanceof Error ? err : new Error(String(err));
   return new GraphQLError(e.message, { originalError: e });
 }
