@@ -44,7 +44,10 @@ describe('npm run bench -- --smoke', () => {
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['machine', 'gateway', 'domain', 'subscriptions']));
     expect(j.machine).toMatchObject({ cores: expect.any(Number), node: process.version, date: expect.any(String), mode: 'smoke' });
 
-    expect(j.gateway.plain).toMatchObject({ ours: row, apolloGateway: row, ratioRps: expect.any(Number) });
+    // correctness only: in a seconds-long window on a busy machine the stock baseline may complete no request at all,
+    // so its latencies and the ratio may be null — never a timing assertion here
+    expect(j.gateway.plain).toMatchObject({ ours: row, apolloGateway: { correct: true, correctAfter: true, rps: expect.any(Number), errors: expect.any(Number) } });
+    expect(j.gateway.plain.ratioRps === null || typeof j.gateway.plain.ratioRps === 'number').toBe(true);
     expect(j.gateway.plain).toHaveProperty('hiveGateway', null); // skipped here
     expect(j.gateway.dedup).toMatchObject({ ours: row });
     expect(j.gateway.plain.ours.subgraphFetchesPerRequest).toBeGreaterThan(0);
