@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { unauthenticated } from '@omniroute/core';
-import { log, type TokenVerifierOptions } from '@omniroute/core';
+import { EXPOSED_ERROR_CODES, log, unauthenticated, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
@@ -39,18 +38,12 @@ export interface GatewayOptions {
   maxSubscriberBufferBytes?: number;
 }
 
-const EXPOSED = new Set([
-  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
-  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED',
-  'BAD_REQUEST', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'SUBGRAPH_UNAVAILABLE', 'OPERATION_RESOLUTION_FAILURE', 'UNSUPPORTED_OPERATION',
-  'QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'INTROSPECTION_DISABLED', 'METHOD_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE',
-]);
 
 /** Keeps errors with a known code; masks the rest as INTERNAL_SERVER_ERROR carrying the request id (which the log has too). */
 export function formatGatewayError(err: GraphQLError, ctx: GatewayContext | undefined): GraphQLFormattedError {
   const f = err.toJSON();
   const code = f.extensions?.code as string | undefined;
-  if (code && EXPOSED.has(code)) {
+  if (code && EXPOSED_ERROR_CODES.has(code)) {
     const { stacktrace: _s, exception: _e, http: _h, ...extensions } = (f.extensions ?? {}) as Record<string, unknown>;
     return { ...f, extensions };
   }

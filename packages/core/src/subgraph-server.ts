@@ -44,15 +44,18 @@ export function loadTypeDefs(files: (string | URL)[]): DocumentNode {
   return { ...doc, definitions };
 }
 
-const EXPOSED_CODES = new Set([
-  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'BAD_REQUEST', 'RATE_LIMITED', 'OPERATION_RESOLUTION_FAILURE',
+/** Error codes clients may see as they are; every other error is masked to INTERNAL_SERVER_ERROR (gateway and subgraphs). */
+export const EXPOSED_ERROR_CODES: ReadonlySet<string> = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED',
+  'BAD_REQUEST', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'SUBGRAPH_UNAVAILABLE', 'OPERATION_RESOLUTION_FAILURE', 'UNSUPPORTED_OPERATION',
+  'QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'INTROSPECTION_DISABLED', 'METHOD_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE',
 ]);
 
 /** Keeps expected errors, masks everything else (Prisma, SQL, bugs) to INTERNAL_SERVER_ERROR with no details. */
 export function maskError(formatted: GraphQLFormattedError, original: unknown, service: string, requestId?: string): GraphQLFormattedError {
   const code = formatted.extensions?.code as string | undefined;
-  if (code && EXPOSED_CODES.has(code)) {
+  if (code && EXPOSED_ERROR_CODES.has(code)) {
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }

@@ -219,7 +219,7 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
         pricingRule: discount ? `PRICE_LIST:${customer.type}` : 'BASE_PRICE',
       });
     }
-    const subtotal = lines.reduce((s, l) => s.plus(new Decimal(l.variantId ? l.total : 0)), new Decimal(0));
+    const subtotal = lines.reduce((s, l) => s.plus(l.total), new Decimal(0));
     const baseTotal = lines.reduce((s, l) => s.plus(new Decimal(allVariants.find((v) => v.id === l.variantId)!.basePrice).times(l.quantity)), new Decimal(0));
     const placedAt = new Date(now - (spec.counts.orders - i) * 47 * 60_000);
     const terms = TERMS[i % TERMS.length]!;
