@@ -83,7 +83,10 @@ export interface OutboxRelayOptions {
   intervalMs?: number;
   /** Rows claimed per transaction; default 100. */
   batchSize?: number;
-  /** Published rows older than this are deleted (checked at most once a minute); default 7 days; 0 keeps them. */
+  /**
+   * Published rows older than this are deleted (checked at most once a minute, or once per retention period
+   * when that is shorter); default 7 days; 0 keeps them.
+   */
   retainPublishedMs?: number;
   onError?: (error: unknown, context: Record<string, unknown>) => void;
 }
@@ -147,7 +150,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   }
 
   async function cleanup() {
-    if (retainMs <= 0 || Date.now() - lastCleanup < 60_000) return;
+    if (retainMs <= 0 || Date.now() - lastCleanup < Math.min(60_000, retainMs)) return;
     lastCleanup = Date.now();
     await prisma.outboxEvent.deleteMany({ where: { publishedAt: { lt: new Date(Date.now() - retainMs) } } });
   }
