@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@omniroute/stack';
+import { demoPlan } from '@omniroute/demo';
 import { createTestDatabase, gql, login, nodes } from '@omniroute/testkit';
 
 const ORDER_DETAIL = readFileSync(new URL('../../schema/operations/OrderDetail.graphql', import.meta.url), 'utf8');
@@ -45,6 +46,21 @@ describe.each(modes)('foundation on $name', ({ db }) => {
     expect(o.shipment.vehicle.plate).toMatch(/^LAG-/);
     expect(o.shipment.rider.level.name).toMatch(/Starter|Bronze|Silver|Gold|Diamond|Master/);
     expect(o.invoice.status).toBeTruthy();
+  });
+
+  it('lets a rider sign in and see their own worker (User.worker, from workforce), and nobody else\'s private fields', async () => {
+    const [plan] = demoPlan();
+    const me = plan!.riders[0]!;
+    const other = plan!.riders[1]!;
+    const rider = await login(stack.gatewayUrl, me.email);
+    const r = await gql(stack.gatewayUrl, '{ me { id roles tenant { name } worker { id name phone level { name } earnings { currencyCode } } } }', {}, rider);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.me).toMatchObject({ id: me.userId, roles: ['RIDER'], tenant: { name: 'Lagos FMCG Distribution' } });
+    expect(r.data.me.worker).toMatchObject({ id: me.id, name: me.name, phone: me.phone, earnings: { currencyCode: 'NGN' } });
+    // staff have no worker; a rider does not see another worker's phone
+    expect((await gql(stack.gatewayUrl, '{ me { worker { id } } }', {}, lagos)).data.me.worker).toBeNull();
+    const peek = await gql(stack.gatewayUrl, `{ worker(id: "${other.id}") { phone } }`, {}, rider);
+    expect(peek.data?.worker?.phone ?? null).toBeNull();
   });
 
   it('refuses anonymous and bad tokens with UNAUTHENTICATED', async () => {

@@ -23,7 +23,8 @@ export interface DemoCustomer { id: string; name: string; type: CustomerType; ti
 export interface DemoLocation { id: string; name: string; kind: 'WAREHOUSE' | 'VAN'; lat: number; lng: number; stock: { variantId: string; onHand: number }[] }
 export interface DemoTerritory { id: string; name: string; center: { lat: number; lng: number }; radiusKm: number }
 export interface DemoVehicle { id: string; plate: string; kind: 'MOTORBIKE' | 'VAN' | 'TRUCK' | 'TRICYCLE'; capacityKg: number; coldChain: boolean; territoryId: string; lat: number; lng: number }
-export interface DemoRider { id: string; name: string; phone: string; kycStatus: KycStatus; xp: number; rating: string }
+/** `userId`/`email`: the identity user the rider signs in as (role RIDER), e.g. rider1@lagos.demo. */
+export interface DemoRider { id: string; userId: string; email: string; name: string; phone: string; kycStatus: KycStatus; xp: number; rating: string }
 export interface DemoOrderLine { variantId: string; sku: string; quantity: number; unitPrice: string; total: string; pricingRule: string }
 export interface DemoOrder {
   id: string; number: string; customerId: string; locationId: string; channel: Channel; status: OrderStatus;
@@ -184,6 +185,8 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
 
   const riders: DemoRider[] = Array.from({ length: spec.counts.riders }, (_, i) => ({
     id: id('wrk', i + 1),
+    userId: id('usr', 1000 + i + 1),
+    email: `rider${i + 1}@${spec.key}.demo`,
     name: `${r.pick(FIRST)} ${r.pick(LAST)}`,
     phone: spec.phone(500 + i),
     kycStatus: i % 9 === 8 ? 'PENDING' : 'VERIFIED',
@@ -191,6 +194,8 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
     rating: (3.6 + r.next() * 1.4).toFixed(2),
   }));
   const verifiedRiders = riders.filter((x) => x.kycStatus === 'VERIFIED');
+  // every rider can sign in (the rider app: own tasks, earnings, position reports)
+  users.push(...riders.map((x) => ({ id: x.userId, email: x.email, name: x.name, roles: ['RIDER'] })));
 
   const orders: DemoOrder[] = [];
   const shipments: DemoShipment[] = [];

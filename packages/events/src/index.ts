@@ -12,6 +12,7 @@ export {
   type OutboxRelayOptions,
   type NewEvent,
 } from './outbox.ts';
+export { passOrderGate, type GateTx } from './order-gate.ts';
 export { newEventId } from './ids.ts';
 export { topicOf } from './util.ts';
 import { createMemoryBus } from './memory-bus.ts';

@@ -107,6 +107,18 @@ describe('order.cancelled / order.rejected', () => {
     await eventually(async () => out.some((e) => e.type === 'invoice.voided' && e.payload.orderId === 'ord_EV_CAN'));
   });
 
+  it('a cancellation handled before the order.placed (out of order): no credit held, no invoice, no answer', async () => {
+    const before = await creditLine();
+    await bus.publish([event('order.cancelled', 'ord_EV_EARLY', { orderId: 'ord_EV_EARLY', customerId: customer.id, total: { amount: '40000.00', currencyCode: 'NGN' } })]);
+    const late = placed('ord_EV_EARLY', 'NET_30', '40000.00');
+    await bus.publish([late]);
+    await eventually(async () => (await sg.prisma.processedEvent.count({ where: { consumer: CONSUMER_GROUP, eventId: late.id } })) === 1);
+    expect(await invoiceOf('ord_EV_EARLY')).toBeNull();
+    expect((await creditLine()).utilized).toEqual(before.utilized);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(out.filter((x) => x.aggregateId === 'ord_EV_EARLY')).toEqual([]);
+  });
+
   it('rejected order: the draft invoice is voided and its credit released', async () => {
     await bus.publish([placed('ord_EV_REJ', 'NET_7', '7000.00')]);
     await answerFor('ord_EV_REJ');

@@ -151,6 +151,19 @@ describe('order.cancelled → shipment cancelled', () => {
     expect(updated.payload).toMatchObject({ shipmentId: s.id, orderId, previousStatus: 'PENDING', status: 'CANCELLED', at: expect.any(String) });
   });
 
+  it('remembers a cancellation that arrives before the confirmation (events out of order): no shipment', async () => {
+    const e = orderConfirmed();
+    const orderId = (e.payload as { orderId: string }).orderId;
+    expect(await handleOrderEvent(sg.prisma, sg.services.shipments, cancelled(orderId))).toBe(true);
+    expect(await handleOrderEvent(sg.prisma, sg.services.shipments, e)).toBe(true);
+    expect(await sg.prisma.shipment.count({ where: { orderId } })).toBe(0);
+    expect(await sg.prisma.orderGate.findUnique({ where: { tenantId_orderId: { tenantId: LAGOS, orderId } } })).toMatchObject({ cancelledAt: expect.any(Date) });
+    // the same order id in another tenant is another order
+    const other = orderConfirmed({ orderId, tenantId: ACCRA });
+    expect(await handleOrderEvent(sg.prisma, sg.services.shipments, other)).toBe(true);
+    expect(await sg.prisma.shipment.count({ where: { orderId, tenantId: ACCRA } })).toBe(1);
+  });
+
   it('leaves shipments on the road alone, and ignores orders it does not know or of another tenant', async () => {
     const onRoad = lagos.shipments.find((x) => x.status === 'IN_TRANSIT')!;
     const assigned = lagos.shipments.find((x) => x.status === 'ASSIGNED')!;

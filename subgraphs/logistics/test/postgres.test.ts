@@ -5,6 +5,7 @@ import { createEventBus, newEventId, type EventBus } from '@omniroute/events';
 import { demoPlan } from '@omniroute/demo';
 import { createTestDatabase, eventually } from '@omniroute/testkit';
 import { create, type LogisticsRuntime } from '../src/server.ts';
+import { handleOrderEvent } from '../src/modules/shipments/shipments.consumers.ts';
 import { client, CONFIRM, DISPATCH, LAGOS, lagosAdmin, nodes, REPORT, SECRET } from './helpers.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -33,6 +34,23 @@ afterAll(async () => {
 });
 
 describe('logistics on Postgres', () => {
+  it('handles an order\'s confirmation and cancellation arriving at once (two replicas): never a live shipment of a cancelled order', async () => {
+    const orders = Array.from({ length: 12 }, (_, i) => `ord_RACE${Date.now()}${i}`);
+    const event = (type: string, orderId: string) => ({
+      id: newEventId(), type, tenantId: LAGOS, aggregateId: orderId, occurredAt: new Date().toISOString(), source: 'commerce',
+      payload: { orderId, customerId: 'cus_LAGOS000001', locationId: lagos.locations[0]!.id, territoryId: lagos.territories[0]!.id, destination: { lat: 6.6, lng: 3.35 }, weightKg: 10, total: { amount: '1.00', currencyCode: 'NGN' } },
+    });
+    // each pair runs concurrently in two transactions, in both orders of starting
+    await Promise.all(orders.map((orderId, i) => {
+      const pair = [event('order.confirmed', orderId), event('order.cancelled', orderId)];
+      if (i % 2) pair.reverse();
+      return Promise.all(pair.map((e) => handleOrderEvent(sg.prisma, sg.services.shipments, e)));
+    }));
+    const shipments = await sg.prisma.shipment.findMany({ where: { tenantId: LAGOS, orderId: { in: orders } } });
+    expect(shipments.filter((s) => s.status !== 'CANCELLED')).toEqual([]);
+    expect(await sg.prisma.orderGate.count({ where: { tenantId: LAGOS, orderId: { in: orders }, cancelledAt: { not: null } } })).toBe(orders.length);
+  });
+
   it('serves the seeded fleet with paged children, and counts statements the same', async () => {
     expect(sg.db).toMatchObject({ kind: 'postgres' });
     expect(await sg.prisma.vehicle.count()).toBe(demoPlan().reduce((n, t) => n + t.vehicles.length, 0));

@@ -4,8 +4,6 @@ import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { canTake, earningsWithBonus, levelFor, xpForTask, type TaskPriority } from './modules/guild/guild.ts';
 import { DEFAULT_REWARD_RATES, complexityForWeight, taskReward } from './modules/tasks/tasks.rules.ts';
 
-/** The identity user id a seeded worker signs in as (role RIDER), if identity seeds rider users: wrk_X000007 ↔ usr_X001007. */
-export const riderUserId = (tenantKey: string, riderIndex: number) => seededId('usr', tenantKey, 1000 + riderIndex + 1);
 
 const MARKET: { kind: 'MERCHANDISING' | 'FIELD_AUDIT' | 'TRAINING' | 'DELIVERY'; priority: TaskPriority; complexity: number; title: string }[] = [
   { kind: 'MERCHANDISING', priority: 'STANDARD', complexity: 2, title: 'Restock and face Indomie shelf' },
@@ -110,7 +108,7 @@ export async function seedWorkforce(prisma: PrismaClient, plan: DemoTenant[]): P
           const acc = totals.get(r.id)!;
           const ratingCount = Math.max(1, acc.completed);
           return {
-            id: r.id, tenantId: t.id, userId: riderUserId(t.key, i), name: r.name, phone: r.phone, kycStatus: r.kycStatus, xp: r.xp,
+            id: r.id, tenantId: t.id, userId: r.userId, name: r.name, phone: r.phone, kycStatus: r.kycStatus, xp: r.xp,
             ratingSum: new Decimal(r.rating).times(ratingCount).toString(), ratingCount, currency,
             earned: acc.earned.toString(), balance: acc.balance.toString(),
           };

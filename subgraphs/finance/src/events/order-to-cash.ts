@@ -1,5 +1,5 @@
 import { formatAmount, isCurrency, log, money, type Money } from '@omniroute/core';
-import { enqueue, handleOnce, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { enqueue, handleOnce, passOrderGate, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
 import { isPaymentTerms } from '../modules/credit/credit.rules.ts';
 import type { CreditService } from '../modules/credit/credit.service.ts';
@@ -34,7 +34,8 @@ function skip(e: DomainEvent, why: string): void {
 /**
  * The finance side of order-to-cash, run in the transaction that records the event as processed (handleOnce):
  * order.placed → credit check, DRAFT invoice, credit.approved | credit.rejected;
- * order.cancelled → invoice VOID, credit released; order.rejected → DRAFT invoice VOID;
+ * order.cancelled → invoice VOID, credit released (remembered when it comes first: no credit is then held);
+ * order.rejected → DRAFT invoice VOID;
  * shipment.delivered → invoice ISSUED, due per payment terms.
  */
 export function orderToCashHandler(s: OrderToCashServices) {
@@ -48,6 +49,8 @@ export function orderToCashHandler(s: OrderToCashServices) {
         const total = moneyOf(p.total);
         const terms = p.paymentTerms;
         if (!orderId || !customerId || !total || !isPaymentTerms(terms)) return skip(e, 'order.placed needs orderId, customerId, total and paymentTerms');
+        // cancelled before we saw it placed (events out of order across replicas): no credit is held for it
+        if ((await passOrderGate(tx, tenantId, orderId)).cancelled) return;
         if (await s.invoices.findByOrder(tx, tenantId, orderId)) return; // decided already (the event was re-sent)
         const decision = await s.credit.reserve(tx, { tenantId, customerId, orderId, orderNumber: str(p, 'number') ?? orderId, terms, total });
         if (!decision.approved) {
@@ -66,6 +69,8 @@ export function orderToCashHandler(s: OrderToCashServices) {
       case 'order.rejected': {
         const orderId = str(p, 'orderId');
         if (!orderId) return skip(e, `${e.type} needs orderId`);
+        // a cancellation is remembered even when the order's order.placed has not been handled yet
+        await passOrderGate(tx, tenantId, orderId, e.type === 'order.cancelled' ? { at: dateOf(e.occurredAt) ?? new Date() } : undefined);
         await s.invoices.voidForOrder(tx, { tenantId, orderId, onlyDraft: e.type === 'order.rejected', reason: e.type === 'order.cancelled' ? 'ORDER_CANCELLED' : 'ORDER_REJECTED' });
         return;
       }

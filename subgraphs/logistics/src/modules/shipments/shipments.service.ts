@@ -1,5 +1,5 @@
 import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
-import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
+import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
 import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
@@ -191,6 +191,8 @@ export class ShipmentService {
       return null;
     }
     const tenantId = event.tenantId;
+    // an order cancelled before its confirmation reached us gets no shipment
+    if ((await passOrderGate(tx, tenantId, p.orderId)).cancelled) return null;
     if (await tx.shipment.findFirst({ where: { tenantId, orderId: p.orderId }, select: { id: true } })) return null;
     // Logistics only knows the pickup location's id; reuse the coordinates of an earlier pickup there, if any.
     const knownPickup = p.locationId
@@ -229,7 +231,10 @@ export class ShipmentService {
     return shipment;
   }
 
-  /** `order.cancelled` → CANCELLED, unless the shipment has left already (then it is delivered or returned as usual). */
+  /**
+   * `order.cancelled` → CANCELLED, unless the shipment has left already (then it is delivered or returned as usual);
+   * before any shipment exists, the cancellation is remembered (passOrderGate).
+   */
   async cancelForCancelledOrder(tx: Tx, event: DomainEvent): Promise<Shipment | null> {
     const p = parseOrderCancelled(event.payload);
     if (!p) {
@@ -237,6 +242,8 @@ export class ShipmentService {
       return null;
     }
     const tenantId = event.tenantId;
+    // remembered, so an order.confirmed handled later (or at the same time, on another replica) creates nothing
+    await passOrderGate(tx, tenantId, p.orderId, { at: this.deps.now() });
     const shipment = await tx.shipment.findFirst({ where: { tenantId, orderId: p.orderId } });
     if (!shipment) return null;
     if (!canCancel(shipment.status)) {

@@ -11,6 +11,11 @@ export interface WorkersFilter {
 }
 
 /** Workers: profiles, KYC status, guild XP and ratings. */
+/** An identity user as workforce knows it: its key. */
+export interface UserRef {
+  id: string;
+}
+
 export class WorkerService {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -40,10 +45,9 @@ export class WorkerService {
     return ctx.loaders.workerById.load(id);
   }
 
-  /** The worker the signed-in user is (riders), or null. */
-  async viewerWorker(ctx: RequestScope): Promise<Worker | null> {
-    const userId = ctx.viewer?.userId;
-    return userId ? ctx.loaders.workerByUserId.load(userId) : null;
+  /** The worker an identity user signs in as (riders), or null; in the caller's tenant only. */
+  ofUser(ctx: RequestScope, userId: string): Promise<Worker | null> {
+    return ctx.loaders.workerByUserId.load(userId);
   }
 
   phoneOf(ctx: RequestScope, w: Worker): string | null {

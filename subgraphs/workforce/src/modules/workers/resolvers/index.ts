@@ -24,6 +24,10 @@ export const workerResolvers: Resolvers = {
     tasks: (w, args, ctx) => ctx.services.workers.tasksOf(ctx, w, args),
     earningsLedger: (w, args, ctx) => ctx.services.earnings.ledgerOf(ctx, w, args),
   },
+  User: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    worker: (u, _a, ctx) => ctx.services.workers.ofUser(ctx, u.id),
+  },
   WorkerRating: {
     task: (r, _a, ctx) => ctx.loaders.taskById.load(r.taskId),
   },
