@@ -1,5 +1,6 @@
-// Subscription fan-out: N subscribers over graphql-ws on one gateway process, events at a fixed rate, delivery
-// latency from publish (the time stamped in the event) to receipt by each client, memory per subscriber and CPU.
+// Subscription fan-out: N subscribers over graphql-ws on one gateway process (or a cluster of them on one port),
+// events at a fixed rate, delivery latency from publish (the time stamped in the event) to receipt by each client,
+// memory per subscriber and CPU.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
-// Subscription source for the fan-out benchmark while the domain's `vehiclePositionUpdated` is not in
-// schema/supergraph.graphql: two subgraphs shaped like the LiveFleet operation's — `fleet` owns vehicles,
+// The gateway-only subscription source of the fan-out benchmark (--sub-source fixture): no database, no platform,
+// so the rows measure the gateway alone. Two subgraphs shaped like the LiveFleet operation's — `fleet` owns vehicles,
 // shipments and the Subscription field (served over graphql-ws like our real subgraphs, @omniroute/core
 // createSubgraph); `crew` owns orders and riders, which the gateway fetches as entities for every event.
 //   node --import tsx bench/subscriptions/fixture.ts   (IPC child)
