@@ -143,6 +143,8 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
     await until(() => got.length === 3);
     expect(got).toEqual(enqueued);
     expect(got[0]).toMatchObject({ type: 'order.confirmed', tenantId: 't1', aggregateId: 'ord_0', payload: { n: 0, total: '12.5000' }, source: 'commerce' });
+    // the batch is marked published when its transaction commits, just after the publish
+    await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
     const rows = await prisma.outboxEvent.findMany({ orderBy: { id: 'asc' } });
     expect(rows.map((row) => row.id)).toEqual(enqueued.map((e) => e.id));
     expect(rows.every((row) => row.publishedAt instanceof Date && row.attempts === 1)).toBe(true);
