@@ -2,7 +2,6 @@
 // process, so its memory and CPU can be read from the kernel rather than from its own (possibly lying) counters.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -83,17 +82,7 @@ export function waitForLine(s: Started, re: RegExp, timeoutMs = 60_000): Promise
   });
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (for programs that take --port and cannot report port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@omniroute/testkit';
 
 /** Polls until `check` resolves truthy; throws with the last error after `timeoutMs`. */
 export async function until<T>(check: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string, alive?: Started): Promise<T> {

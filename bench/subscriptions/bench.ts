@@ -73,11 +73,15 @@ const clientNodeArgs = () => (process.env.BENCH_CLIENT_NODE_ARGS ?? '').split(' 
 
 /** Our gateway process in front of the fixture subgraphs (which also publish). */
 /**
- * Node flags the gateway runs with in `npm start` and `npm run gateway` (package.json): a young generation of
- * 2 × 32 MiB instead of 2 × 16 MiB halves the scavenges, which otherwise land in the middle of a 10,000-socket
- * fan-out (measured: p99 220–227 ms with it, 255–289 ms without, same run; +20 MiB RSS).
+ * The Node flags of `npm run gateway` (package.json), so the benchmark runs the gateway as it is deployed:
+ * `--max-semi-space-size=32`, a young generation of 2 × 32 MiB instead of 2 × 16 MiB, halves the scavenges, which
+ * otherwise land in the middle of a 10,000-socket fan-out (measured: p99 220–227 ms with it, 255–289 ms without,
+ * alternating runs; +20 MiB RSS).
  */
-const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=32'];
+const GATEWAY_NODE_FLAGS = (() => {
+  const [, ...args] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { gateway: string } }).scripts.gateway.split(/\s+/);
+  return args.slice(0, args.indexOf('--import')); // "node <flags> --import tsx gateway/src/index.ts"
+})();
 
 /** The measured gateway: bench/subscriptions/gateway.ts in `mode`, `workers` processes on one port. */
 async function startGateway(mode: 'fixture' | 'platform', workers: number, args: string[], env: NodeJS.ProcessEnv, children: IpcChild[]) {

@@ -11,8 +11,8 @@
 // live subscriber state rather than garbage not yet collected.
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createGateway } from '@omniroute/gateway';
+import { freePort } from '@omniroute/testkit';
 import { forkWorkers } from '../../gateway/src/cluster.ts';
 import { createReplica } from '../../gateway/src/replica.ts';
 
@@ -21,12 +21,7 @@ const [mode = 'fixture', workersArg = '1', file] = process.argv.slice(2);
 const workers = Number(workersArg);
 
 if (workers > 1 && cluster.isPrimary) {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   const waiting = new Map<string, { left: Set<Worker>; got: Msg[]; done: (m: Msg[]) => void }>();
   const pool = forkWorkers(workers, {
     env: { BENCH_PORT: String(port) },

@@ -7,30 +7,28 @@
 import cluster from 'node:cluster';
 import { log } from '@omniroute/core';
 import { forkWorkers, workerCount } from './cluster.ts';
-import { createReplica } from './replica.ts';
+import { createReplica, replicaSecret } from './replica.ts';
 
 const port = Number(process.env.PORT ?? 4000);
 const workers = workerCount(process.env.GATEWAY_WORKERS);
-
-if (workers > 1 && cluster.isPrimary) {
-  if (!process.env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
-  if (!process.env.REDIS_URL) log.warn('GATEWAY_WORKERS > 1 without REDIS_URL: each worker keeps its own rate-limit counters and APQ cache');
-  const pool = forkWorkers(workers);
-  log.info('gateway primary', { port, pid: process.pid, workers });
+const onShutdown = (stop: () => Promise<void>) => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
-      await pool.stop();
+      await stop();
       process.exit(0);
     });
   }
+};
+
+if (workers > 1 && cluster.isPrimary) {
+  replicaSecret(); // fail here rather than in every worker
+  if (!process.env.REDIS_URL) log.warn('GATEWAY_WORKERS > 1 without REDIS_URL: each worker keeps its own rate-limit counters and APQ cache');
+  const pool = forkWorkers(workers);
+  log.info('gateway primary', { port, pid: process.pid, workers });
+  onShutdown(() => pool.stop());
 } else {
   const gateway = createReplica();
   const listening = await gateway.listen(port, process.env.HOST ?? '::');
   log.info('gateway listening', { port: listening, pid: process.pid, redis: !!process.env.REDIS_URL, worker: cluster.isWorker ? cluster.worker!.id : undefined });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, async () => {
-      await gateway.close();
-      process.exit(0);
-    });
-  }
+  onShutdown(() => gateway.close());
 }

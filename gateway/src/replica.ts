@@ -7,18 +7,24 @@ import { readFileSync } from 'node:fs';
 import { jwtSecret } from '@omniroute/core';
 import { createGateway, type GatewayOptions } from './server.ts';
 
+/** The secret the subgraphs verify the gateway's signature with: required, and the same on every process. */
+export function replicaSecret(env: NodeJS.ProcessEnv = process.env): string {
+  if (!env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
+  return env.INTERNAL_SIGNING_SECRET;
+}
+
 /** `partners` adds to (or overrides) the partner-access settings, e.g. `{ rateLimits: false }` for a benchmark. */
 export function createReplica(env: NodeJS.ProcessEnv = process.env, extra: { partners?: GatewayOptions['partners'] } = {}) {
-  if (!env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
+  const prefix = env.REDIS_PREFIX ?? 'omniroute';
   return createGateway({
     supergraphSdl: readFileSync(env.SUPERGRAPH ?? 'schema/supergraph.graphql', 'utf8'),
-    secret: env.INTERNAL_SIGNING_SECRET,
+    secret: replicaSecret(env),
     auth: { secret: env.JWT_SECRET ?? jwtSecret(), jwksUrl: env.OIDC_JWKS_URL, oidcIssuer: env.OIDC_ISSUER, oidcAudience: env.OIDC_AUDIENCE },
     subgraphUrl: (name, url) => env[`SUBGRAPH_URL_${name.toUpperCase()}`] ?? url,
     partners: {
       redisUrl: env.REDIS_URL,
-      keyPrefix: `${env.REDIS_PREFIX ?? 'omniroute'}:`,
-      changesChannel: `${env.REDIS_PREFIX ?? 'omniroute'}:identity:changes`,
+      keyPrefix: `${prefix}:`,
+      changesChannel: `${prefix}:identity:changes`,
       manifestsDir: env.PERSISTED_DIR ?? 'schema/persisted',
       ...extra.partners,
     },

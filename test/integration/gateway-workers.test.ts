@@ -4,25 +4,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startStack, type Stack } from '@omniroute/stack';
-import { createTestDatabase, eventually, gql, login, nodes } from '@omniroute/testkit';
+import { createTestDatabase, eventually, freePort, gql, login, nodes } from '@omniroute/testkit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIVE_FLEET = readFileSync(`${ROOT}/schema/operations/LiveFleet.graphql`, 'utf8');
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

@@ -2,10 +2,10 @@
 // stock @apollo/gateway, and check it causes fewer subgraph fetches.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '@omniroute/testkit';
 import { startSubgraphs, type RunningSubgraphs } from './fixtures/harness.ts';
 import { YARDSTICK_QUERY, yardstickSubgraphs } from './fixtures/yardstick.ts';
 import { startOracle, type Oracle } from './fixtures/oracle.ts';
@@ -16,7 +16,6 @@ let oracle: Oracle;
 let cli: ChildProcess | undefined;
 let dir: string;
 
-const freePort = () => new Promise<number>((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => r(p)); }); });
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-gateway.ts'], { cwd: root, stdio: 'pipe' });

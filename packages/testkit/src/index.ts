@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { signContext, type Viewer } from '@omniroute/core';
 
@@ -6,6 +7,18 @@ export interface GqlResponse<T = any> {
   status: number;
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (for servers that must be told their port, e.g. a cluster). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** POSTs a GraphQL operation like a client does. */

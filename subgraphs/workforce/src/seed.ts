@@ -4,7 +4,6 @@ import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { canTake, earningsWithBonus, levelFor, xpForTask, type TaskPriority } from './modules/guild/guild.ts';
 import { DEFAULT_REWARD_RATES, complexityForWeight, taskReward } from './modules/tasks/tasks.rules.ts';
 
-
 const MARKET: { kind: 'MERCHANDISING' | 'FIELD_AUDIT' | 'TRAINING' | 'DELIVERY'; priority: TaskPriority; complexity: number; title: string }[] = [
   { kind: 'MERCHANDISING', priority: 'STANDARD', complexity: 2, title: 'Restock and face Indomie shelf' },
   { kind: 'FIELD_AUDIT', priority: 'STANDARD', complexity: 3, title: 'Price check: dairy aisle' },

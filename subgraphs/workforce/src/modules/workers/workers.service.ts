@@ -10,12 +10,12 @@ export interface WorkersFilter {
   kycStatus?: 'PENDING' | 'VERIFIED' | 'REJECTED' | null;
 }
 
-/** Workers: profiles, KYC status, guild XP and ratings. */
 /** An identity user as workforce knows it: its key. */
 export interface UserRef {
   id: string;
 }
 
+/** Workers: profiles, KYC status, guild XP and ratings. */
 export class WorkerService {
   constructor(private readonly prisma: PrismaClient) {}
 
