@@ -232,6 +232,7 @@ export async function runSubscriptionBench(o: SubscriptionBenchOptions) {
       current = Math.max(current, n);
       const mem = await gcMem();
       await reset();
+      log(`subscriptions: ${current} subscribers connected${connectSeconds ? ` in ${round(connectSeconds, 1)} s` : ''}, publishing ${o.events} events`);
       const cpu = cpuWindow({ ...Object.fromEntries(gwPids.map((pid, i) => [`gateway${i}`, pid])), ...target.otherPids, ...Object.fromEntries(clients.map((c, i) => [`client${i}`, c.proc.pid!])) });
       await publish(o.events, o.rate);
       const rs = await drained(o.events, 30_000);

@@ -1,11 +1,11 @@
-// Many subscribers in one process: one WebSocket per subscriber speaking graphql-transport-ws (the `ws` package,
-// the protocol by hand — a full client per socket would cost more than the sockets). Each `next` is checked and
-// its delivery latency taken from the publish time the event carries (position.recordedAt).
+// Many subscribers in one process: one WebSocket per subscriber speaking graphql-transport-ws (lean-ws.ts: the
+// WebSocket framing by hand, so the load generator stays cheap next to the gateway it measures on 2 cores). Each
+// `next` is checked and its delivery latency taken from the publish time the event carries (position.recordedAt).
 //   node --import tsx bench/subscriptions/clients.ts   (IPC child)
 //   ← { type: 'connect', url, count, query, variables?, connectionParams? } → { type: 'connected', open, failed, ms }
 //   ← { type: 'reset' } → { type: 'reset-done' }
 //   ← { type: 'report' } → { type: 'report', received, bad, closed, reached, open, histogram: { <ms>: count }, firstBad? }
-import WebSocket from 'ws';
+import { openLeanWs, type LeanWs } from './lean-ws.ts';
 
 interface ConnectMsg {
   type: 'connect';
@@ -19,37 +19,50 @@ interface ConnectMsg {
   check?: 'full' | 'basic';
 }
 
-const sockets: WebSocket[] = [];
-let histogram = new Map<number, number>();
+interface Subscriber {
+  ws: LeanWs;
+  /** the exact bytes a `next` for this subscriber starts with: {"id":"<id>","type":"next","payload": */
+  prefix: Buffer;
+  /** the reset epoch in which it last received an event */
+  epoch: number;
+}
+
+const subscribers: Subscriber[] = [];
+/** histogram[ms] = deliveries with that latency */
+let histogram: number[] = [];
 let received = 0;
 let bad = 0;
 let closed = 0;
 let firstBad: string | undefined;
-/** sockets that received an event since the last reset */
-let reached = new Set<WebSocket>();
+let epoch = 1;
+/** subscribers that received an event since the last reset */
+let reached = 0;
 
 let check: 'full' | 'basic' = 'full';
 
 /**
- * Every subscriber of an event gets the same payload, so a payload checked once is remembered (publish time by
- * payload text): the next copies are compared whole, without parsing them again — the load generator shares
- * the machine with the server under test, and parsing every copy would be most of its CPU.
+ * Every subscriber of an event gets the same payload after its own id, so a payload checked once is remembered
+ * with its publish time: the next copies are compared byte for byte (memcmp), not parsed again — parsing 10,000
+ * copies would be most of this process's CPU.
  */
-let checked = new Map<string, number>();
-const NEXT = ',"type":"next","payload":';
+let known: { payload: Buffer; publishedAt: number }[] = [];
 
-function latencyOf(text: string): number | null {
-  const at = text.indexOf(NEXT);
-  if (at > 0) {
-    const known = checked.get(text.slice(at));
-    if (known !== undefined) return Date.now() - known;
+function record(ms: number) {
+  received++;
+  const k = Math.max(0, Math.round(ms));
+  histogram[k] = (histogram[k] ?? 0) + 1;
+}
+
+function onNext(sub: Subscriber, data: Buffer) {
+  const from = sub.prefix.length;
+  for (const k of known) {
+    if (k.payload.length === data.length - from && k.payload.compare(data, from) === 0) return record(Date.now() - k.publishedAt);
   }
-  const ms = parseLatency(text);
-  if (ms !== null && ms >= 0 && at > 0) {
-    if (checked.size > 1000) checked = new Map();
-    checked.set(text.slice(at), Date.now() - ms);
-  }
-  return ms;
+  const ms = parseLatency(data.toString());
+  if (ms === null) return void (bad++, (firstBad ??= data.toString('utf8', 0, 500)));
+  if (known.length >= 8) known.shift();
+  known.push({ payload: Buffer.from(data.subarray(from)), publishedAt: Date.now() - ms });
+  record(ms);
 }
 
 function parseLatency(text: string): number | null {
@@ -59,60 +72,60 @@ function parseLatency(text: string): number | null {
   } catch {
     return null;
   }
-  if (msg.type !== 'next') return msg.type === 'connection_ack' || msg.type === 'pong' || msg.type === 'ping' ? -1 : null;
   const e = msg.payload?.data?.vehiclePositionUpdated;
   // the whole selection must be there: the subscription subgraph's fields and the entity fields of the others
-  if (msg.payload?.errors || !e?.vehicle?.plate) return null;
+  if (msg.type !== 'next' || msg.payload?.errors || !e?.vehicle?.plate) return null;
   if (check === 'full' && (!e.shipment?.order?.number || !e.shipment.order.customer?.name || !e.shipment.rider?.level?.name)) return null;
   const at = Date.parse(e.position?.recordedAt);
-  return Number.isFinite(at) ? Date.now() - at : null;
+  return Number.isFinite(at) && Date.now() >= at ? Date.now() - at : null;
 }
 
 function open(m: ConnectMsg, id: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(m.url, 'graphql-transport-ws', { perMessageDeflate: false });
     let settled = false;
     const done = (ok: boolean) => {
       if (!settled) {
         settled = true;
+        clearTimeout(timer);
         resolve(ok);
       }
     };
+    const sub: Subscriber = { ws: undefined as never, prefix: Buffer.from(`{"id":${JSON.stringify(String(id))},"type":"next","payload":`), epoch: 0 };
+    sub.ws = openLeanWs(m.url, 'graphql-transport-ws', {
+      open: () => sub.ws.send(JSON.stringify({ type: 'connection_init', payload: m.connectionParams ?? {} })),
+      message: (data) => {
+        if (settled && sub.prefix.compare(data, 0, sub.prefix.length) === 0) {
+          if (sub.epoch !== epoch) {
+            sub.epoch = epoch;
+            reached++;
+          }
+          return onNext(sub, data);
+        }
+        let msg: { type?: string; payload?: unknown };
+        try {
+          msg = JSON.parse(data.toString());
+        } catch {
+          msg = {};
+        }
+        if (msg.type === 'ping') return sub.ws.send(JSON.stringify({ type: 'pong', payload: msg.payload }));
+        if (msg.type === 'pong') return;
+        if (!settled && msg.type === 'connection_ack') {
+          sub.ws.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: m.query, variables: m.variables ?? {} } }));
+          subscribers.push(sub);
+          return done(true);
+        }
+        bad++;
+        firstBad ??= data.toString('utf8', 0, 500);
+      },
+      close: () => {
+        if (settled) closed++;
+        done(false);
+      },
+    });
     const timer = setTimeout(() => {
       done(false);
-      ws.terminate();
+      sub.ws.terminate();
     }, 60_000);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: m.connectionParams ?? {} })));
-    ws.on('message', (raw: Buffer) => {
-      const text = raw.toString();
-      if (!settled) {
-        if (text.includes('"connection_ack"')) {
-          ws.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: m.query, variables: m.variables ?? {} } }));
-          clearTimeout(timer);
-          sockets.push(ws);
-          done(true);
-        }
-        return;
-      }
-      if (text.includes('"type":"ping"')) return void ws.send('{"type":"pong"}');
-      const ms = latencyOf(text);
-      if (ms === -1) return;
-      reached.add(ws);
-      if (ms === null) {
-        bad++;
-        firstBad ??= text.slice(0, 500);
-        return;
-      }
-      received++;
-      const k = Math.max(0, Math.round(ms));
-      histogram.set(k, (histogram.get(k) ?? 0) + 1);
-    });
-    ws.on('close', () => {
-      if (settled) closed++;
-      clearTimeout(timer);
-      done(false);
-    });
-    ws.on('error', () => done(false));
   });
 }
 
@@ -140,20 +153,46 @@ process.on('message', async (m: { type: string }) => {
   const send = (x: object) => process.send!(x);
   switch (m.type) {
     case 'connect':
-      return send({ type: 'connected', ...(await connect(m as ConnectMsg)), total: sockets.length });
+      return send({ type: 'connected', ...(await connect(m as ConnectMsg)), total: subscribers.length });
     case 'reset':
-      histogram = new Map();
+      histogram = [];
       received = 0;
       bad = 0;
       firstBad = undefined;
-      reached = new Set();
+      epoch++;
+      reached = 0;
       return send({ type: 'reset-done' });
     case 'report':
-      return send({ type: 'report', received, bad, closed, reached: reached.size, open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length, histogram: Object.fromEntries(histogram), firstBad });
+      return send({
+        type: 'report',
+        received,
+        bad,
+        closed,
+        reached,
+        open: subscribers.filter((s) => s.ws.open).length,
+        histogram: Object.fromEntries(histogram.flatMap((n, ms) => (n ? [[ms, n]] : []))),
+        firstBad,
+      });
   }
 });
 process.on('disconnect', () => {
-  for (const s of sockets) s.terminate();
+  for (const s of subscribers) s.ws.terminate();
   process.exit(0);
 });
+/**
+ * Reads in batches, like a NIC's interrupt coalescing: between event-loop turns this process sleeps on a futex for
+ * BENCH_CLIENT_PACE_MS (default 1 ms; 0 = off), not in epoll_wait, so data arriving meanwhile does not wake it and
+ * the next turn reads every ready socket at once. On loopback the sender's write(2) does the receiver's TCP work
+ * and its wake-up; 10,000 subscribers sleeping in epoll would make every one of the gateway's writes pay a
+ * cross-CPU wake-up that remote subscribers never cost it. The added delay (≤ the pace) is in the latencies.
+ */
+const paceMs = Number(process.env.BENCH_CLIENT_PACE_MS ?? 1);
+if (paceMs > 0) {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const pace = () => {
+    Atomics.wait(cell, 0, 0, paceMs);
+    setImmediate(pace);
+  };
+  setImmediate(pace);
+}
 process.send!({ type: 'ready' });
