@@ -47,6 +47,11 @@ let check: 'full' | 'basic' = 'full';
  */
 let known: { payload: Buffer; publishedAt: number }[] = [];
 
+function recordBad(data: Buffer) {
+  bad++;
+  firstBad ??= data.toString('utf8', 0, 500);
+}
+
 function record(ms: number) {
   received++;
   const k = Math.max(0, Math.round(ms));
@@ -59,7 +64,7 @@ function onNext(sub: Subscriber, data: Buffer) {
     if (k.payload.length === data.length - from && k.payload.compare(data, from) === 0) return record(Date.now() - k.publishedAt);
   }
   const ms = parseLatency(data.toString());
-  if (ms === null) return void (bad++, (firstBad ??= data.toString('utf8', 0, 500)));
+  if (ms === null) return recordBad(data);
   if (known.length >= 8) known.shift();
   known.push({ payload: Buffer.from(data.subarray(from)), publishedAt: Date.now() - ms });
   record(ms);
@@ -114,8 +119,7 @@ function open(m: ConnectMsg, id: number): Promise<boolean> {
           subscribers.push(sub);
           return done(true);
         }
-        bad++;
-        firstBad ??= data.toString('utf8', 0, 500);
+        recordBad(data);
       },
       close: () => {
         if (settled) closed++;

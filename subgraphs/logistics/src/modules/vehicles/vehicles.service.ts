@@ -1,7 +1,7 @@
 import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
 import { liveEvents } from '../../lib/live.ts';
-import type { ColdChainAlert as ColdChainAlertRow, Shipment, Vehicle, VehicleKind } from '../../generated/prisma/client.ts';
+import { Prisma, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
 import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, validatePosition } from './position-rules.ts';
@@ -37,6 +37,12 @@ export interface VehiclePositionEventPayload {
   recordedAt: string;
 }
 
+/**
+ * An instant for a DateTime column in raw SQL: sent as timestamptz and stored as UTC wall time, as Prisma stores
+ * DateTime, whatever the time zone of this process or of the database session.
+ */
+const utc = (at: Date) => Prisma.sql`(${at}::timestamptz AT TIME ZONE 'UTC')`;
+
 /** Vehicles: the fleet, and the positions and cold-chain readings they report. */
 export class VehicleService {
   constructor(private readonly deps: LogisticsDeps) {}
@@ -69,7 +75,7 @@ export class VehicleService {
     const now = this.deps.now();
     const vehicleId = cleanString(input.vehicleId);
     if (!vehicleId) return fail(VehicleErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
-    // one round trip for both: the shipment lookup is keyed by the vehicle id as given, and only used if the vehicle is the caller's
+    // in parallel: the shipment lookup is keyed by the vehicle id as given, and only used if the vehicle is the caller's
     const [vehicle, shipment] = await Promise.all([
       prisma.vehicle.findFirst({ where: { id: vehicleId, tenantId: v.tenantId } }),
       this.currentShipment(v.tenantId, vehicleId),
@@ -113,27 +119,29 @@ export class VehicleService {
           createdAt: now,
         }
       : null;
-    // Instants go in as timestamptz and are stored as UTC wall time, as Prisma stores DateTime (whatever the
-    // client's time zone). One statement, so one round trip and atomic on its own: every vehicle reports about once a second, and three
+    // One statement, so one round trip and atomic on its own: every vehicle reports about once a second, and three
     // statements in a transaction (BEGIN … COMMIT: five round trips) were most of this mutation's time. The move is
     // conditional, so a late reading never overwrites a newer one even when two reports race.
     const [written] = await prisma.$queryRaw<{ moved: number }[]>`
       WITH position AS (
         INSERT INTO "VehiclePosition" ("id", "tenantId", "vehicleId", "lat", "lng", "speedKph", "heading", "temperatureC", "recordedAt", "createdAt")
         VALUES (${positionId}, ${v.tenantId}, ${vehicle.id}, ${reading.lat}::float8, ${reading.lng}::float8, ${reading.speedKph}::float8,
-                ${reading.heading}::float8, ${reading.temperatureC}::float8, ${reading.recordedAt}::timestamptz AT TIME ZONE 'UTC', ${now}::timestamptz AT TIME ZONE 'UTC')
-      ), alert AS (
+                ${reading.heading}::float8, ${reading.temperatureC}::float8, ${utc(reading.recordedAt)}, ${utc(now)})
+      )${
+        alert
+          ? Prisma.sql`, alert AS (
         INSERT INTO "ColdChainAlert" ("id", "tenantId", "vehicleId", "shipmentId", "temperatureC", "limitC", "lat", "lng", "recordedAt", "createdAt")
-        SELECT ${alert?.id ?? ''}, ${v.tenantId}, ${vehicle.id}, ${alert?.shipmentId ?? null}::text, ${alert?.temperatureC ?? 0}::float8, ${COLD_CHAIN_MAX_C}::float8,
-               ${reading.lat}::float8, ${reading.lng}::float8, ${reading.recordedAt}::timestamptz AT TIME ZONE 'UTC', ${now}::timestamptz AT TIME ZONE 'UTC'
-        WHERE ${breach}::boolean
-      ), moved AS (
+        VALUES (${alert.id}, ${alert.tenantId}, ${alert.vehicleId}, ${alert.shipmentId}::text, ${alert.temperatureC}::float8, ${alert.limitC}::float8,
+                ${alert.lat}::float8, ${alert.lng}::float8, ${utc(alert.recordedAt)}, ${utc(alert.createdAt)})
+      )`
+          : Prisma.empty
+      }, moved AS (
         UPDATE "Vehicle"
-        SET "lastLat" = ${reading.lat}::float8, "lastLng" = ${reading.lng}::float8, "lastSpeedKph" = ${reading.speedKph}::float8,
-            "lastHeading" = ${reading.heading}::float8, "lastTemperatureC" = ${reading.temperatureC}::float8,
-            "lastRecordedAt" = ${reading.recordedAt}::timestamptz AT TIME ZONE 'UTC', "updatedAt" = ${now}::timestamptz AT TIME ZONE 'UTC'
+        SET "lastLat" = ${last.lastLat}::float8, "lastLng" = ${last.lastLng}::float8, "lastSpeedKph" = ${last.lastSpeedKph}::float8,
+            "lastHeading" = ${last.lastHeading}::float8, "lastTemperatureC" = ${last.lastTemperatureC}::float8,
+            "lastRecordedAt" = ${utc(last.lastRecordedAt)}, "updatedAt" = ${utc(now)}
         WHERE ${newer}::boolean AND "id" = ${vehicle.id} AND "tenantId" = ${v.tenantId}
-          AND ("lastRecordedAt" IS NULL OR "lastRecordedAt" <= (${reading.recordedAt}::timestamptz AT TIME ZONE 'UTC'))
+          AND ("lastRecordedAt" IS NULL OR "lastRecordedAt" <= ${utc(reading.recordedAt)})
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM moved)::int AS "moved"`;
