@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { verifyContext, type InternalContext } from './context.ts';
@@ -65,6 +65,7 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
   name: string;
 }) {
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  const internals = new WeakMap<object, InternalContext>();
   const disposable = useServer(
     {
       schema: opts.schema,
@@ -78,7 +79,15 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      context: async (ctx) => opts.createContext((ctx.extra as unknown as { internal: InternalContext }).internal),
+      context: async (ctx) => {
+        const internal = (ctx.extra as unknown as { internal: InternalContext }).internal;
+        const context = await opts.createContext(internal);
+        internals.set(context, internal);
+        return context;
+      },
+      // Each event runs with a context of its own, as an HTTP request does: fresh DataLoaders, so nested fields
+      // (a vehicle's territory, its current shipment…) read current rows, never those cached for an earlier event.
+      subscribe: (args) => subscribePerEventContext(args, (context) => opts.createContext(internals.get(context as object)!)),
       onError: (_ctx, _id, _payload, errors) => {
         log.warn('subgraph subscription error', { subgraph: opts.name, errors: errors.map((e) => e.message) });
       },
@@ -92,6 +101,43 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
       await new Promise<void>((r) => wss.close(() => r()));
     },
   };
+}
+
+/**
+ * graphql-js's `subscribe`, except that each event is executed with a new context from `eventContext`: the
+ * subscription context (made once, when the client subscribed) only serves the subscribe resolver. Events run one
+ * after the other, like graphql-js; `return()` ends the source stream.
+ */
+export async function subscribePerEventContext(
+  args: ExecutionArgs,
+  eventContext: (subscriptionContext: unknown) => unknown,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const stream = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in stream)) return stream;
+  const source = stream[Symbol.asyncIterator]();
+  const close = async (): Promise<IteratorResult<ExecutionResult>> => {
+    await source.return?.();
+    return { value: undefined, done: true };
+  };
+  const events: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      const r = await source.next();
+      if (r.done) return { value: undefined, done: true };
+      try {
+        return { value: await execute({ ...args, rootValue: r.value, contextValue: await eventContext(args.contextValue) }), done: false };
+      } catch (e) {
+        await close();
+        throw e;
+      }
+    },
+    return: close,
+    async throw(e) {
+      await close();
+      throw e;
+    },
+    [Symbol.asyncIterator]: () => events,
+  };
+  return events;
 }
 
 /** The part of the event bus subscriptions need: a live broadcast of domain events to every process. */
@@ -108,15 +154,14 @@ export interface LiveEvent {
 
 /**
  * A subscription source: live events of the given types for the viewer's tenant only, filtered by `accept`
- * (the field's arguments) before anything is sent. The request's DataLoaders are cleared at each event, so a
- * long-lived subscription neither serves stale rows nor grows its loader caches.
+ * (the field's arguments) before anything is sent. (Each event then runs with fresh DataLoaders: see
+ * subscribePerEventContext.)
  */
 export function tenantEvents(
   source: LiveEventSource,
   viewer: { tenantId: string } | null,
   types: string[],
   accept: (e: LiveEvent) => boolean = () => true,
-  loaders?: object,
   maxBuffer = 256,
 ): AsyncIterableIterator<LiveEvent> {
   if (!viewer) throw unauthenticated();
@@ -125,7 +170,6 @@ export function tenantEvents(
     source.listen(
       (e) => {
         if (e.tenantId !== tenantId || !accept(e)) return;
-        for (const l of Object.values(loaders ?? {})) (l as { clearAll?: () => void })?.clearAll?.();
         push(e);
       },
       { types },

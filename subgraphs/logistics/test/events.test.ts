@@ -189,6 +189,9 @@ describe('vehicle.position', () => {
       tenantId: LAGOS,
       payload: { vehicleId: v.id, territoryId: v.territoryId, shipmentId: current?.id ?? null, lat: 6.45, lng: 3.4, speedKph: 42.5, heading: 180, temperatureC: null, recordedAt },
     });
+    // the rows subscribers resolve from travel with it, dates as ISO strings (as JSON on Redis)
+    expect(e!.payload.vehicle).toMatchObject({ id: v.id, plate: v.plate, lastLat: 6.45, lastRecordedAt: recordedAt, updatedAt: expect.any(String) });
+    expect(e!.payload.shipment ?? null).toEqual(current ? expect.objectContaining({ id: current.id, createdAt: expect.any(String) }) : null);
     // a late reading is stored but not broadcast
     const late = await call(lagosAdmin, REPORT, { i: { vehicleId: v.id, lat: 6.44, lng: 3.4, recordedAt: new Date(Date.now() - 600_000).toISOString() } });
     expect(late.data.reportVehiclePosition.userErrors).toEqual([]);
@@ -235,6 +238,28 @@ describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
     expect(accraSub.got).toEqual([]);
     for (const s of [byTerritory, byVehicle, accraSub]) await s.end();
     await eventually(async () => liveListeners === 0); // unsubscribing stops listening
+  });
+
+  it('each event resolves with loaders of its own: a delivery between two positions shows in the second event', async () => {
+    const ships = nodes((await call(lagosAdmin, '{ shipments(first: 50, filter: { status: IN_TRANSIT }) { edges { node { id vehicle { id } } } } }')).data.shipments) as any[];
+    const s = ships.find((x) => x.vehicle)!;
+    const vehicleId = s.vehicle.id as string;
+    const sub = subscribe(lagosAdmin, `subscription($v: ID) { vehiclePositionUpdated(vehicleId: $v) {
+      vehicle { id currentShipment { id status } territory { id } } shipment { id status } } }`, { v: vehicleId });
+    await eventually(async () => liveListeners === 1);
+    const report = (lat: number) => call(lagosAdmin, REPORT, { i: { vehicleId, lat, lng: 3.3, speedKph: 15, temperatureC: 4, recordedAt: new Date().toISOString() } });
+    expect((await report(6.46)).data.reportVehiclePosition.userErrors).toEqual([]);
+    await eventually(async () => sub.got.length >= 1);
+    const r = await call(lagosAdmin, CONFIRM, { i: { shipmentId: s.id, recipientName: 'Ade', photoRef: 'photos/a.jpg', lat: 6.5, lng: 3.3 } });
+    expect(r.data.confirmDelivery.userErrors).toEqual([]);
+    expect((await report(6.47)).data.reportVehiclePosition.userErrors).toEqual([]);
+    await eventually(async () => sub.got.length >= 2);
+    const [first, second] = sub.got.map((g) => g.data.vehiclePositionUpdated);
+    expect(first).toMatchObject({ vehicle: { id: vehicleId, currentShipment: { id: s.id, status: 'IN_TRANSIT' }, territory: { id: expect.any(String) } }, shipment: { id: s.id, status: 'IN_TRANSIT' } });
+    // the first event's loaders cached the shipment in transit; the second event must not see it
+    expect(second.vehicle.currentShipment?.id).not.toBe(s.id);
+    expect(second.shipment?.id).not.toBe(s.id);
+    await sub.end();
   });
 
   it('shipmentUpdated streams status changes with the current shipment', async () => {

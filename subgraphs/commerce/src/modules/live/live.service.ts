@@ -15,7 +15,7 @@ export class LiveService {
   async *orderUpdates(scope: RequestScope, args: { orderId?: string | null; customerId?: string | null }): AsyncGenerator<{ orderUpdated: OrderEventValue }> {
     if (!this.source) return;
     const accept = (e: LiveEvent) => (!args.orderId || e.aggregateId === args.orderId) && (!args.customerId || e.payload.customerId === args.customerId);
-    for await (const e of tenantEvents(this.source, scope.viewer, ['order.status_changed'], accept, scope.loaders)) {
+    for await (const e of tenantEvents(this.source, scope.viewer, ['order.status_changed'], accept)) {
       const p = e.payload as { orderId: string; previousStatus?: string | null; status: string; at?: string };
       yield { orderUpdated: { orderId: p.orderId, previousStatus: p.previousStatus ?? null, status: p.status, at: p.at ?? e.occurredAt } };
     }

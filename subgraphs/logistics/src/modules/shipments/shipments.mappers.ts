@@ -5,6 +5,9 @@ export interface EntityRef {
   id: string;
 }
 
+/** The shipment row's DateTime columns (to revive a row carried in an event). */
+export const SHIPMENT_DATES = ['eta', 'dispatchedAt', 'deliveredAt', 'cancelledAt', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof Shipment)[];
+
 /** What the GraphQL `ProofOfDelivery` resolves from. */
 export interface ProofOfDeliveryView {
   recipientName: string;

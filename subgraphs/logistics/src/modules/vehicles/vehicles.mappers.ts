@@ -8,3 +8,6 @@ export function lastPositionOf(v: Vehicle): PositionView | null {
   if (v.lastLat == null || v.lastLng == null || !v.lastRecordedAt) return null;
   return { lat: v.lastLat, lng: v.lastLng, speedKph: v.lastSpeedKph ?? 0, heading: v.lastHeading, temperatureC: v.lastTemperatureC, recordedAt: v.lastRecordedAt };
 }
+
+/** The vehicle row's DateTime columns (to revive a row carried in an event). */
+export const VEHICLE_DATES = ['lastRecordedAt', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof Vehicle)[];

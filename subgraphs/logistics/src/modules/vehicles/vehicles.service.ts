@@ -1,6 +1,6 @@
 import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
-import { liveEvents } from '../../lib/live.ts';
+import { liveEvents, toWire, type WireRow } from '../../lib/live.ts';
 import { Prisma, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
@@ -35,6 +35,9 @@ export interface VehiclePositionEventPayload {
   heading: number | null;
   temperatureC: number | null;
   recordedAt: string;
+  /** The vehicle and its shipment as of this report, so subscribers' events resolve without reading them again. */
+  vehicle?: WireRow<Vehicle>;
+  shipment?: WireRow<Shipment> | null;
 }
 
 /**
@@ -168,6 +171,8 @@ export class VehicleService {
         heading: reading.heading,
         temperatureC: reading.temperatureC,
         recordedAt: reading.recordedAt.toISOString(),
+        vehicle: toWire(updated),
+        shipment: shipment ? toWire(shipment) : null,
       });
     }
     return ok(updated);

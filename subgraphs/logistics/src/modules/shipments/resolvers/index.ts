@@ -1,6 +1,5 @@
 import { requireViewer, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
-import { fresh } from '../../../lib/live.ts';
 import { proofOfDeliveryOf } from '../shipments.mappers.ts';
 
 export const shipmentResolvers: Resolvers = {
@@ -28,7 +27,7 @@ export const shipmentResolvers: Resolvers = {
     },
   },
   ShipmentEvent: {
-    shipment: (e, _a, ctx) => fresh(ctx.loaders.shipmentById, e.shipmentId),
+    shipment: (e, _a, ctx) => ctx.loaders.shipmentById.load(e.shipmentId),
   },
   Shipment: {
     __resolveReference: (ref, ctx) => ctx.loaders.shipmentById.load(ref.id),

@@ -1,7 +1,8 @@
 import { pageWindow, toConnection, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
-import { fresh } from '../../../lib/live.ts';
-import { lastPositionOf } from '../vehicles.mappers.ts';
+import { carried } from '../../../lib/live.ts';
+import { SHIPMENT_DATES } from '../../shipments/shipments.mappers.ts';
+import { lastPositionOf, VEHICLE_DATES } from '../vehicles.mappers.ts';
 
 export const vehicleResolvers: Resolvers = {
   Query: {
@@ -28,9 +29,9 @@ export const vehicleResolvers: Resolvers = {
     },
   },
   VehiclePositionEvent: {
-    vehicle: (e, _a, ctx) => fresh(ctx.loaders.vehicleById, e.vehicleId),
+    vehicle: (e, _a, ctx) => carried(ctx.loaders.vehicleById, e.vehicleId, e.vehicle, VEHICLE_DATES),
     position: (e) => ({ lat: e.lat, lng: e.lng, speedKph: e.speedKph, heading: e.heading, temperatureC: e.temperatureC, recordedAt: new Date(e.recordedAt) }),
-    shipment: (e, _a, ctx) => (e.shipmentId ? fresh(ctx.loaders.shipmentById, e.shipmentId) : null),
+    shipment: (e, _a, ctx) => (e.shipmentId ? carried(ctx.loaders.shipmentById, e.shipmentId, e.shipment, SHIPMENT_DATES) : null),
   },
   Vehicle: {
     __resolveReference: (ref, ctx) => ctx.loaders.vehicleById.load(ref.id),
