@@ -22,3 +22,36 @@ describe('textFrame', () => {
     expect(await decode(textFrame(prefix, body))).toBe(`${prefix}${body}}`);
   });
 });
+
+describe('heartbeat', () => {
+  it('pings every socket once per period and drops the ones that leave a ping unanswered', async () => {
+    const { createServer } = await import('node:http');
+    const { attachGraphqlWs } = await import('./graphql-ws.ts');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const gw = attachGraphqlWs({
+      server,
+      engine: {} as never, // no subscription is made here
+      authenticate: async () => ({}) as never,
+      formatError: (e) => ({ message: String(e) }),
+      heartbeatMs: 300,
+    });
+    const open = () =>
+      new Promise<ws.WebSocket>((resolve) => {
+        const c = new ws.WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+        c.once('open', () => resolve(c));
+      });
+    const clients = await Promise.all(Array.from({ length: 6 }, open));
+    let pings = 0;
+    for (const c of clients) c.on('ping', () => pings++);
+    // a dead peer: it stops reading, so it never answers
+    (clients[0] as unknown as { _socket: { pause(): void } })._socket.pause();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(gw.sockets()).toBe(5);
+    expect(pings).toBeGreaterThanOrEqual(5 * 2); // the live ones, at least twice each in ~3 periods
+    for (const c of clients) c.terminate();
+    await gw.close();
+    await new Promise((r) => server.close(r));
+  });
+});
