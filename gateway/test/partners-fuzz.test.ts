@@ -2,25 +2,17 @@
 // the real gateway. Every answer must be a GraphQL error response with an exposed code (never a 500 or a stack),
 // the gateway must stay up, and nothing may reject unhandled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rng as demoRng } from '@omniroute/demo';
 import { gql } from '@omniroute/testkit';
 import { adminApi, raw, startPartnerStack, type PartnerStack } from './plugins/fixtures/partner-stack.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x6f6d6e69); // "omni"
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
 
-/** mulberry32: small, fast, reproducible. */
+/** The demo data's PRNG (mulberry32), with int(n) drawing from 0..n-1. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
+  const r = demoRng(seed);
+  return { next: r.next, pick: r.pick, int: (n: number) => r.int(0, n - 1) };
 }
 
 const TOKENS = ['{', '}', '(', ')', '[', ']', ':', '$', '!', '@', '...', '=', ',', '|', '&', '"', '"""', '#', 'query', 'mutation', 'subscription',
