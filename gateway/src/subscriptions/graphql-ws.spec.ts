@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ws from 'ws';
-import { textFrame } from './graphql-ws.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { attachGraphqlWs, textFrame } from './graphql-ws.ts';
 
 // ws's frame parser (exported at runtime, not in its type declarations)
 const Receiver = (ws as unknown as { Receiver: new (o: { isServer: boolean }) => import('node:stream').Writable }).Receiver;
@@ -25,11 +27,9 @@ describe('textFrame', () => {
 
 describe('heartbeat', () => {
   it('pings every socket once per period and drops the ones that leave a ping unanswered', async () => {
-    const { createServer } = await import('node:http');
-    const { attachGraphqlWs } = await import('./graphql-ws.ts');
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as import('node:net').AddressInfo).port;
+    const port = (server.address() as AddressInfo).port;
     const gw = attachGraphqlWs({
       server,
       engine: {} as never, // no subscription is made here

@@ -1,4 +1,4 @@
-import type { Vehicle, VehiclePosition } from '../../generated/prisma/client.ts';
+import type { ColdChainAlert, Vehicle, VehiclePosition } from '../../generated/prisma/client.ts';
 
 /** What the GraphQL `VehiclePosition` resolves from: a stored position, or the last one kept on the vehicle row. */
 export type PositionView = Pick<VehiclePosition, 'lat' | 'lng' | 'speedKph' | 'heading' | 'temperatureC' | 'recordedAt'>;
@@ -11,3 +11,6 @@ export function lastPositionOf(v: Vehicle): PositionView | null {
 
 /** The vehicle row's DateTime columns (to revive a row carried in an event). */
 export const VEHICLE_DATES = ['lastRecordedAt', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof Vehicle)[];
+
+/** The cold-chain alert row's DateTime columns (the `vehicle.cold_chain_alert` event carries the row). */
+export const ALERT_DATES = ['recordedAt', 'createdAt'] as const satisfies readonly (keyof ColdChainAlert)[];

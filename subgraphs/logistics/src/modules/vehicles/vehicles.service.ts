@@ -151,7 +151,7 @@ export class VehicleService {
     const isLatest = newer && written?.moved === 1;
     if (alert) {
       log.warn('cold-chain breach', { tenantId: v.tenantId, vehicleId: vehicle.id, temperatureC: reading.temperatureC });
-      this.publishLive('vehicle.cold_chain_alert', v.tenantId, vehicle.id, { ...alert, recordedAt: alert.recordedAt.toISOString(), createdAt: alert.createdAt.toISOString() });
+      this.publishLive('vehicle.cold_chain_alert', v.tenantId, vehicle.id, toWire(alert));
     }
 
     const updated: Vehicle = isLatest
@@ -202,7 +202,7 @@ export class VehicleService {
   /** `coldChainAlert`: the tenant's cold-chain breaches as they are recorded, optionally of one vehicle. */
   coldChainAlerts(viewer: Viewer | null, filter: { vehicleId?: string | null }) {
     const v = requireViewer(viewer);
-    return liveEvents<ColdChainAlertRow>(this.deps.bus, 'vehicle.cold_chain_alert', v.tenantId, (p) => !filter.vehicleId || p.vehicleId === filter.vehicleId);
+    return liveEvents<WireRow<ColdChainAlertRow>>(this.deps.bus, 'vehicle.cold_chain_alert', v.tenantId, (p) => !filter.vehicleId || p.vehicleId === filter.vehicleId);
   }
 
   private publishLive(type: string, tenantId: string, aggregateId: string, payload: Record<string, unknown>): void {

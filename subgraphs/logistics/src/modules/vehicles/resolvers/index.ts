@@ -1,8 +1,9 @@
 import { pageWindow, toConnection, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
-import { carried } from '../../../lib/live.ts';
+import { carried, fromWire, type WireRow } from '../../../lib/live.ts';
+import type { ColdChainAlert as ColdChainAlertRow } from '../../../generated/prisma/client.ts';
 import { SHIPMENT_DATES } from '../../shipments/shipments.mappers.ts';
-import { lastPositionOf, VEHICLE_DATES } from '../vehicles.mappers.ts';
+import { ALERT_DATES, lastPositionOf, VEHICLE_DATES } from '../vehicles.mappers.ts';
 
 export const vehicleResolvers: Resolvers = {
   Query: {
@@ -24,8 +25,8 @@ export const vehicleResolvers: Resolvers = {
     },
     coldChainAlert: {
       subscribe: (_p, args, ctx) => ctx.services.vehicles.coldChainAlerts(ctx.viewer, args) as never,
-      // the event carries the alert row; dates travel as ISO strings
-      resolve: (p: unknown) => ({ ...(p as object), recordedAt: new Date((p as { recordedAt: string }).recordedAt), createdAt: new Date((p as { createdAt: string }).createdAt) }) as never,
+      // the event carries the alert row, dates as ISO strings
+      resolve: (p: unknown) => fromWire(p as WireRow<ColdChainAlertRow>, ALERT_DATES) as never,
     },
   },
   VehiclePositionEvent: {
