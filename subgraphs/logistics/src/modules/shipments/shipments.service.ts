@@ -224,6 +224,8 @@ export class ShipmentService {
         territoryId: p.territoryId ?? null,
         locationId: p.locationId ?? null,
         weightKg: p.weightKg ?? 0,
+        tempMinC: p.temperature?.minC ?? null,
+        tempMaxC: p.temperature?.maxC ?? null,
         complexity: shipmentComplexity(p.weightKg, stops.length),
         eta: estimateEta({ from: now, route: [pickup, p.destination ?? null], preparationMinutes: PREPARATION_MINUTES }),
         createdAt: now,
