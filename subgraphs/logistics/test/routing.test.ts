@@ -170,4 +170,17 @@ describe('planRoutes', () => {
     expect(await sg.prisma.shipment.findMany({ where: { id: { in: others } }, orderBy: { id: 'asc' } })).toEqual(before);
     expect((await sg.prisma.routePlan.findUnique({ where: { id: p.id } }))!.status).toBe('PLANNED');
   });
+
+  it('refuses to dispatch on a vehicle still carrying a shipment, writing nothing', async () => {
+    const busy = lagos!.vehicles[0]!.id; // the seed keeps the first half of the fleet on the road
+    expect(await sg.prisma.shipment.count({ where: { vehicleId: busy, status: 'IN_TRANSIT' } })).toBeGreaterThan(0);
+    const r = await call(lagosOps, PLAN, { i: { locationId: 'loc_LAGOS000002', date: '2026-11-27', vehicleIds: [busy, 'veh_LAGOS000024'], timeLimitMs: 200 } });
+    const p = r.data.planRoutes.plan;
+    expect(p.trips.map((t: any) => t.vehicle.id)).toContain(busy);
+    const ids = p.trips.flatMap((t: any) => t.stops.map((s: any) => s.shipment.id));
+    const before = await sg.prisma.shipment.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+    const d = await call(lagosOps, DISPATCH_PLAN, { i: { planId: p.id, riders: p.trips.map((t: any) => ({ vehicleId: t.vehicle.id, riderId: 'wrk_LAGOS000002' })) } });
+    expect(d.data.dispatchRoutePlan).toMatchObject({ plan: null, shipments: [], userErrors: [{ code: 'VEHICLE_BUSY', field: ['input', 'planId'] }] });
+    expect(await sg.prisma.shipment.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } })).toEqual(before);
+  });
 });
