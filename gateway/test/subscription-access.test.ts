@@ -12,6 +12,7 @@ import { parse } from 'graphql';
 import WebSocket from 'ws';
 import { createSubgraph, issueAccessToken, jwtSecret, pushIterator, signingSecret, type InternalContext, type RunningSubgraph, type Role } from '@omniroute/core';
 import { eventually } from '@omniroute/testkit';
+import { createGateway } from '../src/server.ts';
 import { adminApi, manifestOf, sha256, startPartnerStack, type PartnerStack } from './plugins/fixtures/partner-stack.ts';
 
 const SHARED_SDL = readFileSync(createRequire(import.meta.url).resolve('@omniroute/core/shared.graphql'), 'utf8');
@@ -394,6 +395,34 @@ describe('issue 12: a revoked key or an expired token ends its connections', () 
     expect(stream.events.map((e) => e.event)).toEqual(['next', 'complete']);
     expect(codesOf(stream.events[0]!.data.errors)).toEqual(['UNAUTHENTICATED']);
     await listening(0);
+  });
+
+  it('closes them on a replica that missed the revocation message, once it re-checks the key', async () => {
+    // a second gateway over the same subgraphs that hears nothing from identity: no Redis, no in-process feed
+    const replica = createGateway({
+      supergraphSdl: ps.supergraphSdl, secret: ps.stack.secret, auth: { secret: jwtSecret() },
+      subgraphUrl: (name, url) => ps.stack.subgraphs[name]?.running.url ?? url,
+      partners: { apiKeyCacheTtlMs: 1_000 },
+    });
+    const replicaUrl = `ws://127.0.0.1:${await replica.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      const k = await key('revoked elsewhere', apps.allow!.id);
+      const ws = new WebSocket(replicaUrl, 'graphql-transport-ws');
+      let closed: { code: number; at: number } | undefined;
+      ws.on('close', (code) => (closed = { code, at: Date.now() }));
+      await once(ws, 'open');
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${k.secret}` } }));
+      await once(ws, 'message');
+      ws.send(JSON.stringify({ id: 'p', type: 'subscribe', payload: { query: 'subscription { vehiclePositionUpdated { lat } }' } }));
+      await listening(1);
+      await api.revokeKey(k.id);
+      const revokedAt = Date.now();
+      await eventually(async () => closed, { timeoutMs: 5_000, intervalMs: 20 });
+      expect(closed!.code).toBe(4403);
+      expect(closed!.at - revokedAt).toBeLessThan(5_000);
+    } finally {
+      await replica.close();
+    }
   });
 
   it('closes the socket of an expired token with 4401 and ends its SSE stream within 5 s of `exp`', async () => {
