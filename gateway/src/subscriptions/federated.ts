@@ -61,7 +61,7 @@ export interface SubscriptionEngineOptions {
  * viewer's own phone number), so only the same user or key — with the same tenant, roles and scopes, since a
  * new token may carry other roles — shares an upstream stream and the entity fetches of each event.
  */
-export function identityOf(ctx: GatewayContext, caller?: string): string {
+function identityOf(ctx: GatewayContext, caller?: string): string {
   const v = ctx.viewer;
   if (!v) return 'anonymous';
   return [v.tenantId, v.userId ?? '', v.partnerId ?? '', caller ?? '', [...v.roles].sort().join(','), [...v.scopes].sort().join(',')].map((x) => x.replaceAll('|', '||')).join('|');
@@ -220,16 +220,9 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
     };
   }
 
-  /** prepare() then attach(), for callers that run no checks of their own in between. */
-  function subscribe(ctx: GatewayContext, req: SubscriptionRequest, sink: SubscriptionSink): { errors: readonly GraphQLError[] } | { unsubscribe: () => void } {
-    const p = prepare(ctx, req);
-    return 'errors' in p ? p : attach(ctx, p.ready, req, sink);
-  }
-
   return {
     prepare,
     attach,
-    subscribe,
     stats: () => ({ upstreams: upstreams.size, groups: groups.size, connections: clients.size, eventsIn, resultsOut }),
     async close() {
       for (const u of [...upstreams.values()]) closeUpstream(u);

@@ -111,8 +111,14 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
           }
           if (closed) return session.close();
           clearTimeout(initTimer);
-          // a revoked key or an expired token ends the socket and every subscription on it
-          session.onEnd((end) => ws.close(end.code, end.reason));
+          // a revoked key or an expired token ends the socket and every subscription on it at once, without
+          // waiting for the peer's side of the close handshake
+          session.onEnd((end) => {
+            ws.close(end.code, end.reason);
+            for (const un of subs.values()) un?.();
+            subs.clear();
+            setTimeout(() => ws.terminate(), 1000).unref();
+          });
           return send({ type: 'connection_ack' });
         }
         case 'ping':

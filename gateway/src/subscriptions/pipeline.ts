@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { log, unauthenticated, type Viewer } from '@omniroute/core';
-import type { GraphQLParams, IncomingRequestInfo } from '../runtime/index.ts';
+import type { GraphQLParams, IncomingRequestInfo, ResolvedParams } from '../runtime/index.ts';
 import { toGraphQLError } from '../runtime/errors.ts';
 import { credentialOf } from '../plugins/auth.ts';
+import type { Slot } from '../plugins/concurrency-limit.ts';
 import type { PartnerAccessPlugin } from '../plugins/partner-access.ts';
 import type { GatewayContext } from '../upstream.ts';
 import type { SubscriptionEngine, SubscriptionSink } from './federated.ts';
@@ -192,7 +193,7 @@ export function createSubscriptionPipeline(opts: SubscriptionPipelineOptions): S
       const s = session as Session;
       // Each subscribe is a request of its own: its own id and per-request plugin state, the connection's caller.
       const ctx: GatewayContext = { requestId: randomUUID(), viewer: s.ctx.viewer };
-      let resolved;
+      let resolved: ResolvedParams;
       try {
         await partners.beginStream(ctx, s.ip);
         resolved = await partners.resolveParams(params, ctx);
@@ -201,7 +202,7 @@ export function createSubscriptionPipeline(opts: SubscriptionPipelineOptions): S
       }
       const prepared = engine.prepare(ctx, resolved);
       if ('errors' in prepared) return prepared;
-      let slot;
+      let slot: Slot | null;
       try {
         slot = await partners.holdSubscription(ctx);
       } catch (e) {
