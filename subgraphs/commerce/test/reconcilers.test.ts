@@ -53,7 +53,7 @@ it('an order left PENDING because finance never got order.placed: the event is r
   const [pending] = sg.reconcilers;
   const stats = await pending!.runNow();
   expect(stats.name).toBe('commerce.orders-without-credit-decision');
-  expect(stats.stuck).toBeGreaterThanOrEqual(1);
+  expect(stats.foundTotal).toBeGreaterThanOrEqual(1); // (the periodic run may have come first)
   expect(stats.repairedTotal).toBeGreaterThanOrEqual(1);
   await eventually(() => finance.some((e) => e.aggregateId === order.id));
   expect(finance.find((e) => e.aggregateId === order.id)).toEqual(original); // same id: handleOnce dedups
