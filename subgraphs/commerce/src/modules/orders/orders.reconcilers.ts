@@ -9,7 +9,7 @@ export interface OrderReconcilerOptions {
   stuckAfterMs?: number;
   /** Default: half of stuckAfterMs, between 1 s and 1 minute. */
   intervalMs?: number;
-  /** Orders looked at per run; default 500. */
+  /** Stuck orders re-sent per run at most; default 500. */
   batch?: number;
 }
 
@@ -30,12 +30,15 @@ export function startOrderReconcilers(opts: OrderReconcilerOptions): Reconciler[
       intervalMs,
       async run() {
         const before = new Date(Date.now() - after);
-        const stuck = await opts.prisma.order.findMany({
-          where: { status, updatedAt: { lt: before } },
-          select: { id: true },
-          orderBy: { updatedAt: 'asc' },
-          take: batch,
-        });
+        // Only orders that went through the event flow (their event is still in the outbox): seeded or imported
+        // orders in these states have no event to re-send and are not stuck in this sense.
+        const stuck = (await opts.prisma.$queryRawUnsafe(
+          `SELECT o."id" FROM "Order" o
+            WHERE o."status"::text = $1 AND o."updatedAt" < $2
+              AND EXISTS (SELECT 1 FROM "OutboxEvent" e WHERE e."aggregateId" = o."id" AND e."type" = $3)
+            ORDER BY o."updatedAt" LIMIT ${batch}`,
+          status, before, type,
+        )) as { id: string }[];
         const repaired = await republishEvents(opts.prisma as unknown as OutboxClient, { type, aggregateIds: stuck.map((o) => o.id), publishedBefore: before });
         if (repaired > 0) opts.kick();
         return { stuck: stuck.length, repaired };
