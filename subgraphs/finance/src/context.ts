@@ -8,6 +8,7 @@ import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { createLedgerLoaders } from './modules/ledger/ledger.loaders.ts';
 import { PaymentService } from './modules/payments/payments.service.ts';
 import { createPaymentLoaders } from './modules/payments/payments.loaders.ts';
+import { KpiService } from './modules/kpis/kpis.service.ts';
 import type { PaymentOrchestrator } from './modules/payments/providers.ts';
 
 export interface FinanceServices {
@@ -15,6 +16,7 @@ export interface FinanceServices {
   invoices: InvoiceService;
   payments: PaymentService;
   ledger: LedgerService;
+  kpis: KpiService;
 }
 
 /** The services, built once per subgraph; stateless apart from the Prisma client and the providers. */
@@ -23,7 +25,7 @@ export function createServices(deps: { prisma: PrismaClient; orchestrator: Payme
   const credit = new CreditService(deps.prisma, ledger);
   const invoices = new InvoiceService(deps.prisma, credit, ledger);
   const payments = new PaymentService(deps.prisma, invoices, deps.orchestrator, deps.onCommitted);
-  return { credit, invoices, payments, ledger };
+  return { credit, invoices, payments, ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

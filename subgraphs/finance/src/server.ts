@@ -12,6 +12,7 @@ import { creditResolvers } from './modules/credit/resolvers/index.ts';
 import { invoiceResolvers } from './modules/invoices/resolvers/index.ts';
 import { ledgerResolvers } from './modules/ledger/resolvers/index.ts';
 import { paymentResolvers } from './modules/payments/resolvers/index.ts';
+import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
@@ -40,7 +41,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, kpiResolvers],
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
   });
