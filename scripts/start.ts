@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { log } from '@omniroute/core';
 import { startStack } from '@omniroute/stack';
-import { startSimulator } from '@omniroute/simulator';
+import { simulationsFor, startSimulators } from '@omniroute/simulator';
+import { demoPlan } from '@omniroute/demo';
 import { dashboardRoutes } from '@omniroute/dashboard/serve';
 import { ROOT } from './subgraphs.ts';
 
@@ -40,8 +41,9 @@ console.log(`
        then send  Authorization: Bearer <accessToken>  and run schema/operations/OrderDetail.graphql
 `);
 
-// The living demo: positions every second, orders, dispatches, deliveries and payments (SIMULATOR=0 turns it off).
-const simulator = process.env.SIMULATOR === '0' ? null : startSimulator({ gatewayUrl: `http://127.0.0.1:${port}/graphql` });
+// The living demo for every seeded tenant: positions every second, orders, dispatches, deliveries and payments,
+// each tenant at its own pace (SIMULATOR_* in README, Configuration; SIMULATOR=0 turns it off).
+const simulator = process.env.SIMULATOR === '0' ? null : startSimulators(`http://127.0.0.1:${port}/graphql`, simulationsFor(demoPlan(), process.env));
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
