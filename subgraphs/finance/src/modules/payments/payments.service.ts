@@ -1,10 +1,17 @@
-import { dec, isCurrency, MINOR_UNITS, money, newId, requireRole, userError, type CurrencyCode, type Decimal, type UserError, type Viewer } from '@omniroute/core';
-import type { Invoice, Payment, PrismaClient } from '../../generated/prisma/client.ts';
-import { isUniqueViolation, TX_OPTIONS } from '../../db.ts';
+import {
+  dec, forbidden, formatAmount, hasScope, isCurrency, log, MINOR_UNITS, money, newId, requireRole, userError,
+  type CurrencyCode, type Decimal, type UserError, type Viewer,
+} from '@omniroute/core';
+import { enqueue } from '@omniroute/events';
+import type { Invoice, Payment, PaymentStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import { isUniqueViolation, SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
 import { FinanceErrorCode as E, hasValidScale } from '../credit/credit.service.ts';
-import type { InvoiceService } from '../invoices/invoices.service.ts';
+import { INVOICE_READERS, type InvoiceService } from '../invoices/invoices.service.ts';
 import { amountDue } from '../invoices/invoice.rules.ts';
-import type { OrchestratedCharge, PaymentMethod, PaymentOrchestrator } from './providers.ts';
+import type { ChargeAttempt, OrchestratedCharge, PaymentMethod, PaymentOrchestrator } from './providers.ts';
+import type { ProviderAccountService } from './provider-accounts.service.ts';
+import { CallbackError, RAIL_SLUGS, railOfSlug, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
+import { normalizePhone, nextPollDelay } from './payment.rules.ts';
 
 export interface RecordPaymentInput {
   invoiceId: string;
@@ -14,112 +21,350 @@ export interface RecordPaymentInput {
   idempotencyKey: string;
 }
 
-/** Payload of recordPayment: the payment and invoice also accompany some errors (a failed charge, a replay). */
+export interface InitiatePaymentInput extends RecordPaymentInput {
+  /** The rail that collects the money. */
+  provider: RailName;
+  /** The payer's phone (E.164): mobile-money prompts go to it. */
+  phone: string;
+}
+
+/** Payload of recordPayment and initiatePayment: the payment and invoice also accompany some errors (a failed charge, a replay). */
 export interface RecordPaymentResult {
   payment: Payment | null;
   invoice: Invoice | null;
   userErrors: UserError[];
 }
 
+/** What a webhook answers the provider. */
+export interface CallbackReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface PaymentTiming {
+  /** Wait of a retry of recordPayment for the first request's outcome (default 15 s). */
+  waitForPendingMs: number;
+  /** A recordPayment PENDING longer than this is resumed by a retry instead of waited for (default 60 s). */
+  staleAfterMs: number;
+  /** First status poll of a rail payment, after its initiation (default 5 s; callbacks usually come first). */
+  firstPollMs: number;
+  /** Longest pause between two polls of one payment (default 60 s). */
+  maxPollMs: number;
+  /** A rail payment with no outcome after this long is FAILED (default 15 min; prompts expire long before). */
+  expireAfterMs: number;
+  /** A rail payment the provider still does not know after this long never reached it: FAILED (default 2 min). */
+  notFoundAfterMs: number;
+}
+
+export const DEFAULT_PAYMENT_TIMING: PaymentTiming = {
+  waitForPendingMs: 15_000, staleAfterMs: 60_000, firstPollMs: 5_000, maxPollMs: 60_000, expireAfterMs: 15 * 60_000, notFoundAfterMs: 2 * 60_000,
+};
+
+export interface PaymentRails {
+  connectors: Record<RailName, RailConnector>;
+  accounts: ProviderAccountService;
+  /** Public base URL of the gateway, where providers send callbacks (…/webhooks/payments/<rail>/<tenant>). */
+  callbackBaseUrl: () => string;
+}
+
 const refused = (code: string, message: string, field: string[]): RecordPaymentResult => ({ payment: null, invoice: null, userErrors: [userError(code, message, ['input', ...field])] });
 
-function errorsFor(p: Payment): UserError[] {
+function errorsFor(p: Payment, pendingIsNormal = false): UserError[] {
   if (p.status === 'FAILED') return [userError(E.PAYMENT_FAILED, `Payment failed: ${p.failureReason ?? 'declined'}`, ['input'])];
-  if (p.status === 'PENDING') return [userError(E.PAYMENT_PENDING, 'The payment is still being processed; retry later with the same idempotencyKey', ['input'])];
+  if (p.status === 'PENDING' && !pendingIsNormal) return [userError(E.PAYMENT_PENDING, 'The payment is still being processed; retry later with the same idempotencyKey', ['input'])];
   return [];
 }
 
 type Claim = { kind: 'claimed'; payment: Payment; invoice: Invoice } | { kind: 'refused'; result: RecordPaymentResult };
+/** A claim's extra checks against the invoice (rail currencies, amount precision): [code, message, field] or null. */
+type Accept = (currency: CurrencyCode, amount: Decimal) => [string, string, string] | null;
 
 /** A concurrent request holds the idempotency key: wait for its outcome instead of charging again. */
 class KeyTaken extends Error {}
 
+/** How a PENDING payment ends. */
+interface Settlement {
+  status: 'SUCCEEDED' | 'FAILED';
+  provider?: string | null;
+  reference?: string | null;
+  receipt?: string | null;
+  reason?: string;
+  /** The amount the provider says it collected; a different one is not credited. */
+  reportedAmount?: Decimal | null;
+  attempts?: ChargeAttempt[];
+}
+
+interface CallbackRecord {
+  rail: RailName;
+  reference: string | null;
+  outcome: PaymentStatus;
+  payload: unknown;
+}
+
 /**
- * Payments: takes money against invoices through the provider orchestration, exactly once per idempotency key.
+ * Payments: takes money against invoices exactly once per idempotency key — recorded (recordPayment: money received
+ * outside the rails, through the provider orchestration) or collected through a payment rail (initiatePayment: the
+ * provider's callback or a status poll settles it later).
  *
- * Two short transactions around the provider call, so no database transaction waits on a provider:
- *  1. claim — lock the invoice, validate against what is due (minus charges in flight), insert a PENDING payment
+ * recordPayment runs two short transactions around the provider call, so no database transaction waits on a provider:
+ *  1. claim — lock the invoice, validate against what is due (minus payments in flight), insert a PENDING payment
  *     (the unique (tenantId, idempotencyKey) index makes a concurrent retry lose and wait for the winner);
  *  2. charge through the providers (fallback on failure);
  *  3. settle — mark the payment SUCCEEDED/FAILED and apply it to the invoice (credit, ledger, outbox, review).
+ * initiatePayment claims the same way, asks the rail to collect, and returns the PENDING payment; settle runs when
+ * the callback or the poll brings the outcome — once, whatever arrives how often and in which order.
  */
 export class PaymentService {
+  private readonly timing: PaymentTiming;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly invoices: InvoiceService,
     private readonly orchestrator: PaymentOrchestrator,
+    private readonly rails: PaymentRails,
     private readonly onCommitted: () => void = () => {},
-    private readonly waitForPendingMs = 15_000,
-    /** A PENDING payment older than this is resumed by a retry instead of waited for. */
-    private readonly staleAfterMs = 60_000,
-  ) {}
+    timing: Partial<PaymentTiming> = {},
+  ) {
+    this.timing = { ...DEFAULT_PAYMENT_TIMING, ...timing };
+  }
+
+  /** One payment of the caller's tenant (same readers as invoices); null when unknown. */
+  async get(viewer: Viewer | null, id: string): Promise<Payment | null> {
+    const v = requireRole(viewer, ...INVOICE_READERS);
+    return this.prisma.payment.findFirst({ where: { id, tenantId: v.tenantId } });
+  }
 
   async record(viewer: Viewer | null, input: RecordPaymentInput): Promise<RecordPaymentResult> {
     const v = requireRole(viewer, 'FINANCE', 'PARTNER');
+    const invalid = validate(input);
+    if (invalid) return invalid;
     const key = input.idempotencyKey.trim();
-    if (!key || key.length > 200) return refused(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', ['idempotencyKey']);
-    if (!input.invoiceId || input.invoiceId.length > 200) return refused(E.INVALID_INPUT, 'invoiceId must be 1–200 characters', ['invoiceId']);
-    if (input.currencyCode != null && !isCurrency(input.currencyCode)) return refused(E.INVALID_INPUT, 'Unknown currency', ['currencyCode']);
     const amount = dec(input.amount);
-    if (amount.lte(0)) return refused(E.INVALID_AMOUNT, 'amount must be greater than zero', ['amount']);
 
-    const existing = await this.prisma.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } } });
+    const existing = await this.byKey(v.tenantId, key);
     if (existing) return this.replay(v.tenantId, existing, input);
 
     let claimed: Claim;
     try {
-      claimed = await this.claim(v.tenantId, key, amount, input);
+      claimed = await this.claim(v.tenantId, key, amount, input, {});
     } catch (error) {
-      if (!(error instanceof KeyTaken) && !isUniqueViolation(error)) throw error;
-      const winner = await this.prisma.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } } });
-      if (!winner) throw error;
+      const winner = await this.loser(error, v.tenantId, key);
       return this.replay(v.tenantId, winner, input);
     }
     if (claimed.kind === 'refused') return claimed.result;
-
     return this.chargeAndSettle(claimed.payment);
   }
 
-  /** Steps 2 and 3 for a PENDING payment: charge through the providers, then settle. */
-  private async chargeAndSettle(payment: Payment): Promise<RecordPaymentResult> {
-    const outcome = await this.orchestrator.charge({
-      tenantId: payment.tenantId, paymentId: payment.id, amount: dec(payment.amount), currencyCode: payment.currency as CurrencyCode,
-      method: payment.method, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
+  /**
+   * Asks a payment rail to collect the amount from the payer's phone (FINANCE, ADMIN, or a partner key with
+   * finance:write). Returns the PENDING payment at once; its callback or the status poll settles it. A retry with
+   * the same key returns the same payment and asks the provider nothing.
+   */
+  async initiate(viewer: Viewer | null, input: InitiatePaymentInput): Promise<RecordPaymentResult> {
+    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
+    if (!v.roles.includes('ADMIN') && !v.roles.includes('FINANCE') && !hasScope(v, 'finance:write')) throw forbidden('Moving money needs the finance:write scope');
+    const invalid = validate(input);
+    if (invalid) return invalid;
+    const phone = normalizePhone(input.phone);
+    if (!phone) return refused(E.INVALID_PHONE, 'phone must be an international number such as +254712345678', ['phone']);
+    const connector = this.rails.connectors[input.provider];
+    if (!connector) return refused(E.INVALID_INPUT, 'Unknown provider', ['provider']);
+    if (!connector.methods.includes(input.method)) {
+      return refused(E.METHOD_NOT_SUPPORTED, `${input.provider} takes ${connector.methods.join(', ')}, not ${input.method}`, ['method']);
+    }
+    const key = input.idempotencyKey.trim();
+    const amount = dec(input.amount);
+    const request = { ...input, phone };
+
+    const existing = await this.byKey(v.tenantId, key);
+    if (existing) return this.replayInitiated(v.tenantId, existing, request);
+
+    const account = await this.rails.accounts.account(v.tenantId, input.provider);
+    if (!account) return refused(E.PROVIDER_NOT_CONFIGURED, `The tenant has no ${input.provider} account configured`, ['provider']);
+    const accept: Accept = (currency, amt) => {
+      if (!account.currencies.includes(currency)) return [E.CURRENCY_NOT_SUPPORTED, `The ${input.provider} account collects ${account.currencies.join(', ')}, not ${currency}`, 'provider'];
+      const why = connector.check({ amount: amt, currency, phone });
+      return why ? [E.AMOUNT_NOT_SUPPORTED, why, 'amount'] : null;
+    };
+    let claimed: Claim;
+    try {
+      claimed = await this.claim(v.tenantId, key, amount, input, {
+        rail: input.provider, phone, provider: input.provider, reference: null, newReference: (id) => connector.newReference(id),
+        nextPollAt: new Date(Date.now() + this.timing.firstPollMs), accept,
+      });
+    } catch (error) {
+      const winner = await this.loser(error, v.tenantId, key);
+      return this.replayInitiated(v.tenantId, winner, request);
+    }
+    if (claimed.kind === 'refused') return claimed.result;
+    this.onCommitted(); // the payment.updated (PENDING) event
+    return this.collect(account, connector, claimed.payment, claimed.invoice);
+  }
+
+  /** Sends the collection request and records what the provider answered. */
+  private async collect(account: RailAccount, connector: RailConnector, payment: Payment, invoice: Invoice): Promise<RecordPaymentResult> {
+    const endpoint = `${this.rails.callbackBaseUrl().replace(/\/$/, '')}/webhooks/payments/${RAIL_SLUGS[connector.rail]}/${payment.tenantId}`;
+    const t0 = Date.now();
+    const r = await connector.collect(account, {
+      paymentId: payment.id, reference: payment.reference, amount: dec(payment.amount), currency: payment.currency as CurrencyCode, phone: payment.phone!,
+      method: payment.method, callbackUrl: connector.callbackUrl(account, endpoint, payment.id), description: invoice.number,
     });
-    const result = await this.settle(payment, outcome);
+    const attempt: ChargeAttempt = { provider: connector.rail, ok: r.status !== 'FAILED', ...(r.status === 'PENDING' ? {} : { reason: r.reason }), ms: Date.now() - t0 };
+    if (r.status === 'FAILED') {
+      await this.settleTx(payment.tenantId, payment.id, { status: 'FAILED', reason: r.reason, attempts: [attempt] });
+    } else {
+      // The callback may have overtaken this answer and settled the payment already: only fill in what is missing.
+      await this.prisma.payment.update({ where: { id: payment.id }, data: { attempts: [attempt] as never } });
+      if (r.status === 'PENDING') await this.prisma.payment.updateMany({ where: { id: payment.id, reference: null }, data: { reference: r.reference } });
+      else log.warn('finance: no clear answer from the provider; the callback or the status poll will tell', { paymentId: payment.id, rail: connector.rail, reason: r.reason });
+    }
     this.onCommitted();
-    return result;
+    const now = (await this.prisma.payment.findUnique({ where: { id: payment.id } }))!;
+    const inv = await this.prisma.invoice.findUnique({ where: { id: now.invoiceId } });
+    return { payment: now, invoice: inv, userErrors: errorsFor(now, true) };
   }
 
   /**
-   * Step 3, idempotent: under the invoice lock, a payment still PENDING becomes FAILED or SUCCEEDED and is applied
-   * to the invoice; one settled already (by a resumed retry) is returned as it is.
+   * A provider's callback, as the gateway forwarded it (`POST /webhooks/payments/<rail>/<tenant id>`): 404 for an
+   * unknown rail or tenant account, 401 when it is not authentic (nothing is stored), 400 when unreadable, else
+   * 200 — the callback is stored, and settles its payment when it is the first outcome to arrive.
    */
-  private settle(payment: Payment, outcome: OrchestratedCharge): Promise<RecordPaymentResult> {
-    const paymentId = payment.id;
-    return this.prisma.$transaction(async (tx) => {
-      const inv = (await this.invoices.lock(tx, payment.tenantId, { id: payment.invoiceId }))!;
-      const current = (await tx.payment.findUnique({ where: { id: paymentId } }))!;
-      if (current.status !== 'PENDING') return { payment: current, invoice: inv, userErrors: errorsFor(current) };
-      if (!outcome.ok) {
-        const failed = await tx.payment.update({
-          where: { id: paymentId },
-          data: { status: 'FAILED', provider: outcome.provider, failureReason: outcome.reason.slice(0, 500), attempts: outcome.attempts as never },
-        });
-        return { payment: failed, invoice: inv, userErrors: errorsFor(failed) };
+  async handleCallback(railSlug: string, tenantId: string, cb: IncomingCallback): Promise<CallbackReply> {
+    const rail = railOfSlug(railSlug);
+    if (!rail || !tenantId || tenantId.length > 100) return { status: 404, body: { error: 'unknown webhook' } };
+    const account = await this.rails.accounts.account(tenantId, rail);
+    if (!account) return { status: 404, body: { error: 'unknown webhook' } };
+    let parsed;
+    try {
+      parsed = this.rails.connectors[rail].readCallback(account, cb);
+    } catch (e) {
+      if (e instanceof CallbackError) return { status: 400, body: { error: e.message } };
+      throw e;
+    }
+    if (!parsed) {
+      log.warn('finance: refused a callback that is not authentic', { rail, tenantId });
+      return { status: 401, body: { error: 'invalid signature' } };
+    }
+    const payment = parsed.paymentId
+      ? await this.prisma.payment.findFirst({ where: { id: parsed.paymentId, tenantId, rail } })
+      : parsed.reference
+        ? await this.prisma.payment.findFirst({ where: { tenantId, provider: rail, reference: parsed.reference } })
+        : null;
+    const record: CallbackRecord = { rail, reference: parsed.reference ?? payment?.reference ?? null, outcome: parsed.outcome.status, payload: parsed.payload };
+    if (!payment || parsed.outcome.status === 'PENDING') {
+      if (!payment) log.warn('finance: callback for no known payment; kept for reconciliation', { rail, tenantId, reference: parsed.reference });
+      await this.prisma.paymentCallback.create({ data: callbackRow(tenantId, payment?.id ?? null, record, false) });
+      return { status: 200, body: { received: true, applied: false } };
+    }
+    const o = parsed.outcome;
+    const { applied } = await this.settleTx(
+      tenantId, payment.id,
+      o.status === 'SUCCEEDED' ? { status: 'SUCCEEDED', reference: parsed.reference, receipt: o.receipt, reportedAmount: o.amount } : { status: 'FAILED', reference: parsed.reference, reason: o.reason },
+      record,
+    );
+    this.onCommitted();
+    return { status: 200, body: { received: true, applied } };
+  }
+
+  /**
+   * The status poll: asks the providers about rail payments still PENDING whose next poll is due, settles those
+   * with an outcome, fails those the provider never got or that outlived `expireAfterMs`, and backs off the rest.
+   * Safe to run on several replicas at once (settling is idempotent under the invoice lock).
+   */
+  async pollPending(now = new Date()): Promise<number> {
+    const due = await this.prisma.payment.findMany({ where: { status: 'PENDING', rail: { not: null }, nextPollAt: { lte: now } }, orderBy: { nextPollAt: 'asc' }, take: 50 });
+    let settled = 0;
+    for (const p of due) {
+      const age = now.getTime() - p.createdAt.getTime();
+      let outcome: RailOutcome = { status: 'PENDING' };
+      try {
+        const account = await this.rails.accounts.account(p.tenantId, p.rail!);
+        if (account) outcome = await this.rails.connectors[p.rail!].status(account, p);
+      } catch (error) {
+        log.warn('finance: status poll failed', { paymentId: p.id, rail: p.rail, error: String(error) });
       }
-      const at = new Date();
-      const succeeded = await tx.payment.update({
-        where: { id: paymentId },
-        data: { status: 'SUCCEEDED', provider: outcome.provider, reference: outcome.reference, receivedAt: at, attempts: outcome.attempts as never },
-      });
-      const invoice = await this.invoices.applyPayment(tx, inv, { paymentId, amount: money(current.amount, current.currency as CurrencyCode), at });
-      return { payment: succeeded, invoice, userErrors: [] };
+      let settlement: Settlement | null = null;
+      if (outcome.status === 'SUCCEEDED') settlement = { status: 'SUCCEEDED', receipt: outcome.receipt, reportedAmount: outcome.amount };
+      else if (outcome.status === 'FAILED') settlement = { status: 'FAILED', reason: outcome.reason };
+      else if (outcome.status === 'NOT_FOUND' && age >= this.timing.notFoundAfterMs) settlement = { status: 'FAILED', reason: `${p.rail} has no record of the request` };
+      else if (age >= this.timing.expireAfterMs) settlement = { status: 'FAILED', reason: `no outcome from ${p.rail} within ${Math.round(this.timing.expireAfterMs / 60_000)} min` };
+      if (settlement) {
+        if ((await this.settleTx(p.tenantId, p.id, settlement)).applied) settled++;
+      } else {
+        await this.prisma.payment.updateMany({
+          where: { id: p.id, status: 'PENDING' },
+          data: { polls: { increment: 1 }, nextPollAt: new Date(now.getTime() + nextPollDelay(p.polls + 1, this.timing.firstPollMs, this.timing.maxPollMs)) },
+        });
+      }
+    }
+    if (settled) this.onCommitted();
+    return settled;
+  }
+
+  /** Steps 2 and 3 of recordPayment for a PENDING payment: charge through the providers, then settle. */
+  private async chargeAndSettle(payment: Payment): Promise<RecordPaymentResult> {
+    const outcome: OrchestratedCharge = await this.orchestrator.charge({
+      tenantId: payment.tenantId, paymentId: payment.id, amount: dec(payment.amount), currencyCode: payment.currency as CurrencyCode,
+      method: payment.method, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
+    });
+    const { payment: settled, invoice } = await this.settleTx(
+      payment.tenantId, payment.id,
+      outcome.ok
+        ? { status: 'SUCCEEDED', provider: outcome.provider, reference: outcome.reference, attempts: outcome.attempts }
+        : { status: 'FAILED', provider: outcome.provider, reason: outcome.reason, attempts: outcome.attempts },
+    );
+    this.onCommitted();
+    return { payment: settled, invoice, userErrors: errorsFor(settled) };
+  }
+
+  /**
+   * Settles a payment, idempotently: under the invoice lock, a payment still PENDING becomes FAILED or SUCCEEDED
+   * (applied to the invoice: amount paid, credit, ledger, events); one settled already stays as it is — a duplicate,
+   * replayed or late callback changes nothing. A callback is stored in the same transaction, with whether it applied.
+   */
+  private settleTx(tenantId: string, paymentId: string, s: Settlement, callback?: CallbackRecord): Promise<{ payment: Payment; invoice: Invoice; applied: boolean }> {
+    return this.prisma.$transaction(async (tx) => {
+      const first = (await tx.payment.findFirst({ where: { id: paymentId, tenantId }, select: { invoiceId: true } }))!;
+      const inv = (await this.invoices.lock(tx, tenantId, { id: first.invoiceId }))!;
+      let payment = (await tx.payment.findUnique({ where: { id: paymentId } }))!;
+      let invoice = inv;
+      let applied = false;
+      if (payment.status === 'PENDING') {
+        const currency = payment.currency as CurrencyCode;
+        let outcome = s;
+        if (s.status === 'SUCCEEDED' && s.reportedAmount && !s.reportedAmount.eq(payment.amount)) {
+          // Never credit an amount the provider did not collect; the money that did move is for reconciliation.
+          log.error('finance: provider reports another amount than the payment; not credited', { paymentId, reported: s.reportedAmount.toString(), expected: payment.amount.toString() });
+          outcome = { ...s, status: 'FAILED', reason: `amount mismatch: the provider collected ${formatAmount(s.reportedAmount, currency)} ${currency}, not ${formatAmount(payment.amount, currency)}; reconcile by hand` };
+        }
+        const at = new Date();
+        const data: Prisma.PaymentUpdateInput = {
+          status: outcome.status,
+          ...(outcome.provider !== undefined ? { provider: outcome.provider } : {}),
+          ...(outcome.reference && !payment.reference ? { reference: outcome.reference } : {}),
+          ...(outcome.receipt ? { receipt: outcome.receipt } : {}),
+          ...(outcome.attempts ? { attempts: outcome.attempts as never } : {}),
+          ...(outcome.status === 'FAILED' ? { failureReason: (outcome.reason ?? 'declined').slice(0, 500) } : { receivedAt: at }),
+          nextPollAt: null,
+        };
+        payment = await tx.payment.update({ where: { id: paymentId }, data });
+        if (payment.status === 'SUCCEEDED') invoice = await this.invoices.applyPayment(tx, inv, { paymentId, amount: money(payment.amount, currency), at });
+        await paymentEvent(tx, payment, 'PENDING', inv.customerId);
+        applied = true;
+      } else {
+        if (s.reference && !payment.reference) payment = await tx.payment.update({ where: { id: paymentId }, data: { reference: s.reference } });
+        if (callback && callback.outcome !== payment.status) log.warn('finance: callback disagrees with the settled payment; not applied', { paymentId, status: payment.status, callback: callback.outcome });
+      }
+      if (callback) await tx.paymentCallback.create({ data: callbackRow(tenantId, paymentId, callback, applied) });
+      return { payment, invoice, applied };
     }, TX_OPTIONS);
   }
 
   /** Step 1: validate against the locked invoice and insert the PENDING payment, or return why not. */
-  private claim(tenantId: string, key: string, amount: Decimal, input: RecordPaymentInput): Promise<Claim> {
+  private claim(
+    tenantId: string, key: string, amount: Decimal, input: RecordPaymentInput,
+    rail: { rail?: RailName; phone?: string; provider?: string; reference?: null; newReference?: (paymentId: string) => string | null; nextPollAt?: Date; accept?: Accept },
+  ): Promise<Claim> {
     const no = (code: string, message: string, field: string): Claim => ({ kind: 'refused', result: refused(code, message, [field]) });
     return this.prisma.$transaction(async (tx): Promise<Claim> => {
       const inv = await this.invoices.lock(tx, tenantId, { id: input.invoiceId });
@@ -139,28 +384,84 @@ export class PaymentService {
       if (amount.gt(payable)) {
         return no(E.AMOUNT_EXCEEDS_DUE, `Amount exceeds what is due on ${inv.number} (${payable.toFixed(MINOR_UNITS[currency])} ${currency})`, 'amount');
       }
+      const unacceptable = rail.accept?.(currency, amount);
+      if (unacceptable) return no(...unacceptable);
+      const id = newId('pay');
       const payment = await tx.payment.create({
-        data: { id: newId('pay'), tenantId, invoiceId: inv.id, currency, amount, method: input.method, status: 'PENDING', idempotencyKey: key },
+        data: {
+          id, tenantId, invoiceId: inv.id, currency, amount, method: input.method, status: 'PENDING', idempotencyKey: key,
+          rail: rail.rail ?? null, phone: rail.phone ?? null, provider: rail.provider ?? null, reference: rail.newReference?.(id) ?? null, nextPollAt: rail.nextPollAt ?? null,
+        },
       });
+      await paymentEvent(tx, payment, null, inv.customerId);
       return { kind: 'claimed', payment, invoice: inv };
     }, TX_OPTIONS);
   }
 
-  /** A retry: the first request's payment (waiting while it is being charged) and the invoice as it is now. */
+  private byKey(tenantId: string, key: string): Promise<Payment | null> {
+    return this.prisma.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key } } });
+  }
+
+  /** The claim lost to a concurrent request with the same key: that request's payment. */
+  private async loser(error: unknown, tenantId: string, key: string): Promise<Payment> {
+    if (!(error instanceof KeyTaken) && !isUniqueViolation(error)) throw error;
+    const winner = await this.byKey(tenantId, key);
+    if (!winner) throw error;
+    return winner;
+  }
+
+  /** A retry of recordPayment: the first request's payment (waiting while it is being charged) and the invoice as it is now. */
   private async replay(tenantId: string, first: Payment, input: RecordPaymentInput): Promise<RecordPaymentResult> {
-    const sameRequest =
-      first.invoiceId === input.invoiceId && dec(first.amount).eq(dec(input.amount)) && first.method === input.method && (!input.currencyCode || input.currencyCode === first.currency);
-    if (!sameRequest) return refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']);
+    if (!sameRequest(first, input) || first.rail) return refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']);
     let payment = first;
-    const deadline = Date.now() + this.waitForPendingMs;
-    while (payment.status === 'PENDING' && Date.now() < deadline && Date.now() - payment.createdAt.getTime() < this.staleAfterMs) {
+    const deadline = Date.now() + this.timing.waitForPendingMs;
+    while (payment.status === 'PENDING' && Date.now() < deadline && Date.now() - payment.createdAt.getTime() < this.timing.staleAfterMs) {
       await new Promise((r) => setTimeout(r, 25));
       payment = (await this.prisma.payment.findUnique({ where: { id: first.id } }))!;
     }
     // Claimed long ago and never settled (the process died mid-charge): finish it. Providers answer a known
-    // idempotency key with the first outcome, so this never charges twice; settle() applies it at most once.
-    if (payment.status === 'PENDING' && Date.now() - payment.createdAt.getTime() >= this.staleAfterMs) return this.chargeAndSettle(payment);
+    // idempotency key with the first outcome, so this never charges twice; settling applies it at most once.
+    if (payment.status === 'PENDING' && Date.now() - payment.createdAt.getTime() >= this.timing.staleAfterMs) return this.chargeAndSettle(payment);
     const invoice = await this.prisma.invoice.findFirst({ where: { id: payment.invoiceId, tenantId } });
     return { payment, invoice, userErrors: errorsFor(payment) };
   }
+
+  /** A retry of initiatePayment: the payment as it is now (PENDING is a normal answer); the provider is not asked again. */
+  private async replayInitiated(tenantId: string, first: Payment, input: InitiatePaymentInput): Promise<RecordPaymentResult> {
+    if (!sameRequest(first, input) || first.rail !== input.provider || first.phone !== input.phone) {
+      return refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']);
+    }
+    const invoice = await this.prisma.invoice.findFirst({ where: { id: first.invoiceId, tenantId } });
+    return { payment: first, invoice, userErrors: errorsFor(first, true) };
+  }
+}
+
+/** The checks both mutations make before touching the database. */
+function validate(input: RecordPaymentInput): RecordPaymentResult | null {
+  const key = input.idempotencyKey.trim();
+  if (!key || key.length > 200) return refused(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', ['idempotencyKey']);
+  if (!input.invoiceId || input.invoiceId.length > 200) return refused(E.INVALID_INPUT, 'invoiceId must be 1–200 characters', ['invoiceId']);
+  if (input.currencyCode != null && !isCurrency(input.currencyCode)) return refused(E.INVALID_INPUT, 'Unknown currency', ['currencyCode']);
+  if (dec(input.amount).lte(0)) return refused(E.INVALID_AMOUNT, 'amount must be greater than zero', ['amount']);
+  return null;
+}
+
+function sameRequest(first: Payment, input: RecordPaymentInput): boolean {
+  return first.invoiceId === input.invoiceId && dec(first.amount).eq(dec(input.amount)) && first.method === input.method && (!input.currencyCode || input.currencyCode === first.currency);
+}
+
+function callbackRow(tenantId: string, paymentId: string | null, c: CallbackRecord, applied: boolean): Prisma.PaymentCallbackCreateInput {
+  return { id: newId('pcb'), tenantId, rail: c.rail, reference: c.reference, paymentId, outcome: c.outcome, applied, payload: (c.payload ?? {}) as never };
+}
+
+/** `payment.updated`: every status change of a payment, for subscribers (paymentUpdated) and dashboards. */
+async function paymentEvent(tx: Tx, p: Payment, previousStatus: PaymentStatus | null, customerId: string): Promise<void> {
+  const currency = p.currency as CurrencyCode;
+  await enqueue(tx, SOURCE, [{
+    type: 'payment.updated', tenantId: p.tenantId, aggregateId: p.id,
+    payload: {
+      paymentId: p.id, invoiceId: p.invoiceId, customerId, previousStatus, status: p.status, rail: p.rail, method: p.method,
+      amount: { amount: formatAmount(p.amount, currency), currencyCode: currency }, at: new Date().toISOString(),
+    },
+  }]);
 }

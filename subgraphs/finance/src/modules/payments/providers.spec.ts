@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '@omniroute/core';
-import { PaymentOrchestrator, SimulatedProvider, type PaymentProvider } from './providers.ts';
+import { PaymentOrchestrator, RecordedProvider, defaultProviders, type PaymentProvider } from './providers.ts';
+import { ScriptedProvider as SimulatedProvider } from '../../../test/scripted-provider.ts';
 
 const req = (key = 'k1', method: 'CARD' | 'CASH' | 'MOBILE_MONEY' = 'CARD') => ({
   tenantId: 't', paymentId: 'pay_1', amount: new Decimal('100'), currencyCode: 'NGN' as const, method, idempotencyKey: key,
@@ -15,8 +16,8 @@ describe('payment orchestration', () => {
   });
 
   it('falls back to the next provider when one declines', async () => {
-    const a = new SimulatedProvider({ name: 'a', methods: ['CARD'], failureRate: 1 });
-    const b = new SimulatedProvider({ name: 'b', methods: ['CARD'], failureRate: 0 });
+    const a = new SimulatedProvider({ name: 'a', methods: ['CARD'], declines: true });
+    const b = new SimulatedProvider({ name: 'b', methods: ['CARD'], declines: false });
     const r = await new PaymentOrchestrator([a, b]).charge(req());
     expect(r).toMatchObject({ ok: true, provider: 'b' });
     expect(r.attempts.map((x) => [x.provider, x.ok])).toEqual([['a', false], ['b', true]]);
@@ -33,8 +34,8 @@ describe('payment orchestration', () => {
 
   it('fails with the last provider when all decline, and skips providers without the method', async () => {
     const cash = new SimulatedProvider({ name: 'cash', methods: ['CASH'] });
-    const a = new SimulatedProvider({ name: 'a', methods: ['CARD'], failureRate: 1 });
-    const b = new SimulatedProvider({ name: 'b', methods: ['CARD'], failureRate: 1 });
+    const a = new SimulatedProvider({ name: 'a', methods: ['CARD'], declines: true });
+    const b = new SimulatedProvider({ name: 'b', methods: ['CARD'], declines: true });
     const r = await new PaymentOrchestrator([cash, a, b]).charge(req());
     expect(r).toMatchObject({ ok: false, provider: 'b' });
     expect(r.attempts.map((x) => x.provider)).toEqual(['a', 'b']);
@@ -48,11 +49,10 @@ describe('payment orchestration', () => {
     expect(p.charges.size).toBe(1);
   });
 
-  it('declines at the configured rate', async () => {
-    let i = 0;
-    const seq = [0.05, 0.5, 0.15, 0.9];
-    const p = new SimulatedProvider({ name: 'a', methods: ['CARD'], failureRate: 0.2, random: () => seq[i++ % seq.length]! });
-    const outcomes = await Promise.all(seq.map((_, n) => p.charge(req(`k${n}`))));
-    expect(outcomes.map((o) => o.ok)).toEqual([false, true, false, true]);
+  it('records money received outside the rails: cash at the desk, the rest manually, never declined', async () => {
+    const o = new PaymentOrchestrator(defaultProviders());
+    expect(await o.charge(req('c', 'CASH'))).toMatchObject({ ok: true, provider: 'cash-desk', reference: 'CASH-DESK-pay_1' });
+    expect(await o.charge(req('m', 'MOBILE_MONEY'))).toMatchObject({ ok: true, provider: 'manual', reference: 'MANUAL-pay_1' });
+    expect(new RecordedProvider('x', ['CARD']).supports('CASH')).toBe(false);
   });
 });
