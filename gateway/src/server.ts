@@ -160,3 +160,4 @@ export function createGateway(opts: GatewayOptions) {
     },
   };
 }
+export { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';

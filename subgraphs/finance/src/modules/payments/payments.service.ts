@@ -352,7 +352,12 @@ export class PaymentService {
         await paymentEvent(tx, payment, 'PENDING', inv.customerId);
         applied = true;
       } else {
-        if (s.reference && !payment.reference) payment = await tx.payment.update({ where: { id: paymentId }, data: { reference: s.reference } });
+        // A later word on the same outcome may know more (the callback's receipt after the poll's bare "succeeded").
+        const fill = {
+          ...(s.reference && !payment.reference ? { reference: s.reference } : {}),
+          ...(s.receipt && !payment.receipt && s.status === payment.status ? { receipt: s.receipt } : {}),
+        };
+        if (Object.keys(fill).length) payment = await tx.payment.update({ where: { id: paymentId }, data: fill });
         if (callback && callback.outcome !== payment.status) log.warn('finance: callback disagrees with the settled payment; not applied', { paymentId, status: payment.status, callback: callback.outcome });
       }
       if (callback) await tx.paymentCallback.create({ data: callbackRow(tenantId, paymentId, callback, applied) });
