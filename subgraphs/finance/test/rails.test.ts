@@ -390,6 +390,31 @@ describe('initiatePayment rules', () => {
     await settled(r.data.initiatePayment.payment.id);
   });
 
+  it('an ADMIN configures a rail account through the graph; secrets are never shown; incomplete ones are refused', async () => {
+    const CONFIGURE = `mutation($i: ConfigurePaymentProviderInput!) { configurePaymentProvider(input: $i) {
+      account { rail baseUrl currencies enabled } userErrors { code field message } } }`;
+    const accraAdmin = { ...lagosFinance, tenantId: ACCRA, roles: ['ADMIN'] } as Viewer;
+    const demo = (await import('@omniroute/demo')).demoPaymentAccounts().find((a) => a.tenantId === ACCRA)!;
+    const creds = Object.entries(demo.mpesa).map(([name, value]) => ({ name, value }));
+    const input = { provider: 'MPESA', baseUrl: `${sandbox.url}/`, currencies: ['GHS', 'GHS'], credentials: creds };
+    expect((await q({ ...accraAdmin, roles: ['FINANCE'] }, CONFIGURE, { i: input })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    for (const [bad, message] of [
+      [{ baseUrl: 'ftp://x' }, /http or https/],
+      [{ currencies: [] }, /at least one currency/],
+      [{ credentials: creds.slice(1) }, /needs consumerKey/],
+      [{ credentials: [...creds, { name: 'pin', value: '1234' }] }, /not pin/],
+    ] as const) {
+      const r = await q(accraAdmin, CONFIGURE, { i: { ...input, ...bad } });
+      expect(r.data.configurePaymentProvider).toMatchObject({ account: null, userErrors: [{ code: 'INVALID_INPUT' }] });
+      expect(r.data.configurePaymentProvider.userErrors[0].message).toMatch(message);
+    }
+    const ok = await q(accraAdmin, CONFIGURE, { i: input });
+    expect(ok.data.configurePaymentProvider).toEqual({ account: { rail: 'MPESA', baseUrl: sandbox.url, currencies: ['GHS'], enabled: true }, userErrors: [] });
+    const list = await q({ ...accraAdmin, roles: ['FINANCE'] }, '{ paymentProviders { rail baseUrl currencies enabled updatedAt } }');
+    expect(list.data.paymentProviders.map((a: any) => a.rail)).toEqual(['MPESA', 'MTN_MOMO', 'PAYSTACK']);
+    expect(JSON.stringify(list)).not.toContain(demo.mpesa.consumerSecret);
+  });
+
   it('credentials are encrypted at rest, bound to their tenant and rail', async () => {
     const demo = (await import('@omniroute/demo')).demoPaymentAccounts()[0]!;
     const rows = await sg.prisma.paymentProviderConfig.findMany({ where: { tenantId: LAGOS } });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { log, newId, requireRole, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { fail, isCurrency, log, newId, ok, requireRole, type CurrencyCode, type Result, type Viewer } from '@omniroute/core';
 import type { DemoPaymentAccounts } from '@omniroute/demo';
 import type { PaymentProviderConfig, PrismaClient } from '../../generated/prisma/client.ts';
 import type { CredentialVault } from './rails/credentials.ts';
@@ -47,6 +47,36 @@ export class ProviderAccountService {
       secrets,
       version: `${row.id}@${row.updatedAt.getTime()}`,
     };
+  }
+
+  /** configurePaymentProvider (ADMIN): validates, then seals and stores the account. */
+  async configure(
+    viewer: Viewer | null,
+    input: { provider: RailName; baseUrl: string; currencies: string[]; credentials: { name: string; value: string }[]; enabled?: boolean | null },
+  ): Promise<Result<PaymentProviderConfig>> {
+    const v = requireRole(viewer);
+    const bad = (message: string, field: string) => fail<PaymentProviderConfig>('INVALID_INPUT', message, ['input', field]);
+    if (!this.vault) return bad('Provider credentials cannot be stored: PAYMENT_CREDENTIALS_KEY is not set', 'credentials');
+    let url: URL;
+    try {
+      url = new URL(input.baseUrl);
+    } catch {
+      return bad('baseUrl must be an http or https URL', 'baseUrl');
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || input.baseUrl.length > 500) return bad('baseUrl must be an http or https URL', 'baseUrl');
+    const currencies = [...new Set(input.currencies)];
+    if (currencies.length === 0 || !currencies.every(isCurrency)) return bad('currencies must name at least one currency', 'currencies');
+    const needed = RAIL_SECRETS[input.provider];
+    const secrets: Record<string, string> = {};
+    for (const c of input.credentials) {
+      if (!needed.includes(c.name)) return bad(`${input.provider} takes the credentials ${needed.join(', ')}; not ${c.name.slice(0, 50)}`, 'credentials');
+      if (!c.value || c.value.length > 500) return bad(`${c.name} must be 1–500 characters`, 'credentials');
+      secrets[c.name] = c.value;
+    }
+    const missing = needed.filter((n) => !(n in secrets) && !(input.provider === 'MTN_MOMO' && n === 'targetEnvironment'));
+    if (missing.length) return bad(`${input.provider} needs ${missing.join(', ')}`, 'credentials');
+    await this.upsert(v.tenantId, input.provider, { baseUrl: url.toString().replace(/\/$/, ''), currencies: currencies as CurrencyCode[], secrets, enabled: input.enabled ?? true });
+    return ok((await this.prisma.paymentProviderConfig.findUnique({ where: { tenantId_rail: { tenantId: v.tenantId, rail: input.provider } } }))!);
   }
 
   /** The tenant's configured rails, without secrets (FINANCE or ADMIN). */

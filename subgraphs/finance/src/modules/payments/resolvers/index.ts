@@ -1,4 +1,4 @@
-import { money, type CurrencyCode } from '@omniroute/core';
+import { money, toPayload, type CurrencyCode } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const paymentResolvers: Resolvers = {
@@ -9,6 +9,7 @@ export const paymentResolvers: Resolvers = {
   Mutation: {
     recordPayment: (_p, { input }, ctx) => ctx.services.payments.record(ctx.viewer, input),
     initiatePayment: (_p, { input }, ctx) => ctx.services.payments.initiate(ctx.viewer, input),
+    configurePaymentProvider: async (_p, { input }, ctx) => toPayload('account', await ctx.services.providerAccounts.configure(ctx.viewer, input)),
   },
   Subscription: {
     paymentUpdated: {
