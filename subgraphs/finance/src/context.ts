@@ -13,6 +13,7 @@ import { ProviderAccountService } from './modules/payments/provider-accounts.ser
 import type { PaymentOrchestrator } from './modules/payments/providers.ts';
 import type { CredentialVault } from './modules/payments/rails/credentials.ts';
 import type { RailConnector, RailName } from './modules/payments/rails/index.ts';
+import { WalletService } from './modules/wallets/wallets.service.ts';
 
 export interface FinanceServices {
   credit: CreditService;
@@ -20,6 +21,7 @@ export interface FinanceServices {
   payments: PaymentService;
   paymentLive: PaymentLiveService;
   providerAccounts: ProviderAccountService;
+  wallets: WalletService;
   ledger: LedgerService;
 }
 
@@ -42,12 +44,14 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
   const credit = new CreditService(deps.prisma, ledger);
   const invoices = new InvoiceService(deps.prisma, credit, ledger);
   const providerAccounts = new ProviderAccountService(deps.prisma, deps.vault);
+  const wallets = new WalletService(deps.prisma);
   const payments = new PaymentService(
     deps.prisma, invoices, deps.orchestrator,
     { connectors: deps.connectors, accounts: providerAccounts, callbackBaseUrl: deps.callbackBaseUrl },
+    { wallets, credit, ledger },
     deps.onCommitted, deps.paymentTiming,
   );
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, ledger };
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, ledger };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

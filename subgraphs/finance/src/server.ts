@@ -13,6 +13,7 @@ import { invoiceResolvers } from './modules/invoices/resolvers/index.ts';
 import { ledgerResolvers } from './modules/ledger/resolvers/index.ts';
 import { paymentResolvers } from './modules/payments/resolvers/index.ts';
 import { nodeResolvers } from './modules/node/resolvers/index.ts';
+import { walletResolvers } from './modules/wallets/resolvers/index.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
 import type { PaymentTiming } from './modules/payments/payments.service.ts';
 import { CredentialVault } from './modules/payments/rails/credentials.ts';
@@ -67,7 +68,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers],
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
     routes: paymentWebhookRoutes(services.payments),

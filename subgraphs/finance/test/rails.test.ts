@@ -62,10 +62,23 @@ const postings = (paymentId: string) => sg.prisma.ledgerPosting.count({ where: {
 const callbacks = (paymentId: string) => sg.prisma.paymentCallback.findMany({ where: { paymentId }, orderBy: { receivedAt: 'asc' } });
 const deliveriesFor = (reference: string) => sandbox.deliveries.filter((d) => d.reference === reference);
 
-/** The invariant after every flow: each posting sums to zero and so does each currency's trial balance. */
+/**
+ * The invariants after every flow: each posting sums to zero and so does each currency's trial balance; every
+ * wallet's balance is its ledger sub-account (and its last movement's balance), never below zero.
+ */
 async function expectLedgerBalanced() {
   const unbalanced = await sg.prisma.$queryRaw<unknown[]>`SELECT "postingId" FROM "LedgerEntry" GROUP BY "postingId" HAVING SUM("amount") <> 0`;
   expect(unbalanced).toEqual([]);
+  const wallets = await sg.prisma.$queryRaw<{ id: string; balance: string; ledger: string; last: string | null }[]>`
+    SELECT w."id", w."balance"::text AS balance,
+      (SELECT COALESCE(-SUM(e."amount"), 0)::text FROM "LedgerEntry" e WHERE e."walletId" = w."id" AND e."account" = 'WALLET') AS ledger,
+      (SELECT m."balanceAfter"::text FROM "WalletMovement" m WHERE m."walletId" = w."id" ORDER BY m."id" DESC LIMIT 1) AS last
+    FROM "Wallet" w`;
+  for (const w of wallets) {
+    expect(Number(w.balance), w.id).toBeGreaterThanOrEqual(0);
+    expect(Number(w.ledger), w.id).toBe(Number(w.balance));
+    expect(Number(w.last ?? 0), w.id).toBe(Number(w.balance));
+  }
   for (const [tenant, currency] of [[LAGOS, 'NGN'], [ACCRA, 'GHS']] as const) {
     const tb = await q({ ...lagosFinance, tenantId: tenant }, `query($c: CurrencyCode!) { trialBalance(currencyCode: $c) { debits { amount } credits { amount } net { amount } balanced } }`, { c: currency });
     expect(tb.errors).toBeUndefined();
@@ -476,5 +489,106 @@ describe('reading payments and the ledger', () => {
   it('the ledger and payments are FINANCE reading: SALES_REP gets FORBIDDEN for the trial balance', async () => {
     const r = await q(lagosSales, '{ trialBalance(currencyCode: NGN) { balanced } }');
     expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('wallets', () => {
+  const TOP_UP = `mutation($i: TopUpWalletInput!) { topUpWallet(input: $i) { payment { id status rail invoice { id } } wallet { id balance { amount currencyCode } } userErrors { code field message } } }`;
+  const PAY = `mutation($i: PayInvoiceFromWalletInput!) { payInvoiceFromWallet(input: $i) {
+    payment { id status method provider } invoice { id status amountPaid { amount } } wallet { id balance { amount } } userErrors { code field message } } }`;
+  const REFUND = `mutation($i: RefundToWalletInput!) { refundToWallet(input: $i) {
+    payment { id refunded { amount } } invoice { id status amountPaid { amount } } wallet { id balance { amount } } userErrors { code field message } } }`;
+  const WALLET = `query($id: ID!) { node(id: $id) { ... on Wallet { id ownerType balance { amount currencyCode } customer { id } worker { id }
+    movements(first: 50) { edges { node { kind amount { amount } balance { amount } description payment { id } invoice { id } } } } } } }`;
+  const customer = lagos.customers[3]!.id;
+  let walletId: string;
+  const topUp = (input: Record<string, unknown>) =>
+    q(lagosFinance, TOP_UP, { i: { customerId: customer, provider: 'MPESA', method: 'MOBILE_MONEY', phone: payer(), amount: '5000.00', currencyCode: 'NGN', idempotencyKey: key('topup'), ...input } });
+  const balance = async () => (await q(lagosFinance, WALLET, { id: walletId })).data.node.balance.amount;
+
+  it('a customer\'s wallet is topped up through M-Pesa: PENDING, then the callback credits the wallet (cash in, the wallet\'s sub-ledger credited)', async () => {
+    const r = await topUp({});
+    expect(r.errors).toBeUndefined();
+    const { payment, wallet, userErrors } = r.data.topUpWallet;
+    expect(userErrors).toEqual([]);
+    expect(payment).toMatchObject({ status: 'PENDING', rail: 'MPESA', invoice: null });
+    expect(wallet.balance).toEqual({ amount: '0.00', currencyCode: 'NGN' });
+    walletId = wallet.id;
+    await settled(payment.id);
+    expect(await balance()).toBe('5000.00');
+    const w = (await q(lagosFinance, WALLET, { id: walletId })).data.node;
+    expect(w).toMatchObject({ ownerType: 'CUSTOMER', customer: { id: customer }, worker: null });
+    expect(w.movements.edges.map((e: any) => [e.node.kind, e.node.amount.amount, e.node.balance.amount, e.node.payment.id])).toEqual([['TOP_UP', '5000.00', '5000.00', payment.id]]);
+    expect(await sg.prisma.ledgerPosting.count({ where: { paymentId: payment.id, kind: 'WALLET_TOP_UP' } })).toBe(1);
+    const entities = await q(lagosFinance, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { wallet(currencyCode: NGN) { id balance { amount } } } } }`, { r: [{ __typename: 'Customer', id: customer }] });
+    expect(entities.data._entities[0].wallet).toEqual({ id: walletId, balance: { amount: '5000.00' } });
+  });
+
+  it('a top-up the payer cannot afford leaves the wallet as it was; a duplicated callback credits once', async () => {
+    const failed = await topUp({ phone: payer('1001') });
+    expect((await settled(failed.data.topUpWallet.payment.id)).status).toBe('FAILED');
+    const dup = await topUp({ phone: payer('1005'), amount: '1000.00' });
+    const id = dup.data.topUpWallet.payment.id;
+    await eventually(async () => (await callbacks(id)).length === 3);
+    expect(await balance()).toBe('6000.00');
+    expect(await sg.prisma.walletMovement.count({ where: { walletId, paymentId: id } })).toBe(1);
+  });
+
+  it('pays an invoice from the wallet, never below zero, once per key — also for concurrent attempts', async () => {
+    const inv = await freshInvoice('10000.00');
+    const short = await q(lagosFinance, PAY, { i: { invoiceId: inv.id, amount: '6000.01', idempotencyKey: key('short') } });
+    expect(short.data.payInvoiceFromWallet).toMatchObject({ payment: null, userErrors: [{ code: 'INSUFFICIENT_FUNDS', field: ['input', 'amount'] }] });
+    // this invoice is another customer's: its wallet is empty
+    expect((await q(lagosFinance, PAY, { i: { invoiceId: issued[0]!.id, amount: '1.00', idempotencyKey: key('other') } })).data.payInvoiceFromWallet.userErrors[0].code).toMatch(/INSUFFICIENT_FUNDS|INVOICE_ALREADY_PAID/);
+    // five concurrent payments of 4,000 from a wallet of 6,000: one goes through
+    const invoiceOf = await Promise.all(Array.from({ length: 5 }, () => freshInvoice('4000.00')));
+    const fresh = await Promise.all(invoiceOf.map((i) => sg.prisma.invoice.update({ where: { id: i.id }, data: { customerId: customer } })));
+    const results = await Promise.all(fresh.map((i, n) => q(lagosFinance, PAY, { i: { invoiceId: i.id, amount: '4000.00', idempotencyKey: `wallet-race-${n}` } })));
+    const ok = results.filter((r) => r.data.payInvoiceFromWallet.userErrors.length === 0);
+    expect(ok).toHaveLength(1);
+    expect(results.filter((r) => r.data.payInvoiceFromWallet.userErrors[0]?.code === 'INSUFFICIENT_FUNDS')).toHaveLength(4);
+    expect(ok[0]!.data.payInvoiceFromWallet).toMatchObject({ payment: { status: 'SUCCEEDED', method: 'WALLET', provider: 'wallet' }, invoice: { status: 'PAID' }, wallet: { balance: { amount: '2000.00' } } });
+    const paid = ok[0]!.data.payInvoiceFromWallet.payment.id;
+    // the ledger took it from the wallet, not from cash
+    const entries = await sg.prisma.ledgerEntry.findMany({ where: { posting: { paymentId: paid } } });
+    expect(entries.find((e) => Number(e.amount) > 0 && e.account !== 'CREDIT_COMMITMENT')).toMatchObject({ account: 'WALLET', walletId });
+    // a retry answers the same; the key for another payment is refused
+    const n = results.indexOf(ok[0]!);
+    const again = await q(lagosFinance, PAY, { i: { invoiceId: fresh[n]!.id, amount: '4000.00', idempotencyKey: `wallet-race-${n}` } });
+    expect(again.data.payInvoiceFromWallet.payment.id).toBe(paid);
+    expect((await q(lagosFinance, PAY, { i: { invoiceId: fresh[n]!.id, amount: '1.00', idempotencyKey: `wallet-race-${n}` } })).data.payInvoiceFromWallet.userErrors[0].code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await balance()).toBe('2000.00');
+    // recordPayment cannot be used to pay from a wallet
+    const rec = await q(lagosFinance, `mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { userErrors { code } } }`, { i: { invoiceId: inv.id, amount: '1.00', method: 'WALLET', idempotencyKey: key('rec') } });
+    expect(rec.data.recordPayment.userErrors[0].code).toBe('METHOD_NOT_SUPPORTED');
+  });
+
+  it('refunds part of a payment to the wallet: the invoice is owed again; a void invoice\'s payment becomes wallet balance', async () => {
+    const inv = await freshInvoice('3000.00');
+    await sg.prisma.invoice.update({ where: { id: inv.id }, data: { customerId: customer } });
+    const p = await settled((await initiate({ invoiceId: inv.id, amount: '3000.00' })).data.initiatePayment.payment.id);
+    expect(p.invoice.status).toBe('PAID');
+    const r = await q(lagosFinance, REFUND, { i: { paymentId: p.id, amount: '1000.00', idempotencyKey: 'refund-1' } });
+    expect(r.data.refundToWallet).toMatchObject({ userErrors: [], payment: { refunded: { amount: '1000.00' } }, invoice: { status: 'PARTIALLY_PAID', amountPaid: { amount: '2000.00' } }, wallet: { balance: { amount: '3000.00' } } });
+    expect((await q(lagosFinance, REFUND, { i: { paymentId: p.id, amount: '1000.00', idempotencyKey: 'refund-1' } })).data.refundToWallet.wallet.balance.amount).toBe('3000.00');
+    expect((await q(lagosFinance, REFUND, { i: { paymentId: p.id, amount: '2000.01', idempotencyKey: 'refund-2' } })).data.refundToWallet.userErrors[0].code).toBe('AMOUNT_EXCEEDS_REFUNDABLE');
+    expect((await q(lagosFinance, REFUND, { i: { paymentId: 'pay_NOPE', amount: '1.00', idempotencyKey: 'refund-3' } })).data.refundToWallet.userErrors[0].code).toBe('PAYMENT_NOT_FOUND');
+    expect((await q(lagosSales, REFUND, { i: { paymentId: p.id, amount: '1.00', idempotencyKey: 'refund-4' } })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // the order is cancelled after payment: the invoice is void, what was paid can go to the wallet
+    await sg.prisma.$transaction((tx) => sg.services.invoices.voidForOrder(tx, { tenantId: LAGOS, orderId: `ord_RAILS${String(orders).padStart(4, '0')}`, onlyDraft: false, reason: 'ORDER_CANCELLED' }));
+    const voided = await q(lagosFinance, REFUND, { i: { paymentId: p.id, amount: '2000.00', idempotencyKey: 'refund-void' } });
+    expect(voided.data.refundToWallet).toMatchObject({ userErrors: [], invoice: { status: 'VOID' }, wallet: { balance: { amount: '5000.00' } } });
+    const posting = await sg.prisma.ledgerPosting.findFirstOrThrow({ where: { paymentId: p.id, kind: 'WALLET_REFUND' }, orderBy: { postedAt: 'desc' }, include: { entries: true } });
+    expect(posting.entries.map((e) => [e.account, Number(e.amount)]).sort()).toEqual([['REVENUE', 2000], ['WALLET', -2000]]);
+  });
+
+  it('a worker\'s wallet is topped up through MTN MoMo and shows on Worker.wallet', async () => {
+    const rider = lagos.riders[0]!.id;
+    const r = await topUp({ customerId: null, workerId: rider, provider: 'MTN_MOMO', amount: '750.00' });
+    await settled(r.data.topUpWallet.payment.id);
+    const e = await q(lagosFinance, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { wallet { ownerType balance { amount } worker { id } } } } }`, { r: [{ __typename: 'Worker', id: rider }] });
+    expect(e.data._entities[0].wallet).toEqual({ ownerType: 'WORKER', balance: { amount: '750.00' }, worker: { id: rider } });
+    expect((await topUp({ workerId: rider })).data.topUpWallet.userErrors[0]).toMatchObject({ code: 'INVALID_INPUT', field: ['input', 'customerId'] });
   });
 });

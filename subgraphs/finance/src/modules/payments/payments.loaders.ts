@@ -13,7 +13,7 @@ export function createPaymentLoaders(prisma: PrismaClient, viewer: Viewer | null
         viewer
           ? prisma.payment.findMany({ where: { invoiceId: { in: [...ids] }, tenantId: viewer.tenantId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })
           : Promise.resolve([]),
-      (p) => p.invoiceId,
+      (p) => p.invoiceId ?? '',
     ),
   };
 }

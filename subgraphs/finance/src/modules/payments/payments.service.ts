@@ -3,11 +3,14 @@ import {
   type CurrencyCode, type Decimal, type UserError, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
-import type { Invoice, Payment, PaymentStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
+import type { Invoice, Payment, PaymentStatus, Prisma, PrismaClient, Wallet } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
-import { FinanceErrorCode as E, hasValidScale } from '../credit/credit.service.ts';
-import { INVOICE_READERS, type InvoiceService } from '../invoices/invoices.service.ts';
-import { amountDue } from '../invoices/invoice.rules.ts';
+import { FinanceErrorCode as E, hasValidScale, type CreditService } from '../credit/credit.service.ts';
+import { INVOICE_READERS, invoiceEventPayload, type InvoiceService } from '../invoices/invoices.service.ts';
+import { amountDue, nextStatus } from '../invoices/invoice.rules.ts';
+import type { LedgerService } from '../ledger/ledger.service.ts';
+import { walletRefund, walletTopUp } from '../ledger/ledger.rules.ts';
+import type { WalletOwner, WalletService } from '../wallets/wallets.service.ts';
 import type { ChargeAttempt, OrchestratedCharge, PaymentMethod, PaymentOrchestrator } from './providers.ts';
 import type { ProviderAccountService } from './provider-accounts.service.ts';
 import { CallbackError, RAIL_SLUGS, railOfSlug, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
@@ -26,6 +29,21 @@ export interface InitiatePaymentInput extends RecordPaymentInput {
   provider: RailName;
   /** The payer's phone (E.164): mobile-money prompts go to it. */
   phone: string;
+}
+
+export interface TopUpWalletInput {
+  customerId?: string | null;
+  workerId?: string | null;
+  provider: RailName;
+  method: PaymentMethod;
+  phone: string;
+  amount: Decimal;
+  currencyCode: CurrencyCode;
+  idempotencyKey: string;
+}
+
+export interface WalletPaymentResult extends RecordPaymentResult {
+  wallet: Wallet | null;
 }
 
 /** Payload of recordPayment and initiatePayment: the payment and invoice also accompany some errors (a failed charge, a replay). */
@@ -59,6 +77,13 @@ export interface PaymentTiming {
 export const DEFAULT_PAYMENT_TIMING: PaymentTiming = {
   waitForPendingMs: 15_000, staleAfterMs: 60_000, firstPollMs: 5_000, maxPollMs: 60_000, expireAfterMs: 15 * 60_000, notFoundAfterMs: 2 * 60_000,
 };
+
+/** What else settling a payment touches besides the invoice. */
+export interface PaymentDeps {
+  wallets: WalletService;
+  credit: CreditService;
+  ledger: LedgerService;
+}
 
 export interface PaymentRails {
   connectors: Record<RailName, RailConnector>;
@@ -122,6 +147,7 @@ export class PaymentService {
     private readonly invoices: InvoiceService,
     private readonly orchestrator: PaymentOrchestrator,
     private readonly rails: PaymentRails,
+    private readonly deps: PaymentDeps,
     private readonly onCommitted: () => void = () => {},
     timing: Partial<PaymentTiming> = {},
   ) {
@@ -138,6 +164,7 @@ export class PaymentService {
     const v = requireRole(viewer, 'FINANCE', 'PARTNER');
     const invalid = validate(input);
     if (invalid) return invalid;
+    if (input.method === 'WALLET') return refused(E.METHOD_NOT_SUPPORTED, 'Pay from a wallet with payInvoiceFromWallet', ['method']);
     const key = input.idempotencyKey.trim();
     const amount = dec(input.amount);
 
@@ -198,16 +225,186 @@ export class PaymentService {
     }
     if (claimed.kind === 'refused') return claimed.result;
     this.onCommitted(); // the payment.updated (PENDING) event
-    return this.collect(account, connector, claimed.payment, claimed.invoice);
+    return this.collect(account, connector, claimed.payment, claimed.invoice.number);
+  }
+
+  /**
+   * Tops up a customer's or worker's wallet through a payment rail: a PENDING payment with no invoice, settled like
+   * any rail payment; when it SUCCEEDS the wallet grows (WALLET_TOP_UP: cash in, the wallet's sub-ledger credited).
+   */
+  async topUp(viewer: Viewer | null, input: TopUpWalletInput): Promise<WalletPaymentResult> {
+    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
+    if (!v.roles.includes('ADMIN') && !v.roles.includes('FINANCE') && !hasScope(v, 'finance:write')) throw forbidden('Moving money needs the finance:write scope');
+    const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
+    const owners = [input.customerId && { type: 'CUSTOMER' as const, id: input.customerId }, input.workerId && { type: 'WORKER' as const, id: input.workerId }].filter(Boolean) as WalletOwner[];
+    if (owners.length !== 1 || owners[0]!.id.length > 200) return no(E.INVALID_INPUT, 'Name exactly one of customerId and workerId', 'customerId');
+    const owner = owners[0]!;
+    const key = input.idempotencyKey.trim();
+    if (!key || key.length > 200) return no(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', 'idempotencyKey');
+    const amount = dec(input.amount);
+    if (amount.lte(0) || !hasValidScale(amount, input.currencyCode)) return no(E.INVALID_AMOUNT, `amount must be greater than zero with at most ${MINOR_UNITS[input.currencyCode]} decimals`, 'amount');
+    const phone = normalizePhone(input.phone);
+    if (!phone) return no(E.INVALID_PHONE, 'phone must be an international number such as +254712345678', 'phone');
+    const connector = this.rails.connectors[input.provider];
+    if (!connector.methods.includes(input.method)) return no(E.METHOD_NOT_SUPPORTED, `${input.provider} takes ${connector.methods.join(', ')}, not ${input.method}`, 'method');
+
+    const existing = await this.byKey(v.tenantId, key);
+    if (existing) return this.replayTopUp(v.tenantId, existing, input, owner, phone);
+    const account = await this.rails.accounts.account(v.tenantId, input.provider);
+    if (!account) return no(E.PROVIDER_NOT_CONFIGURED, `The tenant has no ${input.provider} account configured`, 'provider');
+    if (!account.currencies.includes(input.currencyCode)) return no(E.CURRENCY_NOT_SUPPORTED, `The ${input.provider} account collects ${account.currencies.join(', ')}, not ${input.currencyCode}`, 'currencyCode');
+    const why = connector.check({ amount, currency: input.currencyCode, phone });
+    if (why) return no(E.AMOUNT_NOT_SUPPORTED, why, 'amount');
+    let payment: Payment;
+    try {
+      payment = await this.prisma.$transaction(async (tx) => {
+        const wallet = await this.deps.wallets.lockOrCreate(tx, v.tenantId, owner, input.currencyCode);
+        if (await tx.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } }, select: { id: true } })) throw new KeyTaken();
+        const id = newId('pay');
+        const p = await tx.payment.create({
+          data: {
+            id, tenantId: v.tenantId, walletId: wallet.id, currency: input.currencyCode, amount, method: input.method, status: 'PENDING', idempotencyKey: key,
+            rail: input.provider, phone, provider: input.provider, reference: connector.newReference(id), nextPollAt: new Date(Date.now() + this.timing.firstPollMs),
+          },
+        });
+        await paymentEvent(tx, p, null, owner.type === 'CUSTOMER' ? owner.id : null);
+        return p;
+      }, TX_OPTIONS);
+    } catch (error) {
+      return this.replayTopUp(v.tenantId, await this.loser(error, v.tenantId, key), input, owner, phone);
+    }
+    this.onCommitted();
+    const r = await this.collect(account, connector, payment, 'Wallet top-up');
+    return { ...r, wallet: await this.prisma.wallet.findUnique({ where: { id: payment.walletId! } }) };
+  }
+
+  /** A retry of topUpWallet: the payment as it is now; nothing is asked of the provider. */
+  private async replayTopUp(tenantId: string, first: Payment, input: TopUpWalletInput, owner: WalletOwner, phone: string): Promise<WalletPaymentResult> {
+    const wallet = first.walletId ? await this.prisma.wallet.findFirst({ where: { id: first.walletId, tenantId } }) : null;
+    const same = !first.invoiceId && wallet?.ownerType === owner.type && wallet.ownerId === owner.id && first.rail === input.provider && first.phone === phone
+      && dec(first.amount).eq(dec(input.amount)) && first.currency === input.currencyCode && first.method === input.method;
+    if (!same) return { ...refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']), wallet: null };
+    return { payment: first, invoice: null, wallet, userErrors: errorsFor(first, true) };
+  }
+
+  /**
+   * Pays an invoice from its customer's wallet in the invoice's currency, in one transaction: invoice then wallet
+   * locked (the order every wallet movement that touches an invoice takes), the amount checked against what is due
+   * and against the balance, a SUCCEEDED payment (method WALLET) applied like any other — the ledger debits the
+   * wallet's sub-account instead of cash.
+   */
+  async payFromWallet(viewer: Viewer | null, input: { invoiceId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
+    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
+    if (!v.roles.includes('ADMIN') && !v.roles.includes('FINANCE') && !hasScope(v, 'finance:write')) throw forbidden('Moving money needs the finance:write scope');
+    const request: RecordPaymentInput = { ...input, method: 'WALLET' };
+    const invalid = validate(request);
+    if (invalid) return { ...invalid, wallet: null };
+    const key = input.idempotencyKey.trim();
+    const amount = dec(input.amount);
+    const replay = async (p: Payment): Promise<WalletPaymentResult> => {
+      if (!sameRequest(p, request)) return { ...refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']), wallet: null };
+      const [invoice, wallet] = await Promise.all([
+        this.prisma.invoice.findFirst({ where: { id: p.invoiceId!, tenantId: v.tenantId } }),
+        p.walletId ? this.prisma.wallet.findUnique({ where: { id: p.walletId } }) : null,
+      ]);
+      return { payment: p, invoice, wallet, userErrors: [] };
+    };
+    const existing = await this.byKey(v.tenantId, key);
+    if (existing) return replay(existing);
+    type Outcome = { kind: 'paid'; r: WalletPaymentResult } | { kind: 'refused'; r: WalletPaymentResult };
+    let outcome: Outcome;
+    try {
+      outcome = await this.prisma.$transaction(async (tx): Promise<Outcome> => {
+        const no = (code: string, message: string, field: string): Outcome => ({ kind: 'refused', r: { ...refused(code, message, [field]), wallet: null } });
+        const inv = await this.invoices.lock(tx, v.tenantId, { id: input.invoiceId });
+        if (!inv) return no(E.INVOICE_NOT_FOUND, 'No such invoice', 'invoiceId');
+        if (await tx.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } }, select: { id: true } })) throw new KeyTaken();
+        const refusal = await payable(tx, inv, amount, null);
+        if (refusal) return no(...refusal);
+        const currency = inv.currency as CurrencyCode;
+        const wallet = await this.deps.wallets.lockOrCreate(tx, v.tenantId, { type: 'CUSTOMER', id: inv.customerId }, currency);
+        if (dec(wallet.balance).lt(amount)) return no(E.INSUFFICIENT_FUNDS, `The wallet holds ${formatAmount(wallet.balance, currency)} ${currency}`, 'amount');
+        const at = new Date();
+        const id = newId('pay');
+        const payment = await tx.payment.create({
+          data: { id, tenantId: v.tenantId, invoiceId: inv.id, walletId: wallet.id, currency, amount, method: 'WALLET', status: 'SUCCEEDED', idempotencyKey: key, provider: 'wallet', reference: `WALLET-${id}`, receivedAt: at },
+        });
+        const moved = (await this.deps.wallets.move(tx, wallet, { amount: amount.negated(), kind: 'INVOICE_PAYMENT', paymentId: id, invoiceId: inv.id, description: `Invoice ${inv.number}` }))!;
+        const invoice = await this.invoices.applyPayment(tx, inv, { paymentId: id, amount: money(amount, currency), at, fromWalletId: wallet.id });
+        await paymentEvent(tx, payment, null, inv.customerId);
+        return { kind: 'paid', r: { payment, invoice, wallet: moved.wallet, userErrors: [] } };
+      }, TX_OPTIONS);
+    } catch (error) {
+      return replay(await this.loser(error, v.tenantId, key));
+    }
+    if (outcome.kind === 'paid') this.onCommitted();
+    return outcome.r;
+  }
+
+  /**
+   * Gives (part of) a SUCCEEDED invoice payment back to the customer's wallet. The invoice is owed that much again
+   * (amount paid down, status recomputed, credit held again on credit terms) unless it is void; the WALLET_REFUND
+   * posting moves the money from the receivable (or, void, the revenue the payment kept) to the wallet.
+   */
+  async refundToWallet(viewer: Viewer | null, input: { paymentId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
+    const v = requireRole(viewer, 'FINANCE');
+    const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
+    const key = input.idempotencyKey.trim();
+    if (!key || key.length > 200) return no(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', 'idempotencyKey');
+    if (!input.paymentId || input.paymentId.length > 200) return no(E.INVALID_INPUT, 'paymentId must be 1–200 characters', 'paymentId');
+    const amount = dec(input.amount);
+    if (amount.lte(0)) return no(E.INVALID_AMOUNT, 'amount must be greater than zero', 'amount');
+    const replay = async (): Promise<WalletPaymentResult | null> => {
+      const m = await this.prisma.walletMovement.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } } });
+      if (!m) return null;
+      if (m.paymentId !== input.paymentId || !dec(m.amount).eq(amount)) return no(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different refund', 'idempotencyKey');
+      const [payment, wallet] = await Promise.all([this.prisma.payment.findUnique({ where: { id: m.paymentId! } }), this.prisma.wallet.findUnique({ where: { id: m.walletId } })]);
+      const invoice = payment?.invoiceId ? await this.prisma.invoice.findUnique({ where: { id: payment.invoiceId } }) : null;
+      return { payment, invoice, wallet, userErrors: [] };
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    try {
+      const r = await this.prisma.$transaction(async (tx): Promise<WalletPaymentResult> => {
+        const found = await tx.payment.findFirst({ where: { id: input.paymentId, tenantId: v.tenantId }, select: { invoiceId: true } });
+        if (!found) return no(E.PAYMENT_NOT_FOUND, 'No such payment', 'paymentId');
+        if (!found.invoiceId) return no(E.REFUND_NOT_ALLOWED, 'Only invoice payments can be refunded to a wallet', 'paymentId');
+        const inv = (await this.invoices.lock(tx, v.tenantId, { id: found.invoiceId }))!;
+        const p = (await tx.payment.findUnique({ where: { id: input.paymentId } }))!;
+        if (p.status !== 'SUCCEEDED') return no(E.REFUND_NOT_ALLOWED, `The payment is ${p.status}`, 'paymentId');
+        const currency = p.currency as CurrencyCode;
+        if (!hasValidScale(amount, currency)) return no(E.INVALID_AMOUNT, `${currency} amounts have at most ${MINOR_UNITS[currency]} decimals`, 'amount');
+        const refundable = dec(p.amount).minus(dec(p.refunded));
+        if (amount.gt(refundable)) return no(E.AMOUNT_EXCEEDS_REFUNDABLE, `At most ${formatAmount(refundable, currency)} ${currency} of this payment can be refunded`, 'amount');
+        const wallet = await this.deps.wallets.lockOrCreate(tx, v.tenantId, { type: 'CUSTOMER', id: inv.customerId }, currency);
+        const payment = await tx.payment.update({ where: { id: p.id }, data: { refunded: dec(p.refunded).plus(amount) } });
+        const isVoid = inv.status === 'VOID';
+        let invoice = inv;
+        if (!isVoid) {
+          const amountPaid = dec(inv.amountPaid).minus(amount);
+          invoice = await tx.invoice.update({ where: { id: inv.id }, data: { amountPaid, status: nextStatus(inv.status, { total: inv.total, amountPaid, issuedAt: inv.issuedAt }), paidAt: null } });
+          if (inv.onCredit) await this.deps.credit.hold(tx, { tenantId: v.tenantId, customerId: inv.customerId, amount: money(amount, currency), ref: inv.number, invoiceId: inv.id });
+        }
+        await this.deps.ledger.post(tx, walletRefund({ tenantId: v.tenantId, currency, invoiceId: inv.id, paymentId: p.id, customerId: inv.customerId, walletId: wallet.id }, amount, inv.number, isVoid));
+        const moved = (await this.deps.wallets.move(tx, wallet, { amount, kind: 'REFUND', paymentId: p.id, invoiceId: inv.id, description: `Refund from invoice ${inv.number}`, idempotencyKey: key }))!;
+        await enqueue(tx, SOURCE, [{ type: 'payment.refunded', tenantId: v.tenantId, aggregateId: inv.id, payload: { ...invoiceEventPayload(invoice, money(amount, currency)), paymentId: p.id, walletId: wallet.id } }]);
+        return { payment, invoice, wallet: moved.wallet, userErrors: [] };
+      }, TX_OPTIONS);
+      if (r.wallet) this.onCommitted();
+      return r;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return (await replay()) ?? Promise.reject(error);
+    }
   }
 
   /** Sends the collection request and records what the provider answered. */
-  private async collect(account: RailAccount, connector: RailConnector, payment: Payment, invoice: Invoice): Promise<RecordPaymentResult> {
+  private async collect(account: RailAccount, connector: RailConnector, payment: Payment, description: string): Promise<RecordPaymentResult> {
     const endpoint = `${this.rails.callbackBaseUrl().replace(/\/$/, '')}/webhooks/payments/${RAIL_SLUGS[connector.rail]}/${payment.tenantId}`;
     const t0 = Date.now();
     const r = await connector.collect(account, {
       paymentId: payment.id, reference: payment.reference, amount: dec(payment.amount), currency: payment.currency as CurrencyCode, phone: payment.phone!,
-      method: payment.method, callbackUrl: connector.callbackUrl(account, endpoint, payment.id), description: invoice.number,
+      method: payment.method as PaymentMethod, callbackUrl: connector.callbackUrl(account, endpoint, payment.id), description,
     });
     const attempt: ChargeAttempt = { provider: connector.rail, ok: r.status !== 'FAILED', ...(r.status === 'PENDING' ? {} : { reason: r.reason }), ms: Date.now() - t0 };
     if (r.status === 'FAILED') {
@@ -220,7 +417,7 @@ export class PaymentService {
     }
     this.onCommitted();
     const now = (await this.prisma.payment.findUnique({ where: { id: payment.id } }))!;
-    const inv = await this.prisma.invoice.findUnique({ where: { id: now.invoiceId } });
+    const inv = now.invoiceId ? await this.prisma.invoice.findUnique({ where: { id: now.invoiceId } }) : null;
     return { payment: now, invoice: inv, userErrors: errorsFor(now, true) };
   }
 
@@ -305,7 +502,7 @@ export class PaymentService {
   private async chargeAndSettle(payment: Payment): Promise<RecordPaymentResult> {
     const outcome: OrchestratedCharge = await this.orchestrator.charge({
       tenantId: payment.tenantId, paymentId: payment.id, amount: dec(payment.amount), currencyCode: payment.currency as CurrencyCode,
-      method: payment.method, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
+      method: payment.method as PaymentMethod, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
     });
     const { payment: settled, invoice } = await this.settleTx(
       payment.tenantId, payment.id,
@@ -322,10 +519,12 @@ export class PaymentService {
    * (applied to the invoice: amount paid, credit, ledger, events); one settled already stays as it is — a duplicate,
    * replayed or late callback changes nothing. A callback is stored in the same transaction, with whether it applied.
    */
-  private settleTx(tenantId: string, paymentId: string, s: Settlement, callback?: CallbackRecord): Promise<{ payment: Payment; invoice: Invoice; applied: boolean }> {
+  private settleTx(tenantId: string, paymentId: string, s: Settlement, callback?: CallbackRecord): Promise<{ payment: Payment; invoice: Invoice | null; applied: boolean }> {
     return this.prisma.$transaction(async (tx) => {
-      const first = (await tx.payment.findFirst({ where: { id: paymentId, tenantId }, select: { invoiceId: true } }))!;
-      const inv = (await this.invoices.lock(tx, tenantId, { id: first.invoiceId }))!;
+      // An invoice payment settles under its invoice's lock, a top-up under its wallet's.
+      const first = (await tx.payment.findFirst({ where: { id: paymentId, tenantId }, select: { invoiceId: true, walletId: true } }))!;
+      const inv = first.invoiceId ? (await this.invoices.lock(tx, tenantId, { id: first.invoiceId }))! : null;
+      const wallet = !inv && first.walletId ? (await this.deps.wallets.lock(tx, tenantId, first.walletId))! : null;
       let payment = (await tx.payment.findUnique({ where: { id: paymentId } }))!;
       let invoice = inv;
       let applied = false;
@@ -348,8 +547,13 @@ export class PaymentService {
           nextPollAt: null,
         };
         payment = await tx.payment.update({ where: { id: paymentId }, data });
-        if (payment.status === 'SUCCEEDED') invoice = await this.invoices.applyPayment(tx, inv, { paymentId, amount: money(payment.amount, currency), at });
-        await paymentEvent(tx, payment, 'PENDING', inv.customerId);
+        if (payment.status === 'SUCCEEDED' && inv) invoice = await this.invoices.applyPayment(tx, inv, { paymentId, amount: money(payment.amount, currency), at });
+        if (payment.status === 'SUCCEEDED' && wallet) {
+          const customerId = wallet.ownerType === 'CUSTOMER' ? wallet.ownerId : null;
+          await this.deps.ledger.post(tx, walletTopUp({ tenantId, currency, paymentId, customerId, walletId: wallet.id }, payment.amount, payment.reference ?? paymentId), at);
+          await this.deps.wallets.move(tx, wallet, { amount: dec(payment.amount), kind: 'TOP_UP', paymentId, description: `Top-up by ${payment.rail ?? payment.method}` });
+        }
+        await paymentEvent(tx, payment, 'PENDING', inv?.customerId ?? (wallet?.ownerType === 'CUSTOMER' ? wallet.ownerId : null));
         applied = true;
       } else {
         // A later word on the same outcome may know more (the callback's receipt after the poll's bare "succeeded").
@@ -377,18 +581,8 @@ export class PaymentService {
       // Checked again under the invoice lock: a concurrent retry that got here first has committed its claim.
       if (await tx.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key } }, select: { id: true } })) throw new KeyTaken();
       const currency = inv.currency as CurrencyCode;
-      if (input.currencyCode && input.currencyCode !== currency) {
-        return no(E.CURRENCY_MISMATCH, `The invoice is in ${currency}; pay in ${currency}, not ${input.currencyCode}`, 'currencyCode');
-      }
-      if (!hasValidScale(amount, currency)) return no(E.INVALID_AMOUNT, `${currency} amounts have at most ${MINOR_UNITS[currency]} decimals`, 'amount');
-      if (inv.status === 'VOID') return no(E.INVOICE_VOID, `Invoice ${inv.number} is void`, 'invoiceId');
-      const due = amountDue(inv);
-      if (due.lte(0)) return no(E.INVOICE_ALREADY_PAID, `Invoice ${inv.number} is paid`, 'invoiceId');
-      const inFlight = await tx.payment.aggregate({ where: { invoiceId: inv.id, tenantId, status: 'PENDING' }, _sum: { amount: true } });
-      const payable = due.minus(dec(inFlight._sum.amount ?? 0));
-      if (amount.gt(payable)) {
-        return no(E.AMOUNT_EXCEEDS_DUE, `Amount exceeds what is due on ${inv.number} (${payable.toFixed(MINOR_UNITS[currency])} ${currency})`, 'amount');
-      }
+      const refusal = await payable(tx, inv, amount, input.currencyCode);
+      if (refusal) return no(...refusal);
       const unacceptable = rail.accept?.(currency, amount);
       if (unacceptable) return no(...unacceptable);
       const id = newId('pay');
@@ -427,7 +621,7 @@ export class PaymentService {
     // Claimed long ago and never settled (the process died mid-charge): finish it. Providers answer a known
     // idempotency key with the first outcome, so this never charges twice; settling applies it at most once.
     if (payment.status === 'PENDING' && Date.now() - payment.createdAt.getTime() >= this.timing.staleAfterMs) return this.chargeAndSettle(payment);
-    const invoice = await this.prisma.invoice.findFirst({ where: { id: payment.invoiceId, tenantId } });
+    const invoice = await this.prisma.invoice.findFirst({ where: { id: payment.invoiceId!, tenantId } });
     return { payment, invoice, userErrors: errorsFor(payment) };
   }
 
@@ -436,7 +630,7 @@ export class PaymentService {
     if (!sameRequest(first, input) || first.rail !== input.provider || first.phone !== input.phone) {
       return refused(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different payment', ['idempotencyKey']);
     }
-    const invoice = await this.prisma.invoice.findFirst({ where: { id: first.invoiceId, tenantId } });
+    const invoice = await this.prisma.invoice.findFirst({ where: { id: first.invoiceId!, tenantId } });
     return { payment: first, invoice, userErrors: errorsFor(first, true) };
   }
 }
@@ -451,6 +645,20 @@ function validate(input: RecordPaymentInput): RecordPaymentResult | null {
   return null;
 }
 
+/** Why `amount` cannot be paid on the locked invoice now ([code, message, field]), or null. */
+async function payable(tx: Tx, inv: Invoice, amount: Decimal, currencyCode: string | null | undefined): Promise<[string, string, string] | null> {
+  const currency = inv.currency as CurrencyCode;
+  if (currencyCode && currencyCode !== currency) return [E.CURRENCY_MISMATCH, `The invoice is in ${currency}; pay in ${currency}, not ${currencyCode}`, 'currencyCode'];
+  if (!hasValidScale(amount, currency)) return [E.INVALID_AMOUNT, `${currency} amounts have at most ${MINOR_UNITS[currency]} decimals`, 'amount'];
+  if (inv.status === 'VOID') return [E.INVOICE_VOID, `Invoice ${inv.number} is void`, 'invoiceId'];
+  const due = amountDue(inv);
+  if (due.lte(0)) return [E.INVOICE_ALREADY_PAID, `Invoice ${inv.number} is paid`, 'invoiceId'];
+  const inFlight = await tx.payment.aggregate({ where: { invoiceId: inv.id, tenantId: inv.tenantId, status: 'PENDING' }, _sum: { amount: true } });
+  const left = due.minus(dec(inFlight._sum.amount ?? 0));
+  if (amount.gt(left)) return [E.AMOUNT_EXCEEDS_DUE, `Amount exceeds what is due on ${inv.number} (${left.toFixed(MINOR_UNITS[currency])} ${currency})`, 'amount'];
+  return null;
+}
+
 function sameRequest(first: Payment, input: RecordPaymentInput): boolean {
   return first.invoiceId === input.invoiceId && dec(first.amount).eq(dec(input.amount)) && first.method === input.method && (!input.currencyCode || input.currencyCode === first.currency);
 }
@@ -460,12 +668,12 @@ function callbackRow(tenantId: string, paymentId: string | null, c: CallbackReco
 }
 
 /** `payment.updated`: every status change of a payment, for subscribers (paymentUpdated) and dashboards. */
-async function paymentEvent(tx: Tx, p: Payment, previousStatus: PaymentStatus | null, customerId: string): Promise<void> {
+async function paymentEvent(tx: Tx, p: Payment, previousStatus: PaymentStatus | null, customerId: string | null): Promise<void> {
   const currency = p.currency as CurrencyCode;
   await enqueue(tx, SOURCE, [{
     type: 'payment.updated', tenantId: p.tenantId, aggregateId: p.id,
     payload: {
-      paymentId: p.id, invoiceId: p.invoiceId, customerId, previousStatus, status: p.status, rail: p.rail, method: p.method,
+      paymentId: p.id, invoiceId: p.invoiceId, walletId: p.walletId, customerId, previousStatus, status: p.status, rail: p.rail, method: p.method,
       amount: { amount: formatAmount(p.amount, currency), currencyCode: currency }, at: new Date().toISOString(),
     },
   }]);

@@ -18,7 +18,9 @@ export const paymentResolvers: Resolvers = {
   },
   Payment: {
     amount: (p) => money(p.amount, p.currency as CurrencyCode),
-    invoice: async (p, _a, ctx) => (await ctx.loaders.invoiceById.load(p.invoiceId))!,
+    invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
+    wallet: (p, _a, ctx) => (p.walletId ? ctx.services.wallets.get(ctx.viewer, p.walletId) : null),
+    refunded: (p) => money(p.refunded, p.currency as CurrencyCode),
   },
   PaymentEvent: {
     payment: async (e, _a, ctx) => (await ctx.loaders.paymentById.load(e.paymentId))!,
