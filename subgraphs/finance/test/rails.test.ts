@@ -97,7 +97,8 @@ beforeAll(async () => {
   sandbox = await startProviderSandbox({ accounts: demoSandboxAccounts(hooks), timing: { approveMs: 150, slowResponseMs: 1_500, repeatMs: 30 } });
   sg = await create({
     secret: SECRET, databaseUrl: database.url, credentialsKey: KEY, callbackBaseUrl: hooks, paymentSandboxUrl: sandbox.url,
-    railTimeoutMs: 800, paymentPollMs: 150, paymentTiming: { firstPollMs: 1_000, maxPollMs: 1_000, notFoundAfterMs: 2_500 },
+    railTimeoutMs: 800, paymentPollMs: 150, // the first poll comes well after the sandbox's callbacks (150 ms), so tests about callbacks see callbacks settle
+    paymentTiming: { firstPollMs: 2_500, maxPollMs: 2_500, notFoundAfterMs: 2_000 },
   });
   await sg.seed();
   const running = await sg.listen(0);
@@ -245,6 +246,18 @@ describe('callbacks delivered more than once, out of order, late or never', () =
     expect(deliveriesFor(done.reference)).toEqual([]);
     expect(await callbacks(done.id)).toEqual([]);
     expect(await postings(done.id)).toBe(1);
+  });
+
+  it('the poll fails a payment the provider never heard of, and one without any outcome past the expiry', async () => {
+    const inv = await freshInvoice();
+    const base = { tenantId: LAGOS, invoiceId: inv.id, currency: 'NGN' as const, amount: '100.00', method: 'MOBILE_MONEY' as const, status: 'PENDING' as const, phone: payer(), nextPollAt: new Date() };
+    // claimed, then the process died before the request left: MoMo answers 404 for our reference
+    await sg.prisma.payment.create({ data: { ...base, id: 'pay_NEVERSENT', idempotencyKey: 'never-sent', rail: 'MTN_MOMO', provider: 'MTN_MOMO', reference: '0b7f3c1e-1d2a-4c3b-9e8f-7a6b5c4d3e2f', createdAt: new Date(Date.now() - 5_000) } });
+    // an STK push whose answer and callback were both lost, 20 minutes ago
+    await sg.prisma.payment.create({ data: { ...base, id: 'pay_NOOUTCOME', idempotencyKey: 'no-outcome', rail: 'MPESA', provider: 'MPESA', reference: null, createdAt: new Date(Date.now() - 20 * 60_000) } });
+    expect(await settled('pay_NEVERSENT')).toMatchObject({ status: 'FAILED', failureReason: 'MTN_MOMO has no record of the request' });
+    expect(await settled('pay_NOOUTCOME')).toMatchObject({ status: 'FAILED', failureReason: 'no outcome from MPESA within 15 min' });
+    expect((await read('pay_NOOUTCOME')).invoice.amountPaid.amount).toBe('0.00');
   });
 
   it('M-Pesa: an STK push whose answer never comes (client timeout) is still settled by its callback, which names the payment', async () => {
