@@ -34,4 +34,8 @@ export class ScriptedProvider implements PaymentProvider {
     }
     return p;
   }
+
+  async lookup(idempotencyKey: string): Promise<ChargeResult | null> {
+    return (await this.inflight.get(idempotencyKey)) ?? this.charges.get(idempotencyKey) ?? null;
+  }
 }

@@ -11,7 +11,7 @@ import { amountDue, nextStatus } from '../invoices/invoice.rules.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { walletRefund, walletTopUp } from '../ledger/ledger.rules.ts';
 import type { WalletOwner, WalletService } from '../wallets/wallets.service.ts';
-import type { ChargeAttempt, OrchestratedCharge, PaymentMethod, PaymentOrchestrator } from './providers.ts';
+import { lookupCharge, type ChargeAttempt, type ChargeRequest, type OrchestratedCharge, type PaymentMethod, type PaymentOrchestrator } from './providers.ts';
 import type { ProviderAccountService } from './provider-accounts.service.ts';
 import { CallbackError, RAIL_SLUGS, railOfSlug, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
 import { normalizePhone, nextPollDelay } from './payment.rules.ts';
@@ -226,6 +226,39 @@ export class PaymentService {
     if (claimed.kind === 'refused') return claimed.result;
     this.onCommitted(); // the payment.updated (PENDING) event
     return this.collect(account, connector, claimed.payment, claimed.invoice.number);
+  }
+
+  /**
+   * Reconciler (every process, all tenants): payments PENDING longer than `olderThanMs` were interrupted between
+   * claim and settle (a crash mid-charge) and count against what is payable on their invoice. Each provider is
+   * asked what it did with the payment's idempotency key: a charge it took settles the payment SUCCEEDED, a
+   * decline or no record at all FAILED (nothing was taken; the hold is released). A provider that cannot answer
+   * leaves the payment PENDING for the next run. A client retry with the same key in the same instant can race
+   * a FAILED settle, hence a threshold well above `staleAfterMs`.
+   */
+  async reconcilePending(olderThanMs = 5 * 60_000, limit = 100): Promise<{ stuck: number; repaired: number }> {
+    const stuck = await this.prisma.payment.findMany({
+      // rail payments are PENDING by design until their callback or the status poll (pollPending) settles them
+      where: { status: 'PENDING', rail: null, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+    let repaired = 0;
+    for (const payment of stuck) {
+      const known = await lookupCharge(this.orchestrator, this.chargeRequest(payment));
+      if (known === 'unknown') continue;
+      const outcome: OrchestratedCharge = known ?? { ok: false, provider: null, reason: 'interrupted before any provider took the charge', attempts: [] };
+      if ((await this.settleTx(payment.tenantId, payment.id, settlementOf(outcome))).applied) repaired++;
+    }
+    if (repaired > 0) this.onCommitted();
+    return { stuck: stuck.length, repaired };
+  }
+
+  private chargeRequest(payment: Payment): ChargeRequest {
+    return {
+      tenantId: payment.tenantId, paymentId: payment.id, amount: dec(payment.amount), currencyCode: payment.currency as CurrencyCode,
+      method: payment.method as PaymentMethod, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
+    };
   }
 
   /**
@@ -500,16 +533,8 @@ export class PaymentService {
 
   /** Steps 2 and 3 of recordPayment for a PENDING payment: charge through the providers, then settle. */
   private async chargeAndSettle(payment: Payment): Promise<RecordPaymentResult> {
-    const outcome: OrchestratedCharge = await this.orchestrator.charge({
-      tenantId: payment.tenantId, paymentId: payment.id, amount: dec(payment.amount), currencyCode: payment.currency as CurrencyCode,
-      method: payment.method as PaymentMethod, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
-    });
-    const { payment: settled, invoice } = await this.settleTx(
-      payment.tenantId, payment.id,
-      outcome.ok
-        ? { status: 'SUCCEEDED', provider: outcome.provider, reference: outcome.reference, attempts: outcome.attempts }
-        : { status: 'FAILED', provider: outcome.provider, reason: outcome.reason, attempts: outcome.attempts },
-    );
+    const outcome = await this.orchestrator.charge(this.chargeRequest(payment));
+    const { payment: settled, invoice } = await this.settleTx(payment.tenantId, payment.id, settlementOf(outcome));
     this.onCommitted();
     return { payment: settled, invoice, userErrors: errorsFor(settled) };
   }
@@ -633,6 +658,13 @@ export class PaymentService {
     const invoice = await this.prisma.invoice.findFirst({ where: { id: first.invoiceId!, tenantId } });
     return { payment: first, invoice, userErrors: errorsFor(first, true) };
   }
+}
+
+/** An orchestrated charge (recordPayment's providers) as a settlement. */
+function settlementOf(outcome: OrchestratedCharge): Settlement {
+  return outcome.ok
+    ? { status: 'SUCCEEDED', provider: outcome.provider, reference: outcome.reference, attempts: outcome.attempts }
+    : { status: 'FAILED', provider: outcome.provider, reason: outcome.reason, attempts: outcome.attempts };
 }
 
 /** The checks both mutations make before touching the database. */

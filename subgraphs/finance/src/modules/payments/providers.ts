@@ -19,6 +19,11 @@ export interface PaymentProvider {
   readonly name: string;
   supports(method: PaymentMethod, currency: CurrencyCode): boolean;
   charge(req: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * What the provider did with an idempotency key, or null when it never saw it (the charge did not reach it).
+   * Without this method, a payment interrupted mid-charge cannot be settled without the client retrying.
+   */
+  lookup?(idempotencyKey: string): Promise<ChargeResult | null>;
 }
 
 /**
@@ -39,6 +44,14 @@ export class RecordedProvider implements PaymentProvider {
 
   async charge(req: ChargeRequest): Promise<ChargeResult> {
     return { ok: true, reference: `${this.name.toUpperCase()}-${req.paymentId}` };
+  }
+
+  /**
+   * A record exists only once settled, so a payment interrupted before that was never recorded: the reconciler
+   * fails it (releasing what it held on the invoice) and the clerk records the money again.
+   */
+  async lookup(): Promise<ChargeResult | null> {
+    return null;
   }
 }
 
@@ -80,6 +93,29 @@ export class PaymentOrchestrator {
     const last = attempts.at(-1)!;
     return { ok: false, provider: last.provider, reason: last.reason ?? 'declined', attempts };
   }
+}
+
+/** What the providers know of a charge: its outcome, `null` when none has a record, `unknown` when one cannot say. */
+export type LookedUpCharge = OrchestratedCharge | null | 'unknown';
+
+export async function lookupCharge(orchestrator: PaymentOrchestrator, req: ChargeRequest, timeoutMs = 10_000): Promise<LookedUpCharge> {
+  const attempts: ChargeAttempt[] = [];
+  let declined: { provider: string; reason: string } | null = null;
+  for (const provider of orchestrator.providers.filter((p) => p.supports(req.method, req.currencyCode))) {
+    if (!provider.lookup) return 'unknown';
+    const t0 = Date.now();
+    let known: ChargeResult | null;
+    try {
+      known = await withTimeout(provider.lookup(req.idempotencyKey), timeoutMs, 'timed out');
+    } catch {
+      return 'unknown'; // it may have charged: settle nothing until it can answer
+    }
+    if (!known) continue;
+    attempts.push({ provider: provider.name, ok: known.ok, ...(known.ok ? {} : { reason: known.reason }), ms: Date.now() - t0 });
+    if (known.ok) return { ok: true, provider: provider.name, reference: known.reference, attempts };
+    declined = { provider: provider.name, reason: known.reason };
+  }
+  return declined ? { ok: false, ...declined, attempts } : null;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
