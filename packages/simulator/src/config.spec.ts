@@ -7,8 +7,8 @@ const plan = demoPlan();
 describe('simulationsFor', () => {
   it('drives every seeded tenant by default, as its OPERATIONS user, fleet-sized', () => {
     expect(simulationsFor(plan, {})).toEqual([
-      { key: 'lagos', email: 'dispatch@lagos.demo', positionEveryMs: 1000, businessEveryMs: 4000, movingVehicles: 16 },
-      { key: 'accra', email: 'dispatch@accra.demo', positionEveryMs: 1000, businessEveryMs: 4000, movingVehicles: 8 },
+      { key: 'lagos', email: 'dispatch@lagos.demo', financeEmail: 'finance@lagos.demo', positionEveryMs: 1000, businessEveryMs: 4000, movingVehicles: 16 },
+      { key: 'accra', email: 'dispatch@accra.demo', financeEmail: 'finance@accra.demo', positionEveryMs: 1000, businessEveryMs: 4000, movingVehicles: 8 },
     ]);
   });
 

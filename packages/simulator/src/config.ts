@@ -6,6 +6,8 @@ export interface TenantSimulation {
   key: string;
   /** The OPERATIONS user the simulator signs in as (places orders, dispatches, records payments). */
   email: string;
+  /** The FINANCE user that collects payments (initiatePayment). */
+  financeEmail: string;
   positionEveryMs: number;
   businessEveryMs: number;
   movingVehicles: number;
@@ -26,7 +28,7 @@ function positive(env: Record<string, string | undefined>, name: string, fallbac
 /**
  * One simulation per seeded tenant (or those in SIMULATOR_TENANTS), each with its own pace:
  * SIMULATOR_<KEY>_POSITION_MS, SIMULATOR_<KEY>_BUSINESS_MS, SIMULATOR_<KEY>_VEHICLES override the defaults
- * (SIMULATOR_POSITION_MS, SIMULATOR_BUSINESS_MS for every tenant). A tenant without an OPERATIONS user is skipped.
+ * (SIMULATOR_POSITION_MS, SIMULATOR_BUSINESS_MS for every tenant). A tenant without an OPERATIONS and a FINANCE user is skipped.
  */
 export function simulationsFor(plan: DemoTenant[], env: Record<string, string | undefined>): TenantSimulation[] {
   const only = env.SIMULATOR_TENANTS?.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean);
@@ -38,11 +40,13 @@ export function simulationsFor(plan: DemoTenant[], env: Record<string, string | 
   for (const t of plan) {
     if (only && !only.includes(t.key)) continue;
     const ops = t.users.find((u) => u.roles.includes('OPERATIONS'));
-    if (!ops) continue;
+    const finance = t.users.find((u) => u.roles.includes('FINANCE'));
+    if (!ops || !finance) continue;
     const K = `SIMULATOR_${t.key.toUpperCase()}`;
     sims.push({
       key: t.key,
       email: ops.email,
+      financeEmail: finance.email,
       positionEveryMs: positive(env, `${K}_POSITION_MS`, positionAll),
       businessEveryMs: positive(env, `${K}_BUSINESS_MS`, businessAll),
       movingVehicles: positive(env, `${K}_VEHICLES`, Math.min(MAX_MOVING_VEHICLES, t.vehicles.length)),

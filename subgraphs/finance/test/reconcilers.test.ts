@@ -5,12 +5,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoPlan } from '@omniroute/demo';
 import { newId } from '@omniroute/core';
 import { create } from '../src/server.ts';
-import { SimulatedProvider } from '../src/modules/payments/providers.ts';
+import { ScriptedProvider } from './scripted-provider.ts';
 import { client, INVOICE_FIELDS, LAGOS, lagosFinance, RECORD_PAYMENT, SECRET } from './helpers.ts';
 
 const lagos = demoPlan().find((t) => t.id === LAGOS)!;
 const invoice = lagos.invoices.find((i) => i.status === 'ISSUED')!;
-const gateway = new SimulatedProvider({ name: 'gw', methods: ['BANK_TRANSFER'], failureRate: 0 });
+const gateway = new ScriptedProvider({ name: 'gw', methods: ['BANK_TRANSFER'], declines: false });
 
 let sg: Awaited<ReturnType<typeof create>>;
 let stop: () => Promise<void>;
