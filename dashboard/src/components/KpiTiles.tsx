@@ -42,10 +42,10 @@ const I = {
   cold: <svg viewBox="0 0 20 20"><path d="M10 2v16M3 6l14 8M17 6L3 14" /></svg>,
 };
 
-/** "14:05" in the tenant's zone. */
-const clock = (ms: number, timeZone: string) => {
+/** "14:05" (or "Fri 14:05" with the day) in the tenant's zone. */
+const clock = (ms: number, timeZone: string, withDay = false) => {
   try {
-    return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(ms);
+    return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', ...(withDay ? { weekday: 'short' } : {}) }).format(ms);
   } catch {
     return new Date(ms).toISOString().slice(11, 16);
   }
@@ -81,7 +81,7 @@ export function KpiTiles({ dashboard: d }: { dashboard: Dashboard }) {
       </Tile>
       <Tile id="on-time" label="Deliveries on time" icon={I.clock} source={partSource(src, l, 'logisticsKpis')}
         value={onTime && (onTime.rate === null ? <>—<small> no deliveries</small></> : <>{Math.round(onTime.rate * 100)}<small>%</small></>)}
-        sub={onTime && <span data-testid="kpi-on-time-window">{integer(onTime.onTime)} of {integer(onTime.delivered)} by ETA · last {onTime.windowHours} h ({clock(onTime.windowStart, c?.timeZone ?? 'UTC')}–{clock(onTime.windowEnd, c?.timeZone ?? 'UTC')}){onTime.withoutEta ? ` · ${integer(onTime.withoutEta)} without ETA` : ''}</span>}
+        sub={onTime && <span data-testid="kpi-on-time-window">{integer(onTime.onTime)} of {integer(onTime.delivered)} by ETA · last {onTime.windowHours} h (since {clock(onTime.windowStart, c?.timeZone ?? 'UTC', true)}){onTime.withoutEta ? ` · ${integer(onTime.withoutEta)} without ETA` : ''}</span>}
       >
         {onTime && onTime.rate !== null && <Meter share={onTime.rate} tone={onTimeTone} />}
       </Tile>
