@@ -47,6 +47,8 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
   overdueSweepMs?: number;
   /** A payment PENDING this long is settled from what the providers know (reconcilePending); default 5 minutes. */
   pendingPaymentAfterMs?: number;
+  /** How often the pending-payment reconciler runs (default: half of pendingPaymentAfterMs, 1 s–1 min); 0: only on demand. */
+  reconcileIntervalMs?: number;
 }
 
 /** Builds the finance subgraph over its database (applies migrations); `listen` serves it. */
@@ -83,7 +85,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const reconcilers = [
     startReconciler({
       name: 'finance.pending-payments',
-      intervalMs: Math.min(60_000, Math.max(1_000, Math.floor(pendingAfter / 2))),
+      intervalMs: opts.reconcileIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(pendingAfter / 2))),
       run: () => services.payments.reconcilePending(pendingAfter),
     }),
   ];
