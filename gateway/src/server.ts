@@ -71,14 +71,14 @@ export function createGateway(opts: GatewayOptions) {
     identityUrl: () => runtime.subgraphs.get('identity'),
   });
   const auth = opts.auth ? createAuthPlugin({ ...opts.auth, resolveApiKey: opts.auth.resolveApiKey ?? partners.resolveApiKey }) : null;
-  const contextOf = async (headers: Record<string, unknown>): Promise<GatewayContext> => {
+  const contextOf = async (headers: Record<string, unknown>, clientIp?: string): Promise<GatewayContext> => {
     const given = headers['x-request-id'];
     const requestId = (typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) && given) || randomUUID();
     const viewer = auth ? await auth.authenticate(credentialOf(headers)) : null;
-    return { requestId, viewer };
+    return clientIp ? { requestId, viewer, clientIp } : { requestId, viewer };
   };
   const hooks: GatewayHooks<GatewayContext> = {
-    context: (req) => partners.context(req, () => contextOf(req.headers)),
+    context: (req) => partners.context(req, () => contextOf(req.headers, partners.clientIp(req))),
     resolveParams: (params, ctx) => partners.resolveParams(params, ctx),
     checkDocument: (doc, ctx, info) => partners.checkDocument(doc, ctx, info),
     subgraphHeaders: (_name, ctx) => upstreamHeaders(ctx, opts.secret),

@@ -199,6 +199,8 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
     persisted,
     fieldAuth,
     operationLimits,
+    /** The client's address: the socket's, or the first X-Forwarded-For entry with `trustProxy`. */
+    clientIp,
     /** Resolves API keys for the auth plugin (`resolveApiKey`). */
     resolveApiKey: (key: string): Promise<Viewer | null> => apiKeys.resolve(key),
     /** The API key behind a request's viewer, if any. */
