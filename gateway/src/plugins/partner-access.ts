@@ -12,7 +12,7 @@ import { createIntrospectionGuardPlugin } from './introspection-guard.ts';
 import { createMetricsPlugin } from './metrics.ts';
 import { createOperationLimitsPlugin, DEFAULT_PARTNER_LIMITS, DEFAULT_USER_LIMITS, type OperationLimits } from './operation-limits.ts';
 import { createPersistedQueriesPlugin } from './persisted-queries.ts';
-import { createRateLimitPlugin } from './rate-limit.ts';
+import { createRateLimitPlugin, type RateCaller } from './rate-limit.ts';
 
 export interface PartnerAccessOptions {
   supergraphSdl: string;
@@ -36,6 +36,8 @@ export interface PartnerAccessOptions {
   limits?: { user?: Partial<OperationLimits>; partner?: Partial<OperationLimits> };
   /** Cost weights by `Type.field` or type name. */
   costWeights?: Record<string, number>;
+  /** Root fields allowed at most N times per request, by `Type.field` (default: `Mutation.login` once). */
+  perRequestCaps?: Record<string, number>;
   /** Requests per minute per API key (its app may set its own), per user, per IP of anonymous callers; `false`: off. */
   rateLimits?: { apiKey?: number; user?: number; ip?: number } | false;
   /** Take the client IP from the first X-Forwarded-For entry (behind a trusted proxy only). */
@@ -61,6 +63,8 @@ const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.s
 
 interface RequestState {
   res: ServerResponse | null;
+  /** The buckets the request was charged one token in (context); resolveParams charges the rest of its root fields. */
+  rateCallers: { caller: RateCaller; bucket: string }[];
   register?: { hash: string; query: string };
   intercepted?: boolean;
 }
@@ -102,7 +106,7 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   });
   const csrf = opts.csrfPrevention === false ? null : createCsrfPlugin();
   const rateLimit = opts.rateLimits === false ? null : createRateLimitPlugin({ redis, keyPrefix: `${prefix}rl:`, perMinute: opts.rateLimits });
-  const operationLimits = createOperationLimitsPlugin({ schema: opts.schema, weights: opts.costWeights });
+  const operationLimits = createOperationLimitsPlugin({ schema: opts.schema, weights: opts.costWeights, perRequestCaps: opts.perRequestCaps });
   const introspection = createIntrospectionGuardPlugin({ refuseForPartners: opts.refuseIntrospectionForPartners });
   const fieldAuth = createFieldAuthPlugin({ supergraphSdl: opts.supergraphSdl, schema: opts.schema, roleScopes: opts.roleScopes });
   const userLimits = { ...DEFAULT_USER_LIMITS, ...opts.limits?.user };
@@ -218,20 +222,25 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       const res = responses.get(info.headers) ?? null;
       const csrfError = csrf?.check(info);
       if (csrfError) throw csrfError;
+      const rateCallers: RequestState['rateCallers'] = [];
       const ip = rateLimit && !credentialOf(info.headers) ? clientIp(info) : null;
       if (rateLimit && ip && !(opts.exemptLoopback !== false && isLoopback(ip))) {
         const e = await rateLimit.check({ ip });
         if (e) { rateLimited.inc({ bucket: 'ip' }); refuse(res, e); }
+        rateCallers.push({ caller: { ip }, bucket: 'ip' });
       }
       const ctx = await build();
       if (rateLimit && ctx.viewer) {
         const principal = apiKeys.principalOf(ctx.viewer);
-        const e = await rateLimit.check(principal
+        const caller = principal
           ? { apiKeyId: principal.keyId, apiKeyPerMinute: principal.app.limits.requestsPerMinute }
-          : { userId: ctx.viewer.userId ?? null });
-        if (e) { rateLimited.inc({ bucket: principal ? 'api_key' : 'user' }); refuse(res, e); }
+          : { userId: ctx.viewer.userId ?? null };
+        const bucket = principal ? 'api_key' : 'user';
+        const e = await rateLimit.check(caller);
+        if (e) { rateLimited.inc({ bucket }); refuse(res, e); }
+        rateCallers.push({ caller, bucket });
       }
-      states.set(ctx, { res });
+      states.set(ctx, { res, rateCallers });
       return ctx;
     },
     /**
@@ -239,6 +248,8 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
      * (cached by text). The runtime validates a document before its checkDocument hook runs, and validating
      * hundreds of same-named fields is quadratic (500 of them: ~300 ms of event loop): refusing them here keeps
      * that off the table. Only the first exceeded limit is reported here; checkDocument reports all of them.
+     * Then the request pays for the rest of its root fields: the budget counts root fields, not requests, so
+     * aliasing one field twenty times costs twenty.
      */
     async resolveParams(params: GraphQLParams, ctx: GatewayContext): Promise<ResolvedParams> {
       const principal = apiKeys.principalOf(ctx?.viewer);
@@ -246,14 +257,23 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       const doc = parseCached(r.params.query);
       const operation = doc?.definitions.find((d): d is OperationDefinitionNode =>
         d.kind === Kind.OPERATION_DEFINITION && (r.params.operationName ? d.name?.value === r.params.operationName : true));
+      const state = ctx && states.get(ctx);
       if (doc && operation) {
-        const errors = operationLimits.check(operation, fragmentsOf(doc), r.params.variables ?? {}, limitsFor(principal));
+        const fragments = fragmentsOf(doc);
+        const variables = r.params.variables ?? {};
+        const errors = operationLimits.check(operation, fragments, variables, limitsFor(principal));
         if (errors.length) {
           limitRefusals.inc({ code: String(errors[0]!.extensions.code), kind: principal ? 'partner' : 'user' });
           throw errors[0];
         }
+        const extra = operationLimits.measure(operation, fragments, variables).rootFields - 1; // one was paid in context
+        if (rateLimit && state && extra > 0) {
+          for (const { caller, bucket } of state.rateCallers) {
+            const e = await rateLimit.check(caller, extra);
+            if (e) { rateLimited.inc({ bucket }); refuse(state.res, e); }
+          }
+        }
       }
-      const state = ctx && states.get(ctx);
       if (state) state.register = r.register;
       return r.params;
     },
