@@ -50,7 +50,7 @@ describe('rate limit plugin', () => {
   });
 
   it('takes a cost of several tokens at once, all or none, in memory and in Redis', async () => {
-    for (const rl of [createRateLimitPlugin(), createRateLimitPlugin({ redis: a, keyPrefix: `test:${randomUUID()}:rl:` })]) {
+    for (const rl of [createRateLimitPlugin({ perMinute: { user: 6 } }), createRateLimitPlugin({ redis: a, keyPrefix: `test:${randomUUID()}:rl:`, perMinute: { user: 6 } })]) {
       expect((await rl.take('u', 6, 5)).allowed).toBe(true);
       expect((await rl.take('u', 6, 2)).allowed).toBe(false); // 7 > 6: refused, nothing taken
       expect((await rl.take('u', 6, 1)).allowed).toBe(true);
