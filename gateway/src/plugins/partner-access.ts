@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Redis } from 'ioredis';
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { log, type Viewer } from '@omniroute/core';
-import type { GraphQLParams, IncomingRequestInfo, ResolvedParams } from '../runtime/index.ts';
+import { documentLimitsOf, documentSizeError, type DocumentLimits, type GraphQLParams, type IncomingRequestInfo, type ResolvedParams } from '../runtime/index.ts';
+import { ByteBoundedCache } from '../runtime/bounded-cache.ts';
 import type { GatewayContext } from '../upstream.ts';
 import { credentialOf } from './auth.ts';
 import { createApiKeyPlugin, type ApiKeyPrincipal, type IdentityChange } from './api-keys.ts';
@@ -36,6 +37,8 @@ export interface PartnerAccessOptions {
   limits?: { user?: Partial<OperationLimits>; partner?: Partial<OperationLimits> };
   /** Cost weights by `Type.field` or type name. */
   costWeights?: Record<string, number>;
+  /** Document size and token limits (the runtime's): QUERY_TOO_LARGE before any parsing here. */
+  documentLimits?: Partial<DocumentLimits>;
   /** Root fields allowed at most N times per request, by `Type.field` (default: `Mutation.login` once). */
   perRequestCaps?: Record<string, number>;
   /** Requests per minute per API key (its app may set its own), per user, per IP of anonymous callers; `false`: off. */
@@ -97,8 +100,10 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
     subscribe: opts.subscribeChanges,
     onAppChanged: (appId) => persisted?.invalidate(appId),
   });
+  const documentLimits = documentLimitsOf(opts.documentLimits);
   persisted = createPersistedQueriesPlugin({
     redis,
+    maxTokens: documentLimits.maxTokens,
     keyPrefix: `${prefix}apq:`,
     manifestsDir: opts.manifestsDir,
     registered: (appId) => apiKeys.registeredOperations(appId),
@@ -116,20 +121,20 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   const states = new WeakMap<GatewayContext, RequestState>();
   const fragmentMaps = new WeakMap<DocumentNode, Record<string, FragmentDefinitionNode>>();
 
-  // Parsed documents for the limit check that runs before the runtime plans (see resolveParams), by query text.
-  const parsed = new Map<string, DocumentNode | null>();
+  // Parsed documents for the limit check that runs before the runtime plans (see resolveParams), by query text;
+  // small ones only, and never failures (the runtime reports those, and does not keep them either).
+  const parsed = new ByteBoundedCache<string, DocumentNode>(4 * 1024 * 1024, 300);
   const parseCached = (query: string): DocumentNode | null => {
     let doc = parsed.get(query);
     if (doc === undefined) {
       try {
-        doc = parse(query, { noLocation: true, maxTokens: 15_000 });
+        doc = parse(query, { noLocation: true, maxTokens: documentLimits.maxTokens });
       } catch {
-        doc = null; // the runtime reports the syntax error
+        return null;
       }
-      if (query.length <= 4096) {
-        if (parsed.size >= 300) parsed.delete(parsed.keys().next().value!);
-        parsed.set(query, doc);
-      }
+      // ~150 bytes per token without locations (measured); the text at two bytes per character
+      const tokens = (doc as { tokenCount?: number }).tokenCount ?? query.length;
+      if (query.length <= 4096) parsed.set(query, doc, 2 * query.length + 160 * tokens);
     }
     return doc;
   };
@@ -252,6 +257,9 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
      * aliasing one field twenty times costs twenty.
      */
     async resolveParams(params: GraphQLParams, ctx: GatewayContext): Promise<ResolvedParams> {
+      // Before anything parses or hashes it (safelist comparison, APQ, the limit check below).
+      const tooLarge = typeof params.query === 'string' ? documentSizeError(params.query, documentLimits.maxBytes) : null;
+      if (tooLarge) throw tooLarge;
       const principal = apiKeys.principalOf(ctx?.viewer);
       const r = await persisted.resolve(params, principal?.app ?? null);
       const doc = parseCached(r.params.query);
