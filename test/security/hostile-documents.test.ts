@@ -47,6 +47,11 @@ describe('issue 12 row 6: hostile documents', () => {
     expect(after.failures).toEqual(before.failures);
   });
 
+  it('still accepts a small document whose variables make the body large', async () => {
+    const r = await post(url, JSON.stringify({ query: 'query($b: Boolean!) { __typename @include(if: $b) }', variables: { b: true, blob: 'x'.repeat(900_000) } }));
+    expect(r.body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('refuses a document with more tokens than the limit with QUERY_TOO_LARGE, and answers small ones as before', async () => {
     const r = await post(url, JSON.stringify({ query: `{ me { ${'id '.repeat(16_000)}} }` }));
     expect(r.status).toBe(400);

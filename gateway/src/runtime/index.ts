@@ -231,7 +231,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   }
 
   const handler = createHttpHandler<Ctx>({
-    hooks, path: opts.path ?? '/graphql', maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, dedupInbound: !!opts.dedupInbound,
+    hooks, path: opts.path ?? '/graphql', maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, maxDocumentBytes: store.limits.maxBytes, dedupInbound: !!opts.dedupInbound,
     prepare, run, formatError,
   });
   const server = http.createServer(handler);
