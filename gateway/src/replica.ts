@@ -3,7 +3,7 @@
 //   SUPERGRAPH (default schema/supergraph.graphql), INTERNAL_SIGNING_SECRET, JWT_SECRET, OIDC_JWKS_URL,
 //   OIDC_ISSUER, OIDC_AUDIENCE, REDIS_URL, REDIS_PREFIX (of the gateway's Redis keys and of identity's changes
 //   channel; default omniroute, as the subgraphs'), SUBGRAPH_URL_<NAME> (override a subgraph's URL), PERSISTED_DIR,
-//   GATEWAY_MAX_DOCUMENT_BYTES, GATEWAY_MAX_DOCUMENT_TOKENS, GATEWAY_OPERATION_CACHE_MB.
+//   GATEWAY_MAX_DOCUMENT_BYTES, GATEWAY_MAX_DOCUMENT_TOKENS, GATEWAY_OPERATION_CACHE_MB, GATEWAY_TRUSTED_PROXIES.
 import { readFileSync } from 'node:fs';
 import { jwtSecret } from '@omniroute/core';
 import { createGateway, documentOptionsFromEnv, type GatewayOptions } from './server.ts';
@@ -12,6 +12,15 @@ import { createGateway, documentOptionsFromEnv, type GatewayOptions } from './se
 export function replicaSecret(env: NodeJS.ProcessEnv = process.env): string {
   if (!env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
   return env.INTERNAL_SIGNING_SECRET;
+}
+
+/** GATEWAY_TRUSTED_PROXIES: reverse proxies in front of the gateway (client IP from X-Forwarded-For); default 0. */
+export function trustedProxies(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.GATEWAY_TRUSTED_PROXIES;
+  if (v === undefined || v === '') return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`GATEWAY_TRUSTED_PROXIES must be a whole number, got "${v}"`);
+  return n;
 }
 
 /** `partners` adds to (or overrides) the partner-access settings, e.g. `{ rateLimits: false }` for a benchmark. */
@@ -28,6 +37,7 @@ export function createReplica(env: NodeJS.ProcessEnv = process.env, extra: { par
       keyPrefix: `${prefix}:`,
       changesChannel: `${prefix}:identity:changes`,
       manifestsDir: env.PERSISTED_DIR ?? 'schema/persisted',
+      trustProxy: trustedProxies(env),
       ...extra.partners,
     },
   });

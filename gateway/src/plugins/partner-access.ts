@@ -43,8 +43,12 @@ export interface PartnerAccessOptions {
   perRequestCaps?: Record<string, number>;
   /** Requests per minute per API key (its app may set its own), per user, per IP of anonymous callers; `false`: off. */
   rateLimits?: { apiKey?: number; user?: number; ip?: number } | false;
-  /** Take the client IP from the first X-Forwarded-For entry (behind a trusted proxy only). */
-  trustProxy?: boolean;
+  /**
+   * Behind trusted reverse proxies: how many (true = 1). The client IP is then the X-Forwarded-For entry the
+   * outermost trusted proxy appended (the n-th from the right): entries left of it are whatever the client sent,
+   * and taking one of those would let a caller pick its own address for rate limits and sign-in throttling.
+   */
+  trustProxy?: boolean | number;
   /**
    * Anonymous calls from loopback addresses skip the per-IP budget (local tools, tests, benchmarks, a sidecar).
    * Default true; behind a reverse proxy on the same host set trustProxy, or this to false.
@@ -161,10 +165,12 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   }
 
   function clientIp(info: IncomingRequestInfo): string {
-    if (opts.trustProxy) {
+    const hops = opts.trustProxy === true ? 1 : typeof opts.trustProxy === 'number' ? opts.trustProxy : 0;
+    if (hops > 0) {
       const xff = info.headers['x-forwarded-for'];
-      const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-      if (first) return first;
+      const entries = (Array.isArray(xff) ? xff.join(',') : xff ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      const client = entries[Math.max(0, entries.length - hops)];
+      if (client) return client;
     }
     return info.ip;
   }
