@@ -28,10 +28,10 @@ describe('login throttle rules', () => {
     expect(afterAttempt(s, now, policy).attempts).toBe(1);
   });
 
-  it('a success forgets the account, and only gives one attempt back to the address', () => {
+  it('a success forgets the account, and gives the address its attempt back and lifts the wait it imposed', () => {
     const s = { attempts: 7, lockedUntil: 5, expiresAt: 100 };
     expect(afterSuccess(s, 'account')).toBeNull();
-    expect(afterSuccess(s, 'ip')).toEqual({ attempts: 6, lockedUntil: 5, expiresAt: 100 });
+    expect(afterSuccess(s, 'ip')).toEqual({ attempts: 6, lockedUntil: 0, expiresAt: 100 });
     expect(afterSuccess({ attempts: 1, lockedUntil: 0, expiresAt: 100 }, 'ip')).toBeNull();
   });
 

@@ -55,12 +55,14 @@ export function afterAttempt(state: ThrottleState | undefined, now: number, poli
 }
 
 /**
- * A successful sign-in: the account starts over (null: forget it); the address only gets this attempt back, so a
- * valid account of one's own cannot wipe an address's record of failures.
+ * A successful sign-in: the account starts over (null: forget it); the address gets this attempt back and loses
+ * the wait it imposed (an office behind one address must not lock itself out by signing in), but keeps its count
+ * of failures, so a valid account of one's own cannot wipe an address's record. (While an address waits, no
+ * attempt of it runs, so only an attempt already in flight can succeed and lift the wait.)
  */
 export function afterSuccess(state: ThrottleState | undefined, kind: 'account' | 'ip'): ThrottleState | null {
   if (kind === 'account' || !state || state.attempts <= 1) return null;
-  return { ...state, attempts: state.attempts - 1 };
+  return { ...state, attempts: state.attempts - 1, lockedUntil: 0 };
 }
 
 /**

@@ -53,11 +53,12 @@ for i, k in ipairs(KEYS) do
 end
 return 0
 `;
-// KEYS[1] account (forgotten), KEYS[2] address (one attempt given back; forgotten at zero).
+// KEYS[1] account (forgotten), KEYS[2] address (one attempt given back, its wait lifted; forgotten at zero), as
+// afterSuccess.
 const SUCCEEDED = `
 redis.call('DEL', KEYS[1])
 if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
-  if redis.call('HINCRBY', KEYS[2], 'n', -1) <= 0 then redis.call('DEL', KEYS[2]) end
+  if redis.call('HINCRBY', KEYS[2], 'n', -1) <= 0 then redis.call('DEL', KEYS[2]) else redis.call('HDEL', KEYS[2], 'u') end
 end
 return 0
 `;
