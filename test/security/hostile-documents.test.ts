@@ -47,6 +47,15 @@ describe('issue 12 row 6: hostile documents', () => {
     expect(after.failures).toEqual(before.failures);
   });
 
+  it('decides while the body streams in, before the body is decoded or JSON-parsed', async () => {
+    // The body is not even JSON: only a refusal made before JSON.parse can say QUERY_TOO_LARGE here.
+    const r = await post(url, `{"query":"${'x'.repeat(200 * 1024)}", this is not JSON`);
+    expect(r.status).toBe(413);
+    expect(r.body.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_LARGE', maxBytes: 131072 });
+    const small = await post(url, '{"query":"{ __typename }", this is not JSON');
+    expect(small.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+  });
+
   it('still accepts a small document whose variables make the body large', async () => {
     const r = await post(url, JSON.stringify({ query: 'query($b: Boolean!) { __typename @include(if: $b) }', variables: { b: true, blob: 'x'.repeat(900_000) } }));
     expect(r.body).toEqual({ data: { __typename: 'Query' } });
