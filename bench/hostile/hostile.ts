@@ -6,7 +6,7 @@
 //   unparsable-1mib       ~1,040,000 bytes of garbage (the issue's probe): over the document limit, refused unparsed
 //   valid-near-limit      valid documents just under the byte limit (a large comment): kept until the cache budget
 //   unparsable-near-limit just under the byte limit, a syntax error at the very end: parsed in full, never kept
-//   too-many-tokens       over the token limit but under the byte limit: parsing stops at the limit
+//   too-many-tokens       over the token limit but under the byte limit: parsing stops at the limit, once
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { memMb, round, startIpcChild, stopIpcChild } from '../lib/proc.ts';
@@ -33,7 +33,8 @@ export interface HostilePhase {
   seconds: number;
 }
 
-const MAX_BYTES = Number(process.env.GATEWAY_MAX_DOCUMENT_BYTES ?? 128 * 1024);
+const MAX_BYTES = Number(process.env.GATEWAY_MAX_DOCUMENT_BYTES ?? 64 * 1024);
+const MAX_TOKENS = Number(process.env.GATEWAY_MAX_DOCUMENT_TOKENS ?? 5_000);
 
 function documents(phase: string, count: number): (i: number) => string {
   const block = randomBytes(780 * 1024).toString('base64'); // 1,064,960 characters, sliced per document
@@ -45,7 +46,7 @@ function documents(phase: string, count: number): (i: number) => string {
     case 'unparsable-near-limit':
       return (i) => `query Q${i} { __typename }\n# ${block.slice(i % 1000, (i % 1000) + MAX_BYTES - 200)}\n}`;
     case 'too-many-tokens':
-      return (i) => `query Q${i} { ${'a '.repeat(15_100)}}`;
+      return (i) => `query Q${i} { ${'a '.repeat(MAX_TOKENS + 100)}}`;
     default:
       throw new Error(`unknown phase ${phase} (${count})`);
   }

@@ -33,7 +33,7 @@ export interface GatewayOptions {
   dedupInbound?: boolean;
   /** Largest request body accepted, bytes (PAYLOAD_TOO_LARGE beyond). Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Largest GraphQL document (bytes, checked before parsing) and most tokens: QUERY_TOO_LARGE beyond. Default 128 KiB, 15,000. */
+  /** Largest GraphQL document (bytes, checked before parsing) and most tokens: QUERY_TOO_LARGE beyond. Default 64 KiB, 5,000. */
   documentLimits?: Partial<DocumentLimits>;
   /** Estimated bytes the operation caches may hold: parsed documents and query plans. Default 24 and 12 MiB. */
   cacheBytes?: { documents?: number; plans?: number };

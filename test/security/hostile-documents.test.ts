@@ -39,7 +39,7 @@ describe('issue 12 row 6: hostile documents', () => {
       const garbage = `{ ${randomBytes(390 * 1024).toString('base64')} !!! ${i}`; // ~1,040,000 bytes, under the 1 MiB body limit
       const r = await post(url, JSON.stringify({ query: garbage }));
       expect(r.status).toBe(413);
-      expect(r.body).toEqual({ errors: [{ message: 'The GraphQL document exceeds the limit of 131072 bytes', extensions: { code: 'QUERY_TOO_LARGE', maxBytes: 131072 } }] });
+      expect(r.body).toEqual({ errors: [{ message: 'The GraphQL document exceeds the limit of 65536 bytes', extensions: { code: 'QUERY_TOO_LARGE', maxBytes: 65536 } }] });
     }
     const after = gw.runtime.stats().operations;
     expect(after.parsed).toBe(before.parsed);
@@ -51,7 +51,7 @@ describe('issue 12 row 6: hostile documents', () => {
     // The body is not even JSON: only a refusal made before JSON.parse can say QUERY_TOO_LARGE here.
     const r = await post(url, `{"query":"${'x'.repeat(200 * 1024)}", this is not JSON`);
     expect(r.status).toBe(413);
-    expect(r.body.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_LARGE', maxBytes: 131072 });
+    expect(r.body.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_LARGE', maxBytes: 65536 });
     const small = await post(url, '{"query":"{ __typename }", this is not JSON');
     expect(small.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
   });
@@ -62,9 +62,9 @@ describe('issue 12 row 6: hostile documents', () => {
   });
 
   it('refuses a document with more tokens than the limit with QUERY_TOO_LARGE, and answers small ones as before', async () => {
-    const r = await post(url, JSON.stringify({ query: `{ me { ${'id '.repeat(16_000)}} }` }));
+    const r = await post(url, JSON.stringify({ query: `{ me { ${'id '.repeat(5_500)}} }` }));
     expect(r.status).toBe(400);
-    expect(r.body.errors).toEqual([{ message: 'The GraphQL document has more than 15000 tokens', extensions: { code: 'QUERY_TOO_LARGE', maxTokens: 15000 } }]);
+    expect(r.body.errors).toEqual([{ message: 'The GraphQL document has more than 5000 tokens', extensions: { code: 'QUERY_TOO_LARGE', maxTokens: 5000 } }]);
     const syntax = await post(url, JSON.stringify({ query: '{ me { id }' }));
     expect(syntax.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     expect((await post(url, JSON.stringify({ query: '{ __typename }' }))).body).toEqual({ data: { __typename: 'Query' } });

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Redis } from 'ioredis';
 import { GraphQLError, Kind, parse, type DocumentNode, type ExecutionResult, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { log, type Viewer } from '@omniroute/core';
-import { documentLimitsOf, documentSizeError, type DocumentLimits, type GraphQLParams, type IncomingRequestInfo, type ResolvedParams } from '../runtime/index.ts';
+import { documentLimitsOf, documentSizeError, parseFailure, type DocumentLimits, type GraphQLParams, type IncomingRequestInfo, type ResolvedParams } from '../runtime/index.ts';
 import { ByteBoundedCache } from '../runtime/bounded-cache.ts';
 import type { GatewayContext } from '../upstream.ts';
 import { credentialOf } from './auth.ts';
@@ -146,15 +146,16 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   const fragmentMaps = new WeakMap<DocumentNode, Record<string, FragmentDefinitionNode>>();
 
   // Parsed documents for the limit check that runs before the runtime plans (see resolveParams), by query text;
-  // small ones only, and never failures (the runtime reports those, and does not keep them either).
+  // small ones only, and never failures. A document that does not parse is refused here, with the runtime's
+  // error: parsing it a second time there would double what a stream of hostile documents costs.
   const parsed = new ByteBoundedCache<string, DocumentNode>(4 * 1024 * 1024, 300);
-  const parseCached = (query: string): DocumentNode | null => {
+  const parseCached = (query: string): DocumentNode | GraphQLError => {
     let doc = parsed.get(query);
     if (doc === undefined) {
       try {
         doc = parse(query, { noLocation: true, maxTokens: documentLimits.maxTokens });
-      } catch {
-        return null;
+      } catch (err) {
+        return parseFailure(query, err, documentLimits.maxTokens);
       }
       // ~150 bytes per token without locations (measured); the text at two bytes per character
       const tokens = (doc as { tokenCount?: number }).tokenCount ?? query.length;
@@ -341,10 +342,11 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       const principal = apiKeys.principalOf(ctx?.viewer);
       const r = await persisted.resolve(params, principal?.app ?? null);
       const doc = parseCached(r.params.query);
-      const operation = doc?.definitions.find((d): d is OperationDefinitionNode =>
+      if (doc instanceof GraphQLError) throw doc;
+      const operation = doc.definitions.find((d): d is OperationDefinitionNode =>
         d.kind === Kind.OPERATION_DEFINITION && (r.params.operationName ? d.name?.value === r.params.operationName : true));
       const state = ctx && states.get(ctx);
-      if (doc && operation) {
+      if (operation) {
         const fragments = fragmentsOf(doc);
         const variables = r.params.variables ?? {};
         const errors = operationLimits.check(operation, fragments, variables, limitsFor(principal));

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { GraphQLError, parse, print } from 'graphql';
 import { log } from '@omniroute/core';
-import type { GraphQLParams, ResolvedParams } from '../runtime/index.ts';
+import { DEFAULT_DOCUMENT_LIMITS, type GraphQLParams, type ResolvedParams } from '../runtime/index.ts';
 import { ByteBoundedCache } from '../runtime/bounded-cache.ts';
 import type { PartnerAppInfo } from './api-keys.ts';
 import type { MetricsPlugin } from './metrics.ts';
@@ -44,7 +44,7 @@ export interface PersistedQueriesPluginOptions {
   lruSize?: number;
   /** Characters of APQ query text kept in memory (two bytes each, at most). Default 4 Mi (8 MiB). */
   lruChars?: number;
-  /** Token limit when parsing a query to compare it with a safelist (the runtime's limit). Default 15,000. */
+  /** Token limit when parsing a query to compare it with a safelist (the runtime's limit). Default 5,000. */
   maxTokens?: number;
   /** Folder of manifest files named `<partnerAppId>.json` or `<slug>.json`; watched, reloaded on change. */
   manifestsDir?: string;
@@ -83,7 +83,7 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
   const ttlSeconds = opts.apqTtlSeconds ?? 86_400;
   const lruSize = opts.lruSize ?? 2000;
   const safelistTtl = opts.safelistTtlMs ?? 60_000;
-  const maxTokens = opts.maxTokens ?? 15_000;
+  const maxTokens = opts.maxTokens ?? DEFAULT_DOCUMENT_LIMITS.maxTokens;
   const lru = new ByteBoundedCache<string, string>(2 * (opts.lruChars ?? 4 * 1024 * 1024), lruSize);
   const files = new Map<string, ManifestOperation[]>(); // by file base name (app id or slug)
   const safelists = new Map<string, Safelist>();

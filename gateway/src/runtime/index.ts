@@ -17,7 +17,7 @@ import { createHttpHandler } from './http-handler.ts';
 
 export { ErrorCode, gqlError } from './errors.ts';
 export type { DocumentLimits, OperationStoreStats, PreparedOperation } from './operation-store.ts';
-export { DEFAULT_DOCUMENT_LIMITS, documentLimitsOf, documentSizeError } from './operation-store.ts';
+export { DEFAULT_DOCUMENT_LIMITS, documentLimitsOf, documentSizeError, parseFailure } from './operation-store.ts';
 
 export interface IncomingRequestInfo {
   method: string;
@@ -70,7 +70,7 @@ export interface GatewayRuntimeOptions<Ctx> {
   introspection?: boolean;
   /** Max request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Size (bytes, before parsing) and token limits of GraphQL documents: QUERY_TOO_LARGE beyond. Default 128 KiB, 15,000. */
+  /** Size (bytes, before parsing) and token limits of GraphQL documents: QUERY_TOO_LARGE beyond. Default 64 KiB, 5,000. */
   documentLimits?: Partial<DocumentLimits>;
   /** Estimated bytes of cached documents (parsed, validated, prepared) and of cached query plans. Default 24 and 12 MiB. */
   cacheBytes?: { documents?: number; plans?: number };

@@ -16,13 +16,20 @@ import { OperationShaper } from './result-shaper.ts';
 
 /** Limits on a GraphQL document, checked before it is parsed (bytes) and while it is (tokens). */
 export interface DocumentLimits {
-  /** UTF-8 bytes of the document text. Default 128 KiB. */
+  /** UTF-8 bytes of the document text. Default 64 KiB. */
   maxBytes: number;
-  /** Lexical tokens (comments excluded; graphql-js `parse(…, { maxTokens })`). Default 15,000. */
+  /** Lexical tokens (comments excluded; graphql-js `parse(…, { maxTokens })`). Default 5,000. */
   maxTokens: number;
 }
 
-export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = Object.freeze({ maxBytes: 128 * 1024, maxTokens: 15_000 });
+/**
+ * Real documents are far below both (the explorer's introspection query: 183 tokens, OrderDetail 92, the
+ * yardstick's deep query 93; all under 2 KB). The limits bound what one document costs before it is refused: a
+ * 64 KiB string stays out of V8's large-object space, and a parse stopped at 5,000 tokens allocates about a MiB,
+ * which dies young instead of being promoted (hostile streams of 15,000-token documents grew the heap by 200 MiB
+ * of garbage between collections; bench/hostile).
+ */
+export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = Object.freeze({ maxBytes: 64 * 1024, maxTokens: 5_000 });
 
 /** The limits with defaults for whatever is unset. */
 export function documentLimitsOf(given: Partial<DocumentLimits> | undefined): DocumentLimits {
@@ -45,6 +52,21 @@ function tooManyTokens(maxTokens: number): GraphQLError {
   return new GraphQLError(`The GraphQL document has more than ${maxTokens} tokens`, {
     extensions: { code: ErrorCode.QUERY_TOO_LARGE, maxTokens, http: { status: 400 } },
   });
+}
+
+/**
+ * The error for a document graphql-js could not parse: QUERY_TOO_LARGE when it stopped at the token limit, else
+ * GRAPHQL_PARSE_FAILED with the syntax error's message and location.
+ */
+export function parseFailure(query: string, err: unknown, maxTokens: number): GraphQLError {
+  if (err instanceof GraphQLError && /\btokens\b/.test(err.message)) {
+    // graphql-js 16 says "more that N tokens", 17 "more than": trusted when it names our limit, else counted.
+    const m = /Document contains more th[ae]n (\d+) tokens/.exec(err.message);
+    if (m ? Number(m[1]) === maxTokens : exceedsTokens(query, maxTokens)) return tooManyTokens(maxTokens);
+  }
+  const e = toGraphQLError(err);
+  if (e.extensions?.code) return e; // e.g. "nested too deeply"
+  return new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: ErrorCode.PARSE_FAILED } });
 }
 
 /** Whether the text has more than `max` tokens; stops counting there (called after a parse failure only). */
@@ -172,7 +194,7 @@ export class OperationStore {
       doc = parse(query, { maxTokens: this.limits.maxTokens });
     } catch (err) {
       // Not cached: keeping it would keep the text (the error's source); a parse failure is cheap to find again.
-      return failed(new RequestError([this.parseError(query, err)], 'parse'));
+      return failed(new RequestError([parseFailure(query, err, this.limits.maxTokens)], 'parse'));
     }
     const d = this.validated(doc);
     if (d.failure) {
@@ -182,13 +204,6 @@ export class OperationStore {
     const tokens = (doc as { tokenCount?: number }).tokenCount ?? Math.ceil(query.length / 4);
     this.byText.set(query, d, 2 * query.length + tokens * DOCUMENT_BYTES_PER_TOKEN);
     return d;
-  }
-
-  private parseError(query: string, err: unknown): GraphQLError {
-    if (err instanceof GraphQLError && exceedsTokens(query, this.limits.maxTokens)) return tooManyTokens(this.limits.maxTokens);
-    const e = toGraphQLError(err);
-    if (e.extensions?.code) return e; // e.g. "nested too deeply"
-    return new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: ErrorCode.PARSE_FAILED } });
   }
 
   private validated(doc: DocumentNode): PreparedDocument {
