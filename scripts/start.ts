@@ -30,6 +30,7 @@ console.log(`
   Live operations    ${base}/dashboard/     (fleet map, order feed, KPIs; sign in with a demo login)
   Health / ready     ${base}/health  ${base}/ready
   Subgraphs          ${Object.values(stack.subgraphs).map((s) => `${s.running.name} ${s.running.url}`).join('\n                     ')}
+  Payment sandbox    ${stack.paymentSandbox?.url ?? 'off'}   (M-Pesa, MTN MoMo, Paystack; callbacks to ${base}/webhooks/payments/…)
 
   Demo logins (password: omniroute-demo)
     ops@lagos.demo       ADMIN, Lagos FMCG Distribution (NGN)

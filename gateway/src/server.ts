@@ -6,6 +6,7 @@ import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type TokenVerifierOptions 
 import { createGatewayRuntime, type DocumentLimits, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
+import { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';
 import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/partner-access.ts';
 import { supergraphForRuntime } from './plugins/field-auth.ts';
 import { createClientErrorPlugin } from './plugins/client-errors.ts';
@@ -122,6 +123,7 @@ export function createGateway(opts: GatewayOptions) {
   });
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     ...createHealthPlugin(() => Object.fromEntries(runtime.subgraphs)).routes,
+    ...createPaymentWebhookPlugin({ financeUrl: () => runtime.subgraphs.get('finance'), secret: opts.secret }).routes,
     ...partners.routes,
     ...opts.routes,
   };
@@ -191,3 +193,4 @@ export function createGateway(opts: GatewayOptions) {
     },
   };
 }
+export { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';
