@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type TokenVerifierOptions } from '@omniroute/core';
-import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
+import { createGatewayRuntime, type DocumentLimits, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
 import { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';
@@ -34,12 +34,36 @@ export interface GatewayOptions {
   dedupInbound?: boolean;
   /** Largest request body accepted, bytes (PAYLOAD_TOO_LARGE beyond). Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Largest GraphQL document (bytes, checked before parsing) and most tokens: QUERY_TOO_LARGE beyond. Default 64 KiB, 5,000. */
+  documentLimits?: Partial<DocumentLimits>;
+  /** Estimated bytes the operation caches may hold: parsed documents and query plans. Default 24 and 12 MiB. */
+  cacheBytes?: { documents?: number; plans?: number };
   /** Partner access: Redis, manifests folder, limits, rate limits, role scopes (plugins/partner-access.ts). */
-  partners?: Omit<PartnerAccessOptions, 'supergraphSdl' | 'secret' | 'schema' | 'identityUrl'>;
+  partners?: Omit<PartnerAccessOptions, 'supergraphSdl' | 'secret' | 'schema' | 'identityUrl' | 'documentLimits'>;
   /** A subscriber whose unsent data exceeds this many bytes is disconnected (default 4 MiB). */
   maxSubscriberBufferBytes?: number;
 }
 
+
+/**
+ * Document limits and cache budgets from the environment (embedded and distributed mode alike):
+ * GATEWAY_MAX_DOCUMENT_BYTES, GATEWAY_MAX_DOCUMENT_TOKENS, GATEWAY_OPERATION_CACHE_MB (two thirds for documents, one
+ * third for plans). Unset: the defaults.
+ */
+export function documentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<GatewayOptions, 'documentLimits' | 'cacheBytes'> {
+  const int = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+  const mb = int('GATEWAY_OPERATION_CACHE_MB');
+  return {
+    documentLimits: { maxBytes: int('GATEWAY_MAX_DOCUMENT_BYTES'), maxTokens: int('GATEWAY_MAX_DOCUMENT_TOKENS') },
+    cacheBytes: mb === undefined ? undefined : { documents: Math.round((mb * 2 / 3) * 1024 * 1024), plans: Math.round((mb / 3) * 1024 * 1024) },
+  };
+}
 
 /** Keeps errors with a known code; masks the rest as INTERNAL_SERVER_ERROR carrying the request id (which the log has too). */
 export function formatGatewayError(err: GraphQLError, ctx: GatewayContext | undefined): GraphQLFormattedError {
@@ -69,18 +93,19 @@ export function createGateway(opts: GatewayOptions) {
     ...opts.partners,
     supergraphSdl: opts.supergraphSdl,
     secret: opts.secret,
+    documentLimits: opts.documentLimits,
     schema: () => runtime.schema,
     identityUrl: () => runtime.subgraphs.get('identity'),
   });
   const auth = opts.auth ? createAuthPlugin({ ...opts.auth, resolveApiKey: opts.auth.resolveApiKey ?? partners.resolveApiKey }) : null;
-  const contextOf = async (headers: Record<string, unknown>): Promise<GatewayContext> => {
+  const contextOf = async (headers: Record<string, unknown>, clientIp?: string): Promise<GatewayContext> => {
     const given = headers['x-request-id'];
     const requestId = (typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) && given) || randomUUID();
     const viewer = auth ? await auth.authenticate(credentialOf(headers)) : null;
-    return { requestId, viewer };
+    return clientIp ? { requestId, viewer, clientIp } : { requestId, viewer };
   };
   const hooks: GatewayHooks<GatewayContext> = {
-    context: (req) => partners.context(req, () => contextOf(req.headers)),
+    context: (req) => partners.context(req, () => contextOf(req.headers, partners.clientIp(req))),
     resolveParams: (params, ctx) => partners.resolveParams(params, ctx),
     checkDocument: (doc, ctx, info) => partners.checkDocument(doc, ctx, info),
     subgraphHeaders: (_name, ctx) => upstreamHeaders(ctx, opts.secret),
@@ -93,6 +118,8 @@ export function createGateway(opts: GatewayOptions) {
     introspection: opts.introspection ?? true,
     dedupInbound: opts.dedupInbound,
     maxBodyBytes: opts.maxBodyBytes,
+    documentLimits: opts.documentLimits,
+    cacheBytes: opts.cacheBytes,
   });
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     ...createHealthPlugin(() => Object.fromEntries(runtime.subgraphs)).routes,

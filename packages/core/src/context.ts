@@ -19,6 +19,8 @@ export interface InternalContext {
   viewer: Viewer | null;
   /** issued-at, ms since epoch; stale signatures are refused to limit replay */
   iat: number;
+  /** The client's address as the gateway saw it (identity throttles sign-ins per address). */
+  clientIp?: string;
 }
 
 export const CONTEXT_HEADER = 'x-omniroute-context';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log, signingSecret, jwtSecret, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
-import { createGateway, type GatewayOptions } from '@omniroute/gateway';
+import { createGateway, documentOptionsFromEnv, type GatewayOptions } from '@omniroute/gateway';
 import { createEventBus, type EventBus } from '@omniroute/events';
 import { demoSandboxAccounts, startProviderSandbox, type ProviderSandbox, type SandboxTiming } from '@omniroute/provider-sandbox';
 
@@ -130,6 +130,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       auth: { secret: jwtSecret(), jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
       routes: opts.routes,
+      ...documentOptionsFromEnv(),
       partners: {
         redisUrl: opts.redisUrl,
         keyPrefix: `${opts.busPrefix ?? 'omniroute'}:`,
