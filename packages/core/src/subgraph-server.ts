@@ -11,6 +11,8 @@ import { GraphQLError, GraphQLScalarType, Kind, parse, type DefinitionNode, type
 import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
 
 const SHARED_SDL = readFileSync(new URL('./shared.graphql', import.meta.url), 'utf8');
 
@@ -83,6 +85,8 @@ export interface SubgraphOptions<Ctx extends object> {
   createContext: (internal: InternalContext) => Ctx | Promise<Ctx>;
   /** HMAC secret shared with the gateway. */
   secret: string;
+  /** Who may read GET /metrics on the subgraph's port. Default: METRICS_TOKEN and production mode from the environment. */
+  metricsAccess?: MetricsAccess;
 }
 
 export interface RunningSubgraph {
@@ -100,16 +104,18 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     typeDefs: opts.typeDefs,
     resolvers: mergeResolvers([sharedResolvers, ...(Array.isArray(opts.resolvers) ? opts.resolvers : [opts.resolvers])]) as never,
   });
+  const metrics = subgraphMetrics(opts.name);
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.plugin],
     csrfPrevention: false, // only the gateway talks to subgraphs, and only with a signed context
-    formatError: (f, e) => maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name),
+    formatError: (f, e) => metrics.counted(maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name)),
   });
+  const serveMetrics = metricsHandler(metrics.registry, opts.metricsAccess ?? metricsAccessFromEnv());
 
   const handle = apolloHttpHandler(apollo, async (headers) => {
-    const internal = verifyContext(headers, opts.secret);
+    const internal = verifyContext(headers, { secret: opts.secret, audience: opts.name });
     return (await opts.createContext(internal)) as Ctx & { requestId?: string };
   });
 
@@ -119,12 +125,14 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     apollo,
     async listen(port = 0, host = '127.0.0.1'): Promise<RunningSubgraph> {
       await apollo.start();
-      const httpServer = createServer((req, res) => void handle(req, res));
+      // /metrics is not GraphQL: it is served before (and without) the signed-context check, behind its own token
+      const httpServer = createServer((req, res) => void ((req.url ?? '').split('?')[0] === '/metrics' ? serveMetrics(req, res) : handle(req, res)));
       httpServer.keepAliveTimeout = 65_000;
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
       const ws = schema.getSubscriptionType()
         ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext: opts.createContext, name: opts.name })
         : null;
+      metrics.sockets = () => ws?.connections() ?? 0;
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const actual = (httpServer.address() as AddressInfo).port;
       return {
@@ -142,4 +150,50 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       };
     },
   };
+}
+
+/** A subgraph's Prometheus metrics: request durations by operation, errors by code, graphql-ws sockets, the process. */
+function subgraphMetrics(subgraph: string) {
+  const registry = createRegistry();
+  const operation = boundedLabel(); // operation names come from clients (through the gateway's plans)
+  const duration = new Histogram({
+    name: 'omniroute_subgraph_request_duration_seconds',
+    help: 'GraphQL requests served by this subgraph, by operation name and kind',
+    labelNames: ['subgraph', 'operation', 'kind'] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'omniroute_subgraph_errors_total',
+    help: 'Errors in responses of this subgraph, by code (unexpected ones are INTERNAL_SERVER_ERROR)',
+    labelNames: ['subgraph', 'code'] as const,
+    registers: [registry],
+  });
+  const state = {
+    registry,
+    sockets: (): number => 0,
+    plugin: {
+      async requestDidStart() {
+        const t0 = performance.now();
+        return {
+          async willSendResponse(rc: { operationName?: string | null; operation?: { operation: string } | null }) {
+            duration.observe({ subgraph, operation: operation(rc.operationName ?? 'anonymous'), kind: rc.operation?.operation ?? 'none' }, (performance.now() - t0) / 1000);
+          },
+        };
+      },
+    },
+    counted(f: GraphQLFormattedError): GraphQLFormattedError {
+      errors.inc({ subgraph, code: String(f.extensions?.code ?? 'UNKNOWN') });
+      return f;
+    },
+  };
+  new Gauge({
+    name: 'omniroute_subgraph_websockets',
+    help: 'Open graphql-ws connections (the gateway subscribes over them)',
+    labelNames: ['subgraph'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ subgraph }, state.sockets());
+    },
+  });
+  return state;
 }

@@ -34,7 +34,7 @@ afterAll(async () => {
   await bus?.close();
 });
 
-const call = (query: string, variables: Record<string, unknown> = {}) => callSubgraph(url, SECRET, ADMIN, query, variables);
+const call = (query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'commerce' }, SECRET, ADMIN, query, variables);
 const ATP = `query($sku: String!, $loc: ID!) { availableToPromise(sku: $sku, locationId: $loc) { onHand reserved available } }`;
 const atp = async (sku: string) => (await call(ATP, { sku, loc: location.id })).data.availableToPromise;
 const status = async (id: string) => (await call(`query($id: ID!) { order(id: $id) { status rejectionReason } }`, { id })).data.order;
