@@ -1,25 +1,32 @@
 // A gateway replica for the OmniRoute graph configured from the environment (distributed mode: the subgraphs run
 // elsewhere). Used by the replica entry point (index.ts) and by the benchmark, so both run the same gateway.
-//   SUPERGRAPH (default schema/supergraph.graphql), INTERNAL_SIGNING_SECRET, JWT_SECRET, OIDC_JWKS_URL,
+//   SUPERGRAPH (default schema/supergraph.graphql), INTERNAL_SIGNING_SECRET, JWT_SECRET, METRICS_TOKEN, OIDC_JWKS_URL,
 //   OIDC_ISSUER, OIDC_AUDIENCE, REDIS_URL, REDIS_PREFIX (of the gateway's Redis keys and of identity's changes
 //   channel; default omniroute, as the subgraphs'), SUBGRAPH_URL_<NAME> (override a subgraph's URL), PERSISTED_DIR.
 import { readFileSync } from 'node:fs';
-import { jwtSecret } from '@omniroute/core';
+import { ConfigError, metricsAccessFromEnv, resolveSecrets, type ProcessSecrets } from '@omniroute/core';
 import { createGateway, type GatewayOptions } from './server.ts';
 
-/** The secret the subgraphs verify the gateway's signature with: required, and the same on every process. */
-export function replicaSecret(env: NodeJS.ProcessEnv = process.env): string {
-  if (!env.INTERNAL_SIGNING_SECRET) throw new Error('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
-  return env.INTERNAL_SIGNING_SECRET;
+/**
+ * The replica's secrets. INTERNAL_SIGNING_SECRET is always required (the subgraphs run elsewhere and verify the
+ * gateway's signature with it); in production mode both secrets must be ≥ 32 bytes — without JWT_SECRET a token
+ * signed with the development secret from the source tree would pass as anyone. Throws ConfigError.
+ */
+export function replicaSecrets(env: NodeJS.ProcessEnv = process.env): ProcessSecrets {
+  const secrets = resolveSecrets(env);
+  if (!env.INTERNAL_SIGNING_SECRET) throw new ConfigError('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
+  return secrets;
 }
 
 /** `partners` adds to (or overrides) the partner-access settings, e.g. `{ rateLimits: false }` for a benchmark. */
 export function createReplica(env: NodeJS.ProcessEnv = process.env, extra: { partners?: GatewayOptions['partners'] } = {}) {
   const prefix = env.REDIS_PREFIX ?? 'omniroute';
+  const secrets = replicaSecrets(env);
   return createGateway({
     supergraphSdl: readFileSync(env.SUPERGRAPH ?? 'schema/supergraph.graphql', 'utf8'),
-    secret: replicaSecret(env),
-    auth: { secret: env.JWT_SECRET ?? jwtSecret(), jwksUrl: env.OIDC_JWKS_URL, oidcIssuer: env.OIDC_ISSUER, oidcAudience: env.OIDC_AUDIENCE },
+    secret: secrets.internalSecret,
+    metricsAccess: metricsAccessFromEnv(env),
+    auth: { secret: secrets.jwtSecret, jwksUrl: env.OIDC_JWKS_URL, oidcIssuer: env.OIDC_ISSUER, oidcAudience: env.OIDC_AUDIENCE },
     subgraphUrl: (name, url) => env[`SUBGRAPH_URL_${name.toUpperCase()}`] ?? url,
     partners: {
       redisUrl: env.REDIS_URL,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { log, signingSecret, jwtSecret, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+import { isProductionMode, log, resolveSecrets, type ProcessSecrets, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createGateway, type GatewayOptions } from '@omniroute/gateway';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
@@ -46,19 +46,28 @@ export interface StackOptions {
   relayIntervalMs?: number;
   /** Gateway partner access (limits, rate limits, manifests folder...); defaults: schema/persisted/, Redis when redisUrl. */
   partners?: GatewayOptions['partners'];
+  /**
+   * JWT and internal signing secrets. Default: from the environment (JWT_SECRET, INTERNAL_SIGNING_SECRET); on Postgres
+   * (databaseUrl) or with NODE_ENV=production both must be set and ≥ 32 bytes, else startStack throws ConfigError.
+   */
+  secrets?: ProcessSecrets;
 }
 
 export interface Stack {
   gatewayUrl: string;
   subgraphs: Record<string, { runtime: SubgraphRuntime; running: RunningSubgraph }>;
+  /** The internal signing secret (subgraphs and gateway). */
   secret: string;
+  /** The HS256 secret of identity's access tokens. */
+  jwtSecret: string;
   bus: EventBus;
   close(): Promise<void>;
 }
 
 /** Starts the subgraphs (migrated, optionally seeded) and the gateway in this process. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const secret = signingSecret();
+  // a stack on Postgres is a deployment as far as secrets go, whoever starts it
+  const { internalSecret: secret, jwtSecret } = opts.secrets ?? resolveSecrets(process.env, { production: isProductionMode() || !!opts.databaseUrl, why: 'a Postgres database' });
   const host = opts.host ?? '127.0.0.1';
   const fixed = opts.ports === 'fixed';
   const names = SUBGRAPH_NAMES.filter((n) => !opts.only || opts.only.includes(n));
@@ -74,7 +83,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const mod = await importers[name]!();
       const runtime = await mod.create({
         secret,
-        jwtSecret: jwtSecret(),
+        jwtSecret,
         databaseUrl: opts.databaseUrl,
         bus,
         relayIntervalMs: opts.relayIntervalMs,
@@ -93,7 +102,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const gateway = createGateway({
       supergraphSdl,
       secret,
-      auth: { secret: jwtSecret(), jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
+      auth: { secret: jwtSecret, jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
       routes: opts.routes,
       partners: {
@@ -111,6 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       gatewayUrl: `http://${(opts.gatewayHost ?? host).includes(':') || (opts.gatewayHost ?? host) === '0.0.0.0' ? 'localhost' : (opts.gatewayHost ?? host)}:${port}/graphql`,
       subgraphs,
       secret,
+      jwtSecret,
       bus,
       async close() {
         for (const s of started.reverse()) await s.close().catch(() => undefined);
