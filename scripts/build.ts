@@ -1,4 +1,4 @@
-// `npm run build` (also before `npm start` and `npm test`): Prisma clients, typed resolvers, gateway CLI, dashboard.
+// `npm run build` (also before `npm start` and `npm test`): Prisma clients, typed resolvers, gateway CLI, dashboard, GraphiQL.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ const steps: [string, readonly [string, readonly string[]], string?][] = [
   ['typed resolvers (graphql-codegen)', ['npx', ['graphql-codegen', '--config', 'codegen.yml', '--silent']]],
   ['gateway CLI (gateway/dist/cli.js)', tsx('scripts/build-gateway.ts'), 'scripts/build-gateway.ts'],
   ['dashboard', ['npm', ['run', 'build', '--workspace', 'dashboard', '--if-present']], 'dashboard/package.json'],
+  ['GraphiQL (gateway/dist/graphiql)', ['npx', ['vite', 'build', '--config', 'gateway/graphiql/vite.config.ts']], 'gateway/graphiql/vite.config.ts'],
 ];
 for (const [label, [cmd, args], needs] of steps) {
   if (needs && !existsSync(join(ROOT, needs))) continue;

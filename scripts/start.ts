@@ -1,7 +1,7 @@
 // `npm start`: the whole platform in one process — five subgraphs on embedded PGlite under .data/ (or Postgres
 // with DATABASE_URL), the gateway on :4000, the seeded demo tenants, and the live simulators.
 import { join } from 'node:path';
-import { checkStartup, isProductionMode, log, resolveSecrets, seedDemo } from '@omniroute/core';
+import { checkStartup, isProductionMode, log, resolveSecrets, seedDemo, warnIfMetricsClosed } from '@omniroute/core';
 import { startStack } from '@omniroute/stack';
 import { startSimulator } from '@omniroute/simulator';
 import { dashboardRoutes } from '@omniroute/dashboard/serve';
@@ -11,6 +11,7 @@ const t0 = Date.now();
 // Zero-config in development. With DATABASE_URL or NODE_ENV=production, missing or weak secrets exit here with one
 // line (code 78), and the demo tenants (well-known passwords) and the simulator run only when asked for (SEED=1, SIMULATOR=1).
 const secrets = checkStartup('start', () => resolveSecrets());
+warnIfMetricsClosed('start');
 const production = isProductionMode();
 const seed = seedDemo();
 const databaseUrl = process.env.DATABASE_URL;

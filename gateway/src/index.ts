@@ -5,12 +5,13 @@
 //   replica.ts: SUPERGRAPH, INTERNAL_SIGNING_SECRET, JWT_SECRET, METRICS_TOKEN, OIDC_*, REDIS_URL, REDIS_PREFIX,
 //   SUBGRAPH_URL_<NAME>, PERSISTED_DIR. Started by `npm run gateway` (with the Node flags the fan-out benchmark measured).
 import cluster from 'node:cluster';
-import { checkStartup, log } from '@omniroute/core';
+import { checkStartup, log, warnIfMetricsClosed } from '@omniroute/core';
 import { forkWorkers, workerCount } from './cluster.ts';
 import { createReplica, replicaSecrets } from './replica.ts';
 
 // before anything listens, in the primary and in every worker: missing or weak secrets exit with one line (code 78)
 checkStartup('gateway', () => replicaSecrets());
+if (cluster.isPrimary) warnIfMetricsClosed('gateway');
 const port = Number(process.env.PORT ?? 4000);
 const workers = workerCount(process.env.GATEWAY_WORKERS);
 const onShutdown = (stop: () => Promise<void>) => {

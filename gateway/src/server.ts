@@ -10,7 +10,7 @@ import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/
 import { supergraphForRuntime } from './plugins/field-auth.ts';
 import { createClientErrorPlugin } from './plugins/client-errors.ts';
 import { createMetricsPlugin } from './plugins/metrics.ts';
-import { explorerPage } from './plugins/explorer.ts';
+import { createGraphiqlPlugin } from './plugins/graphiql.ts';
 import { gatewayCallHeaders, upstreamHeaders, type GatewayContext } from './upstream.ts';
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
 import { attachGraphqlWs } from './subscriptions/graphql-ws.ts';
@@ -66,6 +66,7 @@ function formatAny(e: unknown, ctx: GatewayContext | undefined): GraphQLFormatte
 /** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
 export function createGateway(opts: GatewayOptions) {
   const metrics = createMetricsPlugin({ access: opts.metricsAccess });
+  const graphiql = createGraphiqlPlugin();
   // every error a client receives, on every transport, goes through here once
   const formatError = (e: GraphQLError, ctx: GatewayContext | undefined): GraphQLFormattedError => {
     const f = formatGatewayError(e, ctx);
@@ -114,6 +115,7 @@ export function createGateway(opts: GatewayOptions) {
     ...createHealthPlugin({ subgraphUrls: () => Object.fromEntries(runtime.subgraphs), probeHeaders: (name) => gatewayCallHeaders(opts.secret, name) }).routes,
     ...partners.routes,
     ...metrics.routes,
+    ...graphiql.routes,
     ...opts.routes,
   };
   const subscriptions = createSubscriptionEngine({ runtime, upstreamParams: (subgraph, ctx) => upstreamHeaders(ctx, opts.secret, subgraph) });
@@ -121,7 +123,7 @@ export function createGateway(opts: GatewayOptions) {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql') {
       if (isSseRequest(req)) return void handleSse(req, res, { engine: subscriptions, context: (r) => contextOf(r.headers), formatError: formatAnyCounted });
-      if (req.method === 'GET' && !req.url!.includes('?') && (req.headers.accept ?? '').includes('text/html')) return explorerPage(res);
+      if (graphiql.wantsPage(req)) return void graphiql.page(req, res).catch((e) => { log.error('graphiql page failed', { error: String(e) }); if (!res.headersSent) res.writeHead(500).end(); });
       partners.attach(req, res);
       return runtime.handler(req, res);
     }

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { log } from './logger.ts';
 import { isProductionMode } from './secrets.ts';
 
 
@@ -18,6 +19,11 @@ export interface MetricsAccess {
 /** METRICS_TOKEN, and production mode as for the secrets (DATABASE_URL or NODE_ENV=production). */
 export function metricsAccessFromEnv(env: Record<string, string | undefined> = process.env): MetricsAccess {
   return { token: env.METRICS_TOKEN || undefined, production: isProductionMode(env) };
+}
+
+/** Startup note for operators: in production mode without METRICS_TOKEN every /metrics answers 403. */
+export function warnIfMetricsClosed(service: string, access: MetricsAccess = metricsAccessFromEnv()): void {
+  if (access.production && !access.token) log.warn(`${service}: /metrics answers 403 in production mode without METRICS_TOKEN`);
 }
 
 /** A registry with the process collectors (CPU, memory, event loop lag, GC, handles) when `defaultMetrics`. */

@@ -1,6 +1,6 @@
 // Distributed mode: one process per subgraph, configured by PORT, HOST, DATABASE_URL, DATA_DIR, REDIS_URL,
 // INTERNAL_SIGNING_SECRET, JWT_SECRET, SEED and METRICS_TOKEN. Each subgraph's src/index.ts is one call to this.
-import { checkStartup, log, resolveSecrets, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+import { checkStartup, log, resolveSecrets, warnIfMetricsClosed, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
 export async function serveSubgraphProcess(
@@ -10,6 +10,7 @@ export async function serveSubgraphProcess(
 ): Promise<void> {
   // before anything connects or listens: production mode without strong secrets exits with one line (code 78)
   const secrets = checkStartup(name, () => resolveSecrets());
+  warnIfMetricsClosed(name);
   if (!process.env.INTERNAL_SIGNING_SECRET) log.warn(`${name}: INTERNAL_SIGNING_SECRET is not set; only a gateway in this process could call it`);
   // Without Redis there is no bus: an in-process bus would mark outbox rows published with nobody listening, so
   // events stay in the outbox until the subgraph runs with REDIS_URL.
