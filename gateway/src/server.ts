@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { EXPOSED_ERROR_CODES, log, unauthenticated, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
+import { EXPOSED_ERROR_CODES, log, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
@@ -15,6 +15,7 @@ import { gatewayCallHeaders, upstreamHeaders, type GatewayContext } from './upst
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
 import { attachGraphqlWs } from './subscriptions/graphql-ws.ts';
 import { handleSse, isSseRequest } from './subscriptions/sse.ts';
+import { createSubscriptionPipeline } from './subscriptions/pipeline.ts';
 
 export type { GatewayContext } from './upstream.ts';
 
@@ -59,8 +60,8 @@ export function formatGatewayError(err: GraphQLError, ctx: GatewayContext | unde
 /** Formats anything (GraphQLError or a plain `{ message, extensions }`) like formatGatewayError. */
 function formatAny(e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError {
   if (e instanceof GraphQLError) return formatGatewayError(e, ctx);
-  const o = (e ?? {}) as { message?: string; extensions?: Record<string, unknown> };
-  return formatGatewayError(new GraphQLError(o.message ?? String(e), { extensions: o.extensions }), ctx);
+  const o = (e ?? {}) as { message?: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> };
+  return formatGatewayError(new GraphQLError(o.message ?? String(e), { path: o.path, extensions: o.extensions }), ctx);
 }
 
 /** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
@@ -118,11 +119,24 @@ export function createGateway(opts: GatewayOptions) {
     ...graphiql.routes,
     ...opts.routes,
   };
-  const subscriptions = createSubscriptionEngine({ runtime, upstreamParams: (subgraph, ctx) => upstreamHeaders(ctx, opts.secret, subgraph) });
+  const subscriptions = createSubscriptionEngine({
+    runtime,
+    upstreamParams: (subgraph, ctx) => upstreamHeaders(ctx, opts.secret, subgraph),
+    // two keys of one partner app carry the same viewer; their subscribers still do not share results
+    callerOf: (ctx) => partners.principalOf(ctx.viewer)?.keyId,
+  });
+  const pipeline = createSubscriptionPipeline({
+    engine: subscriptions,
+    partners,
+    context: contextOf,
+    requireViewer: !!auth,
+    expiresAt: auth?.expiresAt,
+    recheckMs: opts.partners?.apiKeyCacheTtlMs,
+  });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql') {
-      if (isSseRequest(req)) return void handleSse(req, res, { engine: subscriptions, context: (r) => contextOf(r.headers), formatError: formatAnyCounted });
+      if (isSseRequest(req)) return void handleSse(req, res, { pipeline, formatError: formatAnyCounted, maxBufferedBytes: opts.maxSubscriberBufferBytes });
       if (graphiql.wantsPage(req)) return void graphiql.page(req, res).catch((e) => { log.error('graphiql page failed', { error: String(e) }); if (!res.headersSent) res.writeHead(500).end(); });
       partners.attach(req, res);
       return runtime.handler(req, res);
@@ -139,20 +153,7 @@ export function createGateway(opts: GatewayOptions) {
   });
   server.keepAliveTimeout = 65_000;
   server.on('clientError', createClientErrorPlugin().onClientError);
-  const ws = attachGraphqlWs({
-    server,
-    engine: subscriptions,
-    formatError: formatAnyCounted,
-    maxBufferedBytes: opts.maxSubscriberBufferBytes,
-    // Same credentials as HTTP, sent in connection_init: `authorization: Bearer …`, `token` or `x-api-key`.
-    async authenticate(payload) {
-      const bearer = payload.authorization ?? payload.Authorization ?? (payload.token ? `Bearer ${String(payload.token)}` : undefined);
-      const headers = { authorization: typeof bearer === 'string' ? bearer : undefined, 'x-api-key': payload['x-api-key'] ?? payload.apiKey };
-      const ctx = await contextOf(headers);
-      if (auth && !ctx.viewer) throw unauthenticated();
-      return ctx;
-    },
-  });
+  const ws = attachGraphqlWs({ server, pipeline, formatError: formatAnyCounted, maxBufferedBytes: opts.maxSubscriberBufferBytes });
 
   metrics.gauge('websockets', 'Open graphql-ws client sockets', () => ws.sockets());
   metrics.gauge('subscription_upstreams', 'Subgraph subscription streams open (shared by subscribers of the same operation and identity)', () => subscriptions.stats().upstreams);
@@ -178,6 +179,7 @@ export function createGateway(opts: GatewayOptions) {
     },
     async close() {
       await ws.close();
+      pipeline.close();
       await subscriptions.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
