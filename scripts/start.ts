@@ -33,9 +33,10 @@ const base = `http://localhost:${port}`;
 console.log(`
   OmniRoute is running (${((Date.now() - t0) / 1000).toFixed(1)} s) — ${databaseUrl ? 'Postgres' : 'embedded PGlite in .data/'}, ${process.env.REDIS_URL ? 'Redis' : 'in-memory'} event bus
 
-  GraphQL gateway    ${base}/graphql        (open it in a browser for the sandbox; POST for clients)
+  GraphQL gateway    ${base}/graphql        (open it in a browser for GraphiQL; POST for clients)
   Live operations    ${base}/dashboard/     (fleet map, order feed, KPIs; sign in with a demo login)
   Health / ready     ${base}/health  ${base}/ready
+  Metrics            ${base}/metrics        (Prometheus; each subgraph's port has its own)
   Subgraphs          ${Object.values(stack.subgraphs).map((s) => `${s.running.name} ${s.running.url}`).join('\n                     ')}
 
 ${seed ? `  Demo logins (password: omniroute-demo)
