@@ -87,6 +87,8 @@ export interface SubgraphOptions<Ctx extends object> {
   secret: string;
   /** Who may read GET /metrics on the subgraph's port. Default: METRICS_TOKEN and production mode from the environment. */
   metricsAccess?: MetricsAccess;
+  /** More values for /metrics, read when scraped (e.g. the outbox backlog); each becomes `omniroute_subgraph_<name>{subgraph}`. */
+  gauges?: { name: string; help: string; read(): number | Promise<number> }[];
 }
 
 export interface RunningSubgraph {
@@ -104,7 +106,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     typeDefs: opts.typeDefs,
     resolvers: mergeResolvers([sharedResolvers, ...(Array.isArray(opts.resolvers) ? opts.resolvers : [opts.resolvers])]) as never,
   });
-  const metrics = subgraphMetrics(opts.name);
+  const metrics = subgraphMetrics(opts.name, opts.gauges);
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -153,7 +155,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
 }
 
 /** A subgraph's Prometheus metrics: request durations by operation, errors by code, graphql-ws sockets, the process. */
-function subgraphMetrics(subgraph: string) {
+function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<object>['gauges']> = []) {
   const registry = createRegistry();
   const operation = boundedLabel(); // operation names come from clients (through the gateway's plans)
   const duration = new Histogram({
@@ -195,5 +197,22 @@ function subgraphMetrics(subgraph: string) {
       this.set({ subgraph }, state.sockets());
     },
   });
+  for (const g of gauges) {
+    new Gauge({
+      name: `omniroute_subgraph_${g.name}`,
+      help: g.help,
+      labelNames: ['subgraph'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          this.set({ subgraph }, await g.read());
+        } catch (e) {
+          // a failed reading leaves the series out of this scrape rather than failing /metrics as a whole
+          this.reset();
+          log.warn('metrics: gauge not read', { subgraph, gauge: g.name, error: String(e) });
+        }
+      },
+    });
+  }
   return state;
 }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
 import { demoPlan } from '@omniroute/demo';
-import { startOutboxRelay, type Consumer, type EventBus, type OutboxClient, type OutboxRelay } from '@omniroute/events';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxClient, type OutboxRelay } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type FinanceServices } from './context.ts';
 import { SOURCE } from './db.ts';
@@ -41,6 +41,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers],
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
   });
 
   let consumer: Consumer | undefined;
