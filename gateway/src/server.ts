@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { EXPOSED_ERROR_CODES, log, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
+import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
@@ -152,6 +152,7 @@ export function createGateway(opts: GatewayOptions) {
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', graphql: '/graphql' }));
   });
   server.keepAliveTimeout = 65_000;
+  const requests = trackHttpRequests(server, { stream: isSseRequest });
   server.on('clientError', createClientErrorPlugin().onClientError);
   const ws = attachGraphqlWs({ server, pipeline, formatError: formatAnyCounted, maxBufferedBytes: opts.maxSubscriberBufferBytes });
 
@@ -177,12 +178,15 @@ export function createGateway(opts: GatewayOptions) {
       await partners.ready();
       return (server.address() as AddressInfo).port;
     },
-    async close() {
+    /**
+     * Stops accepting, ends subscriptions, lets requests in flight finish (at most `drainTimeoutMs`, default 10 s;
+     * they still need the upstream pool and partner limits, closed after), then closes.
+     */
+    async close(drainTimeoutMs?: number) {
       await ws.close();
       pipeline.close();
       await subscriptions.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await requests.drain(drainTimeoutMs);
       await runtime.close();
       await partners.close();
     },

@@ -14,3 +14,5 @@ export * from './passwords.ts';
 export * from './runtime.ts';
 export * from './http.ts';
 export * from './subscriptions.ts';
+export * from './temperature.rules.ts';
+export * from './drain.ts';

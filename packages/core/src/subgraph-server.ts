@@ -13,6 +13,7 @@ import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
+import { trackHttpRequests } from './drain.ts';
 
 const SHARED_SDL = readFileSync(new URL('./shared.graphql', import.meta.url), 'utf8');
 
@@ -97,7 +98,7 @@ export interface RunningSubgraph {
   port: number;
   schema: GraphQLSchema;
   httpServer: Server;
-  stop(): Promise<void>;
+  stop(drainTimeoutMs?: number): Promise<void>;
 }
 
 /** Builds an Apollo subgraph; `listen` serves it over HTTP. Requests without the gateway's signature are refused. */
@@ -130,6 +131,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       // /metrics is not GraphQL: it is served before (and without) the signed-context check, behind its own token
       const httpServer = createServer((req, res) => void ((req.url ?? '').split('?')[0] === '/metrics' ? serveMetrics(req, res) : handle(req, res)));
       httpServer.keepAliveTimeout = 65_000;
+      const requests = trackHttpRequests(httpServer);
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
       const ws = schema.getSubscriptionType()
         ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext: opts.createContext, name: opts.name })
@@ -143,10 +145,10 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
         port: actual,
         schema,
         httpServer,
-        async stop() {
+        /** Stops accepting, finishes the requests in flight (at most `drainTimeoutMs`, default 10 s), then closes. */
+        async stop(drainTimeoutMs?: number) {
           await ws?.close();
-          httpServer.closeAllConnections();
-          await new Promise<void>((r) => httpServer.close(() => r()));
+          await requests.drain(drainTimeoutMs);
           await apollo.stop();
         },
       };
