@@ -2,9 +2,6 @@
 // with DATABASE_URL), the gateway on :4000, the seeded demo tenants, and the live simulators.
 import { join } from 'node:path';
 import { checkStartup, isProductionMode, log, resolveSecrets, seedDemo, warnIfMetricsClosed } from '@omniroute/core';
-import { startStack } from '@omniroute/stack';
-import { startSimulator } from '@omniroute/simulator';
-import { dashboardRoutes } from '@omniroute/dashboard/serve';
 import { ROOT } from './subgraphs.ts';
 
 const t0 = Date.now();
@@ -14,6 +11,10 @@ const secrets = checkStartup('start', () => resolveSecrets());
 warnIfMetricsClosed('start');
 const production = isProductionMode();
 const seed = seedDemo();
+// loaded after the checks, so that a refusal comes at once
+const [{ startStack }, { startSimulator }, { dashboardRoutes }] = await Promise.all([
+  import('@omniroute/stack'), import('@omniroute/simulator'), import('@omniroute/dashboard/serve'),
+]);
 const databaseUrl = process.env.DATABASE_URL;
 const port = Number(process.env.PORT ?? 4000);
 const stack = await startStack({

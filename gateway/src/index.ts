@@ -7,7 +7,7 @@
 import cluster from 'node:cluster';
 import { checkStartup, log, warnIfMetricsClosed } from '@omniroute/core';
 import { forkWorkers, workerCount } from './cluster.ts';
-import { createReplica, replicaSecrets } from './replica.ts';
+import { replicaSecrets } from './replica-secrets.ts';
 
 // before anything listens, in the primary and in every worker: missing or weak secrets exit with one line (code 78)
 checkStartup('gateway', () => replicaSecrets());
@@ -30,6 +30,7 @@ if (workers > 1 && cluster.isPrimary) {
   log.info('gateway primary', { port, pid: process.pid, workers });
   onShutdown(() => pool.stop());
 } else {
+  const { createReplica } = await import('./replica.ts'); // after the checks: a refusal does not load the gateway
   const gateway = createReplica();
   const listening = await gateway.listen(port, process.env.HOST ?? '::');
   log.info('gateway listening', { port: listening, pid: process.pid, redis: !!process.env.REDIS_URL, worker: cluster.isWorker ? cluster.worker!.id : undefined });

@@ -4,19 +4,11 @@
 //   OIDC_ISSUER, OIDC_AUDIENCE, REDIS_URL, REDIS_PREFIX (of the gateway's Redis keys and of identity's changes
 //   channel; default omniroute, as the subgraphs'), SUBGRAPH_URL_<NAME> (override a subgraph's URL), PERSISTED_DIR.
 import { readFileSync } from 'node:fs';
-import { ConfigError, metricsAccessFromEnv, resolveSecrets, type ProcessSecrets } from '@omniroute/core';
+import { metricsAccessFromEnv } from '@omniroute/core';
+import { replicaSecrets } from './replica-secrets.ts';
 import { createGateway, type GatewayOptions } from './server.ts';
 
-/**
- * The replica's secrets. INTERNAL_SIGNING_SECRET is always required (the subgraphs run elsewhere and verify the
- * gateway's signature with it); in production mode both secrets must be ≥ 32 bytes — without JWT_SECRET a token
- * signed with the development secret from the source tree would pass as anyone. Throws ConfigError.
- */
-export function replicaSecrets(env: NodeJS.ProcessEnv = process.env): ProcessSecrets {
-  const secrets = resolveSecrets(env);
-  if (!env.INTERNAL_SIGNING_SECRET) throw new ConfigError('INTERNAL_SIGNING_SECRET must be set (the same value as the subgraphs)');
-  return secrets;
-}
+export { replicaSecrets } from './replica-secrets.ts';
 
 /** `partners` adds to (or overrides) the partner-access settings, e.g. `{ rateLimits: false }` for a benchmark. */
 export function createReplica(env: NodeJS.ProcessEnv = process.env, extra: { partners?: GatewayOptions['partners'] } = {}) {

@@ -3,10 +3,11 @@
 import { checkStartup, log, resolveSecrets, warnIfMetricsClosed, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
+/** `load` imports the subgraph's server module only after the startup checks: a refusal comes before Prisma and the schema load. */
 export async function serveSubgraphProcess(
   name: string,
   defaultPort: number,
-  create: (opts: SubgraphRuntimeOptions & { bus?: EventBus }) => Promise<SubgraphRuntime>,
+  load: () => Promise<{ create(opts: SubgraphRuntimeOptions & { bus?: EventBus }): Promise<SubgraphRuntime> }>,
 ): Promise<void> {
   // before anything connects or listens: production mode without strong secrets exits with one line (code 78)
   const secrets = checkStartup(name, () => resolveSecrets());
@@ -16,6 +17,7 @@ export async function serveSubgraphProcess(
   // events stay in the outbox until the subgraph runs with REDIS_URL.
   const bus = process.env.REDIS_URL ? createEventBus({ redisUrl: process.env.REDIS_URL }) : undefined;
   if (!bus) log.warn(`${name}: no REDIS_URL; domain events stay in the outbox and other subgraphs' events are not consumed`);
+  const { create } = await load();
   const sg = await create({ secret: secrets.internalSecret, jwtSecret: secrets.jwtSecret, databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR ?? `.data/${name}`, bus });
   if (process.env.SEED === '1') await sg.seed();
   const running = await sg.listen(Number(process.env.PORT ?? defaultPort), process.env.HOST ?? '127.0.0.1');
