@@ -80,6 +80,8 @@ describe('/metrics', () => {
 
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'gw-token' } })).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'bearer gw-token' } })).status).toBe(200); // the scheme is case-insensitive
     const r = await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer gw-token' } });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/plain');

@@ -40,16 +40,16 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * mode without a token, 403 (metrics reveal operation names, traffic and internals: not for the public internet).
  */
 export function metricsHandler(registry: Registry, access: MetricsAccess) {
-  const expected = access.token ? digest(`Bearer ${access.token}`) : null;
+  const expected = access.token ? digest(access.token) : null;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
     if (expected) {
-      const given = req.headers.authorization;
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
       // digests have equal length, so the comparison takes the same time whatever was sent
-      if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
+      if (!given || !timingSafeEqual(digest(given), expected)) {
         res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' }).end('metrics: bearer token required\n');
         return;
       }
