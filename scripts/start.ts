@@ -39,6 +39,7 @@ console.log(`
   Health / ready     ${base}/health  ${base}/ready
   Metrics            ${base}/metrics        (Prometheus; each subgraph's port has its own)
   Subgraphs          ${Object.values(stack.subgraphs).map((s) => `${s.running.name} ${s.running.url}`).join('\n                     ')}
+  Payment sandbox    ${stack.paymentSandbox?.url ?? 'off'}   (M-Pesa, MTN MoMo, Paystack; callbacks to ${base}/webhooks/payments/…)
 
 ${seed ? `  Demo logins (password: omniroute-demo)
     ops@lagos.demo       ADMIN, Lagos FMCG Distribution (NGN)

@@ -6,6 +6,7 @@ import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type MetricsAccess, type T
 import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
+import { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';
 import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/partner-access.ts';
 import { supergraphForRuntime } from './plugins/field-auth.ts';
 import { createClientErrorPlugin } from './plugins/client-errors.ts';
@@ -114,6 +115,7 @@ export function createGateway(opts: GatewayOptions) {
   });
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     ...createHealthPlugin({ subgraphUrls: () => Object.fromEntries(runtime.subgraphs), probeHeaders: (name) => gatewayCallHeaders(opts.secret, name) }).routes,
+    ...createPaymentWebhookPlugin({ financeUrl: () => runtime.subgraphs.get('finance'), secret: opts.secret }).routes,
     ...partners.routes,
     ...metrics.routes,
     ...graphiql.routes,
@@ -192,3 +194,4 @@ export function createGateway(opts: GatewayOptions) {
     },
   };
 }
+export { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';

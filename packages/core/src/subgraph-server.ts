@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import { apolloHttpHandler } from './http.ts';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { apolloHttpHandler, headerMapOf, sendJson } from './http.ts';
 import { attachSubscriptionServer } from './subscriptions.ts';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -90,6 +90,20 @@ export interface SubgraphOptions<Ctx extends object> {
   metricsAccess?: MetricsAccess;
   /** More values for /metrics, read when scraped (e.g. the outbox backlog); each becomes `omniroute_subgraph_<name>{subgraph}`. */
   gauges?: { name: string; help: string; read(): number | Promise<number> }[];
+  /**
+   * Plain HTTP endpoints beside /graphql, by path prefix (a key ending in `/*`) or exact path — e.g. finance's
+   * payment webhooks, which the gateway forwards. Like GraphQL requests, they must carry the gateway's signed
+   * context (anything else gets 401 before the handler runs).
+   */
+  routes?: Record<string, SubgraphRoute>;
+}
+
+export type SubgraphRoute = (req: IncomingMessage, res: ServerResponse, internal: InternalContext) => Promise<void>;
+
+function routeFor(routes: Record<string, SubgraphRoute> | undefined, url: string | undefined): SubgraphRoute | undefined {
+  if (!routes) return undefined;
+  const path = (url ?? '/').split('?')[0]!;
+  return routes[path] ?? Object.entries(routes).find(([p]) => p.endsWith('/*') && path.startsWith(p.slice(0, -1)))?.[1];
 }
 
 export interface RunningSubgraph {
@@ -129,7 +143,22 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     async listen(port = 0, host = '127.0.0.1'): Promise<RunningSubgraph> {
       await apollo.start();
       // /metrics is not GraphQL: it is served before (and without) the signed-context check, behind its own token
-      const httpServer = createServer((req, res) => void ((req.url ?? '').split('?')[0] === '/metrics' ? serveMetrics(req, res) : handle(req, res)));
+      const httpServer = createServer((req, res) => {
+        if ((req.url ?? '').split('?')[0] === '/metrics') return void serveMetrics(req, res);
+        const route = routeFor(opts.routes, req.url);
+        if (!route) return void handle(req, res);
+        let internal: InternalContext;
+        try {
+          internal = verifyContext(headerMapOf(req), { secret: opts.secret, audience: opts.name });
+        } catch {
+          return sendJson(res, 401, { error: 'Requests must come through the OmniRoute gateway' });
+        }
+        route(req, res, internal).catch((error) => {
+          log.error('subgraph route failed', { service: opts.name, path: req.url?.split('?')[0], error: String((error as Error)?.stack ?? error) });
+          if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
+          else res.end();
+        });
+      });
       httpServer.keepAliveTimeout = 65_000;
       const requests = trackHttpRequests(httpServer);
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
