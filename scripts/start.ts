@@ -12,8 +12,8 @@ warnIfMetricsClosed('start');
 const production = isProductionMode();
 const seed = seedDemo();
 // loaded after the checks, so that a refusal comes at once
-const [{ startStack }, { startSimulator }, { dashboardRoutes }] = await Promise.all([
-  import('@omniroute/stack'), import('@omniroute/simulator'), import('@omniroute/dashboard/serve'),
+const [{ startStack }, { simulationsFor, startSimulators }, { demoPlan }, { dashboardRoutes }] = await Promise.all([
+  import('@omniroute/stack'), import('@omniroute/simulator'), import('@omniroute/demo'), import('@omniroute/dashboard/serve'),
 ]);
 const databaseUrl = process.env.DATABASE_URL;
 const port = Number(process.env.PORT ?? 4000);
@@ -51,10 +51,11 @@ ${seed ? `  Demo logins (password: omniroute-demo)
 ` : `  Demo tenants not seeded (production mode: SEED=1 seeds them).
 `}`);
 
-// The living demo: positions every second, orders, dispatches, deliveries and payments (SIMULATOR=0 turns it off; in
-// production mode it runs only with SIMULATOR=1, since it places orders and payments).
+// The living demo for every seeded tenant: positions every second, orders, dispatches, deliveries and payments,
+// each tenant at its own pace (SIMULATOR_* in README, Configuration; SIMULATOR=0 turns it off). In production mode
+// it runs only with SIMULATOR=1, since it places orders and payments.
 const simulate = production ? process.env.SIMULATOR === '1' : process.env.SIMULATOR !== '0';
-const simulator = !simulate ? null : startSimulator({ gatewayUrl: `http://127.0.0.1:${port}/graphql` });
+const simulator = !simulate ? null : startSimulators(`http://127.0.0.1:${port}/graphql`, simulationsFor(demoPlan(), process.env));
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

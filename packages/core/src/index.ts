@@ -16,3 +16,4 @@ export * from './http.ts';
 export * from './subscriptions.ts';
 export * from './temperature.rules.ts';
 export * from './drain.ts';
+export * from './time-zone.rules.ts';

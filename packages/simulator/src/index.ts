@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { log } from '@omniroute/core';
 import { headingDeg, stepToward, type Point } from './geo.ts';
+import type { TenantSimulation } from './config.ts';
 
 export interface SimulatorOptions {
   gatewayUrl: string;
@@ -191,4 +192,14 @@ export function startSimulator(opts: SimulatorOptions) {
       for (const t of timers) clearTimeout(t);
     },
   };
+}
+
+export { simulationsFor, type TenantSimulation } from './config.ts';
+
+/** One simulator per tenant (see simulationsFor), all against the same gateway; `stop` stops them all. */
+export function startSimulators(gatewayUrl: string, sims: TenantSimulation[]) {
+  const running = sims.map((s) =>
+    startSimulator({ gatewayUrl, email: s.email, financeEmail: s.financeEmail, positionEveryMs: s.positionEveryMs, businessEveryMs: s.businessEveryMs, movingVehicles: s.movingVehicles }),
+  );
+  return { tenants: sims.map((s) => s.key), stop: () => running.forEach((r) => r.stop()) };
 }

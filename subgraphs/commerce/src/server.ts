@@ -12,6 +12,7 @@ import { inventoryResolvers } from './modules/inventory/resolvers/index.ts';
 import { orderResolvers } from './modules/orders/resolvers/index.ts';
 import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
 import { liveResolvers } from './modules/live/resolvers/index.ts';
+import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
 import { startOrderReconcilers } from './modules/orders/orders.reconcilers.ts';
 
@@ -63,7 +64,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
   const subgraph = createSubgraph({
     name: 'commerce',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers],
+    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers],
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),

@@ -9,6 +9,7 @@ import { createLedgerLoaders } from './modules/ledger/ledger.loaders.ts';
 import { PaymentLiveService } from './modules/payments/live.service.ts';
 import { PaymentService, type PaymentTiming } from './modules/payments/payments.service.ts';
 import { createPaymentLoaders } from './modules/payments/payments.loaders.ts';
+import { KpiService } from './modules/kpis/kpis.service.ts';
 import { ProviderAccountService } from './modules/payments/provider-accounts.service.ts';
 import type { PaymentOrchestrator } from './modules/payments/providers.ts';
 import type { CredentialVault } from './modules/payments/rails/credentials.ts';
@@ -23,6 +24,7 @@ export interface FinanceServices {
   providerAccounts: ProviderAccountService;
   wallets: WalletService;
   ledger: LedgerService;
+  kpis: KpiService;
 }
 
 export interface FinanceServiceDeps {
@@ -51,7 +53,7 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
     { wallets, credit, ledger },
     deps.onCommitted, deps.paymentTiming,
   );
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, ledger };
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

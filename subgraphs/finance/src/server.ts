@@ -12,6 +12,7 @@ import { creditResolvers } from './modules/credit/resolvers/index.ts';
 import { invoiceResolvers } from './modules/invoices/resolvers/index.ts';
 import { ledgerResolvers } from './modules/ledger/resolvers/index.ts';
 import { paymentResolvers } from './modules/payments/resolvers/index.ts';
+import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { nodeResolvers } from './modules/node/resolvers/index.ts';
 import { walletResolvers } from './modules/wallets/resolvers/index.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
@@ -72,7 +73,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers],
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
     gauges: outboxGauges(prisma),

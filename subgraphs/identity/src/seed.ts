@@ -8,7 +8,7 @@ export async function seedIdentity(prisma: PrismaClient, plan: DemoTenant[]): Pr
   for (const t of plan) {
     if (await prisma.tenant.findUnique({ where: { id: t.id } })) continue;
     await prisma.$transaction([
-      prisma.tenant.create({ data: { id: t.id, tenantId: t.id, slug: t.slug, name: t.name, defaultCurrency: t.currency, country: t.country } }),
+      prisma.tenant.create({ data: { id: t.id, tenantId: t.id, slug: t.slug, name: t.name, defaultCurrency: t.currency, country: t.country, timeZone: t.timeZone } }),
       prisma.user.createMany({
         data: t.users.map((u) => ({ id: u.id, tenantId: t.id, email: u.email, name: u.name, passwordHash, roles: u.roles as Role[] })),
       }),

@@ -48,8 +48,8 @@ describe('identity subgraph', () => {
 
   it('me and tenant follow the signed viewer; another tenant resolves to null', async () => {
     const viewer = { tenantId: 'tnt_ACCRA', userId: 'usr_ACCRA000001', roles: ['ADMIN' as const], scopes: [] };
-    const r = await callSubgraph({ url, name: 'identity' }, SECRET, viewer, '{ me { email } tenant { name defaultCurrency } }');
-    expect(r.data).toEqual({ me: { email: 'ops@accra.demo' }, tenant: { name: 'Accra Wholesale', defaultCurrency: 'GHS' } });
+    const r = await callSubgraph({ url, name: 'identity' }, SECRET, viewer, '{ me { email } tenant { name defaultCurrency timeZone } }');
+    expect(r.data).toEqual({ me: { email: 'ops@accra.demo' }, tenant: { name: 'Accra Wholesale', defaultCurrency: 'GHS', timeZone: 'Africa/Accra' } });
     const refs = await callSubgraph({ url, name: 'identity' }, SECRET, viewer, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } ... on Tenant { name } } }', {
       r: [{ __typename: 'User', id: 'usr_LAGOS000001' }, { __typename: 'Tenant', id: 'tnt_LAGOS' }, { __typename: 'User', id: 'usr_ACCRA000002' }],
     });

@@ -12,6 +12,7 @@ import { vehicleResolvers } from './modules/vehicles/resolvers/index.ts';
 import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
 import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
 import { routingResolvers } from './modules/routing/resolvers/index.ts';
+import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import type { Solver } from './modules/routing/routing.service.ts';
 import { solveInWorker } from './modules/routing/solver-thread.ts';
 import { haversineProvider, osrmProvider } from './lib/distance-matrix.ts';
@@ -45,7 +46,7 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
   const subgraph = createSubgraph({
     name: 'logistics',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers],
+    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers, kpiResolvers],
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
