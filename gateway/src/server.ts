@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type TokenVerifierOptions } from '@omniroute/core';
+import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type DocumentLimits, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
@@ -10,8 +10,9 @@ import { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';
 import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/partner-access.ts';
 import { supergraphForRuntime } from './plugins/field-auth.ts';
 import { createClientErrorPlugin } from './plugins/client-errors.ts';
-import { explorerPage } from './plugins/explorer.ts';
-import { upstreamHeaders, type GatewayContext } from './upstream.ts';
+import { createMetricsPlugin } from './plugins/metrics.ts';
+import { createGraphiqlPlugin } from './plugins/graphiql.ts';
+import { gatewayCallHeaders, upstreamHeaders, type GatewayContext } from './upstream.ts';
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
 import { attachGraphqlWs } from './subscriptions/graphql-ws.ts';
 import { handleSse, isSseRequest } from './subscriptions/sse.ts';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   partners?: Omit<PartnerAccessOptions, 'supergraphSdl' | 'secret' | 'schema' | 'identityUrl' | 'documentLimits'>;
   /** A subscriber whose unsent data exceeds this many bytes is disconnected (default 4 MiB). */
   maxSubscriberBufferBytes?: number;
+  /** Who may read /metrics (default: METRICS_TOKEN and production mode from the environment). */
+  metricsAccess?: MetricsAccess;
 }
 
 
@@ -88,9 +91,23 @@ function formatAny(e: unknown, ctx: GatewayContext | undefined): GraphQLFormatte
 
 /** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
 export function createGateway(opts: GatewayOptions) {
+  const metrics = createMetricsPlugin({ access: opts.metricsAccess });
+  const graphiql = createGraphiqlPlugin();
+  // every error a client receives, on every transport, goes through here once
+  const formatError = (e: GraphQLError, ctx: GatewayContext | undefined): GraphQLFormattedError => {
+    const f = formatGatewayError(e, ctx);
+    metrics.countError(f.extensions?.code);
+    return f;
+  };
+  const formatAnyCounted = (e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError => {
+    const f = formatAny(e, ctx);
+    metrics.countError(f.extensions?.code);
+    return f;
+  };
   // API keys, CSRF, rate limits, persisted queries/safelists, operation limits, field authorization.
   const partners = createPartnerAccessPlugin({
     ...opts.partners,
+    metrics,
     supergraphSdl: opts.supergraphSdl,
     secret: opts.secret,
     documentLimits: opts.documentLimits,
@@ -108,8 +125,10 @@ export function createGateway(opts: GatewayOptions) {
     context: (req) => partners.context(req, () => contextOf(req.headers, partners.clientIp(req))),
     resolveParams: (params, ctx) => partners.resolveParams(params, ctx),
     checkDocument: (doc, ctx, info) => partners.checkDocument(doc, ctx, info),
-    subgraphHeaders: (_name, ctx) => upstreamHeaders(ctx, opts.secret),
-    formatError: formatGatewayError,
+    subgraphHeaders: (name, ctx) => upstreamHeaders(ctx, opts.secret, name),
+    formatError,
+    onRequestEnd: (info) => metrics.observeRequest(info),
+    onSubgraphFetch: (info) => metrics.observeFetch(info),
   };
   const runtime: GatewayRuntime<GatewayContext> = createGatewayRuntime({
     supergraphSdl: supergraphForRuntime(opts.supergraphSdl), // @authenticated/@requiresScopes: enforced by plugins/field-auth.ts
@@ -122,14 +141,16 @@ export function createGateway(opts: GatewayOptions) {
     cacheBytes: opts.cacheBytes,
   });
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
-    ...createHealthPlugin(() => Object.fromEntries(runtime.subgraphs)).routes,
+    ...createHealthPlugin({ subgraphUrls: () => Object.fromEntries(runtime.subgraphs), probeHeaders: (name) => gatewayCallHeaders(opts.secret, name) }).routes,
     ...createPaymentWebhookPlugin({ financeUrl: () => runtime.subgraphs.get('finance'), secret: opts.secret }).routes,
     ...partners.routes,
+    ...metrics.routes,
+    ...graphiql.routes,
     ...opts.routes,
   };
   const subscriptions = createSubscriptionEngine({
     runtime,
-    upstreamParams: (ctx) => upstreamHeaders(ctx, opts.secret),
+    upstreamParams: (subgraph, ctx) => upstreamHeaders(ctx, opts.secret, subgraph),
     // two keys of one partner app carry the same viewer; their subscribers still do not share results
     callerOf: (ctx) => partners.principalOf(ctx.viewer)?.keyId,
   });
@@ -144,8 +165,8 @@ export function createGateway(opts: GatewayOptions) {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql') {
-      if (isSseRequest(req)) return void handleSse(req, res, { pipeline, formatError: formatAny, maxBufferedBytes: opts.maxSubscriberBufferBytes });
-      if (req.method === 'GET' && !req.url!.includes('?') && (req.headers.accept ?? '').includes('text/html')) return explorerPage(res);
+      if (isSseRequest(req)) return void handleSse(req, res, { pipeline, formatError: formatAnyCounted, maxBufferedBytes: opts.maxSubscriberBufferBytes });
+      if (graphiql.wantsPage(req)) return void graphiql.page(req, res).catch((e) => { log.error('graphiql page failed', { error: String(e) }); if (!res.headersSent) res.writeHead(500).end(); });
       partners.attach(req, res);
       return runtime.handler(req, res);
     }
@@ -162,11 +183,18 @@ export function createGateway(opts: GatewayOptions) {
   server.keepAliveTimeout = 65_000;
   const requests = trackHttpRequests(server, { stream: isSseRequest });
   server.on('clientError', createClientErrorPlugin().onClientError);
-  const ws = attachGraphqlWs({ server, pipeline, formatError: formatAny, maxBufferedBytes: opts.maxSubscriberBufferBytes });
+  const ws = attachGraphqlWs({ server, pipeline, formatError: formatAnyCounted, maxBufferedBytes: opts.maxSubscriberBufferBytes });
+
+  metrics.gauge('websockets', 'Open graphql-ws client sockets', () => ws.sockets());
+  metrics.gauge('subscription_upstreams', 'Subgraph subscription streams open (shared by subscribers of the same operation and identity)', () => subscriptions.stats().upstreams);
+  metrics.gauge('subscription_groups', 'Distinct subscriptions being served (operation, variables, caller identity)', () => subscriptions.stats().groups);
+  metrics.total('subscription_events_total', 'Events received from subgraph subscription streams', () => subscriptions.stats().eventsIn);
+  metrics.total('subscription_results_total', 'Subscription results sent to subscribers', () => subscriptions.stats().resultsOut);
 
   return {
     server,
     runtime,
+    metrics,
     hooks,
     subscriptions,
     partners,

@@ -11,13 +11,15 @@ import { createConcurrencyLimitPlugin, type Slot } from './concurrency-limit.ts'
 import { createCsrfPlugin } from './csrf.ts';
 import { createFieldAuthPlugin, type Denial } from './field-auth.ts';
 import { createIntrospectionGuardPlugin } from './introspection-guard.ts';
-import { createMetricsPlugin } from './metrics.ts';
+import { createMetricsPlugin, type MetricsPlugin } from './metrics.ts';
 import { createOperationLimitsPlugin, DEFAULT_PARTNER_LIMITS, DEFAULT_USER_LIMITS, type OperationLimits } from './operation-limits.ts';
 import { createPersistedQueriesPlugin } from './persisted-queries.ts';
 import { createRateLimitPlugin, type RateCaller } from './rate-limit.ts';
 
 export interface PartnerAccessOptions {
   supergraphSdl: string;
+  /** The gateway's metrics registry (default: one of its own). */
+  metrics?: MetricsPlugin;
   /** HMAC secret of the signed internal context (API key lookups are signed internal calls to identity). */
   secret: string;
   /** The API schema (the runtime's). */
@@ -108,9 +110,9 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   redis?.on('error', (e) => log.warn('partner access: redis error', { error: String(e) }));
   const ready = redis ? redis.connect().catch((e) => log.warn('partner access: redis unavailable, using memory', { error: String(e) })) : Promise.resolve();
 
-  const metrics = createMetricsPlugin();
-  const rateLimited = metrics.counter('rate_limited_total', 'Requests refused with 429, by bucket kind');
-  const limitRefusals = metrics.counter('operation_limit_refusals_total', 'Operations refused by depth/alias/root-field/cost limits');
+  const metrics = opts.metrics ?? createMetricsPlugin();
+  const rateLimited = metrics.counter('rate_limited_total', 'Requests refused with 429, by bucket kind', ['bucket']);
+  const limitRefusals = metrics.counter('operation_limit_refusals_total', 'Operations refused by depth/alias/root-field/cost limits', ['code', 'kind']);
   let persisted: ReturnType<typeof createPersistedQueriesPlugin>;
   const apiKeys = createApiKeyPlugin({
     identityUrl: opts.identityUrl,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { log, sendJson, signContext } from '@omniroute/core';
+import { log, sendJson } from '@omniroute/core';
+import { upstreamHeaders } from '../upstream.ts';
 
 export interface PaymentWebhookPluginOptions {
   /** The finance subgraph's GraphQL URL; its origin serves the webhooks. */
@@ -40,7 +41,7 @@ export function createPaymentWebhookPlugin(opts: PaymentWebhookPluginOptions) {
       chunks.push(c as Buffer);
     }
     const requestId = randomUUID();
-    const headers: Record<string, string> = { ...signContext({ requestId, viewer: null, iat: Date.now() }, opts.secret), 'x-request-id': requestId };
+    const headers: Record<string, string> = upstreamHeaders({ requestId, viewer: null }, opts.secret, 'finance');
     // Providers' own headers (content type, x-paystack-signature…); never anything that could pass for ours.
     for (const [k, v] of Object.entries(req.headers)) {
       if (typeof v !== 'string') continue;

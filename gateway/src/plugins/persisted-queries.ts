@@ -89,9 +89,9 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
   const safelists = new Map<string, Safelist>();
   const loading = new Map<string, Promise<Safelist>>();
   let generation = 0; // bumped on every change, so a load that raced with a change is not kept
-  const unknown = opts.metrics?.counter('persisted_query_unknown_total', 'Operations not in the app safelist, let through (LOG_UNKNOWN)');
-  const rejected = opts.metrics?.counter('persisted_query_rejected_total', 'Operations refused by the app safelist (ENFORCE, REQUIRE_ID)');
-  const apq = opts.metrics?.counter('apq_requests_total', 'Automatic persisted query lookups and registrations');
+  const unknown = opts.metrics?.counter('persisted_query_unknown_total', 'Operations not in the app safelist, let through (LOG_UNKNOWN)', ['app']);
+  const rejected = opts.metrics?.counter('persisted_query_rejected_total', 'Operations refused by the app safelist (ENFORCE, REQUIRE_ID)', ['app', 'reason']);
+  const apq = opts.metrics?.counter('apq_requests_total', 'Automatic persisted query lookups and registrations', ['result']);
 
   function loadFile(file: string) {
     const name = basename(file, '.json');

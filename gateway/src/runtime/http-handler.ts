@@ -5,7 +5,7 @@ import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from '
 import { ErrorCode, gqlError, httpStatusOf, toGraphQLError } from './errors.ts';
 import { QuerySizeScanner } from './query-size-scanner.ts';
 import type { RequestError } from './operation-store.ts';
-import type { ExecuteArgs, GatewayHooks, GraphQLParams, ReadyOperation, ResolvedParams } from './index.ts';
+import type { ExecuteArgs, GatewayHooks, GraphQLParams, ReadyOperation, RequestEndInfo, ResolvedParams } from './index.ts';
 
 interface HandlerDeps<Ctx> {
   hooks: GatewayHooks<Ctx>;
@@ -62,7 +62,7 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
     return { status, body: Buffer.from(body), contentType: gqlMedia ? GQL_TYPE : JSON_TYPE };
   };
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string, info?: Partial<RequestEndInfo>): Promise<void> {
     const accept = req.headers.accept;
     // application/graphql-response+json when the client asks for it (and does not prefer application/json).
     const gqlMedia = typeof accept === 'string' && accept.includes('application/graphql-response+json')
@@ -101,6 +101,10 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
         return send(res, errorReply(status, errs, ctx, gqlMedia));
       }
       const kind = prepared.ready.prepared.kind;
+      if (info) {
+        info.kind = kind;
+        info.operationName = prepared.ready.prepared.operation.name?.value;
+      }
       if (method === 'GET' && kind !== 'query') {
         throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `Can only perform a ${kind} operation from a POST request.`, { allow: 'POST' });
       }
@@ -134,9 +138,13 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
     const q = url.indexOf('?');
     const pathname = q < 0 ? url : url.slice(0, q);
     if (pathname === deps.path) {
-      handleGraphQL(req, res, q < 0 ? '' : url.slice(q + 1)).catch(() => {
+      const onEnd = hooks.onRequestEnd;
+      const t0 = onEnd ? performance.now() : 0;
+      const info: Partial<RequestEndInfo> | undefined = onEnd ? {} : undefined;
+      const done = handleGraphQL(req, res, q < 0 ? '' : url.slice(q + 1), info).catch(() => {
         if (!res.headersSent) { res.statusCode = 500; res.end(); } else res.destroy();
       });
+      if (onEnd) void done.then(() => onEnd({ ...info, status: res.statusCode, durationMs: performance.now() - t0 }));
       return;
     }
     const route = routes[pathname];

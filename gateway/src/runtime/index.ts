@@ -58,6 +58,17 @@ export interface GatewayHooks<Ctx> {
    * response (default: the Authorization and Cookie headers are part of the key).
    */
   dedupKey?(ctx: Ctx): string;
+  /** After each GraphQL request over HTTP has been answered (metrics). `operationName`/`kind` once the document was valid. */
+  onRequestEnd?(info: RequestEndInfo): void;
+  /** After each subgraph HTTP fetch (metrics); status 0 when the subgraph did not answer. */
+  onSubgraphFetch?(info: { subgraph: string; status: number; durationMs: number }): void;
+}
+
+export interface RequestEndInfo {
+  operationName?: string;
+  kind?: 'query' | 'mutation' | 'subscription';
+  status: number;
+  durationMs: number;
 }
 
 export interface GatewayRuntimeOptions<Ctx> {
@@ -134,7 +145,12 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   const sg = loadSupergraph(opts.supergraphSdl, opts.queryPlannerConfig);
   const urls = new Map<string, string>();
   for (const [name, url] of sg.subgraphs) urls.set(name, opts.subgraphUrlOverride ? opts.subgraphUrlOverride(name, url) : url);
-  const client = new SubgraphClient({ timeoutMs: opts.subgraphTimeoutMs, connections: opts.subgraphConnections });
+  const subgraphOf = new Map([...urls].map(([name, url]) => [url, name]));
+  const client = new SubgraphClient({
+    timeoutMs: opts.subgraphTimeoutMs,
+    connections: opts.subgraphConnections,
+    onResponse: hooks.onSubgraphFetch && ((url, status, durationMs) => hooks.onSubgraphFetch!({ subgraph: subgraphOf.get(url) ?? url, status, durationMs })),
+  });
   const executor = new PlanExecutor({ client, types: sg.types, urls });
   const store = new OperationStore({
     apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, introspection: opts.introspection !== false,

@@ -54,7 +54,7 @@ describe('payment webhook forwarder', () => {
     expect(got.headers['x-paystack-signature']).toBe('a'.repeat(128));
     expect(got.headers.authorization).toBeUndefined();
     expect(got.headers.cookie).toBeUndefined();
-    const ctx = verifyContext({ get: (n) => got.headers[n] as string | undefined }, SECRET);
+    const ctx = verifyContext({ get: (n) => got.headers[n] as string | undefined }, { secret: SECRET, audience: 'finance' });
     expect(ctx.viewer).toBeNull();
     expect(ctx.requestId).toBe(got.headers['x-request-id']);
   });

@@ -8,6 +8,8 @@ export * from './loaders.ts';
 export * from './logger.ts';
 export * from './subgraph-server.ts';
 export * from './tokens.ts';
+export * from './secrets.ts';
+export * from './metrics.ts';
 export * from './passwords.ts';
 export * from './runtime.ts';
 export * from './http.ts';

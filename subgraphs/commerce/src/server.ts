@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
 import { demoPlan } from '@omniroute/demo';
-import { handleOnce, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
+import { handleOnce, outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices } from './context.ts';
 import { seedCommerce } from './seed.ts';
@@ -67,6 +67,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
     resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers],
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
   });
   return {
     name: 'commerce',

@@ -18,7 +18,7 @@ const VOLUME = 1_500;
 let sg: Awaited<ReturnType<typeof create>>;
 let url: string;
 let stop: () => Promise<void>;
-const call = (viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph(url, SECRET, viewer, query, variables);
+const call = (viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'commerce' }, SECRET, viewer, query, variables);
 
 beforeAll(async () => {
   sg = await create({ secret: SECRET });

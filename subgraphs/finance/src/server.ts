@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
 import { demoPaymentAccounts, demoPlan } from '@omniroute/demo';
-import { startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
+import { outboxGauges, startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type FinanceServices } from './context.ts';
 import { SOURCE } from './db.ts';
@@ -76,6 +76,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers],
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
     routes: paymentWebhookRoutes(services.payments),
   });
 

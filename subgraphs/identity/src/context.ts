@@ -39,12 +39,11 @@ export function createContextFactory(deps: IdentityDeps) {
   };
   return (internal: InternalContext): IdentityContext => {
     const viewer = internal.viewer;
-    // The claim is inside the HMAC-signed context: only a holder of the signing secret (the gateway) can set it.
-    const caller = (internal as InternalContext & { internal?: unknown }).internal;
     return Object.freeze({
       requestId: internal.requestId,
       viewer,
-      internalCaller: caller === 'gateway' ? 'gateway' : null,
+      // the claim is inside the HMAC-signed context: only a holder of the signing secret (the gateway) can set it
+      internalCaller: internal.caller === 'gateway' ? 'gateway' : null,
       clientIp: typeof internal.clientIp === 'string' && internal.clientIp ? internal.clientIp : null,
       services,
       loaders: { ...createTenantLoaders(deps.prisma, viewer), ...createUserLoaders(deps.prisma, viewer), ...createPartnerAppLoaders(deps.prisma, viewer) },

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { openDatabase } from '@omniroute/db';
-import { startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type LogisticsServices } from './context.ts';
 import { SOURCE, type LogisticsDeps } from './lib/deps.ts';
@@ -49,6 +49,7 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers, kpiResolvers],
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
   });
 
   let consumer: Consumer | null = null;
