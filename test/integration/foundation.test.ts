@@ -23,8 +23,8 @@ describe.each(modes)('foundation on $name', ({ db }) => {
   beforeAll(async () => {
     const d = await db();
     dropDb = d.drop;
-    // no periodic outbox polling here: the N+1 test counts every SQL statement each subgraph runs
-    stack = await startStack({ secrets: testSecrets(), databaseUrl: d.url, seed: true, relayIntervalMs: 3_600_000 });
+    // no periodic outbox polling or background jobs here: the N+1 test counts every SQL statement each subgraph runs
+    stack = await startStack({ secrets: testSecrets(), databaseUrl: d.url, seed: true, relayIntervalMs: 3_600_000, backgroundJobs: false });
     [lagos, accra] = await Promise.all([login(stack.gatewayUrl, 'ops@lagos.demo'), login(stack.gatewayUrl, 'ops@accra.demo')]);
   });
   afterAll(async () => {

@@ -30,6 +30,8 @@ export interface CommerceOptions extends SubgraphRuntimeOptions {
   relayIntervalMs?: number;
   /** An order PENDING or CONFIRMED this long has its event re-sent (orders.reconcilers.ts); default 5 minutes. */
   reconcileAfterMs?: number;
+  /** How often the order reconcilers run (default: half of reconcileAfterMs, 1 s–1 min); 0: only on demand. */
+  reconcileIntervalMs?: number;
 }
 
 /** Builds the commerce subgraph over its database (applies migrations); `listen` serves it. */
@@ -58,7 +60,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
         { types: CONSUMED_EVENTS },
       ),
     );
-    reconcilers = startOrderReconcilers({ prisma, kick: () => relay?.kick(), stuckAfterMs: opts.reconcileAfterMs });
+    reconcilers = startOrderReconcilers({ prisma, kick: () => relay?.kick(), stuckAfterMs: opts.reconcileAfterMs, intervalMs: opts.reconcileIntervalMs });
   }
 
   const subgraph = createSubgraph({
