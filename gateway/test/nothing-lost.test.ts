@@ -152,6 +152,7 @@ describe('one subgraph down', () => {
     await g.stopSubgraph('billing');
     const res = await fetch(`${g.url}/ready`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'unavailable', subgraphs: { orders: 'up', billing: 'down' } });
+    // …and why: a stopped subgraph does not answer at all
+    expect(await res.json()).toEqual({ status: 'unavailable', subgraphs: { orders: 'up', billing: 'down' }, down: { billing: 'unreachable' } });
   });
 });

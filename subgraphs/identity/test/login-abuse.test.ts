@@ -2,7 +2,7 @@
 // configured, so replicas agree), unknown emails cost what wrong passwords cost, weaker hashes upgraded at sign-in.
 import { randomUUID, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD_PARAMS, hashPassword, needsRehash, signContext, verifyPassword } from '@omniroute/core';
+import { PASSWORD_PARAMS, hashPassword, needsRehash, signInternalContext, verifyPassword } from '@omniroute/core';
 import { gql } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { createLoginThrottle } from '../src/modules/users/login-throttle.ts';
@@ -97,7 +97,7 @@ describe('identity sign-in under abuse', () => {
 
   // As the gateway signs it: the client address travels inside the signed context.
   const login = async (email: string, password: string, clientIp: string) => {
-    const r = await gql(url, LOGIN, { i: { email, password } }, undefined, signContext({ requestId: randomUUID(), viewer: null, iat: Date.now(), clientIp }, SECRET));
+    const r = await gql(url, LOGIN, { i: { email, password } }, undefined, signInternalContext({ requestId: randomUUID(), viewer: null, clientIp }, { secret: SECRET, audience: 'identity' }));
     expect(r.errors).toBeUndefined();
     return r.data.login as { accessToken: string | null; retryAfterSeconds: number | null; userErrors: { code: string; message: string }[] };
   };
