@@ -45,9 +45,14 @@ export interface SubscriptionEngineOptions {
   upstreamParams: (ctx: GatewayContext) => Record<string, string>;
 }
 
-/** Caller identity that decides what the subgraphs return: same tenant, roles and scopes see the same data. */
-const identityOf = (ctx: GatewayContext) =>
-  ctx.viewer ? `${ctx.viewer.tenantId}|${[...ctx.viewer.roles].sort().join(',')}|${[...ctx.viewer.scopes].sort().join(',')}|${ctx.viewer.partnerId ?? ''}` : 'anonymous';
+/**
+ * Caller identity that decides what the subgraphs return: same tenant, roles, scopes and account bindings (the
+ * customer a retailer orders for, the worker a rider is: object rules narrow on them) see the same data.
+ */
+const identityOf = (ctx: GatewayContext): string =>
+  ctx.viewer
+    ? `${ctx.viewer.tenantId}|${[...ctx.viewer.roles].sort().join(',')}|${[...ctx.viewer.scopes].sort().join(',')}|${ctx.viewer.partnerId ?? ''}|${ctx.viewer.customerId ?? ''}|${ctx.viewer.workerId ?? ''}`
+    : 'anonymous';
 
 const hash = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 

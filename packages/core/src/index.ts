@@ -12,3 +12,4 @@ export * from './passwords.ts';
 export * from './runtime.ts';
 export * from './http.ts';
 export * from './subscriptions.ts';
+export * from './policy.ts';

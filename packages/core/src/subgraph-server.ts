@@ -11,6 +11,9 @@ import { GraphQLError, GraphQLScalarType, Kind, parse, type DefinitionNode, type
 import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
+import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
+
+const INTERNAL = Symbol('omniroute.internalContext');
 
 const SHARED_SDL = readFileSync(new URL('./shared.graphql', import.meta.url), 'utf8');
 
@@ -83,6 +86,11 @@ export interface SubgraphOptions<Ctx extends object> {
   createContext: (internal: InternalContext) => Ctx | Promise<Ctx>;
   /** HMAC secret shared with the gateway. */
   secret: string;
+  /**
+   * Who may resolve what (packages/core policy.ts), usually one table per module: every Query, Mutation and
+   * Subscription field needs a policy or the subgraph refuses to build.
+   */
+  policies: PolicyTable | PolicyTable[];
 }
 
 export interface RunningSubgraph {
@@ -100,6 +108,20 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     typeDefs: opts.typeDefs,
     resolvers: mergeResolvers([sharedResolvers, ...(Array.isArray(opts.resolvers) ? opts.resolvers : [opts.resolvers])]) as never,
   });
+  // The verified internal context rides along under a symbol (Apollo Server copies the context object per
+  // operation, and a copy keeps own symbol properties): policies with `access: 'gateway'` need to know whether the
+  // gateway signed the call as its own (the claim is inside the HMAC-signed payload).
+  const createContext = async (internal: InternalContext): Promise<Ctx> => {
+    const context = await opts.createContext(internal);
+    return Object.freeze(Object.assign(Object.create(Object.getPrototypeOf(context) as object | null) as object, context, { [INTERNAL]: internal })) as Ctx;
+  };
+  enforcePolicies(schema, mergePolicies(Array.isArray(opts.policies) ? opts.policies : [opts.policies]), {
+    subgraph: opts.name,
+    internalCallerOf: (context) => {
+      const internal = context && typeof context === 'object' ? (context as { [INTERNAL]?: InternalContext })[INTERNAL] : undefined;
+      return (internal as { internal?: unknown } | undefined)?.internal === 'gateway' ? 'gateway' : null;
+    },
+  });
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -110,7 +132,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
 
   const handle = apolloHttpHandler(apollo, async (headers) => {
     const internal = verifyContext(headers, opts.secret);
-    return (await opts.createContext(internal)) as Ctx & { requestId?: string };
+    return (await createContext(internal)) as Ctx & { requestId?: string };
   });
 
   return {
@@ -123,7 +145,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       httpServer.keepAliveTimeout = 65_000;
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
       const ws = schema.getSubscriptionType()
-        ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext: opts.createContext, name: opts.name })
+        ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext, name: opts.name })
         : null;
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const actual = (httpServer.address() as AddressInfo).port;
