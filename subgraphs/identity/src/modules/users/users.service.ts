@@ -27,7 +27,11 @@ export class UserService {
     dummyHash ??= hashPassword('not-a-real-password');
     const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash));
     if (!user || !user.active || !valid) return fail(IdentityErrorCode.INVALID_CREDENTIALS, 'Email or password is wrong');
-    const { token, expiresAt } = await issueAccessToken({ userId: user.id, tenantId: user.tenantId, roles: user.roles }, this.jwtSecret);
+    // the account's bindings travel in the token, so every subgraph can apply its object rules (own customer, own worker)
+    const { token, expiresAt } = await issueAccessToken(
+      { userId: user.id, tenantId: user.tenantId, roles: user.roles, customerId: user.customerId, workerId: user.workerId },
+      this.jwtSecret,
+    );
     await this.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
     return ok({ accessToken: token, expiresAt, user });
   }
