@@ -13,6 +13,7 @@ import { orderResolvers } from './modules/orders/resolvers/index.ts';
 import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
 import { liveResolvers } from './modules/live/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
+import { POLICIES } from './policies.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/commerce/migrations', import.meta.url));
@@ -59,6 +60,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
     name: 'commerce',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers],
+    policies: POLICIES,
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
   });

@@ -1,7 +1,8 @@
-import { badUserInput, pageWindow, requireViewer, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, pageWindow, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
 import type { Prisma, PrismaClient, Product } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
+import { catalogPolicies } from './catalog.policies.ts';
 
 export interface ProductFilter {
   search?: string | null;
@@ -15,12 +16,12 @@ export class CatalogService {
 
   /** A product by id in the viewer's tenant, or null. */
   product(ctx: RequestScope, id: string): Promise<Product | null> {
-    requireViewer(ctx.viewer);
+    authorize(catalogPolicies['Query.product'], ctx.viewer);
     return ctx.loaders.productById.load(id);
   }
 
   async products(viewer: Viewer | null, args: ConnectionArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
-    const v = requireViewer(viewer);
+    const v = authorize(catalogPolicies['Query.products'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
     for (const [key, value] of Object.entries(f)) {
