@@ -11,6 +11,7 @@ import { territoryResolvers } from './modules/territories/resolvers/index.ts';
 import { vehicleResolvers } from './modules/vehicles/resolvers/index.ts';
 import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
 import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
+import { POLICIES } from './policies.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/logistics/migrations', import.meta.url));
@@ -37,6 +38,7 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     name: 'logistics',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers],
+    policies: POLICIES,
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
   });
