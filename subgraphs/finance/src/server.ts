@@ -13,6 +13,7 @@ import { invoiceResolvers } from './modules/invoices/resolvers/index.ts';
 import { ledgerResolvers } from './modules/ledger/resolvers/index.ts';
 import { paymentResolvers } from './modules/payments/resolvers/index.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
+import { POLICIES } from './policies.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/finance/migrations', import.meta.url));
@@ -39,6 +40,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers],
+    policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
   });

@@ -1,7 +1,8 @@
-import { dec, Decimal, money, newId, pageWindow, requireRole, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
+import { authorize, dec, Decimal, money, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
 import type { LedgerEntry, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../db.ts';
 import { assertBalanced, type LedgerAccount, type PostingDraft } from './ledger.rules.ts';
+import { ledgerPolicies } from './ledger.policies.ts';
 
 export interface CurrencyBalance {
   currencyCode: CurrencyCode;
@@ -38,7 +39,7 @@ export class LedgerService {
 
   /** Trial balance per currency: debits, credits and per-account balances; `net` is zero when the ledger is sound. */
   async balance(viewer: Viewer | null): Promise<CurrencyBalance[]> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(ledgerPolicies['Query.ledgerBalance'], viewer);
     // One pass: debit and credit sums per (currency, account); the account balance is their difference.
     const rows = await this.prisma.$queryRaw<{ currency: CurrencyCode; account: LedgerAccount; debits: unknown; credits: unknown }[]>`
       SELECT "currency"::text AS currency, "account"::text AS account,
@@ -65,7 +66,7 @@ export class LedgerService {
 
   /** The tenant's entries, oldest first (ids are time-sortable). */
   async entries(viewer: Viewer | null, args: ConnectionArgs): Promise<Connection<LedgerEntry>> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(ledgerPolicies['Query.ledgerEntries'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.ledgerEntry.findMany({
       where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },

@@ -1,10 +1,11 @@
-import { dec, isCurrency, MINOR_UNITS, money, newId, requireRole, userError, type CurrencyCode, type Decimal, type UserError, type Viewer } from '@omniroute/core';
+import { authorize, dec, isCurrency, MINOR_UNITS, money, newId, userError, type CurrencyCode, type Decimal, type UserError, type Viewer } from '@omniroute/core';
 import type { Invoice, Payment, PrismaClient } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, TX_OPTIONS } from '../../db.ts';
 import { FinanceErrorCode as E, hasValidScale } from '../credit/credit.service.ts';
 import type { InvoiceService } from '../invoices/invoices.service.ts';
 import { amountDue } from '../invoices/invoice.rules.ts';
 import type { OrchestratedCharge, PaymentMethod, PaymentOrchestrator } from './providers.ts';
+import { paymentPolicies } from './payments.policies.ts';
 
 export interface RecordPaymentInput {
   invoiceId: string;
@@ -55,7 +56,7 @@ export class PaymentService {
   ) {}
 
   async record(viewer: Viewer | null, input: RecordPaymentInput): Promise<RecordPaymentResult> {
-    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
+    const v = authorize(paymentPolicies['Mutation.recordPayment'], viewer);
     const key = input.idempotencyKey.trim();
     if (!key || key.length > 200) return refused(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', ['idempotencyKey']);
     if (!input.invoiceId || input.invoiceId.length > 200) return refused(E.INVALID_INPUT, 'invoiceId must be 1–200 characters', ['invoiceId']);
