@@ -50,6 +50,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log.info('shutting down');
+    // The gateway, then each subgraph, finishes its requests in flight (≤ 10 s each) and its consumers their
+    // event; whatever is still unhandled stays in the outbox for the next start. Bounded all the same.
+    setTimeout(() => process.exit(1), 30_000).unref();
     simulator?.stop();
     await stack.close();
     process.exit(0);

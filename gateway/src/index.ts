@@ -14,6 +14,7 @@ const workers = workerCount(process.env.GATEWAY_WORKERS);
 const onShutdown = (stop: () => Promise<void>) => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
+      setTimeout(() => process.exit(1), 15_000).unref(); // close() drains requests for at most 10 s
       await stop();
       process.exit(0);
     });

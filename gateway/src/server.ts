@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { EXPOSED_ERROR_CODES, log, unauthenticated, type TokenVerifierOptions } from '@omniroute/core';
+import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
@@ -14,6 +14,7 @@ import { upstreamHeaders, type GatewayContext } from './upstream.ts';
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
 import { attachGraphqlWs } from './subscriptions/graphql-ws.ts';
 import { handleSse, isSseRequest } from './subscriptions/sse.ts';
+import { createSubscriptionPipeline } from './subscriptions/pipeline.ts';
 
 export type { GatewayContext } from './upstream.ts';
 
@@ -56,8 +57,8 @@ export function formatGatewayError(err: GraphQLError, ctx: GatewayContext | unde
 /** Formats anything (GraphQLError or a plain `{ message, extensions }`) like formatGatewayError. */
 function formatAny(e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError {
   if (e instanceof GraphQLError) return formatGatewayError(e, ctx);
-  const o = (e ?? {}) as { message?: string; extensions?: Record<string, unknown> };
-  return formatGatewayError(new GraphQLError(o.message ?? String(e), { extensions: o.extensions }), ctx);
+  const o = (e ?? {}) as { message?: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> };
+  return formatGatewayError(new GraphQLError(o.message ?? String(e), { path: o.path, extensions: o.extensions }), ctx);
 }
 
 /** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
@@ -97,11 +98,24 @@ export function createGateway(opts: GatewayOptions) {
     ...partners.routes,
     ...opts.routes,
   };
-  const subscriptions = createSubscriptionEngine({ runtime, upstreamParams: (ctx) => upstreamHeaders(ctx, opts.secret) });
+  const subscriptions = createSubscriptionEngine({
+    runtime,
+    upstreamParams: (ctx) => upstreamHeaders(ctx, opts.secret),
+    // two keys of one partner app carry the same viewer; their subscribers still do not share results
+    callerOf: (ctx) => partners.principalOf(ctx.viewer)?.keyId,
+  });
+  const pipeline = createSubscriptionPipeline({
+    engine: subscriptions,
+    partners,
+    context: contextOf,
+    requireViewer: !!auth,
+    expiresAt: auth?.expiresAt,
+    recheckMs: opts.partners?.apiKeyCacheTtlMs,
+  });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql') {
-      if (isSseRequest(req)) return void handleSse(req, res, { engine: subscriptions, context: (r) => contextOf(r.headers), formatError: formatAny });
+      if (isSseRequest(req)) return void handleSse(req, res, { pipeline, formatError: formatAny, maxBufferedBytes: opts.maxSubscriberBufferBytes });
       if (req.method === 'GET' && !req.url!.includes('?') && (req.headers.accept ?? '').includes('text/html')) return explorerPage(res);
       partners.attach(req, res);
       return runtime.handler(req, res);
@@ -117,21 +131,9 @@ export function createGateway(opts: GatewayOptions) {
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', graphql: '/graphql' }));
   });
   server.keepAliveTimeout = 65_000;
+  const requests = trackHttpRequests(server, { stream: isSseRequest });
   server.on('clientError', createClientErrorPlugin().onClientError);
-  const ws = attachGraphqlWs({
-    server,
-    engine: subscriptions,
-    formatError: formatAny,
-    maxBufferedBytes: opts.maxSubscriberBufferBytes,
-    // Same credentials as HTTP, sent in connection_init: `authorization: Bearer …`, `token` or `x-api-key`.
-    async authenticate(payload) {
-      const bearer = payload.authorization ?? payload.Authorization ?? (payload.token ? `Bearer ${String(payload.token)}` : undefined);
-      const headers = { authorization: typeof bearer === 'string' ? bearer : undefined, 'x-api-key': payload['x-api-key'] ?? payload.apiKey };
-      const ctx = await contextOf(headers);
-      if (auth && !ctx.viewer) throw unauthenticated();
-      return ctx;
-    },
-  });
+  const ws = attachGraphqlWs({ server, pipeline, formatError: formatAny, maxBufferedBytes: opts.maxSubscriberBufferBytes });
 
   return {
     server,
@@ -148,11 +150,15 @@ export function createGateway(opts: GatewayOptions) {
       await partners.ready();
       return (server.address() as AddressInfo).port;
     },
-    async close() {
+    /**
+     * Stops accepting, ends subscriptions, lets requests in flight finish (at most `drainTimeoutMs`, default 10 s;
+     * they still need the upstream pool and partner limits, closed after), then closes.
+     */
+    async close(drainTimeoutMs?: number) {
       await ws.close();
+      pipeline.close();
       await subscriptions.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await requests.drain(drainTimeoutMs);
       await runtime.close();
       await partners.close();
     },

@@ -23,9 +23,10 @@ const stock: Read = (f) => ({ query: 'query($s: String!, $l: ID!) { availableToP
 /**
  * For each `Mutation.field:path` of an ID in its input: which Lagos object to use and how to read it back.
  * `unverifiable`: the mutation stores the id as a reference to another subgraph's object it cannot look up, so it
- * cannot refuse it; the Lagos object must still be untouched.
+ * cannot refuse it; the Lagos object must still be untouched. `refusedAs`: the userError that refuses it, when it is
+ * not a …NOT_FOUND on the id's own field.
  */
-const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiable?: string }> = {
+const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiable?: string; refusedAs?: { code: RegExp; field: string } }> = {
   'Mutation.placeOrder:input.customerId': { lagos: 'customerId', read: customer },
   'Mutation.placeOrder:input.locationId': { lagos: 'locationId', read: stock },
   'Mutation.cancelOrder:input.orderId': { lagos: 'cancellableOrderId', read: order },
@@ -54,6 +55,20 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiabl
   'Mutation.awardTask:input.taskId': { lagos: 'awardTaskId', read: task('awardTaskId') },
   'Mutation.awardTask:input.bidId': { lagos: 'bidId', read: task('awardTaskId') },
   'Mutation.completeTask:input.taskId': { lagos: 'assignedTaskId', read: task('assignedTaskId') },
+  'Mutation.setProductTemperatureRange:input.productId': { lagos: 'productId', read: byId('product', 'productId', '{ temperatureRange { minC maxC } }') },
+  'Mutation.planRoutes:input.locationId': { lagos: 'locationId', read: stock },
+  'Mutation.planRoutes:input.vehicleIds[]': { lagos: 'freeVehicleId', read: freeVehicle },
+  'Mutation.dispatchRoutePlan:input.planId': { lagos: 'planId', read: byId('routePlan', 'planId', '{ status dispatchedAt }') },
+  'Mutation.dispatchRoutePlan:input.riders[].vehicleId': {
+    lagos: 'planVehicleId',
+    read: byId('vehicle', 'planVehicleId', '{ currentShipment { id status } }'),
+    refusedAs: { code: /^INVALID_INPUT$/, field: 'riders' },
+  },
+  'Mutation.dispatchRoutePlan:input.riders[].riderId': {
+    lagos: 'workerId',
+    read: worker,
+    unverifiable: 'logistics stores riders as workforce worker ids it cannot look up (as dispatchShipment)',
+  },
   'Mutation.rateWorker:input.workerId': { lagos: 'completedTaskWorkerId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
   'Mutation.rateWorker:input.taskId': { lagos: 'completedTaskId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
 };
@@ -61,13 +76,20 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiabl
 /** Every (mutation, ID field) of the composed schema. */
 const CASES = rootFields('Mutation').flatMap((m) => idFieldsOf(m).map((path) => `${m}:${path}`));
 
+/** The input with the id at `path` replaced; a list on the way (`riders[]`) keeps its first element only. */
 function withId(input: Record<string, unknown>, path: string, value: string): Record<string, unknown> {
   const keys = path.split('.').slice(1); // drop the argument name ("input")
-  if (keys.some((k) => k.endsWith('[]'))) throw new Error(`${path}: ids inside lists need a setter here`);
   const out = structuredClone(input);
   let at: Record<string, unknown> = out;
-  for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
-  at[keys.at(-1)!] = value;
+  keys.forEach((k, i) => {
+    const last = i === keys.length - 1;
+    if (k.endsWith('[]')) {
+      const name = k.slice(0, -2);
+      if (last) at[name] = [value];
+      else at = ((at[name] = [{ ...(((at[name] as unknown[] | undefined)?.[0] ?? {}) as object) }]) as Record<string, unknown>[])[0]!;
+    } else if (last) at[k] = value;
+    else at = (at[k] ??= {}) as Record<string, unknown>;
+  });
   return out;
 }
 
@@ -102,10 +124,11 @@ describe('writes across tenants (issue 19)', () => {
       const r = await gql(g.url, query, { input }, g.admin.accra);
       const after = await must(g.url, g.admin.lagos, read.query, read.variables);
       if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`${c}: Lagos data changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
-      const leaf = path.split('.').at(-1)!;
+      const leaf = path.split('.').at(-1)!.replace('[]', '');
       const userErrors = (r.data?.[name]?.userErrors ?? []) as { code: string; field: string[] | null }[];
+      const want = entry.refusedAs ?? { code: /(NOT_FOUND|UNKNOWN)$/, field: leaf };
       const refused =
-        userErrors.some((e) => /NOT_FOUND$/.test(e.code) && e.field?.at(-1) === leaf) ||
+        userErrors.some((e) => want.code.test(e.code) && !!e.field?.includes(want.field)) ||
         (r.errors ?? []).some((e) => ['FORBIDDEN', 'NOT_FOUND'].includes(String(e.extensions?.code)));
       if (!refused && !entry.unverifiable) problems.push(`${c}: not refused for ${leaf}: ${JSON.stringify(r.errors ?? r.data)}`);
     }

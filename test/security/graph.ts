@@ -61,6 +61,10 @@ export interface Fixtures {
   assignedTaskId: string;
   completedTaskId: string;
   completedTaskWorkerId: string;
+  productId: string;
+  /** A PLANNED route plan made at start (planRoutes as ADMIN) and a vehicle with a trip in it. */
+  planId: string;
+  planVehicleId: string;
 }
 
 export interface Graph {
@@ -108,6 +112,7 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
   const d = await q(`{
     tenant { defaultCurrency }
     customers(first: 1) { edges { node { id } } }
+    products(first: 1) { edges { node { id } } }
     locations(first: 10) { edges { node { id stockLevels(first: 20) { edges { node { available variant { sku } } } } } } }
     cancellable: orders(first: 20, filter: { status: PENDING }) { edges { node { id } } }
     confirmed: orders(first: 20, filter: { status: CONFIRMED }) { edges { node { id } } }
@@ -129,6 +134,8 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
   const open = nodes<any>(d.open);
   const withBid = open.find((t) => t.bids.length > 0);
   const completed = nodes<any>(d.completed).filter((t) => t.assignee);
+  // planning does not need free vehicles (dispatching does): free ones first
+  const plan = await makePlan(url, admin, nodes<any>(d.locations).map((l) => l.id), [...vehicles.filter((v) => !busy.has(v.id)), ...vehicles.filter((v) => busy.has(v.id))].map((v) => v.id));
   const pick = <T>(xs: T[], what: string): T => {
     if (!xs.length) throw new Error(`${tenantId}: no ${what} in the seeded data`);
     return xs[0]!;
@@ -154,7 +161,25 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     assignedTaskId: pick(nodes<any>(d.assigned), 'assigned task').id,
     completedTaskId: pick(completed, 'completed task').id,
     completedTaskWorkerId: completed[0]!.assignee.id,
+    productId: pick(nodes<any>(d.products), 'product').id,
+    planId: plan.id,
+    planVehicleId: plan.vehicleId,
   };
+}
+
+/** A PLANNED route plan of one of the locations (the first that has shipments waiting). */
+async function makePlan(url: string, admin: string, locations: string[], vehicleIds: string[]): Promise<{ id: string; vehicleId: string }> {
+  const date = new Date().toISOString().slice(0, 10);
+  const tried: unknown[] = [];
+  for (const locationId of locations) {
+    const d = await must(url, admin, 'mutation($i: PlanRoutesInput!) { planRoutes(input: $i) { plan { id trips { vehicle { id } } } userErrors { code } } }', {
+      i: { locationId, date, vehicleIds: vehicleIds.slice(0, 8), timeLimitMs: 100 },
+    });
+    const trip = d.planRoutes.plan?.trips[0];
+    if (trip) return { id: d.planRoutes.plan.id, vehicleId: trip.vehicle.id };
+    tried.push(d.planRoutes.userErrors);
+  }
+  throw new Error(`no location could be planned: ${JSON.stringify(tried)}`);
 }
 
 /** Boots the stack once and prepares the callers and both tenants' fixtures. */
@@ -328,6 +353,22 @@ export const MUTATIONS: Record<string, MutationSample> = {
     effective: (c) => ({ taskId: c.f.assignedTaskId }),
     fingerprint: (f) => ({ query: 'query($id: ID!) { task(id: $id) { status } }', variables: { id: f.assignedTaskId } }),
   },
+  'Mutation.setProductTemperatureRange': {
+    harmless: () => ({ productId: 'prd_DOES_NOT_EXIST', range: { minC: 2, maxC: 8 } }),
+    effective: (c) => ({ productId: c.f.productId, range: { minC: -18, maxC: -15 } }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { product(id: $id) { temperatureRange { minC maxC } } }', variables: { id: f.productId } }),
+  },
+  'Mutation.planRoutes': {
+    harmless: (c) => ({ locationId: c.f.locationId, date: 'someday', vehicleIds: [c.f.freeVehicleId] }),
+    effective: (c) => ({ locationId: c.f.locationId, date: new Date().toISOString().slice(0, 10), vehicleIds: [c.f.freeVehicleId], timeLimitMs: 100 }),
+    // a plan is only stored (no list to read it back from); what it plans stays as it was
+    fingerprint: (f) => ({ query: 'query($id: ID!) { shipment(id: $id) { status vehicle { id } } }', variables: { id: f.dispatchShipmentId } }),
+  },
+  'Mutation.dispatchRoutePlan': {
+    harmless: () => ({ planId: 'rpl_DOES_NOT_EXIST' }),
+    effective: (c) => ({ planId: c.f.planId, riders: [{ vehicleId: c.f.planVehicleId, riderId: c.f.workerId }] }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { routePlan(id: $id) { status dispatchedAt } }', variables: { id: f.planId } }),
+  },
   'Mutation.rateWorker': {
     harmless: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 0 }),
     effective: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 5 }),
@@ -348,6 +389,7 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.vehicle': (c) => ({ id: c.f.vehicleId }),
   'Query.task': (c) => ({ id: c.f.openTaskId }),
   'Query.worker': (c) => ({ id: own(c).workerId ?? c.f.workerId }),
+  'Query.routePlan': (c) => ({ id: c.f.planId }),
 };
 
 /**

@@ -27,6 +27,8 @@ export interface ApiKeyPrincipal {
   keyId: string;
   viewer: Viewer;
   app: PartnerAppInfo;
+  /** When the key stops working (ms since epoch); null: never. */
+  expiresAt: number | null;
 }
 
 /** Messages identity publishes (see subgraphs/identity/src/modules/api-keys/identity-changes.ts). */
@@ -79,6 +81,8 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   // Revoked ids (bounded): a lookup that was in flight when the revocation arrived must not cache the key again.
   const revoked = new Map<string, number>();
   const used = new Map<string, number>();
+  // Open sockets and streams of a key, told when it is revoked.
+  const revocationListeners = new Map<string, Set<() => void>>();
 
   async function callIdentity<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     const url = opts.identityUrl();
@@ -118,9 +122,9 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
     let principal: ApiKeyPrincipal | null = null;
     if (k && !revoked.has(k.id)) {
       const viewer: Viewer = Object.freeze({ tenantId: k.tenantId, partnerId: k.partnerApp.id, roles: ['PARTNER' as Role, ...k.roles.filter((r) => r !== 'PARTNER')], scopes: [...k.scopes] });
-      principal = { keyId: k.id, viewer, app: k.partnerApp };
-      principals.set(viewer, principal);
       const expires = k.expiresAt ? Date.parse(k.expiresAt) : Infinity;
+      principal = { keyId: k.id, viewer, app: k.partnerApp, expiresAt: Number.isFinite(expires) ? expires : null };
+      principals.set(viewer, principal);
       remember(hash, principal, Date.now());
       if (expires < Date.now() + ttl) cache.get(hash)!.expires = expires;
     } else {
@@ -133,6 +137,13 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
     revoked.set(id, Date.now());
     if (revoked.size > maxEntries) revoked.delete(revoked.keys().next().value!);
     for (const [h, e] of cache) if (e.principal?.keyId === id) cache.delete(h);
+    for (const listener of [...(revocationListeners.get(id) ?? [])]) {
+      try {
+        listener();
+      } catch (e) {
+        log.error('api keys: revocation listener failed', { error: String(e) });
+      }
+    }
   }
 
   function forgetApp(id: string) {
@@ -206,6 +217,16 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
     async registeredOperations(appId: string): Promise<{ id: string; name: string | null; type: string; body: string }[]> {
       const data = await callIdentity<{ _gatewayPersistedOperations: { id: string; name: string | null; type: string; body: string }[] }>(OPERATIONS, { a: appId });
       return data._gatewayPersistedOperations;
+    },
+    /** Calls `listener` when the key is revoked (pub/sub or in-process change feed); returns the unsubscribe. */
+    onRevoked(keyId: string, listener: () => void): () => void {
+      let set = revocationListeners.get(keyId);
+      if (!set) revocationListeners.set(keyId, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (!set.size && revocationListeners.get(keyId) === set) revocationListeners.delete(keyId);
+      };
     },
     /** Applies a change message (exposed for tests and for other transports). */
     onChange,

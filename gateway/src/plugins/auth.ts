@@ -23,13 +23,32 @@ export function credentialOf(headers: IncomingHttpHeaders | Record<string, unkno
  */
 export function createAuthPlugin(opts: AuthPluginOptions) {
   const verifyJwt = createTokenVerifier(opts);
+  // A token's `exp`, for connections that outlive the request that authenticated them (sockets, SSE streams).
+  const expiries = new WeakMap<Viewer, number>();
   return {
     async authenticate(credential: string | null): Promise<Viewer | null> {
       if (!credential) return null;
       if (credential.length > 8192) throw unauthenticated('Credential too long');
-      const viewer = credential.split('.').length === 3 ? await verifyJwt(credential) : ((await opts.resolveApiKey?.(credential)) ?? null);
+      const jwt = credential.split('.').length === 3;
+      const viewer = jwt ? await verifyJwt(credential) : ((await opts.resolveApiKey?.(credential)) ?? null);
       if (!viewer) throw unauthenticated('Invalid or expired credentials');
+      if (jwt) {
+        const exp = expiryOf(credential);
+        if (exp !== undefined) expiries.set(viewer, exp);
+      }
       return viewer;
     },
+    /** When a token's viewer stops being valid (ms since epoch); undefined for API keys and tokens without `exp`. */
+    expiresAt: (viewer: Viewer): number | undefined => expiries.get(viewer),
   };
+}
+
+/** `exp` of a JWT whose signature was already verified, in ms. */
+function expiryOf(jwt: string): number | undefined {
+  try {
+    const exp = (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
-import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, type DocumentNode, type ExecutionResult, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { log, type Viewer } from '@omniroute/core';
 import type { GraphQLParams, IncomingRequestInfo, ResolvedParams } from '../runtime/index.ts';
 import type { GatewayContext } from '../upstream.ts';
 import { credentialOf } from './auth.ts';
 import { createApiKeyPlugin, type ApiKeyPrincipal, type IdentityChange } from './api-keys.ts';
+import { createConcurrencyLimitPlugin, type Slot } from './concurrency-limit.ts';
 import { createCsrfPlugin } from './csrf.ts';
 import { createFieldAuthPlugin, type Denial } from './field-auth.ts';
 import { createIntrospectionGuardPlugin } from './introspection-guard.ts';
@@ -36,8 +37,12 @@ export interface PartnerAccessOptions {
   limits?: { user?: Partial<OperationLimits>; partner?: Partial<OperationLimits> };
   /** Cost weights by `Type.field` or type name. */
   costWeights?: Record<string, number>;
-  /** Requests per minute per API key (its app may set its own), per user, per IP of anonymous callers; `false`: off. */
-  rateLimits?: { apiKey?: number; user?: number; ip?: number } | false;
+  /**
+   * Requests per minute per API key (its app may set its own), per user, per IP of anonymous callers (a
+   * subscription counts as one request); subscriptions open at once per API key and per user, and WebSockets plus
+   * SSE streams open at once per client IP (loopback exempt like the IP budget). `false`: all off.
+   */
+  rateLimits?: ({ apiKey?: number; user?: number; ip?: number } & Partial<StreamCaps>) | false;
   /** Take the client IP from the first X-Forwarded-For entry (behind a trusted proxy only). */
   trustProxy?: boolean;
   /**
@@ -57,12 +62,22 @@ export interface PartnerAccessOptions {
   lastUsedFlushMs?: number;
 }
 
+/** Caps on what a caller holds open (see rateLimits). */
+export interface StreamCaps {
+  subscriptionsPerKey: number;
+  subscriptionsPerUser: number;
+  socketsPerIp: number;
+}
+export const DEFAULT_STREAM_CAPS: StreamCaps = { subscriptionsPerKey: 200, subscriptionsPerUser: 100, socketsPerIp: 500 };
+
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
 
 interface RequestState {
   res: ServerResponse | null;
   register?: { hash: string; query: string };
   intercepted?: boolean;
+  /** A subscription (graphql-ws, SSE): denied fields are nulled in every event, see streamFilter. */
+  stream?: { denials?: Denial[] };
 }
 
 /**
@@ -102,6 +117,8 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   });
   const csrf = opts.csrfPrevention === false ? null : createCsrfPlugin();
   const rateLimit = opts.rateLimits === false ? null : createRateLimitPlugin({ redis, keyPrefix: `${prefix}rl:`, perMinute: opts.rateLimits });
+  const concurrency = opts.rateLimits === false ? null : createConcurrencyLimitPlugin({ redis, keyPrefix: `${prefix}cc:` });
+  const caps: StreamCaps = { ...DEFAULT_STREAM_CAPS, ...(opts.rateLimits || {}) };
   const operationLimits = createOperationLimitsPlugin({ schema: opts.schema, weights: opts.costWeights });
   const introspection = createIntrospectionGuardPlugin({ refuseForPartners: opts.refuseIntrospectionForPartners });
   const fieldAuth = createFieldAuthPlugin({ supergraphSdl: opts.supergraphSdl, schema: opts.schema, roleScopes: opts.roleScopes });
@@ -160,6 +177,27 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
     return info.ip;
   }
 
+  /** Anonymous callers spend their IP's per-minute budget (loopback exempt unless exemptLoopback is false). */
+  async function chargeIp(ip: string, res: ServerResponse | null) {
+    if (!rateLimit || (opts.exemptLoopback !== false && isLoopback(ip))) return;
+    const e = await rateLimit.check({ ip });
+    if (e) { rateLimited.inc({ bucket: 'ip' }); refuse(res, e); }
+  }
+
+  /** Signed-in callers spend their API key's budget (its app's) or their user's. */
+  async function chargeViewer(viewer: Viewer, res: ServerResponse | null) {
+    if (!rateLimit) return;
+    const principal = apiKeys.principalOf(viewer);
+    const e = await rateLimit.check(principal
+      ? { apiKeyId: principal.keyId, apiKeyPerMinute: principal.app.limits.requestsPerMinute }
+      : { userId: viewer.userId ?? null });
+    if (e) { rateLimited.inc({ bucket: principal ? 'api_key' : 'user' }); refuse(res, e); }
+  }
+
+  // No Retry-After: a slot frees when the caller closes something, not after a known time.
+  const tooMany = (what: string, limit: number) =>
+    new GraphQLError(`Too many ${what} open at once (limit ${limit}); close one first`, { extensions: { code: 'RATE_LIMITED', limit, http: { status: 429 } } });
+
   function refuse(res: ServerResponse | null | undefined, err: GraphQLError): never {
     const headers = (err.extensions?.http as { headers?: Record<string, string> } | undefined)?.headers;
     // The runtime sets the status from extensions.http.status; headers set here survive its writeHead.
@@ -216,21 +254,55 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       const res = responses.get(info.headers) ?? null;
       const csrfError = csrf?.check(info);
       if (csrfError) throw csrfError;
-      const ip = rateLimit && !credentialOf(info.headers) ? clientIp(info) : null;
-      if (rateLimit && ip && !(opts.exemptLoopback !== false && isLoopback(ip))) {
-        const e = await rateLimit.check({ ip });
-        if (e) { rateLimited.inc({ bucket: 'ip' }); refuse(res, e); }
-      }
+      if (!credentialOf(info.headers)) await chargeIp(clientIp(info), res);
       const ctx = await build();
-      if (rateLimit && ctx.viewer) {
-        const principal = apiKeys.principalOf(ctx.viewer);
-        const e = await rateLimit.check(principal
-          ? { apiKeyId: principal.keyId, apiKeyPerMinute: principal.app.limits.requestsPerMinute }
-          : { userId: ctx.viewer.userId ?? null });
-        if (e) { rateLimited.inc({ bucket: principal ? 'api_key' : 'user' }); refuse(res, e); }
-      }
+      if (ctx.viewer) await chargeViewer(ctx.viewer, res);
       states.set(ctx, { res });
       return ctx;
+    },
+    /**
+     * The `context` step of a subscription (a graphql-ws subscribe, an SSE stream), whose caller authenticated
+     * when its socket or stream opened: it spends one request of the same budget as an HTTP request. `ctx` is
+     * the subscription's own (one per subscribe), `ip` the client's as clientIp() gave it.
+     */
+    async beginStream(ctx: GatewayContext, ip: string): Promise<void> {
+      if (ctx.viewer) await chargeViewer(ctx.viewer, null);
+      else await chargeIp(ip, null);
+      states.set(ctx, { res: null, stream: {} });
+    },
+    /**
+     * A slot for one more open subscription of this caller (per API key or user; anonymous callers are bounded by
+     * their sockets). Throws RATE_LIMITED at the cap; null when caps are off or nothing applies.
+     */
+    async holdSubscription(ctx: GatewayContext): Promise<Slot | null> {
+      if (!concurrency || !ctx.viewer) return null;
+      const principal = apiKeys.principalOf(ctx.viewer);
+      const [bucket, limit] = principal ? [`key:${principal.keyId}`, caps.subscriptionsPerKey] : ctx.viewer.userId ? [`user:${ctx.viewer.userId}`, caps.subscriptionsPerUser] : [null, 0];
+      if (!bucket) return null;
+      const slot = await concurrency.acquire(bucket, limit);
+      if (slot) return slot;
+      rateLimited.inc({ bucket: principal ? 'api_key_subscriptions' : 'user_subscriptions' });
+      throw tooMany('subscriptions', limit);
+    },
+    /** A slot for one more WebSocket or SSE stream from this client IP. Throws RATE_LIMITED at the cap. */
+    async holdSocket(info: IncomingRequestInfo): Promise<Slot | null> {
+      const ip = clientIp(info);
+      if (!concurrency || (opts.exemptLoopback !== false && isLoopback(ip))) return null;
+      const slot = await concurrency.acquire(`ip:${ip}`, caps.socketsPerIp);
+      if (slot) return slot;
+      rateLimited.inc({ bucket: 'ip_sockets' });
+      throw tooMany('connections from this address', caps.socketsPerIp);
+    },
+    /** The client IP of a request (X-Forwarded-For's first entry with trustProxy). */
+    clientIp,
+    /**
+     * What field authorization does to each event of a subscription the caller may run only in part (denied
+     * fields below the root): null them and add an error at their path, as an HTTP response does.
+     */
+    streamFilter(ctx: GatewayContext): ((result: ExecutionResult) => ExecutionResult) | undefined {
+      const denials = states.get(ctx)?.stream?.denials;
+      if (!denials?.length) return undefined;
+      return (result) => fieldAuth.redact(result as Parameters<typeof fieldAuth.redact>[0], denials) as ExecutionResult;
     },
     /**
      * The runtime's `resolveParams` hook: APQ and safelists, then the operation limits once more on our own parse
@@ -270,10 +342,15 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       }
       const denials = fieldAuth.denials(info.operation, fragments, viewer);
       if (denials.length) {
-        // Nulling needs the HTTP response; subscriptions and in-process calls are refused as a whole instead.
-        if (!state?.res || info.operation.operation === 'subscription') return [fieldAuth.refusal(denials)];
-        if (!state.intercepted) interceptResponse(state.res, denials);
-        state.intercepted = true;
+        const subscription = info.operation.operation === 'subscription';
+        // A denied root field of a subscription would stream nothing but errors: refused as a whole. Below the
+        // root the transport nulls them in each event (streamFilter); in-process calls cannot be nulled.
+        if (subscription && state?.stream && denials.every((d) => d.segments.length > 1)) state.stream.denials = denials;
+        else if (!state?.res || subscription) return [fieldAuth.refusal(denials)];
+        else {
+          if (!state.intercepted) interceptResponse(state.res, denials);
+          state.intercepted = true;
+        }
       }
       if (state?.register) {
         const { hash, query } = state.register;
@@ -286,6 +363,7 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
     /** Resolves once Redis is connected (or failed, then memory is used). */
     ready: () => ready,
     async close() {
+      concurrency?.close();
       await apiKeys.close();
       await persisted.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());

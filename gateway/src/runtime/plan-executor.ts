@@ -6,7 +6,7 @@
 //   representation already fetched earlier in the request is not fetched again);
 // - identical query fetches in flight (within or across requests) are sent once (SubgraphClient);
 // - representations come from compiled `requires` extractors; request bodies reuse a precomputed prefix.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
 import type { FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import {
   Overlay, applyRewrites, cloneJson, collectAtPath, compileLeafRepresentation, compileRepresentationJson, compileRequires,
@@ -64,6 +64,8 @@ interface Batch {
   /** Which entity results have already been merged once (further uses get a copy). */
   used: Uint8Array | null;
   genericErrorsReported: boolean;
+  /** How many located copies of `failure` were reported (one per entity position, up to MAX_LOCATED_FAILURES). */
+  failuresLocated?: number;
   done: Promise<void>;
 }
 
@@ -340,9 +342,15 @@ class PlanRun {
         // batch had a single representation, whose position they then belong to.
         if (!b.genericErrorsReported) {
           b.genericErrorsReported = true;
-          if (b.failure) this.errors.push(b.failure);
           if (b.errors) for (const e of b.errors) if (entityIndexOf(e) < 0) this.errors.push(downstreamError(e, b.fetch.service, b.reps.length === 1 ? pathOf(i) : undefined));
         }
+      }
+      if (b.failure) {
+        // The subgraph could not be reached: its fields at this position are null, and the error says where.
+        const n = (b.failuresLocated = (b.failuresLocated ?? 0) + 1);
+        if (n <= MAX_LOCATED_FAILURES) this.errors.push(locatedFailure(b.failure, pathOf(i), fetchedFields(fetch)));
+        else if (n === MAX_LOCATED_FAILURES + 1) this.errors.push(b.failure);
+        continue;
       }
       if (b.errors) {
         for (const e of b.errors) if (entityIndexOf(e) === ref.index) this.errors.push(downstreamError(e, b.fetch.service, pathOf(i).concat((e.path as (string | number)[]).slice(2))));
@@ -365,7 +373,10 @@ class PlanRun {
     try {
       [payload, shared] = await this.send(fetch, fetch.bodyPrefix + this.variablesFor(fetch) + '}');
     } catch (err) {
-      this.errors.push(err instanceof GraphQLError ? err : unavailable(fetch.service, err));
+      const failure = err instanceof GraphQLError ? err : unavailable(fetch.service, err);
+      // At the root, each field this fetch would have resolved is null: one error at each, as a client expects.
+      if (path.length === 0) for (const field of fetchedFields(fetch)) this.errors.push(locatedFailure(failure, [], [field]));
+      else this.errors.push(failure);
       return;
     }
     const base = path.filter((p) => p !== '@');
@@ -427,6 +438,39 @@ function downstreamError(e: Obj, service: string, path: readonly (string | numbe
   if (typeof ext.code !== 'string') ext.code = ErrorCode.DOWNSTREAM_SERVICE_ERROR;
   ext.serviceName = service;
   return new GraphQLError(message, { path, extensions: ext });
+}
+
+/** Errors per failed batch that carry a path; beyond that, one pathless error stands for the rest. */
+const MAX_LOCATED_FAILURES = 100;
+
+const fieldsOfFetch = new WeakMap<CompiledFetch, string[]>();
+/**
+ * Response names a fetch resolves at its position: the root fields of a query fetch, or the fields selected on
+ * the entity of an `_entities` fetch (first fragment). Errors of an unreachable subgraph point at these.
+ */
+function fetchedFields(fetch: CompiledFetch): string[] {
+  let fields = fieldsOfFetch.get(fetch);
+  if (fields) return fields;
+  fields = [];
+  try {
+    const op = parse(fetch.node.operation).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+    let set: SelectionSetNode | undefined = op?.kind === Kind.OPERATION_DEFINITION ? op.selectionSet : undefined;
+    const entities = set?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === '_entities');
+    if (fetch.requires && entities?.kind === Kind.FIELD) {
+      const fragment = entities.selectionSet?.selections.find((s) => s.kind === Kind.INLINE_FRAGMENT);
+      set = fragment?.kind === Kind.INLINE_FRAGMENT ? fragment.selectionSet : undefined;
+    }
+    for (const s of set?.selections ?? []) if (s.kind === Kind.FIELD && s.name.value !== '__typename') fields.push(s.alias?.value ?? s.name.value);
+  } catch {
+    // an operation the planner produced always parses; without fields the error is simply reported at the entity
+  }
+  fieldsOfFetch.set(fetch, fields);
+  return fields;
+}
+
+function locatedFailure(failure: GraphQLError, at: readonly (string | number)[], fields: string[]): GraphQLError {
+  const path = fields.length > 0 ? [...at, fields[0]!] : [...at];
+  return new GraphQLError(failure.message, { path, extensions: failure.extensions });
 }
 
 function unavailable(service: string, err: unknown): GraphQLError {

@@ -1,7 +1,9 @@
 // Federated subscriptions: the gateway plans a subscription like a query; the plan's `primary` fetch subscribes to
 // the owning subgraph over graphql-ws, and for each event the plan's `rest` (entity fetches of the other subgraphs)
-// runs once per group of subscribers that share the document, variables and caller identity. Stock @apollo/gateway
-// throws on subscriptions (apollographql/apollo-server#2776), so this is ours.
+// runs once per group of subscribers that share the document, variables and caller (the same user or API key with
+// the same tenant, roles and scopes). Stock @apollo/gateway throws on subscriptions
+// (apollographql/apollo-server#2776), so this is ours. The edge checks (auth, persisted queries, limits, rate
+// limits) run before a subscriber gets here: see pipeline.ts.
 import { createHash } from 'node:crypto';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { FetchNode, SubscriptionNode } from '@apollo/query-planner';
@@ -25,10 +27,14 @@ export interface SubscriptionSink {
   error(errors: readonly GraphQLError[] | readonly { message: string }[]): void;
 }
 
+/** Rewrites each event's result before it goes out (field authorization nulls denied fields). */
+export type ResultFilter = (result: ExecutionResult) => ExecutionResult;
+
 interface Group {
   key: string;
   ready: ReadyOperation;
   ctx: GatewayContext;
+  filter?: ResultFilter;
   sinks: Set<SubscriptionSink>;
   upstream: Upstream;
 }
@@ -43,21 +49,29 @@ export interface SubscriptionEngineOptions {
   runtime: GatewayRuntime<GatewayContext>;
   /** Signed headers for a caller, sent as graphql-ws connectionParams (fresh at every (re)connect). */
   upstreamParams: (ctx: GatewayContext) => Record<string, string>;
+  /**
+   * Who the caller is beyond its viewer, e.g. the API key behind a partner viewer (two keys of one app carry the
+   * same viewer). Default: nothing more.
+   */
+  callerOf?: (ctx: GatewayContext) => string | undefined;
 }
 
 /**
- * Caller identity that decides what the subgraphs return: same tenant, roles, scopes and account bindings (the
- * customer a retailer orders for, the worker a rider is: object rules narrow on them) see the same data.
+ * Whom a subscriber's results may be shared with: subgraphs answer per viewer (a rider's own shipments, the
+ * viewer's own phone number), so only the same user or key — with the same tenant, roles, scopes and account
+ * bindings, since a new token may carry others — shares an upstream stream and the entity fetches of each event.
  */
-const identityOf = (ctx: GatewayContext): string =>
-  ctx.viewer
-    ? `${ctx.viewer.tenantId}|${[...ctx.viewer.roles].sort().join(',')}|${[...ctx.viewer.scopes].sort().join(',')}|${ctx.viewer.partnerId ?? ''}|${ctx.viewer.customerId ?? ''}|${ctx.viewer.workerId ?? ''}`
-    : 'anonymous';
+function identityOf(ctx: GatewayContext, caller?: string): string {
+  const v = ctx.viewer;
+  if (!v) return 'anonymous';
+  return [v.tenantId, v.userId ?? '', v.partnerId ?? '', caller ?? '', [...v.roles].sort().join(','), [...v.scopes].sort().join(','), v.customerId ?? '', v.workerId ?? ''].map((x) => x.replaceAll('|', '||')).join('|');
+}
 
 const hash = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
 export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
   const { runtime } = opts;
+  const identity = (ctx: GatewayContext) => identityOf(ctx, opts.callerOf?.(ctx));
   // one graphql-ws connection per (subgraph, caller identity); many subscriptions multiplex on it
   const clients = new Map<string, { client: Client; refs: number }>();
   const upstreams = new Map<string, Upstream>();
@@ -66,7 +80,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
   let resultsOut = 0;
 
   function clientFor(subgraph: string, ctx: GatewayContext): { client: Client; release: () => void } {
-    const key = `${subgraph}|${identityOf(ctx)}`;
+    const key = `${subgraph}|${identity(ctx)}`;
     let entry = clients.get(key);
     if (!entry) {
       const httpUrl = runtime.subgraphs.get(subgraph)!;
@@ -104,6 +118,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
         else {
           try {
             result = await runtime.executeSubscriptionEvent(g.ready, payload.data as Record<string, unknown>, g.ctx);
+            if (g.filter) result = g.filter(result);
           } catch (e) {
             log.error('subscription event failed', { error: String(e) });
             result = { data: null, errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } as never] };
@@ -158,11 +173,10 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
   }
 
   /**
-   * Validates and plans the subscription for this caller and attaches the sink. Returns errors (validation,
-   * auth, not a subscription) or an unsubscribe function that releases every upstream resource when the last
-   * subscriber of a stream leaves.
+   * Parses, validates (the runtime's checkDocument hook: limits, field authorization) and plans the subscription
+   * for this caller. Returns its errors, or the operation for attach().
    */
-  function subscribe(ctx: GatewayContext, req: SubscriptionRequest, sink: SubscriptionSink): { errors: readonly GraphQLError[] } | { unsubscribe: () => void } {
+  function prepare(ctx: GatewayContext, req: SubscriptionRequest): { errors: readonly GraphQLError[] } | { ready: ReadyOperation } {
     const prepared = runtime.prepare({ query: req.query, variables: req.variables, operationName: req.operationName, ctx });
     if ('result' in prepared) return { errors: (prepared.result.errors ?? []) as GraphQLError[] };
     const ready = prepared.ready;
@@ -170,14 +184,23 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
     if (ready.prepared.kind !== 'subscription' || node?.kind !== 'Subscription') {
       return { errors: [{ message: 'Only subscription operations are accepted here', extensions: { code: 'BAD_REQUEST' } } as never] };
     }
-    const identity = identityOf(ctx);
+    return { ready };
+  }
+
+  /**
+   * Attaches a sink to the stream of a prepared subscription, joining the group of the same caller, document and
+   * variables when there is one. Returns the unsubscribe function, which releases every upstream resource when
+   * the last subscriber of a stream leaves.
+   */
+  function attach(ctx: GatewayContext, ready: ReadyOperation, req: SubscriptionRequest, sink: SubscriptionSink, filter?: ResultFilter): { unsubscribe: () => void } {
+    const node = ready.prepared.plan.node as SubscriptionNode;
     const primaryVars = Object.fromEntries((node.primary.variableUsages ?? []).map((v) => [v, ready.variables[v]]));
-    const upstreamKey = hash(`${node.primary.serviceName}|${identity}|${node.primary.operation}|${JSON.stringify(primaryVars)}`);
+    const upstreamKey = hash(`${node.primary.serviceName}|${identity(ctx)}|${node.primary.operation}|${JSON.stringify(primaryVars)}`);
     const groupKey = hash(`${upstreamKey}|${req.query}|${req.operationName ?? ''}|${JSON.stringify(ready.variables)}`);
     let group = groups.get(groupKey);
     if (!group) {
       const upstream = upstreams.get(upstreamKey) ?? openUpstream(upstreamKey, node.primary, ready, ctx);
-      group = { key: groupKey, ready, ctx, sinks: new Set(), upstream };
+      group = { key: groupKey, ready, ctx, filter, sinks: new Set(), upstream };
       groups.set(groupKey, group);
       upstream.groups.add(group);
     }
@@ -198,7 +221,8 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
   }
 
   return {
-    subscribe,
+    prepare,
+    attach,
     stats: () => ({ upstreams: upstreams.size, groups: groups.size, connections: clients.size, eventsIn, resultsOut }),
     async close() {
       for (const u of [...upstreams.values()]) closeUpstream(u);

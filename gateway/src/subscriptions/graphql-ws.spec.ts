@@ -32,8 +32,7 @@ describe('heartbeat', () => {
     const port = (server.address() as AddressInfo).port;
     const gw = attachGraphqlWs({
       server,
-      engine: {} as never, // no subscription is made here
-      authenticate: async () => ({}) as never,
+      pipeline: { open: async () => () => {} } as never, // no one signs in or subscribes here
       formatError: (e) => ({ message: String(e) }),
       heartbeatMs: 300,
     });

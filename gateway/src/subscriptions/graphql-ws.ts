@@ -1,20 +1,20 @@
 // The graphql-transport-ws protocol (graphql-ws) on the gateway's /graphql: same auth as HTTP (token in
-// connection_init), then subscribe/next/error/complete over the federated subscription engine.
-// Close codes: 4400 bad message, 4401 no credentials / subscribe before ack, 4403 bad credentials,
-// 4408 init timeout, 4409 duplicate id, 4429 second init, 4413 slow consumer (send buffer over the limit).
+// connection_init), then subscribe/next/error/complete through the subscription pipeline (pipeline.ts: the HTTP
+// checks, then the federated engine). Refusals of a subscribe are `error` messages with the GraphQL error codes.
+// Close codes: 4400 bad message, 4401 no credentials / subscribe before ack / credential expired, 4403 bad or
+// revoked credentials, 4408 init timeout, 4409 duplicate id, 4429 second init, 4413 slow consumer (send buffer
+// over the limit). Too many sockets from one IP: the upgrade is answered 429.
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { log } from '@omniroute/core';
 import type { GatewayContext } from '../upstream.ts';
-import type { SubscriptionEngine } from './federated.ts';
+import { subscriptionParams, type StreamSession, type SubscriptionPipeline } from './pipeline.ts';
 
 export interface GraphqlWsOptions {
   server: Server;
   path?: string;
-  engine: SubscriptionEngine;
-  /** Authenticates the connection_init payload (and the upgrade request); throws on bad credentials. */
-  authenticate(payload: Record<string, unknown>, req: IncomingMessage): Promise<GatewayContext>;
+  pipeline: SubscriptionPipeline;
   formatError(e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError;
   /** Close a socket whose unsent data exceeds this many bytes (default 4 MiB). */
   maxBufferedBytes?: number;
@@ -37,7 +37,21 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
   });
   const onUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     if ((req.url ?? '').split('?')[0] !== path) return; // other upgrade handlers may own other paths
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    socket.on('error', (e) => log.debug('websocket upgrade error', { error: String(e) }));
+    opts.pipeline.open(req).then(
+      (release) => {
+        if (socket.destroyed) return release();
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          ws.once('close', release);
+          wss.emit('connection', ws, req);
+        });
+      },
+      (e) => {
+        const status = (e as { extensions?: { http?: { status?: number } } })?.extensions?.http?.status ?? 500;
+        const body = JSON.stringify({ errors: [opts.formatError(e, undefined)] });
+        socket.end(`HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      },
+    );
   };
   opts.server.on('upgrade', onUpgrade);
 
@@ -45,9 +59,11 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
   const heartbeat = heartbeatWheel(opts.heartbeatMs ?? 30_000);
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     sockets++;
-    let ctx: GatewayContext | undefined;
+    let session: StreamSession | undefined;
     let initReceived = false;
-    const subs = new Map<string, () => void>();
+    let closed = false;
+    // null while the subscribe is still going through the checks; complete/close then cancel it when it lands
+    const subs = new Map<string, (() => void) | null>();
     /** False when nothing may be sent: the socket is closing, or its reader fell too far behind (then closed). */
     const writable = () => {
       if (ws.readyState !== ws.OPEN) return false;
@@ -88,12 +104,21 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
           initReceived = true;
           const payload = (msg.payload ?? {}) as Record<string, unknown>;
           try {
-            ctx = await opts.authenticate(payload, req);
+            session = await opts.pipeline.connect(credentialHeaders(payload), req);
           } catch (e) {
             const code = (e as { extensions?: { code?: string } })?.extensions?.code;
             return ws.close(code === 'UNAUTHENTICATED' && !hasCredential(payload) ? 4401 : 4403, code === 'UNAUTHENTICATED' && !hasCredential(payload) ? 'Unauthorized' : 'Forbidden');
           }
+          if (closed) return session.close();
           clearTimeout(initTimer);
+          // a revoked key or an expired token ends the socket and every subscription on it at once, without
+          // waiting for the peer's side of the close handshake
+          session.onEnd((end) => {
+            ws.close(end.code, end.reason);
+            for (const un of subs.values()) un?.();
+            subs.clear();
+            setTimeout(() => ws.terminate(), 1000).unref();
+          });
           return send({ type: 'connection_ack' });
         }
         case 'ping':
@@ -101,16 +126,23 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
         case 'pong':
           return;
         case 'subscribe': {
-          if (!ctx) return ws.close(4401, 'Unauthorized');
+          if (!session) return ws.close(4401, 'Unauthorized');
           const id = msg.id;
-          if (typeof id !== 'string' || !id || typeof msg.payload?.query !== 'string') return ws.close(4400, 'Invalid subscribe message');
+          if (typeof id !== 'string' || !id) return ws.close(4400, 'Invalid subscribe message');
+          let params;
+          try {
+            params = subscriptionParams(msg.payload);
+          } catch (e) {
+            return ws.close(4400, `Invalid subscribe message: ${(e as Error).message}`.slice(0, 120));
+          }
           if (subs.has(id)) return ws.close(4409, `Subscriber for ${id} already exists`);
           if (subs.size >= (opts.maxSubscriptionsPerSocket ?? 100)) {
             return send({ id, type: 'error', payload: [{ message: 'Too many subscriptions on this connection', extensions: { code: 'RATE_LIMITED' } }] });
           }
-          const c = ctx;
+          const c = session.ctx;
+          subs.set(id, null);
           const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-          const r = opts.engine.subscribe(c, { query: msg.payload.query, variables: msg.payload.variables ?? undefined, operationName: msg.payload.operationName ?? undefined }, {
+          const r = await opts.pipeline.subscribe(session, params, {
             next: (result) => sendNext(prefix, id, result, c),
             complete: () => {
               subs.delete(id);
@@ -121,16 +153,23 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
               send({ id, type: 'error', payload: errors.map((e) => opts.formatError(e, c)) });
             },
           });
-          if ('errors' in r) return send({ id, type: 'error', payload: r.errors.map((e) => opts.formatError(e, c)) });
+          if (closed || !subs.has(id)) {
+            // the client completed it (or left) while it was being checked
+            if ('unsubscribe' in r) r.unsubscribe();
+            return;
+          }
+          if ('errors' in r) {
+            subs.delete(id);
+            return send({ id, type: 'error', payload: r.errors.map((e) => opts.formatError(e, c)) });
+          }
           subs.set(id, r.unsubscribe);
           return;
         }
         case 'complete': {
-          const un = msg.id ? subs.get(msg.id) : undefined;
-          if (un) {
-            subs.delete(msg.id!);
-            un();
-          }
+          if (!msg.id || !subs.has(msg.id)) return;
+          const un = subs.get(msg.id);
+          subs.delete(msg.id);
+          un?.();
           return;
         }
         default:
@@ -139,9 +178,11 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
     });
     ws.on('close', () => {
       sockets--;
+      closed = true;
       clearTimeout(initTimer);
       leaveHeartbeat();
-      for (const un of subs.values()) un();
+      session?.close();
+      for (const un of subs.values()) un?.();
       subs.clear();
     });
     ws.on('error', (e) => log.debug('websocket error', { error: String(e) }));
@@ -227,6 +268,12 @@ export function textFrame(prefix: Buffer, body: Buffer): Buffer {
   body.copy(f, head + prefix.length);
   f[head + len - 1] = 0x7d;
   return f;
+}
+
+/** The credentials of a connection_init payload as HTTP headers: `authorization: Bearer …`, `token` or `x-api-key`. */
+function credentialHeaders(payload: Record<string, unknown>): Record<string, unknown> {
+  const bearer = payload.authorization ?? payload.Authorization ?? (payload.token ? `Bearer ${String(payload.token)}` : undefined);
+  return { authorization: typeof bearer === 'string' ? bearer : undefined, 'x-api-key': payload['x-api-key'] ?? payload.apiKey };
 }
 
 function hasCredential(p: Record<string, unknown>): boolean {

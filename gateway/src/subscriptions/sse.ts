@@ -1,67 +1,127 @@
 // GraphQL over Server-Sent Events, graphql-sse "distinct connections" mode: one HTTP request per subscription,
 // `Accept: text/event-stream`, events `next` (data: ExecutionResult) and `complete`. For clients without WebSockets.
+// The request goes through the subscription pipeline (pipeline.ts) and is refused like an HTTP request: the same
+// status, error codes and Retry-After. A stream whose credential is revoked or expires gets a last `next` with the
+// UNAUTHENTICATED error, then `complete`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphQLFormattedError } from 'graphql';
-import { readBody, sendJson } from '@omniroute/core';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { BodyTooLargeError, readBody, sendJson } from '@omniroute/core';
+import type { GraphQLParams } from '../runtime/index.ts';
+import { httpStatusOf, toGraphQLError } from '../runtime/errors.ts';
 import type { GatewayContext } from '../upstream.ts';
-import type { SubscriptionEngine, SubscriptionRequest } from './federated.ts';
+import { subscriptionParams, type SubscriptionPipeline } from './pipeline.ts';
 
 export function isSseRequest(req: IncomingMessage): boolean {
   return (req.headers.accept ?? '').includes('text/event-stream');
+}
+
+function paramsOf(req: IncomingMessage, body: string | null): GraphQLParams {
+  if (body !== null) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = undefined;
+    }
+    return subscriptionParams(parsed);
+  }
+  const u = new URL(req.url ?? '/', 'http://localhost');
+  const json = (k: string) => {
+    const v = u.searchParams.get(k);
+    if (!v) return undefined;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return null; // subscriptionParams refuses it
+    }
+  };
+  return subscriptionParams({
+    query: u.searchParams.get('query') || undefined,
+    operationName: u.searchParams.get('operationName') || undefined,
+    variables: json('variables'),
+    extensions: json('extensions'),
+    documentId: u.searchParams.get('documentId') || undefined,
+  });
 }
 
 export async function handleSse(
   req: IncomingMessage,
   res: ServerResponse,
   deps: {
-    engine: SubscriptionEngine;
-    context(req: IncomingMessage): Promise<GatewayContext>;
+    pipeline: SubscriptionPipeline;
     formatError(e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError;
     maxBufferedBytes?: number;
   },
 ): Promise<void> {
   let ctx: GatewayContext | undefined;
-  let params: SubscriptionRequest;
+  const refuse = (errors: readonly GraphQLError[], fallback: number) => {
+    const headers = (errors[0]?.extensions?.http as { headers?: Record<string, string> } | undefined)?.headers;
+    if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    sendJson(res, (errors[0] && httpStatusOf(errors[0])) ?? fallback, { errors: errors.map((e) => deps.formatError(e, ctx)) });
+  };
+  let release: () => void;
   try {
-    ctx = await deps.context(req);
-    if (!ctx.viewer) throw Object.assign(new Error('Authentication required'), { extensions: { code: 'UNAUTHENTICATED' } });
-    if (req.method === 'POST') {
-      const body = JSON.parse(await readBody(req, 256 * 1024)) as SubscriptionRequest;
-      params = body;
-    } else {
-      const u = new URL(req.url ?? '/', 'http://localhost');
-      params = { query: u.searchParams.get('query') ?? '', operationName: u.searchParams.get('operationName') ?? undefined, variables: u.searchParams.get('variables') ? JSON.parse(u.searchParams.get('variables')!) : undefined };
-    }
-    if (typeof params?.query !== 'string') throw Object.assign(new Error('Missing query'), { extensions: { code: 'BAD_REQUEST' } });
+    release = await deps.pipeline.open(req);
   } catch (e) {
-    const code = (e as { extensions?: { code?: string } }).extensions?.code;
-    return sendJson(res, code === 'UNAUTHENTICATED' ? 401 : 400, { errors: [deps.formatError(e, ctx)] });
+    req.resume();
+    return refuse([toGraphQLError(e)], 429);
   }
-  const c = ctx;
+  let session;
+  let params: GraphQLParams;
+  try {
+    params = paramsOf(req, req.method === 'POST' ? await readBody(req, 256 * 1024) : null);
+    session = await deps.pipeline.connect(req.headers, req);
+    ctx = session.ctx;
+  } catch (e) {
+    release();
+    if (e instanceof BodyTooLargeError) e = new GraphQLError(e.message, { extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } } });
+    return refuse([toGraphQLError(e)], 400);
+  }
+  let open = true;
+  let keepAlive: NodeJS.Timeout | undefined;
+  // Also from write(): an event of a stream this subscriber joined may be delivered before subscribe() returns.
+  const start = () => {
+    if (res.headersSent) return;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': connected\n\n');
+    keepAlive = setInterval(() => res.write(':\n\n'), 12_000);
+  };
   const write = (event: string, data: unknown) => {
-    if (res.writableLength > (deps.maxBufferedBytes ?? 4 * 1024 * 1024)) return res.destroy(); // slow consumer
+    if (!open) return;
+    start();
+    if (res.writableLength > (deps.maxBufferedBytes ?? 4 * 1024 * 1024)) return void res.destroy(); // slow consumer
     res.write(`event: ${event}\ndata: ${data === undefined ? '' : JSON.stringify(data)}\n\n`);
   };
-  const r = deps.engine.subscribe(c, params, {
+  const finish = () => {
+    write('complete', undefined);
+    open = false;
+    res.end();
+  };
+  const c = ctx;
+  const r = await deps.pipeline.subscribe(session, params, {
     next: (result) => write('next', result.errors?.length ? { data: result.data ?? null, errors: result.errors.map((e) => deps.formatError(e, c)) } : { data: result.data }),
-    complete: () => {
-      write('complete', undefined);
-      res.end();
-    },
+    complete: finish,
     error: (errors) => {
       write('next', { errors: errors.map((e) => deps.formatError(e, c)) });
-      write('complete', undefined);
-      res.end();
+      finish();
     },
   });
-  if ('errors' in r) return sendJson(res, 400, { errors: r.errors.map((e) => deps.formatError(e, c)) });
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  res.write(': connected\n\n');
-  const keepAlive = setInterval(() => res.write(':\n\n'), 12_000);
-  const done = () => {
+  if ('errors' in r) {
+    session.close();
+    release();
+    return refuse(r.errors, 400);
+  }
+  start();
+  session.onEnd((end) => {
+    write('next', { errors: [deps.formatError(end.error, c)] });
+    finish();
+  });
+  // not req 'close': it fires as soon as the request body has been read
+  res.on('close', () => {
+    open = false;
     clearInterval(keepAlive);
     r.unsubscribe();
-  };
-  // not req 'close': it fires as soon as the request body has been read
-  res.on('close', done);
+    session.close();
+    release();
+  });
 }

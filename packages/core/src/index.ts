@@ -13,3 +13,5 @@ export * from './runtime.ts';
 export * from './http.ts';
 export * from './subscriptions.ts';
 export * from './policy.ts';
+export * from './temperature.rules.ts';
+export * from './drain.ts';

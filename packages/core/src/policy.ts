@@ -8,6 +8,7 @@ import { forbidden, unauthenticated } from './errors.ts';
 /** The scope vocabulary: what an API key may be granted (`createApiKey(scopes:)`), and what users' roles imply. */
 export const SCOPES = {
   'catalog:read': 'Products and variants, price quotes, locations and their stock.',
+  'catalog:write': "Product settings, such as a product's temperature range.",
   'customers:read': "The tenant's customers and their contact details (`Customer.phone`).",
   'orders:read': 'Orders with their lines, and the `orderUpdated` subscription.',
   'orders:write': 'Placing orders; cancelling orders (keys: only those their partner app placed).',
@@ -29,7 +30,7 @@ export type Scope = keyof typeof SCOPES;
  */
 export const ROLE_SCOPES: Readonly<Record<Role, readonly string[]>> = {
   ADMIN: ['*'],
-  OPERATIONS: ['catalog:read', 'customers:read', 'orders:read', 'orders:write', 'finance:read', 'logistics:read', 'logistics:write', 'telemetry:write', 'workforce:read', 'workforce:write'],
+  OPERATIONS: ['catalog:read', 'catalog:write', 'customers:read', 'orders:read', 'orders:write', 'finance:read', 'logistics:read', 'logistics:write', 'telemetry:write', 'workforce:read', 'workforce:write'],
   SALES_REP: ['catalog:read', 'customers:read', 'orders:read', 'orders:write', 'finance:read', 'logistics:read'],
   FINANCE: ['catalog:read', 'customers:read', 'orders:read', 'finance:read', 'finance:write', 'logistics:read', 'workforce:read', 'workforce:write'],
   RIDER: ['customers:read', 'logistics:read', 'logistics:write', 'telemetry:write', 'workforce:read', 'workforce:write'],

@@ -12,6 +12,7 @@ import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
 import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
+import { trackHttpRequests } from './drain.ts';
 
 const INTERNAL = Symbol('omniroute.internalContext');
 
@@ -99,7 +100,7 @@ export interface RunningSubgraph {
   port: number;
   schema: GraphQLSchema;
   httpServer: Server;
-  stop(): Promise<void>;
+  stop(drainTimeoutMs?: number): Promise<void>;
 }
 
 /** Builds an Apollo subgraph; `listen` serves it over HTTP. Requests without the gateway's signature are refused. */
@@ -143,6 +144,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       await apollo.start();
       const httpServer = createServer((req, res) => void handle(req, res));
       httpServer.keepAliveTimeout = 65_000;
+      const requests = trackHttpRequests(httpServer);
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
       const ws = schema.getSubscriptionType()
         ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext, name: opts.name })
@@ -155,10 +157,10 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
         port: actual,
         schema,
         httpServer,
-        async stop() {
+        /** Stops accepting, finishes the requests in flight (at most `drainTimeoutMs`, default 10 s), then closes. */
+        async stop(drainTimeoutMs?: number) {
           await ws?.close();
-          httpServer.closeAllConnections();
-          await new Promise<void>((r) => httpServer.close(() => r()));
+          await requests.drain(drainTimeoutMs);
           await apollo.stop();
         },
       };

@@ -19,7 +19,8 @@ export type Currency = 'NGN' | 'GHS';
 /** `customerId`: the customer a RETAILER account orders for; `workerId`: the worker a RIDER account is. */
 export interface DemoUser { id: string; email: string; name: string; roles: string[]; customerId?: string; workerId?: string }
 export interface DemoVariant { id: string; sku: string; name: string; basePrice: string; weightKg: number }
-export interface DemoProduct { id: string; name: string; brand: string; categoryId: string; variants: DemoVariant[] }
+/** `temperature`: the range (°C) the goods must stay in, for chilled products; null for ambient ones. */
+export interface DemoProduct { id: string; name: string; brand: string; categoryId: string; variants: DemoVariant[]; temperature: { minC: number; maxC: number } | null }
 export interface DemoCustomer { id: string; name: string; type: CustomerType; tier: CustomerTier; phone: string; territoryId: string; lat: number; lng: number; creditLimit: string }
 export interface DemoLocation { id: string; name: string; kind: 'WAREHOUSE' | 'VAN'; lat: number; lng: number; stock: { variantId: string; onHand: number }[] }
 export interface DemoTerritory { id: string; name: string; center: { lat: number; lng: number }; radiusKm: number }
@@ -62,6 +63,8 @@ const BRANDS: [string, string, string[], number][] = [
   ['Cowbell', 'Dairy', ['Chocolate Milk', 'Milk Powder Pouch'], 13300],
   ['Titus', 'Canned Fish', ['Sardines in Oil', 'Sardines Tomato'], 22500],
 ];
+/** Product lines sold chilled: they travel in refrigerated vehicles only (issue 15, cold chain by product). */
+const CHILLED: Record<string, { minC: number; maxC: number }> = { 'Yoghurt Drink': { minC: 2, maxC: 8 }, 'Chocolate Milk': { minC: 2, maxC: 8 } };
 const PACKS = [['Carton 40x70g', 1], ['Carton 24x', 1.6], ['Pack 12x', 0.55]] as const;
 const FIRST = ['Adaeze', 'Chinedu', 'Tunde', 'Bola', 'Ngozi', 'Emeka', 'Funmi', 'Yusuf', 'Kemi', 'Segun', 'Amaka', 'Ibrahim', 'Kwame', 'Ama', 'Kofi', 'Esi', 'Femi', 'Halima', 'Obinna', 'Zainab'];
 const LAST = ['Okafor', 'Adeyemi', 'Balogun', 'Eze', 'Bello', 'Mensah', 'Owusu', 'Abubakar', 'Nwosu', 'Ogunleye', 'Boateng', 'Danjuma', 'Ihejirika', 'Asante'];
@@ -135,7 +138,7 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
         weightKg: Math.round(4 + factor * 6),
       };
     });
-    products.push({ id: pid, name: `${brand} ${line}${round ? ` (Series ${round + 1})` : ''}`, brand, categoryId: categories[categoryNames.indexOf(cat)]!.id, variants });
+    products.push({ id: pid, name: `${brand} ${line}${round ? ` (Series ${round + 1})` : ''}`, brand, categoryId: categories[categoryNames.indexOf(cat)]!.id, variants, temperature: CHILLED[line] ?? null });
   }
   const allVariants = products.flatMap((p) => p.variants);
 

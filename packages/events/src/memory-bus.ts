@@ -1,19 +1,67 @@
 import type { Consumer, ConsumeOptions, DomainEvent, EventBus, EventBusOptions, TypeFilter, Unlisten } from './types.ts';
 import { defaultOnError, typeMatcher, validateEvent } from './util.ts';
 
+/** One publishUntilHandled() call: resolves when every group it was queued for has handled each of its events. */
+interface Settle {
+  remaining: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+interface Item {
+  json: string;
+  /** `type\0aggregateId` for coalesced types (the latest position of a vehicle replaces an undelivered older one). */
+  key: string | null;
+  settles: Settle[];
+}
+
 interface Member {
   handler: (e: DomainEvent) => Promise<unknown>;
   matches: (type: string) => boolean;
   busy: boolean;
   inflight: Promise<void> | null;
-  /** Event in flight, and whether stop() gave up waiting for it (then it was requeued already). */
-  current: string | null;
+  /** Item in flight, and whether stop() gave up waiting for it (then it was requeued already). */
+  current: Item | null;
   abandoned: boolean;
+}
+
+/** FIFO with O(1) shift and unshift (a lagging group can hold many thousand items; Array#shift is O(n)). */
+class Queue {
+  private items: Item[] = [];
+  private head = 0;
+  get length() {
+    return this.items.length - this.head;
+  }
+  push(item: Item) {
+    this.items.push(item);
+  }
+  unshift(item: Item) {
+    if (this.head > 0) this.items[--this.head] = item;
+    else this.items.unshift(item);
+  }
+  shift(): Item | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as never;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  drain(): Item[] {
+    const out = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
 }
 
 interface Group {
   name: string;
-  queue: string[];
+  queue: Queue;
+  /** Undelivered items of coalesced types, by key. */
+  latest: Map<string, Item>;
   members: Member[];
   next: number;
 }
@@ -21,48 +69,62 @@ interface Group {
 /**
  * One-process bus with the same contract as the Redis one: events are serialised to JSON on publish (so a
  * payload that would not survive Redis fails here too) and every handler gets its own copy.
+ *
+ * Nothing here survives the process, so the outbox row is the durable copy of an event until every consumer
+ * group has handled it: the relay publishes through publishUntilHandled() and marks rows only when that
+ * resolves; after a crash the unmarked rows are published again (handleOnce skips what was handled). Group
+ * queues therefore never drop events; the relay bounds how many rows it has in flight (back-pressure), the rest
+ * wait in the database.
  */
 export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
   const maxLen = opts.maxLen ?? 10_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
   const retryMs = Math.min(idleTimeoutMs, 1_000);
   const onError = opts.onError ?? defaultOnError;
+  const coalesce = new Set(opts.coalesceTypes ?? ['vehicle.position']);
   /** Recent events, replayed to a group created after they were published (like a stream read from 0). */
   const retained: string[] = [];
   const groups = new Map<string, Group>();
   const listeners = new Set<{ handler: (e: DomainEvent) => void; matches: (type: string) => boolean }>();
   const timers = new Set<NodeJS.Timeout>();
+  /** Settles not resolved yet: rejected on close(), so the relay leaves those rows unpublished. */
+  const unsettled = new Set<Settle>();
+  /** publishUntilHandled() calls made while paused: queued for the groups that exist at resume(). */
+  let held: { jsons: string[]; events: DomainEvent[]; settle: Settle }[] | null = opts.startPaused ? [] : null;
   let closed = false;
 
-  const push = (list: string[], json: string) => {
-    list.push(json);
-    if (list.length > maxLen) list.splice(0, list.length - maxLen);
-  };
+  function settled(item: Item) {
+    for (const s of item.settles) if (--s.remaining === 0) s.resolve();
+    item.settles = [];
+  }
 
   function dispatch(group: Group) {
     while (group.queue.length > 0) {
       const idle = group.members.filter((m) => !m.busy);
       if (idle.length === 0) return;
       const member = idle[group.next++ % idle.length]!;
-      deliver(group, member, group.queue.shift()!);
+      const item = group.queue.shift()!;
+      if (item.key && group.latest.get(item.key) === item) group.latest.delete(item.key);
+      deliver(group, member, item);
     }
   }
 
-  function deliver(group: Group, member: Member, json: string) {
+  function deliver(group: Group, member: Member, item: Item) {
     member.busy = true;
-    member.current = json;
-    const event = JSON.parse(json) as DomainEvent;
+    member.current = item;
+    const event = JSON.parse(item.json) as DomainEvent;
     member.inflight = (async () => {
-      if (!member.matches(event.type)) return; // not for this consumer: acked without handling
+      if (!member.matches(event.type)) return settled(item); // not for this consumer: acked without handling
       try {
         await member.handler(event);
+        settled(item);
       } catch (error) {
         onError(error, { msg: 'event handler failed; will redeliver', group: group.name, eventId: event.id, type: event.type });
         if (closed || member.abandoned) return;
         const timer = setTimeout(() => {
           timers.delete(timer);
           if (closed) return;
-          group.queue.unshift(json);
+          group.queue.unshift(item);
           dispatch(group);
         }, retryMs);
         timers.add(timer);
@@ -75,42 +137,99 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
     });
   }
 
+  /** Appends to every group's queue (coalescing where allowed) and counts the appends on `settle`. */
+  function append(jsons: string[], events: DomainEvent[], settle: Settle | null) {
+    for (let i = 0; i < jsons.length; i++) {
+      const json = jsons[i]!;
+      const e = events[i]!;
+      retained.push(json);
+      if (retained.length > maxLen) retained.splice(0, retained.length - maxLen);
+      const key = coalesce.has(e.type) ? `${e.type}\0${e.aggregateId}` : null;
+      for (const group of groups.values()) {
+        const older = key ? group.latest.get(key) : undefined;
+        if (older) {
+          older.json = json; // still waiting: deliver the latest state once instead of every step
+          if (settle) (settle.remaining++, older.settles.push(settle));
+          continue;
+        }
+        const item: Item = { json, key, settles: settle ? [settle] : [] };
+        if (settle) settle.remaining++;
+        group.queue.push(item);
+        if (key) group.latest.set(key, item);
+      }
+    }
+    for (const group of groups.values()) queueMicrotask(() => dispatch(group));
+  }
+
+  function broadcast(jsons: string[], events: DomainEvent[]) {
+    if (listeners.size === 0) return;
+    for (let i = 0; i < jsons.length; i++) {
+      const json = jsons[i]!;
+      const type = events[i]!.type;
+      const hearing = [...listeners].filter((l) => l.matches(type));
+      if (hearing.length === 0) continue;
+      // One copy shared by all listeners (treat it as read-only), delivered after publish returns.
+      queueMicrotask(() => {
+        const event = JSON.parse(json) as DomainEvent;
+        for (const l of hearing) {
+          if (!listeners.has(l)) continue;
+          try {
+            l.handler(event);
+          } catch (error) {
+            onError(error, { msg: 'listener failed', type });
+          }
+        }
+      });
+    }
+  }
+
+  function serialise(events: DomainEvent[]): string[] {
+    if (closed) throw new Error('EventBus is closed');
+    return events.map((e) => {
+      validateEvent(e);
+      return JSON.stringify(e);
+    });
+  }
+
   const bus: EventBus = {
     async publish(events) {
-      if (closed) throw new Error('EventBus is closed');
-      const jsons = events.map((e) => {
-        validateEvent(e);
-        return JSON.stringify(e);
+      const jsons = serialise(events);
+      append(jsons, events, null);
+      broadcast(jsons, events);
+    },
+
+    async publishUntilHandled(events) {
+      const jsons = serialise(events);
+      await new Promise<void>((resolve, reject) => {
+        const settle: Settle = {
+          remaining: 1, // released below, once every append is counted
+          resolve: () => (unsettled.delete(settle), resolve()),
+          reject: (error) => (unsettled.delete(settle), reject(error)),
+        };
+        unsettled.add(settle);
+        if (held) held.push({ jsons, events, settle });
+        else append(jsons, events, settle);
+        broadcast(jsons, events);
+        if (!held && --settle.remaining === 0) settle.resolve();
       });
-      for (let i = 0; i < jsons.length; i++) {
-        const json = jsons[i]!;
-        push(retained, json);
-        for (const group of groups.values()) push(group.queue, json);
-        const type = events[i]!.type;
-        const hearing = [...listeners].filter((l) => l.matches(type));
-        if (hearing.length > 0) {
-          // One copy shared by all listeners (treat it as read-only), delivered after publish returns.
-          queueMicrotask(() => {
-            const event = JSON.parse(json) as DomainEvent;
-            for (const l of hearing) {
-              if (!listeners.has(l)) continue;
-              try {
-                l.handler(event);
-              } catch (error) {
-                onError(error, { msg: 'listener failed', type });
-              }
-            }
-          });
-        }
+    },
+
+    resume() {
+      if (!held || closed) return;
+      const waiting = held;
+      held = null;
+      for (const h of waiting) {
+        append(h.jsons, h.events, h.settle);
+        if (--h.settle.remaining === 0) h.settle.resolve();
       }
-      for (const group of groups.values()) queueMicrotask(() => dispatch(group));
     },
 
     async consume(groupName, handler, consumeOpts: ConsumeOptions = {}): Promise<Consumer> {
       if (closed) throw new Error('EventBus is closed');
       let group = groups.get(groupName);
       if (!group) {
-        group = { name: groupName, queue: consumeOpts.from === 'new' ? [] : [...retained], members: [], next: 0 };
+        group = { name: groupName, queue: new Queue(), latest: new Map(), members: [], next: 0 };
+        if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, settles: [] });
         groups.set(groupName, group);
       }
       const g = group;
@@ -157,7 +276,10 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       for (const g of groups.values()) g.members = [];
       await Promise.allSettled(inflight);
       groups.clear();
+      held = null;
       retained.length = 0;
+      // Not handled by every group: the outbox rows stay unpublished and are published again after the restart.
+      for (const s of [...unsettled]) s.reject(new Error('EventBus closed before every consumer group handled the events'));
     },
   };
   return bus;

@@ -88,6 +88,16 @@ export interface OutboxRelayOptions {
    * when that is shorter); default 7 days; 0 keeps them.
    */
   retainPublishedMs?: number;
+  /**
+   * In-memory bus: at most this many rows handed to the bus and not yet handled by every consumer group; the
+   * rest wait in the table (back-pressure instead of an unbounded queue). Default 1 000.
+   */
+  maxInFlight?: number;
+  /**
+   * Redis bus: when it reports that Redis lost its data without saying since when entries were unacknowledged,
+   * rows published this recently are published again. Default 1 hour.
+   */
+  replayOnLossMs?: number;
   onError?: (error: unknown, context: Record<string, unknown>) => void;
 }
 
@@ -99,10 +109,14 @@ export interface OutboxRelay {
 }
 
 /**
- * Polls unpublished outbox rows (oldest first, in batches), publishes them and marks them published.
- * Each batch is claimed with SELECT … FOR UPDATE SKIP LOCKED inside a transaction that stays open until the
- * rows are marked, so several relays on one database never publish the same row twice (a crash in between
- * publishes it again later — at-least-once — which consumers absorb with handleOnce).
+ * Polls unpublished outbox rows (oldest first, in batches), publishes them and marks them published once the
+ * bus holds them durably.
+ * Redis: each batch is claimed with SELECT … FOR UPDATE SKIP LOCKED inside a transaction that stays open until
+ * the rows are marked, so several relays on one database never publish the same row twice (a crash in between
+ * publishes it again later — at-least-once — which consumers absorb with handleOnce). When the bus reports that
+ * Redis lost its data, rows published since the oldest unacknowledged entry are unmarked and published again.
+ * In memory (publishUntilHandled): nothing the bus holds survives the process, so a row is marked only after
+ * every consumer group has handled it; no transaction is held meanwhile (a handler may need this database).
  */
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { prisma, bus, source } = opts;
@@ -116,9 +130,58 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let stopped = false;
   let failures = 0;
   let lastCleanup = 0;
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? 1_000);
+  /** In memory: rows handed to the bus, not yet handled by every group. */
+  const inFlight = new Set<string>();
+  const untilHandled = bus.publishUntilHandled?.bind(bus);
+
+  /** In memory: hands the next rows to the bus without waiting; each batch is marked when every group handled it. */
+  async function handOffBatch(): Promise<number> {
+    const room = maxInFlight - inFlight.size;
+    if (room <= 0) return 0;
+    const take = Math.min(batchSize, room);
+    const rows = (await prisma.outboxEvent.findMany({
+      where: { publishedAt: null, ...(inFlight.size > 0 ? { id: { notIn: [...inFlight] } } : {}) },
+      orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+      take,
+    })) as OutboxEventRow[];
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.id);
+    for (const id of ids) inFlight.add(id);
+    untilHandled!(rows.map((r) => rowToEvent(r, source)))
+      .then(
+        () => prisma.outboxEvent.updateMany({ where: { id: { in: ids } }, data: { publishedAt: new Date(), attempts: { increment: 1 } } }),
+        async (error: unknown) => {
+          if (stopped) return; // bus closed under us: the rows stay unpublished for the next start
+          onError(error, { msg: 'outbox publish failed; will retry', source });
+          await prisma.outboxEvent.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 } } });
+        },
+      )
+      .catch((error: unknown) => {
+        if (!stopped) onError(error, { msg: 'marking outbox rows failed; they will be published again', source });
+      })
+      .finally(() => {
+        for (const id of ids) inFlight.delete(id);
+        if (!stopped) schedule(0);
+      });
+    return rows.length;
+  }
+
+  // Redis lost its data: what it held unacknowledged is gone, so unmark those rows and publish them again.
+  const offLoss = bus.onDataLoss?.((since?: Date) => {
+    const from = since ?? new Date(Date.now() - (opts.replayOnLossMs ?? 3_600_000));
+    void prisma.outboxEvent
+      .updateMany({ where: { publishedAt: { gte: from } }, data: { publishedAt: null } })
+      .then(({ count }) => {
+        onError(new Error('event bus lost its data'), { msg: 'outbox rows republished after bus data loss', source, count, since: from.toISOString() });
+        schedule(0);
+      })
+      .catch((error: unknown) => onError(error, { msg: 'republishing after bus data loss failed', source }));
+  });
 
   /** One batch; returns how many rows it published. */
   async function relayBatch(): Promise<number> {
+    if (untilHandled) return handOffBatch();
     const outcome = await prisma.$transaction(
       async (tx) => {
         const claimed = (await tx.$queryRawUnsafe(
@@ -199,6 +262,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     },
     async stop() {
       stopped = true;
+      offLoss?.();
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (running) await running;

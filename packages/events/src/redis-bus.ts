@@ -6,12 +6,62 @@ import { defaultOnError, topicOf, topicsOf, typeMatcher, validateEvent } from '.
 
 // Layout (P = opts.stream, default 'omniroute'):
 //   P:stream:<topic>   one Redis Stream per topic (the part of the type before the first '.'), entries
-//                      { type, e: <DomainEvent JSON> }, XADD MAXLEN ~ maxLen
+//                      { type, e: <DomainEvent JSON> }; trimmed by TRIM_SCRIPT, never past an unacked entry
+//   P:epoch            random token set when the bus first connects; gone = Redis lost its data
 //   P:topics           SET of topics ever published (how consumers without a type filter find the streams)
 //   P:live:<topic>     Pub/Sub channel per topic for listen(); listeners without a filter PSUBSCRIBE P:live:*
 // Consumer groups are created per stream (XGROUP CREATE … 0 MKSTREAM) under the group name given to consume().
 
 type Entry = [id: string, fields: string[] | null];
+
+/**
+ * Per stream, atomically: the oldest entry some group has not acknowledged (its id: the smallest pending id, or
+ * the entry after the group's last-delivered id), and, when the stream is longer than ARGV[1], trimming of the
+ * entries before it (XTRIM MINID: never one a group still needs). A stream no group reads is capped at about
+ * ARGV[1] entries. Returns { safe id or false, whether KEYS[2] (the epoch) exists, number of groups }.
+ */
+const TRIM_SCRIPT = `
+local key, maxLen = KEYS[1], tonumber(ARGV[1])
+local epoch = redis.call('EXISTS', KEYS[2])
+if redis.call('EXISTS', key) == 0 then return {false, epoch, 0} end
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function less(a, b)
+  local am, as = parse(a)
+  local bm, bs = parse(b)
+  return am < bm or (am == bm and as < bs)
+end
+local groups = redis.call('XINFO', 'GROUPS', key)
+local len = redis.call('XLEN', key)
+if #groups == 0 then
+  if len > maxLen then redis.call('XTRIM', key, 'MAXLEN', '~', maxLen) end
+  return {false, epoch, 0}
+end
+local safe = nil
+for _, g in ipairs(groups) do
+  local f = {}
+  for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+  local candidate
+  if tonumber(f['pending']) > 0 then
+    candidate = redis.call('XPENDING', key, f['name'])[2]
+  else
+    -- everything up to last-delivered is acked; the next entry after it is the first one the group still needs
+    local nextEntry = redis.call('XRANGE', key, '(' .. f['last-delivered-id'], '+', 'COUNT', 1)[1]
+    candidate = nextEntry and nextEntry[1] or nil
+  end
+  if candidate and (safe == nil or less(candidate, safe)) then safe = candidate end
+end
+if safe == nil then
+  -- every group has acked everything: keep the last entry's id as the mark
+  local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
+  if len > maxLen and last then redis.call('XTRIM', key, 'MINID', last[1]) end
+  return {false, epoch, #groups}
+end
+if len > maxLen then redis.call('XTRIM', key, 'MINID', safe) end
+return {safe, epoch, #groups}
+`;
 type StreamReply = [key: string, entries: Entry[]][] | null;
 
 interface ListenerEntry {
@@ -74,6 +124,15 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
   }
 
   const cmd = connect('cmd');
+  const epochKey = `${prefix}:epoch`;
+  let epoch: string | null = null;
+  const lossListeners = new Set<(since?: Date) => void>();
+  /** Per topic published here: the oldest entry some group had not acknowledged at the last check (ms). */
+  const unackedSince = new Map<string, number>();
+  const lastMaintained = new Map<string, number>();
+  let maintaining = false;
+  /** Topics whose stream had no consumer group at the last check. */
+  const ungrouped = new Set<string>();
 
   // ---- publish --------------------------------------------------------------------------------------------
 
@@ -83,17 +142,71 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     for (const e of events) validateEvent(e);
     const pipe = cmd.pipeline();
     const topics = new Set<string>();
+    const now = Date.now();
+    for (const e of events) if (!unackedSince.has(topicOf(e.type))) unackedSince.set(topicOf(e.type), now);
     for (const e of events) {
       const topic = topicOf(e.type);
       const json = JSON.stringify(e);
       topics.add(topic);
-      pipe.xadd(streamKey(topic), 'MAXLEN', '~', maxLen, '*', 'type', e.type, 'e', json);
+      // A stream no group reads (live-only facts such as positions) is capped as it grows; others by maintain().
+      if (ungrouped.has(topic)) pipe.xadd(streamKey(topic), 'MAXLEN', '~', maxLen, '*', 'type', e.type, 'e', json);
+      else pipe.xadd(streamKey(topic), '*', 'type', e.type, 'e', json);
       pipe.publish(channel(topic), json);
     }
     pipe.sadd(topicsKey, ...topics);
     const results = (await pipe.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
+    for (const topic of topics) maintain(topic);
+  }
+
+  // ---- trimming and data loss -----------------------------------------------------------------------------
+
+
+  /** At most once a second per topic: trim what every group acknowledged, note what is not, check the epoch. */
+  function maintain(topic: string) {
+    const now = Date.now();
+    if (maintaining || now - (lastMaintained.get(topic) ?? 0) < 1_000) return;
+    lastMaintained.set(topic, now);
+    maintaining = true;
+    void (cmd.eval(TRIM_SCRIPT, 2, streamKey(topic), epochKey, maxLen) as Promise<[string | null, number, number]>)
+      .then(async ([safe, hasEpoch, groupCount]) => {
+        if (groupCount === 0) ungrouped.add(topic);
+        else ungrouped.delete(topic);
+        // Without an unacknowledged entry, only what is published after this check can be lost.
+        unackedSince.set(topic, safe ? Number(safe.split('-')[0]) : now);
+        if (!hasEpoch) await checkEpoch();
+      })
+      .catch((error: unknown) => {
+        if (!closed) onError(error, { msg: 'stream maintenance failed', topic });
+      })
+      .finally(() => (maintaining = false));
+  }
+
+  /**
+   * On every (re)connect and when maintenance finds the epoch gone: a missing or different epoch means this
+   * Redis no longer holds what was published before (restart without persistence, flush), so relays republish.
+   */
+  async function checkEpoch() {
+    const mine = `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const created = await cmd.set(epochKey, mine, 'NX');
+    const current = created ? mine : await cmd.get(epochKey);
+    const lost = epoch !== null && current !== epoch;
+    epoch = current;
+    if (!lost) return;
+    // Entries published after the oldest unacknowledged one we saw may be gone (2 s for clock differences).
+    const marks = [...unackedSince.values()];
+    const since = marks.length > 0 ? new Date(Math.min(...marks) - 2_000) : undefined;
+    unackedSince.clear();
+    lastMaintained.clear();
+    onError(new Error('Redis lost its data'), { msg: 'event streams lost; outbox relays republish', since: since?.toISOString() });
+    for (const l of lossListeners) l(since);
+  }
+  cmd.on('ready', () => void checkEpoch().catch((error: unknown) => !closed && onError(error, { msg: 'epoch check failed' })));
+
+  function onDataLoss(listener: (since?: Date) => void) {
+    lossListeners.add(listener);
+    return () => void lossListeners.delete(listener);
   }
 
   // ---- consume --------------------------------------------------------------------------------------------
@@ -424,5 +537,5 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     await Promise.allSettled([...connections].map(release));
   }
 
-  return { publish, consume, listen, close };
+  return { publish, consume, listen, close, onDataLoss };
 }

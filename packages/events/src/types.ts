@@ -39,8 +39,25 @@ export interface Consumer {
 export type Unlisten = (() => void) & { ready: Promise<void> };
 
 export interface EventBus {
-  /** Publish events (used by the outbox relay and for high-rate, non-durable facts such as vehicle positions). */
+  /**
+   * Publish events (used by the outbox relay and for high-rate, non-durable facts such as vehicle positions).
+   * Resolves when the bus has accepted them: Redis once XADD is acknowledged; in memory at once.
+   */
   publish(events: DomainEvent[]): Promise<void>;
+  /**
+   * In-memory bus only (nothing it holds survives the process): resolves once every consumer group has handled
+   * the events (or skipped them by type), rejects if the bus closes first. The outbox relay publishes through
+   * it when present and marks rows published only then, so a crash replays what no consumer has handled.
+   */
+  publishUntilHandled?(events: DomainEvent[]): Promise<void>;
+  /** In-memory bus created with `startPaused`: deliver what publishUntilHandled() queued meanwhile. No-op otherwise. */
+  resume?(): void;
+  /**
+   * Redis bus only: calls `listener` when the bus finds its Redis has lost its data (restarted without
+   * persistence, flushed), with the time from which entries may have been unacknowledged when known, so outbox
+   * relays publish those rows again. Returns a function that removes the listener.
+   */
+  onDataLoss?(listener: (since?: Date) => void): () => void;
   /** Durable consumer group: every event is handled by one member of the group, redelivered until the handler resolves (at-least-once). */
   consume(group: string, handler: (e: DomainEvent) => Promise<unknown>, opts?: ConsumeOptions): Promise<Consumer>;
   /** Broadcast to every listener in every process (for GraphQL subscriptions); no durability. */
@@ -63,8 +80,23 @@ export interface EventBusOptions {
   claimIntervalMs?: number;
   /** XREADGROUP BLOCK time; default 2 000 ms. Only bounds how quickly new topics are noticed; stop() unblocks at once. */
   blockMs?: number;
-  /** Approximate cap per stream (XADD MAXLEN ~); default 100 000. In memory: events kept for groups created later. */
+  /**
+   * Redis: once a stream is longer than this, the entries every group has acknowledged are trimmed (never one a
+   * group has not); streams no group reads are capped at about this many entries. Default 100 000.
+   * In memory: events kept for groups created later (a group's own queue is never trimmed). Default 10 000.
+   */
   maxLen?: number;
+  /**
+   * In memory: types of which a group's undelivered event is replaced by a newer one of the same aggregate
+   * (only the latest state matters); default ['vehicle.position'].
+   */
+  coalesceTypes?: string[];
+  /**
+   * In memory: publishUntilHandled() queues events but delivers none until resume(). The embedded stack starts
+   * paused until every subgraph has registered its consumer groups, so a relay that publishes at startup
+   * waits for the groups instead of finding none.
+   */
+  startPaused?: boolean;
   /** Names of consumers idle this long and holding nothing are removed from their group; default 1 hour. */
   staleConsumerMs?: number;
   /** Messages per XREADGROUP / XAUTOCLAIM call; default 50. */

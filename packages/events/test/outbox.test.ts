@@ -16,7 +16,7 @@ import {
   type OutboxClient,
   type OutboxRelay,
 } from '../src/index.ts';
-import { busFactory, ev, FAST, POSTGRES_URL, REDIS_URL, sleep, until } from './helpers.ts';
+import { busFactory, deletePrefix, ev, FAST, POSTGRES_URL, REDIS_URL, sleep, uniquePrefix, until } from './helpers.ts';
 
 const schemaPath = fileURLToPath(new URL('./fixtures/schema.prisma', import.meta.url));
 const migrationsDir = fileURLToPath(new URL('./fixtures/migrations', import.meta.url));
@@ -75,15 +75,17 @@ function memoryBus(): EventBus {
 /** Wraps a bus: counts publishes per event id, optionally slows publish down or fails before/after publishing. */
 function spyBus(inner: EventBus, opts: { failBefore?: boolean; failAfter?: boolean; delayMs?: number } = {}) {
   const published = new Map<string, number>();
+  const wrap = (send: (events: DomainEvent[]) => Promise<void>) => async (events: DomainEvent[]) => {
+    if (opts.delayMs) await sleep(opts.delayMs);
+    if (opts.failBefore) throw new Error('redis down');
+    await send(events);
+    for (const e of events) published.set(e.id, (published.get(e.id) ?? 0) + 1);
+    if (opts.failAfter) throw new Error('crashed after publishing');
+  };
   const bus: EventBus = {
     ...inner,
-    async publish(events) {
-      if (opts.delayMs) await sleep(opts.delayMs);
-      if (opts.failBefore) throw new Error('redis down');
-      await inner.publish(events);
-      for (const e of events) published.set(e.id, (published.get(e.id) ?? 0) + 1);
-      if (opts.failAfter) throw new Error('crashed after publishing');
-    },
+    publish: wrap((events) => inner.publish(events)),
+    ...(inner.publishUntilHandled ? { publishUntilHandled: wrap((events) => inner.publishUntilHandled!(events)) } : {}),
   };
   return { bus, published };
 }
@@ -216,11 +218,17 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
 
 describe('outbox on Postgres with several replicas', () => {
   it('two relays on one database publish each row exactly once (FOR UPDATE SKIP LOCKED)', async () => {
+    const redisPrefix = uniquePrefix();
     const a = await openDb('postgres');
     const b = await openReplica(a);
     const total = 300;
     for (let i = 0; i < total; i += 50) await a.$transaction((tx) => enqueue(tx, 'commerce', orderEvents(50, i)));
-    const inner = memoryBus();
+    // Replicas share a Redis bus (an in-memory bus is one process: one relay per database).
+    const inner = createEventBus({ ...FAST, redisUrl: REDIS_URL, stream: redisPrefix });
+    stoppers.push(async () => {
+      await inner.close();
+      await deletePrefix(redisPrefix);
+    });
     const ra = spyBus(inner, { delayMs: 5 });
     const rb = spyBus(inner, { delayMs: 5 });
     relay({ prisma: a, bus: ra.bus, source: 'commerce', batchSize: 10, intervalMs: 20 }).kick();
@@ -320,8 +328,15 @@ describe('relay lifecycle', () => {
 
   it('stop() waits for the batch in flight and stops polling', async () => {
     const prisma = await openDb('pglite');
+    // Each poll reads the table (in a transaction with a Redis bus; directly with the in-memory one).
     let transactions = 0;
-    const counting: OutboxClient = { ...prisma, outboxEvent: prisma.outboxEvent, processedEvent: prisma.processedEvent, $transaction: (fn, o) => (transactions++, prisma.$transaction(fn, o)) };
+    const o = prisma.outboxEvent;
+    const counting: OutboxClient = {
+      ...prisma,
+      outboxEvent: { createMany: (a) => o.createMany(a), updateMany: (a) => o.updateMany(a), deleteMany: (a) => o.deleteMany(a), findMany: (a) => (transactions++, o.findMany(a)) },
+      processedEvent: prisma.processedEvent,
+      $transaction: (fn, opts) => (transactions++, prisma.$transaction(fn, opts)),
+    };
     const r = startOutboxRelay({ prisma: counting, bus: memoryBus(), source: 'x', intervalMs: 10 });
     await until(() => transactions >= 3);
     await r.stop();

@@ -1,15 +1,10 @@
-/** Plain geometry for the fleet simulator (degrees, km). */
+/** Plain geometry for the fleet simulator (degrees, km); distances are the platform's one haversine. */
+import { distanceKm } from '@omniroute/core/geo';
+
+export { distanceKm };
 export interface Point { lat: number; lng: number }
 
-const R = 6371;
 const rad = (d: number) => (d * Math.PI) / 180;
-
-export function distanceKm(a: Point, b: Point): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLng = rad(b.lng - a.lng);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLng / 2) ** 2;
-  return 2 * R * Math.asin(Math.sqrt(h));
-}
 
 export function headingDeg(a: Point, b: Point): number {
   const y = Math.sin(rad(b.lng - a.lng)) * Math.cos(rad(b.lat));

@@ -64,7 +64,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const names = SUBGRAPH_NAMES.filter((n) => !opts.only || opts.only.includes(n));
   const subgraphs: Stack['subgraphs'] = {};
   const started: { close(): Promise<void> }[] = [];
-  const bus = createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix });
+  // In memory, outbox rows relayed while the subgraphs start wait until every consumer group is registered
+  // (resume() below): delivered to no group, they would count as handled and a crash could lose them.
+  const bus = createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);
@@ -89,6 +91,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       subgraphs[name] = { runtime, running };
       log.debug('subgraph started', { name, url: running.url });
     }
+    bus.resume?.();
     const supergraphSdl = opts.supergraphSdl ?? readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8');
     const gateway = createGateway({
       supergraphSdl,

@@ -19,6 +19,8 @@ export async function serveSubgraphProcess(
   log.info(`${name} subgraph listening`, { url: running.url });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
+      // Requests in flight finish (≤ 10 s), then consumers finish their event, then the relay and the bus.
+      setTimeout(() => process.exit(1), 25_000).unref();
       await running.stop();
       await sg.close();
       await bus?.close();

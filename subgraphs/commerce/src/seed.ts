@@ -42,7 +42,7 @@ export async function seedCommerce(prisma: PrismaClient, plan: DemoTenant[]): Pr
     await prisma.$transaction([
       prisma.tenantSettings.create({ data: { tenantId, currency, orderPrefix: t.key.slice(0, 3).toUpperCase() } }),
       prisma.category.createMany({ data: t.categories.map((c) => ({ id: c.id, tenantId, name: c.name })) }),
-      prisma.product.createMany({ data: t.products.map((p) => ({ id: p.id, tenantId, name: p.name, brand: p.brand, categoryId: p.categoryId })) }),
+      prisma.product.createMany({ data: t.products.map((p) => ({ id: p.id, tenantId, name: p.name, brand: p.brand, categoryId: p.categoryId, tempMinC: p.temperature?.minC ?? null, tempMaxC: p.temperature?.maxC ?? null })) }),
       prisma.productVariant.createMany({
         data: variants.map((v) => ({ id: v.id, tenantId, productId: v.productId, sku: v.sku, name: v.name, basePrice: v.basePrice, currency, weightKg: v.weightKg })),
       }),

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
 import { demoPlan } from '@omniroute/demo';
-import { handleOnce, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
+import { handleOnce, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices } from './context.ts';
 import { seedCommerce } from './seed.ts';
@@ -14,6 +14,7 @@ import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
 import { liveResolvers } from './modules/live/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
 import { POLICIES } from './policies.ts';
+import { startOrderReconcilers } from './modules/orders/orders.reconcilers.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/commerce/migrations', import.meta.url));
@@ -27,15 +28,18 @@ export interface CommerceOptions extends SubgraphRuntimeOptions {
   bus?: EventBus;
   /** Outbox relay poll interval (ms) when idle; commits kick it anyway. */
   relayIntervalMs?: number;
+  /** An order PENDING or CONFIRMED this long has its event re-sent (orders.reconcilers.ts); default 5 minutes. */
+  reconcileAfterMs?: number;
 }
 
 /** Builds the commerce subgraph over its database (applies migrations); `listen` serves it. */
-export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient }> {
+export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; reconcilers: Reconciler[] }> {
   const db = await openDatabase({ subgraph: 'commerce', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
   const prisma = new PrismaClient({ adapter: db.adapter });
 
   let relay: OutboxRelay | undefined;
   const consumers: Consumer[] = [];
+  let reconcilers: Reconciler[] = [];
   const services = createServices(prisma, () => relay?.kick(), opts.bus);
   if (opts.bus) {
     const bus = opts.bus;
@@ -54,6 +58,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
         { types: CONSUMED_EVENTS },
       ),
     );
+    reconcilers = startOrderReconcilers({ prisma, kick: () => relay?.kick(), stuckAfterMs: opts.reconcileAfterMs });
   }
 
   const subgraph = createSubgraph({
@@ -70,7 +75,9 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
     seed: () => seedCommerce(prisma, demoPlan()),
     db,
     prisma,
+    reconcilers,
     async close() {
+      for (const r of reconcilers) await r.stop();
       for (const c of consumers) await c.stop();
       await relay?.stop();
       await prisma.$disconnect();

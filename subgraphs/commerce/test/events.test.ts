@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Viewer } from '@omniroute/core';
+import { combinedRange, type Viewer } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { createEventBus, newEventId, type DomainEvent, type EventBus } from '@omniroute/events';
 import { callSubgraph, eventually } from '@omniroute/testkit';
@@ -68,6 +68,7 @@ describe('commerce order life cycle over the event bus', () => {
       orderId: order.id, number: order.number, customerId: customer.id, customerName: customer.name, locationId: location.id,
       territoryId: customer.territoryId, destination: { lat: customer.lat, lng: customer.lng },
       total: { amount: order.total.amount, currencyCode: 'NGN' }, weightKg: a.weightKg * 2 + b.weightKg,
+      temperature: combinedRange([a, b].map((v) => LAGOS!.products.find((p) => p.variants.includes(v))!.temperature)),
     });
     expect(eventsOf(order.id).find((e) => e.type === 'order.status_changed' && (e.payload as any).status === 'CONFIRMED')!.payload).toMatchObject({ previousStatus: 'PENDING' });
 
@@ -75,6 +76,32 @@ describe('commerce order life cycle over the event bus', () => {
     await bus.publish([approved]);
     await new Promise((r) => setTimeout(r, 300));
     expect(eventsOf(order.id)).toHaveLength(4);
+  });
+
+  it('issue 15: a product made chilled makes its orders announce the range; bad ranges change nothing', async () => {
+    const product = LAGOS!.products.find((p) => !p.temperature && p.variants.length > 0)!;
+    const SET = `mutation($i: SetProductTemperatureRangeInput!) { setProductTemperatureRange(input: $i) { product { id temperatureRange { minC maxC } } userErrors { code field } } }`;
+    for (const [range, field] of [[{ minC: 8, maxC: 2 }, 'range'], [{ minC: -90, maxC: 2 }, 'range']] as const) {
+      const bad = await call(SET, { i: { productId: product.id, range } });
+      expect(bad.data.setProductTemperatureRange).toEqual({ product: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', field] }] });
+    }
+    expect((await call(SET, { i: { productId: 'prd_nope', range: { minC: 2, maxC: 8 } } })).data.setProductTemperatureRange.userErrors[0].code).toBe('PRODUCT_NOT_FOUND');
+    const sales = await callSubgraph(url, SECRET, { ...ADMIN, roles: ['SALES_REP'] }, SET, { i: { productId: product.id, range: { minC: 2, maxC: 8 } } });
+    expect(sales.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const read = `query($id: ID!) { product(id: $id) { temperatureRange { minC maxC } } }`;
+    expect((await call(read, { id: product.id })).data.product.temperatureRange).toBeNull();
+
+    const ok = await call(SET, { i: { productId: product.id, range: { minC: 0, maxC: 6 } } });
+    expect(ok.data.setProductTemperatureRange).toEqual({ product: { id: product.id, temperatureRange: { minC: 0, maxC: 6 } }, userErrors: [] });
+    try {
+      const order = await place([{ sku: product.variants[0]!.sku, quantity: 1 }]);
+      await bus.publish([incoming('credit.approved', { orderId: order.id, customerId: customer.id, invoiceId: 'inv_y' })]);
+      const confirmed = await eventually(() => eventsOf(order.id).find((e) => e.type === 'order.confirmed'));
+      expect((confirmed.payload as { temperature: unknown }).temperature).toEqual({ minC: 0, maxC: 6 });
+    } finally {
+      await call(SET, { i: { productId: product.id, range: null } });
+    }
+    expect((await call(read, { id: product.id })).data.product.temperatureRange).toBeNull();
   });
 
   it('shipment.dispatched takes the stock out (on hand and reserved both drop); shipment.delivered delivers', async () => {

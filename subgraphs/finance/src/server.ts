@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
 import { demoPlan } from '@omniroute/demo';
-import { startOutboxRelay, type Consumer, type EventBus, type OutboxClient, type OutboxRelay } from '@omniroute/events';
+import { startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type FinanceServices } from './context.ts';
 import { SOURCE } from './db.ts';
@@ -27,10 +27,12 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
   relayIntervalMs?: number;
   /** How often issued invoices past due are marked OVERDUE (default 10 minutes; 0 disables). */
   overdueSweepMs?: number;
+  /** A payment PENDING this long is settled from what the providers know (reconcilePending); default 5 minutes. */
+  pendingPaymentAfterMs?: number;
 }
 
 /** Builds the finance subgraph over its database (applies migrations); `listen` serves it. */
-export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; services: FinanceServices }> {
+export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; services: FinanceServices; reconcilers: Reconciler[] }> {
   const db = await openDatabase({ subgraph: 'finance', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
   const prisma = new PrismaClient({ adapter: db.adapter });
   let relay: OutboxRelay | undefined;
@@ -47,6 +49,14 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
 
   let consumer: Consumer | undefined;
   let sweep: NodeJS.Timeout | undefined;
+  const pendingAfter = opts.pendingPaymentAfterMs ?? 5 * 60_000;
+  const reconcilers = [
+    startReconciler({
+      name: 'finance.pending-payments',
+      intervalMs: Math.min(60_000, Math.max(1_000, Math.floor(pendingAfter / 2))),
+      run: () => services.payments.reconcilePending(pendingAfter),
+    }),
+  ];
   if (opts.bus) {
     relay = startOutboxRelay({ prisma: prisma as unknown as OutboxClient, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
     consumer = await startOrderToCashConsumer({ bus: opts.bus, prisma, services, onCommitted: kick });
@@ -66,7 +76,9 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     db,
     prisma,
     services,
+    reconcilers,
     async close() {
+      for (const r of reconcilers) await r.stop();
       if (sweep) clearInterval(sweep);
       await consumer?.stop();
       await relay?.stop();

@@ -6,11 +6,13 @@ import { ShipmentService } from './modules/shipments/shipments.service.ts';
 import { createTerritoryLoaders } from './modules/territories/territories.loaders.ts';
 import { createVehicleLoaders } from './modules/vehicles/vehicles.loaders.ts';
 import { createShipmentLoaders } from './modules/shipments/shipments.loaders.ts';
+import { RoutePlanService, type RoutingDeps } from './modules/routing/routing.service.ts';
 
 export interface LogisticsServices {
   territories: TerritoryService;
   vehicles: VehicleService;
   shipments: ShipmentService;
+  routePlans: RoutePlanService;
 }
 
 /** Read-only per-request context: who calls, the services, and this request's DataLoaders. */
@@ -21,8 +23,8 @@ export interface LogisticsContext {
   readonly loaders: ReturnType<typeof createTerritoryLoaders> & ReturnType<typeof createVehicleLoaders> & ReturnType<typeof createShipmentLoaders>;
 }
 
-export function createServices(deps: LogisticsDeps): LogisticsServices {
-  return { territories: new TerritoryService(deps), vehicles: new VehicleService(deps), shipments: new ShipmentService(deps) };
+export function createServices(deps: RoutingDeps): LogisticsServices {
+  return { territories: new TerritoryService(deps), vehicles: new VehicleService(deps), shipments: new ShipmentService(deps), routePlans: new RoutePlanService(deps) };
 }
 
 export function createContextFactory(deps: LogisticsDeps, services: LogisticsServices) {

@@ -1,4 +1,4 @@
-import { newId } from '@omniroute/core';
+import { combinedRange, newId } from '@omniroute/core';
 import type { DemoTenant } from '@omniroute/demo';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { estimateEta, PREPARATION_MINUTES, shipmentComplexity } from './modules/shipments/shipment-rules.ts';
@@ -76,6 +76,7 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
   const locations = new Map(t.locations.map((l) => [l.id, l]));
   const vehicleKinds = new Map(t.vehicles.map((v) => [v.id, v.kind]));
   const variantWeight = new Map(t.products.flatMap((p) => p.variants).map((v) => [v.id, v.weightKg]));
+  const variantRange = new Map(t.products.flatMap((p) => p.variants.map((v) => [v.id, p.temperature] as const)));
 
   const shipments = [];
   const stops = [];
@@ -84,6 +85,7 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
     const customer = customers.get(order.customerId)!;
     const location = locations.get(order.locationId)!;
     const weightKg = order.lines.reduce((kg, l) => kg + (variantWeight.get(l.variantId) ?? 0) * l.quantity, 0);
+    const temperature = combinedRange(order.lines.map((l) => variantRange.get(l.variantId) ?? null));
     const kind = s.vehicleId ? vehicleKinds.get(s.vehicleId) : null;
     const route = [{ lat: location.lat, lng: location.lng }, { lat: customer.lat, lng: customer.lng }];
     const left = s.status === 'IN_TRANSIT' || s.status === 'DELIVERED';
@@ -102,6 +104,8 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
       vehicleId: s.vehicleId,
       riderId: s.riderId,
       weightKg,
+      tempMinC: temperature?.minC ?? null,
+      tempMaxC: temperature?.maxC ?? null,
       complexity: shipmentComplexity(weightKg, route.length),
       eta,
       dispatchedAt,

@@ -12,6 +12,10 @@ import { vehicleResolvers } from './modules/vehicles/resolvers/index.ts';
 import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
 import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
 import { POLICIES } from './policies.ts';
+import { routingResolvers } from './modules/routing/resolvers/index.ts';
+import type { Solver } from './modules/routing/routing.service.ts';
+import { solveInWorker } from './modules/routing/solver-thread.ts';
+import { haversineProvider, osrmProvider } from './lib/distance-matrix.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/logistics/migrations', import.meta.url));
@@ -23,6 +27,10 @@ export interface LogisticsOptions extends SubgraphRuntimeOptions {
   now?: () => Date;
   /** Outbox relay poll interval (ms); default 1 000. */
   relayIntervalMs?: number;
+  /** OSRM base URL for road distances in route planning (default: env OSRM_URL; unset: great circle × road factor). */
+  osrmUrl?: string;
+  /** The route solver; default: in a worker thread. */
+  solver?: Solver;
 }
 
 export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; services: LogisticsServices };
@@ -33,11 +41,12 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
   const prisma = new PrismaClient({ adapter: db.adapter });
   let relay: OutboxRelay | null = null;
   const deps: LogisticsDeps = { prisma, bus: opts.bus ?? null, outboxWritten: () => relay?.kick(), now: opts.now ?? (() => new Date()) };
-  const services = createServices(deps);
+  const osrmUrl = opts.osrmUrl ?? process.env.OSRM_URL;
+  const services = createServices({ ...deps, distances: osrmUrl ? osrmProvider(osrmUrl) : haversineProvider, solver: opts.solver ?? solveInWorker });
   const subgraph = createSubgraph({
     name: 'logistics',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers],
+    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers],
     policies: POLICIES,
     createContext: createContextFactory(deps, services),
     secret: opts.secret,

@@ -80,6 +80,21 @@ const shipmentOf = async (orderId: string, v = lagosAdmin) => (await call(v, SHI
 const published = (type: string, shipmentId: string) => seen.filter((e) => e.type === type && e.aggregateId === shipmentId);
 
 describe('order.confirmed → shipment', () => {
+  it('issue 15: chilled goods make a cold shipment that dispatchShipment keeps off vehicles without refrigeration', async () => {
+    const e = orderConfirmed({ payload: { temperature: { minC: 2, maxC: 8 } } });
+    const orderId = (e.payload as { orderId: string }).orderId;
+    await bus.publish([e]);
+    const q = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { shipment { id status temperatureRange { minC maxC } } } } }';
+    const s = await eventually(async () => (await call(lagosAdmin, q, { r: [{ __typename: 'Order', id: orderId }] })).data?._entities[0]?.shipment);
+    expect(s).toMatchObject({ status: 'PENDING', temperatureRange: { minC: 2, maxC: 8 } });
+    const warm = lagos.vehicles.find((v) => !v.coldChain && v.kind === 'VAN')!;
+    const DISPATCH = 'mutation($i: DispatchShipmentInput!) { dispatchShipment(input: $i) { shipment { id } userErrors { code field } } }';
+    const r = await call(lagosAdmin, DISPATCH, { i: { shipmentId: s.id, vehicleId: warm.id, riderId: 'wrk_LAGOS000001' } });
+    expect(r.data.dispatchShipment).toEqual({ shipment: null, userErrors: [{ code: 'COLD_CHAIN_REQUIRED', field: ['input', 'vehicleId'] }] });
+    expect((await sg.prisma.shipment.findUnique({ where: { id: s.id } }))!.status).toBe('PENDING');
+  });
+
+
   it('creates a PENDING shipment with stops, ETA and complexity, and publishes shipment.created', async () => {
     const e = orderConfirmed();
     const orderId = (e.payload as { orderId: string }).orderId;

@@ -4,4 +4,5 @@ import type { PolicyTable } from '@omniroute/core';
 export const catalogPolicies = {
   'Query.products': { roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'RETAILER', 'PARTNER'], scopes: ['catalog:read'] },
   'Query.product': { roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'RETAILER', 'PARTNER'], scopes: ['catalog:read'] },
+  'Mutation.setProductTemperatureRange': { roles: ['OPERATIONS'], scopes: ['catalog:write'] },
 } satisfies PolicyTable;

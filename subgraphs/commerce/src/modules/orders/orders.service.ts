@@ -1,6 +1,7 @@
 import {
   authorize,
   badUserInput,
+  combinedRange,
   decodeCursor,
   fail,
   forbidden,
@@ -9,6 +10,7 @@ import {
   objectRuleOf,
   ok,
   pageWindow,
+  rangeOf,
   requireBoundCustomer,
   userError,
   type Connection,
@@ -263,16 +265,18 @@ export class OrderService {
     const after = await tx.order.update({ where: { id: orderId }, data: { status: 'CONFIRMED' } });
     const [customer, lines] = await Promise.all([
       tx.customer.findFirst({ where: { id: after.customerId, tenantId } }),
-      tx.orderLine.findMany({ where: { orderId, tenantId }, include: { variant: { select: { weightKg: true } } } }),
+      tx.orderLine.findMany({ where: { orderId, tenantId }, include: { variant: { select: { weightKg: true, product: { select: { tempMinC: true, tempMaxC: true } } } } } }),
     ]);
     const weightKg = lines.reduce((s, l) => s.plus(l.variant.weightKg.times(l.quantity)), new Prisma.Decimal(0));
+    // chilled goods: logistics plans and dispatches the order on refrigerated vehicles only
+    const temperature = combinedRange(lines.map((l) => rangeOf(l.variant.product)));
     await enqueue(tx, SOURCE, [
       this.statusChanged(after, before.status),
       this.event('order.confirmed', after, {
         orderId, number: after.number, customerId: after.customerId, customerName: customer?.name ?? null, locationId: after.locationId,
         territoryId: customer?.territoryId ?? null,
         destination: customer?.lat != null && customer.lng != null ? { lat: customer.lat, lng: customer.lng } : null,
-        total: money(after.total, after.currency), weightKg: weightKg.toNumber(),
+        total: money(after.total, after.currency), weightKg: weightKg.toNumber(), temperature,
       }),
     ]);
     return true;

@@ -4,7 +4,7 @@ import { isUniqueViolation, TX_OPTIONS } from '../../db.ts';
 import { FinanceErrorCode as E, hasValidScale } from '../credit/credit.service.ts';
 import type { InvoiceService } from '../invoices/invoices.service.ts';
 import { amountDue } from '../invoices/invoice.rules.ts';
-import type { OrchestratedCharge, PaymentMethod, PaymentOrchestrator } from './providers.ts';
+import { lookupCharge, type OrchestratedCharge, type PaymentMethod, type PaymentOrchestrator } from './providers.ts';
 import { paymentPolicies } from './payments.policies.ts';
 
 export interface RecordPaymentInput {
@@ -81,12 +81,41 @@ export class PaymentService {
     return this.chargeAndSettle(claimed.payment);
   }
 
-  /** Steps 2 and 3 for a PENDING payment: charge through the providers, then settle. */
-  private async chargeAndSettle(payment: Payment): Promise<RecordPaymentResult> {
-    const outcome = await this.orchestrator.charge({
+  /**
+   * Reconciler (every process, all tenants): payments PENDING longer than `olderThanMs` were interrupted between
+   * claim and settle (a crash mid-charge) and count against what is payable on their invoice. Each provider is
+   * asked what it did with the payment's idempotency key: a charge it took settles the payment SUCCEEDED, a
+   * decline or no record at all FAILED (nothing was taken; the hold is released). A provider that cannot answer
+   * leaves the payment PENDING for the next run. A client retry with the same key in the same instant can race
+   * a FAILED settle, hence a threshold well above `staleAfterMs`.
+   */
+  async reconcilePending(olderThanMs = 5 * 60_000, limit = 100): Promise<{ stuck: number; repaired: number }> {
+    const stuck = await this.prisma.payment.findMany({
+      where: { status: 'PENDING', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+    let repaired = 0;
+    for (const payment of stuck) {
+      const known = await lookupCharge(this.orchestrator, this.chargeRequest(payment));
+      if (known === 'unknown') continue;
+      await this.settle(payment, known ?? { ok: false, provider: null, reason: 'interrupted before any provider took the charge', attempts: [] });
+      repaired++;
+    }
+    if (repaired > 0) this.onCommitted();
+    return { stuck: stuck.length, repaired };
+  }
+
+  private chargeRequest(payment: Payment) {
+    return {
       tenantId: payment.tenantId, paymentId: payment.id, amount: dec(payment.amount), currencyCode: payment.currency as CurrencyCode,
       method: payment.method, idempotencyKey: `${payment.tenantId}:${payment.idempotencyKey}`,
-    });
+    };
+  }
+
+  /** Steps 2 and 3 for a PENDING payment: charge through the providers, then settle. */
+  private async chargeAndSettle(payment: Payment): Promise<RecordPaymentResult> {
+    const outcome = await this.orchestrator.charge(this.chargeRequest(payment));
     const result = await this.settle(payment, outcome);
     this.onCommitted();
     return result;

@@ -20,6 +20,11 @@ export interface PaymentProvider {
   readonly name: string;
   supports(method: PaymentMethod, currency: CurrencyCode): boolean;
   charge(req: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * What the provider did with an idempotency key, or null when it never saw it (the charge did not reach it).
+   * Without this method, a payment interrupted mid-charge cannot be settled without the client retrying.
+   */
+  lookup?(idempotencyKey: string): Promise<ChargeResult | null>;
 }
 
 export interface SimulatedProviderOptions {
@@ -71,6 +76,10 @@ export class SimulatedProvider implements PaymentProvider {
     }
     return p;
   }
+
+  async lookup(idempotencyKey: string): Promise<ChargeResult | null> {
+    return (await this.inflight.get(idempotencyKey)) ?? this.charges.get(idempotencyKey) ?? null;
+  }
 }
 
 export interface ChargeAttempt {
@@ -111,6 +120,29 @@ export class PaymentOrchestrator {
     const last = attempts.at(-1)!;
     return { ok: false, provider: last.provider, reason: last.reason ?? 'declined', attempts };
   }
+}
+
+/** What the providers know of a charge: its outcome, `null` when none has a record, `unknown` when one cannot say. */
+export type LookedUpCharge = OrchestratedCharge | null | 'unknown';
+
+export async function lookupCharge(orchestrator: PaymentOrchestrator, req: ChargeRequest, timeoutMs = 10_000): Promise<LookedUpCharge> {
+  const attempts: ChargeAttempt[] = [];
+  let declined: { provider: string; reason: string } | null = null;
+  for (const provider of orchestrator.providers.filter((p) => p.supports(req.method, req.currencyCode))) {
+    if (!provider.lookup) return 'unknown';
+    const t0 = Date.now();
+    let known: ChargeResult | null;
+    try {
+      known = await withTimeout(provider.lookup(req.idempotencyKey), timeoutMs, 'timed out');
+    } catch {
+      return 'unknown'; // it may have charged: settle nothing until it can answer
+    }
+    if (!known) continue;
+    attempts.push({ provider: provider.name, ok: known.ok, ...(known.ok ? {} : { reason: known.reason }), ms: Date.now() - t0 });
+    if (known.ok) return { ok: true, provider: provider.name, reference: known.reference, attempts };
+    declined = { provider: provider.name, reason: known.reason };
+  }
+  return declined ? { ok: false, ...declined, attempts } : null;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

@@ -10,6 +10,8 @@ export interface OrderConfirmedPayload {
   territoryId?: string | null;
   destination?: LatLng | null;
   weightKg?: number | null;
+  /** The range the order's chilled goods need (°C); null for ambient goods. */
+  temperature?: { minC: number; maxC: number } | null;
 }
 
 export interface OrderCancelledPayload {
@@ -27,6 +29,13 @@ function point(v: unknown): LatLng | null {
   return lat !== null && lng !== null && Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? { lat, lng } : null;
 }
 
+function range(v: unknown): { minC: number; maxC: number } | null {
+  if (!v || typeof v !== 'object') return null;
+  const minC = num((v as Record<string, unknown>).minC);
+  const maxC = num((v as Record<string, unknown>).maxC);
+  return minC !== null && maxC !== null ? { minC, maxC } : null;
+}
+
 /** The parts of an `order.confirmed` payload logistics uses; null when it has no usable orderId. */
 export function parseOrderConfirmed(payload: unknown): OrderConfirmedPayload | null {
   if (!payload || typeof payload !== 'object') return null;
@@ -42,6 +51,7 @@ export function parseOrderConfirmed(payload: unknown): OrderConfirmedPayload | n
     territoryId: str(p.territoryId),
     destination: point(p.destination),
     weightKg: num(p.weightKg),
+    temperature: range(p.temperature),
   };
 }
 

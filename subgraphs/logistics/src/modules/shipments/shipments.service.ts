@@ -14,6 +14,7 @@ export const ShipmentErrorCode = {
   VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND',
   INVALID_STATUS: 'INVALID_STATUS',
   VEHICLE_BUSY: 'VEHICLE_BUSY',
+  COLD_CHAIN_REQUIRED: 'COLD_CHAIN_REQUIRED',
   PROOF_REQUIRED: 'PROOF_REQUIRED',
 } as const;
 
@@ -102,10 +103,13 @@ export class ShipmentService {
         return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be dispatched`, ['input', 'shipmentId']);
       }
       // Row lock on the vehicle: two dispatches of one vehicle serialise here, so only one sees it free.
-      const [vehicle] = await tx.$queryRaw<{ id: string; kind: VehicleKind; lastLat: number | null; lastLng: number | null }[]>(Prisma.sql`
-        SELECT "id", "kind"::text AS "kind", "lastLat", "lastLng" FROM "Vehicle"
+      const [vehicle] = await tx.$queryRaw<{ id: string; kind: VehicleKind; coldChain: boolean; lastLat: number | null; lastLng: number | null }[]>(Prisma.sql`
+        SELECT "id", "kind"::text AS "kind", "coldChain", "lastLat", "lastLng" FROM "Vehicle"
         WHERE "id" = ${vehicleId} AND "tenantId" = ${v.tenantId} FOR UPDATE`);
       if (!vehicle) return fail(ShipmentErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+      if (shipment.tempMaxC != null && !vehicle.coldChain) {
+        return fail(ShipmentErrorCode.COLD_CHAIN_REQUIRED, 'The goods must travel refrigerated; this vehicle is not', ['input', 'vehicleId']);
+      }
       const busy = await tx.shipment.findFirst({
         where: { tenantId: v.tenantId, vehicleId: vehicle.id, status: 'IN_TRANSIT', id: { not: shipment.id } },
         select: { id: true },
@@ -182,7 +186,9 @@ export class ShipmentService {
       // the rider condition again: a re-dispatch to another rider between the read and this write must not slip through
       const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: 'IN_TRANSIT', ...(rider ? { riderId: rider } : {}) }, data });
       if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile', ['input', 'shipmentId']);
-      await tx.shipmentStop.updateMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'DROPOFF', arrivedAt: null }, data: { arrivedAt: now } });
+      // The customer's own drop is the last one; earlier drops of a planned trip belong to other orders' deliveries.
+      const own = await tx.shipmentStop.findFirst({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'DROPOFF' }, orderBy: { sequence: 'desc' }, select: { id: true } });
+      if (own) await tx.shipmentStop.updateMany({ where: { id: own.id, tenantId: v.tenantId, arrivedAt: null }, data: { arrivedAt: now } });
       await this.emit(tx, [
         {
           type: 'shipment.delivered',
@@ -244,6 +250,8 @@ export class ShipmentService {
         territoryId: p.territoryId ?? null,
         locationId: p.locationId ?? null,
         weightKg: p.weightKg ?? 0,
+        tempMinC: p.temperature?.minC ?? null,
+        tempMaxC: p.temperature?.maxC ?? null,
         complexity: shipmentComplexity(p.weightKg, stops.length),
         eta: estimateEta({ from: now, route: [pickup, p.destination ?? null], preparationMinutes: PREPARATION_MINUTES }),
         createdAt: now,

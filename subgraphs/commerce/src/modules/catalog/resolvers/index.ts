@@ -1,3 +1,4 @@
+import { rangeOf, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const catalogResolvers: Resolvers = {
@@ -5,10 +6,18 @@ export const catalogResolvers: Resolvers = {
     products: (_p, args, ctx) => ctx.services.catalog.products(ctx.viewer, args),
     product: (_p, { id }, ctx) => ctx.services.catalog.product(ctx, id),
   },
+  Mutation: {
+    setProductTemperatureRange: async (_p, { input }, ctx) => {
+      const r = await ctx.services.catalog.setTemperatureRange(ctx.viewer, input);
+      if (r.ok) ctx.loaders.productById.clear(r.value.id).prime(r.value.id, r.value);
+      return toPayload('product', r);
+    },
+  },
   Product: {
     __resolveReference: (ref, ctx) => ctx.loaders.productById.load(ref.id),
     category: async (p, _a, ctx) => (await ctx.loaders.categoryById.load(p.categoryId))!,
     variants: (p, _a, ctx) => ctx.loaders.variantsByProductId.load(p.id),
+    temperatureRange: (p) => rangeOf(p),
   },
   ProductVariant: {
     // Referenced by either key: { id } or { sku }.

@@ -1,4 +1,4 @@
-import { requireViewer, toPayload } from '@omniroute/core';
+import { rangeOf, requireViewer, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 import { proofOfDeliveryOf } from '../shipments.mappers.ts';
 
@@ -36,6 +36,7 @@ export const shipmentResolvers: Resolvers = {
     rider: (s) => (s.riderId ? { id: s.riderId } : null),
     stops: (s, _a, ctx) => ctx.loaders.stopsByShipmentId.load(s.id),
     proofOfDelivery: (s) => proofOfDeliveryOf(s),
+    temperatureRange: (s) => rangeOf({ tempMinC: s.tempMinC, tempMaxC: s.tempMaxC }),
   },
   Order: {
     // Commerce owns orders; any id is a fine key here because Order.shipment only finds the caller's tenant's shipments.

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Product" ADD COLUMN     "tempMaxC" DOUBLE PRECISION,
+ADD COLUMN     "tempMinC" DOUBLE PRECISION;

@@ -1,0 +1,70 @@
+// Issue 14: an order whose order.placed never reached finance (lost to a crash, or to a Redis restarted
+// without persistence) used to stay PENDING forever with its stock reserved. The reconciler re-sends it.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Viewer } from '@omniroute/core';
+import { demoPlan } from '@omniroute/demo';
+import { createEventBus, reconcilerStats, type DomainEvent, type EventBus } from '@omniroute/events';
+import { callSubgraph, eventually } from '@omniroute/testkit';
+import { create } from '../src/server.ts';
+
+const SECRET = 'commerce-reconcile-secret';
+const [LAGOS] = demoPlan();
+const ADMIN: Viewer = { tenantId: LAGOS!.id, userId: LAGOS!.users[0]!.id, roles: ['ADMIN'], scopes: [] };
+const customer = LAGOS!.customers.find((c) => c.type === 'RETAILER')!;
+const location = LAGOS!.locations[1]!;
+const variant = LAGOS!.products.flatMap((p) => p.variants)[3]!;
+
+let bus: EventBus;
+let sg: Awaited<ReturnType<typeof create>>;
+let url: string;
+let stop: () => Promise<void>;
+const published: DomainEvent[] = [];
+
+beforeAll(async () => {
+  bus = createEventBus({ onError: () => undefined });
+  bus.listen((e) => void published.push(e), { types: ['order.placed'] });
+  sg = await create({ secret: SECRET, bus, relayIntervalMs: 50, reconcileAfterMs: 300 });
+  await sg.seed();
+  const running = await sg.listen(0);
+  url = running.url;
+  stop = running.stop;
+});
+afterAll(async () => {
+  await stop?.();
+  await sg?.close();
+  await bus?.close();
+});
+
+it('an order left PENDING because finance never got order.placed: the event is re-sent with its id, once per period', async () => {
+  const r = await callSubgraph(url, SECRET, ADMIN, `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id status } userErrors { code } } }`, {
+    i: { customerId: customer.id, channel: 'PORTAL', locationId: location.id, lines: [{ sku: variant.sku, quantity: 1 }] },
+  });
+  const order = r.data.placeOrder.order as { id: string; status: string };
+  expect(order.status).toBe('PENDING');
+  await eventually(() => published.some((e) => e.aggregateId === order.id));
+  const original = published.find((e) => e.aggregateId === order.id)!;
+
+  // Finance comes up after the event went by: it is not delivered to it again by the bus.
+  const finance: DomainEvent[] = [];
+  await bus.consume('finance.order-to-cash', async (e) => void finance.push(e), { types: ['order.placed'], from: 'new' });
+  await new Promise((r) => setTimeout(r, 400)); // past reconcileAfterMs
+  expect(finance).toEqual([]);
+
+  const [pending] = sg.reconcilers;
+  const stats = await pending!.runNow();
+  expect(stats.name).toBe('commerce.orders-without-credit-decision');
+  expect(stats.foundTotal).toBeGreaterThanOrEqual(1); // (the periodic run may have come first)
+  expect(stats.repairedTotal).toBeGreaterThanOrEqual(1);
+  await eventually(() => finance.some((e) => e.aggregateId === order.id));
+  expect(finance.find((e) => e.aggregateId === order.id)).toEqual(original); // same id: handleOnce dedups
+
+  // Re-sent just now: the next run does not send it again (at most once per reconcileAfterMs).
+  const before = finance.length;
+  await pending!.runNow();
+  await new Promise((r) => setTimeout(r, 200));
+  expect(finance.filter((e) => e.aggregateId === order.id)).toHaveLength(1);
+  expect(finance.length).toBe(before);
+  expect(reconcilerStats().map((s) => s.name)).toEqual(
+    expect.arrayContaining(['commerce.orders-without-credit-decision', 'commerce.confirmed-orders-not-dispatched']),
+  );
+});

@@ -1,0 +1,38 @@
+import type { Resolvers } from '../../../generated/graphql.ts';
+import { tripStopsOf } from '../routing.mappers.ts';
+import { unassignedOf } from '../routing.service.ts';
+
+export const routingResolvers: Resolvers = {
+  Query: {
+    routePlan: (_p, { id }, ctx) => ctx.services.routePlans.get(ctx.viewer, id),
+  },
+  Mutation: {
+    planRoutes: async (_p, { input }, ctx) => {
+      const r = await ctx.services.routePlans.plan(ctx.viewer, input);
+      return r.ok ? { plan: r.value, userErrors: [] } : { plan: null, userErrors: r.errors };
+    },
+    dispatchRoutePlan: async (_p, { input }, ctx) => {
+      const r = await ctx.services.routePlans.dispatch(ctx.viewer, input);
+      if (!r.ok) return { plan: null, shipments: [], userErrors: r.errors };
+      for (const s of r.value.shipments) ctx.loaders.shipmentById.clear(s.id).prime(s.id, s);
+      return { ...r.value, userErrors: [] };
+    },
+  },
+  RoutePlan: {
+    location: (p) => ({ id: p.locationId }),
+    trips: (p) => p.trips,
+    savedKm: (p) => Math.round((p.baselineKm - p.totalKm) * 100) / 100,
+    unassigned: (p) => unassignedOf(p),
+    distanceSource: (p) => (p.distanceSource === 'OSRM' ? 'OSRM' : 'HAVERSINE'),
+  },
+  RouteTrip: {
+    vehicle: async (t, _a, ctx) => (await ctx.loaders.vehicleById.load(t.vehicleId))!,
+    stops: (t) => tripStopsOf(t),
+  },
+  RouteTripStop: {
+    shipment: async (s, _a, ctx) => (await ctx.loaders.shipmentById.load(s.shipmentId))!,
+  },
+  UnassignedShipment: {
+    shipment: async (u, _a, ctx) => (await ctx.loaders.shipmentById.load(u.shipmentId))!,
+  },
+};
