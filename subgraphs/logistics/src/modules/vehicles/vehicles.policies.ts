@@ -12,6 +12,11 @@ export const vehiclePolicies = {
     rules: { RIDER: 'OWN_VEHICLE' },
     note: 'keys with telemetry:write report for any vehicle of the tenant (a telematics provider covers the fleet)',
   },
-  'Subscription.vehiclePositionUpdated': { roles: FLEET_READERS, scopes: ['logistics:read'] },
+  'Subscription.vehiclePositionUpdated': {
+    roles: [...FLEET_READERS, 'RIDER'],
+    scopes: ['logistics:read'],
+    rules: { RIDER: 'OWN_VEHICLE' },
+    note: "a rider's stream carries only the positions of the vehicle carrying a shipment assigned to them",
+  },
   'Subscription.coldChainAlert': { roles: FLEET_READERS, scopes: ['logistics:read'] },
 } satisfies PolicyTable;

@@ -192,11 +192,17 @@ export class VehicleService {
     return ok(updated);
   }
 
-  /** `vehiclePositionUpdated`: the tenant's `vehicle.position` events, filtered at the source by vehicle / territory. */
+  /**
+   * `vehiclePositionUpdated`: the tenant's `vehicle.position` events, filtered at the source by vehicle / territory;
+   * a rider's only while the vehicle carries a shipment assigned to them (the event carries that shipment's row).
+   */
   positionUpdates(viewer: Viewer | null, filter: { vehicleId?: string | null; territoryId?: string | null }) {
-    const v = authorize(vehiclePolicies['Subscription.vehiclePositionUpdated'], viewer);
+    const policy = vehiclePolicies['Subscription.vehiclePositionUpdated'];
+    const v = authorize(policy, viewer);
+    const rider = objectRuleOf(policy, v) === 'OWN_VEHICLE' ? requireBoundWorker(v) : null;
     return liveEvents<VehiclePositionEventPayload>(this.deps.bus, 'vehicle.position', v.tenantId, (p) =>
-      (!filter.vehicleId || p.vehicleId === filter.vehicleId) && (!filter.territoryId || p.territoryId === filter.territoryId));
+      (!filter.vehicleId || p.vehicleId === filter.vehicleId) && (!filter.territoryId || p.territoryId === filter.territoryId) &&
+      (!rider || p.shipment?.riderId === rider));
   }
 
   /** The shipment a vehicle is carrying (in transit), else the newest one assigned to it. */
