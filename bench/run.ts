@@ -2,7 +2,8 @@
 // operations on Postgres, subscription fan-out. Tables on stdout, progress on stderr, JSON in bench/results/.
 //
 //   --smoke                 seconds-long run that checks correctness only (CI); writes results/smoke.json
-//   --only a,b              sections: gateway, domain, subscriptions (default: all)
+//   --only a,b              sections: gateway, domain, subscriptions (default: these three), hostile (hostile documents
+//                           against the gateway's memory, issue 12: only when named)
 //   --skip-gateways a,b     of ours, ours-dedup, apollo, hive-nodedup, hive (e.g. hive: slow start-up)
 //   --duration <s>          measured seconds per gateway (default 20; smoke 2); domain: per operation (15; smoke 2)
 //   --runs <n>              rounds over the gateways, median row kept (default 1)
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { gatewayTables, runGatewayBench, type GatewayName, type GatewayRow } from './federation/bench.ts';
 import type { DomainResult } from './domain/domain.ts';
 import { runSubscriptionBench, subscriptionTable, type SubscriptionBenchResult } from './subscriptions/bench.ts';
+import { hostileTable, type runHostile } from './hostile/hostile.ts';
 import { ROOT, round, runJsonChild } from './lib/proc.ts';
 import { table } from './lib/stats.ts';
 
@@ -160,6 +162,29 @@ async function subscriptionsSection(): Promise<string> {
   return text;
 }
 
+async function hostileSection(): Promise<string> {
+  try {
+    const r = await runJsonChild<Awaited<ReturnType<typeof runHostile>>>('hostile', 'bench/hostile/hostile.ts', { count: smoke ? 100 : 1000 }, { echo: true, timeoutMs: 15 * 60_000 });
+    const expected: Record<string, [number, string]> = {
+      // application/json responses: a syntax error is a 200 (GraphQL over HTTP), the limits answer 413/400
+      'unparsable-1mib': [413, 'QUERY_TOO_LARGE'], 'valid-near-limit': [200, 'none'], 'unparsable-near-limit': [200, 'GRAPHQL_PARSE_FAILED'], 'too-many-tokens': [400, 'QUERY_TOO_LARGE'],
+    };
+    for (const p of r.phases) {
+      const [status, code] = expected[p.phase]!;
+      if (p.statuses[status] !== p.requests || p.codes[code] !== p.requests) problems.push(`hostile ${p.phase}: expected ${p.requests}× ${status} ${code}, got ${JSON.stringify(p.statuses)} ${JSON.stringify(p.codes)}`);
+    }
+    result.hostile = r;
+    return `${hostileTable(r, table)}
+
+`;
+  } catch (e) {
+    problems.push(`hostile: ${String((e as Error).message).split('\n')[0]}`);
+    log(String((e as Error).message));
+    result.hostile = { failure: String((e as Error).message).slice(0, 2000) };
+    return '';
+  }
+}
+
 // Smoke runs check correctness only: the two platform sections run side by side to keep CI short.
 for (const k of ['domain', 'subscriptions']) if (sections.has(k)) result[k] = null; // stable key order in the JSON
 if (smoke) {
@@ -169,6 +194,8 @@ if (smoke) {
   if (sections.has('domain')) process.stdout.write(await domainSection());
   if (sections.has('subscriptions')) process.stdout.write(await subscriptionsSection());
 }
+
+if (sections.has('hostile')) process.stdout.write(await hostileSection());
 
 result.checks = { ok: problems.length === 0, problems };
 mkdirSync(dirname(out), { recursive: true });

@@ -5,7 +5,7 @@
 // (counted by the database adapter, reset to 0 just before that request).
 import { readFileSync } from 'node:fs';
 import { startStack, type Stack, type StackOptions } from '@omniroute/stack';
-import { createTestDatabase, gql, login, nodes } from '@omniroute/testkit';
+import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 import { cpuWindow, ROOT, round, rssSampler, runLoadChild, sleep } from '../lib/proc.ts';
 import type { LoadOptions, LoadResult } from '../lib/load.ts';
 
@@ -58,7 +58,7 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
     // Long relay interval: no idle outbox polling between the statements we count; commits still kick the relay at
     // once, so placeOrder's events flow (credit check, invoice…) during its load as in production. The gateway's
     // per-user rate limit is off: this measures throughput, not the limiter.
-    const stackOptions: StackOptions = { databaseUrl: db.url, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
+    const stackOptions: StackOptions = { secrets: testSecrets(), databaseUrl: db.url, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
     stack = await startStack(stackOptions);
     const startupSeconds = round((Date.now() - t0) / 1000, 1);
     log(`domain: platform started and seeded on Postgres in ${startupSeconds} s`);

@@ -121,12 +121,13 @@ async function fixtureTarget(dir: string, env: NodeJS.ProcessEnv, children: IpcC
 async function stackTarget(env: NodeJS.ProcessEnv, children: IpcChild[], workers: number): Promise<Target> {
   const stack = startIpcChild('sub-stack', 'bench/subscriptions/stack-target.ts', [], { env });
   children.push(stack);
-  const ready = await stack.next<{ secret: string; subgraphUrls: Record<string, string>; connectionParams: Record<string, unknown>; query: string; vehicles: number; withShipment: number }>('ready', 180_000);
+  const ready = await stack.next<{ secret: string; jwtSecret: string; subgraphUrls: Record<string, string>; connectionParams: Record<string, unknown>; query: string; vehicles: number; withShipment: number }>('ready', 180_000);
   const replicaEnv = {
     ...env,
     SUPERGRAPH: join(ROOT, 'schema/supergraph.graphql'),
     PERSISTED_DIR: join(ROOT, 'schema/persisted'),
     INTERNAL_SIGNING_SECRET: ready.secret,
+    JWT_SECRET: ready.jwtSecret,
     ...Object.fromEntries(Object.entries(ready.subgraphUrls).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, url])),
   };
   const { gateway, port, pids } = await startGateway('platform', workers, [], replicaEnv, children);

@@ -9,7 +9,7 @@
 //   ← { type: 'gateway', url } → { type: 'gateway-set' }     ← { type: 'publish', rate, count } → { type: 'published', count, failed }
 import { readFileSync } from 'node:fs';
 import { startStack, type Stack, type StackOptions } from '@omniroute/stack';
-import { createTestDatabase, gql, login, nodes } from '@omniroute/testkit';
+import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 import { ROOT } from '../lib/proc.ts';
 
 const LIVE_FLEET = readFileSync(`${ROOT}/schema/operations/LiveFleet.graphql`, 'utf8');
@@ -25,7 +25,7 @@ const shutdown = async (code: number) => {
 process.on('disconnect', () => void shutdown(0));
 try {
   // No simulator here (startStack does not run it): the benchmark's reports are the only positions.
-  const options: StackOptions = { databaseUrl: db.url, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
+  const options: StackOptions = { secrets: testSecrets(), databaseUrl: db.url, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
   stack = await startStack(options);
   let url = stack.gatewayUrl;
   const token = await login(url, 'ops@lagos.demo');
@@ -60,7 +60,7 @@ try {
     }
   });
   const subgraphUrls = Object.fromEntries(Object.entries(stack.subgraphs).map(([name, sg]) => [name, sg!.running.url]));
-  process.send!({ type: 'ready', secret: stack.secret, subgraphUrls, connectionParams: { authorization: `Bearer ${token}` }, query: LIVE_FLEET, vehicles: vehicles.length, withShipment: all.filter((v) => v.currentShipment).length });
+  process.send!({ type: 'ready', secret: stack.secret, jwtSecret: stack.jwtSecret, subgraphUrls, connectionParams: { authorization: `Bearer ${token}` }, query: LIVE_FLEET, vehicles: vehicles.length, withShipment: all.filter((v) => v.currentShipment).length });
 } catch (e) {
   process.stderr.write(`${String((e as Error).stack ?? e)}\n`);
   await shutdown(1);

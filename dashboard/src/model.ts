@@ -1,6 +1,6 @@
 // The dashboard's state, kept outside React: loaders for the initial queries, reducers for subscription events,
-// and the KPI arithmetic. Pure (clock passed in) so it is unit-tested without a browser.
-import { toMinor } from './money.ts';
+// and the KPIs as the subgraphs computed them (SQL over every row; nothing is summed here from a capped list).
+// Pure (clock passed in) so it is unit-tested without a browser.
 
 export interface Territory { id: string; name: string; lat: number; lng: number; radiusKm: number }
 
@@ -55,7 +55,6 @@ export interface FeedItem {
   live: boolean;
 }
 
-export interface Delivery { key: string; orderNumber?: string; deliveredAt: number | null; onTime: boolean | null }
 
 export interface ColdChainAlertItem {
   key: string;
@@ -70,31 +69,33 @@ export interface ColdChainAlertItem {
   customer?: string;
 }
 
-export interface Kpis {
-  currency: string;
-  gmvMinor: bigint;
-  ordersToday: number;
-  /** orders in another currency than the tenant's (not in GMV) */
-  otherCurrencyOrders: number;
-  ordersPerMinute: number;
-  /** new orders per minute, oldest first, for the sparkline */
+/** Figures the subgraphs computed (commerceKpis, logisticsKpis, financeKpis); a part is null when its root is absent. */
+export interface ServerKpis {
+  commerce: {
+    timeZone: string; dayStart: number; gmv: { amount: string; currencyCode: string };
+    ordersToday: number; ordersPerMinute: number; ordersInRateWindow: number; rateWindowMinutes: number;
+  } | null;
+  logistics: {
+    activeVehicles: number; vehicles: number; activeWithinMinutes: number; coldChainExcursions: number;
+    onTime: { windowStart: number; windowEnd: number; windowHours: number; delivered: number; onTime: number; withoutEta: number; rate: number | null };
+  } | null;
+  finance: { timeZone: string; dayStart: number; collections: { amount: string; currencyCode: string }[]; paymentsToday: number } | null;
+}
+
+/** What the page itself derives from the live streams: the sparkline and vehicles on delivery. */
+export interface LiveFigures {
+  /** new orders per minute seen live, oldest first, for the sparkline */
   perMinute: number[];
-  deliveredToday: number;
-  onTimeShare: number | null;
-  onTimeBasis: 'today' | 'recent' | null;
-  onTimeCount: number;
-  onTimeKnown: number;
-  activeVehicles: number;
   totalVehicles: number;
   inTransit: number;
 }
 
 export const COLD_CHAIN_LIMIT_C = 8;
+/** A vehicle without a position this long is drawn as 'no recent signal' (the server's active window is the same). */
 export const ACTIVE_WINDOW_MS = 5 * 60_000;
 export const RATE_WINDOW_MIN = 15;
 const FEED_LIMIT = 60;
 const TRAIL = 12;
-const EXCLUDED_FROM_GMV = new Set(['REJECTED', 'CANCELLED']);
 
 const time = (v: unknown): number | null => {
   if (typeof v !== 'string' && typeof v !== 'number') return null;
@@ -102,12 +103,6 @@ const time = (v: unknown): number | null => {
   return Number.isFinite(t) ? t : null;
 };
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-export const startOfDay = (now: number): number => {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-};
 
 function shipmentInfo(s: any): ShipmentInfo | null {
   if (!s) return null;
@@ -120,20 +115,16 @@ function shipmentInfo(s: any): ShipmentInfo | null {
   };
 }
 
-function onTimeOf(shipment: any): boolean | null {
-  const eta = time(shipment?.eta);
-  const delivered = time(shipment?.proofOfDelivery?.deliveredAt);
-  return eta !== null && delivered !== null ? delivered <= eta : null;
-}
-
 export class DashboardModel {
   currency: string | null = null;
   tenantName: string | null = null;
+  /** The tenant's IANA time zone (Tenant.timeZone); null until the viewer query answered. */
+  timeZone: string | null = null;
+  server: ServerKpis | null = null;
   territories: Territory[] = [];
   vehicles = new Map<string, VehicleState>();
   orders = new Map<string, OrderRecord>();
   feed: FeedItem[] = [];
-  deliveries = new Map<string, Delivery>();
   alerts: ColdChainAlertItem[] = [];
   private alertKeys = new Set<string>();
   private feedSeq = 0;
@@ -187,14 +178,6 @@ export class DashboardModel {
     }
   }
 
-  loadDeliveries(nodes: any[]) {
-    for (const n of nodes) {
-      if (!n || (n.status && n.status !== 'DELIVERED')) continue;
-      const key = n.order?.number ?? n.id;
-      this.deliveries.set(key, { key, orderNumber: n.order?.number, deliveredAt: time(n.proofOfDelivery?.deliveredAt), onTime: onTimeOf(n) });
-    }
-  }
-
   /** A `vehiclePositionUpdated` event. Returns the vehicle id it moved (null if unusable). */
   applyPosition(e: any, now: number): string | null {
     const id: string | undefined = e?.vehicle?.id;
@@ -228,7 +211,7 @@ export class DashboardModel {
     return target.id;
   }
 
-  /** An `orderUpdated` event: feed, GMV, order rate and deliveries. */
+  /** An `orderUpdated` event: the feed and the sparkline. */
   applyOrderEvent(e: any, now: number) {
     const o = e?.order;
     if (!o?.number) return;
@@ -246,14 +229,6 @@ export class DashboardModel {
       amount: o.total?.amount ?? known?.amount ?? null, currency: o.total?.currencyCode ?? known?.currency ?? null,
       customer: o.customer?.name ?? known?.customer, shipmentStatus: o.shipment?.status, invoiceStatus: o.invoice?.status, live: true,
     }, ...this.feed].slice(0, FEED_LIMIT);
-    if (status === 'DELIVERED' || o.shipment?.status === 'DELIVERED') {
-      const prev = this.deliveries.get(o.number);
-      this.deliveries.set(o.number, {
-        key: o.number, orderNumber: o.number,
-        deliveredAt: time(o.shipment?.proofOfDelivery?.deliveredAt) ?? prev?.deliveredAt ?? time(e.at) ?? now,
-        onTime: onTimeOf(o.shipment) ?? prev?.onTime ?? null,
-      });
-    }
   }
 
   /** A `coldChainAlert` event or an alert node. Returns false for duplicates. */
@@ -279,43 +254,32 @@ export class DashboardModel {
     return new Set(this.alerts.filter((a) => a.vehicleId && now - a.at < 30 * 60_000).map((a) => a.vehicleId!));
   }
 
-  kpis(now: number): Kpis {
-    const dayStart = startOfDay(now);
-    const currency = this.currency ?? [...this.orders.values()].find((o) => o.currency)?.currency ?? 'NGN';
-    let gmvMinor = 0n, ordersToday = 0, otherCurrencyOrders = 0;
+  /** A DashboardKpis answer; parts absent from the answer stay null. */
+  applyServerKpis(d: any) {
+    const c = d?.commerceKpis, l = d?.logisticsKpis, f = d?.financeKpis;
+    this.server = {
+      commerce: c ? {
+        timeZone: c.timeZone, dayStart: time(c.dayStart) ?? 0, gmv: { amount: c.gmvToday.amount, currencyCode: c.gmvToday.currencyCode },
+        ordersToday: c.ordersToday, ordersPerMinute: c.ordersPerMinute, ordersInRateWindow: c.ordersInRateWindow, rateWindowMinutes: c.rateWindowMinutes,
+      } : null,
+      logistics: l ? {
+        activeVehicles: l.activeVehicles, vehicles: l.vehicles, activeWithinMinutes: l.activeWithinMinutes, coldChainExcursions: l.coldChainExcursions,
+        onTime: { ...l.onTime, windowStart: time(l.onTime.windowStart) ?? 0, windowEnd: time(l.onTime.windowEnd) ?? 0, rate: num(l.onTime.rate) },
+      } : null,
+      finance: f ? { timeZone: f.timeZone, dayStart: time(f.dayStart) ?? 0, collections: f.collectionsToday ?? [], paymentsToday: f.paymentsToday } : null,
+    };
+    if (c?.gmvToday?.currencyCode) this.currency ??= c.gmvToday.currencyCode;
+  }
+
+  live(now: number): LiveFigures {
     const perMinute = new Array<number>(RATE_WINDOW_MIN).fill(0);
     for (const o of this.orders.values()) {
       if (o.placedAt === null) continue;
       const age = now - o.placedAt;
       if (age >= 0 && age < RATE_WINDOW_MIN * 60_000) perMinute[RATE_WINDOW_MIN - 1 - Math.floor(age / 60_000)]!++;
-      if (o.placedAt < dayStart || o.placedAt > now + 60_000) continue;
-      ordersToday++;
-      if (EXCLUDED_FROM_GMV.has(o.status) || o.amount === null) continue;
-      if (o.currency && o.currency !== currency) { otherCurrencyOrders++; continue; }
-      gmvMinor += toMinor(o.amount, currency);
     }
-    const recentOrders = perMinute.reduce((a, b) => a + b, 0);
-
-    const deliveries = [...this.deliveries.values()];
-    const today = deliveries.filter((d) => d.deliveredAt !== null && d.deliveredAt >= dayStart);
-    const knownToday = today.filter((d) => d.onTime !== null);
-    const knownAll = deliveries.filter((d) => d.onTime !== null);
-    const basis = knownToday.length ? 'today' : knownAll.length ? 'recent' : null;
-    const pool = basis === 'today' ? knownToday : knownAll;
-    const onTimeCount = pool.filter((d) => d.onTime).length;
-
-    let active = 0, inTransit = 0;
-    for (const v of this.vehicles.values()) {
-      if (v.recordedAt !== null && now - v.recordedAt < ACTIVE_WINDOW_MS) active++;
-      if (v.shipment?.status === 'IN_TRANSIT') inTransit++;
-    }
-    return {
-      currency, gmvMinor, ordersToday, otherCurrencyOrders,
-      ordersPerMinute: recentOrders / RATE_WINDOW_MIN, perMinute,
-      deliveredToday: today.length,
-      onTimeShare: pool.length ? onTimeCount / pool.length : null,
-      onTimeBasis: basis, onTimeCount, onTimeKnown: pool.length,
-      activeVehicles: active, totalVehicles: this.vehicles.size, inTransit,
-    };
+    let inTransit = 0;
+    for (const v of this.vehicles.values()) if (v.shipment?.status === 'IN_TRANSIT') inTransit++;
+    return { perMinute, totalVehicles: this.vehicles.size, inTransit };
   }
 }

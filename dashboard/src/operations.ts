@@ -22,7 +22,7 @@ const shipmentSpec: Spec = {
 };
 
 export const viewerQuery = (caps: Capabilities): Operation => {
-  const body = select(caps, 'Query', { me: { name: true, email: true, roles: true }, tenant: { name: true, defaultCurrency: true } });
+  const body = select(caps, 'Query', { me: { name: true, email: true, roles: true }, tenant: { name: true, defaultCurrency: true, timeZone: true } });
   return body ? { query: `query DashboardViewer { ${body} }`, missing: null } : { query: null, missing: 'Query.me' };
 };
 
@@ -52,11 +52,6 @@ export const ordersQuery = (caps: Capabilities) =>
     pageInfo: { hasNextPage: true, endCursor: true },
   }, '($after: String)');
 
-export const deliveriesQuery = (caps: Capabilities) =>
-  op(caps, 'query', 'DashboardDeliveries', 'shipments(first: 100, filter: { status: DELIVERED })', {
-    edges: { node: { id: true, status: true, eta: true, proofOfDelivery: { deliveredAt: true }, order: { number: true } } },
-  });
-
 /** LiveFleet (schema/operations) plus the ids and extras the map needs. */
 export const liveFleetSubscription = (caps: Capabilities) =>
   op(caps, 'subscription', 'DashboardLiveFleet', 'vehiclePositionUpdated', {
@@ -65,7 +60,7 @@ export const liveFleetSubscription = (caps: Capabilities) =>
     shipment: shipmentSpec,
   });
 
-/** OrderFeed (schema/operations) plus placedAt, customer and delivery timing for the KPIs. */
+/** OrderFeed (schema/operations) plus placedAt and customer for the feed and the sparkline. */
 export const orderFeedSubscription = (caps: Capabilities) =>
   op(caps, 'subscription', 'DashboardOrderFeed', 'orderUpdated', {
     status: true,
@@ -73,7 +68,7 @@ export const orderFeedSubscription = (caps: Capabilities) =>
     at: true,
     order: {
       id: true, number: true, placedAt: true, total: { amount: true, currencyCode: true }, customer: { name: true },
-      shipment: { status: true, eta: true, proofOfDelivery: { deliveredAt: true } }, invoice: { status: true },
+      shipment: { status: true }, invoice: { status: true },
     },
   });
 
@@ -82,3 +77,21 @@ export const coldChainSubscription = (caps: Capabilities) =>
     id: true, temperatureC: true, limitC: true, recordedAt: true, position: { lat: true, lng: true },
     vehicle: { id: true, plate: true }, shipment: { order: { number: true, customer: { name: true } } },
   });
+
+/** The KPIs each subgraph computes over all of the tenant's rows (issue 20): one query, the roots that exist. */
+export const kpisQuery = (caps: Capabilities): Operation => {
+  const body = select(caps, 'Query', {
+    'commerceKpis(timeZone: $timeZone)': {
+      timeZone: true, dayStart: true, asOf: true, gmvToday: { amount: true, currencyCode: true },
+      ordersToday: true, ordersPerMinute: true, ordersInRateWindow: true, rateWindowMinutes: true,
+    },
+    logisticsKpis: {
+      asOf: true, activeVehicles: true, vehicles: true, activeWithinMinutes: true, coldChainExcursions: true,
+      onTime: { windowStart: true, windowEnd: true, windowHours: true, delivered: true, onTime: true, withoutEta: true, rate: true },
+    },
+    'financeKpis(timeZone: $timeZone)': { timeZone: true, dayStart: true, collectionsToday: { amount: true, currencyCode: true }, paymentsToday: true },
+  });
+  if (!body) return { query: null, missing: 'Query.commerceKpis' };
+  const vars = body.includes('$timeZone') ? '($timeZone: String!)' : '';
+  return { query: `query DashboardKpis${vars} { ${body} }`, missing: null };
+};

@@ -4,14 +4,17 @@ import { useEffect, useRef, useState } from 'react';
 import { GraphQLRequestError, liveClient, request, subscribe, type LinkStatus, type Session } from './api.ts';
 import { CAPABILITIES_QUERY, CONTRACT_CAPABILITIES, capabilitiesFrom, type Capabilities } from './schema.ts';
 import {
-  coldChainSubscription, deliveriesQuery, liveFleetSubscription, orderFeedSubscription, ordersQuery, territoriesQuery, vehiclesQuery, viewerQuery,
+  coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription, ordersQuery, territoriesQuery, vehiclesQuery, viewerQuery,
 } from './operations.ts';
-import { DashboardModel, startOfDay } from './model.ts';
+import { DashboardModel } from './model.ts';
+
+/** How often the server's KPIs are re-read; an order event re-reads them sooner. */
+export const KPI_POLL_MS = 10_000;
 
 /** State of one data source: loading, live/ready, or why it is unavailable. */
 export interface Source { state: 'loading' | 'ready' | 'missing' | 'error'; message?: string }
 
-export type SourceName = 'viewer' | 'territories' | 'vehicles' | 'orders' | 'deliveries' | 'liveFleet' | 'orderFeed' | 'coldChain';
+export type SourceName = 'viewer' | 'territories' | 'vehicles' | 'orders' | 'kpis' | 'liveFleet' | 'orderFeed' | 'coldChain';
 
 export interface Dashboard {
   model: DashboardModel;
@@ -25,7 +28,7 @@ export interface Dashboard {
 
 const initialSources = (): Record<SourceName, Source> => ({
   viewer: { state: 'loading' }, territories: { state: 'loading' }, vehicles: { state: 'loading' }, orders: { state: 'loading' },
-  deliveries: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' },
+  kpis: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' },
 });
 
 const nodesOf = (conn: any): any[] => (conn?.edges ?? []).map((e: any) => e?.node).filter(Boolean);
@@ -83,30 +86,48 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
       }
     };
 
+    // The newest page seeds the feed; the KPIs come from the server (kpisQuery), not from these orders.
     const loadOrders = async (c: Capabilities, seedFeed: number) => {
       const op = ordersQuery(c);
       if (!op.query) return missing('orders', op.missing);
       try {
-        // newest first: page until before midnight (GMV today) or 10 pages
-        const dayStart = startOfDay(Date.now());
-        let after: string | null = null;
-        let warn: string | undefined;
-        for (let page = 0; page < 10; page++) {
-          const r: { data: any; errors: { message: string }[] } = await request(op.query, { after }, token);
-          if (closed) return;
-          const nodes = nodesOf(r.data?.orders);
-          model.loadOrders(nodes, page === 0 ? seedFeed : 0);
-          warn ??= partial(r.errors);
-          const oldest = nodes.at(-1)?.placedAt;
-          const info = r.data?.orders?.pageInfo;
-          if (!info?.hasNextPage || !info.endCursor || (oldest && new Date(oldest).getTime() < dayStart)) break;
-          after = info.endCursor;
-        }
-        setSource('orders', { state: 'ready', message: warn });
+        const r = await request(op.query, { after: null }, token);
+        if (closed) return;
+        model.loadOrders(nodesOf(r.data?.orders), seedFeed);
+        setSource('orders', { state: 'ready', message: partial(r.errors) });
         render();
       } catch (e) {
         fail('orders', e);
       }
+    };
+
+    let kpiTimer: ReturnType<typeof setTimeout> | undefined;
+    let kpiInFlight = false;
+    const loadKpis = async (c: Capabilities) => {
+      clearTimeout(kpiTimer);
+      const op = kpisQuery(c);
+      if (!op.query) return missing('kpis', op.missing);
+      if (kpiInFlight) return;
+      kpiInFlight = true;
+      try {
+        // the tenant's zone defines "today"; a tenant without one (older graph) gets the browser's
+        const timeZone = model.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const r = await request(op.query, op.query.includes('$timeZone') ? { timeZone } : {}, token);
+        if (closed) return;
+        model.applyServerKpis(r.data);
+        setSource('kpis', { state: 'ready', message: partial(r.errors) });
+        render();
+      } catch (e) {
+        fail('kpis', e);
+      } finally {
+        kpiInFlight = false;
+        if (!closed) kpiTimer = setTimeout(() => void loadKpis(c), KPI_POLL_MS);
+      }
+    };
+    let kpiSoon: ReturnType<typeof setTimeout> | undefined;
+    const refreshKpisSoon = (c: Capabilities) => {
+      if (kpiSoon) return;
+      kpiSoon = setTimeout(() => { kpiSoon = undefined; void loadKpis(c); }, 400);
     };
 
     const once = async (name: SourceName, op: { query: string | null; missing: string | null }, apply: (data: any) => void) => {
@@ -160,7 +181,10 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
         }
       });
       live('liveFleet', liveFleetSubscription(c), (d) => model.applyPosition(d.vehiclePositionUpdated, Date.now()));
-      live('orderFeed', orderFeedSubscription(c), (d) => model.applyOrderEvent(d.orderUpdated, Date.now()));
+      live('orderFeed', orderFeedSubscription(c), (d) => {
+        model.applyOrderEvent(d.orderUpdated, Date.now());
+        refreshKpisSoon(c);
+      });
       live('coldChain', coldChainSubscription(c), (d) => model.addAlert(d.coldChainAlert));
       // subscriptions are ready before the initial reads, so no event between the two is lost
       await Promise.all([
@@ -168,16 +192,18 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
           setUser(d?.me ?? null);
           model.tenantName = d?.tenant?.name ?? null;
           model.currency = d?.tenant?.defaultCurrency ?? model.currency;
-        }),
+          model.timeZone = d?.tenant?.timeZone ?? null;
+        }).then(() => loadKpis(c)),
         once('territories', territoriesQuery(c), (d) => model.loadTerritories(nodesOf(d?.territories))),
         loadVehicles(c),
         loadOrders(c, 14),
-        once('deliveries', deliveriesQuery(c), (d) => model.loadDeliveries(nodesOf(d?.shipments))),
       ]);
     })();
 
     return () => {
       closed = true;
+      clearTimeout(kpiTimer);
+      clearTimeout(kpiSoon);
       if (frame) cancelAnimationFrame(frame);
       for (const u of unsubscribers) u();
       void client?.dispose();

@@ -105,6 +105,22 @@ describe('live operations dashboard', () => {
     expect(await page.getByTestId('kpi-gmv-value').innerText()).toMatch(/^₦[\d,]+\.\d\d/);
     expect(await page.getByTestId('kpi-active-vehicles-value').innerText()).toMatch(/\d+\s*\/\s*\d+/);
     expect(await page.getByTestId('order-feed-item').count()).toBeGreaterThan(0);
+
+    // Issue 20: the tiles show what the graph computes for the same window, and the on-time window is printed.
+    const graph = await gql(stack!.gatewayUrl, `query($tz: String!) { tenant { timeZone } commerceKpis(timeZone: $tz) { ordersToday gmvToday { amount } }
+      logisticsKpis { vehicles onTime { windowHours delivered onTime } } financeKpis(timeZone: $tz) { paymentsToday } }`, { tz: 'Africa/Lagos' }, token);
+    expect(graph.errors, JSON.stringify(graph.errors)).toBeUndefined();
+    expect(graph.data.tenant.timeZone).toBe('Africa/Lagos');
+    const k = graph.data;
+    const digits = (s: string) => s.replace(/[^\d]/g, '');
+    await expect.poll(async () => digits(await page.getByTestId('kpi-gmv-value').innerText()), { timeout: 15_000 }).toBe(digits(Number(k.commerceKpis.gmvToday.amount).toFixed(2)));
+    expect(await page.getByTestId('kpi-gmv').innerText()).toContain(`${k.commerceKpis.ordersToday.toLocaleString('en-US')} orders today`);
+    expect(await page.getByTestId('kpi-gmv').innerText()).toContain('Africa/Lagos');
+    expect(await page.getByTestId('kpi-active-vehicles-value').innerText()).toMatch(new RegExp(`/\\s*${k.logisticsKpis.vehicles}`));
+    const window = await page.getByTestId('kpi-on-time-window').innerText();
+    expect(window).toContain(`${k.logisticsKpis.onTime.onTime} of ${k.logisticsKpis.onTime.delivered} by ETA`);
+    expect(window).toContain(`last ${k.logisticsKpis.onTime.windowHours} h`);
+    expect(await page.getByTestId('kpi-collections').innerText()).toContain(`${k.financeKpis.paymentsToday} payments received today`);
   });
 
   it('moves a vehicle marker when the vehicle reports a new position', async () => {

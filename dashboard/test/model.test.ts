@@ -4,7 +4,7 @@ import { formatMinor, toMinor } from '../src/money.ts';
 import { DashboardModel } from '../src/model.ts';
 import { createProjection, LAGOS_BOUNDS } from '../src/geo.ts';
 import { capabilitiesFrom, CONTRACT_CAPABILITIES } from '../src/schema.ts';
-import { coldChainSubscription, liveFleetSubscription, orderFeedSubscription } from '../src/operations.ts';
+import { coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription } from '../src/operations.ts';
 
 const NOON = new Date(2026, 10, 25, 12, 0, 0).getTime();
 const at = (minutesAgo: number) => new Date(NOON - minutesAgo * 60_000).toISOString();
@@ -36,50 +36,43 @@ describe('money', () => {
 });
 
 describe('model', () => {
-  it('GMV today: today’s orders in the tenant currency, without rejected or cancelled ones', () => {
+  it('keeps the feed and the sparkline from live orders; the KPIs are the server\'s figures as given', () => {
     const m = new DashboardModel();
-    m.currency = 'NGN';
     m.loadOrders([
       { number: 'A', status: 'PENDING', placedAt: at(5), total: { amount: '100.10', currencyCode: 'NGN' } },
       { number: 'B', status: 'DELIVERED', placedAt: at(60), total: { amount: '200.20', currencyCode: 'NGN' } },
-      { number: 'C', status: 'CANCELLED', placedAt: at(70), total: { amount: '999.99', currencyCode: 'NGN' } },
-      { number: 'D', status: 'CONFIRMED', placedAt: at(13 * 60), total: { amount: '50.00', currencyCode: 'NGN' } }, // yesterday
-    ]);
-    let k = m.kpis(NOON);
-    expect(k.gmvMinor).toBe(30030n);
-    expect(k.ordersToday).toBe(3);
-    expect(k.perMinute.reduce((a, b) => a + b, 0)).toBe(1);
-
+    ], 1);
     m.applyOrderEvent({ status: 'PENDING', previousStatus: null, order: { number: 'E', placedAt: at(0.5), total: { amount: '0.05', currencyCode: 'NGN' } } }, NOON);
     m.applyOrderEvent({ status: 'REJECTED', previousStatus: 'PENDING', order: { number: 'A', total: { amount: '100.10', currencyCode: 'NGN' } } }, NOON);
-    k = m.kpis(NOON);
-    expect(k.gmvMinor).toBe(20025n);
-    expect(k.ordersToday).toBe(4);
-    expect(k.ordersPerMinute).toBeCloseTo(2 / 15);
-    expect(m.feed.map((f) => `${f.number}:${f.status}`)).toEqual(['A:REJECTED', 'E:PENDING']);
+    expect(m.live(NOON).perMinute.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(m.feed.map((f) => `${f.number}:${f.status}`)).toEqual(['A:REJECTED', 'E:PENDING', 'A:PENDING']);
+
+    expect(m.server).toBeNull();
+    m.applyServerKpis({
+      commerceKpis: { timeZone: 'Africa/Lagos', dayStart: '2026-11-24T23:00:00.000Z', asOf: at(0), gmvToday: { amount: '98765432.10', currencyCode: 'NGN' }, ordersToday: 1234, ordersPerMinute: 2.5, ordersInRateWindow: 38, rateWindowMinutes: 15 },
+      logisticsKpis: { asOf: at(0), activeVehicles: 7, vehicles: 24, activeWithinMinutes: 5, coldChainExcursions: 2, onTime: { windowStart: at(24 * 60), windowEnd: at(0), windowHours: 24, delivered: 40, onTime: 31, withoutEta: 1, rate: 0.775 } },
+    });
+    expect(m.server?.commerce).toMatchObject({ gmv: { amount: '98765432.10', currencyCode: 'NGN' }, ordersToday: 1234, dayStart: Date.parse('2026-11-24T23:00:00.000Z') });
+    expect(m.server?.logistics?.onTime).toMatchObject({ delivered: 40, onTime: 31, rate: 0.775, windowHours: 24, windowEnd: NOON });
+    expect(m.server?.finance).toBeNull(); // financeKpis absent from the graph
   });
 
-  it('deliveries on time from ETA and proof of delivery', () => {
-    const m = new DashboardModel();
-    m.loadDeliveries([
-      { id: 's1', status: 'DELIVERED', eta: at(30), proofOfDelivery: { deliveredAt: at(40) }, order: { number: 'A' } },
-      { id: 's2', status: 'DELIVERED', eta: at(30), proofOfDelivery: { deliveredAt: at(20) }, order: { number: 'B' } },
-    ]);
-    m.applyOrderEvent({ status: 'DELIVERED', previousStatus: 'DISPATCHED', order: { number: 'C', shipment: { status: 'DELIVERED', eta: at(-10), proofOfDelivery: { deliveredAt: at(0) } } } }, NOON);
-    const k = m.kpis(NOON);
-    expect(k.deliveredToday).toBe(3);
-    expect(k.onTimeBasis).toBe('today');
-    expect(k.onTimeShare).toBeCloseTo(2 / 3);
+  it('asks each subgraph for its KPIs in the tenant\'s zone, only for the roots the graph has', () => {
+    const all = kpisQuery(CONTRACT_CAPABILITIES);
+    expect(all.query).toContain('commerceKpis(timeZone: $timeZone)');
+    expect(all.query).toContain('financeKpis(timeZone: $timeZone)');
+    expect(all.query).toContain('onTime { windowStart windowEnd windowHours delivered onTime withoutEta rate }');
+    expect(all.query).toMatch(/^query DashboardKpis\(\$timeZone: String!\)/);
+    const noKpis = { ...CONTRACT_CAPABILITIES, has: (t: string, f: string) => !f.endsWith('Kpis') && CONTRACT_CAPABILITIES.has(t, f) };
+    expect(kpisQuery(noKpis)).toEqual({ query: null, missing: 'Query.commerceKpis' });
   });
 
   it('moves vehicles, ignores late events and raises cold-chain alerts from temperatures', () => {
     const m = new DashboardModel();
     m.loadVehicles([{ id: 'v1', plate: 'LAG-1', coldChain: true, lastPosition: { lat: 6.5, lng: 3.3, speedKph: 0, recordedAt: at(10) } }]);
-    expect(m.kpis(NOON).activeVehicles).toBe(0);
     expect(m.applyPosition({ vehicle: { id: 'v1', plate: 'LAG-1' }, position: { lat: 6.51, lng: 3.31, speedKph: 20, temperatureC: 5, recordedAt: at(0) } }, NOON)).toBe('v1');
     expect(m.applyPosition({ vehicle: { id: 'v1' }, position: { lat: 9, lng: 9, recordedAt: at(1) } }, NOON)).toBeNull();
     expect(m.vehicles.get('v1')).toMatchObject({ lat: 6.51, lng: 3.31, trail: [{ lat: 6.5, lng: 3.3 }] });
-    expect(m.kpis(NOON).activeVehicles).toBe(1);
     m.applyPosition({ vehicle: { id: 'v1' }, position: { lat: 6.52, lng: 3.32, temperatureC: 9.4, recordedAt: new Date(NOON + 1000).toISOString() } }, NOON);
     expect(m.alerts).toHaveLength(1);
     expect(m.alerts[0]).toMatchObject({ plate: 'LAG-1', temperatureC: 9.4, limitC: 8 });

@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type TokenVerifierOptions } from '@omniroute/core';
-import { createGatewayRuntime, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
+import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
+import { createGatewayRuntime, type DocumentLimits, type GatewayHooks, type GatewayRuntime } from './runtime/index.ts';
 import { createAuthPlugin, credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
 import { createHealthPlugin } from './plugins/health.ts';
+import { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';
 import { createPartnerAccessPlugin, type PartnerAccessOptions } from './plugins/partner-access.ts';
 import { supergraphForRuntime } from './plugins/field-auth.ts';
 import { createClientErrorPlugin } from './plugins/client-errors.ts';
-import { explorerPage } from './plugins/explorer.ts';
-import { upstreamHeaders, type GatewayContext } from './upstream.ts';
+import { createMetricsPlugin } from './plugins/metrics.ts';
+import { createGraphiqlPlugin } from './plugins/graphiql.ts';
+import { gatewayCallHeaders, upstreamHeaders, type GatewayContext } from './upstream.ts';
 import { createSubscriptionEngine } from './subscriptions/federated.ts';
 import { attachGraphqlWs } from './subscriptions/graphql-ws.ts';
 import { handleSse, isSseRequest } from './subscriptions/sse.ts';
@@ -33,12 +35,38 @@ export interface GatewayOptions {
   dedupInbound?: boolean;
   /** Largest request body accepted, bytes (PAYLOAD_TOO_LARGE beyond). Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Largest GraphQL document (bytes, checked before parsing) and most tokens: QUERY_TOO_LARGE beyond. Default 64 KiB, 5,000. */
+  documentLimits?: Partial<DocumentLimits>;
+  /** Estimated bytes the operation caches may hold: parsed documents and query plans. Default 24 and 12 MiB. */
+  cacheBytes?: { documents?: number; plans?: number };
   /** Partner access: Redis, manifests folder, limits, rate limits, role scopes (plugins/partner-access.ts). */
-  partners?: Omit<PartnerAccessOptions, 'supergraphSdl' | 'secret' | 'schema' | 'identityUrl'>;
+  partners?: Omit<PartnerAccessOptions, 'supergraphSdl' | 'secret' | 'schema' | 'identityUrl' | 'documentLimits'>;
   /** A subscriber whose unsent data exceeds this many bytes is disconnected (default 4 MiB). */
   maxSubscriberBufferBytes?: number;
+  /** Who may read /metrics (default: METRICS_TOKEN and production mode from the environment). */
+  metricsAccess?: MetricsAccess;
 }
 
+
+/**
+ * Document limits and cache budgets from the environment (embedded and distributed mode alike):
+ * GATEWAY_MAX_DOCUMENT_BYTES, GATEWAY_MAX_DOCUMENT_TOKENS, GATEWAY_OPERATION_CACHE_MB (two thirds for documents, one
+ * third for plans). Unset: the defaults.
+ */
+export function documentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<GatewayOptions, 'documentLimits' | 'cacheBytes'> {
+  const int = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+  const mb = int('GATEWAY_OPERATION_CACHE_MB');
+  return {
+    documentLimits: { maxBytes: int('GATEWAY_MAX_DOCUMENT_BYTES'), maxTokens: int('GATEWAY_MAX_DOCUMENT_TOKENS') },
+    cacheBytes: mb === undefined ? undefined : { documents: Math.round((mb * 2 / 3) * 1024 * 1024), plans: Math.round((mb / 3) * 1024 * 1024) },
+  };
+}
 
 /** Keeps errors with a known code; masks the rest as INTERNAL_SERVER_ERROR carrying the request id (which the log has too). */
 export function formatGatewayError(err: GraphQLError, ctx: GatewayContext | undefined): GraphQLFormattedError {
@@ -63,27 +91,44 @@ function formatAny(e: unknown, ctx: GatewayContext | undefined): GraphQLFormatte
 
 /** The OmniRoute gateway: authenticates at the edge, signs the caller's context for every subgraph fetch, executes plans. */
 export function createGateway(opts: GatewayOptions) {
+  const metrics = createMetricsPlugin({ access: opts.metricsAccess });
+  const graphiql = createGraphiqlPlugin();
+  // every error a client receives, on every transport, goes through here once
+  const formatError = (e: GraphQLError, ctx: GatewayContext | undefined): GraphQLFormattedError => {
+    const f = formatGatewayError(e, ctx);
+    metrics.countError(f.extensions?.code);
+    return f;
+  };
+  const formatAnyCounted = (e: unknown, ctx: GatewayContext | undefined): GraphQLFormattedError => {
+    const f = formatAny(e, ctx);
+    metrics.countError(f.extensions?.code);
+    return f;
+  };
   // API keys, CSRF, rate limits, persisted queries/safelists, operation limits, field authorization.
   const partners = createPartnerAccessPlugin({
     ...opts.partners,
+    metrics,
     supergraphSdl: opts.supergraphSdl,
     secret: opts.secret,
+    documentLimits: opts.documentLimits,
     schema: () => runtime.schema,
     identityUrl: () => runtime.subgraphs.get('identity'),
   });
   const auth = opts.auth ? createAuthPlugin({ ...opts.auth, resolveApiKey: opts.auth.resolveApiKey ?? partners.resolveApiKey }) : null;
-  const contextOf = async (headers: Record<string, unknown>): Promise<GatewayContext> => {
+  const contextOf = async (headers: Record<string, unknown>, clientIp?: string): Promise<GatewayContext> => {
     const given = headers['x-request-id'];
     const requestId = (typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) && given) || randomUUID();
     const viewer = auth ? await auth.authenticate(credentialOf(headers)) : null;
-    return { requestId, viewer };
+    return clientIp ? { requestId, viewer, clientIp } : { requestId, viewer };
   };
   const hooks: GatewayHooks<GatewayContext> = {
-    context: (req) => partners.context(req, () => contextOf(req.headers)),
+    context: (req) => partners.context(req, () => contextOf(req.headers, partners.clientIp(req))),
     resolveParams: (params, ctx) => partners.resolveParams(params, ctx),
     checkDocument: (doc, ctx, info) => partners.checkDocument(doc, ctx, info),
-    subgraphHeaders: (_name, ctx) => upstreamHeaders(ctx, opts.secret),
-    formatError: formatGatewayError,
+    subgraphHeaders: (name, ctx) => upstreamHeaders(ctx, opts.secret, name),
+    formatError,
+    onRequestEnd: (info) => metrics.observeRequest(info),
+    onSubgraphFetch: (info) => metrics.observeFetch(info),
   };
   const runtime: GatewayRuntime<GatewayContext> = createGatewayRuntime({
     supergraphSdl: supergraphForRuntime(opts.supergraphSdl), // @authenticated/@requiresScopes: enforced by plugins/field-auth.ts
@@ -92,15 +137,20 @@ export function createGateway(opts: GatewayOptions) {
     introspection: opts.introspection ?? true,
     dedupInbound: opts.dedupInbound,
     maxBodyBytes: opts.maxBodyBytes,
+    documentLimits: opts.documentLimits,
+    cacheBytes: opts.cacheBytes,
   });
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
-    ...createHealthPlugin(() => Object.fromEntries(runtime.subgraphs)).routes,
+    ...createHealthPlugin({ subgraphUrls: () => Object.fromEntries(runtime.subgraphs), probeHeaders: (name) => gatewayCallHeaders(opts.secret, name) }).routes,
+    ...createPaymentWebhookPlugin({ financeUrl: () => runtime.subgraphs.get('finance'), secret: opts.secret }).routes,
     ...partners.routes,
+    ...metrics.routes,
+    ...graphiql.routes,
     ...opts.routes,
   };
   const subscriptions = createSubscriptionEngine({
     runtime,
-    upstreamParams: (ctx) => upstreamHeaders(ctx, opts.secret),
+    upstreamParams: (subgraph, ctx) => upstreamHeaders(ctx, opts.secret, subgraph),
     // two keys of one partner app carry the same viewer; their subscribers still do not share results
     callerOf: (ctx) => partners.principalOf(ctx.viewer)?.keyId,
   });
@@ -115,8 +165,8 @@ export function createGateway(opts: GatewayOptions) {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql') {
-      if (isSseRequest(req)) return void handleSse(req, res, { pipeline, formatError: formatAny, maxBufferedBytes: opts.maxSubscriberBufferBytes });
-      if (req.method === 'GET' && !req.url!.includes('?') && (req.headers.accept ?? '').includes('text/html')) return explorerPage(res);
+      if (isSseRequest(req)) return void handleSse(req, res, { pipeline, formatError: formatAnyCounted, maxBufferedBytes: opts.maxSubscriberBufferBytes });
+      if (graphiql.wantsPage(req)) return void graphiql.page(req, res).catch((e) => { log.error('graphiql page failed', { error: String(e) }); if (!res.headersSent) res.writeHead(500).end(); });
       partners.attach(req, res);
       return runtime.handler(req, res);
     }
@@ -133,11 +183,18 @@ export function createGateway(opts: GatewayOptions) {
   server.keepAliveTimeout = 65_000;
   const requests = trackHttpRequests(server, { stream: isSseRequest });
   server.on('clientError', createClientErrorPlugin().onClientError);
-  const ws = attachGraphqlWs({ server, pipeline, formatError: formatAny, maxBufferedBytes: opts.maxSubscriberBufferBytes });
+  const ws = attachGraphqlWs({ server, pipeline, formatError: formatAnyCounted, maxBufferedBytes: opts.maxSubscriberBufferBytes });
+
+  metrics.gauge('websockets', 'Open graphql-ws client sockets', () => ws.sockets());
+  metrics.gauge('subscription_upstreams', 'Subgraph subscription streams open (shared by subscribers of the same operation and identity)', () => subscriptions.stats().upstreams);
+  metrics.gauge('subscription_groups', 'Distinct subscriptions being served (operation, variables, caller identity)', () => subscriptions.stats().groups);
+  metrics.total('subscription_events_total', 'Events received from subgraph subscription streams', () => subscriptions.stats().eventsIn);
+  metrics.total('subscription_results_total', 'Subscription results sent to subscribers', () => subscriptions.stats().resultsOut);
 
   return {
     server,
     runtime,
+    metrics,
     hooks,
     subscriptions,
     partners,
@@ -164,3 +221,4 @@ export function createGateway(opts: GatewayOptions) {
     },
   };
 }
+export { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@omniroute/stack';
 import { demoPlan } from '@omniroute/demo';
-import { createTestDatabase, gql, login, nodes } from '@omniroute/testkit';
+import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 
 const ORDER_DETAIL = readFileSync(new URL('../../schema/operations/OrderDetail.graphql', import.meta.url), 'utf8');
 const ORDERS_DETAIL = (n: number) => `{ orders(first: ${n}) { edges { node { ${ORDER_DETAIL.slice(ORDER_DETAIL.indexOf('number'), ORDER_DETAIL.lastIndexOf('}', ORDER_DETAIL.lastIndexOf('}') - 1))} } } } }`;
@@ -24,7 +24,7 @@ describe.each(modes)('foundation on $name', ({ db }) => {
     const d = await db();
     dropDb = d.drop;
     // no periodic outbox polling here: the N+1 test counts every SQL statement each subgraph runs
-    stack = await startStack({ databaseUrl: d.url, seed: true, relayIntervalMs: 3_600_000 });
+    stack = await startStack({ secrets: testSecrets(), databaseUrl: d.url, seed: true, relayIntervalMs: 3_600_000 });
     [lagos, accra] = await Promise.all([login(stack.gatewayUrl, 'ops@lagos.demo'), login(stack.gatewayUrl, 'ops@accra.demo')]);
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startStack, type Stack } from '@omniroute/stack';
-import { createTestDatabase, eventually, freePort, gql, login, nodes } from '@omniroute/testkit';
+import { createTestDatabase, eventually, freePort, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIVE_FLEET = readFileSync(`${ROOT}/schema/operations/LiveFleet.graphql`, 'utf8');
@@ -45,7 +45,7 @@ const clients: Client[] = [];
 beforeAll(async () => {
   db = await createTestDatabase('omniroute_workers');
   const busPrefix = `workers-${randomUUID().slice(0, 8)}`;
-  stack = await startStack({ databaseUrl: db.url, redisUrl: REDIS_URL, busPrefix, seed: true, relayIntervalMs: 200 });
+  stack = await startStack({ secrets: testSecrets(), databaseUrl: db.url, redisUrl: REDIS_URL, busPrefix, seed: true, relayIntervalMs: 200 });
   const port = await freePort();
   url = `http://127.0.0.1:${port}/graphql`;
   gateway = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
@@ -58,6 +58,7 @@ beforeAll(async () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       INTERNAL_SIGNING_SECRET: stack.secret,
+      JWT_SECRET: stack.jwtSecret,
       REDIS_URL,
       REDIS_PREFIX: busPrefix,
       ...Object.fromEntries(Object.entries(stack.subgraphs).map(([name, sg]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, sg!.running.url])),

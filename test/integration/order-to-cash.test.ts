@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@omniroute/stack';
-import { createTestDatabase, eventually, gql, login, nodes } from '@omniroute/testkit';
+import { createTestDatabase, eventually, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 
 const modes = [
   { name: 'embedded PGlite + in-memory bus', db: async () => ({ url: undefined as string | undefined, drop: async () => {} }), redis: undefined as string | undefined },
@@ -26,7 +26,7 @@ describe.each(modes)('order-to-cash on $name', ({ db, redis }) => {
   beforeAll(async () => {
     const d = await db();
     dropDb = d.drop;
-    stack = await startStack({ databaseUrl: d.url, redisUrl: redis, busPrefix: redis ? `o2c-${randomUUID().slice(0, 8)}` : undefined, seed: true, relayIntervalMs: 200 });
+    stack = await startStack({ secrets: testSecrets(), databaseUrl: d.url, redisUrl: redis, busPrefix: redis ? `o2c-${randomUUID().slice(0, 8)}` : undefined, seed: true, relayIntervalMs: 200 });
     t = await login(stack.gatewayUrl, 'ops@lagos.demo');
     q = async (query, variables = {}) => {
       const r = await gql(stack.gatewayUrl, query, variables, t);

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createGateway } from '@omniroute/gateway';
-import { jwtSecret } from '@omniroute/core';
 import { startStack, type Stack } from '@omniroute/stack';
-import { createTestDatabase, eventually, gql, login, nodes } from '@omniroute/testkit';
+import { createTestDatabase, eventually, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 
 const op = (name: string) => readFileSync(new URL(`../../schema/operations/${name}.graphql`, import.meta.url), 'utf8');
 const ORDER_FEED = op('OrderFeed');
@@ -40,14 +39,14 @@ describe.each(modes)('subscriptions on $name', ({ db, redis }) => {
   beforeAll(async () => {
     const d = await db();
     dropDb = d.drop;
-    stack = await startStack({ databaseUrl: d.url, redisUrl: redis, busPrefix: redis ? `subs-${randomUUID().slice(0, 8)}` : undefined, seed: true, relayIntervalMs: 200 });
+    stack = await startStack({ secrets: testSecrets(), databaseUrl: d.url, redisUrl: redis, busPrefix: redis ? `subs-${randomUUID().slice(0, 8)}` : undefined, seed: true, relayIntervalMs: 200 });
     gateways = [stack.gatewayUrl];
     if (redis) {
       // a second gateway replica over the same subgraphs
       second = createGateway({
         supergraphSdl: readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'),
         secret: stack.secret,
-        auth: { secret: jwtSecret() },
+        auth: { secret: stack.jwtSecret },
         subgraphUrl: (name, url) => stack.subgraphs[name]?.running.url ?? url,
       });
       gateways.push(`http://127.0.0.1:${await second.listen(0, '127.0.0.1')}/graphql`);

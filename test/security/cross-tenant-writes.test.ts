@@ -69,6 +69,19 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiabl
     read: worker,
     unverifiable: 'logistics stores riders as workforce worker ids it cannot look up (as dispatchShipment)',
   },
+  'Mutation.initiatePayment:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } payments { id status } }') },
+  'Mutation.topUpWallet:input.customerId': {
+    lagos: 'customerId',
+    read: byId('customer', 'customerId', '{ wallet { id balance { amount } } }'),
+    unverifiable: 'finance opens wallets by the customer id commerce owns: Accra gets a wallet of its own',
+  },
+  'Mutation.topUpWallet:input.workerId': {
+    lagos: 'workerId',
+    read: worker,
+    unverifiable: 'finance opens wallets by the worker id workforce owns: Accra gets a wallet of its own',
+  },
+  'Mutation.payInvoiceFromWallet:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } }') },
+  'Mutation.refundToWallet:input.paymentId': { lagos: 'paymentId', read: byId('invoice', 'paidInvoiceId', '{ status amountPaid { amount } }') },
   'Mutation.rateWorker:input.workerId': { lagos: 'completedTaskWorkerId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
   'Mutation.rateWorker:input.taskId': { lagos: 'completedTaskId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
 };

@@ -65,6 +65,11 @@ export interface Fixtures {
   /** A PLANNED route plan made at start (planRoutes as ADMIN) and a vehicle with a trip in it. */
   planId: string;
   planVehicleId: string;
+  /** A SUCCEEDED payment and its (paid) invoice; a payer's phone in the tenant's country. */
+  paymentId: string;
+  paidInvoiceId: string;
+  phone: string;
+  timeZone: string;
 }
 
 export interface Graph {
@@ -117,6 +122,7 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     cancellable: orders(first: 20, filter: { status: PENDING }) { edges { node { id } } }
     confirmed: orders(first: 20, filter: { status: CONFIRMED }) { edges { node { id } } }
     invoices(first: 20, filter: { status: ISSUED }) { edges { node { id } } }
+    paid: invoices(first: 20, filter: { status: PAID }) { edges { node { id payments { id status } } } }
     vehicles(first: 100) { edges { node { id currentShipment { id status } } } }
     pending: shipments(first: 100, filter: { status: PENDING }) { edges { node { id } } }
     inTransit: shipments(first: 100, filter: { status: IN_TRANSIT }) { edges { node { id vehicle { id } } } }
@@ -134,6 +140,7 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
   const open = nodes<any>(d.open);
   const withBid = open.find((t) => t.bids.length > 0);
   const completed = nodes<any>(d.completed).filter((t) => t.assignee);
+  const paid = nodes<any>(d.paid).flatMap((i) => i.payments.filter((p: any) => p.status === 'SUCCEEDED').map((p: any) => ({ invoiceId: i.id, paymentId: p.id })));
   // planning does not need free vehicles (dispatching does): free ones first
   const plan = await makePlan(url, admin, nodes<any>(d.locations).map((l) => l.id), [...vehicles.filter((v) => !busy.has(v.id)), ...vehicles.filter((v) => busy.has(v.id))].map((v) => v.id));
   const pick = <T>(xs: T[], what: string): T => {
@@ -164,6 +171,10 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     productId: pick(nodes<any>(d.products), 'product').id,
     planId: plan.id,
     planVehicleId: plan.vehicleId,
+    paymentId: pick(paid, 'succeeded payment').paymentId,
+    paidInvoiceId: paid[0]!.invoiceId,
+    phone: tenantId === LAGOS ? '+2348031234567' : '+233241234567',
+    timeZone: tenantId === LAGOS ? 'Africa/Lagos' : 'Africa/Accra',
   };
 }
 
@@ -369,6 +380,31 @@ export const MUTATIONS: Record<string, MutationSample> = {
     effective: (c) => ({ planId: c.f.planId, riders: [{ vehicleId: c.f.planVehicleId, riderId: c.f.workerId }] }),
     fingerprint: (f) => ({ query: 'query($id: ID!) { routePlan(id: $id) { status dispatchedAt } }', variables: { id: f.planId } }),
   },
+  'Mutation.initiatePayment': {
+    harmless: (c) => ({ invoiceId: c.f.openInvoiceId, method: 'MOBILE_MONEY', provider: 'PAYSTACK', phone: c.f.phone, amount: '0', idempotencyKey: fresh('ip') }),
+    effective: (c) => ({ invoiceId: c.f.openInvoiceId, method: 'MOBILE_MONEY', provider: 'PAYSTACK', phone: c.f.phone, amount: '1.00', idempotencyKey: fresh('ip') }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { invoice(id: $id) { status amountPaid { amount } payments { id status } } }', variables: { id: f.openInvoiceId } }),
+  },
+  'Mutation.configurePaymentProvider': {
+    harmless: (c) => ({ provider: 'PAYSTACK', baseUrl: 'ftp://nowhere', currencies: [c.f.currency], credentials: [] }),
+    effective: (c) => ({ provider: 'PAYSTACK', baseUrl: 'https://paystack.example.com', currencies: [c.f.currency], credentials: [{ name: 'secretKey', value: 'sk_test_matrix' }] }),
+    fingerprint: () => ({ query: '{ paymentProviders { rail baseUrl currencies enabled updatedAt } }' }),
+  },
+  'Mutation.topUpWallet': {
+    harmless: (c) => ({ customerId: c.f.customerId, provider: 'PAYSTACK', method: 'MOBILE_MONEY', phone: c.f.phone, amount: '0', currencyCode: c.f.currency, idempotencyKey: fresh('top') }),
+    effective: (c) => ({ customerId: c.f.customerId, provider: 'PAYSTACK', method: 'MOBILE_MONEY', phone: c.f.phone, amount: '5.00', currencyCode: c.f.currency, idempotencyKey: fresh('top') }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { customer(id: $id) { wallet { id balance { amount } } } }', variables: { id: f.customerId } }),
+  },
+  'Mutation.payInvoiceFromWallet': {
+    harmless: (c) => ({ invoiceId: c.f.openInvoiceId, amount: '0', idempotencyKey: fresh('wpay') }),
+    effective: (c) => ({ invoiceId: c.f.openInvoiceId, amount: '1.00', idempotencyKey: fresh('wpay') }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { invoice(id: $id) { status amountPaid { amount } } }', variables: { id: f.openInvoiceId } }),
+  },
+  'Mutation.refundToWallet': {
+    harmless: (c) => ({ paymentId: c.f.paymentId, amount: '0', idempotencyKey: fresh('refund') }),
+    effective: (c) => ({ paymentId: c.f.paymentId, amount: '1.00', idempotencyKey: fresh('refund') }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { invoice(id: $id) { status amountPaid { amount } } }', variables: { id: f.paidInvoiceId } }),
+  },
   'Mutation.rateWorker': {
     harmless: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 0 }),
     effective: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 5 }),
@@ -390,6 +426,13 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.task': (c) => ({ id: c.f.openTaskId }),
   'Query.worker': (c) => ({ id: own(c).workerId ?? c.f.workerId }),
   'Query.routePlan': (c) => ({ id: c.f.planId }),
+  'Query.commerceKpis': (c) => ({ timeZone: c.f.timeZone }),
+  'Query.financeKpis': (c) => ({ timeZone: c.f.timeZone }),
+  'Query.trialBalance': (c) => ({ currencyCode: c.f.currency }),
+  'Query.ledgerStatement': (c) => ({ account: 'CASH', currencyCode: c.f.currency }),
+  'Query.node': (c) => ({ id: c.f.openInvoiceId }),
+  'Query.payment': (c) => ({ id: c.f.paymentId }),
+  'Query.wallet': () => ({ id: 'wal_DOES_NOT_EXIST' }),
 };
 
 /**

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import type { Dashboard, Source } from '../useDashboard.ts';
-import { formatMinor } from '../money.ts';
+import { formatAmount, toMinor } from '../money.ts';
 import { integer } from '../format.ts';
-import { RATE_WINDOW_MIN } from '../model.ts';
+import type { ServerKpis } from '../model.ts';
 
 function Tile({ id, label, value, sub, source, children, icon }: { id: string; label: string; value: ReactNode; sub?: ReactNode; source?: Source; children?: ReactNode; icon: ReactNode }) {
   const unavailable = source && (source.state === 'missing' || source.state === 'error');
@@ -38,39 +38,67 @@ const I = {
   rate: <svg viewBox="0 0 20 20"><path d="M2 14l5-5 3 3 7-7" /><path d="M13 5h4v4" /></svg>,
   clock: <svg viewBox="0 0 20 20"><circle cx="10" cy="10" r="7.5" /><path d="M10 5.5V10l3 2" /></svg>,
   van: <svg viewBox="0 0 20 20"><path d="M2 6h10v7H2zM12 9h3l3 3v1h-6z" /><circle cx="6" cy="14.5" r="1.6" /><circle cx="15" cy="14.5" r="1.6" /></svg>,
+  coin: <svg viewBox="0 0 20 20"><circle cx="10" cy="10" r="7.5" /><path d="M10 5.5v9M7.5 8h4a1.5 1.5 0 010 3h-3a1.5 1.5 0 000 3h4" /></svg>,
+  cold: <svg viewBox="0 0 20 20"><path d="M10 2v16M3 6l14 8M17 6L3 14" /></svg>,
 };
 
+/** "14:05" (or "Fri 14:05" with the day) in the tenant's zone. */
+const clock = (ms: number, timeZone: string, withDay = false) => {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', ...(withDay ? { weekday: 'short' } : {}) }).format(ms);
+  } catch {
+    return new Date(ms).toISOString().slice(11, 16);
+  }
+};
+
+const money = (m: { amount: string; currencyCode: string }) => {
+  const compact = toMinor(m.amount, m.currencyCode) >= 10n ** 10n;
+  return <span title={formatAmount(m.amount, m.currencyCode)}>{formatAmount(m.amount, m.currencyCode, { compact })}</span>;
+};
+
+/** A tile's source: the KPI query, or 'missing' when the graph lacks this part of it. */
+const partSource = (kpis: Source, part: unknown, root: string): Source =>
+  kpis.state === 'ready' && !part ? { state: 'missing', message: `Query.${root} is not in the graph yet` } : kpis;
+
 export function KpiTiles({ dashboard: d }: { dashboard: Dashboard }) {
-  const k = d.model.kpis(d.now);
-  const orders = d.sources.orders;
-  const onTimeSource: Source = d.sources.deliveries.state === 'missing' && d.sources.orderFeed.state !== 'missing' ? { state: 'ready' } : d.sources.deliveries;
-  const onTimeTone = k.onTimeShare === null ? 'info' : k.onTimeShare >= 0.9 ? 'good' : k.onTimeShare >= 0.75 ? 'warn' : 'bad';
+  const s: ServerKpis = d.model.server ?? { commerce: null, logistics: null, finance: null };
+  const live = d.model.live(d.now);
+  const src = d.sources.kpis;
+  const c = s.commerce, l = s.logistics, f = s.finance;
+  const onTime = l?.onTime;
+  const onTimeTone = !onTime || onTime.rate === null ? 'info' : onTime.rate >= 0.9 ? 'good' : onTime.rate >= 0.75 ? 'warn' : 'bad';
   return (
     <div className="tiles">
-      <Tile id="gmv" label="GMV today" icon={I.cash} source={orders}
-        value={<span title={formatMinor(k.gmvMinor, k.currency)}>{formatMinor(k.gmvMinor, k.currency, { compact: k.gmvMinor >= 10n ** 10n })}</span>}
-        sub={<>{integer(k.ordersToday)} orders today · {k.currency}{k.otherCurrencyOrders ? ` · ${k.otherCurrencyOrders} in other currencies` : ''}</>}
+      <Tile id="gmv" label="GMV today" icon={I.cash} source={partSource(src, c, 'commerceKpis')}
+        value={c && money(c.gmv)}
+        sub={c && <>{integer(c.ordersToday)} orders today · since {clock(c.dayStart, c.timeZone)} {c.timeZone}</>}
       />
-      <Tile id="orders-per-minute" label="Orders per minute" icon={I.rate} source={orders.state === 'ready' || d.sources.orderFeed.state === 'ready' ? { state: 'ready' } : orders}
-        value={<>{k.ordersPerMinute.toFixed(k.ordersPerMinute >= 10 ? 0 : 1)}<small> /min</small></>}
-        sub={<>{integer(k.perMinute.reduce((a, b) => a + b, 0))} new orders in the last {RATE_WINDOW_MIN} min</>}
+      <Tile id="orders-per-minute" label="Orders per minute" icon={I.rate} source={partSource(src, c, 'commerceKpis')}
+        value={c && <>{c.ordersPerMinute.toFixed(c.ordersPerMinute >= 10 ? 0 : 1)}<small> /min</small></>}
+        sub={c && <>{integer(c.ordersInRateWindow)} orders in the last {c.rateWindowMinutes} min</>}
       >
-        <Sparkline values={k.perMinute} />
+        <Sparkline values={live.perMinute} />
       </Tile>
-      <Tile id="on-time" label="Deliveries on time" icon={I.clock} source={onTimeSource}
-        value={k.onTimeShare === null ? <>{integer(k.deliveredToday)}<small> delivered</small></> : <>{Math.round(k.onTimeShare * 100)}<small>%</small></>}
-        sub={k.onTimeShare === null
-          ? 'delivered today (no ETA data to judge punctuality)'
-          : <>{integer(k.onTimeCount)} of {integer(k.onTimeKnown)} {k.onTimeBasis === 'today' ? 'today' : 'recent deliveries'} on time · {integer(k.deliveredToday)} delivered today</>}
+      <Tile id="on-time" label="Deliveries on time" icon={I.clock} source={partSource(src, l, 'logisticsKpis')}
+        value={onTime && (onTime.rate === null ? <>—<small> no deliveries</small></> : <>{Math.round(onTime.rate * 100)}<small>%</small></>)}
+        sub={onTime && <span data-testid="kpi-on-time-window">{integer(onTime.onTime)} of {integer(onTime.delivered)} by ETA · last {onTime.windowHours} h (since {clock(onTime.windowStart, c?.timeZone ?? 'UTC', true)}){onTime.withoutEta ? ` · ${integer(onTime.withoutEta)} without ETA` : ''}</span>}
       >
-        {k.onTimeShare !== null && <Meter share={k.onTimeShare} tone={onTimeTone} />}
+        {onTime && onTime.rate !== null && <Meter share={onTime.rate} tone={onTimeTone} />}
       </Tile>
-      <Tile id="active-vehicles" label="Active vehicles" icon={I.van} source={d.sources.vehicles}
-        value={<>{integer(k.activeVehicles)}<small> / {integer(k.totalVehicles)}</small></>}
-        sub={<>reported in the last 5 min · {integer(k.inTransit)} on delivery</>}
+      <Tile id="active-vehicles" label="Active vehicles" icon={I.van} source={partSource(src, l, 'logisticsKpis')}
+        value={l && <>{integer(l.activeVehicles)}<small> / {integer(l.vehicles)}</small></>}
+        sub={l && <>reported in the last {l.activeWithinMinutes} min · {integer(live.inTransit)} on delivery</>}
       >
-        <Meter share={k.totalVehicles ? k.activeVehicles / k.totalVehicles : 0} tone="info" />
+        {l && <Meter share={l.vehicles ? l.activeVehicles / l.vehicles : 0} tone="info" />}
       </Tile>
+      <Tile id="collections" label="Collections today" icon={I.coin} source={partSource(src, f, 'financeKpis')}
+        value={f && (f.collections.length ? f.collections.map((m, i) => <span key={m.currencyCode}>{i ? ' + ' : ''}{money(m)}</span>) : money({ amount: '0', currencyCode: d.model.currency ?? c?.gmv.currencyCode ?? 'USD' }))}
+        sub={f && <>{integer(f.paymentsToday)} payments received today</>}
+      />
+      <Tile id="excursions" label="Cold-chain excursions" icon={I.cold} source={partSource(src, l, 'logisticsKpis')}
+        value={l && integer(l.coldChainExcursions)}
+        sub={l && <>above the goods' limit · last {l.onTime.windowHours} h</>}
+      />
     </div>
   );
 }

@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GraphQLError } from 'graphql';
-import { log, signContext, type InternalContext, type Role, type Viewer } from '@omniroute/core';
+import { log, type Role, type Viewer } from '@omniroute/core';
+import { gatewayCallHeaders } from '../upstream.ts';
 
 export type PersistedQueryMode = 'ALLOW_ALL' | 'LOG_UNKNOWN' | 'ENFORCE' | 'REQUIRE_ID';
 
@@ -87,12 +88,11 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   async function callIdentity<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     const url = opts.identityUrl();
     if (!url) throw new GraphQLError('API keys are not available', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
-    const internal = { requestId: randomUUID(), viewer: null, iat: Date.now(), internal: 'gateway' } as InternalContext;
     let res: Response;
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...signContext(internal, opts.secret) },
+        headers: { 'content-type': 'application/json', ...gatewayCallHeaders(opts.secret, 'identity') },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
       });

@@ -20,6 +20,8 @@ export interface OperationMeasure {
   aliases: number;
   rootFields: number;
   cost: number;
+  /** Capped root fields (perRequestCaps) selected more often than their cap: `Type.field`, times selected, cap. */
+  overCap: { field: string; count: number; cap: number }[];
 }
 
 export interface OperationLimitsPluginOptions {
@@ -35,12 +37,20 @@ export interface OperationLimitsPluginOptions {
   mutationCost?: number;
   /** Fields visited at most while measuring (fragment bombs); beyond it the operation counts as too complex. */
   maxVisits?: number;
+  /**
+   * Root fields a request may select at most this many times, by `Type.field`, for everyone: each one runs an
+   * expensive or abuse-prone action that aliases would otherwise multiply (20 aliased `login`s were 20 scrypt runs
+   * in one request). Default `{ 'Mutation.login': 1 }`.
+   */
+  perRequestCaps?: Record<string, number>;
 }
+
+export const DEFAULT_PER_REQUEST_CAPS: Readonly<Record<string, number>> = Object.freeze({ 'Mutation.login': 1 });
 
 export const DEFAULT_USER_LIMITS: OperationLimits = { maxDepth: 12, maxAliases: 50, maxRootFields: 20, maxCost: 25_000 };
 export const DEFAULT_PARTNER_LIMITS: OperationLimits = { maxDepth: 8, maxAliases: 15, maxRootFields: 5, maxCost: 5_000 };
 
-function limitError(message: string, code: string, extra: Record<string, number>): GraphQLError {
+function limitError(message: string, code: string, extra: Record<string, number | string>): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra, http: { status: 400 } } });
 }
 
@@ -56,6 +66,7 @@ export function createOperationLimitsPlugin(opts: OperationLimitsPluginOptions) 
   const slicing = new Set(opts.slicingArguments ?? ['first', 'last']);
   const mutationCost = opts.mutationCost ?? 10;
   const maxVisits = opts.maxVisits ?? 50_000;
+  const caps = new Map(Object.entries(opts.perRequestCaps ?? DEFAULT_PER_REQUEST_CAPS));
   // Measures of operations whose cost does not depend on variables (the document objects are cached by the runtime).
   const cached = new WeakMap<OperationDefinitionNode, OperationMeasure>();
 
@@ -120,11 +131,17 @@ export function createOperationLimitsPlugin(opts: OperationLimitsPluginOptions) 
 
     const root = schema.getRootType(operation.operation) ?? undefined;
     let cost = walk(operation.selectionSet, root, 1, 1, undefined, new Set());
-    // Root fields after expanding fragments (a fragment must not hide a wide root).
+    // Root fields after expanding fragments (a fragment must not hide a wide root, nor a repeated capped field).
     let rootFields = 0;
+    const capped = new Map<string, number>();
     const countRoot = (set: SelectionSetNode, seen: Set<string>) => {
       for (const sel of set.selections) {
-        if (sel.kind === Kind.FIELD) { if (sel.name.value !== '__typename') rootFields++; }
+        if (sel.kind === Kind.FIELD) {
+          if (sel.name.value === '__typename') continue;
+          rootFields++;
+          const coordinate = `${root?.name}.${sel.name.value}`;
+          if (caps.has(coordinate)) capped.set(coordinate, (capped.get(coordinate) ?? 0) + 1);
+        }
         else if (sel.kind === Kind.INLINE_FRAGMENT) countRoot(sel.selectionSet, seen);
         else if (fragments[sel.name.value] && !seen.has(sel.name.value)) { seen.add(sel.name.value); countRoot(fragments[sel.name.value]!.selectionSet, seen); }
       }
@@ -132,7 +149,9 @@ export function createOperationLimitsPlugin(opts: OperationLimitsPluginOptions) 
     countRoot(operation.selectionSet, new Set());
     if (operation.operation === 'mutation') cost += rootFields * mutationCost;
     if (visits > maxVisits) cost = Infinity;
-    const m = { depth, aliases, rootFields, cost };
+    const overCap: OperationMeasure['overCap'] = [];
+    for (const [field, count] of capped) if (count > caps.get(field)!) overCap.push({ field, count, cap: caps.get(field)! });
+    const m = { depth, aliases, rootFields, cost, overCap };
     if (!usesVariables) cached.set(operation, m);
     return m;
   }
@@ -143,6 +162,11 @@ export function createOperationLimitsPlugin(opts: OperationLimitsPluginOptions) 
     check(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, variables: Record<string, unknown>, limits: OperationLimits): GraphQLError[] {
       const m = measure(operation, fragments, variables);
       const errors: GraphQLError[] = [];
+      for (const c of m.overCap) {
+        const name = c.field.slice(c.field.indexOf('.') + 1);
+        errors.push(limitError(`\`${name}\` may be selected at most ${c.cap === 1 ? 'once' : `${c.cap} times`} per request (${c.count} found); send separate requests`,
+          'TOO_MANY_SENSITIVE_FIELDS', { field: c.field, count: c.count, limit: c.cap }));
+      }
       if (m.depth > limits.maxDepth) errors.push(limitError(`Query depth ${m.depth} exceeds the limit of ${limits.maxDepth}`, 'QUERY_TOO_DEEP', { depth: m.depth, limit: limits.maxDepth }));
       if (m.aliases > limits.maxAliases) errors.push(limitError(`${m.aliases} aliases exceed the limit of ${limits.maxAliases}`, 'TOO_MANY_ALIASES', { aliases: m.aliases, limit: limits.maxAliases }));
       if (m.rootFields > limits.maxRootFields) errors.push(limitError(`${m.rootFields} root fields exceed the limit of ${limits.maxRootFields}`, 'TOO_MANY_ROOT_FIELDS', { rootFields: m.rootFields, limit: limits.maxRootFields }));

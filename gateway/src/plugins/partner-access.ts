@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Redis } from 'ioredis';
 import { GraphQLError, Kind, parse, type DocumentNode, type ExecutionResult, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { log, type Viewer } from '@omniroute/core';
-import type { GraphQLParams, IncomingRequestInfo, ResolvedParams } from '../runtime/index.ts';
+import { documentLimitsOf, documentSizeError, parseFailure, type DocumentLimits, type GraphQLParams, type IncomingRequestInfo, type ResolvedParams } from '../runtime/index.ts';
+import { ByteBoundedCache } from '../runtime/bounded-cache.ts';
 import type { GatewayContext } from '../upstream.ts';
 import { credentialOf } from './auth.ts';
 import { createApiKeyPlugin, type ApiKeyPrincipal, type IdentityChange } from './api-keys.ts';
@@ -10,13 +11,15 @@ import { createConcurrencyLimitPlugin, type Slot } from './concurrency-limit.ts'
 import { createCsrfPlugin } from './csrf.ts';
 import { createFieldAuthPlugin, type Denial } from './field-auth.ts';
 import { createIntrospectionGuardPlugin } from './introspection-guard.ts';
-import { createMetricsPlugin } from './metrics.ts';
+import { createMetricsPlugin, type MetricsPlugin } from './metrics.ts';
 import { createOperationLimitsPlugin, DEFAULT_PARTNER_LIMITS, DEFAULT_USER_LIMITS, type OperationLimits } from './operation-limits.ts';
 import { createPersistedQueriesPlugin } from './persisted-queries.ts';
-import { createRateLimitPlugin } from './rate-limit.ts';
+import { createRateLimitPlugin, type RateCaller } from './rate-limit.ts';
 
 export interface PartnerAccessOptions {
   supergraphSdl: string;
+  /** The gateway's metrics registry (default: one of its own). */
+  metrics?: MetricsPlugin;
   /** HMAC secret of the signed internal context (API key lookups are signed internal calls to identity). */
   secret: string;
   /** The API schema (the runtime's). */
@@ -37,14 +40,22 @@ export interface PartnerAccessOptions {
   limits?: { user?: Partial<OperationLimits>; partner?: Partial<OperationLimits> };
   /** Cost weights by `Type.field` or type name. */
   costWeights?: Record<string, number>;
+  /** Document size and token limits (the runtime's): QUERY_TOO_LARGE before any parsing here. */
+  documentLimits?: Partial<DocumentLimits>;
+  /** Root fields allowed at most N times per request, by `Type.field` (default: `Mutation.login` once). */
+  perRequestCaps?: Record<string, number>;
   /**
-   * Requests per minute per API key (its app may set its own), per user, per IP of anonymous callers (a
-   * subscription counts as one request); subscriptions open at once per API key and per user, and WebSockets plus
-   * SSE streams open at once per client IP (loopback exempt like the IP budget). `false`: all off.
+   * Root fields per minute per API key (its app may set its own), per user, per IP of anonymous callers (a request
+   * costs one per root field, a subscription one); subscriptions open at once per API key and per user, and
+   * WebSockets plus SSE streams open at once per client IP (loopback exempt like the IP budget). `false`: all off.
    */
   rateLimits?: ({ apiKey?: number; user?: number; ip?: number } & Partial<StreamCaps>) | false;
-  /** Take the client IP from the first X-Forwarded-For entry (behind a trusted proxy only). */
-  trustProxy?: boolean;
+  /**
+   * Behind trusted reverse proxies: how many (true = 1). The client IP is then the X-Forwarded-For entry the
+   * outermost trusted proxy appended (the n-th from the right): entries left of it are whatever the client sent,
+   * and taking one of those would let a caller pick its own address for rate limits and sign-in throttling.
+   */
+  trustProxy?: boolean | number;
   /**
    * Anonymous calls from loopback addresses skip the per-IP budget (local tools, tests, benchmarks, a sidecar).
    * Default true; behind a reverse proxy on the same host set trustProxy, or this to false.
@@ -72,8 +83,13 @@ export const DEFAULT_STREAM_CAPS: StreamCaps = { subscriptionsPerKey: 200, subsc
 
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
 
+/** A rate-limit bucket a request was charged in. */
+interface Charged { caller: RateCaller; bucket: string }
+
 interface RequestState {
   res: ServerResponse | null;
+  /** The buckets the request was charged one token in (context); resolveParams charges the rest of its root fields. */
+  rateCallers?: Charged[];
   register?: { hash: string; query: string };
   intercepted?: boolean;
   /** A subscription (graphql-ws, SSE): denied fields are nulled in every event, see streamFilter. */
@@ -94,9 +110,9 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   redis?.on('error', (e) => log.warn('partner access: redis error', { error: String(e) }));
   const ready = redis ? redis.connect().catch((e) => log.warn('partner access: redis unavailable, using memory', { error: String(e) })) : Promise.resolve();
 
-  const metrics = createMetricsPlugin();
-  const rateLimited = metrics.counter('rate_limited_total', 'Requests refused with 429, by bucket kind');
-  const limitRefusals = metrics.counter('operation_limit_refusals_total', 'Operations refused by depth/alias/root-field/cost limits');
+  const metrics = opts.metrics ?? createMetricsPlugin();
+  const rateLimited = metrics.counter('rate_limited_total', 'Requests refused with 429, by bucket kind', ['bucket']);
+  const limitRefusals = metrics.counter('operation_limit_refusals_total', 'Operations refused by depth/alias/root-field/cost limits', ['code', 'kind']);
   let persisted: ReturnType<typeof createPersistedQueriesPlugin>;
   const apiKeys = createApiKeyPlugin({
     identityUrl: opts.identityUrl,
@@ -108,8 +124,10 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
     subscribe: opts.subscribeChanges,
     onAppChanged: (appId) => persisted?.invalidate(appId),
   });
+  const documentLimits = documentLimitsOf(opts.documentLimits);
   persisted = createPersistedQueriesPlugin({
     redis,
+    maxTokens: documentLimits.maxTokens,
     keyPrefix: `${prefix}apq:`,
     manifestsDir: opts.manifestsDir,
     registered: (appId) => apiKeys.registeredOperations(appId),
@@ -119,7 +137,7 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   const rateLimit = opts.rateLimits === false ? null : createRateLimitPlugin({ redis, keyPrefix: `${prefix}rl:`, perMinute: opts.rateLimits });
   const concurrency = opts.rateLimits === false ? null : createConcurrencyLimitPlugin({ redis, keyPrefix: `${prefix}cc:` });
   const caps: StreamCaps = { ...DEFAULT_STREAM_CAPS, ...(opts.rateLimits || {}) };
-  const operationLimits = createOperationLimitsPlugin({ schema: opts.schema, weights: opts.costWeights });
+  const operationLimits = createOperationLimitsPlugin({ schema: opts.schema, weights: opts.costWeights, perRequestCaps: opts.perRequestCaps });
   const introspection = createIntrospectionGuardPlugin({ refuseForPartners: opts.refuseIntrospectionForPartners });
   const fieldAuth = createFieldAuthPlugin({ supergraphSdl: opts.supergraphSdl, schema: opts.schema, roleScopes: opts.roleScopes });
   const userLimits = { ...DEFAULT_USER_LIMITS, ...opts.limits?.user };
@@ -129,20 +147,21 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   const states = new WeakMap<GatewayContext, RequestState>();
   const fragmentMaps = new WeakMap<DocumentNode, Record<string, FragmentDefinitionNode>>();
 
-  // Parsed documents for the limit check that runs before the runtime plans (see resolveParams), by query text.
-  const parsed = new Map<string, DocumentNode | null>();
-  const parseCached = (query: string): DocumentNode | null => {
+  // Parsed documents for the limit check that runs before the runtime plans (see resolveParams), by query text;
+  // small ones only, and never failures. A document that does not parse is refused here, with the runtime's
+  // error: parsing it a second time there would double what a stream of hostile documents costs.
+  const parsed = new ByteBoundedCache<string, DocumentNode>(4 * 1024 * 1024, 300);
+  const parseCached = (query: string): DocumentNode | GraphQLError => {
     let doc = parsed.get(query);
     if (doc === undefined) {
       try {
-        doc = parse(query, { noLocation: true, maxTokens: 15_000 });
-      } catch {
-        doc = null; // the runtime reports the syntax error
+        doc = parse(query, { noLocation: true, maxTokens: documentLimits.maxTokens });
+      } catch (err) {
+        return parseFailure(query, err, documentLimits.maxTokens);
       }
-      if (query.length <= 4096) {
-        if (parsed.size >= 300) parsed.delete(parsed.keys().next().value!);
-        parsed.set(query, doc);
-      }
+      // ~150 bytes per token without locations (measured); the text at two bytes per character
+      const tokens = (doc as { tokenCount?: number }).tokenCount ?? query.length;
+      if (query.length <= 4096) parsed.set(query, doc, 2 * query.length + 160 * tokens);
     }
     return doc;
   };
@@ -169,29 +188,35 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
   }
 
   function clientIp(info: IncomingRequestInfo): string {
-    if (opts.trustProxy) {
+    const hops = opts.trustProxy === true ? 1 : typeof opts.trustProxy === 'number' ? opts.trustProxy : 0;
+    if (hops > 0) {
       const xff = info.headers['x-forwarded-for'];
-      const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-      if (first) return first;
+      const entries = (Array.isArray(xff) ? xff.join(',') : xff ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      const client = entries[Math.max(0, entries.length - hops)];
+      if (client) return client;
     }
     return info.ip;
   }
 
   /** Anonymous callers spend their IP's per-minute budget (loopback exempt unless exemptLoopback is false). */
-  async function chargeIp(ip: string, res: ServerResponse | null) {
-    if (!rateLimit || (opts.exemptLoopback !== false && isLoopback(ip))) return;
-    const e = await rateLimit.check({ ip });
+  async function chargeIp(ip: string, res: ServerResponse | null): Promise<Charged | null> {
+    if (!rateLimit || (opts.exemptLoopback !== false && isLoopback(ip))) return null;
+    const charged = { caller: { ip }, bucket: 'ip' };
+    const e = await rateLimit.check(charged.caller);
     if (e) { rateLimited.inc({ bucket: 'ip' }); refuse(res, e); }
+    return charged;
   }
 
   /** Signed-in callers spend their API key's budget (its app's) or their user's. */
-  async function chargeViewer(viewer: Viewer, res: ServerResponse | null) {
-    if (!rateLimit) return;
+  async function chargeViewer(viewer: Viewer, res: ServerResponse | null): Promise<Charged | null> {
+    if (!rateLimit) return null;
     const principal = apiKeys.principalOf(viewer);
-    const e = await rateLimit.check(principal
-      ? { apiKeyId: principal.keyId, apiKeyPerMinute: principal.app.limits.requestsPerMinute }
-      : { userId: viewer.userId ?? null });
-    if (e) { rateLimited.inc({ bucket: principal ? 'api_key' : 'user' }); refuse(res, e); }
+    const charged = principal
+      ? { caller: { apiKeyId: principal.keyId, apiKeyPerMinute: principal.app.limits.requestsPerMinute }, bucket: 'api_key' }
+      : { caller: { userId: viewer.userId ?? null }, bucket: 'user' };
+    const e = await rateLimit.check(charged.caller);
+    if (e) { rateLimited.inc({ bucket: charged.bucket }); refuse(res, e); }
+    return charged;
   }
 
   // No Retry-After: a slot frees when the caller closes something, not after a known time.
@@ -254,10 +279,11 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       const res = responses.get(info.headers) ?? null;
       const csrfError = csrf?.check(info);
       if (csrfError) throw csrfError;
-      if (!credentialOf(info.headers)) await chargeIp(clientIp(info), res);
+      const rateCallers: Charged[] = [];
+      if (!credentialOf(info.headers)) { const c = await chargeIp(clientIp(info), res); if (c) rateCallers.push(c); }
       const ctx = await build();
-      if (ctx.viewer) await chargeViewer(ctx.viewer, res);
-      states.set(ctx, { res });
+      if (ctx.viewer) { const c = await chargeViewer(ctx.viewer, res); if (c) rateCallers.push(c); }
+      states.set(ctx, { res, rateCallers });
       return ctx;
     },
     /**
@@ -266,9 +292,8 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
      * the subscription's own (one per subscribe), `ip` the client's as clientIp() gave it.
      */
     async beginStream(ctx: GatewayContext, ip: string): Promise<void> {
-      if (ctx.viewer) await chargeViewer(ctx.viewer, null);
-      else await chargeIp(ip, null);
-      states.set(ctx, { res: null, stream: {} });
+      const c = ctx.viewer ? await chargeViewer(ctx.viewer, null) : await chargeIp(ip, null);
+      states.set(ctx, { res: null, stream: {}, rateCallers: c ? [c] : [] });
     },
     /**
      * A slot for one more open subscription of this caller (per API key or user; anonymous callers are bounded by
@@ -293,7 +318,7 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
       rateLimited.inc({ bucket: 'ip_sockets' });
       throw tooMany('connections from this address', caps.socketsPerIp);
     },
-    /** The client IP of a request (X-Forwarded-For's first entry with trustProxy). */
+    /** The client IP of a request: the socket's, or with trustProxy the X-Forwarded-For entry the outermost trusted proxy appended. */
     clientIp,
     /**
      * What field authorization does to each event of a subscription the caller may run only in part (denied
@@ -309,21 +334,36 @@ export function createPartnerAccessPlugin(opts: PartnerAccessOptions) {
      * (cached by text). The runtime validates a document before its checkDocument hook runs, and validating
      * hundreds of same-named fields is quadratic (500 of them: ~300 ms of event loop): refusing them here keeps
      * that off the table. Only the first exceeded limit is reported here; checkDocument reports all of them.
+     * Then the request pays for the rest of its root fields: the budget counts root fields, not requests, so
+     * aliasing one field twenty times costs twenty.
      */
     async resolveParams(params: GraphQLParams, ctx: GatewayContext): Promise<ResolvedParams> {
+      // Before anything parses or hashes it (safelist comparison, APQ, the limit check below).
+      const tooLarge = typeof params.query === 'string' ? documentSizeError(params.query, documentLimits.maxBytes) : null;
+      if (tooLarge) throw tooLarge;
       const principal = apiKeys.principalOf(ctx?.viewer);
       const r = await persisted.resolve(params, principal?.app ?? null);
       const doc = parseCached(r.params.query);
-      const operation = doc?.definitions.find((d): d is OperationDefinitionNode =>
+      if (doc instanceof GraphQLError) throw doc;
+      const operation = doc.definitions.find((d): d is OperationDefinitionNode =>
         d.kind === Kind.OPERATION_DEFINITION && (r.params.operationName ? d.name?.value === r.params.operationName : true));
-      if (doc && operation) {
-        const errors = operationLimits.check(operation, fragmentsOf(doc), r.params.variables ?? {}, limitsFor(principal));
+      const state = ctx && states.get(ctx);
+      if (operation) {
+        const fragments = fragmentsOf(doc);
+        const variables = r.params.variables ?? {};
+        const errors = operationLimits.check(operation, fragments, variables, limitsFor(principal));
         if (errors.length) {
           limitRefusals.inc({ code: String(errors[0]!.extensions.code), kind: principal ? 'partner' : 'user' });
           throw errors[0];
         }
+        const extra = operationLimits.measure(operation, fragments, variables).rootFields - 1; // one was paid in context
+        if (rateLimit && state && extra > 0) {
+          for (const { caller, bucket } of state.rateCallers ?? []) {
+            const e = await rateLimit.check(caller, extra);
+            if (e) { rateLimited.inc({ bucket }); refuse(state.res, e); }
+          }
+        }
       }
-      const state = ctx && states.get(ctx);
       if (state) state.register = r.register;
       return r.params;
     },

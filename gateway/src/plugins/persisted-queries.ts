@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { GraphQLError, parse, print } from 'graphql';
 import { log } from '@omniroute/core';
-import type { GraphQLParams, ResolvedParams } from '../runtime/index.ts';
+import { DEFAULT_DOCUMENT_LIMITS, type GraphQLParams, type ResolvedParams } from '../runtime/index.ts';
+import { ByteBoundedCache } from '../runtime/bounded-cache.ts';
 import type { PartnerAppInfo } from './api-keys.ts';
 import type { MetricsPlugin } from './metrics.ts';
 
@@ -41,6 +42,10 @@ export interface PersistedQueriesPluginOptions {
   apqTtlSeconds?: number;
   /** In-memory APQ entries. Default 2000. */
   lruSize?: number;
+  /** Characters of APQ query text kept in memory (two bytes each, at most). Default 4 Mi (8 MiB). */
+  lruChars?: number;
+  /** Token limit when parsing a query to compare it with a safelist (the runtime's limit). Default 5,000. */
+  maxTokens?: number;
   /** Folder of manifest files named `<partnerAppId>.json` or `<slug>.json`; watched, reloaded on change. */
   manifestsDir?: string;
   watch?: boolean;
@@ -59,9 +64,9 @@ const notInList = () => pqError('The operation is not in the persisted query lis
 const idRequired = () => pqError('This partner app may only send operations by id (extensions.persistedQuery.sha256Hash or documentId)', 'PERSISTED_QUERY_ID_REQUIRED', 400);
 const badRequest = (message: string) => pqError(message, 'BAD_REQUEST', 400);
 
-function normalize(query: string): string | null {
+function normalize(query: string, maxTokens: number): string | null {
   try {
-    return print(parse(query, { noLocation: true, maxTokens: 15_000 }));
+    return print(parse(query, { noLocation: true, maxTokens }));
   } catch {
     return null;
   }
@@ -78,14 +83,15 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
   const ttlSeconds = opts.apqTtlSeconds ?? 86_400;
   const lruSize = opts.lruSize ?? 2000;
   const safelistTtl = opts.safelistTtlMs ?? 60_000;
-  const lru = new Map<string, string>();
+  const maxTokens = opts.maxTokens ?? DEFAULT_DOCUMENT_LIMITS.maxTokens;
+  const lru = new ByteBoundedCache<string, string>(2 * (opts.lruChars ?? 4 * 1024 * 1024), lruSize);
   const files = new Map<string, ManifestOperation[]>(); // by file base name (app id or slug)
   const safelists = new Map<string, Safelist>();
   const loading = new Map<string, Promise<Safelist>>();
   let generation = 0; // bumped on every change, so a load that raced with a change is not kept
-  const unknown = opts.metrics?.counter('persisted_query_unknown_total', 'Operations not in the app safelist, let through (LOG_UNKNOWN)');
-  const rejected = opts.metrics?.counter('persisted_query_rejected_total', 'Operations refused by the app safelist (ENFORCE, REQUIRE_ID)');
-  const apq = opts.metrics?.counter('apq_requests_total', 'Automatic persisted query lookups and registrations');
+  const unknown = opts.metrics?.counter('persisted_query_unknown_total', 'Operations not in the app safelist, let through (LOG_UNKNOWN)', ['app']);
+  const rejected = opts.metrics?.counter('persisted_query_rejected_total', 'Operations refused by the app safelist (ENFORCE, REQUIRE_ID)', ['app', 'reason']);
+  const apq = opts.metrics?.counter('apq_requests_total', 'Automatic persisted query lookups and registrations', ['result']);
 
   function loadFile(file: string) {
     const name = basename(file, '.json');
@@ -154,8 +160,8 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
 
   function inList(list: Safelist, query: string, hash: string): boolean {
     if (list.byId.has(hash)) return true;
-    list.normalized ??= new Set([...list.byId.values()].map((o) => normalize(o.body)).filter((x): x is string => x !== null));
-    const n = normalize(query);
+    list.normalized ??= new Set([...list.byId.values()].map((o) => normalize(o.body, maxTokens)).filter((x): x is string => x !== null));
+    const n = normalize(query, maxTokens);
     return n !== null && list.normalized.has(n);
   }
 
@@ -167,9 +173,7 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
         log.warn('persisted queries: redis get failed', { error: String(e) });
       }
     }
-    const q = lru.get(hash);
-    if (q !== undefined) { lru.delete(hash); lru.set(hash, q); }
-    return q;
+    return lru.get(hash);
   }
 
   return {
@@ -233,9 +237,7 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
     /** Stores a validated APQ pair (the hash was checked in resolve). */
     async register(hash: string, query: string): Promise<void> {
       apq?.inc({ result: 'register' });
-      lru.delete(hash);
-      lru.set(hash, query);
-      if (lru.size > lruSize) lru.delete(lru.keys().next().value!);
+      lru.set(hash, query, 2 * (query.length + hash.length) + 64);
       if (opts.redis) {
         try {
           await opts.redis.set(prefix + hash, query, 'EX', ttlSeconds);

@@ -3,13 +3,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, gqlError, httpStatusOf, toGraphQLError } from './errors.ts';
+import { QuerySizeScanner } from './query-size-scanner.ts';
 import type { RequestError } from './operation-store.ts';
-import type { ExecuteArgs, GatewayHooks, GraphQLParams, ReadyOperation, ResolvedParams } from './index.ts';
+import type { ExecuteArgs, GatewayHooks, GraphQLParams, ReadyOperation, RequestEndInfo, ResolvedParams } from './index.ts';
 
 interface HandlerDeps<Ctx> {
   hooks: GatewayHooks<Ctx>;
   path: string;
   maxBodyBytes: number;
+  /** Documents larger than this (UTF-8 bytes) are refused while the body streams in (QUERY_TOO_LARGE). */
+  maxDocumentBytes: number;
   dedupInbound: boolean;
   prepare(args: ExecuteArgs<Ctx>): { ready: ReadyOperation } | { result: ExecutionResult; requestError?: RequestError };
   run(ready: ReadyOperation, ctx: Ctx, rawVariables?: Record<string, unknown>): Promise<ExecutionResult>;
@@ -22,7 +25,7 @@ const GQL_TYPE = 'application/graphql-response+json; charset=utf-8';
 interface Reply { status: number; body: Buffer; contentType: string; headers?: Record<string, string> }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers?: Record<string, string>) { super(message); }
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers?: Record<string, string>, readonly extensions?: Record<string, unknown>) { super(message); }
 }
 
 export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMessage, res: ServerResponse) => void {
@@ -59,7 +62,7 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
     return { status, body: Buffer.from(body), contentType: gqlMedia ? GQL_TYPE : JSON_TYPE };
   };
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string, info?: Partial<RequestEndInfo>): Promise<void> {
     const accept = req.headers.accept;
     // application/graphql-response+json when the client asks for it (and does not prefer application/json).
     const gqlMedia = typeof accept === 'string' && accept.includes('application/graphql-response+json')
@@ -68,7 +71,7 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
     try {
       const method = req.method;
       if (method !== 'GET' && method !== 'POST') throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `Method ${method} not allowed`, { allow: 'GET, POST' });
-      const params = method === 'POST' ? await readPost(req, deps.maxBodyBytes) : readGet(search);
+      const params = method === 'POST' ? await readPost(req, deps.maxBodyBytes, deps.maxDocumentBytes) : readGet(search);
       try {
         ctx = hooks.context
           ? await hooks.context({ method, url: req.url ?? '', headers: req.headers, ip: req.socket.remoteAddress ?? '' })
@@ -98,6 +101,10 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
         return send(res, errorReply(status, errs, ctx, gqlMedia));
       }
       const kind = prepared.ready.prepared.kind;
+      if (info) {
+        info.kind = kind;
+        info.operationName = prepared.ready.prepared.operation.name?.value;
+      }
       if (method === 'GET' && kind !== 'query') {
         throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `Can only perform a ${kind} operation from a POST request.`, { allow: 'POST' });
       }
@@ -118,8 +125,9 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
       send(res, resultReply(result, ctx, gqlMedia));
     } catch (err) {
       if (err instanceof HttpError) {
-        if (err.status === 413) res.setHeader('connection', 'close');
-        return send(res, errorReply(err.status, [gqlError(err.message, err.code)], ctx, gqlMedia, err.headers));
+        if (err.code === ErrorCode.PAYLOAD_TOO_LARGE) res.setHeader('connection', 'close'); // the rest of the body was not read
+        const e = err.extensions ? new GraphQLError(err.message, { extensions: { code: err.code, ...err.extensions } }) : gqlError(err.message, err.code);
+        return send(res, errorReply(err.status, [e], ctx, gqlMedia, err.headers));
       }
       send(res, errorReply(500, [toGraphQLError(err)], ctx, gqlMedia));
     }
@@ -130,9 +138,13 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
     const q = url.indexOf('?');
     const pathname = q < 0 ? url : url.slice(0, q);
     if (pathname === deps.path) {
-      handleGraphQL(req, res, q < 0 ? '' : url.slice(q + 1)).catch(() => {
+      const onEnd = hooks.onRequestEnd;
+      const t0 = onEnd ? performance.now() : 0;
+      const info: Partial<RequestEndInfo> | undefined = onEnd ? {} : undefined;
+      const done = handleGraphQL(req, res, q < 0 ? '' : url.slice(q + 1), info).catch(() => {
         if (!res.headersSent) { res.statusCode = 500; res.end(); } else res.destroy();
       });
+      if (onEnd) void done.then(() => onEnd({ ...info, status: res.statusCode, durationMs: performance.now() - t0 }));
       return;
     }
     const route = routes[pathname];
@@ -171,7 +183,7 @@ function parseJsonObject(text: string, what: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function readPost(req: IncomingMessage, max: number): Promise<GraphQLParams> {
+function readPost(req: IncomingMessage, max: number, maxDocument: number): Promise<GraphQLParams> {
   const ct = req.headers['content-type'];
   if (typeof ct !== 'string' || !ct.toLowerCase().startsWith('application/json')) {
     req.resume();
@@ -183,9 +195,12 @@ function readPost(req: IncomingMessage, max: number): Promise<GraphQLParams> {
     return Promise.reject(new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${max} bytes`));
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    // Bodies small enough to hold no oversized document need no scanning.
+    const scanner = declared > maxDocument || !(declared >= 0) ? new QuerySizeScanner() : null;
+    let tooLarge = false;
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
@@ -194,11 +209,19 @@ function readPost(req: IncomingMessage, max: number): Promise<GraphQLParams> {
         reject(new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body exceeds ${max} bytes`));
         return;
       }
+      if (tooLarge) return; // drained, not kept: the reply waits for the end so the connection stays usable
+      if (scanner) {
+        scanner.push(c);
+        if (scanner.largest > maxDocument) { tooLarge = true; chunks = []; return; }
+      }
       chunks.push(c);
     });
     req.on('error', (e) => { if (!failed) { failed = true; reject(e); } });
     req.on('end', () => {
       if (failed) return;
+      if (tooLarge) {
+        return reject(new HttpError(413, ErrorCode.QUERY_TOO_LARGE, `The GraphQL document exceeds the limit of ${maxDocument} bytes`, undefined, { maxBytes: maxDocument }));
+      }
       const text = chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString();
       let body: unknown;
       try { body = JSON.parse(text); } catch {

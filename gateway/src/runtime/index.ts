@@ -11,12 +11,13 @@ import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph } from './supergraph.ts';
 import { SubgraphClient } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
-import { OperationStore, RequestError, type PreparedOperation } from './operation-store.ts';
+import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
 import { ErrorCode, defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
 import { createHttpHandler } from './http-handler.ts';
 
 export { ErrorCode, gqlError } from './errors.ts';
-export type { PreparedOperation } from './operation-store.ts';
+export type { DocumentLimits, OperationStoreStats, PreparedOperation } from './operation-store.ts';
+export { DEFAULT_DOCUMENT_LIMITS, documentLimitsOf, documentSizeError, parseFailure } from './operation-store.ts';
 
 export interface IncomingRequestInfo {
   method: string;
@@ -57,6 +58,17 @@ export interface GatewayHooks<Ctx> {
    * response (default: the Authorization and Cookie headers are part of the key).
    */
   dedupKey?(ctx: Ctx): string;
+  /** After each GraphQL request over HTTP has been answered (metrics). `operationName`/`kind` once the document was valid. */
+  onRequestEnd?(info: RequestEndInfo): void;
+  /** After each subgraph HTTP fetch (metrics); status 0 when the subgraph did not answer. */
+  onSubgraphFetch?(info: { subgraph: string; status: number; durationMs: number }): void;
+}
+
+export interface RequestEndInfo {
+  operationName?: string;
+  kind?: 'query' | 'mutation' | 'subscription';
+  status: number;
+  durationMs: number;
 }
 
 export interface GatewayRuntimeOptions<Ctx> {
@@ -69,6 +81,10 @@ export interface GatewayRuntimeOptions<Ctx> {
   introspection?: boolean;
   /** Max request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Size (bytes, before parsing) and token limits of GraphQL documents: QUERY_TOO_LARGE beyond. Default 64 KiB, 5,000. */
+  documentLimits?: Partial<DocumentLimits>;
+  /** Estimated bytes of cached documents (parsed, validated, prepared) and of cached query plans. Default 24 and 12 MiB. */
+  cacheBytes?: { documents?: number; plans?: number };
   /** GraphQL endpoint path. Default /graphql. */
   path?: string;
   /** Per subgraph fetch timeout, ms. Default 30 s. */
@@ -118,8 +134,10 @@ export interface GatewayRuntime<Ctx> {
   executePlanNode(node: PlanNode | SubscriptionNode | undefined, rootData: Record<string, unknown>, opts: { variables: Record<string, unknown>; ctx: Ctx }): Promise<{ data: Record<string, unknown>; errors: GraphQLError[] }>;
   /** Subgraph names and URLs (after overrides). */
   subgraphs: ReadonlyMap<string, string>;
-  /** Counters: subgraph HTTP requests actually sent. */
-  stats(): { subgraphRequests: number };
+  /** Counters: subgraph HTTP requests actually sent; what the operation caches hold. */
+  stats(): { subgraphRequests: number; operations: OperationStoreStats };
+  /** The document limits in force. */
+  documentLimits: DocumentLimits;
 }
 
 export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<Ctx>): GatewayRuntime<Ctx> {
@@ -127,10 +145,16 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   const sg = loadSupergraph(opts.supergraphSdl, opts.queryPlannerConfig);
   const urls = new Map<string, string>();
   for (const [name, url] of sg.subgraphs) urls.set(name, opts.subgraphUrlOverride ? opts.subgraphUrlOverride(name, url) : url);
-  const client = new SubgraphClient({ timeoutMs: opts.subgraphTimeoutMs, connections: opts.subgraphConnections });
+  const subgraphOf = new Map([...urls].map(([name, url]) => [url, name]));
+  const client = new SubgraphClient({
+    timeoutMs: opts.subgraphTimeoutMs,
+    connections: opts.subgraphConnections,
+    onResponse: hooks.onSubgraphFetch && ((url, status, durationMs) => hooks.onSubgraphFetch!({ subgraph: subgraphOf.get(url) ?? url, status, durationMs })),
+  });
   const executor = new PlanExecutor({ client, types: sg.types, urls });
   const store = new OperationStore({
     apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, introspection: opts.introspection !== false,
+    limits: opts.documentLimits, documentCacheBytes: opts.cacheBytes?.documents, planCacheBytes: opts.cacheBytes?.plans,
   });
   const formatError = (e: GraphQLError, ctx: Ctx | undefined) => (hooks.formatError ? hooks.formatError(e, ctx) : defaultFormatError(e));
 
@@ -223,7 +247,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   }
 
   const handler = createHttpHandler<Ctx>({
-    hooks, path: opts.path ?? '/graphql', maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, dedupInbound: !!opts.dedupInbound,
+    hooks, path: opts.path ?? '/graphql', maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, maxDocumentBytes: store.limits.maxBytes, dedupInbound: !!opts.dedupInbound,
     prepare, run, formatError,
   });
   const server = http.createServer(handler);
@@ -268,6 +292,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       });
       await client.close();
     },
-    stats: () => ({ subgraphRequests: client.sent }),
+    stats: () => ({ subgraphRequests: client.sent, operations: store.stats() }),
+    documentLimits: store.limits,
   };
 }

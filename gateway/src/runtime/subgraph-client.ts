@@ -7,6 +7,8 @@ export interface SubgraphClientOptions {
   connections?: number;
   /** Per-fetch timeout (headers and body), ms. */
   timeoutMs?: number;
+  /** Called once per HTTP request sent: its URL, status (0 when the subgraph did not answer) and duration. */
+  onResponse?: (url: string, status: number, durationMs: number) => void;
 }
 
 export interface RawSubgraphResponse {
@@ -22,12 +24,14 @@ export class SubgraphClient {
   private readonly inflight = new Map<string, Promise<RawSubgraphResponse>>();
   private readonly connections: number;
   private readonly timeoutMs: number;
+  private readonly onResponse?: SubgraphClientOptions['onResponse'];
   /** Number of HTTP requests actually sent (for tests and metrics). */
   sent = 0;
 
   constructor(opts: SubgraphClientOptions = {}) {
     this.connections = opts.connections ?? 128;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.onResponse = opts.onResponse;
   }
 
   /**
@@ -62,6 +66,7 @@ export class SubgraphClient {
     this.sent++;
     const reqHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (headers) for (const k in headers) reqHeaders[k.toLowerCase()] = headers[k];
+    const t0 = this.onResponse ? performance.now() : 0;
     try {
       const res = await target.pool.request({
         path: target.path,
@@ -72,8 +77,10 @@ export class SubgraphClient {
         bodyTimeout: this.timeoutMs,
       });
       const text = await res.body.text();
+      this.onResponse?.(url, res.statusCode, performance.now() - t0);
       return { status: res.statusCode, text };
     } catch (err) {
+      this.onResponse?.(url, 0, performance.now() - t0);
       throw new SubgraphUnavailableError((err as Error).message);
     }
   }

@@ -47,8 +47,8 @@ interface Upstream {
 
 export interface SubscriptionEngineOptions {
   runtime: GatewayRuntime<GatewayContext>;
-  /** Signed headers for a caller, sent as graphql-ws connectionParams (fresh at every (re)connect). */
-  upstreamParams: (ctx: GatewayContext) => Record<string, string>;
+  /** Signed headers for a caller and the subgraph they go to, sent as graphql-ws connectionParams (fresh at every (re)connect). */
+  upstreamParams: (subgraph: string, ctx: GatewayContext) => Record<string, string>;
   /**
    * Who the caller is beyond its viewer, e.g. the API key behind a partner viewer (two keys of one app carry the
    * same viewer). Default: nothing more.
@@ -87,7 +87,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
       const client = createClient({
         url: httpUrl.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
-        connectionParams: () => opts.upstreamParams(ctx),
+        connectionParams: () => opts.upstreamParams(subgraph, ctx),
         lazy: true,
         lazyCloseTimeout: 0,
         retryAttempts: 5,

@@ -29,7 +29,7 @@ beforeAll(async () => {
       const body = JSON.parse(Buffer.concat(chunks).toString());
       let internal: unknown;
       try {
-        internal = (verifyContext({ get: (n) => req.headers[n] as string }, SECRET) as any).internal;
+        internal = verifyContext({ get: (n) => req.headers[n] as string }, { secret: SECRET, audience: 'identity' }).caller;
       } catch {
         res.writeHead(401).end();
         return;

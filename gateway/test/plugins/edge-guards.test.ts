@@ -45,14 +45,15 @@ describe('introspection guard plugin', () => {
 });
 
 describe('metrics plugin', () => {
-  it('renders Prometheus text with escaped labels and bounded series', () => {
-    const m = createMetricsPlugin({ maxSeries: 2 });
-    const c = m.counter('things_total', 'Things.');
+  it('renders Prometheus text with escaped labels and bounded series', async () => {
+    const m = createMetricsPlugin({ maxSeries: 2, defaultMetrics: false });
+    const c = m.counter('things_total', 'Things.', ['app']);
     c.inc({ app: 'a"b\\c' });
     c.inc({ app: 'x' }, 2);
     c.inc({ app: 'y' }); // over maxSeries: dropped
-    expect(m.render()).toBe('# HELP omniroute_gateway_things_total Things.\n# TYPE omniroute_gateway_things_total counter\n'
+    expect(await m.render()).toContain('# HELP omniroute_gateway_things_total Things.\n# TYPE omniroute_gateway_things_total counter\n'
       + 'omniroute_gateway_things_total{app="a\\"b\\\\c"} 1\nomniroute_gateway_things_total{app="x"} 2\n');
+    expect(c.get({ app: 'x' })).toBe(2);
   });
 });
 

@@ -72,6 +72,20 @@ describe('operation limits plugin', () => {
   });
 
   it('ignores introspection fields (they have their own rule)', () => {
-    expect(measure('{ __schema { types { fields { type { ofType { ofType { name } } } } } } }')).toEqual({ depth: 0, aliases: 0, rootFields: 1, cost: 0 });
+    expect(measure('{ __schema { types { fields { type { ofType { ofType { name } } } } } } }')).toEqual({ depth: 0, aliases: 0, rootFields: 1, cost: 0, overCap: [] });
+  });
+
+  it('caps sensitive root fields per request, aliases and fragments included (issue 12: 20 aliased logins)', () => {
+    const capped = createOperationLimitsPlugin({ schema: () => schema, perRequestCaps: { 'Mutation.placeOrder': 1 } });
+    const check = (q: string) => { const o = op(q); return capped.check(o.operation, o.fragments, {}, DEFAULT_USER_LIMITS); };
+    expect(check('mutation { placeOrder(sku: "a") { id } }')).toEqual([]);
+    const errors = check('mutation { a: placeOrder(sku: "a") { id } ...F } fragment F on Mutation { b: placeOrder(sku: "b") { id } c: placeOrder(sku: "c") { id } }');
+    expect(errors.map((e) => e.extensions)).toEqual([{ code: 'TOO_MANY_SENSITIVE_FIELDS', field: 'Mutation.placeOrder', count: 3, limit: 1, http: { status: 400 } }]);
+    expect(check('{ a: order(id: 1) { id } b: order(id: 2) { id } }')).toEqual([]); // only the capped coordinates
+    // the default caps `Mutation.login` once
+    const login = buildSchema('type Query { me: String } type Mutation { login(p: String): String }');
+    const plain = createOperationLimitsPlugin({ schema: () => login });
+    const o = op('mutation { a: login(p: "1") b: login(p: "2") }');
+    expect(plain.check(o.operation, o.fragments, {}, DEFAULT_USER_LIMITS)[0]?.extensions.code).toBe('TOO_MANY_SENSITIVE_FIELDS');
   });
 });

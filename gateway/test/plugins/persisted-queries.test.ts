@@ -67,7 +67,7 @@ describe('persisted queries plugin', () => {
     const rejected = metrics.counter('persisted_query_rejected_total', '');
     expect(rejected.get({ app: 'papp_ENFORCE', reason: 'not_in_list' })).toBe(2);
     expect(rejected.get({ app: 'papp_REQUIRE_ID', reason: 'id_required' })).toBe(1);
-    expect(metrics.render()).toContain('omniroute_gateway_persisted_query_rejected_total{app="papp_ENFORCE",reason="not_in_list"} 2');
+    expect(await metrics.render()).toContain('omniroute_gateway_persisted_query_rejected_total{app="papp_ENFORCE",reason="not_in_list"} 2');
     // safelisted operation names fill in a missing operationName
     expect((await p.resolve({ documentId: sha256Hex(Q1) }, app('REQUIRE_ID'))).params.operationName).toBe('Orders');
     // a registration changes the list once the app is invalidated

@@ -49,6 +49,16 @@ describe('rate limit plugin', () => {
     expect((await rl.check({ apiKeyId: 'k', apiKeyPerMinute: 1 }))?.extensions.code).toBe('RATE_LIMITED');
   });
 
+  it('takes a cost of several tokens at once, all or none, in memory and in Redis', async () => {
+    for (const rl of [createRateLimitPlugin({ perMinute: { user: 6 } }), createRateLimitPlugin({ redis: a, keyPrefix: `test:${randomUUID()}:rl:`, perMinute: { user: 6 } })]) {
+      expect((await rl.take('u', 6, 5)).allowed).toBe(true);
+      expect((await rl.take('u', 6, 2)).allowed).toBe(false); // 7 > 6: refused, nothing taken
+      expect((await rl.take('u', 6, 1)).allowed).toBe(true);
+      expect(await rl.check({ userId: 'v' }, 6)).toBeNull();
+      expect((await rl.check({ userId: 'v' }))?.extensions.code).toBe('RATE_LIMITED');
+    }
+  });
+
   it('falls back to memory when Redis is unreachable', async () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     const rl = createRateLimitPlugin({ redis: dead });

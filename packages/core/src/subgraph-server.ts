@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import { apolloHttpHandler } from './http.ts';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { apolloHttpHandler, headerMapOf, sendJson } from './http.ts';
 import { attachSubscriptionServer } from './subscriptions.ts';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
 import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
 import { trackHttpRequests } from './drain.ts';
 
 const INTERNAL = Symbol('omniroute.internalContext');
@@ -54,6 +56,7 @@ export const EXPOSED_ERROR_CODES: ReadonlySet<string> = new Set([
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED',
   'BAD_REQUEST', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'SUBGRAPH_UNAVAILABLE', 'OPERATION_RESOLUTION_FAILURE', 'UNSUPPORTED_OPERATION',
   'QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'INTROSPECTION_DISABLED', 'METHOD_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE',
+  'TOO_MANY_SENSITIVE_FIELDS', 'QUERY_TOO_LARGE',
 ]);
 
 /** Keeps expected errors, masks everything else (Prisma, SQL, bugs) to INTERNAL_SERVER_ERROR with no details. */
@@ -92,6 +95,24 @@ export interface SubgraphOptions<Ctx extends object> {
    * Subscription field needs a policy or the subgraph refuses to build.
    */
   policies: PolicyTable | PolicyTable[];
+  /** Who may read GET /metrics on the subgraph's port. Default: METRICS_TOKEN and production mode from the environment. */
+  metricsAccess?: MetricsAccess;
+  /** More values for /metrics, read when scraped (e.g. the outbox backlog); each becomes `omniroute_subgraph_<name>{subgraph}`. */
+  gauges?: { name: string; help: string; read(): number | Promise<number> }[];
+  /**
+   * Plain HTTP endpoints beside /graphql, by path prefix (a key ending in `/*`) or exact path — e.g. finance's
+   * payment webhooks, which the gateway forwards. Like GraphQL requests, they must carry the gateway's signed
+   * context (anything else gets 401 before the handler runs).
+   */
+  routes?: Record<string, SubgraphRoute>;
+}
+
+export type SubgraphRoute = (req: IncomingMessage, res: ServerResponse, internal: InternalContext) => Promise<void>;
+
+function routeFor(routes: Record<string, SubgraphRoute> | undefined, url: string | undefined): SubgraphRoute | undefined {
+  if (!routes) return undefined;
+  const path = (url ?? '/').split('?')[0]!;
+  return routes[path] ?? Object.entries(routes).find(([p]) => p.endsWith('/*') && path.startsWith(p.slice(0, -1)))?.[1];
 }
 
 export interface RunningSubgraph {
@@ -123,16 +144,18 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       return (internal as { internal?: unknown } | undefined)?.internal === 'gateway' ? 'gateway' : null;
     },
   });
+  const metrics = subgraphMetrics(opts.name, opts.gauges);
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.plugin],
     csrfPrevention: false, // only the gateway talks to subgraphs, and only with a signed context
-    formatError: (f, e) => maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name),
+    formatError: (f, e) => metrics.counted(maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name)),
   });
+  const serveMetrics = metricsHandler(metrics.registry, opts.metricsAccess ?? metricsAccessFromEnv());
 
   const handle = apolloHttpHandler(apollo, async (headers) => {
-    const internal = verifyContext(headers, opts.secret);
+    const internal = verifyContext(headers, { secret: opts.secret, audience: opts.name });
     return (await createContext(internal)) as Ctx & { requestId?: string };
   });
 
@@ -142,13 +165,30 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     apollo,
     async listen(port = 0, host = '127.0.0.1'): Promise<RunningSubgraph> {
       await apollo.start();
-      const httpServer = createServer((req, res) => void handle(req, res));
+      // /metrics is not GraphQL: it is served before (and without) the signed-context check, behind its own token
+      const httpServer = createServer((req, res) => {
+        if ((req.url ?? '').split('?')[0] === '/metrics') return void serveMetrics(req, res);
+        const route = routeFor(opts.routes, req.url);
+        if (!route) return void handle(req, res);
+        let internal: InternalContext;
+        try {
+          internal = verifyContext(headerMapOf(req), { secret: opts.secret, audience: opts.name });
+        } catch {
+          return sendJson(res, 401, { error: 'Requests must come through the OmniRoute gateway' });
+        }
+        route(req, res, internal).catch((error) => {
+          log.error('subgraph route failed', { service: opts.name, path: req.url?.split('?')[0], error: String((error as Error)?.stack ?? error) });
+          if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
+          else res.end();
+        });
+      });
       httpServer.keepAliveTimeout = 65_000;
       const requests = trackHttpRequests(httpServer);
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
       const ws = schema.getSubscriptionType()
         ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext, name: opts.name })
         : null;
+      metrics.sockets = () => ws?.connections() ?? 0;
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const actual = (httpServer.address() as AddressInfo).port;
       return {
@@ -166,4 +206,67 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       };
     },
   };
+}
+
+/** A subgraph's Prometheus metrics: request durations by operation, errors by code, graphql-ws sockets, the process. */
+function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<object>['gauges']> = []) {
+  const registry = createRegistry();
+  const operation = boundedLabel(); // operation names come from clients (through the gateway's plans)
+  const duration = new Histogram({
+    name: 'omniroute_subgraph_request_duration_seconds',
+    help: 'GraphQL requests served by this subgraph, by operation name and kind',
+    labelNames: ['subgraph', 'operation', 'kind'] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'omniroute_subgraph_errors_total',
+    help: 'Errors in responses of this subgraph, by code (unexpected ones are INTERNAL_SERVER_ERROR)',
+    labelNames: ['subgraph', 'code'] as const,
+    registers: [registry],
+  });
+  const state = {
+    registry,
+    sockets: (): number => 0,
+    plugin: {
+      async requestDidStart() {
+        const t0 = performance.now();
+        return {
+          async willSendResponse(rc: { operationName?: string | null; operation?: { operation: string } | null }) {
+            duration.observe({ subgraph, operation: operation(rc.operationName ?? 'anonymous'), kind: rc.operation?.operation ?? 'none' }, (performance.now() - t0) / 1000);
+          },
+        };
+      },
+    },
+    counted(f: GraphQLFormattedError): GraphQLFormattedError {
+      errors.inc({ subgraph, code: String(f.extensions?.code ?? 'UNKNOWN') });
+      return f;
+    },
+  };
+  new Gauge({
+    name: 'omniroute_subgraph_websockets',
+    help: 'Open graphql-ws connections (the gateway subscribes over them)',
+    labelNames: ['subgraph'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ subgraph }, state.sockets());
+    },
+  });
+  for (const g of gauges) {
+    new Gauge({
+      name: `omniroute_subgraph_${g.name}`,
+      help: g.help,
+      labelNames: ['subgraph'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          this.set({ subgraph }, await g.read());
+        } catch (e) {
+          // a failed reading leaves the series out of this scrape rather than failing /metrics as a whole
+          this.reset();
+          log.warn('metrics: gauge not read', { subgraph, gauge: g.name, error: String(e) });
+        }
+      },
+    });
+  }
+  return state;
 }

@@ -72,7 +72,7 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
       onConnect: (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         try {
-          const internal = verifyContext({ get: (n) => (typeof params[n] === 'string' ? (params[n] as string) : undefined) }, opts.secret);
+          const internal = verifyContext({ get: (n) => (typeof params[n] === 'string' ? (params[n] as string) : undefined) }, { secret: opts.secret, audience: opts.name });
           (ctx.extra as { internal?: InternalContext }).internal = internal;
           return true;
         } catch {
@@ -95,6 +95,7 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
     wss,
   );
   return {
+    connections: () => wss.clients.size,
     async close() {
       for (const c of wss.clients) c.terminate();
       await disposable.dispose();

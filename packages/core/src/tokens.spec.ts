@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, issueAccessToken } from './tokens.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
 
 describe('access tokens', () => {
   it('issues tokens the verifier accepts and refuses others', async () => {
@@ -12,15 +11,5 @@ describe('access tokens', () => {
   it('refuses expired tokens', async () => {
     const { token } = await issueAccessToken({ userId: 'u1', tenantId: 't1', roles: [] }, 'k1', -10);
     expect(await createTokenVerifier({ secret: 'k1' })(token)).toBeNull();
-  });
-});
-
-describe('passwords', () => {
-  it('hashes with a salted slow KDF and verifies', async () => {
-    const h = await hashPassword('omniroute-demo');
-    expect(h).toMatch(/^scrypt\$/);
-    expect(h).not.toBe(await hashPassword('omniroute-demo'));
-    expect(await verifyPassword('omniroute-demo', h)).toBe(true);
-    expect(await verifyPassword('wrong', h)).toBe(false);
   });
 });

@@ -1,13 +1,16 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { ROLES, type Role, type Viewer } from './context.ts';
+import { resolveSecrets } from './secrets.ts';
 
 export const TOKEN_ISSUER = 'omniroute-identity';
 export const TOKEN_AUDIENCE = 'omniroute';
-const DEV_SECRET = 'omniroute-dev-jwt-secret-change-me';
 
-/** HS256 secret for tokens issued by identity; JWT_SECRET in production, a fixed dev secret otherwise. */
+/**
+ * HS256 secret for tokens issued by identity: JWT_SECRET; in development a fixed secret from the source tree (so
+ * tokens survive restarts of `npm start`). Throws ConfigError in production mode when JWT_SECRET is missing or weak.
+ */
 export function jwtSecret(): string {
-  return process.env.JWT_SECRET ?? DEV_SECRET;
+  return resolveSecrets().jwtSecret;
 }
 
 export interface AccessClaims {

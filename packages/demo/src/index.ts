@@ -1,2 +1,3 @@
 export * from './plan.ts';
 export { rng } from './random.ts';
+export * from './payments.ts';

@@ -35,7 +35,7 @@ export interface DemoOrder {
 export interface DemoShipment { id: string; orderId: string; vehicleId: string | null; riderId: string | null; territoryId: string; status: ShipmentStatus; createdAt: Date; deliveredAt: Date | null }
 export interface DemoInvoice { id: string; number: string; orderId: string; customerId: string; status: InvoiceStatus; total: string; amountPaid: string; issuedAt: Date | null; dueDate: Date | null }
 export interface DemoTenant {
-  key: string; id: string; slug: string; name: string; currency: Currency; country: string; city: string;
+  key: string; id: string; slug: string; name: string; currency: Currency; country: string; city: string; /** IANA time zone (KPIs' 'today'). */ timeZone: string;
   users: DemoUser[]; categories: { id: string; name: string }[]; products: DemoProduct[];
   /** Customer-type price lists: percentage off the base price. */
   priceLists: { customerType: CustomerType; discountPercent: number }[];
@@ -85,20 +85,20 @@ const XP_SPREAD = [0, 120, 480, 650, 1200, 2100, 3300, 5200, 8000, 15500, 22000,
 const TERM_DAYS: Record<PaymentTerms, number> = { CASH_ON_DELIVERY: 0, PREPAID: 0, NET_7: 7, NET_14: 14, NET_30: 30 };
 
 interface TenantSpec {
-  key: string; name: string; slug: string; currency: Currency; country: string; city: string; center: { lat: number; lng: number };
+  key: string; name: string; slug: string; currency: Currency; country: string; city: string; timeZone: string; center: { lat: number; lng: number };
   places: string[]; priceFactor: number; plate: (n: number) => string; phone: (n: number) => string;
   counts: { products: number; customers: number; vehicles: number; riders: number; orders: number };
 }
 
 const SPECS: TenantSpec[] = [
   {
-    key: 'lagos', name: 'Lagos FMCG Distribution', slug: 'lagos-fmcg', currency: 'NGN', country: 'NG', city: 'Lagos',
+    key: 'lagos', name: 'Lagos FMCG Distribution', slug: 'lagos-fmcg', currency: 'NGN', country: 'NG', city: 'Lagos', timeZone: 'Africa/Lagos',
     center: { lat: 6.5244, lng: 3.3792 }, places: PLACES_LAGOS, priceFactor: 1,
     plate: (n) => `LAG-${String(100 + n)}-${'ABCDEFGH'[n % 8]}${'KLMNPRST'[(n * 3) % 8]}`, phone: (n) => `+234803${String(1000000 + n * 7919).slice(-7)}`,
     counts: { products: 60, customers: 120, vehicles: 24, riders: 36, orders: 240 },
   },
   {
-    key: 'accra', name: 'Accra Wholesale', slug: 'accra-wholesale', currency: 'GHS', country: 'GH', city: 'Accra',
+    key: 'accra', name: 'Accra Wholesale', slug: 'accra-wholesale', currency: 'GHS', country: 'GH', city: 'Accra', timeZone: 'Africa/Accra',
     center: { lat: 5.6037, lng: -0.187 }, places: PLACES_ACCRA, priceFactor: 0.0085,
     plate: (n) => `GR-${String(2000 + n)}-24`, phone: (n) => `+233244${String(100000 + n * 4243).slice(-6)}`,
     counts: { products: 24, customers: 40, vehicles: 8, riders: 12, orders: 70 },
@@ -263,7 +263,7 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
   }
 
   return {
-    key: spec.key, id: tenantId, slug: spec.slug, name: spec.name, currency: spec.currency, country: spec.country, city: spec.city,
+    key: spec.key, id: tenantId, slug: spec.slug, name: spec.name, currency: spec.currency, country: spec.country, city: spec.city, timeZone: spec.timeZone,
     users, categories, products,
     priceLists: (Object.keys(TYPE_DISCOUNT) as CustomerType[]).filter((t) => TYPE_DISCOUNT[t] > 0).map((t) => ({ customerType: t, discountPercent: TYPE_DISCOUNT[t] })),
     customers, locations, territories, vehicles, riders, orders, shipments, invoices,

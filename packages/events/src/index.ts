@@ -2,6 +2,8 @@ export type { DomainEvent, EventBus, EventBusOptions, Consumer, ConsumeOptions, 
 export {
   enqueue,
   startOutboxRelay,
+  outboxGauges,
+  type ScrapedGauge,
   handleOnce,
   consumeOnce,
   rowToEvent,

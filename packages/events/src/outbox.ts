@@ -306,3 +306,30 @@ export function consumeOnce(
 ) {
   return bus.consume(group, (e) => handleOnce(prisma, group, e, (tx) => work(e, tx)), opts);
 }
+
+/** A value a subgraph reports on /metrics, read when scraped (see createSubgraph's `gauges`). */
+export interface ScrapedGauge {
+  name: string;
+  help: string;
+  read(): Promise<number>;
+}
+
+/**
+ * Outbox health for /metrics: events written and not yet published (a stuck relay or bus shows here first), and
+ * the age of the oldest of them. Both queries use the (publishedAt, occurredAt) index.
+ */
+export function outboxGauges(prisma: {
+  outboxEvent: { count(args: any): Promise<number>; findFirst(args: any): Promise<{ occurredAt: Date } | null> };
+}): ScrapedGauge[] {
+  return [
+    { name: 'outbox_backlog', help: 'Domain events in the outbox not yet published on the bus', read: () => prisma.outboxEvent.count({ where: { publishedAt: null } }) },
+    {
+      name: 'outbox_lag_seconds',
+      help: 'Age of the oldest unpublished outbox event (0 when the outbox is drained)',
+      async read() {
+        const oldest = await prisma.outboxEvent.findFirst({ where: { publishedAt: null }, orderBy: { occurredAt: 'asc' }, select: { occurredAt: true } });
+        return oldest ? Math.max(0, (Date.now() - oldest.occurredAt.getTime()) / 1000) : 0;
+      },
+    },
+  ];
+}

@@ -24,6 +24,7 @@ export function reconcilerStats(): ReconcilerStats[] {
 export interface ReconcilerOptions {
   /** Metric and log name, e.g. `commerce.orders-without-credit-decision`. */
   name: string;
+  /** Period of the runs; 0: only on demand (`runNow`), for tests that must control when a run happens. */
   intervalMs: number;
   /** Finds stuck items and repairs what it can; returns both counts. Runs one at a time. */
   run(): Promise<{ stuck: number; repaired: number }>;
@@ -74,8 +75,8 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
     return running.then(() => ({ ...stats }));
   }
 
-  const timer = setInterval(() => void runOnce(), opts.intervalMs);
-  timer.unref();
+  const timer = opts.intervalMs > 0 ? setInterval(() => void runOnce(), opts.intervalMs) : undefined;
+  timer?.unref();
   return {
     runNow: runOnce,
     async stop() {

@@ -10,6 +10,7 @@ import {
   createEventBus,
   enqueue,
   handleOnce,
+  outboxGauges,
   startOutboxRelay,
   type DomainEvent,
   type EventBus,
@@ -164,6 +165,10 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
     await until(async () => (await prisma.outboxEvent.count({ where: { attempts: { gt: 0 } } })) === 10);
     await r1.stop();
     expect(await prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(10);
+    // what /metrics reports meanwhile: ten waiting, the oldest for a while
+    const [backlog, lag] = outboxGauges(prisma as never);
+    expect(await backlog!.read()).toBe(10);
+    expect(await lag!.read()).toBeGreaterThan(0);
 
     const bus = memoryBus();
     const got: string[] = [];
@@ -173,6 +178,7 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
     expect(got).toEqual(enqueued.map((e) => e.id)); // oldest first, enqueue order kept
     // (the last batch is marked published when its transaction commits, just after the publish)
     await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
+    expect([await backlog!.read(), await lag!.read()]).toEqual([0, 0]);
   });
 
   it('published but not marked (crash after publish): republished, and handleOnce applies the effect once', async () => {

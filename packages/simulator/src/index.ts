@@ -3,11 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { log } from '@omniroute/core';
 import { headingDeg, stepToward, type Point } from './geo.ts';
+import type { TenantSimulation } from './config.ts';
 
 export interface SimulatorOptions {
   gatewayUrl: string;
   email?: string;
   password?: string;
+  /** Who collects payments (initiatePayment needs FINANCE or ADMIN; default finance@lagos.demo). */
+  financeEmail?: string;
   /** Position report interval per moving vehicle (ms). */
   positionEveryMs?: number;
   /** Business step interval: place/dispatch/deliver/pay (ms). */
@@ -22,20 +25,26 @@ export function startSimulator(opts: SimulatorOptions) {
   const positionEveryMs = opts.positionEveryMs ?? 1000;
   const businessEveryMs = opts.businessEveryMs ?? 4000;
   let token = '';
+  let financeToken = '';
+  let payments = 0;
   let stopped = false;
   const timers: NodeJS.Timeout[] = [];
   const vehicles = new Map<string, SimVehicle>();
   let tick = 0;
 
-  async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T | null> {
+  async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, as: 'ops' | 'finance' = 'ops'): Promise<T | null> {
+    const bearer = as === 'finance' ? financeToken : token;
     const res = await fetch(opts.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), 'x-request-id': `sim-${randomUUID()}` },
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), 'x-request-id': `sim-${randomUUID()}` },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(10_000),
     });
     const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-    if (body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) token = '';
+    if (body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+      if (as === 'finance') financeToken = '';
+      else token = '';
+    }
     if (body.errors?.length) log.debug('simulator: errors', { errors: body.errors.map((e) => e.message).slice(0, 3) });
     return body.data ?? null;
   }
@@ -47,6 +56,15 @@ export function startSimulator(opts: SimulatorOptions) {
     });
     token = d?.login.accessToken ?? '';
     return !!token;
+  }
+
+  async function ensureFinanceLogin(): Promise<boolean> {
+    if (financeToken) return true;
+    const d = await gql<{ login: { accessToken: string | null } }>('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
+      i: { email: opts.financeEmail ?? 'finance@lagos.demo', password: opts.password ?? 'omniroute-demo' },
+    });
+    financeToken = d?.login.accessToken ?? '';
+    return !!financeToken;
   }
 
   const around = (c: Point, km: number): Point => ({ lat: c.lat + ((Math.random() - 0.5) * km) / 55, lng: c.lng + ((Math.random() - 0.5) * km) / 55 });
@@ -128,14 +146,21 @@ export function startSimulator(opts: SimulatorOptions) {
         }
       }
     }
-    // 3. a customer pays an issued invoice
-    if (tick % 2 === 0) {
-      const inv = await gql<any>(`{ invoices(first: 5, filter: { status: ISSUED }) { edges { node { id amountDue { amount currencyCode } } } } }`);
-      const i = inv?.invoices?.edges?.[0]?.node;
+    // 3. a customer pays an issued invoice from their phone, through one of the payment rails (the provider sandbox
+    //    in `npm start`); every seventh payer's wallet is short of money (a sandbox number scripted to fail).
+    if (tick % 2 === 0 && (await ensureFinanceLogin())) {
+      const inv = await gql<any>(`{ invoices(first: 20, filter: { status: ISSUED }) { edges { node { id amountDue { amount currencyCode } customer { phone } } } } }`, {}, 'finance');
+      const open = inv?.invoices?.edges ?? [];
+      const i = open[Math.floor(Math.random() * open.length)]?.node;
       if (i) {
-        await gql(`mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { userErrors { code } } }`, {
-          i: { invoiceId: i.id, amount: i.amountDue.amount, currencyCode: i.amountDue.currencyCode, method: 'MOBILE_MONEY', idempotencyKey: `sim-${randomUUID()}` },
-        });
+        const rails = ['MPESA', 'MTN_MOMO', 'PAYSTACK'] as const;
+        const n = payments++;
+        await gql(`mutation($i: InitiatePaymentInput!) { initiatePayment(input: $i) { payment { id status } userErrors { code } } }`, {
+          i: {
+            invoiceId: i.id, amount: i.amountDue.amount, currencyCode: i.amountDue.currencyCode, method: 'MOBILE_MONEY', provider: rails[n % rails.length],
+            phone: n % 7 === 6 ? '+254700001001' : i.customer?.phone ?? '+254700000042', idempotencyKey: `sim-${randomUUID()}`,
+          },
+        }, 'finance');
       }
     }
   }
@@ -167,4 +192,14 @@ export function startSimulator(opts: SimulatorOptions) {
       for (const t of timers) clearTimeout(t);
     },
   };
+}
+
+export { simulationsFor, type TenantSimulation } from './config.ts';
+
+/** One simulator per tenant (see simulationsFor), all against the same gateway; `stop` stops them all. */
+export function startSimulators(gatewayUrl: string, sims: TenantSimulation[]) {
+  const running = sims.map((s) =>
+    startSimulator({ gatewayUrl, email: s.email, financeEmail: s.financeEmail, positionEveryMs: s.positionEveryMs, businessEveryMs: s.businessEveryMs, movingVehicles: s.movingVehicles }),
+  );
+  return { tenants: sims.map((s) => s.key), stop: () => running.forEach((r) => r.stop()) };
 }

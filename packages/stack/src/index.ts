@@ -1,15 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { log, signingSecret, jwtSecret, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
-import { createGateway, type GatewayOptions } from '@omniroute/gateway';
+import { isProductionMode, log, resolveSecrets, type ProcessSecrets, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+import { createGateway, documentOptionsFromEnv, type GatewayOptions } from '@omniroute/gateway';
 import { createEventBus, type EventBus } from '@omniroute/events';
+import { demoSandboxAccounts, startProviderSandbox, type ProviderSandbox, type SandboxTiming } from '@omniroute/provider-sandbox';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const SUBGRAPH_NAMES = ['identity', 'commerce', 'logistics', 'finance', 'workforce'] as const;
-export const EMBEDDED_PORTS: Record<string, number> = { gateway: 4000, identity: 4001, commerce: 4002, logistics: 4003, finance: 4004, workforce: 4005 };
+export const EMBEDDED_PORTS: Record<string, number> = { gateway: 4000, identity: 4001, commerce: 4002, logistics: 4003, finance: 4004, workforce: 4005, paymentSandbox: 4010 };
 
-type SubgraphModule = { create(opts: SubgraphRuntimeOptions & { bus?: EventBus; redisUrl?: string; changesChannel?: string }): Promise<SubgraphRuntime> };
+/**
+ * The key of provider credentials at rest when PAYMENT_CREDENTIALS_KEY is unset — embedded development mode only
+ * (not in production mode: DATABASE_URL or NODE_ENV=production), so `npm start` needs no setup. It is public: it
+ * protects nothing but the demo's sandbox credentials. Distributed processes (serveSubgraphProcess) never fall back to it.
+ */
+export const DEVELOPMENT_CREDENTIALS_KEY = 'JXh/Jy2fvoDtAg8gwE7ZWg+ph6wgVFZ53PqTrzNTzWw=';
+
+type SubgraphModule = {
+  create(opts: SubgraphRuntimeOptions & {
+    bus?: EventBus; redisUrl?: string; changesChannel?: string;
+    credentialsKey?: string; callbackBaseUrl?: () => string; paymentSandboxUrl?: string;
+  }): Promise<SubgraphRuntime>;
+};
 type IdentityChangeFeed = { subscribe(listener: (change: { kind: 'api-key-revoked' | 'partner-app-changed'; id: string }) => void): () => void };
 const importers: Record<string, () => Promise<SubgraphModule>> = {
   identity: () => import('@omniroute/identity') as Promise<SubgraphModule>,
@@ -46,19 +59,40 @@ export interface StackOptions {
   relayIntervalMs?: number;
   /** Gateway partner access (limits, rate limits, manifests folder...); defaults: schema/persisted/, Redis when redisUrl. */
   partners?: GatewayOptions['partners'];
+  /**
+   * JWT and internal signing secrets. Default: from the environment (JWT_SECRET, INTERNAL_SIGNING_SECRET); on Postgres
+   * (databaseUrl) or with NODE_ENV=production both must be set and ≥ 32 bytes, else startStack throws ConfigError.
+   */
+  secrets?: ProcessSecrets;
+  /**
+   * Start the payment provider sandbox (M-Pesa, MTN MoMo, Paystack) and point the demo tenants' provider accounts
+   * at it (default true; port 4010 with fixed ports). Its callbacks come back through the gateway.
+   */
+  paymentSandbox?: boolean;
+  /** The sandbox's pace (tests make it quicker). */
+  paymentSandboxTiming?: Partial<SandboxTiming>;
+  /** Public URL providers call back (default: the gateway's own URL). */
+  callbackBaseUrl?: string;
 }
 
 export interface Stack {
   gatewayUrl: string;
+  /** The payment provider sandbox, when started. */
+  paymentSandbox?: ProviderSandbox;
   subgraphs: Record<string, { runtime: SubgraphRuntime; running: RunningSubgraph }>;
+  /** The internal signing secret (subgraphs and gateway). */
   secret: string;
+  /** The HS256 secret of identity's access tokens. */
+  jwtSecret: string;
   bus: EventBus;
   close(): Promise<void>;
 }
 
 /** Starts the subgraphs (migrated, optionally seeded) and the gateway in this process. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const secret = signingSecret();
+  // a stack on Postgres is a deployment as far as secrets go, whoever starts it
+  const production = isProductionMode() || !!opts.databaseUrl;
+  const { internalSecret: secret, jwtSecret } = opts.secrets ?? resolveSecrets(process.env, { production, why: 'a Postgres database' });
   const host = opts.host ?? '127.0.0.1';
   const fixed = opts.ports === 'fixed';
   const names = SUBGRAPH_NAMES.filter((n) => !opts.only || opts.only.includes(n));
@@ -70,19 +104,27 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);
+  // Providers call back through the gateway, whose port is known only once it listens.
+  let gatewayBase = opts.callbackBaseUrl ?? '';
   try {
+    const sandbox = opts.paymentSandbox === false ? undefined : await startProviderSandbox({ port: fixed ? Number(process.env.PAYMENTS_SANDBOX_PORT ?? EMBEDDED_PORTS.paymentSandbox) : 0, host, timing: opts.paymentSandboxTiming });
+    if (sandbox) started.push(sandbox);
     // Sequential: PGlite instances start faster one at a time on 2 cores, and logs stay readable.
     for (const name of names) {
       const mod = await importers[name]!();
       const runtime = await mod.create({
         secret,
-        jwtSecret: jwtSecret(),
+        jwtSecret,
         databaseUrl: opts.databaseUrl,
         bus,
         relayIntervalMs: opts.relayIntervalMs,
         redisUrl: opts.redisUrl,
         changesChannel,
         dataDir: opts.databaseUrl || !opts.dataRoot ? undefined : join(opts.dataRoot, name),
+        // the public development key only where the secrets may be the development ones too (never on Postgres)
+        credentialsKey: process.env.PAYMENT_CREDENTIALS_KEY ?? (production ? undefined : DEVELOPMENT_CREDENTIALS_KEY),
+        callbackBaseUrl: () => gatewayBase,
+        paymentSandboxUrl: sandbox?.url,
       });
       started.push(runtime);
       if (opts.seed) await runtime.seed();
@@ -96,9 +138,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const gateway = createGateway({
       supergraphSdl,
       secret,
-      auth: { secret: jwtSecret(), jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
+      auth: { secret: jwtSecret, jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
       routes: opts.routes,
+      ...documentOptionsFromEnv(),
       partners: {
         redisUrl: opts.redisUrl,
         keyPrefix: `${opts.busPrefix ?? 'omniroute'}:`,
@@ -110,10 +153,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
     const port = await gateway.listen(fixed ? (opts.gatewayPort ?? EMBEDDED_PORTS.gateway!) : 0, opts.gatewayHost ?? host);
     started.push(gateway);
+    const gatewayUrl = `http://${(opts.gatewayHost ?? host).includes(':') || (opts.gatewayHost ?? host) === '0.0.0.0' ? 'localhost' : (opts.gatewayHost ?? host)}:${port}/graphql`;
+    gatewayBase ||= gatewayUrl.replace(/\/graphql$/, '');
+    sandbox?.addAccounts(demoSandboxAccounts(gatewayBase));
     return {
-      gatewayUrl: `http://${(opts.gatewayHost ?? host).includes(':') || (opts.gatewayHost ?? host) === '0.0.0.0' ? 'localhost' : (opts.gatewayHost ?? host)}:${port}/graphql`,
+      gatewayUrl,
+      paymentSandbox: sandbox,
       subgraphs,
       secret,
+      jwtSecret,
       bus,
       async close() {
         for (const s of started.reverse()) await s.close().catch(() => undefined);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
-import { signContext, type Viewer } from '@omniroute/core';
+import { signInternalContext, type ProcessSecrets, type Viewer } from '@omniroute/core';
 
 export interface GqlResponse<T = any> {
   status: number;
@@ -36,9 +36,17 @@ export async function gql<T = any>(url: string, query: string, variables: Record
   }
 }
 
-/** Calls a subgraph directly, signed as the gateway would, for subgraph e2e tests. */
-export function callSubgraph<T = any>(url: string, secret: string, viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) {
-  return gql<T>(url, query, variables, undefined, signContext({ requestId: randomUUID(), viewer, iat: Date.now() }, secret));
+/**
+ * Calls a subgraph directly, signed as the gateway would, for subgraph e2e tests. `subgraph` is the running
+ * subgraph (or its URL and name): the signature is bound to that name.
+ */
+export function callSubgraph<T = any>(subgraph: { url: string; name: string }, secret: string, viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) {
+  return gql<T>(subgraph.url, query, variables, undefined, signInternalContext({ requestId: randomUUID(), viewer }, { secret, audience: subgraph.name }));
+}
+
+/** Fresh production-grade secrets (32 random bytes each) for stacks on Postgres and spawned processes. */
+export function testSecrets(): ProcessSecrets {
+  return { jwtSecret: randomBytes(32).toString('hex'), internalSecret: randomBytes(32).toString('hex') };
 }
 
 /** Signs in through the gateway and returns the access token. */

@@ -10,6 +10,7 @@ import { OrderService } from './modules/orders/orders.service.ts';
 import { createOrderLoaders } from './modules/orders/orders.loaders.ts';
 import { PricingService } from './modules/pricing/pricing.service.ts';
 import { LiveService } from './modules/live/live.service.ts';
+import { KpiService } from './modules/kpis/kpis.service.ts';
 import type { LiveEventSource } from '@omniroute/core';
 
 export interface CommerceServices {
@@ -19,6 +20,7 @@ export interface CommerceServices {
   pricing: PricingService;
   orders: OrderService;
   live: LiveService;
+  kpis: KpiService;
 }
 
 export type CommerceLoaders = ReturnType<typeof createCatalogLoaders> &
@@ -48,6 +50,7 @@ export function createServices(prisma: PrismaClient, onEventsCommitted?: () => v
     pricing,
     orders: new OrderService(prisma, pricing, onEventsCommitted),
     live: new LiveService(events),
+    kpis: new KpiService(prisma),
   };
 }
 

@@ -1,4 +1,3 @@
 import { serveSubgraphProcess } from '@omniroute/stack/standalone';
-import { create } from './server.ts';
 
-await serveSubgraphProcess('commerce', 4002, create);
+await serveSubgraphProcess('commerce', 4002, () => import('./server.ts'));

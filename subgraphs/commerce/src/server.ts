@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
 import { demoPlan } from '@omniroute/demo';
-import { handleOnce, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
+import { handleOnce, outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices } from './context.ts';
 import { seedCommerce } from './seed.ts';
@@ -12,6 +12,7 @@ import { inventoryResolvers } from './modules/inventory/resolvers/index.ts';
 import { orderResolvers } from './modules/orders/resolvers/index.ts';
 import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
 import { liveResolvers } from './modules/live/resolvers/index.ts';
+import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
 import { POLICIES } from './policies.ts';
 import { startOrderReconcilers } from './modules/orders/orders.reconcilers.ts';
@@ -64,10 +65,11 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
   const subgraph = createSubgraph({
     name: 'commerce',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers],
+    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers],
     policies: POLICIES,
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
   });
   return {
     name: 'commerce',

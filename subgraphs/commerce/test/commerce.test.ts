@@ -16,7 +16,7 @@ const LAGOS_FINANCE: Viewer = { tenantId: LAGOS!.id, userId: LAGOS!.users[1]!.id
 let sg: Awaited<ReturnType<typeof create>>;
 let url: string;
 let stop: () => Promise<void>;
-const call = (viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph(url, SECRET, viewer, query, variables);
+const call = (viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'commerce' }, SECRET, viewer, query, variables);
 
 beforeAll(async () => {
   sg = await create({ secret: SECRET });
@@ -181,7 +181,7 @@ describe('commerce subgraph: reads', () => {
 describe('commerce subgraph: security and tenant isolation', () => {
   it('refuses unsigned or forged requests and anonymous reads', async () => {
     expect((await gql(url, '{ __typename }')).status).toBe(401);
-    const forged = await callSubgraph(url, 'wrong-secret', LAGOS_ADMIN, '{ orders(first: 1) { edges { node { id } } } }');
+    const forged = await callSubgraph({ url, name: 'commerce' }, 'wrong-secret', LAGOS_ADMIN, '{ orders(first: 1) { edges { node { id } } } }');
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     for (const q of ['{ orders(first: 1) { edges { node { id } } } }', '{ products { edges { node { id } } } }', '{ customer(id: "cus_LAGOS000001") { id } }', '{ locations { edges { node { id } } } }']) {
       expect((await call(null, q)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

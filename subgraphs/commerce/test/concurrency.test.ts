@@ -36,7 +36,7 @@ afterAll(async () => {
 
 const PLACE = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code } } }`;
 const place = (lines: { sku: string; quantity: number }[], idempotencyKey?: string) =>
-  callSubgraph(url, SECRET, ADMIN, PLACE, { i: { customerId: customer.id, channel: 'PARTNER_API', locationId: location.id, lines, idempotencyKey } });
+  callSubgraph({ url, name: 'commerce' }, SECRET, ADMIN, PLACE, { i: { customerId: customer.id, channel: 'PARTNER_API', locationId: location.id, lines, idempotencyKey } });
 const stockOf = (variantId: string) => sg.prisma.stockLevel.findUniqueOrThrow({ where: { locationId_variantId: { locationId: location.id, variantId } } });
 /** Leaves exactly `available` units to promise of a variant at the location. */
 async function leave(variantId: string, available: number) {
@@ -95,7 +95,7 @@ describe('stock reservation under concurrency (Postgres)', () => {
     const placed = await place([{ sku: v.sku, quantity: 4 }]);
     const id = placed.data.placeOrder.order.id;
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => callSubgraph(url, SECRET, ADMIN, `mutation($i: CancelOrderInput!) { cancelOrder(input: $i) { order { id } userErrors { code } } }`, { i: { orderId: id } })),
+      Array.from({ length: 6 }, () => callSubgraph({ url, name: 'commerce' }, SECRET, ADMIN, `mutation($i: CancelOrderInput!) { cancelOrder(input: $i) { order { id } userErrors { code } } }`, { i: { orderId: id } })),
     );
     expect(results.filter((r) => r.data.cancelOrder.order)).toHaveLength(1);
     expect(results.filter((r) => r.data.cancelOrder.userErrors[0]?.code === 'ORDER_NOT_CANCELLABLE')).toHaveLength(5);

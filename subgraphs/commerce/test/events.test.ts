@@ -34,7 +34,7 @@ afterAll(async () => {
   await bus?.close();
 });
 
-const call = (query: string, variables: Record<string, unknown> = {}) => callSubgraph(url, SECRET, ADMIN, query, variables);
+const call = (query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'commerce' }, SECRET, ADMIN, query, variables);
 const ATP = `query($sku: String!, $loc: ID!) { availableToPromise(sku: $sku, locationId: $loc) { onHand reserved available } }`;
 const atp = async (sku: string) => (await call(ATP, { sku, loc: location.id })).data.availableToPromise;
 const status = async (id: string) => (await call(`query($id: ID!) { order(id: $id) { status rejectionReason } }`, { id })).data.order;
@@ -86,7 +86,7 @@ describe('commerce order life cycle over the event bus', () => {
       expect(bad.data.setProductTemperatureRange).toEqual({ product: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', field] }] });
     }
     expect((await call(SET, { i: { productId: 'prd_nope', range: { minC: 2, maxC: 8 } } })).data.setProductTemperatureRange.userErrors[0].code).toBe('PRODUCT_NOT_FOUND');
-    const sales = await callSubgraph(url, SECRET, { ...ADMIN, roles: ['SALES_REP'] }, SET, { i: { productId: product.id, range: { minC: 2, maxC: 8 } } });
+    const sales = await callSubgraph({ url, name: 'commerce' }, SECRET, { ...ADMIN, roles: ['SALES_REP'] }, SET, { i: { productId: product.id, range: { minC: 2, maxC: 8 } } });
     expect(sales.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const read = `query($id: ID!) { product(id: $id) { temperatureRange { minC maxC } } }`;
     expect((await call(read, { id: product.id })).data.product.temperatureRange).toBeNull();

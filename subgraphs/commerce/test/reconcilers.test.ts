@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 it('an order left PENDING because finance never got order.placed: the event is re-sent with its id, once per period', async () => {
-  const r = await callSubgraph(url, SECRET, ADMIN, `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id status } userErrors { code } } }`, {
+  const r = await callSubgraph({ url, name: 'commerce' }, SECRET, ADMIN, `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id status } userErrors { code } } }`, {
     i: { customerId: customer.id, channel: 'PORTAL', locationId: location.id, lines: [{ sku: variant.sku, quantity: 1 }] },
   });
   const order = r.data.placeOrder.order as { id: string; status: string };

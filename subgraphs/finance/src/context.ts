@@ -1,4 +1,4 @@
-import type { InternalContext, Viewer } from '@omniroute/core';
+import type { InternalContext, LiveEventSource, Viewer } from '@omniroute/core';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { CreditService } from './modules/credit/credit.service.ts';
 import { createCreditLoaders } from './modules/credit/credit.loaders.ts';
@@ -6,24 +6,54 @@ import { InvoiceService } from './modules/invoices/invoices.service.ts';
 import { createInvoiceLoaders } from './modules/invoices/invoices.loaders.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { createLedgerLoaders } from './modules/ledger/ledger.loaders.ts';
-import { PaymentService } from './modules/payments/payments.service.ts';
+import { PaymentLiveService } from './modules/payments/live.service.ts';
+import { PaymentService, type PaymentTiming } from './modules/payments/payments.service.ts';
 import { createPaymentLoaders } from './modules/payments/payments.loaders.ts';
+import { KpiService } from './modules/kpis/kpis.service.ts';
+import { ProviderAccountService } from './modules/payments/provider-accounts.service.ts';
 import type { PaymentOrchestrator } from './modules/payments/providers.ts';
+import type { CredentialVault } from './modules/payments/rails/credentials.ts';
+import type { RailConnector, RailName } from './modules/payments/rails/index.ts';
+import { WalletService } from './modules/wallets/wallets.service.ts';
 
 export interface FinanceServices {
   credit: CreditService;
   invoices: InvoiceService;
   payments: PaymentService;
+  paymentLive: PaymentLiveService;
+  providerAccounts: ProviderAccountService;
+  wallets: WalletService;
   ledger: LedgerService;
+  kpis: KpiService;
 }
 
-/** The services, built once per subgraph; stateless apart from the Prisma client and the providers. */
-export function createServices(deps: { prisma: PrismaClient; orchestrator: PaymentOrchestrator; onCommitted?: () => void }): FinanceServices {
+export interface FinanceServiceDeps {
+  prisma: PrismaClient;
+  orchestrator: PaymentOrchestrator;
+  connectors: Record<RailName, RailConnector>;
+  /** Opens provider credentials; null when no PAYMENT_CREDENTIALS_KEY is set (the rails are then unavailable). */
+  vault: CredentialVault | null;
+  callbackBaseUrl: () => string;
+  /** Live domain events for subscriptions (the event bus). */
+  live?: LiveEventSource;
+  onCommitted?: () => void;
+  paymentTiming?: Partial<PaymentTiming>;
+}
+
+/** The services, built once per subgraph; stateless apart from the Prisma client, the providers and token caches. */
+export function createServices(deps: FinanceServiceDeps): FinanceServices {
   const ledger = new LedgerService(deps.prisma);
   const credit = new CreditService(deps.prisma, ledger);
   const invoices = new InvoiceService(deps.prisma, credit, ledger);
-  const payments = new PaymentService(deps.prisma, invoices, deps.orchestrator, deps.onCommitted);
-  return { credit, invoices, payments, ledger };
+  const providerAccounts = new ProviderAccountService(deps.prisma, deps.vault);
+  const wallets = new WalletService(deps.prisma);
+  const payments = new PaymentService(
+    deps.prisma, invoices, deps.orchestrator,
+    { connectors: deps.connectors, accounts: providerAccounts, callbackBaseUrl: deps.callbackBaseUrl },
+    { wallets, credit, ledger },
+    deps.onCommitted, deps.paymentTiming,
+  );
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

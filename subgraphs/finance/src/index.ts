@@ -1,4 +1,3 @@
 import { serveSubgraphProcess } from '@omniroute/stack/standalone';
-import { create } from './server.ts';
 
-await serveSubgraphProcess('finance', 4004, create);
+await serveSubgraphProcess('finance', 4004, () => import('./server.ts'));

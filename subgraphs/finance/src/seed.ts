@@ -54,7 +54,7 @@ export async function seedFinance(prisma: PrismaClient, plan: DemoTenant[], now 
         const method = order.paymentTerms === 'CASH_ON_DELIVERY' ? 'CASH' : order.paymentTerms === 'PREPAID' || Number(inv.id.slice(-1)) % 2 ? 'BANK_TRANSFER' : 'MOBILE_MONEY';
         payments.push({
           id: paymentId, tenantId: t.id, invoiceId: inv.id, currency, amount: paid, method, status: 'SUCCEEDED',
-          provider: method === 'CASH' ? 'cash-desk' : 'paylink', reference: `SEED-${inv.number}`, idempotencyKey: `seed:${inv.id}`,
+          provider: method === 'CASH' ? 'cash-desk' : 'manual', reference: `SEED-${inv.number}`, idempotencyKey: `seed:${inv.id}`,
           receivedAt, createdAt: receivedAt, attempts: [],
         });
         post(paymentReceived({ ...base, paymentId }, paid, inv.number, onCredit), receivedAt);

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
-import { demoPlan } from '@omniroute/demo';
-import { startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
+import { demoPaymentAccounts, demoPlan } from '@omniroute/demo';
+import { outboxGauges, startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type FinanceServices } from './context.ts';
 import { SOURCE } from './db.ts';
@@ -12,8 +12,15 @@ import { creditResolvers } from './modules/credit/resolvers/index.ts';
 import { invoiceResolvers } from './modules/invoices/resolvers/index.ts';
 import { ledgerResolvers } from './modules/ledger/resolvers/index.ts';
 import { paymentResolvers } from './modules/payments/resolvers/index.ts';
+import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
+import { nodeResolvers } from './modules/node/resolvers/index.ts';
+import { walletResolvers } from './modules/wallets/resolvers/index.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
 import { POLICIES } from './policies.ts';
+import type { PaymentTiming } from './modules/payments/payments.service.ts';
+import { CredentialVault } from './modules/payments/rails/credentials.ts';
+import { createConnectors } from './modules/payments/rails/index.ts';
+import { paymentWebhookRoutes } from './modules/payments/webhooks.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/finance/migrations', import.meta.url));
@@ -21,14 +28,28 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/finance/mig
 export interface FinanceOptions extends SubgraphRuntimeOptions {
   /** Event bus: with it the order-to-cash consumer, the outbox relay and the overdue sweep run; without, none do. */
   bus?: EventBus;
-  /** Payment providers in fallback order (default: cash desk + two simulated gateways, see providers.ts). */
+  /** recordPayment's providers in fallback order (default: cash desk and manual records, see providers.ts). */
   providers?: PaymentProvider[];
+  /** Key of the provider credentials at rest (32 bytes, base64 or hex; default PAYMENT_CREDENTIALS_KEY). Without one the rails are unavailable. */
+  credentialsKey?: string;
+  /** Public base URL of the gateway that providers call back (default PAYMENTS_CALLBACK_BASE_URL, else http://localhost:4000). */
+  callbackBaseUrl?: string | (() => string);
+  /** A provider sandbox: `seed()` points the demo tenants' provider accounts at it (default PAYMENTS_SANDBOX_URL). */
+  paymentSandboxUrl?: string;
+  /** Deadline of every provider request, ms (default 10 s). */
+  railTimeoutMs?: number;
+  /** How often PENDING rail payments are polled at their providers (default 2 s with a bus, else off; 0 disables). */
+  paymentPollMs?: number;
+  /** Poll back-off, expiry and retry waits of payments (payments.service.ts DEFAULT_PAYMENT_TIMING). */
+  paymentTiming?: Partial<PaymentTiming>;
   /** Outbox relay poll interval (default 1000 ms; commits kick it at once anyway). */
   relayIntervalMs?: number;
   /** How often issued invoices past due are marked OVERDUE (default 10 minutes; 0 disables). */
   overdueSweepMs?: number;
   /** A payment PENDING this long is settled from what the providers know (reconcilePending); default 5 minutes. */
   pendingPaymentAfterMs?: number;
+  /** How often the pending-payment reconciler runs (default: half of pendingPaymentAfterMs, 1 s–1 min); 0: only on demand. */
+  reconcileIntervalMs?: number;
 }
 
 /** Builds the finance subgraph over its database (applies migrations); `listen` serves it. */
@@ -37,14 +58,28 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const prisma = new PrismaClient({ adapter: db.adapter });
   let relay: OutboxRelay | undefined;
   const kick = () => relay?.kick();
-  const services = createServices({ prisma, orchestrator: new PaymentOrchestrator(opts.providers ?? defaultProviders()), onCommitted: kick });
+  const key = opts.credentialsKey ?? process.env.PAYMENT_CREDENTIALS_KEY;
+  if (!key) log.warn('finance: no PAYMENT_CREDENTIALS_KEY; provider credentials cannot be read, so initiatePayment has no rails');
+  const callbackBase = opts.callbackBaseUrl ?? process.env.PAYMENTS_CALLBACK_BASE_URL ?? 'http://localhost:4000';
+  const services = createServices({
+    prisma,
+    orchestrator: new PaymentOrchestrator(opts.providers ?? defaultProviders()),
+    connectors: createConnectors(opts.railTimeoutMs),
+    vault: key ? new CredentialVault(key) : null,
+    callbackBaseUrl: typeof callbackBase === 'function' ? callbackBase : () => callbackBase,
+    live: opts.bus,
+    onCommitted: kick,
+    paymentTiming: opts.paymentTiming,
+  });
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers],
     policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
+    routes: paymentWebhookRoutes(services.payments),
   });
 
   let consumer: Consumer | undefined;
@@ -53,7 +88,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const reconcilers = [
     startReconciler({
       name: 'finance.pending-payments',
-      intervalMs: Math.min(60_000, Math.max(1_000, Math.floor(pendingAfter / 2))),
+      intervalMs: opts.reconcileIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(pendingAfter / 2))),
       run: () => services.payments.reconcilePending(pendingAfter),
     }),
   ];
@@ -68,11 +103,30 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
       sweep.unref();
     }
   }
+  // The status poll settles rail payments whose callback is late or lost; one run at a time.
+  const pollEvery = opts.paymentPollMs ?? (opts.bus ? 2_000 : 0);
+  let poll: NodeJS.Timeout | undefined;
+  if (pollEvery > 0) {
+    const run = () => {
+      poll = setTimeout(() => {
+        services.payments
+          .pollPending()
+          .catch((error) => log.error('finance: payment status poll failed', { error: String(error) }))
+          .finally(() => (poll ? run() : undefined));
+      }, pollEvery);
+      poll.unref();
+    };
+    run();
+  }
+  const sandboxUrl = opts.paymentSandboxUrl ?? process.env.PAYMENTS_SANDBOX_URL;
 
   return {
     name: 'finance',
     listen: subgraph.listen,
-    seed: () => seedFinance(prisma, demoPlan()),
+    async seed() {
+      await seedFinance(prisma, demoPlan());
+      if (sandboxUrl && services.providerAccounts.configured) await services.providerAccounts.seedDemo(demoPaymentAccounts(), sandboxUrl);
+    },
     db,
     prisma,
     services,
@@ -80,6 +134,10 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     async close() {
       for (const r of reconcilers) await r.stop();
       if (sweep) clearInterval(sweep);
+      if (poll) {
+        clearTimeout(poll);
+        poll = undefined;
+      }
       await consumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();

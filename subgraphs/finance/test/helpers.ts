@@ -16,7 +16,7 @@ export const accraFinance = viewer(ACCRA, 'FINANCE');
 
 /** A GraphQL client bound to one subgraph URL, signed like the gateway. */
 export function client(url: string) {
-  return <T = any>(v: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph<T>(url, SECRET, v, query, variables);
+  return <T = any>(v: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph<T>({ url, name: 'finance' }, SECRET, v, query, variables);
 }
 
 export { nodes };

@@ -5,6 +5,7 @@ import { UserService } from './modules/users/users.service.ts';
 import { PartnerAppService } from './modules/partner-apps/partner-apps.service.ts';
 import { ApiKeyService } from './modules/api-keys/api-keys.service.ts';
 import type { IdentityChanges } from './modules/api-keys/identity-changes.ts';
+import type { LoginThrottle } from './modules/users/login-throttle.ts';
 import { createTenantLoaders } from './modules/tenants/tenants.loaders.ts';
 import { createUserLoaders } from './modules/users/users.loaders.ts';
 import { createPartnerAppLoaders } from './modules/partner-apps/partner-apps.loaders.ts';
@@ -13,6 +14,7 @@ export interface IdentityDeps {
   prisma: PrismaClient;
   jwtSecret: string;
   changes: IdentityChanges;
+  loginThrottle: LoginThrottle;
 }
 
 /** Read-only per-request context: who calls, the services, and this request's DataLoaders. */
@@ -21,6 +23,8 @@ export interface IdentityContext {
   readonly viewer: Viewer | null;
   /** 'gateway' when the gateway signed this request as its own internal call (API key lookups); null for clients. */
   readonly internalCaller: string | null;
+  /** The client's address as the gateway saw it (signed with the context); null for calls without one. */
+  readonly clientIp: string | null;
   readonly services: { tenants: TenantService; users: UserService; partnerApps: PartnerAppService; apiKeys: ApiKeyService };
   readonly loaders: ReturnType<typeof createTenantLoaders> & ReturnType<typeof createUserLoaders> & ReturnType<typeof createPartnerAppLoaders>;
 }
@@ -29,18 +33,18 @@ export function createContextFactory(deps: IdentityDeps) {
   const partnerApps = new PartnerAppService(deps.prisma, deps.changes);
   const services = {
     tenants: new TenantService(deps.prisma),
-    users: new UserService(deps.prisma, deps.jwtSecret),
+    users: new UserService(deps.prisma, deps.jwtSecret, deps.loginThrottle),
     partnerApps,
     apiKeys: new ApiKeyService(deps.prisma, partnerApps, deps.changes),
   };
   return (internal: InternalContext): IdentityContext => {
     const viewer = internal.viewer;
-    // The claim is inside the HMAC-signed context: only a holder of the signing secret (the gateway) can set it.
-    const caller = (internal as InternalContext & { internal?: unknown }).internal;
     return Object.freeze({
       requestId: internal.requestId,
       viewer,
-      internalCaller: caller === 'gateway' ? 'gateway' : null,
+      // the claim is inside the HMAC-signed context: only a holder of the signing secret (the gateway) can set it
+      internalCaller: internal.caller === 'gateway' ? 'gateway' : null,
+      clientIp: typeof internal.clientIp === 'string' && internal.clientIp ? internal.clientIp : null,
       services,
       loaders: { ...createTenantLoaders(deps.prisma, viewer), ...createUserLoaders(deps.prisma, viewer), ...createPartnerAppLoaders(deps.prisma, viewer) },
     });

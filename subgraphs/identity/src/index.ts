@@ -1,4 +1,3 @@
 import { serveSubgraphProcess } from '@omniroute/stack/standalone';
-import { create } from './server.ts';
 
-await serveSubgraphProcess('identity', 4001, create);
+await serveSubgraphProcess('identity', 4001, () => import('./server.ts'));

@@ -26,7 +26,7 @@ const LOGIN = 'mutation($i: LoginInput!) { login(input: $i) { accessToken expire
 
 describe('identity subgraph', () => {
   it('logs in with the demo password and issues a token the gateway verifier accepts', async () => {
-    const r = await callSubgraph(url, SECRET, null, LOGIN, { i: { email: 'OPS@lagos.demo ', password: 'omniroute-demo' } });
+    const r = await callSubgraph({ url, name: 'identity' }, SECRET, null, LOGIN, { i: { email: 'OPS@lagos.demo ', password: 'omniroute-demo' } });
     expect(r.data.login.userErrors).toEqual([]);
     expect(r.data.login.user).toMatchObject({ email: 'ops@lagos.demo', roles: ['ADMIN'], tenant: { name: 'Lagos FMCG Distribution' } });
     const viewer = await createTokenVerifier({ secret: JWT })(r.data.login.accessToken);
@@ -39,7 +39,7 @@ describe('identity subgraph', () => {
       { email: 'nobody@lagos.demo', password: 'omniroute-demo' },
       { email: 'x'.repeat(300), password: 'a' },
     ]) {
-      const r = await callSubgraph(url, SECRET, null, LOGIN, { i });
+      const r = await callSubgraph({ url, name: 'identity' }, SECRET, null, LOGIN, { i });
       expect(r.errors).toBeUndefined();
       expect(r.data.login.accessToken).toBeNull();
       expect(['INVALID_CREDENTIALS', 'INVALID_INPUT']).toContain(r.data.login.userErrors[0].code);
@@ -48,20 +48,20 @@ describe('identity subgraph', () => {
 
   it('me and tenant follow the signed viewer; another tenant resolves to null', async () => {
     const viewer = { tenantId: 'tnt_ACCRA', userId: 'usr_ACCRA000001', roles: ['ADMIN' as const], scopes: [] };
-    const r = await callSubgraph(url, SECRET, viewer, '{ me { email } tenant { name defaultCurrency } }');
-    expect(r.data).toEqual({ me: { email: 'ops@accra.demo' }, tenant: { name: 'Accra Wholesale', defaultCurrency: 'GHS' } });
-    const refs = await callSubgraph(url, SECRET, viewer, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } ... on Tenant { name } } }', {
+    const r = await callSubgraph({ url, name: 'identity' }, SECRET, viewer, '{ me { email } tenant { name defaultCurrency timeZone } }');
+    expect(r.data).toEqual({ me: { email: 'ops@accra.demo' }, tenant: { name: 'Accra Wholesale', defaultCurrency: 'GHS', timeZone: 'Africa/Accra' } });
+    const refs = await callSubgraph({ url, name: 'identity' }, SECRET, viewer, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } ... on Tenant { name } } }', {
       r: [{ __typename: 'User', id: 'usr_LAGOS000001' }, { __typename: 'Tenant', id: 'tnt_LAGOS' }, { __typename: 'User', id: 'usr_ACCRA000002' }],
     });
     expect(refs.data._entities).toEqual([null, null, { email: 'finance@accra.demo' }]);
   });
 
   it('anonymous callers get no tenant and refuse unsigned or forged requests', async () => {
-    expect((await callSubgraph(url, SECRET, null, '{ tenant { name } }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await callSubgraph(url, SECRET, null, '{ me { email } }')).data.me).toBeNull();
+    expect((await callSubgraph({ url, name: 'identity' }, SECRET, null, '{ tenant { name } }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await callSubgraph({ url, name: 'identity' }, SECRET, null, '{ me { email } }')).data.me).toBeNull();
     const unsigned = await gql(url, '{ __typename }');
     expect(unsigned.status).toBe(401);
-    const forged = await callSubgraph(url, 'not-the-secret', { tenantId: 'tnt_LAGOS', roles: ['ADMIN'], scopes: [] }, '{ tenant { name } }');
+    const forged = await callSubgraph({ url, name: 'identity' }, 'not-the-secret', { tenantId: 'tnt_LAGOS', roles: ['ADMIN'], scopes: [] }, '{ tenant { name } }');
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

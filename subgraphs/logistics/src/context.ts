@@ -6,6 +6,7 @@ import { ShipmentService } from './modules/shipments/shipments.service.ts';
 import { createTerritoryLoaders } from './modules/territories/territories.loaders.ts';
 import { createVehicleLoaders } from './modules/vehicles/vehicles.loaders.ts';
 import { createShipmentLoaders } from './modules/shipments/shipments.loaders.ts';
+import { KpiService } from './modules/kpis/kpis.service.ts';
 import { RoutePlanService, type RoutingDeps } from './modules/routing/routing.service.ts';
 
 export interface LogisticsServices {
@@ -13,6 +14,7 @@ export interface LogisticsServices {
   vehicles: VehicleService;
   shipments: ShipmentService;
   routePlans: RoutePlanService;
+  kpis: KpiService;
 }
 
 /** Read-only per-request context: who calls, the services, and this request's DataLoaders. */
@@ -24,7 +26,7 @@ export interface LogisticsContext {
 }
 
 export function createServices(deps: RoutingDeps): LogisticsServices {
-  return { territories: new TerritoryService(deps), vehicles: new VehicleService(deps), shipments: new ShipmentService(deps), routePlans: new RoutePlanService(deps) };
+  return { territories: new TerritoryService(deps), vehicles: new VehicleService(deps), shipments: new ShipmentService(deps), routePlans: new RoutePlanService(deps), kpis: new KpiService(deps) };
 }
 
 export function createContextFactory(deps: LogisticsDeps, services: LogisticsServices) {

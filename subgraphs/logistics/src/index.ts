@@ -1,4 +1,3 @@
 import { serveSubgraphProcess } from '@omniroute/stack/standalone';
-import { create } from './server.ts';
 
-await serveSubgraphProcess('logistics', 4003, create);
+await serveSubgraphProcess('logistics', 4003, () => import('./server.ts'));

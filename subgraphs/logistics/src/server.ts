@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { openDatabase } from '@omniroute/db';
-import { startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type LogisticsServices } from './context.ts';
 import { SOURCE, type LogisticsDeps } from './lib/deps.ts';
@@ -13,6 +13,7 @@ import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
 import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
 import { POLICIES } from './policies.ts';
 import { routingResolvers } from './modules/routing/resolvers/index.ts';
+import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import type { Solver } from './modules/routing/routing.service.ts';
 import { solveInWorker } from './modules/routing/solver-thread.ts';
 import { haversineProvider, osrmProvider } from './lib/distance-matrix.ts';
@@ -46,10 +47,11 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
   const subgraph = createSubgraph({
     name: 'logistics',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers],
+    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers, kpiResolvers],
     policies: POLICIES,
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
   });
 
   let consumer: Consumer | null = null;

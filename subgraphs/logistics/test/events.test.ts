@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { signContext, type Viewer } from '@omniroute/core';
+import { signInternalContext, type Viewer } from '@omniroute/core';
 import { createEventBus, newEventId, type DomainEvent, type EventBus, type Unlisten } from '@omniroute/events';
 import { demoPlan } from '@omniroute/demo';
 import { eventually } from '@omniroute/testkit';
@@ -220,7 +220,7 @@ describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
     let closed: number | undefined;
     const ws = createClient({
       url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined, // refused sockets are asserted below
-      connectionParams: () => signContext({ requestId: 'sub', viewer: v, iat: Date.now() }, secret),
+      connectionParams: () => signInternalContext({ requestId: 'sub', viewer: v }, { secret, audience: 'logistics' }),
       on: { closed: (e) => (closed = (e as { code: number }).code) },
     });
     const got: any[] = [];

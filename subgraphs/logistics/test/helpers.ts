@@ -17,7 +17,7 @@ export const accraAdmin = viewer(ACCRA, 'ADMIN');
 /** A GraphQL client bound to one subgraph URL. */
 export function client(url: string) {
   return async <T = any>(v: Viewer | null, query: string, variables: Record<string, unknown> = {}) => {
-    const r = await callSubgraph<T>(url, SECRET, v, query, variables);
+    const r = await callSubgraph<T>({ url, name: 'logistics' }, SECRET, v, query, variables);
     return r;
   };
 }

@@ -1,6 +1,6 @@
 // The logistics subgraph over HTTP as the gateway calls it: seeded in-memory PGlite, signed viewer context.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_HEADER, SIGNATURE_HEADER, signContext } from '@omniroute/core';
+import { CONTEXT_HEADER, SIGNATURE_HEADER, signInternalContext } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { gql } from '@omniroute/testkit';
 import { create, type LogisticsRuntime } from '../src/server.ts';
@@ -33,12 +33,12 @@ describe('auth and tenants', () => {
     const unsigned = await gql(url, '{ vehicles { edges { node { id } } } }');
     expect(unsigned.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(unsigned.data ?? null).toBeNull();
-    const headers = signContext({ requestId: 'r', viewer: lagosAdmin, iat: Date.now() }, 'wrong-secret');
+    const headers = signInternalContext({ requestId: 'r', viewer: lagosAdmin }, { secret: 'wrong-secret', audience: 'logistics' });
     const forged = await gql(url, '{ vehicles { edges { node { id } } } }', {}, undefined, headers);
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const good = signContext({ requestId: 'r', viewer: lagosAdmin, iat: Date.now() }, SECRET);
+    const good = signInternalContext({ requestId: 'r', viewer: lagosAdmin }, { secret: SECRET, audience: 'logistics' });
     const tampered = await gql(url, '{ vehicles { edges { node { id } } } }', {}, undefined, {
-      [CONTEXT_HEADER]: signContext({ requestId: 'r', viewer: accraAdmin, iat: Date.now() }, 'x')[CONTEXT_HEADER]!,
+      [CONTEXT_HEADER]: signInternalContext({ requestId: 'r', viewer: accraAdmin }, { secret: 'x', audience: 'logistics' })[CONTEXT_HEADER]!,
       [SIGNATURE_HEADER]: good[SIGNATURE_HEADER]!,
     });
     expect(tampered.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

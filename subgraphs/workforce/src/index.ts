@@ -1,4 +1,3 @@
 import { serveSubgraphProcess } from '@omniroute/stack/standalone';
-import { create } from './server.ts';
 
-await serveSubgraphProcess('workforce', 4005, create);
+await serveSubgraphProcess('workforce', 4005, () => import('./server.ts'));

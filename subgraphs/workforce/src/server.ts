@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { openDatabase } from '@omniroute/db';
-import { startOutboxRelay, type Consumer, type EventBus, type OutboxClient, type OutboxRelay } from '@omniroute/events';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxClient, type OutboxRelay } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices } from './context.ts';
 import { seedWorkforce } from './seed.ts';
@@ -42,6 +42,7 @@ export async function create(opts: WorkforceOptions): Promise<SubgraphRuntime & 
     policies: POLICIES,
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
+    gauges: outboxGauges(prisma),
   });
 
   async function startEvents(bus: EventBus) {

@@ -28,12 +28,12 @@ afterAll(async () => {
 
 describe('workforce on Postgres', () => {
   it('serves seeded workers and batches references into one statement', async () => {
-    const r = await callSubgraph(url, SECRET, finance, '{ workers(first: 100) { edges { node { id level { name } balance { amount currencyCode } } } } }');
+    const r = await callSubgraph({ url, name: 'workforce' }, SECRET, finance, '{ workers(first: 100) { edges { node { id level { name } balance { amount currencyCode } } } } }');
     expect(r.errors).toBeUndefined();
     expect(nodes(r.data.workers)).toHaveLength(36);
     sg.db.stats.statements = 0;
     const refs = Array.from({ length: 50 }, (_, i) => ({ __typename: 'Worker', id: `wrk_LAGOS${String((i % 36) + 1).padStart(6, '0')}` }));
-    const e = await callSubgraph(url, SECRET, finance, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { name level { name } } } }', { r: refs });
+    const e = await callSubgraph({ url, name: 'workforce' }, SECRET, finance, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { name level { name } } } }', { r: refs });
     expect(e.data._entities.every((w: any) => w?.level?.name)).toBe(true);
     expect(sg.db.stats.statements).toBe(1);
   });
@@ -44,7 +44,7 @@ describe('workforce on Postgres', () => {
     const share = Math.floor((balance / 3) * 100) / 100 + 0.01; // any three of them exceed the balance
     const runs = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        callSubgraph(url, SECRET, finance, 'mutation($i: RequestWithdrawalInput!) { requestWithdrawal(input: $i) { withdrawal { id } userErrors { code } } }', {
+        callSubgraph({ url, name: 'workforce' }, SECRET, finance, 'mutation($i: RequestWithdrawalInput!) { requestWithdrawal(input: $i) { withdrawal { id } userErrors { code } } }', {
           i: { workerId: w.id, amount: share.toFixed(2), idempotencyKey: `pg-${i % 4}` }, // keys 0 and 1 are retried concurrently
         }),
       ),

@@ -19,7 +19,7 @@ const sales: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000003', roles: ['SAL
 const accraOps: Viewer = { tenantId: ACCRA, userId: 'usr_ACCRA000001', roles: ['ADMIN'], scopes: [] };
 const riderViewer = (w: { tenantId: string; userId: string | null }): Viewer => ({ tenantId: w.tenantId, userId: w.userId!, roles: ['RIDER'], scopes: [] });
 
-const call = (viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph(url, SECRET, viewer, query, variables);
+const call = (viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'workforce' }, SECRET, viewer, query, variables);
 const codeOf = (r: { errors?: { extensions?: Record<string, any> }[] }) => r.errors?.[0]?.extensions?.code;
 
 /** A seeded worker of the tenant in an XP range (plan XP is spread over every level). */
@@ -409,7 +409,7 @@ describe('tenant isolation and authentication', () => {
   it('refuses unsigned and anonymous calls', async () => {
     const unsigned = await gql(url, '{ guildLevels { name } }');
     expect(unsigned.status).toBe(401);
-    expect(codeOf(await callSubgraph(url, 'wrong-secret', ops, '{ workers(first: 1) { edges { node { id } } } }'))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await callSubgraph({ url, name: 'workforce' }, 'wrong-secret', ops, '{ workers(first: 1) { edges { node { id } } } }'))).toBe('UNAUTHENTICATED');
     expect(codeOf(await call(null, '{ workers(first: 1) { edges { node { id } } } }'))).toBe('UNAUTHENTICATED');
     expect(codeOf(await call(null, '{ tasks(first: 1) { edges { node { id } } } }'))).toBe('UNAUTHENTICATED');
     const anonRef = await call(null, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { name } } }', { r: [{ __typename: 'Worker', id: 'wrk_LAGOS000001' }] });

@@ -22,6 +22,15 @@ export const FinanceErrorCode = {
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   PAYMENT_FAILED: 'PAYMENT_FAILED',
   PAYMENT_PENDING: 'PAYMENT_PENDING',
+  PAYMENT_NOT_FOUND: 'PAYMENT_NOT_FOUND',
+  INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
+  REFUND_NOT_ALLOWED: 'REFUND_NOT_ALLOWED',
+  AMOUNT_EXCEEDS_REFUNDABLE: 'AMOUNT_EXCEEDS_REFUNDABLE',
+  INVALID_PHONE: 'INVALID_PHONE',
+  PROVIDER_NOT_CONFIGURED: 'PROVIDER_NOT_CONFIGURED',
+  METHOD_NOT_SUPPORTED: 'METHOD_NOT_SUPPORTED',
+  CURRENCY_NOT_SUPPORTED: 'CURRENCY_NOT_SUPPORTED',
+  AMOUNT_NOT_SUPPORTED: 'AMOUNT_NOT_SUPPORTED',
 } as const;
 
 const MAX_LIMIT = new Decimal('1e13');
@@ -86,6 +95,18 @@ export class CreditService {
       await this.ledger.post(tx, creditReserved({ tenantId: o.tenantId, currency: o.total.currencyCode, customerId: o.customerId }, o.total.amount, o.orderNumber));
     }
     return decision;
+  }
+
+  /**
+   * Credit taken again: a payment on a credit-term invoice went back to the customer's wallet, so that much is owed
+   * on credit once more (no check: it was within the line when the order was approved).
+   */
+  async hold(tx: Tx, o: { tenantId: string; customerId: string; amount: Money; ref: string; invoiceId: string }): Promise<void> {
+    if (o.amount.amount.lte(0)) return;
+    await tx.$executeRaw`
+      UPDATE "CreditLine" SET "utilized" = "utilized" + ${o.amount.amount.toFixed()}::numeric, "updatedAt" = now()
+      WHERE "tenantId" = ${o.tenantId} AND "customerId" = ${o.customerId}`;
+    await this.ledger.post(tx, creditReserved({ tenantId: o.tenantId, currency: o.amount.currencyCode, customerId: o.customerId, invoiceId: o.invoiceId }, o.amount.amount, o.ref));
   }
 
   /** Gives credit back (payment received, order cancelled/rejected): utilized down by `amount`, never below zero. */

@@ -126,7 +126,7 @@ export class InvoiceService {
    * A successful payment applied to a locked invoice: amount paid and status, the credit it frees, the ledger
    * posting and the outbox events. The caller (PaymentService) validated the amount against what is due.
    */
-  async applyPayment(tx: Tx, inv: Invoice, p: { paymentId: string; amount: Money; at: Date }): Promise<Invoice> {
+  async applyPayment(tx: Tx, inv: Invoice, p: { paymentId: string; amount: Money; at: Date; fromWalletId?: string }): Promise<Invoice> {
     const amountPaid = dec(inv.amountPaid).plus(p.amount.amount);
     const status = nextStatus(inv.status, { total: inv.total, amountPaid, issuedAt: inv.issuedAt });
     const updated = await tx.invoice.update({
@@ -138,7 +138,10 @@ export class InvoiceService {
     }
     await this.ledger.post(
       tx,
-      paymentReceived({ tenantId: inv.tenantId, currency: p.amount.currencyCode, invoiceId: inv.id, paymentId: p.paymentId, customerId: inv.customerId }, p.amount.amount, inv.number, inv.onCredit),
+      paymentReceived(
+        { tenantId: inv.tenantId, currency: p.amount.currencyCode, invoiceId: inv.id, paymentId: p.paymentId, customerId: inv.customerId, walletId: p.fromWalletId ?? null },
+        p.amount.amount, inv.number, inv.onCredit, p.fromWalletId ? 'WALLET' : 'CASH',
+      ),
       p.at,
     );
     const events = [{ type: 'payment.recorded', tenantId: inv.tenantId, aggregateId: inv.id, payload: { ...invoiceEventPayload(updated, p.amount), paymentId: p.paymentId } }];

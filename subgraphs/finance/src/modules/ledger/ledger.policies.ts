@@ -4,4 +4,6 @@ import type { PolicyTable } from '@omniroute/core';
 export const ledgerPolicies = {
   'Query.ledgerBalance': { roles: ['FINANCE'], scopes: ['finance:read'] },
   'Query.ledgerEntries': { roles: ['FINANCE'], scopes: ['finance:read'] },
+  'Query.trialBalance': { roles: ['FINANCE'], scopes: ['finance:read'] },
+  'Query.ledgerStatement': { roles: ['FINANCE'], scopes: ['finance:read'] },
 } satisfies PolicyTable;

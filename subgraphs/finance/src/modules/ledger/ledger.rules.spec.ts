@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '@omniroute/core';
-import { assertBalanced, creditReleased, creditReserved, invoiceIssued, invoiceVoided, paymentReceived, UnbalancedPostingError } from './ledger.rules.ts';
+import { assertBalanced, creditReleased, creditReserved, invoiceIssued, invoiceVoided, paymentReceived, UnbalancedPostingError, walletRefund, walletTopUp } from './ledger.rules.ts';
 
 const base = { tenantId: 'tnt_X', currency: 'NGN' as const, customerId: 'cus_1' };
 const sum = (lines: { amount: Decimal }[]) => lines.reduce((s, l) => s.plus(l.amount), new Decimal(0));
@@ -14,6 +14,10 @@ describe('ledger postings', () => {
       invoiceVoided(base, '700', 'INV-1'),
       paymentReceived(base, '800.50', 'INV-1', true),
       paymentReceived(base, '800.50', 'INV-1', false),
+      paymentReceived({ ...base, walletId: 'wal_1' }, '800.50', 'INV-1', true, 'WALLET'),
+      walletTopUp({ ...base, walletId: 'wal_1' }, '500', 'ws_CO_1'),
+      walletRefund({ ...base, walletId: 'wal_1' }, '200', 'INV-1', false),
+      walletRefund({ ...base, walletId: 'wal_1' }, '200', 'INV-1', true),
     ];
     for (const d of drafts) {
       expect(sum(assertBalanced(d).lines).isZero()).toBe(true);
@@ -25,6 +29,13 @@ describe('ledger postings', () => {
     expect(p.lines.map((l) => [l.account, l.amount.toString()])).toEqual([
       ['CASH', '100'], ['ACCOUNTS_RECEIVABLE', '-100'], ['CREDIT_COMMITMENT', '100'], ['CREDIT_EXPOSURE', '-100'],
     ]);
+  });
+
+  it('wallet postings move the wallet\'s sub-account and must name the wallet', () => {
+    expect(walletTopUp({ ...base, walletId: 'wal_1' }, '500', 'r').lines.map((l) => [l.account, l.amount.toString()])).toEqual([['CASH', '500'], ['WALLET', '-500']]);
+    expect(paymentReceived({ ...base, walletId: 'wal_1' }, '10', 'INV-1', false, 'WALLET').lines[0]).toMatchObject({ account: 'WALLET' });
+    expect(walletRefund({ ...base, walletId: 'wal_1' }, '7', 'INV-1', true).lines.map((l) => l.account)).toEqual(['REVENUE', 'WALLET']);
+    expect(() => assertBalanced(walletTopUp(base, '500', 'r'))).toThrow(/without naming it/);
   });
 
   it('refuses unbalanced or one-sided postings', () => {

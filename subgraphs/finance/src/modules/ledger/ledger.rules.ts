@@ -1,7 +1,7 @@
 import { Decimal, dec, type CurrencyCode } from '@omniroute/core';
 
-export type LedgerAccount = 'ACCOUNTS_RECEIVABLE' | 'REVENUE' | 'CASH' | 'CREDIT_EXPOSURE' | 'CREDIT_COMMITMENT';
-export type LedgerPostingKind = 'CREDIT_RESERVED' | 'CREDIT_RELEASED' | 'INVOICE_ISSUED' | 'INVOICE_VOIDED' | 'PAYMENT_RECEIVED';
+export type LedgerAccount = 'ACCOUNTS_RECEIVABLE' | 'REVENUE' | 'CASH' | 'CREDIT_EXPOSURE' | 'CREDIT_COMMITMENT' | 'WALLET';
+export type LedgerPostingKind = 'CREDIT_RESERVED' | 'CREDIT_RELEASED' | 'INVOICE_ISSUED' | 'INVOICE_VOIDED' | 'PAYMENT_RECEIVED' | 'WALLET_TOP_UP' | 'WALLET_REFUND';
 
 /** One side of a posting: positive amounts are debits, negative ones credits. */
 export interface PostingLine {
@@ -17,6 +17,8 @@ export interface PostingDraft {
   invoiceId?: string | null;
   paymentId?: string | null;
   customerId?: string | null;
+  /** The wallet whose sub-ledger the posting's WALLET lines belong to. */
+  walletId?: string | null;
   lines: PostingLine[];
 }
 
@@ -36,6 +38,7 @@ export function assertBalanced(draft: PostingDraft): PostingDraft {
   const total = lines.reduce((s, l) => s.plus(l.amount), new Decimal(0));
   if (!total.isZero()) throw new UnbalancedPostingError(`${draft.kind} sums to ${total.toString()} ${draft.currency}`);
   if (lines.some((l) => l.amount.decimalPlaces() > 4)) throw new UnbalancedPostingError(`${draft.kind} has more than 4 decimals`);
+  if (lines.some((l) => l.account === 'WALLET') && !draft.walletId) throw new UnbalancedPostingError(`${draft.kind} moves a wallet without naming it`);
   return { ...draft, lines };
 }
 
@@ -72,12 +75,30 @@ export const invoiceVoided = (b: Base, amount: D, number: string): PostingDraft 
   lines: [debit('REVENUE', dec(amount)), credit('ACCOUNTS_RECEIVABLE', dec(amount))],
 });
 
-/** Money received: cash up, receivable down; on credit terms the exposure shrinks by the same amount. */
-export const paymentReceived = (b: Base, amount: D, number: string, onCredit: boolean): PostingDraft => ({
-  ...b, kind: 'PAYMENT_RECEIVED', description: `Payment on invoice ${number}`,
+/**
+ * Money received: cash up (or, paid from a wallet, the wallet's balance down), receivable down; on credit terms the
+ * exposure shrinks by the same amount.
+ */
+export const paymentReceived = (b: Base, amount: D, number: string, onCredit: boolean, from: 'CASH' | 'WALLET' = 'CASH'): PostingDraft => ({
+  ...b, kind: 'PAYMENT_RECEIVED', description: from === 'WALLET' ? `Payment on invoice ${number} from wallet` : `Payment on invoice ${number}`,
   lines: [
-    debit('CASH', dec(amount)),
+    debit(from, dec(amount)),
     credit('ACCOUNTS_RECEIVABLE', dec(amount)),
     ...(onCredit ? [debit('CREDIT_COMMITMENT', dec(amount)), credit('CREDIT_EXPOSURE', dec(amount))] : []),
   ],
+});
+
+/** A wallet topped up through a payment rail: cash in, and the tenant owes the wallet's owner as much. */
+export const walletTopUp = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'WALLET_TOP_UP', description: `Wallet top-up ${ref}`,
+  lines: [debit('CASH', dec(amount)), credit('WALLET', dec(amount))],
+});
+
+/**
+ * Part of an invoice payment given back as wallet balance. The customer owes it again (receivable up) — unless the
+ * invoice is void (the order was cancelled after payment): then the revenue that payment kept is given back.
+ */
+export const walletRefund = (b: Base, amount: D, number: string, invoiceVoid: boolean): PostingDraft => ({
+  ...b, kind: 'WALLET_REFUND', description: `Refund to wallet from invoice ${number}`,
+  lines: [debit(invoiceVoid ? 'REVENUE' : 'ACCOUNTS_RECEIVABLE', dec(amount)), credit('WALLET', dec(amount))],
 });

@@ -4,6 +4,23 @@ import type { Tx } from '../../db.ts';
 import { assertBalanced, type LedgerAccount, type PostingDraft } from './ledger.rules.ts';
 import { ledgerPolicies } from './ledger.policies.ts';
 
+/** A statement line: an entry with the account's balance after it. */
+export interface StatementLine {
+  id: string;
+  entry: LedgerEntry;
+  balance: Money;
+}
+
+export interface Statement {
+  account: LedgerAccount;
+  currencyCode: CurrencyCode;
+  customerId: string | null;
+  openingBalance: Money;
+  closingBalance: Money;
+  edges: Connection<StatementLine>['edges'];
+  pageInfo: Connection<StatementLine>['pageInfo'];
+}
+
 export interface CurrencyBalance {
   currencyCode: CurrencyCode;
   debits: Money;
@@ -24,12 +41,12 @@ export class LedgerService {
     await tx.ledgerPosting.create({
       data: {
         id: postingId, tenantId: p.tenantId, kind: p.kind, currency: p.currency, description: p.description,
-        invoiceId: p.invoiceId ?? null, paymentId: p.paymentId ?? null, customerId: p.customerId ?? null, postedAt: at,
+        invoiceId: p.invoiceId ?? null, paymentId: p.paymentId ?? null, customerId: p.customerId ?? null, walletId: p.walletId ?? null, postedAt: at,
         entries: {
           createMany: {
             data: p.lines.map((l) => ({
               id: newId('lge', at.getTime()), tenantId: p.tenantId, account: l.account, currency: p.currency, amount: l.amount,
-              customerId: p.customerId ?? null, createdAt: at,
+              customerId: p.customerId ?? null, walletId: l.account === 'WALLET' ? p.walletId! : null, createdAt: at,
             })),
           },
         },
@@ -62,6 +79,46 @@ export class LedgerService {
         accounts: accounts.map((r) => ({ account: r.account, balance: money(dec(String(r.debits)).minus(dec(String(r.credits))), currency) })),
       };
     });
+  }
+
+  /** Trial balance of one currency; all zero (and balanced) when nothing was posted in it. */
+  async trialBalance(viewer: Viewer | null, currency: CurrencyCode): Promise<CurrencyBalance> {
+    const found = (await this.balance(viewer)).find((b) => b.currencyCode === currency);
+    const zero = money(0, currency);
+    return found ?? { currencyCode: currency, debits: zero, credits: zero, net: zero, balanced: true, accounts: [] };
+  }
+
+  /**
+   * One account's entries in one currency (optionally one customer's sub-ledger), oldest first, with the running
+   * balance: the page's opening balance is the sum of every entry up to the cursor, so any page is exact.
+   */
+  async statement(viewer: Viewer | null, args: ConnectionArgs & { account: LedgerAccount; currencyCode: CurrencyCode; customerId?: string | null }): Promise<Statement> {
+    const v = authorize(ledgerPolicies['Query.ledgerStatement'], viewer);
+    const { first, afterId } = pageWindow(args);
+    const where = { tenantId: v.tenantId, account: args.account, currency: args.currencyCode, ...(args.customerId ? { customerId: args.customerId } : {}) };
+    const [before, rows] = await Promise.all([
+      afterId ? this.prisma.ledgerEntry.aggregate({ where: { ...where, id: { lte: afterId } }, _sum: { amount: true } }) : null,
+      this.prisma.ledgerEntry.findMany({ where: { ...where, ...(afterId ? { id: { gt: afterId } } : {}) }, orderBy: { id: 'asc' }, take: first + 1 }),
+    ]);
+    const opening = dec(before?._sum.amount ?? 0);
+    let running = opening;
+    const lines: StatementLine[] = rows.map((entry) => {
+      running = running.plus(dec(entry.amount));
+      return { id: entry.id, entry, balance: money(running, args.currencyCode) };
+    });
+    const page = toConnection(lines, first, afterId);
+    const closing = page.edges.at(-1)?.node.balance ?? money(opening, args.currencyCode);
+    return {
+      account: args.account, currencyCode: args.currencyCode, customerId: args.customerId ?? null,
+      openingBalance: money(opening, args.currencyCode), closingBalance: closing, ...page,
+    };
+  }
+
+  /** One entry of the caller's tenant; null when unknown. */
+  async entry(viewer: Viewer | null, id: string): Promise<LedgerEntry | null> {
+    // reached through node(id): the ledger's own readers only
+    const v = authorize(ledgerPolicies['Query.ledgerEntries'], viewer);
+    return this.prisma.ledgerEntry.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** The tenant's entries, oldest first (ids are time-sortable). */

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { CurrencyCode, Decimal } from '@omniroute/core';
 
-export type PaymentMethod = 'CASH' | 'BANK_TRANSFER' | 'MOBILE_MONEY' | 'CARD';
+export type PaymentMethod = 'CASH' | 'BANK_TRANSFER' | 'MOBILE_MONEY' | 'CARD' | 'WALLET';
 
 export interface ChargeRequest {
   tenantId: string;
@@ -27,58 +26,32 @@ export interface PaymentProvider {
   lookup?(idempotencyKey: string): Promise<ChargeResult | null>;
 }
 
-export interface SimulatedProviderOptions {
-  name: string;
-  methods: PaymentMethod[];
-  currencies?: CurrencyCode[];
-  /** Probability 0–1 that a charge is declined. */
-  failureRate?: number;
-  /** Simulated network latency per charge, ms. */
-  latencyMs?: number;
-  /** Random source (tests inject a fixed sequence). */
-  random?: () => number;
-}
-
 /**
- * A local stand-in for a real provider: declines a share of charges and takes time, so orchestration (fallback,
- * timeouts, idempotency) is exercised without a network. Remembers outcomes by idempotency key like real ones do.
+ * Money received outside the payment rails and recorded by a person: cash counted at the desk or by the rider, a
+ * transfer seen on the bank statement, a card slip from the shop's own terminal. Nothing is asked of anyone, so
+ * the charge always succeeds; the reference names the payment. (Rails that move money themselves — M-Pesa, MTN
+ * MoMo, Paystack — go through initiatePayment and the connectors in ./rails.)
  */
-export class SimulatedProvider implements PaymentProvider {
-  readonly name: string;
-  /** Charges actually taken (one per idempotency key), for tests and the demo. */
-  readonly charges = new Map<string, ChargeResult>();
-  private readonly inflight = new Map<string, Promise<ChargeResult>>();
+export class RecordedProvider implements PaymentProvider {
+  constructor(
+    readonly name: string,
+    private readonly methods: readonly PaymentMethod[],
+  ) {}
 
-  constructor(private readonly opts: SimulatedProviderOptions) {
-    this.name = opts.name;
+  supports(method: PaymentMethod): boolean {
+    return this.methods.includes(method);
   }
 
-  supports(method: PaymentMethod, currency: CurrencyCode): boolean {
-    return this.opts.methods.includes(method) && (!this.opts.currencies || this.opts.currencies.includes(currency));
+  async charge(req: ChargeRequest): Promise<ChargeResult> {
+    return { ok: true, reference: `${this.name.toUpperCase()}-${req.paymentId}` };
   }
 
-  charge(req: ChargeRequest): Promise<ChargeResult> {
-    const known = this.charges.get(req.idempotencyKey);
-    if (known) return Promise.resolve(known);
-    let p = this.inflight.get(req.idempotencyKey);
-    if (!p) {
-      p = (async () => {
-        if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
-        const declined = (this.opts.random ?? Math.random)() < (this.opts.failureRate ?? 0);
-        const result: ChargeResult = declined
-          ? { ok: false, reason: `${this.name}: declined` }
-          : { ok: true, reference: `${this.name.toUpperCase()}-${randomUUID().slice(0, 13).toUpperCase()}` };
-        this.charges.set(req.idempotencyKey, result);
-        if (this.charges.size > 10_000) this.charges.delete(this.charges.keys().next().value!);
-        return result;
-      })().finally(() => this.inflight.delete(req.idempotencyKey));
-      this.inflight.set(req.idempotencyKey, p);
-    }
-    return p;
-  }
-
-  async lookup(idempotencyKey: string): Promise<ChargeResult | null> {
-    return (await this.inflight.get(idempotencyKey)) ?? this.charges.get(idempotencyKey) ?? null;
+  /**
+   * A record exists only once settled, so a payment interrupted before that was never recorded: the reconciler
+   * fails it (releasing what it held on the invoice) and the clerk records the money again.
+   */
+  async lookup(): Promise<ChargeResult | null> {
+    return null;
   }
 }
 
@@ -154,20 +127,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promi
   }
 }
 
-/**
- * The default providers: cash counted at the desk (or by the rider), and two simulated gateways for electronic
- * payments, the second a fallback for the first. FINANCE_PROVIDER_FAILURE_RATE (default 0.1) and
- * FINANCE_PROVIDER_LATENCY_MS (default 25) tune the primary; the fallback declines a tenth as often.
- */
-export function defaultProviders(env: NodeJS.ProcessEnv = process.env): PaymentProvider[] {
-  const failureRate = clamp01(Number(env.FINANCE_PROVIDER_FAILURE_RATE ?? 0.1));
-  const latencyMs = Math.max(0, Number(env.FINANCE_PROVIDER_LATENCY_MS ?? 25)) || 0;
-  const electronic: PaymentMethod[] = ['CARD', 'MOBILE_MONEY', 'BANK_TRANSFER'];
-  return [
-    new SimulatedProvider({ name: 'cash-desk', methods: ['CASH'] }),
-    new SimulatedProvider({ name: 'paylink', methods: electronic, failureRate, latencyMs }),
-    new SimulatedProvider({ name: 'mobicash', methods: electronic, failureRate: failureRate / 10, latencyMs: latencyMs * 2 }),
-  ];
+/** What recordPayment uses by default: the cash desk for cash, a manual record for everything else. */
+export function defaultProviders(): PaymentProvider[] {
+  return [new RecordedProvider('cash-desk', ['CASH']), new RecordedProvider('manual', ['BANK_TRANSFER', 'MOBILE_MONEY', 'CARD'])];
 }
-
-const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0);

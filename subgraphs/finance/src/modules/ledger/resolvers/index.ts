@@ -4,6 +4,8 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 export const ledgerResolvers: Resolvers = {
   Query: {
     ledgerBalance: (_p, _a, ctx) => ctx.services.ledger.balance(ctx.viewer),
+    trialBalance: (_p, { currencyCode }, ctx) => ctx.services.ledger.trialBalance(ctx.viewer, currencyCode),
+    ledgerStatement: (_p, args, ctx) => ctx.services.ledger.statement(ctx.viewer, args),
     ledgerEntries: (_p, args, ctx) => ctx.services.ledger.entries(ctx.viewer, args),
   },
   LedgerEntry: {
@@ -14,5 +16,14 @@ export const ledgerResolvers: Resolvers = {
   },
   LedgerPosting: {
     invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
+  },
+  LedgerStatement: {
+    customer: (s) => (s.customerId ? { id: s.customerId } : null),
+  },
+  LedgerStatementLine: {
+    description: async (l, _a, ctx) => (await ctx.loaders.postingById.load(l.entry.postingId))?.description ?? '',
+    postedAt: (l) => l.entry.createdAt,
+    debit: (l) => (l.entry.amount.isPositive() ? money(l.entry.amount, l.entry.currency as CurrencyCode) : null),
+    credit: (l) => (l.entry.amount.isNegative() ? money(l.entry.amount.abs(), l.entry.currency as CurrencyCode) : null),
   },
 };

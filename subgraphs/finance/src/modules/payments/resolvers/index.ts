@@ -1,12 +1,28 @@
-import { money, type CurrencyCode } from '@omniroute/core';
+import { money, toPayload, type CurrencyCode } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const paymentResolvers: Resolvers = {
+  Query: {
+    payment: (_p, { id }, ctx) => ctx.services.payments.get(ctx.viewer, id),
+    paymentProviders: (_p, _a, ctx) => ctx.services.providerAccounts.list(ctx.viewer),
+  },
   Mutation: {
     recordPayment: (_p, { input }, ctx) => ctx.services.payments.record(ctx.viewer, input),
+    initiatePayment: (_p, { input }, ctx) => ctx.services.payments.initiate(ctx.viewer, input),
+    configurePaymentProvider: async (_p, { input }, ctx) => toPayload('account', await ctx.services.providerAccounts.configure(ctx.viewer, input)),
+  },
+  Subscription: {
+    paymentUpdated: {
+      subscribe: (_p, args, ctx) => ctx.services.paymentLive.paymentUpdates(ctx.viewer, args) as never,
+    },
   },
   Payment: {
     amount: (p) => money(p.amount, p.currency as CurrencyCode),
-    invoice: async (p, _a, ctx) => (await ctx.loaders.invoiceById.load(p.invoiceId))!,
+    invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
+    wallet: (p, _a, ctx) => (p.walletId ? ctx.services.wallets.get(ctx.viewer, p.walletId) : null),
+    refunded: (p) => money(p.refunded, p.currency as CurrencyCode),
+  },
+  PaymentEvent: {
+    payment: async (e, _a, ctx) => (await ctx.loaders.paymentById.load(e.paymentId))!,
   },
 };

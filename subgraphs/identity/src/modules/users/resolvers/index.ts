@@ -6,8 +6,10 @@ export const userResolvers: Resolvers = {
   },
   Mutation: {
     login: async (_p, { input }, ctx) => {
-      const r = await ctx.services.users.login(input);
-      return r.ok ? { ...r.value, userErrors: [] } : { accessToken: null, expiresAt: null, user: null, userErrors: r.errors };
+      const r = await ctx.services.users.login({ clientIp: ctx.clientIp }, input);
+      return r.ok
+        ? { ...r.value, retryAfterSeconds: null, userErrors: [] }
+        : { accessToken: null, expiresAt: null, user: null, retryAfterSeconds: 'retryAfterSeconds' in r ? r.retryAfterSeconds : null, userErrors: r.errors };
     },
   },
   User: {

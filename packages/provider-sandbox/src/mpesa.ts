@@ -1,0 +1,136 @@
+// Safaricom Daraja, as documented at https://developer.safaricom.co.ke (Authorization, M-Pesa Express "STK push",
+// M-Pesa Express Query): OAuth client-credentials token, STK push with the Base64(ShortCode+Passkey+Timestamp)
+// password, the result callback `Body.stkCallback`, and the query. Errors use Daraja's `{ requestId, errorCode,
+// errorMessage }` shape.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { amountText, basicAuth, bearer, HttpReply, proceed, readJson, send, type Outcomes, type SandboxState, type SandboxTransaction } from './core.ts';
+
+export interface MpesaAccount {
+  consumerKey: string;
+  consumerSecret: string;
+  shortCode: string;
+  passkey: string;
+  /** What the short code settles in; Daraja itself has no currency field (KES: whole amounts only). */
+  currency?: string;
+}
+
+const outcomes: Outcomes = {
+  reason: (s) =>
+    s === 'INSUFFICIENT_FUNDS' ? 'The balance is insufficient for the transaction.' : s === 'DECLINED' ? 'Request cancelled by user' : 'DS timeout user cannot be reached',
+  receipt: (t) => `SBX${String(t.meta.n).padStart(7, '0')}`,
+};
+const RESULT_CODES: Record<string, number> = {
+  'The balance is insufficient for the transaction.': 1,
+  'Request cancelled by user': 1032,
+  'DS timeout user cannot be reached': 1037,
+};
+
+const darajaError = (status: number, errorCode: string, errorMessage: string) =>
+  new HttpReply(status, { requestId: `${Date.now()}-sandbox`, errorCode, errorMessage });
+
+/** The callback body Daraja POSTs to CallBackURL once the customer answered (or did not). */
+export function stkCallbackBody(t: SandboxTransaction): Record<string, unknown> {
+  const ok = t.status === 'SUCCEEDED';
+  const at = t.settledAt ?? new Date();
+  const stamp = Number(darajaTimestamp(at));
+  return {
+    Body: {
+      stkCallback: {
+        MerchantRequestID: t.meta.merchantRequestId,
+        CheckoutRequestID: t.reference,
+        ResultCode: ok ? 0 : RESULT_CODES[t.reason ?? ''] ?? 1,
+        ResultDesc: ok ? 'The service request is processed successfully.' : t.reason,
+        ...(ok
+          ? {
+              CallbackMetadata: {
+                Item: [
+                  { Name: 'Amount', Value: Number(t.amount) },
+                  { Name: 'MpesaReceiptNumber', Value: t.receipt },
+                  { Name: 'TransactionDate', Value: stamp },
+                  { Name: 'PhoneNumber', Value: Number(t.phone) },
+                ],
+              },
+            }
+          : {}),
+      },
+    },
+  };
+}
+
+/** Daraja's timestamps are East Africa Time (UTC+3), YYYYMMDDHHmmss. */
+export function darajaTimestamp(at: Date): string {
+  return new Date(at.getTime() + 3 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 14);
+}
+
+export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
+  const tokens = new Map<string, { account: MpesaAccount; expiresAt: number }>();
+  const accountOf = (req: IncomingMessage): MpesaAccount => {
+    const token = bearer(req);
+    const t = token ? tokens.get(token) : undefined;
+    if (!t || t.expiresAt < Date.now()) throw darajaError(401, '404.001.03', 'Invalid Access Token');
+    return t.account;
+  };
+  const checkPassword = (a: MpesaAccount, body: any) => {
+    if (String(body.BusinessShortCode) !== a.shortCode) throw darajaError(400, '400.002.02', 'Bad Request - Invalid BusinessShortCode');
+    if (typeof body.Timestamp !== 'string' || !/^\d{14}$/.test(body.Timestamp)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid Timestamp');
+    const expected = Buffer.from(a.shortCode + a.passkey + body.Timestamp).toString('base64');
+    if (body.Password !== expected) throw darajaError(400, '400.002.02', 'Bad Request - Invalid Password');
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    if (req.method === 'GET' && url.pathname === '/oauth/v1/generate') {
+      const [key, secret] = basicAuth(req) ?? [];
+      const a = accounts().find((x) => x.consumerKey === key && x.consumerSecret === secret);
+      if (!a || url.searchParams.get('grant_type') !== 'client_credentials') throw darajaError(400, '400.008.01', 'Invalid Authentication passed');
+      const token = randomBytes(18).toString('base64url');
+      tokens.set(token, { account: a, expiresAt: Date.now() + 3_599_000 });
+      send(res, 200, { access_token: token, expires_in: '3599' });
+      return true;
+    }
+    if (req.method === 'POST' && url.pathname === '/mpesa/stkpush/v1/processrequest') {
+      const a = accountOf(req);
+      const body = await readJson(req);
+      checkPassword(a, body);
+      const decimals = (a.currency ?? 'KES') === 'KES' ? 0 : 2;
+      const amount = amountText(body.Amount, decimals);
+      if (!amount) throw darajaError(400, '400.002.02', 'Bad Request - Invalid Amount');
+      const phone = String(body.PhoneNumber ?? '');
+      if (!/^\d{9,15}$/.test(phone) || String(body.PartyA) !== phone) throw darajaError(400, '400.002.02', 'Bad Request - Invalid PhoneNumber');
+      if (String(body.PartyB) !== a.shortCode) throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyB');
+      if (body.TransactionType !== 'CustomerPayBillOnline' && body.TransactionType !== 'CustomerBuyGoodsOnline') throw darajaError(400, '400.002.02', 'Bad Request - Invalid TransactionType');
+      let callback: URL;
+      try {
+        callback = new URL(String(body.CallBackURL));
+      } catch {
+        throw darajaError(400, '400.002.02', 'Bad Request - Invalid CallBackURL');
+      }
+      const n = state.next();
+      const txn = state.add({
+        rail: 'MPESA', reference: `ws_CO_${darajaTimestamp(new Date())}${String(n).padStart(6, '0')}`, account: a.consumerKey, amount, currency: a.currency ?? 'KES', phone,
+        meta: { n, merchantRequestId: `${29000 + n}-${34620000 + n}-1`, accountReference: body.AccountReference, callbackUrl: callback.toString() },
+      });
+      await proceed(state, txn, outcomes, (t) => ({ final: () => state.deliver('MPESA', t.reference, callback.toString(), JSON.stringify(stkCallbackBody(t))) }));
+      send(res, 200, {
+        MerchantRequestID: txn.meta.merchantRequestId, CheckoutRequestID: txn.reference, ResponseCode: '0',
+        ResponseDescription: 'Success. Request accepted for processing', CustomerMessage: 'Success. Request accepted for processing',
+      });
+      return true;
+    }
+    if (req.method === 'POST' && url.pathname === '/mpesa/stkpushquery/v1/query') {
+      const a = accountOf(req);
+      const body = await readJson(req);
+      checkPassword(a, body);
+      const txn = state.get('MPESA', String(body.CheckoutRequestID ?? ''));
+      if (!txn || txn.account !== a.consumerKey) throw darajaError(400, '400.002.02', 'Bad Request - Invalid CheckoutRequestID');
+      if (txn.status === 'PENDING') throw darajaError(500, '500.001.1001', 'The transaction is being processed');
+      const cb = (stkCallbackBody(txn).Body as any).stkCallback;
+      send(res, 200, {
+        ResponseCode: '0', ResponseDescription: 'The service request has been accepted successsfully',
+        MerchantRequestID: cb.MerchantRequestID, CheckoutRequestID: txn.reference, ResultCode: String(cb.ResultCode), ResultDesc: cb.ResultDesc,
+      });
+      return true;
+    }
+    return false;
+  };
+}

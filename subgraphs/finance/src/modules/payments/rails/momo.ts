@@ -1,0 +1,118 @@
+// MTN MoMo Open API, Collection (https://momodeveloper.mtn.com/api-documentation): token, RequestToPay and its status.
+// Shapes quoted in docs/payments.md.
+import { randomUUID } from 'node:crypto';
+import { dec, MINOR_UNITS, type CurrencyCode, type Decimal } from '@omniroute/core';
+import type { PaymentMethod } from '../providers.ts';
+import {
+  CallbackError, callProvider, describeReply, msisdn, ProviderError, TokenCache, tokenCallbackUrl, verifiedPaymentId,
+  type CollectRequest, type CollectResult, type IncomingCallback, type RailAccount, type RailCallback, type RailConnector, type RailOutcome, type SettledOutcome,
+} from './rail.ts';
+
+/** A RequestToPayResult (status answer and callback body) as an outcome. */
+export function momoOutcome(body: any): SettledOutcome {
+  switch (body?.status) {
+    case 'SUCCESSFUL':
+      return { status: 'SUCCEEDED', receipt: body.financialTransactionId != null ? String(body.financialTransactionId) : null, amount: /^\d+(\.\d+)?$/.test(String(body.amount)) ? dec(String(body.amount)) : null };
+    case 'FAILED': {
+      const reason = typeof body.reason === 'string' ? body.reason : body.reason?.code ?? 'FAILED';
+      return { status: 'FAILED', reason: `MTN MoMo: ${reason}` };
+    }
+    default:
+      return { status: 'PENDING' };
+  }
+}
+
+export class MomoConnector implements RailConnector {
+  readonly rail = 'MTN_MOMO' as const;
+  readonly methods: readonly PaymentMethod[] = ['MOBILE_MONEY'];
+  private readonly tokens = new TokenCache();
+
+  constructor(private readonly timeoutMs = 10_000) {}
+
+  /** X-Reference-Id: a UUID v4 we choose, so the request can be looked up even when its answer is lost. */
+  newReference(): string {
+    return randomUUID();
+  }
+
+  check(req: { amount: Decimal; currency: CurrencyCode }): string | null {
+    return req.amount.decimalPlaces() > MINOR_UNITS[req.currency] ? `MTN MoMo takes ${req.currency} amounts with at most ${MINOR_UNITS[req.currency]} decimals` : null;
+  }
+
+  callbackUrl(account: RailAccount, endpoint: string, paymentId: string): string {
+    return tokenCallbackUrl(account, endpoint, paymentId);
+  }
+
+  private headers(a: RailAccount): Record<string, string> {
+    return { 'ocp-apim-subscription-key': a.secrets.subscriptionKey ?? '', 'x-target-environment': a.secrets.targetEnvironment ?? 'sandbox' };
+  }
+
+  private token(a: RailAccount): Promise<string> {
+    return this.tokens.get(a.version, async () => {
+      const basic = Buffer.from(`${a.secrets.apiUser}:${a.secrets.apiKey}`).toString('base64');
+      const r = await callProvider(`${a.baseUrl}/collection/token/`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'ocp-apim-subscription-key': a.secrets.subscriptionKey ?? '' } }, this.timeoutMs);
+      if (r.status !== 200 || typeof r.body?.access_token !== 'string') throw new ProviderError(describeReply('MTN_MOMO', r), r.status === null || r.status >= 500);
+      return { token: r.body.access_token, expiresInSec: Number(r.body.expires_in) || 3600 };
+    });
+  }
+
+  private async call(a: RailAccount, method: string, path: string, extra: Record<string, string> = {}, body?: string) {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(a);
+      const r = await callProvider(`${a.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...this.headers(a), ...extra }, body }, this.timeoutMs);
+      if (r.status === 401 && attempt === 0) {
+        this.tokens.forget(a.version);
+        continue;
+      }
+      return r;
+    }
+  }
+
+  async collect(a: RailAccount, req: CollectRequest): Promise<CollectResult> {
+    const reference = req.reference ?? randomUUID();
+    let r;
+    try {
+      r = await this.call(a, 'POST', '/collection/v1_0/requesttopay', { 'x-reference-id': reference, 'x-callback-url': req.callbackUrl, 'content-type': 'application/json' }, JSON.stringify({
+        amount: req.amount.toFixed(MINOR_UNITS[req.currency]),
+        currency: req.currency,
+        externalId: req.paymentId,
+        payer: { partyIdType: 'MSISDN', partyId: msisdn(req.phone) },
+        payerMessage: `Invoice ${req.description}`,
+        payeeNote: req.description,
+      }));
+    } catch (e) {
+      return { status: 'FAILED', reason: (e as Error).message };
+    }
+    // 409: a request with this X-Reference-Id exists already — ours, sent before a crash or a lost answer.
+    if (r.status === 202 || r.status === 409) return { status: 'PENDING', reference };
+    if (r.status !== null && r.status >= 400 && r.status < 500) return { status: 'FAILED', reason: describeReply('MTN_MOMO', r) };
+    return { status: 'UNKNOWN', reason: describeReply('MTN_MOMO', r) };
+  }
+
+  async status(a: RailAccount, p: { reference: string | null }): Promise<RailOutcome> {
+    if (!p.reference) return { status: 'NOT_FOUND' };
+    let r;
+    try {
+      r = await this.call(a, 'GET', `/collection/v1_0/requesttopay/${encodeURIComponent(p.reference)}`);
+    } catch {
+      return { status: 'PENDING' };
+    }
+    if (r.status === 404) return { status: 'NOT_FOUND' };
+    if (r.status !== 200) return { status: 'PENDING' };
+    return momoOutcome(r.body);
+  }
+
+  readCallback(a: RailAccount, cb: IncomingCallback): RailCallback | null {
+    const paymentId = verifiedPaymentId(a, cb.query);
+    if (!paymentId) return null;
+    let body: any;
+    try {
+      body = JSON.parse(cb.raw.toString('utf8'));
+    } catch {
+      throw new CallbackError('body is not JSON');
+    }
+    if (typeof body?.status !== 'string') throw new CallbackError('not a RequestToPayResult');
+    // The body names our externalId, not the X-Reference-Id: the payment comes from the URL token.
+    if (body.externalId != null && String(body.externalId) !== paymentId) throw new CallbackError('externalId does not match the callback URL');
+    return { reference: null, paymentId, outcome: momoOutcome(body), payload: body };
+  }
+}

@@ -1,0 +1,33 @@
+import { money, type CurrencyCode } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+export const walletResolvers: Resolvers = {
+  Query: {
+    wallet: (_p, { id }, ctx) => ctx.services.wallets.get(ctx.viewer, id),
+  },
+  Mutation: {
+    topUpWallet: (_p, { input }, ctx) => ctx.services.payments.topUp(ctx.viewer, input),
+    payInvoiceFromWallet: (_p, { input }, ctx) => ctx.services.payments.payFromWallet(ctx.viewer, input),
+    refundToWallet: (_p, { input }, ctx) => ctx.services.payments.refundToWallet(ctx.viewer, input),
+  },
+  Wallet: {
+    customer: (w) => (w.ownerType === 'CUSTOMER' ? { id: w.ownerId } : null),
+    worker: (w) => (w.ownerType === 'WORKER' ? { id: w.ownerId } : null),
+    balance: (w) => money(w.balance, w.currency as CurrencyCode),
+    movements: (w, args, ctx) => ctx.services.wallets.movements(ctx.viewer, w.id, args),
+  },
+  WalletMovement: {
+    amount: (m) => money(m.amount, m.currency as CurrencyCode),
+    balance: (m) => money(m.balanceAfter, m.currency as CurrencyCode),
+    payment: (m, _a, ctx) => (m.paymentId ? ctx.loaders.paymentById.load(m.paymentId) : null),
+    invoice: (m, _a, ctx) => (m.invoiceId ? ctx.loaders.invoiceById.load(m.invoiceId) : null),
+    at: (m) => m.createdAt,
+  },
+  Customer: {
+    wallet: (c, { currencyCode }, ctx) => ctx.services.wallets.of(ctx.viewer, { type: 'CUSTOMER', id: c.id }, currencyCode),
+  },
+  Worker: {
+    __resolveReference: (ref, ctx) => (ctx.viewer ? { id: ref.id } : null),
+    wallet: (w, { currencyCode }, ctx) => ctx.services.wallets.of(ctx.viewer, { type: 'WORKER', id: w.id }, currencyCode),
+  },
+};
