@@ -3,7 +3,7 @@
 // one sample call per Query and Mutation field of the composed API schema. The matrix test and the cross-tenant
 // write test both enumerate the schema through this file, so a new field needs a sample here or both fail.
 import { readFileSync } from 'node:fs';
-import { getNamedType, isInputObjectType, isListType, isNonNullType, isObjectType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
+import { getNamedType, isCompositeType, isInputObjectType, isListType, isNonNullType, isObjectType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import { mergePolicies, SCOPES, type Policy, type PolicyTable, type Viewer } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { startStack, type Stack } from '@omniroute/stack';
@@ -449,7 +449,7 @@ export function operationFor(coordinate: string): string {
   const vars = required.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
   const args = [...required.map((a) => `${a.name}: $${a.name}`), ...(field.args.some((a) => a.name === 'first') ? ['first: 1'] : [])].join(', ');
   const type = getNamedType(field.type);
-  const selection = isObjectType(type) ? ` { __typename${'userErrors' in type.getFields() ? ' userErrors { code }' : ''} }` : '';
+  const selection = isCompositeType(type) ? ` { __typename${isObjectType(type) && 'userErrors' in type.getFields() ? ' userErrors { code }' : ''} }` : '';
   return `${kind === 'Query' ? 'query' : 'mutation'} Sample${vars ? `(${vars})` : ''} { ${name}${args ? `(${args})` : ''}${selection} }`;
 }
 

@@ -141,7 +141,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     subgraph: opts.name,
     internalCallerOf: (context) => {
       const internal = context && typeof context === 'object' ? (context as { [INTERNAL]?: InternalContext })[INTERNAL] : undefined;
-      return (internal as { internal?: unknown } | undefined)?.internal === 'gateway' ? 'gateway' : null;
+      return internal?.caller === 'gateway' ? 'gateway' : null;
     },
   });
   const metrics = subgraphMetrics(opts.name, opts.gauges);
