@@ -45,6 +45,7 @@ ${seed ? `  Demo logins (password: omniroute-demo)
     ops@lagos.demo       ADMIN, Lagos FMCG Distribution (NGN)
     ops@accra.demo       ADMIN, Accra Wholesale (GHS)
     finance@lagos.demo   FINANCE      sales@lagos.demo  SALES_REP      dispatch@lagos.demo  OPERATIONS
+    retailer@lagos.demo  RETAILER (one shop)       rider1@lagos.demo … rider36@lagos.demo  RIDER
 
   Try: mutation { login(input: { email: "ops@lagos.demo", password: "omniroute-demo" }) { accessToken } }
        then send  Authorization: Bearer <accessToken>  and run schema/operations/OrderDetail.graphql

@@ -51,7 +51,7 @@ export async function runPartnerExample(opts: PartnerExampleOptions) {
 
   const created = dataOf(await post(url, {
     query: 'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id prefix scopes } secret userErrors { code message } } }',
-    variables: { i: { name: 'example integration', partnerAppId: app.id, scopes: ['orders:read', 'orders:write'] } },
+    variables: { i: { name: 'example integration', partnerAppId: app.id, scopes: ['catalog:read', 'customers:read', 'orders:read', 'orders:write'] } },
   }, admin), 'createApiKey').createApiKey;
   const apiKey: string = created.secret; // shown once: a real partner stores it in its secret manager now
   log(`API key ${created.apiKey.prefix}… (${created.apiKey.id}) with scopes ${created.apiKey.scopes.join(', ')}`);

@@ -30,6 +30,7 @@ async function startGraph() {
   let started = 0;
   const orders = createSubgraph<Ctx>({
     name: 'orders', secret: SECRET, typeDefs: parse(ordersSdl), createContext: (i) => ({ viewer: i.viewer }),
+    policies: { 'Query.order': { access: 'signedIn' }, 'Mutation.placeOrder': { access: 'signedIn' } },
     resolvers: {
       Query: { order: (_: unknown, { id }: { id: string }) => ({ id, number: `SO-${id}` }) },
       // A mutation that takes a while (a transaction, a provider call): shutdown must not cut it.
@@ -47,6 +48,7 @@ async function startGraph() {
   });
   const billing = createSubgraph<Ctx>({
     name: 'billing', secret: SECRET, typeDefs: parse(billingSdl), createContext: (i) => ({ viewer: i.viewer }),
+    policies: { 'Query.invoiceCount': { access: 'signedIn' } },
     resolvers: {
       Query: { invoiceCount: () => 1 },
       Order: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }), invoice: () => ({ status: 'DRAFT' }) },

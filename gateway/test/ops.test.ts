@@ -25,6 +25,8 @@ const subgraph = (name: 'alpha' | 'beta', secret: string, metricsToken?: string)
     resolvers: { Query: name === 'alpha' ? { hello: () => 'hello' } : { world: () => 'world' } },
     createContext: (internal) => ({ requestId: internal.requestId }),
     secret,
+    // an operations fixture: its fields are open (the real subgraphs' policies are tested in test/security)
+    policies: name === 'alpha' ? { 'Query.hello': { access: 'anyone' } } : { 'Query.world': { access: 'anyone' } },
     metricsAccess: { token: metricsToken, production: false },
   }).listen(0);
 

@@ -45,8 +45,8 @@ describe('issue 6 on the OmniRoute graph', () => {
   it('answers OrderDetail to a partner key without finance:read with creditLine and invoice null + FORBIDDEN', async () => {
     const api = adminApi(stack.gatewayUrl, admin);
     const app = await api.createApp({ name: 'Detail checker' });
-    const plain = await api.createKey({ name: 'no finance', partnerAppId: app.id, roles: ['SALES_REP'] });
-    const finance = await api.createKey({ name: 'finance', partnerAppId: app.id, scopes: ['finance:read'] });
+    const plain = await api.createKey({ name: 'no finance', partnerAppId: app.id, roles: ['SALES_REP'], scopes: ['orders:read'] });
+    const finance = await api.createKey({ name: 'finance', partnerAppId: app.id, scopes: ['orders:read', 'finance:read'] });
     const id = nodes<{ id: string }>((await gql(stack.gatewayUrl, '{ orders(first: 5, filter: { status: DELIVERED }) { edges { node { id } } } }', {}, admin)).data.orders)[0]!.id;
 
     const r = await gql(stack.gatewayUrl, ORDER_DETAIL, { id }, plain.secret);

@@ -310,6 +310,6 @@ describe('issue 6: field authorization (@requiresScopes)', () => {
   it('propagates a denied non-null field to the nearest nullable parent', async () => {
     const r = await asKey(ps.url, keys.finance!.secret, { query: '{ customer(id: "cus_1") { name riskNote } order(id: "ord_1") { number } }' });
     expect(r.json.data).toEqual({ customer: null, order: { number: 'LAG-1000' } });
-    expect(r.json.errors).toEqual([{ message: expect.stringMatching(/Customer.riskNote.*finance:read and risk:read/), path: ['customer', 'riskNote'], extensions: { code: 'FORBIDDEN' } }]);
+    expect(r.json.errors).toEqual([{ message: expect.stringMatching(/Customer.riskNote.*finance:read and finance:write/), path: ['customer', 'riskNote'], extensions: { code: 'FORBIDDEN' } }]);
   });
 });

@@ -21,8 +21,8 @@ type Query { vehicles: [Vehicle!]! }
 type Subscription {
   "Positions of the vehicles the viewer follows: a rider their own, anyone else the tenant's."
   vehiclePositionUpdated(vehicleId: ID): VehiclePositionEvent!
-  "Audit feed, for holders of fleet:audit only."
-  fleetAudit: String! @requiresScopes(scopes: [["fleet:audit"]])
+  "Audit feed, for holders of logistics:write only."
+  fleetAudit: String! @requiresScopes(scopes: [["logistics:write"]])
 }
 type VehiclePositionEvent { vehicle: Vehicle! lat: Float! lng: Float! rider: Worker seenBy: String! }
 type Vehicle @key(fields: "id") { id: ID! plate: String! }
@@ -54,6 +54,12 @@ const who = (ctx: Ctx) => ctx.viewer?.userId ?? `partner:${ctx.viewer?.partnerId
 
 const fleet = createSubgraph<Ctx>({
   name: 'fleet', secret: signingSecret(), typeDefs: parse(FLEET_SDL), createContext: (i) => ({ viewer: i.viewer }),
+  // like a real subgraph, the fixture checks its own policies (packages/core policy.ts); the gateway is the first line
+  policies: {
+    'Query.vehicles': { access: 'signedIn' },
+    'Subscription.vehiclePositionUpdated': { access: 'signedIn' },
+    'Subscription.fleetAudit': { roles: ['OPERATIONS', 'PARTNER'], scopes: ['logistics:write'] },
+  },
   resolvers: {
     Query: { vehicles: () => RIDERS.map((r) => ({ id: r.vehicleId, plate: r.plate })) },
     Subscription: {
@@ -76,6 +82,10 @@ const fleet = createSubgraph<Ctx>({
 });
 const crew = createSubgraph<Ctx>({
   name: 'crew', secret: signingSecret(), typeDefs: parse(CREW_SDL), createContext: (i) => ({ viewer: i.viewer }),
+  policies: {
+    'Query.worker': { access: 'signedIn' },
+    'Worker.earnings': { roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'PARTNER'], scopes: ['finance:read'] },
+  },
   resolvers: {
     Query: { worker: () => null },
     Worker: {

@@ -63,7 +63,7 @@ describe('issue 12 row 5: an ENFORCE partner app on subscriptions', () => {
     const api = adminApi(stack.gatewayUrl, admin);
     const app = await api.createApp({ name: 'Fleet tracker', persistedQueryMode: 'ENFORCE' });
     await api.register(app.id, manifestOf({ LiveFleet: LIVE_FLEET }));
-    const key = await api.createKey({ name: 'fleet tracker key', partnerAppId: app.id, roles: ['OPERATIONS'] });
+    const key = await api.createKey({ name: 'fleet tracker key', partnerAppId: app.id, roles: ['OPERATIONS'], scopes: ['logistics:read'] });
     const adHoc = 'subscription { vehiclePositionUpdated { vehicle { plate } position { lat lng } } }';
 
     const s = await socket(key.secret);

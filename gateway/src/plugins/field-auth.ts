@@ -3,7 +3,7 @@ import {
   type ConstDirectiveNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type GraphQLNamedType,
   type GraphQLOutputType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
-import type { Viewer } from '@omniroute/core';
+import { ROLE_SCOPES, type Viewer } from '@omniroute/core';
 
 /** A field's or type's access rule from the supergraph: `@authenticated` and/or `@requiresScopes` (OR of ANDs). */
 interface Rule { authenticated: boolean; scopes: string[][][] }
@@ -22,17 +22,11 @@ export interface FieldAuthPluginOptions {
   schema: () => GraphQLSchema;
   /**
    * Scopes users' roles imply (tokens of users carry roles, not scopes). API keys get only the scopes granted to
-   * them. Default: ADMIN all (`*`); FINANCE finance:read and finance:write; OPERATIONS and SALES_REP finance:read.
+   * them. Default: ROLE_SCOPES of @omniroute/core, the table the subgraphs' policies use too — override it only
+   * in tests, or the gateway and the subgraphs disagree.
    */
-  roleScopes?: Record<string, string[]>;
+  roleScopes?: Readonly<Record<string, readonly string[]>>;
 }
-
-export const DEFAULT_ROLE_SCOPES: Record<string, string[]> = {
-  ADMIN: ['*'],
-  FINANCE: ['finance:read', 'finance:write'],
-  OPERATIONS: ['finance:read'],
-  SALES_REP: ['finance:read'],
-};
 
 /**
  * The supergraph as the runtime can load it today: @apollo/federation-internals' default feature set (what stock
@@ -102,7 +96,7 @@ export function accessRules(supergraphSdl: string): { fields: Map<string, Rule>;
  */
 export function createFieldAuthPlugin(opts: FieldAuthPluginOptions) {
   const rules = accessRules(opts.supergraphSdl);
-  const roleScopes = opts.roleScopes ?? DEFAULT_ROLE_SCOPES;
+  const roleScopes = opts.roleScopes ?? ROLE_SCOPES;
   const enabled = rules.fields.size > 0 || rules.types.size > 0;
   const cache = new WeakMap<OperationDefinitionNode, Map<string, Denial[]>>();
 
@@ -244,9 +238,36 @@ export function createFieldAuthPlugin(opts: FieldAuthPluginOptions) {
         const r = nested(data, null, -1, []); // the root object
         if (r === INVALID) data = null;
       }
-      return { ...(result.errors || errors.length ? { errors: [...(result.errors ?? []), ...errors] } : {}), data };
+      // The subgraph that owns a denied field refuses it too (its policy is authoritative), possibly nulling a parent
+      // before we got there: its error at a denied field becomes ours, so each denied field has one error.
+      const upstream = (result.errors ?? []).map((e) => {
+        const d = e.path && denials.find((x) => startsWithKeys(e.path!, x.segments));
+        if (!d || !e.path) return e;
+        return { message: d.message, path: cutAfterKeys(e.path, d.segments.length), extensions: { code: d.code } };
+      });
+      const seen = new Set<string>();
+      const all = [...upstream, ...errors].filter((e) => {
+        const key = `${JSON.stringify(e.path ?? null)}|${e.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      return { ...(all.length ? { errors: all } : {}), data };
     },
   };
+}
+
+/** Whether a response path (keys and list indices) runs through a denial's field keys. */
+function startsWithKeys(path: readonly (string | number)[], segments: Denial['segments']): boolean {
+  const keys = path.filter((p): p is string => typeof p === 'string');
+  return keys.length >= segments.length && segments.every((s, i) => s.key === keys[i]);
+}
+
+/** The prefix of a response path that ends at its n-th key. */
+function cutAfterKeys(path: readonly (string | number)[], n: number): (string | number)[] {
+  let seen = 0;
+  for (let i = 0; i < path.length; i++) if (typeof path[i] === 'string' && ++seen === n) return path.slice(0, i + 1);
+  return [...path];
 }
 
 export type FieldAuthPlugin = ReturnType<typeof createFieldAuthPlugin>;

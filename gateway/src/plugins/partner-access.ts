@@ -64,7 +64,7 @@ export interface PartnerAccessOptions {
   /** Refuse introspection to partner keys. Default: NODE_ENV === 'production'. */
   refuseIntrospectionForPartners?: () => boolean;
   /** Scopes implied by users' roles, for @requiresScopes. */
-  roleScopes?: Record<string, string[]>;
+  roleScopes?: Readonly<Record<string, readonly string[]>>;
   /** CSRF prevention (Apollo's csrfPrevention). Default on. */
   csrfPrevention?: boolean;
   /** API key cache TTL (bound on a missed revocation message). Default 5 s. */

@@ -58,13 +58,13 @@ export interface SubscriptionEngineOptions {
 
 /**
  * Whom a subscriber's results may be shared with: subgraphs answer per viewer (a rider's own shipments, the
- * viewer's own phone number), so only the same user or key — with the same tenant, roles and scopes, since a
- * new token may carry other roles — shares an upstream stream and the entity fetches of each event.
+ * viewer's own phone number), so only the same user or key — with the same tenant, roles, scopes and account
+ * bindings, since a new token may carry others — shares an upstream stream and the entity fetches of each event.
  */
 function identityOf(ctx: GatewayContext, caller?: string): string {
   const v = ctx.viewer;
   if (!v) return 'anonymous';
-  return [v.tenantId, v.userId ?? '', v.partnerId ?? '', caller ?? '', [...v.roles].sort().join(','), [...v.scopes].sort().join(',')].map((x) => x.replaceAll('|', '||')).join('|');
+  return [v.tenantId, v.userId ?? '', v.partnerId ?? '', caller ?? '', [...v.roles].sort().join(','), [...v.scopes].sort().join(','), v.customerId ?? '', v.workerId ?? ''].map((x) => x.replaceAll('|', '||')).join('|');
 }
 
 const hash = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);

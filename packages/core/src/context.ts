@@ -12,6 +12,10 @@ export interface Viewer {
   partnerId?: string;
   roles: Role[];
   scopes: string[];
+  /** RETAILER users: the customer their account acts for (object rule OWN_CUSTOMER). */
+  customerId?: string;
+  /** RIDER users: the worker their account is (object rules OWN_WORKER, OWN_SHIPMENT, OWN_VEHICLE). */
+  workerId?: string;
 }
 
 /**

@@ -14,6 +14,7 @@ export * from './passwords.ts';
 export * from './runtime.ts';
 export * from './http.ts';
 export * from './subscriptions.ts';
+export * from './policy.ts';
 export * from './temperature.rules.ts';
 export * from './drain.ts';
 export * from './time-zone.rules.ts';

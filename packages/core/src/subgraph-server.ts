@@ -11,9 +11,12 @@ import { GraphQLError, GraphQLScalarType, Kind, parse, type DefinitionNode, type
 import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
+import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
 import { trackHttpRequests } from './drain.ts';
+
+const INTERNAL = Symbol('omniroute.internalContext');
 
 const SHARED_SDL = readFileSync(new URL('./shared.graphql', import.meta.url), 'utf8');
 
@@ -87,6 +90,11 @@ export interface SubgraphOptions<Ctx extends object> {
   createContext: (internal: InternalContext) => Ctx | Promise<Ctx>;
   /** HMAC secret shared with the gateway. */
   secret: string;
+  /**
+   * Who may resolve what (packages/core policy.ts), usually one table per module: every Query, Mutation and
+   * Subscription field needs a policy or the subgraph refuses to build.
+   */
+  policies: PolicyTable | PolicyTable[];
   /** Who may read GET /metrics on the subgraph's port. Default: METRICS_TOKEN and production mode from the environment. */
   metricsAccess?: MetricsAccess;
   /** More values for /metrics, read when scraped (e.g. the outbox backlog); each becomes `omniroute_subgraph_<name>{subgraph}`. */
@@ -122,6 +130,20 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     typeDefs: opts.typeDefs,
     resolvers: mergeResolvers([sharedResolvers, ...(Array.isArray(opts.resolvers) ? opts.resolvers : [opts.resolvers])]) as never,
   });
+  // The verified internal context rides along under a symbol (Apollo Server copies the context object per
+  // operation, and a copy keeps own symbol properties): policies with `access: 'gateway'` need to know whether the
+  // gateway signed the call as its own (the claim is inside the HMAC-signed payload).
+  const createContext = async (internal: InternalContext): Promise<Ctx> => {
+    const context = await opts.createContext(internal);
+    return Object.freeze(Object.assign(Object.create(Object.getPrototypeOf(context) as object | null) as object, context, { [INTERNAL]: internal })) as Ctx;
+  };
+  enforcePolicies(schema, mergePolicies(Array.isArray(opts.policies) ? opts.policies : [opts.policies]), {
+    subgraph: opts.name,
+    internalCallerOf: (context) => {
+      const internal = context && typeof context === 'object' ? (context as { [INTERNAL]?: InternalContext })[INTERNAL] : undefined;
+      return internal?.caller === 'gateway' ? 'gateway' : null;
+    },
+  });
   const metrics = subgraphMetrics(opts.name, opts.gauges);
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
@@ -134,7 +156,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
 
   const handle = apolloHttpHandler(apollo, async (headers) => {
     const internal = verifyContext(headers, { secret: opts.secret, audience: opts.name });
-    return (await opts.createContext(internal)) as Ctx & { requestId?: string };
+    return (await createContext(internal)) as Ctx & { requestId?: string };
   });
 
   return {
@@ -164,7 +186,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       const requests = trackHttpRequests(httpServer);
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).
       const ws = schema.getSubscriptionType()
-        ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext: opts.createContext, name: opts.name })
+        ? attachSubscriptionServer({ httpServer, schema, secret: opts.secret, createContext, name: opts.name })
         : null;
       metrics.sockets = () => ws?.connections() ?? 0;
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));

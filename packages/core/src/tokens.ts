@@ -18,11 +18,21 @@ export interface AccessClaims {
   tenantId: string;
   roles: Role[];
   scopes?: string[];
+  /** The customer a RETAILER account acts for (claim `cid`). */
+  customerId?: string | null;
+  /** The worker a RIDER account is (claim `wid`). */
+  workerId?: string | null;
 }
 
 export async function issueAccessToken(c: AccessClaims, secret: string, ttlSeconds = 12 * 3600): Promise<{ token: string; expiresAt: Date }> {
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  const token = await new SignJWT({ tid: c.tenantId, roles: c.roles, scope: (c.scopes ?? []).join(' ') })
+  const token = await new SignJWT({
+    tid: c.tenantId,
+    roles: c.roles,
+    scope: (c.scopes ?? []).join(' '),
+    ...(c.customerId ? { cid: c.customerId } : {}),
+    ...(c.workerId ? { wid: c.workerId } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(c.userId)
     .setIssuer(TOKEN_ISSUER)
@@ -54,7 +64,11 @@ function toViewer(p: JWTPayload, tenantClaim: string, rolesClaim: string): Viewe
   if (typeof tenantId !== 'string' || typeof p.sub !== 'string') return null;
   const roles = (Array.isArray(rawRoles) ? rawRoles : []).filter((r): r is Role => (ROLES as readonly string[]).includes(r as string));
   const scope = typeof p.scope === 'string' ? p.scope.split(' ').filter(Boolean) : [];
-  return { tenantId, userId: p.sub, roles, scopes: scope };
+  const viewer: Viewer = { tenantId, userId: p.sub, roles, scopes: scope };
+  // Bindings of the account to the business object it acts as; only present in identity's tokens.
+  if (typeof p.cid === 'string' && p.cid) viewer.customerId = p.cid;
+  if (typeof p.wid === 'string' && p.wid) viewer.workerId = p.wid;
+  return viewer;
 }
 
 /** Verifies identity's HS256 tokens and, when configured, an OIDC issuer's tokens via its JWKS. */

@@ -16,7 +16,8 @@ export type InvoiceStatus = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID' | 'OV
 export type KycStatus = 'PENDING' | 'VERIFIED' | 'REJECTED';
 export type Currency = 'NGN' | 'GHS';
 
-export interface DemoUser { id: string; email: string; name: string; roles: string[] }
+/** `customerId`: the customer a RETAILER account orders for; `workerId`: the worker a RIDER account is. */
+export interface DemoUser { id: string; email: string; name: string; roles: string[]; customerId?: string; workerId?: string }
 export interface DemoVariant { id: string; sku: string; name: string; basePrice: string; weightKg: number }
 /** `temperature`: the range (°C) the goods must stay in, for chilled products; null for ambient ones. */
 export interface DemoProduct { id: string; name: string; brand: string; categoryId: string; variants: DemoVariant[]; temperature: { minC: number; maxC: number } | null }
@@ -166,6 +167,9 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
       creditLimit: money(new Decimal(limitBase).times(spec.priceFactor === 1 ? 1 : 0.01)),
     };
   });
+  // a shop owner who signs in to order for their own shop (RETAILER, bound to the first retail customer)
+  const shop = customers.find((c) => c.type === 'RETAILER')!;
+  users.push({ id: id('usr', 5), email: `retailer@${spec.key}.demo`, name: shop.name, roles: ['RETAILER'], customerId: shop.id });
 
   const locations: DemoLocation[] = [
     { id: id('loc', 1), name: `${spec.city} Central Warehouse`, kind: 'WAREHOUSE', lat: spec.center.lat, lng: spec.center.lng, stock: [] },
@@ -198,7 +202,7 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
   }));
   const verifiedRiders = riders.filter((x) => x.kycStatus === 'VERIFIED');
   // every rider can sign in (the rider app: own tasks, earnings, position reports)
-  users.push(...riders.map((x) => ({ id: x.userId, email: x.email, name: x.name, roles: ['RIDER'] })));
+  users.push(...riders.map((x) => ({ id: x.userId, email: x.email, name: x.name, roles: ['RIDER'], workerId: x.id })));
 
   const orders: DemoOrder[] = [];
   const shipments: DemoShipment[] = [];

@@ -14,6 +14,7 @@ import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
 import { liveResolvers } from './modules/live/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
+import { POLICIES } from './policies.ts';
 import { startOrderReconcilers } from './modules/orders/orders.reconcilers.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
@@ -67,6 +68,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
     name: 'commerce',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers],
+    policies: POLICIES,
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),

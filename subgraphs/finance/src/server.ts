@@ -16,6 +16,7 @@ import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { nodeResolvers } from './modules/node/resolvers/index.ts';
 import { walletResolvers } from './modules/wallets/resolvers/index.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
+import { POLICIES } from './policies.ts';
 import type { PaymentTiming } from './modules/payments/payments.service.ts';
 import { CredentialVault } from './modules/payments/rails/credentials.ts';
 import { createConnectors } from './modules/payments/rails/index.ts';
@@ -74,6 +75,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers],
+    policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
     gauges: outboxGauges(prisma),

@@ -9,7 +9,8 @@ export const viewer = (tenantId: string, ...roles: Role[]): Viewer => ({ tenantI
 export const lagosAdmin = viewer(LAGOS, 'ADMIN');
 export const lagosFinance = viewer(LAGOS, 'FINANCE');
 export const lagosSales = viewer(LAGOS, 'SALES_REP');
-export const lagosPartner: Viewer = { tenantId: LAGOS, partnerId: 'ptn_1', roles: ['PARTNER'], scopes: [] };
+/** A partner key granted finance:write (a payment provider); a key without it may not pay (issue 12). */
+export const lagosPartner: Viewer = { tenantId: LAGOS, partnerId: 'ptn_1', roles: ['PARTNER'], scopes: ['finance:write'] };
 export const accraAdmin = viewer(ACCRA, 'ADMIN');
 export const accraFinance = viewer(ACCRA, 'FINANCE');
 

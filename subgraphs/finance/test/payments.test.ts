@@ -159,8 +159,11 @@ describe('recordPayment', () => {
     expect(row.status).toBe('PAID');
   });
 
-  it('PARTNER may record payments; SALES_REP may not; another tenant cannot pay or see Lagos invoices', async () => {
+  it('a PARTNER key with finance:write may record payments; one without it and SALES_REP may not; another tenant cannot pay or see Lagos invoices', async () => {
     const inv = issuedOnCredit[4]!;
+    const unscoped = await pay({ ...lagosPartner, scopes: [] }, { invoiceId: inv.id, amount: '10.00', idempotencyKey: 'partner-0' });
+    expect(unscoped.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await sg.prisma.payment.count({ where: { idempotencyKey: 'partner-0' } })).toBe(0);
     const partner = await pay(lagosPartner, { invoiceId: inv.id, amount: '10.00', idempotencyKey: 'partner-1' });
     expect(partner.data.recordPayment.userErrors).toEqual([]);
     const sales = await pay(lagosSales, { invoiceId: inv.id, amount: '10.00', idempotencyKey: 'sales-1' });

@@ -15,7 +15,10 @@ export async function seedIdentity(prisma: PrismaClient, plan: DemoTenant[]): Pr
     await prisma.$transaction([
       prisma.tenant.create({ data: { id: t.id, tenantId: t.id, slug: t.slug, name: t.name, defaultCurrency: t.currency, country: t.country, timeZone: t.timeZone } }),
       prisma.user.createMany({
-        data: t.users.map((u) => ({ id: u.id, tenantId: t.id, email: u.email, name: u.name, passwordHash: hash, roles: u.roles as Role[] })),
+        data: t.users.map((u) => ({
+          id: u.id, tenantId: t.id, email: u.email, name: u.name, passwordHash: hash, roles: u.roles as Role[],
+          customerId: u.customerId ?? null, workerId: u.workerId ?? null,
+        })),
       }),
     ]);
   }

@@ -10,6 +10,7 @@ import { userResolvers } from './modules/users/resolvers/index.ts';
 import { partnerAppResolvers } from './modules/partner-apps/resolvers/index.ts';
 import { apiKeyResolvers } from './modules/api-keys/resolvers/index.ts';
 import { createIdentityChanges, type IdentityChanges } from './modules/api-keys/identity-changes.ts';
+import { POLICIES } from './policies.ts';
 import { createLoginThrottle, type LoginThrottleOptions } from './modules/users/login-throttle.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
@@ -37,6 +38,7 @@ export async function create(opts: IdentityOptions): Promise<SubgraphRuntime & {
     name: 'identity',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [tenantResolvers, userResolvers, partnerAppResolvers, apiKeyResolvers],
+    policies: POLICIES,
     createContext: createContextFactory({ prisma, jwtSecret: opts.jwtSecret ?? jwtSecret(), changes, loginThrottle }),
     secret: opts.secret,
   });

@@ -11,6 +11,7 @@ import { territoryResolvers } from './modules/territories/resolvers/index.ts';
 import { vehicleResolvers } from './modules/vehicles/resolvers/index.ts';
 import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
 import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
+import { POLICIES } from './policies.ts';
 import { routingResolvers } from './modules/routing/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import type { Solver } from './modules/routing/routing.service.ts';
@@ -47,6 +48,7 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     name: 'logistics',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers, kpiResolvers],
+    policies: POLICIES,
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),

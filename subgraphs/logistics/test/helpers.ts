@@ -9,6 +9,8 @@ export const viewer = (tenantId: string, ...roles: Role[]): Viewer => ({ tenantI
 export const lagosAdmin = viewer(LAGOS, 'ADMIN');
 export const lagosOps = viewer(LAGOS, 'OPERATIONS');
 export const lagosRider = viewer(LAGOS, 'RIDER');
+/** A Lagos rider signed in as the worker `workerId` (the `wid` claim of their token). */
+export const riderOf = (workerId: string): Viewer => ({ ...lagosRider, userId: `usr_${workerId}`, workerId });
 export const lagosFinance = viewer(LAGOS, 'FINANCE');
 export const accraAdmin = viewer(ACCRA, 'ADMIN');
 

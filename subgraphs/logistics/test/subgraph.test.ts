@@ -4,7 +4,7 @@ import { CONTEXT_HEADER, SIGNATURE_HEADER, signInternalContext } from '@omnirout
 import { demoPlan } from '@omniroute/demo';
 import { gql } from '@omniroute/testkit';
 import { create, type LogisticsRuntime } from '../src/server.ts';
-import { accraAdmin, client, CONFIRM, DISPATCH, ENTITIES, lagosAdmin, lagosFinance, lagosOps, lagosRider, nodes, REPORT, SECRET } from './helpers.ts';
+import { accraAdmin, client, CONFIRM, DISPATCH, ENTITIES, lagosAdmin, lagosFinance, lagosOps, lagosRider, nodes, REPORT, riderOf, SECRET } from './helpers.ts';
 
 let sg: LogisticsRuntime;
 let url: string;
@@ -218,15 +218,17 @@ describe('reportVehiclePosition', () => {
   const report = (input: Record<string, unknown>, v = lagosAdmin) => call(v, REPORT, { i: { vehicleId: vehicle.id, lat: 6.51, lng: 3.38, speedKph: 31, heading: 90, ...input } });
 
   it('stores the position and moves the last position', async () => {
+    // the rider of a shipment this vehicle carries (or will carry) reports for it
+    const driver = lagos.shipments.find((s) => s.vehicleId === vehicle.id && (s.status === 'IN_TRANSIT' || s.status === 'ASSIGNED') && s.riderId)!;
     const recordedAt = new Date(Date.now() - 1000).toISOString();
-    const r = await report({ recordedAt }, lagosRider);
+    const r = await report({ recordedAt }, riderOf(driver.riderId!));
     expect(r.data.reportVehiclePosition.userErrors).toEqual([]);
     expect(r.data.reportVehiclePosition.vehicle.lastPosition).toEqual({ lat: 6.51, lng: 3.38, speedKph: 31, heading: 90, temperatureC: null, recordedAt });
     const trail = await call(lagosAdmin, `{ vehicle(id: "${vehicle.id}") { lastPosition { recordedAt } positions(first: 1) { edges { node { lat recordedAt } } } } }`);
     expect(nodes(trail.data.vehicle.positions)[0]).toEqual({ lat: 6.51, recordedAt });
     expect(trail.data.vehicle.lastPosition.recordedAt).toBe(recordedAt);
     // PARTNER (telematics integration) and OPERATIONS may report too; speed defaults to 0
-    const p = await call(viewerWith('PARTNER'), REPORT, { i: { vehicleId: vehicle.id, lat: 6.52, lng: 3.39 } });
+    const p = await call(viewerWith('PARTNER', ['telemetry:write']), REPORT, { i: { vehicleId: vehicle.id, lat: 6.52, lng: 3.39 } });
     expect(p.data.reportVehiclePosition.vehicle.lastPosition).toMatchObject({ lat: 6.52, speedKph: 0, heading: null });
   });
 
@@ -291,16 +293,20 @@ describe('reportVehiclePosition', () => {
     expect((await report({ recordedAt: 'yesterday' })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it('is refused to roles that do not drive or track vehicles', async () => {
+  it('is refused to roles that do not drive or track vehicles, to riders for another vehicle, to keys without telemetry:write', async () => {
     const r = await report({}, lagosFinance);
     expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(r.data).toBeNull();
+    const active = (s: { status: string }) => s.status === 'IN_TRANSIT' || s.status === 'ASSIGNED';
+    const stranger = lagos.shipments.find((s) => s.riderId && !lagos.shipments.some((o) => o.riderId === s.riderId && o.vehicleId === vehicle.id && active(o)))!;
+    expect((await report({}, riderOf(stranger.riderId!))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await report({}, viewerWith('PARTNER', []))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
 
 describe('dispatchShipment and confirmDelivery', () => {
-  const inTransit = () => call(lagosAdmin, '{ shipments(first: 100, filter: { status: IN_TRANSIT }) { edges { node { id vehicle { id } eta } } } }').then((r) => nodes(r.data.shipments) as any[]);
-  const confirm = (input: Record<string, unknown>, v = lagosRider) =>
+  const inTransit = () => call(lagosAdmin, '{ shipments(first: 100, filter: { status: IN_TRANSIT }) { edges { node { id vehicle { id } rider { id } eta } } } }').then((r) => nodes(r.data.shipments) as any[]);
+  const confirm = (input: Record<string, unknown>, v = lagosOps) =>
     call(v, CONFIRM, { i: { recipientName: 'Ada Okafor', signatureRef: 'signatures/x.png', lat: 6.5, lng: 3.35, ...input } });
 
   it('delivers a shipment in transit with proof of delivery, then the vehicle takes a pending one', async () => {
@@ -309,7 +315,8 @@ describe('dispatchShipment and confirmDelivery', () => {
     const carried = (await inTransit()).filter((s) => s.vehicle.id === vehicleId);
     expect(carried.length).toBeGreaterThan(0);
     for (const s of carried) {
-      const r = await confirm({ shipmentId: s.id, photoRef: 'photos/y.jpg' });
+      // the shipment's own rider confirms it
+      const r = await confirm({ shipmentId: s.id, photoRef: 'photos/y.jpg' }, riderOf(s.rider.id));
       expect(r.data.confirmDelivery.userErrors).toEqual([]);
       const d = r.data.confirmDelivery.shipment;
       expect(d.status).toBe('DELIVERED');
@@ -347,7 +354,7 @@ describe('dispatchShipment and confirmDelivery', () => {
     for (const s of current) expect((await confirm({ shipmentId: s.id }, lagosOps)).data.confirmDelivery.userErrors).toEqual([]);
     const ok = await call(lagosAdmin, DISPATCH, { i: { shipmentId: assigned.id, vehicleId, riderId: 'wrk_LAGOS000001' } });
     expect(ok.data.dispatchShipment.userErrors).toEqual([]);
-    const delivered = await confirm({ shipmentId: assigned.id, signatureRef: null, photoRef: 'photos/z.jpg' });
+    const delivered = await confirm({ shipmentId: assigned.id, signatureRef: null, photoRef: 'photos/z.jpg' }, riderOf('wrk_LAGOS000001'));
     expect(delivered.data.confirmDelivery.shipment.proofOfDelivery).toMatchObject({ signatureRef: null, photoRef: 'photos/z.jpg' });
     const event = await sg.prisma.outboxEvent.findFirst({ where: { aggregateId: assigned.id, type: 'shipment.delivered' } });
     expect((event!.payload as any).onTime).toBe(true);
@@ -420,6 +427,6 @@ describe('dispatchShipment and confirmDelivery', () => {
   });
 });
 
-function viewerWith(role: 'PARTNER') {
-  return { ...lagosAdmin, roles: [role] as const, partnerId: 'prt_1' } as unknown as typeof lagosAdmin;
+function viewerWith(role: 'PARTNER', scopes: string[]) {
+  return { ...lagosAdmin, roles: [role] as const, scopes, partnerId: 'prt_1' } as unknown as typeof lagosAdmin;
 }

@@ -12,6 +12,7 @@ import { taskResolvers } from './modules/tasks/resolvers/index.ts';
 import { workerResolvers } from './modules/workers/resolvers/index.ts';
 import { SOURCE } from './modules/tasks/tasks.service.ts';
 import { startTaskConsumers } from './modules/tasks/tasks.consumers.ts';
+import { POLICIES } from './policies.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/workforce/migrations', import.meta.url));
@@ -38,6 +39,7 @@ export async function create(opts: WorkforceOptions): Promise<SubgraphRuntime & 
     name: 'workforce',
     typeDefs: loadTypeDefs(SDL_FILES),
     resolvers: [guildResolvers, workerResolvers, taskResolvers, earningsResolvers],
+    policies: POLICIES,
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),

@@ -1,7 +1,8 @@
-import { badUserInput, fail, ok, pageWindow, rangeProblem, requireRole, requireViewer, toConnection, type Connection, type ConnectionArgs, type Result, type TemperatureRange, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, fail, ok, pageWindow, rangeProblem, toConnection, type Connection, type ConnectionArgs, type Result, type TemperatureRange, type Viewer } from '@omniroute/core';
 import type { Prisma, PrismaClient, Product } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
+import { catalogPolicies } from './catalog.policies.ts';
 
 export interface ProductFilter {
   search?: string | null;
@@ -20,7 +21,7 @@ export class CatalogService {
 
   /** Sets (or, with null, clears) the temperature range a product's goods must stay in. OPERATIONS (ADMIN). */
   async setTemperatureRange(viewer: Viewer | null, input: { productId: string; range?: TemperatureRange | null }): Promise<Result<Product>> {
-    const v = requireRole(viewer, 'OPERATIONS');
+    const v = authorize(catalogPolicies['Mutation.setProductTemperatureRange'], viewer);
     const productId = typeof input.productId === 'string' ? input.productId.trim() : '';
     if (!productId || productId.length > MAX_STRING) return fail(CatalogErrorCode.INVALID_INPUT, 'productId is required', ['input', 'productId']);
     const range = input.range ?? null;
@@ -34,12 +35,12 @@ export class CatalogService {
 
   /** A product by id in the viewer's tenant, or null. */
   product(ctx: RequestScope, id: string): Promise<Product | null> {
-    requireViewer(ctx.viewer);
+    authorize(catalogPolicies['Query.product'], ctx.viewer);
     return ctx.loaders.productById.load(id);
   }
 
   async products(viewer: Viewer | null, args: ConnectionArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
-    const v = requireViewer(viewer);
+    const v = authorize(catalogPolicies['Query.products'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
     for (const [key, value] of Object.entries(f)) {

@@ -1,7 +1,8 @@
-import { badUserInput, pageWindow, requireViewer, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
 import type { Customer, CustomerType, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
+import { customerPolicies } from './customers.policies.ts';
 
 export interface CustomerFilter {
   type?: CustomerType | null;
@@ -12,20 +13,26 @@ export interface CustomerFilter {
 export class CustomerService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** A customer by id in the viewer's tenant, or null. */
-  customer(ctx: RequestScope, id: string): Promise<Customer | null> {
-    requireViewer(ctx.viewer);
+  /** A customer by id in the viewer's tenant, or null (retailers: any customer but their own is null). */
+  async customer(ctx: RequestScope, id: string): Promise<Customer | null> {
+    const policy = customerPolicies['Query.customer'];
+    const v = authorize(policy, ctx.viewer);
+    if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && id !== requireBoundCustomer(v)) return null;
     return ctx.loaders.customerById.load(id);
   }
 
   async customers(viewer: Viewer | null, args: ConnectionArgs & { filter?: CustomerFilter | null }): Promise<Connection<Customer>> {
-    const v = requireViewer(viewer);
+    const policy = customerPolicies['Query.customers'];
+    const v = authorize(policy, viewer);
+    // a retailer's list is its own customer
+    const own = objectRuleOf(policy, v) === 'OWN_CUSTOMER' ? requireBoundCustomer(v) : null;
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
     const search = f.search?.trim();
     if (search && search.length > MAX_STRING) throw badUserInput(`filter.search is longer than ${MAX_STRING} characters`, ['filter', 'search']);
     const where: Prisma.CustomerWhereInput = {
       tenantId: v.tenantId,
+      ...(own ? { AND: [{ id: own }] } : {}),
       ...(afterId ? { id: { gt: afterId } } : {}),
       ...(f.type ? { type: f.type } : {}),
       ...(search ? { OR: [{ name: { contains: search, mode: 'insensitive' } }, { phone: { startsWith: search } }] } : {}),

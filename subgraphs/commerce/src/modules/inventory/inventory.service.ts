@@ -1,14 +1,15 @@
-import { badUserInput, pageWindow, requireViewer, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, pageWindow, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
 import type { Location, PrismaClient, StockLevel } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
+import { inventoryPolicies } from './inventory.policies.ts';
 
 /** Inventory: locations and what they hold (on hand, reserved, available to promise), within the viewer's tenant. */
 export class InventoryService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async locations(viewer: Viewer | null, args: ConnectionArgs): Promise<Connection<Location>> {
-    const v = requireViewer(viewer);
+    const v = authorize(inventoryPolicies['Query.locations'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.location.findMany({
       where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
@@ -26,7 +27,7 @@ export class InventoryService {
   }
 
   async availableToPromise(viewer: Viewer | null, sku: string, locationId: string): Promise<StockLevel | null> {
-    const v = requireViewer(viewer);
+    const v = authorize(inventoryPolicies['Query.availableToPromise'], viewer);
     if (sku.length > MAX_STRING || locationId.length > MAX_STRING) throw badUserInput(`sku and locationId are at most ${MAX_STRING} characters`);
     return this.prisma.stockLevel.findFirst({ where: { tenantId: v.tenantId, locationId, variant: { sku, tenantId: v.tenantId } } });
   }

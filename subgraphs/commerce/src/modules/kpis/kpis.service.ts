@@ -1,8 +1,6 @@
-import { badUserInput, checkTimeZone, formatAmount, notFound, requireRole, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { badUserInput, checkTimeZone, formatAmount, notFound, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
-
-/** Roles that see the dashboard's figures. */
-export const KPI_ROLES = ['OPERATIONS', 'FINANCE', 'SALES_REP'] as const;
+import { kpiPolicies } from './kpis.policies.ts';
 
 export interface CommerceKpisValue {
   timeZone: string;
@@ -20,7 +18,7 @@ export class KpiService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async commerceKpis(viewer: Viewer | null, args: { timeZone: string; rateWindowMinutes?: number | null }, now = new Date()): Promise<CommerceKpisValue> {
-    const { tenantId } = requireRole(viewer, ...KPI_ROLES);
+    const { tenantId } = authorize(kpiPolicies['Query.commerceKpis'], viewer);
     const timeZone = checkTimeZone(args.timeZone);
     const rateWindowMinutes = args.rateWindowMinutes ?? 15;
     if (!Number.isInteger(rateWindowMinutes) || rateWindowMinutes < 1 || rateWindowMinutes > 1440) {

@@ -1,15 +1,17 @@
 import {
+  authorize,
   badUserInput,
   combinedRange,
   decodeCursor,
   fail,
+  forbidden,
   formatAmount,
   newId,
+  objectRuleOf,
   ok,
   pageWindow,
   rangeOf,
-  requireRole,
-  requireViewer,
+  requireBoundCustomer,
   userError,
   type Connection,
   type ConnectionArgs,
@@ -23,10 +25,9 @@ import { consumeReservedStock, releaseStock, reserveStock, type StockLine } from
 import type { PricingService } from '../pricing/pricing.service.ts';
 import type { RequestScope } from '../../context.ts';
 import { CommerceErrorCode as C, MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
+import { orderPolicies } from './orders.policies.ts';
 
 export const SOURCE = 'commerce';
-/** Roles that may place and cancel orders (ADMIN always may). */
-export const ORDERING_ROLES = ['SALES_REP', 'OPERATIONS', 'PARTNER', 'RETAILER'] as const;
 /** Statuses an order can still be cancelled in: anything before it leaves the location. */
 export const CANCELLABLE: OrderStatus[] = ['PENDING', 'CONFIRMED', 'PACKED'];
 // PGlite runs one transaction at a time, so under load a transaction may queue for a while before it starts.
@@ -73,14 +74,19 @@ export class OrderService {
     private readonly onEventsCommitted: () => void = () => undefined,
   ) {}
 
-  /** An order by id in the viewer's tenant, or null. */
-  order(ctx: RequestScope, id: string): Promise<Order | null> {
-    requireViewer(ctx.viewer);
-    return ctx.loaders.orderById.load(id);
+  /** An order by id in the viewer's tenant, or null (retailers: only their customer's orders). */
+  async order(ctx: RequestScope, id: string): Promise<Order | null> {
+    const policy = orderPolicies['Query.order'];
+    const v = authorize(policy, ctx.viewer);
+    const order = await ctx.loaders.orderById.load(id);
+    if (order && objectRuleOf(policy, v) === 'OWN_CUSTOMER' && order.customerId !== requireBoundCustomer(v)) return null;
+    return order;
   }
 
   async orders(viewer: Viewer | null, args: ConnectionArgs & { filter?: OrderFilter | null }): Promise<Connection<Order>> {
-    const v = requireViewer(viewer);
+    const policy = orderPolicies['Query.orders'];
+    const v = authorize(policy, viewer);
+    const own = objectRuleOf(policy, v) === 'OWN_CUSTOMER' ? requireBoundCustomer(v) : null;
     const { first } = pageWindow({ first: args.first });
     const after = args.after ? decodeOrderCursor(args.after) : null;
     const f = args.filter ?? {};
@@ -88,6 +94,8 @@ export class OrderService {
     const rows = await this.prisma.order.findMany({
       where: {
         tenantId: v.tenantId,
+        // a retailer's list is its own customer's orders, whatever the filter asks for
+        ...(own ? { AND: [{ customerId: own }] } : {}),
         ...(f.status ? { status: f.status } : {}),
         ...(f.customerId ? { customerId: f.customerId } : {}),
         ...(f.channel ? { channel: f.channel } : {}),
@@ -114,7 +122,11 @@ export class OrderService {
    * concurrent one — gets the first order back (the unique (tenantId, idempotencyKey) index decides the race).
    */
   async placeOrder(viewer: Viewer | null, input: PlaceOrderRequest): Promise<Result<Order>> {
-    const v = requireRole(viewer, ...ORDERING_ROLES);
+    const policy = orderPolicies['Mutation.placeOrder'];
+    const v = authorize(policy, viewer);
+    if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) {
+      throw forbidden('Retailers order only for their own customer');
+    }
     const parsed = validatePlaceOrder(input);
     if (!parsed.ok) return parsed;
     const req = parsed.value;
@@ -196,10 +208,19 @@ export class OrderService {
 
   /** Cancels an order that has not left the location, releases its stock and announces `order.cancelled`. */
   async cancelOrder(viewer: Viewer | null, input: { orderId: string; reason?: string | null }): Promise<Result<Order>> {
-    const v = requireRole(viewer, ...ORDERING_ROLES);
+    const policy = orderPolicies['Mutation.cancelOrder'];
+    const v = authorize(policy, viewer);
     if (typeof input.orderId !== 'string' || input.orderId.length > MAX_STRING) return fail(C.INVALID_INPUT, 'orderId is too long', ['input', 'orderId']);
     const reason = input.reason?.trim() || null;
     if (reason && reason.length > MAX_NOTE) return fail(C.INVALID_INPUT, `reason is at most ${MAX_NOTE} characters`, ['input', 'reason']);
+    const rule = objectRuleOf(policy, v);
+    if (rule) {
+      // Who an order belongs to never changes, so it is checked before the transaction that locks it.
+      const target = await this.prisma.order.findFirst({ where: { id: input.orderId, tenantId: v.tenantId }, select: { customerId: true, placedByPartnerId: true } });
+      if (!target) return fail(C.ORDER_NOT_FOUND, 'No such order', ['input', 'orderId']);
+      if (rule === 'OWN_CUSTOMER' && target.customerId !== requireBoundCustomer(v)) throw forbidden("Retailers cancel only their own customer's orders");
+      if (rule === 'OWN_APP_ORDERS' && (!v.partnerId || target.placedByPartnerId !== v.partnerId)) throw forbidden('API keys cancel only orders their partner app placed');
+    }
     const result = await this.prisma.$transaction(async (tx): Promise<Result<Order>> => {
       const before = await this.lockOrder(tx, v.tenantId, input.orderId);
       if (!before) return fail(C.ORDER_NOT_FOUND, 'No such order', ['input', 'orderId']);

@@ -1,7 +1,8 @@
-import { badUserInput, requireViewer, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, objectRuleOf, requireBoundCustomer, type CurrencyCode, type Viewer } from '@omniroute/core';
 import type { Customer, Prisma, PrismaClient, ProductVariant } from '../../generated/prisma/client.ts';
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { priceOrder, type PricedOrder, type PricingRules } from './pricing-engine.ts';
+import { pricingPolicies } from './pricing.policies.ts';
 
 export interface PriceQuoteResult extends PricedOrder {
   customer: Customer;
@@ -42,9 +43,14 @@ export class PricingService {
     );
   }
 
-  /** What these lines would cost this customer now. Unknown customer → null; bad lines or SKUs → BAD_USER_INPUT. */
+  /**
+   * What these lines would cost this customer now. Unknown customer (or, for a retailer, another customer: its
+   * contract prices are its own) → null; bad lines or SKUs → BAD_USER_INPUT.
+   */
   async quote(viewer: Viewer | null, input: { customerId: string; lines: LineInput[] }): Promise<PriceQuoteResult | null> {
-    const v = requireViewer(viewer);
+    const policy = pricingPolicies['Query.priceQuote'];
+    const v = authorize(policy, viewer);
+    if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) return null;
     if (input.customerId.length > MAX_STRING) throw badUserInput('customerId is too long', ['input', 'customerId']);
     const lines = normaliseLines(input.lines, ['input', 'lines']);
     if (!lines.ok) throw badUserInput(lines.errors.map((e) => e.message).join('; '), lines.errors[0]?.field ?? undefined);

@@ -1,4 +1,4 @@
-import { dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, ok, requireRole, type Money, type Result, type Viewer } from '@omniroute/core';
+import { authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, objectRuleOf, ok, requireBoundCustomer, type Money, type Result, type Viewer } from '@omniroute/core';
 import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -6,6 +6,7 @@ import { creditReleased, creditReserved } from '../ledger/ledger.rules.ts';
 import { OVERDUE_GRACE_MS } from '../invoices/invoice.rules.ts';
 import { checkCredit, type CreditDecision, type PaymentTerms } from './credit.rules.ts';
 import { creditScore, reviewedLimit, utilizationOf, type PaymentHistory } from './credit-score.ts';
+import { creditPolicies } from './credit.policies.ts';
 
 /** A reference to an entity another subgraph owns (Customer, Order): keys identify, they carry no data. */
 export type CustomerRef = { id: string };
@@ -51,8 +52,16 @@ export class CreditService {
     return viewer ? { id } : null;
   }
 
+  /** `Customer.creditLine`: the customer's line; a retailer sees only its own customer's. */
+  async lineOf(viewer: Viewer | null, customerId: string, byCustomerId: { load(id: string): Promise<CreditLine | null> }): Promise<CreditLine | null> {
+    const policy = creditPolicies['Customer.creditLine'];
+    const v = authorize(policy, viewer);
+    if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && customerId !== requireBoundCustomer(v)) return null;
+    return byCustomerId.load(customerId);
+  }
+
   async setCreditLimit(viewer: Viewer | null, input: { customerId: string; limit: Decimal; currencyCode: string }): Promise<Result<CreditLine>> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(creditPolicies['Mutation.setCreditLimit'], viewer);
     const customerId = input.customerId.trim();
     if (!customerId || customerId.length > 200) return fail(FinanceErrorCode.INVALID_INPUT, 'customerId must be 1–200 characters', ['input', 'customerId']);
     if (!isCurrency(input.currencyCode)) return fail(FinanceErrorCode.INVALID_INPUT, 'Unknown currency', ['input', 'currencyCode']);

@@ -1,4 +1,4 @@
-import { dec, formatAmount, money, newId, pageWindow, requireRole, toConnection, type Role, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
+import { authorize, dec, formatAmount, money, newId, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
 import type { Invoice, InvoiceStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { SOURCE, type Tx } from '../../db.ts';
@@ -7,12 +7,7 @@ import { dueDateFor, type PaymentTerms } from '../credit/credit.rules.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { invoiceIssued, invoiceVoided, paymentReceived } from '../ledger/ledger.rules.ts';
 import { amountDue, invoiceNumber, isOverdue, nextStatus } from './invoice.rules.ts';
-
-/**
- * Who may list and look up the tenant's invoices (ADMIN always). Riders and retailers reach an invoice only
- * through an order they can see (`Order.invoice`), never through the tenant-wide list.
- */
-export const INVOICE_READERS: Role[] = ['FINANCE', 'SALES_REP', 'OPERATIONS', 'PARTNER'];
+import { invoicePolicies } from './invoices.policies.ts';
 
 /** A reference to an order (owned by commerce). */
 export type OrderRef = { id: string };
@@ -46,7 +41,7 @@ export class InvoiceService {
   }
 
   async list(viewer: Viewer | null, args: ConnectionArgs & { filter?: InvoiceFilter | null }): Promise<Connection<Invoice>> {
-    const v = requireRole(viewer, ...INVOICE_READERS);
+    const v = authorize(invoicePolicies['Query.invoices'], viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.InvoiceWhereInput = { tenantId: v.tenantId };
     if (args.filter?.status) where.status = args.filter.status;
@@ -57,8 +52,17 @@ export class InvoiceService {
   }
 
   async get(viewer: Viewer | null, id: string): Promise<Invoice | null> {
-    const v = requireRole(viewer, ...INVOICE_READERS);
+    const v = authorize(invoicePolicies['Query.invoice'], viewer);
     return this.prisma.invoice.findFirst({ where: { id, tenantId: v.tenantId } });
+  }
+
+  /** `Order.invoice`: the order's invoice; a retailer sees only its own customer's. */
+  async ofOrder(viewer: Viewer | null, orderId: string, byOrderId: { load(id: string): Promise<Invoice | null> }): Promise<Invoice | null> {
+    const policy = invoicePolicies['Order.invoice'];
+    const v = authorize(policy, viewer);
+    const invoice = await byOrderId.load(orderId);
+    if (invoice && objectRuleOf(policy, v) === 'OWN_CUSTOMER' && invoice.customerId !== requireBoundCustomer(v)) return null;
+    return invoice;
   }
 
   /** The DRAFT invoice of an approved order, in the consumer's transaction. */

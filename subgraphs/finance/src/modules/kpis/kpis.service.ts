@@ -1,8 +1,6 @@
-import { checkTimeZone, formatAmount, requireRole, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { checkTimeZone, formatAmount, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
-
-/** Roles that see the dashboard's figures. */
-export const KPI_ROLES = ['OPERATIONS', 'FINANCE', 'SALES_REP'] as const;
+import { kpiPolicies } from './kpis.policies.ts';
 
 export interface FinanceKpisValue {
   timeZone: string;
@@ -17,7 +15,7 @@ export class KpiService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async financeKpis(viewer: Viewer | null, args: { timeZone: string }, now = new Date()): Promise<FinanceKpisValue> {
-    const { tenantId } = requireRole(viewer, ...KPI_ROLES);
+    const { tenantId } = authorize(kpiPolicies['Query.financeKpis'], viewer);
     const timeZone = checkTimeZone(args.timeZone);
     const dayStart = startOfDayIn(timeZone, now);
     const where = { tenantId, status: 'SUCCEEDED' as const, receivedAt: { gte: dayStart, lte: now } };

@@ -1,7 +1,8 @@
-import { dec, Decimal, money, newId, pageWindow, requireRole, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
+import { authorize, dec, Decimal, money, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
 import type { LedgerEntry, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../db.ts';
 import { assertBalanced, type LedgerAccount, type PostingDraft } from './ledger.rules.ts';
+import { ledgerPolicies } from './ledger.policies.ts';
 
 /** A statement line: an entry with the account's balance after it. */
 export interface StatementLine {
@@ -55,7 +56,7 @@ export class LedgerService {
 
   /** Trial balance per currency: debits, credits and per-account balances; `net` is zero when the ledger is sound. */
   async balance(viewer: Viewer | null): Promise<CurrencyBalance[]> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(ledgerPolicies['Query.ledgerBalance'], viewer);
     // One pass: debit and credit sums per (currency, account); the account balance is their difference.
     const rows = await this.prisma.$queryRaw<{ currency: CurrencyCode; account: LedgerAccount; debits: unknown; credits: unknown }[]>`
       SELECT "currency"::text AS currency, "account"::text AS account,
@@ -92,7 +93,7 @@ export class LedgerService {
    * balance: the page's opening balance is the sum of every entry up to the cursor, so any page is exact.
    */
   async statement(viewer: Viewer | null, args: ConnectionArgs & { account: LedgerAccount; currencyCode: CurrencyCode; customerId?: string | null }): Promise<Statement> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(ledgerPolicies['Query.ledgerStatement'], viewer);
     const { first, afterId } = pageWindow(args);
     const where = { tenantId: v.tenantId, account: args.account, currency: args.currencyCode, ...(args.customerId ? { customerId: args.customerId } : {}) };
     const [before, rows] = await Promise.all([
@@ -115,13 +116,14 @@ export class LedgerService {
 
   /** One entry of the caller's tenant; null when unknown. */
   async entry(viewer: Viewer | null, id: string): Promise<LedgerEntry | null> {
-    const v = requireRole(viewer, 'FINANCE');
+    // reached through node(id): the ledger's own readers only
+    const v = authorize(ledgerPolicies['Query.ledgerEntries'], viewer);
     return this.prisma.ledgerEntry.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** The tenant's entries, oldest first (ids are time-sortable). */
   async entries(viewer: Viewer | null, args: ConnectionArgs): Promise<Connection<LedgerEntry>> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(ledgerPolicies['Query.ledgerEntries'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.ledgerEntry.findMany({
       where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },

@@ -1,6 +1,6 @@
-import { requireRole, tenantEvents, type LiveEvent, type LiveEventSource, type Viewer } from '@omniroute/core';
+import { authorize, tenantEvents, type LiveEvent, type LiveEventSource, type Viewer } from '@omniroute/core';
 import type { PaymentStatus } from '../../generated/prisma/client.ts';
-import { INVOICE_READERS } from '../invoices/invoices.service.ts';
+import { paymentPolicies } from './payments.policies.ts';
 
 export interface PaymentEventValue {
   paymentId: string;
@@ -14,7 +14,7 @@ export class PaymentLiveService {
   constructor(private readonly source: LiveEventSource | undefined) {}
 
   async *paymentUpdates(viewer: Viewer | null, args: { invoiceId?: string | null; paymentId?: string | null }): AsyncGenerator<{ paymentUpdated: PaymentEventValue }> {
-    const v = requireRole(viewer, ...INVOICE_READERS);
+    const v = authorize(paymentPolicies['Subscription.paymentUpdated'], viewer);
     if (!this.source) return;
     const accept = (e: LiveEvent) => (!args.paymentId || e.aggregateId === args.paymentId) && (!args.invoiceId || e.payload.invoiceId === args.invoiceId);
     for await (const e of tenantEvents(this.source, v, ['payment.updated'], accept)) {

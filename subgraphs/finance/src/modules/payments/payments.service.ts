@@ -1,12 +1,12 @@
 import {
-  dec, forbidden, formatAmount, hasScope, isCurrency, log, MINOR_UNITS, money, newId, requireRole, userError,
+  authorize, dec, formatAmount, isCurrency, log, MINOR_UNITS, money, newId, userError,
   type CurrencyCode, type Decimal, type UserError, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
 import type { Invoice, Payment, PaymentStatus, Prisma, PrismaClient, Wallet } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
 import { FinanceErrorCode as E, hasValidScale, type CreditService } from '../credit/credit.service.ts';
-import { INVOICE_READERS, invoiceEventPayload, type InvoiceService } from '../invoices/invoices.service.ts';
+import { invoiceEventPayload, type InvoiceService } from '../invoices/invoices.service.ts';
 import { amountDue, nextStatus } from '../invoices/invoice.rules.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { walletRefund, walletTopUp } from '../ledger/ledger.rules.ts';
@@ -15,6 +15,8 @@ import { lookupCharge, type ChargeAttempt, type ChargeRequest, type Orchestrated
 import type { ProviderAccountService } from './provider-accounts.service.ts';
 import { CallbackError, RAIL_SLUGS, railOfSlug, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
 import { normalizePhone, nextPollDelay } from './payment.rules.ts';
+import { paymentPolicies } from './payments.policies.ts';
+import { walletPolicies } from '../wallets/wallets.policies.ts';
 
 export interface RecordPaymentInput {
   invoiceId: string;
@@ -156,12 +158,12 @@ export class PaymentService {
 
   /** One payment of the caller's tenant (same readers as invoices); null when unknown. */
   async get(viewer: Viewer | null, id: string): Promise<Payment | null> {
-    const v = requireRole(viewer, ...INVOICE_READERS);
+    const v = authorize(paymentPolicies['Query.payment'], viewer);
     return this.prisma.payment.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   async record(viewer: Viewer | null, input: RecordPaymentInput): Promise<RecordPaymentResult> {
-    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
+    const v = authorize(paymentPolicies['Mutation.recordPayment'], viewer);
     const invalid = validate(input);
     if (invalid) return invalid;
     if (input.method === 'WALLET') return refused(E.METHOD_NOT_SUPPORTED, 'Pay from a wallet with payInvoiceFromWallet', ['method']);
@@ -188,8 +190,7 @@ export class PaymentService {
    * the same key returns the same payment and asks the provider nothing.
    */
   async initiate(viewer: Viewer | null, input: InitiatePaymentInput): Promise<RecordPaymentResult> {
-    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
-    if (!v.roles.includes('ADMIN') && !v.roles.includes('FINANCE') && !hasScope(v, 'finance:write')) throw forbidden('Moving money needs the finance:write scope');
+    const v = authorize(paymentPolicies['Mutation.initiatePayment'], viewer);
     const invalid = validate(input);
     if (invalid) return invalid;
     const phone = normalizePhone(input.phone);
@@ -266,8 +267,7 @@ export class PaymentService {
    * any rail payment; when it SUCCEEDS the wallet grows (WALLET_TOP_UP: cash in, the wallet's sub-ledger credited).
    */
   async topUp(viewer: Viewer | null, input: TopUpWalletInput): Promise<WalletPaymentResult> {
-    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
-    if (!v.roles.includes('ADMIN') && !v.roles.includes('FINANCE') && !hasScope(v, 'finance:write')) throw forbidden('Moving money needs the finance:write scope');
+    const v = authorize(walletPolicies['Mutation.topUpWallet'], viewer);
     const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const owners = [input.customerId && { type: 'CUSTOMER' as const, id: input.customerId }, input.workerId && { type: 'WORKER' as const, id: input.workerId }].filter(Boolean) as WalletOwner[];
     if (owners.length !== 1 || owners[0]!.id.length > 200) return no(E.INVALID_INPUT, 'Name exactly one of customerId and workerId', 'customerId');
@@ -327,8 +327,7 @@ export class PaymentService {
    * wallet's sub-account instead of cash.
    */
   async payFromWallet(viewer: Viewer | null, input: { invoiceId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
-    const v = requireRole(viewer, 'FINANCE', 'PARTNER');
-    if (!v.roles.includes('ADMIN') && !v.roles.includes('FINANCE') && !hasScope(v, 'finance:write')) throw forbidden('Moving money needs the finance:write scope');
+    const v = authorize(walletPolicies['Mutation.payInvoiceFromWallet'], viewer);
     const request: RecordPaymentInput = { ...input, method: 'WALLET' };
     const invalid = validate(request);
     if (invalid) return { ...invalid, wallet: null };
@@ -380,7 +379,7 @@ export class PaymentService {
    * posting moves the money from the receivable (or, void, the revenue the payment kept) to the wallet.
    */
   async refundToWallet(viewer: Viewer | null, input: { paymentId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(walletPolicies['Mutation.refundToWallet'], viewer);
     const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const key = input.idempotencyKey.trim();
     if (!key || key.length > 200) return no(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', 'idempotencyKey');

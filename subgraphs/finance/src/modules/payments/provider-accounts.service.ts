@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { fail, isCurrency, log, newId, ok, requireRole, type CurrencyCode, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, isCurrency, log, newId, ok, type CurrencyCode, type Result, type Viewer } from '@omniroute/core';
 import type { DemoPaymentAccounts } from '@omniroute/demo';
 import type { PaymentProviderConfig, PrismaClient } from '../../generated/prisma/client.ts';
 import type { CredentialVault } from './rails/credentials.ts';
 import type { RailAccount, RailName } from './rails/rail.ts';
+import { paymentPolicies } from './payments.policies.ts';
 
 /** The credentials each rail needs (besides the callbackSecret finance generates). */
 export const RAIL_SECRETS: Record<RailName, readonly string[]> = {
@@ -54,7 +55,7 @@ export class ProviderAccountService {
     viewer: Viewer | null,
     input: { provider: RailName; baseUrl: string; currencies: string[]; credentials: { name: string; value: string }[]; enabled?: boolean | null },
   ): Promise<Result<PaymentProviderConfig>> {
-    const v = requireRole(viewer);
+    const v = authorize(paymentPolicies['Mutation.configurePaymentProvider'], viewer);
     const bad = (message: string, field: string) => fail<PaymentProviderConfig>('INVALID_INPUT', message, ['input', field]);
     if (!this.vault) return bad('Provider credentials cannot be stored: PAYMENT_CREDENTIALS_KEY is not set', 'credentials');
     let url: URL;
@@ -81,7 +82,7 @@ export class ProviderAccountService {
 
   /** The tenant's configured rails, without secrets (FINANCE or ADMIN). */
   async list(viewer: Viewer | null): Promise<PaymentProviderConfig[]> {
-    const v = requireRole(viewer, 'FINANCE');
+    const v = authorize(paymentPolicies['Query.paymentProviders'], viewer);
     return this.prisma.paymentProviderConfig.findMany({ where: { tenantId: v.tenantId }, orderBy: { rail: 'asc' } });
   }
 

@@ -1,7 +1,7 @@
-import { dec, newId, pageWindow, requireRole, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal, type Viewer } from '@omniroute/core';
+import { authorize, dec, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal, type Viewer } from '@omniroute/core';
 import type { PrismaClient, Wallet, WalletMovement, WalletMovementKind, WalletOwnerType } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../db.ts';
-import { INVOICE_READERS } from '../invoices/invoices.service.ts';
+import { walletPolicies } from './wallets.policies.ts';
 
 export interface WalletOwner {
   type: WalletOwnerType;
@@ -61,13 +61,13 @@ export class WalletService {
   }
 
   async get(viewer: Viewer | null, id: string): Promise<Wallet | null> {
-    const v = requireRole(viewer, ...INVOICE_READERS);
+    const v = authorize(walletPolicies['Query.wallet'], viewer);
     return this.prisma.wallet.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** The owner's wallet in a currency (the tenant's default when none is given: the first one created). */
   async of(viewer: Viewer | null, owner: WalletOwner, currency?: CurrencyCode | null): Promise<Wallet | null> {
-    const v = requireRole(viewer, ...INVOICE_READERS);
+    const v = authorize(walletPolicies['Query.wallet'], viewer);
     return this.prisma.wallet.findFirst({
       where: { tenantId: v.tenantId, ownerType: owner.type, ownerId: owner.id, ...(currency ? { currency } : {}) },
       orderBy: { createdAt: 'asc' },
@@ -76,7 +76,7 @@ export class WalletService {
 
   /** The wallet's movements, oldest first; each carries the balance after it. */
   async movements(viewer: Viewer | null, walletId: string, args: ConnectionArgs): Promise<Connection<WalletMovement>> {
-    const v = requireRole(viewer, ...INVOICE_READERS);
+    const v = authorize(walletPolicies['Query.wallet'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.walletMovement.findMany({
       where: { tenantId: v.tenantId, walletId, ...(afterId ? { id: { gt: afterId } } : {}) },

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { fail, newId, ok, pageWindow, requireRole, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import type { ApiKey, PartnerApp, PrismaClient, Role } from '../../generated/prisma/client.ts';
 import { requireGateway, type PartnerAppService } from '../partner-apps/partner-apps.service.ts';
 import type { IdentityChanges } from './identity-changes.ts';
+import { apiKeyPolicies } from './api-keys.policies.ts';
 
 export const ApiKeyErrorCode = {
   INVALID_INPUT: 'INVALID_INPUT',
@@ -48,7 +49,7 @@ export class ApiKeyService {
   ) {}
 
   async list(viewer: Viewer | null, args: ConnectionArgs) {
-    const v = requireRole(viewer);
+    const v = authorize(apiKeyPolicies['Query.apiKeys'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.apiKey.findMany({
       where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
@@ -62,7 +63,7 @@ export class ApiKeyService {
     viewer: Viewer | null,
     input: { name: string; partnerAppId?: string | null; roles?: readonly Role[] | null; scopes?: readonly string[] | null; expiresAt?: Date | null },
   ): Promise<Result<{ apiKey: ApiKey; secret: string }>> {
-    const v = requireRole(viewer);
+    const v = authorize(apiKeyPolicies['Mutation.createApiKey'], viewer);
     const name = input.name.trim();
     if (!name || name.length > 200) return fail(ApiKeyErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
     const roles = [...new Set(input.roles ?? [])].filter((r) => r !== 'PARTNER');
@@ -99,7 +100,7 @@ export class ApiKeyService {
   }
 
   async revoke(viewer: Viewer | null, id: string): Promise<Result<ApiKey>> {
-    const v = requireRole(viewer);
+    const v = authorize(apiKeyPolicies['Mutation.revokeApiKey'], viewer);
     const key = await this.prisma.apiKey.findFirst({ where: { id, tenantId: v.tenantId } });
     if (!key) return fail(ApiKeyErrorCode.NOT_FOUND, 'No such API key', ['input', 'id']);
     const revoked = key.revokedAt ? key : await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });

@@ -1,7 +1,8 @@
-import { fail, forbidden, newId, ok, pageWindow, requireRole, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, forbidden, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { Prisma, type PartnerApp, type PersistedOperation, type PrismaClient, type PersistedQueryMode } from '../../generated/prisma/client.ts';
 import type { IdentityChanges } from '../api-keys/identity-changes.ts';
 import { parseManifest } from './manifest.ts';
+import { partnerAppPolicies } from './partner-apps.policies.ts';
 
 export const PartnerAppErrorCode = {
   INVALID_INPUT: 'INVALID_INPUT',
@@ -65,7 +66,7 @@ export class PartnerAppService {
   ) {}
 
   async list(viewer: Viewer | null, args: ConnectionArgs) {
-    const v = requireRole(viewer);
+    const v = authorize(partnerAppPolicies['Query.partnerApps'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.partnerApp.findMany({
       where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
@@ -76,7 +77,7 @@ export class PartnerAppService {
   }
 
   get(viewer: Viewer | null, id: string): Promise<PartnerApp | null> {
-    const v = requireRole(viewer);
+    const v = authorize(partnerAppPolicies['Query.partnerApp'], viewer);
     return this.prisma.partnerApp.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
@@ -84,7 +85,7 @@ export class PartnerAppService {
     viewer: Viewer | null,
     input: { name: string; slug?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null },
   ): Promise<Result<PartnerApp>> {
-    const v = requireRole(viewer);
+    const v = authorize(partnerAppPolicies['Mutation.createPartnerApp'], viewer);
     const name = input.name.trim();
     if (!name || name.length > 200) return fail(PartnerAppErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
     const slug = input.slug ?? slugOf(name);
@@ -115,7 +116,7 @@ export class PartnerAppService {
     viewer: Viewer | null,
     input: { id: string; name?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null },
   ): Promise<Result<PartnerApp>> {
-    const v = requireRole(viewer);
+    const v = authorize(partnerAppPolicies['Mutation.updatePartnerApp'], viewer);
     const app = await this.prisma.partnerApp.findFirst({ where: { id: input.id, tenantId: v.tenantId } });
     if (!app) return fail(PartnerAppErrorCode.NOT_FOUND, 'No such partner app', ['input', 'id']);
     const data: Prisma.PartnerAppUpdateInput = {};
@@ -154,7 +155,7 @@ export class PartnerAppService {
     viewer: Viewer | null,
     input: { partnerAppId: string; manifest: string; replace?: boolean | null },
   ): Promise<Result<{ app: PartnerApp; registered: number }>> {
-    const v = requireRole(viewer);
+    const v = authorize(partnerAppPolicies['Mutation.registerPersistedQueries'], viewer);
     const app = await this.prisma.partnerApp.findFirst({ where: { id: input.partnerAppId, tenantId: v.tenantId } });
     if (!app) return fail(PartnerAppErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
     const parsed = parseManifest(input.manifest);

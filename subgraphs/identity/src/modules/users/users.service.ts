@@ -49,7 +49,11 @@ export class UserService {
     const valid = await this.passwords.verify(input.password, stored);
     if (!user || !user.active || !valid) return fail(IdentityErrorCode.INVALID_CREDENTIALS, 'Email or password is wrong');
     await this.throttle.succeeded(email, scope.clientIp);
-    const { token, expiresAt } = await issueAccessToken({ userId: user.id, tenantId: user.tenantId, roles: user.roles }, this.jwtSecret);
+    // the account's bindings travel in the token, so every subgraph can apply its object rules (own customer, own worker)
+    const { token, expiresAt } = await issueAccessToken(
+      { userId: user.id, tenantId: user.tenantId, roles: user.roles, customerId: user.customerId, workerId: user.workerId },
+      this.jwtSecret,
+    );
     await this.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
     if (this.passwords.needsRehash(stored)) {
       // The only moment the plain password is at hand: older, weaker hashes move to the current parameters here.

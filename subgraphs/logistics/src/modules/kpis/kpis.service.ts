@@ -1,8 +1,6 @@
-import { badUserInput, requireRole, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, type Viewer } from '@omniroute/core';
 import type { LogisticsDeps } from '../../lib/deps.ts';
-
-/** Roles that see the dashboard's figures. */
-export const KPI_ROLES = ['OPERATIONS', 'FINANCE', 'SALES_REP'] as const;
+import { kpiPolicies } from './kpis.policies.ts';
 
 export interface LogisticsKpisValue {
   asOf: Date;
@@ -24,7 +22,7 @@ export class KpiService {
   constructor(private readonly deps: LogisticsDeps) {}
 
   async logisticsKpis(viewer: Viewer | null, args: { windowHours?: number | null; activeWithinMinutes?: number | null }): Promise<LogisticsKpisValue> {
-    const { tenantId } = requireRole(viewer, ...KPI_ROLES);
+    const { tenantId } = authorize(kpiPolicies['Query.logisticsKpis'], viewer);
     const windowHours = boundedInt(args.windowHours, 24, 720, 'windowHours');
     const activeWithinMinutes = boundedInt(args.activeWithinMinutes, 5, 1440, 'activeWithinMinutes');
     const { prisma } = this.deps;

@@ -1,4 +1,4 @@
-import { fail, newId, ok, requireRole, requireViewer, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, newId, ok, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
 import { Prisma, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
@@ -9,6 +9,7 @@ import type { ShipmentUpdatedPayload } from '../shipments/shipments.service.ts';
 import { buildProblem, shiftStartOf, toOutcome, type PlannedStop, type PlanShipment, type PlanUnassignedReason, type PlanVehicle } from './route-plan.rules.ts';
 import type { SolveOptions, SolveResult } from './vrp-solver.rules.ts';
 import type { VrpProblem } from './vrp.rules.ts';
+import { routingPolicies } from './routing.policies.ts';
 
 export const RoutingErrorCode = {
   INVALID_INPUT: 'INVALID_INPUT',
@@ -64,13 +65,13 @@ export class RoutePlanService {
   constructor(private readonly deps: RoutingDeps) {}
 
   async get(viewer: Viewer | null, id: string): Promise<RoutePlanView | null> {
-    const v = requireViewer(viewer);
+    const v = authorize(routingPolicies['Query.routePlan'], viewer);
     return this.deps.prisma.routePlan.findFirst({ where: { id, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
   }
 
   /** Solves the location's PENDING/ASSIGNED shipments over the given vehicles for one day and stores the plan. */
   async plan(viewer: Viewer | null, input: PlanRoutesInput): Promise<Result<RoutePlanView>> {
-    const v = requireRole(viewer, 'OPERATIONS');
+    const v = authorize(routingPolicies['Mutation.planRoutes'], viewer);
     const { prisma } = this.deps;
     const locationId = cleanString(input.locationId);
     if (!locationId) return fail(RoutingErrorCode.INVALID_INPUT, 'locationId is required', ['input', 'locationId']);
@@ -172,7 +173,7 @@ export class RoutePlanService {
    * All or nothing: a busy vehicle, a shipment that moved on, or a missing rider refuses the whole plan.
    */
   async dispatch(viewer: Viewer | null, input: DispatchRoutePlanInput): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> {
-    const v = requireRole(viewer, 'OPERATIONS');
+    const v = authorize(routingPolicies['Mutation.dispatchRoutePlan'], viewer);
     const planId = cleanString(input.planId);
     if (!planId) return fail(RoutingErrorCode.INVALID_INPUT, 'planId is required', ['input', 'planId']);
     const riders = new Map<string, string>();

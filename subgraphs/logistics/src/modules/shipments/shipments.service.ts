@@ -1,4 +1,4 @@
-import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
 import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
@@ -6,6 +6,7 @@ import { pointOf, type LatLng } from '../../lib/geo.ts';
 import { liveEvents } from '../../lib/live.ts';
 import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
 import { canCancel, canConfirmDelivery, canDispatch, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
+import { shipmentPolicies } from './shipments.policies.ts';
 
 export const ShipmentErrorCode = {
   INVALID_INPUT: 'INVALID_INPUT',
@@ -51,25 +52,42 @@ export class ShipmentService {
   constructor(private readonly deps: LogisticsDeps) {}
 
   async list(viewer: Viewer | null, args: ConnectionArgs, filter: { status?: ShipmentStatus | null } | null | undefined) {
-    const v = requireViewer(viewer);
+    const policy = shipmentPolicies['Query.shipments'];
+    const v = authorize(policy, viewer);
+    // a rider's list is the shipments assigned to them
+    const rider = objectRuleOf(policy, v) === 'OWN_SHIPMENT' ? requireBoundWorker(v) : null;
     const { first, afterId } = pageWindow(args);
     const rows = await this.deps.prisma.shipment.findMany({
-      where: { tenantId: v.tenantId, ...(filter?.status ? { status: filter.status } : {}), ...(afterId ? { id: { gt: afterId } } : {}) },
+      where: {
+        tenantId: v.tenantId,
+        ...(rider ? { riderId: rider } : {}),
+        ...(filter?.status ? { status: filter.status } : {}),
+        ...(afterId ? { id: { gt: afterId } } : {}),
+      },
       orderBy: { id: 'asc' },
       take: first + 1,
     });
     return toConnection(rows, first, afterId);
   }
 
+  /** `shipment(id)`: a shipment of the caller's tenant, or null (riders: any shipment not assigned to them is null). */
+  async get(viewer: Viewer | null, id: string, byId: { load(id: string): Promise<Shipment | null> }): Promise<Shipment | null> {
+    const policy = shipmentPolicies['Query.shipment'];
+    const v = authorize(policy, viewer);
+    const shipment = await byId.load(id);
+    if (shipment && objectRuleOf(policy, v) === 'OWN_SHIPMENT' && shipment.riderId !== requireBoundWorker(v)) return null;
+    return shipment;
+  }
+
   /** `shipmentUpdated`: the tenant's `shipment.updated` events (from the outbox relay), optionally of one shipment. */
   updates(viewer: Viewer | null, filter: { shipmentId?: string | null }) {
-    const v = requireViewer(viewer);
+    const v = authorize(shipmentPolicies['Subscription.shipmentUpdated'], viewer);
     return liveEvents<ShipmentUpdatedPayload>(this.deps.bus, 'shipment.updated', v.tenantId, (p) => !filter.shipmentId || p.shipmentId === filter.shipmentId);
   }
 
   /** PENDING/ASSIGNED → IN_TRANSIT with a vehicle that is not carrying another shipment; new ETA from the vehicle's speed. */
   async dispatch(viewer: Viewer | null, input: DispatchInput): Promise<Result<Shipment>> {
-    const v = requireRole(viewer, 'OPERATIONS');
+    const v = authorize(shipmentPolicies['Mutation.dispatchShipment'], viewer);
     const shipmentId = cleanString(input.shipmentId);
     const vehicleId = cleanString(input.vehicleId);
     const riderId = cleanString(input.riderId);
@@ -123,9 +141,14 @@ export class ShipmentService {
     return result;
   }
 
-  /** IN_TRANSIT → DELIVERED with proof of delivery (recipient, signature or photo, where). */
+  /**
+   * IN_TRANSIT → DELIVERED with proof of delivery (recipient, signature or photo, where). A rider confirms only a
+   * shipment assigned to them (OWN_SHIPMENT): delivering issues the invoice, consumes stock and pays the rider.
+   */
   async confirmDelivery(viewer: Viewer | null, input: ConfirmDeliveryInput): Promise<Result<Shipment>> {
-    const v = requireRole(viewer, 'OPERATIONS', 'RIDER');
+    const policy = shipmentPolicies['Mutation.confirmDelivery'];
+    const v = authorize(policy, viewer);
+    const rider = objectRuleOf(policy, v) === 'OWN_SHIPMENT' ? requireBoundWorker(v) : null;
     const shipmentId = cleanString(input.shipmentId);
     const recipientName = cleanString(input.recipientName);
     const signatureRef = input.signatureRef == null || input.signatureRef.trim() === '' ? null : cleanString(input.signatureRef);
@@ -146,6 +169,8 @@ export class ShipmentService {
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
       const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
       if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      // thrown inside the transaction: it rolls back (nothing was written yet) and the error reaches the caller
+      if (rider && shipment.riderId !== rider) throw forbidden('Riders confirm only shipments assigned to them');
       if (!canConfirmDelivery(shipment.status)) {
         return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
       }
@@ -158,7 +183,8 @@ export class ShipmentService {
         podLat: input.lat,
         podLng: input.lng,
       };
-      const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: 'IN_TRANSIT' }, data });
+      // the rider condition again: a re-dispatch to another rider between the read and this write must not slip through
+      const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: 'IN_TRANSIT', ...(rider ? { riderId: rider } : {}) }, data });
       if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile', ['input', 'shipmentId']);
       // The customer's own drop is the last one; earlier drops of a planned trip belong to other orders' deliveries.
       const own = await tx.shipmentStop.findFirst({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'DROPOFF' }, orderBy: { sequence: 'desc' }, select: { id: true } });

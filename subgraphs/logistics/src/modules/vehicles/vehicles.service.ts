@@ -1,10 +1,11 @@
-import { fail, log, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
 import { liveEvents, toWire, type WireRow } from '../../lib/live.ts';
 import { Prisma, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
 import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, validatePosition } from './position-rules.ts';
+import { vehiclePolicies } from './vehicles.policies.ts';
 
 export const VehicleErrorCode = { INVALID_INPUT: 'INVALID_INPUT', VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND' } as const;
 
@@ -51,7 +52,7 @@ export class VehicleService {
   constructor(private readonly deps: LogisticsDeps) {}
 
   async list(viewer: Viewer | null, args: ConnectionArgs, filter: VehicleFilter | null | undefined) {
-    const v = requireViewer(viewer);
+    const v = authorize(vehiclePolicies['Query.vehicles'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.deps.prisma.vehicle.findMany({
       where: {
@@ -67,23 +68,36 @@ export class VehicleService {
     return toConnection(rows, first, afterId);
   }
 
+  /** `vehicle(id)`: a vehicle of the caller's tenant, or null. */
+  get(viewer: Viewer | null, id: string, byId: { load(id: string): Promise<Vehicle | null> }): Promise<Vehicle | null> {
+    authorize(vehiclePolicies['Query.vehicle'], viewer);
+    return byId.load(id);
+  }
+
   /**
    * Stores a GPS report, moves the vehicle's last position (only forward in time: devices upload buffered
    * readings late), records a cold-chain alert above 8 °C, then publishes `vehicle.position` straight on the
-   * bus — not through the outbox: positions are frequent and the next one supersedes a lost one.
+   * bus — not through the outbox: positions are frequent and the next one supersedes a lost one. A rider reports
+   * only for the vehicle of a shipment assigned to them that has not been delivered (OWN_VEHICLE).
    */
   async reportPosition(viewer: Viewer | null, input: ReportPositionInput): Promise<Result<Vehicle>> {
-    const v = requireRole(viewer, 'OPERATIONS', 'RIDER', 'PARTNER');
+    const policy = vehiclePolicies['Mutation.reportVehiclePosition'];
+    const v = authorize(policy, viewer);
+    const rider = objectRuleOf(policy, v) === 'OWN_VEHICLE' ? requireBoundWorker(v) : null;
     const { prisma } = this.deps;
     const now = this.deps.now();
     const vehicleId = cleanString(input.vehicleId);
     if (!vehicleId) return fail(VehicleErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
-    // in parallel: the shipment lookup is keyed by the vehicle id as given, and only used if the vehicle is the caller's
-    const [vehicle, shipment] = await Promise.all([
+    // in parallel: the shipment lookups are keyed by the vehicle id as given, and only used if the vehicle is the caller's
+    const [vehicle, shipment, ridersShipment] = await Promise.all([
       prisma.vehicle.findFirst({ where: { id: vehicleId, tenantId: v.tenantId } }),
       this.currentShipment(v.tenantId, vehicleId),
+      rider
+        ? prisma.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId, riderId: rider, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } })
+        : null,
     ]);
     if (!vehicle) return fail(VehicleErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+    if (rider && !ridersShipment) throw forbidden('Riders report positions only for the vehicle of a shipment assigned to them');
 
     const reading = {
       lat: input.lat,
@@ -178,11 +192,17 @@ export class VehicleService {
     return ok(updated);
   }
 
-  /** `vehiclePositionUpdated`: the tenant's `vehicle.position` events, filtered at the source by vehicle / territory. */
+  /**
+   * `vehiclePositionUpdated`: the tenant's `vehicle.position` events, filtered at the source by vehicle / territory;
+   * a rider's only while the vehicle carries a shipment assigned to them (the event carries that shipment's row).
+   */
   positionUpdates(viewer: Viewer | null, filter: { vehicleId?: string | null; territoryId?: string | null }) {
-    const v = requireViewer(viewer);
+    const policy = vehiclePolicies['Subscription.vehiclePositionUpdated'];
+    const v = authorize(policy, viewer);
+    const rider = objectRuleOf(policy, v) === 'OWN_VEHICLE' ? requireBoundWorker(v) : null;
     return liveEvents<VehiclePositionEventPayload>(this.deps.bus, 'vehicle.position', v.tenantId, (p) =>
-      (!filter.vehicleId || p.vehicleId === filter.vehicleId) && (!filter.territoryId || p.territoryId === filter.territoryId));
+      (!filter.vehicleId || p.vehicleId === filter.vehicleId) && (!filter.territoryId || p.territoryId === filter.territoryId) &&
+      (!rider || p.shipment?.riderId === rider));
   }
 
   /** The shipment a vehicle is carrying (in transit), else the newest one assigned to it. */
@@ -201,7 +221,7 @@ export class VehicleService {
 
   /** `coldChainAlert`: the tenant's cold-chain breaches as they are recorded, optionally of one vehicle. */
   coldChainAlerts(viewer: Viewer | null, filter: { vehicleId?: string | null }) {
-    const v = requireViewer(viewer);
+    const v = authorize(vehiclePolicies['Subscription.coldChainAlert'], viewer);
     return liveEvents<WireRow<ColdChainAlertRow>>(this.deps.bus, 'vehicle.cold_chain_alert', v.tenantId, (p) => !filter.vehicleId || p.vehicleId === filter.vehicleId);
   }
 

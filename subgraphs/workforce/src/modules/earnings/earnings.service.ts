@@ -1,10 +1,11 @@
 import {
-  Decimal, MINOR_UNITS, fail, forbidden, money, newId, ok, pageWindow, requireRole, toConnection, type Connection, type ConnectionArgs,
+  Decimal, MINOR_UNITS, authorize, fail, forbidden, money, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs,
   type CurrencyCode, type Money, type Result,
 } from '@omniroute/core';
 import type { LedgerEntry, Prisma, PrismaClient, Task, Worker } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, WorkforceErrorCode as E, isUniqueViolation, requirePrivate, type RequestScope } from '../../access.ts';
 import { earningsWithBonus, levelFor } from '../guild/guild.ts';
+import { earningsPolicies } from './earnings.policies.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -58,7 +59,7 @@ export class EarningsService {
     ctx: RequestScope,
     input: { workerId: string; amount: Decimal; idempotencyKey: string },
   ): Promise<Result<{ withdrawal: LedgerEntry; worker: Worker }>> {
-    const viewer = requireRole(ctx.viewer, 'FINANCE', 'RIDER');
+    const viewer = authorize(earningsPolicies['Mutation.requestWithdrawal'], ctx.viewer);
     const staff = viewer.roles.some((r) => r === 'ADMIN' || r === 'FINANCE');
     if (!staff) {
       const own = viewer.userId ? await ctx.loaders.workerByUserId.load(viewer.userId) : null;

@@ -1,5 +1,5 @@
 import {
-  Decimal, MINOR_UNITS, badUserInput, fail, forbidden, formatAmount, newId, ok, pageWindow, requireRole, toConnection,
+  Decimal, MINOR_UNITS, authorize, badUserInput, fail, forbidden, formatAmount, newId, ok, pageWindow, toConnection,
   type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
@@ -8,6 +8,7 @@ import { MAX_NOTE, TX_OPTIONS, WorkforceErrorCode as E, isOps, isStaff, isUnique
 import { emptyConnection, keysetConnection } from '../../connections.ts';
 import { EarningsService } from '../earnings/earnings.service.ts';
 import { TASK_PRIORITIES, canTake, isComplexity, levelFor, prioritiesBelow, prioritiesFor, xpForTask, type TaskPriority } from '../guild/guild.ts';
+import { taskPolicies } from './tasks.policies.ts';
 
 type Tx = Prisma.TransactionClient;
 export const SOURCE = 'workforce';
@@ -71,7 +72,7 @@ export class TaskService {
 
   /** The marketplace seen by a worker (riders: themselves; ops: `workerId`), or every task for ops without one. */
   async list(ctx: RequestScope, args: TasksArgs): Promise<Connection<Task>> {
-    const viewer = requireRole(ctx.viewer, 'OPERATIONS', 'FINANCE', 'RIDER');
+    const viewer = authorize(taskPolicies['Query.tasks'], ctx.viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.TaskWhereInput = { tenantId: viewer.tenantId };
     if (args.filter?.status) where.status = args.filter.status;
@@ -95,7 +96,7 @@ export class TaskService {
 
   /** A task by id; riders only see tasks visible to them. */
   async get(ctx: RequestScope, id: string): Promise<Task | null> {
-    const viewer = requireRole(ctx.viewer, 'OPERATIONS', 'FINANCE', 'RIDER');
+    const viewer = authorize(taskPolicies['Query.task'], ctx.viewer);
     const task = await ctx.loaders.taskById.load(id);
     if (!task || isStaff(viewer)) return task;
     const worker = await this.workerFor(ctx, viewer, null);
@@ -117,7 +118,7 @@ export class TaskService {
   }
 
   async placeBid(ctx: RequestScope, input: { taskId: string; workerId: string; amount: Decimal; note?: string | null }): Promise<Result<Bid>> {
-    const viewer = requireRole(ctx.viewer, 'OPERATIONS', 'RIDER');
+    const viewer = authorize(taskPolicies['Mutation.placeBid'], ctx.viewer);
     if (!isOps(viewer)) {
       const own = await this.workerFor(ctx, viewer, null);
       if (!own || own.id !== input.workerId) throw forbidden('Riders may only bid for themselves');
@@ -154,7 +155,7 @@ export class TaskService {
 
   /** Awards an open task to one of its bids: the task is ASSIGNED at the bid's amount, the other bids rejected. */
   async award(ctx: RequestScope, input: { taskId: string; bidId: string }): Promise<Result<Task>> {
-    const viewer = requireRole(ctx.viewer, 'OPERATIONS');
+    const viewer = authorize(taskPolicies['Mutation.awardTask'], ctx.viewer);
     const [task, bid] = await Promise.all([
       ctx.loaders.taskById.load(input.taskId),
       this.prisma.bid.findFirst({ where: { id: input.bidId, tenantId: viewer.tenantId } }),
@@ -181,7 +182,7 @@ export class TaskService {
 
   /** Completes an assigned task: XP by complexity, level recomputed, earnings credited with the level bonus, `task.completed`. */
   async complete(ctx: RequestScope, input: { taskId: string; complexity?: number | null }): Promise<Result<{ task: Task; earningsEntry: LedgerEntry | null }>> {
-    requireRole(ctx.viewer, 'OPERATIONS');
+    authorize(taskPolicies['Mutation.completeTask'], ctx.viewer);
     if (input.complexity != null && !isComplexity(input.complexity)) return fail(E.INVALID_INPUT, 'complexity must be an integer 1–10', ['input', 'complexity']);
     const task = await ctx.loaders.taskById.load(input.taskId);
     if (!task) return fail(E.TASK_NOT_FOUND, 'No such task', ['input', 'taskId']);

@@ -1,9 +1,10 @@
 import {
-  Decimal, fail, newId, ok, pageWindow, requireRole, requireViewer, toConnection, type Connection, type ConnectionArgs, type Result,
+  authorize, Decimal, fail, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type Result,
 } from '@omniroute/core';
 import type { Prisma, PrismaClient, Rating, Task, Worker } from '../../generated/prisma/client.ts';
 import { MAX_NOTE, TX_OPTIONS, WorkforceErrorCode as E, canSeePrivate, isUniqueViolation, requirePrivate, type RequestScope } from '../../access.ts';
 import { xpFor, xpRangeOf, type GuildLevelCode } from '../guild/guild.ts';
+import { workerPolicies } from './workers.policies.ts';
 
 export interface WorkersFilter {
   level?: GuildLevelCode | null;
@@ -20,7 +21,7 @@ export class WorkerService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async list(ctx: RequestScope, args: ConnectionArgs & { filter?: WorkersFilter | null }): Promise<Connection<Worker>> {
-    const viewer = requireRole(ctx.viewer, 'OPERATIONS', 'FINANCE');
+    const viewer = authorize(workerPolicies['Query.workers'], ctx.viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.WorkerWhereInput = { tenantId: viewer.tenantId };
     if (args.filter?.kycStatus) where.kycStatus = args.filter.kycStatus;
@@ -35,7 +36,7 @@ export class WorkerService {
 
   /** A worker by id: staff see anyone, a rider only themself; anyone else (or an unknown id) gets null. */
   async get(ctx: RequestScope, id: string): Promise<Worker | null> {
-    const viewer = requireViewer(ctx.viewer);
+    const viewer = authorize(workerPolicies['Query.worker'], ctx.viewer);
     const w = await ctx.loaders.workerById.load(id);
     return w && canSeePrivate(viewer, w) ? w : null;
   }
@@ -71,7 +72,7 @@ export class WorkerService {
     ctx: RequestScope,
     input: { workerId: string; taskId: string; stars: number; comment?: string | null },
   ): Promise<Result<{ rating: Rating; worker: Worker }>> {
-    const viewer = requireRole(ctx.viewer, 'OPERATIONS');
+    const viewer = authorize(workerPolicies['Mutation.rateWorker'], ctx.viewer);
     if (!Number.isInteger(input.stars) || input.stars < 1 || input.stars > 5) return fail(E.INVALID_INPUT, 'stars must be 1 to 5', ['input', 'stars']);
     const comment = input.comment?.trim() || null;
     if (comment && comment.length > MAX_NOTE) return fail(E.INVALID_INPUT, `comment must be at most ${MAX_NOTE} characters`, ['input', 'comment']);

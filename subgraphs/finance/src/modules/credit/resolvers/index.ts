@@ -8,7 +8,7 @@ export const creditResolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (ref, ctx) => ctx.services.credit.customerRef(ctx.viewer, ref.id),
-    creditLine: (c, _a, ctx) => ctx.loaders.creditLineByCustomerId.load(c.id),
+    creditLine: (c, _a, ctx) => ctx.services.credit.lineOf(ctx.viewer, c.id, ctx.loaders.creditLineByCustomerId),
   },
   CreditLine: {
     customer: (l) => ({ id: l.customerId }),

@@ -18,6 +18,6 @@ export const invoiceResolvers: Resolvers = {
   },
   Order: {
     __resolveReference: (ref, ctx) => ctx.services.invoices.orderRef(ctx.viewer, ref.id),
-    invoice: (o, _a, ctx) => ctx.loaders.invoiceByOrderId.load(o.id),
+    invoice: (o, _a, ctx) => ctx.services.invoices.ofOrder(ctx.viewer, o.id, ctx.loaders.invoiceByOrderId),
   },
 };

@@ -5,7 +5,7 @@ import { proofOfDeliveryOf } from '../shipments.mappers.ts';
 export const shipmentResolvers: Resolvers = {
   Query: {
     shipments: (_p, { filter, ...args }, ctx) => ctx.services.shipments.list(ctx.viewer, args, filter),
-    shipment: (_p, { id }, ctx) => ctx.loaders.shipmentById.load(id),
+    shipment: (_p, { id }, ctx) => ctx.services.shipments.get(ctx.viewer, id, ctx.loaders.shipmentById),
   },
   Mutation: {
     dispatchShipment: async (_p, { input }, ctx) => {

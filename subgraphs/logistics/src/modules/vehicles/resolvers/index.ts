@@ -8,7 +8,7 @@ import { ALERT_DATES, lastPositionOf, VEHICLE_DATES } from '../vehicles.mappers.
 export const vehicleResolvers: Resolvers = {
   Query: {
     vehicles: (_p, { filter, ...args }, ctx) => ctx.services.vehicles.list(ctx.viewer, args, filter),
-    vehicle: (_p, { id }, ctx) => ctx.loaders.vehicleById.load(id),
+    vehicle: (_p, { id }, ctx) => ctx.services.vehicles.get(ctx.viewer, id, ctx.loaders.vehicleById),
   },
   Mutation: {
     reportVehiclePosition: async (_p, { input }, ctx) => {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN     "customerId" TEXT,
+ADD COLUMN     "workerId" TEXT;

@@ -1,0 +1,11 @@
+import { mergePolicies } from '@omniroute/core';
+import { creditPolicies } from './modules/credit/credit.policies.ts';
+import { invoicePolicies } from './modules/invoices/invoices.policies.ts';
+import { kpiPolicies } from './modules/kpis/kpis.policies.ts';
+import { ledgerPolicies } from './modules/ledger/ledger.policies.ts';
+import { nodePolicies } from './modules/node/node.policies.ts';
+import { paymentPolicies } from './modules/payments/payments.policies.ts';
+import { walletPolicies } from './modules/wallets/wallets.policies.ts';
+
+/** Every policy of the finance subgraph (one table per module, beside its SDL). */
+export const POLICIES = mergePolicies([creditPolicies, invoicePolicies, ledgerPolicies, paymentPolicies, walletPolicies, nodePolicies, kpiPolicies]);

@@ -1,0 +1,84 @@
+// Issue 12 item 2: the authorization matrix, enforced end to end. Every Query and Mutation field of the composed API
+// schema runs under every kind of caller — ADMIN, FINANCE, SALES_REP, OPERATIONS, RIDER and RETAILER users, a
+// partner key without scopes and one with every scope — through the real gateway and subgraphs, and must behave as
+// its policy (docs/authorization.md) says: allowed → no FORBIDDEN/UNAUTHENTICATED; refused → FORBIDDEN, the field
+// null, and (mutations) nothing changed. A field without a policy or a sample call fails here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql } from '@omniroute/testkit';
+import {
+  ALL_POLICIES, API_SCHEMA, bootGraph, CALLER_NAMES, codesOf, expected, limited, must, MUTATIONS, operationFor, QUERY_ARGS, rootFields, variablesFor,
+  type Caller, type Graph,
+} from './graph.ts';
+
+describe('authorization matrix (issue 12)', () => {
+  let g: Graph;
+  beforeAll(async () => {
+    g = await bootGraph();
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('has a policy and a sample call for every Query and Mutation field of the composed schema', () => {
+    const queries = rootFields('Query');
+    const mutations = rootFields('Mutation');
+    expect(queries.length).toBeGreaterThan(20);
+    expect(mutations.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    for (const c of [...queries, ...mutations]) {
+      if (!ALL_POLICIES[c]) problems.push(`${c}: no policy`);
+      if (c.startsWith('Mutation.') && !MUTATIONS[c]) problems.push(`${c}: no sample in MUTATIONS`);
+      const field = API_SCHEMA.getQueryType()!.getFields()[c.slice('Query.'.length)];
+      if (c.startsWith('Query.') && field?.args.some((a) => String(a.type).endsWith('!')) && !QUERY_ARGS[c]) problems.push(`${c}: no sample in QUERY_ARGS`);
+    }
+    // samples of fields that are gone would hide nothing, but they rot: keep the tables exact
+    for (const c of [...Object.keys(MUTATIONS), ...Object.keys(QUERY_ARGS)]) if (![...queries, ...mutations].includes(c)) problems.push(`${c}: sample of a field not in the schema`);
+    expect(problems).toEqual([]);
+  });
+
+  it('answers every Query field as its policy says, for every caller', async () => {
+    const calls = rootFields('Query').flatMap((c) => CALLER_NAMES.map((n) => ({ coordinate: c, caller: g.callers[n] })));
+    const mismatches = (await limited(calls, 6, async ({ coordinate, caller }) => check(coordinate, caller))).filter((m): m is string => !!m);
+    expect(mismatches).toEqual([]);
+    expect(calls.length).toBe(rootFields('Query').length * CALLER_NAMES.length);
+  });
+
+  it('answers every Mutation field as its policy says, for every caller; a refused call changes nothing', async () => {
+    const mismatches: string[] = [];
+    let refused = 0;
+    for (const coordinate of rootFields('Mutation')) {
+      const sample = MUTATIONS[coordinate]!;
+      const fp = sample.fingerprint(g.lagos);
+      const before = await must(g.url, g.admin.lagos, fp.query, fp.variables);
+      const results = await limited([...CALLER_NAMES], 4, (n) => check(coordinate, g.callers[n]));
+      mismatches.push(...results.filter((m): m is string => !!m));
+      refused += CALLER_NAMES.filter((n) => expected(coordinate, g.callers[n]) !== 'allowed').length;
+      const after = await must(g.url, g.admin.lagos, fp.query, fp.variables);
+      if (JSON.stringify(after) !== JSON.stringify(before)) mismatches.push(`${coordinate}: data changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+    }
+    expect(mismatches).toEqual([]);
+    // the matrix refuses something on most mutations; a run where it refused nothing would prove nothing
+    expect(refused).toBeGreaterThan(50);
+  });
+
+  /** One call; returns what is wrong with its outcome, or null. */
+  async function check(coordinate: string, caller: Caller): Promise<string | null> {
+    const want = expected(coordinate, caller);
+    const isMutation = coordinate.startsWith('Mutation.');
+    const name = coordinate.split('.')[1]!;
+    // callers the policy admits send a harmless variant; refused ones send the call that would change data
+    const variables = variablesFor(coordinate, { f: g.lagos, caller }, want === 'allowed' ? 'harmless' : 'effective');
+    const r = await gql(g.url, operationFor(coordinate), variables, caller.token);
+    const { errors, userErrors } = codesOf(r, name);
+    const where = `${coordinate} as ${caller.name}`;
+    if (want === 'allowed') {
+      if (errors.length) return `${where}: expected allowed, got errors ${JSON.stringify(r.errors)}`;
+      // a harmless mutation must have reached the service (and been turned down there), not have done something
+      if (isMutation && !userErrors.length) return `${where}: harmless sample got no userErrors: ${JSON.stringify(r.data)}`;
+      return null;
+    }
+    if (!errors.includes(want)) return `${where}: expected ${want}, got ${JSON.stringify(r.errors ?? r.data)}`;
+    if (r.data && r.data[name] != null) return `${where}: refused but data ${JSON.stringify(r.data[name])}`;
+    return null;
+  }
+});

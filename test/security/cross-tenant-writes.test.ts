@@ -1,0 +1,150 @@
+// Issue 19 item 2: writes across tenants, generated from the composed schema. Every mutation whose input carries an
+// id of a tenant-owned object is called by Accra's ADMIN with Accra's own objects except that one id, which is
+// Lagos's: the call must be refused for that id (a …NOT_FOUND userError on it, or FORBIDDEN) and the Lagos object,
+// read back by Lagos's ADMIN, must be unchanged. A new mutation (or a new ID field) without an entry in OWNED_IDS
+// fails here, so it cannot ship uncovered.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql } from '@omniroute/testkit';
+import { bootGraph, idFieldsOf, must, MUTATIONS, operationFor, rootFields, type Fixtures, type Graph } from './graph.ts';
+
+type Read = (f: Fixtures) => { query: string; variables?: Record<string, unknown> };
+
+const byId = (type: string, field: keyof Fixtures, selection: string): Read => (f) => ({ query: `query($id: ID!) { ${type}(id: $id) ${selection} }`, variables: { id: f[field] } });
+const customer = byId('customer', 'customerId', '{ name creditLine { limit { amount } utilized { amount } } }');
+const order = byId('order', 'cancellableOrderId', '{ status }');
+const app = byId('partnerApp', 'partnerAppId', '{ name persistedQueryMode persistedOperationCount }');
+const keys: Read = () => ({ query: '{ apiKeys(first: 100) { edges { node { id revokedAt } } } }' });
+const vehicle = byId('vehicle', 'vehicleId', '{ lastPosition { lat lng recordedAt } currentShipment { id } }');
+const freeVehicle = byId('vehicle', 'freeVehicleId', '{ lastPosition { recordedAt } currentShipment { id status } }');
+const worker = byId('worker', 'workerId', '{ xp balance { amount } }');
+const task = (field: keyof Fixtures): Read => byId('task', field, '{ status assignee { id } bids { id } }');
+const stock: Read = (f) => ({ query: 'query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand reserved } }', variables: { s: f.sku, l: f.locationId } });
+
+/**
+ * For each `Mutation.field:path` of an ID in its input: which Lagos object to use and how to read it back.
+ * `unverifiable`: the mutation stores the id as a reference to another subgraph's object it cannot look up, so it
+ * cannot refuse it; the Lagos object must still be untouched. `refusedAs`: the userError that refuses it, when it is
+ * not a …NOT_FOUND on the id's own field.
+ */
+const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiable?: string; refusedAs?: { code: RegExp; field: string } }> = {
+  'Mutation.placeOrder:input.customerId': { lagos: 'customerId', read: customer },
+  'Mutation.placeOrder:input.locationId': { lagos: 'locationId', read: stock },
+  'Mutation.cancelOrder:input.orderId': { lagos: 'cancellableOrderId', read: order },
+  'Mutation.setCreditLimit:input.customerId': {
+    lagos: 'customerId',
+    read: customer,
+    unverifiable: 'finance keys credit lines by the customer id commerce owns and opens a line for a customer it has not seen: Accra gets a line of its own',
+  },
+  'Mutation.recordPayment:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } }') },
+  'Mutation.createApiKey:input.partnerAppId': { lagos: 'partnerAppId', read: app },
+  'Mutation.revokeApiKey:input.id': { lagos: 'apiKeyId', read: keys },
+  'Mutation.updatePartnerApp:input.id': { lagos: 'partnerAppId', read: app },
+  'Mutation.registerPersistedQueries:input.partnerAppId': { lagos: 'partnerAppId', read: app },
+  'Mutation.reportVehiclePosition:input.vehicleId': { lagos: 'vehicleId', read: vehicle },
+  'Mutation.dispatchShipment:input.shipmentId': { lagos: 'dispatchShipmentId', read: byId('shipment', 'dispatchShipmentId', '{ status vehicle { id } }') },
+  'Mutation.dispatchShipment:input.vehicleId': { lagos: 'freeVehicleId', read: freeVehicle },
+  'Mutation.dispatchShipment:input.riderId': {
+    lagos: 'workerId',
+    read: worker,
+    unverifiable: 'logistics stores the rider as a workforce worker id it cannot look up; the Accra shipment then shows no rider',
+  },
+  'Mutation.confirmDelivery:input.shipmentId': { lagos: 'inTransitShipmentId', read: byId('shipment', 'inTransitShipmentId', '{ status proofOfDelivery { recipientName } }') },
+  'Mutation.requestWithdrawal:input.workerId': { lagos: 'workerId', read: worker },
+  'Mutation.placeBid:input.taskId': { lagos: 'openTaskId', read: task('openTaskId') },
+  'Mutation.placeBid:input.workerId': { lagos: 'workerId', read: worker },
+  'Mutation.awardTask:input.taskId': { lagos: 'awardTaskId', read: task('awardTaskId') },
+  'Mutation.awardTask:input.bidId': { lagos: 'bidId', read: task('awardTaskId') },
+  'Mutation.completeTask:input.taskId': { lagos: 'assignedTaskId', read: task('assignedTaskId') },
+  'Mutation.setProductTemperatureRange:input.productId': { lagos: 'productId', read: byId('product', 'productId', '{ temperatureRange { minC maxC } }') },
+  'Mutation.planRoutes:input.locationId': { lagos: 'locationId', read: stock },
+  'Mutation.planRoutes:input.vehicleIds[]': { lagos: 'freeVehicleId', read: freeVehicle },
+  'Mutation.dispatchRoutePlan:input.planId': { lagos: 'planId', read: byId('routePlan', 'planId', '{ status dispatchedAt }') },
+  'Mutation.dispatchRoutePlan:input.riders[].vehicleId': {
+    lagos: 'planVehicleId',
+    read: byId('vehicle', 'planVehicleId', '{ currentShipment { id status } }'),
+    refusedAs: { code: /^INVALID_INPUT$/, field: 'riders' },
+  },
+  'Mutation.dispatchRoutePlan:input.riders[].riderId': {
+    lagos: 'workerId',
+    read: worker,
+    unverifiable: 'logistics stores riders as workforce worker ids it cannot look up (as dispatchShipment)',
+  },
+  'Mutation.initiatePayment:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } payments { id status } }') },
+  'Mutation.topUpWallet:input.customerId': {
+    lagos: 'customerId',
+    read: byId('customer', 'customerId', '{ wallet { id balance { amount } } }'),
+    unverifiable: 'finance opens wallets by the customer id commerce owns: Accra gets a wallet of its own',
+  },
+  'Mutation.topUpWallet:input.workerId': {
+    lagos: 'workerId',
+    read: worker,
+    unverifiable: 'finance opens wallets by the worker id workforce owns: Accra gets a wallet of its own',
+  },
+  'Mutation.payInvoiceFromWallet:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } }') },
+  'Mutation.refundToWallet:input.paymentId': { lagos: 'paymentId', read: byId('invoice', 'paidInvoiceId', '{ status amountPaid { amount } }') },
+  'Mutation.rateWorker:input.workerId': { lagos: 'completedTaskWorkerId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
+  'Mutation.rateWorker:input.taskId': { lagos: 'completedTaskId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
+};
+
+/** Every (mutation, ID field) of the composed schema. */
+const CASES = rootFields('Mutation').flatMap((m) => idFieldsOf(m).map((path) => `${m}:${path}`));
+
+/** The input with the id at `path` replaced; a list on the way (`riders[]`) keeps its first element only. */
+function withId(input: Record<string, unknown>, path: string, value: string): Record<string, unknown> {
+  const keys = path.split('.').slice(1); // drop the argument name ("input")
+  const out = structuredClone(input);
+  let at: Record<string, unknown> = out;
+  keys.forEach((k, i) => {
+    const last = i === keys.length - 1;
+    if (k.endsWith('[]')) {
+      const name = k.slice(0, -2);
+      if (last) at[name] = [value];
+      else at = ((at[name] = [{ ...(((at[name] as unknown[] | undefined)?.[0] ?? {}) as object) }]) as Record<string, unknown>[])[0]!;
+    } else if (last) at[k] = value;
+    else at = (at[k] ??= {}) as Record<string, unknown>;
+  });
+  return out;
+}
+
+describe('writes across tenants (issue 19)', () => {
+  let g: Graph;
+  beforeAll(async () => {
+    g = await bootGraph();
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('knows every ID in every mutation input of the composed schema', () => {
+    expect(CASES.length).toBeGreaterThan(15);
+    expect(CASES.filter((c) => !OWNED_IDS[c])).toEqual([]);
+    expect(Object.keys(OWNED_IDS).filter((c) => !CASES.includes(c))).toEqual([]);
+  });
+
+  it("refuses every mutation given another tenant's id and leaves that tenant's object unchanged", async () => {
+    const problems: string[] = [];
+    // the unverifiable ones last: they succeed on Accra's own objects, which the other cases rely on
+    const ordered = [...CASES].sort((a, b) => Number(!!OWNED_IDS[a]!.unverifiable) - Number(!!OWNED_IDS[b]!.unverifiable));
+    for (const c of ordered) {
+      const [coordinate, path] = c.split(':') as [string, string];
+      const entry = OWNED_IDS[c]!;
+      const name = coordinate.split('.')[1]!;
+      const lagosId = String(g.lagos[entry.lagos]);
+      const read = entry.read(g.lagos);
+      const before = await must(g.url, g.admin.lagos, read.query, read.variables);
+      const input = withId(MUTATIONS[coordinate]!.effective({ f: g.accra }), path, lagosId);
+      const query = operationFor(coordinate).replace('userErrors { code }', 'userErrors { code field }');
+      const r = await gql(g.url, query, { input }, g.admin.accra);
+      const after = await must(g.url, g.admin.lagos, read.query, read.variables);
+      if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`${c}: Lagos data changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+      const leaf = path.split('.').at(-1)!.replace('[]', '');
+      const userErrors = (r.data?.[name]?.userErrors ?? []) as { code: string; field: string[] | null }[];
+      const want = entry.refusedAs ?? { code: /(NOT_FOUND|UNKNOWN)$/, field: leaf };
+      const refused =
+        userErrors.some((e) => want.code.test(e.code) && !!e.field?.includes(want.field)) ||
+        (r.errors ?? []).some((e) => ['FORBIDDEN', 'NOT_FOUND'].includes(String(e.extensions?.code)));
+      if (!refused && !entry.unverifiable) problems.push(`${c}: not refused for ${leaf}: ${JSON.stringify(r.errors ?? r.data)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
