@@ -12,9 +12,15 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // one line before the run naming a test service (TEST_DATABASE_URL, TEST_REDIS_URL) that does not answer
+    globalSetup: ['packages/testkit/src/services.ts'],
+    // Forks, not threads: PGlite and Prisma keep native/WASM state per process, and a crashed file takes no other
+    // down. Two workers on the 2-core CI machine: a third only makes the stacks' start-ups contend (measured in
+    // docs/testing.md). Isolated: files run in a fresh process (module state — metrics registries, buses — is per
+    // file); the costly part of a fresh process, PGlite's initdb, is skipped by packages/db's templates.
     pool: 'forks',
     maxWorkers: 2,
-    // integration suites boot whole stacks; keep them from starving each other on 2 cores
     fileParallelism: true,
+    isolate: true,
   },
 });

@@ -11,6 +11,7 @@ import { simulationsFor, startSimulators } from '@omniroute/simulator';
 import { startStack, type Stack } from '@omniroute/stack';
 import { gql, login } from '@omniroute/testkit';
 import { dashboardRoutes } from '../serve.ts';
+import { ensureDashboardBuilt } from './dist.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,8 +26,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'dashboard', 'vite.config.ts'), logLevel: 'warn' });
+  await ensureDashboardBuilt();
   const [s, b] = await Promise.all([
     startStack({ seed: true, routes: dashboardRoutes() }),
     chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] }),

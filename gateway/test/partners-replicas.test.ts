@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtSecret, signingSecret } from '@omniroute/core';
 import { createGateway } from '@omniroute/gateway';
 import { create as createIdentity } from '@omniroute/identity';
-import { eventually, gql, login } from '@omniroute/testkit';
+import { eventually, gql, login, TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 import { adminApi, asKey, composeTestSupergraph, raw, sha256, startShop } from './plugins/fixtures/partner-stack.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test-${randomUUID()}`;
 const changesChannel = `${prefix}:identity:changes`;
 const secret = signingSecret();

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import WebSocket from 'ws';
 import { createSubgraph, issueAccessToken, jwtSecret, pushIterator, signingSecret, type InternalContext, type RunningSubgraph, type Role } from '@omniroute/core';
-import { eventually } from '@omniroute/testkit';
+import { eventually, TEST_REDIS_URL } from '@omniroute/testkit';
 import { createGateway } from '../src/server.ts';
 import { adminApi, manifestOf, sha256, startPartnerStack, type PartnerStack } from './plugins/fixtures/partner-stack.ts';
 
@@ -118,7 +118,7 @@ beforeAll(async () => {
       { name: 'crew', url: running[1]!.url, typeDefs: parse(CREW_SDL) },
     ],
     partners: {
-      redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisUrl: TEST_REDIS_URL,
       trustProxy: true,
       rateLimits: { apiKey: 10_000, user: 10_000, ip: 10_000, subscriptionsPerKey: 3, subscriptionsPerUser: 3, socketsPerIp: 4 },
     },

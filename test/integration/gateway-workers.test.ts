@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startStack, type Stack } from '@omniroute/stack';
-import { createTestDatabase, eventually, freePort, gql, login, nodes, testSecrets } from '@omniroute/testkit';
+import { createTestDatabase, eventually, freePort, gql, login, nodes, testSecrets, TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIVE_FLEET = readFileSync(`${ROOT}/schema/operations/LiveFleet.graphql`, 'utf8');
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const alive = (pid: number) => {
   try {

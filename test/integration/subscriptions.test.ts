@@ -7,7 +7,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createGateway } from '@omniroute/gateway';
 import { startStack, type Stack } from '@omniroute/stack';
-import { createTestDatabase, eventually, gql, login, nodes, testSecrets } from '@omniroute/testkit';
+import { createTestDatabase, eventually, gql, login, nodes, testSecrets, TEST_REDIS_URL } from '@omniroute/testkit';
 
 const op = (name: string) => readFileSync(new URL(`../../schema/operations/${name}.graphql`, import.meta.url), 'utf8');
 const ORDER_FEED = op('OrderFeed');
@@ -24,7 +24,7 @@ function collect(c: Client, query: string, variables: Record<string, unknown> = 
 
 const modes = [
   { name: 'embedded', db: async () => ({ url: undefined as string | undefined, drop: async () => {} }), redis: undefined as string | undefined },
-  { name: 'Postgres + Redis, two gateway replicas', db: () => createTestDatabase('omniroute_subs'), redis: 'redis://127.0.0.1:6379' },
+  { name: 'Postgres + Redis, two gateway replicas', db: () => createTestDatabase('omniroute_subs'), redis: TEST_REDIS_URL as string | undefined },
 ];
 
 describe.each(modes)('subscriptions on $name', ({ db, redis }) => {

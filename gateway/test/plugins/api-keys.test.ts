@@ -6,11 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyContext } from '@omniroute/core';
-import { eventually } from '@omniroute/testkit';
+import { eventually, TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 import { createApiKeyPlugin } from '../../src/plugins/api-keys.ts';
 
 const SECRET = 'api-key-plugin-secret';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY = 'omr_live_abcdefghijkl_' + 'A'.repeat(40);
 const OTHER = 'omr_live_mnopqrstuvwx_' + 'B'.repeat(40);
 const hash = (k: string) => createHash('sha256').update(k).digest('hex');

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConcurrencyLimitPlugin } from '../../src/plugins/concurrency-limit.ts';
+import { TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 let a: Redis;
 let b: Redis;
 beforeAll(async () => {

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '@omniroute/testkit';
+import { eventually, TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 import type { PartnerAppInfo, PersistedQueryMode } from '../../src/plugins/api-keys.ts';
 import { createMetricsPlugin } from '../../src/plugins/metrics.ts';
 import { createPersistedQueriesPlugin, parseManifest, sha256Hex, type ManifestOperation } from '../../src/plugins/persisted-queries.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const Q1 = 'query Orders { orders(first: 3) { edges { node { id } } } }';
 const Q2 = 'query Other { tags }';
 const op = (body: string, name: string): ManifestOperation => ({ id: sha256Hex(body), name, type: 'query', body });

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
+import { templatedPGlite } from './pglite-template.ts';
 
 export interface OpenDatabaseOptions {
   /** Subgraph name; on Postgres also the PG schema its tables live in. */
@@ -57,10 +58,12 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   }
 
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const pglite = new PGlite(opts.dataDir);
+  const where = `${opts.subgraph} (PGlite ${opts.dataDir ?? 'in memory'})`;
+  // in memory: from a template already migrated (pglite-template.ts); the migrations below then find nothing to do
+  const pglite = opts.dataDir ? new PGlite(opts.dataDir) : await templatedPGlite(migrations, where, pgliteConnection);
   try {
     await pglite.waitReady;
-    await applyMigrations(pgliteConnection(pglite), migrations, `${opts.subgraph} (PGlite ${opts.dataDir ?? 'in memory'})`);
+    await applyMigrations(pgliteConnection(pglite), migrations, where);
   } catch (error) {
     await pglite.close();
     throw error;

@@ -12,7 +12,7 @@ export const FIXTURE_SCHEMA = join(FIXTURES, 'schema.prisma');
 export const FIXTURE_MIGRATIONS = join(FIXTURES, 'migrations');
 
 /** The local Postgres server the tests make throw-away databases on. */
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? DEFAULT_POSTGRES_URL;
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL || DEFAULT_POSTGRES_URL;
 
 export type PrismaClient = FixturePrismaClient;
 

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createEventBus, newEventId, type DomainEvent, type EventBus, type EventBusOptions } from '../src/index.ts';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@omniroute/testkit';
+
+export const REDIS_URL = TEST_REDIS_URL;
+export const POSTGRES_URL = TEST_DATABASE_URL;
 
 /** Short timeouts so redelivery happens within a test. */
 export const FAST: EventBusOptions = { idleTimeoutMs: 300, claimIntervalMs: 100, blockMs: 200, onError: () => undefined };

@@ -59,21 +59,27 @@ export async function login(gatewayUrl: string, email: string, password = 'omnir
 
 export const nodes = <T>(conn: { edges: { node: T }[] } | null | undefined): T[] => (conn?.edges ?? []).map((e) => e.node);
 
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/**
+ * The test services, one name each (issue 19): `TEST_DATABASE_URL` is a Postgres server the suites make throw-away
+ * databases on, `TEST_REDIS_URL` a Redis they use under unique key prefixes. Both default to the local servers.
+ * Never DATABASE_URL / REDIS_URL: those configure the product, and a developer's shell may point them at real data.
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 /** A throw-away Postgres database for one test run; `drop()` removes it. */
 export async function createTestDatabase(prefix = 'omniroute_test'): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  const url = new URL(POSTGRES_URL);
+  const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await c.end();

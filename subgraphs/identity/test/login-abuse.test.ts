@@ -3,12 +3,11 @@
 import { randomUUID, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD_PARAMS, hashPassword, needsRehash, signInternalContext, verifyPassword } from '@omniroute/core';
-import { gql } from '@omniroute/testkit';
+import { gql, TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { createLoginThrottle } from '../src/modules/users/login-throttle.ts';
 import { UserService } from '../src/modules/users/users.service.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'identity-abuse-secret';
 const LOGIN = 'mutation($i: LoginInput!) { login(input: $i) { accessToken retryAfterSeconds userErrors { code message } } }';
 const policy = { freeAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000, forgetAfterMs: 60_000 };

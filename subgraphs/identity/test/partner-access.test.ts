@@ -4,12 +4,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInternalContext, type Viewer } from '@omniroute/core';
-import { callSubgraph, eventually, gql } from '@omniroute/testkit';
+import { callSubgraph, eventually, gql, TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import type { IdentityChange } from '../src/modules/api-keys/identity-changes.ts';
 
 const SECRET = 'identity-partner-test-secret';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CHANNEL = `test:${randomUUID()}:identity:changes`;
 const ADMIN: Viewer = { tenantId: 'tnt_LAGOS', userId: 'usr_LAGOS000001', roles: ['ADMIN'], scopes: [] };
 const ACCRA_ADMIN: Viewer = { tenantId: 'tnt_ACCRA', userId: 'usr_ACCRA000001', roles: ['ADMIN'], scopes: [] };

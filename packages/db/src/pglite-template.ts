@@ -1,0 +1,82 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, openAsBlob, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { applyMigrations, type Migration, type MigrationConnection } from './migrations.ts';
+
+/**
+ * Fresh in-memory PGlite databases, fast. A new PGlite runs initdb (most of its start-up) and then our migrations;
+ * every test file boots several of them, so that was most of the suite's time. Instead the first database of a
+ * subgraph is made the slow way and dumped as a template (a tarball of its data directory, kept on disk under
+ * `PGLITE_TEMPLATE_DIR`, default `<tmp>/omniroute-pglite-templates`, keyed by the PGlite version and the migrations'
+ * checksums); later ones load that template, which skips initdb and the migrations. The compiled WebAssembly modules
+ * and the file-system bundle are shared by every database of the process. `PGLITE_TEMPLATES=0` turns this off.
+ */
+
+const require = createRequire(import.meta.url);
+const PGLITE_DIST = dirname(require.resolve('@electric-sql/pglite'));
+const PGLITE_VERSION = (JSON.parse(readFileSync(join(PGLITE_DIST, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+type Artifacts = Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule' | 'fsBundle'>;
+let artifacts: Promise<Artifacts> | undefined;
+
+/** The WebAssembly modules compiled once per process, and the file-system bundle read once. */
+function sharedArtifacts(): Promise<Artifacts> {
+  artifacts ??= (async () => {
+    const [pgliteWasmModule, initdbWasmModule, fsBundle] = await Promise.all([
+      WebAssembly.compile(readFileSync(join(PGLITE_DIST, 'pglite.wasm'))),
+      WebAssembly.compile(readFileSync(join(PGLITE_DIST, 'initdb.wasm'))),
+      openAsBlob(join(PGLITE_DIST, 'pglite.data')),
+    ]);
+    return { pgliteWasmModule, initdbWasmModule, fsBundle };
+  })();
+  return artifacts;
+}
+
+export const templatesEnabled = () => process.env.PGLITE_TEMPLATES !== '0';
+const templateDir = () => process.env.PGLITE_TEMPLATE_DIR || join(tmpdir(), 'omniroute-pglite-templates');
+
+const building = new Map<string, Promise<string>>();
+
+/** The template of a database migrated to `migrations`: its file, made now when there is none. */
+async function templateFile(migrations: Migration[], where: string, connection: (db: PGlite) => MigrationConnection): Promise<string> {
+  const key = createHash('sha256')
+    .update(PGLITE_VERSION)
+    .update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n'))
+    .digest('hex')
+    .slice(0, 24);
+  const file = join(templateDir(), `pglite-${PGLITE_VERSION}-${key}.tar`);
+  let made = building.get(file);
+  if (!made) {
+    made = (async () => {
+      if (statSync(file, { throwIfNoEntry: false })?.size) return file;
+      const db = new PGlite({ ...(await sharedArtifacts()) });
+      try {
+        await db.waitReady;
+        await applyMigrations(connection(db), migrations, `${where} (template)`);
+        const dump = await db.dumpDataDir('none');
+        mkdirSync(templateDir(), { recursive: true });
+        // written aside and renamed: another process making the same template at once never sees half a file
+        const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+        writeFileSync(part, Buffer.from(await dump.arrayBuffer()));
+        renameSync(part, file);
+        return file;
+      } finally {
+        await db.close();
+      }
+    })();
+    building.set(file, made);
+    made.catch(() => building.delete(file));
+  }
+  return made;
+}
+
+/** A new in-memory PGlite with `migrations` applied (from the template when enabled). */
+export async function templatedPGlite(migrations: Migration[], where: string, connection: (db: PGlite) => MigrationConnection): Promise<PGlite> {
+  const shared = await sharedArtifacts();
+  if (!templatesEnabled()) return new PGlite({ ...shared });
+  const file = await templateFile(migrations, where, connection);
+  return new PGlite({ ...shared, loadDataDir: await openAsBlob(file) });
+}
