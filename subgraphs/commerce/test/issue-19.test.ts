@@ -1,0 +1,134 @@
+// Issue 19: the boundaries where commerce applies its rules, on PGlite (the Postgres side is concurrency.test.ts):
+// exactly the available stock, one unit more; contract prices in another currency or of another customer; and the
+// stock rows an order does not touch stay as they were when it is placed, cancelled or rejected.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Viewer } from '@omniroute/core';
+import { demoPlan } from '@omniroute/demo';
+import { createEventBus, newEventId, type EventBus } from '@omniroute/events';
+import { callSubgraph, eventually } from '@omniroute/testkit';
+import { create } from '../src/server.ts';
+
+const SECRET = 'commerce-issue-19-secret';
+const [LAGOS] = demoPlan();
+const ADMIN: Viewer = { tenantId: LAGOS!.id, userId: LAGOS!.users[0]!.id, roles: ['ADMIN'], scopes: [] };
+const retailer = LAGOS!.customers.find((c) => c.type === 'RETAILER')!;
+const otherRetailer = LAGOS!.customers.filter((c) => c.type === 'RETAILER')[1]!;
+const location = LAGOS!.locations[0]!;
+const variants = LAGOS!.products.flatMap((p) => p.variants);
+
+let bus: EventBus;
+let sg: Awaited<ReturnType<typeof create>>;
+let url: string;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  bus = createEventBus();
+  sg = await create({ secret: SECRET, bus, relayIntervalMs: 50 });
+  await sg.seed();
+  const running = await sg.listen(0);
+  url = running.url;
+  stop = running.stop;
+});
+afterAll(async () => {
+  await stop?.();
+  await sg?.close();
+  await bus?.close();
+});
+
+const call = (query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'commerce' }, SECRET, ADMIN, query, variables);
+const PLACE = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id status lines { pricingRule unitPrice { amount currencyCode } } } userErrors { code field } } }`;
+const place = (sku: string, quantity: number, customerId = retailer.id) =>
+  call(PLACE, { i: { customerId, channel: 'PORTAL', locationId: location.id, lines: [{ sku, quantity }], paymentTerms: 'CASH_ON_DELIVERY' } });
+const QUOTE = `query($i: PriceQuoteInput!) { priceQuote(input: $i) { lines { variant { sku } pricingRule unitPrice { amount currencyCode } } } }`;
+const quote = async (customerId: string, sku: string) => (await call(QUOTE, { i: { customerId, lines: [{ sku, quantity: 1 }] } })).data.priceQuote.lines[0];
+
+/** Every stock row of every tenant: id → "onHand/reserved". */
+async function stock(): Promise<Map<string, string>> {
+  const rows = await sg.prisma.stockLevel.findMany();
+  return new Map(rows.map((r) => [r.id, `${r.onHand}/${r.reserved}`]));
+}
+/** The rows that differ between two snapshots (id → [before, after]). */
+function changed(before: Map<string, string>, after: Map<string, string>): Record<string, [string | undefined, string | undefined]> {
+  expect(before.size).toBeGreaterThan(10);
+  const out: Record<string, [string | undefined, string | undefined]> = {};
+  for (const k of new Set([...before.keys(), ...after.keys()])) if (before.get(k) !== after.get(k)) out[k] = [before.get(k), after.get(k)];
+  return out;
+}
+async function rowOf(variantId: string) {
+  return sg.prisma.stockLevel.findFirstOrThrow({ where: { tenantId: LAGOS!.id, locationId: location.id, variantId } });
+}
+
+describe('exactly the available stock, on PGlite (issue 19)', () => {
+  it('one more than available is refused; exactly available is reserved to zero; then one more is refused', async () => {
+    const v = variants[11]!;
+    const row = await rowOf(v.id);
+    const available = row.onHand - row.reserved;
+    expect(available).toBeGreaterThan(0);
+    const before = await stock();
+
+    const over = await place(v.sku, available + 1);
+    expect(over.data.placeOrder).toMatchObject({ order: null, userErrors: [{ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines'] }] });
+    expect(changed(before, await stock())).toEqual({});
+
+    const exact = await place(v.sku, available);
+    expect(exact.data.placeOrder.userErrors).toEqual([]);
+    expect(changed(before, await stock())).toEqual({ [row.id]: [`${row.onHand}/${row.reserved}`, `${row.onHand}/${row.onHand}`] });
+
+    const more = await place(v.sku, 1);
+    expect(more.data.placeOrder.userErrors).toMatchObject([{ code: 'INSUFFICIENT_STOCK' }]);
+
+    // cancelling gives back exactly this order's units, on this row only
+    const atZero = await stock();
+    const c = await call(`mutation($i: CancelOrderInput!) { cancelOrder(input: $i) { order { status } userErrors { code } } }`, { i: { orderId: exact.data.placeOrder.order.id } });
+    expect(c.data.cancelOrder).toMatchObject({ order: { status: 'CANCELLED' }, userErrors: [] });
+    expect(changed(atZero, await stock())).toEqual({ [row.id]: [`${row.onHand}/${row.onHand}`, `${row.onHand}/${row.reserved}`] });
+  });
+
+  it('a rejection by credit releases this order’s units and no other row’s', async () => {
+    const v = variants[12]!;
+    const row = await rowOf(v.id);
+    const placed = await place(v.sku, 3);
+    expect(placed.data.placeOrder.userErrors).toEqual([]);
+    const orderId = placed.data.placeOrder.order.id;
+    const held = await stock();
+    expect(held.get(row.id)).toBe(`${row.onHand}/${row.reserved + 3}`);
+    await bus.publish([{ id: newEventId(), type: 'credit.rejected', tenantId: LAGOS!.id, aggregateId: orderId, payload: { orderId, customerId: retailer.id, reason: 'INSUFFICIENT_CREDIT' }, occurredAt: new Date().toISOString(), source: 'finance' }]);
+    await eventually(async () => (await sg.prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status === 'REJECTED');
+    expect(changed(held, await stock())).toEqual({ [row.id]: [`${row.onHand}/${row.reserved + 3}`, `${row.onHand}/${row.reserved}`] });
+  });
+});
+
+describe('contract prices (issue 19)', () => {
+  // Variants without a seeded contract for these customers, so the rows below decide alone.
+  let foreign: (typeof variants)[number];
+  let local: (typeof variants)[number];
+  beforeAll(async () => {
+    const contracted = new Set((await sg.prisma.contractPrice.findMany({ where: { customerId: { in: [retailer.id, otherRetailer.id] } } })).map((c) => c.variantId));
+    const free = variants.filter((v) => !contracted.has(v.id));
+    expect(free.length).toBeGreaterThan(40);
+    [foreign, local] = [free[40]!, free[41]!];
+    await sg.prisma.contractPrice.createMany({
+      data: [
+        { id: 'ctp_I19_GHS', tenantId: LAGOS!.id, customerId: retailer.id, variantId: foreign.id, unitPrice: '1.00', currency: 'GHS' },
+        { id: 'ctp_I19_NGN', tenantId: LAGOS!.id, customerId: retailer.id, variantId: local.id, unitPrice: '1.00', currency: 'NGN' },
+      ],
+    });
+  });
+
+  it('a contract in the tenant’s currency applies (the control: the rows are seen)', async () => {
+    expect(await quote(retailer.id, local.sku)).toMatchObject({ pricingRule: 'CONTRACT', unitPrice: { amount: '1.00', currencyCode: 'NGN' } });
+  });
+
+  it('a contract in another currency is left out, in quotes and in placed orders', async () => {
+    const q = await quote(retailer.id, foreign.sku);
+    expect(q.pricingRule).not.toBe('CONTRACT');
+    expect(q.unitPrice.amount).not.toBe('1.00');
+    const placed = await place(foreign.sku, 1);
+    expect(placed.data.placeOrder.userErrors).toEqual([]);
+    expect(placed.data.placeOrder.order.lines[0]).toMatchObject({ pricingRule: q.pricingRule, unitPrice: { amount: q.unitPrice.amount, currencyCode: 'NGN' } });
+  });
+
+  it('another customer’s contract does not apply', async () => {
+    expect((await quote(otherRetailer.id, local.sku)).pricingRule).not.toBe('CONTRACT');
+  });
+});

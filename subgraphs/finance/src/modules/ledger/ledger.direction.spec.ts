@@ -1,0 +1,52 @@
+// Issue 19: each order-to-cash posting debits and credits the right accounts (a posting in the wrong direction still
+// sums to zero, so "balanced" alone cannot catch it), and the 4-decimal limit of a ledger line holds at its edge.
+import { describe, expect, it } from 'vitest';
+import { Decimal } from '@omniroute/core';
+import { assertBalanced, creditReleased, creditReserved, invoiceIssued, invoiceVoided, paymentReceived, UnbalancedPostingError, walletRefund, walletTopUp, type PostingDraft } from './ledger.rules.ts';
+
+const base = { tenantId: 'tnt_X', currency: 'NGN' as const, customerId: 'cus_1', walletId: 'wal_1' };
+/** [account, signed amount]: positive debits, negative credits. */
+const lines = (d: PostingDraft) => d.lines.map((l) => [l.account, l.amount.toFixed(2)]);
+
+describe('posting directions (issue 19)', () => {
+  it('credit reserved: exposure debited, commitment credited', () => {
+    expect(lines(creditReserved(base, '10', 'o'))).toEqual([['CREDIT_EXPOSURE', '10.00'], ['CREDIT_COMMITMENT', '-10.00']]);
+  });
+  it('credit released: the exact reverse of reserved', () => {
+    expect(lines(creditReleased(base, '10', 'o'))).toEqual([['CREDIT_COMMITMENT', '10.00'], ['CREDIT_EXPOSURE', '-10.00']]);
+    const net = new Map<string, Decimal>();
+    for (const l of [...creditReserved(base, '10', 'o').lines, ...creditReleased(base, '10', 'o').lines]) net.set(l.account, (net.get(l.account) ?? new Decimal(0)).plus(l.amount));
+    expect(net.size).toBe(2);
+    expect([...net.values()].every((v) => v.isZero())).toBe(true);
+  });
+  it('invoice issued: receivable debited, revenue credited; voided: the reverse', () => {
+    expect(lines(invoiceIssued(base, '7', 'i'))).toEqual([['ACCOUNTS_RECEIVABLE', '7.00'], ['REVENUE', '-7.00']]);
+    expect(lines(invoiceVoided(base, '7', 'i'))).toEqual([['REVENUE', '7.00'], ['ACCOUNTS_RECEIVABLE', '-7.00']]);
+  });
+  it('payment received: cash (or the wallet) debited, receivable credited; on cash terms no memo lines', () => {
+    expect(lines(paymentReceived(base, '3', 'i', false))).toEqual([['CASH', '3.00'], ['ACCOUNTS_RECEIVABLE', '-3.00']]);
+    expect(lines(paymentReceived(base, '3', 'i', false, 'WALLET'))).toEqual([['WALLET', '3.00'], ['ACCOUNTS_RECEIVABLE', '-3.00']]);
+  });
+  it('wallet top-up and refund: the wallet is credited (the tenant owes its owner more)', () => {
+    expect(lines(walletTopUp(base, '5', 'r'))).toEqual([['CASH', '5.00'], ['WALLET', '-5.00']]);
+    expect(lines(walletRefund(base, '5', 'i', false))).toEqual([['ACCOUNTS_RECEIVABLE', '5.00'], ['WALLET', '-5.00']]);
+    expect(lines(walletRefund(base, '5', 'i', true))).toEqual([['REVENUE', '5.00'], ['WALLET', '-5.00']]);
+  });
+  it('each posting carries its kind and the invoice/customer it is about', () => {
+    expect(creditReleased({ ...base, invoiceId: 'inv_1' }, '1', 'o')).toMatchObject({ kind: 'CREDIT_RELEASED', customerId: 'cus_1', invoiceId: 'inv_1', description: 'Credit released for order o' });
+    expect(invoiceVoided(base, '1', 'INV-9')).toMatchObject({ kind: 'INVOICE_VOIDED', description: 'Invoice INV-9 voided' });
+  });
+});
+
+describe('decimal places of a ledger line (issue 19)', () => {
+  it('takes 4 decimals and refuses a 5th', () => {
+    expect(assertBalanced(invoiceIssued(base, '0.0001', 'i')).lines).toHaveLength(2);
+    expect(assertBalanced(invoiceIssued(base, '123.4567', 'i')).lines.map((l) => l.amount.toString())).toEqual(['123.4567', '-123.4567']);
+    expect(() => assertBalanced(invoiceIssued(base, '0.00001', 'i'))).toThrow(/more than 4 decimals/);
+    expect(() => assertBalanced(invoiceIssued(base, '123.45671', 'i'))).toThrow(UnbalancedPostingError);
+  });
+  it('drops zero lines but keeps two non-zero ones', () => {
+    const d = { ...invoiceIssued(base, '2', 'i'), lines: [...invoiceIssued(base, '2', 'i').lines, { account: 'CASH' as const, amount: new Decimal(0) }] };
+    expect(assertBalanced(d).lines.map((l) => l.account)).toEqual(['ACCOUNTS_RECEIVABLE', 'REVENUE']);
+  });
+});

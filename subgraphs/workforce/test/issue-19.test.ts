@@ -1,0 +1,83 @@
+// Issue 19: the guild bonus at its boundary. A worker one task short of the next level completes that task: the
+// task pays the bonus of the level held BEFORE it (Starter, 0 %), and the worker leaves it at the new level
+// (Bronze, at exactly 500 XP). The next task pays Bronze's 5 %. In-memory PGlite, seeded demo plan.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Viewer } from '@omniroute/core';
+import { createEventBus, type EventBus } from '@omniroute/events';
+import { callSubgraph } from '@omniroute/testkit';
+import { create } from '../src/server.ts';
+
+const SECRET = 'workforce-issue-19-secret';
+const LAGOS = 'tnt_LAGOS';
+const dispatch: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000004', roles: ['OPERATIONS'], scopes: [] };
+
+let sg: Awaited<ReturnType<typeof create>>;
+let bus: EventBus;
+let url: string;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  bus = createEventBus();
+  sg = await create({ secret: SECRET, bus, relayIntervalMs: 600_000 });
+  await sg.seed();
+  const running = await sg.listen(0);
+  url = running.url;
+  stop = running.stop;
+});
+afterAll(async () => {
+  await stop?.();
+  await sg?.close();
+  await bus?.close();
+});
+
+const call = (viewer: Viewer, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'workforce' }, SECRET, viewer, query, variables);
+const rider = (w: { tenantId: string; userId: string | null }): Viewer => ({ tenantId: w.tenantId, userId: w.userId!, roles: ['RIDER'], scopes: [] });
+const BID = 'mutation($i: PlaceBidInput!) { placeBid(input: $i) { bid { id } userErrors { code } } }';
+const AWARD = 'mutation($i: AwardTaskInput!) { awardTask(input: $i) { task { status } userErrors { code } } }';
+const COMPLETE = `mutation($i: CompleteTaskInput!) { completeTask(input: $i) { task { xpAwarded assignee { xp level { name } } }
+  earningsEntry { amount { amount } bonus { amount } bonusPercent } userErrors { code } } }`;
+
+/** XP a task pays at complexity 2 (training pays training XP). */
+const gainOf = (t: { kind: string }) => (t.kind === 'TRAINING' ? 50 : 20);
+
+/** The `nth` verified Starter of Lagos (with a login) and `n` open standard tasks it may take (not deliveries). */
+async function starterWithTasks(nth: number, n: number) {
+  const starters = await sg.prisma.worker.findMany({ where: { tenantId: LAGOS, kycStatus: 'VERIFIED', xp: { lt: 400 }, userId: { not: null } }, orderBy: { id: 'desc' }, take: 2 });
+  expect(starters).toHaveLength(2);
+  const w = starters[nth]!;
+  const tasks = await sg.prisma.task.findMany({ where: { tenantId: LAGOS, status: 'OPEN', priority: 'STANDARD', kind: { not: 'DELIVERY' }, bids: { none: { workerId: w.id } } }, orderBy: { id: 'desc' }, take: n });
+  expect(tasks).toHaveLength(n);
+  return { w, tasks };
+}
+const setXp = (id: string, xp: number) => sg.prisma.worker.update({ where: { id }, data: { xp } });
+
+/** Bid (at most the reward), award, complete with complexity 2 (20 XP). */
+async function doTask(w: { id: string; tenantId: string; userId: string | null }, taskId: string, amount: string) {
+  const bid = await call(rider(w), BID, { i: { taskId, workerId: w.id, amount } });
+  expect(bid.data.placeBid.userErrors).toEqual([]);
+  expect((await call(dispatch, AWARD, { i: { taskId, bidId: bid.data.placeBid.bid.id } })).data.awardTask.userErrors).toEqual([]);
+  const done = await call(dispatch, COMPLETE, { i: { taskId, complexity: 2 } });
+  expect(done.data.completeTask.userErrors).toEqual([]);
+  return done.data.completeTask;
+}
+
+describe('guild bonus at the level boundary (issue 19)', () => {
+  it('the task that reaches Bronze pays the Starter bonus (level before the task); the next one pays +5 %', async () => {
+    const { w, tasks } = await starterWithTasks(0, 2);
+    await setXp(w.id, 500 - gainOf(tasks[0]!)); // one task short of Bronze
+    const first = await doTask(w, tasks[0]!.id, '10.00');
+    expect(first.task).toMatchObject({ xpAwarded: gainOf(tasks[0]!), assignee: { xp: 500, level: { name: 'Bronze' } } });
+    expect(first.earningsEntry).toMatchObject({ bonusPercent: 0, bonus: { amount: '0.00' }, amount: { amount: '10.00' } });
+    const second = await doTask(w, tasks[1]!.id, '10.00');
+    expect(second.task.assignee).toMatchObject({ xp: 500 + gainOf(tasks[1]!), level: { name: 'Bronze' } });
+    expect(second.earningsEntry).toMatchObject({ bonusPercent: 5, bonus: { amount: '0.50' }, amount: { amount: '10.50' } });
+  });
+
+  it('one XP short of the level stays below it', async () => {
+    const { w, tasks } = await starterWithTasks(1, 1);
+    await setXp(w.id, 499 - gainOf(tasks[0]!));
+    const done = await doTask(w, tasks[0]!.id, '10.00');
+    expect(done.task.assignee).toMatchObject({ xp: 499, level: { name: 'Starter' } });
+    expect(done.earningsEntry.bonusPercent).toBe(0);
+  });
+});
