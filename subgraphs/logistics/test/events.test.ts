@@ -232,9 +232,18 @@ describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
     vehicle { id plate lastPosition { lat } } position { lat lng speedKph recordedAt } shipment { id status order { id } rider { id } } } }`;
 
   it('vehiclePositionUpdated streams the tenant positions, filtered by territory and vehicle', async () => {
-    const [a, b] = lagos.vehicles.filter((x) => x.territoryId === lagos.territories[2]!.id);
-    const other = lagos.vehicles.find((x) => x.territoryId !== lagos.territories[2]!.id)!;
-    const byTerritory = subscribe(lagosAdmin, LIVE, { t: lagos.territories[2]!.id });
+    // a territory with two vehicles, the first of them carrying a shipment now: its event must show that shipment
+    const vehicles = nodes((await call(lagosAdmin, '{ vehicles(first: 100) { edges { node { id currentShipment { id } } } } }')).data.vehicles) as any[];
+    const carrying = new Set(vehicles.filter((v) => v.currentShipment).map((v) => v.id as string));
+    const territory = lagos.territories.find((t) => {
+      const here = lagos.vehicles.filter((x) => x.territoryId === t.id);
+      return here.length >= 2 && here.some((x) => carrying.has(x.id));
+    })!;
+    expect(territory).toBeDefined();
+    const a = lagos.vehicles.find((x) => x.territoryId === territory.id && carrying.has(x.id));
+    const b = lagos.vehicles.find((x) => x.territoryId === territory.id && x !== a);
+    const other = lagos.vehicles.find((x) => x.territoryId !== territory.id)!;
+    const byTerritory = subscribe(lagosAdmin, LIVE, { t: territory.id });
     const byVehicle = subscribe(lagosAdmin, LIVE, { v: b!.id });
     const accraSub = subscribe(accraAdmin, LIVE);
     await eventually(async () => liveListeners === 3);
@@ -247,7 +256,7 @@ describe('subscriptions (graphql-ws, as the gateway subscribes)', () => {
     const e = byTerritory.got[0].data.vehiclePositionUpdated;
     expect(e.position).toMatchObject({ lat: 6.41, lng: 3.3, speedKph: 20 });
     expect(e.vehicle).toMatchObject({ plate: a!.plate, lastPosition: { lat: 6.41 } });
-    if (e.shipment) expect(e.shipment).toMatchObject({ order: { id: expect.any(String) }, status: expect.stringMatching(/IN_TRANSIT|ASSIGNED/) });
+    expect(e.shipment).toMatchObject({ order: { id: expect.any(String) }, status: expect.stringMatching(/IN_TRANSIT|ASSIGNED/) });
     // the second event reads the vehicle afresh (a subscription's loaders live as long as it does)
     expect(byVehicle.got.map((g) => g.data.vehiclePositionUpdated.vehicle.lastPosition.lat)).toEqual([6.43]);
     expect(accraSub.got).toEqual([]);
