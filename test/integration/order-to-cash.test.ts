@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@omniroute/stack';
-import { createTestDatabase, eventually, gql, login, nodes, testSecrets } from '@omniroute/testkit';
+import { createTestDatabase, eventually, gql, login, nodes, testSecrets, TEST_REDIS_URL } from '@omniroute/testkit';
 
 const modes = [
   { name: 'embedded PGlite + in-memory bus', db: async () => ({ url: undefined as string | undefined, drop: async () => {} }), redis: undefined as string | undefined },
-  { name: 'Postgres + Redis Streams', db: () => createTestDatabase('omniroute_o2c'), redis: 'redis://127.0.0.1:6379' },
+  { name: 'Postgres + Redis Streams', db: () => createTestDatabase('omniroute_o2c'), redis: TEST_REDIS_URL as string | undefined },
 ];
 
 const ORDER = `query($id: ID!) { order(id: $id) { id number status rejectionReason total { amount currencyCode }
@@ -51,11 +51,15 @@ describe.each(modes)('order-to-cash on $name', ({ db, redis }) => {
   const atp = async () => (await q('query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { available reserved } }', { s: sku, l: location })).availableToPromise;
   const credit = async (id: string) => (await q('query($id: ID!) { customer(id: $id) { creditLine { available { amount } utilized { amount } } } }', { id })).customer.creditLine;
   const order = async (id: string) => (await q(ORDER, { id })).order;
+  /** NGN balance of each ledger account (debits − credits). */
+  const accounts = async (): Promise<Record<string, number>> =>
+    Object.fromEntries((await q('{ trialBalance(currencyCode: NGN) { accounts { account balance { amount } } } }')).trialBalance.accounts.map((a: { account: string; balance: { amount: string } }) => [a.account, Number(a.balance.amount)]));
 
   it('flows from placeOrder to PAID by events, with credit, stock, XP and a balanced ledger', async () => {
     const customer = customersByType.DISTRIBUTOR![0]!;
     const creditBefore = await credit(customer);
     const stockBefore = await atp();
+    const accountsBefore = await accounts();
     const key = randomUUID();
     const placed = await place(customer, 3, 'NET_14', key);
     expect(placed.placeOrder.userErrors).toEqual([]);
@@ -107,7 +111,15 @@ describe.each(modes)('order-to-cash on $name', ({ db, redis }) => {
     expect(Number((await credit(customer)).utilized.amount)).toBeCloseTo(Number(creditBefore.utilized.amount), 2);
 
     const ledger = (await q('{ ledgerBalance { currencyCode balanced net { amount } } }')).ledgerBalance;
+    expect(ledger.length).toBeGreaterThan(0);
     for (const l of ledger) expect(l.balanced, l.currencyCode).toBe(true);
+    // per account, not only in sum: the order moved revenue and cash by its total; receivable and the credit memo
+    // accounts are back where they were (issued then paid; reserved then released by the payments)
+    const accountsAfter = await accounts();
+    const delta = (a: string) => Math.round(((accountsAfter[a] ?? 0) - (accountsBefore[a] ?? 0)) * 100) / 100 + 0; // + 0: no -0
+    expect(Object.keys(accountsAfter).length).toBeGreaterThan(3);
+    expect({ REVENUE: delta('REVENUE'), CASH: delta('CASH'), ACCOUNTS_RECEIVABLE: delta('ACCOUNTS_RECEIVABLE'), CREDIT_EXPOSURE: delta('CREDIT_EXPOSURE'), CREDIT_COMMITMENT: delta('CREDIT_COMMITMENT') })
+      .toEqual({ REVENUE: -total, CASH: total, ACCOUNTS_RECEIVABLE: 0, CREDIT_EXPOSURE: 0, CREDIT_COMMITMENT: 0 });
   });
 
   it('rejects by credit and releases the stock', async () => {
