@@ -38,45 +38,49 @@ function sharedArtifacts(): Promise<Artifacts> {
 export const templatesEnabled = () => process.env.PGLITE_TEMPLATES !== '0';
 const templateDir = () => process.env.PGLITE_TEMPLATE_DIR || join(tmpdir(), 'omniroute-pglite-templates');
 
-const building = new Map<string, Promise<string>>();
+const building = new Map<string, Promise<void>>();
 
-/** The template of a database migrated to `migrations`: its file, made now when there is none. */
-async function templateFile(migrations: Migration[], where: string, connection: (db: PGlite) => MigrationConnection): Promise<string> {
+function templatePath(migrations: Migration[]): string {
   const key = createHash('sha256')
     .update(PGLITE_VERSION)
     .update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n'))
     .digest('hex')
     .slice(0, 24);
-  const file = join(templateDir(), `pglite-${PGLITE_VERSION}-${key}.tar`);
-  let made = building.get(file);
-  if (!made) {
-    made = (async () => {
-      if (statSync(file, { throwIfNoEntry: false })?.size) return file;
-      const db = new PGlite({ ...(await sharedArtifacts()) });
-      try {
-        await db.waitReady;
-        await applyMigrations(connection(db), migrations, `${where} (template)`);
-        const dump = await db.dumpDataDir('none');
-        mkdirSync(templateDir(), { recursive: true });
-        // written aside and renamed: another process making the same template at once never sees half a file
-        const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-        writeFileSync(part, Buffer.from(await dump.arrayBuffer()));
-        renameSync(part, file);
-        return file;
-      } finally {
-        await db.close();
-      }
-    })();
-    building.set(file, made);
-    made.catch(() => building.delete(file));
-  }
-  return made;
+  return join(templateDir(), `pglite-${PGLITE_VERSION}-${key}.tar`);
 }
 
-/** A new in-memory PGlite with `migrations` applied (from the template when enabled). */
+/** Saves a freshly migrated database as the template (written aside and renamed: readers never see half a file). */
+async function saveTemplate(db: PGlite, file: string): Promise<void> {
+  const dump = await db.dumpDataDir('none');
+  mkdirSync(templateDir(), { recursive: true });
+  const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(part, Buffer.from(await dump.arrayBuffer()));
+  renameSync(part, file);
+}
+
+/**
+ * A new in-memory PGlite with `migrations` applied: loaded from the template when there is one; otherwise made the
+ * slow way, and then saved as the template for the next ones (no extra database is made for it).
+ */
 export async function templatedPGlite(migrations: Migration[], where: string, connection: (db: PGlite) => MigrationConnection): Promise<PGlite> {
   const shared = await sharedArtifacts();
   if (!templatesEnabled()) return new PGlite({ ...shared });
-  const file = await templateFile(migrations, where, connection);
-  return new PGlite({ ...shared, loadDataDir: await openAsBlob(file) });
+  const file = templatePath(migrations);
+  await building.get(file); // another database of this process is making it
+  if (statSync(file, { throwIfNoEntry: false })?.size) return new PGlite({ ...shared, loadDataDir: await openAsBlob(file) });
+  const db = new PGlite({ ...shared });
+  let done!: () => void;
+  building.set(file, new Promise<void>((resolve) => (done = resolve)));
+  try {
+    await db.waitReady;
+    await applyMigrations(connection(db), migrations, where);
+    await saveTemplate(db, file);
+    return db;
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  } finally {
+    building.delete(file);
+    done();
+  }
 }
