@@ -6,7 +6,7 @@ import type { DistanceProvider } from '../../lib/distance-matrix.ts';
 import { pointOf } from '../../lib/geo.ts';
 import { canDispatch, shipmentComplexity } from '../shipments/shipment-rules.ts';
 import type { ShipmentUpdatedPayload } from '../shipments/shipments.service.ts';
-import { buildProblem, shiftStartOf, toOutcome, type PlannedStop, type PlanShipment, type PlanUnassignedReason, type PlanVehicle } from './route-plan.rules.ts';
+import { buildProblem, shiftStartOf, toOutcome, windowOn, type PlannedStop, type PlanShipment, type PlanUnassignedReason, type PlanVehicle } from './route-plan.rules.ts';
 import type { SolveOptions, SolveResult } from './vrp-solver.rules.ts';
 import type { VrpProblem } from './vrp.rules.ts';
 import { routingPolicies } from './routing.policies.ts';
@@ -106,7 +106,7 @@ export class RoutePlanService {
     if (missing >= 0) return fail(RoutingErrorCode.VEHICLE_NOT_FOUND, `No such vehicle: ${vehicleIds[missing]}`, ['input', 'vehicleIds', String(missing)]);
     const vehicles: PlanVehicle[] = vehicleIds.map((id) => {
       const r = byId.get(id!)!;
-      return { id: r.id, kind: r.kind, capacityKg: r.capacityKg, coldChain: r.coldChain };
+      return { id: r.id, kind: r.kind, capacityKg: r.capacityKg, capacityM3: r.capacityM3, coldChain: r.coldChain };
     });
 
     const rows = await prisma.shipment.findMany({
@@ -115,9 +115,19 @@ export class RoutePlanService {
       orderBy: { id: 'asc' },
     });
     if (rows.length === 0) return fail(RoutingErrorCode.NOTHING_TO_PLAN, 'The location has no shipments waiting for a vehicle', ['input', 'locationId']);
+    // the customers' delivery windows (logistics' customer sites), on the planned day
+    const customerIds = [...new Set(rows.map((s) => s.customerId).filter((x): x is string => !!x))];
+    const sites = customerIds.length
+      ? await prisma.customerSite.findMany({ where: { tenantId: v.tenantId, customerId: { in: customerIds } }, select: { customerId: true, windowStartMin: true, windowEndMin: true } })
+      : [];
+    const siteOf = new Map(sites.map((x) => [x.customerId, x]));
     const all: PlanShipment[] = rows.map((s) => {
       const drop = s.stops[0];
-      return { id: s.id, drop: pointOf(drop?.lat, drop?.lng), address: drop?.address ?? null, weightKg: Math.max(0, s.weightKg), cold: s.tempMaxC != null };
+      const site = s.customerId ? siteOf.get(s.customerId) : undefined;
+      return {
+        id: s.id, drop: pointOf(drop?.lat, drop?.lng), address: drop?.address ?? null, weightKg: Math.max(0, s.weightKg), volumeM3: s.volumeM3 == null ? null : Math.max(0, s.volumeM3),
+        cold: s.tempMaxC != null, ...windowOn(shiftStart, site?.windowStartMin, site?.windowEndMin),
+      };
     });
     const routable = all.filter((s) => s.drop);
     const unroutable = all.filter((s) => !s.drop);
