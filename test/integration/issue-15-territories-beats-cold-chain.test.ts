@@ -214,7 +214,7 @@ describe('issue 15 through the gateway: territories, beat plans, planned trips, 
 
   it('plans the Lagos demo day within capacity (kg and m³) and the customers\' windows, below one trip per order', async () => {
     const d = await ok(ops, `mutation($i: PlanRoutesInput!) { planRoutes(input: $i) {
-      plan { totalKm baselineKm unassigned { reason shipment { id } }
+      plan { id totalKm baselineKm unassigned { reason shipment { id } }
         trips { km loadKg volumeM3 departAt returnAt vehicle { id capacityKg capacityM3 } stops { sequence eta lat lng windowStart windowEnd loadKg volumeM3 shipment { id order { id } } } } }
       userErrors { code } } }`, { i: { locationId: DEPOT, date: '2026-11-25', vehicleIds: FREE.map((v) => v.id), timeLimitMs: 1000 } });
     expect(d.planRoutes.userErrors).toEqual([]);
@@ -236,6 +236,10 @@ describe('issue 15 through the gateway: territories, beat plans, planned trips, 
     }
     expect(windowed).toBeGreaterThan(0);
     expect(plan.totalKm).toBeLessThan(plan.baselineKm);
+    // the dashboard finds the day's plans and draws their trips
+    const listed = await ok(ops, `{ routePlans(first: 5, date: "2026-11-25", locationId: "${DEPOT}") { edges { node { id trips { stops { sequence lat lng eta } } } } } }`);
+    const drawn = nodes<any>(listed.routePlans).find((p) => p.id === plan.id);
+    expect(drawn.trips.map((t: any) => t.stops.length)).toEqual(plan.trips.map((t: any) => t.stops.length));
     console.log(`issue 15: planRoutes Lagos ${DEPOT} 2026-11-25: ${plan.trips.length} trips, ${windowed} windowed drops, totalKm ${plan.totalKm} vs baselineKm ${plan.baselineKm}`);
   });
 

@@ -1,4 +1,4 @@
-import { authorize, fail, newId, ok, type Result, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
 import { Prisma, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
@@ -67,6 +67,27 @@ export class RoutePlanService {
   async get(viewer: Viewer | null, id: string): Promise<RoutePlanView | null> {
     const v = authorize(routingPolicies['Query.routePlan'], viewer);
     return this.deps.prisma.routePlan.findFirst({ where: { id, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
+  }
+
+  /** `routePlans`: the tenant's plans, newest first (ids sort by creation time), with their trips. */
+  async list(viewer: Viewer | null, args: ConnectionArgs & { locationId?: string | null; date?: string | null; status?: 'PLANNED' | 'DISPATCHED' | null }) {
+    const v = authorize(routingPolicies['Query.routePlans'], viewer);
+    const { first, afterId } = pageWindow(args);
+    if (args.locationId != null && !cleanString(args.locationId)) throw badUserInput('locationId must be 1–200 characters', ['locationId']);
+    if (args.date != null && !shiftStartOf(args.date)) throw badUserInput('date must be a day as YYYY-MM-DD', ['date']);
+    const rows = await this.deps.prisma.routePlan.findMany({
+      where: {
+        tenantId: v.tenantId,
+        ...(args.locationId != null ? { locationId: args.locationId } : {}),
+        ...(args.date != null ? { date: args.date } : {}),
+        ...(args.status != null ? { status: args.status } : {}),
+        ...(afterId ? { id: { lt: afterId } } : {}),
+      },
+      include: { trips: { orderBy: { sequence: 'asc' } } },
+      orderBy: { id: 'desc' },
+      take: first + 1,
+    });
+    return toConnection(rows, first, afterId);
   }
 
   /** Solves the location's PENDING/ASSIGNED shipments over the given vehicles for one day and stores the plan. */
