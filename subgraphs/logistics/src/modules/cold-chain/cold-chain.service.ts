@@ -1,10 +1,10 @@
 import { authorize, fail, log, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, newEventId } from '@omniroute/events';
-import { Prisma, type ColdChainAlert, type Shipment, type Vehicle } from '../../generated/prisma/client.ts';
+import type { ColdChainAlert, Shipment, Vehicle } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { toWire } from '../../lib/live.ts';
 import { coldChainPolicies } from './cold-chain.policies.ts';
-import { cargoRange, DEFAULT_ESCALATE_AFTER_MINUTES, escalationDue, excursionSeconds, excursionStep } from './cold-chain.rules.ts';
+import { cargoRange, DEFAULT_ESCALATE_AFTER_MINUTES, escalationDue, excursionSeconds, excursionStep, outOfRange } from './cold-chain.rules.ts';
 
 export const ColdChainErrorCode = { INVALID_INPUT: 'INVALID_INPUT', ALERT_NOT_FOUND: 'ALERT_NOT_FOUND', ALREADY_ACKNOWLEDGED: 'ALREADY_ACKNOWLEDGED' } as const;
 const C = ColdChainErrorCode;
@@ -48,6 +48,8 @@ export class ColdChainService {
     const shipment = carried.find((s) => s.status === 'IN_TRANSIT') ?? carried[0] ?? null;
     const now = this.deps.now();
     const t = reading.temperatureC;
+    // the usual case, a reading in range with no excursion going on, costs one indexed read and no transaction
+    if (!outOfRange(t, range) && !(await this.deps.prisma.coldChainAlert.findFirst({ where: { tenantId, vehicleId: vehicle.id, endedAt: null }, select: { id: true } }))) return null;
     const alert = await this.deps.prisma.$transaction(async (tx) => {
       const [open] = await tx.$queryRaw<{ id: string }[]>`
         SELECT "id" FROM "ColdChainAlert" WHERE "tenantId" = ${tenantId} AND "vehicleId" = ${vehicle.id} AND "endedAt" IS NULL ORDER BY "id" DESC LIMIT 1 FOR UPDATE`;
