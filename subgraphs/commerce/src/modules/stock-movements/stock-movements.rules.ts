@@ -1,5 +1,5 @@
 import { userError, type Result, type UserError } from '@omniroute/core';
-import { MAX_LINES, MAX_QUANTITY, MAX_STRING } from '../orders/order-input.ts';
+import { MAX_QUANTITY, MAX_STRING } from '../orders/order-input.ts';
 
 /** Codes of the stock ledger's userErrors (stock movements, purchasing, counts, vans). */
 export const StockErrorCode = {
@@ -57,15 +57,18 @@ export function checkAdjustment(reason: AdjustmentReason, quantity: number): Use
   return null;
 }
 
+/** A count may cover a whole van or warehouse aisle: more lines than an order. */
+export const MAX_COUNT_LINES = 1000;
+
 export interface CountLineInput {
   sku: string;
   countedQuantity: number;
 }
 
-/** Counted lines: 1..100 SKUs, each once, counted 0..100000 units. */
+/** Counted lines: 1..1000 SKUs, each once, counted 0..100000 units. */
 export function normaliseCountLines(lines: readonly CountLineInput[], at: string[]): Result<CountLineInput[]> {
   if (!Array.isArray(lines) || lines.length === 0) return { ok: false, errors: [userError(C.INVALID_INPUT, 'A count needs at least one line', at)] };
-  if (lines.length > MAX_LINES) return { ok: false, errors: [userError(C.INVALID_INPUT, `A count has at most ${MAX_LINES} lines`, at)] };
+  if (lines.length > MAX_COUNT_LINES) return { ok: false, errors: [userError(C.INVALID_INPUT, `A count has at most ${MAX_COUNT_LINES} lines`, at)] };
   const errors: UserError[] = [];
   const seen = new Set<string>();
   lines.forEach((l, i) => {

@@ -1,10 +1,9 @@
 import {
-  authorize, badUserInput, decodeCursor, fail, ok, pageWindow, userError,
+  authorize, badUserInput, decodeCursor, fail, newId, ok, pageWindow, userError,
   type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
 } from '@omniroute/core';
-import type { PrismaClient, StockLevel, StockMovement, StockMovementType } from '../../generated/prisma/client.ts';
+import type { Location, PrismaClient, StockLevel, StockMovement, StockMovementType } from '../../generated/prisma/client.ts';
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
-import { newId } from '@omniroute/core';
 import { postOrThrow, ShortStock, type MovementDraft } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, seqCursor, shortError, TX, variantsForLines } from './stock-lookups.ts';
 import { checkAdjustment, noteOf, StockErrorCode as C, type AdjustmentReason } from './stock-movements.rules.ts';
@@ -155,9 +154,10 @@ export class StockMovementService {
   }
 }
 
+/** A transfer whose input was validated and whose locations and variants were found in the caller's tenant. */
 export interface CheckedTransfer {
-  from: import('../../generated/prisma/client.ts').Location;
-  to: import('../../generated/prisma/client.ts').Location;
+  from: Location;
+  to: Location;
   lines: { variantId: string; sku: string; quantity: number }[];
   note: string | null;
 }
