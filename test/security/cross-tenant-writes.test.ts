@@ -101,6 +101,29 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiabl
   'Mutation.rateWorker:input.taskId': { lagos: 'completedTaskId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
 };
 
+// Issue 15: the stock ledger and the vans.
+const ledgerStock = (location: keyof Fixtures): Read => (f) => ({ query: 'query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand reserved } }', variables: { s: f.warehouseSku, l: f[location] } });
+const purchaseOrder = byId('purchaseOrder', 'purchaseOrderId', '{ status lines { receivedQuantity } receipts { id } }');
+const cycleCount = byId('cycleCount', 'cycleCountId', '{ status movements { id } }');
+Object.assign(OWNED_IDS, {
+  'Mutation.createPurchaseOrder:input.supplierId': { lagos: 'supplierId', read: () => ({ query: '{ purchaseOrders(first: 100) { edges { node { id supplier { id } } } } }' }) },
+  'Mutation.createPurchaseOrder:input.locationId': { lagos: 'warehouseId', read: () => ({ query: '{ purchaseOrders(first: 100) { edges { node { id location { id } } } } }' }) },
+  'Mutation.receiveGoods:input.purchaseOrderId': { lagos: 'purchaseOrderId', read: purchaseOrder },
+  'Mutation.adjustStock:input.locationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.transferStock:input.fromLocationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.transferStock:input.toLocationId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.recordCycleCount:input.locationId': { lagos: 'warehouseId', read: () => ({ query: '{ cycleCounts(first: 100) { edges { node { id } } } }' }) },
+  'Mutation.approveCycleCount:input.cycleCountId': { lagos: 'cycleCountId', read: cycleCount },
+  'Mutation.rejectCycleCount:input.cycleCountId': { lagos: 'cycleCountId', read: cycleCount },
+  'Mutation.loadVan:input.vanId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.loadVan:input.fromLocationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.returnVanStock:input.vanId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.returnVanStock:input.toLocationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.recordCustomerReturn:input.orderId': { lagos: 'deliveredOrderId', read: () => ({ query: '{ stockMovements(first: 100, filter: { type: CUSTOMER_RETURN }) { edges { node { id } } } }' }) },
+  'Mutation.recordCustomerReturn:input.locationId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.reconcileVan:input.vanId': { lagos: 'vanId', read: () => ({ query: '{ vanReconciliations(first: 100) { edges { node { id } } } }' }) },
+} satisfies typeof OWNED_IDS);
+
 /** Every (mutation, ID field) of the composed schema. */
 const CASES = rootFields('Mutation').flatMap((m) => idFieldsOf(m).map((path) => `${m}:${path}`));
 

@@ -76,6 +76,15 @@ export interface Fixtures {
   alertId: string;
   /** A planned visit of the sales rep (week of 2026-11-30, planned by ADMIN at start). */
   visitId: string;
+  /** Stock ledger (issue 15): a warehouse and the van the sales rep operates (both holding `warehouseSku`), a supplier, an OPEN purchase order of it, a count PENDING_APPROVAL, a DELIVERED order and a SKU it delivered. */
+  warehouseId: string;
+  vanId: string;
+  warehouseSku: string;
+  supplierId: string;
+  purchaseOrderId: string;
+  cycleCountId: string;
+  deliveredOrderId: string;
+  deliveredSku: string;
 }
 
 export interface Graph {
@@ -124,7 +133,8 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     tenant { defaultCurrency }
     customers(first: 1) { edges { node { id } } }
     products(first: 1) { edges { node { id } } }
-    locations(first: 10) { edges { node { id stockLevels(first: 20) { edges { node { available variant { sku } } } } } } }
+    locations(first: 10) { edges { node { id kind operator { id } stockLevels(first: 20) { edges { node { available variant { sku } } } } } } }
+    delivered: orders(first: 5, filter: { status: DELIVERED }) { edges { node { id lines { variant { sku } } } } }
     cancellable: orders(first: 20, filter: { status: PENDING }) { edges { node { id } } }
     confirmed: orders(first: 20, filter: { status: CONFIRMED }) { edges { node { id } } }
     invoices(first: 20, filter: { status: ISSUED }) { edges { node { id } } }
@@ -160,7 +170,12 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
   const alert = await q('query($v: ID) { coldChainAlerts(first: 1, filter: { vehicleId: $v }) { edges { node { id } } } }', { v: cold.id });
   const salesRepId = (tenantId === LAGOS ? LAGOS_PLAN! : ACCRA_PLAN!).repTerritories[0]!.userId;
   const beat = await q('mutation($i: PlanBeatInput!) { planBeat(input: $i) { beatPlan { visits { id } } userErrors { code } } }', { i: { repId: salesRepId, weekStart: '2026-11-30' } });
+  const ledger = await stockLedgerFixtures(q, nodes<any>(d.locations), pick);
+  const delivered = pick(nodes<any>(d.delivered), 'delivered order');
   return {
+    ...ledger,
+    deliveredOrderId: delivered.id,
+    deliveredSku: delivered.lines[0].variant.sku,
     tenantId,
     currency: d.tenant.defaultCurrency,
     customerId: pick(nodes<any>(d.customers), 'customer').id,
@@ -192,6 +207,28 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     salesRepId,
     visitId: pick(beat.planBeat.beatPlan?.visits ?? [], 'planned visit').id,
     alertId: pick(nodes<any>(alert.coldChainAlerts), 'cold-chain alert').id,
+  };
+}
+
+/** Issue 15's objects: a supplier, an OPEN purchase order and a count PENDING_APPROVAL at a warehouse, and the sales rep's van. */
+async function stockLedgerFixtures(q: <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>, locations: any[], pick: <T>(xs: T[], what: string) => T) {
+  const warehouse = pick(locations.filter((l) => l.kind === 'WAREHOUSE'), 'warehouse');
+  const van = pick(locations.filter((l) => l.kind === 'VAN' && l.operator), 'van with an operator');
+  const onVan = new Set(nodes<any>(van.stockLevels).filter((s) => s.available > 5).map((s) => s.variant.sku));
+  const sku = pick(nodes<any>(warehouse.stockLevels).filter((s) => s.available > 5 && onVan.has(s.variant.sku)), 'SKU on the warehouse and the van').variant.sku as string;
+  const supplier = await q('mutation($i: CreateSupplierInput!) { createSupplier(input: $i) { supplier { id } } }', { i: { name: fresh('supplier') } });
+  const po = await q('mutation($i: CreatePurchaseOrderInput!) { createPurchaseOrder(input: $i) { purchaseOrder { id } userErrors { code } } }', {
+    i: { supplierId: supplier.createSupplier.supplier.id, locationId: warehouse.id, lines: [{ sku, quantity: 10 }] },
+  });
+  const { availableToPromise: s } = await q('query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand } }', { s: sku, l: warehouse.id });
+  const count = await q('mutation($i: RecordCycleCountInput!) { recordCycleCount(input: $i) { cycleCount { id status } } }', { i: { locationId: warehouse.id, lines: [{ sku, countedQuantity: s.onHand + 1 }] } });
+  return {
+    warehouseId: warehouse.id as string,
+    vanId: van.id as string,
+    warehouseSku: sku,
+    supplierId: supplier.createSupplier.supplier.id as string,
+    purchaseOrderId: po.createPurchaseOrder.purchaseOrder.id as string,
+    cycleCountId: count.recordCycleCount.cycleCount.id as string,
   };
 }
 
@@ -464,6 +501,77 @@ export const MUTATIONS: Record<string, MutationSample> = {
   },
 };
 
+const atp = (location: keyof Fixtures) => (f: Fixtures) => ({
+  query: 'query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand reserved } }',
+  variables: { s: f.warehouseSku, l: f[location] },
+});
+const line = (c: SampleContext, quantity: number) => [{ sku: c.f.warehouseSku, quantity }];
+
+/** Issue 15: the stock ledger's and the vans' mutations. */
+Object.assign(MUTATIONS, {
+  'Mutation.createSupplier': {
+    harmless: () => ({ name: '' }),
+    effective: () => ({ name: fresh('supplier') }),
+    fingerprint: () => ({ query: '{ suppliers(first: 100) { edges { node { id } } } }' }),
+  },
+  'Mutation.createPurchaseOrder': {
+    harmless: (c) => ({ supplierId: c.f.supplierId, locationId: c.f.warehouseId, lines: line(c, 0) }),
+    effective: (c) => ({ supplierId: c.f.supplierId, locationId: c.f.warehouseId, lines: line(c, 5) }),
+    fingerprint: () => ({ query: '{ purchaseOrders(first: 100) { edges { node { id } } } }' }),
+  },
+  'Mutation.receiveGoods': {
+    harmless: (c) => ({ purchaseOrderId: c.f.purchaseOrderId, lines: line(c, 0) }),
+    effective: (c) => ({ purchaseOrderId: c.f.purchaseOrderId, lines: line(c, 1), idempotencyKey: fresh('grn') }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { purchaseOrder(id: $id) { status lines { receivedQuantity } } }', variables: { id: f.purchaseOrderId } }),
+  },
+  'Mutation.adjustStock': {
+    harmless: (c) => ({ locationId: c.f.warehouseId, sku: c.f.warehouseSku, quantity: 0, reason: 'CORRECTION' }),
+    effective: (c) => ({ locationId: c.f.warehouseId, sku: c.f.warehouseSku, quantity: -1, reason: 'DAMAGE' }),
+    fingerprint: atp('warehouseId'),
+  },
+  'Mutation.transferStock': {
+    harmless: (c) => ({ fromLocationId: c.f.warehouseId, toLocationId: c.f.vanId, lines: line(c, 0) }),
+    effective: (c) => ({ fromLocationId: c.f.warehouseId, toLocationId: c.f.vanId, lines: line(c, 1) }),
+    fingerprint: atp('warehouseId'),
+  },
+  'Mutation.recordCycleCount': {
+    harmless: (c) => ({ locationId: c.f.warehouseId, lines: [{ sku: c.f.warehouseSku, countedQuantity: -1 }] }),
+    effective: (c) => ({ locationId: c.f.warehouseId, lines: [{ sku: c.f.warehouseSku, countedQuantity: 1 }] }),
+    fingerprint: () => ({ query: '{ cycleCounts(first: 100) { edges { node { id status } } } }' }),
+  },
+  'Mutation.approveCycleCount': {
+    harmless: () => ({ cycleCountId: 'cnt_DOES_NOT_EXIST' }),
+    effective: (c) => ({ cycleCountId: c.f.cycleCountId }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { cycleCount(id: $id) { status movements { id } } }', variables: { id: f.cycleCountId } }),
+  },
+  'Mutation.rejectCycleCount': {
+    harmless: () => ({ cycleCountId: 'cnt_DOES_NOT_EXIST' }),
+    effective: (c) => ({ cycleCountId: c.f.cycleCountId, reason: 'matrix' }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { cycleCount(id: $id) { status rejectionReason } }', variables: { id: f.cycleCountId } }),
+  },
+  'Mutation.loadVan': {
+    harmless: (c) => ({ vanId: c.f.vanId, fromLocationId: c.f.warehouseId, lines: line(c, 0) }),
+    effective: (c) => ({ vanId: c.f.vanId, fromLocationId: c.f.warehouseId, lines: line(c, 1) }),
+    fingerprint: atp('vanId'),
+  },
+  'Mutation.returnVanStock': {
+    harmless: (c) => ({ vanId: c.f.vanId, toLocationId: c.f.warehouseId, lines: line(c, 0) }),
+    effective: (c) => ({ vanId: c.f.vanId, toLocationId: c.f.warehouseId, lines: line(c, 1) }),
+    fingerprint: atp('vanId'),
+  },
+  'Mutation.recordCustomerReturn': {
+    harmless: (c) => ({ orderId: c.f.deliveredOrderId, locationId: c.f.vanId, lines: [{ sku: c.f.deliveredSku, quantity: 0 }] }),
+    effective: (c) => ({ orderId: c.f.deliveredOrderId, locationId: c.f.vanId, lines: [{ sku: c.f.deliveredSku, quantity: 1 }] }),
+    fingerprint: () => ({ query: '{ stockMovements(first: 100, filter: { type: CUSTOMER_RETURN }) { edges { node { id } } } }' }),
+  },
+  'Mutation.reconcileVan': {
+    harmless: (c) => ({ vanId: c.f.vanId, counts: [{ sku: c.f.warehouseSku, countedQuantity: -1 }] }),
+    // a count of one SKU on a van that holds many is refused (COUNT_INCOMPLETE): only refused callers send this, before any check
+    effective: (c) => ({ vanId: c.f.vanId, counts: [{ sku: c.f.warehouseSku, countedQuantity: 0 }] }),
+    fingerprint: () => ({ query: '{ vanReconciliations(first: 100) { edges { node { id } } } }' }),
+  },
+} satisfies Record<string, MutationSample>);
+
 /** Values of the required arguments of Query fields (optional ones are left out; `first` is set where it exists). */
 export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unknown>> = {
   'Query.product': () => ({ id: LAGOS_PLAN!.products[0]!.id }),
@@ -488,6 +596,9 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.territory': (c) => ({ id: c.f.territoryId }),
   'Query.beatPlan': () => ({ weekStart: '2026-11-23' }),
   'Query.strikeRates': () => ({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }),
+  'Query.purchaseOrder': (c) => ({ id: c.f.purchaseOrderId }),
+  'Query.cycleCount': (c) => ({ id: c.f.cycleCountId }),
+  'Query.vanReconciliation': () => ({ id: 'vrc_DOES_NOT_EXIST' }),
 };
 
 /**

@@ -13,6 +13,8 @@ import { orderResolvers } from './modules/orders/resolvers/index.ts';
 import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
 import { liveResolvers } from './modules/live/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
+import { stockMovementResolvers } from './modules/stock-movements/resolvers/index.ts';
+import { vanStockResolvers } from './modules/van-stock/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
 import { POLICIES } from './policies.ts';
 import { startOrderReconcilers } from './modules/orders/orders.reconcilers.ts';
@@ -72,7 +74,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
   const subgraph = createSubgraph({
     name: 'commerce',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers],
+    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers, stockMovementResolvers, vanStockResolvers],
     policies: POLICIES,
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,

@@ -310,7 +310,7 @@ export class OrderService {
     const before = await this.lockOrder(tx, tenantId, orderId);
     if (!before || !['CONFIRMED', 'PACKED'].includes(before.status)) return false;
     const after = await tx.order.update({ where: { id: orderId }, data: { status: 'DISPATCHED' } });
-    await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
+    await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after), { orderId, reference: after.number });
     await enqueue(tx, SOURCE, [this.statusChanged(after, before.status)]);
     return true;
   }
@@ -320,7 +320,7 @@ export class OrderService {
     if (!before || !['CONFIRMED', 'PACKED', 'DISPATCHED'].includes(before.status)) return false;
     const after = await tx.order.update({ where: { id: orderId }, data: { status: 'DELIVERED' } });
     // Delivered without a dispatch event seen (events of two streams may arrive out of order): the stock left too.
-    if (before.status !== 'DISPATCHED') await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
+    if (before.status !== 'DISPATCHED') await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after), { orderId, reference: after.number });
     await enqueue(tx, SOURCE, [this.statusChanged(after, before.status)]);
     return true;
   }
