@@ -40,7 +40,10 @@ describe('issue 15 through the gateway: territories, beat plans, planned trips, 
       const token = await login(stack.gatewayUrl, email);
       return (query, variables = {}) => gql(stack.gatewayUrl, query, variables, token) as never;
     };
-    [ops, sales, sales2] = await Promise.all([as('ops@lagos.demo'), as('sales@lagos.demo'), as('sales2@lagos.demo')]);
+    // one at a time: password hashes in parallel on a busy machine can outlast the gateway's subgraph timeout
+    ops = await as('ops@lagos.demo');
+    sales = await as('sales@lagos.demo');
+    sales2 = await as('sales2@lagos.demo');
   });
   afterAll(async () => {
     if (sweep === undefined) delete process.env.COLD_CHAIN_SWEEP_MS;
