@@ -26,7 +26,8 @@ describe('stock ledger and van stock through the gateway (issue 15)', () => {
     stack = await startStack({ seed: true, relayIntervalMs: 200 });
     db = (stack.subgraphs.commerce!.runtime as unknown as { prisma: Sql }).prisma;
     const who = { admin: 'ops@lagos.demo', ops: 'dispatch@lagos.demo', finance: 'finance@lagos.demo', sales: 'sales@lagos.demo', retailer: 'retailer@lagos.demo', accra: 'ops@accra.demo' };
-    await Promise.all(Object.entries(who).map(async ([k, email]) => (tokens[k] = await login(stack.gatewayUrl, email))));
+    // one at a time: password hashing is deliberately slow, six at once can outlast the gateway's subgraph timeout on a busy machine
+    for (const [k, email] of Object.entries(who)) tokens[k] = await login(stack.gatewayUrl, email);
     await stack.bus.consume('test.van-variances', async (e) => void events.push(e), { types: ['van.reconciliation_variance'] });
     const products = await call('admin', '{ products(first: 100) { edges { node { temperatureRange { minC } variants { sku } } } } }');
     ambient = nodes<any>(products.products).filter((p) => !p.temperatureRange).flatMap((p) => p.variants.map((v: any) => v.sku));
