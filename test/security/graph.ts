@@ -236,10 +236,10 @@ export async function bootGraph(): Promise<Graph> {
   const stack = await startStack({ seed: true, relayIntervalMs: 3_600_000 });
   const url = stack.gatewayUrl;
   const rider = LAGOS_PLAN!.riders[0]!;
-  const [lagosAdmin, accraAdmin, finance, sales, dispatch, riderToken, retailer] = await Promise.all([
-    login(url, 'ops@lagos.demo'), login(url, 'ops@accra.demo'), login(url, 'finance@lagos.demo'), login(url, 'sales@lagos.demo'),
-    login(url, 'dispatch@lagos.demo'), login(url, rider.email), login(url, 'retailer@lagos.demo'),
-  ]);
+  // one at a time: password hashing is deliberately slow, and seven at once can outlast the gateway's subgraph timeout on a busy machine
+  const tokens: string[] = [];
+  for (const email of ['ops@lagos.demo', 'ops@accra.demo', 'finance@lagos.demo', 'sales@lagos.demo', 'dispatch@lagos.demo', rider.email, 'retailer@lagos.demo']) tokens.push(await login(url, email));
+  const [lagosAdmin, accraAdmin, finance, sales, dispatch, riderToken, retailer] = tokens as [string, string, string, string, string, string, string];
   const keyApp = await createApp(url, lagosAdmin, 'matrix');
   const allScopes = Object.keys(SCOPES);
   const [noScopes, scoped] = await Promise.all([
