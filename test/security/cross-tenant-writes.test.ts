@@ -18,6 +18,7 @@ const vehicle = byId('vehicle', 'vehicleId', '{ lastPosition { lat lng recordedA
 const freeVehicle = byId('vehicle', 'freeVehicleId', '{ lastPosition { recordedAt } currentShipment { id status } }');
 const worker = byId('worker', 'workerId', '{ xp balance { amount } }');
 const task = (field: keyof Fixtures): Read => byId('task', field, '{ status assignee { id } bids { id } }');
+const beat: Read = (f) => ({ query: 'query($r: ID) { beatPlan(repId: $r, weekStart: "2026-11-30") { visits { id status } } }', variables: { r: f.salesRepId } });
 const stock: Read = (f) => ({ query: 'query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand reserved } }', variables: { s: f.sku, l: f.locationId } });
 
 /**
@@ -82,6 +83,20 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiabl
   },
   'Mutation.payInvoiceFromWallet:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } }') },
   'Mutation.refundToWallet:input.paymentId': { lagos: 'paymentId', read: byId('invoice', 'paidInvoiceId', '{ status amountPaid { amount } }') },
+  'Mutation.createTerritory:input.parentId': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ children { id } }') },
+  'Mutation.assignCustomerTerritory:input.customerId': { lagos: 'customerId', read: byId('customer', 'customerId', '{ territory { id } territoryOverridden }') },
+  'Mutation.assignCustomerTerritory:input.territoryId': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ customerCount }') },
+  'Mutation.assignSalesRepTerritories:input.repId': {
+    lagos: 'salesRepId',
+    read: byId('territory', 'territoryId', '{ salesReps { id } }'),
+    unverifiable: "logistics stores reps as identity user ids it cannot look up; Accra's assignment stays in Accra",
+  },
+  'Mutation.assignSalesRepTerritories:input.territoryIds[]': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ salesReps { id } }') },
+  'Mutation.planBeat:input.repId': { lagos: 'salesRepId', read: beat, refusedAs: { code: /^NO_TERRITORIES$/, field: 'repId' } },
+  'Mutation.checkInVisit:input.visitId': { lagos: 'visitId', read: beat },
+  'Mutation.checkInVisit:input.customerId': { lagos: 'customerId', read: beat, refusedAs: { code: /^INVALID_INPUT$/, field: 'visitId' } },
+  'Mutation.checkOutVisit:input.visitId': { lagos: 'visitId', read: beat },
+  'Mutation.acknowledgeColdChainAlert:input.alertId': { lagos: 'alertId', read: () => ({ query: '{ coldChainAlerts(first: 20) { edges { node { id acknowledgedAt } } } }' }) },
   'Mutation.rateWorker:input.workerId': { lagos: 'completedTaskWorkerId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
   'Mutation.rateWorker:input.taskId': { lagos: 'completedTaskId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
 };

@@ -70,6 +70,12 @@ export interface Fixtures {
   paidInvoiceId: string;
   phone: string;
   timeZone: string;
+  /** Issue 15: a territory, the demo's first sales rep (a user id), and a cold-chain alert raised at start. */
+  territoryId: string;
+  salesRepId: string;
+  alertId: string;
+  /** A planned visit of the sales rep (week of 2026-11-30, planned by ADMIN at start). */
+  visitId: string;
   /** Stock ledger (issue 15): a warehouse and the van the sales rep operates (both holding `warehouseSku`), a supplier, an OPEN purchase order of it, a count PENDING_APPROVAL, a DELIVERED order and a SKU it delivered. */
   warehouseId: string;
   vanId: string;
@@ -133,7 +139,8 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     confirmed: orders(first: 20, filter: { status: CONFIRMED }) { edges { node { id } } }
     invoices(first: 20, filter: { status: ISSUED }) { edges { node { id } } }
     paid: invoices(first: 20, filter: { status: PAID }) { edges { node { id payments { id status } } } }
-    vehicles(first: 100) { edges { node { id currentShipment { id status } } } }
+    vehicles(first: 100) { edges { node { id coldChain currentShipment { id status } } } }
+    territories(first: 1) { edges { node { id } } }
     pending: shipments(first: 100, filter: { status: PENDING }) { edges { node { id } } }
     inTransit: shipments(first: 100, filter: { status: IN_TRANSIT }) { edges { node { id vehicle { id } } } }
     workers(first: 100) { edges { node { id kycStatus xp balance { amount } } } }
@@ -152,6 +159,12 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
   const completed = nodes<any>(d.completed).filter((t) => t.assignee);
   const paid = nodes<any>(d.paid).flatMap((i) => i.payments.filter((p: any) => p.status === 'SUCCEEDED').map((p: any) => ({ invoiceId: i.id, paymentId: p.id })));
   // planning does not need free vehicles (dispatching does): free ones first
+  // a cold-chain alert to acknowledge: a refrigerated vehicle reports a warm box
+  const cold = pick(vehicles.filter((v) => v.coldChain), 'refrigerated vehicle');
+  await q('mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code } } }', { i: { vehicleId: cold.id, lat: 6.5, lng: 3.4, speedKph: 10, temperatureC: 14 } });
+  const alert = await q('query($v: ID) { coldChainAlerts(first: 1, filter: { vehicleId: $v }) { edges { node { id } } } }', { v: cold.id });
+  const salesRepId = (tenantId === LAGOS ? LAGOS_PLAN! : ACCRA_PLAN!).repTerritories[0]!.userId;
+  const beat = await q('mutation($i: PlanBeatInput!) { planBeat(input: $i) { beatPlan { visits { id } } userErrors { code } } }', { i: { repId: salesRepId, weekStart: '2026-11-30' } });
   const plan = await makePlan(url, admin, nodes<any>(d.locations).map((l) => l.id), [...vehicles.filter((v) => !busy.has(v.id)), ...vehicles.filter((v) => busy.has(v.id))].map((v) => v.id));
   const pick = <T>(xs: T[], what: string): T => {
     if (!xs.length) throw new Error(`${tenantId}: no ${what} in the seeded data`);
@@ -190,6 +203,10 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     paidInvoiceId: paid[0]!.invoiceId,
     phone: tenantId === LAGOS ? '+2348031234567' : '+233241234567',
     timeZone: tenantId === LAGOS ? 'Africa/Lagos' : 'Africa/Accra',
+    territoryId: pick(nodes<any>(d.territories), 'territory').id,
+    salesRepId,
+    visitId: pick(beat.planBeat.beatPlan?.visits ?? [], 'planned visit').id,
+    alertId: pick(nodes<any>(alert.coldChainAlerts), 'cold-chain alert').id,
   };
 }
 
@@ -442,6 +459,41 @@ export const MUTATIONS: Record<string, MutationSample> = {
     effective: (c) => ({ paymentId: c.f.paymentId, amount: '1.00', idempotencyKey: fresh('refund') }),
     fingerprint: (f) => ({ query: 'query($id: ID!) { invoice(id: $id) { status amountPaid { amount } } }', variables: { id: f.paidInvoiceId } }),
   },
+  'Mutation.createTerritory': {
+    harmless: () => ({ name: 'Matrix Zone', kind: 'REGION', boundary: { type: 'Polygon', coordinates: [[[3.3, 6.5], [3.4, 6.5], [3.4, 6.6]]] } }),
+    effective: () => ({ name: fresh('Matrix Region'), kind: 'REGION', boundary: { type: 'Polygon', coordinates: [[[3.3, 6.5], [3.4, 6.5], [3.4, 6.6], [3.3, 6.5]]] } }),
+    fingerprint: () => ({ query: '{ territories(first: 100, kind: REGION) { edges { node { id } } } }' }),
+  },
+  'Mutation.assignCustomerTerritory': {
+    harmless: () => ({ customerId: 'cus_DOES_NOT_EXIST', territoryId: null }),
+    effective: (c) => ({ customerId: c.f.customerId, territoryId: c.f.territoryId }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { customer(id: $id) { territory { id } territoryOverridden } }', variables: { id: f.customerId } }),
+  },
+  'Mutation.assignSalesRepTerritories': {
+    harmless: (c) => ({ repId: c.f.salesRepId, territoryIds: ['ter_DOES_NOT_EXIST'] }),
+    effective: (c) => ({ repId: c.f.salesRepId, territoryIds: [] }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { territory(id: $id) { salesReps { id } } }', variables: { id: f.territoryId } }),
+  },
+  'Mutation.planBeat': {
+    harmless: () => ({ weekStart: '2026-11-24' }),
+    effective: (c) => ({ repId: c.f.salesRepId, weekStart: '2026-11-23' }),
+    fingerprint: (f) => ({ query: 'query($r: ID) { beatPlan(repId: $r, weekStart: "2026-11-23") { id } }', variables: { r: f.salesRepId } }),
+  },
+  'Mutation.checkInVisit': {
+    harmless: () => ({ visitId: 'vis_DOES_NOT_EXIST', lat: 6.5, lng: 3.4 }),
+    effective: (c) => ({ visitId: c.f.visitId, lat: 6.5, lng: 3.4 }),
+    fingerprint: () => ({ query: '{ strikeRates(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { byRep { visits } } }' }),
+  },
+  'Mutation.checkOutVisit': {
+    harmless: () => ({ visitId: 'vis_DOES_NOT_EXIST', lat: 6.5, lng: 3.4 }),
+    effective: (c) => ({ visitId: c.f.visitId, lat: 6.5, lng: 3.4 }),
+    fingerprint: () => ({ query: '{ strikeRates(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { byRep { visits visitsWithOrder } } }' }),
+  },
+  'Mutation.acknowledgeColdChainAlert': {
+    harmless: () => ({ alertId: 'cca_DOES_NOT_EXIST' }),
+    effective: (c) => ({ alertId: c.f.alertId, note: 'matrix' }),
+    fingerprint: () => ({ query: '{ coldChainAlerts(first: 20, filter: { acknowledged: true }) { edges { node { id } } } }' }),
+  },
   'Mutation.rateWorker': {
     harmless: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 0 }),
     effective: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 5 }),
@@ -541,6 +593,9 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.node': (c) => ({ id: c.f.openInvoiceId }),
   'Query.payment': (c) => ({ id: c.f.paymentId }),
   'Query.wallet': () => ({ id: 'wal_DOES_NOT_EXIST' }),
+  'Query.territory': (c) => ({ id: c.f.territoryId }),
+  'Query.beatPlan': () => ({ weekStart: '2026-11-23' }),
+  'Query.strikeRates': () => ({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }),
   'Query.purchaseOrder': (c) => ({ id: c.f.purchaseOrderId }),
   'Query.cycleCount': (c) => ({ id: c.f.cycleCountId }),
   'Query.vanReconciliation': () => ({ id: 'vrc_DOES_NOT_EXIST' }),

@@ -60,7 +60,7 @@ export function createServices(prisma: PrismaClient, onEventsCommitted?: () => v
     inventory: new InventoryService(prisma),
     pricing,
     orders: new OrderService(prisma, pricing, onEventsCommitted),
-    live: new LiveService(events),
+    live: new LiveService(events, prisma),
     kpis: new KpiService(prisma),
     stockMovements,
     purchasing: new PurchasingService(prisma),

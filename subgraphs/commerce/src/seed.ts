@@ -53,7 +53,7 @@ export async function seedCommerce(prisma: PrismaClient, plan: DemoTenant[]): Pr
       prisma.category.createMany({ data: t.categories.map((c) => ({ id: c.id, tenantId, name: c.name })) }),
       prisma.product.createMany({ data: t.products.map((p) => ({ id: p.id, tenantId, name: p.name, brand: p.brand, categoryId: p.categoryId, tempMinC: p.temperature?.minC ?? null, tempMaxC: p.temperature?.maxC ?? null })) }),
       prisma.productVariant.createMany({
-        data: variants.map((v) => ({ id: v.id, tenantId, productId: v.productId, sku: v.sku, name: v.name, basePrice: v.basePrice, currency, weightKg: v.weightKg })),
+        data: variants.map((v) => ({ id: v.id, tenantId, productId: v.productId, sku: v.sku, name: v.name, basePrice: v.basePrice, currency, weightKg: v.weightKg, volumeL: v.volumeL })),
       }),
       prisma.priceList.createMany({
         data: t.priceLists.map((p, i) => ({ id: id('prl', i + 1), tenantId, customerType: p.customerType, discountPercent: p.discountPercent })),
@@ -63,6 +63,10 @@ export async function seedCommerce(prisma: PrismaClient, plan: DemoTenant[]): Pr
         data: t.customers.map((c) => ({
           id: c.id, tenantId, name: c.name, type: c.type, tier: c.tier, phone: c.phone, territoryId: c.territoryId, lat: c.lat, lng: c.lng,
         })),
+      }),
+      // the replica of logistics' sales rep assignments (territory.reps_changed keeps it current)
+      prisma.repTerritory.createMany({
+        data: t.repTerritories.flatMap((r) => r.territoryIds.map((territoryId) => ({ tenantId, userId: r.userId, territoryId, assignedAt: new Date(0) }))),
       }),
       prisma.contractPrice.createMany({ data: demoContracts(t).map((c, i) => ({ id: id('ctp', i + 1), tenantId, currency, ...c })) }),
       prisma.location.createMany({

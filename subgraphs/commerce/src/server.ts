@@ -18,6 +18,7 @@ import { vanStockResolvers } from './modules/van-stock/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
 import { POLICIES } from './policies.ts';
 import { startOrderReconcilers } from './modules/orders/orders.reconcilers.ts';
+import { applyTerritoryEvent, TERRITORY_EVENTS, TERRITORY_REPLICA_GROUP } from './modules/territories/rep-territories.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/commerce/migrations', import.meta.url));
@@ -62,6 +63,10 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
         },
         { types: CONSUMED_EVENTS },
       ),
+      // the replica of logistics' territory assignments (sales reps' object rule OWN_TERRITORY)
+      await bus.consume(TERRITORY_REPLICA_GROUP, (e) => handleOnce(prisma, TERRITORY_REPLICA_GROUP, e, (tx) => applyTerritoryEvent(tx, e)).then(() => undefined), {
+        types: TERRITORY_EVENTS,
+      }),
     );
     reconcilers = startOrderReconcilers({ prisma, kick: () => relay?.kick(), stuckAfterMs: opts.reconcileAfterMs, intervalMs: opts.reconcileIntervalMs });
   }
