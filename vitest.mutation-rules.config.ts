@@ -1,6 +1,6 @@
 // `npm run mutation:rules`: the pure rule modules judged by their specs alone — seconds per mutant, so it fits a
 // short run while writing tests. The full set (`npm run mutation`) adds the subgraphs' e2e files.
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
-export default mergeConfig(base, defineConfig({ test: { include: ['subgraphs/*/src/**/*.spec.ts'], globalSetup: [] } }));
+export default defineConfig({ ...base, test: { ...base.test, include: ['subgraphs/*/src/**/*.spec.ts'], globalSetup: [] } });

@@ -1,18 +1,18 @@
 // The tests `npm run mutation` (StrykerJS, stryker.config.json) runs against each mutant: the rule modules' specs and
 // the subgraphs' own e2e files (one in-memory PGlite subgraph each), which is where business rules and tenant
 // filters are exercised. Not the stack-wide suites (test/, gateway/, dashboard/): a mutant is judged in seconds, not
-// in the minutes a whole platform takes to boot.
-import { defineConfig, mergeConfig } from 'vitest/config';
+// in the minutes a whole platform takes to boot. (Spread, not mergeConfig: mergeConfig would append these lists to
+// the base config's, i.e. run the whole suite.)
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      include: ['subgraphs/*/src/**/*.spec.ts', 'subgraphs/{commerce,finance,workforce,identity}/test/*.test.ts'],
-      // Postgres twins of the PGlite files and files of other concerns (rails, KPIs, Redis-backed throttles)
-      exclude: ['**/node_modules/**', '**/dist/**', '**/postgres.test.ts', '**/concurrency.test.ts', '**/kpis.test.ts', '**/rails.test.ts', '**/reconcilers.test.ts', '**/login-abuse.test.ts'],
-      globalSetup: [],
-    },
-  }),
-);
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ['subgraphs/*/src/**/*.spec.ts', 'subgraphs/{commerce,finance,workforce,identity}/test/*.test.ts'],
+    // Postgres twins of the PGlite files and files of other concerns (rails, KPIs, Redis-backed throttles)
+    exclude: ['**/node_modules/**', '**/dist/**', '**/postgres.test.ts', '**/concurrency.test.ts', '**/kpis.test.ts', '**/rails.test.ts', '**/reconcilers.test.ts', '**/login-abuse.test.ts'],
+    globalSetup: [],
+  },
+});
