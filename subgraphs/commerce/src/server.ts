@@ -72,6 +72,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
+    reconcilers: () => reconcilers.map((r) => r.stats()),
   });
   return {
     name: 'commerce',

@@ -65,6 +65,11 @@ it('an order left PENDING because finance never got order.placed: the event is r
   await new Promise((r) => setTimeout(r, 200));
   expect(finance.filter((e) => e.aggregateId === order.id)).toHaveLength(1);
   expect(finance.length).toBe(before);
+  // on commerce's /metrics, for each of its reconcilers
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  expect(text).toMatch(/^omniroute_reconciler_runs_total\{subgraph="commerce",reconciler="commerce.orders-without-credit-decision"\} 2$/m);
+  expect(text).toMatch(/^omniroute_reconciler_repaired_total\{subgraph="commerce",reconciler="commerce.orders-without-credit-decision"\} [1-9]/m);
+  expect(text).toMatch(/^omniroute_reconciler_found_total\{subgraph="commerce",reconciler="commerce.confirmed-orders-not-dispatched"\} 0$/m);
   expect(reconcilerStats().map((s) => s.name)).toEqual(
     expect.arrayContaining(['commerce.orders-without-credit-decision', 'commerce.confirmed-orders-not-dispatched']),
   );

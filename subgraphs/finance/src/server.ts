@@ -80,6 +80,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     secret: opts.secret,
     gauges: outboxGauges(prisma),
     routes: paymentWebhookRoutes(services.payments),
+    reconcilers: () => reconcilers.map((r) => r.stats()),
   });
 
   let consumer: Consumer | undefined;

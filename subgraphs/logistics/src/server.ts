@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { openDatabase } from '@omniroute/db';
-import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type LogisticsServices } from './context.ts';
 import { SOURCE, type LogisticsDeps } from './lib/deps.ts';
@@ -11,6 +11,7 @@ import { territoryResolvers } from './modules/territories/resolvers/index.ts';
 import { vehicleResolvers } from './modules/vehicles/resolvers/index.ts';
 import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
 import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
+import { startDeliveryAckConsumer, startDeliveryReconcilers } from './modules/shipments/shipments.reconcilers.ts';
 import { POLICIES } from './policies.ts';
 import { routingResolvers } from './modules/routing/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
@@ -32,9 +33,13 @@ export interface LogisticsOptions extends SubgraphRuntimeOptions {
   osrmUrl?: string;
   /** The route solver; default: in a worker thread. */
   solver?: Solver;
+  /** A delivery neither invoiced nor credited to its rider this long has its event re-sent (shipments.reconcilers.ts); default 5 minutes. */
+  reconcileAfterMs?: number;
+  /** How often the delivery reconcilers run (default: half of reconcileAfterMs, 1 s–1 min); 0: only on demand. */
+  reconcileIntervalMs?: number;
 }
 
-export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; services: LogisticsServices };
+export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; services: LogisticsServices; reconcilers: Reconciler[] };
 
 /** Builds the logistics subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> {
@@ -52,14 +57,20 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
+    reconcilers: () => reconcilers.map((r) => r.stats()),
   });
 
   let consumer: Consumer | null = null;
+  let acks: Consumer | null = null;
+  let reconcilers: Reconciler[] = [];
   if (opts.bus) {
     try {
       relay = startOutboxRelay({ prisma: prisma as never, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
       consumer = await startShipmentConsumers({ bus: opts.bus, prisma, shipments: services.shipments, outboxWritten: deps.outboxWritten });
+      acks = await startDeliveryAckConsumer(opts.bus, prisma);
+      reconcilers = startDeliveryReconcilers({ prisma, kick: deps.outboxWritten, stuckAfterMs: opts.reconcileAfterMs, intervalMs: opts.reconcileIntervalMs });
     } catch (error) {
+      await consumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();
       await db.close();
@@ -74,8 +85,11 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     db,
     prisma,
     services,
+    reconcilers,
     async close() {
-      // Consumers first (they write the outbox), then the relay, then the database.
+      // Reconcilers and consumers first (they write the outbox), then the relay, then the database.
+      for (const r of reconcilers) await r.stop();
+      await acks?.stop();
       await consumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();
