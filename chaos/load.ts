@@ -37,6 +37,8 @@ export interface LoadStats {
   http5xx: number;
   /** GraphQL error codes seen by clients (SUBGRAPH_UNAVAILABLE while a subgraph is down, …). */
   errorCodes: Record<string, number>;
+  /** A few errors of each code other than SUBGRAPH_UNAVAILABLE, with the operation they answered. */
+  errorSamples: Record<string, string[]>;
   ordersAttempted: number;
   ordersAccepted: number;
   ordersRefused: Record<string, number>;
@@ -69,7 +71,7 @@ type Gql = { data?: any; errors?: { message: string; extensions?: { code?: strin
 
 export class ChaosClient {
   readonly stats: LoadStats = {
-    requests: 0, transportErrors: 0, http5xx: 0, errorCodes: {}, ordersAttempted: 0, ordersAccepted: 0, ordersRefused: {}, orderRetries: 0,
+    requests: 0, transportErrors: 0, http5xx: 0, errorCodes: {}, errorSamples: {}, ordersAttempted: 0, ordersAccepted: 0, ordersRefused: {}, orderRetries: 0,
     ordersUnknown: [], paymentsAttempted: 0, paymentsSucceeded: 0, paymentsRefused: {}, paymentRetries: 0, paymentKeyConflicts: [],
     dispatched: 0, delivered: 0, cancelled: 0, stackTraces: [],
   };
@@ -113,6 +115,8 @@ export class ChaosClient {
     for (const e of body.errors ?? []) {
       const code = e.extensions?.code ?? 'NONE';
       this.stats.errorCodes[code] = (this.stats.errorCodes[code] ?? 0) + 1;
+      const samples = (this.stats.errorSamples[code] ??= []);
+      if (code !== 'SUBGRAPH_UNAVAILABLE' && samples.length < 5) samples.push(`${new Date().toISOString()} ${query.slice(0, 40)}… → ${JSON.stringify(e).slice(0, 300)}`);
     }
     return body;
   }

@@ -23,7 +23,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const loadSeconds = Number(values.seconds ?? (quick ? 30 : 180));
-const settleBudgetMs = quick ? 30_000 : 120_000;
+const settleBudgetMs = quick ? 60_000 : 180_000;
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 const log = (line: string) => process.stderr.write(`[chaos ${elapsed()}] ${line}\n`);
@@ -118,7 +118,7 @@ async function settled(topo: Topology, keyPrefix: string): Promise<string | null
 
 async function main(): Promise<number> {
   log(`${quick ? 'quick' : 'full'} run: ${loadSeconds} s of load, ${FAULTS.length} faults`);
-  const topo = await startTopology({ reconcileAfterMs: quick ? 8_000 : 20_000, busIdleTimeoutMs: quick ? 3_000 : 6_000, log });
+  const topo = await startTopology({ reconcileAfterMs: quick ? 20_000 : 30_000, busIdleTimeoutMs: quick ? 3_000 : 6_000, log });
   let code = 1;
   try {
     log(`topology up: 5 subgraphs, 2 gateways, Redis ${topo.redisUrl}, database ${topo.databaseName}`);
@@ -135,7 +135,7 @@ async function main(): Promise<number> {
     const loadStart = Date.now();
     const until = loadStart + loadSeconds * 1000;
     let faultsDone = false;
-    const load = runLoad({ client, tenants, runId, done: () => faultsDone && Date.now() >= until, placers: quick ? 1 : 2, orderEveryMs: quick ? 400 : 600, retryGraceMs: 30_000, log });
+    const load = runLoad({ client, tenants, runId, done: () => faultsDone && Date.now() >= until, placers: quick ? 1 : 2, orderEveryMs: quick ? 400 : 600, retryGraceMs: 120_000, log });
 
     // faults, evenly spaced; the first after a short warm-up
     const faults: FaultRecord[] = [];
@@ -208,6 +208,7 @@ function printTable(r: { ok: boolean; faults: FaultRecord[]; load: Record<string
   const l = r.load as any;
   out.push('', `Load: ${l.requests} requests; orders ${l.ordersAccepted} accepted / ${l.ordersAttempted} (${l.orderRetries} retries, refused ${JSON.stringify(l.ordersRefused)}); payments ${l.paymentsSucceeded} / ${l.paymentsAttempted} (${l.paymentRetries} retries); ${l.dispatched} dispatched, ${l.delivered} delivered, ${l.cancelled} cancelled`);
   out.push(`      client-side errors: ${l.transportErrors} transport, ${l.http5xx} HTTP 5xx, codes ${JSON.stringify(l.errorCodes)}`);
+  for (const [code, samples] of Object.entries(l.errorSamples as Record<string, string[]>)) for (const x of samples.slice(0, 3)) out.push(`        ${code}: ${x}`);
   out.push('', 'Reconcilers (from each subgraph\'s /metrics)');
   for (const [name, m] of Object.entries(r.reconcilers)) out.push(`  ${name.padEnd(44)} runs ${m.runs_total ?? 0}, found ${m.found_total ?? 0}, repaired ${m.repaired_total ?? 0}, stuck now ${m.stuck ?? 0}`);
   out.push('', `Invariants (settled in ${(r.settleMs / 1000).toFixed(1)} s)`);

@@ -83,6 +83,7 @@ async function main(): Promise<number> {
   };
   const clients: Client[] = [];
   let stopping = false;
+  let loadStart = Date.now();
   const counts = { requests: 0, queries: 0, mutations: 0, events: 0, subscribed: 0, ordersPlaced: 0, ordersCancelled: 0, positions: 0 };
   try {
     await ready;
@@ -118,6 +119,8 @@ async function main(): Promise<number> {
     const vehicles = nodes(d.vehicles).map((v) => v.id as string);
     const orderIds = nodes(d.orders).map((o) => o.id as string);
 
+    // the run's minutes (and its warm-up) count from here: the stack's start-up is not part of them
+    loadStart = Date.now();
     // 1 000 subscribers, half on the fleet feed, half on the order feed; ramped up 50 at a time
     const wsUrl = gatewayUrl.replace(/^http/, 'ws');
     const feeds = [op('LiveFleet'), op('OrderFeed')];
@@ -141,7 +144,7 @@ async function main(): Promise<number> {
     log(`${counts.subscribed} subscribers`);
 
     // mixed traffic: each worker a loop of queries and mutations; orders are cancelled again so stock lasts
-    const end = t0 + minutes * 60_000;
+    const end = loadStart + minutes * 60_000;
     const worker = async (w: number) => {
       let n = 0;
       const mine: string[] = [];
@@ -186,7 +189,7 @@ async function main(): Promise<number> {
     };
     let lastReport = Date.now();
     const reporter = setInterval(() => {
-      const after = samples.filter((s) => s.t >= t0 + warmupMs);
+      const after = samples.filter((s) => s.t >= loadStart + warmupMs);
       const fit = after.length >= 3 ? linearFit(after.map((s) => (s.t - after[0]!.t) / 60_000), after.map((s) => s.heapUsed / 2 ** 20)) : null;
       log(`${counts.requests} requests, ${counts.events} events, ${errors.length} errors; heap ${((samples.at(-1)?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB${fit ? `, slope ${fit.slope.toFixed(3)} MiB/min` : ''}`);
       lastReport = Date.now();
@@ -197,7 +200,7 @@ async function main(): Promise<number> {
     stopping = true;
     await sleep(SAMPLE_MS + 1_000); // one more sample after the last request
 
-    const after = samples.filter((s) => s.t >= t0 + warmupMs);
+    const after = samples.filter((s) => s.t >= loadStart + warmupMs);
     const xs = after.map((s) => (s.t - after[0]!.t) / 60_000);
     const heap = linearFit(xs, after.map((s) => s.heapUsed / 2 ** 20));
     const rss = linearFit(xs, after.map((s) => s.rss / 2 ** 20));
@@ -210,7 +213,7 @@ async function main(): Promise<number> {
       minutes,
       warmupMinutes: warmupMs / 60_000,
       subscribers: counts.subscribed,
-      traffic: { ...counts, perSecond: Math.round((counts.requests / ((Date.now() - t0) / 1000)) * 10) / 10 },
+      traffic: { ...counts, perSecond: Math.round((counts.requests / ((Date.now() - loadStart) / 1000)) * 10) / 10 },
       errors: errors.length,
       errorSamples: errors.slice(0, 10),
       heap: {
