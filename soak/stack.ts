@@ -16,6 +16,12 @@ const stack = await startStack({
   partners: { rateLimits: { subscriptionsPerUser: 5_000, subscriptionsPerKey: 5_000, socketsPerIp: 5_000 } },
 });
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
+if (process.env.SOAK_PREPARE === '1') {
+  // only seed the data directory (the soak copies it for each run): close cleanly and go
+  await stack.close();
+  out({ prepared: dataRoot });
+  process.exit(0);
+}
 out({ ready: true, gatewayUrl: stack.gatewayUrl, pid: process.pid });
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
-import { openDatabase } from '@omniroute/db';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
 import { demoPlan } from '@omniroute/demo';
 import { handleOnce, outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -38,7 +38,7 @@ export interface CommerceOptions extends SubgraphRuntimeOptions {
 /** Builds the commerce subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; reconcilers: Reconciler[] }> {
   const db = await openDatabase({ subgraph: 'commerce', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
 
   let relay: OutboxRelay | undefined;
   const consumers: Consumer[] = [];

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
-import { openDatabase } from '@omniroute/db';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
 import { demoPaymentAccounts, demoPlan } from '@omniroute/demo';
 import { outboxGauges, startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -55,7 +55,7 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
 /** Builds the finance subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; services: FinanceServices; reconcilers: Reconciler[] }> {
   const db = await openDatabase({ subgraph: 'finance', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
   let relay: OutboxRelay | undefined;
   const kick = () => relay?.kick();
   const key = opts.credentialsKey ?? process.env.PAYMENT_CREDENTIALS_KEY;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { openDatabase } from '@omniroute/db';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
 import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type LogisticsServices } from './context.ts';
@@ -44,7 +44,7 @@ export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; service
 /** Builds the logistics subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> {
   const db = await openDatabase({ subgraph: 'logistics', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
   let relay: OutboxRelay | null = null;
   const deps: LogisticsDeps = { prisma, bus: opts.bus ?? null, outboxWritten: () => relay?.kick(), now: opts.now ?? (() => new Date()) };
   const osrmUrl = opts.osrmUrl ?? process.env.OSRM_URL;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { openDatabase } from '@omniroute/db';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
 import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxClient, type OutboxRelay } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices } from './context.ts';
@@ -30,7 +30,7 @@ export interface WorkforceOptions extends SubgraphRuntimeOptions {
  */
 export async function create(opts: WorkforceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient }> {
   const db = await openDatabase({ subgraph: 'workforce', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: { maxWait: 10_000, timeout: 30_000 } });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
   let relay: OutboxRelay | undefined;
   let consumer: Consumer | undefined;
   const kick = () => relay?.kick();
