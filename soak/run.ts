@@ -109,7 +109,7 @@ async function main(): Promise<number> {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), 'x-request-id': `soak-${randomUUID()}` },
           body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.timeout(30_000),
+          signal: AbortSignal.timeout(120_000), // a slow answer is not an error; a lost one is
         });
         const body = (await res.json()) as { data?: any; errors?: unknown[] };
         if (res.status !== 200 || body.errors?.length) err(`HTTP ${res.status}: ${JSON.stringify(body.errors ?? body).slice(0, 300)}`);
@@ -177,8 +177,8 @@ async function main(): Promise<number> {
           const r = await gql(`mutation($i: CancelOrderInput!) { cancelOrder(input: $i) { order { status } userErrors { code message } } }`, { i: { orderId: id, reason: 'soak' } }, token);
           counts.mutations++;
           if (r?.cancelOrder?.order) counts.ordersCancelled++;
-          // an order confirmed and dispatched meanwhile cannot be cancelled: expected, not an error
-          else if (r?.cancelOrder?.userErrors?.some((e: { code: string }) => e.code !== 'INVALID_STATUS')) err(`cancelOrder: ${JSON.stringify(r.cancelOrder.userErrors)}`);
+          // an order rejected (credit) meanwhile cannot be cancelled: expected, not an error
+          else if (r?.cancelOrder?.userErrors?.some((e: { code: string }) => e.code !== 'ORDER_NOT_CANCELLABLE')) err(`cancelOrder: ${JSON.stringify(r.cancelOrder.userErrors)}`);
         } else if (kind === 2) {
           const v = vehicles[(n + w) % vehicles.length]!;
           await gql(`mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code message } } }`, {
@@ -190,7 +190,7 @@ async function main(): Promise<number> {
           await gql(op('OrderDetail'), { id: orderIds[(n * 13 + w) % Math.max(1, orderIds.length)] }, token);
           counts.queries++;
         } else if (kind === 4) {
-          await gql(`{ products(first: 20) { edges { node { name variants { sku price { amount currencyCode } } } } } }`, {}, token);
+          await gql(`{ products(first: 20) { edges { node { name variants { sku basePrice { amount currencyCode } } } } } }`, {}, token);
           counts.queries++;
         } else {
           await gql(`{ vehicles(first: 20) { edges { node { plate lastPosition { lat lng } currentShipment { status rider { name } } } } } me { email } }`, {}, token);
