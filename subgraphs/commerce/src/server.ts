@@ -22,7 +22,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/commerce/mi
 
 /** Consumer group that moves orders through their life cycle on finance's and logistics' events. */
 export const ORDER_LIFECYCLE_GROUP = 'commerce.order-lifecycle';
-export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.dispatched', 'shipment.delivered'];
+export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.created', 'shipment.dispatched', 'shipment.delivered'];
 
 export interface CommerceOptions extends SubgraphRuntimeOptions {
   /** Event bus: with it the outbox relay publishes commerce's events and the order life-cycle consumer runs. */
