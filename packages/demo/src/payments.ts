@@ -6,8 +6,8 @@ export interface DemoPaymentAccounts {
   tenantId: string;
   /** The currency the tenant's accounts collect in. */
   currency: 'NGN' | 'GHS';
-  mpesa: { consumerKey: string; consumerSecret: string; shortCode: string; passkey: string };
-  momo: { apiUser: string; apiKey: string; subscriptionKey: string; targetEnvironment: string };
+  mpesa: { consumerKey: string; consumerSecret: string; shortCode: string; passkey: string; initiatorName: string; securityCredential: string };
+  momo: { apiUser: string; apiKey: string; subscriptionKey: string; targetEnvironment: string; disbursementSubscriptionKey: string };
   paystack: { secretKey: string; publicKey: string };
 }
 
@@ -15,8 +15,8 @@ function accounts(tenantId: string, key: string, currency: 'NGN' | 'GHS', shortC
   return {
     tenantId,
     currency,
-    mpesa: { consumerKey: `${key}-daraja-consumer-key`, consumerSecret: `${key}-daraja-consumer-secret`, shortCode, passkey: `${key}-stk-passkey-bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919` },
-    momo: { apiUser, apiKey: `${key}-momo-api-key`, subscriptionKey: `${key}-momo-collection-subscription-key`, targetEnvironment: 'sandbox' },
+    mpesa: { consumerKey: `${key}-daraja-consumer-key`, consumerSecret: `${key}-daraja-consumer-secret`, shortCode, passkey: `${key}-stk-passkey-bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919`, initiatorName: 'testapi', securityCredential: `${key}-b2c-security-credential` },
+    momo: { apiUser, apiKey: `${key}-momo-api-key`, subscriptionKey: `${key}-momo-collection-subscription-key`, targetEnvironment: 'sandbox', disbursementSubscriptionKey: `${key}-momo-disbursement-subscription-key` },
     paystack: { secretKey: `sk_test_${key}_omniroute_sandbox`, publicKey: `pk_test_${key}_omniroute_sandbox` },
   };
 }

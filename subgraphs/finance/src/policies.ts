@@ -6,6 +6,7 @@ import { ledgerPolicies } from './modules/ledger/ledger.policies.ts';
 import { nodePolicies } from './modules/node/node.policies.ts';
 import { paymentPolicies } from './modules/payments/payments.policies.ts';
 import { walletPolicies } from './modules/wallets/wallets.policies.ts';
+import { payoutPolicies } from './modules/payouts/payouts.policies.ts';
 
 /** Every policy of the finance subgraph (one table per module, beside its SDL). */
-export const POLICIES = mergePolicies([creditPolicies, invoicePolicies, ledgerPolicies, paymentPolicies, walletPolicies, nodePolicies, kpiPolicies]);
+export const POLICIES = mergePolicies([creditPolicies, invoicePolicies, ledgerPolicies, paymentPolicies, walletPolicies, nodePolicies, kpiPolicies, payoutPolicies]);

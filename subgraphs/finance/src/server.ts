@@ -15,6 +15,9 @@ import { paymentResolvers } from './modules/payments/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { nodeResolvers } from './modules/node/resolvers/index.ts';
 import { walletResolvers } from './modules/wallets/resolvers/index.ts';
+import { payoutResolvers } from './modules/payouts/resolvers/index.ts';
+import { startPayoutsConsumer } from './events/payouts.ts';
+import type { PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
 import { POLICIES } from './policies.ts';
 import type { PaymentTiming } from './modules/payments/payments.service.ts';
@@ -42,6 +45,8 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
   paymentPollMs?: number;
   /** Poll back-off, expiry and retry waits of payments (payments.service.ts DEFAULT_PAYMENT_TIMING). */
   paymentTiming?: Partial<PaymentTiming>;
+  /** Status-query back-off of payouts (payouts.service.ts DEFAULT_PAYOUT_TIMING). */
+  payoutTiming?: Partial<PayoutTiming>;
   /** Outbox relay poll interval (default 1000 ms; commits kick it at once anyway). */
   relayIntervalMs?: number;
   /** How often issued invoices past due are marked OVERDUE (default 10 minutes; 0 disables). */
@@ -70,19 +75,22 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     live: opts.bus,
     onCommitted: kick,
     paymentTiming: opts.paymentTiming,
+    payoutTiming: opts.payoutTiming,
+    railTimeoutMs: opts.railTimeoutMs,
   });
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers],
     policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
-    routes: paymentWebhookRoutes(services.payments),
+    routes: paymentWebhookRoutes(services.payments, services.payouts),
   });
 
   let consumer: Consumer | undefined;
+  let payoutsConsumer: Consumer | undefined;
   let sweep: NodeJS.Timeout | undefined;
   const pendingAfter = opts.pendingPaymentAfterMs ?? 5 * 60_000;
   const reconcilers = [
@@ -95,6 +103,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   if (opts.bus) {
     relay = startOutboxRelay({ prisma: prisma as unknown as OutboxClient, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
     consumer = await startOrderToCashConsumer({ bus: opts.bus, prisma, services, onCommitted: kick });
+    payoutsConsumer = await startPayoutsConsumer({ bus: opts.bus, prisma, payouts: services.payouts, onCommitted: kick });
     const every = opts.overdueSweepMs ?? 10 * 60_000;
     if (every > 0) {
       sweep = setInterval(() => {
@@ -109,8 +118,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   if (pollEvery > 0) {
     const run = () => {
       poll = setTimeout(() => {
-        services.payments
-          .pollPending()
+        Promise.all([services.payments.pollPending(), services.payouts.dispatch(), services.payouts.poll()])
           .catch((error) => log.error('finance: payment status poll failed', { error: String(error) }))
           .finally(() => (poll ? run() : undefined));
       }, pollEvery);
@@ -139,6 +147,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
         poll = undefined;
       }
       await consumer?.stop();
+      await payoutsConsumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();
       await db.close();
