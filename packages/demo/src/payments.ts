@@ -27,3 +27,13 @@ export function demoPaymentAccounts(): DemoPaymentAccounts[] {
     accounts('tnt_ACCRA', 'accra', 'GHS', '174380', '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d'),
   ];
 }
+
+/** The demo tenants' Africa's Talking accounts (SMS for collections' reminders), registered with the sandbox too. */
+export interface DemoSmsAccount { tenantId: string; username: string; apiKey: string; senderId: string }
+
+export function demoSmsAccounts(): DemoSmsAccount[] {
+  return [
+    { tenantId: 'tnt_LAGOS', username: 'lagos-fmcg', apiKey: 'atsk_lagos_omniroute_sandbox', senderId: 'LAGOSFMCG' },
+    { tenantId: 'tnt_ACCRA', username: 'accra-wholesale', apiKey: 'atsk_accra_omniroute_sandbox', senderId: 'ACCRAWHSL' },
+  ];
+}

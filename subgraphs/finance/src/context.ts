@@ -17,6 +17,7 @@ import type { RailConnector, RailName } from './modules/payments/rails/index.ts'
 import { WalletService } from './modules/wallets/wallets.service.ts';
 import { PayoutService, type PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { createPayoutConnectors } from './modules/payouts/rails/index.ts';
+import { CollectionsService } from './modules/collections/collections.service.ts';
 
 export interface FinanceServices {
   credit: CreditService;
@@ -26,6 +27,7 @@ export interface FinanceServices {
   providerAccounts: ProviderAccountService;
   wallets: WalletService;
   payouts: PayoutService;
+  collections: CollectionsService;
   ledger: LedgerService;
   kpis: KpiService;
 }
@@ -60,7 +62,7 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
     deps.onCommitted, deps.paymentTiming,
   );
   const payouts = new PayoutService(deps.prisma, ledger, providerAccounts, createPayoutConnectors(deps.railTimeoutMs), deps.callbackBaseUrl, deps.onCommitted, deps.payoutTiming);
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, ledger, kpis: new KpiService(deps.prisma) };
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

@@ -7,6 +7,7 @@ import { nodePolicies } from './modules/node/node.policies.ts';
 import { paymentPolicies } from './modules/payments/payments.policies.ts';
 import { walletPolicies } from './modules/wallets/wallets.policies.ts';
 import { payoutPolicies } from './modules/payouts/payouts.policies.ts';
+import { collectionsPolicies } from './modules/collections/collections.policies.ts';
 
 /** Every policy of the finance subgraph (one table per module, beside its SDL). */
-export const POLICIES = mergePolicies([creditPolicies, invoicePolicies, ledgerPolicies, paymentPolicies, walletPolicies, nodePolicies, kpiPolicies, payoutPolicies]);
+export const POLICIES = mergePolicies([creditPolicies, invoicePolicies, ledgerPolicies, paymentPolicies, walletPolicies, nodePolicies, kpiPolicies, payoutPolicies, collectionsPolicies]);

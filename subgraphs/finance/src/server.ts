@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { openDatabase } from '@omniroute/db';
-import { demoPaymentAccounts, demoPlan } from '@omniroute/demo';
+import { demoPaymentAccounts, demoPlan, demoSmsAccounts } from '@omniroute/demo';
 import { outboxGauges, startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type FinanceServices } from './context.ts';
@@ -17,6 +17,9 @@ import { nodeResolvers } from './modules/node/resolvers/index.ts';
 import { walletResolvers } from './modules/wallets/resolvers/index.ts';
 import { payoutResolvers } from './modules/payouts/resolvers/index.ts';
 import { startPayoutsConsumer } from './events/payouts.ts';
+import { startCollectionsConsumer } from './events/collections.ts';
+import { collectionsResolvers } from './modules/collections/resolvers/index.ts';
+import { seedCollectionContacts } from './modules/collections/collections.seed.ts';
 import type { PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
 import { POLICIES } from './policies.ts';
@@ -51,6 +54,11 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
   relayIntervalMs?: number;
   /** How often issued invoices past due are marked OVERDUE (default 10 minutes; 0 disables). */
   overdueSweepMs?: number;
+  /**
+   * How often the collections cycle runs for every tenant (dunning, promises, credit holds; each step idempotent per
+   * day) and the SMS outbox is sent (default 1 hour with a bus; 0 disables).
+   */
+  collectionsJobMs?: number;
   /** A payment PENDING this long is settled from what the providers know (reconcilePending); default 5 minutes. */
   pendingPaymentAfterMs?: number;
   /** How often the pending-payment reconciler runs (default: half of pendingPaymentAfterMs, 1 s–1 min); 0: only on demand. */
@@ -81,7 +89,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers, collectionsResolvers],
     policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
@@ -91,6 +99,8 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
 
   let consumer: Consumer | undefined;
   let payoutsConsumer: Consumer | undefined;
+  let collectionsConsumer: Consumer | undefined;
+  let collectionsJob: NodeJS.Timeout | undefined;
   let sweep: NodeJS.Timeout | undefined;
   const pendingAfter = opts.pendingPaymentAfterMs ?? 5 * 60_000;
   const reconcilers = [
@@ -104,6 +114,14 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     relay = startOutboxRelay({ prisma: prisma as unknown as OutboxClient, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
     consumer = await startOrderToCashConsumer({ bus: opts.bus, prisma, services, onCommitted: kick });
     payoutsConsumer = await startPayoutsConsumer({ bus: opts.bus, prisma, payouts: services.payouts, onCommitted: kick });
+    collectionsConsumer = await startCollectionsConsumer({ bus: opts.bus, prisma, collections: services.collections });
+    const collectionsEvery = opts.collectionsJobMs ?? 60 * 60_000;
+    if (collectionsEvery > 0) {
+      collectionsJob = setInterval(() => {
+        services.collections.runAll().catch((error) => log.error('finance: collections cycle failed', { error: String(error) }));
+      }, collectionsEvery);
+      collectionsJob.unref();
+    }
     const every = opts.overdueSweepMs ?? 10 * 60_000;
     if (every > 0) {
       sweep = setInterval(() => {
@@ -133,7 +151,11 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     listen: subgraph.listen,
     async seed() {
       await seedFinance(prisma, demoPlan());
-      if (sandboxUrl && services.providerAccounts.configured) await services.providerAccounts.seedDemo(demoPaymentAccounts(), sandboxUrl);
+      await seedCollectionContacts(prisma, demoPlan());
+      if (sandboxUrl && services.providerAccounts.configured) {
+        await services.providerAccounts.seedDemo(demoPaymentAccounts(), sandboxUrl);
+        for (const a of demoSmsAccounts()) await services.collections.configureSms(a.tenantId, { baseUrl: sandboxUrl, username: a.username, apiKey: a.apiKey, senderId: a.senderId });
+      }
     },
     db,
     prisma,
@@ -142,12 +164,14 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     async close() {
       for (const r of reconcilers) await r.stop();
       if (sweep) clearInterval(sweep);
+      if (collectionsJob) clearInterval(collectionsJob);
       if (poll) {
         clearTimeout(poll);
         poll = undefined;
       }
       await consumer?.stop();
       await payoutsConsumer?.stop();
+      await collectionsConsumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();
       await db.close();
