@@ -11,6 +11,7 @@ import { mpesaRail, type MpesaAccount } from './mpesa.ts';
 import { paystackRail, type PaystackAccount } from './paystack.ts';
 import { africasTalkingRail, type AfricasTalkingAccount, type SandboxMessage } from './africastalking.ts';
 import { demoSmsAccounts } from '@omniroute/demo';
+import { reportsRail } from './reports.ts';
 
 export { SCENARIOS, scenarioFor, type Scenario } from './scenarios.ts';
 export { paystackSignature } from './paystack.ts';
@@ -68,7 +69,8 @@ export async function startProviderSandbox(opts: ProviderSandboxOptions = {}): P
     }
   };
   addAccounts(opts.accounts ?? {});
-  const rails = [mpesaRail(state, () => accounts.mpesa), momoRail(state, () => accounts.momo), paystackRail(state, () => accounts.paystack), africasTalkingRail(state, () => accounts.africasTalking, messages)];
+  const rails = [mpesaRail(state, () => accounts.mpesa), momoRail(state, () => accounts.momo), paystackRail(state, () => accounts.paystack), africasTalkingRail(state, () => accounts.africasTalking, messages),
+    reportsRail(state, { mpesa: () => accounts.mpesa, momo: () => accounts.momo, paystack: () => accounts.paystack })];
 
   const server: Server = createServer((req, res) => {
     void (async () => {

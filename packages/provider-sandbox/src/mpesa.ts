@@ -197,7 +197,7 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
       const n = earlier ? Number(earlier.meta.n) : state.next();
       const txn = earlier ?? state.add({
         rail: 'MPESA', reference: `AG_${darajaTimestamp(new Date()).slice(0, 8)}_${String(n).padStart(16, '0')}`, account: a.consumerKey, amount, currency: a.currency ?? 'KES', phone,
-        meta: { n, kind: 'payout', originatorConversationId: originator, queueTimeoutUrl: String(body.QueueTimeOutURL) },
+        meta: { n, kind: 'payout', originatorConversationId: originator, occasion: typeof body.Occassion === 'string' ? body.Occassion : null, queueTimeoutUrl: String(body.QueueTimeOutURL) },
       });
       if (!earlier) await proceed(state, txn, b2cOutcomes, (t) => ({ final: () => state.deliver('MPESA', t.reference, result.toString(), JSON.stringify(b2cResultBody(t))) }));
       send(res, 200, { ConversationID: txn.reference, OriginatorConversationID: originator, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });

@@ -18,6 +18,7 @@ import { WalletService } from './modules/wallets/wallets.service.ts';
 import { PayoutService, type PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { createPayoutConnectors } from './modules/payouts/rails/index.ts';
 import { CollectionsService } from './modules/collections/collections.service.ts';
+import { SettlementService } from './modules/settlement/settlement.service.ts';
 
 export interface FinanceServices {
   credit: CreditService;
@@ -28,6 +29,7 @@ export interface FinanceServices {
   wallets: WalletService;
   payouts: PayoutService;
   collections: CollectionsService;
+  settlement: SettlementService;
   ledger: LedgerService;
   kpis: KpiService;
 }
@@ -62,7 +64,7 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
     deps.onCommitted, deps.paymentTiming,
   );
   const payouts = new PayoutService(deps.prisma, ledger, providerAccounts, createPayoutConnectors(deps.railTimeoutMs), deps.callbackBaseUrl, deps.onCommitted, deps.payoutTiming);
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), ledger, kpis: new KpiService(deps.prisma) };
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, deps.railTimeoutMs), ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

@@ -19,6 +19,7 @@ import { payoutResolvers } from './modules/payouts/resolvers/index.ts';
 import { startPayoutsConsumer } from './events/payouts.ts';
 import { startCollectionsConsumer } from './events/collections.ts';
 import { collectionsResolvers } from './modules/collections/resolvers/index.ts';
+import { settlementResolvers } from './modules/settlement/resolvers/index.ts';
 import { seedCollectionContacts } from './modules/collections/collections.seed.ts';
 import type { PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
@@ -59,6 +60,8 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
    * day) and the SMS outbox is sent (default 1 hour with a bus; 0 disables).
    */
   collectionsJobMs?: number;
+  /** How often the settlement reconciliation looks for yesterday's reports (default 6 hours with a bus; imports are idempotent; 0 disables). */
+  settlementJobMs?: number;
   /** A payment PENDING this long is settled from what the providers know (reconcilePending); default 5 minutes. */
   pendingPaymentAfterMs?: number;
   /** How often the pending-payment reconciler runs (default: half of pendingPaymentAfterMs, 1 s–1 min); 0: only on demand. */
@@ -89,7 +92,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers, collectionsResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers, collectionsResolvers, settlementResolvers],
     policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
@@ -101,6 +104,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   let payoutsConsumer: Consumer | undefined;
   let collectionsConsumer: Consumer | undefined;
   let collectionsJob: NodeJS.Timeout | undefined;
+  let settlementJob: NodeJS.Timeout | undefined;
   let sweep: NodeJS.Timeout | undefined;
   const pendingAfter = opts.pendingPaymentAfterMs ?? 5 * 60_000;
   const reconcilers = [
@@ -121,6 +125,13 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
         services.collections.runAll().catch((error) => log.error('finance: collections cycle failed', { error: String(error) }));
       }, collectionsEvery);
       collectionsJob.unref();
+    }
+    const settlementEvery = opts.settlementJobMs ?? 6 * 60 * 60_000;
+    if (settlementEvery > 0) {
+      settlementJob = setInterval(() => {
+        services.settlement.runDaily().catch((error) => log.error('finance: settlement reconciliation failed', { error: String(error) }));
+      }, settlementEvery);
+      settlementJob.unref();
     }
     const every = opts.overdueSweepMs ?? 10 * 60_000;
     if (every > 0) {
@@ -165,6 +176,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
       for (const r of reconcilers) await r.stop();
       if (sweep) clearInterval(sweep);
       if (collectionsJob) clearInterval(collectionsJob);
+      if (settlementJob) clearInterval(settlementJob);
       if (poll) {
         clearTimeout(poll);
         poll = undefined;

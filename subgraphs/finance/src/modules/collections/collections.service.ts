@@ -186,6 +186,11 @@ export class CollectionsService {
     return toConnection(rows, first, afterId);
   }
 
+  async promise(viewer: Viewer | null, id: string): Promise<PromiseToPay | null> {
+    const v = authorize(collectionsPolicies['Query.promisesToPay'], viewer);
+    return this.prisma.promiseToPay.findFirst({ where: { id, tenantId: v.tenantId } });
+  }
+
   async notifications(viewer: Viewer | null, filter: { customerId?: string | null }, args: ConnectionArgs): Promise<Connection<Notification>> {
     const v = authorize(collectionsPolicies['Query.collectionNotifications'], viewer);
     const { first, afterId } = pageWindow(args);

@@ -14,7 +14,7 @@ CREATE TYPE "PromiseStatus" AS ENUM ('OPEN', 'KEPT', 'BROKEN');
 CREATE TYPE "SettlementLineKind" AS ENUM ('COLLECTION', 'PAYOUT');
 
 -- CreateEnum
-CREATE TYPE "SettlementLineStatus" AS ENUM ('MATCHED', 'AMOUNT_MISMATCH', 'UNMATCHED');
+CREATE TYPE "SettlementLineStatus" AS ENUM ('MATCHED', 'AMOUNT_MISMATCH', 'STATUS_MISMATCH', 'UNMATCHED');
 
 -- AlterEnum
 -- This migration adds more than one value to an enum.
