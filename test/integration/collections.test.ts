@@ -95,7 +95,7 @@ describe('collections through the gateway', () => {
   });
 
   it('the dunning cycle sends each step once through Africa\'s Talking, and holds credit beyond 60 days', async () => {
-    const run = (await q('mutation { runCollections { reminders followUps held released sent userErrors { code } } }')).runCollections;
+    const run = (await q('mutation { runCollections(input: {}) { reminders followUps held released sent userErrors { code } } }')).runCollections;
     expect(run.reminders).toBeGreaterThanOrEqual(5);
     expect(run.held).toBeGreaterThanOrEqual(2); // a (68 days) and b (95 days)
     const sms = stack.paymentSandbox!.messages;
@@ -113,7 +113,7 @@ describe('collections through the gateway', () => {
 
     // a second run the same day sends nothing again
     const before = sms.length;
-    const again = (await q('mutation { runCollections { reminders held sent } }')).runCollections;
+    const again = (await q('mutation { runCollections(input: {}) { reminders held sent } }')).runCollections;
     expect(again).toEqual({ reminders: 0, held: 0, sent: 0 });
     expect(sms.length).toBe(before);
 
@@ -164,14 +164,36 @@ describe('collections through the gateway', () => {
     expect(bad.userErrors).toEqual([{ code: 'INVALID_INPUT', field: ['input', 'promisedFor'] }]);
 
     // The first cycle already reminded `other` (OVERDUE_30); the promise holds back nothing new, and the day has not ended.
-    await q('mutation { runCollections { reminders } }');
+    await q('mutation { runCollections(input: {}) { reminders } }');
     // The promised day ends unpaid (the clock moved on): the next cycle finds it broken and follows up.
     await finance.prisma.promiseToPay.update({ where: { id: r.promise.id }, data: { promisedFor: new Date(Date.now() - 2 * DAY) } });
-    const run = (await q('mutation { runCollections { promisesBroken followUps sent } }')).runCollections;
+    const run = (await q('mutation { runCollections(input: {}) { promisesBroken followUps sent } }')).runCollections;
     expect(run).toMatchObject({ promisesBroken: 1, followUps: 1 });
     expect(stack.paymentSandbox!.messages.filter((m) => m.to === other.phone).at(-1)!.message).toContain('you promised');
     const promises = nodes<any>((await q(`query($c: ID) { promisesToPay(filter: { customerId: $c }) { edges { node { id status } } } }`, { c: other.id })).promisesToPay);
     expect(promises).toEqual([{ id: r.promise.id, status: 'BROKEN' }]);
+  });
+
+  it('financing offers (issue 16 part 5) follow the score, with its factors explained; a held customer gets none', async () => {
+    const OFFERS = `query($c: ID!, $i: ID) { financingOffers(customerId: $c, invoiceId: $i) { score eligible reason
+      factors { factor points detail } offers { tenorDays limit { amount currencyCode } feeRate fee { amount } repayable { amount } dueDate } } }`;
+    const held = (await q(OFFERS, { c: b!.id })).financingOffers;
+    expect(held).toMatchObject({ eligible: false, offers: [] });
+    expect(held.reason).toMatch(/hold|overdue/);
+    const clean = lagos.customers.find((x) => ![a, b, c, other].includes(x))!;
+    const o = (await q(OFFERS, { c: clean.id })).financingOffers;
+    expect(o.factors.map((f: any) => f.factor)).toEqual(['BASELINE', 'ON_TIME_PAYMENTS', 'LATE_PAYMENTS', 'OVERDUE_INVOICES', 'UTILIZATION']);
+    expect(Math.max(0, Math.min(1000, o.factors.reduce((s: number, f: any) => s + f.points, 0)))).toBe(o.score);
+    if (o.score >= 500) {
+      expect(o.offers.map((x: any) => x.tenorDays)).toEqual([7, 14, 30]);
+      for (const x of o.offers) expect(Number(x.repayable.amount)).toBeCloseTo(Number(x.limit.amount) + Number(x.fee.amount), 2);
+      expect(Number(o.offers[2].feeRate)).toBeGreaterThan(Number(o.offers[0].feeRate));
+    } else expect(o.eligible).toBe(false);
+    // one invoice: the limit never exceeds what is due on it
+    const mine = await invoice(clean.id, '2500.00', 3);
+    const one = (await q(OFFERS, { c: clean.id, i: mine.id })).financingOffers;
+    if (one.eligible) expect(one.offers.every((x: any) => Number(x.limit.amount) <= 2500)).toBe(true);
+    expect((await q(OFFERS, { c: clean.id, i: inv.b95.id })).financingOffers).toBeNull(); // not this customer's invoice
   });
 
   it('collections are for staff: a rider is refused', async () => {

@@ -58,7 +58,7 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
   });
 
   it("reconcileSettlements fetches each provider's report and matches every line by reference and amount", async () => {
-    const reports = (await q(`mutation($d: DateTime!) { reconcileSettlements(reportDate: $d) { reports { ${REPORT} } userErrors { code } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
+    const reports = (await q(`mutation($d: DateTime!) { reconcileSettlements(input: { reportDate: $d }) { reports { ${REPORT} } userErrors { code } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
     expect(reports.map((r: any) => r.provider).sort()).toEqual(['MPESA', 'MTN_MOMO', 'PAYSTACK']);
     const by = (p: string) => reports.find((r: any) => r.provider === p);
     for (const rail of ['MPESA', 'MTN_MOMO', 'PAYSTACK']) {
@@ -75,7 +75,7 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
     expect(by('MPESA').mismatched).toBe(1);
     expect(by('PAYSTACK').fees).toEqual({ amount: '16.50', currencyCode: 'NGN' }); // 1.5 % of 1 000 + 1.5 % of 100
     // the same reports again are the same reports
-    const again = (await q(`mutation($d: DateTime!) { reconcileSettlements(reportDate: $d) { reports { id } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
+    const again = (await q(`mutation($d: DateTime!) { reconcileSettlements(input: { reportDate: $d }) { reports { id } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
     expect(again.map((r: any) => r.id).sort()).toEqual(reports.map((r: any) => r.id).sort());
   });
 

@@ -405,6 +405,26 @@ export const MUTATIONS: Record<string, MutationSample> = {
     effective: (c) => ({ paymentId: c.f.paymentId, amount: '1.00', idempotencyKey: fresh('refund') }),
     fingerprint: (f) => ({ query: 'query($id: ID!) { invoice(id: $id) { status amountPaid { amount } } }', variables: { id: f.paidInvoiceId } }),
   },
+  'Mutation.recordPromiseToPay': {
+    harmless: (c) => ({ customerId: c.f.customerId, amount: '0', currencyCode: c.f.currency, promisedFor: new Date().toISOString(), idempotencyKey: fresh('ptp') }),
+    effective: (c) => ({ customerId: c.f.customerId, amount: '1.00', currencyCode: c.f.currency, promisedFor: new Date().toISOString(), idempotencyKey: fresh('ptp') }),
+    fingerprint: () => ({ query: '{ promisesToPay(first: 100) { edges { node { id status } } } }' }),
+  },
+  'Mutation.runCollections': {
+    harmless: () => ({ customerId: 'cus_DOES_NOT_EXIST' }),
+    effective: () => ({}),
+    fingerprint: () => ({ query: '{ collectionNotifications(first: 100) { edges { node { id status } } } }' }),
+  },
+  'Mutation.importSettlementReport': {
+    harmless: () => ({ provider: 'PAYSTACK', reportDate: new Date().toISOString(), fileName: 'matrix.csv', csv: 'not,a,report\n1,2,3' }),
+    effective: () => ({ provider: 'PAYSTACK', reportDate: new Date().toISOString(), fileName: 'matrix.csv', csv: 'Type,Reference,Amount,Fees,Currency,Status,Paid At\r\n' }),
+    fingerprint: () => ({ query: '{ settlementReports(first: 100) { edges { node { id } } } }' }),
+  },
+  'Mutation.reconcileSettlements': {
+    harmless: () => ({ reportDate: new Date(Date.now() + 3 * 86_400_000).toISOString() }),
+    effective: () => ({ reportDate: new Date().toISOString() }),
+    fingerprint: () => ({ query: '{ settlementReports(first: 100) { edges { node { id } } } }' }),
+  },
   'Mutation.rateWorker': {
     harmless: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 0 }),
     effective: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 5 }),
@@ -433,6 +453,12 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.node': (c) => ({ id: c.f.openInvoiceId }),
   'Query.payment': (c) => ({ id: c.f.paymentId }),
   'Query.wallet': () => ({ id: 'wal_DOES_NOT_EXIST' }),
+  'Query.payout': () => ({ id: 'pyo_DOES_NOT_EXIST' }),
+  'Query.collectionsAging': (c) => ({ currencyCode: c.f.currency }),
+  'Query.collectionsWorklist': (c) => ({ currencyCode: c.f.currency }),
+  'Query.collectionsToday': (c) => ({ currencyCode: c.f.currency }),
+  'Query.settlementReport': () => ({ id: 'stl_DOES_NOT_EXIST' }),
+  'Query.financingOffers': (c) => ({ customerId: c.f.customerId }),
 };
 
 /**

@@ -19,6 +19,7 @@ import { PayoutService, type PayoutTiming } from './modules/payouts/payouts.serv
 import { createPayoutConnectors } from './modules/payouts/rails/index.ts';
 import { CollectionsService } from './modules/collections/collections.service.ts';
 import { SettlementService } from './modules/settlement/settlement.service.ts';
+import { FinancingService } from './modules/financing/financing.service.ts';
 
 export interface FinanceServices {
   credit: CreditService;
@@ -30,6 +31,7 @@ export interface FinanceServices {
   payouts: PayoutService;
   collections: CollectionsService;
   settlement: SettlementService;
+  financing: FinancingService;
   ledger: LedgerService;
   kpis: KpiService;
 }
@@ -64,7 +66,7 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
     deps.onCommitted, deps.paymentTiming,
   );
   const payouts = new PayoutService(deps.prisma, ledger, providerAccounts, createPayoutConnectors(deps.railTimeoutMs), deps.callbackBaseUrl, deps.onCommitted, deps.payoutTiming);
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, deps.railTimeoutMs), ledger, kpis: new KpiService(deps.prisma) };
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, deps.railTimeoutMs), financing: new FinancingService(deps.prisma, credit), ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

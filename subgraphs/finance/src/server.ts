@@ -20,6 +20,7 @@ import { startPayoutsConsumer } from './events/payouts.ts';
 import { startCollectionsConsumer } from './events/collections.ts';
 import { collectionsResolvers } from './modules/collections/resolvers/index.ts';
 import { settlementResolvers } from './modules/settlement/resolvers/index.ts';
+import { financingResolvers } from './modules/financing/resolvers/index.ts';
 import { seedCollectionContacts } from './modules/collections/collections.seed.ts';
 import type { PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
@@ -92,7 +93,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers, collectionsResolvers, settlementResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers, collectionsResolvers, settlementResolvers, financingResolvers],
     policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,

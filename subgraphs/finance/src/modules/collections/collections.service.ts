@@ -202,9 +202,9 @@ export class CollectionsService {
   }
 
   /** `runCollections` (FINANCE, ADMIN): the caller's tenant's cycle now, then the outbox sent. */
-  async runNow(viewer: Viewer | null, now = new Date()): Promise<CollectionsCycle> {
+  async runNow(viewer: Viewer | null, now = new Date(), customerId?: string | null): Promise<CollectionsCycle> {
     const v = authorize(collectionsPolicies['Mutation.runCollections'], viewer);
-    const cycle = await this.cycle(v.tenantId, now);
+    const cycle = await this.cycle(v.tenantId, now, customerId ?? undefined);
     return { ...cycle, sent: await this.dispatch(now, v.tenantId) };
   }
 
@@ -225,11 +225,12 @@ export class CollectionsService {
    * are KEPT or BROKEN (broken: a follow-up SMS); each open invoice gets the dunning step it reached unless an open
    * promise covers it; lines with an invoice more than 60 days overdue are held, held lines without one released.
    */
-  async cycle(tenantId: string, now = new Date()): Promise<CollectionsCycle> {
+  async cycle(tenantId: string, now = new Date(), customerId?: string): Promise<CollectionsCycle> {
     const out: CollectionsCycle = { reminders: 0, followUps: 0, promisesKept: 0, promisesBroken: 0, held: 0, released: 0, sent: 0 };
     const today = startOfDay(now);
+    const only = customerId ? { customerId } : {};
     // promises whose day has ended
-    const due = await this.prisma.promiseToPay.findMany({ where: { tenantId, status: 'OPEN', promisedFor: { lt: today } } });
+    const due = await this.prisma.promiseToPay.findMany({ where: { tenantId, status: 'OPEN', promisedFor: { lt: today }, ...only } });
     for (const p of due) {
       const paid = await this.prisma.payment.aggregate({
         where: { tenantId, status: 'SUCCEEDED', currency: p.currency, receivedAt: { gte: p.createdAt }, invoice: { customerId: p.customerId, ...(p.invoiceId ? { id: p.invoiceId } : {}) } },
@@ -246,10 +247,10 @@ export class CollectionsService {
       else out.promisesBroken++;
     }
 
-    const invoices = await this.prisma.invoice.findMany({ where: { tenantId, status: { in: [...OPEN_STATUSES] }, dueDate: { not: null } } });
+    const invoices = await this.prisma.invoice.findMany({ where: { tenantId, status: { in: [...OPEN_STATUSES] }, dueDate: { not: null }, ...only } });
     const open = invoices.filter((i) => dec(i.total).gt(dec(i.amountPaid)));
     const contacts = await this.contacts(tenantId, [...new Set(open.map((i) => i.customerId))]);
-    const promised = await this.prisma.promiseToPay.findMany({ where: { tenantId, status: 'OPEN', promisedFor: { gte: today } } });
+    const promised = await this.prisma.promiseToPay.findMany({ where: { tenantId, status: 'OPEN', promisedFor: { gte: today }, ...only } });
     for (const inv of open) {
       const days = daysOverdue(inv.dueDate, now);
       const stage = dunningStage(days, startOfDay(inv.dueDate!).getTime() === today.getTime());
@@ -272,7 +273,7 @@ export class CollectionsService {
       const { count } = await this.prisma.creditLine.updateMany({ where: { tenantId, customerId, heldAt: null }, data: { heldAt: now, holdReason: `invoice ${m.number} is ${m.days} days overdue (more than ${CREDIT_HOLD_AFTER_DAYS})` } });
       out.held += count;
     }
-    const heldLines = await this.prisma.creditLine.findMany({ where: { tenantId, heldAt: { not: null } }, select: { customerId: true } });
+    const heldLines = await this.prisma.creditLine.findMany({ where: { tenantId, heldAt: { not: null }, ...only }, select: { customerId: true } });
     for (const l of heldLines) if (!needsCreditHold(maxDays.get(l.customerId)?.days ?? 0)) out.released += await this.releaseHold(this.prisma, tenantId, l.customerId, now);
     return out;
   }

@@ -134,9 +134,10 @@ export class SettlementService {
   }
 
   /** `reconcileSettlements` (FINANCE, ADMIN): fetch and import one day's report of each of the tenant's provider accounts. */
-  async reconcileFor(viewer: Viewer | null, reportDate: Date): Promise<SettlementReport[]> {
+  async reconcileFor(viewer: Viewer | null, reportDate: Date, now = new Date()): Promise<Result<SettlementReport[]>> {
     const v = authorize(settlementPolicies['Mutation.reconcileSettlements'], viewer);
-    return this.reconcileTenant(v.tenantId, reportDate);
+    if (startOfDay(reportDate) > startOfDay(now)) return fail(E.INVALID_INPUT, 'reportDate must be today or earlier', ['input', 'reportDate']);
+    return ok(await this.reconcileTenant(v.tenantId, reportDate));
   }
 
   /** The daily job: yesterday's report of every provider account of every tenant. */

@@ -11,7 +11,7 @@ export const collectionsResolvers: Resolvers = {
   },
   Mutation: {
     recordPromiseToPay: async (_p, { input }, ctx) => toPayload('promise', await ctx.services.collections.recordPromise(ctx.viewer, input)),
-    runCollections: async (_p, _a, ctx) => ({ ...(await ctx.services.collections.runNow(ctx.viewer)), userErrors: [] }),
+    runCollections: async (_p, { input }, ctx) => ({ ...(await ctx.services.collections.runNow(ctx.viewer, new Date(), input.customerId)), userErrors: [] }),
   },
   CustomerAging: {
     customer: (c) => ({ id: c.customerId }),

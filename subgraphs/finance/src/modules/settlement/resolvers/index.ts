@@ -8,7 +8,10 @@ export const settlementResolvers: Resolvers = {
   },
   Mutation: {
     importSettlementReport: async (_p, { input }, ctx) => toPayload('report', await ctx.services.settlement.importFor(ctx.viewer, input)),
-    reconcileSettlements: async (_p, { reportDate }, ctx) => ({ reports: await ctx.services.settlement.reconcileFor(ctx.viewer, reportDate), userErrors: [] }),
+    reconcileSettlements: async (_p, { input }, ctx) => {
+      const r = await ctx.services.settlement.reconcileFor(ctx.viewer, input.reportDate);
+      return r.ok ? { reports: r.value, userErrors: [] } : { reports: [], userErrors: r.errors };
+    },
   },
   SettlementReport: {
     provider: (r) => r.rail,
