@@ -21,7 +21,6 @@ import { startCollectionsConsumer } from './events/collections.ts';
 import { collectionsResolvers } from './modules/collections/resolvers/index.ts';
 import { settlementResolvers } from './modules/settlement/resolvers/index.ts';
 import { financingResolvers } from './modules/financing/resolvers/index.ts';
-import { seedCollectionContacts } from './modules/collections/collections.seed.ts';
 import type { PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
 import { POLICIES } from './policies.ts';
@@ -163,7 +162,6 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     listen: subgraph.listen,
     async seed() {
       await seedFinance(prisma, demoPlan());
-      await seedCollectionContacts(prisma, demoPlan());
       if (sandboxUrl && services.providerAccounts.configured) {
         await services.providerAccounts.seedDemo(demoPaymentAccounts(), sandboxUrl);
         for (const a of demoSmsAccounts()) await services.collections.configureSms(a.tenantId, { baseUrl: sandboxUrl, username: a.username, apiKey: a.apiKey, senderId: a.senderId });
