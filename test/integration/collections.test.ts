@@ -55,7 +55,7 @@ describe('collections through the gateway', () => {
     inv.c40 = await invoice(c!.id, '30000.00', 47); // 40 days; c's phone fails at the SMS provider
     inv.o35 = await invoice(other.id, '1000.00', 42);
     await finance.prisma.collectionContact.update({ where: { tenantId_customerId: { tenantId: 'tnt_LAGOS', customerId: c!.id } }, data: { phone: '+2348031111002' } });
-  }, 90_000);
+  }, 120_000);
   afterAll(async () => {
     await stack?.close();
     await db?.drop();
