@@ -202,10 +202,14 @@ export class CollectionsService {
   }
 
   /** `runCollections` (FINANCE, ADMIN): the caller's tenant's cycle now, then the outbox sent. */
-  async runNow(viewer: Viewer | null, now = new Date(), customerId?: string | null): Promise<CollectionsCycle> {
+  async runNow(viewer: Viewer | null, now = new Date(), customerId?: string | null): Promise<Result<CollectionsCycle>> {
     const v = authorize(collectionsPolicies['Mutation.runCollections'], viewer);
+    if (customerId) {
+      const known = await this.prisma.creditLine.count({ where: { tenantId: v.tenantId, customerId } }) + await this.prisma.collectionContact.count({ where: { tenantId: v.tenantId, customerId } });
+      if (!known) return fail('CUSTOMER_NOT_FOUND', 'No such customer', ['input', 'customerId']);
+    }
     const cycle = await this.cycle(v.tenantId, now, customerId ?? undefined);
-    return { ...cycle, sent: await this.dispatch(now, v.tenantId) };
+    return ok({ ...cycle, sent: await this.dispatch(now, v.tenantId) });
   }
 
   /** The daily job over every tenant with open invoices: dunning, promises, holds; then the outbox is sent. */

@@ -11,7 +11,10 @@ export const collectionsResolvers: Resolvers = {
   },
   Mutation: {
     recordPromiseToPay: async (_p, { input }, ctx) => toPayload('promise', await ctx.services.collections.recordPromise(ctx.viewer, input)),
-    runCollections: async (_p, { input }, ctx) => ({ ...(await ctx.services.collections.runNow(ctx.viewer, new Date(), input.customerId)), userErrors: [] }),
+    runCollections: async (_p, { input }, ctx) => {
+      const r = await ctx.services.collections.runNow(ctx.viewer, new Date(), input.customerId);
+      return r.ok ? { ...r.value, userErrors: [] } : { reminders: 0, followUps: 0, promisesKept: 0, promisesBroken: 0, held: 0, released: 0, sent: 0, userErrors: r.errors };
+    },
   },
   CustomerAging: {
     customer: (c) => ({ id: c.customerId }),
