@@ -1,4 +1,4 @@
-import { authorize, fail, newId, ok, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
 import { Prisma, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
@@ -30,6 +30,12 @@ export interface PlanRoutesInput {
   vehicleIds: string[];
   timeLimitMs?: number | null;
   seed?: number | null;
+}
+
+export interface RoutePlanFilter {
+  date?: string | null;
+  status?: 'PLANNED' | 'DISPATCHED' | null;
+  locationId?: string | null;
 }
 
 export interface DispatchRoutePlanInput {
@@ -67,6 +73,26 @@ export class RoutePlanService {
   async get(viewer: Viewer | null, id: string): Promise<RoutePlanView | null> {
     const v = authorize(routingPolicies['Query.routePlan'], viewer);
     return this.deps.prisma.routePlan.findFirst({ where: { id, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
+  }
+
+  /** The tenant's plans, newest first (ids grow with time), with their trips. */
+  async list(viewer: Viewer | null, args: ConnectionArgs & { filter?: RoutePlanFilter | null }): Promise<Connection<RoutePlanView>> {
+    const v = authorize(routingPolicies['Query.routePlans'], viewer);
+    const { first, afterId } = pageWindow(args);
+    const f = args.filter ?? {};
+    const rows = await this.deps.prisma.routePlan.findMany({
+      where: {
+        tenantId: v.tenantId,
+        ...(afterId ? { id: { lt: afterId } } : {}),
+        ...(f.date ? { date: f.date } : {}),
+        ...(f.status ? { status: f.status } : {}),
+        ...(f.locationId ? { locationId: f.locationId } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: first + 1,
+      include: { trips: { orderBy: { sequence: 'asc' } } },
+    });
+    return toConnection(rows, first, afterId);
   }
 
   /** Solves the location's PENDING/ASSIGNED shipments over the given vehicles for one day and stores the plan. */

@@ -5,6 +5,7 @@ import { unassignedOf } from '../routing.service.ts';
 export const routingResolvers: Resolvers = {
   Query: {
     routePlan: (_p, { id }, ctx) => ctx.services.routePlans.get(ctx.viewer, id),
+    routePlans: (_p, args, ctx) => ctx.services.routePlans.list(ctx.viewer, args),
   },
   Mutation: {
     planRoutes: async (_p, { input }, ctx) => {
