@@ -21,7 +21,7 @@ try {
   for (const key of Object.keys(TENANTS) as TenantKey[]) {
     const token = await login(stack.gatewayUrl, TENANTS[key].email);
     const plan = await planToday(stack.gatewayUrl, token, TENANTS[key].timeZone).catch((e) => (console.warn(`${key}: no plan today (${(e as Error).message})`), null));
-    const { page, errors } = await signIn(browser, base, key, { width: 1920, height: 1080 });
+    const { page, errors } = await signIn(browser, base, key, { width: 1920, height: 1080 }, token);
     await page.getByTestId('vehicle-marker').first().waitFor({ state: 'attached', timeout: 60_000 });
     if (plan) await page.getByTestId('planned-trip').first().waitFor({ state: 'attached', timeout: 30_000 });
     await page.waitForTimeout(8000); // live positions and orders arrive

@@ -53,17 +53,28 @@ export async function startDashboardStack(tiles: MapTiles = mapTilesFromEnv()): 
   return { stack, base: stack.gatewayUrl.replace(/\/graphql$/, '') };
 }
 
-/** A fresh browser context at the given size, signed in as the tenant's operator. */
-export async function signIn(browser: Browser, base: string, tenant: TenantKey, viewport = { width: 1920, height: 1080 }): Promise<{ page: Page; errors: string[] }> {
+/**
+ * A fresh browser context at the given size, signed in as the tenant's operator: through the sign-in form, or with
+ * a token from `login` put where the page keeps its session (a sign-in is a deliberately slow scrypt; one per
+ * tenant is enough on a busy machine).
+ */
+export async function signIn(browser: Browser, base: string, tenant: TenantKey, viewport = { width: 1920, height: 1080 }, token?: string): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  if (token) {
+    const session = JSON.stringify({ token, email: TENANTS[tenant].email });
+    await context.addInitScript((s) => sessionStorage.setItem('omniroute.dashboard.session', s), session);
+    await page.goto(`${base}/dashboard/`);
+    await page.getByTestId('fleet-map').waitFor({ timeout: 30_000 });
+    return { page, errors };
+  }
   await page.goto(`${base}/dashboard/`);
   await page.getByTestId('login-email').fill(TENANTS[tenant].email);
   await page.getByTestId('login-password').fill('omniroute-demo');
   await page.getByTestId('login-submit').click();
-  await page.getByTestId('fleet-map').waitFor({ timeout: 20_000 });
+  await page.getByTestId('fleet-map').waitFor({ timeout: 45_000 }); // sign-in is a deliberately slow scrypt
   return { page, errors };
 }
 

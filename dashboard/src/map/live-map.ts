@@ -131,12 +131,14 @@ export class LiveMap {
     clearTimeout(this.tileTimer);
     const layer = this.tiles;
     this.tiles = null;
-    // Removing a tile layer while tiles are in flight makes Leaflet 1.9 throw in _tileReady (the layer's _map is
-    // gone; Leaflet/Leaflet#6136): hide it now and remove it once its pending tiles have settled.
+    // Leaflet 1.9 reads this._map right after firing 'load' and when a pending tile settles, so removing the layer
+    // from a 'load' handler or with tiles in flight throws (Leaflet/Leaflet#6136): hide it now, remove it once its
+    // tiles have settled, outside Leaflet's own call.
     if (layer) {
       layer.setOpacity(0);
-      if (layer.isLoading()) layer.once('load', () => layer.remove());
-      else layer.remove();
+      const drop = () => setTimeout(() => layer.remove(), 0);
+      if (layer.isLoading()) layer.once('load', drop);
+      else drop();
     }
     this.setMode('offline');
   }
