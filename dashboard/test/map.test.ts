@@ -81,3 +81,17 @@ describe('territories query', () => {
     expect(polygonSelection(object)).toBe('polygon: geometry { type coordinates }');
   });
 });
+
+describe('tile source configuration (serve.ts)', () => {
+  it('defaults to OpenStreetMap, accepts any XYZ template, "none" for the offline map only, and refuses the rest', async () => {
+    const { mapTilesFromEnv, tileOrigin, DEFAULT_TILE_URL } = await import('../serve.ts');
+    expect(mapTilesFromEnv({})).toMatchObject({ tileUrl: DEFAULT_TILE_URL, maxZoom: 19 });
+    expect(mapTilesFromEnv({}).attribution).toContain('OpenStreetMap');
+    expect(mapTilesFromEnv({ DASHBOARD_TILE_URL: 'https://{s}.tiles.example.com/v1/{z}/{x}/{y}.png?key=k', DASHBOARD_TILE_ATTRIBUTION: '© Example' }))
+      .toEqual({ tileUrl: 'https://{s}.tiles.example.com/v1/{z}/{x}/{y}.png?key=k', attribution: '© Example', maxZoom: 19 });
+    expect(mapTilesFromEnv({ DASHBOARD_TILE_URL: 'none' }).tileUrl).toBe('');
+    expect(() => mapTilesFromEnv({ DASHBOARD_TILE_URL: 'ftp://tiles/{z}/{x}/{y}.png' })).toThrow(/DASHBOARD_TILE_URL/);
+    expect(tileOrigin('https://{s}.tiles.example.com/v1/{z}/{x}/{y}.png')).toBe('https://*.tiles.example.com');
+    expect(tileOrigin('')).toBeNull();
+  });
+});
