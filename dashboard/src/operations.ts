@@ -67,7 +67,7 @@ export const customersQuery = (caps: Capabilities) =>
 
 /** The day's route plans (issue 15): trips in stop order from the depot, and the gain over one trip per order. */
 export const routePlansQuery = (caps: Capabilities) =>
-  op(caps, 'query', 'DashboardRoutePlans', 'routePlans(first: 20, filter: { date: $date })', {
+  op(caps, 'query', 'DashboardRoutePlans', 'routePlans(first: 20, date: $date)', {
     edges: {
       node: {
         id: true, status: true, date: true, totalKm: true, baselineKm: true, savedKm: true, createdAt: true,
