@@ -224,12 +224,16 @@ describe('live operations dashboard, Lagos and Accra (issues 20, 15)', () => {
 /** The map is framed on the tenant's depots, customers and territories, and draws all of them and every vehicle. */
 async function expectFramedOnOwnPlaces(k: TenantKey) {
   const page = pages[k];
-  const g = await must(url(), tokens[k], `{ locations(first: 100) { edges { node { id position { lat lng } } } } territories(first: 100) { edges { node { id } } }
+  const g = await must(url(), tokens[k], `{ locations(first: 100) { edges { node { id position { lat lng } } } } territories(first: 100) { edges { node { id boundary { type } } } }
     vehicles(first: 100) { edges { node { id lastPosition { lat } } } } customers(first: 100) { edges { node { id position { lat } } } pageInfo { hasNextPage } } }`);
   const vehicles = nodes<{ lastPosition: unknown }>(g.vehicles).filter((v) => v.lastPosition).length;
   await expect.poll(() => page.getByTestId('vehicle-marker').count(), { timeout: 20_000 }).toBe(vehicles);
   await expect.poll(() => attr(page, 'data-framed'), { timeout: 15_000 }).toBe('true');
   expect(await page.getByTestId('territory').count()).toBe(nodes(g.territories).length);
+  // issue 15: a territory with a GeoJSON boundary is drawn as that polygon, one without as its circle
+  const polygons = nodes<{ boundary: unknown }>(g.territories).filter((t) => t.boundary).length;
+  expect(await page.locator('[data-testid=territory][data-shape=polygon]').count()).toBe(polygons);
+  expect(await page.locator('[data-testid=territory][data-shape=circle]').count()).toBe(nodes(g.territories).length - polygons);
   expect(await page.getByTestId('depot-marker').count()).toBe(nodes(g.locations).length);
   if (!g.customers.pageInfo.hasNextPage) {
     await expect.poll(() => page.getByTestId('customer-marker').count(), { timeout: 10_000 }).toBe(nodes<{ position: unknown }>(g.customers).filter((c) => c.position).length);
