@@ -13,6 +13,10 @@ export interface AppLimits {
   maxRootFields?: number | null;
   maxCost?: number | null;
   requestsPerMinute?: number | null;
+  /** HTTP operations of the app's keys in flight at once, on all replicas. */
+  maxConcurrentOperations?: number | null;
+  /** Subscriptions of the app's keys open at once, on all replicas. */
+  maxSubscriptions?: number | null;
 }
 
 export interface PartnerAppInfo {
@@ -61,7 +65,7 @@ export interface ApiKeyPluginOptions {
 }
 
 const LOOKUP = `query GatewayApiKey($h: String!) { _gatewayApiKey(secretHash: $h) { id tenantId roles scopes expiresAt
-  partnerApp { id tenantId slug persistedQueryMode limits { maxDepth maxAliases maxRootFields maxCost requestsPerMinute } } } }`;
+  partnerApp { id tenantId slug persistedQueryMode limits { maxDepth maxAliases maxRootFields maxCost requestsPerMinute maxConcurrentOperations maxSubscriptions } } } }`;
 const RECORD_USE = 'mutation GatewayApiKeyUse($i: GatewayApiKeyUseInput!) { _gatewayRecordApiKeyUse(input: $i) }';
 const OPERATIONS = 'query GatewayPersistedOperations($a: ID!) { _gatewayPersistedOperations(partnerAppId: $a) { id name type body } }';
 
@@ -82,8 +86,9 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   // Revoked ids (bounded): a lookup that was in flight when the revocation arrived must not cache the key again.
   const revoked = new Map<string, number>();
   const used = new Map<string, number>();
-  // Open sockets and streams of a key, told when it is revoked.
+  // Open sockets and streams of a key, told when it is revoked; open subscriptions, told when a partner app changed.
   const revocationListeners = new Map<string, Set<() => void>>();
+  const appListeners = new Set<(appId: string) => void>();
 
   async function callIdentity<T>(query: string, variables: Record<string, unknown>): Promise<T> {
     const url = opts.identityUrl();
@@ -147,8 +152,16 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   }
 
   function forgetApp(id: string) {
-    for (const [h, e] of cache) if (e.principal?.app.id === id) cache.delete(h);
+    // unknown keys too: an app enabled again makes its keys known again at once
+    for (const [h, e] of cache) if (!e.principal || e.principal.app.id === id) cache.delete(h);
     opts.onAppChanged?.(id);
+    for (const listener of [...appListeners]) {
+      try {
+        listener(id);
+      } catch (e) {
+        log.error('api keys: app change listener failed', { error: String(e) });
+      }
+    }
   }
 
   function onChange(change: IdentityChange) {
@@ -227,6 +240,11 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
         set.delete(listener);
         if (!set.size && revocationListeners.get(keyId) === set) revocationListeners.delete(keyId);
       };
+    },
+    /** Calls `listener` with the id of every partner app that changed (mode, limits, safelist, disabled). */
+    onAppChanged(listener: (appId: string) => void): () => void {
+      appListeners.add(listener);
+      return () => void appListeners.delete(listener);
     },
     /** Applies a change message (exposed for tests and for other transports). */
     onChange,

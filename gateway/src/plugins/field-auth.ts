@@ -4,6 +4,9 @@ import {
   type GraphQLOutputType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { ROLE_SCOPES, type Viewer } from '@omniroute/core';
+import type { ExecutionResult } from 'graphql';
+import type { DocumentEvent } from '../pipeline.ts';
+import type { GatewayContext } from '../upstream.ts';
 
 /** A field's or type's access rule from the supergraph: `@authenticated` and/or `@requiresScopes` (OR of ANDs). */
 interface Rule { authenticated: boolean; scopes: string[][][] }
@@ -95,6 +98,35 @@ export function accessRules(supergraphSdl: string): { fields: Map<string, Rule>;
  * authorization directives.
  */
 export function createFieldAuthPlugin(opts: FieldAuthPluginOptions) {
+  const access = createFieldAccess(opts);
+  // The denials of each operation whose response is nulled field by field (its context's).
+  const pending = new WeakMap<GatewayContext, Denial[]>();
+  return {
+    name: 'field-auth',
+    /**
+     * Denied fields of an HTTP query or mutation are nulled in its response, those below the root of a graphql-ws or
+     * SSE subscription in each event. A denied subscription root field would stream nothing but errors: refused as
+     * a whole, as is any denial of an in-process execution (nothing there could null it).
+     */
+    onValidate(e: DocumentEvent): GraphQLError[] | void {
+      const denials = access.denials(e.operation, e.fragments, e.ctx.viewer);
+      if (!denials.length) return;
+      const subscription = e.operation.operation === 'subscription';
+      const streamed = e.transport === 'ws' || e.transport === 'sse';
+      const nullable = subscription ? streamed && denials.every((d) => d.segments.length > 1) : e.transport === 'http';
+      if (!nullable) return [access.refusal(denials)];
+      pending.set(e.ctx, denials);
+    },
+    /** The result shaper's step: denied fields null, one FORBIDDEN (or UNAUTHENTICATED) error at each. */
+    onResult(e: { ctx: GatewayContext; result: ExecutionResult }): ExecutionResult | void {
+      const denials = pending.get(e.ctx);
+      if (denials) return access.redact(e.result as Parameters<typeof access.redact>[0], denials) as ExecutionResult;
+    },
+    ...access,
+  };
+}
+
+function createFieldAccess(opts: FieldAuthPluginOptions) {
   const rules = accessRules(opts.supergraphSdl);
   const roleScopes = opts.roleScopes ?? ROLE_SCOPES;
   const enabled = rules.fields.size > 0 || rules.types.size > 0;
@@ -225,7 +257,7 @@ export function createFieldAuthPlugin(opts: FieldAuthPluginOptions) {
           const seg = d.segments[i + 1]!;
           if (!(seg.key in obj)) return obj;
           if (i + 1 === last) {
-            errors.push({ message: d.message, path: [...path, seg.key], extensions: { code: d.code } });
+            errors.push(new GraphQLError(d.message, { path: [...path, seg.key], extensions: { code: d.code } }));
             if (isNonNullType(seg.type)) return INVALID;
             obj[seg.key] = null;
             return obj;
@@ -243,7 +275,7 @@ export function createFieldAuthPlugin(opts: FieldAuthPluginOptions) {
       const upstream = (result.errors ?? []).map((e) => {
         const d = e.path && denials.find((x) => startsWithKeys(e.path!, x.segments));
         if (!d || !e.path) return e;
-        return { message: d.message, path: cutAfterKeys(e.path, d.segments.length), extensions: { code: d.code } };
+        return new GraphQLError(d.message, { path: cutAfterKeys(e.path, d.segments.length), extensions: { code: d.code } });
       });
       const seen = new Set<string>();
       const all = [...upstream, ...errors].filter((e) => {

@@ -27,14 +27,10 @@ export interface SubscriptionSink {
   error(errors: readonly GraphQLError[] | readonly { message: string }[]): void;
 }
 
-/** Rewrites each event's result before it goes out (field authorization nulls denied fields). */
-export type ResultFilter = (result: ExecutionResult) => ExecutionResult;
-
 interface Group {
   key: string;
   ready: ReadyOperation;
   ctx: GatewayContext;
-  filter?: ResultFilter;
   sinks: Set<SubscriptionSink>;
   upstream: Upstream;
 }
@@ -117,8 +113,8 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
         if (!payload.data) result = { errors: payload.errors ?? [] } as ExecutionResult;
         else {
           try {
+            // the runtime's result hooks run on it (field authorization nulls denied fields for the group's caller)
             result = await runtime.executeSubscriptionEvent(g.ready, payload.data as Record<string, unknown>, g.ctx);
-            if (g.filter) result = g.filter(result);
           } catch (e) {
             log.error('subscription event failed', { error: String(e) });
             result = { data: null, errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } as never] };
@@ -192,7 +188,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
    * variables when there is one. Returns the unsubscribe function, which releases every upstream resource when
    * the last subscriber of a stream leaves.
    */
-  function attach(ctx: GatewayContext, ready: ReadyOperation, req: SubscriptionRequest, sink: SubscriptionSink, filter?: ResultFilter): { unsubscribe: () => void } {
+  function attach(ctx: GatewayContext, ready: ReadyOperation, req: SubscriptionRequest, sink: SubscriptionSink): { unsubscribe: () => void } {
     const node = ready.prepared.plan.node as SubscriptionNode;
     const primaryVars = Object.fromEntries((node.primary.variableUsages ?? []).map((v) => [v, ready.variables[v]]));
     const upstreamKey = hash(`${node.primary.serviceName}|${identity(ctx)}|${node.primary.operation}|${JSON.stringify(primaryVars)}`);
@@ -200,7 +196,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
     let group = groups.get(groupKey);
     if (!group) {
       const upstream = upstreams.get(upstreamKey) ?? openUpstream(upstreamKey, node.primary, ready, ctx);
-      group = { key: groupKey, ready, ctx, filter, sinks: new Set(), upstream };
+      group = { key: groupKey, ready, ctx, sinks: new Set(), upstream };
       groups.set(groupKey, group);
       upstream.groups.add(group);
     }
