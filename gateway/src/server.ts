@@ -98,7 +98,7 @@ export function createGateway(opts: GatewayOptions) {
     auth: opts.auth,
     documentLimits: opts.documentLimits,
     schema: () => runtime.schema,
-    identityUrl: () => runtime.subgraphs.get('identity'),
+    subgraphUrl: (name) => runtime.subgraphs.get(name),
     metrics,
   });
   const pipeline = createPipeline({ plugins: edge.plugins, documentLimits: edge.documentLimits, clientIp: edge.clientIp, credentialOf });

@@ -4,12 +4,13 @@ import type { GraphQLSchema } from 'graphql';
 import { log, type TokenVerifierOptions, type Viewer } from '@omniroute/core';
 import { clientIpOf, type GatewayPlugin } from '../pipeline.ts';
 import { documentLimitsOf, type DocumentLimits } from '../runtime/index.ts';
-import { createUpstreamSignaturePlugin } from '../upstream.ts';
+import { createUpstreamSignaturePlugin, upstreamHeaders } from '../upstream.ts';
 import { createApiKeyPlugin, type IdentityChange } from './api-keys.ts';
 import { createAuthPlugin, type AuthPluginOptions } from './auth.ts';
 import { createConcurrencyLimitPlugin, DEFAULT_CAPS, type Caps } from './concurrency-limit.ts';
 import { createCsrfPlugin } from './csrf.ts';
 import { createFieldAuthPlugin } from './field-auth.ts';
+import { createForeignReferencesPlugin } from './foreign-references.ts';
 import { createIntrospectionGuardPlugin } from './introspection-guard.ts';
 import type { MetricsPlugin } from './metrics.ts';
 import { createOperationLimitsPlugin, type OperationLimits } from './operation-limits.ts';
@@ -64,15 +65,15 @@ export interface EdgeOptions extends PartnerAccessOptions {
   /** Token verification; API keys resolve through identity. Omit to run without auth. */
   auth?: TokenVerifierOptions & Pick<AuthPluginOptions, 'resolveApiKey'>;
   schema: () => GraphQLSchema;
-  /** Identity's URL after overrides; undefined when identity is not in the supergraph. */
-  identityUrl: () => string | undefined;
+  /** A subgraph's URL after overrides; undefined when it is not in the supergraph. */
+  subgraphUrl: (name: string) => string | undefined;
   documentLimits?: Partial<DocumentLimits>;
   metrics: MetricsPlugin;
 }
 
 /**
  * The plugins of the gateway in pipeline order: csrf, auth, persisted-queries, introspection, operation-limits,
- * rate-limit, caps, field-auth, upstream-signature, metrics. Each is single-purpose; what they share is built
+ * rate-limit, caps, foreign-references, field-auth, upstream-signature, metrics. Each is single-purpose; what they share is built
  * here once: the Redis connection and the API keys (a key's partner app carries the safelist mode and limits).
  */
 export function createEdgePlugins(opts: EdgeOptions) {
@@ -86,7 +87,7 @@ export function createEdgePlugins(opts: EdgeOptions) {
 
   let persisted: ReturnType<typeof createPersistedQueriesPlugin> | undefined;
   const apiKeys = createApiKeyPlugin({
-    identityUrl: opts.identityUrl, secret: opts.secret, cacheTtlMs: opts.apiKeyCacheTtlMs, flushIntervalMs: opts.lastUsedFlushMs,
+    identityUrl: () => opts.subgraphUrl('identity'), secret: opts.secret, cacheTtlMs: opts.apiKeyCacheTtlMs, flushIntervalMs: opts.lastUsedFlushMs,
     redisUrl: opts.redisUrl, channel: opts.changesChannel, subscribe: opts.subscribeChanges,
     onAppChanged: (appId) => persisted?.invalidate(appId),
   });
@@ -121,6 +122,7 @@ export function createEdgePlugins(opts: EdgeOptions) {
       }),
       createConcurrencyLimitPlugin({ redis, keyPrefix: `${prefix}cc:`, caps: { ...DEFAULT_CAPS, ...(opts.rateLimits || {}) }, keyOf, exemptLoopback: opts.exemptLoopback, refused: refusedRate }),
     ] : []),
+    createForeignReferencesPlugin({ schema: opts.schema, subgraphUrl: opts.subgraphUrl, headers: (ctx, subgraph) => upstreamHeaders(ctx, opts.secret, subgraph) }),
     fieldAuth,
     createUpstreamSignaturePlugin({ secret: opts.secret }),
     metrics,
