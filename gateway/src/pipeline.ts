@@ -87,6 +87,21 @@ const releaseAll = (releases: Release[]) => {
   for (const r of releases.splice(0).reverse()) r();
 };
 
+/** Runs hooks that may each hold something; all of it is released together, or at once when one of them refuses. */
+async function holdAll<E>(hooks: ((e: E) => Maybe<Release>)[], e: E): Promise<Release> {
+  const releases: Release[] = [];
+  try {
+    for (const h of hooks) {
+      const r = await h(e);
+      if (r) releases.push(r);
+    }
+  } catch (err) {
+    releaseAll(releases);
+    throw err;
+  }
+  return () => releaseAll(releases);
+}
+
 export function createPipeline(opts: PipelineOptions) {
   const { plugins } = opts;
   const on = {
@@ -104,37 +119,8 @@ export function createPipeline(opts: PipelineOptions) {
     fetched: hooksOf(plugins, 'onSubgraphResponse'),
   };
   const operations = new WeakMap<GatewayContext, OperationState>();
-  const fragmentMaps = new WeakMap<DocumentNode, Record<string, FragmentDefinitionNode>>();
-  // Parsed documents for the checks before the runtime validates (onParsed), by text; small ones only, never
-  // failures. A document that does not parse is refused here with the runtime's error: parsing it again there
-  // would double what a stream of hostile documents costs.
-  const parsed = new ByteBoundedCache<string, DocumentNode>(4 * 1024 * 1024, 300);
+  const { parseCached, fragmentsOf } = createDocumentCache(opts.documentLimits);
   const limits = opts.documentLimits;
-
-  function parseCached(query: string): DocumentNode {
-    let doc = parsed.get(query);
-    if (doc === undefined) {
-      try {
-        doc = parse(query, { noLocation: true, maxTokens: limits.maxTokens });
-      } catch (err) {
-        throw parseFailure(query, err, limits.maxTokens);
-      }
-      // ~150 bytes per token without locations (measured); the text at two bytes per character
-      const tokens = (doc as { tokenCount?: number }).tokenCount ?? query.length;
-      if (query.length <= 4096) parsed.set(query, doc, 2 * query.length + 160 * tokens);
-    }
-    return doc;
-  }
-
-  function fragmentsOf(doc: DocumentNode) {
-    let f = fragmentMaps.get(doc);
-    if (!f) {
-      f = Object.create(null) as Record<string, FragmentDefinitionNode>;
-      for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) f[d.name.value] = d;
-      fragmentMaps.set(doc, f);
-    }
-    return f;
-  }
 
   const eventOf = (ctx: GatewayContext): OperationEvent | null => {
     const s = operations.get(ctx);
@@ -148,17 +134,7 @@ export function createPipeline(opts: PipelineOptions) {
     /** A request or connection arrives: the onRequest hooks. Returns the release of all they hold; throws their refusal. */
     async open(transport: Transport, info: IncomingRequestInfo): Promise<{ ip: string; release: Release }> {
       const ip = opts.clientIp(info);
-      const releases: Release[] = [];
-      try {
-        for (const h of on.request) {
-          const r = await h({ transport, info, ip });
-          if (r) releases.push(r);
-        }
-      } catch (e) {
-        releaseAll(releases);
-        throw e;
-      }
-      return { ip, release: () => releaseAll(releases) };
+      return { ip, release: await holdAll(on.request, { transport, info, ip }) };
     },
 
     /** The viewer of a request's or connection's credentials; throws UNAUTHENTICATED for bad ones. */
@@ -175,11 +151,7 @@ export function createPipeline(opts: PipelineOptions) {
     async begin(ctx: GatewayContext, transport: Transport, ip: string, recheck = false): Promise<void> {
       const state: OperationState = { transport, ip, recheck, releases: [] };
       operations.set(ctx, state);
-      const e = { ctx, transport, ip, recheck };
-      for (const h of on.context) {
-        const r = await h(e);
-        if (r) state.releases.push(r);
-      }
+      state.releases.push(await holdAll(on.context, { ctx, transport, ip, recheck }));
     },
     end(ctx: GatewayContext | undefined): void {
       const s = ctx && operations.get(ctx);
@@ -229,20 +201,7 @@ export function createPipeline(opts: PipelineOptions) {
     },
 
     /** Caps on subscriptions held open (onSubscribe); returns the release. */
-    async subscribe(ctx: GatewayContext): Promise<Release> {
-      const e = eventOf(ctx)!;
-      const releases: Release[] = [];
-      try {
-        for (const h of on.subscribe) {
-          const r = await h(e);
-          if (r) releases.push(r);
-        }
-      } catch (err) {
-        releaseAll(releases);
-        throw err;
-      }
-      return () => releaseAll(releases);
-    },
+    subscribe: (ctx: GatewayContext): Promise<Release> => holdAll(on.subscribe, eventOf(ctx)!),
 
     subgraphHeaders(subgraph: string, ctx: GatewayContext): Record<string, string> {
       let out: Record<string, string> = {};
@@ -253,45 +212,26 @@ export function createPipeline(opts: PipelineOptions) {
       return out;
     },
 
-    /**
-     * The runtime's hooks for HTTP requests: a request is opened, authenticated and begun as one operation
-     * (`requestId` from a valid x-request-id or new), then the stages above.
-     */
-    runtimeHooks(extra: Pick<GatewayHooks<GatewayContext>, 'formatError'>): GatewayHooks<GatewayContext> {
-      return {
-        ...extra,
-        context: async (info) => {
-          const { ip, release } = await pipeline.open('http', info);
-          try {
-            const viewer = await pipeline.authenticate(info.headers);
-            const ctx: GatewayContext = { requestId: requestIdOf(info.headers), viewer, clientIp: ip };
-            await pipeline.begin(ctx, 'http', ip);
-            pipeline.hold(ctx, release);
-            return ctx;
-          } catch (e) {
-            release();
-            throw e;
-          }
-        },
-        resolveParams: (params, ctx) => pipeline.params(ctx, params),
-        checkDocument: (doc, ctx, info) => pipeline.validate(doc, ctx, info),
-        onExecutionPlan: on.plan.length ? (plan, ctx) => {
-          const e = eventOf(ctx);
-          if (e) for (const h of on.plan) h({ ...e, plan });
-        } : undefined,
-        subgraphHeaders: (name, ctx) => pipeline.subgraphHeaders(name, ctx),
-        onResult: on.result.length ? (result, ctx) => {
-          let r = result;
-          for (const h of on.result) r = h({ ctx, result: r }) ?? r;
-          return r;
-        } : undefined,
-        onRequestEnd: (info, ctx) => {
-          pipeline.end(ctx);
-          for (const h of on.end) h(info);
-        },
-        onSubgraphFetch: on.fetched.length ? (info) => { for (const h of on.fetched) h(info); } : undefined,
-      };
+    /** Once planned: the onExecutionPlan hooks. */
+    planned(plan: QueryPlan, ctx: GatewayContext): void {
+      const e = eventOf(ctx);
+      if (e) for (const h of on.plan) h({ ...e, plan });
     },
+    /** The result step: the onResult hooks, each on the previous one's output. */
+    result(result: ExecutionResult, ctx: GatewayContext): ExecutionResult {
+      let r = result;
+      for (const h of on.result) r = h({ ctx, result: r }) ?? r;
+      return r;
+    },
+    /** An HTTP request was answered: what its operation held is released, then the onRequestEnd hooks. */
+    ended(info: RequestEndInfo, ctx: GatewayContext | undefined): void {
+      pipeline.end(ctx);
+      for (const h of on.end) h(info);
+    },
+    fetched(info: { subgraph: string; status: number; durationMs: number }): void {
+      for (const h of on.fetched) h(info);
+    },
+    has: (hook: 'plan' | 'result' | 'fetched') => on[hook].length > 0,
 
     routes: (): Record<string, Route> => Object.assign({}, ...plugins.map((p) => p.routes ?? {})),
     ready: () => Promise.all(plugins.map((p) => p.ready?.())).then(() => undefined),
@@ -303,6 +243,73 @@ export function createPipeline(opts: PipelineOptions) {
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;
+
+/**
+ * The runtime's hooks for HTTP requests: a request is opened, authenticated and begun as one operation
+ * (`requestId` from a valid x-request-id or new), then the stages of the pipeline.
+ */
+export function runtimeHooks(pipeline: Pipeline, extra: Pick<GatewayHooks<GatewayContext>, 'formatError'>): GatewayHooks<GatewayContext> {
+  return {
+    ...extra,
+    context: async (info) => {
+      const { ip, release } = await pipeline.open('http', info);
+      try {
+        const viewer = await pipeline.authenticate(info.headers);
+        const ctx: GatewayContext = { requestId: requestIdOf(info.headers), viewer, clientIp: ip };
+        await pipeline.begin(ctx, 'http', ip);
+        pipeline.hold(ctx, release);
+        return ctx;
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
+    resolveParams: (params, ctx) => pipeline.params(ctx, params),
+    checkDocument: (doc, ctx, info) => pipeline.validate(doc, ctx, info),
+    onExecutionPlan: pipeline.has('plan') ? pipeline.planned : undefined,
+    subgraphHeaders: (name, ctx) => pipeline.subgraphHeaders(name, ctx),
+    onResult: pipeline.has('result') ? pipeline.result : undefined,
+    onRequestEnd: pipeline.ended,
+    onSubgraphFetch: pipeline.has('fetched') ? pipeline.fetched : undefined,
+  };
+}
+
+/**
+ * Parsed documents for the checks before the runtime validates (onParsed), by text; small ones only, never
+ * failures. A document that does not parse is refused here with the runtime's error: parsing it again there
+ * would double what a stream of hostile documents costs.
+ */
+function createDocumentCache(limits: DocumentLimits) {
+  const fragmentMaps = new WeakMap<DocumentNode, Record<string, FragmentDefinitionNode>>();
+  const parsed = new ByteBoundedCache<string, DocumentNode>(4 * 1024 * 1024, 300);
+
+  function parseCached(query: string): DocumentNode {
+    let doc = parsed.get(query);
+    if (doc === undefined) {
+      try {
+        doc = parse(query, { noLocation: true, maxTokens: limits.maxTokens });
+      } catch (err) {
+        throw parseFailure(query, err, limits.maxTokens);
+      }
+      // ~150 bytes per token without locations (measured); the text at two bytes per character
+      const tokens = (doc as { tokenCount?: number }).tokenCount ?? query.length;
+      if (query.length <= 4096) parsed.set(query, doc, 2 * query.length + 160 * tokens);
+    }
+    return doc;
+  }
+
+  function fragmentsOf(doc: DocumentNode) {
+    let f = fragmentMaps.get(doc);
+    if (!f) {
+      f = Object.create(null) as Record<string, FragmentDefinitionNode>;
+      for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) f[d.name.value] = d;
+      fragmentMaps.set(doc, f);
+    }
+    return f;
+  }
+
+  return { parseCached, fragmentsOf };
+}
 
 export function requestIdOf(headers: Record<string, unknown>): string {
   const given = headers['x-request-id'];

@@ -2,9 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
-import { createGatewayRuntime, type DocumentLimits, type GatewayRuntime } from './runtime/index.ts';
+import { createGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from './runtime/index.ts';
 import { formatError as format } from './runtime/errors.ts';
-import { createPipeline } from './pipeline.ts';
+import { createPipeline, runtimeHooks } from './pipeline.ts';
 import { createRouter, type Route } from './router.ts';
 import { createEdgePlugins, type PartnerAccessOptions } from './plugins/index.ts';
 import { credentialOf, type AuthPluginOptions } from './plugins/auth.ts';
@@ -22,7 +22,8 @@ import { createSubscriptionPipeline } from './subscriptions/pipeline.ts';
 
 export type { GatewayContext } from './upstream.ts';
 
-export interface GatewayOptions {
+/** The runtime's request and cache options (introspection, inbound dedup, body and document limits, cache budgets). */
+export interface GatewayOptions extends Pick<GatewayRuntimeOptions<GatewayContext>, 'introspection' | 'dedupInbound' | 'maxBodyBytes' | 'documentLimits' | 'cacheBytes'> {
   supergraphSdl: string;
   /** HMAC secret for the signed internal context (shared with the subgraphs). */
   secret: string;
@@ -32,15 +33,6 @@ export interface GatewayOptions {
   subgraphUrl?: (name: string, url: string) => string;
   /** Extra routes such as the dashboard's static files; a key ending in `/*` matches a prefix. */
   routes?: Record<string, Route>;
-  introspection?: boolean;
-  /** Answer identical concurrent queries of the same caller once. */
-  dedupInbound?: boolean;
-  /** Largest request body accepted, bytes (PAYLOAD_TOO_LARGE beyond). Default 1 MiB. */
-  maxBodyBytes?: number;
-  /** Largest GraphQL document (bytes, checked before parsing) and most tokens: QUERY_TOO_LARGE beyond. Default 64 KiB, 5,000. */
-  documentLimits?: Partial<DocumentLimits>;
-  /** Estimated bytes the operation caches may hold: parsed documents and query plans. Default 24 and 12 MiB. */
-  cacheBytes?: { documents?: number; plans?: number };
   /** Partner access: Redis, manifests folder, limits, rate limits and caps, role scopes (plugins/index.ts). */
   partners?: PartnerAccessOptions;
   /** A subscriber whose unsent data exceeds this many bytes is disconnected (default 4 MiB). */
@@ -102,7 +94,7 @@ export function createGateway(opts: GatewayOptions) {
     metrics,
   });
   const pipeline = createPipeline({ plugins: edge.plugins, documentLimits: edge.documentLimits, clientIp: edge.clientIp, credentialOf });
-  const hooks = pipeline.runtimeHooks({ formatError: formatError as (e: GraphQLError, ctx: GatewayContext | undefined) => GraphQLFormattedError });
+  const hooks = runtimeHooks(pipeline, { formatError: formatError as (e: GraphQLError, ctx: GatewayContext | undefined) => GraphQLFormattedError });
   const runtime: GatewayRuntime<GatewayContext> = createGatewayRuntime({
     supergraphSdl: supergraphForRuntime(opts.supergraphSdl), // @authenticated/@requiresScopes: enforced by plugins/field-auth.ts
     hooks,

@@ -90,28 +90,7 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   const revocationListeners = new Map<string, Set<() => void>>();
   const appListeners = new Set<(appId: string) => void>();
 
-  async function callIdentity<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const url = opts.identityUrl();
-    if (!url) throw new GraphQLError('API keys are not available', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...gatewayCallHeaders(opts.secret, 'identity') },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
-      });
-    } catch (e) {
-      log.warn('api key lookup: identity unreachable', { error: String(e) });
-      throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
-    }
-    const body = (await res.json().catch(() => ({}))) as { data?: T; errors?: unknown[] };
-    if (!body.data || body.errors?.length) {
-      log.error('api key lookup failed', { status: res.status, errors: JSON.stringify(body.errors ?? null).slice(0, 500) });
-      throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
-    }
-    return body.data;
-  }
+  const callIdentity = <T>(query: string, variables: Record<string, unknown>) => identityCall<T>(opts, query, variables);
 
   function remember(hash: string, principal: ApiKeyPrincipal | null, now: number) {
     if (cache.size >= maxEntries) {
@@ -171,20 +150,7 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   }
 
   const unsubscribe = opts.subscribe?.(onChange);
-  let subscriber: Redis | null = null;
-  if (opts.redisUrl) {
-    const channel = opts.channel ?? IDENTITY_CHANGES_CHANNEL;
-    subscriber = new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
-    subscriber.on('error', (e) => log.warn('api keys: redis subscriber error', { error: String(e) }));
-    subscriber.subscribe(channel).catch((e) => log.warn('api keys: subscribe failed', { error: String(e) }));
-    subscriber.on('message', (_c, message) => {
-      try {
-        onChange(JSON.parse(message) as IdentityChange);
-      } catch {
-        /* not ours */
-      }
-    });
-  }
+  const subscriber = opts.redisUrl ? listenForChanges(opts.redisUrl, opts.channel ?? IDENTITY_CHANGES_CHANNEL, onChange) : null;
 
   async function flush() {
     if (!used.size) return;
@@ -259,3 +225,43 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
 }
 
 export type ApiKeyPlugin = ReturnType<typeof createApiKeyPlugin>;
+
+/** A signed internal call to identity's gateway-only fields; SUBGRAPH_UNAVAILABLE when it cannot answer. */
+async function identityCall<T>(opts: ApiKeyPluginOptions, query: string, variables: Record<string, unknown>): Promise<T> {
+  const url = opts.identityUrl();
+  if (!url) throw new GraphQLError('API keys are not available', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gatewayCallHeaders(opts.secret, 'identity') },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+    });
+  } catch (e) {
+    log.warn('api key lookup: identity unreachable', { error: String(e) });
+    throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
+  }
+  const body = (await res.json().catch(() => ({}))) as { data?: T; errors?: unknown[] };
+  if (!body.data || body.errors?.length) {
+    log.error('api key lookup failed', { status: res.status, errors: JSON.stringify(body.errors ?? null).slice(0, 500) });
+    throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
+  }
+  return body.data;
+}
+
+/** Identity's change messages on Redis pub/sub (every replica hears them). */
+function listenForChanges(redisUrl: string, channel: string, onChange: (change: IdentityChange) => void): Redis {
+  const subscriber = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+  subscriber.on('error', (e) => log.warn('api keys: redis subscriber error', { error: String(e) }));
+  subscriber.subscribe(channel).catch((e) => log.warn('api keys: subscribe failed', { error: String(e) }));
+  subscriber.on('message', (_c, message) => {
+    try {
+      onChange(JSON.parse(message) as IdentityChange);
+    } catch {
+      /* not ours */
+    }
+  });
+  return subscriber;
+}
+

@@ -225,68 +225,71 @@ function createFieldAccess(opts: FieldAuthPluginOptions) {
       const d = denials[0]!;
       return new GraphQLError(d.message, { extensions: { code: d.code, http: { status: d.code === 'UNAUTHENTICATED' ? 401 : 403 } } });
     },
-    /**
-     * Nulls every denied field in a response (propagating through non-null positions as GraphQL execution
-     * would) and adds one error per nulled field at its path.
-     */
-    redact(result: { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }, denials: Denial[]): typeof result {
-      if (!result.data || !denials.length) return result;
-      const errors: GraphQLFormattedError[] = [];
-      const INVALID = Symbol('invalid');
-      let data: Record<string, unknown> | null = result.data;
-      for (const d of denials) {
-        if (!data) break;
-        const last = d.segments.length - 1;
-        const position = (value: unknown, type: GraphQLOutputType, i: number, path: (string | number)[]): unknown => {
-          const inner = isNonNullType(type) ? type.ofType : type;
-          const r = nested(value, inner, i, path);
-          return r === INVALID ? (isNonNullType(type) ? INVALID : null) : r;
-        };
-        const nested = (value: unknown, type: GraphQLOutputType | null, i: number, path: (string | number)[]): unknown => {
-          if (value === null || value === undefined || typeof value !== 'object') return value;
-          if (type && isListType(type)) {
-            const arr = value as unknown[];
-            for (let k = 0; k < arr.length; k++) {
-              const r = position(arr[k], type.ofType, i, [...path, k]);
-              if (r === INVALID) return INVALID;
-              arr[k] = r;
-            }
-            return arr;
-          }
-          const obj = value as Record<string, unknown>;
-          const seg = d.segments[i + 1]!;
-          if (!(seg.key in obj)) return obj;
-          if (i + 1 === last) {
-            errors.push(new GraphQLError(d.message, { path: [...path, seg.key], extensions: { code: d.code } }));
-            if (isNonNullType(seg.type)) return INVALID;
-            obj[seg.key] = null;
-            return obj;
-          }
-          const r = position(obj[seg.key], seg.type, i + 1, [...path, seg.key]);
-          if (r === INVALID) return INVALID;
-          obj[seg.key] = r;
-          return obj;
-        };
-        const r = nested(data, null, -1, []); // the root object
-        if (r === INVALID) data = null;
-      }
-      // The subgraph that owns a denied field refuses it too (its policy is authoritative), possibly nulling a parent
-      // before we got there: its error at a denied field becomes ours, so each denied field has one error.
-      const upstream = (result.errors ?? []).map((e) => {
-        const d = e.path && denials.find((x) => startsWithKeys(e.path!, x.segments));
-        if (!d || !e.path) return e;
-        return new GraphQLError(d.message, { path: cutAfterKeys(e.path, d.segments.length), extensions: { code: d.code } });
-      });
-      const seen = new Set<string>();
-      const all = [...upstream, ...errors].filter((e) => {
-        const key = `${JSON.stringify(e.path ?? null)}|${e.message}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-      return { ...(all.length ? { errors: all } : {}), data };
-    },
+    /** Nulls every denied field in a response (see redactDenials). */
+    redact: redactDenials,
   };
+}
+
+/**
+ * Nulls every denied field in a response (propagating through non-null positions as GraphQL execution
+ * would) and adds one error per nulled field at its path.
+ */
+export function redactDenials(result: { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }, denials: Denial[]): typeof result {
+  if (!result.data || !denials.length) return result;
+  const errors: GraphQLFormattedError[] = [];
+  const INVALID = Symbol('invalid');
+  let data: Record<string, unknown> | null = result.data;
+  for (const d of denials) {
+    if (!data) break;
+    const last = d.segments.length - 1;
+    const position = (value: unknown, type: GraphQLOutputType, i: number, path: (string | number)[]): unknown => {
+      const inner = isNonNullType(type) ? type.ofType : type;
+      const r = nested(value, inner, i, path);
+      return r === INVALID ? (isNonNullType(type) ? INVALID : null) : r;
+    };
+    const nested = (value: unknown, type: GraphQLOutputType | null, i: number, path: (string | number)[]): unknown => {
+      if (value === null || value === undefined || typeof value !== 'object') return value;
+      if (type && isListType(type)) {
+        const arr = value as unknown[];
+        for (let k = 0; k < arr.length; k++) {
+          const r = position(arr[k], type.ofType, i, [...path, k]);
+          if (r === INVALID) return INVALID;
+          arr[k] = r;
+        }
+        return arr;
+      }
+      const obj = value as Record<string, unknown>;
+      const seg = d.segments[i + 1]!;
+      if (!(seg.key in obj)) return obj;
+      if (i + 1 === last) {
+        errors.push(new GraphQLError(d.message, { path: [...path, seg.key], extensions: { code: d.code } }));
+        if (isNonNullType(seg.type)) return INVALID;
+        obj[seg.key] = null;
+        return obj;
+      }
+      const r = position(obj[seg.key], seg.type, i + 1, [...path, seg.key]);
+      if (r === INVALID) return INVALID;
+      obj[seg.key] = r;
+      return obj;
+    };
+    const r = nested(data, null, -1, []); // the root object
+    if (r === INVALID) data = null;
+  }
+  // The subgraph that owns a denied field refuses it too (its policy is authoritative), possibly nulling a parent
+  // before we got there: its error at a denied field becomes ours, so each denied field has one error.
+  const upstream = (result.errors ?? []).map((e) => {
+    const d = e.path && denials.find((x) => startsWithKeys(e.path!, x.segments));
+    if (!d || !e.path) return e;
+    return new GraphQLError(d.message, { path: cutAfterKeys(e.path, d.segments.length), extensions: { code: d.code } });
+  });
+  const seen = new Set<string>();
+  const all = [...upstream, ...errors].filter((e) => {
+    const key = `${JSON.stringify(e.path ?? null)}|${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ...(all.length ? { errors: all } : {}), data };
 }
 
 /** Whether a response path (keys and list indices) runs through a denial's field keys. */

@@ -167,20 +167,7 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
     async resolve(params: GraphQLParams, app: PartnerAppInfo | null): Promise<{ params: ResolvedParams; register?: { hash: string; query: string } }> {
       const mode = app?.persistedQueryMode ?? 'ALLOW_ALL';
       const labels = app ? { app: app.id } : undefined;
-      const pq = params.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
-      let hash: string | undefined;
-      if (pq !== undefined) {
-        if (!pq || typeof pq !== 'object') throw badRequest('extensions.persistedQuery must be an object');
-        if (pq.version !== 1) throw badRequest('Unsupported persisted query version');
-        if (typeof pq.sha256Hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(pq.sha256Hash)) throw badRequest('extensions.persistedQuery.sha256Hash must be a sha256 hex digest');
-        hash = pq.sha256Hash.toLowerCase();
-      }
-      let documentId: string | undefined;
-      if (params.documentId !== undefined) {
-        const id = String(params.documentId).replace(/^sha256:/, '').toLowerCase();
-        if (!/^[0-9a-f]{64}$/.test(id)) throw badRequest('documentId must be a sha256 hex digest (optionally prefixed with "sha256:")');
-        documentId = id;
-      }
+      const { hash, documentId } = requestedIds(params);
       const base = { operationName: params.operationName, variables: params.variables };
 
       if (typeof params.query === 'string' && params.query !== '') {
@@ -237,6 +224,25 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
     },
   };
   return plugin;
+}
+
+/** The APQ hash (extensions.persistedQuery) and the documentId of a request, checked; BAD_REQUEST when malformed. */
+function requestedIds(params: GraphQLParams): { hash?: string; documentId?: string } {
+  const pq = params.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
+  let hash: string | undefined;
+  if (pq !== undefined) {
+    if (!pq || typeof pq !== 'object') throw badRequest('extensions.persistedQuery must be an object');
+    if (pq.version !== 1) throw badRequest('Unsupported persisted query version');
+    if (typeof pq.sha256Hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(pq.sha256Hash)) throw badRequest('extensions.persistedQuery.sha256Hash must be a sha256 hex digest');
+    hash = pq.sha256Hash.toLowerCase();
+  }
+  let documentId: string | undefined;
+  if (params.documentId !== undefined) {
+    const id = String(params.documentId).replace(/^sha256:/, '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(id)) throw badRequest('documentId must be a sha256 hex digest (optionally prefixed with "sha256:")');
+    documentId = id;
+  }
+  return { hash, documentId };
 }
 
 /** Loads the manifest files of `dir` into `files` (by base name) and, with `watch`, reloads them on change. */

@@ -182,16 +182,8 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { result: { errors: [toGraphQLError(err)] } };
     }
     if (p instanceof RequestError) return { result: { errors: p.errors }, requestError: p };
-    let variables: Record<string, unknown> = {};
-    if (p.hasVariableDefinitions) {
-      const raw = args.variables ?? {};
-      const coerced = getVariableValues(sg.apiSchema, p.operation.variableDefinitions!, raw, { maxErrors: 25 });
-      if (coerced.errors) {
-        const errors = coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
-        return { result: { errors }, requestError: new RequestError(errors, 'validation') };
-      }
-      variables = coerced.coerced;
-    }
+    const variables = coerceVariables(sg.apiSchema, p, args.variables);
+    if (variables instanceof RequestError) return { result: { errors: variables.errors }, requestError: variables };
     if (hooks.checkDocument) {
       let errs: readonly GraphQLError[] | void;
       try {
@@ -210,16 +202,6 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     return { ready: { prepared: p, variables } };
   }
 
-  function introspect(ready: ReadyOperation, rawVariables: Record<string, unknown> | undefined, fields: readonly import('graphql').FieldNode[]): Record<string, unknown> | undefined {
-    const p = ready.prepared;
-    const doc: DocumentNode = {
-      kind: Kind.DOCUMENT,
-      definitions: [{ ...p.operation, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: fields } }, ...Object.values(p.fragments)],
-    };
-    const r = executeSync({ schema: sg.apiSchema, document: doc, variableValues: rawVariables ?? ready.variables, rootValue: {} });
-    return (r.data ?? undefined) as Record<string, unknown> | undefined;
-  }
-
   async function run(ready: ReadyOperation, ctx: Ctx, rawVariables?: Record<string, unknown>): Promise<ExecutionResult> {
     const p = ready.prepared;
     if (p.kind === 'subscription') {
@@ -233,7 +215,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { errors: [toGraphQLError(err)] };
     }
     const errors = r.errors;
-    const introspection = shaper.introspectionFields.length ? introspect(ready, rawVariables, shaper.introspectionFields) : undefined;
+    const introspection = shaper.introspectionFields.length ? introspect(sg.apiSchema, ready, rawVariables, shaper.introspectionFields) : undefined;
     const out = shaper.shape(r.data, errors, r.overlay, introspection);
     return shaped(errors.length ? { errors, data: out } : { data: out }, ctx);
   }
@@ -313,4 +295,24 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     stats: () => ({ subgraphRequests: client.sent, operations: store.stats() }),
     documentLimits: store.limits,
   };
+}
+
+/** The introspection fields of an operation, answered by graphql-js on the API schema. */
+function introspect(schema: GraphQLSchema, ready: ReadyOperation, rawVariables: Record<string, unknown> | undefined, fields: readonly import('graphql').FieldNode[]): Record<string, unknown> | undefined {
+  const p = ready.prepared;
+  const doc: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [{ ...p.operation, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: fields } }, ...Object.values(p.fragments)],
+  };
+  const r = executeSync({ schema, document: doc, variableValues: rawVariables ?? ready.variables, rootValue: {} });
+  return (r.data ?? undefined) as Record<string, unknown> | undefined;
+}
+
+/** The operation's variables coerced to their types, or BAD_USER_INPUT errors. */
+function coerceVariables(schema: GraphQLSchema, p: PreparedOperation, raw: Record<string, unknown> | undefined): Record<string, unknown> | RequestError {
+  if (!p.hasVariableDefinitions) return {};
+  const coerced = getVariableValues(schema, p.operation.variableDefinitions!, raw ?? {}, { maxErrors: 25 });
+  if (!coerced.errors) return coerced.coerced;
+  const errors = coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+  return new RequestError(errors, 'validation');
 }

@@ -75,35 +75,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
   let eventsIn = 0;
   let resultsOut = 0;
 
-  function clientFor(subgraph: string, ctx: GatewayContext): { client: Client; release: () => void } {
-    const key = `${subgraph}|${identity(ctx)}`;
-    let entry = clients.get(key);
-    if (!entry) {
-      const httpUrl = runtime.subgraphs.get(subgraph)!;
-      const client = createClient({
-        url: httpUrl.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        connectionParams: () => opts.upstreamParams(subgraph, ctx),
-        lazy: true,
-        lazyCloseTimeout: 0,
-        retryAttempts: 5,
-        shouldRetry: () => true,
-      });
-      entry = { client, refs: 0 };
-      clients.set(key, entry);
-    }
-    entry.refs++;
-    const e = entry;
-    return {
-      client: e.client,
-      release: () => {
-        if (--e.refs === 0) {
-          clients.delete(key);
-          void e.client.dispose();
-        }
-      },
-    };
-  }
+  const clientFor = (subgraph: string, ctx: GatewayContext) => leaseClient(clients, `${subgraph}|${identity(ctx)}`, runtime.subgraphs.get(subgraph)!, () => opts.upstreamParams(subgraph, ctx));
 
   async function deliver(upstream: Upstream, payload: ExecutionResult) {
     eventsIn++;
@@ -229,3 +201,33 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
 }
 
 export type SubscriptionEngine = ReturnType<typeof createSubscriptionEngine>;
+
+/** A counted lease on the pooled graphql-ws client of `key`; the last release disposes of it. */
+function leaseClient(clients: Map<string, { client: Client; refs: number }>, key: string, httpUrl: string, params: () => Record<string, string>): { client: Client; release: () => void } {
+  let entry = clients.get(key);
+  if (!entry) {
+    const client = createClient({
+      url: httpUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: params,
+      lazy: true,
+      lazyCloseTimeout: 0,
+      retryAttempts: 5,
+      shouldRetry: () => true,
+    });
+    entry = { client, refs: 0 };
+    clients.set(key, entry);
+  }
+  entry.refs++;
+  const e = entry;
+  return {
+    client: e.client,
+    release: () => {
+      if (--e.refs === 0) {
+        clients.delete(key);
+        void e.client.dispose();
+      }
+    },
+  };
+}
+
