@@ -1,5 +1,5 @@
 // Ids a subgraph stores but cannot look up: finance keys credit lines and wallets by commerce's customer ids and
-// workforce's worker ids, logistics stores riders as workforce worker ids. The subgraph cannot tell a customer of
+// workforce's worker ids, logistics stores riders as workforce worker ids and sales reps as identity user ids. The subgraph cannot tell a customer of
 // the caller's tenant from one of another tenant (or from no customer at all), so the gateway checks such ids
 // before the mutation runs: it resolves each through the owning subgraph's `_entities` with the caller's signed
 // context (tenant-scoped reference resolvers answer null for another tenant's id) and refuses the whole operation
@@ -22,6 +22,7 @@ export const FOREIGN_REFERENCES: Readonly<Record<string, readonly ForeignReferen
   ],
   'Mutation.dispatchShipment': [{ path: 'input.riderId', type: 'Worker', owner: 'workforce' }],
   'Mutation.dispatchRoutePlan': [{ path: 'input.riders[].riderId', type: 'Worker', owner: 'workforce' }],
+  'Mutation.assignSalesRepTerritories': [{ path: 'input.repId', type: 'User', owner: 'identity' }],
 };
 
 export interface ForeignReferencesOptions {
