@@ -37,7 +37,7 @@ export async function loadSubgraphPolicies(): Promise<SubgraphPolicies[]> {
 }
 
 const USER_ROLES = ROLES.filter((r) => r !== 'PARTNER');
-const RULE_MARK: Record<ObjectRule, string> = { OWN_CUSTOMER: 'own customer', OWN_APP_ORDERS: "own app's", OWN_SHIPMENT: 'own shipment', OWN_VEHICLE: 'own vehicle', OWN_WORKER: 'self' };
+const RULE_MARK: Record<ObjectRule, string> = { OWN_CUSTOMER: 'own customer', OWN_APP_ORDERS: "own app's", OWN_SHIPMENT: 'own shipment', OWN_VEHICLE: 'own vehicle', OWN_WORKER: 'self', OWN_TERRITORY: 'own territories', OWN_VISITS: 'own visits', OWN_VAN: 'own van' };
 
 function cell(p: Policy, role: Role): string {
   if (p.access === 'anyone' || p.access === 'signedIn') return '✓';

@@ -19,6 +19,7 @@ const vehicle = byId('vehicle', 'vehicleId', '{ lastPosition { lat lng recordedA
 const freeVehicle = byId('vehicle', 'freeVehicleId', '{ lastPosition { recordedAt } currentShipment { id status } }');
 const worker = byId('worker', 'workerId', '{ xp balance { amount } }');
 const task = (field: keyof Fixtures): Read => byId('task', field, '{ status assignee { id } bids { id } }');
+const beat: Read = (f) => ({ query: 'query($r: ID) { beatPlan(repId: $r, weekStart: "2026-11-30") { visits { id status } } }', variables: { r: f.salesRepId } });
 const stock: Read = (f) => ({ query: 'query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand reserved } }', variables: { s: f.sku, l: f.locationId } });
 
 /**
@@ -83,9 +84,46 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; foreign?: s
   },
   'Mutation.payInvoiceFromWallet:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } }') },
   'Mutation.refundToWallet:input.paymentId': { lagos: 'paymentId', read: byId('invoice', 'paidInvoiceId', '{ status amountPaid { amount } }') },
+  'Mutation.createTerritory:input.parentId': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ children { id } }') },
+  'Mutation.assignCustomerTerritory:input.customerId': { lagos: 'customerId', read: byId('customer', 'customerId', '{ territory { id } territoryOverridden }') },
+  'Mutation.assignCustomerTerritory:input.territoryId': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ customerCount }') },
+  'Mutation.assignSalesRepTerritories:input.repId': {
+    lagos: 'salesRepId',
+    read: byId('territory', 'territoryId', '{ salesReps { id } }'),
+    unverifiable: "logistics stores reps as identity user ids it cannot look up; Accra's assignment stays in Accra",
+  },
+  'Mutation.assignSalesRepTerritories:input.territoryIds[]': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ salesReps { id } }') },
+  'Mutation.planBeat:input.repId': { lagos: 'salesRepId', read: beat, refusedAs: { code: /^NO_TERRITORIES$/, field: 'repId' } },
+  'Mutation.checkInVisit:input.visitId': { lagos: 'visitId', read: beat },
+  'Mutation.checkInVisit:input.customerId': { lagos: 'customerId', read: beat, refusedAs: { code: /^INVALID_INPUT$/, field: 'visitId' } },
+  'Mutation.checkOutVisit:input.visitId': { lagos: 'visitId', read: beat },
+  'Mutation.acknowledgeColdChainAlert:input.alertId': { lagos: 'alertId', read: () => ({ query: '{ coldChainAlerts(first: 20) { edges { node { id acknowledgedAt } } } }' }) },
   'Mutation.rateWorker:input.workerId': { lagos: 'completedTaskWorkerId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
   'Mutation.rateWorker:input.taskId': { lagos: 'completedTaskId', read: byId('worker', 'completedTaskWorkerId', '{ xp rating }') },
 };
+
+// Issue 15: the stock ledger and the vans.
+const ledgerStock = (location: keyof Fixtures): Read => (f) => ({ query: 'query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand reserved } }', variables: { s: f.warehouseSku, l: f[location] } });
+const purchaseOrder = byId('purchaseOrder', 'purchaseOrderId', '{ status lines { receivedQuantity } receipts { id } }');
+const cycleCount = byId('cycleCount', 'cycleCountId', '{ status movements { id } }');
+Object.assign(OWNED_IDS, {
+  'Mutation.createPurchaseOrder:input.supplierId': { lagos: 'supplierId', read: () => ({ query: '{ purchaseOrders(first: 100) { edges { node { id supplier { id } } } } }' }) },
+  'Mutation.createPurchaseOrder:input.locationId': { lagos: 'warehouseId', read: () => ({ query: '{ purchaseOrders(first: 100) { edges { node { id location { id } } } } }' }) },
+  'Mutation.receiveGoods:input.purchaseOrderId': { lagos: 'purchaseOrderId', read: purchaseOrder },
+  'Mutation.adjustStock:input.locationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.transferStock:input.fromLocationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.transferStock:input.toLocationId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.recordCycleCount:input.locationId': { lagos: 'warehouseId', read: () => ({ query: '{ cycleCounts(first: 100) { edges { node { id } } } }' }) },
+  'Mutation.approveCycleCount:input.cycleCountId': { lagos: 'cycleCountId', read: cycleCount },
+  'Mutation.rejectCycleCount:input.cycleCountId': { lagos: 'cycleCountId', read: cycleCount },
+  'Mutation.loadVan:input.vanId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.loadVan:input.fromLocationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.returnVanStock:input.vanId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.returnVanStock:input.toLocationId': { lagos: 'warehouseId', read: ledgerStock('warehouseId') },
+  'Mutation.recordCustomerReturn:input.orderId': { lagos: 'deliveredOrderId', read: () => ({ query: '{ stockMovements(first: 100, filter: { type: CUSTOMER_RETURN }) { edges { node { id } } } }' }) },
+  'Mutation.recordCustomerReturn:input.locationId': { lagos: 'vanId', read: ledgerStock('vanId') },
+  'Mutation.reconcileVan:input.vanId': { lagos: 'vanId', read: () => ({ query: '{ vanReconciliations(first: 100) { edges { node { id } } } }' }) },
+} satisfies typeof OWNED_IDS);
 
 /** Every (mutation, ID field) of the composed schema. */
 const CASES = rootFields('Mutation').flatMap((m) => idFieldsOf(m).map((path) => `${m}:${path}`));

@@ -70,6 +70,21 @@ export interface Fixtures {
   paidInvoiceId: string;
   phone: string;
   timeZone: string;
+  /** Issue 15: a territory, the demo's first sales rep (a user id), and a cold-chain alert raised at start. */
+  territoryId: string;
+  salesRepId: string;
+  alertId: string;
+  /** A planned visit of the sales rep (week of 2026-11-30, planned by ADMIN at start). */
+  visitId: string;
+  /** Stock ledger (issue 15): a warehouse and the van the sales rep operates (both holding `warehouseSku`), a supplier, an OPEN purchase order of it, a count PENDING_APPROVAL, a DELIVERED order and a SKU it delivered. */
+  warehouseId: string;
+  vanId: string;
+  warehouseSku: string;
+  supplierId: string;
+  purchaseOrderId: string;
+  cycleCountId: string;
+  deliveredOrderId: string;
+  deliveredSku: string;
 }
 
 export interface Graph {
@@ -118,12 +133,14 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     tenant { defaultCurrency }
     customers(first: 1) { edges { node { id } } }
     products(first: 1) { edges { node { id } } }
-    locations(first: 10) { edges { node { id stockLevels(first: 20) { edges { node { available variant { sku } } } } } } }
+    locations(first: 10) { edges { node { id kind operator { id } stockLevels(first: 20) { edges { node { available variant { sku } } } } } } }
+    delivered: orders(first: 5, filter: { status: DELIVERED }) { edges { node { id lines { variant { sku } } } } }
     cancellable: orders(first: 20, filter: { status: PENDING }) { edges { node { id } } }
     confirmed: orders(first: 20, filter: { status: CONFIRMED }) { edges { node { id } } }
     invoices(first: 20, filter: { status: ISSUED }) { edges { node { id } } }
     paid: invoices(first: 20, filter: { status: PAID }) { edges { node { id payments { id status } } } }
-    vehicles(first: 100) { edges { node { id currentShipment { id status } } } }
+    vehicles(first: 100) { edges { node { id coldChain currentShipment { id status } } } }
+    territories(first: 1) { edges { node { id } } }
     pending: shipments(first: 100, filter: { status: PENDING }) { edges { node { id } } }
     inTransit: shipments(first: 100, filter: { status: IN_TRANSIT }) { edges { node { id vehicle { id } } } }
     workers(first: 100) { edges { node { id kycStatus xp balance { amount } } } }
@@ -147,7 +164,18 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     if (!xs.length) throw new Error(`${tenantId}: no ${what} in the seeded data`);
     return xs[0]!;
   };
+  // a cold-chain alert to acknowledge (a refrigerated vehicle reports a warm box) and a planned visit of the sales rep
+  const cold = pick(vehicles.filter((v) => v.coldChain), 'refrigerated vehicle');
+  await q('mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code } } }', { i: { vehicleId: cold.id, lat: 6.5, lng: 3.4, speedKph: 10, temperatureC: 14 } });
+  const alert = await q('query($v: ID) { coldChainAlerts(first: 1, filter: { vehicleId: $v }) { edges { node { id } } } }', { v: cold.id });
+  const salesRepId = (tenantId === LAGOS ? LAGOS_PLAN! : ACCRA_PLAN!).repTerritories[0]!.userId;
+  const beat = await q('mutation($i: PlanBeatInput!) { planBeat(input: $i) { beatPlan { visits { id } } userErrors { code } } }', { i: { repId: salesRepId, weekStart: '2026-11-30' } });
+  const ledger = await stockLedgerFixtures(q, nodes<any>(d.locations), pick);
+  const delivered = pick(nodes<any>(d.delivered), 'delivered order');
   return {
+    ...ledger,
+    deliveredOrderId: delivered.id,
+    deliveredSku: delivered.lines[0].variant.sku,
     tenantId,
     currency: d.tenant.defaultCurrency,
     customerId: pick(nodes<any>(d.customers), 'customer').id,
@@ -175,6 +203,32 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     paidInvoiceId: paid[0]!.invoiceId,
     phone: tenantId === LAGOS ? '+2348031234567' : '+233241234567',
     timeZone: tenantId === LAGOS ? 'Africa/Lagos' : 'Africa/Accra',
+    territoryId: pick(nodes<any>(d.territories), 'territory').id,
+    salesRepId,
+    visitId: pick(beat.planBeat.beatPlan?.visits ?? [], 'planned visit').id,
+    alertId: pick(nodes<any>(alert.coldChainAlerts), 'cold-chain alert').id,
+  };
+}
+
+/** Issue 15's objects: a supplier, an OPEN purchase order and a count PENDING_APPROVAL at a warehouse, and the sales rep's van. */
+async function stockLedgerFixtures(q: <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>, locations: any[], pick: <T>(xs: T[], what: string) => T) {
+  const warehouse = pick(locations.filter((l) => l.kind === 'WAREHOUSE'), 'warehouse');
+  const van = pick(locations.filter((l) => l.kind === 'VAN' && l.operator), 'van with an operator');
+  const onVan = new Set(nodes<any>(van.stockLevels).filter((s) => s.available > 5).map((s) => s.variant.sku));
+  const sku = pick(nodes<any>(warehouse.stockLevels).filter((s) => s.available > 5 && onVan.has(s.variant.sku)), 'SKU on the warehouse and the van').variant.sku as string;
+  const supplier = await q('mutation($i: CreateSupplierInput!) { createSupplier(input: $i) { supplier { id } } }', { i: { name: fresh('supplier') } });
+  const po = await q('mutation($i: CreatePurchaseOrderInput!) { createPurchaseOrder(input: $i) { purchaseOrder { id } userErrors { code } } }', {
+    i: { supplierId: supplier.createSupplier.supplier.id, locationId: warehouse.id, lines: [{ sku, quantity: 10 }] },
+  });
+  const { availableToPromise: s } = await q('query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand } }', { s: sku, l: warehouse.id });
+  const count = await q('mutation($i: RecordCycleCountInput!) { recordCycleCount(input: $i) { cycleCount { id status } } }', { i: { locationId: warehouse.id, lines: [{ sku, countedQuantity: s.onHand + 1 }] } });
+  return {
+    warehouseId: warehouse.id as string,
+    vanId: van.id as string,
+    warehouseSku: sku,
+    supplierId: supplier.createSupplier.supplier.id as string,
+    purchaseOrderId: po.createPurchaseOrder.purchaseOrder.id as string,
+    cycleCountId: count.recordCycleCount.cycleCount.id as string,
   };
 }
 
@@ -199,10 +253,10 @@ export async function bootGraph(): Promise<Graph> {
   const stack = await startStack({ seed: true, relayIntervalMs: 3_600_000 });
   const url = stack.gatewayUrl;
   const rider = LAGOS_PLAN!.riders[0]!;
-  const [lagosAdmin, accraAdmin, finance, sales, dispatch, riderToken, retailer] = await Promise.all([
-    login(url, 'ops@lagos.demo'), login(url, 'ops@accra.demo'), login(url, 'finance@lagos.demo'), login(url, 'sales@lagos.demo'),
-    login(url, 'dispatch@lagos.demo'), login(url, rider.email), login(url, 'retailer@lagos.demo'),
-  ]);
+  // one at a time: seven password hashes at once on a busy 2-core machine can outlast the gateway's subgraph timeout
+  const tokens: string[] = [];
+  for (const email of ['ops@lagos.demo', 'ops@accra.demo', 'finance@lagos.demo', 'sales@lagos.demo', 'dispatch@lagos.demo', rider.email, 'retailer@lagos.demo']) tokens.push(await login(url, email));
+  const [lagosAdmin, accraAdmin, finance, sales, dispatch, riderToken, retailer] = tokens as [string, string, string, string, string, string, string];
   const keyApp = await createApp(url, lagosAdmin, 'matrix');
   const allScopes = Object.keys(SCOPES);
   const [noScopes, scoped] = await Promise.all([
@@ -405,12 +459,118 @@ export const MUTATIONS: Record<string, MutationSample> = {
     effective: (c) => ({ paymentId: c.f.paymentId, amount: '1.00', idempotencyKey: fresh('refund') }),
     fingerprint: (f) => ({ query: 'query($id: ID!) { invoice(id: $id) { status amountPaid { amount } } }', variables: { id: f.paidInvoiceId } }),
   },
+  'Mutation.createTerritory': {
+    harmless: () => ({ name: 'Matrix Zone', kind: 'REGION', boundary: { type: 'Polygon', coordinates: [[[3.3, 6.5], [3.4, 6.5], [3.4, 6.6]]] } }),
+    effective: () => ({ name: fresh('Matrix Region'), kind: 'REGION', boundary: { type: 'Polygon', coordinates: [[[3.3, 6.5], [3.4, 6.5], [3.4, 6.6], [3.3, 6.5]]] } }),
+    fingerprint: () => ({ query: '{ territories(first: 100, kind: REGION) { edges { node { id } } } }' }),
+  },
+  'Mutation.assignCustomerTerritory': {
+    harmless: () => ({ customerId: 'cus_DOES_NOT_EXIST', territoryId: null }),
+    effective: (c) => ({ customerId: c.f.customerId, territoryId: c.f.territoryId }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { customer(id: $id) { territory { id } territoryOverridden } }', variables: { id: f.customerId } }),
+  },
+  'Mutation.assignSalesRepTerritories': {
+    harmless: (c) => ({ repId: c.f.salesRepId, territoryIds: ['ter_DOES_NOT_EXIST'] }),
+    effective: (c) => ({ repId: c.f.salesRepId, territoryIds: [] }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { territory(id: $id) { salesReps { id } } }', variables: { id: f.territoryId } }),
+  },
+  'Mutation.planBeat': {
+    harmless: () => ({ weekStart: '2026-11-24' }),
+    effective: (c) => ({ repId: c.f.salesRepId, weekStart: '2026-11-23' }),
+    fingerprint: (f) => ({ query: 'query($r: ID) { beatPlan(repId: $r, weekStart: "2026-11-23") { id } }', variables: { r: f.salesRepId } }),
+  },
+  'Mutation.checkInVisit': {
+    harmless: () => ({ visitId: 'vis_DOES_NOT_EXIST', lat: 6.5, lng: 3.4 }),
+    effective: (c) => ({ visitId: c.f.visitId, lat: 6.5, lng: 3.4 }),
+    fingerprint: () => ({ query: '{ strikeRates(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { byRep { visits } } }' }),
+  },
+  'Mutation.checkOutVisit': {
+    harmless: () => ({ visitId: 'vis_DOES_NOT_EXIST', lat: 6.5, lng: 3.4 }),
+    effective: (c) => ({ visitId: c.f.visitId, lat: 6.5, lng: 3.4 }),
+    fingerprint: () => ({ query: '{ strikeRates(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { byRep { visits visitsWithOrder } } }' }),
+  },
+  'Mutation.acknowledgeColdChainAlert': {
+    harmless: () => ({ alertId: 'cca_DOES_NOT_EXIST' }),
+    effective: (c) => ({ alertId: c.f.alertId, note: 'matrix' }),
+    fingerprint: () => ({ query: '{ coldChainAlerts(first: 20, filter: { acknowledged: true }) { edges { node { id } } } }' }),
+  },
   'Mutation.rateWorker': {
     harmless: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 0 }),
     effective: (c) => ({ workerId: c.f.completedTaskWorkerId, taskId: c.f.completedTaskId, stars: 5 }),
     fingerprint: (f) => ({ query: 'query($id: ID!) { worker(id: $id) { xp rating } }', variables: { id: f.completedTaskWorkerId } }),
   },
 };
+
+const atp = (location: keyof Fixtures) => (f: Fixtures) => ({
+  query: 'query($s: String!, $l: ID!) { availableToPromise(sku: $s, locationId: $l) { onHand reserved } }',
+  variables: { s: f.warehouseSku, l: f[location] },
+});
+const line = (c: SampleContext, quantity: number) => [{ sku: c.f.warehouseSku, quantity }];
+
+/** Issue 15: the stock ledger's and the vans' mutations. */
+Object.assign(MUTATIONS, {
+  'Mutation.createSupplier': {
+    harmless: () => ({ name: '' }),
+    effective: () => ({ name: fresh('supplier') }),
+    fingerprint: () => ({ query: '{ suppliers(first: 100) { edges { node { id } } } }' }),
+  },
+  'Mutation.createPurchaseOrder': {
+    harmless: (c) => ({ supplierId: c.f.supplierId, locationId: c.f.warehouseId, lines: line(c, 0) }),
+    effective: (c) => ({ supplierId: c.f.supplierId, locationId: c.f.warehouseId, lines: line(c, 5) }),
+    fingerprint: () => ({ query: '{ purchaseOrders(first: 100) { edges { node { id } } } }' }),
+  },
+  'Mutation.receiveGoods': {
+    harmless: (c) => ({ purchaseOrderId: c.f.purchaseOrderId, lines: line(c, 0) }),
+    effective: (c) => ({ purchaseOrderId: c.f.purchaseOrderId, lines: line(c, 1), idempotencyKey: fresh('grn') }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { purchaseOrder(id: $id) { status lines { receivedQuantity } } }', variables: { id: f.purchaseOrderId } }),
+  },
+  'Mutation.adjustStock': {
+    harmless: (c) => ({ locationId: c.f.warehouseId, sku: c.f.warehouseSku, quantity: 0, reason: 'CORRECTION' }),
+    effective: (c) => ({ locationId: c.f.warehouseId, sku: c.f.warehouseSku, quantity: -1, reason: 'DAMAGE' }),
+    fingerprint: atp('warehouseId'),
+  },
+  'Mutation.transferStock': {
+    harmless: (c) => ({ fromLocationId: c.f.warehouseId, toLocationId: c.f.vanId, lines: line(c, 0) }),
+    effective: (c) => ({ fromLocationId: c.f.warehouseId, toLocationId: c.f.vanId, lines: line(c, 1) }),
+    fingerprint: atp('warehouseId'),
+  },
+  'Mutation.recordCycleCount': {
+    harmless: (c) => ({ locationId: c.f.warehouseId, lines: [{ sku: c.f.warehouseSku, countedQuantity: -1 }] }),
+    effective: (c) => ({ locationId: c.f.warehouseId, lines: [{ sku: c.f.warehouseSku, countedQuantity: 1 }] }),
+    fingerprint: () => ({ query: '{ cycleCounts(first: 100) { edges { node { id status } } } }' }),
+  },
+  'Mutation.approveCycleCount': {
+    harmless: () => ({ cycleCountId: 'cnt_DOES_NOT_EXIST' }),
+    effective: (c) => ({ cycleCountId: c.f.cycleCountId }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { cycleCount(id: $id) { status movements { id } } }', variables: { id: f.cycleCountId } }),
+  },
+  'Mutation.rejectCycleCount': {
+    harmless: () => ({ cycleCountId: 'cnt_DOES_NOT_EXIST' }),
+    effective: (c) => ({ cycleCountId: c.f.cycleCountId, reason: 'matrix' }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { cycleCount(id: $id) { status rejectionReason } }', variables: { id: f.cycleCountId } }),
+  },
+  'Mutation.loadVan': {
+    harmless: (c) => ({ vanId: c.f.vanId, fromLocationId: c.f.warehouseId, lines: line(c, 0) }),
+    effective: (c) => ({ vanId: c.f.vanId, fromLocationId: c.f.warehouseId, lines: line(c, 1) }),
+    fingerprint: atp('vanId'),
+  },
+  'Mutation.returnVanStock': {
+    harmless: (c) => ({ vanId: c.f.vanId, toLocationId: c.f.warehouseId, lines: line(c, 0) }),
+    effective: (c) => ({ vanId: c.f.vanId, toLocationId: c.f.warehouseId, lines: line(c, 1) }),
+    fingerprint: atp('vanId'),
+  },
+  'Mutation.recordCustomerReturn': {
+    harmless: (c) => ({ orderId: c.f.deliveredOrderId, locationId: c.f.vanId, lines: [{ sku: c.f.deliveredSku, quantity: 0 }] }),
+    effective: (c) => ({ orderId: c.f.deliveredOrderId, locationId: c.f.vanId, lines: [{ sku: c.f.deliveredSku, quantity: 1 }] }),
+    fingerprint: () => ({ query: '{ stockMovements(first: 100, filter: { type: CUSTOMER_RETURN }) { edges { node { id } } } }' }),
+  },
+  'Mutation.reconcileVan': {
+    harmless: (c) => ({ vanId: c.f.vanId, counts: [{ sku: c.f.warehouseSku, countedQuantity: -1 }] }),
+    // a count of one SKU on a van that holds many is refused (COUNT_INCOMPLETE): only refused callers send this, before any check
+    effective: (c) => ({ vanId: c.f.vanId, counts: [{ sku: c.f.warehouseSku, countedQuantity: 0 }] }),
+    fingerprint: () => ({ query: '{ vanReconciliations(first: 100) { edges { node { id } } } }' }),
+  },
+} satisfies Record<string, MutationSample>);
 
 /** Values of the required arguments of Query fields (optional ones are left out; `first` is set where it exists). */
 export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unknown>> = {
@@ -433,6 +593,12 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.node': (c) => ({ id: c.f.openInvoiceId }),
   'Query.payment': (c) => ({ id: c.f.paymentId }),
   'Query.wallet': () => ({ id: 'wal_DOES_NOT_EXIST' }),
+  'Query.territory': (c) => ({ id: c.f.territoryId }),
+  'Query.beatPlan': () => ({ weekStart: '2026-11-23' }),
+  'Query.strikeRates': () => ({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }),
+  'Query.purchaseOrder': (c) => ({ id: c.f.purchaseOrderId }),
+  'Query.cycleCount': (c) => ({ id: c.f.cycleCountId }),
+  'Query.vanReconciliation': () => ({ id: 'vrc_DOES_NOT_EXIST' }),
 };
 
 /**

@@ -18,3 +18,4 @@ export * from './policy.ts';
 export * from './temperature.rules.ts';
 export * from './drain.ts';
 export * from './time-zone.rules.ts';
+export * from './polygon.rules.ts';

@@ -19,6 +19,10 @@ export const SCOPES = {
   'telemetry:write': 'Reporting vehicle positions and temperatures (telematics).',
   'workforce:read': 'Workers, tasks and bids.',
   'workforce:write': 'Bidding, awarding, completing and rating tasks; withdrawals.',
+  'visits:write': "Sales visits: planning a rep's beat and checking in and out of customer visits.",
+  'inventory:read': 'The stock ledger (movements), suppliers, purchase orders, cycle counts and van reconciliations.',
+  'inventory:write': 'Receiving goods, adjusting, transferring and counting stock; loading, returning and reconciling vans.',
+  'inventory:approve': 'Approving or rejecting cycle-count variances (write-offs).',
 } as const;
 export type Scope = keyof typeof SCOPES;
 
@@ -30,9 +34,9 @@ export type Scope = keyof typeof SCOPES;
  */
 export const ROLE_SCOPES: Readonly<Record<Role, readonly string[]>> = {
   ADMIN: ['*'],
-  OPERATIONS: ['catalog:read', 'catalog:write', 'customers:read', 'orders:read', 'orders:write', 'finance:read', 'logistics:read', 'logistics:write', 'telemetry:write', 'workforce:read', 'workforce:write'],
-  SALES_REP: ['catalog:read', 'customers:read', 'orders:read', 'orders:write', 'finance:read', 'logistics:read'],
-  FINANCE: ['catalog:read', 'customers:read', 'orders:read', 'finance:read', 'finance:write', 'logistics:read', 'workforce:read', 'workforce:write'],
+  OPERATIONS: ['catalog:read', 'catalog:write', 'customers:read', 'orders:read', 'orders:write', 'finance:read', 'logistics:read', 'logistics:write', 'telemetry:write', 'workforce:read', 'workforce:write', 'visits:write', 'inventory:read', 'inventory:write'],
+  SALES_REP: ['catalog:read', 'customers:read', 'orders:read', 'orders:write', 'finance:read', 'logistics:read', 'visits:write', 'inventory:read', 'inventory:write'],
+  FINANCE: ['catalog:read', 'customers:read', 'orders:read', 'finance:read', 'finance:write', 'logistics:read', 'workforce:read', 'workforce:write', 'inventory:read', 'inventory:approve'],
   RIDER: ['customers:read', 'logistics:read', 'logistics:write', 'telemetry:write', 'workforce:read', 'workforce:write'],
   RETAILER: ['catalog:read', 'customers:read', 'orders:read', 'orders:write', 'finance:read'],
   PARTNER: [],
@@ -49,6 +53,9 @@ export const OBJECT_RULES = {
   OWN_SHIPMENT: 'only shipments assigned to the rider (`Shipment.rider` is their worker)',
   OWN_VEHICLE: 'only the vehicle of a shipment assigned to the rider that is ASSIGNED or IN_TRANSIT',
   OWN_WORKER: 'only their own worker (`workerId` claim / the worker of their account)',
+  OWN_TERRITORY: 'only the customers in the territories assigned to the sales rep (logistics assigns them; commerce keeps a replica), and their orders',
+  OWN_VISITS: "only the sales rep's own beat plans, visits and strike rate",
+  OWN_VAN: 'only the van they operate (`Location.operator` is their user): its loads, returns, customer returns and reconciliations',
 } as const;
 export type ObjectRule = keyof typeof OBJECT_RULES;
 

@@ -29,3 +29,30 @@ describe('demo plan', () => {
     }
   });
 });
+
+describe('demo territories (issue 15)', () => {
+  it('tiles each region with areas and each area with territories, every customer in the polygon of its territory', async () => {
+    const { pointInPolygon, polygonArea } = await import('@omniroute/core');
+    for (const t of demoPlan()) {
+      expect(t.regions).toHaveLength(1);
+      const region = polygonArea(t.regions[0]!.boundary);
+      expect(t.areas.reduce((s, a) => s + polygonArea(a.boundary), 0)).toBeCloseTo(region, 5);
+      for (const a of t.areas) {
+        expect(a.parentId).toBe(t.regions[0]!.id);
+        const inside = t.territories.filter((x) => x.parentId === a.id);
+        expect(inside.length).toBeGreaterThan(0);
+        expect(inside.reduce((s, x) => s + polygonArea(x.boundary), 0)).toBeCloseTo(polygonArea(a.boundary), 5);
+      }
+      for (const x of t.territories) expect(pointInPolygon(x.center, x.boundary), x.name).toBe(true);
+      for (const c of t.customers) {
+        const mine = t.territories.find((x) => x.id === c.territoryId)!;
+        expect(pointInPolygon(c, mine.boundary), c.id).toBe(true);
+        expect(t.territories.filter((x) => pointInPolygon(c, x.boundary))).toHaveLength(1);
+      }
+      // the two reps split the territories, and each has customers
+      const reps = t.repTerritories;
+      expect(reps.flatMap((r) => r.territoryIds).sort()).toEqual(t.territories.map((x) => x.id).sort());
+      for (const r of reps) expect(t.customers.some((c) => r.territoryIds.includes(c.territoryId))).toBe(true);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { seededId } from '@omniroute/core';
+import { boundingRing, containingPolygon, partition, seededId, type GeoJsonPolygon } from '@omniroute/core';
 import { rng } from './random.ts';
 
 /**
@@ -18,13 +18,27 @@ export type Currency = 'NGN' | 'GHS';
 
 /** `customerId`: the customer a RETAILER account orders for; `workerId`: the worker a RIDER account is. */
 export interface DemoUser { id: string; email: string; name: string; roles: string[]; customerId?: string; workerId?: string }
-export interface DemoVariant { id: string; sku: string; name: string; basePrice: string; weightKg: number }
+/** `volumeL`: packed volume in litres; null where the catalogue does not know it (planning then goes by weight). */
+export interface DemoVariant { id: string; sku: string; name: string; basePrice: string; weightKg: number; volumeL: number | null }
 /** `temperature`: the range (°C) the goods must stay in, for chilled products; null for ambient ones. */
 export interface DemoProduct { id: string; name: string; brand: string; categoryId: string; variants: DemoVariant[]; temperature: { minC: number; maxC: number } | null }
-export interface DemoCustomer { id: string; name: string; type: CustomerType; tier: CustomerTier; phone: string; territoryId: string; lat: number; lng: number; creditLimit: string }
+/**
+ * `territoryId`: the territory whose polygon contains the customer (point-in-polygon); `deliveryWindow`: when the
+ * customer takes deliveries, HH:MM UTC like the planning shift (null: any time of the shift).
+ */
+export interface DemoCustomer {
+  id: string; name: string; type: CustomerType; tier: CustomerTier; phone: string; territoryId: string; lat: number; lng: number; creditLimit: string;
+  deliveryWindow: { start: string; end: string } | null;
+}
 export interface DemoLocation { id: string; name: string; kind: 'WAREHOUSE' | 'VAN'; lat: number; lng: number; stock: { variantId: string; onHand: number }[] }
-export interface DemoTerritory { id: string; name: string; center: { lat: number; lng: number }; radiusKm: number }
-export interface DemoVehicle { id: string; plate: string; kind: 'MOTORBIKE' | 'VAN' | 'TRUCK' | 'TRICYCLE'; capacityKg: number; coldChain: boolean; territoryId: string; lat: number; lng: number }
+/** A region, area or territory: a GeoJSON polygon in the hierarchy region → area → territory. */
+export interface DemoTerritory {
+  id: string; name: string; kind: 'REGION' | 'AREA' | 'TERRITORY'; parentId: string | null; boundary: GeoJsonPolygon;
+  center: { lat: number; lng: number }; radiusKm: number;
+}
+/** A sales rep (identity user with role SALES_REP) and the territories they work. */
+export interface DemoRepAssignment { userId: string; territoryIds: string[] }
+export interface DemoVehicle { id: string; plate: string; kind: 'MOTORBIKE' | 'VAN' | 'TRUCK' | 'TRICYCLE'; capacityKg: number; /** cargo m³ */ capacityM3: number; coldChain: boolean; territoryId: string; lat: number; lng: number }
 /** `userId`/`email`: the identity user the rider signs in as (role RIDER), e.g. rider1@lagos.demo. */
 export interface DemoRider { id: string; userId: string; email: string; name: string; phone: string; kycStatus: KycStatus; xp: number; rating: string }
 export interface DemoOrderLine { variantId: string; sku: string; quantity: number; unitPrice: string; total: string; pricingRule: string }
@@ -39,7 +53,12 @@ export interface DemoTenant {
   users: DemoUser[]; categories: { id: string; name: string }[]; products: DemoProduct[];
   /** Customer-type price lists: percentage off the base price. */
   priceLists: { customerType: CustomerType; discountPercent: number }[];
-  customers: DemoCustomer[]; locations: DemoLocation[]; territories: DemoTerritory[]; vehicles: DemoVehicle[];
+  customers: DemoCustomer[]; locations: DemoLocation[];
+  /** The territories (kind TERRITORY, the level customers and vehicles belong to); `regions` and `areas` above them. */
+  territories: DemoTerritory[]; regions: DemoTerritory[]; areas: DemoTerritory[];
+  /** Sales reps' territories: `sales@` works the first two, `sales2@` the rest. */
+  repTerritories: DemoRepAssignment[];
+  vehicles: DemoVehicle[];
   riders: DemoRider[]; orders: DemoOrder[]; shipments: DemoShipment[]; invoices: DemoInvoice[];
 }
 
@@ -86,7 +105,7 @@ const TERM_DAYS: Record<PaymentTerms, number> = { CASH_ON_DELIVERY: 0, PREPAID: 
 
 interface TenantSpec {
   key: string; name: string; slug: string; currency: Currency; country: string; city: string; timeZone: string; center: { lat: number; lng: number };
-  places: string[]; priceFactor: number; plate: (n: number) => string; phone: (n: number) => string;
+  places: string[]; /** Areas of the region: names and the places (territories) in each. */ areas: [string, string[]][]; priceFactor: number; plate: (n: number) => string; phone: (n: number) => string;
   counts: { products: number; customers: number; vehicles: number; riders: number; orders: number };
 }
 
@@ -94,12 +113,14 @@ const SPECS: TenantSpec[] = [
   {
     key: 'lagos', name: 'Lagos FMCG Distribution', slug: 'lagos-fmcg', currency: 'NGN', country: 'NG', city: 'Lagos', timeZone: 'Africa/Lagos',
     center: { lat: 6.5244, lng: 3.3792 }, places: PLACES_LAGOS, priceFactor: 1,
+    areas: [['Mainland', ['Ikeja', 'Surulere', 'Yaba']], ['Island & Lekki', ['Lekki', 'Ajah']]],
     plate: (n) => `LAG-${String(100 + n)}-${'ABCDEFGH'[n % 8]}${'KLMNPRST'[(n * 3) % 8]}`, phone: (n) => `+234803${String(1000000 + n * 7919).slice(-7)}`,
     counts: { products: 60, customers: 120, vehicles: 24, riders: 36, orders: 240 },
   },
   {
     key: 'accra', name: 'Accra Wholesale', slug: 'accra-wholesale', currency: 'GHS', country: 'GH', city: 'Accra', timeZone: 'Africa/Accra',
     center: { lat: 5.6037, lng: -0.187 }, places: PLACES_ACCRA, priceFactor: 0.0085,
+    areas: [['Central', ['Osu', 'Kaneshie', 'Dansoman']], ['East', ['Madina', 'Tema']]],
     plate: (n) => `GR-${String(2000 + n)}-24`, phone: (n) => `+233244${String(100000 + n * 4243).slice(-6)}`,
     counts: { products: 24, customers: 40, vehicles: 8, riders: 12, orders: 70 },
   },
@@ -136,18 +157,14 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
         name: pack,
         basePrice: money(price),
         weightKg: Math.round(4 + factor * 6),
+        volumeL: volumeOf(cat, Math.round(4 + factor * 6)),
       };
     });
     products.push({ id: pid, name: `${brand} ${line}${round ? ` (Series ${round + 1})` : ''}`, brand, categoryId: categories[categoryNames.indexOf(cat)]!.id, variants, temperature: CHILLED[line] ?? null });
   }
   const allVariants = products.flatMap((p) => p.variants);
 
-  const territories: DemoTerritory[] = spec.places.slice(0, 5).map((place, i) => ({
-    id: id('ter', i + 1),
-    name: `${place} Zone`,
-    center: { ...PLACE_COORDS[place]! },
-    radiusKm: 6,
-  }));
+  const { regions, areas, territories } = territoryTree(spec, id);
 
   const types: CustomerType[] = ['RETAILER', 'RETAILER', 'RETAILER', 'WHOLESALER', 'DISTRIBUTOR', 'MODERN_TRADE'];
   const tiers: CustomerTier[] = ['BRONZE', 'BRONZE', 'SILVER', 'SILVER', 'GOLD', 'PLATINUM'];
@@ -165,11 +182,20 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
       lat: ter.center.lat + (r.next() - 0.5) * 0.05,
       lng: ter.center.lng + (r.next() - 0.5) * 0.05,
       creditLimit: money(new Decimal(limitBase).times(spec.priceFactor === 1 ? 1 : 0.01)),
+      deliveryWindow: windowOf(type, i),
     };
   });
+  // Customers belong to the territory whose polygon contains them (not to the one they were scattered around).
+  for (const c of customers) c.territoryId = containingPolygon(c, territories)?.id ?? c.territoryId;
   // a shop owner who signs in to order for their own shop (RETAILER, bound to the first retail customer)
   const shop = customers.find((c) => c.type === 'RETAILER')!;
   users.push({ id: id('usr', 5), email: `retailer@${spec.key}.demo`, name: shop.name, roles: ['RETAILER'], customerId: shop.id });
+  // a second sales rep, so that each rep has customers the other may not see (object rule OWN_TERRITORY)
+  users.push({ id: id('usr', 6), email: `sales2@${spec.key}.demo`, name: `${spec.city} Sales Rep 2`, roles: ['SALES_REP'] });
+  const repTerritories: DemoRepAssignment[] = [
+    { userId: id('usr', 3), territoryIds: territories.slice(0, 2).map((x) => x.id) },
+    { userId: id('usr', 6), territoryIds: territories.slice(2).map((x) => x.id) },
+  ];
 
   const locations: DemoLocation[] = [
     { id: id('loc', 1), name: `${spec.city} Central Warehouse`, kind: 'WAREHOUSE', lat: spec.center.lat, lng: spec.center.lng, stock: [] },
@@ -185,7 +211,7 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
     const kind = kinds[i % kinds.length]!;
     const ter = territories[i % territories.length]!;
     return {
-      id: id('veh', i + 1), plate: spec.plate(i + 1), kind, capacityKg: capacity[kind], coldChain: kind !== 'MOTORBIKE' && i % 4 === 3,
+      id: id('veh', i + 1), plate: spec.plate(i + 1), kind, capacityKg: capacity[kind], capacityM3: CAPACITY_M3[kind], coldChain: kind !== 'MOTORBIKE' && i % 4 === 3,
       territoryId: ter.id, lat: ter.center.lat + (r.next() - 0.5) * 0.04, lng: ter.center.lng + (r.next() - 0.5) * 0.04,
     };
   });
@@ -266,8 +292,60 @@ function buildTenant(spec: TenantSpec, index: number): DemoTenant {
     key: spec.key, id: tenantId, slug: spec.slug, name: spec.name, currency: spec.currency, country: spec.country, city: spec.city, timeZone: spec.timeZone,
     users, categories, products,
     priceLists: (Object.keys(TYPE_DISCOUNT) as CustomerType[]).filter((t) => TYPE_DISCOUNT[t] > 0).map((t) => ({ customerType: t, discountPercent: TYPE_DISCOUNT[t] })),
-    customers, locations, territories, vehicles, riders, orders, shipments, invoices,
+    customers, locations, territories, regions, areas, repTerritories, vehicles, riders, orders, shipments, invoices,
   };
+}
+
+/** Cargo space by vehicle kind, m³ (a motorbike box, a tricycle's bed, a panel van, a 7-tonne box truck). */
+const CAPACITY_M3 = { MOTORBIKE: 0.3, TRICYCLE: 1.5, VAN: 9, TRUCK: 36 } as const;
+/** Litres per kg of a carton by category: noodles and snacks are bulky, drinks and oil dense. Condiments: unknown. */
+const LITRES_PER_KG: Record<string, number | null> = {
+  Noodles: 3.2, Dairy: 1.4, Beverages: 1.6, 'Flour & Pasta': 1.8, Staples: 1.3, 'Soft Drinks': 1.2, 'Malt Drinks': 1.2,
+  'Home Care': 1.5, 'Personal Care': 1.5, 'Cooking Oil': 1.15, Condiments: null, 'Canned Fish': 1.1,
+};
+function volumeOf(category: string, weightKg: number): number | null {
+  const perKg = LITRES_PER_KG[category];
+  return perKg == null ? null : Math.round(weightKg * perKg * 10) / 10;
+}
+
+/**
+ * Delivery windows (UTC, the planning shift is 08:00–18:00 UTC): supermarkets receive in the morning, wholesalers
+ * midday, distributors all day; every other retailer only in the afternoon, the rest any time.
+ */
+function windowOf(type: CustomerType, i: number): DemoCustomer['deliveryWindow'] {
+  if (type === 'MODERN_TRADE') return { start: '08:00', end: '13:00' };
+  if (type === 'WHOLESALER') return { start: '09:00', end: '16:00' };
+  if (type === 'DISTRIBUTOR') return { start: '08:00', end: '17:00' };
+  return i % 2 === 0 ? { start: '11:00', end: '17:30' } : null;
+}
+
+/**
+ * The region → area → territory polygons of a city: the region is the box around its districts, split among the
+ * areas (nearest area centre) and each area among its territories (nearest district): cells that tile the region.
+ */
+function territoryTree(spec: TenantSpec, id: (p: string, n: number) => string) {
+  const places = spec.places.slice(0, 5);
+  const coords = places.map((p) => PLACE_COORDS[p]!);
+  const ring = boundingRing(coords, 0.06);
+  const region: DemoTerritory = {
+    id: id('ter', 100), name: `${spec.city} Region`, kind: 'REGION', parentId: null, boundary: { type: 'Polygon', coordinates: [ring] },
+    center: { ...spec.center }, radiusKm: 25,
+  };
+  const mean = (ps: { lat: number; lng: number }[]) => ({ lat: ps.reduce((s, p) => s + p.lat, 0) / ps.length, lng: ps.reduce((s, p) => s + p.lng, 0) / ps.length });
+  const areaSeeds = spec.areas.map(([, ps]) => mean(ps.map((p) => PLACE_COORDS[p]!)));
+  const areaCells = partition(ring, areaSeeds);
+  const areas: DemoTerritory[] = spec.areas.map(([name], k) => ({
+    id: id('ter', 101 + k), name: `${name} Area`, kind: 'AREA', parentId: region.id, boundary: areaCells[k]!, center: areaSeeds[k]!, radiusKm: 12,
+  }));
+  const territories: DemoTerritory[] = places.map((place, i) => ({
+    id: id('ter', i + 1), name: `${place} Zone`, kind: 'TERRITORY', parentId: null, boundary: { type: 'Polygon', coordinates: [] }, center: { ...coords[i]! }, radiusKm: 6,
+  }));
+  spec.areas.forEach(([, ps], k) => {
+    const members = ps.map((p) => places.indexOf(p));
+    const cells = partition(areas[k]!.boundary.coordinates[0]!, members.map((m) => coords[m]!));
+    members.forEach((m, j) => Object.assign(territories[m]!, { parentId: areas[k]!.id, boundary: cells[j]! }));
+  });
+  return { regions: [region], areas, territories };
 }
 
 let cached: DemoTenant[] | undefined;

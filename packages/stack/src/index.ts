@@ -58,7 +58,7 @@ export interface StackOptions {
   /** Outbox relay polling interval of every subgraph (ms). */
   relayIntervalMs?: number;
   /**
-   * Periodic jobs (payment status poll, reconcilers, overdue sweep); default true. Tests that count every SQL
+   * Periodic jobs (payment status poll, reconcilers, overdue sweep, cold-chain escalation); default true. Tests that count every SQL
    * statement a subgraph runs turn them off, so only the requests they measure are counted.
    */
   backgroundJobs?: boolean;
@@ -130,7 +130,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         credentialsKey: process.env.PAYMENT_CREDENTIALS_KEY ?? (production ? undefined : DEVELOPMENT_CREDENTIALS_KEY),
         callbackBaseUrl: () => gatewayBase,
         paymentSandboxUrl: sandbox?.url,
-        ...(opts.backgroundJobs === false ? { paymentPollMs: 0, reconcileIntervalMs: 0, overdueSweepMs: 0 } : {}),
+        ...(opts.backgroundJobs === false ? { paymentPollMs: 0, reconcileIntervalMs: 0, overdueSweepMs: 0, coldChainSweepMs: 0 } : {}),
       });
       started.push(runtime);
       if (opts.seed) await runtime.seed();

@@ -11,6 +11,11 @@ import { createOrderLoaders } from './modules/orders/orders.loaders.ts';
 import { PricingService } from './modules/pricing/pricing.service.ts';
 import { LiveService } from './modules/live/live.service.ts';
 import { KpiService } from './modules/kpis/kpis.service.ts';
+import { StockMovementService } from './modules/stock-movements/stock-movements.service.ts';
+import { PurchasingService } from './modules/stock-movements/purchasing.service.ts';
+import { CycleCountService } from './modules/stock-movements/cycle-counts.service.ts';
+import { createStockLoaders } from './modules/stock-movements/stock-movements.loaders.ts';
+import { VanStockService } from './modules/van-stock/van-stock.service.ts';
 import type { LiveEventSource } from '@omniroute/core';
 
 export interface CommerceServices {
@@ -21,12 +26,17 @@ export interface CommerceServices {
   orders: OrderService;
   live: LiveService;
   kpis: KpiService;
+  stockMovements: StockMovementService;
+  purchasing: PurchasingService;
+  cycleCounts: CycleCountService;
+  vanStock: VanStockService;
 }
 
 export type CommerceLoaders = ReturnType<typeof createCatalogLoaders> &
   ReturnType<typeof createCustomerLoaders> &
   ReturnType<typeof createInventoryLoaders> &
-  ReturnType<typeof createOrderLoaders>;
+  ReturnType<typeof createOrderLoaders> &
+  ReturnType<typeof createStockLoaders>;
 
 /** What a service needs from the request: who calls and this request's loaders. */
 export interface RequestScope {
@@ -43,14 +53,19 @@ export interface CommerceContext extends RequestScope {
 /** Services are shared by every request (they hold no request state); loaders are made per request. */
 export function createServices(prisma: PrismaClient, onEventsCommitted?: () => void, events?: LiveEventSource): CommerceServices {
   const pricing = new PricingService(prisma);
+  const stockMovements = new StockMovementService(prisma);
   return {
     catalog: new CatalogService(prisma),
     customers: new CustomerService(prisma),
     inventory: new InventoryService(prisma),
     pricing,
     orders: new OrderService(prisma, pricing, onEventsCommitted),
-    live: new LiveService(events),
+    live: new LiveService(events, prisma),
     kpis: new KpiService(prisma),
+    stockMovements,
+    purchasing: new PurchasingService(prisma),
+    cycleCounts: new CycleCountService(prisma),
+    vanStock: new VanStockService(prisma, stockMovements, onEventsCommitted),
   };
 }
 
@@ -66,6 +81,7 @@ export function createContextFactory(prisma: PrismaClient, services: CommerceSer
         ...createCustomerLoaders(prisma, viewer),
         ...createInventoryLoaders(prisma, viewer),
         ...createOrderLoaders(prisma, viewer),
+        ...createStockLoaders(prisma, viewer),
       },
     });
   };

@@ -39,12 +39,21 @@ export async function seedCommerce(prisma: PrismaClient, plan: DemoTenant[]): Pr
     }
     let stockN = 0;
     let lineN = 0;
+    const stock = t.locations.flatMap((l) =>
+      l.stock.map((x) => {
+        const held = reserved.get(`${l.id}|${x.variantId}`) ?? 0;
+        return { id: id('stk', ++stockN), tenantId, locationId: l.id, variantId: x.variantId, onHand: Math.max(x.onHand, held), reserved: held };
+      }),
+    );
+    // the first van is the sales rep's: they load, sell from and reconcile it (object rule OWN_VAN)
+    const salesRep = t.users.find((u) => u.roles.includes('SALES_REP'));
+    const firstVan = t.locations.find((l) => l.kind === 'VAN');
     await prisma.$transaction([
       prisma.tenantSettings.create({ data: { tenantId, currency, orderPrefix: t.key.slice(0, 3).toUpperCase() } }),
       prisma.category.createMany({ data: t.categories.map((c) => ({ id: c.id, tenantId, name: c.name })) }),
       prisma.product.createMany({ data: t.products.map((p) => ({ id: p.id, tenantId, name: p.name, brand: p.brand, categoryId: p.categoryId, tempMinC: p.temperature?.minC ?? null, tempMaxC: p.temperature?.maxC ?? null })) }),
       prisma.productVariant.createMany({
-        data: variants.map((v) => ({ id: v.id, tenantId, productId: v.productId, sku: v.sku, name: v.name, basePrice: v.basePrice, currency, weightKg: v.weightKg })),
+        data: variants.map((v) => ({ id: v.id, tenantId, productId: v.productId, sku: v.sku, name: v.name, basePrice: v.basePrice, currency, weightKg: v.weightKg, volumeL: v.volumeL })),
       }),
       prisma.priceList.createMany({
         data: t.priceLists.map((p, i) => ({ id: id('prl', i + 1), tenantId, customerType: p.customerType, discountPercent: p.discountPercent })),
@@ -55,15 +64,20 @@ export async function seedCommerce(prisma: PrismaClient, plan: DemoTenant[]): Pr
           id: c.id, tenantId, name: c.name, type: c.type, tier: c.tier, phone: c.phone, territoryId: c.territoryId, lat: c.lat, lng: c.lng,
         })),
       }),
+      // the replica of logistics' sales rep assignments (territory.reps_changed keeps it current)
+      prisma.repTerritory.createMany({
+        data: t.repTerritories.flatMap((r) => r.territoryIds.map((territoryId) => ({ tenantId, userId: r.userId, territoryId, assignedAt: new Date(0) }))),
+      }),
       prisma.contractPrice.createMany({ data: demoContracts(t).map((c, i) => ({ id: id('ctp', i + 1), tenantId, currency, ...c })) }),
-      prisma.location.createMany({ data: t.locations.map((l) => ({ id: l.id, tenantId, name: l.name, kind: l.kind, lat: l.lat, lng: l.lng })) }),
-      prisma.stockLevel.createMany({
-        data: t.locations.flatMap((l) =>
-          l.stock.map((s) => {
-            const held = reserved.get(`${l.id}|${s.variantId}`) ?? 0;
-            return { id: id('stk', ++stockN), tenantId, locationId: l.id, variantId: s.variantId, onHand: Math.max(s.onHand, held), reserved: held };
-          }),
-        ),
+      prisma.location.createMany({
+        data: t.locations.map((l) => ({ id: l.id, tenantId, name: l.name, kind: l.kind, lat: l.lat, lng: l.lng, operatorUserId: l === firstVan ? (salesRep?.id ?? null) : null })),
+      }),
+      prisma.stockLevel.createMany({ data: stock }),
+      // on hand = sum of the ledger: every seeded quantity is an opening balance
+      prisma.stockMovement.createMany({
+        data: stock.filter((x) => x.onHand !== 0).map((x) => ({
+          id: `smv_open_${x.id}`, tenantId, type: 'OPENING_BALANCE' as const, locationId: x.locationId, variantId: x.variantId, quantity: x.onHand, reference: 'opening balance',
+        })),
       }),
       prisma.order.createMany({
         data: t.orders.map((o) => ({

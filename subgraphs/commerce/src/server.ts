@@ -13,9 +13,12 @@ import { orderResolvers } from './modules/orders/resolvers/index.ts';
 import { pricingResolvers } from './modules/pricing/resolvers/index.ts';
 import { liveResolvers } from './modules/live/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
+import { stockMovementResolvers } from './modules/stock-movements/resolvers/index.ts';
+import { vanStockResolvers } from './modules/van-stock/resolvers/index.ts';
 import { SOURCE } from './modules/orders/orders.service.ts';
 import { POLICIES } from './policies.ts';
 import { startOrderReconcilers } from './modules/orders/orders.reconcilers.ts';
+import { applyTerritoryEvent, TERRITORY_EVENTS, TERRITORY_REPLICA_GROUP } from './modules/territories/rep-territories.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/commerce/migrations', import.meta.url));
@@ -60,6 +63,10 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
         },
         { types: CONSUMED_EVENTS },
       ),
+      // the replica of logistics' territory assignments (sales reps' object rule OWN_TERRITORY)
+      await bus.consume(TERRITORY_REPLICA_GROUP, (e) => handleOnce(prisma, TERRITORY_REPLICA_GROUP, e, (tx) => applyTerritoryEvent(tx, e)).then(() => undefined), {
+        types: TERRITORY_EVENTS,
+      }),
     );
     reconcilers = startOrderReconcilers({ prisma, kick: () => relay?.kick(), stuckAfterMs: opts.reconcileAfterMs, intervalMs: opts.reconcileIntervalMs });
   }
@@ -67,7 +74,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
   const subgraph = createSubgraph({
     name: 'commerce',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers],
+    resolvers: [catalogResolvers, customerResolvers, inventoryResolvers, pricingResolvers, orderResolvers, liveResolvers, kpiResolvers, stockMovementResolvers, vanStockResolvers],
     policies: POLICIES,
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,

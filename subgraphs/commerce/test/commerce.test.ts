@@ -3,6 +3,7 @@ import type { Viewer } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { callSubgraph, gql, nodes } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
+import { applyTerritoryEvent } from '../src/modules/territories/rep-territories.ts';
 
 // The commerce subgraph over HTTP, on an in-memory PGlite seeded with the demo plan (no bus: no events relayed).
 const SECRET = 'commerce-test-secret';
@@ -40,7 +41,8 @@ const ATP = `query($sku: String!, $loc: ID!) { availableToPromise(sku: $sku, loc
 
 const lagosVariants = LAGOS!.products.flatMap((p) => p.variants);
 const retailer = LAGOS!.customers.find((c) => c.type === 'RETAILER')!;
-const wholesaler = LAGOS!.customers.find((c) => c.type === 'WHOLESALER')!;
+// in a territory the sales rep works: a SALES_REP orders only for the customers of their territories (issue 15)
+const wholesaler = LAGOS!.customers.find((c) => c.type === 'WHOLESALER' && LAGOS!.repTerritories[0]!.territoryIds.includes(c.territoryId))!;
 const warehouse = LAGOS!.locations[0]!;
 const van = LAGOS!.locations.find((l) => l.kind === 'VAN')!;
 const atp = async (sku: string, loc: string, viewer = LAGOS_ADMIN) => (await call(viewer, ATP, { sku, loc })).data.availableToPromise;
@@ -364,6 +366,36 @@ describe('commerce subgraph: placeOrder and cancelOrder', () => {
     expect((await atp(l.sku, confirmed.locationId)).reserved).toBe(held.reserved - l.quantity);
     expect((await call(LAGOS_ADMIN, CANCEL, { i: { orderId: 'ord_NOPE' } })).data.cancelOrder.userErrors[0].code).toBe('ORDER_NOT_FOUND');
     expect((await call(LAGOS_ADMIN, CANCEL, { i: { orderId: id, reason: 'r'.repeat(501) } })).data.cancelOrder.userErrors[0].code).toBe('INVALID_INPUT');
+  });
+});
+
+describe("commerce subgraph: a sales rep's territories (issue 15)", () => {
+  const rep = LAGOS!.repTerritories[0]!;
+  const event = (type: string, payload: Record<string, unknown>, at: string) =>
+    ({ id: `evt_${type}_${at}_${Math.random()}`, type, tenantId: LAGOS!.id, aggregateId: 'x', payload, occurredAt: at, source: 'logistics' }) as never;
+  const seen = async () => nodes<any>((await call(LAGOS_SALES, '{ customers(first: 100) { edges { node { id } } } }')).data.customers).map((c) => c.id).sort();
+
+  it('shows and sells only the customers of the territories the replica says the rep works; older sets never replace newer', async () => {
+    const mine = LAGOS!.customers.filter((c) => rep.territoryIds.includes(c.territoryId)).map((c) => c.id).sort();
+    expect(await seen()).toEqual(mine);
+    const stranger = LAGOS!.customers.find((c) => !rep.territoryIds.includes(c.territoryId))!;
+    const out = await call(LAGOS_SALES, PLACE, { i: { customerId: stranger.id, channel: 'SALES_REP', locationId: warehouse.id, lines: [{ sku: lagosVariants[0]!.sku, quantity: 1 }] } });
+    expect(out.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await call(LAGOS_SALES, 'query($id: ID!) { customer(id: $id) { id } }', { id: stranger.id })).data.customer).toBeNull();
+
+    const all = LAGOS!.territories.map((t) => t.id);
+    await sg.prisma.$transaction((tx) => applyTerritoryEvent(tx as never, event('territory.reps_changed', { userId: rep.userId, territoryIds: all, at: '2026-12-01T10:00:00.000Z' }, '2026-12-01T10:00:00.000Z')));
+    expect(await seen()).toHaveLength(LAGOS!.customers.length > 100 ? 100 : LAGOS!.customers.length);
+    // a redelivered older assignment changes nothing
+    await sg.prisma.$transaction((tx) => applyTerritoryEvent(tx as never, event('territory.reps_changed', { userId: rep.userId, territoryIds: [], at: '2026-12-01T09:00:00.000Z' }, '2026-12-01T09:00:00.000Z')));
+    expect((await seen()).length).toBeGreaterThan(mine.length);
+    await sg.prisma.$transaction((tx) => applyTerritoryEvent(tx as never, event('territory.reps_changed', { userId: rep.userId, territoryIds: rep.territoryIds, at: '2026-12-01T11:00:00.000Z' }, '2026-12-01T11:00:00.000Z')));
+    expect(await seen()).toEqual(mine);
+    // a customer moved into the rep's territory by hand comes with it
+    await sg.prisma.$transaction((tx) => applyTerritoryEvent(tx as never, event('customer.territory_changed', { customerId: stranger.id, territoryId: rep.territoryIds[0] }, '2026-12-01T12:00:00.000Z')));
+    expect(await seen()).toEqual([...mine, stranger.id].sort());
+    await sg.prisma.$transaction((tx) => applyTerritoryEvent(tx as never, event('customer.territory_changed', { customerId: stranger.id, territoryId: stranger.territoryId }, '2026-12-01T12:01:00.000Z')));
+    expect(await seen()).toEqual(mine);
   });
 });
 

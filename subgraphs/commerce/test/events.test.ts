@@ -68,6 +68,8 @@ describe('commerce order life cycle over the event bus', () => {
       orderId: order.id, number: order.number, customerId: customer.id, customerName: customer.name, locationId: location.id,
       territoryId: customer.territoryId, destination: { lat: customer.lat, lng: customer.lng },
       total: { amount: order.total.amount, currencyCode: 'NGN' }, weightKg: a.weightKg * 2 + b.weightKg,
+      // issue 15: the goods' volume where the catalogue knows it (litres → m³), null when it knows none
+      volumeM3: a.volumeL == null && b.volumeL == null ? null : expect.closeTo(((a.volumeL ?? 0) * 2 + (b.volumeL ?? 0)) / 1000, 6),
       temperature: combinedRange([a, b].map((v) => LAGOS!.products.find((p) => p.variants.includes(v))!.temperature)),
     });
     expect(eventsOf(order.id).find((e) => e.type === 'order.status_changed' && (e.payload as any).status === 'CONFIRMED')!.payload).toMatchObject({ previousStatus: 'PENDING' });

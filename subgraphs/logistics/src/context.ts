@@ -8,6 +8,8 @@ import { createVehicleLoaders } from './modules/vehicles/vehicles.loaders.ts';
 import { createShipmentLoaders } from './modules/shipments/shipments.loaders.ts';
 import { KpiService } from './modules/kpis/kpis.service.ts';
 import { RoutePlanService, type RoutingDeps } from './modules/routing/routing.service.ts';
+import { BeatPlanService } from './modules/beat-plans/beat-plans.service.ts';
+import { ColdChainService } from './modules/cold-chain/cold-chain.service.ts';
 
 export interface LogisticsServices {
   territories: TerritoryService;
@@ -15,6 +17,8 @@ export interface LogisticsServices {
   shipments: ShipmentService;
   routePlans: RoutePlanService;
   kpis: KpiService;
+  beatPlans: BeatPlanService;
+  coldChain: ColdChainService;
 }
 
 /** Read-only per-request context: who calls, the services, and this request's DataLoaders. */
@@ -25,8 +29,17 @@ export interface LogisticsContext {
   readonly loaders: ReturnType<typeof createTerritoryLoaders> & ReturnType<typeof createVehicleLoaders> & ReturnType<typeof createShipmentLoaders>;
 }
 
-export function createServices(deps: RoutingDeps): LogisticsServices {
-  return { territories: new TerritoryService(deps), vehicles: new VehicleService(deps), shipments: new ShipmentService(deps), routePlans: new RoutePlanService(deps), kpis: new KpiService(deps) };
+export function createServices(deps: RoutingDeps & { escalateAfterMinutes?: number }): LogisticsServices {
+  const coldChain = new ColdChainService(deps);
+  return {
+    territories: new TerritoryService(deps),
+    vehicles: new VehicleService(deps, coldChain),
+    shipments: new ShipmentService(deps),
+    routePlans: new RoutePlanService(deps),
+    kpis: new KpiService(deps),
+    beatPlans: new BeatPlanService(deps),
+    coldChain,
+  };
 }
 
 export function createContextFactory(deps: LogisticsDeps, services: LogisticsServices) {

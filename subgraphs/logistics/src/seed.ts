@@ -1,6 +1,7 @@
 import { combinedRange, newId } from '@omniroute/core';
 import type { DemoTenant } from '@omniroute/demo';
-import type { PrismaClient } from './generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
+import { minutesOf } from './modules/territories/territory.rules.ts';
 import { estimateEta, PREPARATION_MINUTES, shipmentComplexity } from './modules/shipments/shipment-rules.ts';
 
 /** The demo plan's clock ("now" in packages/demo/src/plan.ts): the last seeded positions are from then (see logisticsRows). */
@@ -12,7 +13,8 @@ const TRAIL = [-10, -5, 0];
 const SEED_COLD_C = 4.5;
 
 /**
- * Writes logistics' part of the demo plan: territories, vehicles with a last position and a short trail, and the
+ * Writes logistics' part of the demo plan: the territory hierarchy (polygons), sales reps' territories, customer sites
+ * (coordinates, tier, delivery window, territory), vehicles with a last position and a short trail, and the
  * plan's shipments (stops, ETA, complexity, proof of delivery for delivered ones). Idempotent: a tenant that has
  * territories is skipped. One transaction of createMany per tenant.
  */
@@ -22,6 +24,8 @@ export async function seedLogistics(prisma: PrismaClient, plan: DemoTenant[]): P
     const rows = logisticsRows(t);
     await prisma.$transaction([
       prisma.territory.createMany({ data: rows.territories }),
+      prisma.repTerritory.createMany({ data: rows.repTerritories }),
+      prisma.customerSite.createMany({ data: rows.customerSites }),
       prisma.vehicle.createMany({ data: rows.vehicles }),
       prisma.vehiclePosition.createMany({ data: rows.positions }),
       prisma.shipment.createMany({ data: rows.shipments }),
@@ -36,7 +40,15 @@ export async function seedLogistics(prisma: PrismaClient, plan: DemoTenant[]): P
  */
 export function logisticsRows(t: DemoTenant, now = new Date()) {
   const seenAt = new Date(Math.min(PLAN_NOW.getTime(), now.getTime()));
-  const territories = t.territories.map((x) => ({ id: x.id, tenantId: t.id, name: x.name, centerLat: x.center.lat, centerLng: x.center.lng, radiusKm: x.radiusKm }));
+  const territories = [...t.regions, ...t.areas, ...t.territories].map((x) => ({
+    id: x.id, tenantId: t.id, name: x.name, kind: x.kind, parentId: x.parentId, boundary: x.boundary as unknown as Prisma.InputJsonValue,
+    centerLat: x.center.lat, centerLng: x.center.lng, radiusKm: x.radiusKm,
+  }));
+  const repTerritories = t.repTerritories.flatMap((r) => r.territoryIds.map((territoryId) => ({ tenantId: t.id, userId: r.userId, territoryId, assignedAt: new Date(0) })));
+  const customerSites = t.customers.map((c) => ({
+    tenantId: t.id, customerId: c.id, name: c.name, tier: c.tier, lat: c.lat, lng: c.lng, territoryId: c.territoryId, territoryOverride: false,
+    windowStartMin: c.deliveryWindow ? minutesOf(c.deliveryWindow.start) : null, windowEndMin: c.deliveryWindow ? minutesOf(c.deliveryWindow.end) : null,
+  }));
 
   const vehicles = t.vehicles.map((v) => ({
     id: v.id,
@@ -44,6 +56,7 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
     plate: v.plate,
     kind: v.kind,
     capacityKg: v.capacityKg,
+    capacityM3: v.capacityM3,
     coldChain: v.coldChain,
     territoryId: v.territoryId,
     lastLat: v.lat,
@@ -76,6 +89,7 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
   const locations = new Map(t.locations.map((l) => [l.id, l]));
   const vehicleKinds = new Map(t.vehicles.map((v) => [v.id, v.kind]));
   const variantWeight = new Map(t.products.flatMap((p) => p.variants).map((v) => [v.id, v.weightKg]));
+  const variantVolume = new Map(t.products.flatMap((p) => p.variants).map((v) => [v.id, v.volumeL]));
   const variantRange = new Map(t.products.flatMap((p) => p.variants.map((v) => [v.id, p.temperature] as const)));
 
   const shipments = [];
@@ -85,6 +99,9 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
     const customer = customers.get(order.customerId)!;
     const location = locations.get(order.locationId)!;
     const weightKg = order.lines.reduce((kg, l) => kg + (variantWeight.get(l.variantId) ?? 0) * l.quantity, 0);
+    // as commerce announces it: litres of the lines whose volume is known, in m³; null when none is
+    const sized = order.lines.filter((l) => variantVolume.get(l.variantId) != null);
+    const volumeM3 = sized.length ? sized.reduce((l3, l) => l3 + variantVolume.get(l.variantId)! * l.quantity, 0) / 1000 : null;
     const temperature = combinedRange(order.lines.map((l) => variantRange.get(l.variantId) ?? null));
     const kind = s.vehicleId ? vehicleKinds.get(s.vehicleId) : null;
     const route = [{ lat: location.lat, lng: location.lng }, { lat: customer.lat, lng: customer.lng }];
@@ -104,6 +121,8 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
       vehicleId: s.vehicleId,
       riderId: s.riderId,
       weightKg,
+      volumeM3,
+      customerId: order.customerId,
       tempMinC: temperature?.minC ?? null,
       tempMaxC: temperature?.maxC ?? null,
       complexity: shipmentComplexity(weightKg, route.length),
@@ -124,5 +143,5 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
       { id: `stp_${key}_2`, tenantId: t.id, shipmentId: s.id, sequence: 2, kind: 'DROPOFF' as const, locationId: null, lat: customer.lat, lng: customer.lng, address: customer.name, arrivedAt: delivered },
     );
   }
-  return { territories, vehicles, positions, shipments, stops };
+  return { territories, repTerritories, customerSites, vehicles, positions, shipments, stops };
 }

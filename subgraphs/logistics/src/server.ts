@@ -17,6 +17,10 @@ import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import type { Solver } from './modules/routing/routing.service.ts';
 import { solveInWorker } from './modules/routing/solver-thread.ts';
 import { haversineProvider, osrmProvider } from './lib/distance-matrix.ts';
+import { beatPlanResolvers } from './modules/beat-plans/resolvers/index.ts';
+import { coldChainResolvers } from './modules/cold-chain/resolvers/index.ts';
+import { startVisitConsumers } from './modules/beat-plans/beat-plans.consumers.ts';
+import { DEFAULT_ESCALATE_AFTER_MINUTES } from './modules/cold-chain/cold-chain.rules.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/logistics/migrations', import.meta.url));
@@ -32,6 +36,10 @@ export interface LogisticsOptions extends SubgraphRuntimeOptions {
   osrmUrl?: string;
   /** The route solver; default: in a worker thread. */
   solver?: Solver;
+  /** Minutes a cold-chain alert may stay unacknowledged before it escalates (default: env COLD_CHAIN_ESCALATE_AFTER_MINUTES, else 15). */
+  coldChainEscalateAfterMinutes?: number;
+  /** How often the escalation sweep runs (ms; default: env COLD_CHAIN_SWEEP_MS, else 30 000; 0: never, tests call escalateDue). */
+  coldChainSweepMs?: number;
 }
 
 export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; services: LogisticsServices };
@@ -43,11 +51,14 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
   let relay: OutboxRelay | null = null;
   const deps: LogisticsDeps = { prisma, bus: opts.bus ?? null, outboxWritten: () => relay?.kick(), now: opts.now ?? (() => new Date()) };
   const osrmUrl = opts.osrmUrl ?? process.env.OSRM_URL;
-  const services = createServices({ ...deps, distances: osrmUrl ? osrmProvider(osrmUrl) : haversineProvider, solver: opts.solver ?? solveInWorker });
+  const envNumber = (name: string) => (process.env[name] && Number.isFinite(Number(process.env[name])) ? Number(process.env[name]) : undefined);
+  const escalateAfterMinutes = opts.coldChainEscalateAfterMinutes ?? envNumber('COLD_CHAIN_ESCALATE_AFTER_MINUTES') ?? DEFAULT_ESCALATE_AFTER_MINUTES;
+  const sweepMs = opts.coldChainSweepMs ?? envNumber('COLD_CHAIN_SWEEP_MS') ?? 30_000;
+  const services = createServices({ ...deps, distances: osrmUrl ? osrmProvider(osrmUrl) : haversineProvider, solver: opts.solver ?? solveInWorker, escalateAfterMinutes });
   const subgraph = createSubgraph({
     name: 'logistics',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers, kpiResolvers],
+    resolvers: [territoryResolvers, vehicleResolvers, shipmentResolvers, routingResolvers, kpiResolvers, beatPlanResolvers, coldChainResolvers],
     policies: POLICIES,
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
@@ -55,17 +66,23 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
   });
 
   let consumer: Consumer | null = null;
+  let visits: Consumer | null = null;
   if (opts.bus) {
     try {
       relay = startOutboxRelay({ prisma: prisma as never, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
-      consumer = await startShipmentConsumers({ bus: opts.bus, prisma, shipments: services.shipments, outboxWritten: deps.outboxWritten });
+      consumer = await startShipmentConsumers({ bus: opts.bus, prisma, shipments: services.shipments, territories: services.territories, outboxWritten: deps.outboxWritten });
+      visits = await startVisitConsumers({ bus: opts.bus, prisma, beatPlans: services.beatPlans });
     } catch (error) {
+      await consumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();
       await db.close();
       throw error;
     }
   }
+
+  // cold-chain alerts nobody acknowledged escalate on a timer (a system job across tenants)
+  const escalation = sweepMs > 0 ? services.coldChain.startEscalation(sweepMs) : null;
 
   return {
     name: 'logistics',
@@ -75,7 +92,9 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     prisma,
     services,
     async close() {
-      // Consumers first (they write the outbox), then the relay, then the database.
+      // Consumers and jobs first (they write the outbox), then the relay, then the database.
+      await escalation?.stop();
+      await visits?.stop();
       await consumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();

@@ -5,12 +5,12 @@ export const customerPolicies = {
   'Query.customers': {
     roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'RETAILER', 'PARTNER'],
     scopes: ['customers:read'],
-    rules: { RETAILER: 'OWN_CUSTOMER' },
+    rules: { RETAILER: 'OWN_CUSTOMER', SALES_REP: 'OWN_TERRITORY' },
   },
   'Query.customer': {
     roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'RETAILER', 'PARTNER'],
     scopes: ['customers:read'],
-    rules: { RETAILER: 'OWN_CUSTOMER' },
+    rules: { RETAILER: 'OWN_CUSTOMER', SALES_REP: 'OWN_TERRITORY' },
   },
   'Customer.phone': {
     roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'RETAILER', 'RIDER', 'PARTNER'],

@@ -3,6 +3,7 @@ import type { Customer, CustomerType, Prisma, PrismaClient } from '../../generat
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
 import { customerPolicies } from './customers.policies.ts';
+import { repCustomerWhere, repReachesCustomer } from '../territories/rep-territories.ts';
 
 export interface CustomerFilter {
   type?: CustomerType | null;
@@ -17,7 +18,10 @@ export class CustomerService {
   async customer(ctx: RequestScope, id: string): Promise<Customer | null> {
     const policy = customerPolicies['Query.customer'];
     const v = authorize(policy, ctx.viewer);
-    if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && id !== requireBoundCustomer(v)) return null;
+    const rule = objectRuleOf(policy, v);
+    if (rule === 'OWN_CUSTOMER' && id !== requireBoundCustomer(v)) return null;
+    // a sales rep: customers outside their territories look like unknown ids
+    if (rule === 'OWN_TERRITORY' && !(await repReachesCustomer(this.prisma, v, id))) return null;
     return ctx.loaders.customerById.load(id);
   }
 
@@ -25,14 +29,16 @@ export class CustomerService {
     const policy = customerPolicies['Query.customers'];
     const v = authorize(policy, viewer);
     // a retailer's list is its own customer
-    const own = objectRuleOf(policy, v) === 'OWN_CUSTOMER' ? requireBoundCustomer(v) : null;
+    const rule = objectRuleOf(policy, v);
+    const own = rule === 'OWN_CUSTOMER' ? requireBoundCustomer(v) : null;
+    const territory = rule === 'OWN_TERRITORY' ? await repCustomerWhere(this.prisma, v) : null;
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
     const search = f.search?.trim();
     if (search && search.length > MAX_STRING) throw badUserInput(`filter.search is longer than ${MAX_STRING} characters`, ['filter', 'search']);
     const where: Prisma.CustomerWhereInput = {
       tenantId: v.tenantId,
-      ...(own ? { AND: [{ id: own }] } : {}),
+      ...(own ? { AND: [{ id: own }] } : territory ? { AND: [territory] } : {}),
       ...(afterId ? { id: { gt: afterId } } : {}),
       ...(f.type ? { type: f.type } : {}),
       ...(search ? { OR: [{ name: { contains: search, mode: 'insensitive' } }, { phone: { startsWith: search } }] } : {}),

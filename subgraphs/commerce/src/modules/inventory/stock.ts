@@ -1,3 +1,4 @@
+import { newId } from '@omniroute/core';
 import { Prisma } from '../../generated/prisma/client.ts';
 
 /**
@@ -52,13 +53,38 @@ export function releaseStock(tx: Tx, tenantId: string, locationId: string, lines
       AND s."reserved" >= req.qty`;
 }
 
-/** Reserved units leave the building (order dispatched): on hand and reserved both go down. Returns rows changed. */
-export function consumeReservedStock(tx: Tx, tenantId: string, locationId: string, lines: StockLine[]): Promise<number> {
-  if (lines.length === 0) return Promise.resolve(0);
-  return tx.$executeRaw`
-    WITH req("variantId", qty) AS (VALUES ${requested(lines)})
-    UPDATE "StockLevel" s SET "onHand" = s."onHand" - req.qty, "reserved" = s."reserved" - req.qty, "updatedAt" = now()
-    FROM req
-    WHERE s."tenantId" = ${tenantId} AND s."locationId" = ${locationId} AND s."variantId" = req."variantId"
-      AND s."reserved" >= req.qty AND s."onHand" >= req.qty`;
+/** What a consumption is for: written on its SALE movements. */
+export interface ConsumptionRef {
+  orderId?: string;
+  /** Human reference, e.g. the order number. */
+  reference?: string;
+}
+
+/**
+ * Reserved units leave the building (order dispatched or delivered): on hand and reserved both go down, and each
+ * changed row appends a SALE movement to the stock ledger in the same statement, so on hand stays the sum of the
+ * ledger. Returns rows changed.
+ */
+export async function consumeReservedStock(tx: Tx, tenantId: string, locationId: string, lines: StockLine[], ref: ConsumptionRef = {}): Promise<number> {
+  if (lines.length === 0) return 0;
+  const merged = new Map<string, number>();
+  for (const l of lines) merged.set(l.variantId, (merged.get(l.variantId) ?? 0) + l.quantity);
+  const req = Prisma.join([...merged].map(([variantId, qty]) => Prisma.sql`(${variantId}::text, ${qty}::int, ${newId('smv')}::text)`));
+  const rows = await tx.$queryRaw<{ n: number }[]>`
+    WITH req("variantId", qty, "movementId") AS (VALUES ${req}),
+    upd AS (
+      UPDATE "StockLevel" s SET "onHand" = s."onHand" - req.qty, "reserved" = s."reserved" - req.qty, "updatedAt" = now()
+      FROM req
+      WHERE s."tenantId" = ${tenantId} AND s."locationId" = ${locationId} AND s."variantId" = req."variantId"
+        AND s."reserved" >= req.qty AND s."onHand" >= req.qty
+      RETURNING s."variantId", req.qty, req."movementId"
+    ),
+    ins AS (
+      INSERT INTO "StockMovement" ("id", "tenantId", "type", "locationId", "variantId", "quantity", "reference", "orderId", "createdAt")
+      SELECT upd."movementId", ${tenantId}, 'SALE'::"StockMovementType", ${locationId}, upd."variantId", -upd.qty, ${ref.reference ?? null}, ${ref.orderId ?? null}, now()
+      FROM upd
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM ins`;
+  return rows[0]?.n ?? 0;
 }

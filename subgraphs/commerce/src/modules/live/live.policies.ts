@@ -5,6 +5,6 @@ export const livePolicies = {
   'Subscription.orderUpdated': {
     roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'RETAILER', 'PARTNER'],
     scopes: ['orders:read'],
-    rules: { RETAILER: 'OWN_CUSTOMER' },
+    rules: { RETAILER: 'OWN_CUSTOMER', SALES_REP: 'OWN_TERRITORY' },
   },
 } satisfies PolicyTable;

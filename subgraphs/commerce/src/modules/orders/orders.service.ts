@@ -26,6 +26,7 @@ import type { PricingService } from '../pricing/pricing.service.ts';
 import type { RequestScope } from '../../context.ts';
 import { CommerceErrorCode as C, MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
 import { orderPolicies } from './orders.policies.ts';
+import { repCustomerWhere, repReachesCustomer, requireRepReaches } from '../territories/rep-territories.ts';
 
 export const SOURCE = 'commerce';
 /** Statuses an order can still be cancelled in: anything before it leaves the location. */
@@ -79,14 +80,19 @@ export class OrderService {
     const policy = orderPolicies['Query.order'];
     const v = authorize(policy, ctx.viewer);
     const order = await ctx.loaders.orderById.load(id);
-    if (order && objectRuleOf(policy, v) === 'OWN_CUSTOMER' && order.customerId !== requireBoundCustomer(v)) return null;
+    const rule = order ? objectRuleOf(policy, v) : null;
+    if (order && rule === 'OWN_CUSTOMER' && order.customerId !== requireBoundCustomer(v)) return null;
+    if (order && rule === 'OWN_TERRITORY' && !(await repReachesCustomer(this.prisma, v, order.customerId))) return null;
     return order;
   }
 
   async orders(viewer: Viewer | null, args: ConnectionArgs & { filter?: OrderFilter | null }): Promise<Connection<Order>> {
     const policy = orderPolicies['Query.orders'];
     const v = authorize(policy, viewer);
-    const own = objectRuleOf(policy, v) === 'OWN_CUSTOMER' ? requireBoundCustomer(v) : null;
+    const rule = objectRuleOf(policy, v);
+    const own = rule === 'OWN_CUSTOMER' ? requireBoundCustomer(v) : null;
+    // a sales rep's list is the orders of their territories' customers
+    const territory = rule === 'OWN_TERRITORY' ? { customer: await repCustomerWhere(this.prisma, v) } : null;
     const { first } = pageWindow({ first: args.first });
     const after = args.after ? decodeOrderCursor(args.after) : null;
     const f = args.filter ?? {};
@@ -95,7 +101,7 @@ export class OrderService {
       where: {
         tenantId: v.tenantId,
         // a retailer's list is its own customer's orders, whatever the filter asks for
-        ...(own ? { AND: [{ customerId: own }] } : {}),
+        ...(own ? { AND: [{ customerId: own }] } : territory ? { AND: [territory] } : {}),
         ...(f.status ? { status: f.status } : {}),
         ...(f.customerId ? { customerId: f.customerId } : {}),
         ...(f.channel ? { channel: f.channel } : {}),
@@ -127,6 +133,7 @@ export class OrderService {
     if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) {
       throw forbidden('Retailers order only for their own customer');
     }
+    if (objectRuleOf(policy, v) === 'OWN_TERRITORY' && typeof input.customerId === 'string') await requireRepReaches(this.prisma, v, input.customerId);
     const parsed = validatePlaceOrder(input);
     if (!parsed.ok) return parsed;
     const req = parsed.value;
@@ -219,6 +226,7 @@ export class OrderService {
       const target = await this.prisma.order.findFirst({ where: { id: input.orderId, tenantId: v.tenantId }, select: { customerId: true, placedByPartnerId: true } });
       if (!target) return fail(C.ORDER_NOT_FOUND, 'No such order', ['input', 'orderId']);
       if (rule === 'OWN_CUSTOMER' && target.customerId !== requireBoundCustomer(v)) throw forbidden("Retailers cancel only their own customer's orders");
+      if (rule === 'OWN_TERRITORY') await requireRepReaches(this.prisma, v, target.customerId);
       if (rule === 'OWN_APP_ORDERS' && (!v.partnerId || target.placedByPartnerId !== v.partnerId)) throw forbidden('API keys cancel only orders their partner app placed');
     }
     const result = await this.prisma.$transaction(async (tx): Promise<Result<Order>> => {
@@ -265,9 +273,12 @@ export class OrderService {
     const after = await tx.order.update({ where: { id: orderId }, data: { status: 'CONFIRMED' } });
     const [customer, lines] = await Promise.all([
       tx.customer.findFirst({ where: { id: after.customerId, tenantId } }),
-      tx.orderLine.findMany({ where: { orderId, tenantId }, include: { variant: { select: { weightKg: true, product: { select: { tempMinC: true, tempMaxC: true } } } } } }),
+      tx.orderLine.findMany({ where: { orderId, tenantId }, include: { variant: { select: { weightKg: true, volumeL: true, product: { select: { tempMinC: true, tempMaxC: true } } } } } }),
     ]);
     const weightKg = lines.reduce((s, l) => s.plus(l.variant.weightKg.times(l.quantity)), new Prisma.Decimal(0));
+    // the goods' volume where the catalogue knows it (issue 15: planning checks vehicles' m³ too); null when it knows none
+    const sized = lines.filter((l) => l.variant.volumeL != null);
+    const volumeM3 = sized.length ? sized.reduce((s, l) => s.plus(l.variant.volumeL!.times(l.quantity)), new Prisma.Decimal(0)).div(1000).toNumber() : null;
     // chilled goods: logistics plans and dispatches the order on refrigerated vehicles only
     const temperature = combinedRange(lines.map((l) => rangeOf(l.variant.product)));
     await enqueue(tx, SOURCE, [
@@ -276,7 +287,7 @@ export class OrderService {
         orderId, number: after.number, customerId: after.customerId, customerName: customer?.name ?? null, locationId: after.locationId,
         territoryId: customer?.territoryId ?? null,
         destination: customer?.lat != null && customer.lng != null ? { lat: customer.lat, lng: customer.lng } : null,
-        total: money(after.total, after.currency), weightKg: weightKg.toNumber(), temperature,
+        total: money(after.total, after.currency), weightKg: weightKg.toNumber(), volumeM3, temperature,
       }),
     ]);
     return true;
@@ -299,7 +310,7 @@ export class OrderService {
     const before = await this.lockOrder(tx, tenantId, orderId);
     if (!before || !['CONFIRMED', 'PACKED'].includes(before.status)) return false;
     const after = await tx.order.update({ where: { id: orderId }, data: { status: 'DISPATCHED' } });
-    await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
+    await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after), { orderId, reference: after.number });
     await enqueue(tx, SOURCE, [this.statusChanged(after, before.status)]);
     return true;
   }
@@ -309,7 +320,7 @@ export class OrderService {
     if (!before || !['CONFIRMED', 'PACKED', 'DISPATCHED'].includes(before.status)) return false;
     const after = await tx.order.update({ where: { id: orderId }, data: { status: 'DELIVERED' } });
     // Delivered without a dispatch event seen (events of two streams may arrive out of order): the stock left too.
-    if (before.status !== 'DISPATCHED') await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
+    if (before.status !== 'DISPATCHED') await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after), { orderId, reference: after.number });
     await enqueue(tx, SOURCE, [this.statusChanged(after, before.status)]);
     return true;
   }

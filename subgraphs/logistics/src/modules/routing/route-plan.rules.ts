@@ -14,6 +14,8 @@ export interface PlanShipment {
   drop: LatLng | null;
   address: string | null;
   weightKg: number;
+  /** Volume of the goods (m³) where known; null/0 when unknown (weight alone then limits it). */
+  volumeM3?: number | null;
   /** The goods must travel refrigerated (a product with a temperature range). */
   cold: boolean;
   /** Delivery window (absolute), when the customer has one. */
@@ -25,6 +27,8 @@ export interface PlanVehicle {
   id: string;
   kind: VehicleKind;
   capacityKg: number;
+  /** Cargo space (m³); null when unknown (no volume limit). */
+  capacityM3?: number | null;
   coldChain: boolean;
 }
 
@@ -35,6 +39,11 @@ export interface PlannedStop {
   address: string | null;
   eta: string;
   loadKg: number;
+  /** Volume dropped here (m³), where known (plans made before volumes: absent). */
+  volumeM3?: number | null;
+  /** The customer's delivery window on the planned day (ISO), when it has one. */
+  windowStart?: string | null;
+  windowEnd?: string | null;
 }
 
 export interface PlannedTrip {
@@ -53,6 +62,13 @@ export interface PlanOutcome {
   unassigned: { shipmentId: string; reason: PlanUnassignedReason }[];
   totalKm: number;
   baselineKm: number;
+}
+
+/** A customer's window (minutes after midnight UTC) as instants on the planned day; nulls when it has none. */
+export function windowOn(shiftStart: Date, startMin: number | null | undefined, endMin: number | null | undefined): { windowStart: Date | null; windowEnd: Date | null } {
+  if (startMin == null || endMin == null) return { windowStart: null, windowEnd: null };
+  const midnight = shiftStart.getTime() - SHIFT_START_HOUR_UTC * 3600_000;
+  return { windowStart: new Date(midnight + startMin * 60_000), windowEnd: new Date(midnight + endMin * 60_000) };
 }
 
 /** The first minute of the planned day's shift; null for a malformed or impossible YYYY-MM-DD. */
@@ -76,12 +92,14 @@ export function buildProblem(shipments: PlanShipment[], vehicles: PlanVehicle[],
     size,
     distance,
     demand: [0, ...shipments.map((s) => s.weightKg)],
+    volume: [0, ...shipments.map((s) => s.volumeM3 ?? 0)],
     cold: [false, ...shipments.map((s) => s.cold)],
     serviceTime: [0, ...shipments.map(() => STOP_HANDLING_MINUTES)],
     windowStart: [0, ...shipments.map((s) => minutesFromShift(s.windowStart, -Infinity))],
     windowEnd: [0, ...shipments.map((s) => minutesFromShift(s.windowEnd, Infinity))],
     vehicles: vehicles.map((v) => ({
       capacity: v.capacityKg,
+      capacityVolume: v.capacityM3 ?? Infinity,
       refrigerated: v.coldChain,
       shiftStart: 0,
       shiftEnd: SHIFT_HOURS * 60,
@@ -124,7 +142,11 @@ export function toOutcome(
     const stops = seq.map((c, k) => {
       const s = routable[c - 1]!;
       load += s.weightKg;
-      return { shipmentId: s.id, lat: s.drop!.lat, lng: s.drop!.lng, address: s.address, eta: at(times.starts[k]!).toISOString(), loadKg: round2(s.weightKg) };
+      return {
+        shipmentId: s.id, lat: s.drop!.lat, lng: s.drop!.lng, address: s.address, eta: at(times.starts[k]!).toISOString(), loadKg: round2(s.weightKg),
+        volumeM3: s.volumeM3 == null ? null : Math.round(s.volumeM3 * 1000) / 1000,
+        windowStart: s.windowStart?.toISOString() ?? null, windowEnd: s.windowEnd?.toISOString() ?? null,
+      };
     });
     trips.push({ vehicleId: vehicles[r]!.id, km: round2(km), loadKg: round2(load), departAt: at(0), returnAt: at(times.back), stops });
   });

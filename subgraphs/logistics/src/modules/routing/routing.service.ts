@@ -1,4 +1,4 @@
-import { authorize, fail, newId, ok, type Result, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
 import { Prisma, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
@@ -6,7 +6,7 @@ import type { DistanceProvider } from '../../lib/distance-matrix.ts';
 import { pointOf } from '../../lib/geo.ts';
 import { canDispatch, shipmentComplexity } from '../shipments/shipment-rules.ts';
 import type { ShipmentUpdatedPayload } from '../shipments/shipments.service.ts';
-import { buildProblem, shiftStartOf, toOutcome, type PlannedStop, type PlanShipment, type PlanUnassignedReason, type PlanVehicle } from './route-plan.rules.ts';
+import { buildProblem, shiftStartOf, toOutcome, windowOn, type PlannedStop, type PlanShipment, type PlanUnassignedReason, type PlanVehicle } from './route-plan.rules.ts';
 import type { SolveOptions, SolveResult } from './vrp-solver.rules.ts';
 import type { VrpProblem } from './vrp.rules.ts';
 import { routingPolicies } from './routing.policies.ts';
@@ -69,6 +69,27 @@ export class RoutePlanService {
     return this.deps.prisma.routePlan.findFirst({ where: { id, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
   }
 
+  /** `routePlans`: the tenant's plans, newest first (ids sort by creation time), with their trips. */
+  async list(viewer: Viewer | null, args: ConnectionArgs & { locationId?: string | null; date?: string | null; status?: 'PLANNED' | 'DISPATCHED' | null }) {
+    const v = authorize(routingPolicies['Query.routePlans'], viewer);
+    const { first, afterId } = pageWindow(args);
+    if (args.locationId != null && !cleanString(args.locationId)) throw badUserInput('locationId must be 1–200 characters', ['locationId']);
+    if (args.date != null && !shiftStartOf(args.date)) throw badUserInput('date must be a day as YYYY-MM-DD', ['date']);
+    const rows = await this.deps.prisma.routePlan.findMany({
+      where: {
+        tenantId: v.tenantId,
+        ...(args.locationId != null ? { locationId: args.locationId } : {}),
+        ...(args.date != null ? { date: args.date } : {}),
+        ...(args.status != null ? { status: args.status } : {}),
+        ...(afterId ? { id: { lt: afterId } } : {}),
+      },
+      include: { trips: { orderBy: { sequence: 'asc' } } },
+      orderBy: { id: 'desc' },
+      take: first + 1,
+    });
+    return toConnection(rows, first, afterId);
+  }
+
   /** Solves the location's PENDING/ASSIGNED shipments over the given vehicles for one day and stores the plan. */
   async plan(viewer: Viewer | null, input: PlanRoutesInput): Promise<Result<RoutePlanView>> {
     const v = authorize(routingPolicies['Mutation.planRoutes'], viewer);
@@ -106,7 +127,7 @@ export class RoutePlanService {
     if (missing >= 0) return fail(RoutingErrorCode.VEHICLE_NOT_FOUND, `No such vehicle: ${vehicleIds[missing]}`, ['input', 'vehicleIds', String(missing)]);
     const vehicles: PlanVehicle[] = vehicleIds.map((id) => {
       const r = byId.get(id!)!;
-      return { id: r.id, kind: r.kind, capacityKg: r.capacityKg, coldChain: r.coldChain };
+      return { id: r.id, kind: r.kind, capacityKg: r.capacityKg, capacityM3: r.capacityM3, coldChain: r.coldChain };
     });
 
     const rows = await prisma.shipment.findMany({
@@ -115,9 +136,19 @@ export class RoutePlanService {
       orderBy: { id: 'asc' },
     });
     if (rows.length === 0) return fail(RoutingErrorCode.NOTHING_TO_PLAN, 'The location has no shipments waiting for a vehicle', ['input', 'locationId']);
+    // the customers' delivery windows (logistics' customer sites), on the planned day
+    const customerIds = [...new Set(rows.map((s) => s.customerId).filter((x): x is string => !!x))];
+    const sites = customerIds.length
+      ? await prisma.customerSite.findMany({ where: { tenantId: v.tenantId, customerId: { in: customerIds } }, select: { customerId: true, windowStartMin: true, windowEndMin: true } })
+      : [];
+    const siteOf = new Map(sites.map((x) => [x.customerId, x]));
     const all: PlanShipment[] = rows.map((s) => {
       const drop = s.stops[0];
-      return { id: s.id, drop: pointOf(drop?.lat, drop?.lng), address: drop?.address ?? null, weightKg: Math.max(0, s.weightKg), cold: s.tempMaxC != null };
+      const site = s.customerId ? siteOf.get(s.customerId) : undefined;
+      return {
+        id: s.id, drop: pointOf(drop?.lat, drop?.lng), address: drop?.address ?? null, weightKg: Math.max(0, s.weightKg), volumeM3: s.volumeM3 == null ? null : Math.max(0, s.volumeM3),
+        cold: s.tempMaxC != null, ...windowOn(shiftStart, site?.windowStartMin, site?.windowEndMin),
+      };
     });
     const routable = all.filter((s) => s.drop);
     const unroutable = all.filter((s) => !s.drop);

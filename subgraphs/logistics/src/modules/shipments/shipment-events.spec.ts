@@ -5,9 +5,9 @@ describe('parseOrderConfirmed', () => {
   it('keeps the fields logistics needs', () => {
     const p = parseOrderConfirmed({
       orderId: 'ord_1', number: 'LAG-1', customerId: 'cus_1', customerName: 'Ada Stores', locationId: 'loc_1', territoryId: 'ter_1',
-      destination: { lat: 6.5, lng: 3.3 }, total: { amount: '1500.00', currencyCode: 'NGN' }, weightKg: 42, temperature: { minC: 2, maxC: 8 },
+      destination: { lat: 6.5, lng: 3.3 }, total: { amount: '1500.00', currencyCode: 'NGN' }, weightKg: 42, volumeM3: 0.35, temperature: { minC: 2, maxC: 8 },
     });
-    expect(p).toEqual({ orderId: 'ord_1', number: 'LAG-1', customerId: 'cus_1', customerName: 'Ada Stores', locationId: 'loc_1', territoryId: 'ter_1', destination: { lat: 6.5, lng: 3.3 }, weightKg: 42, temperature: { minC: 2, maxC: 8 } });
+    expect(p).toEqual({ orderId: 'ord_1', number: 'LAG-1', customerId: 'cus_1', customerName: 'Ada Stores', locationId: 'loc_1', territoryId: 'ter_1', destination: { lat: 6.5, lng: 3.3 }, weightKg: 42, volumeM3: 0.35, temperature: { minC: 2, maxC: 8 } });
   });
 
   it('accepts numbers sent as strings and drops what is unusable', () => {

@@ -10,6 +10,8 @@ export interface OrderConfirmedPayload {
   territoryId?: string | null;
   destination?: LatLng | null;
   weightKg?: number | null;
+  /** Volume of the goods (m³) where the catalogue knows it; null otherwise. */
+  volumeM3?: number | null;
   /** The range the order's chilled goods need (°C); null for ambient goods. */
   temperature?: { minC: number; maxC: number } | null;
 }
@@ -51,6 +53,7 @@ export function parseOrderConfirmed(payload: unknown): OrderConfirmedPayload | n
     territoryId: str(p.territoryId),
     destination: point(p.destination),
     weightKg: num(p.weightKg),
+    volumeM3: num(p.volumeM3),
     temperature: range(p.temperature),
   };
 }

@@ -250,6 +250,8 @@ export class ShipmentService {
         territoryId: p.territoryId ?? null,
         locationId: p.locationId ?? null,
         weightKg: p.weightKg ?? 0,
+        volumeM3: p.volumeM3 != null && p.volumeM3 >= 0 ? p.volumeM3 : null,
+        customerId: p.customerId ?? null,
         tempMinC: p.temperature?.minC ?? null,
         tempMaxC: p.temperature?.maxC ?? null,
         complexity: shipmentComplexity(p.weightKg, stops.length),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, MAX_CLOCK_SKEW_MS, MAX_READING_AGE_MS, validatePosition, type PositionReading } from './position-rules.ts';
+import { isNewerReading, MAX_CLOCK_SKEW_MS, MAX_READING_AGE_MS, validatePosition, type PositionReading } from './position-rules.ts';
 
 const now = new Date('2026-11-25T10:00:00.000Z');
 const ok: PositionReading = { lat: 6.5, lng: 3.4, speedKph: 32, heading: 90, temperatureC: null, recordedAt: now };
@@ -54,16 +54,6 @@ describe('validatePosition', () => {
     const errors = check({ lat: 100, lng: 200, speedKph: 999 });
     expect(errors).toHaveLength(3);
     expect(errors.every((e) => e.code === 'INVALID_INPUT')).toBe(true);
-  });
-});
-
-describe('isColdChainBreach', () => {
-  it('is a breach only above the limit on a cold-chain vehicle', () => {
-    expect(isColdChainBreach(true, COLD_CHAIN_MAX_C + 0.1)).toBe(true);
-    expect(isColdChainBreach(true, COLD_CHAIN_MAX_C)).toBe(false);
-    expect(isColdChainBreach(true, 2)).toBe(false);
-    expect(isColdChainBreach(true, null)).toBe(false);
-    expect(isColdChainBreach(false, 30)).toBe(false);
   });
 });
 

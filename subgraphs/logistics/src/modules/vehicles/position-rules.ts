@@ -1,8 +1,6 @@
-// Pure rules for GPS reports: what a valid reading is, and when a cold-chain reading is a breach.
+// Pure rules for GPS reports: what a valid reading is (cold-chain excursions: ../cold-chain/cold-chain.rules.ts).
 import { userError, type UserError } from '@omniroute/core';
 
-/** Cold chain (vaccines, dairy, frozen goods) must stay at or below this, °C. */
-export const COLD_CHAIN_MAX_C = 8;
 /** Device clocks drift; a reading further ahead of the server clock than this is refused. */
 export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
 /** Trackers buffer readings while offline and upload them later, but not a month later. */
@@ -38,11 +36,6 @@ export function validatePosition(r: PositionReading, opts: { coldChain: boolean;
   else if (r.recordedAt.getTime() > opts.now.getTime() + MAX_CLOCK_SKEW_MS) bad('recordedAt', 'recordedAt is in the future');
   else if (r.recordedAt.getTime() < opts.now.getTime() - MAX_READING_AGE_MS) bad('recordedAt', 'recordedAt is more than 30 days old');
   return errors;
-}
-
-/** A reading breaches the cold chain when a cold-chain vehicle reports more than COLD_CHAIN_MAX_C. */
-export function isColdChainBreach(coldChain: boolean, temperatureC: number | null | undefined): boolean {
-  return coldChain && typeof temperatureC === 'number' && temperatureC > COLD_CHAIN_MAX_C;
 }
 
 /** Readings arrive out of order (devices buffer offline); only a newer one replaces the vehicle's last position. */

@@ -13,4 +13,4 @@ export function lastPositionOf(v: Vehicle): PositionView | null {
 export const VEHICLE_DATES = ['lastRecordedAt', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof Vehicle)[];
 
 /** The cold-chain alert row's DateTime columns (the `vehicle.cold_chain_alert` event carries the row). */
-export const ALERT_DATES = ['recordedAt', 'createdAt'] as const satisfies readonly (keyof ColdChainAlert)[];
+export const ALERT_DATES = ['recordedAt', 'createdAt', 'endedAt', 'lastReadingAt', 'acknowledgedAt', 'escalatedAt'] as const satisfies readonly (keyof ColdChainAlert)[];

@@ -4,7 +4,8 @@ import { liveEvents, toWire, type WireRow } from '../../lib/live.ts';
 import { Prisma, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
 import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
-import { COLD_CHAIN_MAX_C, isColdChainBreach, isNewerReading, validatePosition } from './position-rules.ts';
+import { isNewerReading, validatePosition } from './position-rules.ts';
+import type { ColdChainService } from '../cold-chain/cold-chain.service.ts';
 import { vehiclePolicies } from './vehicles.policies.ts';
 
 export const VehicleErrorCode = { INVALID_INPUT: 'INVALID_INPUT', VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND' } as const;
@@ -47,9 +48,16 @@ export interface VehiclePositionEventPayload {
  */
 const utc = (at: Date) => Prisma.sql`(${at}::timestamptz AT TIME ZONE 'UTC')`;
 
+/** The shipment a vehicle is carrying (in transit), else the newest one assigned to it. */
+const currentOf = (active: Shipment[]): Shipment | null => active.find((s) => s.status === 'IN_TRANSIT') ?? active[0] ?? null;
+
 /** Vehicles: the fleet, and the positions and cold-chain readings they report. */
 export class VehicleService {
-  constructor(private readonly deps: LogisticsDeps) {}
+  constructor(
+    private readonly deps: LogisticsDeps,
+    /** Cold-chain excursions of refrigerated vehicles' readings. */
+    private readonly coldChain?: ColdChainService,
+  ) {}
 
   async list(viewer: Viewer | null, args: ConnectionArgs, filter: VehicleFilter | null | undefined) {
     const v = authorize(vehiclePolicies['Query.vehicles'], viewer);
@@ -76,7 +84,8 @@ export class VehicleService {
 
   /**
    * Stores a GPS report, moves the vehicle's last position (only forward in time: devices upload buffered
-   * readings late), records a cold-chain alert above 8 °C, then publishes `vehicle.position` straight on the
+   * readings late), passes a refrigerated vehicle's temperature to the cold chain (excursions against its cargo's
+   * range), then publishes `vehicle.position` straight on the
    * bus — not through the outbox: positions are frequent and the next one supersedes a lost one. A rider reports
    * only for the vehicle of a shipment assigned to them that has not been delivered (OWN_VEHICLE).
    */
@@ -89,14 +98,15 @@ export class VehicleService {
     const vehicleId = cleanString(input.vehicleId);
     if (!vehicleId) return fail(VehicleErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
     // in parallel: the shipment lookups are keyed by the vehicle id as given, and only used if the vehicle is the caller's
-    const [vehicle, shipment, ridersShipment] = await Promise.all([
+    const [vehicle, active, ridersShipment] = await Promise.all([
       prisma.vehicle.findFirst({ where: { id: vehicleId, tenantId: v.tenantId } }),
-      this.currentShipment(v.tenantId, vehicleId),
+      this.activeShipments(v.tenantId, vehicleId),
       rider
         ? prisma.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId, riderId: rider, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } })
         : null,
     ]);
     if (!vehicle) return fail(VehicleErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+    const shipment = currentOf(active);
     if (rider && !ridersShipment) throw forbidden('Riders report positions only for the vehicle of a shipment assigned to them');
 
     const reading = {
@@ -110,7 +120,6 @@ export class VehicleService {
     const errors = validatePosition(reading, { coldChain: vehicle.coldChain, now });
     if (errors.length > 0) return { ok: false, errors };
 
-    const breach = isColdChainBreach(vehicle.coldChain, reading.temperatureC);
     const last = {
       lastLat: reading.lat,
       lastLng: reading.lng,
@@ -122,20 +131,6 @@ export class VehicleService {
     const newer = isNewerReading(reading.recordedAt, vehicle.lastRecordedAt);
     // Position ids sort by recordedAt, so Vehicle.positions pages newest-first by id.
     const positionId = newId('pos', reading.recordedAt.getTime());
-    const alert: ColdChainAlertRow | null = breach
-      ? {
-          id: newId('cca'),
-          tenantId: v.tenantId,
-          vehicleId: vehicle.id,
-          shipmentId: shipment?.id ?? null,
-          temperatureC: reading.temperatureC ?? 0,
-          limitC: COLD_CHAIN_MAX_C,
-          lat: reading.lat,
-          lng: reading.lng,
-          recordedAt: reading.recordedAt,
-          createdAt: now,
-        }
-      : null;
     // One statement, so one round trip and atomic on its own: every vehicle reports about once a second, and three
     // statements in a transaction (BEGIN … COMMIT: five round trips) were most of this mutation's time. The move is
     // conditional, so a late reading never overwrites a newer one even when two reports race.
@@ -144,15 +139,7 @@ export class VehicleService {
         INSERT INTO "VehiclePosition" ("id", "tenantId", "vehicleId", "lat", "lng", "speedKph", "heading", "temperatureC", "recordedAt", "createdAt")
         VALUES (${positionId}, ${v.tenantId}, ${vehicle.id}, ${reading.lat}::float8, ${reading.lng}::float8, ${reading.speedKph}::float8,
                 ${reading.heading}::float8, ${reading.temperatureC}::float8, ${utc(reading.recordedAt)}, ${utc(now)})
-      )${
-        alert
-          ? Prisma.sql`, alert AS (
-        INSERT INTO "ColdChainAlert" ("id", "tenantId", "vehicleId", "shipmentId", "temperatureC", "limitC", "lat", "lng", "recordedAt", "createdAt")
-        VALUES (${alert.id}, ${alert.tenantId}, ${alert.vehicleId}, ${alert.shipmentId}::text, ${alert.temperatureC}::float8, ${alert.limitC}::float8,
-                ${alert.lat}::float8, ${alert.lng}::float8, ${utc(alert.recordedAt)}, ${utc(alert.createdAt)})
-      )`
-          : Prisma.empty
-      }, moved AS (
+      ), moved AS (
         UPDATE "Vehicle"
         SET "lastLat" = ${last.lastLat}::float8, "lastLng" = ${last.lastLng}::float8, "lastSpeedKph" = ${last.lastSpeedKph}::float8,
             "lastHeading" = ${last.lastHeading}::float8, "lastTemperatureC" = ${last.lastTemperatureC}::float8,
@@ -163,9 +150,9 @@ export class VehicleService {
       )
       SELECT (SELECT count(*) FROM moved)::int AS "moved"`;
     const isLatest = newer && written?.moved === 1;
-    if (alert) {
-      log.warn('cold-chain breach', { tenantId: v.tenantId, vehicleId: vehicle.id, temperatureC: reading.temperatureC });
-      this.publishLive('vehicle.cold_chain_alert', v.tenantId, vehicle.id, toWire(alert));
+    // refrigerated vehicles: the reading against the range of the chilled goods on board (opens, extends or ends an excursion)
+    if (vehicle.coldChain && reading.temperatureC != null && this.coldChain) {
+      await this.coldChain.recordReading(v.tenantId, vehicle, active, { temperatureC: reading.temperatureC, lat: reading.lat, lng: reading.lng, recordedAt: reading.recordedAt });
     }
 
     const updated: Vehicle = isLatest
@@ -205,14 +192,13 @@ export class VehicleService {
       (!rider || p.shipment?.riderId === rider));
   }
 
-  /** The shipment a vehicle is carrying (in transit), else the newest one assigned to it. */
-  private async currentShipment(tenantId: string, vehicleId: string): Promise<Shipment | null> {
-    const active = await this.deps.prisma.shipment.findMany({
+  /** The shipments assigned to a vehicle or on it (newest first; a planned trip carries several). */
+  private activeShipments(tenantId: string, vehicleId: string): Promise<Shipment[]> {
+    return this.deps.prisma.shipment.findMany({
       where: { tenantId, vehicleId, status: { in: [...ACTIVE_STATUSES] } },
       orderBy: { id: 'desc' },
-      take: 10,
+      take: 50,
     });
-    return active.find((s) => s.status === 'IN_TRANSIT') ?? active[0] ?? null;
   }
 
   private publishPosition(tenantId: string, payload: VehiclePositionEventPayload): void {

@@ -5,6 +5,7 @@ import { unassignedOf } from '../routing.service.ts';
 export const routingResolvers: Resolvers = {
   Query: {
     routePlan: (_p, { id }, ctx) => ctx.services.routePlans.get(ctx.viewer, id),
+    routePlans: (_p, args, ctx) => ctx.services.routePlans.list(ctx.viewer, args),
   },
   Mutation: {
     planRoutes: async (_p, { input }, ctx) => {
@@ -28,9 +29,16 @@ export const routingResolvers: Resolvers = {
   RouteTrip: {
     vehicle: async (t, _a, ctx) => (await ctx.loaders.vehicleById.load(t.vehicleId))!,
     stops: (t) => tripStopsOf(t),
+    volumeM3: (t) => {
+      const known = tripStopsOf(t).filter((s) => s.volumeM3 != null);
+      return known.length ? Math.round(known.reduce((m3, s) => m3 + s.volumeM3!, 0) * 1000) / 1000 : null;
+    },
   },
   RouteTripStop: {
     shipment: async (s, _a, ctx) => (await ctx.loaders.shipmentById.load(s.shipmentId))!,
+    volumeM3: (s) => s.volumeM3 ?? null,
+    windowStart: (s) => (s.windowStart ? new Date(s.windowStart) : null),
+    windowEnd: (s) => (s.windowEnd ? new Date(s.windowEnd) : null),
   },
   UnassignedShipment: {
     shipment: async (u, _a, ctx) => (await ctx.loaders.shipmentById.load(u.shipmentId))!,

@@ -1,0 +1,31 @@
+import { toPayload } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+const movementsPayload = (r: { ok: true; value: unknown[] } | { ok: false; errors: unknown[] }) =>
+  (r.ok ? { movements: r.value, userErrors: [] } : { movements: [], userErrors: r.errors }) as never;
+
+export const vanStockResolvers: Resolvers = {
+  Query: {
+    vanReconciliations: (_p, args, ctx) => ctx.services.vanStock.reconciliations(ctx.viewer, args),
+    vanReconciliation: (_p, { id }, ctx) => ctx.services.vanStock.reconciliation(ctx.viewer, id),
+  },
+  Mutation: {
+    loadVan: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.loadVan(ctx.viewer, input)),
+    returnVanStock: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.returnVanStock(ctx.viewer, input)),
+    recordCustomerReturn: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.recordCustomerReturn(ctx.viewer, input)),
+    reconcileVan: async (_p, { input }, ctx) => toPayload('reconciliation', await ctx.services.vanStock.reconcileVan(ctx.viewer, input)),
+  },
+  Location: {
+    operator: (l) => (l.operatorUserId ? { id: l.operatorUserId } : null),
+  },
+  VanReconciliation: {
+    van: async (r, _a, ctx) => (await ctx.loaders.locationById.load(r.vanId))!,
+    lines: (r, _a, ctx) => ctx.loaders.reconciliationLinesById.load(r.id),
+    hasVariance: (r) => r.absoluteVariance > 0,
+    reconciledBy: (r) => (r.reconciledByUserId ? { id: r.reconciledByUserId } : null),
+    movements: (r, _a, ctx) => ctx.loaders.movementsByReconciliationId.load(r.id),
+  },
+  VanReconciliationLine: {
+    variant: async (l, _a, ctx) => (await ctx.loaders.variantById.load(l.variantId))!,
+  },
+};
