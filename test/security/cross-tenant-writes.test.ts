@@ -90,7 +90,7 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; foreign?: s
   'Mutation.assignSalesRepTerritories:input.repId': {
     lagos: 'salesRepId',
     read: byId('territory', 'territoryId', '{ salesReps { id } }'),
-    unverifiable: "logistics stores reps as identity user ids it cannot look up; Accra's assignment stays in Accra",
+    foreign: 'logistics stores reps as identity user ids',
   },
   'Mutation.assignSalesRepTerritories:input.territoryIds[]': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ salesReps { id } }') },
   'Mutation.planBeat:input.repId': { lagos: 'salesRepId', read: beat, refusedAs: { code: /^NO_TERRITORIES$/, field: 'repId' } },
