@@ -21,9 +21,9 @@ export const ALL_POLICIES: PolicyTable = mergePolicies([IDENTITY, COMMERCE, LOGI
 /** The API schema clients see (the checked-in supergraph). */
 export const API_SCHEMA: GraphQLSchema = apiSchemaOf(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'));
 
-/** `Query.x` and `Mutation.x` coordinates of the API schema. */
-export function rootFields(kind: 'Query' | 'Mutation'): string[] {
-  const t = kind === 'Query' ? API_SCHEMA.getQueryType() : API_SCHEMA.getMutationType();
+/** `Query.x`, `Mutation.x` and `Subscription.x` coordinates of the API schema. */
+export function rootFields(kind: 'Query' | 'Mutation' | 'Subscription'): string[] {
+  const t = kind === 'Query' ? API_SCHEMA.getQueryType() : kind === 'Mutation' ? API_SCHEMA.getMutationType() : API_SCHEMA.getSubscriptionType();
   return Object.keys(t?.getFields() ?? {}).map((f) => `${kind}.${f}`);
 }
 
@@ -633,8 +633,8 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
  * nothing the policy of another field decides.
  */
 export function operationFor(coordinate: string): string {
-  const [kind, name] = coordinate.split('.') as ['Query' | 'Mutation', string];
-  const root = kind === 'Query' ? API_SCHEMA.getQueryType()! : API_SCHEMA.getMutationType()!;
+  const [kind, name] = coordinate.split('.') as ['Query' | 'Mutation' | 'Subscription', string];
+  const root = kind === 'Query' ? API_SCHEMA.getQueryType()! : kind === 'Mutation' ? API_SCHEMA.getMutationType()! : API_SCHEMA.getSubscriptionType()!;
   const field = root.getFields()[name];
   if (!field) throw new Error(`${coordinate} is not in the API schema`);
   const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
@@ -642,7 +642,7 @@ export function operationFor(coordinate: string): string {
   const args = [...required.map((a) => `${a.name}: $${a.name}`), ...(field.args.some((a) => a.name === 'first') ? ['first: 1'] : [])].join(', ');
   const type = getNamedType(field.type);
   const selection = isCompositeType(type) ? ` { __typename${isObjectType(type) && 'userErrors' in type.getFields() ? ' userErrors { code }' : ''} }` : '';
-  return `${kind === 'Query' ? 'query' : 'mutation'} Sample${vars ? `(${vars})` : ''} { ${name}${args ? `(${args})` : ''}${selection} }`;
+  return `${kind.toLowerCase()} Sample${vars ? `(${vars})` : ''} { ${name}${args ? `(${args})` : ''}${selection} }`;
 }
 
 /** The variables of a sample call: queries from QUERY_ARGS, mutations `{ input }` from their sample. */
