@@ -159,17 +159,17 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
   const completed = nodes<any>(d.completed).filter((t) => t.assignee);
   const paid = nodes<any>(d.paid).flatMap((i) => i.payments.filter((p: any) => p.status === 'SUCCEEDED').map((p: any) => ({ invoiceId: i.id, paymentId: p.id })));
   // planning does not need free vehicles (dispatching does): free ones first
-  // a cold-chain alert to acknowledge: a refrigerated vehicle reports a warm box
-  const cold = pick(vehicles.filter((v) => v.coldChain), 'refrigerated vehicle');
-  await q('mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code } } }', { i: { vehicleId: cold.id, lat: 6.5, lng: 3.4, speedKph: 10, temperatureC: 14 } });
-  const alert = await q('query($v: ID) { coldChainAlerts(first: 1, filter: { vehicleId: $v }) { edges { node { id } } } }', { v: cold.id });
-  const salesRepId = (tenantId === LAGOS ? LAGOS_PLAN! : ACCRA_PLAN!).repTerritories[0]!.userId;
-  const beat = await q('mutation($i: PlanBeatInput!) { planBeat(input: $i) { beatPlan { visits { id } } userErrors { code } } }', { i: { repId: salesRepId, weekStart: '2026-11-30' } });
   const plan = await makePlan(url, admin, nodes<any>(d.locations).map((l) => l.id), [...vehicles.filter((v) => !busy.has(v.id)), ...vehicles.filter((v) => busy.has(v.id))].map((v) => v.id));
   const pick = <T>(xs: T[], what: string): T => {
     if (!xs.length) throw new Error(`${tenantId}: no ${what} in the seeded data`);
     return xs[0]!;
   };
+  // a cold-chain alert to acknowledge (a refrigerated vehicle reports a warm box) and a planned visit of the sales rep
+  const cold = pick(vehicles.filter((v) => v.coldChain), 'refrigerated vehicle');
+  await q('mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code } } }', { i: { vehicleId: cold.id, lat: 6.5, lng: 3.4, speedKph: 10, temperatureC: 14 } });
+  const alert = await q('query($v: ID) { coldChainAlerts(first: 1, filter: { vehicleId: $v }) { edges { node { id } } } }', { v: cold.id });
+  const salesRepId = (tenantId === LAGOS ? LAGOS_PLAN! : ACCRA_PLAN!).repTerritories[0]!.userId;
+  const beat = await q('mutation($i: PlanBeatInput!) { planBeat(input: $i) { beatPlan { visits { id } } userErrors { code } } }', { i: { repId: salesRepId, weekStart: '2026-11-30' } });
   const ledger = await stockLedgerFixtures(q, nodes<any>(d.locations), pick);
   const delivered = pick(nodes<any>(d.delivered), 'delivered order');
   return {
@@ -253,7 +253,7 @@ export async function bootGraph(): Promise<Graph> {
   const stack = await startStack({ seed: true, relayIntervalMs: 3_600_000 });
   const url = stack.gatewayUrl;
   const rider = LAGOS_PLAN!.riders[0]!;
-  // one at a time: password hashing is deliberately slow, and seven at once can outlast the gateway's subgraph timeout on a busy machine
+  // one at a time: seven password hashes at once on a busy 2-core machine can outlast the gateway's subgraph timeout
   const tokens: string[] = [];
   for (const email of ['ops@lagos.demo', 'ops@accra.demo', 'finance@lagos.demo', 'sales@lagos.demo', 'dispatch@lagos.demo', rider.email, 'retailer@lagos.demo']) tokens.push(await login(url, email));
   const [lagosAdmin, accraAdmin, finance, sales, dispatch, riderToken, retailer] = tokens as [string, string, string, string, string, string, string];
