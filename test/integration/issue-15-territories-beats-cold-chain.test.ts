@@ -40,7 +40,10 @@ describe('issue 15 through the gateway: territories, beat plans, planned trips, 
       const token = await login(stack.gatewayUrl, email);
       return (query, variables = {}) => gql(stack.gatewayUrl, query, variables, token) as never;
     };
-    [ops, sales, sales2] = await Promise.all([as('ops@lagos.demo'), as('sales@lagos.demo'), as('sales2@lagos.demo')]);
+    // one at a time: password hashes in parallel on a busy machine can outlast the gateway's subgraph timeout
+    ops = await as('ops@lagos.demo');
+    sales = await as('sales@lagos.demo');
+    sales2 = await as('sales2@lagos.demo');
   });
   afterAll(async () => {
     if (sweep === undefined) delete process.env.COLD_CHAIN_SWEEP_MS;
@@ -248,7 +251,8 @@ describe('issue 15 through the gateway: territories, beat plans, planned trips, 
     const ALERTS = `query($v: ID) { coldChainAlerts(first: 5, filter: { vehicleId: $v }) { edges { node { id temperatureC limitC range { minC maxC }
       startedAt endedAt ongoing durationSeconds minReadingC maxReadingC readings acknowledgedAt acknowledgedBy { id } escalated escalatedAt } } } }`;
     const [a, b] = FREE.filter((v) => v.coldChain);
-    const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
+    const base = Date.now();
+    const ago = (min: number) => new Date(base - min * 60_000).toISOString();
     for (const [t, min] of [[12, 30], [13.5, 25], [5, 20]] as const) {
       expect((await ok(ops, REPORT, { i: { vehicleId: a!.id, lat: 6.5, lng: 3.35, speedKph: 20, temperatureC: t, recordedAt: ago(min) } })).reportVehiclePosition.userErrors).toEqual([]);
     }
@@ -262,7 +266,8 @@ describe('issue 15 through the gateway: territories, beat plans, planned trips, 
     const escalated = await eventually(async () => nodes<any>((await ok(ops, ALERTS, { v: a!.id })).coldChainAlerts).find((x) => x.escalated), { timeoutMs: 10_000 });
     expect(escalated.escalatedAt).toBeTruthy();
     await eventually(async () => escalations.some((e) => e.payload && (e.payload as any).alertId === ended.id));
-    expect(escalations.find((e) => (e.payload as any).alertId === ended.id)!.payload).toMatchObject({ durationSeconds: 600, minReadingC: 12, maxReadingC: 13.5, range: ended.range });
+    // (the sweep may have caught the excursion while it lasted: the event tells how long it had lasted then)
+    expect(escalations.find((e) => (e.payload as any).alertId === ended.id)!.payload).toMatchObject({ vehicleId: a!.id, minReadingC: 12, range: ended.range, unacknowledgedMinutes: 15 });
 
     expect((await ok(ops, REPORT, { i: { vehicleId: b!.id, lat: 6.5, lng: 3.35, speedKph: 20, temperatureC: 11 } })).reportVehiclePosition.userErrors).toEqual([]);
     const [fresh] = nodes<any>((await ok(ops, ALERTS, { v: b!.id })).coldChainAlerts);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { haversineMatrix } from '../../lib/distance-matrix.ts';
-import { baselineKm, buildProblem, shiftStartOf, toOutcome, type PlanShipment, type PlanVehicle } from './route-plan.rules.ts';
+import { baselineKm, buildProblem, shiftStartOf, toOutcome, windowOn, type PlanShipment, type PlanVehicle } from './route-plan.rules.ts';
 import { checkSolution } from './vrp.rules.ts';
 import { solve } from './vrp-solver.rules.ts';
 
@@ -57,5 +57,36 @@ describe('a day as a routing problem', () => {
       expect(etas).toEqual([...etas].sort((a, b) => a - b));
     }
     expect(out.totalKm).toBeLessThan(out.baselineKm);
+  });
+});
+
+describe('windows and volume (issue 15)', () => {
+  const start = shiftStartOf('2026-11-25')!;
+
+  it("puts a customer's window (minutes after midnight UTC) on the planned day", () => {
+    expect(windowOn(start, 660, 1050)).toEqual({ windowStart: new Date('2026-11-25T11:00:00Z'), windowEnd: new Date('2026-11-25T17:30:00Z') });
+    expect(windowOn(start, null, 1050)).toEqual({ windowStart: null, windowEnd: null });
+  });
+
+  it('keeps every trip within m³ where known, and every drop within its window', () => {
+    const shipments = Array.from({ length: 8 }, (_, i) =>
+      ship(i, { weightKg: 10, volumeM3: 0.2, ...(i % 2 ? windowOn(start, 9 * 60, 10 * 60) : windowOn(start, 14 * 60, 15 * 60)) }),
+    );
+    const vehicles = [van('a', { capacityKg: 1000, capacityM3: 0.8 }), van('b', { capacityKg: 1000, capacityM3: 0.8 }), van('c', { capacityKg: 1000, capacityM3: null })];
+    const km = haversineMatrix([depot, ...shipments.map((s) => s.drop!)]);
+    const problem = buildProblem(shipments, vehicles, start, km);
+    expect(problem.vehicles.map((v) => v.capacityVolume)).toEqual([0.8, 0.8, Infinity]);
+    const solution = solve(problem, { seed: 1, maxIterations: 300, timeLimitMs: 5000 });
+    expect(checkSolution(problem, solution)).toMatchObject({ ok: true });
+    const outcome = toOutcome(problem, shipments, vehicles, start, { routes: solution.routes, reasons: new Map() }, []);
+    expect(outcome.unassigned).toEqual([]);
+    for (const t of outcome.trips) {
+      const m3 = t.stops.reduce((v, s) => v + s.volumeM3!, 0);
+      if (t.vehicleId !== 'c') expect(m3).toBeLessThanOrEqual(0.8 + 1e-9);
+      for (const s of t.stops) {
+        expect(Date.parse(s.eta)).toBeGreaterThanOrEqual(Date.parse(s.windowStart!));
+        expect(Date.parse(s.eta)).toBeLessThanOrEqual(Date.parse(s.windowEnd!));
+      }
+    }
   });
 });
