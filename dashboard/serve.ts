@@ -1,5 +1,6 @@
 // Serves the built dashboard (dashboard/dist) from the gateway: `createGateway({ routes: dashboardRoutes() })`
-// answers /dashboard (redirect) and /dashboard/* (files; unknown paths fall back to index.html).
+// answers /dashboard (redirect), /dashboard/config.json (the map's tile source, from the environment) and
+// /dashboard/* (files; unknown paths fall back to index.html).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,13 +16,48 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8',
 };
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  // the page talks to its own origin only (HTTP and WebSocket on /graphql)
-  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
-};
+/** The live map's base layer: an XYZ tile template and its attribution (README "Configuration"). */
+export interface MapTiles {
+  /** e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; "" (or "none") for no tiles: the offline map only */
+  tileUrl: string;
+  attribution: string;
+  maxZoom: number;
+}
+
+export const DEFAULT_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+const OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+
+/** DASHBOARD_TILE_URL, DASHBOARD_TILE_ATTRIBUTION and DASHBOARD_TILE_MAX_ZOOM, OpenStreetMap when unset. */
+export function mapTilesFromEnv(env: NodeJS.ProcessEnv = process.env): MapTiles {
+  const raw = env.DASHBOARD_TILE_URL?.trim();
+  const tileUrl = raw === undefined ? DEFAULT_TILE_URL : raw === 'none' ? '' : raw;
+  if (tileUrl && !/^https?:\/\/[^/\s]+\/\S*\{z\}\S*\{x\}\S*\{y\}/.test(tileUrl)) {
+    throw new Error(`DASHBOARD_TILE_URL must be an http(s) XYZ template with {z}, {x} and {y}, e.g. ${DEFAULT_TILE_URL}; got ${tileUrl}`);
+  }
+  const maxZoom = Number(env.DASHBOARD_TILE_MAX_ZOOM ?? 19);
+  return {
+    tileUrl,
+    attribution: env.DASHBOARD_TILE_ATTRIBUTION ?? (tileUrl === DEFAULT_TILE_URL || tileUrl.includes('openstreetmap') ? OSM_ATTRIBUTION : ''),
+    maxZoom: Number.isInteger(maxZoom) && maxZoom > 0 && maxZoom <= 22 ? maxZoom : 19,
+  };
+}
+
+/** The origin tiles are fetched from, as a CSP source ({s} subdomains become a wildcard); null without tiles. */
+export function tileOrigin(tileUrl: string): string | null {
+  const m = /^(https?:\/\/[^/]+)/.exec(tileUrl);
+  return m ? m[1]!.replace(/\{s\}/g, '*') : null;
+}
+
+function securityHeaders(tiles: MapTiles) {
+  const origin = tileOrigin(tiles.tileUrl);
+  return {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    // the page talks to its own origin only (HTTP and WebSocket on /graphql); images also from the tile server
+    'content-security-policy': `default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:${origin ? ` ${origin}` : ''}; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'`,
+  };
+}
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -33,8 +69,10 @@ const isFile = async (p: string) => {
   }
 };
 
-export function dashboardRoutes(distDir = DASHBOARD_DIST): Record<string, Handler> {
+export function dashboardRoutes(distDir = DASHBOARD_DIST, tiles: MapTiles = mapTilesFromEnv()): Record<string, Handler> {
   const root = normalize(distDir + sep);
+  const SECURITY_HEADERS = securityHeaders(tiles);
+  const config = JSON.stringify({ tileUrl: tiles.tileUrl || null, attribution: tiles.attribution, maxZoom: tiles.maxZoom });
   const serve: Handler = async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -45,6 +83,11 @@ export function dashboardRoutes(distDir = DASHBOARD_DIST): Record<string, Handle
       rel = decodeURIComponent((req.url ?? '/').split('?')[0]!.slice(DASHBOARD_PATH.length));
     } catch {
       res.writeHead(400).end();
+      return;
+    }
+    if (rel === 'config.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+      res.end(req.method === 'HEAD' ? undefined : config);
       return;
     }
     const file = normalize(join(root, rel));

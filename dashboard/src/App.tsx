@@ -6,6 +6,7 @@ import { KpiTiles } from './components/KpiTiles.tsx';
 import { FleetMap } from './components/FleetMap.tsx';
 import { OrderFeed } from './components/OrderFeed.tsx';
 import { ColdChainPanel, coldChainAvailable } from './components/ColdChainPanel.tsx';
+import { CollectionsTiles } from './components/CollectionsTiles.tsx';
 import { useDashboard } from './useDashboard.ts';
 
 export function App() {
@@ -33,6 +34,7 @@ function Operations({ session, onSignOut }: { session: Session; onSignOut: (why?
       <Header dashboard={d} session={session} onSignOut={() => onSignOut()} />
       <main className="main">
         <KpiTiles dashboard={d} />
+        <CollectionsTiles session={session} currency={d.model.currency} />
         <div className="workspace">
           <FleetMap dashboard={d} />
           <aside className="side">

@@ -2,10 +2,15 @@
 // and the KPIs as the subgraphs computed them (SQL over every row; nothing is summed here from a capped list).
 // Pure (clock passed in) so it is unit-tested without a browser.
 
-export interface Territory { id: string; name: string; lat: number; lng: number; radiusKm: number }
+import { MapPlaces } from './map/places.ts';
+
+export interface ShipmentStopInfo { sequence: number; kind?: string; lat: number; lng: number; address?: string; arrived: boolean }
 
 export interface ShipmentInfo {
+  id?: string;
   status?: string;
+  /** drops still ahead, in order (from Shipment.stops) */
+  stops?: ShipmentStopInfo[];
   orderNumber?: string;
   customer?: string;
   rider?: string;
@@ -106,8 +111,15 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 function shipmentInfo(s: any): ShipmentInfo | null {
   if (!s) return null;
+  const stops: ShipmentStopInfo[] | undefined = Array.isArray(s.stops)
+    ? s.stops.filter((x: any) => Number.isFinite(x?.lat) && Number.isFinite(x?.lng) && x.kind !== 'PICKUP')
+      .map((x: any) => ({ sequence: x.sequence, kind: x.kind, lat: x.lat, lng: x.lng, address: x.address ?? undefined, arrived: Boolean(x.arrivedAt) }))
+      .sort((a: ShipmentStopInfo, b: ShipmentStopInfo) => a.sequence - b.sequence)
+    : undefined;
   return {
+    id: s.id ?? undefined,
     status: s.status ?? undefined,
+    stops,
     orderNumber: s.order?.number ?? undefined,
     customer: s.order?.customer?.name ?? undefined,
     rider: s.rider?.name ?? undefined,
@@ -121,19 +133,14 @@ export class DashboardModel {
   /** The tenant's IANA time zone (Tenant.timeZone); null until the viewer query answered. */
   timeZone: string | null = null;
   server: ServerKpis | null = null;
-  territories: Territory[] = [];
+  /** territories, depots, customers and the day's planned trips (the map's own geography) */
+  map = new MapPlaces();
   vehicles = new Map<string, VehicleState>();
   orders = new Map<string, OrderRecord>();
   feed: FeedItem[] = [];
   alerts: ColdChainAlertItem[] = [];
   private alertKeys = new Set<string>();
   private feedSeq = 0;
-
-  loadTerritories(nodes: any[]) {
-    this.territories = nodes
-      .filter((t) => t?.center && Number.isFinite(t.center.lat) && Number.isFinite(t.center.lng))
-      .map((t) => ({ id: t.id, name: t.name ?? '', lat: t.center.lat, lng: t.center.lng, radiusKm: Number(t.radiusKm) || 0 }));
-  }
 
   loadVehicles(nodes: any[]) {
     for (const n of nodes) {

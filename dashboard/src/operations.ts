@@ -14,8 +14,10 @@ const op = (caps: Capabilities, kind: 'query' | 'subscription', name: string, ro
 };
 
 const shipmentSpec: Spec = {
+  id: true,
   status: true,
   eta: true,
+  stops: { sequence: true, kind: true, lat: true, lng: true, address: true, arrivedAt: true },
   proofOfDelivery: { deliveredAt: true },
   order: { number: true, customer: { name: true } },
   rider: { name: true, level: { name: true } },
@@ -26,8 +28,58 @@ export const viewerQuery = (caps: Capabilities): Operation => {
   return body ? { query: `query DashboardViewer { ${body} }`, missing: null } : { query: null, missing: 'Query.me' };
 };
 
-export const territoriesQuery = (caps: Capabilities) =>
-  op(caps, 'query', 'DashboardTerritories', 'territories(first: 100)', { edges: { node: { id: true, name: true, center: { lat: true, lng: true }, radiusKm: true } } });
+/** Where a territory's GeoJSON shape may live, in order of preference (the graph decides; see territoryShape). */
+const POLYGON_FIELDS = ['boundary', 'polygon', 'geometry', 'geojson', 'geoJson', 'geoJSON', 'shape'];
+
+/** The territory's polygon field, aliased `polygon`, with whatever sub-selection its type needs ("" when none). */
+export function polygonSelection(caps: Capabilities): string {
+  const field = POLYGON_FIELDS.find((f) => caps.has('Territory', f));
+  if (!field) return '';
+  const type = caps.typeOf('Territory', field);
+  const sub = type ? caps.fieldsOf(type) : [];
+  if (!sub.length) return `polygon: ${field}`; // a scalar: GeoJSON as JSON or a string
+  if (sub.includes('coordinates')) return `polygon: ${field} { ${['type', 'coordinates'].filter((f) => sub.includes(f)).join(' ')} }`;
+  if (sub.includes('geometry')) {
+    const g = caps.typeOf(type!, 'geometry');
+    const gs = g ? caps.fieldsOf(g) : [];
+    return `polygon: ${field} { geometry${gs.length ? ` { ${['type', 'coordinates'].filter((f) => gs.includes(f)).join(' ')} }` : ''} }`;
+  }
+  if (sub.includes('lat') && sub.includes('lng')) return `polygon: ${field} { lat lng }`; // a ring of points
+  const leaf = ['geoJson', 'geojson', 'geoJSON', 'json'].find((f) => sub.includes(f));
+  return leaf ? `polygon: ${field} { ${leaf} }` : '';
+}
+
+export const territoriesQuery = (caps: Capabilities): Operation => {
+  const base = op(caps, 'query', 'DashboardTerritories', 'territories(first: 100)', { edges: { node: { id: true, name: true, center: { lat: true, lng: true }, radiusKm: true } } });
+  const polygon = polygonSelection(caps);
+  if (!base.query || !polygon) return base;
+  return { query: base.query.replace(/node \{ id /, `node { id ${polygon} `), missing: null };
+};
+
+export const locationsQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardDepots', 'locations(first: 100)', { edges: { node: { id: true, name: true, kind: true, position: { lat: true, lng: true } } } });
+
+export const customersQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardCustomers', 'customers(first: 100, after: $after)', {
+    edges: { node: { id: true, name: true, type: true, position: { lat: true, lng: true } } },
+    pageInfo: { hasNextPage: true, endCursor: true },
+  }, '($after: String)');
+
+/** The day's route plans (issue 15): trips in stop order from the depot, and the gain over one trip per order. */
+export const routePlansQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardRoutePlans', 'routePlans(first: 20, date: $date)', {
+    edges: {
+      node: {
+        id: true, status: true, date: true, totalKm: true, baselineKm: true, savedKm: true, createdAt: true,
+        location: { id: true, name: true, position: { lat: true, lng: true } },
+        trips: {
+          vehicle: { id: true, plate: true }, km: true, loadKg: true, departAt: true, returnAt: true,
+          stops: { sequence: true, lat: true, lng: true, address: true, eta: true },
+        },
+        unassigned: { reason: true },
+      },
+    },
+  }, '($date: String)');
 
 export const vehiclesQuery = (caps: Capabilities) =>
   op(caps, 'query', 'DashboardFleet', 'vehicles(first: 100)', {

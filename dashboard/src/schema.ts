@@ -7,6 +7,8 @@ export interface Capabilities {
   has(type: string, field: string): boolean;
   /** Named type of a field (lists and non-null unwrapped). */
   typeOf(type: string, field: string): string | undefined;
+  /** Fields of an object type (empty for scalars, unknown types, and without introspection). */
+  fieldsOf(type: string): string[];
   queryType: string;
   subscriptionType: string | null;
 }
@@ -22,7 +24,10 @@ export const CAPABILITIES_QUERY = `query DashboardCapabilities {
 }`;
 
 /** Fields outside the published contract (ARCHITECTURE.md): assumed absent unless introspection shows them. */
-const NOT_IN_CONTRACT = new Set(['coldChainAlert', 'coldChainAlerts', 'temperatureC', 'shipments']);
+const NOT_IN_CONTRACT = new Set([
+  'coldChainAlert', 'coldChainAlerts', 'temperatureC', 'shipments', 'routePlans',
+  'Location.position', 'Customer.position', 'Territory.boundary', 'Territory.polygon', 'Territory.geometry', 'Territory.geojson', 'Territory.geoJson',
+]);
 
 const named = (t: TypeRef | null | undefined): string | undefined => (t ? t.name ?? named(t.ofType) : undefined);
 
@@ -45,6 +50,7 @@ export function capabilitiesFrom(schema: {
     subscriptionType,
     has: (type, field) => fields.get(alias(type))?.has(field) ?? false,
     typeOf: (type, field) => fields.get(alias(type))?.get(field),
+    fieldsOf: (type) => [...(fields.get(alias(type))?.keys() ?? [])],
   };
 }
 
@@ -52,8 +58,9 @@ export const CONTRACT_CAPABILITIES: Capabilities = {
   introspected: false,
   queryType: 'Query',
   subscriptionType: 'Subscription',
-  has: (_type, field) => !NOT_IN_CONTRACT.has(field),
+  has: (type, field) => !NOT_IN_CONTRACT.has(field) && !NOT_IN_CONTRACT.has(`${type}.${field}`),
   typeOf: () => undefined,
+  fieldsOf: () => [],
 };
 
 /** A selection wish list: `true` for a leaf, an object for a sub-selection; arguments go in the key. */

@@ -4,17 +4,23 @@ import { useEffect, useRef, useState } from 'react';
 import { GraphQLRequestError, liveClient, request, subscribe, type LinkStatus, type Session } from './api.ts';
 import { CAPABILITIES_QUERY, CONTRACT_CAPABILITIES, capabilitiesFrom, type Capabilities } from './schema.ts';
 import {
-  coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription, ordersQuery, territoriesQuery, vehiclesQuery, viewerQuery,
+  coldChainSubscription, customersQuery, kpisQuery, liveFleetSubscription, locationsQuery, orderFeedSubscription, ordersQuery, routePlansQuery,
+  territoriesQuery, vehiclesQuery, viewerQuery,
 } from './operations.ts';
 import { DashboardModel } from './model.ts';
+import { dayIn } from './map/places.ts';
 
 /** How often the server's KPIs are re-read; an order event re-reads them sooner. */
 export const KPI_POLL_MS = 10_000;
+/** How often the day's route plans are re-read (a plan has no event of its own yet). */
+export const PLAN_POLL_MS = 10_000;
+/** Customer pages read for the map (100 each). */
+const CUSTOMER_PAGES = 20;
 
 /** State of one data source: loading, live/ready, or why it is unavailable. */
 export interface Source { state: 'loading' | 'ready' | 'missing' | 'error'; message?: string }
 
-export type SourceName = 'viewer' | 'territories' | 'vehicles' | 'orders' | 'kpis' | 'liveFleet' | 'orderFeed' | 'coldChain';
+export type SourceName = 'viewer' | 'territories' | 'locations' | 'customers' | 'routePlans' | 'vehicles' | 'orders' | 'kpis' | 'liveFleet' | 'orderFeed' | 'coldChain';
 
 export interface Dashboard {
   model: DashboardModel;
@@ -27,7 +33,8 @@ export interface Dashboard {
 }
 
 const initialSources = (): Record<SourceName, Source> => ({
-  viewer: { state: 'loading' }, territories: { state: 'loading' }, vehicles: { state: 'loading' }, orders: { state: 'loading' },
+  viewer: { state: 'loading' }, territories: { state: 'loading' }, locations: { state: 'loading' }, customers: { state: 'loading' }, routePlans: { state: 'loading' },
+  vehicles: { state: 'loading' }, orders: { state: 'loading' },
   kpis: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' },
 });
 
@@ -124,6 +131,45 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
         if (!closed) kpiTimer = setTimeout(() => void loadKpis(c), KPI_POLL_MS);
       }
     };
+    // Every customer with a position, page by page (the map's dots; the count is on the map).
+    const loadCustomers = async (c: Capabilities) => {
+      const op = customersQuery(c);
+      if (!op.query) return missing('customers', op.missing);
+      try {
+        let after: string | null = null;
+        for (let page = 0; page < CUSTOMER_PAGES; page++) {
+          const r: { data: any; errors: { message: string }[] } = await request<any>(op.query, { after }, token);
+          if (closed) return;
+          model.map.loadCustomers(nodesOf(r.data?.customers), page === 0);
+          setSource('customers', { state: 'ready', message: partial(r.errors) });
+          render();
+          const info: { hasNextPage?: boolean; endCursor?: string } | undefined = r.data?.customers?.pageInfo;
+          if (!info?.hasNextPage || !info.endCursor) break;
+          after = info.endCursor;
+        }
+      } catch (e) {
+        fail('customers', e);
+      }
+    };
+
+    let planTimer: ReturnType<typeof setTimeout> | undefined;
+    const loadRoutePlans = async (c: Capabilities) => {
+      clearTimeout(planTimer);
+      const op = routePlansQuery(c);
+      if (!op.query) return missing('routePlans', op.missing);
+      try {
+        const r = await request(op.query, { date: dayIn(model.timeZone) }, token);
+        if (closed) return;
+        model.map.loadRoutePlans(nodesOf(r.data?.routePlans));
+        setSource('routePlans', { state: 'ready', message: partial(r.errors) });
+        render();
+      } catch (e) {
+        fail('routePlans', e);
+      } finally {
+        if (!closed) planTimer = setTimeout(() => void loadRoutePlans(c), PLAN_POLL_MS);
+      }
+    };
+
     let kpiSoon: ReturnType<typeof setTimeout> | undefined;
     const refreshKpisSoon = (c: Capabilities) => {
       if (kpiSoon) return;
@@ -193,8 +239,10 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
           model.tenantName = d?.tenant?.name ?? null;
           model.currency = d?.tenant?.defaultCurrency ?? model.currency;
           model.timeZone = d?.tenant?.timeZone ?? null;
-        }).then(() => loadKpis(c)),
-        once('territories', territoriesQuery(c), (d) => model.loadTerritories(nodesOf(d?.territories))),
+        }).then(() => Promise.all([loadKpis(c), loadRoutePlans(c)])),
+        once('territories', territoriesQuery(c), (d) => model.map.loadTerritories(nodesOf(d?.territories))),
+        once('locations', locationsQuery(c), (d) => model.map.loadLocations(nodesOf(d?.locations))),
+        loadCustomers(c),
         loadVehicles(c),
         loadOrders(c, 14),
       ]);
@@ -204,6 +252,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
       closed = true;
       clearTimeout(kpiTimer);
       clearTimeout(kpiSoon);
+      clearTimeout(planTimer);
       if (frame) cancelAnimationFrame(frame);
       for (const u of unsubscribers) u();
       void client?.dispose();

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatMinor, toMinor } from '../src/money.ts';
 import { DashboardModel } from '../src/model.ts';
-import { createProjection, LAGOS_BOUNDS } from '../src/geo.ts';
 import { capabilitiesFrom, CONTRACT_CAPABILITIES } from '../src/schema.ts';
 import { coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription } from '../src/operations.ts';
 
@@ -77,23 +76,6 @@ describe('model', () => {
     expect(m.alerts).toHaveLength(1);
     expect(m.alerts[0]).toMatchObject({ plate: 'LAG-1', temperatureC: 9.4, limitC: 8 });
     expect(m.addAlert({ vehicle: { id: 'v1', plate: 'LAG-1' }, temperatureC: 9.4, recordedAt: new Date(NOON + 1000).toISOString() })).toBe(false);
-  });
-});
-
-describe('projection', () => {
-  it('puts north up and east right, same scale both ways', () => {
-    const p = createProjection(LAGOS_BOUNDS);
-    expect(p.project(6.75, 3.0)).toEqual([0, 0]);
-    const [x, y] = p.project(6.35, 3.7);
-    expect(x).toBeCloseTo(1000);
-    expect(y).toBeGreaterThan(500);
-    const [lat, lng] = p.unproject(...p.project(6.5244, 3.3792));
-    expect(lat).toBeCloseTo(6.5244, 9);
-    expect(lng).toBeCloseTo(3.3792, 9);
-    // 1 km east and 1 km north are the same length on screen (±1 %)
-    const east = p.project(6.5, 3.3 + 1 / (111.32 * Math.cos((6.5 * Math.PI) / 180)))[0] - p.project(6.5, 3.3)[0];
-    const north = p.project(6.5, 3.3)[1] - p.project(6.5 + 1 / 111.32, 3.3)[1];
-    expect(east / north).toBeCloseTo(1, 1);
   });
 });
 

@@ -17,7 +17,11 @@ import { adminApi, manifestOf, sha256, startPartnerStack, type PartnerStack } fr
 
 const SHARED_SDL = readFileSync(createRequire(import.meta.url).resolve('@omniroute/core/shared.graphql'), 'utf8');
 const FLEET_SDL = SHARED_SDL + `
-type Query { vehicles: [Vehicle!]! }
+type Query {
+  vehicles: [Vehicle!]!
+  "The vehicles after a pause: an operation that stays in flight (caps per partner app)."
+  slowVehicles(ms: Int!): [Vehicle!]!
+}
 type Subscription {
   "Positions of the vehicles the viewer follows: a rider their own, anyone else the tenant's."
   vehiclePositionUpdated(vehicleId: ID): VehiclePositionEvent!
@@ -42,6 +46,7 @@ type Worker @key(fields: "id") {
 `;
 
 const TENANT = 'tnt_LAGOS';
+const REDIS_URL = TEST_REDIS_URL;
 const RIDERS = [
   { workerId: 'w1', userId: 'usr_rider_1', name: 'Ada', phone: '+234 800 0001', vehicleId: 'v1', plate: 'LAG-001' },
   { workerId: 'w2', userId: 'usr_rider_2', name: 'Bayo', phone: '+234 800 0002', vehicleId: 'v2', plate: 'LAG-002' },
@@ -49,6 +54,7 @@ const RIDERS = [
 const source = new EventEmitter();
 source.setMaxListeners(0);
 let crewFetches = 0;
+let slowInFlight = 0;
 type Ctx = { viewer: InternalContext['viewer'] };
 const who = (ctx: Ctx) => ctx.viewer?.userId ?? `partner:${ctx.viewer?.partnerId}`;
 
@@ -57,11 +63,20 @@ const fleet = createSubgraph<Ctx>({
   // like a real subgraph, the fixture checks its own policies (packages/core policy.ts); the gateway is the first line
   policies: {
     'Query.vehicles': { access: 'signedIn' },
+    'Query.slowVehicles': { access: 'signedIn' },
     'Subscription.vehiclePositionUpdated': { access: 'signedIn' },
     'Subscription.fleetAudit': { roles: ['OPERATIONS', 'PARTNER'], scopes: ['logistics:write'] },
   },
   resolvers: {
-    Query: { vehicles: () => RIDERS.map((r) => ({ id: r.vehicleId, plate: r.plate })) },
+    Query: {
+      vehicles: () => RIDERS.map((r) => ({ id: r.vehicleId, plate: r.plate })),
+      slowVehicles: async (_: unknown, args: { ms: number }) => {
+        slowInFlight++;
+        await new Promise((r) => setTimeout(r, args.ms));
+        slowInFlight--;
+        return RIDERS.map((r) => ({ id: r.vehicleId, plate: r.plate }));
+      },
+    },
     Subscription: {
       vehiclePositionUpdated: {
         subscribe: (_: unknown, args: { vehicleId?: string }, ctx: Ctx) =>
@@ -117,8 +132,9 @@ beforeAll(async () => {
       { name: 'fleet', url: running[0]!.url, typeDefs: parse(FLEET_SDL) },
       { name: 'crew', url: running[1]!.url, typeDefs: parse(CREW_SDL) },
     ],
+    redisUrl: REDIS_URL,
     partners: {
-      redisUrl: TEST_REDIS_URL,
+      redisUrl: REDIS_URL,
       trustProxy: true,
       rateLimits: { apiKey: 10_000, user: 10_000, ip: 10_000, subscriptionsPerKey: 3, subscriptionsPerUser: 3, socketsPerIp: 4 },
     },
@@ -131,8 +147,14 @@ beforeAll(async () => {
     requireId: { persistedQueryMode: 'REQUIRE_ID' },
     tight: { limits: { maxDepth: 3, maxAliases: 0, maxCost: 2 } },
     slow: { limits: { requestsPerMinute: 3 } },
+    switching: { persistedQueryMode: 'ALLOW_ALL' },
+    disabling: {},
+    remote: { persistedQueryMode: 'ALLOW_ALL' },
+    oneSub: { limits: { maxSubscriptions: 1 } },
+    oneOp: { limits: { maxConcurrentOperations: 1 } },
+    other: {},
   })) apps[name] = await api.createApp({ name: `Subs ${name}`, ...input });
-  for (const name of ['enforce', 'requireId']) await api.register(apps[name]!.id, manifestOf({ LiveFleet: LIVE_FLEET }));
+  for (const name of ['enforce', 'requireId', 'switching', 'remote']) await api.register(apps[name]!.id, manifestOf({ LiveFleet: LIVE_FLEET }));
 });
 afterAll(async () => {
   await ps?.close();
@@ -489,5 +511,144 @@ describe('issue 12 row 8: results that depend on the viewer are never shared acr
       [expect.stringMatching(/^partner:/), expect.stringMatching(/^partner:/)], [expect.stringMatching(/^partner:/), expect.stringMatching(/^partner:/)],
     ]);
     expect(seen.every((v) => v.rider.phone === null)).toBe(true);
+  });
+});
+
+describe('issue 12: a partner app change re-checks the open subscriptions of its keys', () => {
+  const ENDED_WITHIN_MS = 5_000;
+
+  it('ends the ad-hoc subscriptions of an app switched to ENFORCE (graphql-ws error, SSE last event), keeps the safelisted one', async () => {
+    const k = await key('switching', apps.switching!.id);
+    const s = await socket(k.secret);
+    s.subscribe('adhoc', { query: AD_HOC });
+    s.subscribe('listed', { query: LIVE_FLEET });
+    const stream = await sse(k.secret, { query: 'subscription { vehiclePositionUpdated { lng } }' });
+    await listening(3); // three documents, three upstream streams
+    await api.setMode(apps.switching!.id, 'ENFORCE');
+    const changedAt = Date.now();
+    await eventually(async () => s.error('adhoc') && stream.ended(), { timeoutMs: ENDED_WITHIN_MS, intervalMs: 20 });
+    expect(Date.now() - changedAt).toBeLessThan(ENDED_WITHIN_MS);
+    expect(codesOf(s.error('adhoc'))).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+    expect(stream.events.map((e) => e.event)).toEqual(['next', 'complete']);
+    expect(codesOf(stream.events[0]!.data.errors)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+    await listening(1);
+    // the safelisted subscription streams on, on the same socket
+    emit('v1', 4.5);
+    await eventually(async () => s.next('listed').length === 1);
+    expect(s.next('listed')[0]).toEqual({ data: { vehiclePositionUpdated: { vehicle: { plate: 'LAG-001' }, lat: 4.5 } } });
+    expect(s.error('listed')).toBeUndefined();
+    expect(s.closed()).toBeUndefined();
+    expect(s.next('adhoc')).toEqual([]);
+  });
+
+  it('closes the sockets (4403) and ends the SSE streams of a disabled app; its key is refused until the app is enabled again', async () => {
+    const k = await key('disabling', apps.disabling!.id);
+    const s = await socket(k.secret);
+    s.subscribe('p', { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    const stream = await sse(k.secret, { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    await listening(1);
+    expect(await api.setDisabled(apps.disabling!.id, true)).toBe(true);
+    const disabledAt = Date.now();
+    await eventually(async () => s.closed() && stream.ended(), { timeoutMs: ENDED_WITHIN_MS, intervalMs: 20 });
+    expect(s.closed()!.code).toBe(4403);
+    expect(s.closed()!.at - disabledAt).toBeLessThan(ENDED_WITHIN_MS);
+    expect(stream.events.map((e) => e.event)).toEqual(['next', 'complete']);
+    expect(codesOf(stream.events[0]!.data.errors)).toEqual(['UNAUTHENTICATED']);
+    await listening(0);
+    const refused = await fetch(ps.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${k.secret}` }, body: '{"query":"{ vehicles { plate } }"}' });
+    expect(refused.status).toBe(401);
+    const again = await socket(k.secret);
+    expect(again.closed()?.code).toBe(4403);
+    expect(await api.setDisabled(apps.disabling!.id, false)).toBe(false);
+    const back = await socket(k.secret);
+    back.subscribe('p', { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    await listening(1);
+    expect(back.closed()).toBeUndefined();
+  });
+
+  it('ends them on another gateway replica too, told over Redis (its own re-check is a minute away)', async () => {
+    const replica = createGateway({
+      supergraphSdl: ps.supergraphSdl, secret: ps.stack.secret, auth: { secret: jwtSecret() },
+      subgraphUrl: (name, url) => ps.stack.subgraphs[name]?.running.url ?? url,
+      partners: { redisUrl: REDIS_URL, keyPrefix: `${ps.prefix}:replica:`, changesChannel: `${ps.prefix}:identity:changes`, apiKeyCacheTtlMs: 60_000 },
+    });
+    const replicaUrl = `ws://127.0.0.1:${await replica.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      const k = await key('remote', apps.remote!.id);
+      const ws = new WebSocket(replicaUrl, 'graphql-transport-ws');
+      const msgs: any[] = [];
+      ws.on('message', (d) => msgs.push(JSON.parse(d.toString())));
+      await once(ws, 'open');
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${k.secret}` } }));
+      await eventually(async () => msgs.some((m) => m.type === 'connection_ack'));
+      ws.send(JSON.stringify({ id: 'adhoc', type: 'subscribe', payload: { query: AD_HOC } }));
+      ws.send(JSON.stringify({ id: 'listed', type: 'subscribe', payload: { query: LIVE_FLEET } }));
+      await listening(2);
+      await api.setMode(apps.remote!.id, 'REQUIRE_ID');
+      const changedAt = Date.now();
+      await eventually(async () => msgs.some((m) => m.id === 'adhoc' && m.type === 'error') && msgs.some((m) => m.id === 'listed' && m.type === 'error'),
+        { timeoutMs: ENDED_WITHIN_MS, intervalMs: 20 });
+      expect(Date.now() - changedAt).toBeLessThan(ENDED_WITHIN_MS);
+      // REQUIRE_ID: a query body is refused even when it is in the safelist
+      const refusals = Object.fromEntries(msgs.filter((m) => m.type === 'error').map((m) => [m.id, codesOf(m.payload)]));
+      expect(refusals).toEqual({ adhoc: ['PERSISTED_QUERY_ID_REQUIRED'], listed: ['PERSISTED_QUERY_ID_REQUIRED'] });
+      await listening(0);
+      ws.terminate();
+    } finally {
+      await replica.close();
+    }
+  });
+});
+
+describe('issue 12: rate limits and caps per partner app', () => {
+  const post = (secret: string, query: string) =>
+    fetch(ps.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body: JSON.stringify({ query }) })
+      .then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+  it('caps the subscriptions an app holds open over all its keys (its maxSubscriptions); another app is not limited', async () => {
+    const [a1, a2, b] = [await key('one sub 1', apps.oneSub!.id), await key('one sub 2', apps.oneSub!.id), await key('other app', apps.other!.id)];
+    const s1 = await socket(a1.secret);
+    s1.subscribe('first', { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    await listening(1);
+    const s2 = await socket(a2.secret);
+    s2.subscribe('second', { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    await eventually(async () => s2.error('second'));
+    expect(s2.error('second')![0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', limit: 1 } });
+    const overSse = await sse(a2.secret, { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    expect([overSse.status, codesOf(overSse.json.errors)]).toEqual([429, ['RATE_LIMITED']]);
+    // app B's key: its own app's budget
+    const sb = await socket(b.secret);
+    sb.subscribe('b', { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    await listening(2);
+    expect(sb.error('b')).toBeUndefined();
+    // closing A's subscription frees A's slot
+    s1.complete('first');
+    await listening(1);
+    s2.subscribe('third', { query: 'subscription { vehiclePositionUpdated { lat } }' });
+    await listening(2);
+    expect(s2.error('third')).toBeUndefined();
+  });
+
+  it('caps the HTTP operations an app has in flight (its maxConcurrentOperations) across keys; another app is not limited', async () => {
+    const [a1, a2, b] = [await key('one op 1', apps.oneOp!.id), await key('one op 2', apps.oneOp!.id), await key('other app ops', apps.other!.id)];
+    const slow = '{ slowVehicles(ms: 1500) { plate } }';
+    const first = post(a1.secret, slow);
+    await eventually(async () => slowInFlight === 1); // the first is in flight (it sleeps 1.5 s at the subgraph)
+    const [second, other] = await Promise.all([post(a2.secret, slow), post(b.secret, slow)]);
+    expect(second.status).toBe(429);
+    expect(second.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 1 });
+    expect(other.status).toBe(200);
+    expect(other.body.data.slowVehicles).toHaveLength(2);
+    expect((await first).body.data.slowVehicles).toHaveLength(2);
+    // the slot is free again once the first answered
+    expect((await post(a2.secret, '{ vehicles { plate } }')).status).toBe(200);
+  });
+
+  it('rate-limits an app at its own requestsPerMinute over HTTP; another app\'s key is not limited', async () => {
+    const [a, b] = [await key('slow app http', apps.slow!.id), await key('other app rate', apps.other!.id)];
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post(a.secret, '{ vehicles { plate } }')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    for (let i = 0; i < 4; i++) expect((await post(b.secret, '{ vehicles { plate } }')).status).toBe(200);
   });
 });

@@ -260,7 +260,10 @@ describe('stock ledger and van stock through the gateway (issue 15)', () => {
     expect(await snapshot()).toEqual(before);
 
     // sell from the van: an order fulfilled from the van's stock, through the usual order flow
-    const customer = LAGOS!.customers.find((x) => x.type === 'DISTRIBUTOR')!.id;
+    // a customer the sales rep serves (reps act only for customers in their territories), big enough for credit
+    const repTerritories = LAGOS!.repTerritories.find((x) => x.userId === LAGOS!.users.find((u) => u.email === 'sales@lagos.demo')!.id)!.territoryIds;
+    const served = LAGOS!.customers.filter((x) => repTerritories.includes(x.territoryId));
+    const customer = (served.find((x) => x.type === 'DISTRIBUTOR') ?? served.find((x) => x.type === 'WHOLESALER') ?? served[0]!).id;
     const sold = (await call('sales', M.order, { i: { customerId: customer, channel: 'SALES_REP', locationId: VAN1, lines: [{ sku: a, quantity: 8 }], idempotencyKey: randomUUID() } })).placeOrder;
     expect(sold.userErrors).toEqual([]);
     expect((await stock(VAN1, a!)).reserved).toBe(v0.a.reserved + 8);

@@ -1,10 +1,12 @@
-// Issue 12 item 2: the authorization matrix, enforced end to end. Every Query and Mutation field of the composed API
-// schema runs under every kind of caller — ADMIN, FINANCE, SALES_REP, OPERATIONS, RIDER and RETAILER users, a
+// Issue 12 item 2: the authorization matrix, enforced end to end. Every Query, Mutation and Subscription field (the
+// last over graphql-ws) of the composed API schema runs under every kind of caller — ADMIN, FINANCE, SALES_REP, OPERATIONS, RIDER and RETAILER users, a
 // partner key without scopes and one with every scope — through the real gateway and subgraphs, and must behave as
 // its policy (docs/authorization.md) says: allowed → no FORBIDDEN/UNAUTHENTICATED; refused → FORBIDDEN, the field
 // null, and (mutations) nothing changed. A field without a policy or a sample call fails here.
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql } from '@omniroute/testkit';
+import WebSocket from 'ws';
+import { eventually, gql } from '@omniroute/testkit';
 import {
   ALL_POLICIES, API_SCHEMA, bootGraph, CALLER_NAMES, codesOf, expected, limited, must, MUTATIONS, operationFor, QUERY_ARGS, rootFields, variablesFor,
   type Caller, type Graph,
@@ -59,6 +61,52 @@ describe('authorization matrix (issue 12)', () => {
     expect(mismatches).toEqual([]);
     // the matrix refuses something on most mutations; a run where it refused nothing would prove nothing
     expect(refused).toBeGreaterThan(50);
+  });
+
+  it('answers every Subscription field over graphql-ws as its policy says, for every caller', async () => {
+    const fields = rootFields('Subscription');
+    expect(fields.length).toBeGreaterThan(3);
+    expect(fields.filter((c) => !ALL_POLICIES[c]).map((c) => `${c}: no policy`)).toEqual([]);
+    const mismatches: string[] = [];
+    let refused = 0;
+    for (const n of CALLER_NAMES) {
+      const caller = g.callers[n];
+      const ws = new WebSocket(g.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      const msgs: any[] = [];
+      ws.on('message', (d) => msgs.push(JSON.parse(d.toString())));
+      try {
+        await once(ws, 'open');
+        ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${caller.token}` } }));
+        await eventually(async () => msgs.some((m) => m.type === 'connection_ack'));
+        for (const c of fields) ws.send(JSON.stringify({ id: c, type: 'subscribe', payload: { query: operationFor(c) } }));
+        // a refusal is an `error` message (the gateway refused the subscribe) or, from the owning subgraph's policy,
+        // a `next` with errors and no data followed by `complete` (graphql-ws answers a subscribe that fails before
+        // it streams that way)
+        const errorOf = (c: string) =>
+          (msgs.find((m) => m.id === c && m.type === 'error')?.payload ?? msgs.find((m) => m.id === c && m.type === 'next' && m.payload?.data == null && m.payload?.errors)?.payload.errors) as any[] | undefined;
+        const ended = (c: string) => msgs.some((m) => m.id === c && (m.type === 'error' || m.type === 'complete'));
+        const want = new Map(fields.map((c) => [c, expected(c, caller)]));
+        const toRefuse = fields.filter((c) => want.get(c) !== 'allowed');
+        refused += toRefuse.length;
+        // refusals come from the gateway (field authorization) or from the owning subgraph's policy at subscribe
+        await eventually(async () => toRefuse.every((c) => errorOf(c) && ended(c)), { timeoutMs: 10_000 }).catch(() => undefined);
+        // the allowed ones went through the same checks at the same time: they had as long to be refused
+        await new Promise((r) => setTimeout(r, 300));
+        for (const c of fields) {
+          const codes = (errorOf(c) ?? []).map((e) => e.extensions?.code);
+          const w = want.get(c)!;
+          if (w === 'allowed' && codes.length) mismatches.push(`${c} as ${n}: expected allowed, got ${JSON.stringify(errorOf(c))}`);
+          if (w !== 'allowed' && !codes.includes(w)) mismatches.push(`${c} as ${n}: expected ${w}, got ${JSON.stringify(errorOf(c) ?? 'no error')}`);
+          if (w !== 'allowed' && !ended(c)) mismatches.push(`${c} as ${n}: refused but still open`);
+          if (w !== 'allowed' && msgs.some((m) => m.id === c && m.type === 'next' && m.payload?.data != null)) mismatches.push(`${c} as ${n}: streamed data`);
+          if (w === 'allowed' && ended(c)) mismatches.push(`${c} as ${n}: allowed but ended`);
+        }
+      } finally {
+        ws.terminate();
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(refused).toBeGreaterThan(5);
   });
 
   /** One call; returns what is wrong with its outcome, or null. */

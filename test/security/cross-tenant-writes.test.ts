@@ -1,8 +1,9 @@
 // Issue 19 item 2: writes across tenants, generated from the composed schema. Every mutation whose input carries an
 // id of a tenant-owned object is called by Accra's ADMIN with Accra's own objects except that one id, which is
 // Lagos's: the call must be refused for that id (a …NOT_FOUND userError on it, or FORBIDDEN) and the Lagos object,
-// read back by Lagos's ADMIN, must be unchanged. A new mutation (or a new ID field) without an entry in OWNED_IDS
-// fails here, so it cannot ship uncovered.
+// read back by Lagos's ADMIN, must be unchanged. Ids that live in another subgraph (a customer id given to finance,
+// a worker id given to logistics) are refused by the gateway's foreign-references plugin (NOT_FOUND) before anything
+// runs. A new mutation (or a new ID field) without an entry in OWNED_IDS fails here, so it cannot ship uncovered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql } from '@omniroute/testkit';
 import { bootGraph, idFieldsOf, must, MUTATIONS, operationFor, rootFields, type Fixtures, type Graph } from './graph.ts';
@@ -23,18 +24,18 @@ const stock: Read = (f) => ({ query: 'query($s: String!, $l: ID!) { availableToP
 
 /**
  * For each `Mutation.field:path` of an ID in its input: which Lagos object to use and how to read it back.
- * `unverifiable`: the mutation stores the id as a reference to another subgraph's object it cannot look up, so it
- * cannot refuse it; the Lagos object must still be untouched. `refusedAs`: the userError that refuses it, when it is
- * not a …NOT_FOUND on the id's own field.
+ * `foreign`: the id names another subgraph's object, which the mutation's subgraph cannot look up: the gateway
+ * refuses it (a top-level NOT_FOUND). `refusedAs`: the userError that refuses it, when it is not a …NOT_FOUND on
+ * the id's own field.
  */
-const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiable?: string; refusedAs?: { code: RegExp; field: string } }> = {
+const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; foreign?: string; refusedAs?: { code: RegExp; field: string } }> = {
   'Mutation.placeOrder:input.customerId': { lagos: 'customerId', read: customer },
   'Mutation.placeOrder:input.locationId': { lagos: 'locationId', read: stock },
   'Mutation.cancelOrder:input.orderId': { lagos: 'cancellableOrderId', read: order },
   'Mutation.setCreditLimit:input.customerId': {
     lagos: 'customerId',
     read: customer,
-    unverifiable: 'finance keys credit lines by the customer id commerce owns and opens a line for a customer it has not seen: Accra gets a line of its own',
+    foreign: 'finance keys credit lines by the customer id commerce owns',
   },
   'Mutation.recordPayment:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } }') },
   'Mutation.createApiKey:input.partnerAppId': { lagos: 'partnerAppId', read: app },
@@ -47,7 +48,7 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiabl
   'Mutation.dispatchShipment:input.riderId': {
     lagos: 'workerId',
     read: worker,
-    unverifiable: 'logistics stores the rider as a workforce worker id it cannot look up; the Accra shipment then shows no rider',
+    foreign: 'logistics stores the rider as a workforce worker id',
   },
   'Mutation.confirmDelivery:input.shipmentId': { lagos: 'inTransitShipmentId', read: byId('shipment', 'inTransitShipmentId', '{ status proofOfDelivery { recipientName } }') },
   'Mutation.requestWithdrawal:input.workerId': { lagos: 'workerId', read: worker },
@@ -68,28 +69,31 @@ const OWNED_IDS: Record<string, { lagos: keyof Fixtures; read: Read; unverifiabl
   'Mutation.dispatchRoutePlan:input.riders[].riderId': {
     lagos: 'workerId',
     read: worker,
-    unverifiable: 'logistics stores riders as workforce worker ids it cannot look up (as dispatchShipment)',
+    foreign: 'logistics stores riders as workforce worker ids',
   },
   'Mutation.initiatePayment:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } payments { id status } }') },
   'Mutation.topUpWallet:input.customerId': {
     lagos: 'customerId',
     read: byId('customer', 'customerId', '{ wallet { id balance { amount } } }'),
-    unverifiable: 'finance opens wallets by the customer id commerce owns: Accra gets a wallet of its own',
+    foreign: 'finance opens wallets by the customer id commerce owns',
   },
   'Mutation.topUpWallet:input.workerId': {
     lagos: 'workerId',
     read: worker,
-    unverifiable: 'finance opens wallets by the worker id workforce owns: Accra gets a wallet of its own',
+    foreign: 'finance opens wallets by the worker id workforce owns',
   },
   'Mutation.payInvoiceFromWallet:input.invoiceId': { lagos: 'openInvoiceId', read: byId('invoice', 'openInvoiceId', '{ status amountPaid { amount } }') },
   'Mutation.refundToWallet:input.paymentId': { lagos: 'paymentId', read: byId('invoice', 'paidInvoiceId', '{ status amountPaid { amount } }') },
+  'Mutation.recordPromiseToPay:input.customerId': { lagos: 'customerId', read: () => ({ query: '{ promisesToPay(first: 100) { edges { node { id status } } } }' }) },
+  'Mutation.recordPromiseToPay:input.invoiceId': { lagos: 'openInvoiceId', read: () => ({ query: '{ promisesToPay(first: 100) { edges { node { id status } } } }' }) },
+  'Mutation.runCollections:input.customerId': { lagos: 'customerId', read: byId('customer', 'customerId', '{ creditLine { status } }') },
   'Mutation.createTerritory:input.parentId': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ children { id } }') },
   'Mutation.assignCustomerTerritory:input.customerId': { lagos: 'customerId', read: byId('customer', 'customerId', '{ territory { id } territoryOverridden }') },
   'Mutation.assignCustomerTerritory:input.territoryId': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ customerCount }') },
   'Mutation.assignSalesRepTerritories:input.repId': {
     lagos: 'salesRepId',
     read: byId('territory', 'territoryId', '{ salesReps { id } }'),
-    unverifiable: "logistics stores reps as identity user ids it cannot look up; Accra's assignment stays in Accra",
+    foreign: 'logistics stores reps as identity user ids',
   },
   'Mutation.assignSalesRepTerritories:input.territoryIds[]': { lagos: 'territoryId', read: byId('territory', 'territoryId', '{ salesReps { id } }') },
   'Mutation.planBeat:input.repId': { lagos: 'salesRepId', read: beat, refusedAs: { code: /^NO_TERRITORIES$/, field: 'repId' } },
@@ -161,9 +165,8 @@ describe('writes across tenants (issue 19)', () => {
 
   it("refuses every mutation given another tenant's id and leaves that tenant's object unchanged", async () => {
     const problems: string[] = [];
-    // the unverifiable ones last: they succeed on Accra's own objects, which the other cases rely on
-    const ordered = [...CASES].sort((a, b) => Number(!!OWNED_IDS[a]!.unverifiable) - Number(!!OWNED_IDS[b]!.unverifiable));
-    for (const c of ordered) {
+    let foreignRefused = 0;
+    for (const c of CASES) {
       const [coordinate, path] = c.split(':') as [string, string];
       const entry = OWNED_IDS[c]!;
       const name = coordinate.split('.')[1]!;
@@ -176,13 +179,20 @@ describe('writes across tenants (issue 19)', () => {
       const after = await must(g.url, g.admin.lagos, read.query, read.variables);
       if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`${c}: Lagos data changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
       const leaf = path.split('.').at(-1)!.replace('[]', '');
+      const codes = (r.errors ?? []).map((e) => String(e.extensions?.code));
+      if (entry.foreign) {
+        // refused as a whole before anything ran: NOT_FOUND naming the Lagos id, no payload
+        const named = (r.errors ?? []).some((e) => e.extensions?.code === 'NOT_FOUND' && e.extensions?.id === lagosId);
+        if (!named || r.data?.[name] != null) problems.push(`${c}: foreign id not refused with NOT_FOUND: ${JSON.stringify(r.errors ?? r.data)}`);
+        else foreignRefused++;
+        continue;
+      }
       const userErrors = (r.data?.[name]?.userErrors ?? []) as { code: string; field: string[] | null }[];
       const want = entry.refusedAs ?? { code: /(NOT_FOUND|UNKNOWN)$/, field: leaf };
-      const refused =
-        userErrors.some((e) => want.code.test(e.code) && !!e.field?.includes(want.field)) ||
-        (r.errors ?? []).some((e) => ['FORBIDDEN', 'NOT_FOUND'].includes(String(e.extensions?.code)));
-      if (!refused && !entry.unverifiable) problems.push(`${c}: not refused for ${leaf}: ${JSON.stringify(r.errors ?? r.data)}`);
+      const refused = userErrors.some((e) => want.code.test(e.code) && !!e.field?.includes(want.field)) || codes.some((code) => ['FORBIDDEN', 'NOT_FOUND'].includes(code));
+      if (!refused) problems.push(`${c}: not refused for ${leaf}: ${JSON.stringify(r.errors ?? r.data)}`);
     }
+    expect(foreignRefused).toBe(Object.values(OWNED_IDS).filter((e) => e.foreign).length);
     expect(problems).toEqual([]);
   });
 });

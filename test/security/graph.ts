@@ -21,9 +21,9 @@ export const ALL_POLICIES: PolicyTable = mergePolicies([IDENTITY, COMMERCE, LOGI
 /** The API schema clients see (the checked-in supergraph). */
 export const API_SCHEMA: GraphQLSchema = apiSchemaOf(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'));
 
-/** `Query.x` and `Mutation.x` coordinates of the API schema. */
-export function rootFields(kind: 'Query' | 'Mutation'): string[] {
-  const t = kind === 'Query' ? API_SCHEMA.getQueryType() : API_SCHEMA.getMutationType();
+/** `Query.x`, `Mutation.x` and `Subscription.x` coordinates of the API schema. */
+export function rootFields(kind: 'Query' | 'Mutation' | 'Subscription'): string[] {
+  const t = kind === 'Query' ? API_SCHEMA.getQueryType() : kind === 'Mutation' ? API_SCHEMA.getMutationType() : API_SCHEMA.getSubscriptionType();
   return Object.keys(t?.getFields() ?? {}).map((f) => `${kind}.${f}`);
 }
 
@@ -459,6 +459,26 @@ export const MUTATIONS: Record<string, MutationSample> = {
     effective: (c) => ({ paymentId: c.f.paymentId, amount: '1.00', idempotencyKey: fresh('refund') }),
     fingerprint: (f) => ({ query: 'query($id: ID!) { invoice(id: $id) { status amountPaid { amount } } }', variables: { id: f.paidInvoiceId } }),
   },
+  'Mutation.recordPromiseToPay': {
+    harmless: (c) => ({ customerId: c.f.customerId, amount: '0', currencyCode: c.f.currency, promisedFor: new Date().toISOString(), idempotencyKey: fresh('ptp') }),
+    effective: (c) => ({ customerId: c.f.customerId, amount: '1.00', currencyCode: c.f.currency, promisedFor: new Date().toISOString(), idempotencyKey: fresh('ptp') }),
+    fingerprint: () => ({ query: '{ promisesToPay(first: 100) { edges { node { id status } } } }' }),
+  },
+  'Mutation.runCollections': {
+    harmless: () => ({ customerId: 'cus_DOES_NOT_EXIST' }),
+    effective: () => ({}),
+    fingerprint: () => ({ query: '{ collectionNotifications(first: 100) { edges { node { id status } } } }' }),
+  },
+  'Mutation.importSettlementReport': {
+    harmless: () => ({ provider: 'PAYSTACK', reportDate: new Date().toISOString(), fileName: 'matrix.csv', csv: 'not,a,report\n1,2,3' }),
+    effective: () => ({ provider: 'PAYSTACK', reportDate: new Date().toISOString(), fileName: 'matrix.csv', csv: 'Type,Reference,Amount,Fees,Currency,Status,Paid At\r\n' }),
+    fingerprint: () => ({ query: '{ settlementReports(first: 100) { edges { node { id } } } }' }),
+  },
+  'Mutation.reconcileSettlements': {
+    harmless: () => ({ reportDate: new Date(Date.now() + 3 * 86_400_000).toISOString() }),
+    effective: () => ({ reportDate: new Date().toISOString() }),
+    fingerprint: () => ({ query: '{ settlementReports(first: 100) { edges { node { id } } } }' }),
+  },
   'Mutation.createTerritory': {
     harmless: () => ({ name: 'Matrix Zone', kind: 'REGION', boundary: { type: 'Polygon', coordinates: [[[3.3, 6.5], [3.4, 6.5], [3.4, 6.6]]] } }),
     effective: () => ({ name: fresh('Matrix Region'), kind: 'REGION', boundary: { type: 'Polygon', coordinates: [[[3.3, 6.5], [3.4, 6.5], [3.4, 6.6], [3.3, 6.5]]] } }),
@@ -593,6 +613,12 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.node': (c) => ({ id: c.f.openInvoiceId }),
   'Query.payment': (c) => ({ id: c.f.paymentId }),
   'Query.wallet': () => ({ id: 'wal_DOES_NOT_EXIST' }),
+  'Query.payout': () => ({ id: 'pyo_DOES_NOT_EXIST' }),
+  'Query.collectionsAging': (c) => ({ currencyCode: c.f.currency }),
+  'Query.collectionsWorklist': (c) => ({ currencyCode: c.f.currency }),
+  'Query.collectionsToday': (c) => ({ currencyCode: c.f.currency }),
+  'Query.settlementReport': () => ({ id: 'stl_DOES_NOT_EXIST' }),
+  'Query.financingOffers': (c) => ({ customerId: c.f.customerId }),
   'Query.territory': (c) => ({ id: c.f.territoryId }),
   'Query.beatPlan': () => ({ weekStart: '2026-11-23' }),
   'Query.strikeRates': () => ({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }),
@@ -607,8 +633,8 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
  * nothing the policy of another field decides.
  */
 export function operationFor(coordinate: string): string {
-  const [kind, name] = coordinate.split('.') as ['Query' | 'Mutation', string];
-  const root = kind === 'Query' ? API_SCHEMA.getQueryType()! : API_SCHEMA.getMutationType()!;
+  const [kind, name] = coordinate.split('.') as ['Query' | 'Mutation' | 'Subscription', string];
+  const root = kind === 'Query' ? API_SCHEMA.getQueryType()! : kind === 'Mutation' ? API_SCHEMA.getMutationType()! : API_SCHEMA.getSubscriptionType()!;
   const field = root.getFields()[name];
   if (!field) throw new Error(`${coordinate} is not in the API schema`);
   const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
@@ -616,7 +642,7 @@ export function operationFor(coordinate: string): string {
   const args = [...required.map((a) => `${a.name}: $${a.name}`), ...(field.args.some((a) => a.name === 'first') ? ['first: 1'] : [])].join(', ');
   const type = getNamedType(field.type);
   const selection = isCompositeType(type) ? ` { __typename${isObjectType(type) && 'userErrors' in type.getFields() ? ' userErrors { code }' : ''} }` : '';
-  return `${kind === 'Query' ? 'query' : 'mutation'} Sample${vars ? `(${vars})` : ''} { ${name}${args ? `(${args})` : ''}${selection} }`;
+  return `${kind.toLowerCase()} Sample${vars ? `(${vars})` : ''} { ${name}${args ? `(${args})` : ''}${selection} }`;
 }
 
 /** The variables of a sample call: queries from QUERY_ARGS, mutations `{ input }` from their sample. */

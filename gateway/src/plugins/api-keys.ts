@@ -13,6 +13,10 @@ export interface AppLimits {
   maxRootFields?: number | null;
   maxCost?: number | null;
   requestsPerMinute?: number | null;
+  /** HTTP operations of the app's keys in flight at once, on all replicas. */
+  maxConcurrentOperations?: number | null;
+  /** Subscriptions of the app's keys open at once, on all replicas. */
+  maxSubscriptions?: number | null;
 }
 
 export interface PartnerAppInfo {
@@ -61,7 +65,7 @@ export interface ApiKeyPluginOptions {
 }
 
 const LOOKUP = `query GatewayApiKey($h: String!) { _gatewayApiKey(secretHash: $h) { id tenantId roles scopes expiresAt
-  partnerApp { id tenantId slug persistedQueryMode limits { maxDepth maxAliases maxRootFields maxCost requestsPerMinute } } } }`;
+  partnerApp { id tenantId slug persistedQueryMode limits { maxDepth maxAliases maxRootFields maxCost requestsPerMinute maxConcurrentOperations maxSubscriptions } } } }`;
 const RECORD_USE = 'mutation GatewayApiKeyUse($i: GatewayApiKeyUseInput!) { _gatewayRecordApiKeyUse(input: $i) }';
 const OPERATIONS = 'query GatewayPersistedOperations($a: ID!) { _gatewayPersistedOperations(partnerAppId: $a) { id name type body } }';
 
@@ -82,31 +86,11 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   // Revoked ids (bounded): a lookup that was in flight when the revocation arrived must not cache the key again.
   const revoked = new Map<string, number>();
   const used = new Map<string, number>();
-  // Open sockets and streams of a key, told when it is revoked.
+  // Open sockets and streams of a key, told when it is revoked; open subscriptions, told when a partner app changed.
   const revocationListeners = new Map<string, Set<() => void>>();
+  const appListeners = new Set<(appId: string) => void>();
 
-  async function callIdentity<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const url = opts.identityUrl();
-    if (!url) throw new GraphQLError('API keys are not available', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...gatewayCallHeaders(opts.secret, 'identity') },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
-      });
-    } catch (e) {
-      log.warn('api key lookup: identity unreachable', { error: String(e) });
-      throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
-    }
-    const body = (await res.json().catch(() => ({}))) as { data?: T; errors?: unknown[] };
-    if (!body.data || body.errors?.length) {
-      log.error('api key lookup failed', { status: res.status, errors: JSON.stringify(body.errors ?? null).slice(0, 500) });
-      throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
-    }
-    return body.data;
-  }
+  const callIdentity = <T>(query: string, variables: Record<string, unknown>) => identityCall<T>(opts, query, variables);
 
   function remember(hash: string, principal: ApiKeyPrincipal | null, now: number) {
     if (cache.size >= maxEntries) {
@@ -147,8 +131,16 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   }
 
   function forgetApp(id: string) {
-    for (const [h, e] of cache) if (e.principal?.app.id === id) cache.delete(h);
+    // unknown keys too: an app enabled again makes its keys known again at once
+    for (const [h, e] of cache) if (!e.principal || e.principal.app.id === id) cache.delete(h);
     opts.onAppChanged?.(id);
+    for (const listener of [...appListeners]) {
+      try {
+        listener(id);
+      } catch (e) {
+        log.error('api keys: app change listener failed', { error: String(e) });
+      }
+    }
   }
 
   function onChange(change: IdentityChange) {
@@ -158,20 +150,7 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
   }
 
   const unsubscribe = opts.subscribe?.(onChange);
-  let subscriber: Redis | null = null;
-  if (opts.redisUrl) {
-    const channel = opts.channel ?? IDENTITY_CHANGES_CHANNEL;
-    subscriber = new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
-    subscriber.on('error', (e) => log.warn('api keys: redis subscriber error', { error: String(e) }));
-    subscriber.subscribe(channel).catch((e) => log.warn('api keys: subscribe failed', { error: String(e) }));
-    subscriber.on('message', (_c, message) => {
-      try {
-        onChange(JSON.parse(message) as IdentityChange);
-      } catch {
-        /* not ours */
-      }
-    });
-  }
+  const subscriber = opts.redisUrl ? listenForChanges(opts.redisUrl, opts.channel ?? IDENTITY_CHANGES_CHANNEL, onChange) : null;
 
   async function flush() {
     if (!used.size) return;
@@ -228,6 +207,11 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
         if (!set.size && revocationListeners.get(keyId) === set) revocationListeners.delete(keyId);
       };
     },
+    /** Calls `listener` with the id of every partner app that changed (mode, limits, safelist, disabled). */
+    onAppChanged(listener: (appId: string) => void): () => void {
+      appListeners.add(listener);
+      return () => void appListeners.delete(listener);
+    },
     /** Applies a change message (exposed for tests and for other transports). */
     onChange,
     flush,
@@ -241,3 +225,43 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
 }
 
 export type ApiKeyPlugin = ReturnType<typeof createApiKeyPlugin>;
+
+/** A signed internal call to identity's gateway-only fields; SUBGRAPH_UNAVAILABLE when it cannot answer. */
+async function identityCall<T>(opts: ApiKeyPluginOptions, query: string, variables: Record<string, unknown>): Promise<T> {
+  const url = opts.identityUrl();
+  if (!url) throw new GraphQLError('API keys are not available', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gatewayCallHeaders(opts.secret, 'identity') },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+    });
+  } catch (e) {
+    log.warn('api key lookup: identity unreachable', { error: String(e) });
+    throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
+  }
+  const body = (await res.json().catch(() => ({}))) as { data?: T; errors?: unknown[] };
+  if (!body.data || body.errors?.length) {
+    log.error('api key lookup failed', { status: res.status, errors: JSON.stringify(body.errors ?? null).slice(0, 500) });
+    throw new GraphQLError('Could not verify the API key, try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 503 } } });
+  }
+  return body.data;
+}
+
+/** Identity's change messages on Redis pub/sub (every replica hears them). */
+function listenForChanges(redisUrl: string, channel: string, onChange: (change: IdentityChange) => void): Redis {
+  const subscriber = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+  subscriber.on('error', (e) => log.warn('api keys: redis subscriber error', { error: String(e) }));
+  subscriber.subscribe(channel).catch((e) => log.warn('api keys: subscribe failed', { error: String(e) }));
+  subscriber.on('message', (_c, message) => {
+    try {
+      onChange(JSON.parse(message) as IdentityChange);
+    } catch {
+      /* not ours */
+    }
+  });
+  return subscriber;
+}
+

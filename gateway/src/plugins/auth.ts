@@ -26,6 +26,10 @@ export function createAuthPlugin(opts: AuthPluginOptions) {
   // A token's `exp`, for connections that outlive the request that authenticated them (sockets, SSE streams).
   const expiries = new WeakMap<Viewer, number>();
   return {
+    name: 'auth',
+    onAuthenticate(credential: string | null): Promise<Viewer | null> {
+      return this.authenticate(credential);
+    },
     async authenticate(credential: string | null): Promise<Viewer | null> {
       if (!credential) return null;
       if (credential.length > 8192) throw unauthenticated('Credential too long');

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { log } from '@omniroute/core';
+import { log, type Viewer } from '@omniroute/core';
+import { ErrorCode, gqlError } from '../runtime/errors.ts';
+import type { OperationEvent, Release, RequestEvent } from '../pipeline.ts';
+import type { Counter } from './metrics.ts';
+import { isLoopback } from './rate-limit.ts';
 
 export interface ConcurrencyLimitPluginOptions {
   /** Shared across replicas when given (and ready); in-memory per process otherwise (and when Redis fails). */
@@ -12,7 +16,32 @@ export interface ConcurrencyLimitPluginOptions {
    * so a replica that dies without releasing frees its slots after at most this long. Default 30 s.
    */
   leaseMs?: number;
+  /** Caps of the hooks (defaults DEFAULT_CAPS); a partner app's own `maxConcurrentOperations` / `maxSubscriptions` override the per-app ones. */
+  caps?: Partial<Caps>;
+  /** The API key and partner app behind a viewer (hooks: null for users). */
+  keyOf?: (viewer: Viewer) => { keyId: string; appId: string; maxConcurrentOperations?: number | null; maxSubscriptions?: number | null } | null;
+  /** Sockets from loopback addresses are not capped. Default true. */
+  exemptLoopback?: boolean;
+  /** Counts refusals by bucket kind. */
+  refused?: Counter;
 }
+
+/** What a caller may hold open at once. */
+export interface Caps {
+  /** Subscriptions (graphql-ws and SSE) per API key and per user. */
+  subscriptionsPerKey: number;
+  subscriptionsPerUser: number;
+  /** WebSockets plus SSE streams per client IP. */
+  socketsPerIp: number;
+  /** Per partner app, all its keys together, on every replica: subscriptions, and HTTP operations in flight. */
+  subscriptionsPerApp: number;
+  operationsPerApp: number;
+}
+export const DEFAULT_CAPS: Caps = { subscriptionsPerKey: 200, subscriptionsPerUser: 100, socketsPerIp: 500, subscriptionsPerApp: 1000, operationsPerApp: 100 };
+
+// No Retry-After: a slot frees when the caller closes something, not after a known time.
+const tooMany = (what: string, limit: number) =>
+  gqlError(`Too many ${what} open at once (limit ${limit}); close one first`, ErrorCode.RATE_LIMITED, { limit, http: { status: 429 } });
 
 /** A held slot; release() is idempotent. */
 export interface Slot {
@@ -79,7 +108,47 @@ export function createConcurrencyLimitPlugin(opts: ConcurrencyLimitPluginOptions
     };
   }
 
-  return {
+  const caps: Caps = { ...DEFAULT_CAPS, ...opts.caps };
+  /** Slots in every bucket or in none: RATE_LIMITED (counted by the bucket kind) for the first one full. */
+  async function hold(buckets: [bucket: string, limit: number, kind: string, what: string][]): Promise<Release> {
+    const slots: Slot[] = [];
+    for (const [bucket, limit, kind, what] of buckets) {
+      const slot = await plugin.acquire(bucket, limit);
+      if (slot) { slots.push(slot); continue; }
+      for (const s of slots) s.release();
+      opts.refused?.inc({ bucket: kind });
+      throw tooMany(what, limit);
+    }
+    return () => { for (const s of slots) s.release(); };
+  }
+
+  const plugin = {
+    name: 'caps',
+    /** A WebSocket or SSE stream: one of its IP's slots (loopback exempt like the IP rate budget). */
+    async onRequest(e: RequestEvent): Promise<Release | void> {
+      if (e.transport === 'http' || (opts.exemptLoopback !== false && isLoopback(e.ip))) return;
+      return hold([[`ip:${e.ip}`, caps.socketsPerIp, 'ip_sockets', 'connections from this address']]);
+    },
+    /** An HTTP operation of a partner key: one of its app's in-flight slots, for the length of the request. */
+    async onContext(e: OperationEvent): Promise<Release | void> {
+      const key = e.transport === 'http' && !e.recheck && e.ctx.viewer ? opts.keyOf?.(e.ctx.viewer) : null;
+      if (!key) return;
+      const limit = key.maxConcurrentOperations ?? caps.operationsPerApp;
+      return hold([[`app-ops:${key.appId}`, limit, 'app_operations', 'operations of this partner app']]);
+    },
+    /** A subscription: a slot of its key (or user), and one of its partner app's. Anonymous callers are bounded by their sockets. */
+    async onSubscribe(e: OperationEvent): Promise<Release | void> {
+      const viewer = e.ctx.viewer;
+      if (!viewer) return;
+      const key = opts.keyOf?.(viewer);
+      if (key) {
+        return hold([
+          [`key:${key.keyId}`, caps.subscriptionsPerKey, 'api_key_subscriptions', 'subscriptions'],
+          [`app-subs:${key.appId}`, key.maxSubscriptions ?? caps.subscriptionsPerApp, 'app_subscriptions', 'subscriptions of this partner app'],
+        ]);
+      }
+      if (viewer.userId) return hold([[`user:${viewer.userId}`, caps.subscriptionsPerUser, 'user_subscriptions', 'subscriptions']]);
+    },
     /** A slot in `bucket`, or null when `limit` slots are already held. */
     async acquire(bucket: string, limit: number): Promise<Slot | null> {
       const redis = opts.redis;
@@ -114,6 +183,7 @@ export function createConcurrencyLimitPlugin(opts: ConcurrencyLimitPluginOptions
       clearInterval(renewTimer);
     },
   };
+  return plugin;
 }
 
 export type ConcurrencyLimitPlugin = ReturnType<typeof createConcurrencyLimitPlugin>;

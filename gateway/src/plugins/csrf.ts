@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
+import type { GatewayPlugin, RequestEvent } from '../pipeline.ts';
 
 export interface CsrfPluginOptions {
   /** Any of these headers, non-empty, makes a browser preflight the request. Default: Apollo's two. */
@@ -17,7 +18,13 @@ const SIMPLE_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded',
  */
 export function createCsrfPlugin(opts: CsrfPluginOptions = {}) {
   const headers = (opts.requestHeaders ?? ['x-apollo-operation-name', 'apollo-require-preflight']).map((h) => h.toLowerCase());
-  return {
+  const plugin = {
+    name: 'csrf',
+    /** HTTP requests only: a WebSocket upgrade or an SSE stream carries its credential in a way no form can forge. */
+    onRequest(e: RequestEvent) {
+      const refused = e.transport === 'http' ? plugin.check(e.info) : null;
+      if (refused) throw refused;
+    },
     check(req: { headers: IncomingHttpHeaders | Record<string, string | string[] | undefined> }): GraphQLError | null {
       const ct = req.headers['content-type'];
       if (typeof ct === 'string' && ct.trim()) {
@@ -34,5 +41,6 @@ export function createCsrfPlugin(opts: CsrfPluginOptions = {}) {
         { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
       );
     },
-  };
+  } satisfies GatewayPlugin & Record<string, unknown>;
+  return plugin;
 }

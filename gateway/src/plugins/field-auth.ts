@@ -4,6 +4,9 @@ import {
   type GraphQLOutputType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { ROLE_SCOPES, type Viewer } from '@omniroute/core';
+import type { ExecutionResult } from 'graphql';
+import type { DocumentEvent } from '../pipeline.ts';
+import type { GatewayContext } from '../upstream.ts';
 
 /** A field's or type's access rule from the supergraph: `@authenticated` and/or `@requiresScopes` (OR of ANDs). */
 interface Rule { authenticated: boolean; scopes: string[][][] }
@@ -95,6 +98,35 @@ export function accessRules(supergraphSdl: string): { fields: Map<string, Rule>;
  * authorization directives.
  */
 export function createFieldAuthPlugin(opts: FieldAuthPluginOptions) {
+  const access = createFieldAccess(opts);
+  // The denials of each operation whose response is nulled field by field (its context's).
+  const pending = new WeakMap<GatewayContext, Denial[]>();
+  return {
+    name: 'field-auth',
+    /**
+     * Denied fields of an HTTP query or mutation are nulled in its response, those below the root of a graphql-ws or
+     * SSE subscription in each event. A denied subscription root field would stream nothing but errors: refused as
+     * a whole, as is any denial of an in-process execution (nothing there could null it).
+     */
+    onValidate(e: DocumentEvent): GraphQLError[] | void {
+      const denials = access.denials(e.operation, e.fragments, e.ctx.viewer);
+      if (!denials.length) return;
+      const subscription = e.operation.operation === 'subscription';
+      const streamed = e.transport === 'ws' || e.transport === 'sse';
+      const nullable = subscription ? streamed && denials.every((d) => d.segments.length > 1) : e.transport === 'http';
+      if (!nullable) return [access.refusal(denials)];
+      pending.set(e.ctx, denials);
+    },
+    /** The result shaper's step: denied fields null, one FORBIDDEN (or UNAUTHENTICATED) error at each. */
+    onResult(e: { ctx: GatewayContext; result: ExecutionResult }): ExecutionResult | void {
+      const denials = pending.get(e.ctx);
+      if (denials) return access.redact(e.result as Parameters<typeof access.redact>[0], denials) as ExecutionResult;
+    },
+    ...access,
+  };
+}
+
+function createFieldAccess(opts: FieldAuthPluginOptions) {
   const rules = accessRules(opts.supergraphSdl);
   const roleScopes = opts.roleScopes ?? ROLE_SCOPES;
   const enabled = rules.fields.size > 0 || rules.types.size > 0;
@@ -193,68 +225,71 @@ export function createFieldAuthPlugin(opts: FieldAuthPluginOptions) {
       const d = denials[0]!;
       return new GraphQLError(d.message, { extensions: { code: d.code, http: { status: d.code === 'UNAUTHENTICATED' ? 401 : 403 } } });
     },
-    /**
-     * Nulls every denied field in a response (propagating through non-null positions as GraphQL execution
-     * would) and adds one error per nulled field at its path.
-     */
-    redact(result: { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }, denials: Denial[]): typeof result {
-      if (!result.data || !denials.length) return result;
-      const errors: GraphQLFormattedError[] = [];
-      const INVALID = Symbol('invalid');
-      let data: Record<string, unknown> | null = result.data;
-      for (const d of denials) {
-        if (!data) break;
-        const last = d.segments.length - 1;
-        const position = (value: unknown, type: GraphQLOutputType, i: number, path: (string | number)[]): unknown => {
-          const inner = isNonNullType(type) ? type.ofType : type;
-          const r = nested(value, inner, i, path);
-          return r === INVALID ? (isNonNullType(type) ? INVALID : null) : r;
-        };
-        const nested = (value: unknown, type: GraphQLOutputType | null, i: number, path: (string | number)[]): unknown => {
-          if (value === null || value === undefined || typeof value !== 'object') return value;
-          if (type && isListType(type)) {
-            const arr = value as unknown[];
-            for (let k = 0; k < arr.length; k++) {
-              const r = position(arr[k], type.ofType, i, [...path, k]);
-              if (r === INVALID) return INVALID;
-              arr[k] = r;
-            }
-            return arr;
-          }
-          const obj = value as Record<string, unknown>;
-          const seg = d.segments[i + 1]!;
-          if (!(seg.key in obj)) return obj;
-          if (i + 1 === last) {
-            errors.push({ message: d.message, path: [...path, seg.key], extensions: { code: d.code } });
-            if (isNonNullType(seg.type)) return INVALID;
-            obj[seg.key] = null;
-            return obj;
-          }
-          const r = position(obj[seg.key], seg.type, i + 1, [...path, seg.key]);
-          if (r === INVALID) return INVALID;
-          obj[seg.key] = r;
-          return obj;
-        };
-        const r = nested(data, null, -1, []); // the root object
-        if (r === INVALID) data = null;
-      }
-      // The subgraph that owns a denied field refuses it too (its policy is authoritative), possibly nulling a parent
-      // before we got there: its error at a denied field becomes ours, so each denied field has one error.
-      const upstream = (result.errors ?? []).map((e) => {
-        const d = e.path && denials.find((x) => startsWithKeys(e.path!, x.segments));
-        if (!d || !e.path) return e;
-        return { message: d.message, path: cutAfterKeys(e.path, d.segments.length), extensions: { code: d.code } };
-      });
-      const seen = new Set<string>();
-      const all = [...upstream, ...errors].filter((e) => {
-        const key = `${JSON.stringify(e.path ?? null)}|${e.message}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-      return { ...(all.length ? { errors: all } : {}), data };
-    },
+    /** Nulls every denied field in a response (see redactDenials). */
+    redact: redactDenials,
   };
+}
+
+/**
+ * Nulls every denied field in a response (propagating through non-null positions as GraphQL execution
+ * would) and adds one error per nulled field at its path.
+ */
+export function redactDenials(result: { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }, denials: Denial[]): typeof result {
+  if (!result.data || !denials.length) return result;
+  const errors: GraphQLFormattedError[] = [];
+  const INVALID = Symbol('invalid');
+  let data: Record<string, unknown> | null = result.data;
+  for (const d of denials) {
+    if (!data) break;
+    const last = d.segments.length - 1;
+    const position = (value: unknown, type: GraphQLOutputType, i: number, path: (string | number)[]): unknown => {
+      const inner = isNonNullType(type) ? type.ofType : type;
+      const r = nested(value, inner, i, path);
+      return r === INVALID ? (isNonNullType(type) ? INVALID : null) : r;
+    };
+    const nested = (value: unknown, type: GraphQLOutputType | null, i: number, path: (string | number)[]): unknown => {
+      if (value === null || value === undefined || typeof value !== 'object') return value;
+      if (type && isListType(type)) {
+        const arr = value as unknown[];
+        for (let k = 0; k < arr.length; k++) {
+          const r = position(arr[k], type.ofType, i, [...path, k]);
+          if (r === INVALID) return INVALID;
+          arr[k] = r;
+        }
+        return arr;
+      }
+      const obj = value as Record<string, unknown>;
+      const seg = d.segments[i + 1]!;
+      if (!(seg.key in obj)) return obj;
+      if (i + 1 === last) {
+        errors.push(new GraphQLError(d.message, { path: [...path, seg.key], extensions: { code: d.code } }));
+        if (isNonNullType(seg.type)) return INVALID;
+        obj[seg.key] = null;
+        return obj;
+      }
+      const r = position(obj[seg.key], seg.type, i + 1, [...path, seg.key]);
+      if (r === INVALID) return INVALID;
+      obj[seg.key] = r;
+      return obj;
+    };
+    const r = nested(data, null, -1, []); // the root object
+    if (r === INVALID) data = null;
+  }
+  // The subgraph that owns a denied field refuses it too (its policy is authoritative), possibly nulling a parent
+  // before we got there: its error at a denied field becomes ours, so each denied field has one error.
+  const upstream = (result.errors ?? []).map((e) => {
+    const d = e.path && denials.find((x) => startsWithKeys(e.path!, x.segments));
+    if (!d || !e.path) return e;
+    return new GraphQLError(d.message, { path: cutAfterKeys(e.path, d.segments.length), extensions: { code: d.code } });
+  });
+  const seen = new Set<string>();
+  const all = [...upstream, ...errors].filter((e) => {
+    const key = `${JSON.stringify(e.path ?? null)}|${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ...(all.length ? { errors: all } : {}), data };
 }
 
 /** Whether a response path (keys and list indices) runs through a denial's field keys. */

@@ -1,6 +1,11 @@
 import { GraphQLError, Kind, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
+import type { Viewer } from '@omniroute/core';
+import type { DocumentEvent } from '../pipeline.ts';
+
 export interface IntrospectionGuardOptions {
+  /** Whether a viewer is a partner's API key. */
+  isPartner?: (viewer: Viewer | null) => boolean;
   /** Refuse introspection for partner keys. Default: when NODE_ENV is production. */
   refuseForPartners?: () => boolean;
 }
@@ -30,6 +35,11 @@ export function createIntrospectionGuardPlugin(opts: IntrospectionGuardOptions =
   const refuse = opts.refuseForPartners ?? (() => process.env.NODE_ENV === 'production');
   const verdicts = new WeakMap<OperationDefinitionNode, boolean>();
   return {
+    name: 'introspection',
+    onValidate(e: DocumentEvent): GraphQLError[] | void {
+      const refused = this.check(e.operation, e.fragments, !!opts.isPartner?.(e.ctx.viewer));
+      if (refused) return [refused];
+    },
     check(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, isPartner: boolean): GraphQLError | null {
       if (!isPartner || !refuse()) return null;
       let uses = verdicts.get(operation);

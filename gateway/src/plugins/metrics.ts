@@ -50,7 +50,16 @@ export function createMetricsPlugin(opts: MetricsPluginOptions = {}) {
     registers: [registry],
   });
 
+  const observeRequest = (info: { operationName?: string; kind?: string; status: number; durationMs: number }) => {
+    requestDuration.observe({ operation: operation(info.operationName ?? 'anonymous'), kind: info.kind ?? 'none', status: String(info.status) }, info.durationMs / 1000);
+  };
+  const observeFetch = (info: { subgraph: string; status: number; durationMs: number }) => {
+    fetchDuration.observe({ subgraph: info.subgraph, status: String(info.status) }, info.durationMs / 1000);
+  };
   return {
+    name: 'metrics',
+    onRequestEnd: observeRequest,
+    onSubgraphResponse: observeFetch,
     registry,
     /** A counter with the given label names (a second call with the same name returns the first counter). */
     counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
@@ -87,12 +96,8 @@ export function createMetricsPlugin(opts: MetricsPluginOptions = {}) {
         },
       });
     },
-    observeRequest(info: { operationName?: string; kind?: string; status: number; durationMs: number }) {
-      requestDuration.observe({ operation: operation(info.operationName ?? 'anonymous'), kind: info.kind ?? 'none', status: String(info.status) }, info.durationMs / 1000);
-    },
-    observeFetch(info: { subgraph: string; status: number; durationMs: number }) {
-      fetchDuration.observe({ subgraph: info.subgraph, status: String(info.status) }, info.durationMs / 1000);
-    },
+    observeRequest,
+    observeFetch,
     /** Counts an error as formatted for a client (codes are a fixed set: unknown ones are masked before this). */
     countError(code: unknown) {
       errors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });

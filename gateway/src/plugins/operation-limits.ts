@@ -3,6 +3,9 @@ import {
   type FragmentDefinitionNode, type GraphQLNamedType, type GraphQLOutputType, type GraphQLSchema, type OperationDefinitionNode,
   type SelectionSetNode, type ValueNode,
 } from 'graphql';
+import type { Viewer } from '@omniroute/core';
+import type { DocumentEvent } from '../pipeline.ts';
+import type { Counter } from './metrics.ts';
 
 export interface OperationLimits {
   /** Deepest field nesting (root fields are depth 1). */
@@ -43,6 +46,12 @@ export interface OperationLimitsPluginOptions {
    * in one request). Default `{ 'Mutation.login': 1 }`.
    */
   perRequestCaps?: Record<string, number>;
+  /** Hooks: limits for users (and anonymous) and partners; an app's own limits override the partner ones. */
+  limits?: { user?: Partial<OperationLimits>; partner?: Partial<OperationLimits> };
+  /** Hooks: the partner app limits behind a viewer (null for users). */
+  appLimitsOf?: (viewer: Viewer | null) => Partial<Record<keyof OperationLimits, number | null>> | null;
+  /** Counts refusals by code and caller kind (`user`, `partner`). */
+  refused?: Counter;
 }
 
 export const DEFAULT_PER_REQUEST_CAPS: Readonly<Record<string, number>> = Object.freeze({ 'Mutation.login': 1 });
@@ -61,6 +70,47 @@ function limitError(message: string, code: string, extra: Record<string, number 
  * field whose `edges`/`nodes` list it sizes — or a default). Introspection fields are not counted.
  */
 export function createOperationLimitsPlugin(opts: OperationLimitsPluginOptions) {
+  const meter = createMeter(opts);
+  const userLimits = { ...DEFAULT_USER_LIMITS, ...opts.limits?.user };
+  const partnerLimits = { ...DEFAULT_PARTNER_LIMITS, ...opts.limits?.partner };
+  const limitsFor = (viewer: Viewer | null): [OperationLimits, 'user' | 'partner'] => {
+    const own = opts.appLimitsOf?.(viewer);
+    if (!own) return [userLimits, 'user'];
+    return [{
+      maxDepth: own.maxDepth ?? partnerLimits.maxDepth,
+      maxAliases: own.maxAliases ?? partnerLimits.maxAliases,
+      maxRootFields: own.maxRootFields ?? partnerLimits.maxRootFields,
+      maxCost: own.maxCost ?? partnerLimits.maxCost,
+    }, 'partner'];
+  };
+  const errorsOf = (e: DocumentEvent): GraphQLError[] => {
+    const [limits, kind] = limitsFor(e.ctx.viewer);
+    const errors = meter.check(e.operation, e.fragments, e.variables, limits);
+    for (const err of errors) opts.refused?.inc({ code: String(err.extensions.code), kind });
+    return errors;
+  };
+  return {
+    name: 'operation-limits',
+    /**
+     * Before graphql validation, on the pipeline's own parse: validating hundreds of same-named fields is quadratic
+     * (500 of them: ~300 ms of event loop), so over-limit documents are refused before it. Only the first exceeded
+     * limit is reported here; onValidate reports all of them.
+     */
+    onParsed(e: DocumentEvent): void {
+      const [limits, kind] = limitsFor(e.ctx.viewer);
+      const first = meter.check(e.operation, e.fragments, e.variables, limits)[0];
+      if (!first) return;
+      opts.refused?.inc({ code: String(first.extensions.code), kind });
+      throw first;
+    },
+    onValidate: errorsOf,
+    /** Root fields the operation selects, aliases included (the rate limit charges per root field). */
+    rootFields: (e: DocumentEvent) => meter.measure(e.operation, e.fragments, e.variables).rootFields,
+    ...meter,
+  };
+}
+
+function createMeter(opts: OperationLimitsPluginOptions) {
   const weights = opts.weights ?? {};
   const defaultListSize = opts.defaultListSize ?? 10;
   const slicing = new Set(opts.slicingArguments ?? ['first', 'last']);

@@ -3,8 +3,9 @@ import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'no
 import { basename, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { GraphQLError, parse, print } from 'graphql';
-import { log } from '@omniroute/core';
+import { log, type Viewer } from '@omniroute/core';
 import { DEFAULT_DOCUMENT_LIMITS, type GraphQLParams, type ResolvedParams } from '../runtime/index.ts';
+import type { OperationEvent } from '../pipeline.ts';
 import { ByteBoundedCache } from '../runtime/bounded-cache.ts';
 import type { PartnerAppInfo } from './api-keys.ts';
 import type { MetricsPlugin } from './metrics.ts';
@@ -54,6 +55,8 @@ export interface PersistedQueriesPluginOptions {
   /** How long an app's safelist is kept before asking identity again (changes also arrive by pub/sub). Default 60 s. */
   safelistTtlMs?: number;
   metrics?: MetricsPlugin;
+  /** The partner app behind a viewer, whose safelist mode applies (hooks); null for users. */
+  appOf?: (viewer: Viewer | null) => PartnerAppInfo | null;
 }
 
 interface Safelist { byId: Map<string, ManifestOperation>; normalized: Set<string> | null; expires: number }
@@ -93,48 +96,12 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
   const rejected = opts.metrics?.counter('persisted_query_rejected_total', 'Operations refused by the app safelist (ENFORCE, REQUIRE_ID)', ['app', 'reason']);
   const apq = opts.metrics?.counter('apq_requests_total', 'Automatic persisted query lookups and registrations', ['result']);
 
-  function loadFile(file: string) {
-    const name = basename(file, '.json');
-    try {
-      if (!existsSync(file)) { files.delete(name); return; }
-      files.set(name, parseManifest(readFileSync(file, 'utf8')));
-    } catch (e) {
-      log.error('persisted queries: manifest file ignored', { file, error: String((e as Error).message) });
-      files.delete(name);
-    }
-  }
-
   function invalidate(appId?: string) {
     generation++;
     if (appId) safelists.delete(appId);
     else safelists.clear();
   }
-
-  let watcher: FSWatcher | null = null;
-  const pending = new Map<string, NodeJS.Timeout>();
-  if (opts.manifestsDir && existsSync(opts.manifestsDir)) {
-    const dir = opts.manifestsDir;
-    for (const f of readdirSync(dir)) if (f.endsWith('.json')) loadFile(join(dir, f));
-    if (opts.watch !== false) {
-      try {
-        watcher = watch(dir, (_event, filename) => {
-          const f = filename?.toString();
-          if (!f?.endsWith('.json')) return;
-          // Editors write in several steps: reload once things settle.
-          clearTimeout(pending.get(f));
-          pending.set(f, setTimeout(() => {
-            pending.delete(f);
-            loadFile(join(dir, f));
-            invalidate();
-            log.info('persisted queries: manifest reloaded', { file: f, operations: files.get(basename(f, '.json'))?.length ?? 0 });
-          }, 50));
-        });
-        watcher.on('error', (e) => log.warn('persisted queries: watch failed', { error: String(e) }));
-      } catch (e) {
-        log.warn('persisted queries: cannot watch manifests', { dir, error: String(e) });
-      }
-    }
-  }
+  const manifests = opts.manifestsDir ? watchManifests(opts.manifestsDir, files, opts.watch !== false, () => invalidate()) : null;
 
   async function build(app: PartnerAppInfo): Promise<Safelist> {
     const byId = new Map<string, ManifestOperation>();
@@ -176,7 +143,22 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
     return lru.get(hash);
   }
 
-  return {
+  const registrations = new WeakMap<object, { hash: string; query: string }>();
+  const plugin = {
+    name: 'persisted-queries',
+    /** Params to a query as the caller's app mode allows; an APQ pair is kept for registration once planned. */
+    async onParams(e: OperationEvent & { params: GraphQLParams }): Promise<ResolvedParams> {
+      const r = await plugin.resolve(e.params, opts.appOf?.(e.ctx.viewer) ?? null);
+      if (r.register) registrations.set(e.ctx, r.register);
+      return r.params;
+    },
+    /** The operation validated and planned: store its APQ pair (shared by replicas with Redis). */
+    onExecutionPlan(e: OperationEvent): void {
+      const r = registrations.get(e.ctx);
+      if (!r) return;
+      registrations.delete(e.ctx);
+      void plugin.register(r.hash, r.query);
+    },
     /**
      * Turns the request's params into a query: by APQ hash or documentId (safelist first, then the APQ store),
      * or the body itself, as the caller's app mode allows. `register` is set when a query+hash pair should be
@@ -185,20 +167,7 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
     async resolve(params: GraphQLParams, app: PartnerAppInfo | null): Promise<{ params: ResolvedParams; register?: { hash: string; query: string } }> {
       const mode = app?.persistedQueryMode ?? 'ALLOW_ALL';
       const labels = app ? { app: app.id } : undefined;
-      const pq = params.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
-      let hash: string | undefined;
-      if (pq !== undefined) {
-        if (!pq || typeof pq !== 'object') throw badRequest('extensions.persistedQuery must be an object');
-        if (pq.version !== 1) throw badRequest('Unsupported persisted query version');
-        if (typeof pq.sha256Hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(pq.sha256Hash)) throw badRequest('extensions.persistedQuery.sha256Hash must be a sha256 hex digest');
-        hash = pq.sha256Hash.toLowerCase();
-      }
-      let documentId: string | undefined;
-      if (params.documentId !== undefined) {
-        const id = String(params.documentId).replace(/^sha256:/, '').toLowerCase();
-        if (!/^[0-9a-f]{64}$/.test(id)) throw badRequest('documentId must be a sha256 hex digest (optionally prefixed with "sha256:")');
-        documentId = id;
-      }
+      const { hash, documentId } = requestedIds(params);
       const base = { operationName: params.operationName, variables: params.variables };
 
       if (typeof params.query === 'string' && params.query !== '') {
@@ -251,6 +220,71 @@ export function createPersistedQueriesPlugin(opts: PersistedQueriesPluginOptions
     /** Operations from manifest files, by file name (for tests and diagnostics). */
     fileManifests: () => new Map(files),
     async close() {
+      manifests?.close();
+    },
+  };
+  return plugin;
+}
+
+/** The APQ hash (extensions.persistedQuery) and the documentId of a request, checked; BAD_REQUEST when malformed. */
+function requestedIds(params: GraphQLParams): { hash?: string; documentId?: string } {
+  const pq = params.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
+  let hash: string | undefined;
+  if (pq !== undefined) {
+    if (!pq || typeof pq !== 'object') throw badRequest('extensions.persistedQuery must be an object');
+    if (pq.version !== 1) throw badRequest('Unsupported persisted query version');
+    if (typeof pq.sha256Hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(pq.sha256Hash)) throw badRequest('extensions.persistedQuery.sha256Hash must be a sha256 hex digest');
+    hash = pq.sha256Hash.toLowerCase();
+  }
+  let documentId: string | undefined;
+  if (params.documentId !== undefined) {
+    const id = String(params.documentId).replace(/^sha256:/, '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(id)) throw badRequest('documentId must be a sha256 hex digest (optionally prefixed with "sha256:")');
+    documentId = id;
+  }
+  return { hash, documentId };
+}
+
+/** Loads the manifest files of `dir` into `files` (by base name) and, with `watch`, reloads them on change. */
+function watchManifests(dir: string, files: Map<string, ManifestOperation[]>, watchDir: boolean, changed: () => void) {
+  function loadFile(file: string) {
+    const name = basename(file, '.json');
+    try {
+      if (!existsSync(file)) { files.delete(name); return; }
+      files.set(name, parseManifest(readFileSync(file, 'utf8')));
+    } catch (e) {
+      log.error('persisted queries: manifest file ignored', { file, error: String((e as Error).message) });
+      files.delete(name);
+    }
+  }
+
+  let watcher: FSWatcher | null = null;
+  const pending = new Map<string, NodeJS.Timeout>();
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir)) if (f.endsWith('.json')) loadFile(join(dir, f));
+    if (watchDir) {
+      try {
+        watcher = watch(dir, (_event, filename) => {
+          const f = filename?.toString();
+          if (!f?.endsWith('.json')) return;
+          // Editors write in several steps: reload once things settle.
+          clearTimeout(pending.get(f));
+          pending.set(f, setTimeout(() => {
+            pending.delete(f);
+            loadFile(join(dir, f));
+            changed();
+            log.info('persisted queries: manifest reloaded', { file: f, operations: files.get(basename(f, '.json'))?.length ?? 0 });
+          }, 50));
+        });
+        watcher.on('error', (e) => log.warn('persisted queries: watch failed', { error: String(e) }));
+      } catch (e) {
+        log.warn('persisted queries: cannot watch manifests', { dir, error: String(e) });
+      }
+    }
+  }
+
+  return {
+    close() {
       watcher?.close();
       for (const t of pending.values()) clearTimeout(t);
     },

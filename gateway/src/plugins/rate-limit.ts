@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { GraphQLError } from 'graphql';
-import { log } from '@omniroute/core';
+import { log, type Viewer } from '@omniroute/core';
+import type { DocumentEvent, OperationEvent } from '../pipeline.ts';
+import type { Counter } from './metrics.ts';
 
 export interface RateLimitPluginOptions {
   /** Shared across replicas when given; in-memory per process otherwise (and when Redis fails). */
@@ -11,7 +13,20 @@ export interface RateLimitPluginOptions {
   perMinute?: { apiKey?: number; user?: number; ip?: number };
   /** In-memory buckets kept at most (oldest dropped). */
   maxLocalKeys?: number;
+  /** The API key behind a viewer, and its app's `requestsPerMinute` (hooks: users are charged per user). */
+  keyOf?: (viewer: Viewer) => { keyId: string; perMinute?: number | null } | null;
+  /** Root fields an operation selects (aliases included): a request costs one per root field. */
+  rootFields?: (e: DocumentEvent) => number;
+  /** Anonymous calls from loopback addresses are not charged. Default true. */
+  exemptLoopback?: boolean;
+  /** Counts refusals by bucket kind (`ip`, `api_key`, `user`). */
+  refused?: Counter;
 }
+
+export const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+
+/** A bucket an operation was charged in. */
+interface Charged { caller: RateCaller; bucket: string }
 
 /** Whose buckets a request spends: the API key (its app's budget) or the user, and the client IP. */
 export interface RateCaller { apiKeyId?: string | null; apiKeyPerMinute?: number | null; userId?: string | null; ip?: string | null }
@@ -84,24 +99,61 @@ export function createRateLimitPlugin(opts: RateLimitPluginOptions = {}) {
     return waitMs > 0 ? { allowed: false, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) } : { allowed: true, retryAfter: 0 };
   }
 
+  async function check(caller: RateCaller, cost = 1): Promise<GraphQLError | null> {
+    const checks: [string, number][] = [];
+    if (caller.apiKeyId) checks.push([`key:${caller.apiKeyId}`, caller.apiKeyPerMinute ?? perMinute.apiKey]);
+    else if (caller.userId) checks.push([`user:${caller.userId}`, perMinute.user]);
+    if (caller.ip) checks.push([`ip:${caller.ip}`, perMinute.ip]);
+    for (const [key, limit] of checks) {
+      const d = await take(key, limit, cost);
+      if (!d.allowed) return rateLimited(d.retryAfter);
+    }
+    return null;
+  }
+
+  // What each operation was charged in (its context's), so its extra root fields are charged in the same buckets.
+  const charged = new WeakMap<object, Charged>();
+  async function charge(c: Charged, cost: number) {
+    const e = await check(c.caller, cost);
+    if (e) {
+      opts.refused?.inc({ bucket: c.bucket });
+      throw e;
+    }
+  }
+
   return {
+    name: 'rate-limit',
+    /**
+     * One token when an operation starts (an HTTP request, a subscribe): signed-in callers from their API key's
+     * (its app's budget) or user's bucket — a proxy or NAT in front of many partners must not make them share
+     * one — anonymous ones from their IP's (loopback exempt unless exemptLoopback is false).
+     */
+    async onContext(e: OperationEvent): Promise<void> {
+      if (e.recheck) return;
+      const viewer = e.ctx.viewer;
+      let c: Charged | null;
+      if (viewer) {
+        const key = opts.keyOf?.(viewer) ?? null;
+        c = key ? { caller: { apiKeyId: key.keyId, apiKeyPerMinute: key.perMinute }, bucket: 'api_key' } : { caller: { userId: viewer.userId ?? null }, bucket: 'user' };
+      } else {
+        c = opts.exemptLoopback !== false && isLoopback(e.ip) ? null : { caller: { ip: e.ip }, bucket: 'ip' };
+      }
+      if (!c) return;
+      charged.set(e.ctx, c);
+      await charge(c, 1);
+    },
+    /** The rest of its root fields: the budget counts root fields, so aliasing one field twenty times costs twenty. */
+    async onParsed(e: DocumentEvent): Promise<void> {
+      const c = charged.get(e.ctx);
+      const extra = c && !e.recheck && opts.rootFields ? opts.rootFields(e) - 1 : 0;
+      if (c && extra > 0) await charge(c, extra);
+    },
     take,
     /**
      * Checks the caller's buckets: the API key (its app's budget) or the user, and the client IP, taking `cost`
-     * tokens from each (a request costs one per root field it selects, see partner-access). Returns the
-     * RATE_LIMITED error (HTTP 429, Retry-After) of the first exhausted one, or null.
+     * tokens from each. Returns the RATE_LIMITED error (HTTP 429, Retry-After) of the first exhausted one, or null.
      */
-    async check(caller: RateCaller, cost = 1): Promise<GraphQLError | null> {
-      const checks: [string, number][] = [];
-      if (caller.apiKeyId) checks.push([`key:${caller.apiKeyId}`, caller.apiKeyPerMinute ?? perMinute.apiKey]);
-      else if (caller.userId) checks.push([`user:${caller.userId}`, perMinute.user]);
-      if (caller.ip) checks.push([`ip:${caller.ip}`, perMinute.ip]);
-      for (const [key, limit] of checks) {
-        const d = await take(key, limit, cost);
-        if (!d.allowed) return rateLimited(d.retryAfter);
-      }
-      return null;
-    },
+    check,
   };
 }
 

@@ -1,4 +1,5 @@
-// Error codes and the default masking of errors before they reach clients.
+// The gateway's one error table and formatter: every code a client can receive, the error every refusal is built
+// with (gqlError), and the formatting every transport sends (formatError).
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export const ErrorCode = {
@@ -17,48 +18,93 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNSUPPORTED_OPERATION: 'UNSUPPORTED_OPERATION',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  // the edge (gateway/src/plugins)
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
+  PERSISTED_QUERY_ID_REQUIRED: 'PERSISTED_QUERY_ID_REQUIRED',
+  QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
+  TOO_MANY_ROOT_FIELDS: 'TOO_MANY_ROOT_FIELDS',
+  TOO_MANY_SENSITIVE_FIELDS: 'TOO_MANY_SENSITIVE_FIELDS',
+  INTROSPECTION_DISABLED: 'INTROSPECTION_DISABLED',
 } as const;
 
-/** A GraphQLError whose message is safe to show to clients (created by the runtime or a hook, not by a bug). */
-export function gqlError(message: string, code: string, extra?: { path?: readonly (string | number)[]; http?: { status: number } }): GraphQLError {
-  const extensions: Record<string, unknown> = { code };
-  if (extra?.http) extensions.http = extra.http;
-  return new GraphQLError(message, { path: extra?.path, extensions });
+/** What an error may carry for the HTTP transports: a status, and headers such as Retry-After. */
+export interface HttpExtension { status: number; headers?: Record<string, string> }
+
+/** A GraphQLError whose message is safe to show to clients (created by the runtime or a plugin, not by a bug). */
+export function gqlError(message: string, code: string, extra?: { path?: readonly (string | number)[]; http?: HttpExtension; [extension: string]: unknown }): GraphQLError {
+  const { path, ...rest } = extra ?? {};
+  return new GraphQLError(message, { path, extensions: { code, ...rest } });
 }
 
 /** Wraps anything thrown into a GraphQLError; non-GraphQL errors keep their cause in originalError for masking. */
 export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) return err;
   // graphql-js parses and validates recursively: a document nested thousands deep overflows the stack
-  if (err instanceof RangeError && /call stack/i.test(err.message)) {
-    return new GraphQLError('Document is nested too deeply', { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
-  }
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return gqlError('Document is nested too deeply', ErrorCode.PARSE_FAILED, { http: { status: 400 } });
   const e = err instanceof Error ? err : new Error(String(err));
   return new GraphQLError(e.message, { originalError: e });
 }
 
+export interface FormatOptions {
+  /**
+   * Codes clients may see as they are; everything else is masked to INTERNAL_SERVER_ERROR. Default: any error
+   * that is not an unexpected exception keeps its message and code (the bare runtime's behaviour).
+   */
+  exposed?: ReadonlySet<string>;
+  /** Carried by masked errors so support can find the log line. */
+  requestId?: string;
+  /** Told about every masked error (logging). */
+  onMasked?(err: GraphQLError): void;
+}
+
 /**
- * Default formatting: errors raised by the runtime, hooks (as GraphQLError) or subgraphs keep their message and
- * extensions; anything else (a bug, a thrown Error) becomes "Internal server error". Never a stack trace.
+ * Formats an error (a GraphQLError, or a plain `{ message, path, extensions }` from a subgraph) for a client: the
+ * code and safe extensions kept, internals (stack, `http`, exception) dropped, unexpected errors masked as
+ * "Internal server error". Never a stack trace.
  */
-export function defaultFormatError(err: GraphQLError): GraphQLFormattedError {
-  const unexpected = err.originalError != null && !(err.originalError instanceof GraphQLError) && !(err.originalError as { expose?: boolean }).expose;
-  if (unexpected) {
-    const out: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
-    if (err.path) (out as { path?: readonly (string | number)[] }).path = err.path;
-    return out;
-  }
+export function formatError(e: unknown, opts: FormatOptions = {}): GraphQLFormattedError {
+  const err = e instanceof GraphQLError ? e : plainError(e);
   const f = err.toJSON();
-  if (f.extensions) {
-    const { http: _http, exception: _exception, stacktrace: _stack, ...rest } = f.extensions as Record<string, unknown>;
-    if (!('code' in rest)) rest.code = ErrorCode.INTERNAL_SERVER_ERROR;
-    return { ...f, extensions: rest };
+  const code = f.extensions?.code as string | undefined;
+  const unexpected = err.originalError != null && !(err.originalError instanceof GraphQLError) && !(err.originalError as { expose?: boolean }).expose;
+  const keep = opts.exposed ? !!code && opts.exposed.has(code) : !unexpected;
+  if (keep) {
+    const { http: _h, exception: _e, stacktrace: _s, ...extensions } = (f.extensions ?? {}) as Record<string, unknown>;
+    if (!('code' in extensions)) extensions.code = ErrorCode.INTERNAL_SERVER_ERROR;
+    return { ...f, extensions };
   }
-  return { ...f, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  if (code !== ErrorCode.INTERNAL_SERVER_ERROR) opts.onMasked?.(err);
+  return {
+    message: 'Internal server error',
+    ...(f.path ? { path: f.path } : {}),
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(opts.requestId ? { requestId: opts.requestId } : {}) },
+  };
+}
+
+function plainError(e: unknown): GraphQLError {
+  const o = (e ?? {}) as { message?: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> };
+  return new GraphQLError(o.message ?? String(e), { path: o.path, extensions: o.extensions });
 }
 
 /** HTTP status carried by an error (extensions.http.status), if any. */
 export function httpStatusOf(err: GraphQLError): number | undefined {
   const s = (err.extensions?.http as { status?: unknown } | undefined)?.status;
   return typeof s === 'number' ? s : undefined;
+}
+
+/** HTTP headers carried by errors (extensions.http.headers, e.g. Retry-After), merged. */
+export function httpHeadersOf(errors: readonly GraphQLError[]): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const e of errors) {
+    const h = (e.extensions?.http as Partial<HttpExtension> | undefined)?.headers;
+    if (h) out = { ...out, ...h };
+  }
+  return out;
 }

@@ -2,14 +2,13 @@
 // queries, application/graphql-response+json or application/json responses, body limit, optional inbound dedup.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode, gqlError, httpStatusOf, toGraphQLError } from './errors.ts';
+import { ErrorCode, gqlError, httpHeadersOf, httpStatusOf, toGraphQLError } from './errors.ts';
 import { QuerySizeScanner } from './query-size-scanner.ts';
 import type { RequestError } from './operation-store.ts';
 import type { ExecuteArgs, GatewayHooks, GraphQLParams, ReadyOperation, RequestEndInfo, ResolvedParams } from './index.ts';
 
 interface HandlerDeps<Ctx> {
   hooks: GatewayHooks<Ctx>;
-  path: string;
   maxBodyBytes: number;
   /** Documents larger than this (UTF-8 bytes) are refused while the body streams in (QUERY_TOO_LARGE). */
   maxDocumentBytes: number;
@@ -28,9 +27,9 @@ class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly headers?: Record<string, string>, readonly extensions?: Record<string, unknown>) { super(message); }
 }
 
+/** The GraphQL endpoint alone (the router in front decides which requests reach it). */
 export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMessage, res: ServerResponse) => void {
   const { hooks } = deps;
-  const routes = hooks.routes ?? {};
   const inflight = new Map<string, Promise<Reply>>();
 
   const send = (res: ServerResponse, r: Reply) => {
@@ -43,7 +42,7 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
     status,
     body: Buffer.from(JSON.stringify({ errors: errors.map((e) => deps.formatError(e, ctx)) })),
     contentType: gqlMedia ? GQL_TYPE : JSON_TYPE,
-    headers,
+    headers: { ...httpHeadersOf(errors), ...headers },
   });
 
   const resultReply = (result: ExecutionResult, ctx: Ctx | undefined, gqlMedia: boolean): Reply => {
@@ -62,7 +61,7 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
     return { status, body: Buffer.from(body), contentType: gqlMedia ? GQL_TYPE : JSON_TYPE };
   };
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string, info?: Partial<RequestEndInfo>): Promise<void> {
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string, info: Partial<RequestEndInfo> & { ctx?: Ctx }): Promise<void> {
     const accept = req.headers.accept;
     // application/graphql-response+json when the client asks for it (and does not prefer application/json).
     const gqlMedia = typeof accept === 'string' && accept.includes('application/graphql-response+json')
@@ -76,6 +75,7 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
         ctx = hooks.context
           ? await hooks.context({ method, url: req.url ?? '', headers: req.headers, ip: req.socket.remoteAddress ?? '' })
           : (undefined as Ctx);
+        info.ctx = ctx;
       } catch (err) {
         const e = toGraphQLError(err);
         const status = httpStatusOf(e) ?? (e.originalError && !(e.originalError instanceof GraphQLError) ? 500 : 400);
@@ -101,10 +101,8 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
         return send(res, errorReply(status, errs, ctx, gqlMedia));
       }
       const kind = prepared.ready.prepared.kind;
-      if (info) {
-        info.kind = kind;
-        info.operationName = prepared.ready.prepared.operation.name?.value;
-      }
+      info.kind = kind;
+      info.operationName = prepared.ready.prepared.operation.name?.value;
       if (method === 'GET' && kind !== 'query') {
         throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `Can only perform a ${kind} operation from a POST request.`, { allow: 'POST' });
       }
@@ -136,26 +134,16 @@ export function createHttpHandler<Ctx>(deps: HandlerDeps<Ctx>): (req: IncomingMe
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
-    if (pathname === deps.path) {
-      const onEnd = hooks.onRequestEnd;
-      const t0 = onEnd ? performance.now() : 0;
-      const info: Partial<RequestEndInfo> | undefined = onEnd ? {} : undefined;
-      const done = handleGraphQL(req, res, q < 0 ? '' : url.slice(q + 1), info).catch(() => {
-        if (!res.headersSent) { res.statusCode = 500; res.end(); } else res.destroy();
-      });
-      if (onEnd) void done.then(() => onEnd({ ...info, status: res.statusCode, durationMs: performance.now() - t0 }));
-      return;
-    }
-    const route = routes[pathname];
-    if (route) {
-      Promise.resolve().then(() => route(req, res)).catch(() => {
-        if (!res.headersSent) { res.statusCode = 500; res.end('Internal server error'); } else res.destroy();
-      });
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('Not found');
+    const onEnd = hooks.onRequestEnd;
+    const t0 = onEnd ? performance.now() : 0;
+    const info: Partial<RequestEndInfo> & { ctx?: Ctx } = {};
+    const done = handleGraphQL(req, res, q < 0 ? '' : url.slice(q + 1), info).catch(() => {
+      if (!res.headersSent) { res.statusCode = 500; res.end(); } else res.destroy();
+    });
+    if (onEnd) void done.then(() => {
+      const { ctx, ...end } = info;
+      onEnd({ ...end, status: res.statusCode, durationMs: performance.now() - t0 }, ctx);
+    });
   };
 }
 

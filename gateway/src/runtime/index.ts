@@ -12,10 +12,11 @@ import { loadSupergraph } from './supergraph.ts';
 import { SubgraphClient } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
-import { ErrorCode, defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
+import { ErrorCode, formatError as defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
 import { createHttpHandler } from './http-handler.ts';
+import { createRouter, type Route } from '../router.ts';
 
-export { ErrorCode, gqlError } from './errors.ts';
+export { ErrorCode, formatError, gqlError } from './errors.ts';
 export type { DocumentLimits, OperationStoreStats, PreparedOperation } from './operation-store.ts';
 export { DEFAULT_DOCUMENT_LIMITS, documentLimitsOf, documentSizeError, parseFailure } from './operation-store.ts';
 
@@ -49,8 +50,8 @@ export interface GatewayHooks<Ctx> {
   checkDocument?(doc: DocumentNode, ctx: Ctx, info: { operation: OperationDefinitionNode; variables: Record<string, unknown> }): readonly GraphQLError[] | void;
   /** Per subgraph fetch: extra headers (e.g. a signed internal context). Called at most once per subgraph per request. */
   subgraphHeaders?(subgraphName: string, ctx: Ctx): Record<string, string> | undefined;
-  /** Custom routes by exact path (any method): /health, /ready, /metrics, static files. */
-  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  /** Custom routes of listen()'s server by exact path (any method; `/prefix/*` for a prefix): /health, static files. */
+  routes?: Record<string, Route>;
   /** Formats every error sent to clients. Default: masks unexpected errors as "Internal server error" (INTERNAL_SERVER_ERROR). */
   formatError?(err: GraphQLError, ctx: Ctx | undefined): GraphQLFormattedError;
   /**
@@ -58,8 +59,18 @@ export interface GatewayHooks<Ctx> {
    * response (default: the Authorization and Cookie headers are part of the key).
    */
   dedupKey?(ctx: Ctx): string;
-  /** After each GraphQL request over HTTP has been answered (metrics). `operationName`/`kind` once the document was valid. */
-  onRequestEnd?(info: RequestEndInfo): void;
+  /** Once the operation is planned (cached plans too), before it runs. */
+  onExecutionPlan?(plan: QueryPlan, ctx: Ctx): void;
+  /**
+   * The shaped result of a query, a mutation or a subscription event, before it is serialised for the client:
+   * may rewrite it (field authorization nulls denied fields here).
+   */
+  onResult?(result: ExecutionResult, ctx: Ctx): ExecutionResult;
+  /**
+   * After each GraphQL request over HTTP has been answered (metrics, releasing what the request held).
+   * `operationName`/`kind` once the document was valid; `ctx` once the context hook succeeded.
+   */
+  onRequestEnd?(info: RequestEndInfo, ctx: Ctx | undefined): void;
   /** After each subgraph HTTP fetch (metrics); status 0 when the subgraph did not answer. */
   onSubgraphFetch?(info: { subgraph: string; status: number; durationMs: number }): void;
 }
@@ -110,9 +121,11 @@ export interface ReadyOperation {
 export interface GatewayRuntime<Ctx> {
   /** In-process execution of queries and mutations (subscriptions: see prepareSubscription/executeSubscriptionEvent). */
   execute(args: ExecuteArgs<Ctx>): Promise<ExecutionResult>;
-  /** node:http handler: GraphQL over HTTP on `path` (+ hooks.routes). */
+  /** node:http handler: GraphQL over HTTP on `path`, hooks.routes, 404 for the rest (what listen() serves). */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  server: http.Server;
+  /** GraphQL over HTTP alone, for a server with a router of its own (the gateway's). */
+  graphqlHandler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Serves `handler` on a server of its own (the bare runtime: CLI, tests). */
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
   /** The API schema (what clients see). */
@@ -158,6 +171,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   });
   const formatError = (e: GraphQLError, ctx: Ctx | undefined) => (hooks.formatError ? hooks.formatError(e, ctx) : defaultFormatError(e));
 
+  const shaped = (result: ExecutionResult, ctx: Ctx) => (hooks.onResult ? hooks.onResult(result, ctx) : result);
   const headersFor = (ctx: Ctx) => (hooks.subgraphHeaders ? (name: string) => hooks.subgraphHeaders!(name, ctx) : undefined);
 
   function prepare(args: ExecuteArgs<Ctx>): { ready: ReadyOperation } | { result: ExecutionResult; requestError?: RequestError } {
@@ -168,16 +182,8 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { result: { errors: [toGraphQLError(err)] } };
     }
     if (p instanceof RequestError) return { result: { errors: p.errors }, requestError: p };
-    let variables: Record<string, unknown> = {};
-    if (p.hasVariableDefinitions) {
-      const raw = args.variables ?? {};
-      const coerced = getVariableValues(sg.apiSchema, p.operation.variableDefinitions!, raw, { maxErrors: 25 });
-      if (coerced.errors) {
-        const errors = coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
-        return { result: { errors }, requestError: new RequestError(errors, 'validation') };
-      }
-      variables = coerced.coerced;
-    }
+    const variables = coerceVariables(sg.apiSchema, p, args.variables);
+    if (variables instanceof RequestError) return { result: { errors: variables.errors }, requestError: variables };
     if (hooks.checkDocument) {
       let errs: readonly GraphQLError[] | void;
       try {
@@ -188,21 +194,12 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
     }
     try {
-      store.plan(p); // only now: planning a crafted document is the expensive step limits protect
+      const plan = store.plan(p); // only now: planning a crafted document is the expensive step limits protect
+      hooks.onExecutionPlan?.(plan, args.ctx);
     } catch (err) {
       return { result: { errors: [toGraphQLError(err)] } };
     }
     return { ready: { prepared: p, variables } };
-  }
-
-  function introspect(ready: ReadyOperation, rawVariables: Record<string, unknown> | undefined, fields: readonly import('graphql').FieldNode[]): Record<string, unknown> | undefined {
-    const p = ready.prepared;
-    const doc: DocumentNode = {
-      kind: Kind.DOCUMENT,
-      definitions: [{ ...p.operation, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: fields } }, ...Object.values(p.fragments)],
-    };
-    const r = executeSync({ schema: sg.apiSchema, document: doc, variableValues: rawVariables ?? ready.variables, rootValue: {} });
-    return (r.data ?? undefined) as Record<string, unknown> | undefined;
   }
 
   async function run(ready: ReadyOperation, ctx: Ctx, rawVariables?: Record<string, unknown>): Promise<ExecutionResult> {
@@ -218,9 +215,9 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { errors: [toGraphQLError(err)] };
     }
     const errors = r.errors;
-    const introspection = shaper.introspectionFields.length ? introspect(ready, rawVariables, shaper.introspectionFields) : undefined;
+    const introspection = shaper.introspectionFields.length ? introspect(sg.apiSchema, ready, rawVariables, shaper.introspectionFields) : undefined;
     const out = shaper.shape(r.data, errors, r.overlay, introspection);
-    return errors.length ? { errors, data: out } : { data: out };
+    return shaped(errors.length ? { errors, data: out } : { data: out }, ctx);
   }
 
   async function execute(args: ExecuteArgs<Ctx>): Promise<ExecutionResult> {
@@ -243,21 +240,21 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     }
     const errors = r.errors;
     const out = shaper.shape(r.data, errors, r.overlay);
-    return errors.length ? { errors, data: out } : { data: out };
+    return shaped(errors.length ? { errors, data: out } : { data: out }, ctx);
   }
 
-  const handler = createHttpHandler<Ctx>({
-    hooks, path: opts.path ?? '/graphql', maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, maxDocumentBytes: store.limits.maxBytes, dedupInbound: !!opts.dedupInbound,
+  const path = opts.path ?? '/graphql';
+  const graphqlHandler = createHttpHandler<Ctx>({
+    hooks, maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, maxDocumentBytes: store.limits.maxBytes, dedupInbound: !!opts.dedupInbound,
     prepare, run, formatError,
   });
-  const server = http.createServer(handler);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const handler = createRouter({ ...hooks.routes, [path]: graphqlHandler }, (_req, res) => void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found'));
+  let server: http.Server | null = null;
 
   return {
     execute,
     handler,
-    server,
+    graphqlHandler,
     schema: sg.apiSchema,
     subgraphs: urls,
     planFor(doc, operationName) {
@@ -275,18 +272,21 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { data: r.overlay.materialize(r.data) as Record<string, unknown>, errors: r.errors };
     },
     listen(port, host = '127.0.0.1') {
+      const s = (server ??= http.createServer(handler));
+      s.keepAliveTimeout = 65_000;
+      s.headersTimeout = 66_000;
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const a = server.address();
+        s.once('error', reject);
+        s.listen(port, host, () => {
+          s.off('error', reject);
+          const a = s.address();
           resolve(typeof a === 'object' && a ? a.port : port);
         });
       });
     },
     async close() {
       await new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
+        if (!server?.listening) return resolve();
         server.close(() => resolve());
         server.closeIdleConnections();
       });
@@ -295,4 +295,24 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     stats: () => ({ subgraphRequests: client.sent, operations: store.stats() }),
     documentLimits: store.limits,
   };
+}
+
+/** The introspection fields of an operation, answered by graphql-js on the API schema. */
+function introspect(schema: GraphQLSchema, ready: ReadyOperation, rawVariables: Record<string, unknown> | undefined, fields: readonly import('graphql').FieldNode[]): Record<string, unknown> | undefined {
+  const p = ready.prepared;
+  const doc: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [{ ...p.operation, operation: 'query' as never, selectionSet: { kind: Kind.SELECTION_SET, selections: fields } }, ...Object.values(p.fragments)],
+  };
+  const r = executeSync({ schema, document: doc, variableValues: rawVariables ?? ready.variables, rootValue: {} });
+  return (r.data ?? undefined) as Record<string, unknown> | undefined;
+}
+
+/** The operation's variables coerced to their types, or BAD_USER_INPUT errors. */
+function coerceVariables(schema: GraphQLSchema, p: PreparedOperation, raw: Record<string, unknown> | undefined): Record<string, unknown> | RequestError {
+  if (!p.hasVariableDefinitions) return {};
+  const coerced = getVariableValues(schema, p.operation.variableDefinitions!, raw ?? {}, { maxErrors: 25 });
+  if (!coerced.errors) return coerced.coerced;
+  const errors = coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+  return new RequestError(errors, 'validation');
 }

@@ -18,6 +18,12 @@ import { ErrorCode } from './errors.ts';
 
 type Obj = Record<string, any>;
 
+/** Adds a batch to those a fetch step waits for (once); returns it. */
+function awaitBatch(waits: Promise<void>[], batch: Batch): Batch {
+  if (!waits.includes(batch.done)) waits.push(batch.done);
+  return batch;
+}
+
 export interface ExecutorDeps {
   client: SubgraphClient;
   types: TypeIndex;
@@ -231,21 +237,13 @@ class PlanRun {
         if (ref === undefined) {
           let json = '';
           for (let j = 0; j <= last; j++) json += prefixes[j] + JSON.stringify(e[names[j]]);
-          let batch = this.batches.get(cacheKey);
-          if (!batch) batch = this.newBatch(fetch, varsJson, cacheKey);
-          ref = { batch, index: batch.reps.length };
-          batch.reps.push(json + '}');
+          ref = this.enqueue(fetch, varsJson, cacheKey, json + '}');
           node.set(lv, ref);
         }
         refs[i] = ref;
-        if (ref.batch !== lastBatch) {
-          lastBatch = ref.batch;
-          if (!waits.includes(ref.batch.done)) waits.push(ref.batch.done);
-        }
+        if (ref.batch !== lastBatch) lastBatch = awaitBatch(waits, ref.batch);
       }
-      if (waits.length === 0) return;
-      const done = () => this.mergeEntities(fetch, path, entities, refs);
-      return waits.length === 1 ? waits[0].then(done) : Promise.all(waits).then(done);
+      return this.mergeWhenFetched(waits, fetch, path, entities, refs);
     }
     const toJson = fetch.requiresJson;
     for (let i = 0; i < entities.length; i++) {
@@ -261,21 +259,28 @@ class PlanRun {
       }
       let ref = cache.get(key);
       if (!ref) {
-        let batch = this.batches.get(cacheKey);
-        if (!batch) batch = this.newBatch(fetch, varsJson, cacheKey);
-        ref = { batch, index: batch.reps.length };
-        batch.reps.push(key);
+        ref = this.enqueue(fetch, varsJson, cacheKey, key);
         cache.set(key, ref);
       }
       refs[i] = ref;
-      if (ref.batch !== lastBatch) {
-        lastBatch = ref.batch;
-        if (!waits.includes(ref.batch.done)) waits.push(ref.batch.done);
-      }
+      if (ref.batch !== lastBatch) lastBatch = awaitBatch(waits, ref.batch);
     }
+    return this.mergeWhenFetched(waits, fetch, path, entities, refs);
+  }
+
+  /** Merges the entities once the batches they wait for have answered (nothing to wait for: nothing to merge). */
+  private mergeWhenFetched(waits: Promise<void>[], fetch: CompiledFetch, path: ResponsePath, entities: Obj[], refs: (EntityRef | undefined)[]): Promise<void> | undefined {
     if (waits.length === 0) return;
-    const finish = () => this.mergeEntities(fetch, path, entities, refs);
-    return waits.length === 1 ? waits[0].then(finish) : Promise.all(waits).then(finish);
+    const done = () => this.mergeEntities(fetch, path, entities, refs);
+    return waits.length === 1 ? waits[0]!.then(done) : Promise.all(waits).then(done);
+  }
+
+  /** One more representation in the open batch of this fetch (a new batch when none is open). */
+  private enqueue(fetch: CompiledFetch, varsJson: string, cacheKey: string, representation: string) {
+    const batch = this.batches.get(cacheKey) ?? this.newBatch(fetch, varsJson, cacheKey);
+    const ref = { batch, index: batch.reps.length };
+    batch.reps.push(representation);
+    return ref;
   }
 
   private newBatch(fetch: CompiledFetch, varsJson: string, cacheKey: string): Batch {

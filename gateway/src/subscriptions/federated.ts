@@ -27,14 +27,10 @@ export interface SubscriptionSink {
   error(errors: readonly GraphQLError[] | readonly { message: string }[]): void;
 }
 
-/** Rewrites each event's result before it goes out (field authorization nulls denied fields). */
-export type ResultFilter = (result: ExecutionResult) => ExecutionResult;
-
 interface Group {
   key: string;
   ready: ReadyOperation;
   ctx: GatewayContext;
-  filter?: ResultFilter;
   sinks: Set<SubscriptionSink>;
   upstream: Upstream;
 }
@@ -79,35 +75,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
   let eventsIn = 0;
   let resultsOut = 0;
 
-  function clientFor(subgraph: string, ctx: GatewayContext): { client: Client; release: () => void } {
-    const key = `${subgraph}|${identity(ctx)}`;
-    let entry = clients.get(key);
-    if (!entry) {
-      const httpUrl = runtime.subgraphs.get(subgraph)!;
-      const client = createClient({
-        url: httpUrl.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        connectionParams: () => opts.upstreamParams(subgraph, ctx),
-        lazy: true,
-        lazyCloseTimeout: 0,
-        retryAttempts: 5,
-        shouldRetry: () => true,
-      });
-      entry = { client, refs: 0 };
-      clients.set(key, entry);
-    }
-    entry.refs++;
-    const e = entry;
-    return {
-      client: e.client,
-      release: () => {
-        if (--e.refs === 0) {
-          clients.delete(key);
-          void e.client.dispose();
-        }
-      },
-    };
-  }
+  const clientFor = (subgraph: string, ctx: GatewayContext) => leaseClient(clients, `${subgraph}|${identity(ctx)}`, runtime.subgraphs.get(subgraph)!, () => opts.upstreamParams(subgraph, ctx));
 
   async function deliver(upstream: Upstream, payload: ExecutionResult) {
     eventsIn++;
@@ -117,8 +85,8 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
         if (!payload.data) result = { errors: payload.errors ?? [] } as ExecutionResult;
         else {
           try {
+            // the runtime's result hooks run on it (field authorization nulls denied fields for the group's caller)
             result = await runtime.executeSubscriptionEvent(g.ready, payload.data as Record<string, unknown>, g.ctx);
-            if (g.filter) result = g.filter(result);
           } catch (e) {
             log.error('subscription event failed', { error: String(e) });
             result = { data: null, errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } as never] };
@@ -192,7 +160,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
    * variables when there is one. Returns the unsubscribe function, which releases every upstream resource when
    * the last subscriber of a stream leaves.
    */
-  function attach(ctx: GatewayContext, ready: ReadyOperation, req: SubscriptionRequest, sink: SubscriptionSink, filter?: ResultFilter): { unsubscribe: () => void } {
+  function attach(ctx: GatewayContext, ready: ReadyOperation, req: SubscriptionRequest, sink: SubscriptionSink): { unsubscribe: () => void } {
     const node = ready.prepared.plan.node as SubscriptionNode;
     const primaryVars = Object.fromEntries((node.primary.variableUsages ?? []).map((v) => [v, ready.variables[v]]));
     const upstreamKey = hash(`${node.primary.serviceName}|${identity(ctx)}|${node.primary.operation}|${JSON.stringify(primaryVars)}`);
@@ -200,7 +168,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
     let group = groups.get(groupKey);
     if (!group) {
       const upstream = upstreams.get(upstreamKey) ?? openUpstream(upstreamKey, node.primary, ready, ctx);
-      group = { key: groupKey, ready, ctx, filter, sinks: new Set(), upstream };
+      group = { key: groupKey, ready, ctx, sinks: new Set(), upstream };
       groups.set(groupKey, group);
       upstream.groups.add(group);
     }
@@ -233,3 +201,33 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
 }
 
 export type SubscriptionEngine = ReturnType<typeof createSubscriptionEngine>;
+
+/** A counted lease on the pooled graphql-ws client of `key`; the last release disposes of it. */
+function leaseClient(clients: Map<string, { client: Client; refs: number }>, key: string, httpUrl: string, params: () => Record<string, string>): { client: Client; release: () => void } {
+  let entry = clients.get(key);
+  if (!entry) {
+    const client = createClient({
+      url: httpUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: params,
+      lazy: true,
+      lazyCloseTimeout: 0,
+      retryAttempts: 5,
+      shouldRetry: () => true,
+    });
+    entry = { client, refs: 0 };
+    clients.set(key, entry);
+  }
+  entry.refs++;
+  const e = entry;
+  return {
+    client: e.client,
+    release: () => {
+      if (--e.refs === 0) {
+        clients.delete(key);
+        void e.client.dispose();
+      }
+    },
+  };
+}
+

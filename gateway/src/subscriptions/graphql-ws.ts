@@ -25,17 +25,24 @@ export interface GraphqlWsOptions {
   heartbeatMs?: number;
 }
 
-export function attachGraphqlWs(opts: GraphqlWsOptions) {
-  const path = opts.path ?? '/graphql';
-  const maxBuffered = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: 256 * 1024,
-    // no permessage-deflate: frames go out as they are, which sendNext's ready-made frames rely on
-    perMessageDeflate: false,
-    handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
-  });
-  const onUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+/**
+ * The HTTP upgrade of a graphql-ws socket on `path`: the pipeline's connection checks (sockets per IP) first; a
+ * refusal is answered as an HTTP response with the error's status.
+ */
+const socketServer = () => new WebSocketServer({
+  noServer: true,
+  maxPayload: 256 * 1024,
+  // no permessage-deflate: frames go out as they are, which sendNext's ready-made frames rely on
+  perMessageDeflate: false,
+  handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
+});
+
+function formatResult(result: { data?: unknown; errors?: readonly unknown[] }, ctx: GatewayContext, formatError: GraphqlWsOptions['formatError']) {
+  return result.errors?.length ? { data: result.data ?? null, errors: result.errors.map((e) => formatError(e, ctx)) } : { data: result.data };
+}
+
+function upgradeHandler(wss: WebSocketServer, path: string, opts: GraphqlWsOptions) {
+  return (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     if ((req.url ?? '').split('?')[0] !== path) return; // other upgrade handlers may own other paths
     socket.on('error', (e) => log.debug('websocket upgrade error', { error: String(e) }));
     opts.pipeline.open(req).then(
@@ -53,6 +60,13 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
       },
     );
   };
+}
+
+export function attachGraphqlWs(opts: GraphqlWsOptions) {
+  const path = opts.path ?? '/graphql';
+  const maxBuffered = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const wss = socketServer();
+  const onUpgrade = upgradeHandler(wss, path, opts);
   opts.server.on('upgrade', onUpgrade);
 
   let sockets = 0;
@@ -85,7 +99,7 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
      * (perMessageDeflate: false above): frames are plain and ws queues nothing ahead of the socket.
      */
     const sendNext = (prefix: Buffer, id: string, result: ExecutionResult, c: GatewayContext) => {
-      if (result.errors?.length) return send({ id, type: 'next', payload: format(result, c) });
+      if (result.errors?.length) return send({ id, type: 'next', payload: formatResult(result, c, opts.formatError) });
       if (writable()) (ws as unknown as { _socket: import('node:net').Socket })._socket.write(textFrame(prefix, encoded(result)));
     };
     const initTimer = setTimeout(() => !initReceived && ws.close(4408, 'Connection initialisation timeout'), opts.connectionInitTimeoutMs ?? 10_000);
@@ -187,10 +201,6 @@ export function attachGraphqlWs(opts: GraphqlWsOptions) {
     });
     ws.on('error', (e) => log.debug('websocket error', { error: String(e) }));
   });
-
-  function format(result: { data?: unknown; errors?: readonly unknown[] }, ctx: GatewayContext) {
-    return result.errors?.length ? { data: result.data ?? null, errors: result.errors.map((e) => opts.formatError(e, ctx)) } : { data: result.data };
-  }
 
   return {
     sockets: () => sockets,

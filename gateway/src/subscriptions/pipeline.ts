@@ -1,17 +1,19 @@
-// The edge of a subscription, one implementation for graphql-ws and SSE alike: the checks an HTTP request gets from
-// the same plugins, in the same order — sockets per IP, authentication, the caller's per-minute budget, persisted
-// queries and safelists, operation limits, field authorization — plus a cap on the subscriptions a caller holds
-// open; then the federated engine. A connection also ends when its credential does: a revoked API key (4403) or an
-// expired token (4401).
+// The edge of a subscription, one implementation for graphql-ws and SSE alike: the stages of the gateway's plugin
+// pipeline (../pipeline.ts) an HTTP request goes through, with the same plugins in the same order — sockets per IP,
+// authentication, the caller's per-minute budget, persisted queries and safelists, operation limits, field
+// authorization — plus caps on the subscriptions a caller holds open; then the federated engine. A connection also
+// ends when its credential does: a revoked API key or a disabled partner app (4403), an expired token (4401). When
+// a partner app changes (safelist mode, registered operations, limits), each open subscription of its keys is
+// checked again as if it were subscribed now, and ended with the refusal's error when it would be refused.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { log, unauthenticated, type Viewer } from '@omniroute/core';
 import type { GraphQLParams, IncomingRequestInfo, ResolvedParams } from '../runtime/index.ts';
 import { toGraphQLError } from '../runtime/errors.ts';
+import type { ApiKeyPlugin } from '../plugins/api-keys.ts';
 import { credentialOf } from '../plugins/auth.ts';
-import type { Slot } from '../plugins/concurrency-limit.ts';
-import type { PartnerAccessPlugin } from '../plugins/partner-access.ts';
+import { requestIdOf, type Pipeline, type Release, type Transport } from '../pipeline.ts';
 import type { GatewayContext } from '../upstream.ts';
 import type { SubscriptionEngine, SubscriptionSink } from './federated.ts';
 
@@ -47,16 +49,17 @@ export interface SubscriptionPipeline {
 
 export interface SubscriptionPipelineOptions {
   engine: SubscriptionEngine;
-  partners: PartnerAccessPlugin;
-  /** The gateway's context from credential headers (authentication); throws UNAUTHENTICATED for bad credentials. */
-  context(headers: Record<string, unknown>): Promise<GatewayContext>;
+  /** The gateway's plugin pipeline. */
+  pipeline: Pipeline;
+  /** API keys: revocations, partner app changes, the periodic re-check. */
+  apiKeys: ApiKeyPlugin;
   /** Refuse connections without credentials (the gateway runs with auth). */
   requireViewer: boolean;
   /** When a token's viewer expires, ms since epoch (auth plugin). API keys carry theirs. */
   expiresAt?(viewer: Viewer): number | undefined;
   /**
-   * Open connections' API keys are checked again this often, in case a revocation message was lost (identity
-   * publishes revocations; this is the bound when one never arrives). Default 5 s.
+   * Open connections' API keys are checked again this often, in case a revocation or app change message was lost
+   * (identity publishes them; this is the bound when one never arrives). Default 5 s.
    */
   recheckMs?: number;
 }
@@ -100,145 +103,197 @@ export function subscriptionParams(body: unknown): GraphQLParams {
   return params;
 }
 
-export function createSubscriptionPipeline(opts: SubscriptionPipelineOptions): SubscriptionPipeline {
-  const { engine, partners } = opts;
-  // Open connections by API key credential, for the periodic re-check.
-  const byKey = new Map<string, Set<Session>>();
+/** An open subscription, kept so it can be checked again when its partner app changes. */
+interface OpenSubscription {
+  params: GraphQLParams;
+  /** Ends it with these errors (graphql-ws `error`, SSE last `next` then `complete`). */
+  stop(errors: readonly GraphQLError[]): void;
+}
 
-  class Session implements StreamSession {
-    private ended: SessionEnd | null = null;
-    private listeners: ((end: SessionEnd) => void)[] = [];
-    private timer: NodeJS.Timeout | null = null;
-    private stopRevocation: (() => void) | null = null;
+/** What an app change could change for open subscriptions: its safelist mode and limits. */
+const appStateOf = (apiKeys: ApiKeyPlugin, viewer: Viewer | null) => {
+  const app = apiKeys.principalOf(viewer)?.app;
+  return app ? JSON.stringify([app.persistedQueryMode, app.limits]) : '';
+};
 
-    constructor(readonly ctx: GatewayContext, readonly ip: string, private readonly apiKey: string | null) {
-      const viewer = ctx.viewer;
-      if (!viewer) return;
-      const principal = partners.principalOf(viewer);
-      const expires = principal ? principal.expiresAt : opts.expiresAt?.(viewer);
-      if (expires != null) this.expireAt(expires, principal ? 'API key expired' : 'Token expired');
-      if (principal) {
-        this.stopRevocation = partners.apiKeys.onRevoked(principal.keyId, () => this.end(4403, 'API key revoked'));
-        let set = byKey.get(apiKey!);
-        if (!set) byKey.set(apiKey!, (set = new Set()));
-        set.add(this);
-      }
-    }
+class Session implements StreamSession {
+  private ended: SessionEnd | null = null;
+  private listeners: ((end: SessionEnd) => void)[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private stopRevocation: (() => void) | null = null;
+  readonly subscriptions = new Set<OpenSubscription>();
+  appState: string;
 
-    private expireAt(at: number, reason: string) {
-      const wait = at - Date.now();
-      if (wait <= 0) return this.end(4401, reason);
-      this.timer = setTimeout(() => this.expireAt(at, reason), Math.min(wait, MAX_TIMER_MS));
-      this.timer.unref();
-    }
-
-    end(code: 4401 | 4403, reason: string) {
-      if (this.ended) return;
-      this.ended = { code, reason, error: unauthenticated(reason) };
-      this.close();
-      for (const l of this.listeners.splice(0)) l(this.ended);
-    }
-
-    get endedWith(): SessionEnd | null {
-      return this.ended;
-    }
-
-    onEnd(listener: (end: SessionEnd) => void) {
-      if (this.ended) listener(this.ended);
-      else this.listeners.push(listener);
-    }
-
-    close() {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
-      this.stopRevocation?.();
-      this.stopRevocation = null;
-      if (this.apiKey) {
-        const set = byKey.get(this.apiKey);
-        set?.delete(this);
-        if (set && !set.size) byKey.delete(this.apiKey);
-      }
+  constructor(
+    public ctx: GatewayContext,
+    readonly ip: string,
+    readonly transport: Transport,
+    /** The API key credential, for re-checks; null for users' tokens. */
+    readonly apiKey: string | null,
+    readonly appId: string | null,
+    private readonly registry: { apiKeys: ApiKeyPlugin; expiresAt?(viewer: Viewer): number | undefined; sessions: Set<Session> },
+  ) {
+    const viewer = ctx.viewer;
+    this.appState = appStateOf(registry.apiKeys, viewer);
+    if (!viewer) return;
+    const principal = registry.apiKeys.principalOf(viewer);
+    const expires = principal ? principal.expiresAt : registry.expiresAt?.(viewer);
+    if (expires != null) this.expireAt(expires, principal ? 'API key expired' : 'Token expired');
+    if (principal) {
+      this.stopRevocation = registry.apiKeys.onRevoked(principal.keyId, () => this.end(4403, 'API key revoked'));
+      registry.sessions.add(this);
     }
   }
 
-  const recheck = setInterval(() => {
-    for (const [key, sessions] of byKey) {
-      partners.resolveApiKey(key).then(
-        (viewer) => {
-          if (viewer) return;
-          for (const s of [...sessions]) s.end(4403, 'API key revoked');
-        },
-        // identity unreachable: keep the connections (new ones are refused with SUBGRAPH_UNAVAILABLE meanwhile)
-        (e) => log.debug('subscriptions: api key re-check failed', { error: String(e) }),
-      );
+  private expireAt(at: number, reason: string) {
+    const wait = at - Date.now();
+    if (wait <= 0) return this.end(4401, reason);
+    this.timer = setTimeout(() => this.expireAt(at, reason), Math.min(wait, MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  end(code: 4401 | 4403, reason: string) {
+    if (this.ended) return;
+    this.ended = { code, reason, error: unauthenticated(reason) };
+    this.close();
+    for (const l of this.listeners.splice(0)) l(this.ended);
+  }
+
+  get endedWith(): SessionEnd | null {
+    return this.ended;
+  }
+
+  onEnd(listener: (end: SessionEnd) => void) {
+    if (this.ended) listener(this.ended);
+    else this.listeners.push(listener);
+  }
+
+  close() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.stopRevocation?.();
+    this.stopRevocation = null;
+    this.registry.sessions.delete(this);
+  }
+}
+
+const transportOf = (req: IncomingMessage): Transport => (req.headers.upgrade ? 'ws' : 'sse');
+
+export function createSubscriptionPipeline(opts: SubscriptionPipelineOptions): SubscriptionPipeline {
+  const { engine, pipeline, apiKeys } = opts;
+  // Open connections of API keys, for revocations, app changes and the periodic re-check.
+  const registry = { apiKeys, expiresAt: opts.expiresAt, sessions: new Set<Session>() };
+
+  /** Runs an open subscription through the checks once more, with the app as it is now; null when it passes. */
+  async function refused(s: Session, sub: OpenSubscription): Promise<readonly GraphQLError[] | null> {
+    const ctx: GatewayContext = { requestId: randomUUID(), viewer: s.ctx.viewer };
+    try {
+      await pipeline.begin(ctx, s.transport, s.ip, true);
+      const prepared = engine.prepare(ctx, await pipeline.params(ctx, sub.params));
+      return 'errors' in prepared ? prepared.errors : null;
+    } catch (e) {
+      const err = toGraphQLError(e);
+      // identity unreachable (a safelist could not load): keep it, the next check decides
+      return err.extensions?.code === 'SUBGRAPH_UNAVAILABLE' ? null : [err];
+    } finally {
+      pipeline.end(ctx);
     }
+  }
+
+  /**
+   * Resolves a connection's key again: gone (revoked, its app disabled) ends the connection; an app whose mode or
+   * limits changed (or any change, when `force`: its safelist may have) has every open subscription re-checked.
+   */
+  async function refresh(s: Session, force: boolean): Promise<void> {
+    let viewer: Viewer | null;
+    try {
+      viewer = await apiKeys.resolve(s.apiKey!);
+    } catch (e) {
+      // identity unreachable: keep the connections (new ones are refused with SUBGRAPH_UNAVAILABLE meanwhile)
+      return log.debug('subscriptions: api key re-check failed', { error: String(e) });
+    }
+    if (!viewer) return s.end(4403, 'API key revoked or partner app disabled');
+    const state = appStateOf(apiKeys, viewer);
+    s.ctx = { ...s.ctx, viewer };
+    if (!force && state === s.appState) return;
+    s.appState = state;
+    for (const sub of [...s.subscriptions]) {
+      const errors = await refused(s, sub);
+      if (errors) sub.stop(errors);
+    }
+  }
+
+  const stopAppWatch = apiKeys.onAppChanged((appId) => {
+    for (const s of [...registry.sessions]) if (s.appId === appId) void refresh(s, true);
+  });
+  const recheck = setInterval(() => {
+    for (const s of [...registry.sessions]) void refresh(s, false);
   }, opts.recheckMs ?? 5_000);
   recheck.unref();
 
   return {
     async open(req) {
-      const slot = await partners.holdSocket(requestInfoOf(req));
-      return () => slot?.release();
+      return (await pipeline.open(transportOf(req), requestInfoOf(req))).release;
     },
 
     async connect(headers, req) {
-      const ctx = await opts.context(headers);
-      if (opts.requireViewer && !ctx.viewer) throw unauthenticated();
-      const credential = credentialOf(headers);
-      const isKey = !!ctx.viewer && !!partners.principalOf(ctx.viewer);
-      return new Session(ctx, partners.clientIp(requestInfoOf(req)), isKey ? credential : null);
+      const viewer = await pipeline.authenticate(headers);
+      if (opts.requireViewer && !viewer) throw unauthenticated();
+      const ctx: GatewayContext = { requestId: requestIdOf(headers), viewer };
+      const principal = apiKeys.principalOf(viewer);
+      const credential = principal ? credentialOf(headers) : null;
+      return new Session(ctx, pipeline.clientIp(requestInfoOf(req)), transportOf(req), credential, principal?.app.id ?? null, registry);
     },
 
     async subscribe(session, params, sink) {
       const s = session as Session;
-      // Each subscribe is a request of its own: its own id and per-request plugin state, the connection's caller.
+      // Each subscribe is an operation of its own: its own id and per-operation plugin state, the connection's caller.
       const ctx: GatewayContext = { requestId: randomUUID(), viewer: s.ctx.viewer };
+      let release: Release;
+      let prepared: ReturnType<SubscriptionEngine['prepare']>;
       let resolved: ResolvedParams;
       try {
-        await partners.beginStream(ctx, s.ip);
-        resolved = await partners.resolveParams(params, ctx);
+        await pipeline.begin(ctx, s.transport, s.ip);
+        resolved = await pipeline.params(ctx, params);
+        prepared = engine.prepare(ctx, resolved);
+        if ('errors' in prepared) return end(ctx, prepared.errors);
+        release = await pipeline.subscribe(ctx);
       } catch (e) {
-        return { errors: [toGraphQLError(e)] };
-      }
-      const prepared = engine.prepare(ctx, resolved);
-      if ('errors' in prepared) return prepared;
-      let slot: Slot | null;
-      try {
-        slot = await partners.holdSubscription(ctx);
-      } catch (e) {
-        return { errors: [toGraphQLError(e)] };
+        return end(ctx, [toGraphQLError(e)]);
       }
       if (s.endedWith) {
-        slot?.release();
-        return { errors: [s.endedWith.error] };
+        release();
+        return end(ctx, [s.endedWith.error]);
       }
       let held = true;
-      const release = () => {
-        if (held) slot?.release();
+      const open: OpenSubscription = { params, stop: () => undefined };
+      const done = () => {
+        if (!held) return;
         held = false;
+        release();
+        pipeline.end(ctx);
+        s.subscriptions.delete(open);
       };
-      const r = engine.attach(ctx, prepared.ready, resolved, {
+      const attached = engine.attach(ctx, prepared.ready, resolved, {
         next: (result) => sink.next(result),
-        complete: () => {
-          release();
-          sink.complete();
-        },
-        error: (errors) => {
-          release();
-          sink.error(errors);
-        },
-      }, partners.streamFilter(ctx));
-      return {
-        unsubscribe: () => {
-          r.unsubscribe();
-          release();
-        },
-      };
+        complete: () => { done(); sink.complete(); },
+        error: (errors) => { done(); sink.error(errors); },
+      });
+      const unsubscribe = () => { attached.unsubscribe(); done(); };
+      open.stop = (errors) => { unsubscribe(); sink.error(errors); };
+      s.subscriptions.add(open);
+      return { unsubscribe };
     },
 
     close() {
       clearInterval(recheck);
-      for (const sessions of [...byKey.values()]) for (const s of [...sessions]) s.close();
+      stopAppWatch();
+      for (const s of [...registry.sessions]) s.close();
     },
   };
+
+  function end(ctx: GatewayContext, errors: readonly GraphQLError[]): SubscribeOutcome {
+    pipeline.end(ctx);
+    return { errors };
+  }
 }

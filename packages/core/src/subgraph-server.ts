@@ -12,7 +12,7 @@ import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
 import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
 import { trackHttpRequests } from './drain.ts';
 
@@ -105,6 +105,22 @@ export interface SubgraphOptions<Ctx extends object> {
    * context (anything else gets 401 before the handler runs).
    */
   routes?: Record<string, SubgraphRoute>;
+  /**
+   * The subgraph's reconcilers (`Reconciler.stats()` of @omniroute/events), read when scraped: each becomes
+   * `omniroute_reconciler_*{subgraph, reconciler}` (runs, found, repaired, failures, stuck, last run).
+   */
+  reconcilers?: () => ReconcilerMetrics[];
+}
+
+/** What /metrics exports of one reconciler (the shape of @omniroute/events' ReconcilerStats). */
+export interface ReconcilerMetrics {
+  name: string;
+  runs: number;
+  stuck: number;
+  foundTotal: number;
+  repairedTotal: number;
+  failures: number;
+  lastRunAt: string | null;
 }
 
 export type SubgraphRoute = (req: IncomingMessage, res: ServerResponse, internal: InternalContext) => Promise<void>;
@@ -144,7 +160,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
       return internal?.caller === 'gateway' ? 'gateway' : null;
     },
   });
-  const metrics = subgraphMetrics(opts.name, opts.gauges);
+  const metrics = subgraphMetrics(opts.name, opts.gauges, opts.reconcilers);
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -209,7 +225,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
 }
 
 /** A subgraph's Prometheus metrics: request durations by operation, errors by code, graphql-ws sockets, the process. */
-function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<object>['gauges']> = []) {
+function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<object>['gauges']> = [], reconcilers?: () => ReconcilerMetrics[]) {
   const registry = createRegistry();
   const operation = boundedLabel(); // operation names come from clients (through the gateway's plans)
   const duration = new Histogram({
@@ -251,6 +267,7 @@ function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<o
       this.set({ subgraph }, state.sockets());
     },
   });
+  if (reconcilers) reconcilerMetrics(registry, subgraph, reconcilers);
   for (const g of gauges) {
     new Gauge({
       name: `omniroute_subgraph_${g.name}`,
@@ -269,4 +286,33 @@ function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<o
     });
   }
   return state;
+}
+
+/**
+ * Reconciler stats as Prometheus series, read at scrape time from the jobs themselves (they keep the counts, so a
+ * counter here is set to their total rather than incremented).
+ */
+function reconcilerMetrics(registry: Registry, subgraph: string, read: () => ReconcilerMetrics[]): void {
+  const labelNames = ['subgraph', 'reconciler'] as const;
+  const series: [name: string, help: string, kind: 'counter' | 'gauge', value: (s: ReconcilerMetrics) => number | null][] = [
+    ['omniroute_reconciler_runs_total', 'Runs of the reconciler', 'counter', (s) => s.runs],
+    ['omniroute_reconciler_found_total', 'Stuck items found over all runs', 'counter', (s) => s.foundTotal],
+    ['omniroute_reconciler_repaired_total', 'Stuck items the runs repaired (re-sent or settled)', 'counter', (s) => s.repairedTotal],
+    ['omniroute_reconciler_failures_total', 'Runs that failed (retried at the next period)', 'counter', (s) => s.failures],
+    ['omniroute_reconciler_stuck', 'Stuck items found by the last run (zero when the flow is healthy)', 'gauge', (s) => s.stuck],
+    ['omniroute_reconciler_last_run_timestamp_seconds', 'When the last run finished (Unix time)', 'gauge', (s) => (s.lastRunAt ? Date.parse(s.lastRunAt) / 1000 : null)],
+  ];
+  for (const [name, help, kind, value] of series) {
+    const collect = function (this: Counter<'subgraph' | 'reconciler'> | Gauge<'subgraph' | 'reconciler'>) {
+      this.reset();
+      for (const s of read()) {
+        const v = value(s);
+        if (v === null) continue;
+        if (this instanceof Counter) this.inc({ subgraph, reconciler: s.name }, v);
+        else this.set({ subgraph, reconciler: s.name }, v);
+      }
+    };
+    if (kind === 'counter') new Counter({ name, help, labelNames, registers: [registry], collect });
+    else new Gauge({ name, help, labelNames, registers: [registry], collect });
+  }
 }

@@ -52,6 +52,17 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
         process.stderr.write(JSON.stringify({ t: new Date().toISOString(), level: 'warn', msg: 'idle Postgres connection lost', subgraph: opts.subgraph, error: error.message }) + '\n');
       }
     });
+    // The pool listens only to idle connections. A connection lost while checked out — a transaction open between two
+    // statements, e.g. the outbox relay's while it publishes, when the server restarts or pg_terminate_backend hits
+    // it — emitted 'error' on a Client nobody listened to, and that killed the process (found by `npm run chaos`).
+    // With a listener, the statement in hand fails, the transaction rolls back and the pool discards the connection.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => {
+        if (process.env.LOG_LEVEL !== 'silent' && !pool.ending) {
+          process.stderr.write(JSON.stringify({ t: new Date().toISOString(), level: 'warn', msg: 'Postgres connection lost while in use', subgraph: opts.subgraph, error: error.message }) + '\n');
+        }
+      });
+    });
     // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
     return { adapter: countingAdapterFactory(adapter, stats), kind: 'postgres', stats, close: () => pool.end() };

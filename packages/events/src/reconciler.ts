@@ -34,6 +34,8 @@ export interface ReconcilerOptions {
 }
 
 export interface Reconciler {
+  /** What it has seen so far (a copy), for the owning subgraph's /metrics. */
+  stats(): ReconcilerStats;
   /** Runs now (after the run in progress, if any); resolves with the stats after it. */
   runNow(): Promise<ReconcilerStats>;
   stop(): Promise<void>;
@@ -78,6 +80,7 @@ export function startReconciler(opts: ReconcilerOptions): Reconciler {
   const timer = opts.intervalMs > 0 ? setInterval(() => void runOnce(), opts.intervalMs) : undefined;
   timer?.unref();
   return {
+    stats: () => ({ ...stats }),
     runNow: runOnce,
     async stop() {
       stopped = true;

@@ -9,16 +9,21 @@ import { HttpReply, SandboxState, send, type Delivery, type SandboxTiming, type 
 import { momoRail, type MomoAccount } from './momo.ts';
 import { mpesaRail, type MpesaAccount } from './mpesa.ts';
 import { paystackRail, type PaystackAccount } from './paystack.ts';
+import { africasTalkingRail, type AfricasTalkingAccount, type SandboxMessage } from './africastalking.ts';
+import { demoSmsAccounts } from '@omniroute/demo';
+import { reportsRail } from './reports.ts';
 
 export { SCENARIOS, scenarioFor, type Scenario } from './scenarios.ts';
 export { paystackSignature } from './paystack.ts';
 export { darajaTimestamp } from './mpesa.ts';
-export type { Delivery, SandboxTransaction, SandboxTiming, MomoAccount, MpesaAccount, PaystackAccount };
+export type { Delivery, SandboxTransaction, SandboxTiming, MomoAccount, MpesaAccount, PaystackAccount, AfricasTalkingAccount, SandboxMessage };
 
 export interface SandboxAccounts {
   mpesa?: MpesaAccount[];
   momo?: MomoAccount[];
   paystack?: PaystackAccount[];
+  /** Africa's Talking SMS accounts (collections' reminders). */
+  africasTalking?: AfricasTalkingAccount[];
 }
 
 export interface ProviderSandboxOptions {
@@ -37,6 +42,8 @@ export interface ProviderSandbox {
   /** Every callback delivery attempt, oldest first. */
   deliveries: Delivery[];
   transactions: Map<string, SandboxTransaction>;
+  /** Every SMS asked of the Africa's Talking API, oldest first. */
+  messages: SandboxMessage[];
   close(): Promise<void>;
 }
 
@@ -48,10 +55,12 @@ export async function startProviderSandbox(opts: ProviderSandboxOptions = {}): P
     slowResponseMs: opts.timing?.slowResponseMs ?? 15_000,
     repeatMs: opts.timing?.repeatMs ?? 100,
   });
-  const accounts: Required<SandboxAccounts> = { mpesa: [], momo: [], paystack: [] };
+  const accounts: Required<SandboxAccounts> = { mpesa: [], momo: [], paystack: [], africasTalking: [] };
+  const messages: SandboxMessage[] = [];
   const addAccounts = (a: SandboxAccounts) => {
     accounts.mpesa.push(...(a.mpesa ?? []));
     accounts.momo.push(...(a.momo ?? []));
+    accounts.africasTalking.push(...(a.africasTalking ?? []));
     // a re-registered secret key gets its new webhook URL
     for (const p of a.paystack ?? []) {
       const i = accounts.paystack.findIndex((x) => x.secretKey === p.secretKey);
@@ -60,7 +69,8 @@ export async function startProviderSandbox(opts: ProviderSandboxOptions = {}): P
     }
   };
   addAccounts(opts.accounts ?? {});
-  const rails = [mpesaRail(state, () => accounts.mpesa), momoRail(state, () => accounts.momo), paystackRail(state, () => accounts.paystack)];
+  const rails = [mpesaRail(state, () => accounts.mpesa), momoRail(state, () => accounts.momo), paystackRail(state, () => accounts.paystack), africasTalkingRail(state, () => accounts.africasTalking, messages),
+    reportsRail(state, { mpesa: () => accounts.mpesa, momo: () => accounts.momo, paystack: () => accounts.paystack })];
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -88,6 +98,7 @@ export async function startProviderSandbox(opts: ProviderSandboxOptions = {}): P
     addAccounts,
     deliveries: state.deliveries,
     transactions: state.transactions,
+    messages,
     async close() {
       state.close();
       server.closeAllConnections();
@@ -106,5 +117,6 @@ export function demoSandboxAccounts(callbackBase: string): SandboxAccounts {
     mpesa: demo.map((d) => ({ ...d.mpesa, currency: d.currency })),
     momo: demo.map((d) => d.momo),
     paystack: demo.map((d) => ({ secretKey: d.paystack.secretKey, webhookUrl: `${callbackBase.replace(/\/$/, '')}/webhooks/payments/paystack/${d.tenantId}` })),
+    africasTalking: demoSmsAccounts().map((a) => ({ username: a.username, apiKey: a.apiKey })),
   };
 }

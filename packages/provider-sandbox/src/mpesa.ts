@@ -13,6 +13,59 @@ export interface MpesaAccount {
   passkey: string;
   /** What the short code settles in; Daraja itself has no currency field (KES: whole amounts only). */
   currency?: string;
+  /** B2C: the API operator's name and the security credential (the initiator password encrypted with Safaricom's certificate). */
+  initiatorName?: string;
+  securityCredential?: string;
+}
+
+/** B2C failures by scenario: Daraja's ResultCode and ResultDesc. */
+const B2C_FAILURES: Record<string, [number, string]> = {
+  INSUFFICIENT_FUNDS: [1, 'The balance is insufficient for the transaction.'],
+  DECLINED: [2040, 'Credit Party customer type (Unregistered or Registered Customer) can\'t be supported by the service.'],
+  EXPIRED: [1037, 'DS timeout user cannot be reached'],
+};
+const b2cOutcomes: Outcomes = {
+  reason: (s) => B2C_FAILURES[s]?.[1] ?? 'failed',
+  receipt: (t) => `SBP${String(t.meta.n).padStart(7, '0')}`,
+};
+
+/** The Result body Daraja POSTs to a B2C request's ResultURL. */
+export function b2cResultBody(t: SandboxTransaction): Record<string, unknown> {
+  const ok = t.status === 'SUCCEEDED';
+  const failure = B2C_FAILURES[t.scenario];
+  return {
+    Result: {
+      ResultType: 0,
+      ResultCode: ok ? 0 : failure?.[0] ?? 1,
+      ResultDesc: ok ? 'The service request is processed successfully.' : t.reason,
+      OriginatorConversationID: t.meta.originatorConversationId,
+      ConversationID: t.reference,
+      TransactionID: ok ? t.receipt : t.reference.slice(-10).toUpperCase(),
+      ...(ok
+        ? {
+            ResultParameters: {
+              ResultParameter: [
+                { Key: 'TransactionAmount', Value: Number(t.amount) },
+                { Key: 'TransactionReceipt', Value: t.receipt },
+                { Key: 'ReceiverPartyPublicName', Value: `${t.phone} - Sandbox Recipient` },
+                { Key: 'TransactionCompletedDateTime', Value: completedDateTime(t.settledAt ?? new Date()) },
+                { Key: 'B2CUtilityAccountAvailableFunds', Value: 10116.0 },
+                { Key: 'B2CWorkingAccountAvailableFunds', Value: 900000.0 },
+                { Key: 'B2CRecipientIsRegisteredCustomer', Value: 'Y' },
+                { Key: 'B2CChargesPaidAccountAvailableFunds', Value: -4510.0 },
+              ],
+            },
+          }
+        : {}),
+      ReferenceData: { ReferenceItem: { Key: 'QueueTimeoutURL', Value: t.meta.queueTimeoutUrl } },
+    },
+  };
+}
+
+/** Daraja's "19.12.2019 11:45:50" (East Africa Time). */
+function completedDateTime(at: Date): string {
+  const s = darajaTimestamp(at);
+  return `${s.slice(6, 8)}.${s.slice(4, 6)}.${s.slice(0, 4)} ${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}`;
 }
 
 const outcomes: Outcomes = {
@@ -115,6 +168,39 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
         MerchantRequestID: txn.meta.merchantRequestId, CheckoutRequestID: txn.reference, ResponseCode: '0',
         ResponseDescription: 'Success. Request accepted for processing', CustomerMessage: 'Success. Request accepted for processing',
       });
+      return true;
+    }
+    if (req.method === 'POST' && url.pathname === '/mpesa/b2c/v3/paymentrequest') {
+      // B2C (https://developer.safaricom.co.ke/APIs/BusinessToCustomer): pay a customer's M-Pesa from the short code.
+      const a = accountOf(req);
+      const body = await readJson(req);
+      if (!a.initiatorName || body.InitiatorName !== a.initiatorName || body.SecurityCredential !== a.securityCredential) {
+        throw darajaError(400, '400.002.02', 'Bad Request - Invalid InitiatorName or SecurityCredential');
+      }
+      if (!['BusinessPayment', 'SalaryPayment', 'PromotionPayment'].includes(body.CommandID)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid CommandID');
+      if (String(body.PartyA) !== a.shortCode) throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyA');
+      const phone = String(body.PartyB ?? '');
+      if (!/^\d{9,15}$/.test(phone)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyB');
+      const amount = amountText(body.Amount, (a.currency ?? 'KES') === 'KES' ? 0 : 2);
+      if (!amount) throw darajaError(400, '400.002.02', 'Bad Request - Invalid Amount');
+      const originator = String(body.OriginatorConversationID ?? '');
+      if (!/^[\w-]{1,100}$/.test(originator)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid OriginatorConversationID');
+      let result: URL;
+      try {
+        result = new URL(String(body.ResultURL));
+        new URL(String(body.QueueTimeOutURL));
+      } catch {
+        throw darajaError(400, '400.002.02', 'Bad Request - Invalid ResultURL');
+      }
+      // A repeated OriginatorConversationID is the same request: answered again, paid once.
+      const earlier = [...state.transactions.values()].find((t) => t.rail === 'MPESA' && t.meta.kind === 'payout' && t.meta.originatorConversationId === originator && t.account === a.consumerKey);
+      const n = earlier ? Number(earlier.meta.n) : state.next();
+      const txn = earlier ?? state.add({
+        rail: 'MPESA', reference: `AG_${darajaTimestamp(new Date()).slice(0, 8)}_${String(n).padStart(16, '0')}`, account: a.consumerKey, amount, currency: a.currency ?? 'KES', phone,
+        meta: { n, kind: 'payout', originatorConversationId: originator, occasion: typeof body.Occassion === 'string' ? body.Occassion : null, queueTimeoutUrl: String(body.QueueTimeOutURL) },
+      });
+      if (!earlier) await proceed(state, txn, b2cOutcomes, (t) => ({ final: () => state.deliver('MPESA', t.reference, result.toString(), JSON.stringify(b2cResultBody(t))) }));
+      send(res, 200, { ConversationID: txn.reference, OriginatorConversationID: originator, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/mpesa/stkpushquery/v1/query') {

@@ -32,13 +32,13 @@ export function startSimulator(opts: SimulatorOptions) {
   const vehicles = new Map<string, SimVehicle>();
   let tick = 0;
 
-  async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, as: 'ops' | 'finance' = 'ops'): Promise<T | null> {
-    const bearer = as === 'finance' ? financeToken : token;
+  async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, as: 'ops' | 'finance' = 'ops', timeoutMs = 10_000): Promise<T | null> {
+    const bearer = query.startsWith('mutation($i: LoginInput!)') ? '' : as === 'finance' ? financeToken : token;
     const res = await fetch(opts.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), 'x-request-id': `sim-${randomUUID()}` },
       body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
     if (body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
@@ -49,22 +49,32 @@ export function startSimulator(opts: SimulatorOptions) {
     return body.data ?? null;
   }
 
+  // One sign-in at a time per account, whichever loop asks: a sign-in is a deliberately slow scrypt, and on a busy
+  // machine two loops each retrying theirs every tick queued sign-ins faster than identity could hash them.
+  const signingIn: { ops?: Promise<boolean>; finance?: Promise<boolean> } = {};
+  function signIn(as: 'ops' | 'finance', email: string): Promise<boolean> {
+    signingIn[as] ??= (async () => {
+      try {
+        const d = await gql<{ login: { accessToken: string | null } }>('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
+          i: { email, password: opts.password ?? 'omniroute-demo' },
+        }, 'ops', 60_000);
+        const t = d?.login.accessToken ?? '';
+        if (as === 'finance') financeToken = t;
+        else token = t;
+        return !!t;
+      } finally {
+        signingIn[as] = undefined;
+      }
+    })();
+    return signingIn[as];
+  }
+
   async function ensureLogin(): Promise<boolean> {
-    if (token) return true;
-    const d = await gql<{ login: { accessToken: string | null } }>('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
-      i: { email: opts.email ?? 'dispatch@lagos.demo', password: opts.password ?? 'omniroute-demo' },
-    });
-    token = d?.login.accessToken ?? '';
-    return !!token;
+    return token ? true : signIn('ops', opts.email ?? 'dispatch@lagos.demo');
   }
 
   async function ensureFinanceLogin(): Promise<boolean> {
-    if (financeToken) return true;
-    const d = await gql<{ login: { accessToken: string | null } }>('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
-      i: { email: opts.financeEmail ?? 'finance@lagos.demo', password: opts.password ?? 'omniroute-demo' },
-    });
-    financeToken = d?.login.accessToken ?? '';
-    return !!financeToken;
+    return financeToken ? true : signIn('finance', opts.financeEmail ?? 'finance@lagos.demo');
   }
 
   const around = (c: Point, km: number): Point => ({ lat: c.lat + ((Math.random() - 0.5) * km) / 55, lng: c.lng + ((Math.random() - 0.5) * km) / 55 });

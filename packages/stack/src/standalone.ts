@@ -1,5 +1,8 @@
 // Distributed mode: one process per subgraph, configured by PORT, HOST, DATABASE_URL, DATA_DIR, REDIS_URL,
-// INTERNAL_SIGNING_SECRET, JWT_SECRET, SEED and METRICS_TOKEN. Each subgraph's src/index.ts is one call to this.
+// INTERNAL_SIGNING_SECRET, JWT_SECRET, SEED and METRICS_TOKEN, and for operations (the chaos suite shortens them):
+// RECONCILE_AFTER_MS (how long work waits before a reconciler repairs it; default 5 minutes) and
+// EVENT_BUS_IDLE_TIMEOUT_MS (how long a crashed consumer's events wait before another member takes them; default 30 s).
+// Each subgraph's src/index.ts is one call to this.
 import { checkStartup, log, resolveSecrets, warnIfMetricsClosed, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
@@ -7,7 +10,7 @@ import { createEventBus, type EventBus } from '@omniroute/events';
 export async function serveSubgraphProcess(
   name: string,
   defaultPort: number,
-  load: () => Promise<{ create(opts: SubgraphRuntimeOptions & { bus?: EventBus }): Promise<SubgraphRuntime> }>,
+  load: () => Promise<{ create(opts: SubgraphRuntimeOptions & { bus?: EventBus; reconcileAfterMs?: number; pendingPaymentAfterMs?: number }): Promise<SubgraphRuntime> }>,
 ): Promise<void> {
   // before anything connects or listens: production mode without strong secrets exits with one line (code 78)
   const secrets = checkStartup(name, () => resolveSecrets());
@@ -15,10 +18,15 @@ export async function serveSubgraphProcess(
   if (!process.env.INTERNAL_SIGNING_SECRET) log.warn(`${name}: INTERNAL_SIGNING_SECRET is not set; only a gateway in this process could call it`);
   // Without Redis there is no bus: an in-process bus would mark outbox rows published with nobody listening, so
   // events stay in the outbox until the subgraph runs with REDIS_URL.
-  const bus = process.env.REDIS_URL ? createEventBus({ redisUrl: process.env.REDIS_URL }) : undefined;
+  const idleTimeoutMs = positive(process.env.EVENT_BUS_IDLE_TIMEOUT_MS);
+  const bus = process.env.REDIS_URL ? createEventBus({ redisUrl: process.env.REDIS_URL, ...(idleTimeoutMs ? { idleTimeoutMs } : {}) }) : undefined;
   if (!bus) log.warn(`${name}: no REDIS_URL; domain events stay in the outbox and other subgraphs' events are not consumed`);
   const { create } = await load();
-  const sg = await create({ secret: secrets.internalSecret, jwtSecret: secrets.jwtSecret, databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR ?? `.data/${name}`, bus });
+  const reconcileAfterMs = positive(process.env.RECONCILE_AFTER_MS);
+  const sg = await create({
+    secret: secrets.internalSecret, jwtSecret: secrets.jwtSecret, databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR ?? `.data/${name}`, bus,
+    ...(reconcileAfterMs ? { reconcileAfterMs, pendingPaymentAfterMs: reconcileAfterMs } : {}),
+  });
   if (process.env.SEED === '1') await sg.seed();
   const running = await sg.listen(Number(process.env.PORT ?? defaultPort), process.env.HOST ?? '127.0.0.1');
   log.info(`${name} subgraph listening`, { url: running.url });
@@ -32,4 +40,9 @@ export async function serveSubgraphProcess(
       process.exit(0);
     });
   }
+}
+
+function positive(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v && Number.isFinite(n) && n > 0 ? n : undefined;
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
-import { openDatabase } from '@omniroute/db';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
 import { demoPlan } from '@omniroute/demo';
 import { handleOnce, outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -25,7 +25,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/commerce/mi
 
 /** Consumer group that moves orders through their life cycle on finance's and logistics' events. */
 export const ORDER_LIFECYCLE_GROUP = 'commerce.order-lifecycle';
-export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.dispatched', 'shipment.delivered'];
+export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.created', 'shipment.dispatched', 'shipment.delivered'];
 
 export interface CommerceOptions extends SubgraphRuntimeOptions {
   /** Event bus: with it the outbox relay publishes commerce's events and the order life-cycle consumer runs. */
@@ -41,7 +41,7 @@ export interface CommerceOptions extends SubgraphRuntimeOptions {
 /** Builds the commerce subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; reconcilers: Reconciler[] }> {
   const db = await openDatabase({ subgraph: 'commerce', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
 
   let relay: OutboxRelay | undefined;
   const consumers: Consumer[] = [];
@@ -79,6 +79,7 @@ export async function create(opts: CommerceOptions): Promise<SubgraphRuntime & {
     createContext: createContextFactory(prisma, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
+    reconcilers: () => reconcilers.map((r) => r.stats()),
   });
   return {
     name: 'commerce',

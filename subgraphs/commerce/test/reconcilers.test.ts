@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Viewer } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { createEventBus, reconcilerStats, type DomainEvent, type EventBus } from '@omniroute/events';
+import { createEventBus, newEventId, reconcilerStats, type DomainEvent, type EventBus } from '@omniroute/events';
 import { callSubgraph, eventually } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 
@@ -65,7 +65,38 @@ it('an order left PENDING because finance never got order.placed: the event is r
   await new Promise((r) => setTimeout(r, 200));
   expect(finance.filter((e) => e.aggregateId === order.id)).toHaveLength(1);
   expect(finance.length).toBe(before);
+  // on commerce's /metrics, for each of its reconcilers
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  expect(text).toMatch(/^omniroute_reconciler_runs_total\{subgraph="commerce",reconciler="commerce.orders-without-credit-decision"\} 2$/m);
+  expect(text).toMatch(/^omniroute_reconciler_repaired_total\{subgraph="commerce",reconciler="commerce.orders-without-credit-decision"\} [1-9]/m);
+  expect(text).toMatch(/^omniroute_reconciler_found_total\{subgraph="commerce",reconciler="commerce.confirmed-orders-not-dispatched"\} 0$/m);
   expect(reconcilerStats().map((s) => s.name)).toEqual(
     expect.arrayContaining(['commerce.orders-without-credit-decision', 'commerce.confirmed-orders-not-dispatched']),
   );
+});
+
+it('a confirmed order whose shipment logistics made is not re-sent (it waits for dispatch); one without a shipment is', async () => {
+  const place = async () => {
+    const r = await callSubgraph({ url, name: 'commerce' }, SECRET, ADMIN, `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } } }`, {
+      i: { customerId: customer.id, channel: 'PORTAL', locationId: location.id, lines: [{ sku: variant.sku, quantity: 1 }] },
+    });
+    return r.data.placeOrder.order.id as string;
+  };
+  const [shipped, lost] = [await place(), await place()];
+  const event = (type: string, orderId: string, payload: Record<string, unknown> = {}): DomainEvent => ({
+    id: newEventId(), type, tenantId: LAGOS!.id, aggregateId: orderId, payload: { orderId, customerId: customer.id, ...payload }, occurredAt: new Date().toISOString(), source: 'test',
+  });
+  await bus.publish([event('credit.approved', shipped), event('credit.approved', lost)]);
+  await eventually(async () => (await sg.prisma.order.count({ where: { id: { in: [shipped, lost] }, status: 'CONFIRMED' } })) === 2);
+  await bus.publish([event('shipment.created', shipped, { shipmentId: 'shp_TEST1' })]);
+  await eventually(async () => (await sg.prisma.order.findUniqueOrThrow({ where: { id: shipped } })).shipmentCreatedAt !== null);
+  await eventually(async () => (await sg.prisma.outboxEvent.count({ where: { type: 'order.confirmed', aggregateId: { in: [shipped, lost] }, publishedAt: null } })) === 0);
+
+  const logistics: DomainEvent[] = [];
+  await bus.consume('logistics.shipments', async (e) => void logistics.push(e), { types: ['order.confirmed'], from: 'new' });
+  await new Promise((r) => setTimeout(r, 400)); // past reconcileAfterMs
+  const stats = await sg.reconcilers[1]!.runNow();
+  expect(stats.name).toBe('commerce.confirmed-orders-not-dispatched');
+  await eventually(async () => logistics.some((e) => e.aggregateId === lost));
+  expect(logistics.map((e) => e.aggregateId)).not.toContain(shipped);
 });

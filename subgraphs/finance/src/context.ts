@@ -15,6 +15,11 @@ import type { PaymentOrchestrator } from './modules/payments/providers.ts';
 import type { CredentialVault } from './modules/payments/rails/credentials.ts';
 import type { RailConnector, RailName } from './modules/payments/rails/index.ts';
 import { WalletService } from './modules/wallets/wallets.service.ts';
+import { PayoutService, type PayoutTiming } from './modules/payouts/payouts.service.ts';
+import { createPayoutConnectors } from './modules/payouts/rails/index.ts';
+import { CollectionsService } from './modules/collections/collections.service.ts';
+import { SettlementService } from './modules/settlement/settlement.service.ts';
+import { FinancingService } from './modules/financing/financing.service.ts';
 
 export interface FinanceServices {
   credit: CreditService;
@@ -23,6 +28,10 @@ export interface FinanceServices {
   paymentLive: PaymentLiveService;
   providerAccounts: ProviderAccountService;
   wallets: WalletService;
+  payouts: PayoutService;
+  collections: CollectionsService;
+  settlement: SettlementService;
+  financing: FinancingService;
   ledger: LedgerService;
   kpis: KpiService;
 }
@@ -38,6 +47,9 @@ export interface FinanceServiceDeps {
   live?: LiveEventSource;
   onCommitted?: () => void;
   paymentTiming?: Partial<PaymentTiming>;
+  payoutTiming?: Partial<PayoutTiming>;
+  /** Deadline of payout requests to the rails (default 10 s). */
+  railTimeoutMs?: number;
 }
 
 /** The services, built once per subgraph; stateless apart from the Prisma client, the providers and token caches. */
@@ -53,7 +65,8 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
     { wallets, credit, ledger },
     deps.onCommitted, deps.paymentTiming,
   );
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, ledger, kpis: new KpiService(deps.prisma) };
+  const payouts = new PayoutService(deps.prisma, ledger, providerAccounts, createPayoutConnectors(deps.railTimeoutMs), deps.callbackBaseUrl, deps.onCommitted, deps.payoutTiming);
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, deps.railTimeoutMs), financing: new FinancingService(deps.prisma, credit), ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {

@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { usesCredit } from './modules/credit/credit.rules.ts';
 import { creditScore, utilizationOf } from './modules/credit/credit-score.ts';
 import { OVERDUE_GRACE_MS } from './modules/invoices/invoice.rules.ts';
+import { collectionContacts } from './modules/collections/collections.seed.ts';
 import { assertBalanced, creditReserved, invoiceIssued, paymentReceived, type PostingDraft } from './modules/ledger/ledger.rules.ts';
 
 /**
@@ -83,6 +84,8 @@ export async function seedFinance(prisma: PrismaClient, plan: DemoTenant[], now 
       prisma.ledgerPosting.createMany({ data: postings }),
       prisma.ledgerEntry.createMany({ data: entries }),
       prisma.invoiceSequence.upsert({ where: { tenantId: t.id }, create: { tenantId: t.id, lastNumber }, update: {} }),
+      // collections' contact book: who to remind and where they sit (commerce owns the customer)
+      prisma.collectionContact.createMany({ data: collectionContacts(t), skipDuplicates: true }),
     ]);
   }
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, log, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
-import { openDatabase } from '@omniroute/db';
-import { demoPaymentAccounts, demoPlan } from '@omniroute/demo';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
+import { demoPaymentAccounts, demoPlan, demoSmsAccounts } from '@omniroute/demo';
 import { outboxGauges, startOutboxRelay, startReconciler, type Consumer, type EventBus, type OutboxClient, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type FinanceServices } from './context.ts';
@@ -15,6 +15,13 @@ import { paymentResolvers } from './modules/payments/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
 import { nodeResolvers } from './modules/node/resolvers/index.ts';
 import { walletResolvers } from './modules/wallets/resolvers/index.ts';
+import { payoutResolvers } from './modules/payouts/resolvers/index.ts';
+import { startPayoutsConsumer } from './events/payouts.ts';
+import { startCollectionsConsumer } from './events/collections.ts';
+import { collectionsResolvers } from './modules/collections/resolvers/index.ts';
+import { settlementResolvers } from './modules/settlement/resolvers/index.ts';
+import { financingResolvers } from './modules/financing/resolvers/index.ts';
+import type { PayoutTiming } from './modules/payouts/payouts.service.ts';
 import { defaultProviders, PaymentOrchestrator, type PaymentProvider } from './modules/payments/providers.ts';
 import { POLICIES } from './policies.ts';
 import type { PaymentTiming } from './modules/payments/payments.service.ts';
@@ -42,10 +49,19 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
   paymentPollMs?: number;
   /** Poll back-off, expiry and retry waits of payments (payments.service.ts DEFAULT_PAYMENT_TIMING). */
   paymentTiming?: Partial<PaymentTiming>;
+  /** Status-query back-off of payouts (payouts.service.ts DEFAULT_PAYOUT_TIMING). */
+  payoutTiming?: Partial<PayoutTiming>;
   /** Outbox relay poll interval (default 1000 ms; commits kick it at once anyway). */
   relayIntervalMs?: number;
   /** How often issued invoices past due are marked OVERDUE (default 10 minutes; 0 disables). */
   overdueSweepMs?: number;
+  /**
+   * How often the collections cycle runs for every tenant (dunning, promises, credit holds; each step idempotent per
+   * day) and the SMS outbox is sent (default 1 hour with a bus; 0 disables).
+   */
+  collectionsJobMs?: number;
+  /** How often the settlement reconciliation looks for yesterday's reports (default 6 hours with a bus; imports are idempotent; 0 disables). */
+  settlementJobMs?: number;
   /** A payment PENDING this long is settled from what the providers know (reconcilePending); default 5 minutes. */
   pendingPaymentAfterMs?: number;
   /** How often the pending-payment reconciler runs (default: half of pendingPaymentAfterMs, 1 s–1 min); 0: only on demand. */
@@ -55,7 +71,7 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
 /** Builds the finance subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; services: FinanceServices; reconcilers: Reconciler[] }> {
   const db = await openDatabase({ subgraph: 'finance', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
   let relay: OutboxRelay | undefined;
   const kick = () => relay?.kick();
   const key = opts.credentialsKey ?? process.env.PAYMENT_CREDENTIALS_KEY;
@@ -70,19 +86,26 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     live: opts.bus,
     onCommitted: kick,
     paymentTiming: opts.paymentTiming,
+    payoutTiming: opts.payoutTiming,
+    railTimeoutMs: opts.railTimeoutMs,
   });
   const subgraph = createSubgraph({
     name: 'finance',
     typeDefs: loadTypeDefs(SDL_FILES),
-    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers],
+    resolvers: [creditResolvers, invoiceResolvers, paymentResolvers, ledgerResolvers, nodeResolvers, walletResolvers, kpiResolvers, payoutResolvers, collectionsResolvers, settlementResolvers, financingResolvers],
     policies: POLICIES,
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
-    routes: paymentWebhookRoutes(services.payments),
+    routes: paymentWebhookRoutes(services.payments, services.payouts),
+    reconcilers: () => reconcilers.map((r) => r.stats()),
   });
 
   let consumer: Consumer | undefined;
+  let payoutsConsumer: Consumer | undefined;
+  let collectionsConsumer: Consumer | undefined;
+  let collectionsJob: NodeJS.Timeout | undefined;
+  let settlementJob: NodeJS.Timeout | undefined;
   let sweep: NodeJS.Timeout | undefined;
   const pendingAfter = opts.pendingPaymentAfterMs ?? 5 * 60_000;
   const reconcilers = [
@@ -95,6 +118,22 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   if (opts.bus) {
     relay = startOutboxRelay({ prisma: prisma as unknown as OutboxClient, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
     consumer = await startOrderToCashConsumer({ bus: opts.bus, prisma, services, onCommitted: kick });
+    payoutsConsumer = await startPayoutsConsumer({ bus: opts.bus, prisma, payouts: services.payouts, onCommitted: kick });
+    collectionsConsumer = await startCollectionsConsumer({ bus: opts.bus, prisma, collections: services.collections });
+    const collectionsEvery = opts.collectionsJobMs ?? 60 * 60_000;
+    if (collectionsEvery > 0) {
+      collectionsJob = setInterval(() => {
+        services.collections.runAll().catch((error) => log.error('finance: collections cycle failed', { error: String(error) }));
+      }, collectionsEvery);
+      collectionsJob.unref();
+    }
+    const settlementEvery = opts.settlementJobMs ?? 6 * 60 * 60_000;
+    if (settlementEvery > 0) {
+      settlementJob = setInterval(() => {
+        services.settlement.runDaily().catch((error) => log.error('finance: settlement reconciliation failed', { error: String(error) }));
+      }, settlementEvery);
+      settlementJob.unref();
+    }
     const every = opts.overdueSweepMs ?? 10 * 60_000;
     if (every > 0) {
       sweep = setInterval(() => {
@@ -109,8 +148,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   if (pollEvery > 0) {
     const run = () => {
       poll = setTimeout(() => {
-        services.payments
-          .pollPending()
+        Promise.all([services.payments.pollPending(), services.payouts.dispatch(), services.payouts.poll()])
           .catch((error) => log.error('finance: payment status poll failed', { error: String(error) }))
           .finally(() => (poll ? run() : undefined));
       }, pollEvery);
@@ -125,7 +163,10 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     listen: subgraph.listen,
     async seed() {
       await seedFinance(prisma, demoPlan());
-      if (sandboxUrl && services.providerAccounts.configured) await services.providerAccounts.seedDemo(demoPaymentAccounts(), sandboxUrl);
+      if (sandboxUrl && services.providerAccounts.configured) {
+        await services.providerAccounts.seedDemo(demoPaymentAccounts(), sandboxUrl);
+        for (const a of demoSmsAccounts()) await services.collections.configureSms(a.tenantId, { baseUrl: sandboxUrl, username: a.username, apiKey: a.apiKey, senderId: a.senderId });
+      }
     },
     db,
     prisma,
@@ -134,11 +175,15 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     async close() {
       for (const r of reconcilers) await r.stop();
       if (sweep) clearInterval(sweep);
+      if (collectionsJob) clearInterval(collectionsJob);
+      if (settlementJob) clearInterval(settlementJob);
       if (poll) {
         clearTimeout(poll);
         poll = undefined;
       }
       await consumer?.stop();
+      await payoutsConsumer?.stop();
+      await collectionsConsumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();
       await db.close();

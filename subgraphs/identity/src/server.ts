@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createSubgraph, jwtSecret, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { seedIdentity } from './seed.ts';
-import { openDatabase } from '@omniroute/db';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory } from './context.ts';
 import { tenantResolvers } from './modules/tenants/resolvers/index.ts';
@@ -28,7 +28,7 @@ export interface IdentityOptions extends SubgraphRuntimeOptions {
 /** Builds the identity subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: IdentityOptions): Promise<SubgraphRuntime & { prisma: PrismaClient; changes: IdentityChanges }> {
   const db = await openDatabase({ subgraph: 'identity', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
   const redisUrl = opts.redisUrl ?? process.env.REDIS_URL;
   const changes = createIdentityChanges({ redisUrl, channel: opts.changesChannel });
   // Next to the changes channel (`<prefix>:identity:changes`), so a test run's prefix covers both.

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { openDatabase } from '@omniroute/db';
-import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay } from '@omniroute/events';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices, type LogisticsServices } from './context.ts';
 import { SOURCE, type LogisticsDeps } from './lib/deps.ts';
@@ -11,6 +11,7 @@ import { territoryResolvers } from './modules/territories/resolvers/index.ts';
 import { vehicleResolvers } from './modules/vehicles/resolvers/index.ts';
 import { shipmentResolvers } from './modules/shipments/resolvers/index.ts';
 import { startShipmentConsumers } from './modules/shipments/shipments.consumers.ts';
+import { startDeliveryAckConsumer, startDeliveryReconcilers } from './modules/shipments/shipments.reconcilers.ts';
 import { POLICIES } from './policies.ts';
 import { routingResolvers } from './modules/routing/resolvers/index.ts';
 import { kpiResolvers } from './modules/kpis/resolvers/index.ts';
@@ -36,18 +37,22 @@ export interface LogisticsOptions extends SubgraphRuntimeOptions {
   osrmUrl?: string;
   /** The route solver; default: in a worker thread. */
   solver?: Solver;
+  /** A delivery neither invoiced nor credited to its rider this long has its event re-sent (shipments.reconcilers.ts); default 5 minutes. */
+  reconcileAfterMs?: number;
+  /** How often the delivery reconcilers run (default: half of reconcileAfterMs, 1 s–1 min); 0: only on demand. */
+  reconcileIntervalMs?: number;
   /** Minutes a cold-chain alert may stay unacknowledged before it escalates (default: env COLD_CHAIN_ESCALATE_AFTER_MINUTES, else 15). */
   coldChainEscalateAfterMinutes?: number;
   /** How often the escalation sweep runs (ms; default: env COLD_CHAIN_SWEEP_MS, else 30 000; 0: never, tests call escalateDue). */
   coldChainSweepMs?: number;
 }
 
-export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; services: LogisticsServices };
+export type LogisticsRuntime = SubgraphRuntime & { prisma: PrismaClient; services: LogisticsServices; reconcilers: Reconciler[] };
 
 /** Builds the logistics subgraph over its database (applies migrations); `listen` serves it. */
 export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> {
   const db = await openDatabase({ subgraph: 'logistics', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
   let relay: OutboxRelay | null = null;
   const deps: LogisticsDeps = { prisma, bus: opts.bus ?? null, outboxWritten: () => relay?.kick(), now: opts.now ?? (() => new Date()) };
   const osrmUrl = opts.osrmUrl ?? process.env.OSRM_URL;
@@ -63,15 +68,20 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     createContext: createContextFactory(deps, services),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
+    reconcilers: () => reconcilers.map((r) => r.stats()),
   });
 
   let consumer: Consumer | null = null;
+  let acks: Consumer | null = null;
+  let reconcilers: Reconciler[] = [];
   let visits: Consumer | null = null;
   if (opts.bus) {
     try {
       relay = startOutboxRelay({ prisma: prisma as never, bus: opts.bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
       consumer = await startShipmentConsumers({ bus: opts.bus, prisma, shipments: services.shipments, territories: services.territories, outboxWritten: deps.outboxWritten });
       visits = await startVisitConsumers({ bus: opts.bus, prisma, beatPlans: services.beatPlans });
+      acks = await startDeliveryAckConsumer(opts.bus, prisma);
+      reconcilers = startDeliveryReconcilers({ prisma, kick: deps.outboxWritten, stuckAfterMs: opts.reconcileAfterMs, intervalMs: opts.reconcileIntervalMs });
     } catch (error) {
       await consumer?.stop();
       await relay?.stop();
@@ -91,8 +101,11 @@ export async function create(opts: LogisticsOptions): Promise<LogisticsRuntime> 
     db,
     prisma,
     services,
+    reconcilers,
     async close() {
-      // Consumers and jobs first (they write the outbox), then the relay, then the database.
+      // Reconcilers, consumers and jobs first (they write the outbox), then the relay, then the database.
+      for (const r of reconcilers) await r.stop();
+      await acks?.stop();
       await escalation?.stop();
       await visits?.stop();
       await consumer?.stop();

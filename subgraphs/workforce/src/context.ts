@@ -20,7 +20,7 @@ export interface WorkforceContext {
 }
 
 export function createServices(prisma: PrismaClient, outboxWritten: () => void): WorkforceServices {
-  return { workers: new WorkerService(prisma), tasks: new TaskService(prisma, outboxWritten), earnings: new EarningsService(prisma) };
+  return { workers: new WorkerService(prisma), tasks: new TaskService(prisma, outboxWritten), earnings: new EarningsService(prisma, outboxWritten) };
 }
 
 export function createContextFactory(prisma: PrismaClient, services: WorkforceServices) {

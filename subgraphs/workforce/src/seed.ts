@@ -1,5 +1,6 @@
 import { Decimal, money, seededId, type CurrencyCode } from '@omniroute/core';
 import type { DemoTenant } from '@omniroute/demo';
+import { newEventId } from '@omniroute/events';
 import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { canTake, earningsWithBonus, levelFor, xpForTask, type TaskPriority } from './modules/guild/guild.ts';
 import { DEFAULT_REWARD_RATES, complexityForWeight, taskReward } from './modules/tasks/tasks.rules.ts';
@@ -100,7 +101,16 @@ export async function seedWorkforce(prisma: PrismaClient, plan: DemoTenant[]): P
       });
     });
 
+    // Finance mirrors every worker's balance in its WORKER_PAYABLE ledger from events; seeded balances reach it as
+    // one opening event per worker, written with the seed (the relay publishes them once the subgraph listens).
+    const openedAt = new Date();
+    const opening = t.riders.filter((r) => totals.get(r.id)!.balance.gt(0)).map((r) => ({
+      id: newEventId(openedAt.getTime()), tenantId: t.id, type: 'worker.earnings.opened', aggregateId: r.id, occurredAt: openedAt,
+      payload: { workerId: r.id, balance: { amount: totals.get(r.id)!.balance.toFixed(2), currencyCode: currency } },
+    }));
+
     await prisma.$transaction([
+      prisma.outboxEvent.createMany({ data: opening }),
       prisma.tenantSettings.create({ data: { tenantId: t.id, currency, rewardBase: rate.base, rewardPerComplexity: rate.perComplexity } }),
       prisma.worker.createMany({
         data: t.riders.map((r, i) => {

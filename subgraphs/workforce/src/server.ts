@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { openDatabase } from '@omniroute/db';
+import { openDatabase, TRANSACTION_OPTIONS } from '@omniroute/db';
 import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxClient, type OutboxRelay } from '@omniroute/events';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { createContextFactory, createServices } from './context.ts';
@@ -12,6 +12,7 @@ import { taskResolvers } from './modules/tasks/resolvers/index.ts';
 import { workerResolvers } from './modules/workers/resolvers/index.ts';
 import { SOURCE } from './modules/tasks/tasks.service.ts';
 import { startTaskConsumers } from './modules/tasks/tasks.consumers.ts';
+import { startPayoutConsumers } from './modules/earnings/earnings.consumers.ts';
 import { POLICIES } from './policies.ts';
 
 export const SDL_FILES = sdlFilesIn(fileURLToPath(new URL('./modules', import.meta.url)));
@@ -30,9 +31,10 @@ export interface WorkforceOptions extends SubgraphRuntimeOptions {
  */
 export async function create(opts: WorkforceOptions): Promise<SubgraphRuntime & { prisma: PrismaClient }> {
   const db = await openDatabase({ subgraph: 'workforce', migrationsDir: MIGRATIONS_DIR, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: { maxWait: 10_000, timeout: 30_000 } });
+  const prisma = new PrismaClient({ adapter: db.adapter, transactionOptions: TRANSACTION_OPTIONS });
   let relay: OutboxRelay | undefined;
   let consumer: Consumer | undefined;
+  let payoutConsumer: Consumer | undefined;
   const kick = () => relay?.kick();
   const services = createServices(prisma, kick);
   const subgraph = createSubgraph({
@@ -48,6 +50,7 @@ export async function create(opts: WorkforceOptions): Promise<SubgraphRuntime & 
   async function startEvents(bus: EventBus) {
     relay ??= startOutboxRelay({ prisma: prisma as unknown as OutboxClient, bus, source: SOURCE, intervalMs: opts.relayIntervalMs });
     consumer ??= await startTaskConsumers(bus, prisma, kick);
+    payoutConsumer ??= await startPayoutConsumers(bus, prisma);
   }
 
   return {
@@ -62,6 +65,7 @@ export async function create(opts: WorkforceOptions): Promise<SubgraphRuntime & 
     prisma,
     async close() {
       await consumer?.stop();
+      await payoutConsumer?.stop();
       await relay?.stop();
       await prisma.$disconnect();
       await db.close();

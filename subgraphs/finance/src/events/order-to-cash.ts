@@ -1,5 +1,5 @@
 import { formatAmount, isCurrency, log, money, type Money } from '@omniroute/core';
-import { enqueue, handleOnce, passOrderGate, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { enqueue, handleOnce, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
 import { isPaymentTerms } from '../modules/credit/credit.rules.ts';
 import type { CreditService } from '../modules/credit/credit.service.ts';
@@ -85,6 +85,18 @@ export function orderToCashHandler(s: OrderToCashServices) {
   };
 }
 
+/**
+ * A shipment.delivered handled before came again: logistics' reconciler re-sends it when our invoice.issued never
+ * reached it, so that acknowledgement is re-sent (its outbox row, original id; at most once a minute).
+ */
+export async function resendInvoiceIssued(prisma: PrismaClient, e: DomainEvent): Promise<boolean> {
+  const orderId = str(e.payload as P, 'orderId');
+  if (!orderId) return false;
+  const invoice = await prisma.invoice.findFirst({ where: { tenantId: e.tenantId, orderId, issuedAt: { not: null } }, select: { id: true } });
+  if (!invoice) return false;
+  return (await republishEvents(prisma as unknown as OutboxClient, { type: 'invoice.issued', aggregateIds: [invoice.id], publishedBefore: new Date(Date.now() - 60_000) })) > 0;
+}
+
 /** Subscribes the order-to-cash consumer; each event runs once (handleOnce), then the outbox relay is kicked. */
 export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaClient; services: OrderToCashServices; onCommitted?: () => void }): Promise<Consumer> {
   const handle = orderToCashHandler(opts.services);
@@ -92,7 +104,7 @@ export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaCl
     CONSUMER_GROUP,
     async (e) => {
       const handled = await handleOnce(opts.prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
-      if (handled) opts.onCommitted?.();
+      if (handled || (e.type === 'shipment.delivered' && (await resendInvoiceIssued(opts.prisma, e)))) opts.onCommitted?.();
     },
     { types: CONSUMED_TYPES },
   );

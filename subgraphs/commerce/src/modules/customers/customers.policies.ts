@@ -17,4 +17,9 @@ export const customerPolicies = {
     scopes: ['customers:read'],
     note: 'personal data: keys that reach a customer through an order see its phone only with customers:read',
   },
+  'Customer.position': {
+    roles: ['OPERATIONS', 'SALES_REP', 'FINANCE', 'RETAILER', 'RIDER', 'PARTNER'],
+    scopes: ['customers:read'],
+    note: 'where a shop takes deliveries: like the phone, keys see it only with customers:read',
+  },
 } satisfies PolicyTable;

@@ -15,7 +15,9 @@ export interface OrderReconcilerOptions {
 
 /**
  * Orders whose next step depends on another subgraph having handled commerce's event: PENDING waits for
- * finance's credit decision (order.placed), CONFIRMED for logistics' shipment and dispatch (order.confirmed).
+ * finance's credit decision (order.placed), CONFIRMED for logistics' shipment (order.confirmed; logistics'
+ * shipment.created sets shipmentCreatedAt). A confirmed order waiting for dispatch with its shipment made is not
+ * stuck: re-sending those flooded logistics with every order awaiting dispatch, every period (found by chaos).
  * Stuck longer than stuckAfterMs, the event is re-sent from the outbox with its original id, so a consumer that
  * handled it skips it and one that never got it (an event lost to a crash or a Redis without persistence)
  * handles it now. Each order is re-sent at most once per stuckAfterMs.
@@ -24,7 +26,7 @@ export function startOrderReconcilers(opts: OrderReconcilerOptions): Reconciler[
   const after = opts.stuckAfterMs ?? 5 * 60_000;
   const intervalMs = opts.intervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(after / 2)));
   const batch = opts.batch ?? 500;
-  const job = (name: string, status: 'PENDING' | 'CONFIRMED', type: string) =>
+  const job = (name: string, status: 'PENDING' | 'CONFIRMED', type: string, unless = '') =>
     startReconciler({
       name,
       intervalMs,
@@ -34,7 +36,7 @@ export function startOrderReconcilers(opts: OrderReconcilerOptions): Reconciler[
         // orders in these states have no event to re-send and are not stuck in this sense.
         const stuck = (await opts.prisma.$queryRawUnsafe(
           `SELECT o."id" FROM "Order" o
-            WHERE o."status"::text = $1 AND o."updatedAt" < $2
+            WHERE o."status"::text = $1 AND o."updatedAt" < $2 ${unless}
               AND EXISTS (SELECT 1 FROM "OutboxEvent" e WHERE e."aggregateId" = o."id" AND e."type" = $3)
             ORDER BY o."updatedAt" LIMIT ${batch}`,
           status, before, type,
@@ -46,6 +48,6 @@ export function startOrderReconcilers(opts: OrderReconcilerOptions): Reconciler[
     });
   return [
     job('commerce.orders-without-credit-decision', 'PENDING', 'order.placed'),
-    job('commerce.confirmed-orders-not-dispatched', 'CONFIRMED', 'order.confirmed'),
+    job('commerce.confirmed-orders-not-dispatched', 'CONFIRMED', 'order.confirmed', 'AND o."shipmentCreatedAt" IS NULL'),
   ];
 }

@@ -262,6 +262,10 @@ export class OrderService {
         return this.dispatch(tx, e.tenantId, p.orderId);
       case 'shipment.delivered':
         return this.deliver(tx, e.tenantId, p.orderId);
+      case 'shipment.created':
+        // logistics has the order: the confirmed-orders reconciler stops re-sending order.confirmed (no status change)
+        await tx.order.updateMany({ where: { id: p.orderId, tenantId: e.tenantId, shipmentCreatedAt: null }, data: { shipmentCreatedAt: new Date(e.occurredAt) } });
+        return false;
       default:
         return false;
     }

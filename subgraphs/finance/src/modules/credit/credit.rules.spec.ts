@@ -56,4 +56,11 @@ describe('due dates', () => {
     expect(dueDateFor('CASH_ON_DELIVERY', delivered)).toEqual(delivered);
     expect(dueDateFor('PREPAID', delivered)).toEqual(delivered);
   });
+
+  it('a line on collections hold takes no credit orders until the hold is released (issue 16)', () => {
+    const held = { limit: '1000000', utilized: '0', currency: 'NGN' as const, heldAt: new Date() };
+    expect(checkCredit('NET_7', money('1', 'NGN'), held)).toMatchObject({ approved: false, reason: 'CREDIT_ON_HOLD' });
+    expect(checkCredit('CASH_ON_DELIVERY', money('1', 'NGN'), held)).toEqual({ approved: true, onCredit: false });
+    expect(creditLineStatus('1000000', '0', held.heldAt)).toBe('ON_HOLD');
+  });
 });

@@ -23,8 +23,9 @@ export function availableCredit(limit: DecimalLike, utilized: DecimalLike): Deci
   return Decimal.max(0, dec(limit).minus(dec(utilized)));
 }
 
-export type CreditLineStatus = 'ACTIVE' | 'OVER_LIMIT' | 'SUSPENDED';
-export function creditLineStatus(limit: DecimalLike, utilized: DecimalLike): CreditLineStatus {
+export type CreditLineStatus = 'ACTIVE' | 'OVER_LIMIT' | 'SUSPENDED' | 'ON_HOLD';
+export function creditLineStatus(limit: DecimalLike, utilized: DecimalLike, heldAt?: Date | null): CreditLineStatus {
+  if (heldAt) return 'ON_HOLD';
   if (dec(limit).lte(0)) return 'SUSPENDED';
   return dec(utilized).gt(dec(limit)) ? 'OVER_LIMIT' : 'ACTIVE';
 }
@@ -33,9 +34,11 @@ export interface CreditLineView {
   limit: DecimalLike;
   utilized: DecimalLike;
   currency: CurrencyCode;
+  /** Set while collections hold the line (an invoice more than 60 days overdue). */
+  heldAt?: Date | null;
 }
 
-export type CreditRejectReason = 'NO_CREDIT_LINE' | 'CURRENCY_MISMATCH' | 'CREDIT_SUSPENDED' | 'INSUFFICIENT_CREDIT';
+export type CreditRejectReason = 'NO_CREDIT_LINE' | 'CURRENCY_MISMATCH' | 'CREDIT_SUSPENDED' | 'CREDIT_ON_HOLD' | 'INSUFFICIENT_CREDIT';
 export type CreditDecision =
   | { approved: true; onCredit: boolean }
   | { approved: false; reason: CreditRejectReason; available: Money; required: Money };
@@ -50,6 +53,7 @@ export function checkCredit(terms: PaymentTerms, total: Money, line: CreditLineV
   if (!line) return reject('NO_CREDIT_LINE', money(0, total.currencyCode));
   const available = money(availableCredit(line.limit, line.utilized), line.currency);
   if (line.currency !== total.currencyCode) return reject('CURRENCY_MISMATCH', available);
+  if (line.heldAt) return reject('CREDIT_ON_HOLD', available);
   if (creditLineStatus(line.limit, line.utilized) === 'SUSPENDED') return reject('CREDIT_SUSPENDED', available);
   if (available.amount.lt(total.amount)) return reject('INSUFFICIENT_CREDIT', available);
   return { approved: true, onCredit: true };

@@ -1,4 +1,4 @@
-import { authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, objectRuleOf, ok, requireBoundCustomer, type Money, type Result, type Viewer } from '@omniroute/core';
+import { authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, objectRuleOf, ok, requireBoundCustomer, type CurrencyCode, type Money, type Result, type Viewer } from '@omniroute/core';
 import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -126,6 +126,18 @@ export class CreditService {
    * limit in force to the approved limit scaled by the score. Returns the line, or null when there is none.
    */
   async review(tx: Tx, tenantId: string, customerId: string, opts: { adjustLimit: boolean }, now = new Date()): Promise<CreditLine | null> {
+    const h = await this.history(tx, tenantId, customerId, now);
+    if (!h) return null;
+    const history = h.history;
+    const score = creditScore(history);
+    return tx.creditLine.update({
+      where: { tenantId_customerId: { tenantId, customerId } },
+      data: { score, reviewedAt: now, ...(opts.adjustLimit ? { limit: reviewedLimit(h.baseLimit, score, h.currency) } : {}) },
+    });
+  }
+
+  /** The payment history the score is computed from, with the line's approved limit; null without a line. */
+  async history(tx: Tx | PrismaClient, tenantId: string, customerId: string, now = new Date()): Promise<{ history: PaymentHistory; baseLimit: string; currency: CurrencyCode } | null> {
     const [h] = await tx.$queryRaw<{ onTime: number; late: number; overdue: number; utilized: string | null; baseLimit: string | null; currency: string | null }[]>`
       SELECT
         (SELECT count(*)::int FROM "Payment" p JOIN "Invoice" i ON i."id" = p."invoiceId"
@@ -140,12 +152,7 @@ export class CreditService {
         c."utilized"::text AS "utilized", c."baseLimit"::text AS "baseLimit", c."currency"::text AS "currency"
       FROM (SELECT 1) one LEFT JOIN "CreditLine" c ON c."tenantId" = ${tenantId} AND c."customerId" = ${customerId}`;
     if (!h?.baseLimit || !h.currency || !isCurrency(h.currency)) return null;
-    const history: PaymentHistory = { onTime: h.onTime, late: h.late, overdue: h.overdue, utilization: utilizationOf(h.utilized ?? '0', h.baseLimit) };
-    const score = creditScore(history);
-    return tx.creditLine.update({
-      where: { tenantId_customerId: { tenantId, customerId } },
-      data: { score, reviewedAt: now, ...(opts.adjustLimit ? { limit: reviewedLimit(h.baseLimit, score, h.currency) } : {}) },
-    });
+    return { history: { onTime: h.onTime, late: h.late, overdue: h.overdue, utilization: utilizationOf(h.utilized ?? '0', h.baseLimit) }, baseLimit: h.baseLimit, currency: h.currency };
   }
 
   /** The line, locked for update until the transaction ends (null when the customer has none). */

@@ -1,7 +1,11 @@
 import { Decimal, dec, type CurrencyCode } from '@omniroute/core';
 
-export type LedgerAccount = 'ACCOUNTS_RECEIVABLE' | 'REVENUE' | 'CASH' | 'CREDIT_EXPOSURE' | 'CREDIT_COMMITMENT' | 'WALLET';
-export type LedgerPostingKind = 'CREDIT_RESERVED' | 'CREDIT_RELEASED' | 'INVOICE_ISSUED' | 'INVOICE_VOIDED' | 'PAYMENT_RECEIVED' | 'WALLET_TOP_UP' | 'WALLET_REFUND';
+export type LedgerAccount =
+  | 'ACCOUNTS_RECEIVABLE' | 'REVENUE' | 'CASH' | 'CREDIT_EXPOSURE' | 'CREDIT_COMMITMENT' | 'WALLET'
+  | 'WORKER_PAYABLE' | 'WORKER_EARNINGS' | 'PAYOUTS_IN_TRANSIT';
+export type LedgerPostingKind =
+  | 'CREDIT_RESERVED' | 'CREDIT_RELEASED' | 'INVOICE_ISSUED' | 'INVOICE_VOIDED' | 'PAYMENT_RECEIVED' | 'WALLET_TOP_UP' | 'WALLET_REFUND'
+  | 'WORKER_EARNING' | 'PAYOUT_REQUESTED' | 'PAYOUT_SUCCEEDED' | 'PAYOUT_FAILED';
 
 /** One side of a posting: positive amounts are debits, negative ones credits. */
 export interface PostingLine {
@@ -19,6 +23,8 @@ export interface PostingDraft {
   customerId?: string | null;
   /** The wallet whose sub-ledger the posting's WALLET lines belong to. */
   walletId?: string | null;
+  /** The worker whose sub-ledger the posting's WORKER_PAYABLE lines belong to. */
+  workerId?: string | null;
   lines: PostingLine[];
 }
 
@@ -39,6 +45,7 @@ export function assertBalanced(draft: PostingDraft): PostingDraft {
   if (!total.isZero()) throw new UnbalancedPostingError(`${draft.kind} sums to ${total.toString()} ${draft.currency}`);
   if (lines.some((l) => l.amount.decimalPlaces() > 4)) throw new UnbalancedPostingError(`${draft.kind} has more than 4 decimals`);
   if (lines.some((l) => l.account === 'WALLET') && !draft.walletId) throw new UnbalancedPostingError(`${draft.kind} moves a wallet without naming it`);
+  if (lines.some((l) => l.account === 'WORKER_PAYABLE') && !draft.workerId) throw new UnbalancedPostingError(`${draft.kind} moves a worker's payable without naming the worker`);
   return { ...draft, lines };
 }
 
@@ -101,4 +108,32 @@ export const walletTopUp = (b: Base, amount: D, ref: string): PostingDraft => ({
 export const walletRefund = (b: Base, amount: D, number: string, invoiceVoid: boolean): PostingDraft => ({
   ...b, kind: 'WALLET_REFUND', description: `Refund to wallet from invoice ${number}`,
   lines: [debit(invoiceVoid ? 'REVENUE' : 'ACCOUNTS_RECEIVABLE', dec(amount)), credit('WALLET', dec(amount))],
+});
+
+// Workers' earnings and payouts. Workforce keeps each worker's balance; finance mirrors it in WORKER_PAYABLE (one
+// sub-ledger per worker), so minus a worker's WORKER_PAYABLE entries equals their workforce balance once the events
+// are through. A payout parks the money in PAYOUTS_IN_TRANSIT until the rail's word: cash out, or back to the worker.
+
+/** Earnings credited by workforce (a completed task, or the opening balance of a seeded worker): an expense owed to the worker. */
+export const workerEarning = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'WORKER_EARNING', description: `Worker earnings ${ref}`,
+  lines: [debit('WORKER_EARNINGS', dec(amount)), credit('WORKER_PAYABLE', dec(amount))],
+});
+
+/** A withdrawal requested: the worker is owed less, the money is on its way. */
+export const payoutRequested = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'PAYOUT_REQUESTED', description: `Payout ${ref} requested`,
+  lines: [debit('WORKER_PAYABLE', dec(amount)), credit('PAYOUTS_IN_TRANSIT', dec(amount))],
+});
+
+/** The rail paid the worker: the cash left. */
+export const payoutSucceeded = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'PAYOUT_SUCCEEDED', description: `Payout ${ref} paid`,
+  lines: [debit('PAYOUTS_IN_TRANSIT', dec(amount)), credit('CASH', dec(amount))],
+});
+
+/** The rail refused or failed the transfer: the money is the worker's balance again. */
+export const payoutFailed = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'PAYOUT_FAILED', description: `Payout ${ref} failed; back to the worker's balance`,
+  lines: [debit('PAYOUTS_IN_TRANSIT', dec(amount)), credit('WORKER_PAYABLE', dec(amount))],
 });

@@ -41,12 +41,13 @@ export class LedgerService {
     await tx.ledgerPosting.create({
       data: {
         id: postingId, tenantId: p.tenantId, kind: p.kind, currency: p.currency, description: p.description,
-        invoiceId: p.invoiceId ?? null, paymentId: p.paymentId ?? null, customerId: p.customerId ?? null, walletId: p.walletId ?? null, postedAt: at,
+        invoiceId: p.invoiceId ?? null, paymentId: p.paymentId ?? null, customerId: p.customerId ?? null, walletId: p.walletId ?? null, workerId: p.workerId ?? null, postedAt: at,
         entries: {
           createMany: {
             data: p.lines.map((l) => ({
               id: newId('lge', at.getTime()), tenantId: p.tenantId, account: l.account, currency: p.currency, amount: l.amount,
-              customerId: p.customerId ?? null, walletId: l.account === 'WALLET' ? p.walletId! : null, createdAt: at,
+              customerId: p.customerId ?? null, walletId: l.account === 'WALLET' ? p.walletId! : null,
+              workerId: l.account === 'WORKER_PAYABLE' ? p.workerId! : null, createdAt: at,
             })),
           },
         },

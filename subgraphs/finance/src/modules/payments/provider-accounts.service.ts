@@ -13,6 +13,13 @@ export const RAIL_SECRETS: Record<RailName, readonly string[]> = {
   PAYSTACK: ['secretKey'],
 };
 
+/** Credentials a rail's payouts need, optional for collections: M-Pesa B2C's initiator, MoMo Disbursement's subscription key. */
+export const PAYOUT_SECRETS: Record<RailName, readonly string[]> = {
+  MPESA: ['initiatorName', 'securityCredential'],
+  MTN_MOMO: ['disbursementSubscriptionKey'],
+  PAYSTACK: [],
+};
+
 /** Provider accounts: each tenant's configuration per rail, credentials sealed with the vault, opened per call. */
 export class ProviderAccountService {
   constructor(
@@ -70,7 +77,8 @@ export class ProviderAccountService {
     const needed = RAIL_SECRETS[input.provider];
     const secrets: Record<string, string> = {};
     for (const c of input.credentials) {
-      if (!needed.includes(c.name)) return bad(`${input.provider} takes the credentials ${needed.join(', ')}; not ${c.name.slice(0, 50)}`, 'credentials');
+      const known = [...needed, ...PAYOUT_SECRETS[input.provider]];
+      if (!known.includes(c.name)) return bad(`${input.provider} takes the credentials ${known.join(', ')}; not ${c.name.slice(0, 50)}`, 'credentials');
       if (!c.value || c.value.length > 500) return bad(`${c.name} must be 1–500 characters`, 'credentials');
       secrets[c.name] = c.value;
     }

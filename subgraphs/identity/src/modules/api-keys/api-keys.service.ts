@@ -114,7 +114,7 @@ export class ApiKeyService {
     requireGateway(internalCaller);
     if (!/^[0-9a-f]{64}$/.test(secretHash)) return null;
     const key = await this.prisma.apiKey.findUnique({ where: { secretHash }, include: { partnerApp: true } });
-    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
+    if (!key || key.revokedAt || key.partnerApp.disabledAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
     return key;
   }
 

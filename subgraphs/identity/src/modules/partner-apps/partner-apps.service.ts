@@ -16,6 +16,8 @@ export interface PartnerAppLimits {
   maxRootFields?: number | null;
   maxCost?: number | null;
   requestsPerMinute?: number | null;
+  maxConcurrentOperations?: number | null;
+  maxSubscriptions?: number | null;
 }
 
 const LIMIT_RANGES: Record<keyof PartnerAppLimits, [number, number]> = {
@@ -24,6 +26,8 @@ const LIMIT_RANGES: Record<keyof PartnerAppLimits, [number, number]> = {
   maxRootFields: [1, 100],
   maxCost: [1, 1_000_000],
   requestsPerMinute: [1, 100_000],
+  maxConcurrentOperations: [1, 10_000],
+  maxSubscriptions: [1, 100_000],
 };
 
 export const DEFAULT_APP_SLUG = 'default';
@@ -114,7 +118,7 @@ export class PartnerAppService {
 
   async update(
     viewer: Viewer | null,
-    input: { id: string; name?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null },
+    input: { id: string; name?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null; disabled?: boolean | null },
   ): Promise<Result<PartnerApp>> {
     const v = authorize(partnerAppPolicies['Mutation.updatePartnerApp'], viewer);
     const app = await this.prisma.partnerApp.findFirst({ where: { id: input.id, tenantId: v.tenantId } });
@@ -126,6 +130,7 @@ export class PartnerAppService {
       data.name = name;
     }
     if (input.persistedQueryMode) data.persistedQueryMode = input.persistedQueryMode;
+    if (input.disabled != null) data.disabledAt = input.disabled ? (app.disabledAt ?? new Date()) : null;
     if (input.limits !== undefined) {
       const limits = checkLimits(input.limits);
       if (!limits.ok) return limits;

@@ -1,4 +1,4 @@
-import { handleOnce, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
+import { handleOnce, republishEvents, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ShipmentService } from './shipments.service.ts';
 import type { TerritoryService } from '../territories/territories.service.ts';
@@ -27,7 +27,20 @@ export function startShipmentConsumers(opts: { bus: EventBus; prisma: PrismaClie
     SHIPMENTS_GROUP,
     async (event) => {
       if (await handleOrderEvent(opts.prisma, opts.shipments, event, opts.territories)) opts.outboxWritten();
+      else if (event.type === 'order.confirmed' && (await resendShipmentCreated(opts.prisma, event))) opts.outboxWritten();
     },
     { types: CONSUMED_TYPES },
   );
+}
+
+/**
+ * An order.confirmed handled before came again: commerce's reconciler re-sends it when our shipment.created never
+ * reached it, so that is re-sent (its outbox row, original id; at most once a minute).
+ */
+export async function resendShipmentCreated(prisma: PrismaClient, e: DomainEvent): Promise<boolean> {
+  const orderId = (e.payload as { orderId?: unknown }).orderId;
+  if (typeof orderId !== 'string') return false;
+  const shipment = await prisma.shipment.findFirst({ where: { tenantId: e.tenantId, orderId }, select: { id: true } });
+  if (!shipment) return false;
+  return (await republishEvents(prisma as never, { type: 'shipment.created', aggregateIds: [shipment.id], publishedBefore: new Date(Date.now() - 60_000) })) > 0;
 }

@@ -5,13 +5,19 @@ import {
 import type { LedgerEntry, Prisma, PrismaClient, Task, Worker } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, WorkforceErrorCode as E, isUniqueViolation, requirePrivate, type RequestScope } from '../../access.ts';
 import { earningsWithBonus, levelFor } from '../guild/guild.ts';
+import { enqueue } from '@omniroute/events';
+import { SOURCE } from '../tasks/tasks.service.ts';
 import { earningsPolicies } from './earnings.policies.ts';
 
 type Tx = Prisma.TransactionClient;
 
 /** Earnings: each worker's ledger — credits for completed tasks (with the level bonus) and withdrawals out of the balance. */
 export class EarningsService {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** Called after a commit that wrote outbox events (kicks the relay). */
+    private readonly outboxWritten: () => void = () => undefined,
+  ) {}
 
   earningsOf(ctx: RequestScope, w: Worker): Money {
     requirePrivate(ctx.viewer, w);
@@ -57,7 +63,7 @@ export class EarningsService {
   /** Pays out part of a worker's balance; never below zero; a retry with the same idempotency key returns the first result. */
   async requestWithdrawal(
     ctx: RequestScope,
-    input: { workerId: string; amount: Decimal; idempotencyKey: string },
+    input: { workerId: string; amount: Decimal; idempotencyKey: string; phone?: string | null },
   ): Promise<Result<{ withdrawal: LedgerEntry; worker: Worker }>> {
     const viewer = authorize(earningsPolicies['Mutation.requestWithdrawal'], ctx.viewer);
     const staff = viewer.roles.some((r) => r === 'ADMIN' || r === 'FINANCE');
@@ -69,6 +75,8 @@ export class EarningsService {
     if (key.length === 0 || key.length > 200) return fail(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', ['input', 'idempotencyKey']);
     const amount = new Decimal(input.amount);
     if (amount.lte(0)) return fail(E.INVALID_INPUT, 'amount must be more than 0', ['input', 'amount']);
+    const payTo = input.phone?.trim() || null;
+    if (payTo !== null && !/^\+[1-9]\d{7,14}$/.test(payTo)) return fail(E.INVALID_INPUT, 'phone must be an international number such as +254712345678', ['input', 'phone']);
 
     const previous = await this.prisma.ledgerEntry.findUnique({ where: { tenantId_idempotencyKey: { tenantId: viewer.tenantId, idempotencyKey: key } } });
     if (previous) return this.replay(previous, input.workerId, amount);
@@ -93,8 +101,17 @@ export class EarningsService {
             currency: worker.currency, balanceAfter: after.balance, idempotencyKey: key,
           },
         });
+        // Finance pays it out to mobile money and answers payout.succeeded / payout.failed (failed: reversed below).
+        await enqueue(tx, SOURCE, [{
+          type: 'worker.withdrawal.requested', tenantId: viewer.tenantId, aggregateId: withdrawal.id,
+          payload: {
+            withdrawalId: withdrawal.id, workerId: worker.id, phone: payTo ?? worker.phone,
+            amount: { amount: amount.toFixed(MINOR_UNITS[worker.currency as CurrencyCode]), currencyCode: worker.currency },
+          },
+        }]);
         return { withdrawal, worker: after };
       }, TX_OPTIONS);
+      if (done) this.outboxWritten();
       if (!done) return fail(E.INSUFFICIENT_BALANCE, 'Amount is more than the balance', ['input', 'amount']);
       return ok(done);
     } catch (e) {
@@ -111,6 +128,24 @@ export class EarningsService {
     }
     const worker = await this.prisma.worker.findFirstOrThrow({ where: { id: entry.workerId, tenantId: entry.tenantId } });
     return ok({ withdrawal: entry, worker });
+  }
+
+  /**
+   * Inside the consumer's transaction: a withdrawal whose payout failed goes back into the worker's balance, once
+   * (the reversal's idempotency key names the withdrawal). Earned is untouched: the money was never paid.
+   */
+  static async reverseWithdrawal(tx: Tx, tenantId: string, withdrawalId: string): Promise<LedgerEntry | null> {
+    const w = await tx.ledgerEntry.findFirst({ where: { id: withdrawalId, tenantId, kind: 'WITHDRAWAL' } });
+    if (!w) return null;
+    const key = `payout-reversal:${w.id}`;
+    if (await tx.ledgerEntry.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key } } })) return null;
+    const worker = await tx.worker.update({ where: { id: w.workerId }, data: { balance: { increment: w.amount } } });
+    return tx.ledgerEntry.create({
+      data: {
+        id: newId('led'), tenantId, workerId: w.workerId, kind: 'WITHDRAWAL_REVERSAL', amount: w.amount, currency: w.currency,
+        balanceAfter: worker.balance, idempotencyKey: key,
+      },
+    });
   }
 
   taskOf(ctx: RequestScope, e: LedgerEntry): Promise<Task | null> {

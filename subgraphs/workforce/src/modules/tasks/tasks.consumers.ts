@@ -1,5 +1,5 @@
 import { log, newId, type CurrencyCode } from '@omniroute/core';
-import { handleOnce, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { handleOnce, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import type { Prisma, PrismaClient, Task } from '../../generated/prisma/client.ts';
 import { completeTaskTx } from './tasks.service.ts';
 import { complexityFrom, taskReward } from './tasks.rules.ts';
@@ -26,9 +26,21 @@ export function startTaskConsumers(bus: EventBus, prisma: PrismaClient, afterCom
     async (event) => {
       const handled = await handleOnce(prisma as unknown as OutboxClient, TASKS_GROUP, event, (tx: Tx) => applyTaskEvent(tx, event));
       if (handled && event.type === 'shipment.delivered') afterCommit();
+      else if (!handled && event.type === 'shipment.delivered' && (await resendTaskCredit(prisma, event))) afterCommit();
     },
     { types: TASK_EVENT_TYPES },
   );
+}
+
+/**
+ * A shipment.delivered handled before came again: logistics' reconciler re-sends it when our task.completed never
+ * reached it, so that acknowledgement is re-sent (its outbox row, original id; at most once a minute).
+ */
+export async function resendTaskCredit(prisma: PrismaClient, e: DomainEvent): Promise<boolean> {
+  const shipmentId = (e.payload as Partial<ShipmentDelivered>).shipmentId ?? e.aggregateId;
+  const task = await prisma.task.findFirst({ where: { tenantId: e.tenantId, shipmentId, status: 'COMPLETED' }, select: { id: true } });
+  if (!task) return false;
+  return (await republishEvents(prisma as unknown as OutboxClient, { type: 'task.completed', aggregateIds: [task.id], publishedBefore: new Date(Date.now() - 60_000) })) > 0;
 }
 
 /** Applies one event to the delivery tasks, inside the consumer's transaction. Only ever touches the event's tenant. */

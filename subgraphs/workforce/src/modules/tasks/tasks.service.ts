@@ -51,6 +51,9 @@ export async function completeTaskTx(
         aggregateId: task.id,
         payload: {
           taskId: task.id,
+          // a delivery task's shipment and order: logistics records the credit against the delivery
+          ...(task.shipmentId ? { shipmentId: task.shipmentId } : {}),
+          ...(task.orderId ? { orderId: task.orderId } : {}),
           workerId: opts.assigneeId,
           xpAwarded: xp,
           earnings: { amount: formatAmount(entry.amount.toString(), entry.currency as CurrencyCode), currencyCode: entry.currency },

@@ -7,5 +7,6 @@ export const customerResolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (ref, ctx) => ctx.loaders.customerById.load(ref.id),
+    position: (c) => (c.lat != null && c.lng != null ? { lat: c.lat, lng: c.lng } : null),
   },
 };

@@ -8,6 +8,7 @@ export const inventoryResolvers: Resolvers = {
   },
   Location: {
     __resolveReference: (ref, ctx) => ctx.loaders.locationById.load(ref.id),
+    position: (l) => ({ lat: l.lat, lng: l.lng }),
     stockLevels: (l, args, ctx) => ctx.services.inventory.stockLevels(ctx, l.id, args),
   },
   StockLevel: {

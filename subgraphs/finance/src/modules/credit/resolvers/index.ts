@@ -16,6 +16,7 @@ export const creditResolvers: Resolvers = {
     utilized: (l) => money(l.utilized, l.currency as CurrencyCode),
     available: (l) => money(availableCredit(l.limit, l.utilized), l.currency as CurrencyCode),
     currencyCode: (l) => l.currency,
-    status: (l) => creditLineStatus(l.limit, l.utilized),
+    status: (l) => creditLineStatus(l.limit, l.utilized, l.heldAt),
+    hold: (l) => (l.heldAt ? { since: l.heldAt, reason: l.holdReason ?? 'collections hold' } : null),
   },
 };

@@ -18,6 +18,7 @@ export const partnerAppResolvers: Resolvers = {
   },
   PartnerApp: {
     limits: (app) => limitsOf(app),
+    disabled: (app) => app.disabledAt !== null,
     persistedOperationCount: (app, _a, ctx) => ctx.loaders.operationCountByApp.load(app.id),
   },
   GatewayPartnerApp: {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "PartnerApp" ADD COLUMN     "disabledAt" TIMESTAMP(3);

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "LedgerEntryKind" ADD VALUE 'WITHDRAWAL_REVERSAL';

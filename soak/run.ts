@@ -1,0 +1,268 @@
+// npm run soak [-- --minutes 30] [-- --subscribers 1000]
+// The embedded default (`npm start`: one process, PGlite, in-memory bus) under mixed queries, mutations and 1 000
+// graphql-ws subscribers for --minutes (default 30). After the warm-up (a fifth of the run, at most 5 minutes) the
+// server's heap after a full collection is sampled every 10 s and the slope fitted by least squares: it must stay
+// under 1 MiB/min, with no error anywhere. Prints the figures and writes soak/results/latest.json. Not in CI.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { ROOT, sleep, startChild, stopChild } from '../bench/lib/proc.ts';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    subscribers: { type: 'string', default: '1000' },
+    'warmup-minutes': { type: 'string' },
+  },
+  strict: true,
+});
+const minutes = Number(values.minutes);
+const subscribers = Number(values.subscribers);
+if (!(minutes > 0) || !(subscribers >= 0)) throw new Error('usage: npm run soak -- --minutes <n> [--subscribers <n>]');
+const warmupMs = Number(values['warmup-minutes'] ?? Math.min(5, minutes / 5)) * 60_000;
+const SAMPLE_MS = 10_000;
+const MAX_SLOPE = 1; // MiB per minute
+const t0 = Date.now();
+const log = (line: string) => process.stderr.write(`[soak ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}\n`);
+const op = (name: string) => readFileSync(join(ROOT, 'schema', 'operations', `${name}.graphql`), 'utf8');
+
+interface Sample { t: number; heapUsed: number; heapTotal: number; external: number; rss: number }
+
+/** Least-squares slope of y over x (per unit of x) and R². */
+export function linearFit(xs: number[], ys: number[]): { slope: number; intercept: number; r2: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  return { slope, intercept: my - slope * mx, r2: syy === 0 || sxx === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+}
+
+async function main(): Promise<number> {
+  log(`${minutes} min, ${subscribers} subscribers, warm-up ${(warmupMs / 60_000).toFixed(1)} min`);
+  // The demo tenants are seeded once into .data/soak-seed (like `npm start`'s .data/, kept across runs); each run
+  // starts from a copy of it, so runs compare and the seeding (minutes on a busy machine) is not part of the run.
+  const seedDir = join(ROOT, '.data', 'soak-seed');
+  if (!existsSync(join(seedDir, 'identity'))) {
+    log(`seeding ${seedDir} (once)`);
+    rmSync(seedDir, { recursive: true, force: true });
+    const prep = startChild('seed', process.execPath, ['--import', 'tsx', 'soak/stack.ts'], { env: { LOG_LEVEL: 'warn', SOAK_DATA_DIR: seedDir, SOAK_PREPARE: '1' } });
+    const code = await new Promise<number | null>((r) => prep.proc.once('exit', r));
+    if (code !== 0) throw new Error(`seeding failed (${code}):\n${prep.log()}`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'omniroute-soak-'));
+  cpSync(seedDir, dataDir, { recursive: true });
+  const server = startChild('stack', process.execPath, ['--expose-gc', '--max-semi-space-size=32', '--import', 'tsx', 'soak/stack.ts'], {
+    env: { LOG_LEVEL: 'warn', SOAK_SAMPLE_MS: String(SAMPLE_MS), SIMULATOR: '0', SOAK_DATA_DIR: dataDir },
+  });
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const samples: Sample[] = [];
+  let gatewayUrl = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    let buf = '';
+    server.proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          const m = JSON.parse(line) as { ready?: boolean; gatewayUrl?: string; heap?: Sample };
+          if (m.ready) (gatewayUrl = m.gatewayUrl!, resolve());
+          if (m.heap) samples.push(m.heap);
+        } catch {
+          // not ours
+        }
+      }
+    });
+    server.proc.once('exit', (code) => reject(new Error(`the stack exited (${code}):\n${server.log()}`)));
+    setTimeout(() => reject(new Error(`the stack did not start in 10 minutes:\n${server.log()}`)), 600_000).unref();
+  });
+  const errors: string[] = [];
+  const err = (what: string) => {
+    if (errors.length < 50) errors.push(what.slice(0, 400));
+    else if (errors.length === 50) errors.push('(more)');
+  };
+  const clients: Client[] = [];
+  let stopping = false;
+  let loadStart = Date.now();
+  const counts = { requests: 0, queries: 0, mutations: 0, events: 0, subscribed: 0, ordersPlaced: 0, ordersCancelled: 0, positions: 0 };
+  try {
+    await ready;
+    log(`stack up at ${gatewayUrl} (pid ${server.proc.pid})`);
+
+    async function gql(query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
+      counts.requests++;
+      try {
+        const res = await fetch(gatewayUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), 'x-request-id': `soak-${randomUUID()}` },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(120_000), // a slow answer is not an error; a lost one is
+        });
+        const body = (await res.json()) as { data?: any; errors?: unknown[] };
+        if (res.status !== 200 || body.errors?.length) err(`HTTP ${res.status}: ${JSON.stringify(body.errors ?? body).slice(0, 300)}`);
+        return body.data;
+      } catch (e) {
+        err(`transport: ${String(e)}`);
+        return null;
+      }
+    }
+    const login = async (email: string) => (await gql('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { email, password: 'omniroute-demo' } }))?.login?.accessToken as string;
+    const token = await login('ops@lagos.demo');
+    if (!token) throw new Error(`login failed: ${errors.join('\n')}`);
+    const d = await gql(`{ customers(first: 50) { edges { node { id } } } locations(first: 2) { edges { node { id } } }
+      products(first: 100) { edges { node { temperatureRange { minC } variants { sku } } } }
+      vehicles(first: 50) { edges { node { id } } } orders(first: 30) { edges { node { id } } } }`, {}, token);
+    const nodes = (c: { edges: { node: any }[] }) => c.edges.map((e) => e.node);
+    const customers = nodes(d.customers).map((c) => c.id as string);
+    const locationId = nodes(d.locations)[0].id as string;
+    const skus = nodes(d.products).filter((p) => !p.temperatureRange).flatMap((p) => p.variants.map((v: { sku: string }) => v.sku as string));
+    const vehicles = nodes(d.vehicles).map((v) => v.id as string);
+    const orderIds = nodes(d.orders).map((o) => o.id as string);
+
+    // the run's minutes (and its warm-up) count from here: the stack's start-up is not part of them
+    loadStart = Date.now();
+    // 1 000 subscribers, half on the fleet feed, half on the order feed; ramped up 50 at a time
+    const wsUrl = gatewayUrl.replace(/^http/, 'ws');
+    const feeds = [op('LiveFleet'), op('OrderFeed')];
+    for (let i = 0; i < subscribers; i++) {
+      const c = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, keepAlive: 20_000 });
+      c.on('error', (e) => err(`socket: ${String((e as Error)?.message ?? e)}`));
+      clients.push(c);
+      c.subscribe({ query: feeds[i % 2]! }, {
+        next: (v) => {
+          counts.events++;
+          if (v.errors?.length) err(`event: ${JSON.stringify(v.errors).slice(0, 300)}`);
+        },
+        error: (e) => err(`subscription: ${JSON.stringify(e).slice(0, 300)}`),
+        complete: () => {
+          if (!stopping) err('subscription completed by the server');
+        },
+      });
+      counts.subscribed++;
+      if (i % 50 === 49) await sleep(500);
+    }
+    log(`${counts.subscribed} subscribers`);
+
+    // mixed traffic: each worker a loop of queries and mutations; orders are cancelled again so stock lasts
+    const end = loadStart + minutes * 60_000;
+    const worker = async (w: number) => {
+      let n = 0;
+      const mine: string[] = [];
+      while (Date.now() < end) {
+        n++;
+        const kind = (n + w) % 6;
+        if (kind === 0) {
+          const r = await gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code message } } }`, {
+            i: { customerId: customers[(n * 7 + w) % customers.length], channel: 'PORTAL', locationId, lines: [{ sku: skus[(n + w) % skus.length], quantity: 1 }], idempotencyKey: `soak-${randomUUID()}` },
+          }, token);
+          counts.mutations++;
+          const id = r?.placeOrder?.order?.id as string | undefined;
+          if (id) (counts.ordersPlaced++, mine.push(id), orderIds.push(id));
+          else if (r?.placeOrder?.userErrors?.length) err(`placeOrder: ${JSON.stringify(r.placeOrder.userErrors)}`);
+        } else if (kind === 1 && mine.length > 0) {
+          const id = mine.shift()!;
+          const r = await gql(`mutation($i: CancelOrderInput!) { cancelOrder(input: $i) { order { status } userErrors { code message } } }`, { i: { orderId: id, reason: 'soak' } }, token);
+          counts.mutations++;
+          if (r?.cancelOrder?.order) counts.ordersCancelled++;
+          // an order rejected (credit) meanwhile cannot be cancelled: expected, not an error
+          else if (r?.cancelOrder?.userErrors?.some((e: { code: string }) => e.code !== 'ORDER_NOT_CANCELLABLE')) err(`cancelOrder: ${JSON.stringify(r.cancelOrder.userErrors)}`);
+        } else if (kind === 2) {
+          const v = vehicles[(n + w) % vehicles.length]!;
+          await gql(`mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code message } } }`, {
+            i: { vehicleId: v, lat: 6.5 + ((n % 100) / 1000), lng: 3.35 + ((w % 10) / 1000), speedKph: 30, heading: 90, recordedAt: new Date().toISOString() },
+          }, token);
+          counts.mutations++;
+          counts.positions++;
+        } else if (kind === 3) {
+          await gql(op('OrderDetail'), { id: orderIds[(n * 13 + w) % Math.max(1, orderIds.length)] }, token);
+          counts.queries++;
+        } else if (kind === 4) {
+          await gql(`{ products(first: 20) { edges { node { name variants { sku basePrice { amount currencyCode } } } } } }`, {}, token);
+          counts.queries++;
+        } else {
+          await gql(`{ vehicles(first: 20) { edges { node { plate lastPosition { lat lng } currentShipment { status rider { name } } } } } me { email } }`, {}, token);
+          counts.queries++;
+        }
+        if (mine.length > 20) mine.splice(0, mine.length - 20);
+        await sleep(100);
+      }
+    };
+    let lastReport = Date.now();
+    const reporter = setInterval(() => {
+      const after = samples.filter((s) => s.t >= loadStart + warmupMs);
+      const fit = after.length >= 3 ? linearFit(after.map((s) => (s.t - after[0]!.t) / 60_000), after.map((s) => s.heapUsed / 2 ** 20)) : null;
+      log(`${counts.requests} requests, ${counts.events} events, ${errors.length} errors; heap ${((samples.at(-1)?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB${fit ? `, slope ${fit.slope.toFixed(3)} MiB/min` : ''}`);
+      lastReport = Date.now();
+    }, 60_000);
+    await Promise.all([0, 1, 2, 3].map(worker));
+    clearInterval(reporter);
+    void lastReport;
+    stopping = true;
+    await sleep(SAMPLE_MS + 1_000); // one more sample after the last request
+
+    const after = samples.filter((s) => s.t >= loadStart + warmupMs);
+    const xs = after.map((s) => (s.t - after[0]!.t) / 60_000);
+    const heap = linearFit(xs, after.map((s) => s.heapUsed / 2 ** 20));
+    const rss = linearFit(xs, after.map((s) => s.rss / 2 ** 20));
+    const ok = after.length >= 3 && heap.slope < MAX_SLOPE && errors.length === 0;
+    const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+    const result = {
+      ok,
+      at: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      minutes,
+      warmupMinutes: warmupMs / 60_000,
+      subscribers: counts.subscribed,
+      traffic: { ...counts, perSecond: Math.round((counts.requests / ((Date.now() - loadStart) / 1000)) * 10) / 10 },
+      errors: errors.length,
+      errorSamples: errors.slice(0, 10),
+      heap: {
+        samples: after.length,
+        firstMiB: mib(after[0]?.heapUsed ?? 0),
+        lastMiB: mib(after.at(-1)?.heapUsed ?? 0),
+        maxMiB: mib(Math.max(...after.map((s) => s.heapUsed))),
+        slopeMiBPerMin: Math.round(heap.slope * 1000) / 1000,
+        r2: Math.round(heap.r2 * 100) / 100,
+        limitMiBPerMin: MAX_SLOPE,
+      },
+      rss: { firstMiB: mib(after[0]?.rss ?? 0), lastMiB: mib(after.at(-1)?.rss ?? 0), slopeMiBPerMin: Math.round(rss.slope * 1000) / 1000 },
+      note: 'embedded mode: the gateway and the five subgraphs share one process, so one heap; sampled after a full GC',
+    };
+    mkdirSync(join(ROOT, 'soak', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'soak', 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    process.stdout.write(`
+Soak: ${minutes} min (warm-up ${(warmupMs / 60_000).toFixed(1)}), ${counts.subscribed} subscribers, ${counts.requests} requests (${result.traffic.perSecond}/s: ${counts.queries} queries, ${counts.mutations} mutations), ${counts.events} subscription events
+  heap after GC   ${result.heap.firstMiB} → ${result.heap.lastMiB} MiB (max ${result.heap.maxMiB}), slope ${result.heap.slopeMiBPerMin} MiB/min over ${after.length} samples (limit ${MAX_SLOPE})
+  rss             ${result.rss.firstMiB} → ${result.rss.lastMiB} MiB, slope ${result.rss.slopeMiBPerMin} MiB/min
+  errors          ${errors.length}${errors.length ? `\n    ${errors.slice(0, 5).join('\n    ')}` : ''}
+${ok ? 'PASS' : 'FAIL'}
+`);
+    return ok ? 0 : 1;
+  } finally {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await stopChild(server, 35_000);
+  }
+}
+
+const hardLimit = setTimeout(() => {
+  log('hard time limit reached; exiting');
+  process.exit(2);
+}, (minutes + 30) * 60_000);
+hardLimit.unref();
+main().then((code) => process.exit(code), (e) => {
+  log(`failed: ${(e as Error)?.stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import { money, toPayload, type CurrencyCode } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+export const collectionsResolvers: Resolvers = {
+  Query: {
+    collectionsAging: (_p, { currencyCode }, ctx) => ctx.services.collections.aging(ctx.viewer, currencyCode),
+    collectionsWorklist: (_p, args, ctx) => ctx.services.collections.worklist(ctx.viewer, args),
+    collectionsToday: (_p, { currencyCode }, ctx) => ctx.services.collections.today(ctx.viewer, currencyCode),
+    promisesToPay: (_p, { filter, first, after }, ctx) => ctx.services.collections.promises(ctx.viewer, filter ?? {}, { first, after }),
+    collectionNotifications: (_p, { customerId, first, after }, ctx) => ctx.services.collections.notifications(ctx.viewer, { customerId }, { first, after }),
+  },
+  Mutation: {
+    recordPromiseToPay: async (_p, { input }, ctx) => toPayload('promise', await ctx.services.collections.recordPromise(ctx.viewer, input)),
+    runCollections: async (_p, { input }, ctx) => {
+      const r = await ctx.services.collections.runNow(ctx.viewer, new Date(), input.customerId);
+      return r.ok ? { ...r.value, userErrors: [] } : { reminders: 0, followUps: 0, promisesKept: 0, promisesBroken: 0, held: 0, released: 0, sent: 0, userErrors: r.errors };
+    },
+  },
+  CustomerAging: {
+    customer: (c) => ({ id: c.customerId }),
+  },
+  CollectionsWorkItem: {
+    invoice: async (w, _a, ctx) => (await ctx.loaders.invoiceById.load(w.invoiceId))!,
+    customer: (w) => ({ id: w.customerId }),
+  },
+  PromiseToPay: {
+    customer: (p) => ({ id: p.customerId }),
+    invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
+    amount: (p) => money(p.amount, p.currency as CurrencyCode),
+  },
+  CollectionNotification: {
+    customer: (n) => ({ id: n.customerId }),
+    invoice: (n, _a, ctx) => (n.invoiceId ? ctx.loaders.invoiceById.load(n.invoiceId) : null),
+  },
+};

@@ -1,0 +1,102 @@
+// Safaricom Daraja B2C (https://developer.safaricom.co.ke/APIs/BusinessToCustomer): `POST /mpesa/b2c/v3/paymentrequest`
+// with the OAuth token, the initiator and its security credential; the outcome arrives as a Result at ResultURL.
+// Shapes quoted in docs/payments.md.
+import { dec, type CurrencyCode, type Decimal } from '@omniroute/core';
+import { CallbackError, callProvider, describeReply, msisdn, ProviderError, TokenCache, type IncomingCallback, type RailAccount, type RailOutcome } from '../../payments/rails/rail.ts';
+import { darajaDecimals } from '../../payments/rails/mpesa.ts';
+import { payoutCallbackUrl, verifiedPayoutId, type PayoutCallback, type PayoutConnector, type PayoutRequest, type SendResult } from './payout-rail.ts';
+
+export class MpesaB2cConnector implements PayoutConnector {
+  readonly rail = 'MPESA' as const;
+  private readonly tokens = new TokenCache();
+
+  constructor(private readonly timeoutMs = 10_000) {}
+
+  newReference(): null {
+    return null; // Daraja assigns the ConversationID
+  }
+
+  check(req: { amount: Decimal; currency: CurrencyCode }): string | null {
+    const places = darajaDecimals(req.currency);
+    return req.amount.decimalPlaces() > places ? `M-Pesa pays ${req.currency} amounts with at most ${places} decimals` : null;
+  }
+
+  missing(a: RailAccount): string[] {
+    return ['initiatorName', 'securityCredential'].filter((k) => !a.secrets[k]);
+  }
+
+  callbackUrl(a: RailAccount, endpoint: string, payoutId: string): string {
+    return payoutCallbackUrl(a, endpoint, payoutId);
+  }
+
+  private token(a: RailAccount): Promise<string> {
+    return this.tokens.get(a.version, async () => {
+      const basic = Buffer.from(`${a.secrets.consumerKey}:${a.secrets.consumerSecret}`).toString('base64');
+      const r = await callProvider(`${a.baseUrl}/oauth/v1/generate?grant_type=client_credentials`, { method: 'GET', headers: { authorization: `Basic ${basic}` } }, this.timeoutMs);
+      if (r.status !== 200 || typeof r.body?.access_token !== 'string') throw new ProviderError(describeReply('MPESA', r), r.status === null || r.status >= 500);
+      return { token: r.body.access_token, expiresInSec: Number(r.body.expires_in) || 3599 };
+    });
+  }
+
+  async send(a: RailAccount, req: PayoutRequest): Promise<SendResult> {
+    let r;
+    try {
+      const body = JSON.stringify({
+        // The payout id: Daraja answers a repeated OriginatorConversationID with the first request, so a resend pays once.
+        OriginatorConversationID: req.payoutId,
+        InitiatorName: a.secrets.initiatorName,
+        SecurityCredential: a.secrets.securityCredential,
+        CommandID: 'BusinessPayment',
+        Amount: '__AMOUNT__',
+        PartyA: a.secrets.shortCode,
+        PartyB: msisdn(req.phone),
+        Remarks: req.description.slice(0, 100),
+        QueueTimeOutURL: req.callbackUrl,
+        ResultURL: req.callbackUrl,
+        Occassion: req.payoutId,
+      }).replace('"__AMOUNT__"', req.amount.toFixed(darajaDecimals(req.currency)));
+      for (let attempt = 0; ; attempt++) {
+        const token = await this.token(a);
+        r = await callProvider(`${a.baseUrl}/mpesa/b2c/v3/paymentrequest`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }, this.timeoutMs);
+        if (r.status === 401 && attempt === 0) {
+          this.tokens.forget(a.version);
+          continue;
+        }
+        break;
+      }
+    } catch (e) {
+      return { status: 'FAILED', reason: (e as Error).message };
+    }
+    if (r.status === 200 && r.body?.ResponseCode === '0' && typeof r.body.ConversationID === 'string') return { status: 'PENDING', reference: r.body.ConversationID };
+    if (r.status !== null && r.status >= 400 && r.status < 500) return { status: 'FAILED', reason: describeReply('MPESA', r) };
+    return { status: 'UNKNOWN', reason: describeReply('MPESA', r) };
+  }
+
+  /** Daraja's Transaction Status query answers asynchronously at a ResultURL too: the Result callback (or the settlement report) decides. */
+  async status(): Promise<RailOutcome> {
+    return { status: 'PENDING' };
+  }
+
+  readCallback(a: RailAccount, cb: IncomingCallback): PayoutCallback | null {
+    const payoutId = verifiedPayoutId(a, cb.query);
+    if (!payoutId) return null;
+    let body: any;
+    try {
+      body = JSON.parse(cb.raw.toString('utf8'));
+    } catch {
+      throw new CallbackError('body is not JSON');
+    }
+    const r = body?.Result;
+    if (!r || r.ResultCode === undefined || typeof r.ConversationID !== 'string') throw new CallbackError('not a B2C Result');
+    if (Number(r.ResultCode) !== 0) return { reference: r.ConversationID, payoutId, outcome: { status: 'FAILED', reason: `M-Pesa ${r.ResultCode}: ${r.ResultDesc ?? 'failed'}` }, payload: body };
+    const params: { Key: string; Value?: unknown }[] = Array.isArray(r.ResultParameters?.ResultParameter) ? r.ResultParameters.ResultParameter : [];
+    const value = (k: string) => params.find((p) => p.Key === k)?.Value;
+    const amount = value('TransactionAmount');
+    return {
+      reference: r.ConversationID,
+      payoutId,
+      outcome: { status: 'SUCCEEDED', receipt: String(value('TransactionReceipt') ?? r.TransactionID ?? ''), amount: amount != null && /^\d+(\.\d+)?$/.test(String(amount)) ? dec(String(amount)) : null },
+      payload: body,
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { money, toPayload, type CurrencyCode } from '@omniroute/core';
+import type { Resolvers } from '../../../generated/graphql.ts';
+
+export const settlementResolvers: Resolvers = {
+  Query: {
+    settlementReports: (_p, { provider, first, after }, ctx) => ctx.services.settlement.list(ctx.viewer, { provider }, { first, after }),
+    settlementReport: (_p, { id }, ctx) => ctx.services.settlement.get(ctx.viewer, id),
+  },
+  Mutation: {
+    importSettlementReport: async (_p, { input }, ctx) => toPayload('report', await ctx.services.settlement.importFor(ctx.viewer, input)),
+    reconcileSettlements: async (_p, { input }, ctx) => {
+      const r = await ctx.services.settlement.reconcileFor(ctx.viewer, input.reportDate);
+      return r.ok ? { reports: r.value, userErrors: [] } : { reports: [], userErrors: r.errors };
+    },
+  },
+  SettlementReport: {
+    provider: (r) => r.rail,
+    fees: (r) => money(r.feeTotal, r.currency as CurrencyCode),
+    lines: (r, { status }, ctx) => ctx.services.settlement.lines(r, status),
+    unmatchedPayments: async (r, _a, ctx) => (await ctx.services.settlement.unmatchedOurs(r)).payments,
+    unmatchedPayouts: async (r, _a, ctx) => (await ctx.services.settlement.unmatchedOurs(r)).payouts,
+  },
+  SettlementLine: {
+    amount: (l) => money(l.amount, l.currency as CurrencyCode),
+    fee: (l) => money(l.fee, l.currency as CurrencyCode),
+    payment: (l, _a, ctx) => (l.paymentId ? ctx.loaders.paymentById.load(l.paymentId) : null),
+    payout: (l, _a, ctx) => (l.payoutId ? ctx.services.payouts.get(ctx.viewer, l.payoutId) : null),
+  },
+};

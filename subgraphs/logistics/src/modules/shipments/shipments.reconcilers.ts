@@ -1,0 +1,87 @@
+import { log } from '@omniroute/core';
+import { republishEvents, startReconciler, type Consumer, type DomainEvent, type EventBus, type OutboxClient, type Reconciler } from '@omniroute/events';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+
+/**
+ * Consumer group that records finance's and workforce's acknowledgements of a delivery on the shipment:
+ * `invoice.issued` (by order) sets invoiceIssuedAt, `task.completed` (by shipment) sets taskCreditedAt.
+ */
+export const DELIVERY_ACKS_GROUP = 'logistics.delivery-acks';
+export const DELIVERY_ACK_TYPES = ['invoice.issued', 'task.completed'];
+
+type P = Record<string, unknown>;
+const idOf = (p: P, k: string): string | null => (typeof p[k] === 'string' && (p[k] as string).length > 0 && (p[k] as string).length <= 200 ? (p[k] as string) : null);
+
+/**
+ * Applies one acknowledgement. Idempotent by itself (sets a timestamp only while it is null), so no ProcessedEvent
+ * row is written for these frequent events. Returns whether a shipment changed.
+ */
+export async function applyDeliveryAck(prisma: PrismaClient, e: DomainEvent): Promise<boolean> {
+  const p = (e.payload ?? {}) as P;
+  const at = Number.isNaN(Date.parse(e.occurredAt)) ? new Date() : new Date(e.occurredAt);
+  if (e.type === 'invoice.issued') {
+    const orderId = idOf(p, 'orderId');
+    if (!orderId) return false;
+    const { count } = await prisma.shipment.updateMany({ where: { tenantId: e.tenantId, orderId, invoiceIssuedAt: null }, data: { invoiceIssuedAt: at } });
+    return count > 0;
+  }
+  if (e.type === 'task.completed') {
+    const shipmentId = idOf(p, 'shipmentId'); // delivery tasks only; other tasks carry none
+    if (!shipmentId) return false;
+    const { count } = await prisma.shipment.updateMany({ where: { tenantId: e.tenantId, id: shipmentId, taskCreditedAt: null }, data: { taskCreditedAt: at } });
+    return count > 0;
+  }
+  return false;
+}
+
+export function startDeliveryAckConsumer(bus: EventBus, prisma: PrismaClient): Promise<Consumer> {
+  return bus.consume(DELIVERY_ACKS_GROUP, async (e) => void (await applyDeliveryAck(prisma, e)), { types: DELIVERY_ACK_TYPES });
+}
+
+export interface DeliveryReconcilerOptions {
+  prisma: PrismaClient;
+  /** Kicks the outbox relay after rows were marked for re-sending. */
+  kick: () => void;
+  /** A delivery not acknowledged this long is stuck; default 5 minutes. */
+  stuckAfterMs?: number;
+  /** Default: half of stuckAfterMs, between 1 s and 1 minute; 0: only on demand. */
+  intervalMs?: number;
+  /** Stuck shipments re-sent per run at most; default 500. */
+  batch?: number;
+}
+
+/**
+ * Delivered shipments whose invoice (finance) or task credit (workforce) never showed up: the acknowledgement
+ * (`invoice.issued`, `task.completed`) has not arrived stuckAfterMs after the delivery. The repair re-sends
+ * `shipment.delivered` from the outbox with its original id: a consumer that never got it handles it now (issues
+ * the invoice, completes the task, credits the rider); one that did skips it and re-sends its acknowledgement
+ * (finance and workforce do so for a delivery they had handled), so a lost acknowledgement heals too. At most once
+ * per stuckAfterMs per shipment. Only deliveries made through the event flow count (their event is in the outbox).
+ */
+export function startDeliveryReconcilers(opts: DeliveryReconcilerOptions): Reconciler[] {
+  const after = opts.stuckAfterMs ?? 5 * 60_000;
+  const intervalMs = opts.intervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(after / 2)));
+  const batch = opts.batch ?? 500;
+  const job = (name: string, column: 'invoiceIssuedAt' | 'taskCreditedAt') =>
+    startReconciler({
+      name,
+      intervalMs,
+      async run() {
+        const before = new Date(Date.now() - after);
+        const stuck = (await opts.prisma.$queryRawUnsafe(
+          `SELECT s."id" FROM "Shipment" s
+            WHERE s."status"::text = 'DELIVERED' AND s."${column}" IS NULL AND s."deliveredAt" < $1
+              AND EXISTS (SELECT 1 FROM "OutboxEvent" e WHERE e."aggregateId" = s."id" AND e."type" = 'shipment.delivered')
+            ORDER BY s."deliveredAt" LIMIT ${batch}`,
+          before,
+        )) as { id: string }[];
+        const repaired = await republishEvents(opts.prisma as unknown as OutboxClient, { type: 'shipment.delivered', aggregateIds: stuck.map((s) => s.id), publishedBefore: before });
+        if (repaired > 0) {
+          log.debug('logistics: re-sent shipment.delivered', { reconciler: name, repaired });
+          opts.kick();
+        }
+        return { stuck: stuck.length, repaired };
+      },
+    });
+  return [job('logistics.deliveries-without-invoice', 'invoiceIssuedAt'), job('logistics.deliveries-without-task-credit', 'taskCreditedAt')];
+}
