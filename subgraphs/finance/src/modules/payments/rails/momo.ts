@@ -22,12 +22,50 @@ export function momoOutcome(body: any): SettledOutcome {
   }
 }
 
+/**
+ * One MTN MoMo Open API product (`collection` or `disbursement`): its OAuth token (cached per account version) and
+ * bearer calls with the product's subscription key, retried once with a fresh token on 401.
+ */
+export class MomoApi {
+  private readonly tokens = new TokenCache();
+
+  constructor(
+    private readonly product: 'collection' | 'disbursement',
+    private readonly subscriptionKey: (a: RailAccount) => string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private token(a: RailAccount): Promise<string> {
+    return this.tokens.get(a.version, async () => {
+      const basic = Buffer.from(`${a.secrets.apiUser}:${a.secrets.apiKey}`).toString('base64');
+      const r = await callProvider(`${a.baseUrl}/${this.product}/token/`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'ocp-apim-subscription-key': this.subscriptionKey(a) } }, this.timeoutMs);
+      if (r.status !== 200 || typeof r.body?.access_token !== 'string') throw new ProviderError(describeReply('MTN_MOMO', r), r.status === null || r.status >= 500);
+      return { token: r.body.access_token, expiresInSec: Number(r.body.expires_in) || 3600 };
+    });
+  }
+
+  async call(a: RailAccount, method: string, path: string, extra: Record<string, string> = {}, body?: string) {
+    const headers = { 'ocp-apim-subscription-key': this.subscriptionKey(a), 'x-target-environment': a.secrets.targetEnvironment ?? 'sandbox' };
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(a);
+      const r = await callProvider(`${a.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers, ...extra }, body }, this.timeoutMs);
+      if (r.status === 401 && attempt === 0) {
+        this.tokens.forget(a.version);
+        continue;
+      }
+      return r;
+    }
+  }
+}
+
 export class MomoConnector implements RailConnector {
   readonly rail = 'MTN_MOMO' as const;
   readonly methods: readonly PaymentMethod[] = ['MOBILE_MONEY'];
-  private readonly tokens = new TokenCache();
+  private readonly api: MomoApi;
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(timeoutMs = 10_000) {
+    this.api = new MomoApi('collection', (a) => a.secrets.subscriptionKey ?? '', timeoutMs);
+  }
 
   /** X-Reference-Id: a UUID v4 we choose, so the request can be looked up even when its answer is lost. */
   newReference(): string {
@@ -42,36 +80,11 @@ export class MomoConnector implements RailConnector {
     return tokenCallbackUrl(account, endpoint, paymentId);
   }
 
-  private headers(a: RailAccount): Record<string, string> {
-    return { 'ocp-apim-subscription-key': a.secrets.subscriptionKey ?? '', 'x-target-environment': a.secrets.targetEnvironment ?? 'sandbox' };
-  }
-
-  private token(a: RailAccount): Promise<string> {
-    return this.tokens.get(a.version, async () => {
-      const basic = Buffer.from(`${a.secrets.apiUser}:${a.secrets.apiKey}`).toString('base64');
-      const r = await callProvider(`${a.baseUrl}/collection/token/`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'ocp-apim-subscription-key': a.secrets.subscriptionKey ?? '' } }, this.timeoutMs);
-      if (r.status !== 200 || typeof r.body?.access_token !== 'string') throw new ProviderError(describeReply('MTN_MOMO', r), r.status === null || r.status >= 500);
-      return { token: r.body.access_token, expiresInSec: Number(r.body.expires_in) || 3600 };
-    });
-  }
-
-  private async call(a: RailAccount, method: string, path: string, extra: Record<string, string> = {}, body?: string) {
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.token(a);
-      const r = await callProvider(`${a.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...this.headers(a), ...extra }, body }, this.timeoutMs);
-      if (r.status === 401 && attempt === 0) {
-        this.tokens.forget(a.version);
-        continue;
-      }
-      return r;
-    }
-  }
-
   async collect(a: RailAccount, req: CollectRequest): Promise<CollectResult> {
     const reference = req.reference ?? randomUUID();
     let r;
     try {
-      r = await this.call(a, 'POST', '/collection/v1_0/requesttopay', { 'x-reference-id': reference, 'x-callback-url': req.callbackUrl, 'content-type': 'application/json' }, JSON.stringify({
+      r = await this.api.call(a, 'POST', '/collection/v1_0/requesttopay', { 'x-reference-id': reference, 'x-callback-url': req.callbackUrl, 'content-type': 'application/json' }, JSON.stringify({
         amount: req.amount.toFixed(MINOR_UNITS[req.currency]),
         currency: req.currency,
         externalId: req.paymentId,
@@ -92,7 +105,7 @@ export class MomoConnector implements RailConnector {
     if (!p.reference) return { status: 'NOT_FOUND' };
     let r;
     try {
-      r = await this.call(a, 'GET', `/collection/v1_0/requesttopay/${encodeURIComponent(p.reference)}`);
+      r = await this.api.call(a, 'GET', `/collection/v1_0/requesttopay/${encodeURIComponent(p.reference)}`);
     } catch {
       return { status: 'PENDING' };
     }

@@ -3,15 +3,17 @@
 // (TransferResult). The callback carries the same TransferResult. Shapes quoted in docs/payments.md.
 import { randomUUID } from 'node:crypto';
 import { MINOR_UNITS, type CurrencyCode, type Decimal } from '@omniroute/core';
-import { CallbackError, callProvider, describeReply, msisdn, ProviderError, TokenCache, type IncomingCallback, type RailAccount, type RailOutcome } from '../../payments/rails/rail.ts';
-import { momoOutcome } from '../../payments/rails/momo.ts';
+import { CallbackError, describeReply, msisdn, type IncomingCallback, type RailAccount, type RailOutcome } from '../../payments/rails/rail.ts';
+import { MomoApi, momoOutcome } from '../../payments/rails/momo.ts';
 import { payoutCallbackUrl, verifiedPayoutId, type PayoutCallback, type PayoutConnector, type PayoutRequest, type SendResult } from './payout-rail.ts';
 
 export class MomoDisbursementConnector implements PayoutConnector {
   readonly rail = 'MTN_MOMO' as const;
-  private readonly tokens = new TokenCache();
+  private readonly api: MomoApi;
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(timeoutMs = 10_000) {
+    this.api = new MomoApi('disbursement', (a) => a.secrets.disbursementSubscriptionKey ?? '', timeoutMs);
+  }
 
   newReference(): string {
     return randomUUID();
@@ -29,36 +31,11 @@ export class MomoDisbursementConnector implements PayoutConnector {
     return payoutCallbackUrl(a, endpoint, payoutId);
   }
 
-  private headers(a: RailAccount): Record<string, string> {
-    return { 'ocp-apim-subscription-key': a.secrets.disbursementSubscriptionKey ?? '', 'x-target-environment': a.secrets.targetEnvironment ?? 'sandbox' };
-  }
-
-  private token(a: RailAccount): Promise<string> {
-    return this.tokens.get(a.version, async () => {
-      const basic = Buffer.from(`${a.secrets.apiUser}:${a.secrets.apiKey}`).toString('base64');
-      const r = await callProvider(`${a.baseUrl}/disbursement/token/`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'ocp-apim-subscription-key': a.secrets.disbursementSubscriptionKey ?? '' } }, this.timeoutMs);
-      if (r.status !== 200 || typeof r.body?.access_token !== 'string') throw new ProviderError(describeReply('MTN_MOMO', r), r.status === null || r.status >= 500);
-      return { token: r.body.access_token, expiresInSec: Number(r.body.expires_in) || 3600 };
-    });
-  }
-
-  private async call(a: RailAccount, method: string, path: string, extra: Record<string, string> = {}, body?: string) {
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.token(a);
-      const r = await callProvider(`${a.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...this.headers(a), ...extra }, body }, this.timeoutMs);
-      if (r.status === 401 && attempt === 0) {
-        this.tokens.forget(a.version);
-        continue;
-      }
-      return r;
-    }
-  }
-
   async send(a: RailAccount, req: PayoutRequest): Promise<SendResult> {
     const reference = req.reference ?? randomUUID();
     let r;
     try {
-      r = await this.call(a, 'POST', '/disbursement/v1_0/transfer', { 'x-reference-id': reference, 'x-callback-url': req.callbackUrl, 'content-type': 'application/json' }, JSON.stringify({
+      r = await this.api.call(a, 'POST', '/disbursement/v1_0/transfer', { 'x-reference-id': reference, 'x-callback-url': req.callbackUrl, 'content-type': 'application/json' }, JSON.stringify({
         amount: req.amount.toFixed(MINOR_UNITS[req.currency]),
         currency: req.currency,
         externalId: req.payoutId,
@@ -79,7 +56,7 @@ export class MomoDisbursementConnector implements PayoutConnector {
     if (!p.reference) return { status: 'NOT_FOUND' };
     let r;
     try {
-      r = await this.call(a, 'GET', `/disbursement/v1_0/transfer/${encodeURIComponent(p.reference)}`);
+      r = await this.api.call(a, 'GET', `/disbursement/v1_0/transfer/${encodeURIComponent(p.reference)}`);
     } catch {
       return { status: 'PENDING' };
     }
