@@ -84,14 +84,19 @@ export function momoRail(state: SandboxState, accounts: () => MomoAccount[]) {
     return t.account;
   };
 
+  /** `POST /<product>/token/`: Basic apiUser:apiKey plus the product's subscription key → a bearer token for an hour. */
+  const issueToken = (req: IncomingMessage, res: ServerResponse, store: typeof tokens, keyOf: (a: MomoAccount) => string | undefined) => {
+    const [user, key] = basicAuth(req) ?? [];
+    const a = accounts().find((x) => x.apiUser === user && x.apiKey === key && !!keyOf(x) && keyOf(x) === req.headers['ocp-apim-subscription-key']);
+    if (!a) throw new HttpReply(401, { error: 'login_failed' });
+    const token = randomBytes(24).toString('base64url');
+    store.set(token, { account: a, expiresAt: Date.now() + 3_600_000 });
+    send(res, 200, { access_token: token, token_type: 'access_token', expires_in: 3600 });
+  };
+
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method === 'POST' && url.pathname === '/disbursement/token/') {
-      const [user, key] = basicAuth(req) ?? [];
-      const a = accounts().find((x) => x.apiUser === user && x.apiKey === key && !!x.disbursementSubscriptionKey && x.disbursementSubscriptionKey === req.headers['ocp-apim-subscription-key']);
-      if (!a) throw new HttpReply(401, { error: 'login_failed' });
-      const token = randomBytes(24).toString('base64url');
-      payoutTokens.set(token, { account: a, expiresAt: Date.now() + 3_600_000 });
-      send(res, 200, { access_token: token, token_type: 'access_token', expires_in: 3600 });
+      issueToken(req, res, payoutTokens, (x) => x.disbursementSubscriptionKey);
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/disbursement/v1_0/transfer') {
@@ -125,12 +130,7 @@ export function momoRail(state: SandboxState, accounts: () => MomoAccount[]) {
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/collection/token/') {
-      const [user, key] = basicAuth(req) ?? [];
-      const a = accounts().find((x) => x.apiUser === user && x.apiKey === key && x.subscriptionKey === req.headers['ocp-apim-subscription-key']);
-      if (!a) throw new HttpReply(401, { error: 'login_failed' });
-      const token = randomBytes(24).toString('base64url');
-      tokens.set(token, { account: a, expiresAt: Date.now() + 3_600_000 });
-      send(res, 200, { access_token: token, token_type: 'access_token', expires_in: 3600 });
+      issueToken(req, res, tokens, (x) => x.subscriptionKey);
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/collection/v1_0/requesttopay') {
