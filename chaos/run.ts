@@ -126,7 +126,7 @@ async function main(): Promise<number> {
   try {
     log(`topology up: 5 subgraphs, 2 gateways, Redis ${topo.redisUrl}, database ${topo.databaseName}`);
     const [gwA] = topo.gateways;
-    const tenants = [await tenantLoad(gwA!, 'ops@lagos.demo'), await tenantLoad(gwA!, 'ops@accra.demo')];
+    const tenants = await Promise.all([tenantLoad(gwA!, 'ops@lagos.demo'), tenantLoad(topo.gateways[1] ?? gwA!, 'ops@accra.demo')]);
     const runId = randomBytes(3).toString('hex');
     const keyPrefix = `chaos-${runId}-`;
     const setup = new pg.Client({ connectionString: topo.databaseUrl });
