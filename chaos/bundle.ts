@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from '../bench/lib/proc.ts';
 
 export const BUILD_DIR = join(ROOT, 'chaos', '.build');
-const SOURCES = ['subgraphs', 'packages', 'gateway/src', 'schema/supergraph.graphql', 'prisma', 'package-lock.json'];
+const SOURCES = ['subgraphs', 'packages', 'platform', 'gateway/src', 'schema/supergraph.graphql', 'prisma', 'package-lock.json'];
 
 const inTree: Plugin = {
   name: 'omniroute-chaos',

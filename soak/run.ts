@@ -31,7 +31,7 @@ const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[soak ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}\n`);
 const op = (name: string) => readFileSync(join(ROOT, 'schema', 'operations', `${name}.graphql`), 'utf8');
 
-interface Sample { t: number; heapUsed: number; heapTotal: number; external: number; rss: number }
+interface Sample { t: number; heapUsed: number; heapTotal: number; external: number; rss: number; loopMaxMs?: number }
 
 /** Least-squares slope of y over x (per unit of x) and R². */
 export function linearFit(xs: number[], ys: number[]): { slope: number; intercept: number; r2: number } {
@@ -235,7 +235,8 @@ async function main(): Promise<number> {
     const reporter = setInterval(() => {
       const after = samples.filter((s) => s.t >= loadStart + warmupMs);
       const fit = after.length >= 3 ? linearFit(after.map((s) => (s.t - after[0]!.t) / 60_000), after.map((s) => s.heapUsed / 2 ** 20)) : null;
-      log(`${counts.requests} requests, ${counts.events} events, ${errorCount} errors; heap ${((samples.at(-1)?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB${fit ? `, slope ${fit.slope.toFixed(3)} MiB/min` : ''}`);
+      const loop = Math.max(0, ...samples.slice(-6).map((x) => x.loopMaxMs ?? 0));
+      log(`${counts.requests} requests, ${counts.events} events, ${errorCount} errors; event loop held up ≤ ${(loop / 1000).toFixed(1)} s; heap ${((samples.at(-1)?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB${fit ? `, slope ${fit.slope.toFixed(3)} MiB/min` : ''}`);
       lastReport = Date.now();
     }, 60_000);
     await Promise.all([0, 1, 2, 3].map(worker));
@@ -273,6 +274,11 @@ async function main(): Promise<number> {
         limitMiBPerMin: MAX_SLOPE,
       },
       rss: { firstMiB: mib(after[0]?.rss ?? 0), lastMiB: mib(after.at(-1)?.rss ?? 0), slopeMiBPerMin: Math.round(rss.slope * 1000) / 1000 },
+      // the server's event loop: longest hold-up per 10 s sample (ms), and the samples when it exceeded 10 s
+      eventLoop: {
+        maxMs: Math.max(0, ...samples.map((x) => x.loopMaxMs ?? 0)),
+        over10s: samples.filter((x) => (x.loopMaxMs ?? 0) > 10_000).map((x) => ({ at: `+${((x.t - loadStart) / 1000).toFixed(0)}s`, ms: x.loopMaxMs })),
+      },
       note: 'embedded mode: the gateway and the five subgraphs share one process, so one heap; sampled after a full GC',
     };
     mkdirSync(join(ROOT, 'soak', 'results'), { recursive: true });
