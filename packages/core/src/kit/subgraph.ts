@@ -113,8 +113,10 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
     await prisma.$disconnect();
     await db.close();
   };
+  let eventsStarted = false;
   const startEvents = async () => {
-    if (!opts.bus || relay) return;
+    if (!opts.bus || eventsStarted) return;
+    eventsStarted = true;
     if (def.outbox) relay = startOutboxRelay({ prisma: prisma as never, bus: opts.bus, source: def.outbox, intervalMs: opts.relayIntervalMs });
     for (const consumer of def.consumers ?? []) stoppables.push(await consumer(started));
   };
