@@ -193,7 +193,8 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
     await Promise.all(subgraphs.map((p) => waitReady(p)));
     opts.log(`subgraphs up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     for (const p of subgraphs) delete p.env.SEED; // restarts do not seed again
-    await Promise.all(['gateway-a', 'gateway-b'].map((n) => waitReady(procs.get(n)!)));
+    // /ready probes every subgraph with a 2 s deadline: on a starved machine a few rounds fail before one passes
+    await Promise.all(['gateway-a', 'gateway-b'].map((n) => waitReady(procs.get(n)!, 300_000)));
     // CPU each process used to get ready: what start-up costs whatever the machine's load
     const cpu = [...procs.values()].map((p) => `${p.name} ${(cpuTicks(p.child!.proc.pid!) / 100).toFixed(1)}`);
     opts.log(`gateways ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; CPU seconds to start: ${cpu.join(', ')}`);
