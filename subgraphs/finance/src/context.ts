@@ -20,6 +20,8 @@ import { createPayoutConnectors } from './modules/payouts/rails/index.ts';
 import { CollectionsService } from './modules/collections/collections.service.ts';
 import { SettlementService } from './modules/settlement/settlement.service.ts';
 import { FinancingService } from './modules/financing/financing.service.ts';
+import { createFinancingLoaders } from './modules/financing/financing.loaders.ts';
+import { DEFAULT_FINANCING_POLICY, type FinancingPolicy } from './modules/financing/financing.rules.ts';
 
 export interface FinanceServices {
   credit: CreditService;
@@ -50,6 +52,8 @@ export interface FinanceServiceDeps {
   payoutTiming?: Partial<PayoutTiming>;
   /** Deadline of payout requests to the rails (default 10 s). */
   railTimeoutMs?: number;
+  /** Late fees and default of financing agreements (financing.rules.ts DEFAULT_FINANCING_POLICY). */
+  financingPolicy?: Partial<FinancingPolicy>;
 }
 
 /** The services, built once per subgraph; stateless apart from the Prisma client, the providers and token caches. */
@@ -66,7 +70,7 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
     deps.onCommitted, deps.paymentTiming,
   );
   const payouts = new PayoutService(deps.prisma, ledger, providerAccounts, createPayoutConnectors(deps.railTimeoutMs), deps.callbackBaseUrl, deps.onCommitted, deps.payoutTiming);
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, deps.railTimeoutMs), financing: new FinancingService(deps.prisma, credit), ledger, kpis: new KpiService(deps.prisma) };
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, deps.railTimeoutMs), financing: new FinancingService(deps.prisma, credit, invoices, ledger, { ...DEFAULT_FINANCING_POLICY, ...deps.financingPolicy }), ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {
@@ -75,6 +79,7 @@ function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {
     ...createInvoiceLoaders(prisma, viewer),
     ...createPaymentLoaders(prisma, viewer),
     ...createLedgerLoaders(prisma, viewer),
+    ...createFinancingLoaders(prisma, viewer),
   };
 }
 

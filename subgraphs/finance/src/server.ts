@@ -62,6 +62,10 @@ export interface FinanceOptions extends SubgraphRuntimeOptions {
   collectionsJobMs?: number;
   /** How often the settlement reconciliation looks for yesterday's reports (default 6 hours with a bus; imports are idempotent; 0 disables). */
   settlementJobMs?: number;
+  /** How often the financing job accrues late fees and defaults agreements for every tenant (default 1 hour with a bus; idempotent per day; 0 disables). */
+  financingJobMs?: number;
+  /** Late-fee and default policy of financing agreements (financing.rules.ts DEFAULT_FINANCING_POLICY). */
+  financingPolicy?: Partial<import('./modules/financing/financing.rules.ts').FinancingPolicy>;
   /** A payment PENDING this long is settled from what the providers know (reconcilePending); default 5 minutes. */
   pendingPaymentAfterMs?: number;
   /** How often the pending-payment reconciler runs (default: half of pendingPaymentAfterMs, 1 s–1 min); 0: only on demand. */
@@ -88,6 +92,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     paymentTiming: opts.paymentTiming,
     payoutTiming: opts.payoutTiming,
     railTimeoutMs: opts.railTimeoutMs,
+    financingPolicy: opts.financingPolicy,
   });
   const subgraph = createSubgraph({
     name: 'finance',
@@ -106,6 +111,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
   let collectionsConsumer: Consumer | undefined;
   let collectionsJob: NodeJS.Timeout | undefined;
   let settlementJob: NodeJS.Timeout | undefined;
+  let financingJob: NodeJS.Timeout | undefined;
   let sweep: NodeJS.Timeout | undefined;
   const pendingAfter = opts.pendingPaymentAfterMs ?? 5 * 60_000;
   const reconcilers = [
@@ -126,6 +132,11 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
         services.collections.runAll().catch((error) => log.error('finance: collections cycle failed', { error: String(error) }));
       }, collectionsEvery);
       collectionsJob.unref();
+    }
+    const financingEvery = opts.financingJobMs ?? 60 * 60_000;
+    if (financingEvery > 0) {
+      financingJob = setInterval(() => void services.financing.run().catch((error) => log.error('finance: financing job failed', { error: String(error) })), financingEvery);
+      financingJob.unref();
     }
     const settlementEvery = opts.settlementJobMs ?? 6 * 60 * 60_000;
     if (settlementEvery > 0) {
@@ -177,6 +188,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
       if (sweep) clearInterval(sweep);
       if (collectionsJob) clearInterval(collectionsJob);
       if (settlementJob) clearInterval(settlementJob);
+      if (financingJob) clearInterval(financingJob);
       if (poll) {
         clearTimeout(poll);
         poll = undefined;

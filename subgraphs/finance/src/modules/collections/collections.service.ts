@@ -288,6 +288,8 @@ export class CollectionsService {
     if (!line?.heldAt) return 0;
     const open = await tx.invoice.findMany({ where: { tenantId, customerId, status: { in: [...OPEN_STATUSES] } }, select: { total: true, amountPaid: true, dueDate: true } });
     if (open.some((i) => dec(i.total).gt(dec(i.amountPaid)) && needsCreditHold(daysOverdue(i.dueDate, now)))) return 0;
+    // a defaulted financing agreement keeps the hold until it is repaid (financing.service.ts lifts it then)
+    if (await tx.financingAgreement.count({ where: { tenantId, customerId, status: 'DEFAULTED' } })) return 0;
     const { count } = await tx.creditLine.updateMany({ where: { tenantId, customerId, heldAt: { not: null } }, data: { heldAt: null, holdReason: null } });
     if (count) log.info('finance: credit hold released', { tenantId, customerId });
     return count;
