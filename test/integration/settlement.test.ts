@@ -25,6 +25,13 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
   const paid: Record<string, string> = {};
   const payouts: Record<string, string> = {};
   const today = new Date().toISOString().slice(0, 10);
+  /** NGN account balances (the ledger checked balanced first). */
+  const accounts = async (): Promise<Record<string, number>> => {
+    const tb = (await q('{ trialBalance(currencyCode: NGN) { balanced accounts { account balance { amount } } } }')).trialBalance;
+    expect(tb.balanced).toBe(true);
+    return Object.fromEntries(tb.accounts.map((a: any) => [a.account, Math.round(Number(a.balance.amount) * 100)]));
+  };
+  const feePostings = () => finance.prisma.ledgerPosting.count({ where: { kind: 'SETTLEMENT_FEE' } });
 
   beforeAll(async () => {
     db = await createTestDatabase('omniroute_settlement');
@@ -58,6 +65,7 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
   });
 
   it("reconcileSettlements fetches each provider's report and matches every line by reference and amount", async () => {
+    const before = await accounts();
     const reports = (await q(`mutation($d: DateTime!) { reconcileSettlements(input: { reportDate: $d }) { reports { ${REPORT} } userErrors { code } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
     expect(reports.map((r: any) => r.provider).sort()).toEqual(['MPESA', 'MTN_MOMO', 'PAYSTACK']);
     const by = (p: string) => reports.find((r: any) => r.provider === p);
@@ -74,9 +82,20 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
     expect(by('MPESA').lines.find((l: any) => l.payout?.id === payouts.MPESA_LOST)).toMatchObject({ kind: 'PAYOUT', status: 'STATUS_MISMATCH' });
     expect(by('MPESA').mismatched).toBe(1);
     expect(by('PAYSTACK').fees).toEqual({ amount: '16.50', currencyCode: 'NGN' }); // 1.5 % of 1 000 + 1.5 % of 100
-    // the same reports again are the same reports
+    // every fee is posted once: provider fees (expense) up, the rails' cash down, by the reports' fee totals
+    expect(reports.every((r: any) => r.fees.currencyCode === 'NGN')).toBe(true);
+    const fees = reports.reduce((t: number, r: any) => t + Math.round(Number(r.fees.amount) * 100), 0);
+    expect(fees).toBeGreaterThan(0);
+    const after = await accounts();
+    expect(after.PROVIDER_FEES! - (before.PROVIDER_FEES ?? 0)).toBe(fees);
+    expect(after.CASH! - before.CASH!).toBe(-fees);
+    const posted = await feePostings();
+    expect(posted).toBe(reports.flatMap((r: any) => r.lines).filter((l: any) => Number(l.fee.amount) > 0).length);
+    // the same reports again are the same reports, and post nothing again
     const again = (await q(`mutation($d: DateTime!) { reconcileSettlements(input: { reportDate: $d }) { reports { id } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
     expect(again.map((r: any) => r.id).sort()).toEqual(reports.map((r: any) => r.id).sort());
+    expect(await feePostings()).toBe(posted);
+    expect(await accounts()).toEqual(after);
   });
 
   it('a doctored Paystack export: unknown line, changed amount and a missing payment are each reported', async () => {
@@ -86,6 +105,8 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
     const [header, ...rows] = original.trim().split('\r\n');
     const collection = rows.find((r) => r.startsWith('transaction,'))!;
     const transfer = rows.find((r) => r.startsWith('transfer,'))!;
+    const before = await accounts();
+    const posted = await feePostings();
     const doctored = [header, transfer.replace(',100.00,', ',99.00,'), `transaction,ref_unknown_1,5000.00,75.00,NGN,success,${today}T09:00:00.000Z,card,`].join('\r\n');
     expect(doctored).not.toContain(collection);
     const r = (await q(`mutation($i: ImportSettlementReportInput!) { importSettlementReport(input: $i) { report { ${REPORT} } userErrors { code message } } }`, {
@@ -95,6 +116,10 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
     expect(r.report).toMatchObject({ lineCount: 2, matched: 0, mismatched: 1, unmatched: 1 });
     expect(r.report.lines.map((l: any) => [l.reference, l.status])).toEqual(expect.arrayContaining([['ref_unknown_1', 'UNMATCHED'], [expect.any(String), 'AMOUNT_MISMATCH']]));
     expect(r.report.unmatchedPayments.map((p: any) => p.id)).toContain(paid.PAYSTACK);
+    // the transfer's fee was posted from the day's report already; only the unknown line's 75.00 is new
+    expect(await feePostings()).toBe(posted + 1);
+    const after = await accounts();
+    expect([after.PROVIDER_FEES! - before.PROVIDER_FEES!, after.CASH! - before.CASH!]).toEqual([7500, -7500]);
 
     const bad = (await q(`mutation($i: ImportSettlementReportInput!) { importSettlementReport(input: $i) { report { id } userErrors { code field } } }`, {
       i: { provider: 'MTN_MOMO', reportDate: `${today}T00:00:00Z`, fileName: 'x.csv', csv: 'Reference,Amount\nx,1' },

@@ -70,7 +70,7 @@ export function createServices(deps: FinanceServiceDeps): FinanceServices {
     deps.onCommitted, deps.paymentTiming,
   );
   const payouts = new PayoutService(deps.prisma, ledger, providerAccounts, createPayoutConnectors(deps.railTimeoutMs), deps.callbackBaseUrl, deps.onCommitted, deps.payoutTiming);
-  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, deps.railTimeoutMs), financing: new FinancingService(deps.prisma, credit, invoices, ledger, { ...DEFAULT_FINANCING_POLICY, ...deps.financingPolicy }), ledger, kpis: new KpiService(deps.prisma) };
+  return { credit, invoices, payments, paymentLive: new PaymentLiveService(deps.live), providerAccounts, wallets, payouts, collections: new CollectionsService(deps.prisma, deps.vault), settlement: new SettlementService(deps.prisma, providerAccounts, ledger, deps.railTimeoutMs), financing: new FinancingService(deps.prisma, credit, invoices, ledger, { ...DEFAULT_FINANCING_POLICY, ...deps.financingPolicy }), ledger, kpis: new KpiService(deps.prisma) };
 }
 
 function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {
