@@ -1,8 +1,9 @@
 // Issue 16 part 6, reconciliation through the real gateway on Postgres: payments and payouts made through the provider
 // sandbox over HTTP today, then each provider's settlement report (its CSV: M-PESA statement, MoMo report, Paystack
 // export) fetched and imported by reconcileSettlements — every line matched by reference and amount, fees summed —
-// and a doctored Paystack file imported by hand showing what does not match on either side. A B2C payout whose
-// result was lost stays PENDING here and shows up as settled-by-the-provider (STATUS_MISMATCH).
+// and a doctored Paystack file imported by hand showing what does not match on either side; every fee posted to the
+// ledger once. A B2C payout whose result was lost (and whose status query is held off) shows up as settled-by-the-provider
+// (STATUS_MISMATCH).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@omniroute/stack';
@@ -48,13 +49,16 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
       expect(r.userErrors).toEqual([]);
       paid[rail] = r.payment.id;
     }
-    // payouts: MoMo and Paystack paid; an M-Pesa B2C whose Result callback is lost stays PENDING (Daraja has no synchronous status)
+    // payouts: MoMo and Paystack paid; an M-Pesa B2C whose Result callback is lost stays PENDING (its status query held off below)
     const worker = nodes<any>((await q('{ workers(first: 100) { edges { node { id balance { amount } } } } }')).workers).sort((a, b) => Number(b.balance.amount) - Number(a.balance.amount))[0];
     for (const [label, phone] of [['MTN_MOMO', '+233240000077'], ['PAYSTACK', '+2348030000077'], ['MPESA_LOST', '+254700001007']] as const) {
       const w = (await q(`mutation($i: RequestWithdrawalInput!) { requestWithdrawal(input: $i) { withdrawal { id } userErrors { code } } }`, { i: { workerId: worker.id, amount: '100.00', phone, idempotencyKey: randomUUID() } })).requestWithdrawal;
       expect(w.userErrors).toEqual([]);
-      payouts[label] = (await eventually(() => finance.prisma.payout.findFirst({ where: { withdrawalId: w.withdrawal.id } }))).id;
+      payouts[label] = (await eventually(() => finance.prisma.payout.findFirst({ where: { withdrawalId: w.withdrawal.id, submittedAt: { not: null } } }))).id;
     }
+    // the lost B2C result would be found by the Transaction Status query (payouts.test.ts); hold that query off here, so
+    // the report meets a payout we still think PENDING
+    await finance.prisma.payout.update({ where: { id: payouts.MPESA_LOST }, data: { nextPollAt: new Date(Date.now() + 3_600_000) } });
     await eventually(async () => (await finance.prisma.payment.count({ where: { id: { in: Object.values(paid) }, status: 'SUCCEEDED' } })) === 3, { timeoutMs: 15_000 });
     await eventually(async () => (await finance.prisma.payout.count({ where: { id: { in: [payouts.MTN_MOMO, payouts.PAYSTACK] }, status: 'SUCCEEDED' } })) === 2, { timeoutMs: 15_000 });
     await eventually(async () => [...stack.paymentSandbox!.transactions.values()].some((t) => t.meta.kind === 'payout' && t.rail === 'MPESA' && t.status === 'SUCCEEDED'), { timeoutMs: 10_000 });
