@@ -271,7 +271,7 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
       const query = { originator: `${n}-sandbox-ts`, conversation: `AG_${darajaTimestamp(new Date()).slice(0, 8)}_${String(n).padStart(16, '0')}` };
       send(res, 200, { OriginatorConversationID: query.originator, ConversationID: query.conversation, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
       // answered after the reply, like Daraja
-      setTimeout(() => void state.deliver('MPESA', query.conversation, result.toString(), JSON.stringify(transactionStatusResult(txn ?? null, query, a))), 50);
+      state.later(50, async () => void (await state.deliver('MPESA', query.conversation, result.toString(), JSON.stringify(transactionStatusResult(txn ?? null, query, a)))));
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/mpesa/stkpushquery/v1/query') {

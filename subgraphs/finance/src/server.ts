@@ -102,7 +102,7 @@ export async function create(opts: FinanceOptions): Promise<SubgraphRuntime & { 
     createContext: createContextFactory({ prisma, services }),
     secret: opts.secret,
     gauges: outboxGauges(prisma),
-    routes: paymentWebhookRoutes(services.payments, services.payouts),
+    routes: paymentWebhookRoutes(services.payments, services.payouts, services.collections),
     reconcilers: () => reconcilers.map((r) => r.stats()),
   });
 

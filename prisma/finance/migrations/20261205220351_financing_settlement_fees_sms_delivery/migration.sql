@@ -115,6 +115,9 @@ CREATE INDEX "FinancingRepayment_agreementId_idx" ON "FinancingRepayment"("agree
 -- CreateIndex
 CREATE UNIQUE INDEX "FinancingRepayment_tenantId_idempotencyKey_key" ON "FinancingRepayment"("tenantId", "idempotencyKey");
 
+-- CreateIndex
+CREATE INDEX "Notification_tenantId_providerMessageId_idx" ON "Notification"("tenantId", "providerMessageId");
+
 -- AddForeignKey
 ALTER TABLE "FinancingInstalment" ADD CONSTRAINT "FinancingInstalment_agreementId_fkey" FOREIGN KEY ("agreementId") REFERENCES "FinancingAgreement"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
