@@ -1,7 +1,8 @@
 import {
   authorize, dec, Decimal, fail, log, money, MINOR_UNITS, newId, ok, pageWindow, toConnection,
-  type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
+  type Connection, type ConnectionArgs, type CurrencyCode, type Result,
 } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { FinancingAgreement, FinancingAgreementStatus, FinancingInstalment, PaymentMethod, PrismaClient } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, TX_OPTIONS, type Tx } from '../../db.ts';
 import type { CreditService } from '../credit/credit.service.ts';
@@ -78,8 +79,8 @@ export class FinancingService {
     private readonly policy: FinancingPolicy = DEFAULT_FINANCING_POLICY,
   ) {}
 
-  async offers(viewer: Viewer | null, customerId: string, invoiceId?: string | null, now = new Date()): Promise<FinancingOffersView | null> {
-    const v = authorize(financingPolicies['Query.financingOffers'], viewer);
+  async offers(scope: RequestScope, customerId: string, invoiceId?: string | null, now = new Date()): Promise<FinancingOffersView | null> {
+    const v = authorize(financingPolicies['Query.financingOffers'], scope.viewer);
     return this.compute(this.prisma, v.tenantId, customerId, invoiceId ?? null, now);
   }
 
@@ -121,19 +122,13 @@ export class FinancingService {
     };
   }
 
-  async get(viewer: Viewer | null, id: string): Promise<FinancingAgreementRow | null> {
-    const v = authorize(financingPolicies['Query.financingAgreement'], viewer);
+  async get(scope: RequestScope, id: string): Promise<FinancingAgreementRow | null> {
+    const v = authorize(financingPolicies['Query.financingAgreement'], scope.viewer);
     return this.prisma.financingAgreement.findFirst({ where: { id, tenantId: v.tenantId }, include: INSTALMENTS });
   }
 
-  /** Several agreements of the viewer's tenant by id (the per-request loader; another tenant's ids find nothing). */
-  async byIds(viewer: Viewer | null, ids: readonly string[]): Promise<FinancingAgreementRow[]> {
-    if (!viewer) return [];
-    return this.prisma.financingAgreement.findMany({ where: { id: { in: [...ids] }, tenantId: viewer.tenantId }, include: INSTALMENTS });
-  }
-
-  async list(viewer: Viewer | null, args: ConnectionArgs & { customerId?: string | null; status?: FinancingAgreementStatus | null }): Promise<Connection<FinancingAgreementRow>> {
-    const v = authorize(financingPolicies['Query.financingAgreements'], viewer);
+  async list(scope: RequestScope, args: ConnectionArgs & { customerId?: string | null; status?: FinancingAgreementStatus | null }): Promise<Connection<FinancingAgreementRow>> {
+    const v = authorize(financingPolicies['Query.financingAgreements'], scope.viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.financingAgreement.findMany({
       where: { tenantId: v.tenantId, ...(args.customerId ? { customerId: args.customerId } : {}), ...(args.status ? { status: args.status } : {}), ...(afterId ? { id: { lt: afterId } } : {}) },
@@ -150,8 +145,8 @@ export class FinancingService {
    * receivable down, credit freed), the agreement and its instalments are written and the customer's debt to the
    * financier is posted. Idempotent on the key; one agreement per offer.
    */
-  async accept(viewer: Viewer | null, input: { offerId: string; amount: string; currencyCode: CurrencyCode; idempotencyKey: string }, now = new Date()): Promise<Result<FinancingAgreementRow>> {
-    const v = authorize(financingPolicies['Mutation.acceptFinancingOffer'], viewer);
+  async accept(scope: RequestScope, input: { offerId: string; amount: string; currencyCode: CurrencyCode; idempotencyKey: string }, now = new Date()): Promise<Result<FinancingAgreementRow>> {
+    const v = authorize(financingPolicies['Mutation.acceptFinancingOffer'], scope.viewer);
     const key = input.idempotencyKey.trim();
     if (!key || key.length > 200) return fail(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', ['idempotencyKey']);
     const ref = parseOfferId(input.offerId);
@@ -227,8 +222,8 @@ export class FinancingService {
    * amount), collected and handed on to the financier in one posting; the last of it makes the agreement REPAID and
    * lifts a default's credit hold. Idempotent on the key.
    */
-  async recordInstalment(viewer: Viewer | null, input: { agreementId: string; amount: string; currencyCode: CurrencyCode; method: PaymentMethod; idempotencyKey: string }, now = new Date()): Promise<Result<FinancingAgreementRow>> {
-    const v = authorize(financingPolicies['Mutation.recordInstalmentPayment'], viewer);
+  async recordInstalment(scope: RequestScope, input: { agreementId: string; amount: string; currencyCode: CurrencyCode; method: PaymentMethod; idempotencyKey: string }, now = new Date()): Promise<Result<FinancingAgreementRow>> {
+    const v = authorize(financingPolicies['Mutation.recordInstalmentPayment'], scope.viewer);
     const key = input.idempotencyKey.trim();
     if (!key || key.length > 200) return fail(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', ['idempotencyKey']);
     if (!REPAYMENT_METHODS.includes(input.method)) return fail(E.METHOD_NOT_SUPPORTED, `Instalments are recorded as ${REPAYMENT_METHODS.join(', ')}`, ['method']);
@@ -270,8 +265,8 @@ export class FinancingService {
   }
 
   /** `runFinancingCycle`: the job for the caller's tenant, now. */
-  async runFor(viewer: Viewer | null, now = new Date()): Promise<{ lateFees: number; defaulted: number }> {
-    const v = authorize(financingPolicies['Mutation.runFinancingCycle'], viewer);
+  async runFor(scope: RequestScope, now = new Date()): Promise<{ lateFees: number; defaulted: number }> {
+    const v = authorize(financingPolicies['Mutation.runFinancingCycle'], scope.viewer);
     return this.run(now, v.tenantId);
   }
 

@@ -4,14 +4,14 @@ import { outstandingOf } from '../financing.service.ts';
 
 export const financingResolvers: Resolvers = {
   Query: {
-    financingOffers: (_p, { customerId, invoiceId }, ctx) => ctx.services.financing.offers(ctx.viewer, customerId, invoiceId),
-    financingAgreement: (_p, { id }, ctx) => ctx.services.financing.get(ctx.viewer, id),
-    financingAgreements: (_p, { customerId, status, first, after }, ctx) => ctx.services.financing.list(ctx.viewer, { customerId, status, first, after }),
+    financingOffers: (_p, { customerId, invoiceId }, ctx) => ctx.services.financing.offers(ctx, customerId, invoiceId),
+    financingAgreement: (_p, { id }, ctx) => ctx.services.financing.get(ctx, id),
+    financingAgreements: (_p, { customerId, status, first, after }, ctx) => ctx.services.financing.list(ctx, { customerId, status, first, after }),
   },
   Mutation: {
-    acceptFinancingOffer: async (_p, { input }, ctx) => toPayload('agreement', await ctx.services.financing.accept(ctx.viewer, { ...input, amount: String(input.amount) })),
-    recordInstalmentPayment: async (_p, { input }, ctx) => toPayload('agreement', await ctx.services.financing.recordInstalment(ctx.viewer, { ...input, amount: String(input.amount) })),
-    runFinancingCycle: async (_p, _a, ctx) => ({ ...(await ctx.services.financing.runFor(ctx.viewer)), userErrors: [] }),
+    acceptFinancingOffer: async (_p, { input }, ctx) => toPayload('agreement', await ctx.services.financing.accept(ctx, { ...input, amount: String(input.amount) })),
+    recordInstalmentPayment: async (_p, { input }, ctx) => toPayload('agreement', await ctx.services.financing.recordInstalment(ctx, { ...input, amount: String(input.amount) })),
+    runFinancingCycle: async (_p, _a, ctx) => ({ ...(await ctx.services.financing.runFor(ctx)), userErrors: [] }),
   },
   FinancingOffers: {
     customer: (o) => ({ id: o.customerId }),

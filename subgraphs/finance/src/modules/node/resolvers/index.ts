@@ -16,7 +16,7 @@ export const nodeResolvers: Resolvers = {
         case 'LedgerEntry':
           return ctx.services.ledger.entry(ctx.viewer, id);
         case 'Wallet':
-          return ctx.services.wallets.get(ctx.viewer, id);
+          return ctx.services.wallets.get(ctx, id);
         case 'Payout':
           return ctx.services.payouts.get(ctx.viewer, id);
         case 'SettlementReport':
@@ -24,7 +24,7 @@ export const nodeResolvers: Resolvers = {
         case 'PromiseToPay':
           return ctx.services.collections.promise(ctx.viewer, id);
         case 'FinancingAgreement':
-          return ctx.services.financing.get(ctx.viewer, id);
+          return ctx.services.financing.get(ctx, id);
         default:
           return null;
       }
