@@ -23,6 +23,8 @@ export interface LoadOptions {
   expectInBody?: string;
   /** A response containing this text (e.g. `"errors"`) is a bodyFailure. */
   rejectInBody?: string;
+  /** A response whose body is not exactly this text is a bodyFailure (a fast wrong answer fails). */
+  expectBody?: string;
 }
 
 export interface LoadResult {
@@ -59,11 +61,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       return { ...req, body: parts[n % parts.length]!.join(`${prefix}-${n}`) };
     };
   }
-  if (o.expectInBody || o.rejectInBody) {
-    const { expectInBody: want, rejectInBody: reject } = o;
+  if (o.expectInBody || o.rejectInBody || o.expectBody !== undefined) {
+    const { expectInBody: want, rejectInBody: reject, expectBody: exact } = o;
     request.onResponse = (status: number, raw: unknown) => {
       const body = String(raw);
-      if (status >= 200 && status < 300 && ((want && !body.includes(want)) || (reject && body.includes(reject)))) bodyFailures++;
+      if (status >= 200 && status < 300 && ((want && !body.includes(want)) || (reject && body.includes(reject)) || (exact !== undefined && body !== exact))) bodyFailures++;
     };
   }
   const times: number[] = [];
