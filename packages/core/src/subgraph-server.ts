@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { apolloHttpHandler, headerMapOf, sendJson } from './http.ts';
+import { inProcessHandler, type InProcessHandler } from './in-process.ts';
 import { attachSubscriptionServer } from './subscriptions.ts';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -137,6 +138,8 @@ export interface RunningSubgraph {
   port: number;
   schema: GraphQLSchema;
   httpServer: Server;
+  /** The same GraphQL endpoint without HTTP, for a gateway in this process (in-process.ts); signed headers still required. */
+  execute: InProcessHandler;
   stop(drainTimeoutMs?: number): Promise<void>;
 }
 
@@ -170,10 +173,12 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
   });
   const serveMetrics = metricsHandler(metrics.registry, opts.metricsAccess ?? metricsAccessFromEnv());
 
-  const handle = apolloHttpHandler(apollo, async (headers) => {
+  const contextOf = async (headers: { get(name: string): string | undefined | null }) => {
     const internal = verifyContext(headers, { secret: opts.secret, audience: opts.name });
     return (await createContext(internal)) as Ctx & { requestId?: string };
-  });
+  };
+  const handle = apolloHttpHandler(apollo, contextOf);
+  const execute = inProcessHandler(apollo, contextOf);
 
   return {
     name: opts.name,
@@ -213,6 +218,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
         port: actual,
         schema,
         httpServer,
+        execute,
         /** Stops accepting, finishes the requests in flight (at most `drainTimeoutMs`, default 10 s), then closes. */
         async stop(drainTimeoutMs?: number) {
           await ws?.close();
