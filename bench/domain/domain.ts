@@ -89,6 +89,9 @@ const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { id number status total { amount currencyCode } } userErrors { field code message } }
 }`;
 
+/** On a shared 2-core machine a request can wait well over autocannon's 10 s: count it late rather than not at all. */
+const LOAD_TIMEOUT_S = 30;
+
 function countStatements(stack: Stack): () => Record<string, number> {
   for (const s of Object.values(stack.subgraphs)) s.runtime.db.stats.statements = 0;
   return () => Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.runtime.db.stats.statements]));
@@ -157,7 +160,7 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
       let rss: ReturnType<typeof rssSampler> | undefined;
       const rssRestMb = round(memMb(pid, 'VmRSS'), 1);
       const profiler = process.env.BENCH_DOMAIN_PROFILE ? windowProfiler(process.env.BENCH_DOMAIN_PROFILE, `${kind}-${name.split(' ')[0]!.replace(/\W/g, '')}`) : undefined;
-      const r = await runLoadChild<LoadResult>({ url, connections: o.connections, warmup: o.warmup, duration: o.duration, headers, ...load } satisfies LoadOptions, () => {
+      const r = await runLoadChild<LoadResult>({ url, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers, ...load } satisfies LoadOptions, () => {
         cpu = cpuWindow({ stack: pid });
         rss = rssSampler(pid);
         profiler?.start();
@@ -198,7 +201,7 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
       const rssRestMb = round(memMb(fpid, 'VmRSS'), 1);
       let cpu: ReturnType<typeof cpuWindow> | undefined;
       let rss: ReturnType<typeof rssSampler> | undefined;
-      const r = await runLoadChild<LoadResult>({ url: floorUrl + path, connections: o.connections, warmup: o.warmup, duration: o.duration, headers: fh, body, expectBody: text } satisfies LoadOptions, () => {
+      const r = await runLoadChild<LoadResult>({ url: floorUrl + path, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: fh, body, expectBody: text } satisfies LoadOptions, () => {
         cpu = cpuWindow({ floor: fpid });
         rss = rssSampler(fpid);
       });

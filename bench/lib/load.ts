@@ -25,6 +25,8 @@ export interface LoadOptions {
   rejectInBody?: string;
   /** A response whose body is not exactly this text is a bodyFailure (a fast wrong answer fails). */
   expectBody?: string;
+  /** Seconds before a request counts as a timeout (autocannon's default: 10). */
+  timeout?: number;
 }
 
 export interface LoadResult {
@@ -69,7 +71,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     };
   }
   const times: number[] = [];
-  const instance = autocannon({ url: new URL(o.url).origin, connections: o.connections, duration: o.duration, pipelining: 1, requests: [request] as never });
+  const instance = autocannon({ url: new URL(o.url).origin, connections: o.connections, duration: o.duration, pipelining: 1, ...(o.timeout ? { timeout: o.timeout } : {}), requests: [request] as never });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => void times.push(responseTime));
   const r = await instance;
   const seconds = (performance.now() - t0) / 1000;
