@@ -1,4 +1,5 @@
-// Summarises a V8 .cpuprofile (node --cpu-prof): top frames by self time, and self time by package/area.
+// Summarises a V8 .cpuprofile (node --cpu-prof, or the domain bench's BENCH_DOMAIN_PROFILE windows): top frames by
+// self time, and self time by package/area, as shares of the busy (non-idle) samples.
 //   node --import tsx bench/lib/cpuprofile.ts <file.cpuprofile> [top=25]
 import { readFileSync } from 'node:fs';
 
@@ -7,7 +8,7 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
 /** Which part of the stack a script belongs to (a package name, our workspace folder, or node internals). */
 export function areaOf(url: string): string {
-  if (!url) return '(native/gc/idle)';
+  if (!url) return '(native: syscalls, crypto, …)';
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {
     const rest = url.slice(nm + 'node_modules/'.length).split('/');
@@ -20,9 +21,20 @@ export function areaOf(url: string): string {
 }
 
 export function summarise(p: Profile, top = 25) {
-  const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  // Left out: idle time, and the profiler's own work when a windowed profile is stopped (inspector `post`).
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const ignored = (id: number) => {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') return true;
+    for (let c: number | undefined = id; c !== undefined; c = parent.get(c)) {
+      const f = byId.get(c)!.callFrame;
+      if (f.functionName === 'post' && f.url === 'node:inspector') return true;
+    }
+    return false;
+  };
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) if (!ignored(p.samples[i]!)) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const frames = new Map<string, number>();
   const areas = new Map<string, number>();
@@ -42,5 +54,5 @@ export function summarise(p: Profile, top = 25) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = summarise(JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Profile, Number(process.argv[3] ?? 25));
-  process.stdout.write(`total ${r.totalMs.toFixed(0)} ms sampled\n\nself time by area:\n${r.areas.join('\n')}\n\ntop frames (self):\n${r.frames.join('\n')}\n`);
+  process.stdout.write(`${r.totalMs.toFixed(0)} ms busy sampled (idle and the profiler's own stop left out)\n\nself time by area:\n${r.areas.join('\n')}\n\ntop frames (self):\n${r.frames.join('\n')}\n`);
 }
