@@ -110,7 +110,11 @@ async function domainSection(): Promise<string> {
   const results: Record<string, unknown> = {};
   for (const kind of dbs) {
     try {
-      const d = await runJsonChild<DomainResult>('domain', 'bench/domain/domain.ts', { duration: duration ?? (smoke ? 2 : 15), warmup: smoke ? 0 : 3, connections: smoke ? 10 : 50, db: kind, floor: !args['no-floor'] }, { echo: true, timeoutMs: 15 * 60_000 });
+      const d = await runJsonChild<DomainResult>('domain', 'bench/domain/domain.ts', { duration: duration ?? (smoke ? 2 : 15), warmup: smoke ? 0 : 3, connections: smoke ? 10 : 50, db: kind, floor: !args['no-floor'] }, {
+        echo: true,
+        timeoutMs: 15 * 60_000,
+        nodeArgs: ['--max-semi-space-size=32'], // as `npm start` runs the platform
+      });
       const ops = [['OrderDetail (1 order)', d.orderDetail], ['orders(first: 50) + OrderDetail', d.orders50], [`placeOrder (${d.connections} clients)`, d.placeOrder]] as const;
       for (const [name, op] of ops) {
         if (!op.correct) problems.push(`domain (${kind}) ${name}: wrong response`);
