@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Database } from '@omniroute/db';
-import { startStack, type Stack, type StackOptions } from '@omniroute/stack';
+import { startStack, type Stack, type StackOptions } from '@omniroute/platform';
 import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 import { cpuWindow, memMb, ROOT, round, rssSampler, runLoadChild, sleep, startChild, stopChild, waitForLine } from '../lib/proc.ts';
 import { percentile } from '../lib/stats.ts';

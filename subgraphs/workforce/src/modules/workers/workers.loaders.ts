@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { groupLoaderBy, loaderBy, type Viewer } from '@omniroute/core';
 import { byKeysInTenant, sqlFor } from '@omniroute/db';
-import type { PrismaClient, LedgerEntry, Task, Worker } from './generated/prisma/client.ts';
+import type { PrismaClient, LedgerEntry, Task, Worker } from '../../generated/prisma/client.ts';
 
 /** Key of a paged one-to-many relation: the parent and the page asked for (`take` = first + 1). */
 export interface PageKey {
