@@ -23,7 +23,7 @@ import { createSubscriptionPipeline } from './subscriptions/pipeline.ts';
 export type { GatewayContext } from './upstream.ts';
 
 /** The runtime's request and cache options (introspection, inbound dedup, body and document limits, cache budgets). */
-export interface GatewayOptions extends Pick<GatewayRuntimeOptions<GatewayContext>, 'introspection' | 'dedupInbound' | 'maxBodyBytes' | 'documentLimits' | 'cacheBytes'> {
+export interface GatewayOptions extends Pick<GatewayRuntimeOptions<GatewayContext>, 'introspection' | 'dedupInbound' | 'maxBodyBytes' | 'documentLimits' | 'cacheBytes' | 'inProcessSubgraph'> {
   supergraphSdl: string;
   /** HMAC secret for the signed internal context (shared with the subgraphs). */
   secret: string;
@@ -104,6 +104,7 @@ export function createGateway(opts: GatewayOptions) {
     maxBodyBytes: opts.maxBodyBytes,
     documentLimits: opts.documentLimits,
     cacheBytes: opts.cacheBytes,
+    inProcessSubgraph: opts.inProcessSubgraph,
   });
   const subscriptions = createSubscriptionEngine({
     runtime,

@@ -9,7 +9,7 @@ import {
 import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph } from './supergraph.ts';
-import { SubgraphClient } from './subgraph-client.ts';
+import { SubgraphClient, type SubgraphClientOptions } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
 import { ErrorCode, formatError as defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
@@ -102,6 +102,8 @@ export interface GatewayRuntimeOptions<Ctx> {
   subgraphTimeoutMs?: number;
   /** Sockets per subgraph origin. Default 128. */
   subgraphConnections?: number;
+  /** Subgraphs served by this process, by URL: fetched without HTTP (subgraph-client.ts). Default: none. */
+  inProcessSubgraph?: SubgraphClientOptions['inProcess'];
   queryPlannerConfig?: QueryPlannerConfig;
 }
 
@@ -162,6 +164,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   const client = new SubgraphClient({
     timeoutMs: opts.subgraphTimeoutMs,
     connections: opts.subgraphConnections,
+    inProcess: opts.inProcessSubgraph,
     onResponse: hooks.onSubgraphFetch && ((url, status, durationMs) => hooks.onSubgraphFetch!({ subgraph: subgraphOf.get(url) ?? url, status, durationMs })),
   });
   const executor = new PlanExecutor({ client, types: sg.types, urls });

@@ -9,7 +9,15 @@ export interface SubgraphClientOptions {
   timeoutMs?: number;
   /** Called once per HTTP request sent: its URL, status (0 when the subgraph did not answer) and duration. */
   onResponse?: (url: string, status: number, durationMs: number) => void;
+  /**
+   * A subgraph served by this very process: its handler takes the request instead of HTTP (same body, same signed
+   * headers; `@omniroute/core` in-process.ts). Undefined for a URL: HTTP, as always.
+   */
+  inProcess?: (url: string) => InProcessSubgraph | undefined;
 }
+
+/** Answers one subgraph request in this process (core's InProcessHandler, without importing core here). */
+export type InProcessSubgraph = (body: string, headers: Record<string, string>) => Promise<RawSubgraphResponse>;
 
 export interface RawSubgraphResponse {
   status: number;
@@ -25,6 +33,7 @@ export class SubgraphClient {
   private readonly connections: number;
   private readonly timeoutMs: number;
   private readonly onResponse?: SubgraphClientOptions['onResponse'];
+  private readonly inProcess?: SubgraphClientOptions['inProcess'];
   /** Number of HTTP requests actually sent (for tests and metrics). */
   sent = 0;
 
@@ -32,6 +41,7 @@ export class SubgraphClient {
     this.connections = opts.connections ?? 128;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.onResponse = opts.onResponse;
+    this.inProcess = opts.inProcess;
   }
 
   /**
@@ -52,6 +62,8 @@ export class SubgraphClient {
   }
 
   private async send(url: string, body: string, headers: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
+    const local = this.inProcess?.(url);
+    if (local) return this.sendInProcess(local, url, body, headers);
     let target = this.targets.get(url);
     if (!target) {
       const u = new URL(url);
@@ -82,6 +94,29 @@ export class SubgraphClient {
     } catch (err) {
       this.onResponse?.(url, 0, performance.now() - t0);
       throw new SubgraphUnavailableError((err as Error).message);
+    }
+  }
+
+  private async sendInProcess(local: InProcessSubgraph, url: string, body: string, headers: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
+    this.sent++;
+    const reqHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (headers) for (const k in headers) reqHeaders[k.toLowerCase()] = headers[k]!;
+    const t0 = this.onResponse ? performance.now() : 0;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const res = await Promise.race([
+        local(body, reqHeaders),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
+      this.onResponse?.(url, res.status, performance.now() - t0);
+      return res;
+    } catch (err) {
+      this.onResponse?.(url, 0, performance.now() - t0);
+      throw new SubgraphUnavailableError((err as Error).message);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
