@@ -50,3 +50,33 @@ describe('decimal places of a ledger line (issue 19)', () => {
     expect(assertBalanced(d).lines.map((l) => l.account)).toEqual(['ACCOUNTS_RECEIVABLE', 'REVENUE']);
   });
 });
+
+describe('what the ledger shows and refuses (issue 19, mutation testing)', () => {
+  it('describes each posting with its reference, and says when a payment came from the wallet', () => {
+    expect([
+      creditReserved(base, '1', 'LAG-7').description,
+      invoiceIssued(base, '1', 'INV-LAG-1').description,
+      paymentReceived(base, '1', 'INV-LAG-1', false).description,
+      paymentReceived(base, '1', 'INV-LAG-1', false, 'WALLET').description,
+      walletTopUp(base, '1', 'ws_CO_9').description,
+      walletRefund(base, '1', 'INV-LAG-1', false).description,
+    ]).toEqual([
+      'Credit reserved for order LAG-7',
+      'Invoice INV-LAG-1 issued',
+      'Payment on invoice INV-LAG-1',
+      'Payment on invoice INV-LAG-1 from wallet',
+      'Wallet top-up ws_CO_9',
+      'Refund to wallet from invoice INV-LAG-1',
+    ]);
+  });
+
+  it('names the posting kind, the difference and the currency when a posting does not balance', () => {
+    const d = { ...invoiceIssued(base, '10', 'i'), lines: [{ account: 'ACCOUNTS_RECEIVABLE' as const, amount: new Decimal('10') }, { account: 'REVENUE' as const, amount: new Decimal('-9.5') }] };
+    expect(() => assertBalanced(d)).toThrow('unbalanced ledger posting: INVOICE_ISSUED sums to 0.5 NGN');
+  });
+
+  it('refuses a posting when any one line has a 5th decimal, not only when all do', () => {
+    const d = { ...invoiceIssued(base, '1', 'i'), lines: [{ account: 'ACCOUNTS_RECEIVABLE' as const, amount: new Decimal('1.00001') }, { account: 'REVENUE' as const, amount: new Decimal('-1') }, { account: 'CASH' as const, amount: new Decimal('-0.00001') }] };
+    expect(() => assertBalanced(d)).toThrow('INVOICE_ISSUED has more than 4 decimals');
+  });
+});
