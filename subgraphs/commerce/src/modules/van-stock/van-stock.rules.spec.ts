@@ -90,3 +90,12 @@ describe('van reconciliation at its edges (issue 19, mutation testing)', () => {
     ]);
   });
 });
+
+describe('van reconciliation: what counts as having moved (issue 19, mutation testing)', () => {
+  it('a SKU loaded and written off to nothing, or returned to the warehouse to nothing, must still be counted', () => {
+    // loaded 5, damaged 5: the book is 0 but 5 were loaded that day
+    expect(reconcileVan(new Map(), [{ variantId: 'a', type: 'TRANSFER_IN', quantity: 5 }, { variantId: 'a', type: 'ADJUSTMENT', quantity: -5 }], new Map(), sku).ok).toBe(false);
+    // opened with 2, both returned to the warehouse: the book is 0 but 2 went back
+    expect(reconcileVan(new Map([['b', 2]]), [{ variantId: 'b', type: 'TRANSFER_OUT', quantity: -2 }], new Map(), sku).ok).toBe(false);
+  });
+});

@@ -27,6 +27,8 @@ describe('task rules at their edges (issue 19, mutation testing)', () => {
 
   it('clamps and rounds complexities at both ends, and refuses what is not a number', () => {
     expect([1, 10, 0.4, 0.5, 9.5, 10.4, -3, '10', '0', ' 3 ', '', null, Number.NaN, Number.POSITIVE_INFINITY, {}].map((x) => complexityFrom(x))).toEqual([1, 10, 1, 1, 10, 10, 1, 10, 1, 3, 1, 1, 1, 1, 1]);
+    // only numbers and numeric strings are read: an array or a boolean is garbage, not its coerced number
+    expect([[7], true, [' 4 ']].map((x) => complexityFrom(x))).toEqual([1, 1, 1]);
   });
 
   it('maps weight bands and extra stops to complexity, capped at 10', () => {
