@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal } from '@omniroute/core';
-import { moneyPayload, priceLine, priceOrder, type PricingRules } from './pricing-engine.ts';
+import { priceLine, priceOrder, type PricingRules } from './pricing-engine.ts';
 
 const rules = (over: Partial<PricingRules> = {}): PricingRules => ({
   currency: 'NGN',
@@ -100,10 +99,5 @@ describe('pricing engine edges (issue 19, mutation testing)', () => {
   it('says which quantity it refused', () => {
     expect(() => priceLine(line(0), 'RETAILER', rules())).toThrow('quantity must be a positive integer, got 0');
     expect(() => priceLine(line(2.5), 'RETAILER', rules())).toThrow('quantity must be a positive integer, got 2.5');
-  });
-
-  it('puts money on the wire with the currency’s minor units', () => {
-    expect(moneyPayload({ amount: new Decimal('1500'), currencyCode: 'NGN' })).toEqual({ amount: '1500.00', currencyCode: 'NGN' });
-    expect(moneyPayload({ amount: new Decimal('2500'), currencyCode: 'XOF' })).toEqual({ amount: '2500', currencyCode: 'XOF' });
   });
 });
