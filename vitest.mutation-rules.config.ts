@@ -3,4 +3,7 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
-export default defineConfig({ ...base, test: { ...base.test, include: ['subgraphs/*/src/**/*.spec.ts'], globalSetup: [] } });
+// one flat project here: the base config's `projects` would replace this include
+const { projects: _projects, ...baseTest } = base.test!;
+
+export default defineConfig({ ...base, test: { ...baseTest, include: ['subgraphs/*/src/**/*.spec.ts'], globalSetup: [] } });

@@ -6,10 +6,13 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
+// one flat project here: the base config's `projects` would replace this include
+const { projects: _projects, ...baseTest } = base.test!;
+
 export default defineConfig({
   ...base,
   test: {
-    ...base.test,
+    ...baseTest,
     include: ['subgraphs/*/src/**/*.spec.ts', 'subgraphs/{commerce,finance,workforce,identity}/test/*.test.ts'],
     // Postgres twins of the PGlite files and files of other concerns (rails, KPIs, Redis-backed throttles)
     exclude: ['**/node_modules/**', '**/dist/**', '**/postgres.test.ts', '**/concurrency.test.ts', '**/kpis.test.ts', '**/rails.test.ts', '**/reconcilers.test.ts', '**/login-abuse.test.ts'],

@@ -192,6 +192,7 @@ describe('recordPayment', () => {
     for (const v of [lagosFinance, accraFinance]) {
       const r = await q(v, LEDGER_BALANCE);
       expect(r.errors).toBeUndefined();
+      expect(r.data.ledgerBalance.length).toBeGreaterThan(0);
       for (const b of r.data.ledgerBalance) expect(b).toMatchObject({ balanced: true, net: { amount: '0.00' } });
     }
     const [{ total }] = await sg.prisma.$queryRaw<{ total: string }[]>`SELECT COALESCE(SUM("amount"), 0)::text AS total FROM "LedgerEntry"`;

@@ -55,8 +55,9 @@ describe('auth and tenants', () => {
     const a = await call(accraAdmin, q);
     expect(nodes(a.data.vehicles).map((v: any) => v.id).sort()).toEqual(accra.vehicles.map((v) => v.id).sort());
     expect(nodes(a.data.territories).map((t: any) => t.id).sort()).toEqual(accra.territories.map((t) => t.id).sort());
-    expect(nodes(a.data.shipments).every((s: any) => s.id.startsWith('shp_ACCRA'))).toBe(true);
+    expect(accra.shipments.length).toBeGreaterThan(0);
     expect(nodes(a.data.shipments)).toHaveLength(accra.shipments.length);
+    expect(nodes(a.data.shipments).every((s: any) => s.id.startsWith('shp_ACCRA'))).toBe(true);
 
     const lagosIds = { vehicle: lagos.vehicles[0]!.id, shipment: lagos.shipments[0]!.id };
     const byId = await call(accraAdmin, `{ vehicle(id: "${lagosIds.vehicle}") { id } shipment(id: "${lagosIds.shipment}") { id } }`);

@@ -34,6 +34,7 @@ describe('workforce on Postgres', () => {
     sg.db.stats.statements = 0;
     const refs = Array.from({ length: 50 }, (_, i) => ({ __typename: 'Worker', id: `wrk_LAGOS${String((i % 36) + 1).padStart(6, '0')}` }));
     const e = await callSubgraph({ url, name: 'workforce' }, SECRET, finance, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { name level { name } } } }', { r: refs });
+    expect(e.data._entities).toHaveLength(50);
     expect(e.data._entities.every((w: any) => w?.level?.name)).toBe(true);
     expect(sg.db.stats.statements).toBe(1);
   });

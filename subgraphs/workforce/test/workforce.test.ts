@@ -76,7 +76,9 @@ describe('workforce queries', () => {
     const gold = nodes(r.data.gold) as any[];
     expect(gold.length).toBeGreaterThan(0);
     expect(gold.every((w) => w.level.name === 'Gold' && w.xp >= 5000 && w.xp < 15000)).toBe(true);
-    expect((nodes(r.data.master) as any[]).every((w) => w.level.name === 'Master' && w.nextLevel === null && w.xpToNextLevel === null)).toBe(true);
+    const master = nodes(r.data.master) as any[];
+    expect(master.length).toBeGreaterThan(0);
+    expect(master.every((w) => w.level.name === 'Master' && w.nextLevel === null && w.xpToNextLevel === null)).toBe(true);
     expect(nodes(r.data.pending).length).toBe(4);
   });
 
@@ -102,8 +104,11 @@ describe('workforce queries', () => {
     expect(credits - debits).toBeCloseTo(Number(w.balance.amount), 2);
     expect(ledger.at(-1).balanceAfter.amount).toBe(w.balance.amount);
     const tasks = nodes(w.tasks) as any[];
+    expect(tasks.length).toBeGreaterThan(0);
     expect(tasks.every((t) => t.assignee.id === 'wrk_LAGOS000001' && t.shipment.id.startsWith('shp_LAGOS'))).toBe(true);
-    expect(ledger.filter((e) => e.task).every((e) => e.task.status === 'COMPLETED')).toBe(true);
+    const paidForTasks = ledger.filter((e) => e.task);
+    expect(paidForTasks.length).toBeGreaterThan(0);
+    expect(paidForTasks.every((e) => e.task.status === 'COMPLETED')).toBe(true);
   });
 
   it('keeps phone, earnings and tasks to staff and the worker themself', async () => {
@@ -238,6 +243,9 @@ describe('bids, award, completion and ratings', () => {
     expect(awarded.data.awardTask.userErrors).toEqual([]);
     expect(awarded.data.awardTask.task).toMatchObject({ status: 'ASSIGNED', assignee: { id: w.id } });
     const statuses = awarded.data.awardTask.task.bids.map((b: any) => b.status);
+    // at least the two bids placed above (the rider's, and the one dispatch placed for someone else): one accepted,
+    // every other rejected
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
     expect(statuses.filter((s: string) => s === 'ACCEPTED')).toHaveLength(1);
     expect(statuses.filter((s: string) => s !== 'ACCEPTED').every((s: string) => s === 'REJECTED')).toBe(true);
     expect((await call(dispatch, AWARD, { i: { taskId: t1!.id, bidId: placed.data.placeBid.bid.id } })).data.awardTask.userErrors[0].code).toBe('TASK_NOT_OPEN');

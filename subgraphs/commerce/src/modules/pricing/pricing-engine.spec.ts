@@ -94,3 +94,10 @@ describe('pricing engine', () => {
     for (const q of [0, -1, 1.5, Number.NaN]) expect(() => priceLine(line(q), 'RETAILER', rules())).toThrow(RangeError);
   });
 });
+
+describe('pricing engine edges (issue 19, mutation testing)', () => {
+  it('says which quantity it refused', () => {
+    expect(() => priceLine(line(0), 'RETAILER', rules())).toThrow('quantity must be a positive integer, got 0');
+    expect(() => priceLine(line(2.5), 'RETAILER', rules())).toThrow('quantity must be a positive integer, got 2.5');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAdjustment, countVariances, normaliseCountLines, planReceipt, poStatusOf, sumByKey } from './stock-movements.rules.ts';
+import { badId, checkAdjustment, countVariances, normaliseCountLines, noteOf, planReceipt, poStatusOf, sumByKey } from './stock-movements.rules.ts';
 import { rng } from '@omniroute/demo';
 
 describe('adjustments (issue 15)', () => {
@@ -79,5 +79,65 @@ describe('cycle counts (issue 15)', () => {
 
   it('sums a ledger by key', () => {
     expect([...sumByKey([{ k: 'a', q: 2 }, { k: 'b', q: 1 }, { k: 'a', q: -1 }], (x) => x.k, (x) => x.q)]).toEqual([['a', 1], ['b', 1]]);
+  });
+});
+
+describe('stock rules at their edges (issue 19, mutation testing)', () => {
+  it('takes exactly 100000 units either way and tells which rule refused and where', () => {
+    expect(checkAdjustment('CORRECTION', 100_000)).toBeNull();
+    expect(checkAdjustment('CORRECTION', -100_000)).toBeNull();
+    expect(checkAdjustment('CORRECTION', 100_001)).toEqual({ code: 'INVALID_QUANTITY', message: 'quantity must be a whole number from -100000 to 100000, not 0', field: ['input', 'quantity'] });
+    expect(checkAdjustment('THEFT', 1)).toEqual({ code: 'REASON_SIGN_MISMATCH', message: 'THEFT only takes stock away: the quantity must be negative', field: ['input', 'quantity'] });
+    expect(checkAdjustment('FOUND', -1)).toEqual({ code: 'REASON_SIGN_MISMATCH', message: 'FOUND only adds stock: the quantity must be positive', field: ['input', 'quantity'] });
+  });
+
+  it('trims a note, drops an empty one, and takes up to the limit', () => {
+    expect(noteOf('  short  ', ['input', 'note'])).toEqual({ ok: true, value: 'short' });
+    expect(noteOf('   ', ['input', 'note'])).toEqual({ ok: true, value: null });
+    expect(noteOf(null, ['input', 'note'])).toEqual({ ok: true, value: null });
+    expect(noteOf(undefined, ['input', 'note'])).toEqual({ ok: true, value: null });
+    expect(noteOf('x'.repeat(500), ['input', 'note'])).toEqual({ ok: true, value: 'x'.repeat(500) });
+    expect(noteOf(` ${'x'.repeat(500)} `, ['input', 'note']).ok).toBe(true); // the limit applies after trimming
+    expect(noteOf('x'.repeat(501), ['input', 'note'])).toEqual({ ok: false, errors: [{ code: 'INVALID_INPUT', message: 'note is at most 500 characters', field: ['input', 'note'] }] });
+    expect(noteOf('x'.repeat(11), ['n'], 10).ok).toBe(false);
+  });
+
+  it('checks ids: a non-empty string of at most 200 characters', () => {
+    expect([badId('loc_1'), badId('x'.repeat(200)), badId(''), badId('   '), badId('x'.repeat(201)), badId(7), badId(null)]).toEqual([false, false, true, true, true, true, true]);
+  });
+
+  it('reports each bad count line at its own path, and counts of up to 100000', () => {
+    const r = normaliseCountLines([{ sku: '', countedQuantity: 1 }, { sku: 'A', countedQuantity: 100_000 }, { sku: 'A', countedQuantity: 100_001 }, { sku: 'x'.repeat(201), countedQuantity: 0 }], ['input', 'lines']);
+    expect(r.ok ? [] : r.errors).toEqual([
+      { code: 'INVALID_INPUT', message: 'SKU must be 1 to 200 characters', field: ['input', 'lines', '0', 'sku'] },
+      { code: 'INVALID_INPUT', message: 'A is counted twice', field: ['input', 'lines', '2', 'sku'] },
+      { code: 'INVALID_QUANTITY', message: 'countedQuantity must be a whole number from 0 to 100000', field: ['input', 'lines', '2', 'countedQuantity'] },
+      { code: 'INVALID_INPUT', message: 'SKU must be 1 to 200 characters', field: ['input', 'lines', '3', 'sku'] },
+    ]);
+    expect(normaliseCountLines([], ['input', 'lines'])).toEqual({ ok: false, errors: [{ code: 'INVALID_INPUT', message: 'A count needs at least one line', field: ['input', 'lines'] }] });
+    expect(normaliseCountLines(null as never, ['input', 'lines']).ok).toBe(false);
+    const many = Array.from({ length: 1001 }, (_, i) => ({ sku: `S${i}`, countedQuantity: 1 }));
+    expect(normaliseCountLines(many, ['input', 'lines'])).toEqual({ ok: false, errors: [{ code: 'INVALID_INPUT', message: 'A count has at most 1000 lines', field: ['input', 'lines'] }] });
+    // only sku and countedQuantity are kept
+    expect(normaliseCountLines([{ sku: 'A', countedQuantity: 2, extra: 1 } as never], ['l'])).toEqual({ ok: true, value: [{ sku: 'A', countedQuantity: 2 }] });
+  });
+
+  it('a purchase order is partially received from the first unit, received when every line is', () => {
+    expect(poStatusOf([{ sku: 'A', orderedQuantity: 2, receivedQuantity: 1 }, { sku: 'B', orderedQuantity: 2, receivedQuantity: 0 }])).toBe('PARTIALLY_RECEIVED');
+    expect(poStatusOf([{ sku: 'A', orderedQuantity: 2, receivedQuantity: 2 }, { sku: 'B', orderedQuantity: 2, receivedQuantity: 0 }])).toBe('PARTIALLY_RECEIVED');
+    expect(poStatusOf([{ sku: 'A', orderedQuantity: 2, receivedQuantity: 2 }, { sku: 'B', orderedQuantity: 2, receivedQuantity: 1 }])).toBe('PARTIALLY_RECEIVED');
+    expect(poStatusOf([{ sku: 'A', orderedQuantity: 2, receivedQuantity: 2 }, { sku: 'B', orderedQuantity: 2, receivedQuantity: 2 }])).toBe('RECEIVED');
+    expect(poStatusOf([{ sku: 'A', orderedQuantity: 2, receivedQuantity: 0 }])).toBe('OPEN');
+  });
+
+  it('receives exactly what is still open, and says what was expected when over', () => {
+    const po = [{ sku: 'A', orderedQuantity: 10, receivedQuantity: 7 }];
+    expect(planReceipt(po, [{ sku: 'A', quantity: 3 }])).toEqual({ ok: true, value: { lines: [{ sku: 'A', orderedQuantity: 10, receivedQuantity: 10 }], status: 'RECEIVED' } });
+    expect(planReceipt(po, [{ sku: 'A', quantity: 4 }])).toEqual({ ok: false, errors: [{ code: 'OVER_RECEIPT', message: 'A: 4 received but only 3 of 10 still expected', field: ['input', 'lines', '0', 'quantity'] }] });
+    const long = 'Z'.repeat(60);
+    expect(planReceipt(po, [{ sku: 'A', quantity: 1 }, { sku: long, quantity: 1 }])).toEqual({ ok: false, errors: [{ code: 'SKU_NOT_ON_PURCHASE_ORDER', message: `${'Z'.repeat(50)} is not on this purchase order`, field: ['input', 'lines', '1', 'sku'] }] });
+    // both problems at once are both reported, and nothing is applied
+    const both = planReceipt(po, [{ sku: 'Q', quantity: 1 }, { sku: 'A', quantity: 9 }]);
+    expect(both.ok ? [] : both.errors.map((e) => e.code)).toEqual(['SKU_NOT_ON_PURCHASE_ORDER', 'OVER_RECEIPT']);
   });
 });

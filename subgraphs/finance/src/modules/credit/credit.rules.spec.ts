@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { money } from '@omniroute/core';
-import { availableCredit, checkCredit, creditLineStatus, dueDateFor, usesCredit } from './credit.rules.ts';
+import { availableCredit, checkCredit, creditLineStatus, dueDateFor, isPaymentTerms, usesCredit } from './credit.rules.ts';
 
 const line = (limit: string, utilized: string, currency: 'NGN' | 'GHS' = 'NGN') => ({ limit, utilized, currency });
 
@@ -62,5 +62,12 @@ describe('due dates', () => {
     expect(checkCredit('NET_7', money('1', 'NGN'), held)).toMatchObject({ approved: false, reason: 'CREDIT_ON_HOLD' });
     expect(checkCredit('CASH_ON_DELIVERY', money('1', 'NGN'), held)).toEqual({ approved: true, onCredit: false });
     expect(creditLineStatus('1000000', '0', held.heldAt)).toBe('ON_HOLD');
+  });
+});
+
+describe('payment terms from input (issue 19, mutation testing)', () => {
+  it('knows the five terms and nothing else', () => {
+    expect(['CASH_ON_DELIVERY', 'PREPAID', 'NET_7', 'NET_14', 'NET_30'].map((t) => isPaymentTerms(t))).toEqual([true, true, true, true, true]);
+    expect(['NET_60', 'net_7', '', 'CASH', 7, null, undefined, ['NET_7']].map((t) => isPaymentTerms(t))).toEqual([false, false, false, false, false, false, false, false]);
   });
 });

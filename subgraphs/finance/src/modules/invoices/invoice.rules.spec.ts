@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amountDue, invoiceNumber, invoicePrefix, isOverdue, nextStatus } from './invoice.rules.ts';
+import { OVERDUE_GRACE_MS, amountDue, invoiceNumber, invoicePrefix, isOverdue, nextStatus } from './invoice.rules.ts';
 
 const issuedAt = new Date('2026-11-20T10:00:00Z');
 
@@ -29,5 +29,27 @@ describe('invoice status', () => {
   it('numbers invoices per tenant like the demo', () => {
     expect(invoicePrefix('tnt_LAGOS')).toBe('LAG');
     expect(invoiceNumber('tnt_ACCRA', 20071)).toBe('INV-ACC-20071');
+  });
+});
+
+describe('invoice rules at their edges (issue 19, mutation testing)', () => {
+  const dueDate = new Date('2026-11-27T10:00:00Z');
+  it('is not overdue at the very end of the grace day, only after it', () => {
+    const end = new Date(dueDate.getTime() + OVERDUE_GRACE_MS);
+    expect(isOverdue({ status: 'ISSUED', dueDate }, end)).toBe(false);
+    expect(isOverdue({ status: 'ISSUED', dueDate }, new Date(end.getTime() + 1))).toBe(true);
+  });
+  it('an invoice without a due date (a draft) is never overdue', () => {
+    expect(isOverdue({ status: 'ISSUED', dueDate: null }, new Date('2030-01-01T00:00:00Z'))).toBe(false);
+  });
+  it('part-paid, paid and void invoices are not swept to overdue, however late', () => {
+    expect(['PARTIALLY_PAID', 'PAID', 'VOID', 'DRAFT', 'OVERDUE'].map((status) => isOverdue({ status, dueDate }, new Date('2030-01-01T00:00:00Z')))).toEqual([false, false, false, false, false]);
+  });
+  it('strips only a leading tnt_ and every non-alphanumeric character from the prefix', () => {
+    expect(invoicePrefix('xtnt_abc')).toBe('XTN');
+    expect(invoicePrefix('tnt_a-b.c')).toBe('ABC');
+    expect(invoicePrefix('TNT_kano')).toBe('KAN');
+    expect(invoicePrefix('tnt_')).toBe('INV');
+    expect(invoicePrefix('tnt_--')).toBe('INV');
   });
 });

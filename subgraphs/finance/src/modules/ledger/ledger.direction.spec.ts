@@ -2,7 +2,10 @@
 // sums to zero, so "balanced" alone cannot catch it), and the 4-decimal limit of a ledger line holds at its edge.
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '@omniroute/core';
-import { assertBalanced, creditReleased, creditReserved, invoiceIssued, invoiceVoided, paymentReceived, UnbalancedPostingError, walletRefund, walletTopUp, type PostingDraft } from './ledger.rules.ts';
+import {
+  assertBalanced, creditReleased, creditReserved, invoiceIssued, invoiceVoided, paymentReceived, payoutFailed, payoutRequested, payoutSucceeded, UnbalancedPostingError,
+  walletRefund, walletTopUp, workerEarning, type PostingDraft,
+} from './ledger.rules.ts';
 
 const base = { tenantId: 'tnt_X', currency: 'NGN' as const, customerId: 'cus_1', walletId: 'wal_1' };
 /** [account, signed amount]: positive debits, negative credits. */
@@ -48,5 +51,62 @@ describe('decimal places of a ledger line (issue 19)', () => {
   it('drops zero lines but keeps two non-zero ones', () => {
     const d = { ...invoiceIssued(base, '2', 'i'), lines: [...invoiceIssued(base, '2', 'i').lines, { account: 'CASH' as const, amount: new Decimal(0) }] };
     expect(assertBalanced(d).lines.map((l) => l.account)).toEqual(['ACCOUNTS_RECEIVABLE', 'REVENUE']);
+  });
+});
+
+describe('what the ledger shows and refuses (issue 19, mutation testing)', () => {
+  it('describes each posting with its reference, and says when a payment came from the wallet', () => {
+    expect([
+      creditReserved(base, '1', 'LAG-7').description,
+      invoiceIssued(base, '1', 'INV-LAG-1').description,
+      paymentReceived(base, '1', 'INV-LAG-1', false).description,
+      paymentReceived(base, '1', 'INV-LAG-1', false, 'WALLET').description,
+      walletTopUp(base, '1', 'ws_CO_9').description,
+      walletRefund(base, '1', 'INV-LAG-1', false).description,
+    ]).toEqual([
+      'Credit reserved for order LAG-7',
+      'Invoice INV-LAG-1 issued',
+      'Payment on invoice INV-LAG-1',
+      'Payment on invoice INV-LAG-1 from wallet',
+      'Wallet top-up ws_CO_9',
+      'Refund to wallet from invoice INV-LAG-1',
+    ]);
+  });
+
+  it('names the posting kind, the difference and the currency when a posting does not balance', () => {
+    const d = { ...invoiceIssued(base, '10', 'i'), lines: [{ account: 'ACCOUNTS_RECEIVABLE' as const, amount: new Decimal('10') }, { account: 'REVENUE' as const, amount: new Decimal('-9.5') }] };
+    expect(() => assertBalanced(d)).toThrow('unbalanced ledger posting: INVOICE_ISSUED sums to 0.5 NGN');
+  });
+
+  it('refuses a posting when any one line has a 5th decimal, not only when all do', () => {
+    const d = { ...invoiceIssued(base, '1', 'i'), lines: [{ account: 'ACCOUNTS_RECEIVABLE' as const, amount: new Decimal('1.00001') }, { account: 'REVENUE' as const, amount: new Decimal('-1') }, { account: 'CASH' as const, amount: new Decimal('-0.00001') }] };
+    expect(() => assertBalanced(d)).toThrow('INVOICE_ISSUED has more than 4 decimals');
+  });
+});
+
+describe("workers' earnings and payouts (issue 19, mutation testing)", () => {
+  const w = { tenantId: 'tnt_X', currency: 'KES' as const, workerId: 'wrk_1' };
+  it('earning: an expense owed to the worker; a payout parks it in transit, then cash leaves or it goes back', () => {
+    expect([workerEarning(w, '10', 't1'), payoutRequested(w, '4', 'po1'), payoutSucceeded(w, '4', 'po1'), payoutFailed(w, '4', 'po2')].map((d) => [d.kind, d.description, lines(d)])).toEqual([
+      ['WORKER_EARNING', 'Worker earnings t1', [['WORKER_EARNINGS', '10.00'], ['WORKER_PAYABLE', '-10.00']]],
+      ['PAYOUT_REQUESTED', 'Payout po1 requested', [['WORKER_PAYABLE', '4.00'], ['PAYOUTS_IN_TRANSIT', '-4.00']]],
+      ['PAYOUT_SUCCEEDED', 'Payout po1 paid', [['PAYOUTS_IN_TRANSIT', '4.00'], ['CASH', '-4.00']]],
+      ['PAYOUT_FAILED', "Payout po2 failed; back to the worker's balance", [['PAYOUTS_IN_TRANSIT', '4.00'], ['WORKER_PAYABLE', '-4.00']]],
+    ]);
+    expect(workerEarning(w, '10', 't1')).toMatchObject({ workerId: 'wrk_1', tenantId: 'tnt_X', currency: 'KES' });
+  });
+  it("refuses to move a worker's payable without naming the worker, and a wallet without naming it", () => {
+    const { workerId: _w, ...anonymous } = w;
+    expect(() => assertBalanced(workerEarning(anonymous, '10', 't1'))).toThrow("WORKER_EARNING moves a worker's payable without naming the worker");
+    expect(() => assertBalanced(payoutRequested(anonymous, '10', 'p'))).toThrow(UnbalancedPostingError);
+    // lines that do not touch WORKER_PAYABLE need no worker
+    expect(assertBalanced(payoutSucceeded(anonymous, '10', 'p')).lines).toHaveLength(2);
+    expect(assertBalanced(workerEarning(w, '10', 't1')).lines).toHaveLength(2);
+    const { walletId: _x, ...noWallet } = base;
+    expect(() => assertBalanced(walletTopUp(noWallet, '5', 'r'))).toThrow('WALLET_TOP_UP moves a wallet without naming it');
+  });
+  it('names the kind of every order-to-cash posting', () => {
+    expect([creditReserved(base, '1', 'o'), paymentReceived(base, '1', 'i', false), walletTopUp(base, '1', 'r'), walletRefund(base, '1', 'i', false)].map((d) => d.kind))
+      .toEqual(['CREDIT_RESERVED', 'PAYMENT_RECEIVED', 'WALLET_TOP_UP', 'WALLET_REFUND']);
   });
 });

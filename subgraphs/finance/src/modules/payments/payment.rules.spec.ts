@@ -12,3 +12,19 @@ describe('payment rules', () => {
     expect([1, 2, 3, 4, 5, 6, 50].map((n) => nextPollDelay(n, 5_000, 60_000))).toEqual([5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
   });
 });
+
+describe('phone numbers at their edges (issue 19, mutation testing)', () => {
+  it('takes input of up to 40 characters and refuses longer input before reading it', () => {
+    const phone = '+254712345678';
+    expect(normalizePhone(phone.padEnd(40, ' '))).toBe(phone);
+    expect(normalizePhone(phone.padEnd(41, ' '))).toBeNull();
+    // not a string at all (a resolver fed a number): null, not a TypeError
+    expect(normalizePhone(254712345678 as unknown as string)).toBeNull();
+    expect(normalizePhone(undefined as unknown as string)).toBeNull();
+  });
+
+  it('needs the plus at the start: digits before it are not a phone number', () => {
+    expect(normalizePhone('12+254712345678')).toBeNull();
+    expect(normalizePhone('tel+254712345678')).toBeNull();
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { money } from '@omniroute/core';
 import {
-  GUILD_LEVELS, bonusFor, canTake, earningsWithBonus, levelFor, nextLevelOf, prioritiesFor, xpFor, xpForTask, xpRangeOf, xpToNextLevel,
+  GUILD_LEVELS, bonusFor, canTake, earningsWithBonus, guildLevel, levelFor, nextLevelOf, prioritiesBelow, prioritiesFor, xpFor, xpForTask, xpRangeOf, xpToNextLevel,
 } from './guild.ts';
 
 describe('levelFor', () => {
@@ -98,5 +98,42 @@ describe('xpFor', () => {
     expect(xpForTask('DELIVERY', 10)).toBe(100);
     expect(xpFor({ kind: 'MENTEE_SUCCESS' })).toBe(100);
     expect(xpFor({ kind: 'MENTEE_SUCCESS', mentees: 3 })).toBe(300);
+  });
+});
+
+describe('guild rules at their edges (issue 19, mutation testing)', () => {
+  it('refuses an unknown level code, naming it', () => {
+    expect(guildLevel('GOLD').minXp).toBe(5_000);
+    expect(() => guildLevel('PLATINUM' as never)).toThrow('unknown guild level PLATINUM');
+  });
+
+  it('names the XP, complexity, stars or mentees it refused', () => {
+    expect(() => levelFor(-1)).toThrow('XP must be a non-negative integer, got -1');
+    expect(() => xpFor({ kind: 'TASK_COMPLETED', complexity: 11 })).toThrow('complexity must be an integer 1–10, got 11');
+    expect(() => xpFor({ kind: 'RATING', stars: 0 })).toThrow('stars must be 1–5, got 0');
+    expect(() => xpFor({ kind: 'MENTEE_SUCCESS', mentees: -1 })).toThrow('mentees must be a non-negative integer, got -1');
+  });
+
+  it('refuses ratings below 1, above 5 or fractional', () => {
+    for (const stars of [0, -1, 6, 4.5]) expect(() => xpFor({ kind: 'RATING', stars }), String(stars)).toThrow(RangeError);
+    expect(xpFor({ kind: 'RATING', stars: 1 })).toBe(0);
+  });
+
+  it('pays nothing for zero mentees and refuses negative or fractional counts', () => {
+    expect(xpFor({ kind: 'MENTEE_SUCCESS', mentees: 0 })).toBe(0);
+    expect(() => xpFor({ kind: 'MENTEE_SUCCESS', mentees: -1 })).toThrow(RangeError);
+    expect(() => xpFor({ kind: 'MENTEE_SUCCESS', mentees: 1.5 })).toThrow(RangeError);
+  });
+
+  it('takes a level object as well as a code for the bonus', () => {
+    const gold = GUILD_LEVELS.find((l) => l.code === 'GOLD')!;
+    expect(bonusFor(gold).toString()).toBe('0.15');
+    expect(earningsWithBonus(money('100', 'NGN'), gold).bonus.amount.toFixed(2)).toBe('15.00');
+  });
+
+  it('lists the priorities less exclusive than a given one, for paging in priority order', () => {
+    expect(prioritiesBelow('STANDARD')).toEqual([]);
+    expect(prioritiesBelow('PREMIUM')).toEqual(['STANDARD', 'PRIORITY']);
+    expect(prioritiesBelow('LEADERSHIP')).toEqual(['STANDARD', 'PRIORITY', 'PREMIUM', 'VIP']);
   });
 });
