@@ -207,7 +207,13 @@ export async function runLoad(opts: LoadOptions): Promise<PlacedOrder[]> {
       // now and then a customer cancels before dispatch
       if ((view.status === 'PENDING' || view.status === 'CONFIRMED') && !o.paidKey && Math.random() < 0.04) {
         const r = await client.untilDefinite(CANCEL, { i: { orderId: o.id, reason: 'chaos: customer changed their mind' } }, t.token, (b) => b.data?.cancelOrder, retryDeadline());
-        if (r?.order?.status === 'CANCELLED') (s.cancelled++, (o.cancelled = true));
+        if (r?.order?.status === 'CANCELLED') {
+          s.cancelled++;
+          o.cancelled = true;
+          // dispatched meanwhile (commerce had not heard yet): logistics recalls the shipment and the vehicle is free
+          // again (a dispatch before the recall lands answers VEHICLE_BUSY, and the vehicle is dropped until seen)
+          if (o.vehicleId) free.add(o.vehicleId);
+        }
         continue;
       }
       if (view.status === 'CONFIRMED' && sh?.status === 'PENDING' && free.size > 0 && t.riders.length > 0) {

@@ -1,4 +1,4 @@
-// npm run chaos [-- --quick] [-- --seconds <n>] [-- --keep-database]
+// npm run chaos [-- --quick] [-- --seconds <n>] [-- --keep-database] [-- --from-source]
 // The distributed topology on Postgres and a Redis of its own, under steady load, while processes are SIGKILLed,
 // Redis restarts empty and Postgres connections are terminated; then, once settled, the invariants of issue 14.
 // Prints a table, writes chaos/results/latest.json (and quick.json for --quick), exits 1 when an invariant fails.
@@ -18,11 +18,12 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     seconds: { type: 'string' },
     'keep-database': { type: 'boolean', default: false },
+    'from-source': { type: 'boolean', default: false },
   },
   strict: true,
 });
 const quick = values.quick;
-const loadSeconds = Number(values.seconds ?? (quick ? 30 : 180));
+const loadSeconds = Number(values.seconds ?? (quick ? 25 : 180));
 const settleBudgetMs = quick ? 60_000 : 180_000;
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -46,8 +47,10 @@ const pgTerminate: Fault = {
 };
 
 // Each subgraph in turn, a gateway replica, Redis and Postgres; spread evenly over the load.
+// Quick (CI, ≤ 90 s in all): four distinct faults — a subgraph and a gateway replica SIGKILLed, Redis restarted
+// empty, Postgres connections terminated.
 const FAULTS: Fault[] = quick
-  ? [kill('commerce', 1_000), pgTerminate, kill('gateway-a', 500), redisRestart, kill('finance', 1_000)]
+  ? [kill('commerce', 1_000), redisRestart, kill('gateway-a', 500), pgTerminate]
   : [
       kill('commerce', 2_000), pgTerminate, kill('logistics', 2_000), kill('gateway-a', 1_000), kill('finance', 2_000), redisRestart,
       kill('workforce', 2_000), pgTerminate, kill('identity', 2_000), kill('gateway-b', 1_000), redisRestart, kill('commerce', 2_000),
@@ -118,12 +121,12 @@ async function settled(topo: Topology, keyPrefix: string): Promise<string | null
 
 async function main(): Promise<number> {
   log(`${quick ? 'quick' : 'full'} run: ${loadSeconds} s of load, ${FAULTS.length} faults`);
-  const topo = await startTopology({ reconcileAfterMs: quick ? 20_000 : 30_000, busIdleTimeoutMs: quick ? 3_000 : 6_000, log });
+  const topo = await startTopology({ reconcileAfterMs: quick ? 20_000 : 30_000, busIdleTimeoutMs: quick ? 3_000 : 6_000, fromSource: values['from-source'], log });
   let code = 1;
   try {
     log(`topology up: 5 subgraphs, 2 gateways, Redis ${topo.redisUrl}, database ${topo.databaseName}`);
     const [gwA] = topo.gateways;
-    const tenants = [await tenantLoad(gwA!, 'ops@lagos.demo'), await tenantLoad(gwA!, 'ops@accra.demo')];
+    const tenants = await Promise.all([tenantLoad(gwA!, 'ops@lagos.demo'), tenantLoad(topo.gateways[1] ?? gwA!, 'ops@accra.demo')]);
     const runId = randomBytes(3).toString('hex');
     const keyPrefix = `chaos-${runId}-`;
     const setup = new pg.Client({ connectionString: topo.databaseUrl });
@@ -175,7 +178,7 @@ async function main(): Promise<number> {
     const crashed = topo.unexpectedExits();
     checks.push({ name: 'no process died on its own', ok: crashed.length === 0, summary: `${crashed.length} unexpected exits`, violations: crashed.map((c) => c.slice(0, 800)) });
     const reconcilers = await reconcilerMetrics(topo);
-    const ok = checks.every((c) => c.ok) && faults.every((f) => f.recoveryMs !== null) && faults.length >= (quick ? 4 : 8);
+    const ok = checks.every((c) => c.ok) && faults.every((f) => f.recoveryMs !== null) && faults.length >= (quick ? 3 : 8);
 
     const result = {
       mode: quick ? 'quick' : 'full',

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, freePort, testSecrets } from '@omniroute/testkit';
-import { sleep, startChild, stopChild, until, type Started } from '../bench/lib/proc.ts';
+import { cpuTicks, sleep, startChild, stopChild, until, type Started } from '../bench/lib/proc.ts';
+import { bundleEntries } from './bundle.ts';
+import { seededDatabase } from './seeded-database.ts';
 
 export const SUBGRAPHS = ['identity', 'commerce', 'logistics', 'finance', 'workforce'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -17,6 +19,8 @@ export interface TopologyOptions {
   reconcileAfterMs: number;
   /** How long a killed consumer's events wait before a live member takes them (ms). */
   busIdleTimeoutMs: number;
+  /** Run the entry points through tsx instead of the bundles (slower start; for debugging with source positions). */
+  fromSource?: boolean;
   log: (line: string) => void;
 }
 
@@ -65,8 +69,7 @@ async function httpOk(url: string, headers: Record<string, string> = {}): Promis
 }
 
 export async function startTopology(opts: TopologyOptions): Promise<Topology> {
-  const db = await createTestDatabase('omniroute_chaos');
-  const databaseName = new URL(db.url).pathname.slice(1);
+  let db: { url: string; drop(): Promise<void> } | undefined;
   const secrets = testSecrets();
   const metricsToken = `chaos-${Math.random().toString(36).slice(2)}`;
   const redisDir = mkdtempSync(join(tmpdir(), 'omniroute-chaos-redis-'));
@@ -103,7 +106,8 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
   }
 
   function spawnProc(p: Proc): Started {
-    const child = startChild(p.name, process.execPath, [...ROOT_NODE_FLAGS, p.script], { env: { ...p.env, PORT: String(p.port) } });
+    const args = p.script.endsWith('.ts') ? [...ROOT_NODE_FLAGS, p.script] : [p.script];
+    const child = startChild(p.name, process.execPath, args, { env: { ...p.env, PORT: String(p.port) } });
     watch(p.name, child);
     p.child = child;
     p.starts++;
@@ -115,7 +119,7 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
   }
 
   const common = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: '',
     REDIS_URL: redisUrl,
     INTERNAL_SIGNING_SECRET: secrets.internalSecret,
     JWT_SECRET: secrets.jwtSecret,
@@ -125,13 +129,45 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
     NODE_ENV: 'production',
   };
   try {
-    await startRedis();
+    // the bundles (seconds, or nothing when up to date) while Redis starts
+    const [scripts] = await Promise.all([
+      opts.fromSource
+        ? Object.fromEntries([...SUBGRAPHS.map((n) => [n, `subgraphs/${n}/src/index.ts`]), ['gateway', 'gateway/src/index.ts']])
+        : bundleEntries(Object.fromEntries([...SUBGRAPHS.map((n) => [n, `subgraphs/${n}/src/index.ts`]), ['gateway', 'gateway/src/index.ts']]), opts.log),
+      startRedis(),
+    ]);
     const auth = { authorization: `Bearer ${metricsToken}` };
+    // a copy of the seeded template (built on the first run), or — from source — a fresh database each subgraph seeds
+    let seedInRun = false;
+    if (opts.fromSource) {
+      db = await createTestDatabase('omniroute_chaos');
+      seedInRun = true;
+    } else {
+      const seeded = await seededDatabase(SUBGRAPHS.map((n) => scripts[n]!), (url) => seedTemplate(url), opts.log);
+      opts.log(seeded.fromTemplate ? `database ${seeded.name} copied from the seeded template` : `database ${seeded.name} copied from a template seeded now`);
+      db = seeded;
+    }
+    common.DATABASE_URL = db.url;
+    /**
+     * Each subgraph migrates and seeds its schema of `url` (no Redis: the seed's events wait in the outbox), then
+     * stops. One at a time: on 2 busy cores seeds side by side outlast a seed transaction's 30 s.
+     */
+    async function seedTemplate(url: string): Promise<void> {
+      for (const name of SUBGRAPHS) {
+        const port = await freePort();
+        const child = startChild(`seed-${name}`, process.execPath, [scripts[name]!], { env: { ...common, DATABASE_URL: url, REDIS_URL: '', SEED: '1', PORT: String(port) } });
+        try {
+          await until(() => httpOk(`http://127.0.0.1:${port}/metrics`, auth), 300_000, `seeding ${name}`, child);
+        } finally {
+          await stopChild(child, 10_000);
+        }
+      }
+    }
     for (const name of SUBGRAPHS) {
       const port = await freePort();
       procs.set(name, {
-        name, port, script: `subgraphs/${name}/src/index.ts`, starts: 0,
-        env: { ...common, SEED: '1', RECONCILE_AFTER_MS: String(opts.reconcileAfterMs), EVENT_BUS_IDLE_TIMEOUT_MS: String(opts.busIdleTimeoutMs) },
+        name, port, script: scripts[name]!, starts: 0,
+        env: { ...common, ...(seedInRun ? { SEED: '1' } : {}), RECONCILE_AFTER_MS: String(opts.reconcileAfterMs), EVENT_BUS_IDLE_TIMEOUT_MS: String(opts.busIdleTimeoutMs) },
         ready: () => httpOk(`http://127.0.0.1:${port}/metrics`, auth),
       });
     }
@@ -142,32 +178,36 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
     for (const name of ['gateway-a', 'gateway-b']) {
       const port = await freePort();
       const p: Proc = {
-        name, port, script: 'gateway/src/index.ts', starts: 0, env: { ...common, ...subgraphUrls, GATEWAY_WORKERS: '1' },
-        ready: () => httpOk(`http://127.0.0.1:${port}/health`),
+        name, port, script: scripts.gateway!, starts: 0, env: { ...common, ...subgraphUrls, GATEWAY_WORKERS: '1' },
+        // /ready: 200 once this replica reaches every subgraph (503 naming the ones down before)
+        ready: () => httpOk(`http://127.0.0.1:${port}/ready`),
       };
       procs.set(name, p);
-      spawnProc(p);
       gateways.push(`http://127.0.0.1:${port}/graphql`);
     }
-    // The subgraphs one at a time: each migrates and seeds its schema, and on 2 shared cores two seeds at once take
-    // longer than one after the other (and longer than a seed's transaction may).
+    // Every process at once (from source, each subgraph migrates and seeds its own PG schema; transactions allow
+    // 30 s, enough for seeds side by side), the gateways load the supergraph meanwhile. Ready when both gateways'
+    // /ready say every subgraph is up.
     const t0 = Date.now();
-    for (const p of subgraphs) {
-      spawnProc(p);
-      await waitReady(p);
-    }
+    for (const p of procs.values()) spawnProc(p);
+    await Promise.all(subgraphs.map((p) => waitReady(p)));
     opts.log(`subgraphs up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     for (const p of subgraphs) delete p.env.SEED; // restarts do not seed again
-    await Promise.all(['gateway-a', 'gateway-b'].map((n) => waitReady(procs.get(n)!)));
+    // /ready probes every subgraph with a 2 s deadline: on a starved machine a few rounds fail before one passes
+    await Promise.all(['gateway-a', 'gateway-b'].map((n) => waitReady(procs.get(n)!, 300_000)));
+    // CPU each process used to get ready: what start-up costs whatever the machine's load
+    const cpu = [...procs.values()].map((p) => `${p.name} ${(cpuTicks(p.child!.proc.pid!) / 100).toFixed(1)}`);
+    opts.log(`gateways ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; CPU seconds to start: ${cpu.join(', ')}`);
 
     const proc = (name: string) => {
       const p = procs.get(name);
       if (!p) throw new Error(`no process ${name}`);
       return p;
     };
+    const runDb = db;
     return {
-      databaseUrl: db.url,
-      databaseName,
+      databaseUrl: runDb.url,
+      databaseName: new URL(runDb.url).pathname.slice(1),
       redisUrl,
       metricsToken,
       gateways,
@@ -201,10 +241,10 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
         return Date.now() - t0;
       },
       async terminatePostgresConnections() {
-        const admin = new pg.Client({ connectionString: db.url });
+        const admin = new pg.Client({ connectionString: runDb.url });
         await admin.connect();
         try {
-          const r = await admin.query('SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [databaseName]);
+          const r = await admin.query('SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [new URL(runDb.url).pathname.slice(1)]);
           return r.rows.filter((row: { t: boolean }) => row.t).length;
         } finally {
           await admin.end();
@@ -222,14 +262,14 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
           await stopChild(redis, 2_000);
         }
         rmSync(redisDir, { recursive: true, force: true });
-        if (!keepDatabase) await db.drop();
+        if (!keepDatabase) await runDb.drop();
       },
     };
   } catch (error) {
     for (const p of procs.values()) if (p.child) (killedBySuite.add(p.child), p.child.proc.kill('SIGKILL'));
     if (redis) (killedBySuite.add(redis), redis.proc.kill('SIGKILL'));
     rmSync(redisDir, { recursive: true, force: true });
-    await db.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
     throw error;
   }
 }

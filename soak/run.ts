@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
+import { Agent, fetch } from 'undici';
 import WebSocket from 'ws';
 import { ROOT, sleep, startChild, stopChild } from '../bench/lib/proc.ts';
 
@@ -30,7 +31,7 @@ const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[soak ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}\n`);
 const op = (name: string) => readFileSync(join(ROOT, 'schema', 'operations', `${name}.graphql`), 'utf8');
 
-interface Sample { t: number; heapUsed: number; heapTotal: number; external: number; rss: number }
+interface Sample { t: number; heapUsed: number; heapTotal: number; external: number; rss: number; loopMaxMs?: number }
 
 /** Least-squares slope of y over x (per unit of x) and R². */
 export function linearFit(xs: number[], ys: number[]): { slope: number; intercept: number; r2: number } {
@@ -47,6 +48,13 @@ export function linearFit(xs: number[], ys: number[]): { slope: number; intercep
   }
   const slope = sxx === 0 ? 0 : sxy / sxx;
   return { slope, intercept: my - slope * mx, r2: syy === 0 || sxx === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+}
+
+/** A subscription's error: GraphQL errors, or the socket's CloseEvent (its fields are getters: JSON shows {}). */
+function describeEnd(e: unknown): string {
+  const c = e as { code?: number; reason?: string; message?: string };
+  if (typeof c?.code === 'number') return `socket closed ${c.code}${c.reason ? ` ${c.reason}` : ''}`;
+  return JSON.stringify(e).slice(0, 300) || String(c?.message ?? e);
 }
 
 async function main(): Promise<number> {
@@ -90,13 +98,20 @@ async function main(): Promise<number> {
     setTimeout(() => reject(new Error(`the stack did not start in 10 minutes:\n${server.log()}`)), 600_000).unref();
   });
   const errors: string[] = [];
+  let errorCount = 0;
+  let loadStart = Date.now();
   const err = (what: string) => {
+    errorCount++;
+    what = `+${((Date.now() - loadStart) / 1000).toFixed(1)}s ${what}`;
     if (errors.length < 50) errors.push(what.slice(0, 400));
     else if (errors.length === 50) errors.push('(more)');
   };
   const clients: Client[] = [];
+  let rampMs = 0;
+  // The server closes an idle keep-alive connection after 65 s (gateway keepAliveTimeout); a client that reuses one
+  // at that moment gets a reset. Clients keep idle connections for less (10 s), as a client in front of a server must.
+  const http = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 10_000 });
   let stopping = false;
-  let loadStart = Date.now();
   const counts = { requests: 0, queries: 0, mutations: 0, events: 0, subscribed: 0, ordersPlaced: 0, ordersCancelled: 0, positions: 0 };
   try {
     await ready;
@@ -106,6 +121,7 @@ async function main(): Promise<number> {
       counts.requests++;
       try {
         const res = await fetch(gatewayUrl, {
+          dispatcher: http,
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), 'x-request-id': `soak-${randomUUID()}` },
           body: JSON.stringify({ query, variables }),
@@ -115,7 +131,8 @@ async function main(): Promise<number> {
         if (res.status !== 200 || body.errors?.length) err(`HTTP ${res.status}: ${JSON.stringify(body.errors ?? body).slice(0, 300)}`);
         return body.data;
       } catch (e) {
-        err(`transport: ${String(e)}`);
+        const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+        err(`transport: ${String(e)}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
         return null;
       }
     }
@@ -137,24 +154,38 @@ async function main(): Promise<number> {
     // 1 000 subscribers, half on the fleet feed, half on the order feed; ramped up 50 at a time
     const wsUrl = gatewayUrl.replace(/^http/, 'ws');
     const feeds = [op('LiveFleet'), op('OrderFeed')];
-    for (let i = 0; i < subscribers; i++) {
-      const c = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, keepAlive: 20_000 });
-      c.on('error', (e) => err(`socket: ${String((e as Error)?.message ?? e)}`));
-      clients.push(c);
-      c.subscribe({ query: feeds[i % 2]! }, {
-        next: (v) => {
-          counts.events++;
-          if (v.errors?.length) err(`event: ${JSON.stringify(v.errors).slice(0, 300)}`);
-        },
-        error: (e) => err(`subscription: ${JSON.stringify(e).slice(0, 300)}`),
-        complete: () => {
-          if (!stopping) err('subscription completed by the server');
-        },
-      });
-      counts.subscribed++;
-      if (i % 50 === 49) await sleep(500);
+    // Ramped up in batches of 50, each batch acknowledged (connection_ack) before the next starts: a real client
+    // population does not open 1 000 sockets in one burst at a server that has just started, and on a starved
+    // machine a burst left hundreds of handshakes queued behind each other. Acknowledged means the socket is open and
+    // its credentials checked; the subscribe follows at once.
+    const rampStart = Date.now();
+    for (let i = 0; i < subscribers; i += 50) {
+      const batch: Promise<void>[] = [];
+      for (let j = i; j < Math.min(subscribers, i + 50); j++) {
+        let acked!: () => void;
+        batch.push(new Promise<void>((r) => (acked = r)));
+        const c = createClient({
+          url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, keepAlive: 20_000,
+          on: { connected: () => acked(), closed: () => acked() },
+        });
+        c.on('error', (e) => err(`socket: ${String((e as Error)?.message ?? e)}`));
+        clients.push(c);
+        c.subscribe({ query: feeds[j % 2]! }, {
+          next: (v) => {
+            counts.events++;
+            if (v.errors?.length) err(`event: ${JSON.stringify(v.errors).slice(0, 300)}`);
+          },
+          error: (e) => err(`subscription: ${describeEnd(e)}`),
+          complete: () => {
+            if (!stopping) err('subscription completed by the server');
+          },
+        });
+        counts.subscribed++;
+      }
+      await Promise.race([Promise.all(batch), sleep(120_000)]);
     }
-    log(`${counts.subscribed} subscribers`);
+    rampMs = Date.now() - rampStart;
+    log(`${counts.subscribed} subscribers in ${(rampMs / 1000).toFixed(1)} s`);
 
     // mixed traffic: each worker a loop of queries and mutations; orders are cancelled again so stock lasts
     const end = loadStart + minutes * 60_000;
@@ -204,7 +235,8 @@ async function main(): Promise<number> {
     const reporter = setInterval(() => {
       const after = samples.filter((s) => s.t >= loadStart + warmupMs);
       const fit = after.length >= 3 ? linearFit(after.map((s) => (s.t - after[0]!.t) / 60_000), after.map((s) => s.heapUsed / 2 ** 20)) : null;
-      log(`${counts.requests} requests, ${counts.events} events, ${errors.length} errors; heap ${((samples.at(-1)?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB${fit ? `, slope ${fit.slope.toFixed(3)} MiB/min` : ''}`);
+      const loop = Math.max(0, ...samples.slice(-6).map((x) => x.loopMaxMs ?? 0));
+      log(`${counts.requests} requests, ${counts.events} events, ${errorCount} errors; event loop held up ≤ ${(loop / 1000).toFixed(1)} s; heap ${((samples.at(-1)?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB${fit ? `, slope ${fit.slope.toFixed(3)} MiB/min` : ''}`);
       lastReport = Date.now();
     }, 60_000);
     await Promise.all([0, 1, 2, 3].map(worker));
@@ -217,7 +249,7 @@ async function main(): Promise<number> {
     const xs = after.map((s) => (s.t - after[0]!.t) / 60_000);
     const heap = linearFit(xs, after.map((s) => s.heapUsed / 2 ** 20));
     const rss = linearFit(xs, after.map((s) => s.rss / 2 ** 20));
-    const ok = after.length >= 3 && heap.slope < MAX_SLOPE && errors.length === 0;
+    const ok = after.length >= 3 && heap.slope < MAX_SLOPE && errorCount === 0;
     const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
     const result = {
       ok,
@@ -226,9 +258,12 @@ async function main(): Promise<number> {
       minutes,
       warmupMinutes: warmupMs / 60_000,
       subscribers: counts.subscribed,
+      rampUpSeconds: Math.round(rampMs / 100) / 10,
       traffic: { ...counts, perSecond: Math.round((counts.requests / ((Date.now() - loadStart) / 1000)) * 10) / 10 },
-      errors: errors.length,
-      errorSamples: errors.slice(0, 10),
+      errors: errorCount,
+      errorSamples: errors.slice(0, 20),
+      // what the server said around the errors (its stderr, last 8 KiB)
+      ...(errorCount ? { serverLogTail: server.log().slice(-4000) } : {}),
       heap: {
         samples: after.length,
         firstMiB: mib(after[0]?.heapUsed ?? 0),
@@ -239,6 +274,11 @@ async function main(): Promise<number> {
         limitMiBPerMin: MAX_SLOPE,
       },
       rss: { firstMiB: mib(after[0]?.rss ?? 0), lastMiB: mib(after.at(-1)?.rss ?? 0), slopeMiBPerMin: Math.round(rss.slope * 1000) / 1000 },
+      // the server's event loop: longest hold-up per 10 s sample (ms), and the samples when it exceeded 10 s
+      eventLoop: {
+        maxMs: Math.max(0, ...samples.map((x) => x.loopMaxMs ?? 0)),
+        over10s: samples.filter((x) => (x.loopMaxMs ?? 0) > 10_000).map((x) => ({ at: `+${((x.t - loadStart) / 1000).toFixed(0)}s`, ms: x.loopMaxMs })),
+      },
       note: 'embedded mode: the gateway and the five subgraphs share one process, so one heap; sampled after a full GC',
     };
     mkdirSync(join(ROOT, 'soak', 'results'), { recursive: true });
@@ -247,12 +287,13 @@ async function main(): Promise<number> {
 Soak: ${minutes} min (warm-up ${(warmupMs / 60_000).toFixed(1)}), ${counts.subscribed} subscribers, ${counts.requests} requests (${result.traffic.perSecond}/s: ${counts.queries} queries, ${counts.mutations} mutations), ${counts.events} subscription events
   heap after GC   ${result.heap.firstMiB} → ${result.heap.lastMiB} MiB (max ${result.heap.maxMiB}), slope ${result.heap.slopeMiBPerMin} MiB/min over ${after.length} samples (limit ${MAX_SLOPE})
   rss             ${result.rss.firstMiB} → ${result.rss.lastMiB} MiB, slope ${result.rss.slopeMiBPerMin} MiB/min
-  errors          ${errors.length}${errors.length ? `\n    ${errors.slice(0, 5).join('\n    ')}` : ''}
+  errors          ${errorCount}${errors.length ? `\n    ${errors.slice(0, 5).join('\n    ')}` : ''}
 ${ok ? 'PASS' : 'FAIL'}
 `);
     return ok ? 0 : 1;
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));
+    await http.close();
     await stopChild(server, 35_000);
   }
 }

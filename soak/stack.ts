@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startStack } from '@omniroute/platform';
 
 const dataRoot = process.env.SOAK_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'omniroute-soak-'));
@@ -25,10 +26,16 @@ if (process.env.SOAK_PREPARE === '1') {
 out({ ready: true, gatewayUrl: stack.gatewayUrl, pid: process.pid });
 
 const gc = (globalThis as { gc?: () => void }).gc;
+// how long the event loop was held up since the last sample (max, ms): tells a blocked or CPU-starved process
+// (requests then wait, and the gateway's 30 s subgraph timeout answers SUBGRAPH_UNAVAILABLE) from a slow one
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 const sample = () => {
+  const loopMaxMs = Math.round(loopDelay.max / 1e6);
+  loopDelay.reset();
   gc?.();
   const m = process.memoryUsage();
-  out({ heap: { t: Date.now(), heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, rss: m.rss, gc: !!gc } });
+  out({ heap: { t: Date.now(), heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, rss: m.rss, gc: !!gc, loopMaxMs } });
 };
 const timer = setInterval(sample, Number(process.env.SOAK_SAMPLE_MS ?? 10_000));
 

@@ -8,7 +8,7 @@ import { demoPlan } from '@omniroute/demo';
 import { eventually } from '@omniroute/testkit';
 import { create, type LogisticsRuntime } from '../src/server.ts';
 import { handleOrderEvent } from '../src/modules/shipments/shipments.consumers.ts';
-import { ACCRA, accraAdmin, client, CONFIRM, LAGOS, lagosAdmin, nodes, REPORT, SECRET } from './helpers.ts';
+import { ACCRA, accraAdmin, client, CONFIRM, DISPATCH, LAGOS, lagosAdmin, nodes, REPORT, SECRET } from './helpers.ts';
 
 let bus: EventBus;
 let sg: LogisticsRuntime;
@@ -179,14 +179,53 @@ describe('order.cancelled → shipment cancelled', () => {
     expect(await sg.prisma.shipment.count({ where: { orderId, tenantId: ACCRA } })).toBe(1);
   });
 
-  it('leaves shipments on the road alone, and ignores orders it does not know or of another tenant', async () => {
-    const onRoad = lagos.shipments.find((x) => x.status === 'IN_TRANSIT')!;
+  it('recalls a shipment already on the road (dispatched before the cancellation got here): CANCELLED, vehicle free, delivery refused', async () => {
+    // the race chaos found: commerce accepted cancelOrder while logistics dispatched; the delivery then completed
+    const e = orderConfirmed();
+    const orderId = (e.payload as { orderId: string }).orderId;
+    await bus.publish([e]);
+    const s = await eventually(() => shipmentOf(orderId));
+    const vehicles = nodes((await call(lagosAdmin, '{ vehicles(first: 100) { edges { node { id coldChain currentShipment { id } } } } }')).data.vehicles) as any[];
+    const free = vehicles.find((v) => !v.coldChain && !v.currentShipment)!;
+    expect(free).toBeDefined();
+    const d = await call(lagosAdmin, DISPATCH, { i: { shipmentId: s.id, vehicleId: free.id, riderId: 'wrk_LAGOS000001' } });
+    expect(d.data.dispatchShipment.userErrors).toEqual([]);
+    expect(d.data.dispatchShipment.shipment.status).toBe('IN_TRANSIT');
+
+    expect(await handleOrderEvent(sg.prisma, sg.services.shipments, cancelled(orderId))).toBe(true);
+    const row = (await sg.prisma.shipment.findUnique({ where: { id: s.id } }))!;
+    expect(row).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(Date), deliveredAt: null });
+    const updated = await eventually(async () => published('shipment.updated', s.id).find((x) => (x.payload as { status: string }).status === 'CANCELLED'));
+    expect(updated!.payload).toMatchObject({ shipmentId: s.id, orderId, previousStatus: 'IN_TRANSIT', status: 'CANCELLED' });
+    // the vehicle carries nothing any more, and the rider cannot deliver what was recalled
+    expect((await call(lagosAdmin, `{ vehicle(id: "${free.id}") { currentShipment { id } } }`)).data.vehicle.currentShipment).toBeNull();
+    const c = await call(lagosAdmin, CONFIRM, { i: { shipmentId: s.id, recipientName: 'Too Late', signatureRef: 'sig', lat: 6.6, lng: 3.35 } });
+    expect(c.data.confirmDelivery).toEqual({ shipment: null, userErrors: [{ code: 'ORDER_CANCELLED', field: ['input', 'shipmentId'], message: expect.any(String) }] });
+    expect(published('shipment.delivered', s.id)).toEqual([]);
+  });
+
+  it('refuses to dispatch a shipment whose order is known to be cancelled', async () => {
+    const e = orderConfirmed();
+    const orderId = (e.payload as { orderId: string }).orderId;
+    await bus.publish([e]);
+    const s = await eventually(() => shipmentOf(orderId));
+    // the cancellation recorded at the gate, the shipment row not yet touched (as while the handler runs elsewhere)
+    await sg.prisma.orderGate.update({ where: { tenantId_orderId: { tenantId: LAGOS, orderId } }, data: { cancelledAt: new Date() } });
+    const vehicles = nodes((await call(lagosAdmin, '{ vehicles(first: 100) { edges { node { id coldChain currentShipment { id } } } } }')).data.vehicles) as any[];
+    const free = vehicles.find((v) => !v.coldChain && !v.currentShipment)!;
+    const d = await call(lagosAdmin, DISPATCH, { i: { shipmentId: s.id, vehicleId: free.id, riderId: 'wrk_LAGOS000001' } });
+    expect(d.data.dispatchShipment).toMatchObject({ shipment: null, userErrors: [{ code: 'ORDER_CANCELLED', field: ['input', 'shipmentId'] }] });
+    expect((await sg.prisma.shipment.findUnique({ where: { id: s.id } }))!.status).toBe('PENDING');
+  });
+
+  it('keeps a delivered shipment, and ignores orders it does not know or of another tenant', async () => {
+    const delivered = lagos.shipments.find((x) => x.status === 'DELIVERED')!;
     const assigned = lagos.shipments.find((x) => x.status === 'ASSIGNED')!;
-    await bus.publish([cancelled(onRoad.orderId), cancelled('ord_NEVER_SEEN'), cancelled(assigned.orderId, ACCRA)]);
+    await bus.publish([cancelled(delivered.orderId), cancelled('ord_NEVER_SEEN'), cancelled(assigned.orderId, ACCRA)]);
     const marker = orderConfirmed();
     await bus.publish([marker]);
     await eventually(() => shipmentOf((marker.payload as { orderId: string }).orderId));
-    expect((await shipmentOf(onRoad.orderId)).status).toBe('IN_TRANSIT');
+    expect((await shipmentOf(delivered.orderId)).status).toBe('DELIVERED');
     expect((await shipmentOf(assigned.orderId)).status).toBe('ASSIGNED');
   });
 });

@@ -51,6 +51,47 @@ describe('logistics on Postgres', () => {
     expect(await sg.prisma.orderGate.count({ where: { tenantId: LAGOS, orderId: { in: orders }, cancelledAt: { not: null } } })).toBe(orders.length);
   });
 
+  it('dispatches racing the orders\' cancellations (chaos bug 4): every shipment ends CANCELLED, none can be delivered', async () => {
+    const vehicles = nodes((await call(lagosAdmin, '{ vehicles(first: 100) { edges { node { id coldChain currentShipment { id } } } } }')).data.vehicles) as any[];
+    const keep = new Set([lagos.vehicles[1]!.id, lagos.vehicles[3]!.id]); // the delivery-cycle test below uses these
+    const free = vehicles.filter((v) => !v.coldChain && !keep.has(v.id)).slice(0, 4);
+    // the seed has most vehicles on the road: deliver what they carry first
+    for (const s of await sg.prisma.shipment.findMany({ where: { tenantId: LAGOS, vehicleId: { in: free.map((v) => v.id) }, status: 'IN_TRANSIT' } })) {
+      const r = await call(lagosAdmin, CONFIRM, { i: { shipmentId: s.id, recipientName: 'Ngozi', photoRef: 'photos/p.jpg', lat: 6.5, lng: 3.3 } });
+      expect(r.data.confirmDelivery.userErrors).toEqual([]);
+    }
+    expect(free).toHaveLength(4);
+    const orders = free.map((_, i) => `ord_DISPRACE${Date.now()}${i}`);
+    const event = (type: string, orderId: string) => ({
+      id: newEventId(), type, tenantId: LAGOS, aggregateId: orderId, occurredAt: new Date().toISOString(), source: 'commerce',
+      payload: { orderId, customerId: 'cus_LAGOS000001', locationId: lagos.locations[0]!.id, territoryId: lagos.territories[0]!.id, destination: { lat: 6.6, lng: 3.35 }, weightKg: 10, total: { amount: '1.00', currencyCode: 'NGN' } },
+    });
+    for (const orderId of orders) await handleOrderEvent(sg.prisma, sg.services.shipments, event('order.confirmed', orderId));
+    const created = await sg.prisma.shipment.findMany({ where: { tenantId: LAGOS, orderId: { in: orders } } });
+    expect(created).toHaveLength(orders.length);
+    // commerce accepted the cancellation; logistics dispatches at the same moment, on another connection
+    const outcomes = await Promise.all(created.map(async (s, i) => {
+      const pair: (() => Promise<unknown>)[] = [
+        () => call(lagosAdmin, DISPATCH, { i: { shipmentId: s.id, vehicleId: free[i]!.id, riderId: 'wrk_LAGOS000002' } }),
+        () => handleOrderEvent(sg.prisma, sg.services.shipments, event('order.cancelled', s.orderId)),
+      ];
+      if (i % 2) pair.reverse();
+      // the first: the dispatch commits before the cancellation arrives (what chaos saw); the others truly at once
+      const [a, b] = i === 0 ? [await pair[0]!(), await pair[1]!()] : await Promise.all(pair.map((f) => f()));
+      const r = (i % 2 ? b : a) as { data: { dispatchShipment: { shipment: { status: string } | null; userErrors: { code: string }[] } } };
+      return r.data.dispatchShipment.shipment?.status ?? r.data.dispatchShipment.userErrors[0]!.code;
+    }));
+    expect(outcomes[0]).toBe('IN_TRANSIT');
+    for (const o of outcomes) expect(['IN_TRANSIT', 'ORDER_CANCELLED', 'INVALID_STATUS']).toContain(o);
+    const after = await sg.prisma.shipment.findMany({ where: { tenantId: LAGOS, orderId: { in: orders } } });
+    // dispatched first → recalled by the cancellation; cancelled first → the dispatch was refused
+    expect(after.map((s) => s.status)).toEqual(after.map(() => 'CANCELLED'));
+    for (const s of after) {
+      const c = await call(lagosAdmin, CONFIRM, { i: { shipmentId: s.id, recipientName: 'Too Late', signatureRef: 'sig', lat: 6.6, lng: 3.35 } });
+      expect(c.data.confirmDelivery.userErrors).toEqual([expect.objectContaining({ code: 'ORDER_CANCELLED' })]);
+    }
+  });
+
   it('serves the seeded fleet with paged children, and counts statements the same', async () => {
     expect(sg.db).toMatchObject({ kind: 'postgres' });
     expect(await sg.prisma.vehicle.count()).toBe(demoPlan().reduce((n, t) => n + t.vehicles.length, 0));

@@ -72,5 +72,7 @@ export const NOT_YET_DISPATCHED: readonly ShipmentStatus[] = ['PENDING', 'ASSIGN
 export const canDispatch = (s: ShipmentStatus) => NOT_YET_DISPATCHED.includes(s);
 export const canCancel = (s: ShipmentStatus) => NOT_YET_DISPATCHED.includes(s);
 export const canConfirmDelivery = (s: ShipmentStatus) => s === 'IN_TRANSIT';
+/** A shipment on the road whose order is cancelled comes back (CANCELLED); a delivered one stays delivered. */
+export const canRecall = (s: ShipmentStatus) => s === 'IN_TRANSIT';
 /** Statuses in which a shipment occupies its vehicle (Vehicle.currentShipment), most committed first. */
 export const ACTIVE_STATUSES: readonly ShipmentStatus[] = ['IN_TRANSIT', 'ASSIGNED'];

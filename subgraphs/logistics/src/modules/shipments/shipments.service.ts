@@ -6,7 +6,7 @@ import { SOURCE } from '../shipments/shipment-events.ts';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
 import { liveEvents } from '../../lib/live.ts';
 import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
-import { canCancel, canConfirmDelivery, canDispatch, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
+import { canCancel, canConfirmDelivery, canDispatch, canRecall, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
 import { shipmentPolicies } from './shipments.policies.ts';
 
 type LogisticsDeps = SubgraphDeps<PrismaClient>;
@@ -19,6 +19,7 @@ export const ShipmentErrorCode = {
   VEHICLE_BUSY: 'VEHICLE_BUSY',
   COLD_CHAIN_REQUIRED: 'COLD_CHAIN_REQUIRED',
   PROOF_REQUIRED: 'PROOF_REQUIRED',
+  ORDER_CANCELLED: 'ORDER_CANCELLED',
 } as const;
 
 export interface DispatchInput {
@@ -101,6 +102,11 @@ export class ShipmentService {
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
       const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
       if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      // The order's gate (row lock) first: a dispatch and the order's cancellation run one after the other, so
+      // either the cancellation is known here (refused) or it comes after the dispatch and recalls the shipment.
+      if ((await passOrderGate(tx, v.tenantId, shipment.orderId)).cancelled) {
+        return fail(ShipmentErrorCode.ORDER_CANCELLED, 'The order was cancelled; its shipment cannot leave', ['input', 'shipmentId']);
+      }
       if (!canDispatch(shipment.status)) {
         return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be dispatched`, ['input', 'shipmentId']);
       }
@@ -173,6 +179,10 @@ export class ShipmentService {
       if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
       // thrown inside the transaction: it rolls back (nothing was written yet) and the error reaches the caller
       if (rider && shipment.riderId !== rider) throw forbidden('Riders confirm only shipments assigned to them');
+      // serialised with the order's cancellation (which recalls a shipment on the road), like dispatch
+      if ((await passOrderGate(tx, v.tenantId, shipment.orderId)).cancelled) {
+        return fail(ShipmentErrorCode.ORDER_CANCELLED, 'The order was cancelled; the shipment goes back to its location', ['input', 'shipmentId']);
+      }
       if (!canConfirmDelivery(shipment.status)) {
         return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
       }
@@ -270,8 +280,12 @@ export class ShipmentService {
   }
 
   /**
-   * `order.cancelled` → CANCELLED, unless the shipment has left already (then it is delivered or returned as usual);
-   * before any shipment exists, the cancellation is remembered (passOrderGate).
+   * `order.cancelled` → CANCELLED: a shipment that has not left is cancelled; one on the road (IN_TRANSIT) is
+   * recalled — CANCELLED too, its goods go back to the location (commerce released the stock and never took it off
+   * hand, finance voided the invoice, workforce cancels the task: the shop's cancellation wins until the delivery).
+   * A delivery confirmed before the cancellation got here stays DELIVERED (logged). Before any shipment exists the
+   * cancellation is remembered (passOrderGate), and dispatchShipment / confirmDelivery pass the same gate, so they
+   * never interleave with this handler.
    */
   async cancelForCancelledOrder(tx: Tx, event: DomainEvent): Promise<Shipment | null> {
     const p = parseOrderCancelled(event.payload);
@@ -282,17 +296,22 @@ export class ShipmentService {
     const tenantId = event.tenantId;
     // remembered, so an order.confirmed handled later (or at the same time, on another replica) creates nothing
     await passOrderGate(tx, tenantId, p.orderId, { at: this.deps.now() });
-    const shipment = await tx.shipment.findFirst({ where: { tenantId, orderId: p.orderId } });
-    if (!shipment) return null;
-    if (!canCancel(shipment.status)) {
-      if (shipment.status !== 'CANCELLED') log.info('order cancelled after dispatch; shipment kept', { tenantId, shipmentId: shipment.id, status: shipment.status });
-      return null;
+    // a plan dispatch (routing) does not pass the gate: when the status moved under us, read it again
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const shipment = await tx.shipment.findFirst({ where: { tenantId, orderId: p.orderId } });
+      if (!shipment || shipment.status === 'CANCELLED') return null;
+      if (!canCancel(shipment.status) && !canRecall(shipment.status)) {
+        log.warn('order cancelled after its shipment ended; shipment kept', { tenantId, shipmentId: shipment.id, status: shipment.status });
+        return null;
+      }
+      const now = this.deps.now();
+      const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId, status: shipment.status }, data: { status: 'CANCELLED', cancelledAt: now } });
+      if (count !== 1) continue;
+      if (canRecall(shipment.status)) log.info('order cancelled on the road: shipment recalled', { tenantId, shipmentId: shipment.id, vehicleId: shipment.vehicleId });
+      await this.emit(tx, [statusChanged(tenantId, shipment, 'CANCELLED', now)]);
+      return { ...shipment, status: 'CANCELLED', cancelledAt: now, updatedAt: now };
     }
-    const now = this.deps.now();
-    const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId, status: shipment.status }, data: { status: 'CANCELLED', cancelledAt: now } });
-    if (count !== 1) return null;
-    await this.emit(tx, [statusChanged(tenantId, shipment, 'CANCELLED', now)]);
-    return { ...shipment, status: 'CANCELLED', cancelledAt: now, updatedAt: now };
+    throw new Error(`shipment of order ${p.orderId} kept changing while it was being cancelled`);
   }
 
   private emit(tx: Tx, events: NewEvent[]) {
