@@ -321,8 +321,14 @@ describe('stock ledger and van stock through the gateway (issue 15)', () => {
     expect(event.tenantId).toBe(LAGOS!.id);
 
     // shown: the variance list, the sales rep's own list, and the next day opens with the count
-    const shown = await call('finance', 'query($v: ID) { vanReconciliations(first: 10, filter: { vanId: $v, hasVariance: true }) { edges { node { id totalVariance } } } }', { v: VAN1 });
-    expect(nodes<any>(shown.vanReconciliations)[0]).toEqual({ id: r.id, totalVariance: -1 });
+    const shown = await call('finance', `query($v: ID) { vanReconciliations(first: 10, filter: { vanId: $v, hasVariance: true }) { edges { node { id totalVariance
+      varianceValue { amount currencyCode } lines { variance varianceValue { amount } variant { sku basePrice { amount } } } } } } }`, { v: VAN1 });
+    const shownA = nodes<any>(shown.vanReconciliations)[0];
+    expect(shownA).toMatchObject({ id: r.id, totalVariance: -1 });
+    // valued at list price: one unit of a missing is minus a's base price, the lines without a variance are worth 0
+    const priceA = shownA.lines.find((l: any) => l.variant.sku === a).variant.basePrice.amount;
+    expect(shownA.varianceValue).toEqual({ amount: `-${priceA}`, currencyCode: 'NGN' });
+    for (const l of shownA.lines) expect(l.varianceValue.amount).toBe(l.variance === 0 ? '0.00' : `-${priceA}`);
     expect(nodes<any>((await call('sales', '{ vanReconciliations(first: 10) { edges { node { van { id } } } } }')).vanReconciliations).every((x) => x.van.id === VAN1)).toBe(true);
     const next = (await call('sales', M.reconcile, { i: { vanId: VAN1, counts: counts.map((x) => ({ ...x, countedQuantity: x.sku === a ? x.countedQuantity : x.countedQuantity })) } })).reconcileVan;
     expect(next.reconciliation.lines.find((l: any) => l.variant.sku === a)).toMatchObject({ opening: book.a - 1, loaded: 0, sold: 0, variance: 0 });
