@@ -136,6 +136,25 @@ const time = (v: unknown): number | null => {
 };
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+const VAN_LIMIT = 20;
+const moneyOf = (m: any) => (typeof m?.amount === 'string' && m.currencyCode ? { amount: m.amount as string, currency: m.currencyCode as string } : null);
+
+/** VanReconciliation nodes → items (newest first), keeping only the SKUs that differed, largest first. */
+function vanItems(nodes: any[]): VanReconciliationItem[] {
+  return nodes
+    .filter((n) => n?.id && time(n.reconciledAt) !== null)
+    .map((n) => ({
+      id: n.id, vanId: n.van?.id, van: n.van?.name ?? n.van?.id ?? 'van', at: time(n.reconciledAt)!,
+      totalVariance: n.totalVariance ?? 0, absoluteVariance: n.absoluteVariance ?? 0, value: moneyOf(n.varianceValue), note: n.note ?? undefined,
+      lines: (n.lines ?? [])
+        .filter((l: any) => l && l.variance !== 0)
+        .map((l: any) => ({ sku: l.variant?.sku ?? '?', name: l.variant?.name ?? undefined, expected: l.expected, counted: l.counted, variance: l.variance, value: moneyOf(l.varianceValue) }))
+        .sort((a: VanVarianceLine, b: VanVarianceLine) => Math.abs(b.variance) - Math.abs(a.variance) || a.sku.localeCompare(b.sku)),
+    }))
+    .sort((a, b) => b.at - a.at)
+    .slice(0, VAN_LIMIT);
+}
+
 function shipmentInfo(s: any): ShipmentInfo | null {
   if (!s) return null;
   const stops: ShipmentStopInfo[] | undefined = Array.isArray(s.stops)
@@ -287,18 +306,14 @@ export class DashboardModel {
 
   /** A `vanReconciliations` page (newest first): replaces what was shown, keeping only the SKUs that differed. */
   loadVanReconciliations(nodes: any[]) {
-    const moneyOf = (m: any) => (typeof m?.amount === 'string' && m.currencyCode ? { amount: m.amount, currency: m.currencyCode } : null);
-    this.vanReconciliations = nodes
-      .filter((n) => n?.id && time(n.reconciledAt) !== null)
-      .map((n) => ({
-        id: n.id, vanId: n.van?.id, van: n.van?.name ?? n.van?.id ?? 'van', at: time(n.reconciledAt)!,
-        totalVariance: n.totalVariance ?? 0, absoluteVariance: n.absoluteVariance ?? 0, value: moneyOf(n.varianceValue), note: n.note ?? undefined,
-        lines: (n.lines ?? [])
-          .filter((l: any) => l && l.variance !== 0)
-          .map((l: any) => ({ sku: l.variant?.sku ?? '?', name: l.variant?.name ?? undefined, expected: l.expected, counted: l.counted, variance: l.variance, value: moneyOf(l.varianceValue) }))
-          .sort((a: VanVarianceLine, b: VanVarianceLine) => Math.abs(b.variance) - Math.abs(a.variance) || a.sku.localeCompare(b.sku)),
-      }))
-      .sort((a, b) => b.at - a.at);
+    this.vanReconciliations = vanItems(nodes);
+  }
+
+  /** A `vanVarianceRaised` event: the reconciliation joins the list (once). */
+  addVanReconciliation(node: any) {
+    const [item] = vanItems([node]);
+    if (!item) return;
+    this.vanReconciliations = [item, ...this.vanReconciliations.filter((r) => r.id !== item.id)].sort((a, b) => b.at - a.at).slice(0, VAN_LIMIT);
   }
 
   /** The reconciliations of the tenant's current day (its time zone; the browser's until the tenant is known). */

@@ -5,7 +5,7 @@ import { GraphQLRequestError, liveClient, request, subscribe, type LinkStatus, t
 import { CAPABILITIES_QUERY, CONTRACT_CAPABILITIES, capabilitiesFrom, type Capabilities } from './schema.ts';
 import {
   coldChainSubscription, customersQuery, kpisQuery, liveFleetSubscription, locationsQuery, orderFeedSubscription, ordersQuery, routePlansQuery,
-  territoriesQuery, vanReconciliationsQuery, vehiclesQuery, viewerQuery,
+  territoriesQuery, vanReconciliationsQuery, vanVarianceSubscription, vehiclesQuery, viewerQuery,
 } from './operations.ts';
 import { DashboardModel } from './model.ts';
 import { dayIn } from './map/places.ts';
@@ -14,8 +14,8 @@ import { dayIn } from './map/places.ts';
 export const KPI_POLL_MS = 10_000;
 /** How often the day's route plans are re-read (a plan has no event of its own yet). */
 export const PLAN_POLL_MS = 10_000;
-/** How often van reconciliations are re-read (the variance event has no subscription yet). */
-export const VAN_POLL_MS = 10_000;
+/** How often van reconciliations are re-read; `vanVarianceRaised` brings new ones as they happen. */
+export const VAN_POLL_MS = 30_000;
 /** Customer pages read for the map (100 each). */
 const CUSTOMER_PAGES = 20;
 
@@ -23,7 +23,8 @@ const CUSTOMER_PAGES = 20;
 export interface Source { state: 'loading' | 'ready' | 'missing' | 'error'; message?: string }
 
 export type SourceName =
-  | 'viewer' | 'territories' | 'locations' | 'customers' | 'routePlans' | 'vanReconciliations' | 'vehicles' | 'orders' | 'kpis' | 'liveFleet' | 'orderFeed' | 'coldChain';
+  | 'viewer' | 'territories' | 'locations' | 'customers' | 'routePlans' | 'vanReconciliations' | 'vehicles' | 'orders' | 'kpis'
+  | 'liveFleet' | 'orderFeed' | 'coldChain' | 'vanVariances';
 
 export interface Dashboard {
   model: DashboardModel;
@@ -38,7 +39,7 @@ export interface Dashboard {
 const initialSources = (): Record<SourceName, Source> => ({
   viewer: { state: 'loading' }, territories: { state: 'loading' }, locations: { state: 'loading' }, customers: { state: 'loading' }, routePlans: { state: 'loading' }, vanReconciliations: { state: 'loading' },
   vehicles: { state: 'loading' }, orders: { state: 'loading' },
-  kpis: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' },
+  kpis: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' }, vanVariances: { state: 'loading' },
 });
 
 const nodesOf = (conn: any): any[] => (conn?.edges ?? []).map((e: any) => e?.node).filter(Boolean);
@@ -245,6 +246,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
           reconnecting = false;
           void loadVehicles(c);
           void loadOrders(c, 0);
+          void loadVanReconciliations(c);
         }
       });
       live('liveFleet', liveFleetSubscription(c), (d) => model.applyPosition(d.vehiclePositionUpdated, Date.now()));
@@ -253,6 +255,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
         refreshKpisSoon(c);
       });
       live('coldChain', coldChainSubscription(c), (d) => model.addAlert(d.coldChainAlert));
+      live('vanVariances', vanVarianceSubscription(c), (d) => model.addVanReconciliation(d.vanVarianceRaised));
       // subscriptions are ready before the initial reads, so no event between the two is lost
       await Promise.all([
         once('viewer', viewerQuery(c), (d) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatMinor, toMinor } from '../src/money.ts';
 import { DashboardModel } from '../src/model.ts';
 import { capabilitiesFrom, CONTRACT_CAPABILITIES } from '../src/schema.ts';
-import { coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription, vanReconciliationsQuery } from '../src/operations.ts';
+import { coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription, vanReconciliationsQuery, vanVarianceSubscription } from '../src/operations.ts';
 
 const NOON = new Date(2026, 10, 25, 12, 0, 0).getTime();
 const at = (minutesAgo: number) => new Date(NOON - minutesAgo * 60_000).toISOString();
@@ -92,6 +92,11 @@ describe('model', () => {
     expect(today[0]).toMatchObject({ van: 'Van 2', value: { amount: '-25.50', currency: 'NGN' } });
     expect(today[0]!.lines.map((l) => [l.sku, l.expected, l.counted, l.variance, l.value?.amount])).toEqual([['C', 9, 7, -2, '-37.75'], ['B', 2, 3, 1, '12.25']]);
     expect(m.vanReconciliationsToday(Date.parse('2026-11-25T22:00:00.000Z')).map((r) => r.id)).toEqual(['r-old']);
+    // a live event adds a reconciliation once, newest first
+    const live = { id: 'r-live', reconciledAt: '2026-11-26T07:00:00.000Z', van: { id: 'v1', name: 'Van 1' }, totalVariance: 2, absoluteVariance: 2, lines: [line('D', 1, 3, '50.00')] };
+    m.addVanReconciliation(live);
+    m.addVanReconciliation(live);
+    expect(m.vanReconciliationsToday(Date.parse('2026-11-26T08:00:00.000Z')).map((r) => r.id)).toEqual(['r-live', 'r-new']);
   });
 });
 
@@ -121,5 +126,6 @@ describe('operations against the graph we have', () => {
     expect(coldChainSubscription(CONTRACT_CAPABILITIES).query).toBeNull();
     expect(liveFleetSubscription(CONTRACT_CAPABILITIES).query).not.toContain('temperatureC');
     expect(vanReconciliationsQuery(CONTRACT_CAPABILITIES)).toEqual({ query: null, missing: 'Query.vanReconciliations' });
+    expect(vanVarianceSubscription(CONTRACT_CAPABILITIES)).toEqual({ query: null, missing: 'Subscription.vanVarianceRaised' });
   });
 });

@@ -16,14 +16,17 @@ const valueTone = (v: { amount: string } | null) => (v && v.amount.startsWith('-
 export function VanReconciliationPanel({ dashboard: d }: { dashboard: Dashboard }) {
   const today = d.model.vanReconciliationsToday(d.now);
   const src = d.sources.vanReconciliations;
+  const live = d.sources.vanVariances;
   return (
     <section className="panel van-panel" data-testid="van-reconciliation-panel">
       <div className="panel-head">
         <h2>Van reconciliation</h2>
+        {live.state === 'ready' && <span className={`live-tag ${d.link === 'live' ? 'on' : ''}`}>live</span>}
         {today.length > 0 && <span className="count-badge">{today.length}</span>}
         <span className="muted small push">variances today</span>
       </div>
       {(src.state === 'missing' || src.state === 'error') && <div className="panel-notice">Van reconciliations: {src.message}</div>}
+      {live.state === 'error' && <div className="panel-notice">Live van variances: {live.message}</div>}
       {today.length === 0 ? (
         src.state === 'ready' && <div className="cold-ok"><span className="ok-icon" aria-hidden="true">✓</span>No van count differed from the book today</div>
       ) : (
