@@ -7,6 +7,7 @@ import { FleetMap } from './components/FleetMap.tsx';
 import { OrderFeed } from './components/OrderFeed.tsx';
 import { ColdChainPanel, coldChainAvailable } from './components/ColdChainPanel.tsx';
 import { CollectionsTiles } from './components/CollectionsTiles.tsx';
+import { VanReconciliationPanel, vanReconciliationAvailable } from './components/VanReconciliationPanel.tsx';
 import { useDashboard } from './useDashboard.ts';
 
 export function App() {
@@ -40,6 +41,7 @@ function Operations({ session, onSignOut }: { session: Session; onSignOut: (why?
           <aside className="side">
             <OrderFeed dashboard={d} />
             {showColdChain && <ColdChainPanel dashboard={d} />}
+            {vanReconciliationAvailable(d) && <VanReconciliationPanel dashboard={d} />}
           </aside>
         </div>
       </main>

@@ -2,7 +2,7 @@
 // and the KPIs as the subgraphs computed them (SQL over every row; nothing is summed here from a capped list).
 // Pure (clock passed in) so it is unit-tested without a browser.
 
-import { MapPlaces } from './map/places.ts';
+import { dayIn, MapPlaces } from './map/places.ts';
 
 export interface ShipmentStopInfo { sequence: number; kind?: string; lat: number; lng: number; address?: string; arrived: boolean }
 
@@ -74,6 +74,33 @@ export interface ColdChainAlertItem {
   customer?: string;
 }
 
+/** One SKU of a van reconciliation whose count differed from the book. */
+export interface VanVarianceLine {
+  sku: string;
+  name?: string;
+  expected: number;
+  counted: number;
+  /** counted − expected (negative: units missing) */
+  variance: number;
+  /** the variance at list price, as the graph computed it (Decimal string); null on an older graph */
+  value: { amount: string; currency: string } | null;
+}
+
+/** A van's end-of-day reconciliation that found variances (`vanReconciliations`, issue 15). */
+export interface VanReconciliationItem {
+  id: string;
+  vanId?: string;
+  van: string;
+  /** ms since epoch */
+  at: number;
+  totalVariance: number;
+  absoluteVariance: number;
+  value: { amount: string; currency: string } | null;
+  note?: string;
+  /** only the SKUs with a variance, largest first */
+  lines: VanVarianceLine[];
+}
+
 /** Figures the subgraphs computed (commerceKpis, logisticsKpis, financeKpis); a part is null when its root is absent. */
 export interface ServerKpis {
   commerce: {
@@ -109,6 +136,25 @@ const time = (v: unknown): number | null => {
 };
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+const VAN_LIMIT = 20;
+const moneyOf = (m: any) => (typeof m?.amount === 'string' && m.currencyCode ? { amount: m.amount as string, currency: m.currencyCode as string } : null);
+
+/** VanReconciliation nodes → items (newest first), keeping only the SKUs that differed, largest first. */
+function vanItems(nodes: any[]): VanReconciliationItem[] {
+  return nodes
+    .filter((n) => n?.id && time(n.reconciledAt) !== null)
+    .map((n) => ({
+      id: n.id, vanId: n.van?.id, van: n.van?.name ?? n.van?.id ?? 'van', at: time(n.reconciledAt)!,
+      totalVariance: n.totalVariance ?? 0, absoluteVariance: n.absoluteVariance ?? 0, value: moneyOf(n.varianceValue), note: n.note ?? undefined,
+      lines: (n.lines ?? [])
+        .filter((l: any) => l && l.variance !== 0)
+        .map((l: any) => ({ sku: l.variant?.sku ?? '?', name: l.variant?.name ?? undefined, expected: l.expected, counted: l.counted, variance: l.variance, value: moneyOf(l.varianceValue) }))
+        .sort((a: VanVarianceLine, b: VanVarianceLine) => Math.abs(b.variance) - Math.abs(a.variance) || a.sku.localeCompare(b.sku)),
+    }))
+    .sort((a, b) => b.at - a.at)
+    .slice(0, VAN_LIMIT);
+}
+
 function shipmentInfo(s: any): ShipmentInfo | null {
   if (!s) return null;
   const stops: ShipmentStopInfo[] | undefined = Array.isArray(s.stops)
@@ -139,6 +185,8 @@ export class DashboardModel {
   orders = new Map<string, OrderRecord>();
   feed: FeedItem[] = [];
   alerts: ColdChainAlertItem[] = [];
+  /** the newest reconciliations with variances, newest first (re-read whole on every poll) */
+  vanReconciliations: VanReconciliationItem[] = [];
   private alertKeys = new Set<string>();
   private feedSeq = 0;
 
@@ -254,6 +302,24 @@ export class DashboardModel {
       orderNumber: a.shipment?.order?.number, customer: a.shipment?.order?.customer?.name,
     }, ...this.alerts].sort((x, y) => y.at - x.at).slice(0, 30);
     return true;
+  }
+
+  /** A `vanReconciliations` page (newest first): replaces what was shown, keeping only the SKUs that differed. */
+  loadVanReconciliations(nodes: any[]) {
+    this.vanReconciliations = vanItems(nodes);
+  }
+
+  /** A `vanVarianceRaised` event: the reconciliation joins the list (once). */
+  addVanReconciliation(node: any) {
+    const [item] = vanItems([node]);
+    if (!item) return;
+    this.vanReconciliations = [item, ...this.vanReconciliations.filter((r) => r.id !== item.id)].sort((a, b) => b.at - a.at).slice(0, VAN_LIMIT);
+  }
+
+  /** The reconciliations of the tenant's current day (its time zone; the browser's until the tenant is known). */
+  vanReconciliationsToday(now: number): VanReconciliationItem[] {
+    const today = dayIn(this.timeZone, now);
+    return this.vanReconciliations.filter((r) => dayIn(this.timeZone, r.at) === today);
   }
 
   /** Vehicle ids with an alert in the last 30 minutes (red markers). */

@@ -81,6 +81,19 @@ export const routePlansQuery = (caps: Capabilities) =>
     },
   }, '($date: String)');
 
+const vanReconciliationSpec: Spec = {
+  id: true, reconciledAt: true, totalVariance: true, absoluteVariance: true, note: true, varianceValue: { amount: true, currencyCode: true },
+  van: { id: true, name: true },
+  lines: { expected: true, counted: true, variance: true, varianceValue: { amount: true, currencyCode: true }, variant: { sku: true, name: true } },
+};
+
+/** Van end-of-day reconciliations that found variances (issue 15), newest first; the page keeps today's. */
+export const vanReconciliationsQuery = (caps: Capabilities) =>
+  op(caps, 'query', 'DashboardVanReconciliations', 'vanReconciliations(first: 20, filter: { hasVariance: true })', { edges: { node: vanReconciliationSpec } });
+
+/** The same reconciliations as they are recorded (the `van.reconciliation_variance` event). */
+export const vanVarianceSubscription = (caps: Capabilities) => op(caps, 'subscription', 'DashboardVanVariances', 'vanVarianceRaised', vanReconciliationSpec);
+
 export const vehiclesQuery = (caps: Capabilities) =>
   op(caps, 'query', 'DashboardFleet', 'vehicles(first: 100)', {
     edges: {

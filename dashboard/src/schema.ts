@@ -25,7 +25,7 @@ export const CAPABILITIES_QUERY = `query DashboardCapabilities {
 
 /** Fields outside the published contract (ARCHITECTURE.md): assumed absent unless introspection shows them. */
 const NOT_IN_CONTRACT = new Set([
-  'coldChainAlert', 'coldChainAlerts', 'temperatureC', 'shipments', 'routePlans',
+  'coldChainAlert', 'coldChainAlerts', 'temperatureC', 'shipments', 'routePlans', 'vanReconciliations', 'vanVarianceRaised',
   'Location.position', 'Customer.position', 'Territory.boundary', 'Territory.polygon', 'Territory.geometry', 'Territory.geojson', 'Territory.geoJson',
 ]);
 

@@ -5,7 +5,7 @@ import { GraphQLRequestError, liveClient, request, subscribe, type LinkStatus, t
 import { CAPABILITIES_QUERY, CONTRACT_CAPABILITIES, capabilitiesFrom, type Capabilities } from './schema.ts';
 import {
   coldChainSubscription, customersQuery, kpisQuery, liveFleetSubscription, locationsQuery, orderFeedSubscription, ordersQuery, routePlansQuery,
-  territoriesQuery, vehiclesQuery, viewerQuery,
+  territoriesQuery, vanReconciliationsQuery, vanVarianceSubscription, vehiclesQuery, viewerQuery,
 } from './operations.ts';
 import { DashboardModel } from './model.ts';
 import { dayIn } from './map/places.ts';
@@ -14,13 +14,17 @@ import { dayIn } from './map/places.ts';
 export const KPI_POLL_MS = 10_000;
 /** How often the day's route plans are re-read (a plan has no event of its own yet). */
 export const PLAN_POLL_MS = 10_000;
+/** How often van reconciliations are re-read; `vanVarianceRaised` brings new ones as they happen. */
+export const VAN_POLL_MS = 30_000;
 /** Customer pages read for the map (100 each). */
 const CUSTOMER_PAGES = 20;
 
 /** State of one data source: loading, live/ready, or why it is unavailable. */
 export interface Source { state: 'loading' | 'ready' | 'missing' | 'error'; message?: string }
 
-export type SourceName = 'viewer' | 'territories' | 'locations' | 'customers' | 'routePlans' | 'vehicles' | 'orders' | 'kpis' | 'liveFleet' | 'orderFeed' | 'coldChain';
+export type SourceName =
+  | 'viewer' | 'territories' | 'locations' | 'customers' | 'routePlans' | 'vanReconciliations' | 'vehicles' | 'orders' | 'kpis'
+  | 'liveFleet' | 'orderFeed' | 'coldChain' | 'vanVariances';
 
 export interface Dashboard {
   model: DashboardModel;
@@ -33,9 +37,9 @@ export interface Dashboard {
 }
 
 const initialSources = (): Record<SourceName, Source> => ({
-  viewer: { state: 'loading' }, territories: { state: 'loading' }, locations: { state: 'loading' }, customers: { state: 'loading' }, routePlans: { state: 'loading' },
+  viewer: { state: 'loading' }, territories: { state: 'loading' }, locations: { state: 'loading' }, customers: { state: 'loading' }, routePlans: { state: 'loading' }, vanReconciliations: { state: 'loading' },
   vehicles: { state: 'loading' }, orders: { state: 'loading' },
-  kpis: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' },
+  kpis: { state: 'loading' }, liveFleet: { state: 'loading' }, orderFeed: { state: 'loading' }, coldChain: { state: 'loading' }, vanVariances: { state: 'loading' },
 });
 
 const nodesOf = (conn: any): any[] => (conn?.edges ?? []).map((e: any) => e?.node).filter(Boolean);
@@ -170,6 +174,24 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
       }
     };
 
+    let vanTimer: ReturnType<typeof setTimeout> | undefined;
+    const loadVanReconciliations = async (c: Capabilities) => {
+      clearTimeout(vanTimer);
+      const op = vanReconciliationsQuery(c);
+      if (!op.query) return missing('vanReconciliations', op.missing);
+      try {
+        const r = await request(op.query, {}, token);
+        if (closed) return;
+        model.loadVanReconciliations(nodesOf(r.data?.vanReconciliations));
+        setSource('vanReconciliations', { state: 'ready', message: partial(r.errors) });
+        render();
+      } catch (e) {
+        fail('vanReconciliations', e);
+      } finally {
+        if (!closed) vanTimer = setTimeout(() => void loadVanReconciliations(c), VAN_POLL_MS);
+      }
+    };
+
     let kpiSoon: ReturnType<typeof setTimeout> | undefined;
     const refreshKpisSoon = (c: Capabilities) => {
       if (kpiSoon) return;
@@ -224,6 +246,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
           reconnecting = false;
           void loadVehicles(c);
           void loadOrders(c, 0);
+          void loadVanReconciliations(c);
         }
       });
       live('liveFleet', liveFleetSubscription(c), (d) => model.applyPosition(d.vehiclePositionUpdated, Date.now()));
@@ -232,6 +255,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
         refreshKpisSoon(c);
       });
       live('coldChain', coldChainSubscription(c), (d) => model.addAlert(d.coldChainAlert));
+      live('vanVariances', vanVarianceSubscription(c), (d) => model.addVanReconciliation(d.vanVarianceRaised));
       // subscriptions are ready before the initial reads, so no event between the two is lost
       await Promise.all([
         once('viewer', viewerQuery(c), (d) => {
@@ -243,6 +267,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
         once('territories', territoriesQuery(c), (d) => model.map.loadTerritories(nodesOf(d?.territories))),
         once('locations', locationsQuery(c), (d) => model.map.loadLocations(nodesOf(d?.locations))),
         loadCustomers(c),
+        loadVanReconciliations(c),
         loadVehicles(c),
         loadOrders(c, 14),
       ]);
@@ -253,6 +278,7 @@ export function useDashboard(session: Session, onUnauthorized: () => void): Dash
       clearTimeout(kpiTimer);
       clearTimeout(kpiSoon);
       clearTimeout(planTimer);
+      clearTimeout(vanTimer);
       if (frame) cancelAnimationFrame(frame);
       for (const u of unsubscribers) u();
       void client?.dispose();

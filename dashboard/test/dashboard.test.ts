@@ -14,8 +14,10 @@ import { simulationsFor, startSimulators } from '@omniroute/simulator';
 import type { Stack } from '@omniroute/platform';
 import { nodes } from '@omniroute/testkit';
 import {
-  launchChromium, login, must, placeOrder, planToday, ROOT, signIn, startDashboardStack, startTileServer, TENANTS, type PlannedDay, type TenantKey,
+  launchChromium, login, must, placeOrder, planToday, reconcileVanWithVariance, ROOT, signIn, startDashboardStack, startTileServer, TENANTS, type PlannedDay,
+  type TenantKey,
 } from './harness.ts';
+import { formatAmount } from '../src/money.ts';
 
 const KEYS: TenantKey[] = ['lagos', 'accra'];
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -187,6 +189,28 @@ describe('live operations dashboard, Lagos and Accra (issues 20, 15)', () => {
     }
   }, 40_000);
 
+  it("lists a van's end-of-day count that differed from the book: van, SKU, expected vs counted, value (Lagos, issue 15)", async () => {
+    const page = pages.lagos;
+    const panel = page.getByTestId('van-reconciliation-panel');
+    await panel.waitFor({ timeout: 10_000 });
+    const rec = await reconcileVanWithVariance(url(), tokens.lagos);
+    const item = page.locator(`[data-testid=van-reconciliation][data-reconciliation-id="${rec.id}"]`);
+    await item.waitFor({ timeout: 25_000 }).catch(async () => { // re-read every 10 s
+      throw new Error(`reconciliation ${rec.id} did not appear in the van panel within 25 s\n  ${await diagnostics(page, 'lagos')}`);
+    });
+    expect(await item.getAttribute('data-van-id')).toBe(rec.vanId);
+    expect(await item.innerText()).toContain(rec.vanName);
+    expect(await item.getByTestId('van-reconciliation-value').innerText()).toBe(formatAmount(rec.value.amount, rec.value.currencyCode));
+    expect(rec.value.amount).not.toMatch(/^-?0(\.0+)?$/); // a variance worth something
+    const line = item.locator(`[data-testid=van-variance-line][data-sku="${rec.sku}"]`);
+    expect([await line.getAttribute('data-expected'), await line.getAttribute('data-counted')]).toEqual([String(rec.expected), String(rec.counted)]);
+    const text = await line.innerText();
+    expect(text).toContain(`expected ${rec.expected.toLocaleString('en-US')} · counted ${rec.counted.toLocaleString('en-US')}`);
+    expect(text).toContain(formatAmount(rec.lineValue.amount, rec.lineValue.currencyCode));
+    expect(await item.getByTestId('van-variance-line').count()).toBe(1); // only the SKU that differed
+    expect(await page.locator('[data-testid=van-reconciliation-panel] .count-badge').innerText()).not.toBe('0');
+  }, 45_000);
+
   it.each(KEYS)('%s is readable at 390 px (phone) and 1920 px (wall screen): map framed, feed and alerts in view, no sideways scrolling', async (k) => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const page = pages[k];
@@ -208,11 +232,12 @@ describe('live operations dashboard, Lagos and Accra (issues 20, 15)', () => {
       expect((await item.boundingBox())!.width, `${k} @${width}: feed item width`).toBeGreaterThan(300);
       expect(await item.locator('.order-number').evaluate((e) => e.scrollWidth <= e.clientWidth + 1), 'order number not clipped').toBe(true);
       expect(await item.locator('.order-number').evaluate((e) => parseFloat(getComputedStyle(e).fontSize)), 'order feed text size').toBeGreaterThanOrEqual(12);
-      const alerts = page.getByTestId('cold-chain-panel');
-      if (await alerts.count()) {
-        await alerts.scrollIntoViewIfNeeded();
-        expect(await alerts.isVisible()).toBe(true);
-        expect((await alerts.boundingBox())!.width).toBeGreaterThan(300);
+      for (const id of ['cold-chain-panel', 'van-reconciliation-panel']) {
+        const panel = page.getByTestId(id);
+        if (!(await panel.count())) continue;
+        await panel.scrollIntoViewIfNeeded();
+        expect(await panel.isVisible(), `${k} @${width}: ${id} visible`).toBe(true);
+        expect((await panel.boundingBox())!.width, `${k} @${width}: ${id} width`).toBeGreaterThan(300);
       }
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(ARTIFACTS, `dashboard-${k}-${width}.png`), fullPage: width === 390 });

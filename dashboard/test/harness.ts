@@ -172,4 +172,38 @@ export async function placeOrder(url: string, token: string): Promise<string> {
   throw new Error(`placeOrder refused: ${refusals.join('; ')}`);
 }
 
+export interface VanCount {
+  id: string; vanId: string; vanName: string; sku: string; expected: number; counted: number;
+  lineValue: { amount: string; currencyCode: string }; value: { amount: string; currencyCode: string };
+}
+
+/**
+ * Closes a van's day through the graph with one unit short (or, on an empty van, one unit found): every SKU the van
+ * holds is counted, as `reconcileVan` requires, so the reconciliation has exactly one variance.
+ */
+export async function reconcileVanWithVariance(url: string, token: string): Promise<VanCount> {
+  const d = await must(url, token, `{ locations(first: 20) { edges { node { id name kind } } } products(first: 1) { edges { node { variants { sku } } } } }`);
+  const van = nodes<{ id: string; name: string; kind: string }>(d.locations).find((l) => l.kind === 'VAN');
+  if (!van) throw new Error('the tenant has no van');
+  const levels: { onHand: number; sku: string }[] = [];
+  for (let after: string | null = null; ;) {
+    const p: any = await must(url, token, `query($a: String) { locations(first: 20) { edges { node { id stockLevels(first: 100, after: $a) {
+      edges { node { onHand variant { sku } } } pageInfo { hasNextPage endCursor } } } } } }`, { a: after });
+    const page = nodes<any>(p.locations).find((l) => l.id === van.id).stockLevels;
+    levels.push(...nodes<{ onHand: number; variant: { sku: string } }>(page).map((l) => ({ onHand: l.onHand, sku: l.variant.sku })));
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
+  const short = levels.find((l) => l.onHand > 0);
+  const counts = levels.map((l) => ({ sku: l.sku, countedQuantity: l === short ? l.onHand - 1 : l.onHand }));
+  const sku = short?.sku ?? nodes<{ variants: { sku: string }[] }>(d.products)[0]!.variants[0]!.sku;
+  if (!short) counts.push({ sku, countedQuantity: 1 });
+  const r = await must(url, token, `mutation($i: ReconcileVanInput!) { reconcileVan(input: $i) { reconciliation { id varianceValue { amount currencyCode }
+    lines { variant { sku } expected counted variance varianceValue { amount currencyCode } } } userErrors { code message } } }`, { i: { vanId: van.id, counts, note: 'dashboard test' } });
+  const rec = r.reconcileVan.reconciliation;
+  if (!rec) throw new Error(`reconcileVan refused: ${JSON.stringify(r.reconcileVan.userErrors)}`);
+  const line = rec.lines.find((l: any) => l.variant.sku === sku);
+  return { id: rec.id, vanId: van.id, vanName: van.name, sku, expected: line.expected, counted: line.counted, lineValue: line.varianceValue, value: rec.varianceValue };
+}
+
 export { login };

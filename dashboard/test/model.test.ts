@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatMinor, toMinor } from '../src/money.ts';
 import { DashboardModel } from '../src/model.ts';
 import { capabilitiesFrom, CONTRACT_CAPABILITIES } from '../src/schema.ts';
-import { coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription } from '../src/operations.ts';
+import { coldChainSubscription, kpisQuery, liveFleetSubscription, orderFeedSubscription, vanReconciliationsQuery, vanVarianceSubscription } from '../src/operations.ts';
 
 const NOON = new Date(2026, 10, 25, 12, 0, 0).getTime();
 const at = (minutesAgo: number) => new Date(NOON - minutesAgo * 60_000).toISOString();
@@ -77,6 +77,27 @@ describe('model', () => {
     expect(m.alerts[0]).toMatchObject({ plate: 'LAG-1', temperatureC: 9.4, limitC: 8 });
     expect(m.addAlert({ vehicle: { id: 'v1', plate: 'LAG-1' }, temperatureC: 9.4, recordedAt: new Date(NOON + 1000).toISOString() })).toBe(false);
   });
+
+  it("keeps today's van reconciliations with variances, in the tenant's day, only the SKUs that differed (issue 15)", () => {
+    const m = new DashboardModel();
+    m.timeZone = 'Africa/Lagos'; // UTC+1: 23:30 UTC is already tomorrow there
+    const line = (sku: string, expected: number, counted: number, amount: string) => ({ variant: { sku }, expected, counted, variance: counted - expected, varianceValue: { amount, currencyCode: 'NGN' } });
+    m.loadVanReconciliations([
+      { id: 'r-old', reconciledAt: '2026-11-25T22:59:00.000Z', van: { id: 'v1', name: 'Van 1' }, totalVariance: -1, absoluteVariance: 1, lines: [line('A', 5, 4, '-10.00')] },
+      { id: 'r-new', reconciledAt: '2026-11-25T23:30:00.000Z', van: { id: 'v2', name: 'Van 2' }, totalVariance: -1, absoluteVariance: 3, varianceValue: { amount: '-25.50', currencyCode: 'NGN' },
+        lines: [line('A', 5, 5, '0.00'), line('B', 2, 3, '12.25'), line('C', 9, 7, '-37.75')] },
+    ]);
+    const today = m.vanReconciliationsToday(Date.parse('2026-11-26T08:00:00.000Z'));
+    expect(today.map((r) => r.id)).toEqual(['r-new']);
+    expect(today[0]).toMatchObject({ van: 'Van 2', value: { amount: '-25.50', currency: 'NGN' } });
+    expect(today[0]!.lines.map((l) => [l.sku, l.expected, l.counted, l.variance, l.value?.amount])).toEqual([['C', 9, 7, -2, '-37.75'], ['B', 2, 3, 1, '12.25']]);
+    expect(m.vanReconciliationsToday(Date.parse('2026-11-25T22:00:00.000Z')).map((r) => r.id)).toEqual(['r-old']);
+    // a live event adds a reconciliation once, newest first
+    const live = { id: 'r-live', reconciledAt: '2026-11-26T07:00:00.000Z', van: { id: 'v1', name: 'Van 1' }, totalVariance: 2, absoluteVariance: 2, lines: [line('D', 1, 3, '50.00')] };
+    m.addVanReconciliation(live);
+    m.addVanReconciliation(live);
+    expect(m.vanReconciliationsToday(Date.parse('2026-11-26T08:00:00.000Z')).map((r) => r.id)).toEqual(['r-live', 'r-new']);
+  });
 });
 
 describe('operations against the graph we have', () => {
@@ -104,5 +125,7 @@ describe('operations against the graph we have', () => {
     expect(q).toContain('orderUpdated { status previousStatus at order { id number placedAt total { amount currencyCode }');
     expect(coldChainSubscription(CONTRACT_CAPABILITIES).query).toBeNull();
     expect(liveFleetSubscription(CONTRACT_CAPABILITIES).query).not.toContain('temperatureC');
+    expect(vanReconciliationsQuery(CONTRACT_CAPABILITIES)).toEqual({ query: null, missing: 'Query.vanReconciliations' });
+    expect(vanVarianceSubscription(CONTRACT_CAPABILITIES)).toEqual({ query: null, missing: 'Subscription.vanVarianceRaised' });
   });
 });

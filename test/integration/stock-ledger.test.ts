@@ -8,6 +8,8 @@ import { demoPlan, rng } from '@omniroute/demo';
 import { startStack, type Stack } from '@omniroute/platform';
 import { eventually, gql, login, nodes, type GqlResponse } from '@omniroute/testkit';
 import type { DomainEvent } from '@omniroute/events';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
 
 const [LAGOS, ACCRA] = demoPlan();
 const [WH1, WH2, VAN1, VAN2] = LAGOS!.locations.map((l) => l.id) as [string, string, string, string];
@@ -32,7 +34,18 @@ describe('stock ledger and van stock through the gateway (issue 15)', () => {
     const products = await call('admin', '{ products(first: 100) { edges { node { temperatureRange { minC } variants { sku } } } } }');
     ambient = nodes<any>(products.products).filter((p) => !p.temperatureRange).flatMap((p) => p.variants.map((v: any) => v.sku));
   });
+  const clients: Client[] = [];
+  /** A `vanVarianceRaised` stream through the gateway over graphql-ws, as `who`. */
+  const follow = (who: string, vanId?: string) => {
+    const c = createClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens[who]}` }, retryAttempts: 0 });
+    clients.push(c);
+    const got: any[] = [];
+    c.subscribe({ query: `subscription($v: ID) { vanVarianceRaised(vanId: $v) { id totalVariance van { id } varianceValue { amount currencyCode } lines { variant { sku } variance } } }`, variables: { v: vanId ?? null } },
+      { next: (v) => void got.push(v), error: (e) => got.push({ error: e }), complete: () => undefined });
+    return got;
+  };
   afterAll(async () => {
+    for (const c of clients) await c.dispose();
     await stack?.close();
   });
 
@@ -305,6 +318,9 @@ describe('stock ledger and van stock through the gateway (issue 15)', () => {
     const book = { a: v0.a.onHand + 30 - 8 + 2, b: v0.b.onHand + 12 - 5 };
     const counts = (await levelsOf(VAN1)).map((s) => ({ sku: s.variant.sku, countedQuantity: s.variant.sku === a ? s.onHand - 1 : s.onHand }));
     expect(codes((await call('sales', M.reconcile, { i: { vanId: VAN1, counts: counts.filter((x) => x.sku !== b) } })).reconcileVan)).toEqual(['COUNT_INCOMPLETE']);
+    // followed live: finance hears every van, the rep their own, another van's filter and another tenant nothing
+    const live = { finance: follow('finance'), sales: follow('sales'), otherVan: follow('finance', VAN2), accra: follow('accra') };
+    await new Promise((r) => setTimeout(r, 1500)); // subscribed before the count
     expect((await raw('sales', M.reconcile, { i: { vanId: VAN2, counts } })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const rec = (await call('sales', M.reconcile, { i: { vanId: VAN1, counts, note: 'end of day' } })).reconcileVan;
     expect(rec.userErrors).toEqual([]);
@@ -319,10 +335,22 @@ describe('stock ledger and van stock through the gateway (issue 15)', () => {
     const event = await eventually(async () => events.find((e) => (e.payload as any).reconciliationId === r.id), { timeoutMs: 10_000 });
     expect(event.payload).toMatchObject({ vanId: VAN1, totalVariance: -1, lines: [{ sku: a, expected: book.a, counted: book.a - 1, variance: -1 }] });
     expect(event.tenantId).toBe(LAGOS!.id);
+    const heard = await eventually(async () => live.finance.find((m) => m.data?.vanVarianceRaised?.id === r.id), { timeoutMs: 10_000 });
+    expect(heard.data.vanVarianceRaised).toMatchObject({ totalVariance: -1, van: { id: VAN1 }, varianceValue: { currencyCode: 'NGN' } });
+    expect(heard.data.vanVarianceRaised.lines.filter((l: any) => l.variance !== 0)).toEqual([{ variant: { sku: a }, variance: -1 }]);
+    await eventually(async () => live.sales.some((m) => m.data?.vanVarianceRaised?.id === r.id), { timeoutMs: 10_000 });
+    expect(live.otherVan).toEqual([]);
+    expect(live.accra).toEqual([]);
 
     // shown: the variance list, the sales rep's own list, and the next day opens with the count
-    const shown = await call('finance', 'query($v: ID) { vanReconciliations(first: 10, filter: { vanId: $v, hasVariance: true }) { edges { node { id totalVariance } } } }', { v: VAN1 });
-    expect(nodes<any>(shown.vanReconciliations)[0]).toEqual({ id: r.id, totalVariance: -1 });
+    const shown = await call('finance', `query($v: ID) { vanReconciliations(first: 10, filter: { vanId: $v, hasVariance: true }) { edges { node { id totalVariance
+      varianceValue { amount currencyCode } lines { variance varianceValue { amount } variant { sku basePrice { amount } } } } } } }`, { v: VAN1 });
+    const shownA = nodes<any>(shown.vanReconciliations)[0];
+    expect(shownA).toMatchObject({ id: r.id, totalVariance: -1 });
+    // valued at list price: one unit of a missing is minus a's base price, the lines without a variance are worth 0
+    const priceA = shownA.lines.find((l: any) => l.variant.sku === a).variant.basePrice.amount;
+    expect(shownA.varianceValue).toEqual({ amount: `-${priceA}`, currencyCode: 'NGN' });
+    for (const l of shownA.lines) expect(l.varianceValue.amount).toBe(l.variance === 0 ? '0.00' : `-${priceA}`);
     const salesOwn = nodes<any>((await call('sales', '{ vanReconciliations(first: 10) { edges { node { id van { id } } } } }')).vanReconciliations);
     expect(salesOwn.map((x) => x.id)).toContain(r.id);
     expect(salesOwn.every((x) => x.van.id === VAN1)).toBe(true);

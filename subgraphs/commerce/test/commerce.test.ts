@@ -399,6 +399,18 @@ describe("commerce subgraph: a sales rep's territories (issue 15)", () => {
     await sg.prisma.$transaction((tx) => applyTerritoryEvent(tx as never, event('customer.territory_changed', { customerId: stranger.id, territoryId: stranger.territoryId }, '2026-12-01T12:01:00.000Z')));
     expect(await seen()).toEqual(mine);
   });
+
+  it('quotes prices only for the customers of the rep\'s territories: a stranger looks unknown, like customer(id)', async () => {
+    const Q = `query($i: PriceQuoteInput!) { priceQuote(input: $i) { customer { id } total { amount } } }`;
+    const lines = [{ sku: lagosVariants[0]!.sku, quantity: 1 }];
+    const stranger = LAGOS!.customers.find((c) => !rep.territoryIds.includes(c.territoryId))!;
+    const theirs = await call(LAGOS_SALES, Q, { i: { customerId: stranger.id, lines } });
+    expect(theirs.errors).toBeUndefined();
+    expect(theirs.data.priceQuote).toBeNull();
+    // ops staff quote that customer, and the rep quotes their own
+    expect((await call(LAGOS_ADMIN, Q, { i: { customerId: stranger.id, lines } })).data.priceQuote.customer).toEqual({ id: stranger.id });
+    expect((await call(LAGOS_SALES, Q, { i: { customerId: wholesaler.id, lines } })).data.priceQuote.customer).toEqual({ id: wholesaler.id });
+  });
 });
 
 describe('commerce subgraph: N+1', () => {

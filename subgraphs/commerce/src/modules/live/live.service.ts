@@ -1,7 +1,8 @@
 import { authorize, objectRuleOf, requireBoundCustomer, tenantEvents, type LiveEvent, type LiveEventSource } from '@omniroute/core';
 import type { RequestScope } from '../../context.ts';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { PrismaClient, VanReconciliation } from '../../generated/prisma/client.ts';
 import { repCustomerWhere } from '../territories/rep-territories.ts';
+import { VAN_VARIANCE_EVENT } from '../van-stock/van-stock.service.ts';
 import { livePolicies } from './live.policies.ts';
 
 export interface OrderEventValue {
@@ -11,7 +12,10 @@ export interface OrderEventValue {
   at: string;
 }
 
-/** Live order updates: turns `order.status_changed` events of the caller's tenant into OrderEvents. */
+/**
+ * Live updates: turns `order.status_changed` events of the caller's tenant into OrderEvents, and
+ * `van.reconciliation_variance` events into the reconciliations they announce.
+ */
 export class LiveService {
   constructor(private readonly source: LiveEventSource | undefined, private readonly prisma?: PrismaClient) {}
 
@@ -33,6 +37,24 @@ export class LiveService {
     for await (const e of tenantEvents(this.source, scope.viewer, ['order.status_changed'], accept)) {
       const p = e.payload as { orderId: string; previousStatus?: string | null; status: string; at?: string };
       yield { orderUpdated: { orderId: p.orderId, previousStatus: p.previousStatus ?? null, status: p.status, at: p.at ?? e.occurredAt } };
+    }
+  }
+
+  /** Reconciliations with variances as they are recorded; a sales rep hears only the vans they operate (when subscribing). */
+  async *vanVariances(scope: RequestScope, args: { vanId?: string | null }): AsyncGenerator<{ vanVarianceRaised: VanReconciliation }> {
+    const policy = livePolicies['Subscription.vanVarianceRaised'];
+    const v = authorize(policy, scope.viewer);
+    if (!this.source || !this.prisma) return;
+    const prisma = this.prisma;
+    const own = objectRuleOf(policy, v) === 'OWN_VAN'
+      ? new Set(v.userId ? (await prisma.location.findMany({ where: { tenantId: v.tenantId, kind: 'VAN', operatorUserId: v.userId }, select: { id: true } })).map((l) => l.id) : [])
+      : null;
+    const accept = (e: LiveEvent) => (!args.vanId || e.aggregateId === args.vanId) && (!own || own.has(e.aggregateId));
+    for await (const e of tenantEvents(this.source, v, [VAN_VARIANCE_EVENT], accept)) {
+      const id = (e.payload as { reconciliationId?: unknown }).reconciliationId;
+      if (typeof id !== 'string') continue;
+      const row = await prisma.vanReconciliation.findFirst({ where: { id, tenantId: v.tenantId } });
+      if (row) yield { vanVarianceRaised: row };
     }
   }
 }

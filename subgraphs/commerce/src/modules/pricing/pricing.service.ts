@@ -3,6 +3,7 @@ import type { Customer, Prisma, PrismaClient, ProductVariant } from '../../gener
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { priceOrder, type PricedOrder, type PricingRules } from './pricing-engine.ts';
 import { pricingPolicies } from './pricing.policies.ts';
+import { repReachesCustomer } from '../territories/rep-territories.ts';
 
 export interface PriceQuoteResult extends PricedOrder {
   customer: Customer;
@@ -45,13 +46,16 @@ export class PricingService {
 
   /**
    * What these lines would cost this customer now. Unknown customer (or, for a retailer, another customer: its
-   * contract prices are its own) → null; bad lines or SKUs → BAD_USER_INPUT.
+   * contract prices are its own; for a sales rep, a customer outside their territories) → null; bad lines or SKUs →
+   * BAD_USER_INPUT.
    */
   async quote(viewer: Viewer | null, input: { customerId: string; lines: LineInput[] }): Promise<PriceQuoteResult | null> {
     const policy = pricingPolicies['Query.priceQuote'];
     const v = authorize(policy, viewer);
-    if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) return null;
+    const rule = objectRuleOf(policy, v);
+    if (rule === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) return null;
     if (input.customerId.length > MAX_STRING) throw badUserInput('customerId is too long', ['input', 'customerId']);
+    if (rule === 'OWN_TERRITORY' && !(await repReachesCustomer(this.prisma, v, input.customerId))) return null;
     const lines = normaliseLines(input.lines, ['input', 'lines']);
     if (!lines.ok) throw badUserInput(lines.errors.map((e) => e.message).join('; '), lines.errors[0]?.field ?? undefined);
     const [customer, variants] = await Promise.all([

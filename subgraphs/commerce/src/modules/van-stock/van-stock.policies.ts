@@ -12,4 +12,8 @@ export const vanStockPolicies = {
   'Mutation.returnVanStock': VAN_WORK,
   'Mutation.recordCustomerReturn': { ...VAN_WORK, note: 'a sales rep takes returns back onto their own van only' },
   'Mutation.reconcileVan': VAN_WORK,
+  // what a variance is worth at list price: nothing the reader of the reconciliation cannot already work out from the
+  // catalog, but money, so written down (the van rule is applied where the reconciliation is reached)
+  'VanReconciliation.varianceValue': { roles: VAN_READ.roles, scopes: VAN_READ.scopes, note: 'list price × variance; reached only through a reconciliation the caller may read' },
+  'VanReconciliationLine.varianceValue': { roles: VAN_READ.roles, scopes: VAN_READ.scopes, note: 'list price × variance; reached only through a reconciliation the caller may read' },
 } satisfies PolicyTable;
