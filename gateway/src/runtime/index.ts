@@ -8,7 +8,7 @@ import {
 } from 'graphql';
 import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import type { QueryPlannerConfig } from '@apollo/query-planner';
-import { loadSupergraph } from './supergraph.ts';
+import { loadSupergraph, percentOfLabel } from './supergraph.ts';
 import { SubgraphClient } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
@@ -71,6 +71,11 @@ export interface GatewayHooks<Ctx> {
    * `operationName`/`kind` once the document was valid; `ctx` once the context hook succeeded.
    */
   onRequestEnd?(info: RequestEndInfo, ctx: Ctx | undefined): void;
+  /**
+   * Progressive @override: the custom (non-`percent(n)`) labels active for this request (as the router's
+   * `apollo_override::labels_to_override`). `percent(n)` labels are drawn per request by the runtime.
+   */
+  overrideLabels?(ctx: Ctx): Iterable<string> | undefined;
   /** After each subgraph HTTP fetch (metrics); status 0 when the subgraph did not answer. */
   onSubgraphFetch?(info: { subgraph: string; status: number; durationMs: number }): void;
 }
@@ -103,6 +108,8 @@ export interface GatewayRuntimeOptions<Ctx> {
   /** Sockets per subgraph origin. Default 128. */
   subgraphConnections?: number;
   queryPlannerConfig?: QueryPlannerConfig;
+  /** Source of the per-request draw of `percent(n)` override labels, in [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 export interface ExecuteArgs<Ctx> {
@@ -116,6 +123,8 @@ export interface ExecuteArgs<Ctx> {
 export interface ReadyOperation {
   prepared: PreparedOperation;
   variables: Record<string, unknown>;
+  /** The plan for this request: `prepared.plan`, or the plan for the progressive @override labels drawn for it. */
+  plan: QueryPlan;
 }
 
 export interface GatewayRuntime<Ctx> {
@@ -169,6 +178,16 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, introspection: opts.introspection !== false,
     limits: opts.documentLimits, documentCacheBytes: opts.cacheBytes?.documents, planCacheBytes: opts.cacheBytes?.plans,
   });
+  // Progressive @override: percent(n) labels drawn per request, custom labels from the hook.
+  const percentLabels = sg.overrideLabels.flatMap((l) => { const pct = percentOfLabel(l); return pct === null ? [] : [[l, pct] as const]; });
+  const customLabels = new Set(sg.overrideLabels.filter((l) => percentOfLabel(l) === null));
+  const random = opts.random ?? Math.random;
+  const overridesFor = sg.overrideLabels.length === 0 ? () => undefined : (ctx: Ctx) => {
+    const labels = new Set<string>();
+    for (const [label, pct] of percentLabels) if (random() * 100 < pct) labels.add(label);
+    if (customLabels.size && hooks.overrideLabels) for (const l of hooks.overrideLabels(ctx) ?? []) if (customLabels.has(l)) labels.add(l);
+    return { key: [...labels].sort().join('\u0000'), labels };
+  };
   const formatError = (e: GraphQLError, ctx: Ctx | undefined) => (hooks.formatError ? hooks.formatError(e, ctx) : defaultFormatError(e));
 
   const shaped = (result: ExecutionResult, ctx: Ctx) => (hooks.onResult ? hooks.onResult(result, ctx) : result);
@@ -193,13 +212,14 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       }
       if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
     }
+    let plan: QueryPlan;
     try {
-      const plan = store.plan(p); // only now: planning a crafted document is the expensive step limits protect
+      plan = store.plan(p, overridesFor(args.ctx)); // only now: planning a crafted document is the expensive step limits protect
       hooks.onExecutionPlan?.(plan, args.ctx);
     } catch (err) {
       return { result: { errors: [toGraphQLError(err)] } };
     }
-    return { ready: { prepared: p, variables } };
+    return { ready: { prepared: p, variables, plan } };
   }
 
   async function run(ready: ReadyOperation, ctx: Ctx, rawVariables?: Record<string, unknown>): Promise<ExecutionResult> {
@@ -210,7 +230,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     const shaper = store.shaper(p, ready.variables);
     let r: PlanResult;
     try {
-      r = await executor.run(p.plan, { variables: ready.variables, headersFor: headersFor(ctx) });
+      r = await executor.run(ready.plan, { variables: ready.variables, headersFor: headersFor(ctx) });
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }
@@ -228,13 +248,13 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
 
   async function executeSubscriptionEvent(ready: ReadyOperation, rootData: Record<string, unknown>, ctx: Ctx): Promise<ExecutionResult> {
     const p = ready.prepared;
-    if (p.plan.node?.kind !== 'Subscription') {
+    if (ready.plan.node?.kind !== 'Subscription') {
       return { errors: [gqlError('executeSubscriptionEvent needs a subscription operation', ErrorCode.UNSUPPORTED_OPERATION)] };
     }
     const shaper = store.shaper(p, ready.variables);
     let r: PlanResult;
     try {
-      r = await executor.runRest(p.plan.node, rootData, { variables: ready.variables, headersFor: headersFor(ctx) });
+      r = await executor.runRest(ready.plan.node, rootData, { variables: ready.variables, headersFor: headersFor(ctx) });
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }

@@ -272,8 +272,23 @@ export class OperationStore {
     };
   }
 
-  /** Plans the operation (cached by its normalized text); may throw for operations the planner cannot plan. */
-  plan(p: PreparedOperation): QueryPlan {
+  /**
+   * Plans the operation (cached by its normalized text); may throw for operations the planner cannot plan.
+   * `overrides`: the progressive @override labels active for this request (`key` names the set; planned and
+   * cached per set). Without it (or with none active) the plan is `p.plan`, all labels off.
+   */
+  plan(p: PreparedOperation, overrides?: { key: string; labels: ReadonlySet<string> }): QueryPlan {
+    if (overrides && overrides.labels.size > 0) {
+      const cacheKey = p.normalized + '\u0000' + overrides.key;
+      let plan = this.plans.get(cacheKey);
+      if (!plan) {
+        const op = operationFromDocument(this.opts.apiSchemaInternal, p.document, { operationName: p.operationName, validate: false });
+        plan = this.opts.planner.buildQueryPlan(op, { overrideConditions: new Map([...overrides.labels].map((l) => [l, true])) });
+        this.plans.set(cacheKey, plan, (2 + PLAN_BYTES_PER_CHAR) * cacheKey.length);
+      }
+      if (!p.plan) this.plan(p);
+      return plan;
+    }
     if (p.plan) return p.plan;
     let plan = this.plans.get(p.normalized);
     if (!plan) {
