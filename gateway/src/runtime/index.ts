@@ -9,6 +9,7 @@ import {
 import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph, percentOfLabel } from './supergraph.ts';
+import type { AuthorizationInfo } from './authorization.ts';
 import { SubgraphClient } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
@@ -17,6 +18,7 @@ import { createHttpHandler } from './http-handler.ts';
 import { createRouter, type Route } from '../router.ts';
 
 export { ErrorCode, formatError, gqlError } from './errors.ts';
+export type { AuthorizationInfo } from './authorization.ts';
 export type { DocumentLimits, OperationStoreStats, PreparedOperation } from './operation-store.ts';
 export { DEFAULT_DOCUMENT_LIMITS, documentLimitsOf, documentSizeError, parseFailure } from './operation-store.ts';
 
@@ -72,6 +74,12 @@ export interface GatewayHooks<Ctx> {
    */
   onRequestEnd?(info: RequestEndInfo, ctx: Ctx | undefined): void;
   /**
+   * What the caller holds for the supergraph's @authenticated / @requiresScopes / @policy (only asked when the
+   * supergraph uses them). Without this hook every caller is anonymous: the fields they guard answer null with
+   * UNAUTHORIZED_FIELD_OR_TYPE.
+   */
+  authorization?(ctx: Ctx): AuthorizationInfo | undefined;
+  /**
    * Progressive @override: the custom (non-`percent(n)`) labels active for this request (as the router's
    * `apollo_override::labels_to_override`). `percent(n)` labels are drawn per request by the runtime.
    */
@@ -108,6 +116,12 @@ export interface GatewayRuntimeOptions<Ctx> {
   /** Sockets per subgraph origin. Default 128. */
   subgraphConnections?: number;
   queryPlannerConfig?: QueryPlannerConfig;
+  /**
+   * Demand control: operations whose estimated cost (the supergraph's @cost / @listSize, runtime/cost.ts) is over
+   * `maxCost` are refused before planning (COST_ESTIMATED_TOO_EXPENSIVE, HTTP 400). `listSize`: the size of lists
+   * without @listSize (default 10). Off by default.
+   */
+  demandControl?: { maxCost: number; listSize?: number };
   /** Source of the per-request draw of `percent(n)` override labels, in [0, 1). Default Math.random. */
   random?: () => number;
 }
@@ -123,8 +137,13 @@ export interface ExecuteArgs<Ctx> {
 export interface ReadyOperation {
   prepared: PreparedOperation;
   variables: Record<string, unknown>;
-  /** The plan for this request: `prepared.plan`, or the plan for the progressive @override labels drawn for it. */
+  /**
+   * The plan for this request: `prepared.plan`, or the plan for the progressive @override labels drawn for it,
+   * or for the operation without the fields authorization removed.
+   */
   plan: QueryPlan;
+  /** Errors known before execution (fields removed by authorization), reported with the result. */
+  errors?: GraphQLError[];
 }
 
 export interface GatewayRuntime<Ctx> {
@@ -188,6 +207,26 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     if (customLabels.size && hooks.overrideLabels) for (const l of hooks.overrideLabels(ctx) ?? []) if (customLabels.has(l)) labels.add(l);
     return { key: [...labels].sort().join('\u0000'), labels };
   };
+  // Authorization directives: the operation without the fields this caller may not see, per operation and set of
+  // denied fields (filtered documents are prepared and planned once per such set).
+  const authorizer = sg.authorizer;
+  const filtered = new WeakMap<PreparedOperation, Map<string, { prepared: PreparedOperation | null; errors: GraphQLError[] }>>();
+  const EMPTY = {} as PreparedOperation;
+  const EMPTY_PLAN: QueryPlan = { kind: 'QueryPlan', node: undefined };
+  function authorizedOperation(p: PreparedOperation, ctx: Ctx): { prepared: PreparedOperation | null; errors: GraphQLError[] } | null {
+    const f = authorizer!.filter(p.operation, p.fragments, hooks.authorization?.(ctx));
+    if (!f) return null;
+    let byKey = filtered.get(p);
+    if (!byKey) { byKey = new Map(); filtered.set(p, byKey); }
+    let hit = byKey.get(f.key);
+    if (!hit) {
+      const prepared = f.document ? store.prepare(f.document, p.operationName) : null;
+      if (prepared instanceof RequestError) throw prepared.errors[0];
+      hit = { prepared, errors: f.errors };
+      if (byKey.size < 16) byKey.set(f.key, hit);
+    }
+    return hit;
+  }
   const formatError = (e: GraphQLError, ctx: Ctx | undefined) => (hooks.formatError ? hooks.formatError(e, ctx) : defaultFormatError(e));
 
   const shaped = (result: ExecutionResult, ctx: Ctx) => (hooks.onResult ? hooks.onResult(result, ctx) : result);
@@ -212,14 +251,31 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       }
       if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
     }
+    if (opts.demandControl) {
+      const cost = sg.cost.estimate(p.operation, p.fragments, variables, opts.demandControl.listSize ?? 10);
+      if (cost > opts.demandControl.maxCost) {
+        const err = gqlError(`The operation's estimated cost (${cost}) is over the limit of ${opts.demandControl.maxCost}`, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, { cost, maxCost: opts.demandControl.maxCost, http: { status: 400 } });
+        return { result: { errors: [err] }, requestError: new RequestError([err], 'validation') };
+      }
+    }
     let plan: QueryPlan;
+    let denied: GraphQLError[] | undefined;
     try {
-      plan = store.plan(p, overridesFor(args.ctx)); // only now: planning a crafted document is the expensive step limits protect
+      let planned = p;
+      if (authorizer) {
+        const f = authorizedOperation(p, args.ctx);
+        if (f) {
+          denied = f.errors;
+          planned = f.prepared ?? EMPTY;
+        }
+      }
+      // only now: planning a crafted document is the expensive step limits protect
+      plan = planned === EMPTY ? EMPTY_PLAN : store.plan(planned, overridesFor(args.ctx));
       hooks.onExecutionPlan?.(plan, args.ctx);
     } catch (err) {
       return { result: { errors: [toGraphQLError(err)] } };
     }
-    return { ready: { prepared: p, variables, plan } };
+    return { ready: { prepared: p, variables, plan, errors: denied } };
   }
 
   async function run(ready: ReadyOperation, ctx: Ctx, rawVariables?: Record<string, unknown>): Promise<ExecutionResult> {
@@ -234,7 +290,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }
-    const errors = r.errors;
+    const errors = ready.errors ? [...ready.errors, ...r.errors] : r.errors;
     const introspection = shaper.introspectionFields.length ? introspect(sg.apiSchema, ready, rawVariables, shaper.introspectionFields) : undefined;
     const out = shaper.shape(r.data, errors, r.overlay, introspection);
     return shaped(errors.length ? { errors, data: out } : { data: out }, ctx);

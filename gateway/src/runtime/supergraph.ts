@@ -2,6 +2,8 @@
 // the subgraph URLs, and a subtype index used when representations and rewrites test type conditions.
 import { Kind, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import { DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph, type Schema } from '@apollo/federation-internals';
+import { AUTHORIZATION_FEATURES, Authorizer } from './authorization.ts';
+import { CostModel } from './cost.ts';
 import { QueryPlanner, type QueryPlannerConfig } from '@apollo/query-planner';
 
 export interface LoadedSupergraph {
@@ -12,6 +14,10 @@ export interface LoadedSupergraph {
   types: TypeIndex;
   /** Progressive @override labels of the supergraph (`@join__field(overrideLabel:)`), e.g. `percent(5)`. */
   overrideLabels: string[];
+  /** Enforces @authenticated / @requiresScopes / @policy; null when the supergraph uses none. */
+  authorizer: Authorizer | null;
+  /** The @cost / @listSize weights for demand control. */
+  cost: CostModel;
 }
 
 /**
@@ -22,6 +28,7 @@ export interface LoadedSupergraph {
 const SUPPORTED_FEATURES = new Set([
   ...DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES,
   'https://specs.apollo.dev/context/v0.1',
+  ...AUTHORIZATION_FEATURES,
 ]);
 
 export function loadSupergraph(sdl: string, plannerConfig?: QueryPlannerConfig): LoadedSupergraph {
@@ -44,7 +51,7 @@ export function loadSupergraph(sdl: string, plannerConfig?: QueryPlannerConfig):
       }
     }
   }
-  return { apiSchema, apiSchemaInternal, planner, subgraphs, types, overrideLabels: [...overrideLabels].sort() };
+  return { apiSchema, apiSchemaInternal, planner, subgraphs, types, overrideLabels: [...overrideLabels].sort(), authorizer: Authorizer.of(supergraph, apiSchema), cost: CostModel.of(supergraph, apiSchema) };
 }
 
 /** `percent(n)` labels: the share (0–100) of requests in which the override is active; null for other labels. */
