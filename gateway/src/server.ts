@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
+import { EXPOSED_ERROR_CODES, log, runtimeTracing, traceHttpServer, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from './runtime/index.ts';
 import { formatError as format } from './runtime/errors.ts';
 import { createPipeline, runtimeHooks } from './pipeline.ts';
@@ -97,6 +97,7 @@ export function createGateway(opts: GatewayOptions) {
   const hooks = runtimeHooks(pipeline, { formatError: formatError as (e: GraphQLError, ctx: GatewayContext | undefined) => GraphQLFormattedError });
   const runtime: GatewayRuntime<GatewayContext> = createGatewayRuntime({
     supergraphSdl: supergraphForRuntime(opts.supergraphSdl), // @authenticated/@requiresScopes: enforced by plugins/field-auth.ts
+    authorizationDirectives: 'ignore', // … so not by the runtime too
     hooks,
     subgraphUrlOverride: opts.subgraphUrl,
     introspection: opts.introspection ?? true,
@@ -104,6 +105,7 @@ export function createGateway(opts: GatewayOptions) {
     maxBodyBytes: opts.maxBodyBytes,
     documentLimits: opts.documentLimits,
     cacheBytes: opts.cacheBytes,
+    tracing: runtimeTracing('gateway'), // undefined unless startTelemetry() found OTEL_* configuration
   });
   const subscriptions = createSubscriptionEngine({
     runtime,
@@ -124,7 +126,7 @@ export function createGateway(opts: GatewayOptions) {
     if (graphiql.wantsPage(req)) return graphiql.page(req, res);
     runtime.graphqlHandler(req, res);
   };
-  const server = createServer(createRouter({
+  const server = createServer(traceHttpServer('gateway', createRouter({
     ...createHealthPlugin({ subgraphUrls: () => Object.fromEntries(runtime.subgraphs), probeHeaders: (name) => gatewayCallHeaders(opts.secret, name) }).routes,
     ...createPaymentWebhookPlugin({ financeUrl: () => runtime.subgraphs.get('finance'), secret: opts.secret }).routes,
     ...pipeline.routes(),
@@ -133,7 +135,7 @@ export function createGateway(opts: GatewayOptions) {
     '/graphql': graphql,
     '/': (_req, res) => void res.writeHead(302, { location: '/graphql' }).end(),
   }, (_req, res) => void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', graphql: '/graphql' })),
-  (path, e) => log.error('route failed', { path, error: String(e) })));
+  (path, e) => log.error('route failed', { path, error: String(e) }))));
   server.keepAliveTimeout = 65_000;
   const requests = trackHttpRequests(server, { stream: isSseRequest });
   server.on('clientError', createClientErrorPlugin().onClientError);

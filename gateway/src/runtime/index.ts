@@ -10,7 +10,7 @@ import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planne
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph, percentOfLabel } from './supergraph.ts';
 import type { AuthorizationInfo } from './authorization.ts';
-import { SubgraphClient } from './subgraph-client.ts';
+import { SubgraphClient, type FetchTracing } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
 import { ErrorCode, formatError as defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
@@ -117,13 +117,28 @@ export interface GatewayRuntimeOptions<Ctx> {
   subgraphConnections?: number;
   queryPlannerConfig?: QueryPlannerConfig;
   /**
+   * The supergraph's @authenticated / @requiresScopes / @policy: `enforce` (default; hooks.authorization says what
+   * the caller holds) or `ignore` when the embedding server enforces them itself (the OmniRoute gateway's
+   * field-auth plugin does, with its role → scope table).
+   */
+  authorizationDirectives?: 'enforce' | 'ignore';
+  /**
    * Demand control: operations whose estimated cost (the supergraph's @cost / @listSize, runtime/cost.ts) is over
    * `maxCost` are refused before planning (COST_ESTIMATED_TOO_EXPENSIVE, HTTP 400). `listSize`: the size of lists
    * without @listSize (default 10). Off by default.
    */
   demandControl?: { maxCost: number; listSize?: number };
+  /**
+   * OpenTelemetry (`runtimeTracing(service)` of @omniroute/core): each operation's execution and each subgraph
+   * fetch in a span, `traceparent` sent to subgraphs. Unset: no tracing, no cost.
+   */
+  tracing?: RuntimeTracingHooks;
   /** Source of the per-request draw of `percent(n)` override labels, in [0, 1). Default Math.random. */
   random?: () => number;
+}
+
+export interface RuntimeTracingHooks extends FetchTracing {
+  operation<T>(name: string | undefined, kind: string, run: () => Promise<T>): Promise<T>;
 }
 
 export interface ExecuteArgs<Ctx> {
@@ -191,7 +206,10 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     timeoutMs: opts.subgraphTimeoutMs,
     connections: opts.subgraphConnections,
     onResponse: hooks.onSubgraphFetch && ((url, status, durationMs) => hooks.onSubgraphFetch!({ subgraph: subgraphOf.get(url) ?? url, status, durationMs })),
+    tracing: opts.tracing,
+    nameOf: (url) => subgraphOf.get(url) ?? url,
   });
+  const tracing = opts.tracing;
   const executor = new PlanExecutor({ client, types: sg.types, urls });
   const store = new OperationStore({
     apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, introspection: opts.introspection !== false,
@@ -209,7 +227,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   };
   // Authorization directives: the operation without the fields this caller may not see, per operation and set of
   // denied fields (filtered documents are prepared and planned once per such set).
-  const authorizer = sg.authorizer;
+  const authorizer = opts.authorizationDirectives === 'ignore' ? null : sg.authorizer;
   const filtered = new WeakMap<PreparedOperation, Map<string, { prepared: PreparedOperation | null; errors: GraphQLError[] }>>();
   const EMPTY = {} as PreparedOperation;
   const EMPTY_PLAN: QueryPlan = { kind: 'QueryPlan', node: undefined };
@@ -286,7 +304,8 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     const shaper = store.shaper(p, ready.variables);
     let r: PlanResult;
     try {
-      r = await executor.run(ready.plan, { variables: ready.variables, headersFor: headersFor(ctx) });
+      const input = { variables: ready.variables, headersFor: headersFor(ctx) };
+      r = await (tracing ? tracing.operation(p.operationName, p.kind, () => executor.run(ready.plan, input)) : executor.run(ready.plan, input));
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }

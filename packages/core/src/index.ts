@@ -19,3 +19,4 @@ export * from './temperature.rules.ts';
 export * from './drain.ts';
 export * from './time-zone.rules.ts';
 export * from './polygon.rules.ts';
+export * from './telemetry.ts';

@@ -15,6 +15,7 @@ import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
 import { trackHttpRequests } from './drain.ts';
+import { traceHttpServer } from './telemetry.ts';
 
 const INTERNAL = Symbol('omniroute.internalContext');
 
@@ -182,7 +183,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     async listen(port = 0, host = '127.0.0.1'): Promise<RunningSubgraph> {
       await apollo.start();
       // /metrics is not GraphQL: it is served before (and without) the signed-context check, behind its own token
-      const httpServer = createServer((req, res) => {
+      const httpServer = createServer(traceHttpServer(opts.name, (req, res) => {
         if ((req.url ?? '').split('?')[0] === '/metrics') return void serveMetrics(req, res);
         const route = routeFor(opts.routes, req.url);
         if (!route) return void handle(req, res);
@@ -197,7 +198,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
           if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
           else res.end();
         });
-      });
+      }));
       httpServer.keepAliveTimeout = 65_000;
       const requests = trackHttpRequests(httpServer);
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).

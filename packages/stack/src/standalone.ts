@@ -3,7 +3,7 @@
 // RECONCILE_AFTER_MS (how long work waits before a reconciler repairs it; default 5 minutes) and
 // EVENT_BUS_IDLE_TIMEOUT_MS (how long a crashed consumer's events wait before another member takes them; default 30 s).
 // Each subgraph's src/index.ts is one call to this.
-import { checkStartup, log, resolveSecrets, warnIfMetricsClosed, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+import { checkStartup, log, resolveSecrets, shutdownTelemetry, startTelemetry, warnIfMetricsClosed, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
 /** `load` imports the subgraph's server module only after the startup checks: a refusal comes before Prisma and the schema load. */
@@ -21,6 +21,7 @@ export async function serveSubgraphProcess(
   const idleTimeoutMs = positive(process.env.EVENT_BUS_IDLE_TIMEOUT_MS);
   const bus = process.env.REDIS_URL ? createEventBus({ redisUrl: process.env.REDIS_URL, ...(idleTimeoutMs ? { idleTimeoutMs } : {}) }) : undefined;
   if (!bus) log.warn(`${name}: no REDIS_URL; domain events stay in the outbox and other subgraphs' events are not consumed`);
+  await startTelemetry(); // OTEL_* configured: traces (HTTP and SQL spans); otherwise nothing is loaded
   const { create } = await load();
   const reconcileAfterMs = positive(process.env.RECONCILE_AFTER_MS);
   const sg = await create({
@@ -37,6 +38,7 @@ export async function serveSubgraphProcess(
       await running.stop();
       await sg.close();
       await bus?.close();
+      await shutdownTelemetry();
       process.exit(0);
     });
   }
