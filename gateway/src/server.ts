@@ -1,4 +1,7 @@
 import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
+import { Gauge, type Registry } from 'prom-client';
+import { consumerGroupLag, type GroupLag } from '@omniroute/events';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { EXPOSED_ERROR_CODES, log, runtimeTracing, traceHttpServer, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
@@ -37,6 +40,11 @@ export interface GatewayOptions extends Pick<GatewayRuntimeOptions<GatewayContex
   partners?: PartnerAccessOptions;
   /** A subscriber whose unsent data exceeds this many bytes is disconnected (default 4 MiB). */
   maxSubscriberBufferBytes?: number;
+  /**
+   * The Redis event bus whose consumer-group lag /metrics reports (omniroute_event_consumer_lag and
+   * …_pending{group,topic}; a cluster-wide view read at scrape time). Unset: not reported.
+   */
+  eventBus?: { redisUrl: string; prefix: string };
   /** Who may read /metrics (default: METRICS_TOKEN and production mode from the environment). */
   metricsAccess?: MetricsAccess;
 }
@@ -141,6 +149,7 @@ export function createGateway(opts: GatewayOptions) {
   server.on('clientError', createClientErrorPlugin().onClientError);
   const ws = attachGraphqlWs({ server, pipeline: streams, formatError, maxBufferedBytes: opts.maxSubscriberBufferBytes });
 
+  const eventLag = opts.eventBus ? eventLagGauges(metrics.registry, opts.eventBus) : null;
   metrics.gauge('websockets', 'Open graphql-ws client sockets', () => ws.sockets());
   metrics.gauge('subscription_upstreams', 'Subgraph subscription streams open (shared by subscribers of the same operation and identity)', () => subscriptions.stats().upstreams);
   metrics.gauge('subscription_groups', 'Distinct subscriptions being served (operation, variables, caller identity)', () => subscriptions.stats().groups);
@@ -175,7 +184,35 @@ export function createGateway(opts: GatewayOptions) {
       await requests.drain(drainTimeoutMs);
       await runtime.close();
       await pipeline.close();
+      await eventLag?.close();
     },
   };
+}
+
+/** Consumer-group lag of the event bus as gauges, read from Redis at scrape time (one lazy connection). */
+function eventLagGauges(registry: Registry, bus: { redisUrl: string; prefix: string }) {
+  let redis: Redis | null = null;
+  let last: Promise<GroupLag[]> | null = null;
+  // both gauges of one scrape share one reading
+  const read = () => (last ??= (async () => {
+    redis ??= new Redis(bus.redisUrl, { lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    try { return await consumerGroupLag(redis, bus.prefix); } finally { setTimeout(() => { last = null; }, 1000).unref(); }
+  })());
+  const labelNames = ['group', 'topic'] as const;
+  new Gauge({
+    name: 'omniroute_event_consumer_lag', help: 'Events of a topic not yet delivered to a consumer group (Redis XINFO GROUPS lag)', labelNames, registers: [registry],
+    async collect() {
+      this.reset();
+      try { for (const g of await read()) if (g.lag !== null) this.set({ group: g.group, topic: g.topic }, g.lag); } catch (e) { log.warn('metrics: event lag not read', { error: String(e) }); }
+    },
+  });
+  new Gauge({
+    name: 'omniroute_event_consumer_pending', help: 'Events delivered to a consumer group and not yet acknowledged', labelNames, registers: [registry],
+    async collect() {
+      this.reset();
+      try { for (const g of await read()) this.set({ group: g.group, topic: g.topic }, g.pending); } catch { /* reported by the lag gauge */ }
+    },
+  });
+  return { close: async () => { await redis?.quit().catch(() => redis?.disconnect()); } };
 }
 export { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';

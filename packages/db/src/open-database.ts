@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { templatedPGlite } from './pglite-template.ts';
+import { trackPool } from '@omniroute/core/pool-metrics';
 
 export interface OpenDatabaseOptions {
   /** Subgraph name; on Postgres also the PG schema its tables live in. */
@@ -65,7 +66,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     });
     // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
-    return { adapter: countingAdapterFactory(adapter, stats), kind: 'postgres', stats, close: () => pool.end() };
+    const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
+    return { adapter: countingAdapterFactory(adapter, stats), kind: 'postgres', stats, close: () => { untrack(); return pool.end(); } };
   }
 
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
