@@ -212,7 +212,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   const tracing = opts.tracing;
   const executor = new PlanExecutor({ client, types: sg.types, urls });
   const store = new OperationStore({
-    apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, introspection: opts.introspection !== false,
+    apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, requiresArgs: sg.requiresArgs, introspection: opts.introspection !== false,
     limits: opts.documentLimits, documentCacheBytes: opts.cacheBytes?.documents, planCacheBytes: opts.cacheBytes?.plans,
   });
   // Progressive @override: percent(n) labels drawn per request, custom labels from the hook.

@@ -255,7 +255,7 @@ export function applyRewrites(types: TypeIndex, rewrites: readonly FetchDataRewr
     const last = rw.path[rw.path.length - 1];
     applyAt(types, parent, 0, value, (obj) => {
       if (rw.kind === 'ValueSetter') setOwn(obj, last, rw.setValueTo);
-      else if (Object.hasOwn(obj, last) && obj[last]) {
+      else if (Object.hasOwn(obj, last) && obj[last] !== undefined) {
         setOwn(obj, rw.renameKeyTo, obj[last]);
         obj[last] = undefined;
       }

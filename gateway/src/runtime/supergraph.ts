@@ -4,6 +4,7 @@ import { Kind, isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema
 import { DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph, type Schema } from '@apollo/federation-internals';
 import { AUTHORIZATION_FEATURES, Authorizer } from './authorization.ts';
 import { CostModel } from './cost.ts';
+import { requiresWithArguments, type ArgRequire } from './plan-corrections.ts';
 import { QueryPlanner, type QueryPlannerConfig } from '@apollo/query-planner';
 
 export interface LoadedSupergraph {
@@ -18,6 +19,8 @@ export interface LoadedSupergraph {
   authorizer: Authorizer | null;
   /** The @cost / @listSize weights for demand control. */
   cost: CostModel;
+  /** @requires with field arguments, per subgraph and field (plan-corrections.ts). */
+  requiresArgs: Map<string, ArgRequire[]>;
 }
 
 /**
@@ -51,7 +54,7 @@ export function loadSupergraph(sdl: string, plannerConfig?: QueryPlannerConfig):
       }
     }
   }
-  return { apiSchema, apiSchemaInternal, planner, subgraphs, types, overrideLabels: [...overrideLabels].sort(), authorizer: Authorizer.of(supergraph, apiSchema), cost: CostModel.of(supergraph, apiSchema) };
+  return { apiSchema, apiSchemaInternal, planner, subgraphs, types, overrideLabels: [...overrideLabels].sort(), authorizer: Authorizer.of(supergraph, apiSchema), cost: CostModel.of(supergraph, apiSchema), requiresArgs: requiresWithArguments(supergraph.schema.toGraphQLJSSchema()) };
 }
 
 /** `percent(n)` labels: the share (0–100) of requests in which the override is active; null for other labels. */
