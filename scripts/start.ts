@@ -13,7 +13,7 @@ const production = isProductionMode();
 const seed = seedDemo();
 // loaded after the checks, so that a refusal comes at once
 const [{ startStack }, { simulationsFor, startSimulators }, { demoPlan }, { dashboardRoutes }] = await Promise.all([
-  import('@omniroute/stack'), import('@omniroute/simulator'), import('@omniroute/demo'), import('@omniroute/dashboard/serve'),
+  import('@omniroute/platform'), import('@omniroute/simulator'), import('@omniroute/demo'), import('@omniroute/dashboard/serve'),
 ]);
 const databaseUrl = process.env.DATABASE_URL;
 const port = Number(process.env.PORT ?? 4000);

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack } from '@omniroute/stack';
+import { startStack } from '@omniroute/platform';
 
 const dataRoot = process.env.SOAK_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'omniroute-soak-'));
 const stack = await startStack({

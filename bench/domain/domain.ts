@@ -4,7 +4,7 @@
 // Per operation: RPS and latency under load, and the SQL statements one single request costs in each subgraph
 // (counted by the database adapter, reset to 0 just before that request).
 import { readFileSync } from 'node:fs';
-import { startStack, type Stack, type StackOptions } from '@omniroute/stack';
+import { startStack, type Stack, type StackOptions } from '@omniroute/platform';
 import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 import { cpuWindow, ROOT, round, rssSampler, runLoadChild, sleep } from '../lib/proc.ts';
 import type { LoadOptions, LoadResult } from '../lib/load.ts';

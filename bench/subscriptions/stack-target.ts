@@ -8,7 +8,7 @@
 //   → { type: 'ready', secret, subgraphUrls, connectionParams, query, … }
 //   ← { type: 'gateway', url } → { type: 'gateway-set' }     ← { type: 'publish', rate, count } → { type: 'published', count, failed }
 import { readFileSync } from 'node:fs';
-import { startStack, type Stack, type StackOptions } from '@omniroute/stack';
+import { startStack, type Stack, type StackOptions } from '@omniroute/platform';
 import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 import { ROOT } from '../lib/proc.ts';
 

@@ -82,12 +82,3 @@ export function select(caps: Capabilities, type: string, spec: Spec): string {
   return parts.join(' ');
 }
 
-/** Whether every dotted path exists, e.g. `need(caps, 'Query', 'vehicles.edges.node.lastPosition.lat')`. */
-export function hasPath(caps: Capabilities, type: string, path: string): boolean {
-  let t: string | undefined = type;
-  for (const f of path.split('.')) {
-    if (!t || !caps.has(t, f)) return false;
-    t = caps.introspected ? caps.typeOf(t, f) : '';
-  }
-  return true;
-}

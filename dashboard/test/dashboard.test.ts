@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { demoPlan } from '@omniroute/demo';
 import { simulationsFor, startSimulators } from '@omniroute/simulator';
-import type { Stack } from '@omniroute/stack';
+import type { Stack } from '@omniroute/platform';
 import { nodes } from '@omniroute/testkit';
 import {
   launchChromium, login, must, placeOrder, planToday, ROOT, signIn, startDashboardStack, startTileServer, TENANTS, type PlannedDay, type TenantKey,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { gql, login, nodes } from '@omniroute/testkit';
 import { dashboardRoutes, DASHBOARD_DIST, mapTilesFromEnv, type MapTiles } from '../serve.ts';
 import { dayIn } from '../src/map/places.ts';

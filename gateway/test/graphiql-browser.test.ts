@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startStack, type Stack } from '@omniroute/stack';
+import { ROOT, startStack, type Stack } from '@omniroute/platform';
 import { gql, login, nodes } from '@omniroute/testkit';
 import { GRAPHIQL_DIST } from '../src/plugins/graphiql.ts';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, ROOT, type Stack } from '@omniroute/stack';
+import { startStack, ROOT, type Stack } from '@omniroute/platform';
 import { gql, login, nodes } from '@omniroute/testkit';
 import { runPartnerExample } from '../../examples/partner/partner.ts';
 import { parseManifest } from '../src/plugins/persisted-queries.ts';

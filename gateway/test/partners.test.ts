@@ -1,5 +1,5 @@
 // Issue 6 "Partner access" through the real gateway over HTTP: the identity subgraph (seeded) and a shop subgraph
-// with @requiresScopes fields, composed and served by packages/stack. Every mode and error code of the issue.
+// with @requiresScopes fields, composed and served by platform. Every mode and error code of the issue.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // Issue 12 "Subscriptions get the HTTP pipeline", through the real gateway over graphql-ws and SSE: the identity
 // subgraph (API keys, partner apps, safelists, revocations) plus two subgraphs of our own — `fleet` owns the
 // Subscription fields and answers per viewer (a rider sees only their own vehicle), `crew` resolves riders per viewer
-// (phone only for the rider themself, earnings behind finance:read) — composed and served by packages/stack, with
+// (phone only for the rider themself, earnings behind finance:read) — composed and served by platform, with
 // Redis for rate limits, caps and APQ.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { createTestDatabase, eventually, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 
 const DAY = 86_400_000;

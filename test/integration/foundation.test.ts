@@ -2,7 +2,7 @@
 // enforcement, tenant isolation and N+1 — on embedded PGlite and on a throw-away Postgres database.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { demoPlan } from '@omniroute/demo';
 import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { createTestDatabase, eventually, freePort, gql, login, nodes, testSecrets, TEST_REDIS_URL as REDIS_URL } from '@omniroute/testkit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -4,7 +4,7 @@
 // acknowledged or escalate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPlan } from '@omniroute/demo';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { eventually, gql, login, nodes } from '@omniroute/testkit';
 import type { DomainEvent } from '@omniroute/events';
 

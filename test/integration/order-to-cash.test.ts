@@ -3,7 +3,7 @@
 // plus rejection by credit and cancellation. Embedded (PGlite, in-memory bus) and Postgres + Redis Streams.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { createTestDatabase, eventually, gql, login, nodes, testSecrets, TEST_REDIS_URL } from '@omniroute/testkit';
 
 const modes = [

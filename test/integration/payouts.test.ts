@@ -5,7 +5,7 @@
 // than the balance. After every flow: the ledger balanced per currency, every wallet equal to its ledger account,
 // each worker's WORKER_PAYABLE sub-ledger equal to their workforce balance, at most one outcome posting per payout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { createTestDatabase, eventually, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 
 const WORKER = `query($id: ID!) { worker(id: $id) { id phone balance { amount currencyCode }

@@ -3,7 +3,7 @@
 // follow (orders DISPATCHED in commerce, shipments visible on Order.shipment across subgraphs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPlan } from '@omniroute/demo';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { eventually, gql, login } from '@omniroute/testkit';
 
 const [lagos] = demoPlan();

@@ -5,7 +5,7 @@
 // result was lost stays PENDING here and shows up as settled-by-the-provider (STATUS_MISMATCH).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { createTestDatabase, eventually, gql, login, nodes, testSecrets } from '@omniroute/testkit';
 
 const REPORT = `id provider fileName lineCount matched mismatched unmatched fees { amount currencyCode }

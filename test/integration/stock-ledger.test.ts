@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPlan, rng } from '@omniroute/demo';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { eventually, gql, login, nodes, type GqlResponse } from '@omniroute/testkit';
 import type { DomainEvent } from '@omniroute/events';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { getNamedType, isCompositeType, isInputObjectType, isListType, isNonNullType, isObjectType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import { mergePolicies, SCOPES, type Policy, type PolicyTable, type Viewer } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { gql, login, nodes, type GqlResponse } from '@omniroute/testkit';
 import { POLICIES as IDENTITY } from '../../subgraphs/identity/src/policies.ts';
 import { POLICIES as COMMERCE } from '../../subgraphs/commerce/src/policies.ts';

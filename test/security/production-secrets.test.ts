@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET, EXIT_CONFIG, issueAccessToken } from '@omniroute/core';
-import { ROOT, startStack } from '@omniroute/stack';
+import { ROOT, startStack } from '@omniroute/platform';
 import { freePort } from '@omniroute/testkit';
 import { createReplica } from '../../gateway/src/replica.ts';
 

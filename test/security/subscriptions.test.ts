@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { demoPlan } from '@omniroute/demo';
-import { startStack, type Stack } from '@omniroute/stack';
+import { startStack, type Stack } from '@omniroute/platform';
 import { eventually, gql, login, nodes } from '@omniroute/testkit';
 import { adminApi, manifestOf, sha256 } from '../../gateway/test/plugins/fixtures/partner-stack.ts';
 

@@ -8,7 +8,7 @@
 // (`inputRewrites` KeyRenamer) in its representation. Plans without such requires are returned as they are.
 import {
   Kind, parse, print, type DocumentNode, type FieldNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
-  isInterfaceType, isObjectType,
+  isEnumType, isInterfaceType, isObjectType,
 } from 'graphql';
 import type { FetchNode, PlanNode, QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
 
@@ -18,9 +18,10 @@ export interface ArgRequire { field: string; printed: string; node: FieldNode }
 export function requiresWithArguments(supergraph: GraphQLSchema): Map<string, ArgRequire[]> {
   const graphs = new Map<string, string>();
   const graphEnum = supergraph.getType('join__Graph');
-  for (const v of graphEnum && 'getValues' in graphEnum ? (graphEnum as { getValues(): { name: string; astNode?: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: { kind: string; value?: string } }[] }[] } }[] }).getValues() : []) {
+  for (const v of isEnumType(graphEnum) ? graphEnum.getValues() : []) {
     const d = v.astNode?.directives?.find((x) => x.name.value === 'join__graph');
-    const name = d?.arguments?.find((a) => a.name.value === 'name')?.value.value;
+    const arg = d?.arguments?.find((a) => a.name.value === 'name')?.value;
+    const name = arg?.kind === Kind.STRING ? arg.value : undefined;
     if (name) graphs.set(v.name, name);
   }
   const out = new Map<string, ArgRequire[]>();

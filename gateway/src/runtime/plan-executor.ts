@@ -13,7 +13,7 @@ import {
   hydratedPaths, type LeafRepresentation, type Read, type RepresentationBuilder, type RepresentationSerializer,
 } from './result-data.ts';
 import type { TypeIndex } from './supergraph.ts';
-import { SubgraphUnavailableError, type RawSubgraphResponse, type SubgraphClient } from './subgraph-client.ts';
+import type { RawSubgraphResponse, SubgraphClient } from './subgraph-client.ts';
 import { ErrorCode } from './errors.ts';
 
 type Obj = Record<string, any>;
@@ -511,8 +511,8 @@ function locatedFailure(failure: GraphQLError, at: readonly (string | number)[],
   return new GraphQLError(failure.message, { path, extensions: failure.extensions });
 }
 
-function unavailable(service: string, err: unknown): GraphQLError {
-  void (err instanceof SubgraphUnavailableError); // the cause (URL, socket error) is deliberately not exposed
+/** The cause (URL, socket error) is deliberately not exposed. */
+function unavailable(service: string, _cause: unknown): GraphQLError {
   return new GraphQLError(`Subgraph "${service}" is unavailable`, { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: service } });
 }
 

@@ -279,8 +279,4 @@ class ShapeState {
   }
 }
 
-export function isIntrospectionOnlyField(node: FieldNode): boolean {
-  return node.kind === Kind.FIELD && (node.name.value === '__schema' || node.name.value === '__type');
-}
-
 export { isScalarType };

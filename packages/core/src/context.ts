@@ -124,7 +124,3 @@ export function requireRole(viewer: Viewer | null | undefined, ...roles: Role[])
   if (v.roles.includes('ADMIN') || v.roles.some((r) => roles.includes(r))) return v;
   throw forbidden(`Requires one of the roles: ${['ADMIN', ...roles].join(', ')}`);
 }
-
-export function hasScope(viewer: Viewer, scope: string): boolean {
-  return viewer.scopes.includes('*') || viewer.scopes.includes(scope);
-}

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Consumer, ConsumeOptions, DomainEvent, EventBus, EventBusOptions, TypeFilter, Unlisten } from './types.ts';
 import { defaultOnError, topicOf, topicsOf, typeMatcher, validateEvent } from './util.ts';
+import { RedisStreamConsumer, type RedisConsumerHost } from './redis-consumer.ts';
 
 // Layout (P = opts.stream, default 'omniroute'):
 //   P:stream:<topic>   one Redis Stream per topic (the part of the type before the first '.'), entries
@@ -11,8 +12,6 @@ import { defaultOnError, topicOf, topicsOf, typeMatcher, validateEvent } from '.
 //   P:topics           SET of topics ever published (how consumers without a type filter find the streams)
 //   P:live:<topic>     Pub/Sub channel per topic for listen(); listeners without a filter PSUBSCRIBE P:live:*
 // Consumer groups are created per stream (XGROUP CREATE … 0 MKSTREAM) under the group name given to consume().
-
-type Entry = [id: string, fields: string[] | null];
 
 /**
  * Per stream, atomically: the oldest entry some group has not acknowledged (its id: the smallest pending id, or
@@ -62,12 +61,128 @@ end
 if len > maxLen then redis.call('XTRIM', key, 'MINID', safe) end
 return {safe, epoch, #groups}
 `;
-type StreamReply = [key: string, entries: Entry[]][] | null;
+/** QUIT (or drop) a connection and wait until its socket is closed, so nothing is left running. */
+async function release(conn: Redis, connections: Set<Redis>) {
+  connections.delete(conn);
+  if (conn.status === 'end') return;
+  const ended = new Promise<void>((r) => conn.once('end', () => r()));
+  await within(conn.quit().catch(() => undefined), 1_000);
+  if ((conn.status as string) !== 'end') conn.disconnect();
+  await within(ended, 2_500);
+}
+
+async function within(p: Promise<unknown>, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
 
 interface ListenerEntry {
   handler: (e: DomainEvent) => void;
   matches: (type: string) => boolean;
   topics: Set<string> | null;
+}
+
+/** listen(): live delivery over Pub/Sub (one channel per topic, a pattern for listeners without a filter), on one connection. */
+class RedisLiveListeners {
+  private sub: Redis | null = null;
+  private readonly listeners = new Set<ListenerEntry>();
+  private readonly channelRefs = new Map<string, { count: number; ready: Promise<unknown> }>();
+  private patternRef: { count: number; ready: Promise<unknown> } | null = null;
+  private readonly livePattern: string;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly connect: () => Redis,
+    private readonly onError: (error: unknown, context: Record<string, unknown>) => void,
+    private readonly closed: () => boolean,
+  ) {
+    this.livePattern = `${prefix}:live:*`;
+  }
+
+  private channel(topic: string) {
+    return `${this.prefix}:live:${topic}`;
+  }
+
+  private subscriber(): Redis {
+    if (this.sub) return this.sub;
+    const conn = this.connect();
+    conn.on('message', (ch: string, json: string) => {
+      const topic = ch.slice(this.prefix.length + ':live:'.length);
+      this.deliver(json, (l) => l.topics !== null && l.topics.has(topic));
+    });
+    conn.on('pmessage', (_pattern: string, _ch: string, json: string) => this.deliver(json, (l) => l.topics === null));
+    this.sub = conn;
+    return conn;
+  }
+
+  private deliver(json: string, wants: (l: ListenerEntry) => boolean) {
+    let event: DomainEvent | undefined;
+    for (const l of this.listeners) {
+      if (!wants(l)) continue;
+      try {
+        event ??= JSON.parse(json) as DomainEvent;
+        if (l.matches(event.type)) l.handler(event);
+      } catch (error) {
+        this.onError(error, { msg: 'listener failed', type: event?.type });
+      }
+    }
+  }
+
+  listen(handler: (e: DomainEvent) => void, listenOpts: TypeFilter = {}): Unlisten {
+    if (this.closed()) return Object.assign(() => undefined, { ready: Promise.resolve() });
+    const topics = topicsOf(listenOpts.types);
+    const entry: ListenerEntry = { handler, matches: typeMatcher(listenOpts.types), topics: topics && new Set(topics) };
+    const conn = this.subscriber();
+    this.listeners.add(entry);
+    const waits = topics === null ? [this.refPattern(conn)] : topics.map((topic) => this.refChannel(conn, topic));
+    let active = true;
+    const unlisten = () => {
+      if (!active) return;
+      active = false;
+      this.listeners.delete(entry);
+      if (this.closed() || this.sub !== conn) return;
+      if (topics === null) this.unrefPattern(conn);
+      else for (const topic of topics) this.unrefChannel(conn, topic);
+    };
+    return Object.assign(unlisten, { ready: Promise.all(waits).then(() => undefined) });
+  }
+
+  private refPattern(conn: Redis): Promise<unknown> {
+    this.patternRef ??= { count: 0, ready: conn.psubscribe(this.livePattern) };
+    this.patternRef.count++;
+    return this.patternRef.ready;
+  }
+
+  private refChannel(conn: Redis, topic: string): Promise<unknown> {
+    let ref = this.channelRefs.get(topic);
+    if (!ref) this.channelRefs.set(topic, (ref = { count: 0, ready: conn.subscribe(this.channel(topic)) }));
+    ref.count++;
+    return ref.ready;
+  }
+
+  private unrefPattern(conn: Redis) {
+    if (this.patternRef && --this.patternRef.count === 0) {
+      this.patternRef = null;
+      conn.punsubscribe(this.livePattern).catch(() => undefined);
+    }
+  }
+
+  private unrefChannel(conn: Redis, topic: string) {
+    const ref = this.channelRefs.get(topic);
+    if (ref && --ref.count === 0) {
+      this.channelRefs.delete(topic);
+      conn.unsubscribe(this.channel(topic)).catch(() => undefined);
+    }
+  }
+
+  /** On close: forgets every listener and subscription (the connection is released with the others). */
+  clear() {
+    this.listeners.clear();
+    this.channelRefs.clear();
+    this.patternRef = null;
+    this.sub = null;
+  }
 }
 
 export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): EventBus {
@@ -82,12 +197,11 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
   const streamKey = (topic: string) => `${prefix}:stream:${topic}`;
   const channel = (topic: string) => `${prefix}:live:${topic}`;
   const topicsKey = `${prefix}:topics`;
-  const livePattern = `${prefix}:live:*`;
 
   let closed = false;
   let closing: Promise<void> | null = null;
   const connections = new Set<Redis>();
-  const consumers = new Set<{ stop(): Promise<void> }>();
+  const consumers = new Set<RedisStreamConsumer>();
 
   function connect(role: string, blocking = false): Redis {
     const conn = new Redis(opts.redisUrl, {
@@ -106,21 +220,6 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     conn.on('ready', () => (reported = false));
     connections.add(conn);
     return conn;
-  }
-
-  /** QUIT (or drop) a connection and wait until its socket is closed, so nothing is left running. */
-  async function release(conn: Redis) {
-    connections.delete(conn);
-    if (conn.status === 'end') return;
-    const ended = new Promise<void>((r) => conn.once('end', () => r()));
-    const within = async (p: Promise<unknown>, ms: number) => {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
-      clearTimeout(timer);
-    };
-    await within(conn.quit().catch(() => undefined), 1_000);
-    if ((conn.status as string) !== 'end') conn.disconnect();
-    await within(ended, 2_500);
   }
 
   const cmd = connect('cmd');
@@ -211,315 +310,21 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
 
   // ---- consume --------------------------------------------------------------------------------------------
 
+  const consumerHost: RedisConsumerHost = {
+    cmd, connect, release: (conn) => release(conn, connections), streamKey, topicsKey, idleTimeoutMs, claimIntervalMs, blockMs, batchSize, staleConsumerMs, onError,
+    stopped: (c) => void consumers.delete(c),
+  };
   async function consume(group: string, handler: (e: DomainEvent) => Promise<unknown>, consumeOpts: ConsumeOptions = {}): Promise<Consumer> {
     if (closed || closing) throw new Error('EventBus is closed');
-    const matches = typeMatcher(consumeOpts.types);
-    const fixedTopics = topicsOf(consumeOpts.types);
-    const startId = consumeOpts.from === 'new' ? '$' : '0';
-    const name = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const blk = connect(`consumer:${group}`, true);
-    /** Streams this consumer reads, each with the group created. */
-    let keys: string[] = [];
-    let lastRefresh = 0;
-    let nextClaim = 0;
-    let nextSweep = Date.now() + Math.min(60_000, staleConsumerMs);
-    let stopping = false;
-    let blockedId: number | null = null;
-    let wake: (() => void) | null = null;
-    /** Set when stop() gave up on a handler that does not resolve: its entries are left to other members. */
-    let abandoned = false;
-    const heartbeats = new Set<NodeJS.Timeout>();
-
-    async function ensureGroup(key: string) {
-      try {
-        await cmd.xgroup('CREATE', key, group, startId, 'MKSTREAM');
-      } catch (error) {
-        if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
-      }
-    }
-
-    async function refreshStreams(force = false) {
-      if (!force && fixedTopics && keys.length > 0) return;
-      if (!force && !fixedTopics && Date.now() - lastRefresh < blockMs) return;
-      const topics = fixedTopics ?? (await cmd.smembers(topicsKey));
-      const wanted = topics.map(streamKey).sort();
-      const known = new Set(force ? [] : keys);
-      for (const key of wanted) if (!known.has(key)) await ensureGroup(key);
-      keys = wanted;
-      lastRefresh = Date.now();
-    }
-
-    async function ack(key: string, id: string) {
-      await cmd.xack(key, group, id);
-    }
-
-    /** Runs the handler for one entry; acks when it resolves (or when the entry is not for us). */
-    async function processEntry(key: string, [id, fields]: Entry) {
-      if (!fields) return; // trimmed away while pending: nothing to deliver
-      const json = fields[fields.indexOf('e') + 1];
-      let event: DomainEvent;
-      try {
-        event = JSON.parse(json ?? '') as DomainEvent;
-      } catch (error) {
-        onError(error, { msg: 'unreadable stream entry; dropped', stream: key, group, id });
-        return ack(key, id);
-      }
-      if (!matches(event.type)) return ack(key, id);
-      try {
-        await handler(event);
-      } catch (error) {
-        // Left pending: claimed again (by this or another member) after idleTimeoutMs.
-        onError(error, { msg: 'event handler failed; will redeliver', group, eventId: event.id, type: event.type });
-        return;
-      }
-      await ack(key, id);
-    }
-
-    /**
-     * Handles entries this consumer now owns (just read or claimed). While they wait or run, a heartbeat
-     * re-claims them every idleTimeoutMs/3 (XCLAIM … JUSTID with a min-idle equal to the time since our last
-     * touch, so it never steals an entry another member took over), so a slow handler or a long batch is not
-     * redelivered elsewhere while this process is alive; idleTimeoutMs only has to cover crash detection.
-     */
-    async function processBatch(key: string, entries: Entry[]) {
-      const open = new Set(entries.filter(([, fields]) => fields).map(([id]) => id));
-      const lost = new Set<string>();
-      let touchedAt = Date.now();
-      const beat = setInterval(() => {
-        if (open.size === 0) return;
-        const ids = [...open];
-        const minIdle = Math.max(0, Date.now() - touchedAt - Math.floor(idleTimeoutMs / 4));
-        const stamp = Date.now();
-        void (cmd.xclaim(key, group, name, minIdle, ...ids, 'JUSTID') as Promise<string[]>).then(
-          (kept) => {
-            touchedAt = stamp;
-            const keptSet = new Set(kept);
-            for (const id of ids) if (!keptSet.has(id) && open.has(id)) lost.add(id);
-          },
-          () => undefined,
-        );
-      }, Math.max(10, Math.floor(idleTimeoutMs / 3)));
-      heartbeats.add(beat);
-      try {
-        for (const entry of entries) {
-          if (abandoned) return;
-          if (!lost.has(entry[0])) await processEntry(key, entry);
-          open.delete(entry[0]);
-        }
-      } finally {
-        clearInterval(beat);
-        heartbeats.delete(beat);
-      }
-    }
-
-    /** Takes over entries idle longer than idleTimeoutMs (crashed consumers, failed handlers) and handles them. */
-    async function claimIdle() {
-      for (const key of keys) {
-        let cursor = '0-0';
-        for (let round = 0; round < 10 && !stopping; round++) {
-          const [next, entries] = (await cmd.xautoclaim(key, group, name, idleTimeoutMs, cursor, 'COUNT', batchSize)) as [string, Entry[], string[]];
-          if (entries.length > 0) await processBatch(key, entries);
-          cursor = next;
-          if (cursor === '0-0' || stopping) break;
-        }
-      }
-    }
-
-    /**
-     * Consumer names of processes that died stay in the group. Once they hold nothing (their entries were
-     * claimed) and have been idle for staleConsumerMs, any member removes them. Checked once a minute.
-     */
-    async function sweepConsumers() {
-      for (const key of keys) {
-        const infos = (await cmd.xinfo('CONSUMERS', key, group)) as (string | number)[][];
-        for (const info of infos) {
-          const fields = new Map<string, string | number>();
-          for (let i = 0; i + 1 < info.length; i += 2) fields.set(String(info[i]), info[i + 1]!);
-          const other = String(fields.get('name'));
-          if (other !== name && Number(fields.get('pending')) === 0 && Number(fields.get('idle')) > staleConsumerMs) {
-            await cmd.xgroup('DELCONSUMER', key, group, other);
-          }
-        }
-      }
-    }
-
-    function pause(ms: number) {
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          wake = null;
-          resolve();
-        }
-        wake = done;
-      });
-    }
-
-    async function loop() {
-      let failures = 0;
-      while (!stopping) {
-        try {
-          await refreshStreams();
-          if (Date.now() >= nextClaim) {
-            await claimIdle();
-            nextClaim = Date.now() + claimIntervalMs;
-          }
-          if (Date.now() >= nextSweep) {
-            nextSweep = Date.now() + 60_000;
-            await sweepConsumers();
-          }
-          if (stopping) break;
-          if (keys.length === 0) {
-            await pause(blockMs);
-            continue;
-          }
-          const block = Math.max(1, Math.min(blockMs, nextClaim - Date.now()));
-          // CLIENT ID is answered before XREADGROUP blocks, so stop() can CLIENT UNBLOCK this connection.
-          const idReply = blk.client('ID').then((id) => (blockedId = Number(id)));
-          const reply = (await blk.call(
-            'XREADGROUP', 'GROUP', group, name, 'COUNT', batchSize, 'BLOCK', block, 'STREAMS', ...keys, ...keys.map(() => '>'),
-          )) as StreamReply;
-          await idReply;
-          blockedId = null;
-          // Entries already delivered to us are handled even when stopping: faster than waiting for a claim.
-          for (const [key, entries] of reply ?? []) await processBatch(key, entries);
-          failures = 0;
-        } catch (error) {
-          blockedId = null;
-          if (stopping) break;
-          const message = String((error as Error)?.message);
-          if (message.includes('NOGROUP')) {
-            // Stream or group gone (Redis restarted without persistence, key deleted): recreate and go on.
-            await refreshStreams(true).catch(() => undefined);
-            continue;
-          }
-          failures++;
-          onError(error, { msg: 'consumer error; retrying', group });
-          await pause(Math.min(100 * 2 ** failures, 5_000));
-        }
-      }
-    }
-
-    await refreshStreams(true);
-    const running = loop();
-    let stopped: Promise<void> | null = null;
-    const consumer = {
-      stop() {
-        stopped ??= (async () => {
-          stopping = true;
-          wake?.();
-          if (blockedId !== null) await cmd.client('UNBLOCK', blockedId).catch(() => undefined);
-          const settle = (ms: number) => {
-            let timer: NodeJS.Timeout | undefined;
-            return Promise.race([running.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() =>
-              clearTimeout(timer),
-            );
-          };
-          if (!(await settle(500))) {
-            // Still blocked (Redis unreachable, unblock raced a reconnect) or in a handler: drop the blocking
-            // connection (acks go through the command connection), then give a running handler up to
-            // idleTimeoutMs. One that never resolves is abandoned; its entry stays pending and is claimed by
-            // another member.
-            blk.disconnect();
-            if (!(await settle(idleTimeoutMs))) {
-              abandoned = true;
-              for (const beat of heartbeats) clearInterval(beat);
-              heartbeats.clear();
-            }
-          }
-          await release(blk);
-          // Forget this consumer name if it holds nothing (a crashed consumer's entries are claimed instead).
-          if (!closedConnections()) {
-            for (const key of keys) {
-              const pending = (await cmd.xpending(key, group, '-', '+', 1, name).catch(() => [1])) as unknown[];
-              if (pending.length === 0) await cmd.xgroup('DELCONSUMER', key, group, name).catch(() => undefined);
-            }
-          }
-          consumers.delete(consumer);
-        })();
-        return stopped;
-      },
-    };
+    const consumer = await new RedisStreamConsumer(consumerHost, group, handler, consumeOpts).start();
     consumers.add(consumer);
     return consumer;
   }
 
-  const closedConnections = () => cmd.status === 'end';
-
   // ---- listen ---------------------------------------------------------------------------------------------
 
-  let sub: Redis | null = null;
-  const listeners = new Set<ListenerEntry>();
-  const channelRefs = new Map<string, { count: number; ready: Promise<unknown> }>();
-  let patternRef: { count: number; ready: Promise<unknown> } | null = null;
-
-  function subscriber(): Redis {
-    if (sub) return sub;
-    const conn = connect('listen');
-    conn.on('message', (ch: string, json: string) => {
-      const topic = ch.slice(prefix.length + ':live:'.length);
-      deliver(json, (l) => l.topics !== null && l.topics.has(topic));
-    });
-    conn.on('pmessage', (_pattern: string, _ch: string, json: string) => deliver(json, (l) => l.topics === null));
-    sub = conn;
-    return conn;
-  }
-
-  function deliver(json: string, wants: (l: ListenerEntry) => boolean) {
-    let event: DomainEvent | undefined;
-    for (const l of listeners) {
-      if (!wants(l)) continue;
-      try {
-        event ??= JSON.parse(json) as DomainEvent;
-        if (l.matches(event.type)) l.handler(event);
-      } catch (error) {
-        onError(error, { msg: 'listener failed', type: event?.type });
-      }
-    }
-  }
-
-  function listen(handler: (e: DomainEvent) => void, listenOpts: TypeFilter = {}): Unlisten {
-    if (closed) return Object.assign(() => undefined, { ready: Promise.resolve() });
-    const topics = topicsOf(listenOpts.types);
-    const entry: ListenerEntry = { handler, matches: typeMatcher(listenOpts.types), topics: topics && new Set(topics) };
-    const conn = subscriber();
-    listeners.add(entry);
-    const waits: Promise<unknown>[] = [];
-    if (topics === null) {
-      patternRef ??= { count: 0, ready: conn.psubscribe(livePattern) };
-      patternRef.count++;
-      waits.push(patternRef.ready);
-    } else {
-      for (const topic of topics) {
-        let ref = channelRefs.get(topic);
-        if (!ref) channelRefs.set(topic, (ref = { count: 0, ready: conn.subscribe(channel(topic)) }));
-        ref.count++;
-        waits.push(ref.ready);
-      }
-    }
-    let active = true;
-    const unlisten = () => {
-      if (!active) return;
-      active = false;
-      listeners.delete(entry);
-      if (closed || sub !== conn) return;
-      if (topics === null) {
-        if (patternRef && --patternRef.count === 0) {
-          patternRef = null;
-          conn.punsubscribe(livePattern).catch(() => undefined);
-        }
-      } else {
-        for (const topic of topics) {
-          const ref = channelRefs.get(topic);
-          if (ref && --ref.count === 0) {
-            channelRefs.delete(topic);
-            conn.unsubscribe(channel(topic)).catch(() => undefined);
-          }
-        }
-      }
-    };
-    return Object.assign(unlisten, { ready: Promise.all(waits).then(() => undefined) });
-  }
+  const live = new RedisLiveListeners(prefix, () => connect('listen'), onError, () => closed);
+  const listen = (handler: (e: DomainEvent) => void, listenOpts: TypeFilter = {}): Unlisten => live.listen(handler, listenOpts);
 
   // ---- close ----------------------------------------------------------------------------------------------
 
@@ -530,11 +335,8 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
   async function closeNow() {
     await Promise.allSettled([...consumers].map((c) => c.stop()));
     closed = true;
-    listeners.clear();
-    channelRefs.clear();
-    patternRef = null;
-    sub = null;
-    await Promise.allSettled([...connections].map(release));
+    live.clear();
+    await Promise.allSettled([...connections].map((c) => release(c, connections)));
   }
 
   return { publish, consume, listen, close, onDataLoss };

@@ -1,16 +1,10 @@
-import { Prisma, type PrismaClient } from './generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type { PrismaClient };
 /** An interactive-transaction client: services that take part in a caller's transaction take one of these. */
 export type Tx = Prisma.TransactionClient;
+/** The kit's one transaction options and unique-violation check (packages/core/src/kit/shared.ts). */
+export { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
 
-/** Transaction options for money-moving work: waits for a pooled connection, never runs unbounded. */
-export const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
-
-/** Unique-constraint violation (P2002), e.g. a concurrent retry inserting the same idempotency key. */
-export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-}
-
-/** The event source name of this subgraph (outbox `source`). */
+/** The event source name of this subgraph (outbox `source`; the kit's `outbox` in server.ts). */
 export const SOURCE = 'finance';

@@ -1,3 +1,3 @@
-import { serveSubgraphProcess } from '@omniroute/stack/standalone';
+import { serveSubgraphProcess } from '@omniroute/core/kit';
 
 await serveSubgraphProcess('finance', 4004, () => import('./server.ts'));

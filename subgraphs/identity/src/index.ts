@@ -1,3 +1,3 @@
-import { serveSubgraphProcess } from '@omniroute/stack/standalone';
+import { serveSubgraphProcess } from '@omniroute/core/kit';
 
 await serveSubgraphProcess('identity', 4001, () => import('./server.ts'));

@@ -1,3 +1,3 @@
-import { serveSubgraphProcess } from '@omniroute/stack/standalone';
+import { serveSubgraphProcess } from '@omniroute/core/kit';
 
 await serveSubgraphProcess('workforce', 4005, () => import('./server.ts'));

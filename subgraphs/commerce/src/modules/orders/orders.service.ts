@@ -24,6 +24,7 @@ import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, 
 import { consumeReservedStock, releaseStock, reserveStock, type StockLine } from '../inventory/stock.ts';
 import type { PricingService } from '../pricing/pricing.service.ts';
 import type { RequestScope } from '../../context.ts';
+import { isUniqueViolation } from '@omniroute/core/kit';
 import { CommerceErrorCode as C, MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
 import { orderPolicies } from './orders.policies.ts';
 import { repCustomerWhere, repReachesCustomer, requireRepReaches } from '../territories/rep-territories.ts';
@@ -359,8 +360,4 @@ export class OrderService {
       orderId: order.id, customerId: order.customerId, previousStatus, status: order.status, at: order.updatedAt.toISOString(),
     });
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }

@@ -1,4 +1,4 @@
-import { Decimal, dec, formatAmount, MINOR_UNITS, type CurrencyCode, type Money } from '@omniroute/core';
+import { Decimal, dec, MINOR_UNITS, type CurrencyCode, type Money } from '@omniroute/core';
 
 /**
  * The pricing engine: pure, no I/O. Given a customer's type, the tenant's rules and the lines, it prices every
@@ -111,9 +111,4 @@ export function priceOrder(customerType: string, lines: LineToPrice[], rules: Pr
   const total = priced.reduce((s, l) => s.plus(l.total.amount), zero);
   const m = (amount: Decimal): Money => ({ amount, currencyCode: rules.currency });
   return { currency: rules.currency, lines: priced, subtotal: m(subtotal), discountTotal: m(subtotal.minus(total)), total: m(total) };
-}
-
-/** Wire form of a Money for event payloads: `{ amount: "1500.00", currencyCode }`. */
-export function moneyPayload(m: Money): { amount: string; currencyCode: CurrencyCode } {
-  return { amount: formatAmount(m.amount, m.currencyCode), currencyCode: m.currencyCode };
 }

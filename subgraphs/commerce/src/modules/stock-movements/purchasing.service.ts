@@ -9,6 +9,7 @@ import { postOrThrow } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, TX, variantsForLines } from './stock-lookups.ts';
 import { noteOf, planReceipt, StockErrorCode as C } from './stock-movements.rules.ts';
 import { stockMovementPolicies as P } from './stock-movements.policies.ts';
+import { isUniqueViolation } from '@omniroute/core/kit';
 
 export interface ReceiveGoodsRequest {
   purchaseOrderId: string;
@@ -23,7 +24,6 @@ class Refused extends Error {
   }
 }
 
-const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
 const badString = (s: unknown, max = MAX_STRING) => typeof s !== 'string' || s.trim().length === 0 || s.length > max;
 
 /** Purchasing: suppliers, purchase orders for a warehouse, and goods receipts against them (RECEIPT movements). */

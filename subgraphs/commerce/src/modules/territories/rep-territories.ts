@@ -3,7 +3,7 @@
 // commerce keeps a replica (RepTerritory rows, Customer.territoryId). Commerce applies the object rule OWN_TERRITORY
 // from the replica, in its own database, so a sales rep's reads and orders never wait on logistics.
 import { forbidden, log, type Viewer } from '@omniroute/core';
-import type { DomainEvent } from '@omniroute/events';
+import { handleOnce, type DomainEvent, type EventBus } from '@omniroute/events';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -70,3 +70,9 @@ export async function applyTerritoryEvent(tx: Tx, e: DomainEvent): Promise<boole
   }
   return false;
 }
+
+/** The replica of logistics' territory assignments (sales reps' object rule OWN_TERRITORY). */
+export const territoryReplicaConsumer = ({ bus, deps }: { bus: EventBus | null; deps: { prisma: PrismaClient } }) =>
+  bus!.consume(TERRITORY_REPLICA_GROUP, (e) => handleOnce(deps.prisma, TERRITORY_REPLICA_GROUP, e, (tx) => applyTerritoryEvent(tx, e)).then(() => undefined), {
+    types: TERRITORY_EVENTS,
+  });

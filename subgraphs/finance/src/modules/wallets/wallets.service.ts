@@ -2,6 +2,7 @@ import { authorize, dec, newId, pageWindow, toConnection, type Connection, type 
 import type { PrismaClient, Wallet, WalletMovement, WalletMovementKind, WalletOwnerType } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../db.ts';
 import { walletPolicies } from './wallets.policies.ts';
+import type { RequestScope } from '../../context.ts';
 
 export interface WalletOwner {
   type: WalletOwnerType;
@@ -60,13 +61,13 @@ export class WalletService {
     return { wallet: updated, movement };
   }
 
-  async get(viewer: Viewer | null, id: string): Promise<Wallet | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<Wallet | null> {
     const v = authorize(walletPolicies['Query.wallet'], viewer);
     return this.prisma.wallet.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** The owner's wallet in a currency (the tenant's default when none is given: the first one created). */
-  async of(viewer: Viewer | null, owner: WalletOwner, currency?: CurrencyCode | null): Promise<Wallet | null> {
+  async of({ viewer }: RequestScope, owner: WalletOwner, currency?: CurrencyCode | null): Promise<Wallet | null> {
     const v = authorize(walletPolicies['Query.wallet'], viewer);
     return this.prisma.wallet.findFirst({
       where: { tenantId: v.tenantId, ownerType: owner.type, ownerId: owner.id, ...(currency ? { currency } : {}) },
@@ -75,7 +76,7 @@ export class WalletService {
   }
 
   /** The wallet's movements, oldest first; each carries the balance after it. */
-  async movements(viewer: Viewer | null, walletId: string, args: ConnectionArgs): Promise<Connection<WalletMovement>> {
+  async movements({ viewer }: RequestScope, walletId: string, args: ConnectionArgs): Promise<Connection<WalletMovement>> {
     const v = authorize(walletPolicies['Query.wallet'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.walletMovement.findMany({

@@ -1,10 +1,12 @@
 import { authorize, badUserInput, fail, forbidden, newId, objectRuleOf, ok, type Result, type Viewer } from '@omniroute/core';
 import type { DomainEvent } from '@omniroute/events';
-import type { BeatPlan, Prisma, Visit } from '../../generated/prisma/client.ts';
-import { cleanString, type LogisticsDeps } from '../../lib/deps.ts';
+import type { BeatPlan, Prisma, PrismaClient, Visit } from '../../generated/prisma/client.ts';
+import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
 import { pointOf } from '../../lib/geo.ts';
 import { beatPlanPolicies } from './beat-plans.policies.ts';
 import { duringVisit, scheduleBeat, strikeRate, visitDistance, VISIT_RADIUS_M, weekStartProblem } from './beat-plan.rules.ts';
+
+type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 type Tx = Prisma.TransactionClient;
 

@@ -1,6 +1,9 @@
+import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { authorize, badUserInput, type Viewer } from '@omniroute/core';
-import type { LogisticsDeps } from '../../lib/deps.ts';
+import { type SubgraphDeps } from '@omniroute/core/kit';
 import { kpiPolicies } from './kpis.policies.ts';
+
+type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export interface LogisticsKpisValue {
   asOf: Date;

@@ -1,7 +1,8 @@
 import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
-import { Prisma, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
-import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
+import { Prisma, type PrismaClient, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
+import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
+import { SOURCE } from '../shipments/shipment-events.ts';
 import type { DistanceProvider } from '../../lib/distance-matrix.ts';
 import { pointOf } from '../../lib/geo.ts';
 import { canDispatch, shipmentComplexity } from '../shipments/shipment-rules.ts';
@@ -10,6 +11,8 @@ import { buildProblem, shiftStartOf, toOutcome, windowOn, type PlannedStop, type
 import type { SolveOptions, SolveResult } from './vrp-solver.rules.ts';
 import type { VrpProblem } from './vrp.rules.ts';
 import { routingPolicies } from './routing.policies.ts';
+
+type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export const RoutingErrorCode = {
   INVALID_INPUT: 'INVALID_INPUT',
@@ -58,7 +61,6 @@ export const MAX_VEHICLES = 50;
 /** Shipments of a location that a plan takes: created for confirmed orders and not yet on the road. */
 const PLANNABLE = ['PENDING', 'ASSIGNED'] as const;
 
-const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
 
 /** Route plans: a depot's open shipments solved into multi-drop trips (planRoutes), and sent on the road (dispatchRoutePlan). */
 export class RoutePlanService {

@@ -1,6 +1,9 @@
 // Payloads of the events logistics consumes and produces (docs/events.md), and defensive parsing of the inbound ones.
 import type { LatLng } from '../../lib/geo.ts';
 
+/** The `source` of every event logistics publishes. */
+export const SOURCE = 'logistics';
+
 export interface OrderConfirmedPayload {
   orderId: string;
   number?: string;

@@ -1,12 +1,15 @@
 import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
-import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
-import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
+import { Prisma, type PrismaClient, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
+import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
+import { SOURCE } from '../shipments/shipment-events.ts';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
 import { liveEvents } from '../../lib/live.ts';
 import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
 import { canCancel, canConfirmDelivery, canDispatch, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
 import { shipmentPolicies } from './shipments.policies.ts';
+
+type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export const ShipmentErrorCode = {
   INVALID_INPUT: 'INVALID_INPUT',
@@ -43,7 +46,6 @@ export interface ShipmentUpdatedPayload {
 }
 
 type Tx = Prisma.TransactionClient;
-const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
 
 const inRange = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
 

@@ -1,11 +1,14 @@
 import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type GeoJsonPolygon, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
-import type { CustomerSite, Prisma, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
-import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
+import type { CustomerSite, Prisma, PrismaClient, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
+import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import { SOURCE } from '../shipments/shipment-events.ts';
 import type { LatLng } from '../../lib/geo.ts';
 import { territoryPolicies } from './territories.policies.ts';
 import { boundaryOf, hierarchyProblem, polygonProblem, territoryOf } from './territory.rules.ts';
 import { polygonCentre } from '@omniroute/core';
+
+type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 type Tx = Prisma.TransactionClient;
 

@@ -1,12 +1,15 @@
 import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
 import { liveEvents, toWire, type WireRow } from '../../lib/live.ts';
-import { Prisma, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
-import { cleanString, SOURCE, type LogisticsDeps } from '../../lib/deps.ts';
+import { Prisma, type PrismaClient, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
+import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import { SOURCE } from '../shipments/shipment-events.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
 import { isNewerReading, validatePosition } from './position-rules.ts';
 import type { ColdChainService } from '../cold-chain/cold-chain.service.ts';
 import { vehiclePolicies } from './vehicles.policies.ts';
+
+type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export const VehicleErrorCode = { INVALID_INPUT: 'INVALID_INPUT', VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND' } as const;
 

@@ -3,7 +3,9 @@ import {
   type CurrencyCode, type Money, type Result,
 } from '@omniroute/core';
 import type { LedgerEntry, Prisma, PrismaClient, Task, Worker } from '../../generated/prisma/client.ts';
-import { TX_OPTIONS, WorkforceErrorCode as E, isUniqueViolation, requirePrivate, type RequestScope } from '../../access.ts';
+import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
+import type { RequestScope } from '../../context.ts';
+import { WorkforceErrorCode as E, requirePrivate } from '../workers/workers.rules.ts';
 import { earningsWithBonus, levelFor } from '../guild/guild.ts';
 import { enqueue } from '@omniroute/events';
 import { SOURCE } from '../tasks/tasks.service.ts';

@@ -4,8 +4,10 @@ import {
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
 import type { Bid, LedgerEntry, Prisma, PrismaClient, Task, TaskKind, TaskStatus, Worker } from '../../generated/prisma/client.ts';
-import { MAX_NOTE, TX_OPTIONS, WorkforceErrorCode as E, isOps, isStaff, isUniqueViolation, type RequestScope } from '../../access.ts';
-import { emptyConnection, keysetConnection } from '../../connections.ts';
+import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
+import type { RequestScope } from '../../context.ts';
+import { emptyConnection, keysetConnection } from '@omniroute/core';
+import { MAX_NOTE, WorkforceErrorCode as E, isOps, isStaff } from '../workers/workers.rules.ts';
 import { EarningsService } from '../earnings/earnings.service.ts';
 import { TASK_PRIORITIES, canTake, isComplexity, levelFor, prioritiesBelow, prioritiesFor, xpForTask, type TaskPriority } from '../guild/guild.ts';
 import { taskPolicies } from './tasks.policies.ts';

@@ -2,7 +2,9 @@ import {
   authorize, Decimal, fail, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type Result,
 } from '@omniroute/core';
 import type { Prisma, PrismaClient, Rating, Task, Worker } from '../../generated/prisma/client.ts';
-import { MAX_NOTE, TX_OPTIONS, WorkforceErrorCode as E, canSeePrivate, isUniqueViolation, requirePrivate, type RequestScope } from '../../access.ts';
+import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
+import type { RequestScope } from '../../context.ts';
+import { MAX_NOTE, WorkforceErrorCode as E, canSeePrivate, requirePrivate } from './workers.rules.ts';
 import { xpFor, xpRangeOf, type GuildLevelCode } from '../guild/guild.ts';
 import { workerPolicies } from './workers.policies.ts';
 

@@ -16,7 +16,7 @@ export const nodeResolvers: Resolvers = {
         case 'LedgerEntry':
           return ctx.services.ledger.entry(ctx.viewer, id);
         case 'Wallet':
-          return ctx.services.wallets.get(ctx.viewer, id);
+          return ctx.services.wallets.get(ctx, id);
         case 'Payout':
           return ctx.services.payouts.get(ctx.viewer, id);
         case 'SettlementReport':

@@ -19,7 +19,7 @@ export const paymentResolvers: Resolvers = {
   Payment: {
     amount: (p) => money(p.amount, p.currency as CurrencyCode),
     invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
-    wallet: (p, _a, ctx) => (p.walletId ? ctx.services.wallets.get(ctx.viewer, p.walletId) : null),
+    wallet: (p, _a, ctx) => (p.walletId ? ctx.services.wallets.get(ctx, p.walletId) : null),
     refunded: (p) => money(p.refunded, p.currency as CurrencyCode),
   },
   PaymentEvent: {

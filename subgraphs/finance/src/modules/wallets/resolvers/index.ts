@@ -3,7 +3,7 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const walletResolvers: Resolvers = {
   Query: {
-    wallet: (_p, { id }, ctx) => ctx.services.wallets.get(ctx.viewer, id),
+    wallet: (_p, { id }, ctx) => ctx.services.wallets.get(ctx, id),
   },
   Mutation: {
     topUpWallet: (_p, { input }, ctx) => ctx.services.payments.topUp(ctx.viewer, input),
@@ -14,7 +14,7 @@ export const walletResolvers: Resolvers = {
     customer: (w) => (w.ownerType === 'CUSTOMER' ? { id: w.ownerId } : null),
     worker: (w) => (w.ownerType === 'WORKER' ? { id: w.ownerId } : null),
     balance: (w) => money(w.balance, w.currency as CurrencyCode),
-    movements: (w, args, ctx) => ctx.services.wallets.movements(ctx.viewer, w.id, args),
+    movements: (w, args, ctx) => ctx.services.wallets.movements(ctx, w.id, args),
   },
   WalletMovement: {
     amount: (m) => money(m.amount, m.currency as CurrencyCode),
@@ -24,10 +24,10 @@ export const walletResolvers: Resolvers = {
     at: (m) => m.createdAt,
   },
   Customer: {
-    wallet: (c, { currencyCode }, ctx) => ctx.services.wallets.of(ctx.viewer, { type: 'CUSTOMER', id: c.id }, currencyCode),
+    wallet: (c, { currencyCode }, ctx) => ctx.services.wallets.of(ctx, { type: 'CUSTOMER', id: c.id }, currencyCode),
   },
   Worker: {
     __resolveReference: (ref, ctx) => (ctx.viewer ? { id: ref.id } : null),
-    wallet: (w, { currencyCode }, ctx) => ctx.services.wallets.of(ctx.viewer, { type: 'WORKER', id: w.id }, currencyCode),
+    wallet: (w, { currencyCode }, ctx) => ctx.services.wallets.of(ctx, { type: 'WORKER', id: w.id }, currencyCode),
   },
 };

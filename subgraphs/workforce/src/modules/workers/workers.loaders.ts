@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { groupLoaderBy, loaderBy, type Viewer } from '@omniroute/core';
-import type { PrismaClient, LedgerEntry, Task } from './generated/prisma/client.ts';
+import type { PrismaClient, LedgerEntry, Task } from '../../generated/prisma/client.ts';
 
 /** Key of a paged one-to-many relation: the parent and the page asked for (`take` = first + 1). */
 export interface PageKey {

@@ -1,12 +1,6 @@
+// Who may see and do what in the workforce domain, and its business failure codes (shared by its modules).
 import { forbidden, type Viewer } from '@omniroute/core';
-import type { Worker } from './generated/prisma/client.ts';
-import type { WorkforceLoaders } from './loaders.ts';
-
-/** What services need from a request: who calls and this request's loaders. */
-export interface RequestScope {
-  readonly viewer: Viewer | null;
-  readonly loaders: WorkforceLoaders;
-}
+import type { Worker } from '../../generated/prisma/client.ts';
 
 /** Business failure codes of the workforce domain (UserError.code). */
 export const WorkforceErrorCode = {
@@ -32,7 +26,6 @@ const has = (v: Viewer, ...roles: string[]) => v.roles.some((r) => r === 'ADMIN'
 export const isOps = (v: Viewer) => has(v, 'OPERATIONS');
 /** Admins, operations and finance: see every worker with earnings and phone. */
 export const isStaff = (v: Viewer) => has(v, 'OPERATIONS', 'FINANCE');
-export const isRider = (v: Viewer) => v.roles.includes('RIDER');
 /** The signed-in user is this worker. */
 export const isSelf = (v: Viewer, w: Pick<Worker, 'userId'>) => !!v.userId && w.userId === v.userId;
 export const canSeePrivate = (v: Viewer | null, w: Pick<Worker, 'userId'>) => !!v && (isStaff(v) || isSelf(v, w));
@@ -40,13 +33,5 @@ export const canSeePrivate = (v: Viewer | null, w: Pick<Worker, 'userId'>) => !!
 export function requirePrivate(v: Viewer | null, w: Pick<Worker, 'userId'>): void {
   if (!canSeePrivate(v, w)) throw forbidden("Only staff and the worker themself see a worker's earnings, tasks and ledger");
 }
-
-/** Prisma's unique-constraint violation (a concurrent duplicate). */
-export function isUniqueViolation(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'P2002';
-}
-
-/** Interactive transactions wait for PGlite's single connection; give them room (see packages/db README). */
-export const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
 
 export const MAX_NOTE = 1000;

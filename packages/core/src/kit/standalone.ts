@@ -2,8 +2,12 @@
 // INTERNAL_SIGNING_SECRET, JWT_SECRET, SEED and METRICS_TOKEN, and for operations (the chaos suite shortens them):
 // RECONCILE_AFTER_MS (how long work waits before a reconciler repairs it; default 5 minutes) and
 // EVENT_BUS_IDLE_TIMEOUT_MS (how long a crashed consumer's events wait before another member takes them; default 30 s).
-// Each subgraph's src/index.ts is one call to this.
-import { checkStartup, log, resolveSecrets, shutdownTelemetry, startTelemetry, warnIfMetricsClosed, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+// Each subgraph's src/index.ts is one call to this (the kit's standalone runner).
+import { checkStartup, resolveSecrets } from '../secrets.ts';
+import { warnIfMetricsClosed } from '../metrics.ts';
+import { log } from '../logger.ts';
+import { shutdownTelemetry, startTelemetry } from '../telemetry.ts';
+import type { SubgraphRuntime, SubgraphRuntimeOptions } from '../runtime.ts';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
 /** `load` imports the subgraph's server module only after the startup checks: a refusal comes before Prisma and the schema load. */

@@ -1,0 +1,36 @@
+import { log } from '@omniroute/core';
+import { defineModule, type KitModule, type Started, type SubgraphDeps } from '@omniroute/core/kit';
+import { handleOnce } from '@omniroute/events';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { OrderService } from './orders.service.ts';
+import { createOrderLoaders } from './orders.loaders.ts';
+import { orderPolicies } from './orders.policies.ts';
+import { orderResolvers } from './resolvers/index.ts';
+import type { PricingService } from '../pricing/pricing.service.ts';
+
+/** Orders and their life cycle (placed here, moved on by finance's and logistics' events). */
+export const ordersModule: KitModule<{ orders: OrderService }, ReturnType<typeof createOrderLoaders>> = defineModule({
+  name: 'orders',
+  resolvers: orderResolvers,
+  policies: orderPolicies,
+  loaders: createOrderLoaders,
+  services: (deps: SubgraphDeps<PrismaClient>, built: { pricing: PricingService }) => ({ orders: new OrderService(deps.prisma, built.pricing, deps.outboxWritten) }),
+});
+
+/** Consumer group that moves orders through their life cycle on finance's and logistics' events. */
+export const ORDER_LIFECYCLE_GROUP = 'commerce.order-lifecycle';
+export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.created', 'shipment.dispatched', 'shipment.delivered'];
+
+export const orderLifecycleConsumer = ({ bus, deps, services }: Started<unknown, SubgraphDeps<PrismaClient>, { orders: OrderService }>) =>
+  bus!.consume(
+    ORDER_LIFECYCLE_GROUP,
+    async (e) => {
+      let changed = false;
+      await handleOnce(deps.prisma, ORDER_LIFECYCLE_GROUP, e, async (tx) => {
+        changed = await services.orders.applyEvent(tx, e);
+      });
+      if (changed) deps.outboxWritten();
+      else log.debug('commerce: event changed nothing', { type: e.type, eventId: e.id });
+    },
+    { types: CONSUMED_EVENTS },
+  );
