@@ -12,6 +12,9 @@
 //                           our gateway process alone on a fixture; smoke: stack)
 //   --gateway-workers 1,2   gateway processes on one port (node:cluster) for the platform source: one row set each
 //                           (default 1,2 in a full run; smoke 1); the fixture runs with the first
+//   --domain-db postgres,pglite   databases of the domain section (default both; smoke: postgres): Postgres with the
+//                           floor rows (same statements through pg, JSON by hand), then PGlite on disk (npm start)
+//   --no-floor              domain: skip the floor rows
 //   --out <file>            (default bench/results/latest.json; smoke: bench/results/smoke.json)
 // Exit code 1 when a response was wrong, a server failed, or a subscriber missed an event.
 import { execFileSync } from 'node:child_process';
@@ -36,6 +39,8 @@ const { values: args } = parseArgs({
     subscribers: { type: 'string' },
     'sub-source': { type: 'string' },
     'gateway-workers': { type: 'string' },
+    'domain-db': { type: 'string' },
+    'no-floor': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
   strict: true,
@@ -101,27 +106,43 @@ if (sections.has('gateway')) {
 
 async function domainSection(): Promise<string> {
   let text = '';
-  try {
-    const d = await runJsonChild<DomainResult>('domain', 'bench/domain/domain.ts', { duration: duration ?? (smoke ? 2 : 15), warmup: smoke ? 0 : 3, connections: smoke ? 10 : 50 }, { echo: true, timeoutMs: 15 * 60_000 });
-    const ops = [['OrderDetail (1 order)', d.orderDetail], ['orders(first: 50) + OrderDetail', d.orders50], [`placeOrder (${d.connections} clients)`, d.placeOrder]] as const;
-    for (const [name, op] of ops) {
-      if (!op.correct) problems.push(`domain ${name}: wrong response`);
-      if (op.badResponses) problems.push(`domain ${name}: ${op.badResponses} responses under load had errors or userErrors`);
+  const dbs = (args['domain-db'] ?? (smoke ? 'postgres' : 'postgres,pglite')).split(',').map((s) => s.trim()) as ('postgres' | 'pglite')[];
+  const results: Record<string, unknown> = {};
+  for (const kind of dbs) {
+    try {
+      const d = await runJsonChild<DomainResult>('domain', 'bench/domain/domain.ts', { duration: duration ?? (smoke ? 2 : 15), warmup: smoke ? 0 : 3, connections: smoke ? 10 : 50, db: kind, floor: !args['no-floor'] }, {
+        echo: true,
+        timeoutMs: 15 * 60_000,
+        nodeArgs: ['--max-semi-space-size=32'], // as `npm start` runs the platform
+      });
+      const ops = [['OrderDetail (1 order)', d.orderDetail], ['orders(first: 50) + OrderDetail', d.orders50], [`placeOrder (${d.connections} clients)`, d.placeOrder]] as const;
+      for (const [name, op] of ops) {
+        if (!op.correct) problems.push(`domain (${kind}) ${name}: wrong response`);
+        if (op.badResponses) problems.push(`domain (${kind}) ${name}: ${op.badResponses} responses under load had errors, userErrors or differed from the checked response`);
+        if (op.floor && !op.floor.sameDataAsGateway) problems.push(`domain (${kind}) ${name}: the floor's answer differs from the gateway's`);
+        if (op.floor?.badResponses) problems.push(`domain (${kind}) ${name}: ${op.floor.badResponses} floor responses under load differed`);
+      }
+      const subgraphs = Object.keys(d.orderDetail.statementsPerOperation).filter((s) => s !== 'identity');
+      text += `Domain — ${d.database}; ${d.connections} connections, ${d.durationSeconds} s per operation\n`;
+      const rows: (string | number | boolean | null | undefined)[][] = [];
+      for (const [name, op] of ops) {
+        rows.push([name, op.rps, op.p50Ms, op.p99Ms, op.errors, op.badResponses, ...subgraphs.map((s) => op.statementsPerOperation[s]), op.stackCpuCores, op.cpuMsPerRequest, op.rssRestMb, op.rssPeakMb]);
+        if (op.floor) rows.push([`  floor (pg + JSON by hand); ours ÷ floor ${op.ratioToFloor ?? '–'}`, op.floor.rps, op.floor.p50Ms, op.floor.p99Ms, op.floor.errors, op.floor.badResponses, ...subgraphs.map((s) => op.statementsPerOperation[s]), op.floor.cpuCores, op.floor.cpuMsPerRequest, op.floor.rssRestMb, op.floor.rssPeakMb]);
+      }
+      text += `${table([['operation', 'RPS', 'p50 ms', 'p99 ms', 'errors', 'bad', ...subgraphs.map((s) => `SQL ${s}`), 'cores', 'CPU ms/req', 'RSS rest MiB', 'RSS peak MiB'], ...rows])}\n`;
+      if (d.placeOrder.statementsWithEvents) text += `placeOrder statements including the events it raises (1.5 s later): ${JSON.stringify(d.placeOrder.statementsWithEvents)}\n`;
+      if (d.placeOrder.eventLagMs) text += `placeOrder events, outbox → handler lag: ${JSON.stringify(d.placeOrder.eventLagMs)}\n`;
+      text += '\n';
+      results[kind] = d;
+    } catch (e) {
+      problems.push(`domain (${kind}): ${String((e as Error).message).split('\n')[0]}`);
+      log(String((e as Error).message));
+      results[kind] = { failure: String((e as Error).message).slice(0, 2000) };
     }
-    const subgraphs = Object.keys(d.orderDetail.statementsPerOperation).filter((s) => s !== 'identity');
-    text += `Domain — ${d.database}; ${d.connections} connections, ${d.durationSeconds} s per operation\n`;
-    text += `${table([
-      ['operation', 'RPS', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'bad', ...subgraphs.map((s) => `SQL ${s}`), 'platform cores'],
-      ...ops.map(([name, op]) => [name, op.rps, op.p50Ms, op.p95Ms, op.p99Ms, op.errors, op.badResponses, ...subgraphs.map((s) => op.statementsPerOperation[s]), op.stackCpuCores]),
-    ])}\n`;
-    if (d.placeOrder.statementsWithEvents) text += `placeOrder statements including the events it raises (1.5 s later): ${JSON.stringify(d.placeOrder.statementsWithEvents)}\n`;
-    text += '\n';
-    result.domain = d;
-  } catch (e) {
-    problems.push(`domain: ${String((e as Error).message).split('\n')[0]}`);
-    log(String((e as Error).message));
-    result.domain = { failure: String((e as Error).message).slice(0, 2000) };
   }
+  // `domain` stays the Postgres result (as before); `domain.pglite` the embedded one
+  const { postgres, ...rest } = results;
+  result.domain = postgres ? { ...(postgres as object), ...rest } : rest;
   return text;
 }
 

@@ -1,18 +1,51 @@
-// Domain operations through our gateway on a throw-away Postgres database, the whole platform (five subgraphs and
-// the gateway) in this one process, the load generator in another:
+// Domain operations through our gateway, the whole platform (five subgraphs and the gateway) in this one process,
+// the load generator in another:
 //   node --import tsx bench/domain/domain.ts '<DomainOptions json>'   → one JSON line (DomainResult) on stdout.
-// Per operation: RPS and latency under load, and the SQL statements one single request costs in each subgraph
-// (counted by the database adapter, reset to 0 just before that request).
-import { readFileSync } from 'node:fs';
+// Per operation: RPS and latency under load, the SQL statements one single request costs in each subgraph (counted
+// by the database adapter, reset to 0 just before that request), memory of the platform process at rest and under
+// load. On Postgres (a throw-away database) the read operations also run against the floor (floor.ts: the same
+// statements through `pg`, JSON by hand, its own process) in the same run; on PGlite (`db: 'pglite'`, what
+// `npm start` runs: one on-disk PGlite per subgraph, in a temporary folder) there is no floor (PGlite lives inside
+// the platform's process). Every response under load must be byte-identical to the one checked before the load.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { Database } from '@omniroute/db';
 import { startStack, type Stack, type StackOptions } from '@omniroute/platform';
 import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/testkit';
-import { cpuWindow, ROOT, round, rssSampler, runLoadChild, sleep } from '../lib/proc.ts';
+import { cpuWindow, memMb, ROOT, round, rssSampler, runLoadChild, sleep, startChild, stopChild, waitForLine } from '../lib/proc.ts';
+import { percentile } from '../lib/stats.ts';
 import type { LoadOptions, LoadResult } from '../lib/load.ts';
 
 export interface DomainOptions {
   duration: number;
   warmup: number;
   connections: number;
+  /** Database of the platform: 'postgres' (default, throw-away database) or 'pglite' (the `npm start` default). */
+  db?: 'postgres' | 'pglite';
+  /** Run the floor rows (Postgres only; default true). */
+  floor?: boolean;
+  /** Operations to run (default all three; e.g. ['orderDetail'] to profile one). */
+  ops?: ('orderDetail' | 'orders50' | 'placeOrder')[];
+}
+
+/** One row of the floor (floor.ts) — the same operation without GraphQL. */
+export interface FloorRow {
+  rps: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  errors: number | null;
+  badResponses: number | null;
+  requests?: number;
+  cpuCores?: number;
+  cpuMsPerRequest?: number | null;
+  rssRestMb?: number;
+  rssPeakMb?: number;
+  /** its answer deep-equals the gateway's `data` */
+  sameDataAsGateway: boolean;
 }
 
 export interface DomainOperationResult {
@@ -32,7 +65,18 @@ export interface DomainOperationResult {
   stackCpuCores?: number;
   loadCpuCores?: number;
   machineBusyCores?: number;
+  /** CPU of the platform process per request (ms): steadier than RPS on a shared machine */
+  cpuMsPerRequest?: number | null;
+  /** RSS of the platform process (MiB): just before the load, and the peak during it */
+  rssRestMb?: number;
+  rssPeakMb?: number;
   correct: boolean;
+  /** the same operation on the floor, measured right after (Postgres only) */
+  floor?: FloorRow;
+  /** ours ÷ floor, RPS */
+  ratioToFloor?: number | null;
+  /** placeOrder only: from an event's outbox row (occurredAt) to each consumer's handler (ProcessedEvent.processedAt), ms */
+  eventLagMs?: { events: number; handled: number; p50: number; p99: number; max: number };
 }
 
 const ORDER_DETAIL = readFileSync(`${ROOT}/schema/operations/OrderDetail.graphql`, 'utf8');
@@ -45,6 +89,9 @@ const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { id number status total { amount currencyCode } } userErrors { field code message } }
 }`;
 
+/** On a shared 2-core machine a request can wait well over autocannon's 10 s: count it late rather than not at all. */
+const LOAD_TIMEOUT_S = 30;
+
 function countStatements(stack: Stack): () => Record<string, number> {
   for (const s of Object.values(stack.subgraphs)) s.runtime.db.stats.statements = 0;
   return () => Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.runtime.db.stats.statements]));
@@ -52,19 +99,33 @@ function countStatements(stack: Stack): () => Record<string, number> {
 
 export async function runDomain(o: DomainOptions, log: (l: string) => void) {
   const t0 = Date.now();
-  const db = await createTestDatabase('omniroute_bench');
+  const kind = o.db ?? 'postgres';
+  const db = kind === 'postgres' ? await createTestDatabase('omniroute_bench') : undefined;
+  const dataRoot = kind === 'pglite' ? mkdtempSync(join(tmpdir(), 'omniroute-bench-')) : undefined;
   let stack: Stack | undefined;
+  let floorProc: ReturnType<typeof startChild> | undefined;
   try {
     // Long relay interval: no idle outbox polling between the statements we count; commits still kick the relay at
     // once, so placeOrder's events flow (credit check, invoice…) during its load as in production. The gateway's
     // per-user rate limit is off: this measures throughput, not the limiter.
-    const stackOptions: StackOptions = { secrets: testSecrets(), databaseUrl: db.url, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
+    const stackOptions: StackOptions = { secrets: testSecrets(), databaseUrl: db?.url, dataRoot, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
     stack = await startStack(stackOptions);
     const startupSeconds = round((Date.now() - t0) / 1000, 1);
-    log(`domain: platform started and seeded on Postgres in ${startupSeconds} s`);
+    log(`domain: platform started and seeded on ${kind === 'postgres' ? 'Postgres' : 'PGlite (on disk)'} in ${startupSeconds} s`);
     const url = stack.gatewayUrl;
     const token = await login(url, 'ops@lagos.demo');
     const headers = { authorization: `Bearer ${token}` };
+    const tenantId = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).tid as string;
+    let floorUrl: string | undefined;
+    if (db && o.floor !== false) {
+      floorProc = startChild('floor', process.execPath, ['--import', 'tsx', 'bench/domain/floor.ts', JSON.stringify({ databaseUrl: db.url })]);
+      floorUrl = `http://127.0.0.1:${(await waitForLine(floorProc, /^FLOOR (\d+)/))[1]}`;
+    }
+    /** POSTs a body and returns the raw response text (the bytes every response under load must repeat). */
+    const post = async (to: string, body: string, extra: Record<string, string>) => {
+      const r = await fetch(to, { method: 'POST', headers: { 'content-type': 'application/json', ...extra }, body });
+      return r.text();
+    };
     const q = async (query: string, variables: Record<string, unknown> = {}) => {
       const r = await gql(url, query, variables, token);
       if (r.errors) throw new Error(`${query.slice(0, 60)}: ${JSON.stringify(r.errors)}`);
@@ -97,12 +158,16 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
       log(`domain: ${name}: one request → statements ${JSON.stringify(first.statements)}${first.ok ? '' : ' (WRONG RESPONSE)'}`);
       let cpu: ReturnType<typeof cpuWindow> | undefined;
       let rss: ReturnType<typeof rssSampler> | undefined;
-      const r = await runLoadChild<LoadResult>({ url, connections: o.connections, warmup: o.warmup, duration: o.duration, headers, ...load } satisfies LoadOptions, () => {
+      const rssRestMb = round(memMb(pid, 'VmRSS'), 1);
+      const profiler = process.env.BENCH_DOMAIN_PROFILE ? windowProfiler(process.env.BENCH_DOMAIN_PROFILE, `${kind}-${name.split(' ')[0]!.replace(/\W/g, '')}`) : undefined;
+      const r = await runLoadChild<LoadResult>({ url, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers, ...load } satisfies LoadOptions, () => {
         cpu = cpuWindow({ stack: pid });
         rss = rssSampler(pid);
+        profiler?.start();
       });
       const used = cpu!.stop();
-      rss!.stop();
+      await profiler?.stop();
+      const peak = rss!.stop();
       await settle();
       const after = await single();
       log(`domain: ${name}: ${r.rps} RPS, p99 ${r.p99Ms} ms, errors ${r.errors + r.non2xx}, bad responses ${r.bodyFailures}`);
@@ -119,26 +184,64 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
         stackCpuCores: used.cores.stack,
         loadCpuCores: r.loadCpuCores,
         machineBusyCores: used.machineBusyCores,
+        cpuMsPerRequest: r.rps ? round((used.cores.stack! * 1000) / r.rps, 2) : null,
+        rssRestMb,
+        rssPeakMb: peak.peakMb,
         correct: first.ok && after.ok,
       };
     }
 
+    /** The same read on the floor, right after ours: its answer must carry the gateway's `data`, every time. */
+    async function measureFloor(name: string, path: string, body: string, gatewayText: string): Promise<FloorRow> {
+      const fh = { 'x-tenant-id': tenantId };
+      const text = await post(floorUrl + path, body, fh);
+      const same = isDeepStrictEqual(JSON.parse(text), { data: JSON.parse(gatewayText).data });
+      if (!same) log(`domain: floor ${name}: its answer differs from the gateway's:\n${text.slice(0, 600)}\n${gatewayText.slice(0, 600)}`);
+      const fpid = floorProc!.proc.pid!;
+      const rssRestMb = round(memMb(fpid, 'VmRSS'), 1);
+      let cpu: ReturnType<typeof cpuWindow> | undefined;
+      let rss: ReturnType<typeof rssSampler> | undefined;
+      const r = await runLoadChild<LoadResult>({ url: floorUrl + path, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: fh, body, expectBody: text } satisfies LoadOptions, () => {
+        cpu = cpuWindow({ floor: fpid });
+        rss = rssSampler(fpid);
+      });
+      const used = cpu!.stop();
+      const peak = rss!.stop();
+      log(`domain: floor ${name}: ${r.rps} RPS, p99 ${r.p99Ms} ms, bad responses ${r.bodyFailures}`);
+      return { rps: r.rps, p50Ms: r.p50Ms, p95Ms: r.p95Ms, p99Ms: r.p99Ms, errors: r.errors + r.non2xx, badResponses: r.bodyFailures, requests: r.requests, cpuCores: used.cores.floor, cpuMsPerRequest: r.rps ? round((used.cores.floor! * 1000) / r.rps, 2) : null, rssRestMb, rssPeakMb: peak.peakMb, sameDataAsGateway: same };
+    }
+    const withFloor = async (row: DomainOperationResult, name: string, path: string, body: string, gatewayText: string) => {
+      if (!floorUrl) return row;
+      await settle();
+      const floor = await measureFloor(name, path, body, gatewayText);
+      return { ...row, floor, ratioToFloor: row.rps && floor.rps ? round(row.rps / floor.rps, 3) : null };
+    };
+
     const orderDetailBody = JSON.stringify({ query: ORDER_DETAIL, variables: { id: delivered } });
-    const orderDetail = await measure('OrderDetail (1 order)', { body: orderDetailBody, rejectInBody: '"errors"', expectInBody: '"invoice"' }, async () => {
+    // the exact bytes every response under load must repeat (checked in full below, then compared to the floor's)
+    const orderDetailText = await post(url, orderDetailBody, headers);
+    const want = (op: 'orderDetail' | 'orders50' | 'placeOrder') => !o.ops || o.ops.includes(op);
+    const skipped = { rps: null, p50Ms: null, p95Ms: null, p99Ms: null, errors: null, badResponses: null, statementsPerOperation: {}, correct: true } satisfies DomainOperationResult;
+    let orderDetail: DomainOperationResult = !want('orderDetail') ? skipped : await measure('OrderDetail (1 order)', { body: orderDetailBody, rejectInBody: '"errors"', expectBody: orderDetailText }, async () => {
       const read = countStatements(stack!);
       const r = await gql(url, ORDER_DETAIL, { id: delivered }, token);
       const statements = read();
       const order = r.data?.order;
-      return { ok: !r.errors && !!order?.number && !!order.shipment?.rider?.level?.name && !!order.invoice?.status && !!order.customer?.creditLine, statements };
+      const ok = !r.errors && !!order?.number && !!order.shipment?.rider?.level?.name && !!order.invoice?.status && !!order.customer?.creditLine && isDeepStrictEqual({ data: r.data }, { data: JSON.parse(orderDetailText).data });
+      return { ok, statements };
     });
+    if (want('orderDetail')) orderDetail = await withFloor(orderDetail, 'OrderDetail', '/order-detail', JSON.stringify({ id: delivered }), orderDetailText);
 
     const ORDERS = ordersDetail(50);
-    const orders50 = await measure('orders(first: 50) with OrderDetail', { body: JSON.stringify({ query: ORDERS }), rejectInBody: '"errors"', expectInBody: '"edges"' }, async () => {
+    const ordersBody = JSON.stringify({ query: ORDERS });
+    const ordersText = await post(url, ordersBody, headers);
+    let orders50: DomainOperationResult = !want('orders50') ? skipped : await measure('orders(first: 50) with OrderDetail', { body: ordersBody, rejectInBody: '"errors"', expectBody: ordersText }, async () => {
       const read = countStatements(stack!);
       const r = await gql(url, ORDERS, {}, token);
       const statements = read();
-      return { ok: !r.errors && nodes(r.data?.orders).length === 50, statements };
+      return { ok: !r.errors && nodes(r.data?.orders).length === 50 && isDeepStrictEqual({ data: r.data }, { data: JSON.parse(ordersText).data }), statements };
     });
+    if (want('orders50')) orders50 = await withFloor(orders50, 'orders(first: 50)', '/orders', JSON.stringify({ first: 50 }), ordersText);
 
     // Every request a fresh idempotency key; customers, warehouses and SKUs in turn so stock lasts (one unit each).
     const KEY = '__IDEMPOTENCY_KEY__';
@@ -151,7 +254,8 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
     });
     const bodies = Array.from({ length: 211 }, (_, i) => JSON.stringify({ query: PLACE_ORDER, variables: { input: input(i, `bench-${KEY}`) } }));
     let singles = 0;
-    const placeOrder = await measure('placeOrder (unique idempotency keys)', { body: bodies[0]!, bodies, uniquePlaceholder: KEY, expectInBody: '"userErrors":[]', rejectInBody: '"errors"' }, async () => {
+    const since = new Date();
+    const placeOrder: DomainOperationResult = !want('placeOrder') ? { ...skipped } : await measure('placeOrder (unique idempotency keys)', { body: bodies[0]!, bodies, uniquePlaceholder: KEY, expectInBody: '"userErrors":[]', rejectInBody: '"errors"' }, async () => {
       const read = countStatements(stack!);
       const r = await gql(url, PLACE_ORDER, { input: input(singles++, `bench-single-${Date.now()}-${singles}`) }, token);
       const statements = read();
@@ -159,9 +263,12 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
       const withEvents = read();
       return { ok: !r.errors && r.data?.placeOrder?.userErrors?.length === 0 && !!r.data.placeOrder.order?.id, statements, withEvents };
     });
+    if (want('placeOrder')) placeOrder.eventLagMs = await eventLag(stack, since);
+    log(`domain: placeOrder events: outbox → handler lag ${JSON.stringify(placeOrder.eventLagMs)}`);
 
     return {
-      database: 'PostgreSQL (throw-away database), five subgraphs + gateway in one process',
+      database: kind === 'postgres' ? 'PostgreSQL (throw-away database), five subgraphs + gateway in one process' : 'PGlite on disk (as npm start), five subgraphs + gateway in one process',
+      db: kind,
       connections: o.connections,
       durationSeconds: o.duration,
       warmupSeconds: o.warmup,
@@ -171,9 +278,57 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
       placeOrder,
     };
   } finally {
+    if (floorProc) await stopChild(floorProc);
     await stack?.close().catch(() => undefined);
-    await db.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * BENCH_DOMAIN_PROFILE=<dir>: a V8 CPU profile of the platform process over each measured window only (no start-up,
+ * no seeding), written to <dir>/<db>-<operation>.cpuprofile; `node --import tsx bench/lib/cpuprofile.ts <file>`
+ * summarises it.
+ */
+function windowProfiler(dir: string, name: string) {
+  const session = new Session();
+  let started: Promise<unknown> | undefined;
+  return {
+    start() {
+      session.connect();
+      started = session.post('Profiler.enable').then(() => session.post('Profiler.setSamplingInterval', { interval: 1000 })).then(() => session.post('Profiler.start'));
+    },
+    async stop() {
+      if (!started) return;
+      await started;
+      const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+/**
+ * How long events waited between their outbox row (occurredAt, in the emitting subgraph's transaction) and each
+ * consumer's handler (ProcessedEvent.processedAt: its transaction's start), over the events since `since`. Read
+ * through each subgraph's own database, so it works on PGlite too. Both clocks are the database's.
+ */
+async function eventLag(stack: Stack, since: Date) {
+  const occurred = new Map<string, number>();
+  const handled: { eventId: string; at: number }[] = [];
+  for (const s of Object.values(stack.subgraphs)) {
+    const q = (s.runtime.db as unknown as Database).query; // every subgraph's db is packages/db's Database
+    try {
+      const from = since.toISOString().slice(0, -1); // timestamp(3) columns hold UTC
+      for (const r of await q<{ id: string; occurredAt: Date }>('SELECT "id", "occurredAt" FROM "OutboxEvent" WHERE "occurredAt" >= $1', [from])) occurred.set(r.id, r.occurredAt.getTime());
+      for (const r of await q<{ eventId: string; processedAt: Date }>('SELECT "eventId", "processedAt" FROM "ProcessedEvent" WHERE "processedAt" >= $1', [from])) handled.push({ eventId: r.eventId, at: r.processedAt.getTime() });
+    } catch {
+      // a subgraph without an outbox or consumers
+    }
+  }
+  const lags = handled.filter((h) => occurred.has(h.eventId)).map((h) => Math.max(0, h.at - occurred.get(h.eventId)!)).sort((a, b) => a - b);
+  return { events: occurred.size, handled: lags.length, p50: round(percentile(lags, 50), 1), p99: round(percentile(lags, 99), 1), max: lags[lags.length - 1] ?? 0 };
 }
 
 export type DomainResult = Awaited<ReturnType<typeof runDomain>>;

@@ -23,6 +23,10 @@ export interface LoadOptions {
   expectInBody?: string;
   /** A response containing this text (e.g. `"errors"`) is a bodyFailure. */
   rejectInBody?: string;
+  /** A response whose body is not exactly this text is a bodyFailure (a fast wrong answer fails). */
+  expectBody?: string;
+  /** Seconds before a request counts as a timeout (autocannon's default: 10). */
+  timeout?: number;
 }
 
 export interface LoadResult {
@@ -59,15 +63,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       return { ...req, body: parts[n % parts.length]!.join(`${prefix}-${n}`) };
     };
   }
-  if (o.expectInBody || o.rejectInBody) {
-    const { expectInBody: want, rejectInBody: reject } = o;
+  if (o.expectInBody || o.rejectInBody || o.expectBody !== undefined) {
+    const { expectInBody: want, rejectInBody: reject, expectBody: exact } = o;
     request.onResponse = (status: number, raw: unknown) => {
       const body = String(raw);
-      if (status >= 200 && status < 300 && ((want && !body.includes(want)) || (reject && body.includes(reject)))) bodyFailures++;
+      if (status >= 200 && status < 300 && ((want && !body.includes(want)) || (reject && body.includes(reject)) || (exact !== undefined && body !== exact))) bodyFailures++;
     };
   }
   const times: number[] = [];
-  const instance = autocannon({ url: new URL(o.url).origin, connections: o.connections, duration: o.duration, pipelining: 1, requests: [request] as never });
+  const instance = autocannon({ url: new URL(o.url).origin, connections: o.connections, duration: o.duration, pipelining: 1, ...(o.timeout ? { timeout: o.timeout } : {}), requests: [request] as never });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => void times.push(responseTime));
   const r = await instance;
   const seconds = (performance.now() - t0) / 1000;

@@ -190,9 +190,9 @@ export function runLoadChild<T>(opts: object, onMeasuring: () => void): Promise<
 }
 
 /** Spawns `node --import tsx <file> <json>` and resolves with the JSON object on its last stdout line. */
-export function runJsonChild<T>(name: string, file: string, arg: unknown, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; echo?: boolean } = {}): Promise<T> {
+export function runJsonChild<T>(name: string, file: string, arg: unknown, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; echo?: boolean; nodeArgs?: string[] } = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const s = startChild(name, process.execPath, ['--import', 'tsx', file, JSON.stringify(arg)], { env: opts.env }, opts.echo);
+    const s = startChild(name, process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', file, JSON.stringify(arg)], { env: opts.env }, opts.echo);
     let out = '';
     s.proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const timer = opts.timeoutMs ? setTimeout(() => s.proc.kill('SIGKILL'), opts.timeoutMs) : undefined;

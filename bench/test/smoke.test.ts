@@ -57,6 +57,9 @@ describe('npm run bench -- --smoke', () => {
       expect(j.domain[op].statementsPerOperation.commerce, op).toBeGreaterThan(0);
     }
     expect(j.domain.orderDetail.statementsPerOperation).toMatchObject({ logistics: expect.any(Number), finance: expect.any(Number), workforce: expect.any(Number) });
+    // the floor (same statements through pg, JSON by hand) answers the gateway's data, byte-stable under load
+    for (const op of ['orderDetail', 'orders50']) expect(j.domain[op].floor, op).toMatchObject({ sameDataAsGateway: true, badResponses: 0, rps: expect.any(Number) });
+    expect(j.domain.placeOrder.eventLagMs).toMatchObject({ handled: expect.any(Number), p99: expect.any(Number) });
 
     const step = j.subscriptions.steps[0];
     expect(step).toMatchObject({ subscribers: 100, badMessages: 0, p50Ms: expect.any(Number), p99Ms: expect.any(Number) });

@@ -26,7 +26,7 @@ import { createSubscriptionPipeline } from './subscriptions/pipeline.ts';
 export type { GatewayContext } from './upstream.ts';
 
 /** The runtime's request and cache options (introspection, inbound dedup, body and document limits, cache budgets). */
-export interface GatewayOptions extends Pick<GatewayRuntimeOptions<GatewayContext>, 'introspection' | 'dedupInbound' | 'maxBodyBytes' | 'documentLimits' | 'cacheBytes'> {
+export interface GatewayOptions extends Pick<GatewayRuntimeOptions<GatewayContext>, 'introspection' | 'dedupInbound' | 'maxBodyBytes' | 'documentLimits' | 'cacheBytes' | 'inProcessSubgraph'> {
   supergraphSdl: string;
   /** HMAC secret for the signed internal context (shared with the subgraphs). */
   secret: string;
@@ -114,6 +114,7 @@ export function createGateway(opts: GatewayOptions) {
     documentLimits: opts.documentLimits,
     cacheBytes: opts.cacheBytes,
     tracing: runtimeTracing('gateway'), // undefined unless startTelemetry() found OTEL_* configuration
+    inProcessSubgraph: opts.inProcessSubgraph,
   });
   const subscriptions = createSubscriptionEngine({
     runtime,

@@ -78,6 +78,11 @@ export interface StackOptions {
   paymentSandboxTiming?: Partial<SandboxTiming>;
   /** Public URL providers call back (default: the gateway's own URL). */
   callbackBaseUrl?: string;
+  /**
+   * The gateway calls the subgraphs of this process without HTTP (core in-process.ts: same body, same signed
+   * context). Default true; OMNIROUTE_IN_PROCESS=0 or false here keeps loopback HTTP.
+   */
+  inProcess?: boolean;
 }
 
 export interface Stack {
@@ -147,6 +152,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       secret,
       auth: { secret: jwtSecret, jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
+      ...((opts.inProcess ?? process.env.OMNIROUTE_IN_PROCESS !== '0')
+        ? { inProcessSubgraph: (url: string) => Object.values(subgraphs).find((s) => s.running.url === url)?.running.execute }
+        : {}),
       routes: opts.routes,
       ...documentOptionsFromEnv(),
       partners: {

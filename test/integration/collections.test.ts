@@ -55,6 +55,8 @@ describe('collections through the gateway', () => {
     inv.c40 = await invoice(c!.id, '30000.00', 47); // 40 days; c's phone fails at the SMS provider
     inv.o35 = await invoice(other.id, '1000.00', 42);
     await finance.prisma.collectionContact.update({ where: { tenantId_customerId: { tenantId: 'tnt_LAGOS', customerId: c!.id } }, data: { phone: '+2348031111002' } });
+    // b's carrier reports out of order (the sandbox's 1006: Success, then a stale Buffered)
+    await finance.prisma.collectionContact.update({ where: { tenantId_customerId: { tenantId: 'tnt_LAGOS', customerId: b!.id } }, data: { phone: '+2348031111006' } });
   }, 120_000);
   afterAll(async () => {
     await stack?.close();
@@ -121,6 +123,41 @@ describe('collections through the gateway', () => {
     expect(line.status).toBe('ON_HOLD');
     expect(line.hold.reason).toContain(inv.a68.number);
     await expectLedgerBalanced();
+  });
+
+  it("Africa's Talking delivery reports reach the notification: the final word stands against stale and repeated reports; forged ones are refused", async () => {
+    const NOTES = `query($c: ID) { collectionNotifications(customerId: $c, first: 20) { edges { node { id stage providerMessageId invoice { id } delivery { status failureReason deliveredAt reportedAt } } } } }`;
+    const note = async (customerId: string, invoiceId: string) => nodes<any>((await q(NOTES, { c: customerId })).collectionNotifications).find((n) => n.invoice?.id === invoiceId);
+    // a: Buffered, then Success — over HTTP from the sandbox through the gateway
+    const na = await eventually(async () => ((await note(a!.id, inv.a68.id))?.delivery?.status === 'SUCCESS' ? note(a!.id, inv.a68.id) : null), { timeoutMs: 15_000 });
+    expect(na.delivery).toMatchObject({ status: 'SUCCESS', failureReason: null, deliveredAt: expect.any(String) });
+    // b: Success, then the stale Buffered — both delivered and answered, the final word kept
+    const nb = await note(b!.id, inv.b95.id);
+    await eventually(() => stack.paymentSandbox!.deliveries.filter((d) => d.reference === nb.providerMessageId && d.status === 200).length === 2, { timeoutMs: 15_000 });
+    expect((await note(b!.id, inv.b95.id)).delivery.status).toBe('SUCCESS');
+
+    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
+    const { demoSmsAccounts } = await import('@omniroute/demo');
+    const { createHmac } = await import('node:crypto');
+    const token = (tenant: string, apiKey: string) => createHmac('sha256', apiKey).update(`${tenant}:africastalking:dlr`).digest('base64url');
+    const lagosKey = demoSmsAccounts().find((x) => x.tenantId === 'tnt_LAGOS')!.apiKey;
+    const accraKey = demoSmsAccounts().find((x) => x.tenantId === 'tnt_ACCRA')!.apiKey;
+    const report = (t: string, form: Record<string, string>) => fetch(`${base}/webhooks/payments/africastalking/tnt_LAGOS?token=${encodeURIComponent(t)}`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString(),
+    });
+    const failed = { id: na.providerMessageId, status: 'Failed', phoneNumber: a!.phone, failureReason: 'DeliveryFailure' };
+    // forged, or another tenant's token: 401, nothing changes
+    expect((await report('forged', failed)).status).toBe(401);
+    expect((await report(token('tnt_LAGOS', accraKey), failed)).status).toBe(401);
+    expect((await report(token('tnt_ACCRA', lagosKey), failed)).status).toBe(401);
+    // authentic but late: received, not applied
+    const late = await report(token('tnt_LAGOS', lagosKey), failed);
+    expect([late.status, await late.json()]).toEqual([200, { received: true, applied: false }]);
+    expect((await note(a!.id, inv.a68.id)).delivery).toEqual(na.delivery);
+    // a message we never sent: acknowledged so the provider stops, nothing stored
+    const unknown = await report(token('tnt_LAGOS', lagosKey), { id: 'ATXid_nope', status: 'Success', phoneNumber: '+2348000000000' });
+    expect(await unknown.json()).toEqual({ received: true, applied: false });
+    expect((await report(token('tnt_LAGOS', lagosKey), { id: 'x', status: 'Teleported' })).status).toBe(400);
   });
 
   it('a held customer cannot order on credit; paying the old invoice releases the hold', async () => {

@@ -166,6 +166,26 @@ describe('payouts through the gateway (Postgres)', () => {
     await expectInvariants();
   }, 25_000);
 
+  it("M-Pesa B2C result lost: Daraja's Transaction Status query, answered at the payout's result URL, settles it", async () => {
+    const r = riders[3]!;
+    const out = await withdraw(r.id, '250.00', '+254700001007');
+    expect(out.userErrors).toEqual([]);
+    const p = await settledPayout(out.withdrawal.id, 25_000);
+    expect(p).toMatchObject({ rail: 'MPESA', status: 'SUCCEEDED', receipt: expect.stringMatching(/^SBP\d+$/) });
+    // no B2C Result ever came: the settling word is the status query's Result, delivered over HTTP through the gateway
+    // (the sandbox logs a delivery once our answer is back, just after the payout settled)
+    const results = await eventually(() => {
+      const found = stack.paymentSandbox!.deliveries.filter((d) => d.url.includes(`payout=${p.id}`));
+      return found.length ? found : null;
+    });
+    expect(results.every((d) => JSON.parse(d.body).Result.ResultParameters.ResultParameter.some((x: any) => x.Key === 'TransactionStatus'))).toBe(true);
+    const cbs = await finance.prisma.paymentCallback.findMany({ where: { paymentId: p.id } });
+    expect(cbs.filter((c: any) => c.applied)).toHaveLength(1);
+    expect(cbs.find((c: any) => c.applied).outcome).toBe('SUCCEEDED');
+    r.balance -= 250;
+    await expectInvariants();
+  }, 30_000);
+
   it('a forged payout result (wrong token) gets 401 and changes nothing', async () => {
     const payout = await finance.prisma.payout.findFirst({ where: { rail: 'MPESA', status: 'SUCCEEDED' } });
     const tenant = (await q('{ tenant { id } }')).data.tenant.id;

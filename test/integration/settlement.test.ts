@@ -1,8 +1,9 @@
 // Issue 16 part 6, reconciliation through the real gateway on Postgres: payments and payouts made through the provider
 // sandbox over HTTP today, then each provider's settlement report (its CSV: M-PESA statement, MoMo report, Paystack
 // export) fetched and imported by reconcileSettlements — every line matched by reference and amount, fees summed —
-// and a doctored Paystack file imported by hand showing what does not match on either side. A B2C payout whose
-// result was lost stays PENDING here and shows up as settled-by-the-provider (STATUS_MISMATCH).
+// and a doctored Paystack file imported by hand showing what does not match on either side; every fee posted to the
+// ledger once. A B2C payout whose result was lost (and whose status query is held off) shows up as settled-by-the-provider
+// (STATUS_MISMATCH).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@omniroute/platform';
@@ -25,6 +26,13 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
   const paid: Record<string, string> = {};
   const payouts: Record<string, string> = {};
   const today = new Date().toISOString().slice(0, 10);
+  /** NGN account balances (the ledger checked balanced first). */
+  const accounts = async (): Promise<Record<string, number>> => {
+    const tb = (await q('{ trialBalance(currencyCode: NGN) { balanced accounts { account balance { amount } } } }')).trialBalance;
+    expect(tb.balanced).toBe(true);
+    return Object.fromEntries(tb.accounts.map((a: any) => [a.account, Math.round(Number(a.balance.amount) * 100)]));
+  };
+  const feePostings = () => finance.prisma.ledgerPosting.count({ where: { kind: 'SETTLEMENT_FEE' } });
 
   beforeAll(async () => {
     db = await createTestDatabase('omniroute_settlement');
@@ -41,13 +49,16 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
       expect(r.userErrors).toEqual([]);
       paid[rail] = r.payment.id;
     }
-    // payouts: MoMo and Paystack paid; an M-Pesa B2C whose Result callback is lost stays PENDING (Daraja has no synchronous status)
+    // payouts: MoMo and Paystack paid; an M-Pesa B2C whose Result callback is lost stays PENDING (its status query held off below)
     const worker = nodes<any>((await q('{ workers(first: 100) { edges { node { id balance { amount } } } } }')).workers).sort((a, b) => Number(b.balance.amount) - Number(a.balance.amount))[0];
     for (const [label, phone] of [['MTN_MOMO', '+233240000077'], ['PAYSTACK', '+2348030000077'], ['MPESA_LOST', '+254700001007']] as const) {
       const w = (await q(`mutation($i: RequestWithdrawalInput!) { requestWithdrawal(input: $i) { withdrawal { id } userErrors { code } } }`, { i: { workerId: worker.id, amount: '100.00', phone, idempotencyKey: randomUUID() } })).requestWithdrawal;
       expect(w.userErrors).toEqual([]);
-      payouts[label] = (await eventually(() => finance.prisma.payout.findFirst({ where: { withdrawalId: w.withdrawal.id } }))).id;
+      payouts[label] = (await eventually(() => finance.prisma.payout.findFirst({ where: { withdrawalId: w.withdrawal.id, submittedAt: { not: null } } }))).id;
     }
+    // the lost B2C result would be found by the Transaction Status query (payouts.test.ts); hold that query off here, so
+    // the report meets a payout we still think PENDING
+    await finance.prisma.payout.update({ where: { id: payouts.MPESA_LOST }, data: { nextPollAt: new Date(Date.now() + 3_600_000) } });
     await eventually(async () => (await finance.prisma.payment.count({ where: { id: { in: Object.values(paid) }, status: 'SUCCEEDED' } })) === 3, { timeoutMs: 15_000 });
     await eventually(async () => (await finance.prisma.payout.count({ where: { id: { in: [payouts.MTN_MOMO, payouts.PAYSTACK] }, status: 'SUCCEEDED' } })) === 2, { timeoutMs: 15_000 });
     await eventually(async () => [...stack.paymentSandbox!.transactions.values()].some((t) => t.meta.kind === 'payout' && t.rail === 'MPESA' && t.status === 'SUCCEEDED'), { timeoutMs: 10_000 });
@@ -58,6 +69,7 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
   });
 
   it("reconcileSettlements fetches each provider's report and matches every line by reference and amount", async () => {
+    const before = await accounts();
     const reports = (await q(`mutation($d: DateTime!) { reconcileSettlements(input: { reportDate: $d }) { reports { ${REPORT} } userErrors { code } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
     expect(reports.map((r: any) => r.provider).sort()).toEqual(['MPESA', 'MTN_MOMO', 'PAYSTACK']);
     const by = (p: string) => reports.find((r: any) => r.provider === p);
@@ -74,9 +86,20 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
     expect(by('MPESA').lines.find((l: any) => l.payout?.id === payouts.MPESA_LOST)).toMatchObject({ kind: 'PAYOUT', status: 'STATUS_MISMATCH' });
     expect(by('MPESA').mismatched).toBe(1);
     expect(by('PAYSTACK').fees).toEqual({ amount: '16.50', currencyCode: 'NGN' }); // 1.5 % of 1 000 + 1.5 % of 100
-    // the same reports again are the same reports
+    // every fee is posted once: provider fees (expense) up, the rails' cash down, by the reports' fee totals
+    expect(reports.every((r: any) => r.fees.currencyCode === 'NGN')).toBe(true);
+    const fees = reports.reduce((t: number, r: any) => t + Math.round(Number(r.fees.amount) * 100), 0);
+    expect(fees).toBeGreaterThan(0);
+    const after = await accounts();
+    expect(after.PROVIDER_FEES! - (before.PROVIDER_FEES ?? 0)).toBe(fees);
+    expect(after.CASH! - before.CASH!).toBe(-fees);
+    const posted = await feePostings();
+    expect(posted).toBe(reports.flatMap((r: any) => r.lines).filter((l: any) => Number(l.fee.amount) > 0).length);
+    // the same reports again are the same reports, and post nothing again
     const again = (await q(`mutation($d: DateTime!) { reconcileSettlements(input: { reportDate: $d }) { reports { id } } }`, { d: `${today}T00:00:00Z` })).reconcileSettlements.reports;
     expect(again.map((r: any) => r.id).sort()).toEqual(reports.map((r: any) => r.id).sort());
+    expect(await feePostings()).toBe(posted);
+    expect(await accounts()).toEqual(after);
   });
 
   it('a doctored Paystack export: unknown line, changed amount and a missing payment are each reported', async () => {
@@ -86,6 +109,8 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
     const [header, ...rows] = original.trim().split('\r\n');
     const collection = rows.find((r) => r.startsWith('transaction,'))!;
     const transfer = rows.find((r) => r.startsWith('transfer,'))!;
+    const before = await accounts();
+    const posted = await feePostings();
     const doctored = [header, transfer.replace(',100.00,', ',99.00,'), `transaction,ref_unknown_1,5000.00,75.00,NGN,success,${today}T09:00:00.000Z,card,`].join('\r\n');
     expect(doctored).not.toContain(collection);
     const r = (await q(`mutation($i: ImportSettlementReportInput!) { importSettlementReport(input: $i) { report { ${REPORT} } userErrors { code message } } }`, {
@@ -95,6 +120,10 @@ describe('settlement reconciliation through the gateway (Postgres)', () => {
     expect(r.report).toMatchObject({ lineCount: 2, matched: 0, mismatched: 1, unmatched: 1 });
     expect(r.report.lines.map((l: any) => [l.reference, l.status])).toEqual(expect.arrayContaining([['ref_unknown_1', 'UNMATCHED'], [expect.any(String), 'AMOUNT_MISMATCH']]));
     expect(r.report.unmatchedPayments.map((p: any) => p.id)).toContain(paid.PAYSTACK);
+    // the transfer's fee was posted from the day's report already; only the unknown line's 75.00 is new
+    expect(await feePostings()).toBe(posted + 1);
+    const after = await accounts();
+    expect([after.PROVIDER_FEES! - before.PROVIDER_FEES!, after.CASH! - before.CASH!]).toEqual([7500, -7500]);
 
     const bad = (await q(`mutation($i: ImportSettlementReportInput!) { importSettlementReport(input: $i) { report { id } userErrors { code field } } }`, {
       i: { provider: 'MTN_MOMO', reportDate: `${today}T00:00:00Z`, fileName: 'x.csv', csv: 'Reference,Amount\nx,1' },

@@ -10,7 +10,7 @@ import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planne
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph, percentOfLabel } from './supergraph.ts';
 import type { AuthorizationInfo } from './authorization.ts';
-import { SubgraphClient, type FetchTracing } from './subgraph-client.ts';
+import { SubgraphClient, type FetchTracing, type SubgraphClientOptions } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
 import { ErrorCode, formatError as defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
@@ -115,6 +115,8 @@ export interface GatewayRuntimeOptions<Ctx> {
   subgraphTimeoutMs?: number;
   /** Sockets per subgraph origin. Default 128. */
   subgraphConnections?: number;
+  /** Subgraphs served by this process, by URL: fetched without HTTP (subgraph-client.ts). Default: none. */
+  inProcessSubgraph?: SubgraphClientOptions['inProcess'];
   queryPlannerConfig?: QueryPlannerConfig;
   /**
    * The supergraph's @authenticated / @requiresScopes / @policy: `enforce` (default; hooks.authorization says what
@@ -205,6 +207,7 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
   const client = new SubgraphClient({
     timeoutMs: opts.subgraphTimeoutMs,
     connections: opts.subgraphConnections,
+    inProcess: opts.inProcessSubgraph,
     onResponse: hooks.onSubgraphFetch && ((url, status, durationMs) => hooks.onSubgraphFetch!({ subgraph: subgraphOf.get(url) ?? url, status, durationMs })),
     tracing: opts.tracing,
     nameOf: (url) => subgraphOf.get(url) ?? url,

@@ -9,7 +9,12 @@ export interface SubgraphClientOptions {
   timeoutMs?: number;
   /** Called once per HTTP request sent: its URL, status (0 when the subgraph did not answer) and duration. */
   onResponse?: (url: string, status: number, durationMs: number) => void;
-  /** Tracing (OpenTelemetry, packages/core/src/telemetry.ts): each HTTP request in a span, `traceparent` sent. */
+  /**
+   * A subgraph served by this very process: its handler takes the request instead of HTTP (same body, same signed
+   * headers; `@omniroute/core` in-process.ts). Undefined for a URL: HTTP, as always.
+   */
+  inProcess?: (url: string) => InProcessSubgraph | undefined;
+  /** Tracing (OpenTelemetry, packages/core/src/telemetry.ts): each request in a span, `traceparent` sent. */
   tracing?: FetchTracing;
   /** The subgraph name of a URL (span names). */
   nameOf?: (url: string) => string;
@@ -19,6 +24,9 @@ export interface SubgraphClientOptions {
 export interface FetchTracing {
   subgraphFetch<T>(subgraph: string, headers: Record<string, string>, run: () => Promise<T & { status: number }>): Promise<T & { status: number }>;
 }
+
+/** Answers one subgraph request in this process (core's InProcessHandler, without importing core here). */
+export type InProcessSubgraph = (body: string, headers: Record<string, string>) => Promise<RawSubgraphResponse>;
 
 export interface RawSubgraphResponse {
   status: number;
@@ -36,6 +44,7 @@ export class SubgraphClient {
   private readonly onResponse?: SubgraphClientOptions['onResponse'];
   private readonly tracing?: FetchTracing;
   private readonly nameOf: (url: string) => string;
+  private readonly inProcess?: SubgraphClientOptions['inProcess'];
   /** Number of HTTP requests actually sent (for tests and metrics). */
   sent = 0;
 
@@ -45,6 +54,7 @@ export class SubgraphClient {
     this.onResponse = opts.onResponse;
     this.tracing = opts.tracing;
     this.nameOf = opts.nameOf ?? ((url) => url);
+    this.inProcess = opts.inProcess;
   }
 
   /**
@@ -71,6 +81,8 @@ export class SubgraphClient {
   }
 
   private async sendNow(url: string, body: string, headers: Record<string, string> | undefined, traceHeaders: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
+    const local = this.inProcess?.(url);
+    if (local) return this.sendInProcess(local, url, body, traceHeaders ? { ...headers, ...traceHeaders } : headers);
     let target = this.targets.get(url);
     if (!target) {
       const u = new URL(url);
@@ -102,6 +114,29 @@ export class SubgraphClient {
     } catch (err) {
       this.onResponse?.(url, 0, performance.now() - t0);
       throw new SubgraphUnavailableError((err as Error).message);
+    }
+  }
+
+  private async sendInProcess(local: InProcessSubgraph, url: string, body: string, headers: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
+    this.sent++;
+    const reqHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (headers) for (const k in headers) reqHeaders[k.toLowerCase()] = headers[k]!;
+    const t0 = this.onResponse ? performance.now() : 0;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const res = await Promise.race([
+        local(body, reqHeaders),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
+      this.onResponse?.(url, res.status, performance.now() - t0);
+      return res;
+    } catch (err) {
+      this.onResponse?.(url, 0, performance.now() - t0);
+      throw new SubgraphUnavailableError((err as Error).message);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -13,6 +13,7 @@ export * from './metrics.ts';
 export * from './passwords.ts';
 export * from './runtime.ts';
 export * from './http.ts';
+export * from './in-process.ts';
 export * from './subscriptions.ts';
 export * from './policy.ts';
 export * from './temperature.rules.ts';

@@ -3,6 +3,8 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction }
 export interface StatementStats {
   /** SQL statements run through the adapter since the last reset (assign 0 to reset). */
   statements: number;
+  /** Called after each statement with its SQL and duration (ms) — the benchmark's per-statement timing; unset by default. */
+  onStatement?: (sql: string, ms: number) => void;
 }
 
 // Transaction control is left out so counts match across backends: adapter-pg makes Prisma send COMMIT/ROLLBACK as
@@ -14,8 +16,11 @@ function counted<T extends SqlDriverAdapter | Transaction>(target: T, stats: Sta
     get(obj, prop) {
       if (prop === 'queryRaw' || prop === 'executeRaw') {
         return (query: SqlQuery) => {
-          if (!TRANSACTION_CONTROL.test(query.sql)) stats.statements++;
-          return obj[prop](query);
+          if (TRANSACTION_CONTROL.test(query.sql)) return obj[prop](query);
+          stats.statements++;
+          if (!stats.onStatement) return obj[prop](query);
+          const t0 = performance.now();
+          return (obj[prop](query) as Promise<unknown>).finally(() => stats.onStatement?.(query.sql, performance.now() - t0));
         };
       }
       if (prop === 'startTransaction') {

@@ -5,6 +5,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
+import { pgliteRunner, postgresRunner, registerRunner, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { templatedPGlite } from './pglite-template.ts';
 import { trackPool } from '@omniroute/core/pool-metrics';
@@ -28,6 +29,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Statements run through `adapter`; transaction control (BEGIN/COMMIT/…) is not counted. Reset with `stats.statements = 0`. */
   stats: StatementStats;
+  /** Hot-path statements straight on the driver, counted in `stats` (fast-sql.ts; from a PrismaClient: `sqlFor(prisma)`). */
+  query: SqlRunner;
   /** Ends the pool / closes PGlite. Call `prisma.$disconnect()` first. */
   close(): Promise<void>;
 }
@@ -66,8 +69,11 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     });
     // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
+    const factory = countingAdapterFactory(adapter, stats);
+    const query = postgresRunner(pool, pg.types, stats);
+    registerRunner(factory, query);
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
-    return { adapter: countingAdapterFactory(adapter, stats), kind: 'postgres', stats, close: () => { untrack(); return pool.end(); } };
+    return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
   }
 
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
@@ -81,10 +87,14 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     await pglite.close();
     throw error;
   }
+  const factory = countingAdapterFactory(new PrismaPGlite(pglite), stats);
+  const query = pgliteRunner(pglite, stats);
+  registerRunner(factory, query);
   return {
-    adapter: countingAdapterFactory(new PrismaPGlite(pglite), stats),
+    adapter: factory,
     kind: 'pglite',
     stats,
+    query,
     close: () => pglite.close(),
   };
 }

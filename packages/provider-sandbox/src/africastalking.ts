@@ -11,6 +11,25 @@ import { scenarioFor } from './scenarios.ts';
 export interface AfricasTalkingAccount {
   username: string;
   apiKey: string;
+  /** Where delivery reports go (set on Africa's Talking's dashboard); none are sent without it. */
+  deliveryReportUrl?: string;
+}
+
+/**
+ * Delivery reports (https://developers.africastalking.com/docs/sms/notifications): a form POSTed to the account's
+ * delivery-report URL per message — `id`, `status`, `phoneNumber`, `networkCode`, `failureReason`, `retryCount`. By the
+ * recipient's last four digits: 1004 → Failed (AbsentSubscriber); 1005 → Success delivered 3×; 1006 → Success, then a
+ * stale Buffered; 1007 → no report; anything else → Buffered, then Success.
+ */
+function deliveryReports(scenario: string, id: string, phoneNumber: string): Record<string, string>[] {
+  const r = (status: string, failureReason?: string) => ({ id, status, phoneNumber, networkCode: '62130', retryCount: '0', ...(failureReason ? { failureReason } : {}) });
+  switch (scenario) {
+    case 'SLOW_RESPONSE': return [r('Failed', 'AbsentSubscriber')];
+    case 'DUPLICATE_CALLBACKS': return [r('Success'), r('Success'), r('Success')];
+    case 'OUT_OF_ORDER': return [r('Success'), r('Buffered')];
+    case 'LOST_CALLBACK': return [];
+    default: return [r('Buffered'), r('Success')];
+  }
 }
 
 /** An SMS the sandbox accepted or refused. */
@@ -54,6 +73,14 @@ export function africasTalkingRail(state: SandboxState, accounts: () => AfricasT
       const statusCode = !valid || s === 'DECLINED' ? 403 : s === 'INSUFFICIENT_FUNDS' ? 405 : 101;
       const messageId = statusCode === 101 ? `ATXid_sbx${String(state.next()).padStart(10, '0')}` : null;
       messages.push({ username, to: number, from: form.get('from'), message, statusCode, messageId, at: new Date() });
+      if (messageId && a.deliveryReportUrl) {
+        const url = a.deliveryReportUrl;
+        const reports = deliveryReports(s, messageId, number);
+        // after the send is answered, one after another
+        state.later(100, async () => {
+          for (const f of reports) await state.deliver('AFRICAS_TALKING', messageId, url, new URLSearchParams(f).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+        });
+      }
       return { statusCode, number, status: STATUS[statusCode], cost: statusCode === 101 ? 'KES 0.8000' : '0', messageId: messageId ?? 'None' };
     });
     const sent = recipients.filter((r) => r.statusCode === 101).length;

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finalDeliveries, pays, scenarioFor, type Scenario } from './scenarios.ts';
 
-export type Rail = 'MPESA' | 'MTN_MOMO' | 'PAYSTACK';
+/** Who sends: a payment rail, or Africa's Talking (SMS delivery reports). */
+export type Rail = 'MPESA' | 'MTN_MOMO' | 'PAYSTACK' | 'AFRICAS_TALKING';
 
 /** One payment request as the sandbox's provider holds it. */
 export interface SandboxTransaction {

@@ -2,6 +2,7 @@
 // Collections and Paystack, and sending their callbacks, with outcomes scripted by the payer's phone number
 // (scenarios.ts). `npm start` runs it beside the stack; finance's connectors and tests talk to it over HTTP exactly
 // as they would to the providers. See README.md.
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { demoPaymentAccounts } from '@omniroute/demo';
@@ -117,6 +118,10 @@ export function demoSandboxAccounts(callbackBase: string): SandboxAccounts {
     mpesa: demo.map((d) => ({ ...d.mpesa, currency: d.currency })),
     momo: demo.map((d) => d.momo),
     paystack: demo.map((d) => ({ secretKey: d.paystack.secretKey, webhookUrl: `${callbackBase.replace(/\/$/, '')}/webhooks/payments/paystack/${d.tenantId}` })),
-    africasTalking: demoSmsAccounts().map((a) => ({ username: a.username, apiKey: a.apiKey })),
+    // the delivery-report URL finance asks each tenant to set on its dashboard (collections/sms.ts deliveryReportToken)
+    africasTalking: demoSmsAccounts().map((a) => ({
+      username: a.username, apiKey: a.apiKey,
+      deliveryReportUrl: `${callbackBase.replace(/\/$/, '')}/webhooks/payments/africastalking/${a.tenantId}?token=${createHmac('sha256', a.apiKey).update(`${a.tenantId}:africastalking:dlr`).digest('base64url')}`,
+    })),
   };
 }

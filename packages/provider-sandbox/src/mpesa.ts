@@ -62,6 +62,47 @@ export function b2cResultBody(t: SandboxTransaction): Record<string, unknown> {
   };
 }
 
+/**
+ * The Result of a Transaction Status query: ResultCode 0 when the query was answered, with the transaction's state in
+ * ResultParameters (`TransactionStatus`: Completed, Failed, or Pending while the sandbox has no outcome yet); an unknown
+ * transaction fails the query itself (a non-zero ResultCode, no parameters).
+ */
+export function transactionStatusResult(t: SandboxTransaction | null, query: { originator: string; conversation: string }, a: MpesaAccount): Record<string, unknown> {
+  if (!t) {
+    return { Result: { ResultType: 0, ResultCode: 'R000001', ResultDesc: 'The transaction could not be found.', OriginatorConversationID: query.originator, ConversationID: query.conversation, TransactionID: '' } };
+  }
+  const state = t.status === 'SUCCEEDED' ? 'Completed' : t.status === 'FAILED' ? 'Failed' : 'Pending';
+  const at = Number(darajaTimestamp(t.settledAt ?? new Date()));
+  return {
+    Result: {
+      ResultType: 0,
+      ResultCode: 0,
+      ResultDesc: 'The service request is processed successfully.',
+      OriginatorConversationID: query.originator,
+      ConversationID: query.conversation,
+      TransactionID: t.receipt ?? '',
+      ResultParameters: {
+        ResultParameter: [
+          { Key: 'DebitPartyName', Value: `${a.shortCode} - Sandbox Business` },
+          { Key: 'CreditPartyName', Value: `${t.phone} - Sandbox Recipient` },
+          { Key: 'OriginatorConversationID', Value: t.meta.originatorConversationId },
+          { Key: 'InitiatedTime', Value: Number(darajaTimestamp(t.createdAt ?? new Date())) },
+          { Key: 'DebitAccountType', Value: 'Utility Account' },
+          { Key: 'DebitPartyCharges', Value: '' },
+          { Key: 'TransactionReason', Value: state === 'Failed' ? t.reason ?? '' : '' },
+          { Key: 'ReasonType', Value: 'Business Payment to Customer via API' },
+          { Key: 'TransactionStatus', Value: state },
+          { Key: 'FinalisedTime', Value: at },
+          { Key: 'Amount', Value: Number(t.amount) },
+          { Key: 'ConversationID', Value: t.reference },
+          { Key: 'ReceiptNo', Value: state === 'Completed' ? t.receipt : '' },
+        ],
+      },
+      ReferenceData: { ReferenceItem: { Key: 'Occasion', Value: t.meta.occasion ?? '' } },
+    },
+  };
+}
+
 /** Daraja's "19.12.2019 11:45:50" (East Africa Time). */
 function completedDateTime(at: Date): string {
   const s = darajaTimestamp(at);
@@ -201,6 +242,36 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
       });
       if (!earlier) await proceed(state, txn, b2cOutcomes, (t) => ({ final: () => state.deliver('MPESA', t.reference, result.toString(), JSON.stringify(b2cResultBody(t))) }));
       send(res, 200, { ConversationID: txn.reference, OriginatorConversationID: originator, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
+      return true;
+    }
+    if (req.method === 'POST' && url.pathname === '/mpesa/transactionstatus/v1/query') {
+      // Transaction Status (https://developer.safaricom.co.ke/APIs/TransactionStatus): asynchronous — accepted at once,
+      // the status POSTed to ResultURL as a Result whose ResultParameters carry TransactionStatus, ReceiptNo, Amount….
+      // The transaction is named by its M-Pesa receipt (TransactionID) or by the OriginatorConversationID of its request.
+      const a = accountOf(req);
+      const body = await readJson(req);
+      if (!a.initiatorName || body.Initiator !== a.initiatorName || body.SecurityCredential !== a.securityCredential) {
+        throw darajaError(400, '400.002.02', 'Bad Request - Invalid Initiator or SecurityCredential');
+      }
+      if (body.CommandID !== 'TransactionStatusQuery') throw darajaError(400, '400.002.02', 'Bad Request - Invalid CommandID');
+      if (String(body.PartyA) !== a.shortCode || String(body.IdentifierType) !== '4') throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyA');
+      let result: URL;
+      try {
+        result = new URL(String(body.ResultURL));
+        new URL(String(body.QueueTimeOutURL));
+      } catch {
+        throw darajaError(400, '400.002.02', 'Bad Request - Invalid ResultURL');
+      }
+      const receipt = typeof body.TransactionID === 'string' && body.TransactionID ? body.TransactionID : null;
+      const originator = typeof body.OriginalConversationID === 'string' && body.OriginalConversationID ? body.OriginalConversationID : null;
+      if (!receipt && !originator) throw darajaError(400, '400.002.02', 'Bad Request - Invalid TransactionID');
+      const txn = [...state.transactions.values()].find((t) => t.rail === 'MPESA' && t.account === a.consumerKey && t.meta.kind === 'payout'
+        && ((receipt && t.receipt === receipt) || (originator && t.meta.originatorConversationId === originator)));
+      const n = state.next();
+      const query = { originator: `${n}-sandbox-ts`, conversation: `AG_${darajaTimestamp(new Date()).slice(0, 8)}_${String(n).padStart(16, '0')}` };
+      send(res, 200, { OriginatorConversationID: query.originator, ConversationID: query.conversation, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
+      // answered after the reply, like Daraja
+      state.later(50, async () => void (await state.deliver('MPESA', query.conversation, result.toString(), JSON.stringify(transactionStatusResult(txn ?? null, query, a)))));
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/mpesa/stkpushquery/v1/query') {

@@ -12,12 +12,12 @@ import { financeDeps, paymentPollJob, paymentsModule, pendingPaymentReconcilers,
 import { payoutsModule } from './modules/payouts/payouts.module.ts';
 import { collectionsJob, collectionsModule, type CollectionsOptions } from './modules/collections/collections.module.ts';
 import { settlementJob, settlementModule, type SettlementOptions } from './modules/settlement/settlement.module.ts';
-import { financingModule } from './modules/financing/financing.module.ts';
+import { financingJob, financingModule, type FinancingOptions } from './modules/financing/financing.module.ts';
 import { kpisModule } from './modules/kpis/kpis.module.ts';
 import { nodeModule } from './modules/node/node.module.ts';
 import { paymentWebhookRoutes } from './modules/payments/webhooks.ts';
 
-export type FinanceOptions = KitOptions & PaymentsOptions & InvoicesOptions & CollectionsOptions & SettlementOptions;
+export type FinanceOptions = KitOptions & PaymentsOptions & InvoicesOptions & CollectionsOptions & SettlementOptions & FinancingOptions;
 
 export const finance = defineSubgraph({
   name: 'finance',
@@ -25,7 +25,7 @@ export const finance = defineSubgraph({
   migrationsDir: new URL('../../../prisma/finance/migrations', import.meta.url),
   client: PrismaClient,
   outbox: 'finance',
-  deps: (base: SubgraphDeps<PrismaClient>, opts: FinanceOptions) => financeDeps(base, opts),
+  deps: (base: SubgraphDeps<PrismaClient>, opts: FinanceOptions) => ({ ...financeDeps(base, opts), financingPolicy: opts.financingPolicy }),
   // in the order their services are built: a module's services may take those of the modules before it
   modules: [ledgerModule, creditModule, invoicesModule, walletsModule, paymentsModule, payoutsModule, collectionsModule, settlementModule, financingModule, kpisModule, nodeModule],
   consumers: [
@@ -34,8 +34,8 @@ export const finance = defineSubgraph({
     ({ bus, deps, services }) => startCollectionsConsumer({ bus: bus!, prisma: deps.prisma, collections: services.collections }),
   ],
   reconcilers: pendingPaymentReconcilers,
-  jobs: [overdueSweepJob, collectionsJob, settlementJob, paymentPollJob],
-  routes: ({ services }) => paymentWebhookRoutes(services.payments, services.payouts),
+  jobs: [overdueSweepJob, collectionsJob, settlementJob, financingJob, paymentPollJob],
+  routes: ({ services }) => paymentWebhookRoutes(services.payments, services.payouts, services.collections),
   seed: ({ deps, services, opts }) => seedFinanceDemo(deps.prisma, services, opts.paymentSandboxUrl ?? process.env.PAYMENTS_SANDBOX_URL),
 });
 

@@ -19,6 +19,7 @@ import {
   type Result,
   type Viewer,
 } from '@omniroute/core';
+import { sqlFor, type SqlRunner } from '@omniroute/db';
 import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
 import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, type PrismaClient } from '../../generated/prisma/client.ts';
 import { consumeReservedStock, releaseStock, reserveStock, type StockLine } from '../inventory/stock.ts';
@@ -51,6 +52,25 @@ class InsufficientStock extends Error {
 
 // Orders are listed newest first, so the cursor is (placedAt, id), not the id alone.
 const encodeCursor = (o: Pick<Order, 'placedAt' | 'id'>) => Buffer.from(`c:${o.placedAt.toISOString()}|${o.id}`).toString('base64url');
+/** One page of a tenant's orders, newest first (the statement of `orders` without a territory rule). */
+function orderPage(
+  sql: SqlRunner,
+  q: { tenantId: string; customerIds: (string | null)[]; status?: OrderStatus | null; channel?: Channel | null; after: { placedAt: Date; id: string } | null; take: number },
+): Promise<Order[]> {
+  const params: unknown[] = [q.tenantId];
+  const where = ['"tenantId" = $1'];
+  const param = (v: unknown) => `$${params.push(v)}`;
+  for (const c of q.customerIds) if (c) where.push(`"customerId" = ${param(c)}`);
+  if (q.status) where.push(`"status" = ${param(q.status)}`);
+  if (q.channel) where.push(`"channel" = ${param(q.channel)}`);
+  if (q.after) {
+    // timestamp(3) holds UTC: the cursor's instant as zone-less text, whatever the process's time zone
+    const at = param(q.after.placedAt.toISOString().slice(0, -1));
+    where.push(`("placedAt" < ${at} OR ("placedAt" = ${at} AND "id" < ${param(q.after.id)}))`);
+  }
+  return sql<Order>(`SELECT * FROM "Order" WHERE ${where.join(' AND ')} ORDER BY "placedAt" DESC, "id" DESC LIMIT ${param(q.take)}`, params);
+}
+
 function decodeOrderCursor(cursor: string): { placedAt: Date; id: string } {
   const raw = decodeCursor(cursor);
   const bar = raw.indexOf('|');
@@ -98,19 +118,23 @@ export class OrderService {
     const after = args.after ? decodeOrderCursor(args.after) : null;
     const f = args.filter ?? {};
     if (f.customerId && f.customerId.length > MAX_STRING) throw badUserInput('filter.customerId is too long', ['filter', 'customerId']);
-    const rows = await this.prisma.order.findMany({
-      where: {
-        tenantId: v.tenantId,
-        // a retailer's list is its own customer's orders, whatever the filter asks for
-        ...(own ? { AND: [{ customerId: own }] } : territory ? { AND: [territory] } : {}),
-        ...(f.status ? { status: f.status } : {}),
-        ...(f.customerId ? { customerId: f.customerId } : {}),
-        ...(f.channel ? { channel: f.channel } : {}),
-        ...(after ? { OR: [{ placedAt: { lt: after.placedAt } }, { placedAt: after.placedAt, id: { lt: after.id } }] } : {}),
-      },
-      orderBy: [{ placedAt: 'desc' }, { id: 'desc' }],
-      take: first + 1,
-    });
+    // A sales rep's list filters through a relation (Prisma); every other list is one plain statement on the driver
+    // (packages/db fast-sql.ts): the same rows, without Prisma's per-query cost on the busiest list of the graph.
+    const rows = territory
+      ? await this.prisma.order.findMany({
+          where: {
+            tenantId: v.tenantId,
+            // a retailer's list is its own customer's orders, whatever the filter asks for
+            ...(own ? { AND: [{ customerId: own }] } : territory ? { AND: [territory] } : {}),
+            ...(f.status ? { status: f.status } : {}),
+            ...(f.customerId ? { customerId: f.customerId } : {}),
+            ...(f.channel ? { channel: f.channel } : {}),
+            ...(after ? { OR: [{ placedAt: { lt: after.placedAt } }, { placedAt: after.placedAt, id: { lt: after.id } }] } : {}),
+          },
+          orderBy: [{ placedAt: 'desc' }, { id: 'desc' }],
+          take: first + 1,
+        })
+      : await orderPage(sqlFor(this.prisma), { tenantId: v.tenantId, customerIds: [own, f.customerId ?? null], status: f.status, channel: f.channel, after, take: first + 1 });
     const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node), node }));
     return {
       edges,

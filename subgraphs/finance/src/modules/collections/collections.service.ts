@@ -10,7 +10,7 @@ import {
   AGING_BUCKETS, ageAmounts, CREDIT_HOLD_AFTER_DAYS, daysOverdue, dunningStage, needsCreditHold, promiseFollowUpText, promiseKept, reminderText,
   startOfDay, worklistPriority, type AgingBucket,
 } from './collections.rules.ts';
-import { AfricasTalkingSms, type SmsAccount } from './sms.ts';
+import { AfricasTalkingSms, deliveryApplies, readDeliveryReport, verifyDeliveryReportToken, type SmsAccount } from './sms.ts';
 import { collectionsPolicies } from './collections.policies.ts';
 
 const OPEN_STATUSES = ['ISSUED', 'PARTIALLY_PAID', 'OVERDUE'] as const;
@@ -288,6 +288,8 @@ export class CollectionsService {
     if (!line?.heldAt) return 0;
     const open = await tx.invoice.findMany({ where: { tenantId, customerId, status: { in: [...OPEN_STATUSES] } }, select: { total: true, amountPaid: true, dueDate: true } });
     if (open.some((i) => dec(i.total).gt(dec(i.amountPaid)) && needsCreditHold(daysOverdue(i.dueDate, now)))) return 0;
+    // a defaulted financing agreement keeps the hold until it is repaid (financing.service.ts lifts it then)
+    if (await tx.financingAgreement.count({ where: { tenantId, customerId, status: 'DEFAULTED' } })) return 0;
     const { count } = await tx.creditLine.updateMany({ where: { tenantId, customerId, heldAt: { not: null } }, data: { heldAt: null, holdReason: null } });
     if (count) log.info('finance: credit hold released', { tenantId, customerId });
     return count;
@@ -340,6 +342,39 @@ export class CollectionsService {
       log.error('finance: SMS provider credentials do not open with PAYMENT_CREDENTIALS_KEY', { tenantId });
       return null;
     }
+  }
+
+  /**
+   * An Africa's Talking delivery report (POST form to `/webhooks/payments/africastalking/<tenant>?token=…`): 404 when
+   * the tenant has no SMS account, 401 when the token is not the account's (nothing stored), 400 unreadable, else 200 —
+   * also for a message we do not know, so the provider stops retrying. The notification keeps the latest word unless
+   * it already has a final one (reports come repeated and out of order).
+   */
+  async handleDeliveryReport(tenantId: string, cb: { raw: Buffer; query: URLSearchParams }, now = new Date()): Promise<{ status: number; body: unknown }> {
+    const account = tenantId.length <= 100 ? await this.smsAccount(tenantId) : null;
+    if (!account) return { status: 404, body: { error: 'unknown webhook' } };
+    if (!verifyDeliveryReportToken(tenantId, account.apiKey, cb.query.get('token'))) {
+      log.warn('finance: refused an SMS delivery report that is not authentic', { tenantId });
+      return { status: 401, body: { error: 'invalid token' } };
+    }
+    const report = readDeliveryReport(new URLSearchParams(cb.raw.toString('utf8')));
+    if (!report) return { status: 400, body: { error: 'not a delivery report' } };
+    const applied = await this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string; deliveryStatus: string | null }[]>`
+        SELECT "id", "deliveryStatus" FROM "Notification" WHERE "tenantId" = ${tenantId} AND "providerMessageId" = ${report.messageId} FOR UPDATE`;
+      const n = rows[0];
+      if (!n || !deliveryApplies(n.deliveryStatus, report.status)) return false;
+      await tx.notification.update({
+        where: { id: n.id },
+        data: {
+          deliveryStatus: report.status, deliveryFailureReason: report.failureReason, deliveryReportedAt: now,
+          ...(report.status === 'SUCCESS' ? { deliveredAt: now } : {}),
+        },
+      });
+      return true;
+    });
+    if (!applied) log.info('finance: SMS delivery report changed nothing', { tenantId, messageId: report.messageId, status: report.status });
+    return { status: 200, body: { received: true, applied } };
   }
 
   /** Creates or replaces a tenant's SMS account (credentials sealed like payment providers'). */

@@ -3,6 +3,7 @@
 // 201 `{ "SMSMessageData": { "Message": "Sent to 1/1 Total Cost: KES 0.8000", "Recipients": [{ "statusCode": 101,
 // "number": "+254711XXXYYY", "status": "Success", "cost": "KES 0.8000", "messageId": "ATPid_…" }] } }`.
 // Shapes quoted in docs/payments.md.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { callProvider } from '../payments/rails/rail.ts';
 
 export interface SmsAccount {
@@ -41,4 +42,53 @@ export class AfricasTalkingSms {
     const reason = `Africa's Talking: ${r.status === null ? 'no answer' : `HTTP ${r.status}`} ${String(detail).slice(0, 200)}`.trim();
     return r.status !== null && r.status >= 400 && r.status < 500 ? { status: 'FAILED', reason } : { status: 'RETRY', reason };
   }
+}
+
+// ---- Delivery reports (https://developers.africastalking.com/docs/sms/notifications) ----
+// Africa's Talking POSTs a form to the account's delivery-report URL (set once on its dashboard) for each message:
+// `id` (the messageId of the send), `status` (Sent, Submitted, Buffered, Rejected, Success, Failed, AbsentSubscriber,
+// Expired), `phoneNumber`, `networkCode`, `failureReason` (Rejected/Failed: e.g. InsufficientCredit, UserInBlackList,
+// DeliveryFailure…), `retryCount`. The callback is not signed, so the URL finance asks the tenant to set carries a MAC:
+// `…/webhooks/payments/africastalking/<tenant>?token=base64url(HMAC-SHA256(apiKey, "<tenant>:africastalking:dlr"))`.
+
+/** The carrier's statuses, normalised; the last five are final. */
+export const DELIVERY_STATUSES = ['SENT', 'SUBMITTED', 'BUFFERED', 'SUCCESS', 'REJECTED', 'FAILED', 'ABSENT_SUBSCRIBER', 'EXPIRED'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+const FINAL: readonly DeliveryStatus[] = ['SUCCESS', 'REJECTED', 'FAILED', 'ABSENT_SUBSCRIBER', 'EXPIRED'];
+
+export interface DeliveryReport {
+  messageId: string;
+  status: DeliveryStatus;
+  phoneNumber: string | null;
+  failureReason: string | null;
+}
+
+/** A report's form fields, or null when it is not one (no id or an unknown status). */
+export function readDeliveryReport(form: URLSearchParams): DeliveryReport | null {
+  const id = form.get('id');
+  const raw = form.get('status') ?? '';
+  const status = raw.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() as DeliveryStatus;
+  if (!id || id.length > 100 || !DELIVERY_STATUSES.includes(status)) return null;
+  const reason = form.get('failureReason');
+  return { messageId: id, status, phoneNumber: form.get('phoneNumber'), failureReason: reason ? reason.slice(0, 200) : null };
+}
+
+/**
+ * Whether a report changes what we know: reports arrive out of order and repeated, so a final status is never
+ * replaced (the first final word wins) and an intermediate one never replaces a final one.
+ */
+export function deliveryApplies(current: string | null, next: DeliveryStatus): boolean {
+  if (current === next) return false;
+  return !(current && (FINAL as readonly string[]).includes(current));
+}
+
+export function deliveryReportToken(tenantId: string, apiKey: string): string {
+  return createHmac('sha256', apiKey).update(`${tenantId}:africastalking:dlr`).digest('base64url');
+}
+
+export function verifyDeliveryReportToken(tenantId: string, apiKey: string, token: string | null): boolean {
+  if (!token || !apiKey) return false;
+  const expected = Buffer.from(deliveryReportToken(tenantId, apiKey));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }

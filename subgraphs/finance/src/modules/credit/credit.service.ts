@@ -141,10 +141,10 @@ export class CreditService {
     const [h] = await tx.$queryRaw<{ onTime: number; late: number; overdue: number; utilized: string | null; baseLimit: string | null; currency: string | null }[]>`
       SELECT
         (SELECT count(*)::int FROM "Payment" p JOIN "Invoice" i ON i."id" = p."invoiceId"
-          WHERE p."tenantId" = ${tenantId} AND i."customerId" = ${customerId} AND p."status" = 'SUCCEEDED'
+          WHERE p."tenantId" = ${tenantId} AND i."customerId" = ${customerId} AND p."status" = 'SUCCEEDED' AND p."method" <> 'FINANCING'
             AND (i."dueDate" IS NULL OR p."receivedAt" <= i."dueDate")) AS "onTime",
         (SELECT count(*)::int FROM "Payment" p JOIN "Invoice" i ON i."id" = p."invoiceId"
-          WHERE p."tenantId" = ${tenantId} AND i."customerId" = ${customerId} AND p."status" = 'SUCCEEDED'
+          WHERE p."tenantId" = ${tenantId} AND i."customerId" = ${customerId} AND p."status" = 'SUCCEEDED' AND p."method" <> 'FINANCING'
             AND p."receivedAt" > i."dueDate") AS "late",
         (SELECT count(*)::int FROM "Invoice" i
           WHERE i."tenantId" = ${tenantId} AND i."customerId" = ${customerId}

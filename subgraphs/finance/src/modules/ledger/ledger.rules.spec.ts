@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '@omniroute/core';
-import { assertBalanced, creditReleased, creditReserved, invoiceIssued, invoiceVoided, paymentReceived, UnbalancedPostingError, walletRefund, walletTopUp } from './ledger.rules.ts';
+import { assertBalanced, creditReleased, creditReserved, financingDefaulted, financingDrawn, financingLateFee, financingRepaid, invoiceIssued, invoiceVoided, paymentReceived, settlementFee, UnbalancedPostingError, walletRefund, walletTopUp } from './ledger.rules.ts';
 
 const base = { tenantId: 'tnt_X', currency: 'NGN' as const, customerId: 'cus_1' };
 const sum = (lines: { amount: Decimal }[]) => lines.reduce((s, l) => s.plus(l.amount), new Decimal(0));
@@ -43,5 +43,16 @@ describe('ledger postings', () => {
     expect(() => assertBalanced(bad)).toThrow(UnbalancedPostingError);
     expect(() => assertBalanced({ ...bad, lines: [bad.lines[0]!] })).toThrow(/two/);
     expect(() => assertBalanced(invoiceIssued(base, '0', 'INV-0'))).toThrow(UnbalancedPostingError);
+  });
+
+  it('financing: drawn, late fee, repaid (collected and handed on), defaulted, and settlement fees balance', () => {
+    const drafts = [financingDrawn(base, '1040', 'fag_1'), financingLateFee(base, '2.08', 'fag_1'), financingRepaid(base, '346.67', 'fag_1', false), financingRepaid(base, '100', 'fag_1', true), financingDefaulted(base, '693.33', 'fag_1'), settlementFee(base, '12.5', 'QK1')];
+    for (const d of drafts) expect(sum(assertBalanced(d).lines).isZero()).toBe(true);
+    // a repayment leaves cash where it was (received, then handed to the financier) and shrinks both financing accounts
+    const net = (d: ReturnType<typeof financingRepaid>, a: string) => sum(d.lines.filter((l) => l.account === a));
+    const r = financingRepaid(base, '100', 'fag_1', false);
+    expect([net(r, 'CASH').toString(), net(r, 'FINANCED_RECEIVABLE').toString(), net(r, 'FINANCIER_PAYABLE').toString()]).toEqual(['0', '-100', '100']);
+    expect(net(financingRepaid(base, '100', 'fag_1', true), 'FINANCED_DEFAULTED').toString()).toBe('-100');
+    expect(settlementFee(base, '12.5', 'QK1').lines.map((l) => [l.account, l.amount.toString()])).toEqual([['PROVIDER_FEES', '12.5'], ['CASH', '-12.5']]);
   });
 });

@@ -2,10 +2,12 @@ import { Decimal, dec, type CurrencyCode } from '@omniroute/core';
 
 export type LedgerAccount =
   | 'ACCOUNTS_RECEIVABLE' | 'REVENUE' | 'CASH' | 'CREDIT_EXPOSURE' | 'CREDIT_COMMITMENT' | 'WALLET'
-  | 'WORKER_PAYABLE' | 'WORKER_EARNINGS' | 'PAYOUTS_IN_TRANSIT';
+  | 'WORKER_PAYABLE' | 'WORKER_EARNINGS' | 'PAYOUTS_IN_TRANSIT'
+  | 'FINANCED_RECEIVABLE' | 'FINANCED_DEFAULTED' | 'FINANCIER_PAYABLE' | 'PROVIDER_FEES';
 export type LedgerPostingKind =
   | 'CREDIT_RESERVED' | 'CREDIT_RELEASED' | 'INVOICE_ISSUED' | 'INVOICE_VOIDED' | 'PAYMENT_RECEIVED' | 'WALLET_TOP_UP' | 'WALLET_REFUND'
-  | 'WORKER_EARNING' | 'PAYOUT_REQUESTED' | 'PAYOUT_SUCCEEDED' | 'PAYOUT_FAILED';
+  | 'WORKER_EARNING' | 'PAYOUT_REQUESTED' | 'PAYOUT_SUCCEEDED' | 'PAYOUT_FAILED'
+  | 'FINANCING_DRAWN' | 'FINANCING_REPAID' | 'FINANCING_LATE_FEE' | 'FINANCING_DEFAULTED' | 'SETTLEMENT_FEE';
 
 /** One side of a posting: positive amounts are debits, negative ones credits. */
 export interface PostingLine {
@@ -136,4 +138,43 @@ export const payoutSucceeded = (b: Base, amount: D, ref: string): PostingDraft =
 export const payoutFailed = (b: Base, amount: D, ref: string): PostingDraft => ({
   ...b, kind: 'PAYOUT_FAILED', description: `Payout ${ref} failed; back to the worker's balance`,
   lines: [debit('PAYOUTS_IN_TRANSIT', dec(amount)), credit('WORKER_PAYABLE', dec(amount))],
+});
+
+// Financing (issue 16 part 5). Accepting an offer pays the invoice with the financier's money: the usual
+// PAYMENT_RECEIVED (cash up, the invoice's receivable gone — it is the financier's now). What the customer owes the
+// financier (principal, fee, late fees) is kept on a pair of accounts the tenant services for the financier:
+// FINANCED_RECEIVABLE (owed by the customer) against FINANCIER_PAYABLE (to be handed to the financier). Each
+// repayment is collected and handed on at once, so after the last one both are zero and the tenant kept the principal.
+
+/** Agreement made: the customer owes the financier principal plus fee. */
+export const financingDrawn = (b: Base, repayable: D, ref: string): PostingDraft => ({
+  ...b, kind: 'FINANCING_DRAWN', description: `Financing ${ref}: owed to the financier`,
+  lines: [debit('FINANCED_RECEIVABLE', dec(repayable)), credit('FINANCIER_PAYABLE', dec(repayable))],
+});
+
+/** A late fee accrued on an overdue instalment: owed by the customer to the financier. */
+export const financingLateFee = (b: Base, amount: D, ref: string): PostingDraft => ({
+  ...b, kind: 'FINANCING_LATE_FEE', description: `Late fee on financing ${ref}`,
+  lines: [debit('FINANCED_RECEIVABLE', dec(amount)), credit('FINANCIER_PAYABLE', dec(amount))],
+});
+
+/** An instalment received (cash in) and handed on to the financier (cash out); on a defaulted agreement the defaulted balance shrinks. */
+export const financingRepaid = (b: Base, amount: D, ref: string, defaulted: boolean): PostingDraft => ({
+  ...b, kind: 'FINANCING_REPAID', description: `Instalment on financing ${ref}, handed on to the financier`,
+  lines: [debit('CASH', dec(amount)), credit(defaulted ? 'FINANCED_DEFAULTED' : 'FINANCED_RECEIVABLE', dec(amount)), debit('FINANCIER_PAYABLE', dec(amount)), credit('CASH', dec(amount))],
+});
+
+/** Agreement defaulted: what is outstanding moves to the defaulted receivable (collections take over). */
+export const financingDefaulted = (b: Base, outstanding: D, ref: string): PostingDraft => ({
+  ...b, kind: 'FINANCING_DEFAULTED', description: `Financing ${ref} defaulted`,
+  lines: [debit('FINANCED_DEFAULTED', dec(outstanding)), credit('FINANCED_RECEIVABLE', dec(outstanding))],
+});
+
+/**
+ * A provider's fee on one settlement line (reconciliation): an expense, taken out of the money the rail holds for the
+ * tenant — CASH is where rail collections land, so it is the rails' clearing account in this chart.
+ */
+export const settlementFee = (b: Base, fee: D, ref: string): PostingDraft => ({
+  ...b, kind: 'SETTLEMENT_FEE', description: `Provider fee on ${ref}`,
+  lines: [debit('PROVIDER_FEES', dec(fee)), credit('CASH', dec(fee))],
 });

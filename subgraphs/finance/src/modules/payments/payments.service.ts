@@ -167,6 +167,7 @@ export class PaymentService {
     const invalid = validate(input);
     if (invalid) return invalid;
     if (input.method === 'WALLET') return refused(E.METHOD_NOT_SUPPORTED, 'Pay from a wallet with payInvoiceFromWallet', ['method']);
+    if (input.method === 'FINANCING') return refused(E.METHOD_NOT_SUPPORTED, 'Financing pays an invoice through acceptFinancingOffer', ['method']);
     const key = input.idempotencyKey.trim();
     const amount = dec(input.amount);
 
@@ -404,6 +405,7 @@ export class PaymentService {
         const inv = (await this.invoices.lock(tx, v.tenantId, { id: found.invoiceId }))!;
         const p = (await tx.payment.findUnique({ where: { id: input.paymentId } }))!;
         if (p.status !== 'SUCCEEDED') return no(E.REFUND_NOT_ALLOWED, `The payment is ${p.status}`, 'paymentId');
+        if (p.method === 'FINANCING') return no(E.REFUND_NOT_ALLOWED, "A financier's payment is not the customer's to refund", 'paymentId');
         const currency = p.currency as CurrencyCode;
         if (!hasValidScale(amount, currency)) return no(E.INVALID_AMOUNT, `${currency} amounts have at most ${MINOR_UNITS[currency]} decimals`, 'amount');
         const refundable = dec(p.amount).minus(dec(p.refunded));

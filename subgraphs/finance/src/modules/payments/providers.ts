@@ -1,6 +1,6 @@
 import type { CurrencyCode, Decimal } from '@omniroute/core';
 
-export type PaymentMethod = 'CASH' | 'BANK_TRANSFER' | 'MOBILE_MONEY' | 'CARD' | 'WALLET';
+export type PaymentMethod = 'CASH' | 'BANK_TRANSFER' | 'MOBILE_MONEY' | 'CARD' | 'WALLET' | 'FINANCING';
 
 export interface ChargeRequest {
   tenantId: string;

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { sendJson, type SubgraphRoute } from '@omniroute/core';
 import type { PaymentService } from './payments.service.ts';
 import { PayoutService } from '../payouts/payouts.service.ts';
+import type { CollectionsService } from '../collections/collections.service.ts';
 
 const MAX_CALLBACK_BYTES = 256 * 1024;
 
@@ -21,7 +22,7 @@ async function rawBody(req: IncomingMessage): Promise<Buffer | null> {
  * `POST|PUT /webhooks/payments/<rail>/<tenant id>`: providers' callbacks, forwarded unchanged by the gateway
  * (gateway/src/plugins/payment-webhooks.ts). MTN MoMo may call back with PUT; the others POST.
  */
-export function paymentWebhookRoutes(payments: PaymentService, payouts?: PayoutService): Record<string, SubgraphRoute> {
+export function paymentWebhookRoutes(payments: PaymentService, payouts?: PayoutService, collections?: CollectionsService): Record<string, SubgraphRoute> {
   return {
     '/webhooks/payments/*': async (req, res) => {
       if (req.method !== 'POST' && req.method !== 'PUT') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST, PUT' });
@@ -32,6 +33,11 @@ export function paymentWebhookRoutes(payments: PaymentService, payouts?: PayoutS
       if (!raw) return sendJson(res, 413, { error: 'callback too large' });
       const headers: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      // Africa's Talking's SMS delivery reports (collections' reminders) come the same way, under its own name.
+      if (collections && rail === 'africastalking') {
+        const dlr = await collections.handleDeliveryReport(decodeURIComponent(tenant), { raw, query: url.searchParams });
+        return sendJson(res, dlr.status, dlr.body);
+      }
       // Payout results come to the same endpoint (Paystack has one webhook URL per account): their result URL names
       // the payout, Paystack's event says transfer.*.
       const handler = payouts && PayoutService.claims(decodeURIComponent(rail), url.searchParams, raw) ? payouts : payments;

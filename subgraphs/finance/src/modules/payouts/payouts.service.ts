@@ -137,7 +137,8 @@ export class PayoutService {
       let outcome: RailOutcome = { status: 'PENDING' };
       try {
         const account = await this.accounts.account(p.tenantId, p.rail);
-        if (account) outcome = await this.connectors[p.rail].status(account, p);
+        const endpoint = `${this.callbackBaseUrl().replace(/\/$/, '')}/webhooks/payments/${RAIL_SLUGS[p.rail]}/${p.tenantId}`;
+        if (account) outcome = await this.connectors[p.rail].status(account, { id: p.id, reference: p.reference, callbackUrl: this.connectors[p.rail].callbackUrl(account, endpoint, p.id) });
       } catch (error) {
         log.warn('finance: payout status query failed', { payoutId: p.id, error: String(error) });
       }

@@ -2,6 +2,7 @@ import { defineModule, every, type KitModule, type Started } from '@omniroute/co
 import type { FinanceDeps } from '../payments/payments.module.ts';
 import { SettlementService } from './settlement.service.ts';
 import type { ProviderAccountService } from '../payments/provider-accounts.service.ts';
+import type { LedgerService } from '../ledger/ledger.service.ts';
 import { settlementPolicies } from './settlement.policies.ts';
 import { settlementResolvers } from './resolvers/index.ts';
 
@@ -10,7 +11,7 @@ export const settlementModule: KitModule<{ settlement: SettlementService }> = de
   name: 'settlement',
   resolvers: settlementResolvers,
   policies: settlementPolicies,
-  services: (deps: FinanceDeps, built: { providerAccounts: ProviderAccountService }) => ({ settlement: new SettlementService(deps.prisma, built.providerAccounts, deps.railTimeoutMs) }),
+  services: (deps: FinanceDeps, built: { providerAccounts: ProviderAccountService; ledger: LedgerService }) => ({ settlement: new SettlementService(deps.prisma, built.providerAccounts, built.ledger, deps.railTimeoutMs) }),
 });
 
 export interface SettlementOptions {

@@ -3,7 +3,9 @@ import {
   authorize, Decimal, fail, log, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
 } from '@omniroute/core';
 import type { Payment, Payout, PrismaClient, SettlementLine, SettlementReport } from '../../generated/prisma/client.ts';
-import { isUniqueViolation, TX_OPTIONS } from '../../db.ts';
+import { isUniqueViolation, TX_OPTIONS, type Tx } from '../../db.ts';
+import type { LedgerService } from '../ledger/ledger.service.ts';
+import { settlementFee } from '../ledger/ledger.rules.ts';
 import { FinanceErrorCode as E } from '../credit/credit.service.ts';
 import type { ProviderAccountService } from '../payments/provider-accounts.service.ts';
 import { RAILS, RAIL_SLUGS, type RailAccount, type RailName } from '../payments/rails/rail.ts';
@@ -25,6 +27,7 @@ export class SettlementService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly accounts: ProviderAccountService,
+    private readonly ledger: LedgerService,
     private readonly timeoutMs = 10_000,
   ) {}
 
@@ -43,7 +46,11 @@ export class SettlementService {
     const currency = account.currencies[0] as CurrencyCode;
     const checksum = createHash('sha256').update(input.csv).digest('hex');
     const earlier = await this.prisma.settlementReport.findUnique({ where: { tenantId_rail_checksum: { tenantId, rail: input.provider, checksum } } });
-    if (earlier) return ok(earlier);
+    if (earlier) {
+      // a report imported before its fees were posted gets them now (once: see postFees)
+      await this.prisma.$transaction((tx) => this.postFees(tx, tenantId, earlier.id, input.provider), TX_OPTIONS);
+      return ok(earlier);
+    }
     let lines: ReportLine[];
     try {
       lines = readReport(input.provider, input.csv, currency);
@@ -70,12 +77,35 @@ export class SettlementService {
             occurredAt: m.line.occurredAt, status: m.status, paymentId: m.paymentId, payoutId: m.payoutId, raw: m.line.raw,
           })),
         });
+        await this.postFees(tx, tenantId, id, input.provider);
         return report;
       }, TX_OPTIONS));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return ok((await this.prisma.settlementReport.findUnique({ where: { tenantId_rail_checksum: { tenantId, rail: input.provider, checksum } } }))!);
     }
+  }
+
+  /**
+   * Posts the provider's fee of every line of a report that has one (SETTLEMENT_FEE: PROVIDER_FEES debit, CASH credit),
+   * exactly once per provider transaction: the line is marked in the posting's transaction, and a line whose
+   * transaction (rail, kind, reference) had its fee posted from an earlier, overlapping report is marked without
+   * posting again. Imports of one rail are serialised by an advisory lock so two overlapping files cannot both post.
+   */
+  private async postFees(tx: Tx, tenantId: string, reportId: string, rail: RailName): Promise<number> {
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`settlement-fees:${tenantId}:${rail}`}))::text`;
+    const lines = await tx.settlementLine.findMany({ where: { reportId, feePostedAt: null, fee: { gt: 0 } }, orderBy: { id: 'asc' } });
+    let posted = 0;
+    const now = new Date();
+    for (const l of lines) {
+      const before = await tx.settlementLine.findFirst({ where: { tenantId, kind: l.kind, reference: l.reference, feePostedAt: { not: null }, report: { rail } }, select: { id: true } });
+      if (!before) {
+        await this.ledger.post(tx, settlementFee({ tenantId, currency: l.currency as CurrencyCode, paymentId: l.paymentId }, l.fee, `${rail} ${l.reference}`), now);
+        posted++;
+      }
+      await tx.settlementLine.update({ where: { id: l.id }, data: { feePostedAt: now } });
+    }
+    return posted;
   }
 
   /** Each line with the payment or payout it names (by the provider's reference, receipt, or our id) and how they compare. */

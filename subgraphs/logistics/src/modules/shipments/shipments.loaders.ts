@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { groupLoaderBy, loaderBy, requireViewer, type Viewer } from '@omniroute/core';
+import { byKeysInTenant, sqlFor } from '@omniroute/db';
 import type { PrismaClient, Shipment, ShipmentStop } from '../../generated/prisma/client.ts';
 import { ACTIVE_STATUSES } from './shipment-rules.ts';
 
@@ -7,12 +8,13 @@ import { ACTIVE_STATUSES } from './shipment-rules.ts';
 export function createShipmentLoaders(prisma: PrismaClient, viewer: Viewer | null) {
   // Anonymous callers get UNAUTHENTICATED from any load.
   const tenantId = () => requireViewer(viewer).tenantId;
-  const shipmentById = loaderBy<Shipment>((ids) => prisma.shipment.findMany({ where: { id: { in: [...ids] }, tenantId: tenantId() } }), (s) => s.id);
+  const sql = sqlFor(prisma); // hot paths: straight on the driver (packages/db fast-sql.ts), same rows as findMany
+  const shipmentById = loaderBy<Shipment>((ids) => byKeysInTenant<Shipment>(sql, 'Shipment', 'id', ids, tenantId()), (s) => s.id);
   return {
     shipmentById,
     /** Order.shipment: one shipment per order (unique per tenant). */
     shipmentByOrderId: loaderBy<Shipment>(async (orderIds) => {
-      const rows = await prisma.shipment.findMany({ where: { orderId: { in: [...orderIds] }, tenantId: tenantId() } });
+      const rows = await byKeysInTenant<Shipment>(sql, 'Shipment', 'orderId', orderIds, tenantId());
       for (const s of rows) shipmentById.prime(s.id, s);
       return rows;
     }, (s) => s.orderId),

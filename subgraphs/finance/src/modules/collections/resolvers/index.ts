@@ -31,5 +31,8 @@ export const collectionsResolvers: Resolvers = {
   CollectionNotification: {
     customer: (n) => ({ id: n.customerId }),
     invoice: (n, _a, ctx) => (n.invoiceId ? ctx.loaders.invoiceById.load(n.invoiceId) : null),
+    delivery: (n) => (n.deliveryStatus && n.deliveryReportedAt
+      ? { status: n.deliveryStatus as never, failureReason: n.deliveryFailureReason, deliveredAt: n.deliveredAt, reportedAt: n.deliveryReportedAt }
+      : null),
   },
 };

@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 // Ids carry their type as a prefix (newId('pay'), seeded `pay_LAGOS…`), so the type is known before any lookup.
-const TYPE_OF_PREFIX = { pay: 'Payment', inv: 'Invoice', lge: 'LedgerEntry', wal: 'Wallet', pyo: 'Payout', stl: 'SettlementReport', ptp: 'PromiseToPay' } as const;
+const TYPE_OF_PREFIX = { pay: 'Payment', inv: 'Invoice', lge: 'LedgerEntry', wal: 'Wallet', pyo: 'Payout', stl: 'SettlementReport', ptp: 'PromiseToPay', fag: 'FinancingAgreement' } as const;
 type NodeType = (typeof TYPE_OF_PREFIX)[keyof typeof TYPE_OF_PREFIX];
 const typeOf = (id: string): NodeType | null => TYPE_OF_PREFIX[id.slice(0, id.indexOf('_')) as keyof typeof TYPE_OF_PREFIX] ?? null;
 
@@ -23,6 +23,8 @@ export const nodeResolvers: Resolvers = {
           return ctx.services.settlement.get(ctx.viewer, id);
         case 'PromiseToPay':
           return ctx.services.collections.promise(ctx.viewer, id);
+        case 'FinancingAgreement':
+          return ctx.services.financing.get(ctx, id);
         default:
           return null;
       }

@@ -8,7 +8,7 @@ import {
   type CollectRequest, type CollectResult, type IncomingCallback, type RailAccount, type RailCallback, type RailConnector, type RailOutcome, type SettledOutcome,
 } from './rail.ts';
 
-const CHANNELS: Record<PaymentMethod, string[]> = { MOBILE_MONEY: ['mobile_money'], CARD: ['card'], BANK_TRANSFER: ['bank_transfer'], CASH: [], WALLET: [] };
+const CHANNELS: Record<PaymentMethod, string[]> = { MOBILE_MONEY: ['mobile_money'], CARD: ['card'], BANK_TRANSFER: ['bank_transfer'], CASH: [], WALLET: [], FINANCING: [] };
 
 /** Amount in the currency's subunit (kobo, pesewas), as Paystack takes and reports it. */
 export function toSubunits(amount: Decimal, currency: CurrencyCode): string {

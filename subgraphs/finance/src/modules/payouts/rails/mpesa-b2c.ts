@@ -72,9 +72,39 @@ export class MpesaB2cConnector implements PayoutConnector {
     return { status: 'UNKNOWN', reason: describeReply('MPESA', r) };
   }
 
-  /** Daraja's Transaction Status query answers asynchronously at a ResultURL too: the Result callback (or the settlement report) decides. */
-  async status(): Promise<RailOutcome> {
-    return { status: 'PENDING' };
+  /**
+   * Daraja's Transaction Status API (https://developer.safaricom.co.ke/APIs/TransactionStatus) for a payout whose Result
+   * has not come: `POST /mpesa/transactionstatus/v1/query` naming the request by its OriginatorConversationID (our payout
+   * id; no receipt is known yet). Daraja only accepts the query here — the answer is POSTed to ResultURL (the payout's
+   * own result URL) and read by readCallback — so this says PENDING, or NOT_FOUND when Daraja refuses the reference.
+   */
+  async status(a: RailAccount, p: { id: string; callbackUrl: string }): Promise<RailOutcome> {
+    const body = JSON.stringify({
+      Initiator: a.secrets.initiatorName,
+      SecurityCredential: a.secrets.securityCredential,
+      CommandID: 'TransactionStatusQuery',
+      TransactionID: '',
+      OriginalConversationID: p.id,
+      PartyA: a.secrets.shortCode,
+      IdentifierType: '4',
+      ResultURL: p.callbackUrl,
+      QueueTimeOutURL: p.callbackUrl,
+      Remarks: `Status of payout ${p.id}`.slice(0, 100),
+      Occasion: p.id,
+    });
+    let r;
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(a);
+      r = await callProvider(`${a.baseUrl}/mpesa/transactionstatus/v1/query`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }, this.timeoutMs);
+      if (r.status === 401 && attempt === 0) {
+        this.tokens.forget(a.version);
+        continue;
+      }
+      break;
+    }
+    if (r.status === 200 && r.body?.ResponseCode === '0') return { status: 'PENDING' };
+    if (r.status === 400 && /Invalid (TransactionID|OriginalConversationID)/.test(String(r.body?.errorMessage ?? ''))) return { status: 'NOT_FOUND' };
+    throw new ProviderError(describeReply('MPESA', r), r.status === null || r.status >= 500);
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): PayoutCallback | null {
@@ -88,9 +118,10 @@ export class MpesaB2cConnector implements PayoutConnector {
     }
     const r = body?.Result;
     if (!r || r.ResultCode === undefined || typeof r.ConversationID !== 'string') throw new CallbackError('not a B2C Result');
-    if (Number(r.ResultCode) !== 0) return { reference: r.ConversationID, payoutId, outcome: { status: 'FAILED', reason: `M-Pesa ${r.ResultCode}: ${r.ResultDesc ?? 'failed'}` }, payload: body };
     const params: { Key: string; Value?: unknown }[] = Array.isArray(r.ResultParameters?.ResultParameter) ? r.ResultParameters.ResultParameter : [];
     const value = (k: string) => params.find((p) => p.Key === k)?.Value;
+    if (isStatusResult(r, params)) return readStatusResult(r, payoutId, body, value);
+    if (Number(r.ResultCode) !== 0) return { reference: r.ConversationID, payoutId, outcome: { status: 'FAILED', reason: `M-Pesa ${r.ResultCode}: ${r.ResultDesc ?? 'failed'}` }, payload: body };
     const amount = value('TransactionAmount');
     return {
       reference: r.ConversationID,
@@ -99,4 +130,24 @@ export class MpesaB2cConnector implements PayoutConnector {
       payload: body,
     };
   }
+}
+
+/**
+ * A Transaction Status Result rather than the B2C Result: its parameters carry `TransactionStatus`, or (the query
+ * itself failed) it is not a number-coded B2C result and names no B2C parameters. Its ConversationID is the query's,
+ * never the payout's reference.
+ */
+function isStatusResult(r: any, params: { Key: string }[]): boolean {
+  if (params.some((p) => p.Key === 'TransactionStatus')) return true;
+  return !/^\d+$/.test(String(r.ResultCode)) && !params.some((p) => p.Key === 'TransactionReceipt');
+}
+
+function readStatusResult(r: any, payoutId: string, body: unknown, value: (k: string) => unknown): PayoutCallback {
+  const status = String(value('TransactionStatus') ?? '');
+  // the query failed, or the transaction is still in flight: nothing decided
+  if (String(r.ResultCode) !== '0' || !/^(Completed|Failed|Cancelled|Declined|Reversed)$/i.test(status)) return { reference: null, payoutId, outcome: { status: 'PENDING' }, payload: body };
+  if (!/^Completed$/i.test(status)) return { reference: null, payoutId, outcome: { status: 'FAILED', reason: `M-Pesa transaction ${status}${value('TransactionReason') ? `: ${String(value('TransactionReason'))}` : ''}` }, payload: body };
+  const amount = value('Amount');
+  const receipt = String(value('ReceiptNo') ?? r.TransactionID ?? '');
+  return { reference: null, payoutId, outcome: { status: 'SUCCEEDED', receipt: receipt || null, amount: amount != null && /^\d+(\.\d+)?$/.test(String(amount)) ? dec(String(amount)) : null }, payload: body };
 }

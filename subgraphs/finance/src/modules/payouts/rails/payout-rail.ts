@@ -47,7 +47,11 @@ export interface PayoutConnector {
   callbackUrl(account: RailAccount, endpoint: string, payoutId: string): string;
   send(account: RailAccount, req: PayoutRequest): Promise<SendResult>;
   /** The transfer's state at the provider; PENDING when the rail offers no synchronous query (M-Pesa). */
-  status(account: RailAccount, p: { id: string; reference: string | null }): Promise<RailOutcome>;
+  /**
+   * Asks the rail about a sent payout. Rails whose status API answers later at a result URL (M-Pesa's Transaction
+   * Status) send the query to `callbackUrl` and say PENDING: the result callback settles the payout.
+   */
+  status(account: RailAccount, p: { id: string; reference: string | null; callbackUrl: string }): Promise<RailOutcome>;
   /** Authenticates and reads a result callback: null when not authentic; throws CallbackError when unreadable. */
   readCallback(account: RailAccount, cb: IncomingCallback): PayoutCallback | null;
 }

@@ -1,0 +1,33 @@
+// In-process transport between the gateway and the subgraphs of one process (issue 17). In the embedded single
+// process (`npm start`, startStack) the gateway's subgraph fetches used to cross loopback HTTP to servers in the
+// same process: undici request, socket writes both ways, node:http parsing — per fetch, a handful per operation.
+// Here a fetch is handed to the subgraph's GraphQL handler directly, with the same JSON body and the same signed
+// headers: the subgraph verifies the HMAC context exactly as over HTTP (tenant scoping, audience, expiry), so
+// nothing the gateway may skip. Distributed mode (gateway in its own process) has no handler to hand to and stays on
+// HTTP; so does any URL the stack does not know (a proxy in front of a subgraph, a remote one).
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+
+/** Answers one subgraph request: the raw JSON body and the (lower-cased) headers the gateway would have sent. */
+export type InProcessHandler = (body: string, headers: Record<string, string>) => Promise<{ status: number; text: string }>;
+
+/** The handler of one Apollo subgraph, its context built from the headers (signature verified there). */
+export function inProcessHandler<Ctx extends BaseContext>(apollo: ApolloServer<Ctx>, context: (headers: HeaderMap) => Promise<Ctx>): InProcessHandler {
+  return async (body, headers) => {
+    const map = new HeaderMap();
+    for (const k in headers) map.set(k, headers[k]!);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { status: 400, text: JSON.stringify({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }) };
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: 'POST', headers: map, search: '', body: parsed },
+      context: () => context(map),
+    });
+    if (result.body.kind === 'complete') return { status: result.status ?? 200, text: result.body.string };
+    let text = '';
+    for await (const chunk of result.body.asyncIterator) text += chunk;
+    return { status: result.status ?? 200, text };
+  };
+}

@@ -1,0 +1,111 @@
+// Hot-path reads without Prisma's per-query work. Measured on Postgres (bench/README.md, issue 17): a one-row
+// `findMany` costs ≈1.2–1.5 ms of CPU in Prisma (query compilation in WASM, plan interpretation, result mapping),
+// `$queryRaw` ≈0.9 ms, the same statement on the `pg` pool ≈0.23 ms. DataLoaders run a handful of such statements
+// per request in every subgraph, so they go straight to the driver through `sqlFor(prisma)`, with rows typed as
+// Prisma types them (Decimal, Date, bigint), counted in the database's `stats` like Prisma's statements.
+import { PGlite } from '@electric-sql/pglite';
+import { Decimal } from '@prisma/client/runtime/client';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type pg from 'pg';
+import type { StatementStats } from './counting-adapter.ts';
+
+/** Runs one parameterised SQL statement ($1, $2…) and returns its rows, typed as Prisma types them. */
+export type SqlRunner = <Row = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<Row[]>;
+
+// Postgres type OIDs whose text form Prisma turns into something other than what the drivers return by default.
+const NUMERIC = 1700;
+const INT8 = 20;
+const DATE = 1082;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+const NUMERIC_ARRAY = 1231;
+const TIMESTAMP_ARRAY = 1115;
+
+const toDecimal = (v: string) => new Decimal(v);
+// `timestamp(3)` columns hold UTC (Prisma writes them so): the text has no zone, so say it is Z.
+const toUtcDate = (v: string) => new Date(`${v.replace(' ', 'T')}Z`);
+const toDate = (v: string) => new Date(v);
+const toDay = (v: string) => new Date(`${v}T00:00:00.000Z`);
+const toBigInt = (v: string) => BigInt(v);
+
+/** Text parsers by OID, shared by both drivers (arrays of these types are refused rather than mistyped). */
+const PARSERS: Record<number, (v: string) => unknown> = {
+  [NUMERIC]: toDecimal,
+  [INT8]: toBigInt,
+  [DATE]: toDay,
+  [TIMESTAMP]: toUtcDate,
+  [TIMESTAMPTZ]: toDate,
+  [NUMERIC_ARRAY]: () => {
+    throw new Error('sqlFor: numeric[] columns are not supported on the fast path; use Prisma');
+  },
+  [TIMESTAMP_ARRAY]: () => {
+    throw new Error('sqlFor: timestamp[] columns are not supported on the fast path; use Prisma');
+  },
+};
+
+/** pg: per-query type parsers (the global pg.types stay untouched for everyone else in the process). */
+const PG_TYPES = {
+  getTypeParser(oid: number, format?: string) {
+    const p = PARSERS[oid];
+    if (p && format !== 'binary') return p;
+    return (defaultPgTypes as { getTypeParser(oid: number, format?: string): unknown }).getTypeParser(oid, format as never);
+  },
+};
+let defaultPgTypes: typeof pg.types;
+
+export function postgresRunner(pool: pg.Pool, types: typeof pg.types, stats: StatementStats): SqlRunner {
+  defaultPgTypes = types;
+  return async <Row>(text: string, params: readonly unknown[] = []) => {
+    stats.statements++;
+    const t0 = stats.onStatement ? performance.now() : 0;
+    const r = await pool.query({ text, values: params as unknown[], types: PG_TYPES as never });
+    stats.onStatement?.(text, performance.now() - t0);
+    return r.rows as Row[];
+  };
+}
+
+export function pgliteRunner(db: PGlite, stats: StatementStats): SqlRunner {
+  const parsers = Object.fromEntries(Object.entries(PARSERS).map(([oid, f]) => [oid, (v: string) => f(v)]));
+  return async <Row>(text: string, params: readonly unknown[] = []) => {
+    stats.statements++;
+    const t0 = stats.onStatement ? performance.now() : 0;
+    const r = await db.query<Row>(text, params as unknown[], { parsers });
+    stats.onStatement?.(text, performance.now() - t0);
+    return r.rows;
+  };
+}
+
+// The database behind each adapter factory openDatabase made: a PrismaClient keeps the factory it was given.
+const runners = new WeakMap<SqlDriverAdapterFactory, SqlRunner>();
+
+export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner): void {
+  runners.set(adapter, run);
+}
+
+interface PrismaLike {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+/**
+ * The fast statement runner of the database this PrismaClient was built on (`new PrismaClient({ adapter:
+ * db.adapter })` with openDatabase's adapter). A client built any other way gets `$queryRawUnsafe` (same rows,
+ * Prisma's cost), so the result never depends on the path. Statements must qualify nothing: on Postgres the
+ * connection's search_path is the subgraph's schema, as for raw SQL through Prisma.
+ */
+export function sqlFor(prisma: PrismaLike): SqlRunner {
+  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  const run = adapter ? runners.get(adapter) : undefined;
+  if (run) return run;
+  return <Row>(text: string, params: readonly unknown[] = []) => prisma.$queryRawUnsafe<Row[]>(text, ...params);
+}
+
+/** True when `sqlFor(prisma)` takes the driver path (tests: a Prisma upgrade that moves the adapter must not go unnoticed). */
+export function hasFastPath(prisma: PrismaLike): boolean {
+  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  return !!adapter && runners.has(adapter);
+}
+
+/** `SELECT * FROM "<table>" WHERE "<column>" = ANY($1) AND "tenantId" = $2 [ORDER BY …]`: a loader's batch. */
+export function byKeysInTenant<Row>(run: SqlRunner, table: string, column: string, keys: readonly string[], tenantId: string, orderBy = ''): Promise<Row[]> {
+  return run<Row>(`SELECT * FROM "${table}" WHERE "${column}" = ANY($1::text[]) AND "tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`, [keys, tenantId]);
+}
