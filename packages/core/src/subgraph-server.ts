@@ -16,7 +16,7 @@ import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
 import { trackHttpRequests } from './drain.ts';
-import { traceHttpServer } from './telemetry.ts';
+import { traceHttpServer, traceInProcess } from './telemetry.ts';
 
 const INTERNAL = Symbol('omniroute.internalContext');
 
@@ -181,7 +181,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     return (await createContext(internal)) as Ctx & { requestId?: string };
   };
   const handle = apolloHttpHandler(apollo, contextOf);
-  const execute = inProcessHandler(apollo, contextOf);
+  const execute = traceInProcess(opts.name, inProcessHandler(apollo, contextOf));
 
   return {
     name: opts.name,

@@ -218,3 +218,55 @@ export function runtimeTracing(service: string): RuntimeTracing | undefined {
     },
   };
 }
+
+/**
+ * A subgraph's in-process handler (the single-process transport: no HTTP) in a SERVER span of `service`, parent
+ * from the `traceparent` the gateway put in its headers. Tracing off when called: the handler runs as it is.
+ */
+export function traceInProcess<T extends { status: number }>(service: string, handler: (body: string, headers: Record<string, string>) => Promise<T>) {
+  return (body: string, headers: Record<string, string>): Promise<T> => {
+    const s = state;
+    if (!s) return handler(body, headers);
+    const { api } = s;
+    const parent = api.propagation.extract(api.ROOT_CONTEXT, headers);
+    const span = s.providerFor(service).getTracer('omniroute').startSpan('POST /graphql', {
+      kind: api.SpanKind.SERVER,
+      attributes: { 'http.request.method': 'POST', 'url.path': '/graphql', 'omniroute.service': service, 'omniroute.transport': 'in-process' },
+    }, parent);
+    return api.context.with(api.trace.setSpan(parent, span).setValue(SERVICE_CONTEXT_KEY!, service), async () => {
+      try {
+        const r = await handler(body, headers);
+        span.setAttribute('http.response.status_code', r.status);
+        if (r.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
+        return r;
+      } catch (err) {
+        span.setStatus({ code: api.SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  };
+}
+
+/**
+ * A raw SQL runner (packages/db's fast path for hot reads, beside Prisma) whose statements are `db_query` CLIENT
+ * spans with their text, as Prisma's are. Tracing off when called: the runner runs as it is.
+ */
+export function traceSqlRunner<F extends (text: string, params?: readonly unknown[]) => Promise<unknown>>(run: F, system: string): F {
+  return ((text: string, params?: readonly unknown[]) => {
+    const s = state;
+    if (!s) return run(text, params);
+    const { api } = s;
+    return api.trace.getTracer('omniroute-sql').startActiveSpan('db_query', { kind: api.SpanKind.CLIENT, attributes: { 'db.query.text': text, 'db.system.name': system } }, async (span) => {
+      try {
+        return await run(text, params);
+      } catch (err) {
+        span.setStatus({ code: api.SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }) as F;
+}
