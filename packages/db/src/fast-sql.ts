@@ -8,7 +8,6 @@ import { Decimal } from '@prisma/client/runtime/client';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type pg from 'pg';
 import type { StatementStats } from './counting-adapter.ts';
-import { traceSqlRunner } from '@omniroute/core/telemetry';
 
 /** Runs one parameterised SQL statement ($1, $2…) and returns its rows, typed as Prisma types them. */
 export type SqlRunner = <Row = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<Row[]>;
@@ -80,7 +79,7 @@ export function pgliteRunner(db: PGlite, stats: StatementStats): SqlRunner {
 const runners = new WeakMap<SqlDriverAdapterFactory, SqlRunner>();
 
 export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner): void {
-  runners.set(adapter, traceSqlRunner(run, 'postgresql')); // db_query spans when tracing is on (@omniroute/core telemetry)
+  runners.set(adapter, run);
 }
 
 interface PrismaLike {
