@@ -5,7 +5,7 @@
 //   replica.ts: SUPERGRAPH, INTERNAL_SIGNING_SECRET, JWT_SECRET, METRICS_TOKEN, OIDC_*, REDIS_URL, REDIS_PREFIX,
 //   SUBGRAPH_URL_<NAME>, PERSISTED_DIR. Started by `npm run gateway` (with the Node flags the fan-out benchmark measured).
 import cluster from 'node:cluster';
-import { checkStartup, log, warnIfMetricsClosed } from '@omniroute/core';
+import { checkStartup, log, shutdownTelemetry, startTelemetry, warnIfMetricsClosed } from '@omniroute/core';
 import { forkWorkers, workerCount } from './cluster.ts';
 import { replicaSecrets } from './replica-secrets.ts';
 
@@ -30,9 +30,10 @@ if (workers > 1 && cluster.isPrimary) {
   log.info('gateway primary', { port, pid: process.pid, workers });
   onShutdown(() => pool.stop());
 } else {
+  await startTelemetry(); // OTEL_* configured: traces; otherwise nothing is loaded
   const { createReplica } = await import('./replica.ts'); // after the checks: a refusal does not load the gateway
   const gateway = createReplica();
   const listening = await gateway.listen(port, process.env.HOST ?? '::');
   log.info('gateway listening', { port: listening, pid: process.pid, redis: !!process.env.REDIS_URL, worker: cluster.isWorker ? cluster.worker!.id : undefined });
-  onShutdown(() => gateway.close());
+  onShutdown(async () => { await gateway.close(); await shutdownTelemetry(); });
 }

@@ -30,6 +30,7 @@ export function createReplica(env: NodeJS.ProcessEnv = process.env, extra: { par
     metricsAccess: metricsAccessFromEnv(env),
     auth: { secret: secrets.jwtSecret, jwksUrl: env.OIDC_JWKS_URL, oidcIssuer: env.OIDC_ISSUER, oidcAudience: env.OIDC_AUDIENCE },
     subgraphUrl: (name, url) => env[`SUBGRAPH_URL_${name.toUpperCase()}`] ?? url,
+    ...(env.REDIS_URL ? { eventBus: { redisUrl: env.REDIS_URL, prefix } } : {}),
     ...documentOptionsFromEnv(env),
     partners: {
       redisUrl: env.REDIS_URL,

@@ -1,7 +1,10 @@
 import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
+import { Gauge, type Registry } from 'prom-client';
+import { consumerGroupLag, type GroupLag } from '@omniroute/events';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { EXPOSED_ERROR_CODES, log, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
+import { EXPOSED_ERROR_CODES, log, runtimeTracing, traceHttpServer, trackHttpRequests, type MetricsAccess, type TokenVerifierOptions } from '@omniroute/core';
 import { createGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from './runtime/index.ts';
 import { formatError as format } from './runtime/errors.ts';
 import { createPipeline, runtimeHooks } from './pipeline.ts';
@@ -37,6 +40,11 @@ export interface GatewayOptions extends Pick<GatewayRuntimeOptions<GatewayContex
   partners?: PartnerAccessOptions;
   /** A subscriber whose unsent data exceeds this many bytes is disconnected (default 4 MiB). */
   maxSubscriberBufferBytes?: number;
+  /**
+   * The Redis event bus whose consumer-group lag /metrics reports (omniroute_event_consumer_lag and
+   * …_pending{group,topic}; a cluster-wide view read at scrape time). Unset: not reported.
+   */
+  eventBus?: { redisUrl: string; prefix: string };
   /** Who may read /metrics (default: METRICS_TOKEN and production mode from the environment). */
   metricsAccess?: MetricsAccess;
 }
@@ -97,6 +105,7 @@ export function createGateway(opts: GatewayOptions) {
   const hooks = runtimeHooks(pipeline, { formatError: formatError as (e: GraphQLError, ctx: GatewayContext | undefined) => GraphQLFormattedError });
   const runtime: GatewayRuntime<GatewayContext> = createGatewayRuntime({
     supergraphSdl: supergraphForRuntime(opts.supergraphSdl), // @authenticated/@requiresScopes: enforced by plugins/field-auth.ts
+    authorizationDirectives: 'ignore', // … so not by the runtime too
     hooks,
     subgraphUrlOverride: opts.subgraphUrl,
     introspection: opts.introspection ?? true,
@@ -104,6 +113,7 @@ export function createGateway(opts: GatewayOptions) {
     maxBodyBytes: opts.maxBodyBytes,
     documentLimits: opts.documentLimits,
     cacheBytes: opts.cacheBytes,
+    tracing: runtimeTracing('gateway'), // undefined unless startTelemetry() found OTEL_* configuration
     inProcessSubgraph: opts.inProcessSubgraph,
   });
   const subscriptions = createSubscriptionEngine({
@@ -125,7 +135,7 @@ export function createGateway(opts: GatewayOptions) {
     if (graphiql.wantsPage(req)) return graphiql.page(req, res);
     runtime.graphqlHandler(req, res);
   };
-  const server = createServer(createRouter({
+  const server = createServer(traceHttpServer('gateway', createRouter({
     ...createHealthPlugin({ subgraphUrls: () => Object.fromEntries(runtime.subgraphs), probeHeaders: (name) => gatewayCallHeaders(opts.secret, name) }).routes,
     ...createPaymentWebhookPlugin({ financeUrl: () => runtime.subgraphs.get('finance'), secret: opts.secret }).routes,
     ...pipeline.routes(),
@@ -134,12 +144,13 @@ export function createGateway(opts: GatewayOptions) {
     '/graphql': graphql,
     '/': (_req, res) => void res.writeHead(302, { location: '/graphql' }).end(),
   }, (_req, res) => void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found', graphql: '/graphql' })),
-  (path, e) => log.error('route failed', { path, error: String(e) })));
+  (path, e) => log.error('route failed', { path, error: String(e) }))));
   server.keepAliveTimeout = 65_000;
   const requests = trackHttpRequests(server, { stream: isSseRequest });
   server.on('clientError', createClientErrorPlugin().onClientError);
   const ws = attachGraphqlWs({ server, pipeline: streams, formatError, maxBufferedBytes: opts.maxSubscriberBufferBytes });
 
+  const eventLag = opts.eventBus ? eventLagGauges(metrics.registry, opts.eventBus) : null;
   metrics.gauge('websockets', 'Open graphql-ws client sockets', () => ws.sockets());
   metrics.gauge('subscription_upstreams', 'Subgraph subscription streams open (shared by subscribers of the same operation and identity)', () => subscriptions.stats().upstreams);
   metrics.gauge('subscription_groups', 'Distinct subscriptions being served (operation, variables, caller identity)', () => subscriptions.stats().groups);
@@ -174,7 +185,35 @@ export function createGateway(opts: GatewayOptions) {
       await requests.drain(drainTimeoutMs);
       await runtime.close();
       await pipeline.close();
+      await eventLag?.close();
     },
   };
+}
+
+/** Consumer-group lag of the event bus as gauges, read from Redis at scrape time (one lazy connection). */
+function eventLagGauges(registry: Registry, bus: { redisUrl: string; prefix: string }) {
+  let redis: Redis | null = null;
+  let last: Promise<GroupLag[]> | null = null;
+  // both gauges of one scrape share one reading
+  const read = () => (last ??= (async () => {
+    redis ??= new Redis(bus.redisUrl, { lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    try { return await consumerGroupLag(redis, bus.prefix); } finally { setTimeout(() => { last = null; }, 1000).unref(); }
+  })());
+  const labelNames = ['group', 'topic'] as const;
+  new Gauge({
+    name: 'omniroute_event_consumer_lag', help: 'Events of a topic not yet delivered to a consumer group (Redis XINFO GROUPS lag)', labelNames, registers: [registry],
+    async collect() {
+      this.reset();
+      try { for (const g of await read()) if (g.lag !== null) this.set({ group: g.group, topic: g.topic }, g.lag); } catch (e) { log.warn('metrics: event lag not read', { error: String(e) }); }
+    },
+  });
+  new Gauge({
+    name: 'omniroute_event_consumer_pending', help: 'Events delivered to a consumer group and not yet acknowledged', labelNames, registers: [registry],
+    async collect() {
+      this.reset();
+      try { for (const g of await read()) this.set({ group: g.group, topic: g.topic }, g.pending); } catch { /* reported by the lag gauge */ }
+    },
+  });
+  return { close: async () => { await redis?.quit().catch(() => redis?.disconnect()); } };
 }
 export { createPaymentWebhookPlugin } from './plugins/payment-webhooks.ts';

@@ -4,8 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { createSubgraph, metricsAccessFromEnv, type RunningSubgraph } from '@omniroute/core';
-import { callSubgraph, gql } from '@omniroute/testkit';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createSubgraph, metricsAccessFromEnv, trackPool, type RunningSubgraph } from '@omniroute/core';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, callSubgraph, gql } from '@omniroute/testkit';
 import { createGateway } from '../src/server.ts';
 
 const SECRET = 'ops-test-secret-0123456789abcdef0123456789';
@@ -94,6 +97,39 @@ describe('/metrics', () => {
     expect(text).toContain('omniroute_gateway_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1');
     expect(text).toContain('# TYPE omniroute_gateway_websockets gauge');
     expect(text).toContain('# TYPE process_cpu_user_seconds_total counter'); // default collectors
+  });
+
+  it('issue 18: consumer-group lag of the event bus (read from Redis) and the database pools of the process', async () => {
+    const prefix = `ops-lag-${randomUUID()}`;
+    const redis = new Redis(TEST_REDIS_URL);
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+    const untrack = trackPool('ops-test', pool);
+    try {
+      // the bus's layout (packages/events/src/redis-bus.ts): three order events, group billing read one, acked none
+      const key = `${prefix}:stream:orders`;
+      await redis.sadd(`${prefix}:topics`, 'orders');
+      for (let i = 0; i < 3; i++) await redis.xadd(key, '*', 'type', 'orders.placed', 'e', '{}');
+      await redis.xgroup('CREATE', key, 'billing', '0');
+      await redis.xgroup('CREATE', key, 'shipping', '$');
+      await redis.xreadgroup('GROUP', 'billing', 'c1', 'COUNT', 1, 'STREAMS', key, '>');
+      await pool.query('SELECT 1');
+      const g = createGateway({ supergraphSdl, secret: SECRET, subgraphUrl: (name, url) => ({ alpha: alpha.url, beta: beta.url } as Record<string, string>)[name] ?? url, metricsAccess: { token: 'gw-token', production: false }, eventBus: { redisUrl: TEST_REDIS_URL, prefix } });
+      gateways.push(g);
+      const base = `http://127.0.0.1:${await g.listen(0, '127.0.0.1')}`;
+      const text = await (await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer gw-token' } })).text();
+      expect(text).toContain('omniroute_event_consumer_lag{group="billing",topic="orders"} 2');
+      expect(text).toContain('omniroute_event_consumer_lag{group="shipping",topic="orders"} 0');
+      expect(text).toContain('omniroute_event_consumer_pending{group="billing",topic="orders"} 1');
+      expect(text).toContain('omniroute_db_pool_connections{pool="ops-test",state="total"} 1');
+      expect(text).toContain('omniroute_db_pool_connections{pool="ops-test",state="idle"} 1');
+      expect(text).toContain('omniroute_db_pool_connections{pool="ops-test",state="max"} 3');
+    } finally {
+      untrack();
+      await pool.end();
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
   });
 
   it('issue 12: in production mode without a token the gateway refuses /metrics', async () => {

@@ -116,3 +116,27 @@ describe('npm run persisted -- extract', () => {
     expect(existsSync(file)).toBe(false);
   });
 });
+
+describe('issue 18: the typed frontend example (examples/frontend, graphql-codegen client preset)', () => {
+  it('its generated code and manifest are current (codegen --check)', async () => {
+    const r = await run('node', ['--import', 'tsx', 'examples/frontend/codegen.ts', '--check'], { cwd: ROOT });
+    expect(r.stdout).toMatch(/generated code and manifest current \(2 operations\)/);
+  });
+
+  it('its persisted documents are a partner safelist: registered, then called by id only with typed results', async () => {
+    const api = adminApi(stack.gatewayUrl, admin);
+    const app = await api.createApp({ name: `Storefront ${Date.now()}`, persistedQueryMode: 'REQUIRE_ID' });
+    const key = await api.createKey({ name: 'storefront', partnerAppId: app.id, scopes: ['customers:read', 'orders:read', 'catalog:read'] });
+    const manifest = readFileSync(join(ROOT, 'examples/frontend/persisted-manifest.json'), 'utf8');
+    expect(parseManifest(manifest).map((o) => o.name)).toEqual(['StorefrontCatalog', 'StorefrontOrder']);
+    expect(await api.register(app.id, manifest)).toBe(2);
+    const { customerNames, orderSummary } = await import('../../examples/frontend/src/storefront.ts');
+    const names = await customerNames(stack.gatewayUrl, key.secret, 3);
+    expect(names).toHaveLength(3);
+    const orderId = nodes<{ id: string }>((await gql(stack.gatewayUrl, '{ orders(first: 1) { edges { node { id } } } }', {}, admin)).data.orders)[0]!.id;
+    expect(await orderSummary(stack.gatewayUrl, key.secret, orderId)).toMatch(/^order [A-Z]{3}-\d+ \([A-Z_]+\): \d+\.\d{2} NGN\n\d+ × /);
+    // the same key may not send text: the safelist is all it can run
+    const text = await gql(stack.gatewayUrl, '{ tenant { name } }', {}, undefined, { 'x-api-key': key.secret });
+    expect(text.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
+  });
+});

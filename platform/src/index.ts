@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isProductionMode, log, resolveSecrets, type ProcessSecrets, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
+import { isProductionMode, log, resolveSecrets, startTelemetry, type ProcessSecrets, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createGateway, documentOptionsFromEnv, type GatewayOptions } from '@omniroute/gateway';
 import { createEventBus, type EventBus } from '@omniroute/events';
 import { demoSandboxAccounts, startProviderSandbox, type ProviderSandbox, type SandboxTiming } from '@omniroute/provider-sandbox';
@@ -103,6 +103,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // a stack on Postgres is a deployment as far as secrets go, whoever starts it
   const production = isProductionMode() || !!opts.databaseUrl;
   const { internalSecret: secret, jwtSecret } = opts.secrets ?? resolveSecrets(process.env, { production, why: 'a Postgres database' });
+  await startTelemetry(); // OTEL_* configured: traces for the gateway and every subgraph; otherwise nothing is loaded
   const host = opts.host ?? '127.0.0.1';
   const fixed = opts.ports === 'fixed';
   const names = SUBGRAPH_NAMES.filter((n) => !opts.only || opts.only.includes(n));

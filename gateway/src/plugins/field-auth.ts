@@ -35,7 +35,8 @@ export interface FieldAuthPluginOptions {
  * The supergraph as the runtime can load it today: @apollo/federation-internals' default feature set (what stock
  * @apollo/gateway accepts) refuses `for: SECURITY` links it does not enforce itself — authenticated and
  * requiresScopes are "router only". This gateway enforces them in this plugin, so their links are handed to the
- * runtime without the purpose. Remove once the runtime builds with ROUTER_SUPPORTED_SUPERGRAPH_FEATURES.
+ * runtime without the purpose. (The runtime now loads these links itself and can enforce them, runtime/authorization.ts;
+ * the gateway tells it not to, `authorizationDirectives: 'ignore'`, since this plugin does.)
  */
 export function supergraphForRuntime(sdl: string): string {
   return sdl.replace(/(@link\(\s*url:\s*"https:\/\/specs\.apollo\.dev\/(?:authenticated|requiresScopes)\/v[\d.]+")\s*,\s*for:\s*SECURITY\s*\)/g, '$1)');

@@ -18,6 +18,10 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNSUPPORTED_OPERATION: 'UNSUPPORTED_OPERATION',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A field denied by the supergraph's @authenticated / @requiresScopes / @policy (runtime/authorization.ts). */
+  UNAUTHORIZED_FIELD_OR_TYPE: 'UNAUTHORIZED_FIELD_OR_TYPE',
+  /** Demand control: the operation's estimated cost (@cost / @listSize) is over `demandControl.maxCost`. */
+  COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
   // the edge (gateway/src/plugins)
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',

@@ -8,8 +8,9 @@ import {
 } from 'graphql';
 import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import type { QueryPlannerConfig } from '@apollo/query-planner';
-import { loadSupergraph } from './supergraph.ts';
-import { SubgraphClient, type SubgraphClientOptions } from './subgraph-client.ts';
+import { loadSupergraph, percentOfLabel } from './supergraph.ts';
+import type { AuthorizationInfo } from './authorization.ts';
+import { SubgraphClient, type FetchTracing, type SubgraphClientOptions } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
 import { ErrorCode, formatError as defaultFormatError, gqlError, toGraphQLError } from './errors.ts';
@@ -17,6 +18,7 @@ import { createHttpHandler } from './http-handler.ts';
 import { createRouter, type Route } from '../router.ts';
 
 export { ErrorCode, formatError, gqlError } from './errors.ts';
+export type { AuthorizationInfo } from './authorization.ts';
 export type { DocumentLimits, OperationStoreStats, PreparedOperation } from './operation-store.ts';
 export { DEFAULT_DOCUMENT_LIMITS, documentLimitsOf, documentSizeError, parseFailure } from './operation-store.ts';
 
@@ -71,6 +73,17 @@ export interface GatewayHooks<Ctx> {
    * `operationName`/`kind` once the document was valid; `ctx` once the context hook succeeded.
    */
   onRequestEnd?(info: RequestEndInfo, ctx: Ctx | undefined): void;
+  /**
+   * What the caller holds for the supergraph's @authenticated / @requiresScopes / @policy (only asked when the
+   * supergraph uses them). Without this hook every caller is anonymous: the fields they guard answer null with
+   * UNAUTHORIZED_FIELD_OR_TYPE.
+   */
+  authorization?(ctx: Ctx): AuthorizationInfo | undefined;
+  /**
+   * Progressive @override: the custom (non-`percent(n)`) labels active for this request (as the router's
+   * `apollo_override::labels_to_override`). `percent(n)` labels are drawn per request by the runtime.
+   */
+  overrideLabels?(ctx: Ctx): Iterable<string> | undefined;
   /** After each subgraph HTTP fetch (metrics); status 0 when the subgraph did not answer. */
   onSubgraphFetch?(info: { subgraph: string; status: number; durationMs: number }): void;
 }
@@ -105,6 +118,29 @@ export interface GatewayRuntimeOptions<Ctx> {
   /** Subgraphs served by this process, by URL: fetched without HTTP (subgraph-client.ts). Default: none. */
   inProcessSubgraph?: SubgraphClientOptions['inProcess'];
   queryPlannerConfig?: QueryPlannerConfig;
+  /**
+   * The supergraph's @authenticated / @requiresScopes / @policy: `enforce` (default; hooks.authorization says what
+   * the caller holds) or `ignore` when the embedding server enforces them itself (the OmniRoute gateway's
+   * field-auth plugin does, with its role → scope table).
+   */
+  authorizationDirectives?: 'enforce' | 'ignore';
+  /**
+   * Demand control: operations whose estimated cost (the supergraph's @cost / @listSize, runtime/cost.ts) is over
+   * `maxCost` are refused before planning (COST_ESTIMATED_TOO_EXPENSIVE, HTTP 400). `listSize`: the size of lists
+   * without @listSize (default 10). Off by default.
+   */
+  demandControl?: { maxCost: number; listSize?: number };
+  /**
+   * OpenTelemetry (`runtimeTracing(service)` of @omniroute/core): each operation's execution and each subgraph
+   * fetch in a span, `traceparent` sent to subgraphs. Unset: no tracing, no cost.
+   */
+  tracing?: RuntimeTracingHooks;
+  /** Source of the per-request draw of `percent(n)` override labels, in [0, 1). Default Math.random. */
+  random?: () => number;
+}
+
+export interface RuntimeTracingHooks extends FetchTracing {
+  operation<T>(name: string | undefined, kind: string, run: () => Promise<T>): Promise<T>;
 }
 
 export interface ExecuteArgs<Ctx> {
@@ -118,6 +154,13 @@ export interface ExecuteArgs<Ctx> {
 export interface ReadyOperation {
   prepared: PreparedOperation;
   variables: Record<string, unknown>;
+  /**
+   * The plan for this request: `prepared.plan`, or the plan for the progressive @override labels drawn for it,
+   * or for the operation without the fields authorization removed.
+   */
+  plan: QueryPlan;
+  /** Errors known before execution (fields removed by authorization), reported with the result. */
+  errors?: GraphQLError[];
 }
 
 export interface GatewayRuntime<Ctx> {
@@ -166,12 +209,45 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     connections: opts.subgraphConnections,
     inProcess: opts.inProcessSubgraph,
     onResponse: hooks.onSubgraphFetch && ((url, status, durationMs) => hooks.onSubgraphFetch!({ subgraph: subgraphOf.get(url) ?? url, status, durationMs })),
+    tracing: opts.tracing,
+    nameOf: (url) => subgraphOf.get(url) ?? url,
   });
+  const tracing = opts.tracing;
   const executor = new PlanExecutor({ client, types: sg.types, urls });
   const store = new OperationStore({
-    apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, introspection: opts.introspection !== false,
+    apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, requiresArgs: sg.requiresArgs, introspection: opts.introspection !== false,
     limits: opts.documentLimits, documentCacheBytes: opts.cacheBytes?.documents, planCacheBytes: opts.cacheBytes?.plans,
   });
+  // Progressive @override: percent(n) labels drawn per request, custom labels from the hook.
+  const percentLabels = sg.overrideLabels.flatMap((l) => { const pct = percentOfLabel(l); return pct === null ? [] : [[l, pct] as const]; });
+  const customLabels = new Set(sg.overrideLabels.filter((l) => percentOfLabel(l) === null));
+  const random = opts.random ?? Math.random;
+  const overridesFor = sg.overrideLabels.length === 0 ? () => undefined : (ctx: Ctx) => {
+    const labels = new Set<string>();
+    for (const [label, pct] of percentLabels) if (random() * 100 < pct) labels.add(label);
+    if (customLabels.size && hooks.overrideLabels) for (const l of hooks.overrideLabels(ctx) ?? []) if (customLabels.has(l)) labels.add(l);
+    return { key: [...labels].sort().join('\u0000'), labels };
+  };
+  // Authorization directives: the operation without the fields this caller may not see, per operation and set of
+  // denied fields (filtered documents are prepared and planned once per such set).
+  const authorizer = opts.authorizationDirectives === 'ignore' ? null : sg.authorizer;
+  const filtered = new WeakMap<PreparedOperation, Map<string, { prepared: PreparedOperation | null; errors: GraphQLError[] }>>();
+  const EMPTY = {} as PreparedOperation;
+  const EMPTY_PLAN: QueryPlan = { kind: 'QueryPlan', node: undefined };
+  function authorizedOperation(p: PreparedOperation, ctx: Ctx): { prepared: PreparedOperation | null; errors: GraphQLError[] } | null {
+    const f = authorizer!.filter(p.operation, p.fragments, hooks.authorization?.(ctx));
+    if (!f) return null;
+    let byKey = filtered.get(p);
+    if (!byKey) { byKey = new Map(); filtered.set(p, byKey); }
+    let hit = byKey.get(f.key);
+    if (!hit) {
+      const prepared = f.document ? store.prepare(f.document, p.operationName) : null;
+      if (prepared instanceof RequestError) throw prepared.errors[0];
+      hit = { prepared, errors: f.errors };
+      if (byKey.size < 16) byKey.set(f.key, hit);
+    }
+    return hit;
+  }
   const formatError = (e: GraphQLError, ctx: Ctx | undefined) => (hooks.formatError ? hooks.formatError(e, ctx) : defaultFormatError(e));
 
   const shaped = (result: ExecutionResult, ctx: Ctx) => (hooks.onResult ? hooks.onResult(result, ctx) : result);
@@ -196,13 +272,31 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       }
       if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
     }
+    if (opts.demandControl) {
+      const cost = sg.cost.estimate(p.operation, p.fragments, variables, opts.demandControl.listSize ?? 10);
+      if (cost > opts.demandControl.maxCost) {
+        const err = gqlError(`The operation's estimated cost (${cost}) is over the limit of ${opts.demandControl.maxCost}`, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, { cost, maxCost: opts.demandControl.maxCost, http: { status: 400 } });
+        return { result: { errors: [err] }, requestError: new RequestError([err], 'validation') };
+      }
+    }
+    let plan: QueryPlan;
+    let denied: GraphQLError[] | undefined;
     try {
-      const plan = store.plan(p); // only now: planning a crafted document is the expensive step limits protect
+      let planned = p;
+      if (authorizer) {
+        const f = authorizedOperation(p, args.ctx);
+        if (f) {
+          denied = f.errors;
+          planned = f.prepared ?? EMPTY;
+        }
+      }
+      // only now: planning a crafted document is the expensive step limits protect
+      plan = planned === EMPTY ? EMPTY_PLAN : store.plan(planned, overridesFor(args.ctx));
       hooks.onExecutionPlan?.(plan, args.ctx);
     } catch (err) {
       return { result: { errors: [toGraphQLError(err)] } };
     }
-    return { ready: { prepared: p, variables } };
+    return { ready: { prepared: p, variables, plan, errors: denied } };
   }
 
   async function run(ready: ReadyOperation, ctx: Ctx, rawVariables?: Record<string, unknown>): Promise<ExecutionResult> {
@@ -213,11 +307,12 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     const shaper = store.shaper(p, ready.variables);
     let r: PlanResult;
     try {
-      r = await executor.run(p.plan, { variables: ready.variables, headersFor: headersFor(ctx) });
+      const input = { variables: ready.variables, headersFor: headersFor(ctx) };
+      r = await (tracing ? tracing.operation(p.operationName, p.kind, () => executor.run(ready.plan, input)) : executor.run(ready.plan, input));
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }
-    const errors = r.errors;
+    const errors = ready.errors ? [...ready.errors, ...r.errors] : r.errors;
     const introspection = shaper.introspectionFields.length ? introspect(sg.apiSchema, ready, rawVariables, shaper.introspectionFields) : undefined;
     const out = shaper.shape(r.data, errors, r.overlay, introspection);
     return shaped(errors.length ? { errors, data: out } : { data: out }, ctx);
@@ -231,13 +326,13 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
 
   async function executeSubscriptionEvent(ready: ReadyOperation, rootData: Record<string, unknown>, ctx: Ctx): Promise<ExecutionResult> {
     const p = ready.prepared;
-    if (p.plan.node?.kind !== 'Subscription') {
+    if (ready.plan.node?.kind !== 'Subscription') {
       return { errors: [gqlError('executeSubscriptionEvent needs a subscription operation', ErrorCode.UNSUPPORTED_OPERATION)] };
     }
     const shaper = store.shaper(p, ready.variables);
     let r: PlanResult;
     try {
-      r = await executor.runRest(p.plan.node, rootData, { variables: ready.variables, headersFor: headersFor(ctx) });
+      r = await executor.runRest(ready.plan.node, rootData, { variables: ready.variables, headersFor: headersFor(ctx) });
     } catch (err) {
       return { errors: [toGraphQLError(err)] };
     }

@@ -13,6 +13,7 @@ import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import { ByteBoundedCache } from './bounded-cache.ts';
 import { ErrorCode, toGraphQLError } from './errors.ts';
 import { OperationShaper } from './result-shaper.ts';
+import { correctPlan, type ArgRequire } from './plan-corrections.ts';
 
 /** Limits on a GraphQL document, checked before it is parsed (bytes) and while it is (tokens). */
 export interface DocumentLimits {
@@ -129,6 +130,8 @@ export interface OperationStoreOptions {
   apiSchema: GraphQLSchema;
   apiSchemaInternal: Schema;
   planner: QueryPlanner;
+  /** Plan corrections (plan-corrections.ts): @requires with field arguments. */
+  requiresArgs?: Map<string, ArgRequire[]>;
   introspection: boolean;
   /** Documents cached at most (entries; the byte budget usually binds first). Default 2000. */
   maxDocuments?: number;
@@ -272,17 +275,36 @@ export class OperationStore {
     };
   }
 
-  /** Plans the operation (cached by its normalized text); may throw for operations the planner cannot plan. */
-  plan(p: PreparedOperation): QueryPlan {
+  /**
+   * Plans the operation (cached by its normalized text); may throw for operations the planner cannot plan.
+   * `overrides`: the progressive @override labels active for this request (`key` names the set; planned and
+   * cached per set). Without it (or with none active) the plan is `p.plan`, all labels off.
+   */
+  plan(p: PreparedOperation, overrides?: { key: string; labels: ReadonlySet<string> }): QueryPlan {
+    if (overrides && overrides.labels.size > 0) {
+      const cacheKey = p.normalized + '\u0000' + overrides.key;
+      let plan = this.plans.get(cacheKey);
+      if (!plan) {
+        const op = operationFromDocument(this.opts.apiSchemaInternal, p.document, { operationName: p.operationName, validate: false });
+        plan = this.corrected(this.opts.planner.buildQueryPlan(op, { overrideConditions: new Map([...overrides.labels].map((l) => [l, true])) }));
+        this.plans.set(cacheKey, plan, (2 + PLAN_BYTES_PER_CHAR) * cacheKey.length);
+      }
+      if (!p.plan) this.plan(p);
+      return plan;
+    }
     if (p.plan) return p.plan;
     let plan = this.plans.get(p.normalized);
     if (!plan) {
       const op = operationFromDocument(this.opts.apiSchemaInternal, p.document, { operationName: p.operationName, validate: false });
-      plan = this.opts.planner.buildQueryPlan(op);
+      plan = this.corrected(this.opts.planner.buildQueryPlan(op));
       this.plans.set(p.normalized, plan, (2 + PLAN_BYTES_PER_CHAR) * p.normalized.length);
     }
     p.plan = plan;
     return plan;
+  }
+
+  private corrected(plan: QueryPlan): QueryPlan {
+    return this.opts.requiresArgs?.size ? correctPlan(plan, this.opts.requiresArgs) : plan;
   }
 
   shaper(p: PreparedOperation, variables: Record<string, unknown>): OperationShaper {

@@ -9,7 +9,7 @@
 import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
 import type { FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import {
-  Overlay, applyRewrites, cloneJson, collectAtPath, compileLeafRepresentation, compileRepresentationJson, compileRequires,
+  Overlay, applyRewrites, cloneJson, collectAncestors, collectAtPath, compileLeafRepresentation, compileRepresentationJson, compileRequires,
   hydratedPaths, type LeafRepresentation, type Read, type RepresentationBuilder, type RepresentationSerializer,
 } from './result-data.ts';
 import type { TypeIndex } from './supergraph.ts';
@@ -197,16 +197,15 @@ class PlanRun {
   }
 
   private fetch(fetch: CompiledFetch, path: ResponsePath): Promise<void> | void {
-    if (fetch.node.contextRewrites?.length) {
-      this.errors.push(new GraphQLError('@fromContext is not supported by this gateway', { extensions: { code: ErrorCode.UNSUPPORTED_OPERATION } }));
-      return;
-    }
     if (!fetch.requires) return this.rootFetch(fetch, path);
     const entities = collectAtPath(this.ov, this.data, path, []);
     if (entities.length === 0) return;
     const rd = this.rd;
-    const varsJson = this.variablesFor(fetch);
-    const cacheKey = fetch.opKey + '\u0000' + varsJson;
+    let varsJson = this.variablesFor(fetch);
+    // @fromContext: each entity's contextual arguments come from its ancestors; entities with different values
+    // go in different batches (their variables differ).
+    const contextual = fetch.node.contextRewrites?.length ? this.contextualVariables(fetch, path, varsJson) : null;
+    let cacheKey = fetch.opKey + '\u0000' + varsJson;
     // Value tries are per representation shape (fetch nodes sharing an operation may order `requires` differently).
     const entityKey = fetch.leafRep ? cacheKey + '\u0001' + fetch.leafRep.names.join('\u0001') : cacheKey;
     let cache = this.entityCache.get(entityKey);
@@ -214,7 +213,7 @@ class PlanRun {
     const refs: (EntityRef | undefined)[] = new Array(entities.length);
     const waits: Promise<void>[] = [];
     let lastBatch: Batch | null = null;
-    const leaf = fetch.leafRep;
+    const leaf = contextual === null ? fetch.leafRep : null;
     if (leaf !== null) {
       const { cond, names, prefixes } = leaf;
       const types = this.deps.types;
@@ -247,6 +246,12 @@ class PlanRun {
     }
     const toJson = fetch.requiresJson;
     for (let i = 0; i < entities.length; i++) {
+      if (contextual !== null) {
+        varsJson = contextual[i]!;
+        cacheKey = fetch.opKey + '\u0000' + varsJson;
+        cache = this.entityCache.get(cacheKey);
+        if (!cache) { cache = new Map(); this.entityCache.set(cacheKey, cache); }
+      }
       let key: string | null;
       if (toJson !== null) {
         key = toJson(entities[i], rd);
@@ -266,6 +271,34 @@ class PlanRun {
       if (ref.batch !== lastBatch) lastBatch = awaitBatch(waits, ref.batch);
     }
     return this.mergeWhenFetched(waits, fetch, path, entities, refs);
+  }
+
+  /**
+   * Per entity at `path`, the fetch's variables with its contextual arguments (KeyRenamer rewrites: `..` climbs
+   * to the parent object, `... on T` requires its __typename to match T, then field names are read; several
+   * rewrites for one argument are alternatives, the first that finds a value wins). As JSON, like variablesFor.
+   */
+  private contextualVariables(fetch: CompiledFetch, path: ResponsePath, varsJson: string): string[] {
+    const rd = this.rd;
+    const base = JSON.parse(varsJson) as Obj;
+    const types = this.deps.types;
+    return collectAncestors(this.ov, this.data, path).map((chain) => {
+      const vars: Obj = { ...base };
+      for (const rw of fetch.node.contextRewrites!) {
+        if (vars[rw.renameKeyTo] !== undefined) continue;
+        let depth = chain.length - 1;
+        let cur: unknown = chain[depth];
+        let found = true;
+        for (const step of rw.path) {
+          if (step === '..') { depth--; cur = depth >= 0 ? chain[depth] : undefined; }
+          else if (step.startsWith('... on ')) { const t = rd(cur as Obj)?.__typename; if (!types.matches(t, step.slice(7).trim())) found = false; }
+          else cur = cur == null ? undefined : rd(cur as Obj)[step];
+          if (!found || cur === undefined) { found = false; break; }
+        }
+        if (found) vars[rw.renameKeyTo] = typeof cur === 'object' && cur !== null ? this.ov.materialize(cur) : cur;
+      }
+      return JSON.stringify(vars);
+    });
   }
 
   /** Merges the entities once the batches they wait for have answered (nothing to wait for: nothing to merge). */

@@ -147,6 +147,33 @@ function walk(ov: Overlay, value: unknown, path: ResponsePath, i: number, out: O
   if (typeof cur === 'object') walk(ov, (cur as Obj)[head as string], path, i + 1, out);
 }
 
+/**
+ * The objects collectAtPath returns, each with the objects above it on its response path (outermost first, the
+ * root included, the object itself last; lists are not objects): what @fromContext's `..` steps climb.
+ */
+export function collectAncestors(ov: Overlay, root: unknown, path: ResponsePath): Obj[][] {
+  const out: Obj[][] = [];
+  const chain: Obj[] = [];
+  const rec = (value: unknown, i: number): void => {
+    if (value == null) return;
+    const v0 = ov.read(value);
+    if (Array.isArray(v0)) {
+      const next = i < path.length && path[i] === '@' ? i + 1 : i;
+      for (const v of v0) rec(v, next);
+      return;
+    }
+    if (typeof v0 !== 'object') return;
+    if (i === path.length) { out.push([...chain, value as Obj]); return; }
+    const head = path[i];
+    if (head === '@') return;
+    chain.push(value as Obj);
+    rec((v0 as Obj)[head as string], i + 1);
+    chain.pop();
+  };
+  rec(root, 0);
+  return out;
+}
+
 /** Concrete response paths of the objects collectAtPath returns, in the same order (for error paths). */
 export function hydratedPaths(ov: Overlay, root: unknown, path: ResponsePath): (string | number)[][] {
   const out: (string | number)[][] = [];
@@ -228,7 +255,7 @@ export function applyRewrites(types: TypeIndex, rewrites: readonly FetchDataRewr
     const last = rw.path[rw.path.length - 1];
     applyAt(types, parent, 0, value, (obj) => {
       if (rw.kind === 'ValueSetter') setOwn(obj, last, rw.setValueTo);
-      else if (Object.hasOwn(obj, last) && obj[last]) {
+      else if (Object.hasOwn(obj, last) && obj[last] !== undefined) {
         setOwn(obj, rw.renameKeyTo, obj[last]);
         obj[last] = undefined;
       }

@@ -14,6 +14,15 @@ export interface SubgraphClientOptions {
    * headers; `@omniroute/core` in-process.ts). Undefined for a URL: HTTP, as always.
    */
   inProcess?: (url: string) => InProcessSubgraph | undefined;
+  /** Tracing (OpenTelemetry, packages/core/src/telemetry.ts): each request in a span, `traceparent` sent. */
+  tracing?: FetchTracing;
+  /** The subgraph name of a URL (span names). */
+  nameOf?: (url: string) => string;
+}
+
+/** What the client needs of a tracer: run a fetch in a span, with the propagation headers added to `headers`. */
+export interface FetchTracing {
+  subgraphFetch<T>(subgraph: string, headers: Record<string, string>, run: () => Promise<T & { status: number }>): Promise<T & { status: number }>;
 }
 
 /** Answers one subgraph request in this process (core's InProcessHandler, without importing core here). */
@@ -33,6 +42,8 @@ export class SubgraphClient {
   private readonly connections: number;
   private readonly timeoutMs: number;
   private readonly onResponse?: SubgraphClientOptions['onResponse'];
+  private readonly tracing?: FetchTracing;
+  private readonly nameOf: (url: string) => string;
   private readonly inProcess?: SubgraphClientOptions['inProcess'];
   /** Number of HTTP requests actually sent (for tests and metrics). */
   sent = 0;
@@ -41,6 +52,8 @@ export class SubgraphClient {
     this.connections = opts.connections ?? 128;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.onResponse = opts.onResponse;
+    this.tracing = opts.tracing;
+    this.nameOf = opts.nameOf ?? ((url) => url);
     this.inProcess = opts.inProcess;
   }
 
@@ -61,9 +74,15 @@ export class SubgraphClient {
     return p;
   }
 
-  private async send(url: string, body: string, headers: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
+  private send(url: string, body: string, headers: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
+    if (!this.tracing) return this.sendNow(url, body, headers, undefined);
+    const extra: Record<string, string> = {};
+    return this.tracing.subgraphFetch(this.nameOf(url), extra, () => this.sendNow(url, body, headers, extra));
+  }
+
+  private async sendNow(url: string, body: string, headers: Record<string, string> | undefined, traceHeaders: Record<string, string> | undefined): Promise<RawSubgraphResponse> {
     const local = this.inProcess?.(url);
-    if (local) return this.sendInProcess(local, url, body, headers);
+    if (local) return this.sendInProcess(local, url, body, traceHeaders ? { ...headers, ...traceHeaders } : headers);
     let target = this.targets.get(url);
     if (!target) {
       const u = new URL(url);
@@ -78,6 +97,7 @@ export class SubgraphClient {
     this.sent++;
     const reqHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (headers) for (const k in headers) reqHeaders[k.toLowerCase()] = headers[k];
+    if (traceHeaders) for (const k in traceHeaders) reqHeaders[k] = traceHeaders[k]!;
     const t0 = this.onResponse ? performance.now() : 0;
     try {
       const res = await target.pool.request({

@@ -148,7 +148,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
     const prepared = runtime.prepare({ query: req.query, variables: req.variables, operationName: req.operationName, ctx });
     if ('result' in prepared) return { errors: (prepared.result.errors ?? []) as GraphQLError[] };
     const ready = prepared.ready;
-    const node = ready.prepared.plan.node as SubscriptionNode | undefined;
+    const node = ready.plan.node as SubscriptionNode | undefined;
     if (ready.prepared.kind !== 'subscription' || node?.kind !== 'Subscription') {
       return { errors: [{ message: 'Only subscription operations are accepted here', extensions: { code: 'BAD_REQUEST' } } as never] };
     }
@@ -161,7 +161,7 @@ export function createSubscriptionEngine(opts: SubscriptionEngineOptions) {
    * the last subscriber of a stream leaves.
    */
   function attach(ctx: GatewayContext, ready: ReadyOperation, req: SubscriptionRequest, sink: SubscriptionSink): { unsubscribe: () => void } {
-    const node = ready.prepared.plan.node as SubscriptionNode;
+    const node = ready.plan.node as SubscriptionNode;
     const primaryVars = Object.fromEntries((node.primary.variableUsages ?? []).map((v) => [v, ready.variables[v]]));
     const upstreamKey = hash(`${node.primary.serviceName}|${identity(ctx)}|${node.primary.operation}|${JSON.stringify(primaryVars)}`);
     const groupKey = hash(`${upstreamKey}|${req.query}|${req.operationName ?? ''}|${JSON.stringify(ready.variables)}`);

@@ -20,3 +20,5 @@ export * from './temperature.rules.ts';
 export * from './drain.ts';
 export * from './time-zone.rules.ts';
 export * from './polygon.rules.ts';
+export * from './telemetry.ts';
+export * from './pool-metrics.ts';

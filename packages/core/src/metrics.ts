@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { log } from './logger.ts';
 import { isProductionMode } from './secrets.ts';
+import { poolGauges } from './pool-metrics.ts';
 
 
 /** Who may read /metrics. */
@@ -30,6 +31,7 @@ export function warnIfMetricsClosed(service: string, access: MetricsAccess = met
 export function createRegistry(opts: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  poolGauges(registry);
   return registry;
 }
 

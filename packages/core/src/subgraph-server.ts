@@ -16,6 +16,7 @@ import { enforcePolicies, mergePolicies, type PolicyTable } from './policy.ts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { boundedLabel, createRegistry, metricsAccessFromEnv, metricsHandler, type MetricsAccess } from './metrics.ts';
 import { trackHttpRequests } from './drain.ts';
+import { traceHttpServer, traceInProcess } from './telemetry.ts';
 
 const INTERNAL = Symbol('omniroute.internalContext');
 
@@ -180,7 +181,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     return (await createContext(internal)) as Ctx & { requestId?: string };
   };
   const handle = apolloHttpHandler(apollo, contextOf);
-  const execute = inProcessHandler(apollo, contextOf);
+  const execute = traceInProcess(opts.name, inProcessHandler(apollo, contextOf));
 
   return {
     name: opts.name,
@@ -189,7 +190,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     async listen(port = 0, host = '127.0.0.1'): Promise<RunningSubgraph> {
       await apollo.start();
       // /metrics is not GraphQL: it is served before (and without) the signed-context check, behind its own token
-      const httpServer = createServer((req, res) => {
+      const httpServer = createServer(traceHttpServer(opts.name, (req, res) => {
         if ((req.url ?? '').split('?')[0] === '/metrics') return void serveMetrics(req, res);
         const route = routeFor(opts.routes, req.url);
         if (!route) return void handle(req, res);
@@ -204,7 +205,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
           if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
           else res.end();
         });
-      });
+      }));
       httpServer.keepAliveTimeout = 65_000;
       const requests = trackHttpRequests(httpServer);
       // Subgraph-owned Subscription fields are served over graphql-ws on the same port (the gateway federates them).

@@ -8,6 +8,8 @@ import { countingAdapterFactory, type StatementStats } from './counting-adapter.
 import { pgliteRunner, postgresRunner, registerRunner, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { templatedPGlite } from './pglite-template.ts';
+import { trackPool } from '@omniroute/core/pool-metrics';
+import { traceSqlRunner } from '@omniroute/core/telemetry';
 
 export interface OpenDatabaseOptions {
   /** Subgraph name; on Postgres also the PG schema its tables live in. */
@@ -69,9 +71,10 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
     const factory = countingAdapterFactory(adapter, stats);
-    const query = postgresRunner(pool, pg.types, stats);
+    const query = traceSqlRunner(postgresRunner(pool, pg.types, stats), 'postgresql'); // db_query spans when tracing is on
     registerRunner(factory, query);
-    return { adapter: factory, kind: 'postgres', stats, query, close: () => pool.end() };
+    const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
+    return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
   }
 
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
@@ -86,7 +89,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     throw error;
   }
   const factory = countingAdapterFactory(new PrismaPGlite(pglite), stats);
-  const query = pgliteRunner(pglite, stats);
+  const query = traceSqlRunner(pgliteRunner(pglite, stats), 'postgresql'); // db_query spans when tracing is on
   registerRunner(factory, query);
   return {
     adapter: factory,

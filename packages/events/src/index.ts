@@ -18,6 +18,7 @@ export { passOrderGate, type GateTx } from './order-gate.ts';
 export { startReconciler, reconcilerStats, republishEvents, type Reconciler, type ReconcilerOptions, type ReconcilerStats } from './reconciler.ts';
 export { newEventId } from './ids.ts';
 export { topicOf } from './util.ts';
+export { consumerGroupLag, type GroupLag } from './lag.ts';
 import { createMemoryBus } from './memory-bus.ts';
 import { createRedisBus } from './redis-bus.ts';
 import type { EventBus, EventBusOptions } from './types.ts';

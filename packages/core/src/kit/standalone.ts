@@ -6,6 +6,7 @@
 import { checkStartup, resolveSecrets } from '../secrets.ts';
 import { warnIfMetricsClosed } from '../metrics.ts';
 import { log } from '../logger.ts';
+import { shutdownTelemetry, startTelemetry } from '../telemetry.ts';
 import type { SubgraphRuntime, SubgraphRuntimeOptions } from '../runtime.ts';
 import { createEventBus, type EventBus } from '@omniroute/events';
 
@@ -24,6 +25,7 @@ export async function serveSubgraphProcess(
   const idleTimeoutMs = positive(process.env.EVENT_BUS_IDLE_TIMEOUT_MS);
   const bus = process.env.REDIS_URL ? createEventBus({ redisUrl: process.env.REDIS_URL, ...(idleTimeoutMs ? { idleTimeoutMs } : {}) }) : undefined;
   if (!bus) log.warn(`${name}: no REDIS_URL; domain events stay in the outbox and other subgraphs' events are not consumed`);
+  await startTelemetry(); // OTEL_* configured: traces (HTTP and SQL spans); otherwise nothing is loaded
   const { create } = await load();
   const reconcileAfterMs = positive(process.env.RECONCILE_AFTER_MS);
   const sg = await create({
@@ -40,6 +42,7 @@ export async function serveSubgraphProcess(
       await running.stop();
       await sg.close();
       await bus?.close();
+      await shutdownTelemetry();
       process.exit(0);
     });
   }
