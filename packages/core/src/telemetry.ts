@@ -203,17 +203,7 @@ export function runtimeTracing(service: string): RuntimeTracing | undefined {
     subgraphFetch(subgraph, headers, run) {
       return tracer.startActiveSpan(`subgraph ${subgraph}`, { kind: api.SpanKind.CLIENT, attributes: { 'omniroute.subgraph': subgraph } }, inService(api.context.active()), async (span) => {
         api.propagation.inject(api.context.active(), headers);
-        try {
-          const r = await run();
-          span.setAttribute('http.response.status_code', r.status);
-          if (r.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
-          return r;
-        } catch (err) {
-          span.setStatus({ code: api.SpanStatusCode.ERROR });
-          throw err;
-        } finally {
-          span.end();
-        }
+        return endWithStatus(api, span, run);
       });
     },
   };
@@ -233,20 +223,23 @@ export function traceInProcess<T extends { status: number }>(service: string, ha
       kind: api.SpanKind.SERVER,
       attributes: { 'http.request.method': 'POST', 'url.path': '/graphql', 'omniroute.service': service, 'omniroute.transport': 'in-process' },
     }, parent);
-    return api.context.with(api.trace.setSpan(parent, span).setValue(SERVICE_CONTEXT_KEY!, service), async () => {
-      try {
-        const r = await handler(body, headers);
-        span.setAttribute('http.response.status_code', r.status);
-        if (r.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
-        return r;
-      } catch (err) {
-        span.setStatus({ code: api.SpanStatusCode.ERROR });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    return api.context.with(api.trace.setSpan(parent, span).setValue(SERVICE_CONTEXT_KEY!, service), () => endWithStatus(api, span, () => handler(body, headers)));
   };
+}
+
+/** Runs an HTTP exchange in `span`: records its status (ERROR on 5xx or a throw) and ends the span either way. */
+async function endWithStatus<T extends { status: number }>(api: Api, span: Span, run: () => Promise<T>): Promise<T> {
+  try {
+    const r = await run();
+    span.setAttribute('http.response.status_code', r.status);
+    if (r.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
+    return r;
+  } catch (err) {
+    span.setStatus({ code: api.SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /**
