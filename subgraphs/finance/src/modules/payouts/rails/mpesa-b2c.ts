@@ -55,15 +55,7 @@ export class MpesaB2cConnector implements PayoutConnector {
         ResultURL: req.callbackUrl,
         Occassion: req.payoutId,
       }).replace('"__AMOUNT__"', req.amount.toFixed(darajaDecimals(req.currency)));
-      for (let attempt = 0; ; attempt++) {
-        const token = await this.token(a);
-        r = await callProvider(`${a.baseUrl}/mpesa/b2c/v3/paymentrequest`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }, this.timeoutMs);
-        if (r.status === 401 && attempt === 0) {
-          this.tokens.forget(a.version);
-          continue;
-        }
-        break;
-      }
+      r = await this.post(a, '/mpesa/b2c/v3/paymentrequest', body);
     } catch (e) {
       return { status: 'FAILED', reason: (e as Error).message };
     }
@@ -92,19 +84,20 @@ export class MpesaB2cConnector implements PayoutConnector {
       Remarks: `Status of payout ${p.id}`.slice(0, 100),
       Occasion: p.id,
     });
-    let r;
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.token(a);
-      r = await callProvider(`${a.baseUrl}/mpesa/transactionstatus/v1/query`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }, this.timeoutMs);
-      if (r.status === 401 && attempt === 0) {
-        this.tokens.forget(a.version);
-        continue;
-      }
-      break;
-    }
+    const r = await this.post(a, '/mpesa/transactionstatus/v1/query', body);
     if (r.status === 200 && r.body?.ResponseCode === '0') return { status: 'PENDING' };
     if (r.status === 400 && /Invalid (TransactionID|OriginalConversationID)/.test(String(r.body?.errorMessage ?? ''))) return { status: 'NOT_FOUND' };
     throw new ProviderError(describeReply('MPESA', r), r.status === null || r.status >= 500);
+  }
+
+  /** A Daraja call with the account's bearer token, retried once with a fresh token on 401 (an expired one). */
+  private async post(a: RailAccount, path: string, body: string) {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(a);
+      const r = await callProvider(`${a.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }, this.timeoutMs);
+      if (r.status !== 401 || attempt > 0) return r;
+      this.tokens.forget(a.version);
+    }
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): PayoutCallback | null {
