@@ -226,13 +226,7 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
       if (!amount) throw darajaError(400, '400.002.02', 'Bad Request - Invalid Amount');
       const originator = String(body.OriginatorConversationID ?? '');
       if (!/^[\w-]{1,100}$/.test(originator)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid OriginatorConversationID');
-      let result: URL;
-      try {
-        result = new URL(String(body.ResultURL));
-        new URL(String(body.QueueTimeOutURL));
-      } catch {
-        throw darajaError(400, '400.002.02', 'Bad Request - Invalid ResultURL');
-      }
+      const result = resultUrl(body);
       // A repeated OriginatorConversationID is the same request: answered again, paid once.
       const earlier = [...state.transactions.values()].find((t) => t.rail === 'MPESA' && t.meta.kind === 'payout' && t.meta.originatorConversationId === originator && t.account === a.consumerKey);
       const n = earlier ? Number(earlier.meta.n) : state.next();
@@ -255,13 +249,7 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
       }
       if (body.CommandID !== 'TransactionStatusQuery') throw darajaError(400, '400.002.02', 'Bad Request - Invalid CommandID');
       if (String(body.PartyA) !== a.shortCode || String(body.IdentifierType) !== '4') throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyA');
-      let result: URL;
-      try {
-        result = new URL(String(body.ResultURL));
-        new URL(String(body.QueueTimeOutURL));
-      } catch {
-        throw darajaError(400, '400.002.02', 'Bad Request - Invalid ResultURL');
-      }
+      const result = resultUrl(body);
       const receipt = typeof body.TransactionID === 'string' && body.TransactionID ? body.TransactionID : null;
       const originator = typeof body.OriginalConversationID === 'string' && body.OriginalConversationID ? body.OriginalConversationID : null;
       if (!receipt && !originator) throw darajaError(400, '400.002.02', 'Bad Request - Invalid TransactionID');
@@ -290,4 +278,14 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
     }
     return false;
   };
+}
+
+/** The ResultURL of an asynchronous Daraja request (B2C, Transaction Status); both it and QueueTimeOutURL must be URLs. */
+function resultUrl(body: Record<string, unknown>): URL {
+  try {
+    new URL(String(body.QueueTimeOutURL));
+    return new URL(String(body.ResultURL));
+  } catch {
+    throw darajaError(400, '400.002.02', 'Bad Request - Invalid ResultURL');
+  }
 }
