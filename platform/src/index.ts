@@ -152,7 +152,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       secret,
       auth: { secret: jwtSecret, jwksUrl: process.env.OIDC_JWKS_URL, oidcIssuer: process.env.OIDC_ISSUER, oidcAudience: process.env.OIDC_AUDIENCE },
       subgraphUrl: (name, url) => subgraphs[name]?.running.url ?? url,
-      ...((opts.inProcess ?? process.env.OMNIROUTE_IN_PROCESS !== '0')
+      ...((opts.inProcess ?? !['0', 'false'].includes((process.env.OMNIROUTE_IN_PROCESS ?? '').toLowerCase()))
         ? { inProcessSubgraph: (url: string) => Object.values(subgraphs).find((s) => s.running.url === url)?.running.execute }
         : {}),
       routes: opts.routes,
