@@ -128,6 +128,13 @@ Object.assign(OWNED_IDS, {
   'Mutation.reconcileVan:input.vanId': { lagos: 'vanId', read: () => ({ query: '{ vanReconciliations(first: 100) { edges { node { id } } } }' }) },
 } satisfies typeof OWNED_IDS);
 
+// Issue 16: financing.
+Object.assign(OWNED_IDS, {
+  'Mutation.acceptFinancingOffer:input.offerId': { lagos: 'financingOfferId', read: () => ({ query: '{ financingAgreements(first: 100) { edges { node { id } } } }' }) },
+  'Mutation.runFinancingCycle:input.agreementId': { lagos: 'financingAgreementId', read: byId('financingAgreement', 'financingAgreementId', '{ status lateFees { amount } }') },
+  'Mutation.recordInstalmentPayment:input.agreementId': { lagos: 'financingAgreementId', read: byId('financingAgreement', 'financingAgreementId', '{ status repaid { amount } outstanding { amount } }') },
+} satisfies typeof OWNED_IDS);
+
 /** Every (mutation, ID field) of the composed schema. */
 const CASES = rootFields('Mutation').flatMap((m) => idFieldsOf(m).map((path) => `${m}:${path}`));
 

@@ -65,6 +65,10 @@ export interface Fixtures {
   /** A PLANNED route plan made at start (planRoutes as ADMIN) and a vehicle with a trip in it. */
   planId: string;
   planVehicleId: string;
+  /** Issue 16: an open financing offer on an issued invoice (and its limit), and an agreement accepted at start. */
+  financingOfferId: string;
+  financingAmount: string;
+  financingAgreementId: string;
   /** A SUCCEEDED payment and its (paid) invoice; a payer's phone in the tenant's country. */
   paymentId: string;
   paidInvoiceId: string;
@@ -125,6 +129,29 @@ async function createKey(url: string, admin: string, input: Record<string, unkno
 }
 
 /** The objects of a tenant the samples need, through its ADMIN. */
+/**
+ * Issue 16: offers on two financeable issued invoices; the second is accepted (an agreement to repay), the first left
+ * open. Lagos must have them (its ids are the ones the suites attack); elsewhere placeholders do when none qualifies.
+ */
+async function financingFixtures(q: <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>, invoices: any[], currency: string, required: boolean) {
+  const offers: { id: string; amount: string }[] = [];
+  for (const inv of invoices) {
+    const o = (await q('query($c: ID!, $i: ID) { financingOffers(customerId: $c, invoiceId: $i) { eligible offers { id limit { amount } } } }', { c: inv.customer.id, i: inv.id })).financingOffers;
+    const offer = o?.eligible ? o.offers.find((x: any) => x.id && Number(x.limit.amount) > 0) : undefined;
+    if (offer) offers.push({ id: offer.id, amount: offer.limit.amount });
+    if (offers.length === 2) break;
+  }
+  if (offers.length < 2) {
+    if (required) throw new Error(`no two financeable issued invoices in the seeded data (${offers.length})`);
+    return { financingOfferId: 'fof_NONE', financingAmount: '1.00', financingAgreementId: 'fag_NONE' };
+  }
+  const accepted = (await q('mutation($i: AcceptFinancingOfferInput!) { acceptFinancingOffer(input: $i) { agreement { id } userErrors { code message } } }', {
+    i: { offerId: offers[1]!.id, amount: offers[1]!.amount, currencyCode: currency, idempotencyKey: fresh('financing') },
+  })).acceptFinancingOffer;
+  if (!accepted.agreement) throw new Error(`financing fixture not accepted: ${JSON.stringify(accepted.userErrors)}`);
+  return { financingOfferId: offers[0]!.id, financingAmount: offers[0]!.amount, financingAgreementId: accepted.agreement.id as string };
+}
+
 async function discover(url: string, admin: string, tenantId: string): Promise<Fixtures> {
   const q = <T = any>(query: string, variables: Record<string, unknown> = {}) => must<T>(url, admin, query, variables);
   const partnerAppId = await createApp(url, admin, 'security-fixture');
@@ -137,7 +164,7 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
     delivered: orders(first: 5, filter: { status: DELIVERED }) { edges { node { id lines { variant { sku } } } } }
     cancellable: orders(first: 20, filter: { status: PENDING }) { edges { node { id } } }
     confirmed: orders(first: 20, filter: { status: CONFIRMED }) { edges { node { id } } }
-    invoices(first: 20, filter: { status: ISSUED }) { edges { node { id } } }
+    invoices(first: 20, filter: { status: ISSUED }) { edges { node { id customer { id } } } }
     paid: invoices(first: 20, filter: { status: PAID }) { edges { node { id payments { id status } } } }
     vehicles(first: 100) { edges { node { id coldChain currentShipment { id status } } } }
     territories(first: 1) { edges { node { id } } }
@@ -172,8 +199,11 @@ async function discover(url: string, admin: string, tenantId: string): Promise<F
   const beat = await q('mutation($i: PlanBeatInput!) { planBeat(input: $i) { beatPlan { visits { id } } userErrors { code } } }', { i: { repId: salesRepId, weekStart: '2026-11-30' } });
   const ledger = await stockLedgerFixtures(q, nodes<any>(d.locations), pick);
   const delivered = pick(nodes<any>(d.delivered), 'delivered order');
+  // the first issued invoice stays open for the samples; the next financeable ones give an offer and an agreement
+  const financing = await financingFixtures(q, nodes<any>(d.invoices).slice(1), d.tenant.defaultCurrency, tenantId === LAGOS);
   return {
     ...ledger,
+    ...financing,
     deliveredOrderId: delivered.id,
     deliveredSku: delivered.lines[0].variant.sku,
     tenantId,
@@ -469,6 +499,22 @@ export const MUTATIONS: Record<string, MutationSample> = {
     effective: () => ({}),
     fingerprint: () => ({ query: '{ collectionNotifications(first: 100) { edges { node { id status } } } }' }),
   },
+  'Mutation.acceptFinancingOffer': {
+    harmless: (c) => ({ offerId: c.f.financingOfferId, amount: '0', currencyCode: c.f.currency, idempotencyKey: fresh('fin') }),
+    effective: (c) => ({ offerId: c.f.financingOfferId, amount: c.f.financingAmount, currencyCode: c.f.currency, idempotencyKey: fresh('fin') }),
+    fingerprint: () => ({ query: '{ financingAgreements(first: 100) { edges { node { id status } } } }' }),
+  },
+  'Mutation.recordInstalmentPayment': {
+    harmless: (c) => ({ agreementId: c.f.financingAgreementId, amount: '0', currencyCode: c.f.currency, method: 'CASH', idempotencyKey: fresh('inst') }),
+    effective: (c) => ({ agreementId: c.f.financingAgreementId, amount: '1.00', currencyCode: c.f.currency, method: 'CASH', idempotencyKey: fresh('inst') }),
+    fingerprint: (f) => ({ query: 'query($id: ID!) { financingAgreement(id: $id) { status repaid { amount } outstanding { amount } } }', variables: { id: f.financingAgreementId } }),
+  },
+  'Mutation.runFinancingCycle': {
+    // an unknown agreement is turned down; a run over the tenant (nothing overdue at start) is what refused callers send
+    harmless: () => ({ agreementId: 'fag_DOES_NOT_EXIST' }),
+    effective: () => ({}),
+    fingerprint: () => ({ query: '{ financingAgreements(first: 100) { edges { node { id status lateFees { amount } } } } }' }),
+  },
   'Mutation.importSettlementReport': {
     harmless: () => ({ provider: 'PAYSTACK', reportDate: new Date().toISOString(), fileName: 'matrix.csv', csv: 'not,a,report\n1,2,3' }),
     effective: () => ({ provider: 'PAYSTACK', reportDate: new Date().toISOString(), fileName: 'matrix.csv', csv: 'Type,Reference,Amount,Fees,Currency,Status,Paid At\r\n' }),
@@ -619,6 +665,7 @@ export const QUERY_ARGS: Record<string, (c: SampleContext) => Record<string, unk
   'Query.collectionsToday': (c) => ({ currencyCode: c.f.currency }),
   'Query.settlementReport': () => ({ id: 'stl_DOES_NOT_EXIST' }),
   'Query.financingOffers': (c) => ({ customerId: c.f.customerId }),
+  'Query.financingAgreement': (c) => ({ id: c.f.financingAgreementId }),
   'Query.territory': (c) => ({ id: c.f.territoryId }),
   'Query.beatPlan': () => ({ weekStart: '2026-11-23' }),
   'Query.strikeRates': () => ({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }),

@@ -264,10 +264,14 @@ export class FinancingService {
     return ok((await this.prisma.financingAgreement.findUnique({ where: { id: input.agreementId }, include: INSTALMENTS }))!);
   }
 
-  /** `runFinancingCycle`: the job for the caller's tenant, now. */
-  async runFor(scope: RequestScope, now = new Date()): Promise<{ lateFees: number; defaulted: number }> {
+  /** `runFinancingCycle`: the job for the caller's tenant (or one agreement of it), now. */
+  async runFor(scope: RequestScope, agreementId?: string | null, now = new Date()): Promise<Result<{ lateFees: number; defaulted: number }>> {
     const v = authorize(financingPolicies['Mutation.runFinancingCycle'], scope.viewer);
-    return this.run(now, v.tenantId);
+    if (agreementId != null) {
+      const known = await this.prisma.financingAgreement.findFirst({ where: { id: agreementId, tenantId: v.tenantId }, select: { id: true } });
+      if (!known) return fail(E.AGREEMENT_NOT_FOUND, 'No such agreement', ['agreementId']);
+    }
+    return ok(await this.run(now, v.tenantId, agreementId ?? undefined));
   }
 
   /**
@@ -276,9 +280,9 @@ export class FinancingService {
    * outstanding to FINANCED_DEFAULTED and holding the customer's credit. Every step is a function of the day, so
    * running it again changes nothing.
    */
-  async run(now = new Date(), tenantId?: string): Promise<{ lateFees: number; defaulted: number }> {
+  async run(now = new Date(), tenantId?: string, agreementId?: string): Promise<{ lateFees: number; defaulted: number }> {
     const due = await this.prisma.financingAgreement.findMany({
-      where: { status: 'ACTIVE', ...(tenantId ? { tenantId } : {}), instalments: { some: { paidAt: null, dueDate: { lt: now } } } },
+      where: { status: 'ACTIVE', ...(tenantId ? { tenantId } : {}), ...(agreementId ? { id: agreementId } : {}), instalments: { some: { paidAt: null, dueDate: { lt: now } } } },
       select: { id: true, tenantId: true },
       take: 1000,
     });

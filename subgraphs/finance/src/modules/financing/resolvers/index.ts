@@ -11,7 +11,10 @@ export const financingResolvers: Resolvers = {
   Mutation: {
     acceptFinancingOffer: async (_p, { input }, ctx) => toPayload('agreement', await ctx.services.financing.accept(ctx, { ...input, amount: String(input.amount) })),
     recordInstalmentPayment: async (_p, { input }, ctx) => toPayload('agreement', await ctx.services.financing.recordInstalment(ctx, { ...input, amount: String(input.amount) })),
-    runFinancingCycle: async (_p, _a, ctx) => ({ ...(await ctx.services.financing.runFor(ctx)), userErrors: [] }),
+    runFinancingCycle: async (_p, { input }, ctx) => {
+      const r = await ctx.services.financing.runFor(ctx, input.agreementId);
+      return r.ok ? { ...r.value, userErrors: [] } : { lateFees: 0, defaulted: 0, userErrors: r.errors };
+    },
   },
   FinancingOffers: {
     customer: (o) => ({ id: o.customerId }),
