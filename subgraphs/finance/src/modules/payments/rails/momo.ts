@@ -56,6 +56,20 @@ export class MomoApi {
       return r;
     }
   }
+
+  /** A request's status by its X-Reference-Id (GET `<path><reference>`): NOT_FOUND on 404, PENDING while unreachable or not final. */
+  async statusOf(a: RailAccount, path: string, reference: string | null): Promise<RailOutcome> {
+    if (!reference) return { status: 'NOT_FOUND' };
+    let r;
+    try {
+      r = await this.call(a, 'GET', `${path}${encodeURIComponent(reference)}`);
+    } catch {
+      return { status: 'PENDING' };
+    }
+    if (r.status === 404) return { status: 'NOT_FOUND' };
+    if (r.status !== 200) return { status: 'PENDING' };
+    return momoOutcome(r.body);
+  }
 }
 
 export class MomoConnector implements RailConnector {
@@ -101,17 +115,8 @@ export class MomoConnector implements RailConnector {
     return { status: 'UNKNOWN', reason: describeReply('MTN_MOMO', r) };
   }
 
-  async status(a: RailAccount, p: { reference: string | null }): Promise<RailOutcome> {
-    if (!p.reference) return { status: 'NOT_FOUND' };
-    let r;
-    try {
-      r = await this.api.call(a, 'GET', `/collection/v1_0/requesttopay/${encodeURIComponent(p.reference)}`);
-    } catch {
-      return { status: 'PENDING' };
-    }
-    if (r.status === 404) return { status: 'NOT_FOUND' };
-    if (r.status !== 200) return { status: 'PENDING' };
-    return momoOutcome(r.body);
+  status(a: RailAccount, p: { reference: string | null }): Promise<RailOutcome> {
+    return this.api.statusOf(a, '/collection/v1_0/requesttopay/', p.reference);
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): RailCallback | null {

@@ -52,17 +52,8 @@ export class MomoDisbursementConnector implements PayoutConnector {
     return { status: 'UNKNOWN', reason: describeReply('MTN_MOMO', r) };
   }
 
-  async status(a: RailAccount, p: { reference: string | null }): Promise<RailOutcome> {
-    if (!p.reference) return { status: 'NOT_FOUND' };
-    let r;
-    try {
-      r = await this.api.call(a, 'GET', `/disbursement/v1_0/transfer/${encodeURIComponent(p.reference)}`);
-    } catch {
-      return { status: 'PENDING' };
-    }
-    if (r.status === 404) return { status: 'NOT_FOUND' };
-    if (r.status !== 200) return { status: 'PENDING' };
-    return momoOutcome(r.body);
+  status(a: RailAccount, p: { reference: string | null }): Promise<RailOutcome> {
+    return this.api.statusOf(a, '/disbursement/v1_0/transfer/', p.reference);
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): PayoutCallback | null {
