@@ -90,7 +90,8 @@ describe('live operations dashboard, Lagos and Accra (issues 20, 15)', () => {
     pageErrors.accra = errors;
     await expect.poll(() => page.getByTestId('tenant-name').innerText(), { timeout: 15_000 }).toBe(TENANTS.accra.name);
     await expect.poll(() => attr(page, 'data-mode'), { timeout: 15_000 }).toBe('offline');
-    expect(await page.getByTestId('map-mode').innerText()).toContain('Offline map');
+    // the canvas's data-mode is set by the map itself, the label on React's next render: wait for the label too
+    await expect.poll(() => page.getByTestId('map-mode').innerText(), { timeout: 5_000 }).toContain('Offline map');
     await expect(page.locator('.leaflet-tile-loaded').count()).resolves.toBe(0);
     await expectFramedOnOwnPlaces('accra');
   }, 45_000);
