@@ -53,6 +53,11 @@ export interface StackOptions {
   redisUrl?: string;
   /** Redis stream/key prefix (tests use a unique one). */
   busPrefix?: string;
+  /**
+   * The event bus, for tests that make a consumer group lag (default: created from redisUrl and busPrefix). An
+   * in-memory one must be created with `startPaused` (see below); the stack closes it.
+   */
+  bus?: EventBus;
   /** Extra gateway routes, e.g. the dashboard's static files (`dashboardRoutes()` from `@omniroute/dashboard/serve`). */
   routes?: GatewayOptions['routes'];
   /** Outbox relay polling interval of every subgraph (ms). */
@@ -111,7 +116,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const started: { close(): Promise<void> }[] = [];
   // In memory, outbox rows relayed while the subgraphs start wait until every consumer group is registered
   // (resume() below): delivered to no group, they would count as handled and a crash could lose them.
-  const bus = createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl });
+  const bus = opts.bus ?? createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);
