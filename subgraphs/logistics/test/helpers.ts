@@ -27,11 +27,11 @@ export function client(url: string) {
 
 export { nodes };
 
-/** Commerce's acknowledgement of a dispatch (order.dispatched), through logistics' consumer of it. */
-export async function acknowledgeDispatch(prisma: PrismaClient, shipmentId: string): Promise<void> {
+/** Commerce's acknowledgement of a dispatch (order.dispatched), through logistics' consumer of it; false if it was in. */
+export async function acknowledgeDispatch(prisma: PrismaClient, shipmentId: string): Promise<boolean> {
   const s = await prisma.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
   const e = { id: newEventId(), type: 'order.dispatched', tenantId: s.tenantId, aggregateId: s.orderId, occurredAt: new Date().toISOString(), source: 'commerce', payload: { orderId: s.orderId, shipmentId } };
-  if (!(await applyDeliveryAck(prisma, e))) throw new Error(`order.dispatched changed nothing for ${shipmentId}`);
+  return applyDeliveryAck(prisma, e);
 }
 
 export const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Order { id shipment { id status vehicle { plate lastPosition { lat } } } } ... on Vehicle { id plate } ... on Shipment { id status } } }';

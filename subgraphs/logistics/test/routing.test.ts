@@ -153,7 +153,7 @@ describe('planRoutes', () => {
     // commerce records the order DISPATCHED and acknowledges (order.dispatched): only then can it be delivered
     const early = await call(riderOf(multi.rider.id), CONFIRM, { i: { shipmentId: multi.id, recipientName: 'Ada', photoRef: 'p.jpg', lat: 6.5, lng: 3.4 } });
     expect(early.data.confirmDelivery.userErrors.map((e: any) => e.code)).toEqual(['DISPATCH_NOT_ACKNOWLEDGED']);
-    await acknowledgeDispatch(sg.prisma, multi.id);
+    expect(await acknowledgeDispatch(sg.prisma, multi.id)).toBe(true);
     // by the rider the trip was dispatched with (a rider confirms only their own shipments)
     const done = await call(riderOf(multi.rider.id), CONFIRM, { i: { shipmentId: multi.id, recipientName: 'Ada', photoRef: 'p.jpg', lat: 6.5, lng: 3.4 } });
     expect(done.data.confirmDelivery.userErrors).toEqual([]);
