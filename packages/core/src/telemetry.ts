@@ -7,12 +7,12 @@
 // from OTEL_EXPORTER_OTLP_HEADERS, batching from OTEL_BSP_*, sampling from OTEL_TRACES_SAMPLER(_ARG), resource
 // attributes from OTEL_RESOURCE_ATTRIBUTES. W3C `traceparent` is extracted from incoming requests
 // (traceHttpServer) and injected into outgoing ones (the gateway's subgraph fetches). Prisma's spans (operations,
-// `db_query` with the SQL text) come from @prisma/instrumentation. Redis commands (rate limits, login throttle, APQ,
-// the event bus) are CLIENT spans made from ioredis 6's own diagnostics channels (`ioredis:command`,
+// `db_query` with the SQL text) come from @prisma/instrumentation. Redis commands (rate limits, login throttle, APQ)
+// are CLIENT spans made from ioredis 6's own diagnostics channels (`ioredis:command`,
 // `ioredis:batch`): @opentelemetry/instrumentation-ioredis cannot serve here, its release for our SDK (0.69, on
 // instrumentation 0.221) supports ioredis < 6, and it hooks `require`, which our ESM imports of ioredis never pass.
 // Only commands issued inside a traced request get a span: the consumers' blocking XREADGROUP loops and the outbox
-// relay would otherwise export a one-span trace every few hundred milliseconds.
+// relay's XADDs run outside any request and would otherwise export a one-span trace every few hundred milliseconds.
 //
 // Several services may share a process (the embedded stack): each gets its own service.name (OTEL_SERVICE_NAME
 // prefixes them: `<OTEL_SERVICE_NAME>-commerce`; unset: `omniroute-commerce`), and a span started by a library
