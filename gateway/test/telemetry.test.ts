@@ -55,7 +55,7 @@ beforeAll(async () => {
     OTEL_TRACES_SAMPLER: 'parentbased_always_off',
   });
   stack = await startStack({ secrets: testSecrets(), seed: true, relayIntervalMs: 3_600_000, backgroundJobs: false, redisUrl: TEST_REDIS_URL, busPrefix: PREFIX });
-});
+}, 300_000); // the seeded stack, as graphiql-browser.test.ts: over the default 180 s at a load of 45 on 2 cores
 afterAll(async () => {
   await stack?.close();
   await shutdownTelemetry();
