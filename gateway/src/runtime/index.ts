@@ -9,8 +9,8 @@ import {
 import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph, percentOfLabel } from './supergraph.ts';
+import { SlicingArgumentsError, type CostModel } from './cost.ts';
 import type { AuthorizationInfo, Authorizer } from './authorization.ts';
-import type { CostModel } from './cost.ts';
 import { SubgraphClient, type FetchTracing, type SubgraphClientOptions } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
@@ -394,9 +394,18 @@ function checkDocument<Ctx>(check: NonNullable<GatewayHooks<Ctx>['checkDocument'
   }
 }
 
-/** Demand control: COST_ESTIMATED_TOO_EXPENSIVE when the operation's estimated cost is over the limit. */
+/**
+ * Demand control: COST_ESTIMATED_TOO_EXPENSIVE when the operation's estimated cost is over the limit,
+ * COST_INVALID_SLICING_ARGUMENTS when a field that requires one slicing argument has none or several.
+ */
 function costError(cost: CostModel, p: PreparedOperation, variables: Record<string, unknown>, limit: { maxCost: number; listSize?: number }): GraphQLError | null {
-  const estimate = cost.estimate(p.operation, p.fragments, variables, limit.listSize ?? 10);
+  let estimate: number;
+  try {
+    estimate = cost.estimate(p.operation, p.fragments, variables, limit.listSize ?? 10);
+  } catch (e) {
+    if (!(e instanceof SlicingArgumentsError)) throw e;
+    return gqlError(e.message, ErrorCode.COST_INVALID_SLICING_ARGUMENTS, { field: e.coordinate, found: e.found, http: { status: 400 } });
+  }
   if (estimate > limit.maxCost) {
     return gqlError(`The operation's estimated cost (${estimate}) is over the limit of ${limit.maxCost}`, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, { cost: estimate, maxCost: limit.maxCost, http: { status: 400 } });
   }
