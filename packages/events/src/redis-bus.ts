@@ -191,7 +191,9 @@ class RedisLiveListeners {
  */
 class StreamUpkeep {
   private epoch: string | null = null;
-  private readonly lossListeners = new Set<(since?: Date) => void>();
+  private readonly lossListeners = new Set<(since?: Date, until?: Date) => void>();
+  /** A loss this process may have inherited (found at its first epoch check): told to every listener, also late ones. */
+  private inherited: { since: Date; until: Date } | null = null;
   /** Per topic published here: the oldest entry some group had not acknowledged at the last check (ms). */
   private readonly unackedSince = new Map<string, number>();
   private readonly lastMaintained = new Map<string, number>();
@@ -220,8 +222,10 @@ class StreamUpkeep {
     return this.ungrouped.has(topic);
   }
 
-  onDataLoss(listener: (since?: Date) => void) {
+  onDataLoss(listener: (since?: Date, until?: Date) => void) {
     this.lossListeners.add(listener);
+    const inherited = this.inherited;
+    if (inherited) queueMicrotask(() => this.lossListeners.has(listener) && listener(inherited.since, inherited.until));
     return () => void this.lossListeners.delete(listener);
   }
 
@@ -250,11 +254,21 @@ class StreamUpkeep {
    * Redis no longer holds what was published before (restart without persistence, flush), so relays republish.
    */
   private async checkEpoch() {
-    const mine = `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const mine = `${Date.now()}.${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
     const created = await this.cmd.set(this.o.epochKey, mine, 'NX');
     const current = created ? mine : await this.cmd.get(this.o.epochKey);
-    const lost = this.epoch !== null && current !== this.epoch;
+    const first = this.epoch === null;
+    const lost = !first && current !== this.epoch;
     this.epoch = current;
+    // A process that starts cannot know whether the one before it (SIGKILLed right after a Redis restart) saw the
+    // loss: if this Redis's epoch is younger than an hour, what was published in the 5 minutes before it began may
+    // be gone, so relays publish those rows again (consumers skip what they had handled). Found by npm run chaos:
+    // Redis restarted empty, commerce killed 2.7 s later, 4 order.cancelled never reached finance and logistics.
+    const bornAt = first && current ? Number(current.split('.')[0]) : NaN;
+    if (first && Number.isFinite(bornAt) && Date.now() - bornAt < 3_600_000) {
+      this.inherited = { since: new Date(bornAt - 5 * 60_000), until: new Date(bornAt + 2_000) };
+      for (const l of this.lossListeners) l(this.inherited.since, this.inherited.until);
+    }
     if (!lost) return;
     // Entries published after the oldest unacknowledged one we saw may be gone (2 s for clock differences).
     const marks = [...this.unackedSince.values()];
@@ -304,21 +318,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
   }
 
   const cmd = connect('cmd');
-<<<<<<< HEAD
-  const epochKey = `${prefix}:epoch`;
-  let epoch: string | null = null;
-  const lossListeners = new Set<(since?: Date, until?: Date) => void>();
-  /** A loss this process may have inherited (found at its first epoch check): told to every listener, also late ones. */
-  let inherited: { since: Date; until: Date } | null = null;
-  /** Per topic published here: the oldest entry some group had not acknowledged at the last check (ms). */
-  const unackedSince = new Map<string, number>();
-  const lastMaintained = new Map<string, number>();
-  let maintaining = false;
-  /** Topics whose stream had no consumer group at the last check. */
-  const ungrouped = new Set<string>();
-=======
   const streams = new StreamUpkeep(cmd, { streamKey, epochKey: `${prefix}:epoch`, maxLen, onError, isClosed: () => closed });
->>>>>>> main
 
   // ---- publish --------------------------------------------------------------------------------------------
 
@@ -343,71 +343,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     const results = (await pipe.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
-<<<<<<< HEAD
-    for (const topic of topics) maintain(topic);
-  }
-
-  // ---- trimming and data loss -----------------------------------------------------------------------------
-
-
-  /** At most once a second per topic: trim what every group acknowledged, note what is not, check the epoch. */
-  function maintain(topic: string) {
-    const now = Date.now();
-    if (maintaining || now - (lastMaintained.get(topic) ?? 0) < 1_000) return;
-    lastMaintained.set(topic, now);
-    maintaining = true;
-    void (cmd.eval(TRIM_SCRIPT, 2, streamKey(topic), epochKey, maxLen) as Promise<[string | null, number, number]>)
-      .then(async ([safe, hasEpoch, groupCount]) => {
-        if (groupCount === 0) ungrouped.add(topic);
-        else ungrouped.delete(topic);
-        // Without an unacknowledged entry, only what is published after this check can be lost.
-        unackedSince.set(topic, safe ? Number(safe.split('-')[0]) : now);
-        if (!hasEpoch) await checkEpoch();
-      })
-      .catch((error: unknown) => {
-        if (!closed) onError(error, { msg: 'stream maintenance failed', topic });
-      })
-      .finally(() => (maintaining = false));
-  }
-
-  /**
-   * On every (re)connect and when maintenance finds the epoch gone: a missing or different epoch means this
-   * Redis no longer holds what was published before (restart without persistence, flush), so relays republish.
-   */
-  async function checkEpoch() {
-    const mine = `${Date.now()}.${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
-    const created = await cmd.set(epochKey, mine, 'NX');
-    const current = created ? mine : await cmd.get(epochKey);
-    const first = epoch === null;
-    const lost = !first && current !== epoch;
-    epoch = current;
-    // A process that starts cannot know whether the one before it (SIGKILLed right after a Redis restart) saw the
-    // loss: if this Redis's epoch is younger than an hour, what was published in the 5 minutes before it began may
-    // be gone, so relays publish those rows again (consumers skip what they had handled). Found by npm run chaos:
-    // Redis restarted empty, commerce killed 2.7 s later, 4 order.cancelled never reached finance and logistics.
-    const bornAt = first && current ? Number(current.split('.')[0]) : NaN;
-    if (first && Number.isFinite(bornAt) && Date.now() - bornAt < 3_600_000) {
-      inherited = { since: new Date(bornAt - 5 * 60_000), until: new Date(bornAt + 2_000) };
-      for (const l of lossListeners) l(inherited.since, inherited.until);
-    }
-    if (!lost) return;
-    // Entries published after the oldest unacknowledged one we saw may be gone (2 s for clock differences).
-    const marks = [...unackedSince.values()];
-    const since = marks.length > 0 ? new Date(Math.min(...marks) - 2_000) : undefined;
-    unackedSince.clear();
-    lastMaintained.clear();
-    onError(new Error('Redis lost its data'), { msg: 'event streams lost; outbox relays republish', since: since?.toISOString() });
-    for (const l of lossListeners) l(since);
-  }
-  cmd.on('ready', () => void checkEpoch().catch((error: unknown) => !closed && onError(error, { msg: 'epoch check failed' })));
-
-  function onDataLoss(listener: (since?: Date, until?: Date) => void) {
-    lossListeners.add(listener);
-    if (inherited) queueMicrotask(() => lossListeners.has(listener) && listener(inherited!.since, inherited!.until));
-    return () => void lossListeners.delete(listener);
-=======
     for (const topic of topics) streams.maintain(topic);
->>>>>>> main
   }
 
   // ---- consume --------------------------------------------------------------------------------------------
