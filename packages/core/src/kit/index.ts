@@ -4,4 +4,5 @@ export * from './scope.ts';
 export * from './module.ts';
 export * from './subgraph.ts';
 export * from './shared.ts';
+export * from './resend.ts';
 export { serveSubgraphProcess } from './standalone.ts';

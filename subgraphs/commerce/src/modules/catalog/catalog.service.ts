@@ -20,7 +20,7 @@ export class CatalogService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Sets (or, with null, clears) the temperature range a product's goods must stay in. OPERATIONS (ADMIN). */
-  async setTemperatureRange(viewer: Viewer | null, input: { productId: string; range?: TemperatureRange | null }): Promise<Result<Product>> {
+  async setTemperatureRange({ viewer }: RequestScope, input: { productId: string; range?: TemperatureRange | null }): Promise<Result<Product>> {
     const v = authorize(catalogPolicies['Mutation.setProductTemperatureRange'], viewer);
     const productId = typeof input.productId === 'string' ? input.productId.trim() : '';
     if (!productId || productId.length > MAX_STRING) return fail(CatalogErrorCode.INVALID_INPUT, 'productId is required', ['input', 'productId']);
@@ -34,12 +34,12 @@ export class CatalogService {
   }
 
   /** A product by id in the viewer's tenant, or null. */
-  product(ctx: RequestScope, id: string): Promise<Product | null> {
-    authorize(catalogPolicies['Query.product'], ctx.viewer);
-    return ctx.loaders.productById.load(id);
+  product(scope: RequestScope, id: string): Promise<Product | null> {
+    authorize(catalogPolicies['Query.product'], scope.viewer);
+    return scope.loaders.productById.load(id);
   }
 
-  async products(viewer: Viewer | null, args: ConnectionArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
+  async products({ viewer }: RequestScope, args: ConnectionArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
     const v = authorize(catalogPolicies['Query.products'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};

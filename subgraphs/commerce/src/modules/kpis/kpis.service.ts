@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import { badUserInput, checkTimeZone, formatAmount, notFound, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { kpiPolicies } from './kpis.policies.ts';
@@ -17,7 +18,7 @@ export interface CommerceKpisValue {
 export class KpiService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async commerceKpis(viewer: Viewer | null, args: { timeZone: string; rateWindowMinutes?: number | null }, now = new Date()): Promise<CommerceKpisValue> {
+  async commerceKpis({ viewer }: RequestScope, args: { timeZone: string; rateWindowMinutes?: number | null }, now = new Date()): Promise<CommerceKpisValue> {
     const { tenantId } = authorize(kpiPolicies['Query.commerceKpis'], viewer);
     const timeZone = checkTimeZone(args.timeZone);
     const rateWindowMinutes = args.rateWindowMinutes ?? 15;

@@ -97,17 +97,17 @@ export class OrderService {
   ) {}
 
   /** An order by id in the viewer's tenant, or null (retailers: only their customer's orders). */
-  async order(ctx: RequestScope, id: string): Promise<Order | null> {
+  async order(scope: RequestScope, id: string): Promise<Order | null> {
     const policy = orderPolicies['Query.order'];
-    const v = authorize(policy, ctx.viewer);
-    const order = await ctx.loaders.orderById.load(id);
+    const v = authorize(policy, scope.viewer);
+    const order = await scope.loaders.orderById.load(id);
     const rule = order ? objectRuleOf(policy, v) : null;
     if (order && rule === 'OWN_CUSTOMER' && order.customerId !== requireBoundCustomer(v)) return null;
     if (order && rule === 'OWN_TERRITORY' && !(await repReachesCustomer(this.prisma, v, order.customerId))) return null;
     return order;
   }
 
-  async orders(viewer: Viewer | null, args: ConnectionArgs & { filter?: OrderFilter | null }): Promise<Connection<Order>> {
+  async orders({ viewer }: RequestScope, args: ConnectionArgs & { filter?: OrderFilter | null }): Promise<Connection<Order>> {
     const policy = orderPolicies['Query.orders'];
     const v = authorize(policy, viewer);
     const rule = objectRuleOf(policy, v);
@@ -152,9 +152,9 @@ export class OrderService {
    * none) and the `order.placed` + `order.status_changed` outbox events. With an idempotency key, a retry — also a
    * concurrent one — gets the first order back (the unique (tenantId, idempotencyKey) index decides the race).
    */
-  async placeOrder(viewer: Viewer | null, input: PlaceOrderRequest): Promise<Result<Order>> {
+  async placeOrder(scope: RequestScope, input: PlaceOrderRequest): Promise<Result<Order>> {
     const policy = orderPolicies['Mutation.placeOrder'];
-    const v = authorize(policy, viewer);
+    const v = authorize(policy, scope.viewer);
     if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) {
       throw forbidden('Retailers order only for their own customer');
     }
@@ -188,7 +188,7 @@ export class OrderService {
     if (!settings) throw new Error(`commerce settings missing for tenant ${tenantId}`);
 
     const lines = req.lines.map((l) => ({ variant: bySku.get(l.sku)!, quantity: l.quantity }));
-    const priced = await this.pricing.price(tenantId, customer, lines);
+    const priced = await this.pricing.price(scope, customer, lines);
     const paymentTerms: PaymentTerms = (req.paymentTerms as PaymentTerms | null) ?? (customer.onCredit ? 'NET_14' : 'CASH_ON_DELIVERY');
     const id = newId('ord');
     const placedAt = new Date();
@@ -239,7 +239,7 @@ export class OrderService {
   }
 
   /** Cancels an order that has not left the location, releases its stock and announces `order.cancelled`. */
-  async cancelOrder(viewer: Viewer | null, input: { orderId: string; reason?: string | null }): Promise<Result<Order>> {
+  async cancelOrder({ viewer }: RequestScope, input: { orderId: string; reason?: string | null }): Promise<Result<Order>> {
     const policy = orderPolicies['Mutation.cancelOrder'];
     const v = authorize(policy, viewer);
     if (typeof input.orderId !== 'string' || input.orderId.length > MAX_STRING) return fail(C.INVALID_INPUT, 'orderId is too long', ['input', 'orderId']);

@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import {
   authorize, badUserInput, newId, ok, pageWindow, toConnection, userError,
   type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
@@ -24,7 +25,7 @@ const badId = (s: unknown) => typeof s !== 'string' || s.length === 0 || s.lengt
 export class CycleCountService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async cycleCounts(viewer: Viewer | null, args: ConnectionArgs & { filter?: { status?: CycleCountStatus | null; locationId?: string | null } | null }): Promise<Connection<CycleCount>> {
+  async cycleCounts({ viewer }: RequestScope, args: ConnectionArgs & { filter?: { status?: CycleCountStatus | null; locationId?: string | null } | null }): Promise<Connection<CycleCount>> {
     const v = authorize(P['Query.cycleCounts'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
@@ -37,14 +38,14 @@ export class CycleCountService {
     return toConnection(rows, first, afterId);
   }
 
-  async cycleCount(viewer: Viewer | null, id: string): Promise<CycleCount | null> {
+  async cycleCount({ viewer }: RequestScope, id: string): Promise<CycleCount | null> {
     const v = authorize(P['Query.cycleCount'], viewer);
     if (id.length > MAX_STRING) return null;
     return this.prisma.cycleCount.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** Records a count against the book as it stands (rows locked while read); no variance: approved at once. */
-  async recordCycleCount(viewer: Viewer | null, input: { locationId: string; lines: CountLineInput[]; note?: string | null }): Promise<Result<CycleCount>> {
+  async recordCycleCount({ viewer }: RequestScope, input: { locationId: string; lines: CountLineInput[]; note?: string | null }): Promise<Result<CycleCount>> {
     const v = authorize(P['Mutation.recordCycleCount'], viewer);
     const errors: UserError[] = [];
     if (badId(input.locationId)) errors.push(userError(C.INVALID_INPUT, 'locationId must be 1 to 200 characters', ['input', 'locationId']));
@@ -92,7 +93,7 @@ export class CycleCountService {
    * stock moved since the count is kept. Refused for the user who counted, and when the write-off would take stock
    * below what open orders reserved.
    */
-  async approveCycleCount(viewer: Viewer | null, input: { cycleCountId: string }): Promise<Result<CycleCount>> {
+  async approveCycleCount({ viewer }: RequestScope, input: { cycleCountId: string }): Promise<Result<CycleCount>> {
     const v = authorize(P['Mutation.approveCycleCount'], viewer);
     if (badId(input.cycleCountId)) return { ok: false, errors: [userError(C.INVALID_INPUT, 'cycleCountId must be 1 to 200 characters', ['input', 'cycleCountId'])] };
     const skus = new Map<string, string>();
@@ -122,7 +123,7 @@ export class CycleCountService {
   }
 
   /** Rejects a pending count: nothing is booked. */
-  async rejectCycleCount(viewer: Viewer | null, input: { cycleCountId: string; reason?: string | null }): Promise<Result<CycleCount>> {
+  async rejectCycleCount({ viewer }: RequestScope, input: { cycleCountId: string; reason?: string | null }): Promise<Result<CycleCount>> {
     const v = authorize(P['Mutation.rejectCycleCount'], viewer);
     const errors: UserError[] = [];
     if (badId(input.cycleCountId)) errors.push(userError(C.INVALID_INPUT, 'cycleCountId must be 1 to 200 characters', ['input', 'cycleCountId']));

@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import { createHash } from 'node:crypto';
 import {
   authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, userError,
@@ -30,14 +31,14 @@ const badString = (s: unknown, max = MAX_STRING) => typeof s !== 'string' || s.t
 export class PurchasingService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async suppliers(viewer: Viewer | null, args: ConnectionArgs): Promise<Connection<Supplier>> {
+  async suppliers({ viewer }: RequestScope, args: ConnectionArgs): Promise<Connection<Supplier>> {
     const v = authorize(P['Query.suppliers'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.supplier.findMany({ where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) }, orderBy: { id: 'asc' }, take: first + 1 });
     return toConnection(rows, first, afterId);
   }
 
-  async createSupplier(viewer: Viewer | null, input: { name: string; phone?: string | null }): Promise<Result<Supplier>> {
+  async createSupplier({ viewer }: RequestScope, input: { name: string; phone?: string | null }): Promise<Result<Supplier>> {
     const v = authorize(P['Mutation.createSupplier'], viewer);
     const errors: UserError[] = [];
     if (badString(input.name)) errors.push(userError(C.INVALID_INPUT, `name must be 1 to ${MAX_STRING} characters`, ['input', 'name']));
@@ -51,7 +52,7 @@ export class PurchasingService {
     }
   }
 
-  async purchaseOrders(viewer: Viewer | null, args: ConnectionArgs & { filter?: { status?: PurchaseOrderStatus | null; locationId?: string | null } | null }): Promise<Connection<PurchaseOrder>> {
+  async purchaseOrders({ viewer }: RequestScope, args: ConnectionArgs & { filter?: { status?: PurchaseOrderStatus | null; locationId?: string | null } | null }): Promise<Connection<PurchaseOrder>> {
     const v = authorize(P['Query.purchaseOrders'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
@@ -64,14 +65,14 @@ export class PurchasingService {
     return toConnection(rows, first, afterId);
   }
 
-  async purchaseOrder(viewer: Viewer | null, id: string): Promise<PurchaseOrder | null> {
+  async purchaseOrder({ viewer }: RequestScope, id: string): Promise<PurchaseOrder | null> {
     const v = authorize(P['Query.purchaseOrder'], viewer);
     if (id.length > MAX_STRING) return null;
     return this.prisma.purchaseOrder.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** Creates an OPEN purchase order for a warehouse; stock moves only when goods are received. */
-  async createPurchaseOrder(viewer: Viewer | null, input: { supplierId: string; locationId: string; lines: LineInput[] }): Promise<Result<PurchaseOrder>> {
+  async createPurchaseOrder({ viewer }: RequestScope, input: { supplierId: string; locationId: string; lines: LineInput[] }): Promise<Result<PurchaseOrder>> {
     const v = authorize(P['Mutation.createPurchaseOrder'], viewer);
     const errors: UserError[] = [];
     if (badString(input.supplierId)) errors.push(userError(C.INVALID_INPUT, 'supplierId must be 1 to 200 characters', ['input', 'supplierId']));
@@ -119,7 +120,7 @@ export class PurchasingService {
    * what is still expected (OVER_RECEIPT refuses it whole), the lines' received quantities and the status updated,
    * and one RECEIPT movement per SKU raising on hand. With an idempotency key a retry returns the first receipt.
    */
-  async receiveGoods(viewer: Viewer | null, input: ReceiveGoodsRequest): Promise<Result<{ goodsReceipt: GoodsReceipt; purchaseOrder: PurchaseOrder }>> {
+  async receiveGoods({ viewer }: RequestScope, input: ReceiveGoodsRequest): Promise<Result<{ goodsReceipt: GoodsReceipt; purchaseOrder: PurchaseOrder }>> {
     const v = authorize(P['Mutation.receiveGoods'], viewer);
     const errors: UserError[] = [];
     if (badString(input.purchaseOrderId)) errors.push(userError(C.INVALID_INPUT, 'purchaseOrderId must be 1 to 200 characters', ['input', 'purchaseOrderId']));

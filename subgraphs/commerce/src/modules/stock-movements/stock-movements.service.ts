@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import {
   authorize, badUserInput, decodeCursor, fail, newId, ok, pageWindow, userError,
   type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
@@ -44,7 +45,7 @@ export class StockMovementService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** The tenant's movements in ledger order, narrowed by location, SKU or type. */
-  async movements(viewer: Viewer | null, args: ConnectionArgs & { filter?: StockMovementFilter | null }): Promise<Connection<StockMovement>> {
+  async movements({ viewer }: RequestScope, args: ConnectionArgs & { filter?: StockMovementFilter | null }): Promise<Connection<StockMovement>> {
     const v = authorize(stockMovementPolicies['Query.stockMovements'], viewer);
     const { first } = pageWindow({ first: args.first });
     const afterSeq = args.after ? Number(decodeCursor(args.after)) : null;
@@ -70,7 +71,7 @@ export class StockMovementService {
   }
 
   /** Books one ADJUSTMENT with its reason; never takes stock below what open orders reserved. */
-  async adjustStock(viewer: Viewer | null, input: AdjustStockRequest): Promise<Result<{ movement: StockMovement; stockLevel: StockLevel }>> {
+  async adjustStock({ viewer }: RequestScope, input: AdjustStockRequest): Promise<Result<{ movement: StockMovement; stockLevel: StockLevel }>> {
     const v = authorize(stockMovementPolicies['Mutation.adjustStock'], viewer);
     const errors: UserError[] = [];
     if (typeof input.locationId !== 'string' || input.locationId.length > MAX_STRING) errors.push(userError(C.INVALID_INPUT, 'locationId is too long', ['input', 'locationId']));
@@ -106,7 +107,7 @@ export class StockMovementService {
   }
 
   /** Moves stock between two of the tenant's locations: all lines or none, both legs in one transaction. */
-  async transferStock(viewer: Viewer | null, input: TransferRequest): Promise<Result<StockMovement[]>> {
+  async transferStock({ viewer }: RequestScope, input: TransferRequest): Promise<Result<StockMovement[]>> {
     const v = authorize(stockMovementPolicies['Mutation.transferStock'], viewer);
     const checked = await this.checkTransfer(v, input, { from: 'fromLocationId', to: 'toLocationId' });
     if (!checked.ok) return checked;

@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import {
   authorize, badUserInput, fail, forbidden, newId, objectRuleOf, ok, pageWindow, toConnection, userError,
   type Connection, type ConnectionArgs, type Policy, type Result, type UserError, type Viewer,
@@ -42,7 +43,7 @@ export class VanStockService {
     if (location.kind !== 'VAN' || !v.userId || location.operatorUserId !== v.userId) throw forbidden('Sales reps work only the van they operate');
   }
 
-  async loadVan(viewer: Viewer | null, input: { vanId: string; fromLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
+  async loadVan({ viewer }: RequestScope, input: { vanId: string; fromLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
     const policy = P['Mutation.loadVan'];
     const v = authorize(policy, viewer);
     const t = await this.ledger.checkTransfer(v, { fromLocationId: input.fromLocationId, toLocationId: input.vanId, lines: input.lines, note: input.note }, { from: 'fromLocationId', to: 'vanId' });
@@ -53,7 +54,7 @@ export class VanStockService {
     return this.ledger.runTransfer(v, t.value, `load ${t.value.to.name}`);
   }
 
-  async returnVanStock(viewer: Viewer | null, input: { vanId: string; toLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
+  async returnVanStock({ viewer }: RequestScope, input: { vanId: string; toLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
     const policy = P['Mutation.returnVanStock'];
     const v = authorize(policy, viewer);
     const t = await this.ledger.checkTransfer(v, { fromLocationId: input.vanId, toLocationId: input.toLocationId, lines: input.lines, note: input.note }, { from: 'vanId', to: 'toLocationId' });
@@ -69,7 +70,7 @@ export class VanStockService {
    * delivered, at most what it delivered minus earlier returns (the order row is locked, so two returns never both
    * pass that check).
    */
-  async recordCustomerReturn(viewer: Viewer | null, input: { orderId: string; locationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
+  async recordCustomerReturn({ viewer }: RequestScope, input: { orderId: string; locationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
     const policy = P['Mutation.recordCustomerReturn'];
     const v = authorize(policy, viewer);
     const errors: UserError[] = [];
@@ -125,7 +126,7 @@ export class VanStockService {
    * equals the count and the next day opens with it), the record is kept, and `van.reconciliation_variance` goes
    * to the outbox when anything differed.
    */
-  async reconcileVan(viewer: Viewer | null, input: { vanId: string; counts: CountLineInput[]; note?: string | null }): Promise<Result<VanReconciliation>> {
+  async reconcileVan({ viewer }: RequestScope, input: { vanId: string; counts: CountLineInput[]; note?: string | null }): Promise<Result<VanReconciliation>> {
     const policy = P['Mutation.reconcileVan'];
     const v = authorize(policy, viewer);
     const errors: UserError[] = [];
@@ -197,7 +198,7 @@ export class VanStockService {
   }
 
   /** Reconciliations, newest first; a sales rep's list is their own van's. */
-  async reconciliations(viewer: Viewer | null, args: ConnectionArgs & { filter?: { vanId?: string | null; hasVariance?: boolean | null } | null }): Promise<Connection<VanReconciliation>> {
+  async reconciliations({ viewer }: RequestScope, args: ConnectionArgs & { filter?: { vanId?: string | null; hasVariance?: boolean | null } | null }): Promise<Connection<VanReconciliation>> {
     const policy = P['Query.vanReconciliations'];
     const v = authorize(policy, viewer);
     const { first, afterId } = pageWindow(args);
@@ -218,7 +219,7 @@ export class VanStockService {
     return toConnection(rows, first, afterId);
   }
 
-  async reconciliation(viewer: Viewer | null, id: string): Promise<VanReconciliation | null> {
+  async reconciliation({ viewer }: RequestScope, id: string): Promise<VanReconciliation | null> {
     const policy = P['Query.vanReconciliation'];
     const v = authorize(policy, viewer);
     if (id.length > MAX_STRING) return null;

@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { authorize, fail, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import type { ApiKey, PartnerApp, PrismaClient, Role } from '../../generated/prisma/client.ts';
@@ -48,7 +49,7 @@ export class ApiKeyService {
     private readonly changes: IdentityChanges,
   ) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs) {
     const v = authorize(apiKeyPolicies['Query.apiKeys'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.apiKey.findMany({
@@ -60,10 +61,10 @@ export class ApiKeyService {
   }
 
   async create(
-    viewer: Viewer | null,
+    scope: RequestScope,
     input: { name: string; partnerAppId?: string | null; roles?: readonly Role[] | null; scopes?: readonly string[] | null; expiresAt?: Date | null },
   ): Promise<Result<{ apiKey: ApiKey; secret: string }>> {
-    const v = authorize(apiKeyPolicies['Mutation.createApiKey'], viewer);
+    const v = authorize(apiKeyPolicies['Mutation.createApiKey'], scope.viewer);
     const name = input.name.trim();
     if (!name || name.length > 200) return fail(ApiKeyErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
     const roles = [...new Set(input.roles ?? [])].filter((r) => r !== 'PARTNER');
@@ -79,7 +80,7 @@ export class ApiKeyService {
       app = await this.prisma.partnerApp.findFirst({ where: { id: input.partnerAppId, tenantId: v.tenantId } });
       if (!app) return fail(ApiKeyErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
     } else {
-      app = await this.partnerApps.defaultApp(v.tenantId);
+      app = await this.partnerApps.defaultApp(scope);
     }
     const { key, prefix } = generateApiKey();
     const apiKey = await this.prisma.apiKey.create({
@@ -99,7 +100,7 @@ export class ApiKeyService {
     return ok({ apiKey, secret: key });
   }
 
-  async revoke(viewer: Viewer | null, id: string): Promise<Result<ApiKey>> {
+  async revoke({ viewer }: RequestScope, id: string): Promise<Result<ApiKey>> {
     const v = authorize(apiKeyPolicies['Mutation.revokeApiKey'], viewer);
     const key = await this.prisma.apiKey.findFirst({ where: { id, tenantId: v.tenantId } });
     if (!key) return fail(ApiKeyErrorCode.NOT_FOUND, 'No such API key', ['input', 'id']);
@@ -110,7 +111,7 @@ export class ApiKeyService {
   }
 
   /** Gateway-only: the active key with this hash, with its app; null when unknown, revoked or expired. */
-  async gatewayLookup(internalCaller: string | null, secretHash: string): Promise<GatewayApiKeyRow | null> {
+  async gatewayLookup({ internalCaller }: RequestScope, secretHash: string): Promise<GatewayApiKeyRow | null> {
     requireGateway(internalCaller);
     if (!/^[0-9a-f]{64}$/.test(secretHash)) return null;
     const key = await this.prisma.apiKey.findUnique({ where: { secretHash }, include: { partnerApp: true } });
@@ -119,7 +120,7 @@ export class ApiKeyService {
   }
 
   /** Gateway-only: marks keys used at `at` (the gateway reports in batches, so this is one statement per batch). */
-  async recordUse(internalCaller: string | null, ids: readonly string[], at: Date): Promise<boolean> {
+  async recordUse({ internalCaller }: RequestScope, ids: readonly string[], at: Date): Promise<boolean> {
     requireGateway(internalCaller);
     if (!ids.length) return true;
     await this.prisma.apiKey.updateMany({

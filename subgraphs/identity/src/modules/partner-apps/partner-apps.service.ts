@@ -1,4 +1,5 @@
-import { authorize, fail, forbidden, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
+import { authorize, fail, forbidden, newId, requireViewer, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { Prisma, type PartnerApp, type PersistedOperation, type PrismaClient, type PersistedQueryMode } from '../../generated/prisma/client.ts';
 import type { IdentityChanges } from '../api-keys/identity-changes.ts';
 import { parseManifest } from './manifest.ts';
@@ -69,7 +70,7 @@ export class PartnerAppService {
     private readonly changes: IdentityChanges,
   ) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs) {
     const v = authorize(partnerAppPolicies['Query.partnerApps'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.partnerApp.findMany({
@@ -80,13 +81,13 @@ export class PartnerAppService {
     return toConnection(rows, first, afterId);
   }
 
-  get(viewer: Viewer | null, id: string): Promise<PartnerApp | null> {
+  get({ viewer }: RequestScope, id: string): Promise<PartnerApp | null> {
     const v = authorize(partnerAppPolicies['Query.partnerApp'], viewer);
     return this.prisma.partnerApp.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   async create(
-    viewer: Viewer | null,
+    { viewer }: RequestScope,
     input: { name: string; slug?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null },
   ): Promise<Result<PartnerApp>> {
     const v = authorize(partnerAppPolicies['Mutation.createPartnerApp'], viewer);
@@ -117,7 +118,7 @@ export class PartnerAppService {
   }
 
   async update(
-    viewer: Viewer | null,
+    { viewer }: RequestScope,
     input: { id: string; name?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null; disabled?: boolean | null },
   ): Promise<Result<PartnerApp>> {
     const v = authorize(partnerAppPolicies['Mutation.updatePartnerApp'], viewer);
@@ -141,8 +142,9 @@ export class PartnerAppService {
     return ok(updated);
   }
 
-  /** The tenant's default app, for keys created without one; created on first use. */
-  async defaultApp(tenantId: string): Promise<PartnerApp> {
+  /** The caller's tenant's default app, for keys created without one; created on first use. */
+  async defaultApp({ viewer }: RequestScope): Promise<PartnerApp> {
+    const tenantId = requireViewer(viewer).tenantId;
     const found = await this.prisma.partnerApp.findUnique({ where: { tenantId_slug: { tenantId, slug: DEFAULT_APP_SLUG } } });
     if (found) return found;
     try {
@@ -157,7 +159,7 @@ export class PartnerAppService {
 
   /** Adds (or with `replace`, sets) the operations of an Apollo persisted-query manifest to an app's safelist. */
   async registerManifest(
-    viewer: Viewer | null,
+    { viewer }: RequestScope,
     input: { partnerAppId: string; manifest: string; replace?: boolean | null },
   ): Promise<Result<{ app: PartnerApp; registered: number }>> {
     const v = authorize(partnerAppPolicies['Mutation.registerPersistedQueries'], viewer);
@@ -178,7 +180,7 @@ export class PartnerAppService {
   }
 
   /** Gateway-only: an app's registered safelist. */
-  gatewayOperations(internalCaller: string | null, partnerAppId: string): Promise<PersistedOperation[]> {
+  gatewayOperations({ internalCaller }: RequestScope, partnerAppId: string): Promise<PersistedOperation[]> {
     requireGateway(internalCaller);
     return this.prisma.persistedOperation.findMany({ where: { partnerAppId }, orderBy: { id: 'asc' } });
   }

@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import { requireViewer, type Viewer } from '@omniroute/core';
 import type { PrismaClient, Tenant } from '../../generated/prisma/client.ts';
 
@@ -5,7 +6,7 @@ import type { PrismaClient, Tenant } from '../../generated/prisma/client.ts';
 export class TenantService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  current(viewer: Viewer | null): Promise<Tenant | null> {
+  current({ viewer }: RequestScope): Promise<Tenant | null> {
     const v = requireViewer(viewer);
     return this.prisma.tenant.findFirst({ where: { id: v.tenantId, tenantId: v.tenantId } });
   }

@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../context.ts';
 import {
   decoyPasswordHash, fail, hashPassword, issueAccessToken, needsRehash, ok, userError, verifyPassword, type Result, type Viewer,
 } from '@omniroute/core';
@@ -11,9 +12,7 @@ export type LoginResult =
   | { ok: false; errors: ReturnType<typeof userError>[]; retryAfterSeconds: number };
 
 /** What sign-in needs to know about the request: the client address the gateway saw (signed), if any. */
-export interface LoginScope {
-  clientIp: string | null;
-}
+export type LoginScope = Pick<RequestScope, 'clientIp'>;
 
 /** Users: sign-in and the signed-in user. */
 export class UserService {
@@ -27,7 +26,7 @@ export class UserService {
     private readonly passwords = { verify: verifyPassword, hash: hashPassword, needsRehash },
   ) {}
 
-  me(viewer: Viewer | null): Promise<User | null> {
+  me({ viewer }: RequestScope): Promise<User | null> {
     if (!viewer?.userId) return Promise.resolve(null);
     return this.prisma.user.findFirst({ where: { id: viewer.userId, tenantId: viewer.tenantId, active: true } });
   }
