@@ -22,3 +22,4 @@ export * from './time-zone.rules.ts';
 export * from './polygon.rules.ts';
 export * from './telemetry.ts';
 export * from './pool-metrics.ts';
+export * from './api-keys.ts';

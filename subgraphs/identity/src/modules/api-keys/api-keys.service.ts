@@ -1,6 +1,6 @@
 import type { RequestScope } from '../../context.ts';
-import { createHash, randomBytes } from 'node:crypto';
-import { authorize, fail, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { randomBytes } from 'node:crypto';
+import { authorize, fail, hashApiKey, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import type { ApiKey, PartnerApp, PrismaClient, Role } from '../../generated/prisma/client.ts';
 import { requireGateway, type PartnerAppService } from '../partner-apps/partner-apps.service.ts';
 import type { IdentityChanges } from './identity-changes.ts';
@@ -31,9 +31,6 @@ function randomString(length: number, alphabet: string): string {
   }
   return out;
 }
-
-/** sha256 (hex) of a full key: what is stored and what the gateway looks keys up by (the key has ~238 random bits). */
-export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /** A new key `omr_live_<prefix>_<secret>`: 12 lowercase characters to recognise it, 40 random alphanumerics. */
 export function generateApiKey(): { key: string; prefix: string } {

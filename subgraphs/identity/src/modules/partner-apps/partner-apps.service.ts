@@ -1,5 +1,5 @@
 import type { RequestScope } from '../../context.ts';
-import { authorize, fail, forbidden, newId, requireViewer, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, forbidden, newId, requireViewer, type PartnerAppLimits, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { Prisma, type PartnerApp, type PersistedOperation, type PrismaClient, type PersistedQueryMode } from '../../generated/prisma/client.ts';
 import type { IdentityChanges } from '../api-keys/identity-changes.ts';
 import { parseManifest } from './manifest.ts';
@@ -10,16 +10,6 @@ export const PartnerAppErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   SLUG_TAKEN: 'SLUG_TAKEN',
 } as const;
-
-export interface PartnerAppLimits {
-  maxDepth?: number | null;
-  maxAliases?: number | null;
-  maxRootFields?: number | null;
-  maxCost?: number | null;
-  requestsPerMinute?: number | null;
-  maxConcurrentOperations?: number | null;
-  maxSubscriptions?: number | null;
-}
 
 const LIMIT_RANGES: Record<keyof PartnerAppLimits, [number, number]> = {
   maxDepth: [1, 50],
