@@ -44,3 +44,13 @@ export const fail = <T = never>(code: string, message: string, field?: string[])
 export function toPayload<K extends string, T>(key: K, r: Result<T>): { [P in K]: T | null } & { userErrors: UserError[] } {
   return (r.ok ? { [key]: r.value, userErrors: [] } : { [key]: null, userErrors: r.errors }) as never;
 }
+
+/**
+ * Thrown inside a transaction to roll it back with business failures (e.g. a check that needs the locked rows);
+ * the service catches it (`e instanceof Refused`) and returns `{ ok: false, errors: e.errors }`.
+ */
+export class Refused extends Error {
+  constructor(readonly errors: UserError[]) {
+    super('refused');
+  }
+}

@@ -45,6 +45,16 @@ export function noteOf(note: string | null | undefined, at: string[], max = 500)
 }
 
 /**
+ * The lines and note of a stock input, checked after the caller's own fields: all failures at once (the caller's
+ * `errors`, then the lines', then the note's), or the normalised lines and the note.
+ */
+export function withNote<L>(lines: Result<L[]>, note: string | null | undefined, errors: UserError[]): Result<{ lines: L[]; note: string | null }> {
+  const n = noteOf(note, ['input', 'note']);
+  const all = [...errors, ...(lines.ok ? [] : lines.errors), ...(n.ok ? [] : n.errors)];
+  return all.length || !lines.ok || !n.ok ? { ok: false, errors: all } : { ok: true, value: { lines: lines.value, note: n.value } };
+}
+
+/**
  * An adjustment's quantity against its reason: a whole number, not zero, at most 100000 units either way;
  * damage, expiry, theft, loss and samples only take stock away, found stock only adds, a correction goes either way.
  */
