@@ -1,5 +1,6 @@
 export * from './context.ts';
 export * from './errors.ts';
+export * from './error-codes.ts';
 export * from './ids.ts';
 export * from './money.ts';
 export * from './pagination.ts';

@@ -1,5 +1,5 @@
 import {
-  authorize,
+  UserErrorCode as C, authorize,
   badUserInput,
   combinedRange,
   decodeCursor,
@@ -26,7 +26,7 @@ import { consumeReservedStock, releaseStock, reserveStock, type StockLine } from
 import type { PricingService } from '../pricing/pricing.service.ts';
 import type { RequestScope } from '../../context.ts';
 import { isUniqueViolation } from '@omniroute/core/kit';
-import { CommerceErrorCode as C, MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
+import { MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
 import { orderPolicies } from './orders.policies.ts';
 import { repCustomerWhere, repReachesCustomer, requireRepReaches } from '../territories/rep-territories.ts';
 

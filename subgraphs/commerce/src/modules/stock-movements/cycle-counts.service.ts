@@ -1,13 +1,13 @@
 import type { RequestScope } from '../../context.ts';
 import {
-  authorize, badUserInput, newId, Refused, ok, pageWindow, toConnection, userError,
+  UserErrorCode as C, authorize, badUserInput, newId, Refused, ok, pageWindow, toConnection, userError,
   type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
 } from '@omniroute/core';
 import { Prisma, type CycleCount, type CycleCountStatus, type PrismaClient } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import { postOrThrow, ShortStock } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, shortError, TX, variantsForLines } from './stock-lookups.ts';
-import { countVariances, noteOf, withNote, normaliseCountLines, StockErrorCode as C, type CountLineInput } from './stock-movements.rules.ts';
+import { countVariances, noteOf, withNote, normaliseCountLines, type CountLineInput } from './stock-movements.rules.ts';
 import { stockMovementPolicies as P } from './stock-movements.policies.ts';
 
 const badId = (s: unknown) => typeof s !== 'string' || s.length === 0 || s.length > MAX_STRING;

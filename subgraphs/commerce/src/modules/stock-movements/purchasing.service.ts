@@ -1,14 +1,14 @@
 import type { RequestScope } from '../../context.ts';
 import { createHash } from 'node:crypto';
 import {
-  authorize, badUserInput, fail, newId, Refused, ok, pageWindow, toConnection, userError,
+  UserErrorCode as C, authorize, badUserInput, fail, newId, Refused, ok, pageWindow, toConnection, userError,
   type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
 } from '@omniroute/core';
 import { Prisma, type GoodsReceipt, type PrismaClient, type PurchaseOrder, type PurchaseOrderStatus, type Supplier } from '../../generated/prisma/client.ts';
 import { MAX_IDEMPOTENCY_KEY, MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { postOrThrow } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, TX, variantsForLines } from './stock-lookups.ts';
-import { withNote, planReceipt, StockErrorCode as C } from './stock-movements.rules.ts';
+import { withNote, planReceipt } from './stock-movements.rules.ts';
 import { stockMovementPolicies as P } from './stock-movements.policies.ts';
 import { isUniqueViolation } from '@omniroute/core/kit';
 

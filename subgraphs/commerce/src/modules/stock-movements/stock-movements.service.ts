@@ -1,13 +1,13 @@
 import type { RequestScope } from '../../context.ts';
 import {
-  authorize, badUserInput, decodeCursor, fail, newId, ok, pageWindow, requireViewer, userError,
+  UserErrorCode as C, authorize, badUserInput, decodeCursor, fail, newId, ok, pageWindow, requireViewer, userError,
   type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
 } from '@omniroute/core';
 import type { Location, PrismaClient, StockLevel, StockMovement, StockMovementType } from '../../generated/prisma/client.ts';
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { postOrThrow, ShortStock, type MovementDraft } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, seqCursor, shortError, TX, variantsForLines } from './stock-lookups.ts';
-import { checkAdjustment, noteOf, withNote, StockErrorCode as C, type AdjustmentReason } from './stock-movements.rules.ts';
+import { checkAdjustment, noteOf, withNote, type AdjustmentReason } from './stock-movements.rules.ts';
 import { stockMovementPolicies } from './stock-movements.policies.ts';
 
 export interface StockMovementFilter {

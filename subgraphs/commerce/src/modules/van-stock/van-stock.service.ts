@@ -1,6 +1,6 @@
 import type { RequestScope } from '../../context.ts';
 import {
-  authorize, badUserInput, fail, forbidden, newId, Refused, objectRuleOf, ok, pageWindow, toConnection, userError,
+  UserErrorCode as C, authorize, badUserInput, fail, forbidden, newId, Refused, objectRuleOf, ok, pageWindow, toConnection, userError,
   type Connection, type ConnectionArgs, type Policy, type Result, type UserError, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
@@ -9,7 +9,7 @@ import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-inpu
 import { postOrThrow, ShortStock } from '../stock-movements/stock-ledger.ts';
 import { actorOf, locationError, locationsById, shortError, TX, variantsForLines } from '../stock-movements/stock-lookups.ts';
 import type { StockMovementService } from '../stock-movements/stock-movements.service.ts';
-import { withNote, normaliseCountLines, StockErrorCode as C, sumByKey, type CountLineInput } from '../stock-movements/stock-movements.rules.ts';
+import { withNote, normaliseCountLines, sumByKey, type CountLineInput } from '../stock-movements/stock-movements.rules.ts';
 import { vanStockPolicies as P } from './van-stock.policies.ts';
 import { reconcileVan } from './van-stock.rules.ts';
 

@@ -1,16 +1,10 @@
 import type { RequestScope } from '../../context.ts';
 import { randomBytes } from 'node:crypto';
-import { authorize, fail, hashApiKey, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, fail, hashApiKey, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import type { ApiKey, PartnerApp, PrismaClient, Role } from '../../generated/prisma/client.ts';
 import { requireGateway, type PartnerAppService } from '../partner-apps/partner-apps.service.ts';
 import type { IdentityChanges } from './identity-changes.ts';
 import { apiKeyPolicies } from './api-keys.policies.ts';
-
-export const ApiKeyErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  ROLE_NOT_GRANTABLE: 'ROLE_NOT_GRANTABLE',
-} as const;
 
 /** An active key with its app, as the gateway's internal lookup returns it. */
 export type GatewayApiKeyRow = ApiKey & { partnerApp: PartnerApp };
@@ -63,19 +57,19 @@ export class ApiKeyService {
   ): Promise<Result<{ apiKey: ApiKey; secret: string }>> {
     const v = authorize(apiKeyPolicies['Mutation.createApiKey'], scope.viewer);
     const name = input.name.trim();
-    if (!name || name.length > 200) return fail(ApiKeyErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
+    if (!name || name.length > 200) return fail(UserErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
     const roles = [...new Set(input.roles ?? [])].filter((r) => r !== 'PARTNER');
-    if (roles.some((r) => !(ROLES as readonly string[]).includes(r))) return fail(ApiKeyErrorCode.INVALID_INPUT, 'Unknown role', ['input', 'roles']);
-    if (roles.includes('ADMIN')) return fail(ApiKeyErrorCode.ROLE_NOT_GRANTABLE, 'API keys cannot be granted ADMIN', ['input', 'roles']);
+    if (roles.some((r) => !(ROLES as readonly string[]).includes(r))) return fail(UserErrorCode.INVALID_INPUT, 'Unknown role', ['input', 'roles']);
+    if (roles.includes('ADMIN')) return fail(UserErrorCode.ROLE_NOT_GRANTABLE, 'API keys cannot be granted ADMIN', ['input', 'roles']);
     const scopes = [...new Set(input.scopes ?? [])];
-    if (scopes.length > 50) return fail(ApiKeyErrorCode.INVALID_INPUT, 'At most 50 scopes', ['input', 'scopes']);
+    if (scopes.length > 50) return fail(UserErrorCode.INVALID_INPUT, 'At most 50 scopes', ['input', 'scopes']);
     const badScope = scopes.find((s) => !SCOPE.test(s) || s.startsWith('internal:'));
-    if (badScope !== undefined) return fail(ApiKeyErrorCode.INVALID_INPUT, `Invalid scope "${badScope.slice(0, 60)}" (lowercase area:action)`, ['input', 'scopes']);
-    if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) return fail(ApiKeyErrorCode.INVALID_INPUT, 'expiresAt must be in the future', ['input', 'expiresAt']);
+    if (badScope !== undefined) return fail(UserErrorCode.INVALID_INPUT, `Invalid scope "${badScope.slice(0, 60)}" (lowercase area:action)`, ['input', 'scopes']);
+    if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) return fail(UserErrorCode.INVALID_INPUT, 'expiresAt must be in the future', ['input', 'expiresAt']);
     let app: PartnerApp | null;
     if (input.partnerAppId) {
       app = await this.prisma.partnerApp.findFirst({ where: { id: input.partnerAppId, tenantId: v.tenantId } });
-      if (!app) return fail(ApiKeyErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
+      if (!app) return fail(UserErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
     } else {
       app = await this.partnerApps.defaultApp(scope);
     }
@@ -100,7 +94,7 @@ export class ApiKeyService {
   async revoke({ viewer }: RequestScope, id: string): Promise<Result<ApiKey>> {
     const v = authorize(apiKeyPolicies['Mutation.revokeApiKey'], viewer);
     const key = await this.prisma.apiKey.findFirst({ where: { id, tenantId: v.tenantId } });
-    if (!key) return fail(ApiKeyErrorCode.NOT_FOUND, 'No such API key', ['input', 'id']);
+    if (!key) return fail(UserErrorCode.NOT_FOUND, 'No such API key', ['input', 'id']);
     const revoked = key.revokedAt ? key : await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
     // Publish even when already revoked: a gateway that missed the first message forgets the key now.
     await this.changes.publish({ kind: 'api-key-revoked', id: key.id, tenantId: key.tenantId });

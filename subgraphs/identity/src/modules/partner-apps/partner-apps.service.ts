@@ -1,15 +1,9 @@
 import type { RequestScope } from '../../context.ts';
-import { authorize, fail, forbidden, newId, requireViewer, type PartnerAppLimits, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, fail, forbidden, newId, requireViewer, type PartnerAppLimits, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { Prisma, type PartnerApp, type PersistedOperation, type PrismaClient, type PersistedQueryMode } from '../../generated/prisma/client.ts';
 import type { IdentityChanges } from '../api-keys/identity-changes.ts';
 import { parseManifest } from './manifest.ts';
 import { partnerAppPolicies } from './partner-apps.policies.ts';
-
-export const PartnerAppErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  SLUG_TAKEN: 'SLUG_TAKEN',
-} as const;
 
 const LIMIT_RANGES: Record<keyof PartnerAppLimits, [number, number]> = {
   maxDepth: [1, 50],
@@ -44,7 +38,7 @@ function checkLimits(limits: PartnerAppLimits | null | undefined): Result<Record
     const range = LIMIT_RANGES[k as keyof PartnerAppLimits];
     if (!range) continue;
     if (!Number.isInteger(v) || v < range[0] || v > range[1]) {
-      return fail(PartnerAppErrorCode.INVALID_INPUT, `${k} must be an integer between ${range[0]} and ${range[1]}`, ['input', 'limits', k]);
+      return fail(UserErrorCode.INVALID_INPUT, `${k} must be an integer between ${range[0]} and ${range[1]}`, ['input', 'limits', k]);
     }
     out[k] = v;
   }
@@ -82,9 +76,9 @@ export class PartnerAppService {
   ): Promise<Result<PartnerApp>> {
     const v = authorize(partnerAppPolicies['Mutation.createPartnerApp'], viewer);
     const name = input.name.trim();
-    if (!name || name.length > 200) return fail(PartnerAppErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
+    if (!name || name.length > 200) return fail(UserErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
     const slug = input.slug ?? slugOf(name);
-    if (!SLUG.test(slug)) return fail(PartnerAppErrorCode.INVALID_INPUT, 'slug must be lowercase letters, digits and dashes (at most 64)', ['input', 'slug']);
+    if (!SLUG.test(slug)) return fail(UserErrorCode.INVALID_INPUT, 'slug must be lowercase letters, digits and dashes (at most 64)', ['input', 'slug']);
     const limits = checkLimits(input.limits);
     if (!limits.ok) return limits;
     try {
@@ -101,7 +95,7 @@ export class PartnerAppService {
       return ok(app);
     } catch (e) {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
-        return fail(PartnerAppErrorCode.SLUG_TAKEN, `The tenant already has an app with slug "${slug}"`, ['input', 'slug']);
+        return fail(UserErrorCode.SLUG_TAKEN, `The tenant already has an app with slug "${slug}"`, ['input', 'slug']);
       }
       throw e;
     }
@@ -113,11 +107,11 @@ export class PartnerAppService {
   ): Promise<Result<PartnerApp>> {
     const v = authorize(partnerAppPolicies['Mutation.updatePartnerApp'], viewer);
     const app = await this.prisma.partnerApp.findFirst({ where: { id: input.id, tenantId: v.tenantId } });
-    if (!app) return fail(PartnerAppErrorCode.NOT_FOUND, 'No such partner app', ['input', 'id']);
+    if (!app) return fail(UserErrorCode.NOT_FOUND, 'No such partner app', ['input', 'id']);
     const data: Prisma.PartnerAppUpdateInput = {};
     if (input.name != null) {
       const name = input.name.trim();
-      if (!name || name.length > 200) return fail(PartnerAppErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
+      if (!name || name.length > 200) return fail(UserErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
       data.name = name;
     }
     if (input.persistedQueryMode) data.persistedQueryMode = input.persistedQueryMode;
@@ -154,7 +148,7 @@ export class PartnerAppService {
   ): Promise<Result<{ app: PartnerApp; registered: number }>> {
     const v = authorize(partnerAppPolicies['Mutation.registerPersistedQueries'], viewer);
     const app = await this.prisma.partnerApp.findFirst({ where: { id: input.partnerAppId, tenantId: v.tenantId } });
-    if (!app) return fail(PartnerAppErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
+    if (!app) return fail(UserErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
     const parsed = parseManifest(input.manifest);
     if (!parsed.ok) return fail(parsed.code, parsed.message, ['input', ...parsed.field.map(String)]);
     const unique = [...new Map(parsed.operations.map((o) => [o.id, o])).values()];

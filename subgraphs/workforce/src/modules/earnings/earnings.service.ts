@@ -1,11 +1,11 @@
 import {
-  Decimal, MINOR_UNITS, authorize, fail, forbidden, money, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs,
+  UserErrorCode as E, Decimal, MINOR_UNITS, authorize, fail, forbidden, money, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs,
   type CurrencyCode, type Money, type Result,
 } from '@omniroute/core';
 import type { LedgerEntry, Prisma, PrismaClient, Task, Worker } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
 import type { RequestScope } from '../../context.ts';
-import { WorkforceErrorCode as E, requirePrivate } from '../workers/workers.rules.ts';
+import { requirePrivate } from '../workers/workers.rules.ts';
 import { earningsWithBonus, levelFor } from '../guild/guild.ts';
 import { enqueue } from '@omniroute/events';
 import { SOURCE } from '../tasks/tasks.service.ts';
@@ -154,5 +154,4 @@ export class EarningsService {
     return e.taskId ? scope.loaders.taskById.load(e.taskId) : Promise.resolve(null);
   }
 }
-
 

@@ -1,5 +1,5 @@
 import {
-  Decimal, MINOR_UNITS, authorize, badUserInput, fail, forbidden, formatAmount, newId, ok, pageWindow, toConnection,
+  UserErrorCode as E, Decimal, MINOR_UNITS, authorize, badUserInput, fail, forbidden, formatAmount, newId, ok, pageWindow, toConnection,
   type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
@@ -7,7 +7,7 @@ import type { Bid, LedgerEntry, Prisma, PrismaClient, Task, TaskKind, TaskStatus
 import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
 import type { RequestScope } from '../../context.ts';
 import { emptyConnection, keysetConnection } from '@omniroute/core';
-import { MAX_NOTE, WorkforceErrorCode as E, isOps, isStaff } from '../workers/workers.rules.ts';
+import { MAX_NOTE, isOps, isStaff } from '../workers/workers.rules.ts';
 import { EarningsService } from '../earnings/earnings.service.ts';
 import { TASK_PRIORITIES, canTake, isComplexity, levelFor, prioritiesBelow, prioritiesFor, xpForTask, type TaskPriority } from '../guild/guild.ts';
 import { taskPolicies } from './tasks.policies.ts';

@@ -1,10 +1,10 @@
 import {
-  authorize, Decimal, fail, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type Result,
+  UserErrorCode as E, authorize, Decimal, fail, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type Result,
 } from '@omniroute/core';
 import type { Prisma, PrismaClient, Rating, Task, Worker } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
 import type { RequestScope } from '../../context.ts';
-import { MAX_NOTE, WorkforceErrorCode as E, canSeePrivate, requirePrivate } from './workers.rules.ts';
+import { MAX_NOTE, canSeePrivate, requirePrivate } from './workers.rules.ts';
 import { xpFor, xpRangeOf, type GuildLevelCode } from '../guild/guild.ts';
 import { workerPolicies } from './workers.policies.ts';
 
