@@ -1,5 +1,5 @@
 import type { RequestScope } from '../../context.ts';
-import { badUserInput, checkTimeZone, formatAmount, notFound, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { badUserInput, checkTimeZone, wireMoney, notFound, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { kpiPolicies } from './kpis.policies.ts';
 
@@ -42,7 +42,7 @@ export class KpiService {
       timeZone,
       dayStart,
       asOf: now,
-      gmvToday: { amount: formatAmount(gmv._sum.total ?? 0, currency), currencyCode: currency },
+      gmvToday: wireMoney(gmv._sum.total ?? 0, currency),
       ordersToday,
       ordersPerMinute: Math.round((ordersInRateWindow / rateWindowMinutes) * 100) / 100,
       ordersInRateWindow,

@@ -5,7 +5,6 @@ import {
   decodeCursor,
   fail,
   forbidden,
-  formatAmount,
   newId,
   objectRuleOf,
   ok,
@@ -13,6 +12,7 @@ import {
   rangeOf,
   requireBoundCustomer,
   userError,
+  wireMoney,
   type Connection,
   type ConnectionArgs,
   type CurrencyCode,
@@ -78,11 +78,6 @@ function decodeOrderCursor(cursor: string): { placedAt: Date; id: string } {
   if (bar < 0 || Number.isNaN(placedAt.getTime())) throw badUserInput('Invalid cursor', ['after']);
   return { placedAt, id: raw.slice(bar + 1) };
 }
-
-const money = (amount: Prisma.Decimal | { toString(): string }, currency: string) => ({
-  amount: formatAmount(amount, currency as CurrencyCode),
-  currencyCode: currency,
-});
 
 /**
  * Orders: placing (price, reserve, record, announce — one transaction), cancelling, listing, and moving orders
@@ -217,7 +212,7 @@ export class OrderService {
         });
         await enqueue(tx, SOURCE, [
           this.event('order.placed', order, {
-            orderId: id, number: order.number, customerId: customer.id, paymentTerms, total: money(order.total, order.currency),
+            orderId: id, number: order.number, customerId: customer.id, paymentTerms, total: wireMoney(order.total, order.currency as CurrencyCode),
             lines: priced.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), placedAt: placedAt.toISOString(),
           }),
           this.statusChanged(order, null),
@@ -263,7 +258,7 @@ export class OrderService {
       const after = await tx.order.update({ where: { id: before.id }, data: { status: 'CANCELLED', cancellationReason: reason } });
       await releaseStock(tx, after.tenantId, after.locationId, await this.stockLines(tx, after));
       await enqueue(tx, SOURCE, [
-        this.event('order.cancelled', after, { orderId: after.id, customerId: after.customerId, total: money(after.total, after.currency), reason }),
+        this.event('order.cancelled', after, { orderId: after.id, customerId: after.customerId, total: wireMoney(after.total, after.currency as CurrencyCode), reason }),
         this.statusChanged(after, before.status),
       ]);
       return ok(after);
@@ -316,7 +311,7 @@ export class OrderService {
         orderId, number: after.number, customerId: after.customerId, customerName: customer?.name ?? null, locationId: after.locationId,
         territoryId: customer?.territoryId ?? null,
         destination: customer?.lat != null && customer.lng != null ? { lat: customer.lat, lng: customer.lng } : null,
-        total: money(after.total, after.currency), weightKg: weightKg.toNumber(), volumeM3, temperature,
+        total: wireMoney(after.total, after.currency as CurrencyCode), weightKg: weightKg.toNumber(), volumeM3, temperature,
       }),
     ]);
     return true;

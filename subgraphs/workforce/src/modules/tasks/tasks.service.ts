@@ -1,5 +1,5 @@
 import {
-  UserErrorCode as E, Decimal, MINOR_UNITS, authorize, badUserInput, fail, forbidden, formatAmount, newId, ok, pageWindow, toConnection,
+  UserErrorCode as E, Decimal, MINOR_UNITS, authorize, badUserInput, fail, forbidden, newId, ok, pageWindow, toConnection, wireMoney,
   type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
@@ -58,7 +58,7 @@ export async function completeTaskTx(
           ...(task.orderId ? { orderId: task.orderId } : {}),
           workerId: opts.assigneeId,
           xpAwarded: xp,
-          earnings: { amount: formatAmount(entry.amount.toString(), entry.currency as CurrencyCode), currencyCode: entry.currency },
+          earnings: wireMoney(entry.amount.toString(), entry.currency as CurrencyCode),
           level: levelFor(credited.worker.xp).code,
         },
       },

@@ -1,7 +1,8 @@
-import { toPayload } from '@omniroute/core';
+import { money as coreMoney, toPayload, type CurrencyCode } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
-const money = (amount: { toString(): string }, currencyCode: string) => ({ amount, currencyCode }) as never;
+/** A Money field of a row (the shared Money resolver formats it). */
+const money = (amount: { toString(): string }, currency: string) => coreMoney(amount, currency as CurrencyCode) as never;
 
 export const orderResolvers: Resolvers = {
   Query: {
