@@ -1,4 +1,4 @@
-import { UserErrorCode, authorize, badUserInput, fail, ok, pageWindow, rangeProblem, toConnection, type Connection, type ConnectionArgs, type Result, type TemperatureRange, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, badUserInput, fail, ok, pageWindow, rangeProblem, toConnection, type Connection, type ConnectionArgs, type Result, type TemperatureRange } from '@omniroute/core';
 import type { Prisma, PrismaClient, Product } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';

@@ -1,4 +1,4 @@
-import { authorize, badUserInput, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs } from '@omniroute/core';
 import type { Customer, CustomerType, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';

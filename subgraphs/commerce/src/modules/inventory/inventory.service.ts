@@ -1,4 +1,4 @@
-import { authorize, badUserInput, pageWindow, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, pageById, pageWindow, toConnection, type Connection, type ConnectionArgs } from '@omniroute/core';
 import type { Location, PrismaClient, StockLevel } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
@@ -10,13 +10,7 @@ export class InventoryService {
 
   async locations({ viewer }: RequestScope, args: ConnectionArgs): Promise<Connection<Location>> {
     const v = authorize(inventoryPolicies['Query.locations'], viewer);
-    const { first, afterId } = pageWindow(args);
-    const rows = await this.prisma.location.findMany({
-      where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
-      orderBy: { id: 'asc' },
-      take: first + 1,
-    });
-    return toConnection(rows, first, afterId);
+    return pageById(args, ({ take, after }) => this.prisma.location.findMany({ where: { tenantId: v.tenantId, ...after }, orderBy: { id: 'asc' }, take }));
   }
 
   /** One page of a location's stock, batched across locations through the request's loader. */

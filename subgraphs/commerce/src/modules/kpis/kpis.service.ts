@@ -1,5 +1,5 @@
 import type { RequestScope } from '../../context.ts';
-import { badUserInput, checkTimeZone, wireMoney, notFound, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { badUserInput, checkTimeZone, wireMoney, notFound, authorize, startOfDayIn, type CurrencyCode } from '@omniroute/core';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { kpiPolicies } from './kpis.policies.ts';
 

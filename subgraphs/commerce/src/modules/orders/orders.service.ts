@@ -17,7 +17,6 @@ import {
   type ConnectionArgs,
   type CurrencyCode,
   type Result,
-  type Viewer,
 } from '@omniroute/core';
 import { sqlFor, type SqlRunner } from '@omniroute/db';
 import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';

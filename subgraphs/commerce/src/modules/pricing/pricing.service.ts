@@ -1,5 +1,5 @@
 import type { RequestScope } from '../../context.ts';
-import { authorize, badUserInput, objectRuleOf, requireBoundCustomer, requireViewer, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, objectRuleOf, requireBoundCustomer, requireViewer, type CurrencyCode } from '@omniroute/core';
 import type { Customer, Prisma, PrismaClient, ProductVariant } from '../../generated/prisma/client.ts';
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { priceOrder, type PricedOrder, type PricingRules } from './pricing-engine.ts';

@@ -1,7 +1,7 @@
 import type { RequestScope } from '../../context.ts';
 import {
   UserErrorCode as C, authorize, badUserInput, newId, Refused, ok, pageWindow, toConnection, userError,
-  type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
+  type Connection, type ConnectionArgs, type Result, type UserError,
 } from '@omniroute/core';
 import { Prisma, type CycleCount, type CycleCountStatus, type PrismaClient } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';

@@ -1,8 +1,8 @@
 import type { RequestScope } from '../../context.ts';
 import { createHash } from 'node:crypto';
 import {
-  UserErrorCode as C, authorize, badUserInput, fail, newId, Refused, ok, pageWindow, toConnection, userError,
-  type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
+  UserErrorCode as C, authorize, badUserInput, fail, newId, Refused, ok, pageById, pageWindow, toConnection, userError,
+  type Connection, type ConnectionArgs, type Result, type UserError,
 } from '@omniroute/core';
 import { Prisma, type GoodsReceipt, type PrismaClient, type PurchaseOrder, type PurchaseOrderStatus, type Supplier } from '../../generated/prisma/client.ts';
 import { MAX_IDEMPOTENCY_KEY, MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
@@ -27,9 +27,7 @@ export class PurchasingService {
 
   async suppliers({ viewer }: RequestScope, args: ConnectionArgs): Promise<Connection<Supplier>> {
     const v = authorize(P['Query.suppliers'], viewer);
-    const { first, afterId } = pageWindow(args);
-    const rows = await this.prisma.supplier.findMany({ where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) }, orderBy: { id: 'asc' }, take: first + 1 });
-    return toConnection(rows, first, afterId);
+    return pageById(args, ({ take, after }) => this.prisma.supplier.findMany({ where: { tenantId: v.tenantId, ...after }, orderBy: { id: 'asc' }, take }));
   }
 
   async createSupplier({ viewer }: RequestScope, input: { name: string; phone?: string | null }): Promise<Result<Supplier>> {

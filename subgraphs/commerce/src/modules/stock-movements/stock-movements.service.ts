@@ -1,7 +1,7 @@
 import type { RequestScope } from '../../context.ts';
 import {
   UserErrorCode as C, authorize, badUserInput, decodeCursor, fail, newId, ok, pageWindow, requireViewer, userError,
-  type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
+  type Connection, type ConnectionArgs, type Result, type UserError,
 } from '@omniroute/core';
 import type { Location, PrismaClient, StockLevel, StockMovement, StockMovementType } from '../../generated/prisma/client.ts';
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';

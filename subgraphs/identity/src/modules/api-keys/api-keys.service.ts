@@ -1,6 +1,6 @@
 import type { RequestScope } from '../../context.ts';
 import { randomBytes } from 'node:crypto';
-import { UserErrorCode, authorize, fail, hashApiKey, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, fail, hashApiKey, newId, ok, pageById, ROLES, type ConnectionArgs, type Result } from '@omniroute/core';
 import type { ApiKey, PartnerApp, PrismaClient, Role } from '../../generated/prisma/client.ts';
 import { requireGateway, type PartnerAppService } from '../partner-apps/partner-apps.service.ts';
 import type { IdentityChanges } from './identity-changes.ts';
@@ -42,13 +42,7 @@ export class ApiKeyService {
 
   async list({ viewer }: RequestScope, args: ConnectionArgs) {
     const v = authorize(apiKeyPolicies['Query.apiKeys'], viewer);
-    const { first, afterId } = pageWindow(args);
-    const rows = await this.prisma.apiKey.findMany({
-      where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
-      orderBy: { id: 'asc' },
-      take: first + 1,
-    });
-    return toConnection(rows, first, afterId);
+    return pageById(args, ({ take, after }) => this.prisma.apiKey.findMany({ where: { tenantId: v.tenantId, ...after }, orderBy: { id: 'asc' }, take }));
   }
 
   async create(

@@ -1,5 +1,5 @@
 import type { RequestScope } from '../../context.ts';
-import { UserErrorCode, authorize, fail, forbidden, newId, requireViewer, type PartnerAppLimits, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, fail, forbidden, newId, requireViewer, type PartnerAppLimits, ok, pageById, type ConnectionArgs, type Result } from '@omniroute/core';
 import { Prisma, type PartnerApp, type PersistedOperation, type PrismaClient, type PersistedQueryMode } from '../../generated/prisma/client.ts';
 import type { IdentityChanges } from '../api-keys/identity-changes.ts';
 import { parseManifest } from './manifest.ts';
@@ -56,13 +56,7 @@ export class PartnerAppService {
 
   async list({ viewer }: RequestScope, args: ConnectionArgs) {
     const v = authorize(partnerAppPolicies['Query.partnerApps'], viewer);
-    const { first, afterId } = pageWindow(args);
-    const rows = await this.prisma.partnerApp.findMany({
-      where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
-      orderBy: { id: 'asc' },
-      take: first + 1,
-    });
-    return toConnection(rows, first, afterId);
+    return pageById(args, ({ take, after }) => this.prisma.partnerApp.findMany({ where: { tenantId: v.tenantId, ...after }, orderBy: { id: 'asc' }, take }));
   }
 
   get({ viewer }: RequestScope, id: string): Promise<PartnerApp | null> {

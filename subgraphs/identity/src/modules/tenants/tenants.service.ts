@@ -1,5 +1,5 @@
 import type { RequestScope } from '../../context.ts';
-import { requireViewer, type Viewer } from '@omniroute/core';
+import { requireViewer } from '@omniroute/core';
 import type { PrismaClient, Tenant } from '../../generated/prisma/client.ts';
 
 /** Tenants: the caller's own organisation. */

@@ -1,6 +1,6 @@
 import type { RequestScope } from '../../context.ts';
 import {
-  UserErrorCode, decoyPasswordHash, fail, hashPassword, issueAccessToken, needsRehash, ok, userError, verifyPassword, type Result, type Viewer,
+  UserErrorCode, decoyPasswordHash, fail, hashPassword, issueAccessToken, needsRehash, ok, userError, verifyPassword, type Result,
 } from '@omniroute/core';
 import type { PrismaClient, User } from '../../generated/prisma/client.ts';
 import type { LoginThrottle } from './login-throttle.ts';
