@@ -35,7 +35,7 @@ export interface Database {
   /** Ends the pool / closes PGlite. Call `prisma.$disconnect()` first. */
   close(): Promise<void>;
   /**
-   * In-memory PGlite only (and not with `PGLITE_TEMPLATES=0`): runs `seed`, or on an empty database loads the rows
+   * In-memory PGlite only (and not with `PGLITE_TEMPLATES=0` or `PGLITE_SEED_TEMPLATES=0`): runs `seed`, or on an empty database loads the rows
    * the first `seed` of the same `key` wrote (pglite-template.ts `seededRows`). `key` must name everything the
    * seed's rows depend on.
    */
@@ -103,7 +103,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     stats,
     query,
     close: () => pglite.close(),
-    ...(!opts.dataDir && templatesEnabled() ? { seeded: (key: string, seed: () => Promise<void>) => seededRows(pglite, key, seed) } : {}),
+    ...(!opts.dataDir && templatesEnabled() && process.env.PGLITE_SEED_TEMPLATES !== '0' ? { seeded: (key: string, seed: () => Promise<void>) => seededRows(pglite, key, seed) } : {}),
   };
 }
 
