@@ -57,13 +57,115 @@ class Queue {
   }
 }
 
-interface Group {
-  name: string;
-  queue: Queue;
+/** What the consumer groups of one bus share. */
+interface BusState {
+  readonly onError: NonNullable<EventBusOptions['onError']>;
+  /** How long a failed delivery waits before it is redelivered. */
+  readonly retryMs: number;
+  /** How long stop() waits for an event in flight before it goes back to the group. */
+  readonly idleTimeoutMs: number;
+  /** Redelivery timers, cleared on close(). */
+  readonly timers: Set<NodeJS.Timeout>;
+  closed: boolean;
+}
+
+/** One consumer group: its queue, and round-robin delivery to its idle members with redelivery on failure. */
+class ConsumerGroup {
+  readonly queue = new Queue();
   /** Undelivered items of coalesced types, by key. */
-  latest: Map<string, Item>;
-  members: Member[];
-  next: number;
+  readonly latest = new Map<string, Item>();
+  members: Member[] = [];
+  private next = 0;
+
+  constructor(readonly name: string, private readonly bus: BusState) {}
+
+  /** Queues one event, or folds it into the undelivered item of the same key; counts the append on `settle`. */
+  enqueue(json: string, key: string | null, settle: Settle | null) {
+    const older = key ? this.latest.get(key) : undefined;
+    if (older) {
+      older.json = json; // still waiting: deliver the latest state once instead of every step
+      if (settle) (settle.remaining++, older.settles.push(settle));
+      return;
+    }
+    const item: Item = { json, key, settles: settle ? [settle] : [] };
+    if (settle) settle.remaining++;
+    this.queue.push(item);
+    if (key) this.latest.set(key, item);
+  }
+
+  dispatch() {
+    while (this.queue.length > 0) {
+      const idle = this.members.filter((m) => !m.busy);
+      if (idle.length === 0) return;
+      const member = idle[this.next++ % idle.length]!;
+      const item = this.queue.shift()!;
+      if (item.key && this.latest.get(item.key) === item) this.latest.delete(item.key);
+      this.deliver(member, item);
+    }
+  }
+
+  private deliver(member: Member, item: Item) {
+    const bus = this.bus;
+    member.busy = true;
+    member.current = item;
+    const event = JSON.parse(item.json) as DomainEvent;
+    member.inflight = (async () => {
+      if (!member.matches(event.type)) return settled(item); // not for this consumer: acked without handling
+      try {
+        await member.handler(event);
+        settled(item);
+      } catch (error) {
+        bus.onError(error, { msg: 'event handler failed; will redeliver', group: this.name, eventId: event.id, type: event.type });
+        if (bus.closed || member.abandoned) return;
+        const timer = setTimeout(() => {
+          bus.timers.delete(timer);
+          if (bus.closed) return;
+          this.queue.unshift(item);
+          this.dispatch();
+        }, bus.retryMs);
+        bus.timers.add(timer);
+      }
+    })().finally(() => {
+      member.busy = false;
+      member.inflight = null;
+      member.current = null;
+      if (!bus.closed) this.dispatch();
+    });
+  }
+
+  /** Adds a member; stopping it hands its event in flight back to the group after the idle timeout. */
+  join(handler: Member['handler'], types: ConsumeOptions['types']): Consumer {
+    const member: Member = { handler, matches: typeMatcher(types), busy: false, inflight: null, current: null, abandoned: false };
+    this.members.push(member);
+    queueMicrotask(() => this.dispatch());
+    let stopped: Promise<void> | null = null;
+    return {
+      stop: () => {
+        stopped ??= (async () => {
+          this.members = this.members.filter((m) => m !== member);
+          if (!member.inflight) return;
+          // Like an unacked Redis message: after the idle timeout the event goes back to the group.
+          let timer: NodeJS.Timeout | undefined;
+          const gaveUp = await Promise.race([
+            member.inflight.then(() => false),
+            new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.bus.idleTimeoutMs))),
+          ]);
+          clearTimeout(timer);
+          if (gaveUp && member.current && !this.bus.closed) {
+            member.abandoned = true;
+            this.queue.unshift(member.current);
+            this.dispatch();
+          }
+        })();
+        return stopped;
+      },
+    };
+  }
+}
+
+function settled(item: Item) {
+  for (const s of item.settles) if (--s.remaining === 0) s.resolve();
+  item.settles = [];
 }
 
 /**
@@ -79,63 +181,17 @@ interface Group {
 export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
   const maxLen = opts.maxLen ?? 10_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
-  const retryMs = Math.min(idleTimeoutMs, 1_000);
   const onError = opts.onError ?? defaultOnError;
+  const state: BusState = { onError, retryMs: Math.min(idleTimeoutMs, 1_000), idleTimeoutMs, timers: new Set(), closed: false };
   const coalesce = new Set(opts.coalesceTypes ?? ['vehicle.position']);
   /** Recent events, replayed to a group created after they were published (like a stream read from 0). */
   const retained: string[] = [];
-  const groups = new Map<string, Group>();
+  const groups = new Map<string, ConsumerGroup>();
   const listeners = new Set<{ handler: (e: DomainEvent) => void; matches: (type: string) => boolean }>();
-  const timers = new Set<NodeJS.Timeout>();
   /** Settles not resolved yet: rejected on close(), so the relay leaves those rows unpublished. */
   const unsettled = new Set<Settle>();
   /** publishUntilHandled() calls made while paused: queued for the groups that exist at resume(). */
   let held: { jsons: string[]; events: DomainEvent[]; settle: Settle }[] | null = opts.startPaused ? [] : null;
-  let closed = false;
-
-  function settled(item: Item) {
-    for (const s of item.settles) if (--s.remaining === 0) s.resolve();
-    item.settles = [];
-  }
-
-  function dispatch(group: Group) {
-    while (group.queue.length > 0) {
-      const idle = group.members.filter((m) => !m.busy);
-      if (idle.length === 0) return;
-      const member = idle[group.next++ % idle.length]!;
-      const item = group.queue.shift()!;
-      if (item.key && group.latest.get(item.key) === item) group.latest.delete(item.key);
-      deliver(group, member, item);
-    }
-  }
-
-  function deliver(group: Group, member: Member, item: Item) {
-    member.busy = true;
-    member.current = item;
-    const event = JSON.parse(item.json) as DomainEvent;
-    member.inflight = (async () => {
-      if (!member.matches(event.type)) return settled(item); // not for this consumer: acked without handling
-      try {
-        await member.handler(event);
-        settled(item);
-      } catch (error) {
-        onError(error, { msg: 'event handler failed; will redeliver', group: group.name, eventId: event.id, type: event.type });
-        if (closed || member.abandoned) return;
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (closed) return;
-          group.queue.unshift(item);
-          dispatch(group);
-        }, retryMs);
-        timers.add(timer);
-      }
-    })().finally(() => {
-      member.busy = false;
-      member.inflight = null;
-      member.current = null;
-      if (!closed) dispatch(group);
-    });
-  }
 
   /** Appends to every group's queue (coalescing where allowed) and counts the appends on `settle`. */
   function append(jsons: string[], events: DomainEvent[], settle: Settle | null) {
@@ -145,20 +201,9 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       retained.push(json);
       if (retained.length > maxLen) retained.splice(0, retained.length - maxLen);
       const key = coalesce.has(e.type) ? `${e.type}\0${e.aggregateId}` : null;
-      for (const group of groups.values()) {
-        const older = key ? group.latest.get(key) : undefined;
-        if (older) {
-          older.json = json; // still waiting: deliver the latest state once instead of every step
-          if (settle) (settle.remaining++, older.settles.push(settle));
-          continue;
-        }
-        const item: Item = { json, key, settles: settle ? [settle] : [] };
-        if (settle) settle.remaining++;
-        group.queue.push(item);
-        if (key) group.latest.set(key, item);
-      }
+      for (const group of groups.values()) group.enqueue(json, key, settle);
     }
-    for (const group of groups.values()) queueMicrotask(() => dispatch(group));
+    for (const group of groups.values()) queueMicrotask(() => group.dispatch());
   }
 
   function broadcast(jsons: string[], events: DomainEvent[]) {
@@ -184,7 +229,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
   }
 
   function serialise(events: DomainEvent[]): string[] {
-    if (closed) throw new Error('EventBus is closed');
+    if (state.closed) throw new Error('EventBus is closed');
     return events.map((e) => {
       validateEvent(e);
       return JSON.stringify(e);
@@ -215,7 +260,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
     },
 
     resume() {
-      if (!held || closed) return;
+      if (!held || state.closed) return;
       const waiting = held;
       held = null;
       for (const h of waiting) {
@@ -225,53 +270,28 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
     },
 
     async consume(groupName, handler, consumeOpts: ConsumeOptions = {}): Promise<Consumer> {
-      if (closed) throw new Error('EventBus is closed');
+      if (state.closed) throw new Error('EventBus is closed');
       let group = groups.get(groupName);
       if (!group) {
-        group = { name: groupName, queue: new Queue(), latest: new Map(), members: [], next: 0 };
+        group = new ConsumerGroup(groupName, state);
         if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, settles: [] });
         groups.set(groupName, group);
       }
-      const g = group;
-      const member: Member = { handler, matches: typeMatcher(consumeOpts.types), busy: false, inflight: null, current: null, abandoned: false };
-      g.members.push(member);
-      queueMicrotask(() => dispatch(g));
-      let stopped: Promise<void> | null = null;
-      return {
-        stop() {
-          stopped ??= (async () => {
-            g.members = g.members.filter((m) => m !== member);
-            if (!member.inflight) return;
-            // Like an unacked Redis message: after the idle timeout the event goes back to the group.
-            let timer: NodeJS.Timeout | undefined;
-            const gaveUp = await Promise.race([
-              member.inflight.then(() => false),
-              new Promise<boolean>((r) => (timer = setTimeout(() => r(true), idleTimeoutMs))),
-            ]);
-            clearTimeout(timer);
-            if (gaveUp && member.current && !closed) {
-              member.abandoned = true;
-              g.queue.unshift(member.current);
-              dispatch(g);
-            }
-          })();
-          return stopped;
-        },
-      };
+      return group.join(handler, consumeOpts.types);
     },
 
     listen(handler, listenOpts: TypeFilter = {}): Unlisten {
       const entry = { handler, matches: typeMatcher(listenOpts.types) };
-      if (!closed) listeners.add(entry);
+      if (!state.closed) listeners.add(entry);
       return Object.assign(() => void listeners.delete(entry), { ready: Promise.resolve() });
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
+      if (state.closed) return;
+      state.closed = true;
       listeners.clear();
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      for (const t of state.timers) clearTimeout(t);
+      state.timers.clear();
       const inflight = [...groups.values()].flatMap((g) => g.members.map((m) => m.inflight)).filter(Boolean);
       for (const g of groups.values()) g.members = [];
       await Promise.allSettled(inflight);
