@@ -1,8 +1,9 @@
 import {
   authorize, dec, formatAmount, isCurrency, log, MINOR_UNITS, money, newId, userError,
-  type CurrencyCode, type Decimal, type UserError, type Viewer,
+  type CurrencyCode, type Decimal, type UserError,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import type { Invoice, Payment, PaymentStatus, Prisma, PrismaClient, Wallet } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
 import { FinanceErrorCode as E, hasValidScale, type CreditService } from '../credit/credit.service.ts';
@@ -157,12 +158,12 @@ export class PaymentService {
   }
 
   /** One payment of the caller's tenant (same readers as invoices); null when unknown. */
-  async get(viewer: Viewer | null, id: string): Promise<Payment | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<Payment | null> {
     const v = authorize(paymentPolicies['Query.payment'], viewer);
     return this.prisma.payment.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
-  async record(viewer: Viewer | null, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+  async record({ viewer }: RequestScope, input: RecordPaymentInput): Promise<RecordPaymentResult> {
     const v = authorize(paymentPolicies['Mutation.recordPayment'], viewer);
     const invalid = validate(input);
     if (invalid) return invalid;
@@ -190,7 +191,7 @@ export class PaymentService {
    * finance:write). Returns the PENDING payment at once; its callback or the status poll settles it. A retry with
    * the same key returns the same payment and asks the provider nothing.
    */
-  async initiate(viewer: Viewer | null, input: InitiatePaymentInput): Promise<RecordPaymentResult> {
+  async initiate({ viewer }: RequestScope, input: InitiatePaymentInput): Promise<RecordPaymentResult> {
     const v = authorize(paymentPolicies['Mutation.initiatePayment'], viewer);
     const invalid = validate(input);
     if (invalid) return invalid;
@@ -267,7 +268,7 @@ export class PaymentService {
    * Tops up a customer's or worker's wallet through a payment rail: a PENDING payment with no invoice, settled like
    * any rail payment; when it SUCCEEDS the wallet grows (WALLET_TOP_UP: cash in, the wallet's sub-ledger credited).
    */
-  async topUp(viewer: Viewer | null, input: TopUpWalletInput): Promise<WalletPaymentResult> {
+  async topUp({ viewer }: RequestScope, input: TopUpWalletInput): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.topUpWallet'], viewer);
     const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const owners = [input.customerId && { type: 'CUSTOMER' as const, id: input.customerId }, input.workerId && { type: 'WORKER' as const, id: input.workerId }].filter(Boolean) as WalletOwner[];
@@ -327,7 +328,7 @@ export class PaymentService {
    * and against the balance, a SUCCEEDED payment (method WALLET) applied like any other — the ledger debits the
    * wallet's sub-account instead of cash.
    */
-  async payFromWallet(viewer: Viewer | null, input: { invoiceId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
+  async payFromWallet({ viewer }: RequestScope, input: { invoiceId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.payInvoiceFromWallet'], viewer);
     const request: RecordPaymentInput = { ...input, method: 'WALLET' };
     const invalid = validate(request);
@@ -379,7 +380,7 @@ export class PaymentService {
    * (amount paid down, status recomputed, credit held again on credit terms) unless it is void; the WALLET_REFUND
    * posting moves the money from the receivable (or, void, the revenue the payment kept) to the wallet.
    */
-  async refundToWallet(viewer: Viewer | null, input: { paymentId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
+  async refundToWallet({ viewer }: RequestScope, input: { paymentId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.refundToWallet'], viewer);
     const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const key = input.idempotencyKey.trim();

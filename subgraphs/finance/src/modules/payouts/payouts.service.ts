@@ -1,7 +1,8 @@
 import {
-  authorize, dec, formatAmount, isCurrency, log, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal, type Viewer,
+  authorize, dec, formatAmount, isCurrency, log, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import type { Payout, PayoutStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -238,13 +239,13 @@ export class PayoutService {
     return { status: 200, body: { received: true, applied } };
   }
 
-  async get(viewer: Viewer | null, id: string): Promise<Payout | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<Payout | null> {
     const v = authorize(payoutPolicies['Query.payout'], viewer);
     return this.prisma.payout.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** The tenant's payouts, newest first, optionally one worker's or one status. */
-  async list(viewer: Viewer | null, filter: { workerId?: string | null; status?: PayoutStatus | null }, args: ConnectionArgs, policy: 'Query.payouts' | 'Worker.payouts' = 'Query.payouts'): Promise<Connection<Payout>> {
+  async list({ viewer }: RequestScope, filter: { workerId?: string | null; status?: PayoutStatus | null }, args: ConnectionArgs, policy: 'Query.payouts' | 'Worker.payouts' = 'Query.payouts'): Promise<Connection<Payout>> {
     const v = authorize(payoutPolicies[policy], viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.PayoutWhereInput = { tenantId: v.tenantId, ...(filter.workerId ? { workerId: filter.workerId } : {}), ...(filter.status ? { status: filter.status } : {}) };

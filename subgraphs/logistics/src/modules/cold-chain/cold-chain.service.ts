@@ -1,5 +1,6 @@
-import { authorize, fail, log, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, log, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, newEventId } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import type { ColdChainAlert, PrismaClient, Shipment, Vehicle } from '../../generated/prisma/client.ts';
 import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
@@ -89,7 +90,7 @@ export class ColdChainService {
     return alert;
   }
 
-  async list(viewer: Viewer | null, args: ConnectionArgs & { filter?: ColdChainAlertFilter | null }) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs & { filter?: ColdChainAlertFilter | null }) {
     const v = authorize(coldChainPolicies['Query.coldChainAlerts'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
@@ -109,7 +110,7 @@ export class ColdChainService {
   }
 
   /** Someone has seen the alert: records who and when (stops its escalation). */
-  async acknowledge(viewer: Viewer | null, input: { alertId: string; note?: string | null }): Promise<Result<ColdChainAlert>> {
+  async acknowledge({ viewer }: RequestScope, input: { alertId: string; note?: string | null }): Promise<Result<ColdChainAlert>> {
     const v = authorize(coldChainPolicies['Mutation.acknowledgeColdChainAlert'], viewer);
     const alertId = cleanString(input.alertId);
     if (!alertId) return fail(C.INVALID_INPUT, 'alertId must be 1–200 characters', ['input', 'alertId']);

@@ -1,5 +1,6 @@
-import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import { Prisma, type PrismaClient, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
 import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
@@ -66,13 +67,13 @@ const PLANNABLE = ['PENDING', 'ASSIGNED'] as const;
 export class RoutePlanService {
   constructor(private readonly deps: RoutingDeps) {}
 
-  async get(viewer: Viewer | null, id: string): Promise<RoutePlanView | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<RoutePlanView | null> {
     const v = authorize(routingPolicies['Query.routePlan'], viewer);
     return this.deps.prisma.routePlan.findFirst({ where: { id, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
   }
 
   /** `routePlans`: the tenant's plans, newest first (ids sort by creation time), with their trips. */
-  async list(viewer: Viewer | null, args: ConnectionArgs & { locationId?: string | null; date?: string | null; status?: 'PLANNED' | 'DISPATCHED' | null }) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs & { locationId?: string | null; date?: string | null; status?: 'PLANNED' | 'DISPATCHED' | null }) {
     const v = authorize(routingPolicies['Query.routePlans'], viewer);
     const { first, afterId } = pageWindow(args);
     if (args.locationId != null && !cleanString(args.locationId)) throw badUserInput('locationId must be 1–200 characters', ['locationId']);
@@ -93,7 +94,7 @@ export class RoutePlanService {
   }
 
   /** Solves the location's PENDING/ASSIGNED shipments over the given vehicles for one day and stores the plan. */
-  async plan(viewer: Viewer | null, input: PlanRoutesInput): Promise<Result<RoutePlanView>> {
+  async plan({ viewer }: RequestScope, input: PlanRoutesInput): Promise<Result<RoutePlanView>> {
     const v = authorize(routingPolicies['Mutation.planRoutes'], viewer);
     const { prisma } = this.deps;
     const locationId = cleanString(input.locationId);
@@ -205,7 +206,7 @@ export class RoutePlanService {
    * trip's pickup and the drops up to its own, its ETA the planned arrival shifted by how late the trip leaves.
    * All or nothing: a busy vehicle, a shipment that moved on, or a missing rider refuses the whole plan.
    */
-  async dispatch(viewer: Viewer | null, input: DispatchRoutePlanInput): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> {
+  async dispatch({ viewer }: RequestScope, input: DispatchRoutePlanInput): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> {
     const v = authorize(routingPolicies['Mutation.dispatchRoutePlan'], viewer);
     const planId = cleanString(input.planId);
     if (!planId) return fail(RoutingErrorCode.INVALID_INPUT, 'planId is required', ['input', 'planId']);

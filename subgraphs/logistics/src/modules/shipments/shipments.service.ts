@@ -1,5 +1,6 @@
-import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import { Prisma, type PrismaClient, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
 import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
@@ -54,7 +55,7 @@ const inRange = (v: number, min: number, max: number) => Number.isFinite(v) && v
 export class ShipmentService {
   constructor(private readonly deps: LogisticsDeps) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs, filter: { status?: ShipmentStatus | null } | null | undefined) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs, filter: { status?: ShipmentStatus | null } | null | undefined) {
     const policy = shipmentPolicies['Query.shipments'];
     const v = authorize(policy, viewer);
     // a rider's list is the shipments assigned to them
@@ -74,22 +75,22 @@ export class ShipmentService {
   }
 
   /** `shipment(id)`: a shipment of the caller's tenant, or null (riders: any shipment not assigned to them is null). */
-  async get(viewer: Viewer | null, id: string, byId: { load(id: string): Promise<Shipment | null> }): Promise<Shipment | null> {
+  async get({ viewer, loaders }: RequestScope, id: string): Promise<Shipment | null> {
     const policy = shipmentPolicies['Query.shipment'];
     const v = authorize(policy, viewer);
-    const shipment = await byId.load(id);
+    const shipment = await loaders.shipmentById.load(id);
     if (shipment && objectRuleOf(policy, v) === 'OWN_SHIPMENT' && shipment.riderId !== requireBoundWorker(v)) return null;
     return shipment;
   }
 
   /** `shipmentUpdated`: the tenant's `shipment.updated` events (from the outbox relay), optionally of one shipment. */
-  updates(viewer: Viewer | null, filter: { shipmentId?: string | null }) {
+  updates({ viewer }: RequestScope, filter: { shipmentId?: string | null }) {
     const v = authorize(shipmentPolicies['Subscription.shipmentUpdated'], viewer);
     return liveEvents<ShipmentUpdatedPayload>(this.deps.bus, 'shipment.updated', v.tenantId, (p) => !filter.shipmentId || p.shipmentId === filter.shipmentId);
   }
 
   /** PENDING/ASSIGNED → IN_TRANSIT with a vehicle that is not carrying another shipment; new ETA from the vehicle's speed. */
-  async dispatch(viewer: Viewer | null, input: DispatchInput): Promise<Result<Shipment>> {
+  async dispatch({ viewer }: RequestScope, input: DispatchInput): Promise<Result<Shipment>> {
     const v = authorize(shipmentPolicies['Mutation.dispatchShipment'], viewer);
     const shipmentId = cleanString(input.shipmentId);
     const vehicleId = cleanString(input.vehicleId);
@@ -153,7 +154,7 @@ export class ShipmentService {
    * IN_TRANSIT → DELIVERED with proof of delivery (recipient, signature or photo, where). A rider confirms only a
    * shipment assigned to them (OWN_SHIPMENT): delivering issues the invoice, consumes stock and pays the rider.
    */
-  async confirmDelivery(viewer: Viewer | null, input: ConfirmDeliveryInput): Promise<Result<Shipment>> {
+  async confirmDelivery({ viewer }: RequestScope, input: ConfirmDeliveryInput): Promise<Result<Shipment>> {
     const policy = shipmentPolicies['Mutation.confirmDelivery'];
     const v = authorize(policy, viewer);
     const rider = objectRuleOf(policy, v) === 'OWN_SHIPMENT' ? requireBoundWorker(v) : null;

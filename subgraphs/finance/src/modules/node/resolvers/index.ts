@@ -10,19 +10,19 @@ export const nodeResolvers: Resolvers = {
     node: async (_p, { id }, ctx) => {
       switch (typeOf(id)) {
         case 'Payment':
-          return ctx.services.payments.get(ctx.viewer, id);
+          return ctx.services.payments.get(ctx, id);
         case 'Invoice':
-          return ctx.services.invoices.get(ctx.viewer, id);
+          return ctx.services.invoices.get(ctx, id);
         case 'LedgerEntry':
-          return ctx.services.ledger.entry(ctx.viewer, id);
+          return ctx.services.ledger.entry(ctx, id);
         case 'Wallet':
           return ctx.services.wallets.get(ctx, id);
         case 'Payout':
-          return ctx.services.payouts.get(ctx.viewer, id);
+          return ctx.services.payouts.get(ctx, id);
         case 'SettlementReport':
-          return ctx.services.settlement.get(ctx.viewer, id);
+          return ctx.services.settlement.get(ctx, id);
         case 'PromiseToPay':
-          return ctx.services.collections.promise(ctx.viewer, id);
+          return ctx.services.collections.promise(ctx, id);
         case 'FinancingAgreement':
           return ctx.services.financing.get(ctx, id);
         default:

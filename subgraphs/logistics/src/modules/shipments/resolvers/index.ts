@@ -4,17 +4,17 @@ import { proofOfDeliveryOf } from '../shipments.mappers.ts';
 
 export const shipmentResolvers: Resolvers = {
   Query: {
-    shipments: (_p, { filter, ...args }, ctx) => ctx.services.shipments.list(ctx.viewer, args, filter),
-    shipment: (_p, { id }, ctx) => ctx.services.shipments.get(ctx.viewer, id, ctx.loaders.shipmentById),
+    shipments: (_p, { filter, ...args }, ctx) => ctx.services.shipments.list(ctx, args, filter),
+    shipment: (_p, { id }, ctx) => ctx.services.shipments.get(ctx, id),
   },
   Mutation: {
     dispatchShipment: async (_p, { input }, ctx) => {
-      const r = await ctx.services.shipments.dispatch(ctx.viewer, input);
+      const r = await ctx.services.shipments.dispatch(ctx, input);
       if (r.ok) ctx.loaders.shipmentById.clear(r.value.id).prime(r.value.id, r.value);
       return toPayload('shipment', r);
     },
     confirmDelivery: async (_p, { input }, ctx) => {
-      const r = await ctx.services.shipments.confirmDelivery(ctx.viewer, input);
+      const r = await ctx.services.shipments.confirmDelivery(ctx, input);
       if (r.ok) ctx.loaders.shipmentById.clear(r.value.id).prime(r.value.id, r.value);
       return toPayload('shipment', r);
     },
@@ -22,7 +22,7 @@ export const shipmentResolvers: Resolvers = {
   // The source yields event payloads and `resolve` passes each through; the generated types expect a wrapped payload instead.
   Subscription: {
     shipmentUpdated: {
-      subscribe: (_p, args, ctx) => ctx.services.shipments.updates(ctx.viewer, args) as never,
+      subscribe: (_p, args, ctx) => ctx.services.shipments.updates(ctx, args) as never,
       resolve: (payload: unknown) => payload as never,
     },
   },
