@@ -1,4 +1,4 @@
-import { authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, objectRuleOf, ok, requireBoundCustomer, type CurrencyCode, type Money, type Result } from '@omniroute/core';
+import { authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, newId, objectRuleOf, ok, requireBoundCustomer, type CurrencyCode, type Money, type Result } from '@omniroute/core';
 import type { RequestScope } from '../../context.ts';
 import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, type Tx } from '../../db.ts';

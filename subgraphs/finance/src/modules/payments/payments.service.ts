@@ -14,7 +14,7 @@ import { walletRefund, walletTopUp } from '../ledger/ledger.rules.ts';
 import type { WalletOwner, WalletService } from '../wallets/wallets.service.ts';
 import { lookupCharge, type ChargeAttempt, type ChargeRequest, type OrchestratedCharge, type PaymentMethod, type PaymentOrchestrator } from './providers.ts';
 import type { ProviderAccountService } from './provider-accounts.service.ts';
-import { CallbackError, RAIL_SLUGS, railOfSlug, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
+import { RAIL_SLUGS, readWebhook, type CallbackReply, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
 import { normalizePhone, nextPollDelay } from './payment.rules.ts';
 import { paymentPolicies } from './payments.policies.ts';
 import { walletPolicies } from '../wallets/wallets.policies.ts';
@@ -54,12 +54,6 @@ export interface RecordPaymentResult {
   payment: Payment | null;
   invoice: Invoice | null;
   userErrors: UserError[];
-}
-
-/** What a webhook answers the provider. */
-export interface CallbackReply {
-  status: number;
-  body: Record<string, unknown>;
 }
 
 export interface PaymentTiming {
@@ -122,7 +116,8 @@ interface Settlement {
   attempts?: ChargeAttempt[];
 }
 
-interface CallbackRecord {
+/** A callback as stored (PaymentCallback rows record payments' and payouts' callbacks alike). */
+export interface CallbackRecord {
   rail: RailName;
   reference: string | null;
   outcome: PaymentStatus;
@@ -462,21 +457,9 @@ export class PaymentService {
    * 200 — the callback is stored, and settles its payment when it is the first outcome to arrive.
    */
   async handleCallback(railSlug: string, tenantId: string, cb: IncomingCallback): Promise<CallbackReply> {
-    const rail = railOfSlug(railSlug);
-    if (!rail || !tenantId || tenantId.length > 100) return { status: 404, body: { error: 'unknown webhook' } };
-    const account = await this.rails.accounts.account(tenantId, rail);
-    if (!account) return { status: 404, body: { error: 'unknown webhook' } };
-    let parsed;
-    try {
-      parsed = this.rails.connectors[rail].readCallback(account, cb);
-    } catch (e) {
-      if (e instanceof CallbackError) return { status: 400, body: { error: e.message } };
-      throw e;
-    }
-    if (!parsed) {
-      log.warn('finance: refused a callback that is not authentic', { rail, tenantId });
-      return { status: 401, body: { error: 'invalid signature' } };
-    }
+    const read = await readWebhook('callback', railSlug, tenantId, (t, r) => this.rails.accounts.account(t, r), (r, account) => this.rails.connectors[r].readCallback(account, cb));
+    if ('reply' in read) return read.reply;
+    const { rail, parsed } = read;
     const payment = parsed.paymentId
       ? await this.prisma.payment.findFirst({ where: { id: parsed.paymentId, tenantId, rail } })
       : parsed.reference
@@ -697,7 +680,7 @@ function sameRequest(first: Payment, input: RecordPaymentInput): boolean {
   return first.invoiceId === input.invoiceId && dec(first.amount).eq(dec(input.amount)) && first.method === input.method && (!input.currencyCode || input.currencyCode === first.currency);
 }
 
-function callbackRow(tenantId: string, paymentId: string | null, c: CallbackRecord, applied: boolean): Prisma.PaymentCallbackCreateInput {
+export function callbackRow(tenantId: string, paymentId: string | null, c: CallbackRecord, applied: boolean): Prisma.PaymentCallbackCreateInput {
   return { id: newId('pcb'), tenantId, rail: c.rail, reference: c.reference, paymentId, outcome: c.outcome, applied, payload: (c.payload ?? {}) as never };
 }
 

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { dec, type CurrencyCode, type Decimal } from '@omniroute/core';
+import { dec, log, type CurrencyCode, type Decimal } from '@omniroute/core';
 import type { PaymentMethod } from '../providers.ts';
 
 export type RailName = 'MPESA' | 'MTN_MOMO' | 'PAYSTACK';
@@ -211,4 +211,41 @@ export function describeReply(rail: RailName, r: ProviderReply): string {
   const b = r.body ?? {};
   const detail = b.errorMessage ?? b.message ?? b.ResponseDescription ?? b.error ?? (typeof b.text === 'string' ? b.text : '');
   return `${rail}: HTTP ${r.status}${detail ? ` ${String(detail).slice(0, 200)}` : ''}`;
+}
+
+/** What a webhook answers the provider. */
+export interface CallbackReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The front of both webhook handlers (payments' and payouts'), at `/webhooks/payments/<rail>/<tenant id>`: the rail
+ * of the URL, the tenant's account with it, and the callback authenticated and read by `read` — or the reply that
+ * ends it: 404 for an unknown rail or account, 400 when authentic but unreadable, 401 when not authentic (nothing is
+ * stored).
+ */
+export async function readWebhook<C>(
+  what: string,
+  railSlug: string,
+  tenantId: string,
+  accountOf: (tenantId: string, rail: RailName) => Promise<RailAccount | null>,
+  read: (rail: RailName, account: RailAccount) => C | null,
+): Promise<{ reply: CallbackReply } | { rail: RailName; parsed: C }> {
+  const rail = railOfSlug(railSlug);
+  if (!rail || !tenantId || tenantId.length > 100) return { reply: { status: 404, body: { error: 'unknown webhook' } } };
+  const account = await accountOf(tenantId, rail);
+  if (!account) return { reply: { status: 404, body: { error: 'unknown webhook' } } };
+  let parsed;
+  try {
+    parsed = read(rail, account);
+  } catch (e) {
+    if (e instanceof CallbackError) return { reply: { status: 400, body: { error: e.message } } };
+    throw e;
+  }
+  if (!parsed) {
+    log.warn(`finance: refused a ${what} that is not authentic`, { rail, tenantId });
+    return { reply: { status: 401, body: { error: 'invalid signature' } } };
+  }
+  return { rail, parsed };
 }
