@@ -1,10 +1,6 @@
-import type { RequestScope } from '../../context.ts';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
 import { authorize, badUserInput } from '@omniroute/core';
-import { type SubgraphDeps } from '@omniroute/core/kit';
 import { kpiPolicies } from './kpis.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export interface LogisticsKpisValue {
   asOf: Date;

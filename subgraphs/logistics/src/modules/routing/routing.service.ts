@@ -1,8 +1,9 @@
 import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
-import type { RequestScope } from '../../context.ts';
-import { Prisma, type PrismaClient, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
-import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
+import { LogisticsErrorCode } from '../../errors.ts';
+import { Prisma, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
+import { cleanString, TX_OPTIONS } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import type { DistanceProvider } from '../../lib/distance-matrix.ts';
 import { pointOf } from '../../lib/geo.ts';
@@ -12,21 +13,6 @@ import { buildProblem, shiftStartOf, toOutcome, windowOn, type PlannedStop, type
 import type { SolveOptions, SolveResult } from './vrp-solver.rules.ts';
 import type { VrpProblem } from './vrp.rules.ts';
 import { routingPolicies } from './routing.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-export const RoutingErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  LOCATION_UNKNOWN: 'LOCATION_UNKNOWN',
-  VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND',
-  NOTHING_TO_PLAN: 'NOTHING_TO_PLAN',
-  PLAN_NOT_FOUND: 'PLAN_NOT_FOUND',
-  PLAN_ALREADY_DISPATCHED: 'PLAN_ALREADY_DISPATCHED',
-  PLAN_STALE: 'PLAN_STALE',
-  VEHICLE_BUSY: 'VEHICLE_BUSY',
-  RIDER_REQUIRED: 'RIDER_REQUIRED',
-  COLD_CHAIN_REQUIRED: 'COLD_CHAIN_REQUIRED',
-} as const;
 
 export interface PlanRoutesInput {
   locationId: string;
@@ -61,7 +47,6 @@ export const MAX_TIME_LIMIT_MS = 10_000;
 export const MAX_VEHICLES = 50;
 /** Shipments of a location that a plan takes: created for confirmed orders and not yet on the road. */
 const PLANNABLE = ['PENDING', 'ASSIGNED'] as const;
-
 
 /** Route plans: a depot's open shipments solved into multi-drop trips (planRoutes), and sent on the road (dispatchRoutePlan). */
 export class RoutePlanService {
@@ -98,22 +83,22 @@ export class RoutePlanService {
     const v = authorize(routingPolicies['Mutation.planRoutes'], viewer);
     const { prisma } = this.deps;
     const locationId = cleanString(input.locationId);
-    if (!locationId) return fail(RoutingErrorCode.INVALID_INPUT, 'locationId is required', ['input', 'locationId']);
+    if (!locationId) return fail(LogisticsErrorCode.INVALID_INPUT, 'locationId is required', ['input', 'locationId']);
     const date = typeof input.date === 'string' ? input.date.trim() : '';
     const shiftStart = shiftStartOf(date);
-    if (!shiftStart) return fail(RoutingErrorCode.INVALID_INPUT, 'date must be a day as YYYY-MM-DD', ['input', 'date']);
+    if (!shiftStart) return fail(LogisticsErrorCode.INVALID_INPUT, 'date must be a day as YYYY-MM-DD', ['input', 'date']);
     const vehicleIds = (input.vehicleIds ?? []).map((id) => cleanString(id));
     if (vehicleIds.length === 0 || vehicleIds.length > MAX_VEHICLES) {
-      return fail(RoutingErrorCode.INVALID_INPUT, `vehicleIds must name 1–${MAX_VEHICLES} vehicles`, ['input', 'vehicleIds']);
+      return fail(LogisticsErrorCode.INVALID_INPUT, `vehicleIds must name 1–${MAX_VEHICLES} vehicles`, ['input', 'vehicleIds']);
     }
     const badId = vehicleIds.findIndex((id, i) => !id || vehicleIds.indexOf(id) !== i);
-    if (badId >= 0) return fail(RoutingErrorCode.INVALID_INPUT, 'vehicleIds must be distinct, non-empty ids', ['input', 'vehicleIds', String(badId)]);
+    if (badId >= 0) return fail(LogisticsErrorCode.INVALID_INPUT, 'vehicleIds must be distinct, non-empty ids', ['input', 'vehicleIds', String(badId)]);
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
     if (!Number.isInteger(timeLimitMs) || timeLimitMs < 100 || timeLimitMs > MAX_TIME_LIMIT_MS) {
-      return fail(RoutingErrorCode.INVALID_INPUT, `timeLimitMs must be an integer from 100 to ${MAX_TIME_LIMIT_MS}`, ['input', 'timeLimitMs']);
+      return fail(LogisticsErrorCode.INVALID_INPUT, `timeLimitMs must be an integer from 100 to ${MAX_TIME_LIMIT_MS}`, ['input', 'timeLimitMs']);
     }
     const seed = input.seed ?? 1;
-    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) return fail(RoutingErrorCode.INVALID_INPUT, 'seed must be a non-negative 32-bit integer', ['input', 'seed']);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) return fail(LogisticsErrorCode.INVALID_INPUT, 'seed must be a non-negative 32-bit integer', ['input', 'seed']);
 
     // Logistics knows a location only through the pickups it has seen there (as createForConfirmedOrder does).
     const pickup = await prisma.shipmentStop.findFirst({
@@ -122,12 +107,12 @@ export class RoutePlanService {
       select: { lat: true, lng: true, address: true },
     });
     const depot = pointOf(pickup?.lat, pickup?.lng);
-    if (!depot) return fail(RoutingErrorCode.LOCATION_UNKNOWN, 'No known coordinates for this location (no pickup there yet)', ['input', 'locationId']);
+    if (!depot) return fail(LogisticsErrorCode.LOCATION_UNKNOWN, 'No known coordinates for this location (no pickup there yet)', ['input', 'locationId']);
 
     const vehicleRows = await prisma.vehicle.findMany({ where: { tenantId: v.tenantId, id: { in: vehicleIds as string[] } } });
     const byId = new Map(vehicleRows.map((r) => [r.id, r]));
     const missing = vehicleIds.findIndex((id) => !byId.has(id!));
-    if (missing >= 0) return fail(RoutingErrorCode.VEHICLE_NOT_FOUND, `No such vehicle: ${vehicleIds[missing]}`, ['input', 'vehicleIds', String(missing)]);
+    if (missing >= 0) return fail(LogisticsErrorCode.VEHICLE_NOT_FOUND, `No such vehicle: ${vehicleIds[missing]}`, ['input', 'vehicleIds', String(missing)]);
     const vehicles: PlanVehicle[] = vehicleIds.map((id) => {
       const r = byId.get(id!)!;
       return { id: r.id, kind: r.kind, capacityKg: r.capacityKg, capacityM3: r.capacityM3, coldChain: r.coldChain };
@@ -138,7 +123,7 @@ export class RoutePlanService {
       include: { stops: { where: { kind: 'DROPOFF' }, orderBy: { sequence: 'desc' }, take: 1 } },
       orderBy: { id: 'asc' },
     });
-    if (rows.length === 0) return fail(RoutingErrorCode.NOTHING_TO_PLAN, 'The location has no shipments waiting for a vehicle', ['input', 'locationId']);
+    if (rows.length === 0) return fail(LogisticsErrorCode.NOTHING_TO_PLAN, 'The location has no shipments waiting for a vehicle', ['input', 'locationId']);
     // the customers' delivery windows (logistics' customer sites), on the planned day
     const customerIds = [...new Set(rows.map((s) => s.customerId).filter((x): x is string => !!x))];
     const sites = customerIds.length
@@ -209,13 +194,13 @@ export class RoutePlanService {
   async dispatch({ viewer }: RequestScope, input: DispatchRoutePlanInput): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> {
     const v = authorize(routingPolicies['Mutation.dispatchRoutePlan'], viewer);
     const planId = cleanString(input.planId);
-    if (!planId) return fail(RoutingErrorCode.INVALID_INPUT, 'planId is required', ['input', 'planId']);
+    if (!planId) return fail(LogisticsErrorCode.INVALID_INPUT, 'planId is required', ['input', 'planId']);
     const riders = new Map<string, string>();
     for (const [i, r] of (input.riders ?? []).entries()) {
       const vehicleId = cleanString(r.vehicleId);
       const riderId = cleanString(r.riderId);
       if (!vehicleId || !riderId || riders.has(vehicleId)) {
-        return fail(RoutingErrorCode.INVALID_INPUT, 'each rider needs a vehicleId (once) and a riderId of 1–200 characters', ['input', 'riders', String(i)]);
+        return fail(LogisticsErrorCode.INVALID_INPUT, 'each rider needs a vehicleId (once) and a riderId of 1–200 characters', ['input', 'riders', String(i)]);
       }
       riders.set(vehicleId, riderId);
     }
@@ -223,13 +208,13 @@ export class RoutePlanService {
 
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> => {
       const plan = await tx.routePlan.findFirst({ where: { id: planId, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
-      if (!plan) return fail(RoutingErrorCode.PLAN_NOT_FOUND, 'No such route plan', ['input', 'planId']);
-      if (plan.status !== 'PLANNED') return fail(RoutingErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
+      if (!plan) return fail(LogisticsErrorCode.PLAN_NOT_FOUND, 'No such route plan', ['input', 'planId']);
+      if (plan.status !== 'PLANNED') return fail(LogisticsErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
       const tripVehicles = new Set(plan.trips.map((t) => t.vehicleId));
       for (const [i, vehicleId] of [...riders.keys()].entries()) {
-        if (!tripVehicles.has(vehicleId)) return fail(RoutingErrorCode.INVALID_INPUT, `Vehicle ${vehicleId} has no trip in this plan`, ['input', 'riders', String(i)]);
+        if (!tripVehicles.has(vehicleId)) return fail(LogisticsErrorCode.INVALID_INPUT, `Vehicle ${vehicleId} has no trip in this plan`, ['input', 'riders', String(i)]);
       }
-      if (plan.trips.length === 0) return fail(RoutingErrorCode.NOTHING_TO_PLAN, 'The plan has no trips', ['input', 'planId']);
+      if (plan.trips.length === 0) return fail(LogisticsErrorCode.NOTHING_TO_PLAN, 'The plan has no trips', ['input', 'planId']);
 
       const stopsOf = (t: RouteTrip) => t.stops as unknown as PlannedStop[];
       const shipmentIds = plan.trips.flatMap((t) => stopsOf(t).map((s) => s.shipmentId));
@@ -237,7 +222,7 @@ export class RoutePlanService {
       const shipmentById = new Map(shipments.map((s) => [s.id, s]));
       for (const id of shipmentIds) {
         const s = shipmentById.get(id);
-        if (!s || !canDispatch(s.status)) return fail(RoutingErrorCode.PLAN_STALE, `Shipment ${id} is no longer waiting for a vehicle; plan again`, ['input', 'planId']);
+        if (!s || !canDispatch(s.status)) return fail(LogisticsErrorCode.PLAN_STALE, `Shipment ${id} is no longer waiting for a vehicle; plan again`, ['input', 'planId']);
       }
 
       const vehicleIds = [...tripVehicles];
@@ -247,21 +232,21 @@ export class RoutePlanService {
       const vehicleById = new Map(vehicles.map((x) => [x.id, x]));
       for (const t of plan.trips) {
         const vehicle = vehicleById.get(t.vehicleId);
-        if (!vehicle) return fail(RoutingErrorCode.VEHICLE_NOT_FOUND, `Vehicle ${t.vehicleId} no longer exists`, ['input', 'planId']);
+        if (!vehicle) return fail(LogisticsErrorCode.VEHICLE_NOT_FOUND, `Vehicle ${t.vehicleId} no longer exists`, ['input', 'planId']);
         const busy = await tx.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId: t.vehicleId, status: 'IN_TRANSIT' }, select: { id: true } });
-        if (busy) return fail(RoutingErrorCode.VEHICLE_BUSY, `Vehicle ${t.vehicleId} is carrying shipment ${busy.id}`, ['input', 'planId']);
+        if (busy) return fail(LogisticsErrorCode.VEHICLE_BUSY, `Vehicle ${t.vehicleId} is carrying shipment ${busy.id}`, ['input', 'planId']);
         const warm = stopsOf(t).find((s) => shipmentById.get(s.shipmentId)!.tempMaxC != null && !vehicle.coldChain);
-        if (warm) return fail(RoutingErrorCode.COLD_CHAIN_REQUIRED, `Shipment ${warm.shipmentId} needs a refrigerated vehicle`, ['input', 'planId']);
+        if (warm) return fail(LogisticsErrorCode.COLD_CHAIN_REQUIRED, `Shipment ${warm.shipmentId} needs a refrigerated vehicle`, ['input', 'planId']);
         if (!riders.has(t.vehicleId)) {
           // the rider who last drove the vehicle, when the caller names none
           const last = await tx.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId: t.vehicleId, riderId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { riderId: true } });
-          if (!last?.riderId) return fail(RoutingErrorCode.RIDER_REQUIRED, `Name a rider for vehicle ${t.vehicleId}`, ['input', 'riders']);
+          if (!last?.riderId) return fail(LogisticsErrorCode.RIDER_REQUIRED, `Name a rider for vehicle ${t.vehicleId}`, ['input', 'riders']);
           riders.set(t.vehicleId, last.riderId);
         }
       }
 
       const { count } = await tx.routePlan.updateMany({ where: { id: plan.id, tenantId: v.tenantId, status: 'PLANNED' }, data: { status: 'DISPATCHED', dispatchedAt: now } });
-      if (count !== 1) return fail(RoutingErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
+      if (count !== 1) return fail(LogisticsErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
       const updated: Shipment[] = [];
       const events: NewEvent[] = [];
       for (const t of plan.trips) {
@@ -302,7 +287,7 @@ export class RoutePlanService {
       await enqueue(tx, SOURCE, events);
       return ok({ plan: { ...plan, status: 'DISPATCHED' as const, dispatchedAt: now }, shipments: updated });
     }, TX_OPTIONS).catch((e: unknown) => {
-      if (e instanceof StaleShipment) return fail(RoutingErrorCode.PLAN_STALE, `Shipment ${e.shipmentId} changed meanwhile; plan again`, ['input', 'planId']);
+      if (e instanceof StaleShipment) return fail(LogisticsErrorCode.PLAN_STALE, `Shipment ${e.shipmentId} changed meanwhile; plan again`, ['input', 'planId']);
       throw e;
     });
     if (result.ok) this.deps.outboxWritten();

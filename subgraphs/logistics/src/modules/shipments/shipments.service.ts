@@ -1,27 +1,15 @@
 import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
-import type { RequestScope } from '../../context.ts';
-import { Prisma, type PrismaClient, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
-import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
+import { LogisticsErrorCode } from '../../errors.ts';
+import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
+import { cleanString, TX_OPTIONS } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
 import { liveEvents } from '../../lib/live.ts';
 import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
 import { canCancel, canConfirmDelivery, canDispatch, canRecall, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
 import { shipmentPolicies } from './shipments.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-export const ShipmentErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  SHIPMENT_NOT_FOUND: 'SHIPMENT_NOT_FOUND',
-  VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND',
-  INVALID_STATUS: 'INVALID_STATUS',
-  VEHICLE_BUSY: 'VEHICLE_BUSY',
-  COLD_CHAIN_REQUIRED: 'COLD_CHAIN_REQUIRED',
-  PROOF_REQUIRED: 'PROOF_REQUIRED',
-  ORDER_CANCELLED: 'ORDER_CANCELLED',
-} as const;
 
 export interface DispatchInput {
   shipmentId: string;
@@ -46,8 +34,6 @@ export interface ShipmentUpdatedPayload {
   status: ShipmentStatus;
   at: string;
 }
-
-type Tx = Prisma.TransactionClient;
 
 const inRange = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
 
@@ -95,35 +81,35 @@ export class ShipmentService {
     const shipmentId = cleanString(input.shipmentId);
     const vehicleId = cleanString(input.vehicleId);
     const riderId = cleanString(input.riderId);
-    if (!shipmentId) return fail(ShipmentErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
-    if (!vehicleId) return fail(ShipmentErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
-    if (!riderId) return fail(ShipmentErrorCode.INVALID_INPUT, 'riderId must be 1–200 characters', ['input', 'riderId']);
+    if (!shipmentId) return fail(LogisticsErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
+    if (!vehicleId) return fail(LogisticsErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
+    if (!riderId) return fail(LogisticsErrorCode.INVALID_INPUT, 'riderId must be 1–200 characters', ['input', 'riderId']);
     const now = this.deps.now();
 
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
       const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
-      if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      if (!shipment) return fail(LogisticsErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
       // The order's gate (row lock) first: a dispatch and the order's cancellation run one after the other, so
       // either the cancellation is known here (refused) or it comes after the dispatch and recalls the shipment.
       if ((await passOrderGate(tx, v.tenantId, shipment.orderId)).cancelled) {
-        return fail(ShipmentErrorCode.ORDER_CANCELLED, 'The order was cancelled; its shipment cannot leave', ['input', 'shipmentId']);
+        return fail(LogisticsErrorCode.ORDER_CANCELLED, 'The order was cancelled; its shipment cannot leave', ['input', 'shipmentId']);
       }
       if (!canDispatch(shipment.status)) {
-        return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be dispatched`, ['input', 'shipmentId']);
+        return fail(LogisticsErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be dispatched`, ['input', 'shipmentId']);
       }
       // Row lock on the vehicle: two dispatches of one vehicle serialise here, so only one sees it free.
       const [vehicle] = await tx.$queryRaw<{ id: string; kind: VehicleKind; coldChain: boolean; lastLat: number | null; lastLng: number | null }[]>(Prisma.sql`
         SELECT "id", "kind"::text AS "kind", "coldChain", "lastLat", "lastLng" FROM "Vehicle"
         WHERE "id" = ${vehicleId} AND "tenantId" = ${v.tenantId} FOR UPDATE`);
-      if (!vehicle) return fail(ShipmentErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+      if (!vehicle) return fail(LogisticsErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
       if (shipment.tempMaxC != null && !vehicle.coldChain) {
-        return fail(ShipmentErrorCode.COLD_CHAIN_REQUIRED, 'The goods must travel refrigerated; this vehicle is not', ['input', 'vehicleId']);
+        return fail(LogisticsErrorCode.COLD_CHAIN_REQUIRED, 'The goods must travel refrigerated; this vehicle is not', ['input', 'vehicleId']);
       }
       const busy = await tx.shipment.findFirst({
         where: { tenantId: v.tenantId, vehicleId: vehicle.id, status: 'IN_TRANSIT', id: { not: shipment.id } },
         select: { id: true },
       });
-      if (busy) return fail(ShipmentErrorCode.VEHICLE_BUSY, 'The vehicle is carrying another shipment', ['input', 'vehicleId']);
+      if (busy) return fail(LogisticsErrorCode.VEHICLE_BUSY, 'The vehicle is carrying another shipment', ['input', 'vehicleId']);
 
       const stops = await tx.shipmentStop.findMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId }, orderBy: { sequence: 'asc' } });
       // Dispatch means loaded at the pickup: the route starts there (or wherever the vehicle last was).
@@ -133,7 +119,7 @@ export class ShipmentService {
       const eta = estimateEta({ from: now, route: [start, ...dropoffs], kind: vehicle.kind });
       const data = { status: 'IN_TRANSIT' as const, vehicleId: vehicle.id, riderId, eta, dispatchedAt: now };
       const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: shipment.status }, data });
-      if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile; try again', ['input', 'shipmentId']);
+      if (count !== 1) return fail(LogisticsErrorCode.INVALID_STATUS, 'The shipment changed meanwhile; try again', ['input', 'shipmentId']);
       await tx.shipmentStop.updateMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'PICKUP', arrivedAt: null }, data: { arrivedAt: now } });
       await this.emit(tx, [
         {
@@ -162,30 +148,30 @@ export class ShipmentService {
     const recipientName = cleanString(input.recipientName);
     const signatureRef = input.signatureRef == null || input.signatureRef.trim() === '' ? null : cleanString(input.signatureRef);
     const photoRef = input.photoRef == null || input.photoRef.trim() === '' ? null : cleanString(input.photoRef);
-    if (!shipmentId) return fail(ShipmentErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
-    if (!recipientName) return fail(ShipmentErrorCode.INVALID_INPUT, 'recipientName must be 1–200 characters', ['input', 'recipientName']);
+    if (!shipmentId) return fail(LogisticsErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
+    if (!recipientName) return fail(LogisticsErrorCode.INVALID_INPUT, 'recipientName must be 1–200 characters', ['input', 'recipientName']);
     if (input.signatureRef != null && input.signatureRef.trim() !== '' && !signatureRef) {
-      return fail(ShipmentErrorCode.INVALID_INPUT, 'signatureRef must be at most 200 characters', ['input', 'signatureRef']);
+      return fail(LogisticsErrorCode.INVALID_INPUT, 'signatureRef must be at most 200 characters', ['input', 'signatureRef']);
     }
     if (input.photoRef != null && input.photoRef.trim() !== '' && !photoRef) {
-      return fail(ShipmentErrorCode.INVALID_INPUT, 'photoRef must be at most 200 characters', ['input', 'photoRef']);
+      return fail(LogisticsErrorCode.INVALID_INPUT, 'photoRef must be at most 200 characters', ['input', 'photoRef']);
     }
-    if (!signatureRef && !photoRef) return fail(ShipmentErrorCode.PROOF_REQUIRED, 'A signatureRef or a photoRef is required', ['input']);
-    if (!inRange(input.lat, -90, 90)) return fail(ShipmentErrorCode.INVALID_INPUT, 'lat must be between -90 and 90', ['input', 'lat']);
-    if (!inRange(input.lng, -180, 180)) return fail(ShipmentErrorCode.INVALID_INPUT, 'lng must be between -180 and 180', ['input', 'lng']);
+    if (!signatureRef && !photoRef) return fail(LogisticsErrorCode.PROOF_REQUIRED, 'A signatureRef or a photoRef is required', ['input']);
+    if (!inRange(input.lat, -90, 90)) return fail(LogisticsErrorCode.INVALID_INPUT, 'lat must be between -90 and 90', ['input', 'lat']);
+    if (!inRange(input.lng, -180, 180)) return fail(LogisticsErrorCode.INVALID_INPUT, 'lng must be between -180 and 180', ['input', 'lng']);
     const now = this.deps.now();
 
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
       const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
-      if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      if (!shipment) return fail(LogisticsErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
       // thrown inside the transaction: it rolls back (nothing was written yet) and the error reaches the caller
       if (rider && shipment.riderId !== rider) throw forbidden('Riders confirm only shipments assigned to them');
       // serialised with the order's cancellation (which recalls a shipment on the road), like dispatch
       if ((await passOrderGate(tx, v.tenantId, shipment.orderId)).cancelled) {
-        return fail(ShipmentErrorCode.ORDER_CANCELLED, 'The order was cancelled; the shipment goes back to its location', ['input', 'shipmentId']);
+        return fail(LogisticsErrorCode.ORDER_CANCELLED, 'The order was cancelled; the shipment goes back to its location', ['input', 'shipmentId']);
       }
       if (!canConfirmDelivery(shipment.status)) {
-        return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
+        return fail(LogisticsErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
       }
       const data = {
         status: 'DELIVERED' as const,
@@ -198,7 +184,7 @@ export class ShipmentService {
       };
       // the rider condition again: a re-dispatch to another rider between the read and this write must not slip through
       const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: 'IN_TRANSIT', ...(rider ? { riderId: rider } : {}) }, data });
-      if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile', ['input', 'shipmentId']);
+      if (count !== 1) return fail(LogisticsErrorCode.INVALID_STATUS, 'The shipment changed meanwhile', ['input', 'shipmentId']);
       // The customer's own drop is the last one; earlier drops of a planned trip belong to other orders' deliveries.
       const own = await tx.shipmentStop.findFirst({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'DROPOFF' }, orderBy: { sequence: 'desc' }, select: { id: true } });
       if (own) await tx.shipmentStop.updateMany({ where: { id: own.id, tenantId: v.tenantId, arrivedAt: null }, data: { arrivedAt: now } });

@@ -1,27 +1,16 @@
 import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type GeoJsonPolygon, type Result } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
-import type { RequestScope } from '../../context.ts';
-import type { CustomerSite, Prisma, PrismaClient, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
-import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
+import { LogisticsErrorCode } from '../../errors.ts';
+import type { CustomerSite, Prisma, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
+import { cleanString } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import type { LatLng } from '../../lib/geo.ts';
 import { territoryPolicies } from './territories.policies.ts';
 import { boundaryOf, hierarchyProblem, polygonProblem, territoryOf } from './territory.rules.ts';
 import { polygonCentre } from '@omniroute/core';
 
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-type Tx = Prisma.TransactionClient;
-
-export const TerritoryErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  INVALID_BOUNDARY: 'INVALID_BOUNDARY',
-  PARENT_NOT_FOUND: 'PARENT_NOT_FOUND',
-  INVALID_HIERARCHY: 'INVALID_HIERARCHY',
-  CUSTOMER_NOT_FOUND: 'CUSTOMER_NOT_FOUND',
-  TERRITORY_NOT_FOUND: 'TERRITORY_NOT_FOUND',
-} as const;
-const C = TerritoryErrorCode;
+const C = LogisticsErrorCode;
 
 export const MAX_REP_TERRITORIES = 50;
 

@@ -1,18 +1,15 @@
 import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
-import type { RequestScope } from '../../context.ts';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
+import { LogisticsErrorCode } from '../../errors.ts';
 import { liveEvents, toWire, type WireRow } from '../../lib/live.ts';
-import { Prisma, type PrismaClient, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
-import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import { Prisma, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
+import { cleanString } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
 import { isNewerReading, validatePosition } from './position-rules.ts';
 import type { ColdChainService } from '../cold-chain/cold-chain.service.ts';
 import { vehiclePolicies } from './vehicles.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-export const VehicleErrorCode = { INVALID_INPUT: 'INVALID_INPUT', VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND' } as const;
 
 export interface VehicleFilter {
   territoryId?: string | null;
@@ -100,7 +97,7 @@ export class VehicleService {
     const { prisma } = this.deps;
     const now = this.deps.now();
     const vehicleId = cleanString(input.vehicleId);
-    if (!vehicleId) return fail(VehicleErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
+    if (!vehicleId) return fail(LogisticsErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
     // in parallel: the shipment lookups are keyed by the vehicle id as given, and only used if the vehicle is the caller's
     const [vehicle, active, ridersShipment] = await Promise.all([
       prisma.vehicle.findFirst({ where: { id: vehicleId, tenantId: v.tenantId } }),
@@ -109,7 +106,7 @@ export class VehicleService {
         ? prisma.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId, riderId: rider, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } })
         : null,
     ]);
-    if (!vehicle) return fail(VehicleErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+    if (!vehicle) return fail(LogisticsErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
     const shipment = currentOf(active);
     if (rider && !ridersShipment) throw forbidden('Riders report positions only for the vehicle of a shipment assigned to them');
 
