@@ -9,6 +9,7 @@ import {
 import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph, percentOfLabel } from './supergraph.ts';
+import { SlicingArgumentsError } from './cost.ts';
 import type { AuthorizationInfo } from './authorization.ts';
 import { SubgraphClient, type FetchTracing, type SubgraphClientOptions } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
@@ -273,7 +274,14 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
     }
     if (opts.demandControl) {
-      const cost = sg.cost.estimate(p.operation, p.fragments, variables, opts.demandControl.listSize ?? 10);
+      let cost: number;
+      try {
+        cost = sg.cost.estimate(p.operation, p.fragments, variables, opts.demandControl.listSize ?? 10);
+      } catch (e) {
+        if (!(e instanceof SlicingArgumentsError)) throw e;
+        const err = gqlError(e.message, ErrorCode.COST_INVALID_SLICING_ARGUMENTS, { field: e.coordinate, found: e.found, http: { status: 400 } });
+        return { result: { errors: [err] }, requestError: new RequestError([err], 'validation') };
+      }
       if (cost > opts.demandControl.maxCost) {
         const err = gqlError(`The operation's estimated cost (${cost}) is over the limit of ${opts.demandControl.maxCost}`, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, { cost, maxCost: opts.demandControl.maxCost, http: { status: 400 } });
         return { result: { errors: [err] }, requestError: new RequestError([err], 'validation') };
