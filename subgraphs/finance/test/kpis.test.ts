@@ -2,6 +2,7 @@
 // independent sum in JS over all of the tenant's payments, on the seeded history and beyond 1,000 payments.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Decimal from 'decimal.js';
+import { createScope } from '@omniroute/core/kit';
 import { create } from '../src/server.ts';
 import { KpiService } from '../src/modules/kpis/kpis.service.ts';
 import { ACCRA, accraFinance, client, LAGOS, lagosAdmin, lagosFinance, lagosPartner, SECRET, viewer } from './helpers.ts';
@@ -40,7 +41,7 @@ describe('financeKpis (issue 20)', () => {
   it('matches an independent sum over the seeded payments on the last demo day', async () => {
     const last = await sg.prisma.payment.findFirstOrThrow({ where: { tenantId: ACCRA, status: 'SUCCEEDED' }, orderBy: { receivedAt: 'desc' } });
     const asOf = last.receivedAt!;
-    const got = await new KpiService(sg.prisma).financeKpis(accraFinance, { timeZone: 'Africa/Accra' }, asOf);
+    const got = await new KpiService(sg.prisma).financeKpis(createScope({ requestId: 'kpis-test', viewer: accraFinance }, sg.prisma, {}), { timeZone: 'Africa/Accra' }, asOf);
     const want = await expected(ACCRA, 'Africa/Accra', asOf);
     expect(want.paymentsToday).toBeGreaterThan(0);
     expect(got).toMatchObject({ timeZone: 'Africa/Accra', paymentsToday: want.paymentsToday, collectionsToday: want.collections });

@@ -1,5 +1,5 @@
-import type { KitContext, LoadersOf, RequestScope as KitScope, ServicesOf } from '@omniroute/core/kit';
-import type { PrismaClient } from './generated/prisma/client.ts';
+import type { KitContext, LoadersOf, RequestScope as KitScope, ServicesOf, SubgraphDeps } from '@omniroute/core/kit';
+import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import type { logistics } from './server.ts';
 
 type Modules = (typeof logistics)['modules'];
@@ -9,3 +9,7 @@ export type LogisticsLoaders = LoadersOf<Modules>;
 export type RequestScope = KitScope<LogisticsLoaders, PrismaClient>;
 /** The resolver context: the request scope plus logistics' services. */
 export type LogisticsContext = KitContext<LogisticsServices, LogisticsLoaders, PrismaClient>;
+/** What every logistics service is built with (the kit's shared deps: prisma, bus, now …). */
+export type LogisticsDeps = SubgraphDeps<PrismaClient>;
+/** A transaction client: methods that join a caller's transaction take it first. */
+export type Tx = Prisma.TransactionClient;

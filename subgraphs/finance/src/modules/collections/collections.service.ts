@@ -1,7 +1,8 @@
 import {
-  UserErrorCode as E, authorize, dec, Decimal, fail, isCurrency, log, money, MINOR_UNITS, newId, ok, pageWindow, toConnection,
-  type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Result, type UserErrorCode, type Viewer,
+  UserErrorCode as E, type UserErrorCode, authorize, dec, Decimal, fail, isCurrency, log, money, MINOR_UNITS, newId, ok, pageWindow, toConnection,
+  type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Result,
 } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { Notification, PaymentMethod, PrismaClient, PromiseStatus, PromiseToPay } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, TX_OPTIONS, type Tx } from '../../db.ts';
 import { hasValidScale } from '../credit/credit.service.ts';
@@ -77,7 +78,7 @@ export class CollectionsService {
   }
 
   /** Aging of open receivables in one currency: the tenant's totals, each customer's and each territory's, largest first. */
-  async aging(viewer: Viewer | null, currencyCode: CurrencyCode, asOf = new Date()): Promise<CollectionsAgingView> {
+  async aging({ viewer }: RequestScope, currencyCode: CurrencyCode, asOf = new Date()): Promise<CollectionsAgingView> {
     const v = authorize(collectionsPolicies['Query.collectionsAging'], viewer);
     const invoices = await this.openInvoices(v.tenantId, currencyCode);
     const contacts = await this.contacts(v.tenantId, [...new Set(invoices.map((i) => i.customerId))]);
@@ -100,7 +101,7 @@ export class CollectionsService {
   }
 
   /** A collector's list: overdue invoices (of a territory), amount due × days overdue, highest first. */
-  async worklist(viewer: Viewer | null, args: { territoryId?: string | null; currencyCode: CurrencyCode; first?: number | null }, asOf = new Date()): Promise<WorklistItem[]> {
+  async worklist({ viewer }: RequestScope, args: { territoryId?: string | null; currencyCode: CurrencyCode; first?: number | null }, asOf = new Date()): Promise<WorklistItem[]> {
     const v = authorize(collectionsPolicies['Query.collectionsWorklist'], viewer);
     const first = Math.min(100, Math.max(0, args.first ?? 20));
     let invoices = (await this.openInvoices(v.tenantId, args.currencyCode)).filter((i) => daysOverdue(i.dueDate, asOf) > 0);
@@ -126,7 +127,7 @@ export class CollectionsService {
   }
 
   /** Money collected today (UTC) in one currency: every SUCCEEDED invoice payment received since midnight. */
-  async today(viewer: Viewer | null, currencyCode: CurrencyCode, now = new Date()): Promise<{ currencyCode: CurrencyCode; since: Date; collected: Money; payments: number; byMethod: { method: PaymentMethod; amount: Money; payments: number }[] }> {
+  async today({ viewer }: RequestScope, currencyCode: CurrencyCode, now = new Date()): Promise<{ currencyCode: CurrencyCode; since: Date; collected: Money; payments: number; byMethod: { method: PaymentMethod; amount: Money; payments: number }[] }> {
     const v = authorize(collectionsPolicies['Query.collectionsToday'], viewer);
     const since = startOfDay(now);
     const rows = await this.prisma.payment.groupBy({
@@ -142,7 +143,7 @@ export class CollectionsService {
   }
 
   /** Records a customer's promise to pay an amount by a day; the cycle follows it up when the day passes unpaid. */
-  async recordPromise(viewer: Viewer | null, input: { customerId: string; invoiceId?: string | null; amount: Decimal; currencyCode: string; promisedFor: Date; note?: string | null; idempotencyKey: string }, now = new Date()): Promise<Result<PromiseToPay>> {
+  async recordPromise({ viewer }: RequestScope, input: { customerId: string; invoiceId?: string | null; amount: Decimal; currencyCode: string; promisedFor: Date; note?: string | null; idempotencyKey: string }, now = new Date()): Promise<Result<PromiseToPay>> {
     const v = authorize(collectionsPolicies['Mutation.recordPromiseToPay'], viewer);
     const bad = (code: UserErrorCode, message: string, field: string) => fail<PromiseToPay>(code, message, ['input', field]);
     const key = input.idempotencyKey.trim();
@@ -176,7 +177,7 @@ export class CollectionsService {
       ? ok(p) : fail(E.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used for a different promise', ['input', 'idempotencyKey']);
   }
 
-  async promises(viewer: Viewer | null, filter: { customerId?: string | null; status?: PromiseStatus | null }, args: ConnectionArgs): Promise<Connection<PromiseToPay>> {
+  async promises({ viewer }: RequestScope, filter: { customerId?: string | null; status?: PromiseStatus | null }, args: ConnectionArgs): Promise<Connection<PromiseToPay>> {
     const v = authorize(collectionsPolicies['Query.promisesToPay'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.promiseToPay.findMany({
@@ -186,12 +187,12 @@ export class CollectionsService {
     return toConnection(rows, first, afterId);
   }
 
-  async promise(viewer: Viewer | null, id: string): Promise<PromiseToPay | null> {
+  async promise({ viewer }: RequestScope, id: string): Promise<PromiseToPay | null> {
     const v = authorize(collectionsPolicies['Query.promisesToPay'], viewer);
     return this.prisma.promiseToPay.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
-  async notifications(viewer: Viewer | null, filter: { customerId?: string | null }, args: ConnectionArgs): Promise<Connection<Notification>> {
+  async notifications({ viewer }: RequestScope, filter: { customerId?: string | null }, args: ConnectionArgs): Promise<Connection<Notification>> {
     const v = authorize(collectionsPolicies['Query.collectionNotifications'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.notification.findMany({
@@ -202,7 +203,7 @@ export class CollectionsService {
   }
 
   /** `runCollections` (FINANCE, ADMIN): the caller's tenant's cycle now, then the outbox sent. */
-  async runNow(viewer: Viewer | null, now = new Date(), customerId?: string | null): Promise<Result<CollectionsCycle>> {
+  async runNow({ viewer }: RequestScope, now = new Date(), customerId?: string | null): Promise<Result<CollectionsCycle>> {
     const v = authorize(collectionsPolicies['Mutation.runCollections'], viewer);
     if (customerId) {
       const known = await this.prisma.creditLine.count({ where: { tenantId: v.tenantId, customerId } }) + await this.prisma.collectionContact.count({ where: { tenantId: v.tenantId, customerId } });

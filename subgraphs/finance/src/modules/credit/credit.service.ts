@@ -1,4 +1,5 @@
-import { UserErrorCode as FinanceErrorCode, authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, objectRuleOf, ok, requireBoundCustomer, type CurrencyCode, type Money, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as FinanceErrorCode, authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, newId, objectRuleOf, ok, requireBoundCustomer, type CurrencyCode, type Money, type Result } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -26,19 +27,19 @@ export class CreditService {
   ) {}
 
   /** Entity reference: any id is a plausible customer of the caller's tenant; the credit line loader scopes by tenant. */
-  customerRef(viewer: Viewer | null, id: string): CustomerRef | null {
+  customerRef({ viewer }: RequestScope, id: string): CustomerRef | null {
     return viewer ? { id } : null;
   }
 
   /** `Customer.creditLine`: the customer's line; a retailer sees only its own customer's. */
-  async lineOf(viewer: Viewer | null, customerId: string, byCustomerId: { load(id: string): Promise<CreditLine | null> }): Promise<CreditLine | null> {
+  async lineOf({ viewer, loaders }: RequestScope, customerId: string): Promise<CreditLine | null> {
     const policy = creditPolicies['Customer.creditLine'];
     const v = authorize(policy, viewer);
     if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && customerId !== requireBoundCustomer(v)) return null;
-    return byCustomerId.load(customerId);
+    return loaders.creditLineByCustomerId.load(customerId);
   }
 
-  async setCreditLimit(viewer: Viewer | null, input: { customerId: string; limit: Decimal; currencyCode: string }): Promise<Result<CreditLine>> {
+  async setCreditLimit({ viewer }: RequestScope, input: { customerId: string; limit: Decimal; currencyCode: string }): Promise<Result<CreditLine>> {
     const v = authorize(creditPolicies['Mutation.setCreditLimit'], viewer);
     const customerId = input.customerId.trim();
     if (!customerId || customerId.length > 200) return fail(FinanceErrorCode.INVALID_INPUT, 'customerId must be 1–200 characters', ['input', 'customerId']);

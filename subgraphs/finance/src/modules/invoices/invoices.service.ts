@@ -1,5 +1,6 @@
-import { authorize, dec, formatAmount, money, newId, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
+import { authorize, dec, formatAmount, money, newId, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import type { Invoice, InvoiceStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { SOURCE, type Tx } from '../../db.ts';
 import type { CreditService } from '../credit/credit.service.ts';
@@ -36,11 +37,11 @@ export class InvoiceService {
     private readonly ledger: LedgerService,
   ) {}
 
-  orderRef(viewer: Viewer | null, id: string): OrderRef | null {
+  orderRef({ viewer }: RequestScope, id: string): OrderRef | null {
     return viewer ? { id } : null;
   }
 
-  async list(viewer: Viewer | null, args: ConnectionArgs & { filter?: InvoiceFilter | null }): Promise<Connection<Invoice>> {
+  async list({ viewer }: RequestScope, args: ConnectionArgs & { filter?: InvoiceFilter | null }): Promise<Connection<Invoice>> {
     const v = authorize(invoicePolicies['Query.invoices'], viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.InvoiceWhereInput = { tenantId: v.tenantId };
@@ -51,16 +52,16 @@ export class InvoiceService {
     return toConnection(rows, first, afterId);
   }
 
-  async get(viewer: Viewer | null, id: string): Promise<Invoice | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<Invoice | null> {
     const v = authorize(invoicePolicies['Query.invoice'], viewer);
     return this.prisma.invoice.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** `Order.invoice`: the order's invoice; a retailer sees only its own customer's. */
-  async ofOrder(viewer: Viewer | null, orderId: string, byOrderId: { load(id: string): Promise<Invoice | null> }): Promise<Invoice | null> {
+  async ofOrder({ viewer, loaders }: RequestScope, orderId: string): Promise<Invoice | null> {
     const policy = invoicePolicies['Order.invoice'];
     const v = authorize(policy, viewer);
-    const invoice = await byOrderId.load(orderId);
+    const invoice = await loaders.invoiceByOrderId.load(orderId);
     if (invoice && objectRuleOf(policy, v) === 'OWN_CUSTOMER' && invoice.customerId !== requireBoundCustomer(v)) return null;
     return invoice;
   }

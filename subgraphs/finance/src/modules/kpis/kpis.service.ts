@@ -1,4 +1,5 @@
-import { checkTimeZone, formatAmount, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
+import { checkTimeZone, formatAmount, authorize, startOfDayIn, type CurrencyCode } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { kpiPolicies } from './kpis.policies.ts';
 
@@ -14,7 +15,7 @@ export interface FinanceKpisValue {
 export class KpiService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async financeKpis(viewer: Viewer | null, args: { timeZone: string }, now = new Date()): Promise<FinanceKpisValue> {
+  async financeKpis({ viewer }: RequestScope, args: { timeZone: string }, now = new Date()): Promise<FinanceKpisValue> {
     const { tenantId } = authorize(kpiPolicies['Query.financeKpis'], viewer);
     const timeZone = checkTimeZone(args.timeZone);
     const dayStart = startOfDayIn(timeZone, now);

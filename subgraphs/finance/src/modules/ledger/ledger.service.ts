@@ -1,4 +1,5 @@
-import { authorize, dec, Decimal, money, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Viewer } from '@omniroute/core';
+import { authorize, dec, Decimal, money, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Money } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { LedgerEntry, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../db.ts';
 import { assertBalanced, type LedgerAccount, type PostingDraft } from './ledger.rules.ts';
@@ -56,7 +57,7 @@ export class LedgerService {
   }
 
   /** Trial balance per currency: debits, credits and per-account balances; `net` is zero when the ledger is sound. */
-  async balance(viewer: Viewer | null): Promise<CurrencyBalance[]> {
+  async balance({ viewer }: RequestScope): Promise<CurrencyBalance[]> {
     const v = authorize(ledgerPolicies['Query.ledgerBalance'], viewer);
     // One pass: debit and credit sums per (currency, account); the account balance is their difference.
     const rows = await this.prisma.$queryRaw<{ currency: CurrencyCode; account: LedgerAccount; debits: unknown; credits: unknown }[]>`
@@ -83,8 +84,8 @@ export class LedgerService {
   }
 
   /** Trial balance of one currency; all zero (and balanced) when nothing was posted in it. */
-  async trialBalance(viewer: Viewer | null, currency: CurrencyCode): Promise<CurrencyBalance> {
-    const found = (await this.balance(viewer)).find((b) => b.currencyCode === currency);
+  async trialBalance(scope: RequestScope, currency: CurrencyCode): Promise<CurrencyBalance> {
+    const found = (await this.balance(scope)).find((b) => b.currencyCode === currency);
     const zero = money(0, currency);
     return found ?? { currencyCode: currency, debits: zero, credits: zero, net: zero, balanced: true, accounts: [] };
   }
@@ -93,7 +94,7 @@ export class LedgerService {
    * One account's entries in one currency (optionally one customer's sub-ledger), oldest first, with the running
    * balance: the page's opening balance is the sum of every entry up to the cursor, so any page is exact.
    */
-  async statement(viewer: Viewer | null, args: ConnectionArgs & { account: LedgerAccount; currencyCode: CurrencyCode; customerId?: string | null }): Promise<Statement> {
+  async statement({ viewer }: RequestScope, args: ConnectionArgs & { account: LedgerAccount; currencyCode: CurrencyCode; customerId?: string | null }): Promise<Statement> {
     const v = authorize(ledgerPolicies['Query.ledgerStatement'], viewer);
     const { first, afterId } = pageWindow(args);
     const where = { tenantId: v.tenantId, account: args.account, currency: args.currencyCode, ...(args.customerId ? { customerId: args.customerId } : {}) };
@@ -116,14 +117,14 @@ export class LedgerService {
   }
 
   /** One entry of the caller's tenant; null when unknown. */
-  async entry(viewer: Viewer | null, id: string): Promise<LedgerEntry | null> {
+  async entry({ viewer }: RequestScope, id: string): Promise<LedgerEntry | null> {
     // reached through node(id): the ledger's own readers only
     const v = authorize(ledgerPolicies['Query.ledgerEntries'], viewer);
     return this.prisma.ledgerEntry.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** The tenant's entries, oldest first (ids are time-sortable). */
-  async entries(viewer: Viewer | null, args: ConnectionArgs): Promise<Connection<LedgerEntry>> {
+  async entries({ viewer }: RequestScope, args: ConnectionArgs): Promise<Connection<LedgerEntry>> {
     const v = authorize(ledgerPolicies['Query.ledgerEntries'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.ledgerEntry.findMany({

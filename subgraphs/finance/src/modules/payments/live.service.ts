@@ -1,4 +1,5 @@
-import { authorize, tenantEvents, type LiveEvent, type LiveEventSource, type Viewer } from '@omniroute/core';
+import { authorize, tenantEvents, type LiveEvent, type LiveEventSource } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { PaymentStatus } from '../../generated/prisma/client.ts';
 import { paymentPolicies } from './payments.policies.ts';
 
@@ -13,7 +14,7 @@ export interface PaymentEventValue {
 export class PaymentLiveService {
   constructor(private readonly source: LiveEventSource | undefined) {}
 
-  async *paymentUpdates(viewer: Viewer | null, args: { invoiceId?: string | null; paymentId?: string | null }): AsyncGenerator<{ paymentUpdated: PaymentEventValue }> {
+  async *paymentUpdates({ viewer }: RequestScope, args: { invoiceId?: string | null; paymentId?: string | null }): AsyncGenerator<{ paymentUpdated: PaymentEventValue }> {
     const v = authorize(paymentPolicies['Subscription.paymentUpdated'], viewer);
     if (!this.source) return;
     const accept = (e: LiveEvent) => (!args.paymentId || e.aggregateId === args.paymentId) && (!args.invoiceId || e.payload.invoiceId === args.invoiceId);

@@ -1,8 +1,9 @@
 import {
-  UserErrorCode as E, authorize, dec, formatAmount, isCurrency, log, MINOR_UNITS, money, newId, userError,
-  type CurrencyCode, type Decimal, type UserError, type UserErrorCode, type Viewer,
+  UserErrorCode as E, type UserErrorCode, authorize, dec, formatAmount, isCurrency, log, MINOR_UNITS, money, newId, userError,
+  type CurrencyCode, type Decimal, type UserError,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import type { Invoice, Payment, PaymentStatus, Prisma, PrismaClient, Wallet } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
 import { hasValidScale, type CreditService } from '../credit/credit.service.ts';
@@ -13,7 +14,7 @@ import { walletRefund, walletTopUp } from '../ledger/ledger.rules.ts';
 import type { WalletOwner, WalletService } from '../wallets/wallets.service.ts';
 import { lookupCharge, type ChargeAttempt, type ChargeRequest, type OrchestratedCharge, type PaymentMethod, type PaymentOrchestrator } from './providers.ts';
 import type { ProviderAccountService } from './provider-accounts.service.ts';
-import { CallbackError, RAIL_SLUGS, railOfSlug, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
+import { RAIL_SLUGS, readWebhook, type CallbackReply, type IncomingCallback, type RailAccount, type RailConnector, type RailName, type RailOutcome } from './rails/index.ts';
 import { normalizePhone, nextPollDelay } from './payment.rules.ts';
 import { paymentPolicies } from './payments.policies.ts';
 import { walletPolicies } from '../wallets/wallets.policies.ts';
@@ -53,12 +54,6 @@ export interface RecordPaymentResult {
   payment: Payment | null;
   invoice: Invoice | null;
   userErrors: UserError[];
-}
-
-/** What a webhook answers the provider. */
-export interface CallbackReply {
-  status: number;
-  body: Record<string, unknown>;
 }
 
 export interface PaymentTiming {
@@ -121,7 +116,8 @@ interface Settlement {
   attempts?: ChargeAttempt[];
 }
 
-interface CallbackRecord {
+/** A callback as stored (PaymentCallback rows record payments' and payouts' callbacks alike). */
+export interface CallbackRecord {
   rail: RailName;
   reference: string | null;
   outcome: PaymentStatus;
@@ -157,12 +153,12 @@ export class PaymentService {
   }
 
   /** One payment of the caller's tenant (same readers as invoices); null when unknown. */
-  async get(viewer: Viewer | null, id: string): Promise<Payment | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<Payment | null> {
     const v = authorize(paymentPolicies['Query.payment'], viewer);
     return this.prisma.payment.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
-  async record(viewer: Viewer | null, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+  async record({ viewer }: RequestScope, input: RecordPaymentInput): Promise<RecordPaymentResult> {
     const v = authorize(paymentPolicies['Mutation.recordPayment'], viewer);
     const invalid = validate(input);
     if (invalid) return invalid;
@@ -190,7 +186,7 @@ export class PaymentService {
    * finance:write). Returns the PENDING payment at once; its callback or the status poll settles it. A retry with
    * the same key returns the same payment and asks the provider nothing.
    */
-  async initiate(viewer: Viewer | null, input: InitiatePaymentInput): Promise<RecordPaymentResult> {
+  async initiate({ viewer }: RequestScope, input: InitiatePaymentInput): Promise<RecordPaymentResult> {
     const v = authorize(paymentPolicies['Mutation.initiatePayment'], viewer);
     const invalid = validate(input);
     if (invalid) return invalid;
@@ -267,7 +263,7 @@ export class PaymentService {
    * Tops up a customer's or worker's wallet through a payment rail: a PENDING payment with no invoice, settled like
    * any rail payment; when it SUCCEEDS the wallet grows (WALLET_TOP_UP: cash in, the wallet's sub-ledger credited).
    */
-  async topUp(viewer: Viewer | null, input: TopUpWalletInput): Promise<WalletPaymentResult> {
+  async topUp({ viewer }: RequestScope, input: TopUpWalletInput): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.topUpWallet'], viewer);
     const no = (code: UserErrorCode, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const owners = [input.customerId && { type: 'CUSTOMER' as const, id: input.customerId }, input.workerId && { type: 'WORKER' as const, id: input.workerId }].filter(Boolean) as WalletOwner[];
@@ -327,7 +323,7 @@ export class PaymentService {
    * and against the balance, a SUCCEEDED payment (method WALLET) applied like any other — the ledger debits the
    * wallet's sub-account instead of cash.
    */
-  async payFromWallet(viewer: Viewer | null, input: { invoiceId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
+  async payFromWallet({ viewer }: RequestScope, input: { invoiceId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.payInvoiceFromWallet'], viewer);
     const request: RecordPaymentInput = { ...input, method: 'WALLET' };
     const invalid = validate(request);
@@ -379,7 +375,7 @@ export class PaymentService {
    * (amount paid down, status recomputed, credit held again on credit terms) unless it is void; the WALLET_REFUND
    * posting moves the money from the receivable (or, void, the revenue the payment kept) to the wallet.
    */
-  async refundToWallet(viewer: Viewer | null, input: { paymentId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
+  async refundToWallet({ viewer }: RequestScope, input: { paymentId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.refundToWallet'], viewer);
     const no = (code: UserErrorCode, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const key = input.idempotencyKey.trim();
@@ -461,21 +457,9 @@ export class PaymentService {
    * 200 — the callback is stored, and settles its payment when it is the first outcome to arrive.
    */
   async handleCallback(railSlug: string, tenantId: string, cb: IncomingCallback): Promise<CallbackReply> {
-    const rail = railOfSlug(railSlug);
-    if (!rail || !tenantId || tenantId.length > 100) return { status: 404, body: { error: 'unknown webhook' } };
-    const account = await this.rails.accounts.account(tenantId, rail);
-    if (!account) return { status: 404, body: { error: 'unknown webhook' } };
-    let parsed;
-    try {
-      parsed = this.rails.connectors[rail].readCallback(account, cb);
-    } catch (e) {
-      if (e instanceof CallbackError) return { status: 400, body: { error: e.message } };
-      throw e;
-    }
-    if (!parsed) {
-      log.warn('finance: refused a callback that is not authentic', { rail, tenantId });
-      return { status: 401, body: { error: 'invalid signature' } };
-    }
+    const read = await readWebhook('callback', railSlug, tenantId, (t, r) => this.rails.accounts.account(t, r), (r, account) => this.rails.connectors[r].readCallback(account, cb));
+    if ('reply' in read) return read.reply;
+    const { rail, parsed } = read;
     const payment = parsed.paymentId
       ? await this.prisma.payment.findFirst({ where: { id: parsed.paymentId, tenantId, rail } })
       : parsed.reference
@@ -696,7 +680,7 @@ function sameRequest(first: Payment, input: RecordPaymentInput): boolean {
   return first.invoiceId === input.invoiceId && dec(first.amount).eq(dec(input.amount)) && first.method === input.method && (!input.currencyCode || input.currencyCode === first.currency);
 }
 
-function callbackRow(tenantId: string, paymentId: string | null, c: CallbackRecord, applied: boolean): Prisma.PaymentCallbackCreateInput {
+export function callbackRow(tenantId: string, paymentId: string | null, c: CallbackRecord, applied: boolean): Prisma.PaymentCallbackCreateInput {
   return { id: newId('pcb'), tenantId, rail: c.rail, reference: c.reference, paymentId, outcome: c.outcome, applied, payload: (c.payload ?? {}) as never };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { authorize, fail, isCurrency, log, newId, ok, type CurrencyCode, type Result, type Viewer } from '@omniroute/core';
+import { authorize, fail, isCurrency, log, newId, ok, type CurrencyCode, type Result } from '@omniroute/core';
 import type { DemoPaymentAccounts } from '@omniroute/demo';
+import type { RequestScope } from '../../context.ts';
 import type { PaymentProviderConfig, PrismaClient } from '../../generated/prisma/client.ts';
 import type { CredentialVault } from './rails/credentials.ts';
 import type { RailAccount, RailName } from './rails/rail.ts';
@@ -59,7 +60,7 @@ export class ProviderAccountService {
 
   /** configurePaymentProvider (ADMIN): validates, then seals and stores the account. */
   async configure(
-    viewer: Viewer | null,
+    { viewer }: RequestScope,
     input: { provider: RailName; baseUrl: string; currencies: string[]; credentials: { name: string; value: string }[]; enabled?: boolean | null },
   ): Promise<Result<PaymentProviderConfig>> {
     const v = authorize(paymentPolicies['Mutation.configurePaymentProvider'], viewer);
@@ -89,7 +90,7 @@ export class ProviderAccountService {
   }
 
   /** The tenant's configured rails, without secrets (FINANCE or ADMIN). */
-  async list(viewer: Viewer | null): Promise<PaymentProviderConfig[]> {
+  async list({ viewer }: RequestScope): Promise<PaymentProviderConfig[]> {
     const v = authorize(paymentPolicies['Query.paymentProviders'], viewer);
     return this.prisma.paymentProviderConfig.findMany({ where: { tenantId: v.tenantId }, orderBy: { rail: 'asc' } });
   }

@@ -1,15 +1,16 @@
 import {
-  authorize, dec, formatAmount, isCurrency, log, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal, type Viewer,
+  authorize, dec, formatAmount, isCurrency, log, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
+import type { RequestScope } from '../../context.ts';
 import type { Payout, PayoutStatus, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { payoutFailed, payoutRequested, payoutSucceeded, workerEarning } from '../ledger/ledger.rules.ts';
 import { normalizePhone } from '../payments/payment.rules.ts';
 import type { ProviderAccountService } from '../payments/provider-accounts.service.ts';
-import { CallbackError, RAILS, RAIL_SLUGS, railOfSlug, type IncomingCallback, type RailAccount, type RailName, type RailOutcome } from '../payments/rails/rail.ts';
-import type { CallbackReply } from '../payments/payments.service.ts';
+import { RAILS, RAIL_SLUGS, readWebhook, type CallbackReply, type IncomingCallback, type RailAccount, type RailName, type RailOutcome } from '../payments/rails/rail.ts';
+import { callbackRow, type CallbackRecord } from '../payments/payments.service.ts';
 import type { PayoutConnector } from './rails/index.ts';
 import { payoutPollDelay, payoutRailFor } from './payouts.rules.ts';
 import { payoutPolicies } from './payouts.policies.ts';
@@ -158,7 +159,7 @@ export class PayoutService {
   }
 
   /** Settles a payout once: only a PENDING payout changes; later words are stored and change nothing. */
-  async settle(tenantId: string, payoutId: string, s: Settlement, callback?: { rail: RailName; reference: string | null; outcome: PayoutStatus; payload: unknown }): Promise<{ payout: Payout; applied: boolean }> {
+  async settle(tenantId: string, payoutId: string, s: Settlement, callback?: CallbackRecord): Promise<{ payout: Payout; applied: boolean }> {
     const r = await this.prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT "id" FROM "Payout" WHERE "id" = ${payoutId} AND "tenantId" = ${tenantId} FOR UPDATE`;
       const before = (await tx.payout.findUnique({ where: { id: payoutId } }))!;
@@ -169,7 +170,7 @@ export class PayoutService {
       if (!applied && callback && callback.outcome !== before.status) log.warn('finance: payout callback disagrees with the settled payout; not applied', { payoutId, status: before.status, callback: callback.outcome });
       if (callback) {
         // Payout callbacks are kept beside payment callbacks (paymentId names the payout) for reconciliation.
-        await tx.paymentCallback.create({ data: { id: newId('pcb'), tenantId, rail: callback.rail, reference: callback.reference ?? before.reference, paymentId: payoutId, outcome: callback.outcome, applied, payload: (callback.payload ?? {}) as never } });
+        await tx.paymentCallback.create({ data: callbackRow(tenantId, payoutId, { ...callback, reference: callback.reference ?? before.reference }, applied) });
       }
       return { payout, applied };
     }, TX_OPTIONS);
@@ -209,28 +210,16 @@ export class PayoutService {
 
   /** A payout's result callback: 404 unknown rail/account, 401 not authentic (nothing stored), 400 unreadable, else 200. */
   async handleCallback(railSlug: string, tenantId: string, cb: IncomingCallback): Promise<CallbackReply> {
-    const rail = railOfSlug(railSlug);
-    if (!rail || !tenantId || tenantId.length > 100) return { status: 404, body: { error: 'unknown webhook' } };
-    const account = await this.accounts.account(tenantId, rail);
-    if (!account) return { status: 404, body: { error: 'unknown webhook' } };
-    let parsed;
-    try {
-      parsed = this.connectors[rail].readCallback(account, cb);
-    } catch (e) {
-      if (e instanceof CallbackError) return { status: 400, body: { error: e.message } };
-      throw e;
-    }
-    if (!parsed) {
-      log.warn('finance: refused a payout callback that is not authentic', { rail, tenantId });
-      return { status: 401, body: { error: 'invalid signature' } };
-    }
+    const read = await readWebhook('payout callback', railSlug, tenantId, (t, r) => this.accounts.account(t, r), (r, account) => this.connectors[r].readCallback(account, cb));
+    if ('reply' in read) return read.reply;
+    const { rail, parsed } = read;
     const payout = parsed.payoutId
       ? await this.prisma.payout.findFirst({ where: { id: parsed.payoutId, tenantId, rail } })
       : parsed.reference ? await this.prisma.payout.findFirst({ where: { tenantId, rail, reference: parsed.reference } }) : null;
-    const record = { rail, reference: parsed.reference ?? payout?.reference ?? null, outcome: parsed.outcome.status, payload: parsed.payload };
+    const record: CallbackRecord = { rail, reference: parsed.reference ?? payout?.reference ?? null, outcome: parsed.outcome.status, payload: parsed.payload };
     if (!payout || parsed.outcome.status === 'PENDING') {
       if (!payout) log.warn('finance: payout callback for no known payout; kept for reconciliation', { rail, tenantId, reference: parsed.reference });
-      await this.prisma.paymentCallback.create({ data: { id: newId('pcb'), tenantId, rail, reference: record.reference, paymentId: payout?.id ?? null, outcome: record.outcome, applied: false, payload: (record.payload ?? {}) as never } });
+      await this.prisma.paymentCallback.create({ data: callbackRow(tenantId, payout?.id ?? null, record, false) });
       return { status: 200, body: { received: true, applied: false } };
     }
     const o = parsed.outcome;
@@ -238,13 +227,13 @@ export class PayoutService {
     return { status: 200, body: { received: true, applied } };
   }
 
-  async get(viewer: Viewer | null, id: string): Promise<Payout | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<Payout | null> {
     const v = authorize(payoutPolicies['Query.payout'], viewer);
     return this.prisma.payout.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** The tenant's payouts, newest first, optionally one worker's or one status. */
-  async list(viewer: Viewer | null, filter: { workerId?: string | null; status?: PayoutStatus | null }, args: ConnectionArgs, policy: 'Query.payouts' | 'Worker.payouts' = 'Query.payouts'): Promise<Connection<Payout>> {
+  async list({ viewer }: RequestScope, filter: { workerId?: string | null; status?: PayoutStatus | null }, args: ConnectionArgs, policy: 'Query.payouts' | 'Worker.payouts' = 'Query.payouts'): Promise<Connection<Payout>> {
     const v = authorize(payoutPolicies[policy], viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.PayoutWhereInput = { tenantId: v.tenantId, ...(filter.workerId ? { workerId: filter.workerId } : {}), ...(filter.status ? { status: filter.status } : {}) };

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
-  UserErrorCode as E, authorize, Decimal, fail, log, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
+  UserErrorCode as E, type UserErrorCode, authorize, Decimal, fail, log, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Result,
 } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { Payment, Payout, PrismaClient, SettlementLine, SettlementReport } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -32,7 +33,7 @@ export class SettlementService {
   ) {}
 
   /** `importSettlementReport` (FINANCE, ADMIN): a report uploaded by hand. */
-  async importFor(viewer: Viewer | null, input: ImportInput): Promise<Result<SettlementReport>> {
+  async importFor({ viewer }: RequestScope, input: ImportInput): Promise<Result<SettlementReport>> {
     const v = authorize(settlementPolicies['Mutation.importSettlementReport'], viewer);
     return this.import(v.tenantId, input);
   }
@@ -144,12 +145,12 @@ export class SettlementService {
     return { payments, payouts };
   }
 
-  async get(viewer: Viewer | null, id: string): Promise<SettlementReport | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<SettlementReport | null> {
     const v = authorize(settlementPolicies['Query.settlementReport'], viewer);
     return this.prisma.settlementReport.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
-  async list(viewer: Viewer | null, filter: { provider?: RailName | null }, args: ConnectionArgs): Promise<Connection<SettlementReport>> {
+  async list({ viewer }: RequestScope, filter: { provider?: RailName | null }, args: ConnectionArgs): Promise<Connection<SettlementReport>> {
     const v = authorize(settlementPolicies['Query.settlementReports'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.prisma.settlementReport.findMany({
@@ -164,7 +165,7 @@ export class SettlementService {
   }
 
   /** `reconcileSettlements` (FINANCE, ADMIN): fetch and import one day's report of each of the tenant's provider accounts. */
-  async reconcileFor(viewer: Viewer | null, reportDate: Date, now = new Date()): Promise<Result<SettlementReport[]>> {
+  async reconcileFor({ viewer }: RequestScope, reportDate: Date, now = new Date()): Promise<Result<SettlementReport[]>> {
     const v = authorize(settlementPolicies['Mutation.reconcileSettlements'], viewer);
     if (startOfDay(reportDate) > startOfDay(now)) return fail(E.INVALID_INPUT, 'reportDate must be today or earlier', ['input', 'reportDate']);
     return ok(await this.reconcileTenant(v.tenantId, reportDate));

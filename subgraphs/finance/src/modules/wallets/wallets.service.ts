@@ -1,8 +1,8 @@
-import { authorize, dec, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal, type Viewer } from '@omniroute/core';
+import { authorize, dec, newId, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Decimal } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
 import type { PrismaClient, Wallet, WalletMovement, WalletMovementKind, WalletOwnerType } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../db.ts';
 import { walletPolicies } from './wallets.policies.ts';
-import type { RequestScope } from '../../context.ts';
 
 export interface WalletOwner {
   type: WalletOwnerType;

@@ -1,14 +1,12 @@
 import { UserErrorCode as C, authorize, badUserInput, fail, forbidden, newId, objectRuleOf, ok, type Result, type Viewer } from '@omniroute/core';
 import type { DomainEvent } from '@omniroute/events';
-import type { BeatPlan, Prisma, PrismaClient, Visit } from '../../generated/prisma/client.ts';
-import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
+import type { BeatPlan, Prisma, Visit } from '../../generated/prisma/client.ts';
+import { cleanString } from '@omniroute/core/kit';
 import { pointOf } from '../../lib/geo.ts';
 import { beatPlanPolicies } from './beat-plans.policies.ts';
 import { duringVisit, scheduleBeat, strikeRate, visitDistance, VISIT_RADIUS_M, weekStartProblem } from './beat-plan.rules.ts';
 
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-type Tx = Prisma.TransactionClient;
 
 export type BeatPlanView = BeatPlan & { visits: Visit[] };
 export const MAX_PERIOD_DAYS = 366;
@@ -37,7 +35,7 @@ function repOf(rule: string | null, v: Viewer, repId: string | null | undefined)
 export class BeatPlanService {
   constructor(private readonly deps: Pick<LogisticsDeps, 'prisma' | 'now'>) {}
 
-  async get(viewer: Viewer | null, args: { repId?: string | null; weekStart: string }): Promise<BeatPlanView | null> {
+  async get({ viewer }: RequestScope, args: { repId?: string | null; weekStart: string }): Promise<BeatPlanView | null> {
     const policy = beatPlanPolicies['Query.beatPlan'];
     const v = authorize(policy, viewer);
     const rep = repOf(objectRuleOf(policy, v), v, args.repId);
@@ -50,7 +48,7 @@ export class BeatPlanService {
   }
 
   /** Plans the week from the rep's territories' customers by tier; the existing plan when the week has one. */
-  async plan(viewer: Viewer | null, input: { repId?: string | null; weekStart: string }): Promise<Result<BeatPlanView>> {
+  async plan({ viewer }: RequestScope, input: { repId?: string | null; weekStart: string }): Promise<Result<BeatPlanView>> {
     const policy = beatPlanPolicies['Mutation.planBeat'];
     const v = authorize(policy, viewer);
     if (input.repId != null && !cleanString(input.repId)) return fail(C.INVALID_INPUT, 'repId must be 1–200 characters', ['input', 'repId']);
@@ -90,7 +88,7 @@ export class BeatPlanService {
   }
 
   /** Checks the caller in at a planned visit, or at a customer of their territories (unplanned); within 200 m. */
-  async checkIn(viewer: Viewer | null, input: { visitId?: string | null; customerId?: string | null; lat: number; lng: number }): Promise<Result<Visit>> {
+  async checkIn({ viewer }: RequestScope, input: { visitId?: string | null; customerId?: string | null; lat: number; lng: number }): Promise<Result<Visit>> {
     const policy = beatPlanPolicies['Mutation.checkInVisit'];
     const v = authorize(policy, viewer);
     const own = objectRuleOf(policy, v) === 'OWN_VISITS';
@@ -137,7 +135,7 @@ export class BeatPlanService {
   }
 
   /** Checks the caller out of their visit in progress; within 200 m of the customer. */
-  async checkOut(viewer: Viewer | null, input: { visitId: string; lat: number; lng: number }): Promise<Result<Visit>> {
+  async checkOut({ viewer }: RequestScope, input: { visitId: string; lat: number; lng: number }): Promise<Result<Visit>> {
     const policy = beatPlanPolicies['Mutation.checkOutVisit'];
     const v = authorize(policy, viewer);
     const own = objectRuleOf(policy, v) === 'OWN_VISITS';
@@ -162,7 +160,7 @@ export class BeatPlanService {
   }
 
   /** Visits checked in during [from, to) and those with an order, per rep and per territory; a sales rep's own only. */
-  async strikeRates(viewer: Viewer | null, args: { from: Date; to: Date }): Promise<{ from: Date; to: Date; byRep: StrikeRow[]; byTerritory: StrikeRow[] }> {
+  async strikeRates({ viewer }: RequestScope, args: { from: Date; to: Date }): Promise<{ from: Date; to: Date; byRep: StrikeRow[]; byTerritory: StrikeRow[] }> {
     const policy = beatPlanPolicies['Query.strikeRates'];
     const v = authorize(policy, viewer);
     const { from, to } = args;

@@ -1,13 +1,13 @@
-import { UserErrorCode as C, authorize, fail, log, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as C, authorize, fail, log, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, newEventId } from '@omniroute/events';
-import type { ColdChainAlert, PrismaClient, Shipment, Vehicle } from '../../generated/prisma/client.ts';
-import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
+import type { ColdChainAlert, Shipment, Vehicle } from '../../generated/prisma/client.ts';
+import { cleanString } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import { toWire } from '../../lib/live.ts';
 import { coldChainPolicies } from './cold-chain.policies.ts';
 import { cargoRange, DEFAULT_ESCALATE_AFTER_MINUTES, escalationDue, excursionSeconds, excursionStep, outOfRange } from './cold-chain.rules.ts';
 
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 /** The live topic of cold-chain alerts (Subscription.coldChainAlert): new excursions and every change to one. */
 export const ALERT_TOPIC = 'vehicle.cold_chain_alert';
@@ -86,7 +86,7 @@ export class ColdChainService {
     return alert;
   }
 
-  async list(viewer: Viewer | null, args: ConnectionArgs & { filter?: ColdChainAlertFilter | null }) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs & { filter?: ColdChainAlertFilter | null }) {
     const v = authorize(coldChainPolicies['Query.coldChainAlerts'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
@@ -106,7 +106,7 @@ export class ColdChainService {
   }
 
   /** Someone has seen the alert: records who and when (stops its escalation). */
-  async acknowledge(viewer: Viewer | null, input: { alertId: string; note?: string | null }): Promise<Result<ColdChainAlert>> {
+  async acknowledge({ viewer }: RequestScope, input: { alertId: string; note?: string | null }): Promise<Result<ColdChainAlert>> {
     const v = authorize(coldChainPolicies['Mutation.acknowledgeColdChainAlert'], viewer);
     const alertId = cleanString(input.alertId);
     if (!alertId) return fail(C.INVALID_INPUT, 'alertId must be 1–200 characters', ['input', 'alertId']);

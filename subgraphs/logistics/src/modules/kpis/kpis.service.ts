@@ -1,9 +1,6 @@
-import type { PrismaClient } from '../../generated/prisma/client.ts';
-import { authorize, badUserInput, type Viewer } from '@omniroute/core';
-import { type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
+import { authorize, badUserInput } from '@omniroute/core';
 import { kpiPolicies } from './kpis.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export interface LogisticsKpisValue {
   asOf: Date;
@@ -24,7 +21,7 @@ function boundedInt(value: number | null | undefined, fallback: number, max: num
 export class KpiService {
   constructor(private readonly deps: LogisticsDeps) {}
 
-  async logisticsKpis(viewer: Viewer | null, args: { windowHours?: number | null; activeWithinMinutes?: number | null }): Promise<LogisticsKpisValue> {
+  async logisticsKpis({ viewer }: RequestScope, args: { windowHours?: number | null; activeWithinMinutes?: number | null }): Promise<LogisticsKpisValue> {
     const { tenantId } = authorize(kpiPolicies['Query.logisticsKpis'], viewer);
     const windowHours = boundedInt(args.windowHours, 24, 720, 'windowHours');
     const activeWithinMinutes = boundedInt(args.activeWithinMinutes, 5, 1440, 'activeWithinMinutes');

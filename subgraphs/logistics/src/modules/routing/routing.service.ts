@@ -1,7 +1,8 @@
-import { UserErrorCode as RoutingErrorCode, authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
-import { Prisma, type PrismaClient, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
-import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
+import { Prisma, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
+import { cleanString, TX_OPTIONS } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import type { DistanceProvider } from '../../lib/distance-matrix.ts';
 import { pointOf } from '../../lib/geo.ts';
@@ -11,8 +12,6 @@ import { buildProblem, shiftStartOf, toOutcome, windowOn, type PlannedStop, type
 import type { SolveOptions, SolveResult } from './vrp-solver.rules.ts';
 import type { VrpProblem } from './vrp.rules.ts';
 import { routingPolicies } from './routing.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export interface PlanRoutesInput {
   locationId: string;
@@ -52,13 +51,13 @@ const PLANNABLE = ['PENDING', 'ASSIGNED'] as const;
 export class RoutePlanService {
   constructor(private readonly deps: RoutingDeps) {}
 
-  async get(viewer: Viewer | null, id: string): Promise<RoutePlanView | null> {
+  async get({ viewer }: RequestScope, id: string): Promise<RoutePlanView | null> {
     const v = authorize(routingPolicies['Query.routePlan'], viewer);
     return this.deps.prisma.routePlan.findFirst({ where: { id, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
   }
 
   /** `routePlans`: the tenant's plans, newest first (ids sort by creation time), with their trips. */
-  async list(viewer: Viewer | null, args: ConnectionArgs & { locationId?: string | null; date?: string | null; status?: 'PLANNED' | 'DISPATCHED' | null }) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs & { locationId?: string | null; date?: string | null; status?: 'PLANNED' | 'DISPATCHED' | null }) {
     const v = authorize(routingPolicies['Query.routePlans'], viewer);
     const { first, afterId } = pageWindow(args);
     if (args.locationId != null && !cleanString(args.locationId)) throw badUserInput('locationId must be 1–200 characters', ['locationId']);
@@ -79,26 +78,26 @@ export class RoutePlanService {
   }
 
   /** Solves the location's PENDING/ASSIGNED shipments over the given vehicles for one day and stores the plan. */
-  async plan(viewer: Viewer | null, input: PlanRoutesInput): Promise<Result<RoutePlanView>> {
+  async plan({ viewer }: RequestScope, input: PlanRoutesInput): Promise<Result<RoutePlanView>> {
     const v = authorize(routingPolicies['Mutation.planRoutes'], viewer);
     const { prisma } = this.deps;
     const locationId = cleanString(input.locationId);
-    if (!locationId) return fail(RoutingErrorCode.INVALID_INPUT, 'locationId is required', ['input', 'locationId']);
+    if (!locationId) return fail(UserErrorCode.INVALID_INPUT, 'locationId is required', ['input', 'locationId']);
     const date = typeof input.date === 'string' ? input.date.trim() : '';
     const shiftStart = shiftStartOf(date);
-    if (!shiftStart) return fail(RoutingErrorCode.INVALID_INPUT, 'date must be a day as YYYY-MM-DD', ['input', 'date']);
+    if (!shiftStart) return fail(UserErrorCode.INVALID_INPUT, 'date must be a day as YYYY-MM-DD', ['input', 'date']);
     const vehicleIds = (input.vehicleIds ?? []).map((id) => cleanString(id));
     if (vehicleIds.length === 0 || vehicleIds.length > MAX_VEHICLES) {
-      return fail(RoutingErrorCode.INVALID_INPUT, `vehicleIds must name 1–${MAX_VEHICLES} vehicles`, ['input', 'vehicleIds']);
+      return fail(UserErrorCode.INVALID_INPUT, `vehicleIds must name 1–${MAX_VEHICLES} vehicles`, ['input', 'vehicleIds']);
     }
     const badId = vehicleIds.findIndex((id, i) => !id || vehicleIds.indexOf(id) !== i);
-    if (badId >= 0) return fail(RoutingErrorCode.INVALID_INPUT, 'vehicleIds must be distinct, non-empty ids', ['input', 'vehicleIds', String(badId)]);
+    if (badId >= 0) return fail(UserErrorCode.INVALID_INPUT, 'vehicleIds must be distinct, non-empty ids', ['input', 'vehicleIds', String(badId)]);
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
     if (!Number.isInteger(timeLimitMs) || timeLimitMs < 100 || timeLimitMs > MAX_TIME_LIMIT_MS) {
-      return fail(RoutingErrorCode.INVALID_INPUT, `timeLimitMs must be an integer from 100 to ${MAX_TIME_LIMIT_MS}`, ['input', 'timeLimitMs']);
+      return fail(UserErrorCode.INVALID_INPUT, `timeLimitMs must be an integer from 100 to ${MAX_TIME_LIMIT_MS}`, ['input', 'timeLimitMs']);
     }
     const seed = input.seed ?? 1;
-    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) return fail(RoutingErrorCode.INVALID_INPUT, 'seed must be a non-negative 32-bit integer', ['input', 'seed']);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) return fail(UserErrorCode.INVALID_INPUT, 'seed must be a non-negative 32-bit integer', ['input', 'seed']);
 
     // Logistics knows a location only through the pickups it has seen there (as createForConfirmedOrder does).
     const pickup = await prisma.shipmentStop.findFirst({
@@ -107,12 +106,12 @@ export class RoutePlanService {
       select: { lat: true, lng: true, address: true },
     });
     const depot = pointOf(pickup?.lat, pickup?.lng);
-    if (!depot) return fail(RoutingErrorCode.LOCATION_UNKNOWN, 'No known coordinates for this location (no pickup there yet)', ['input', 'locationId']);
+    if (!depot) return fail(UserErrorCode.LOCATION_UNKNOWN, 'No known coordinates for this location (no pickup there yet)', ['input', 'locationId']);
 
     const vehicleRows = await prisma.vehicle.findMany({ where: { tenantId: v.tenantId, id: { in: vehicleIds as string[] } } });
     const byId = new Map(vehicleRows.map((r) => [r.id, r]));
     const missing = vehicleIds.findIndex((id) => !byId.has(id!));
-    if (missing >= 0) return fail(RoutingErrorCode.VEHICLE_NOT_FOUND, `No such vehicle: ${vehicleIds[missing]}`, ['input', 'vehicleIds', String(missing)]);
+    if (missing >= 0) return fail(UserErrorCode.VEHICLE_NOT_FOUND, `No such vehicle: ${vehicleIds[missing]}`, ['input', 'vehicleIds', String(missing)]);
     const vehicles: PlanVehicle[] = vehicleIds.map((id) => {
       const r = byId.get(id!)!;
       return { id: r.id, kind: r.kind, capacityKg: r.capacityKg, capacityM3: r.capacityM3, coldChain: r.coldChain };
@@ -123,7 +122,7 @@ export class RoutePlanService {
       include: { stops: { where: { kind: 'DROPOFF' }, orderBy: { sequence: 'desc' }, take: 1 } },
       orderBy: { id: 'asc' },
     });
-    if (rows.length === 0) return fail(RoutingErrorCode.NOTHING_TO_PLAN, 'The location has no shipments waiting for a vehicle', ['input', 'locationId']);
+    if (rows.length === 0) return fail(UserErrorCode.NOTHING_TO_PLAN, 'The location has no shipments waiting for a vehicle', ['input', 'locationId']);
     // the customers' delivery windows (logistics' customer sites), on the planned day
     const customerIds = [...new Set(rows.map((s) => s.customerId).filter((x): x is string => !!x))];
     const sites = customerIds.length
@@ -191,16 +190,16 @@ export class RoutePlanService {
    * trip's pickup and the drops up to its own, its ETA the planned arrival shifted by how late the trip leaves.
    * All or nothing: a busy vehicle, a shipment that moved on, or a missing rider refuses the whole plan.
    */
-  async dispatch(viewer: Viewer | null, input: DispatchRoutePlanInput): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> {
+  async dispatch({ viewer }: RequestScope, input: DispatchRoutePlanInput): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> {
     const v = authorize(routingPolicies['Mutation.dispatchRoutePlan'], viewer);
     const planId = cleanString(input.planId);
-    if (!planId) return fail(RoutingErrorCode.INVALID_INPUT, 'planId is required', ['input', 'planId']);
+    if (!planId) return fail(UserErrorCode.INVALID_INPUT, 'planId is required', ['input', 'planId']);
     const riders = new Map<string, string>();
     for (const [i, r] of (input.riders ?? []).entries()) {
       const vehicleId = cleanString(r.vehicleId);
       const riderId = cleanString(r.riderId);
       if (!vehicleId || !riderId || riders.has(vehicleId)) {
-        return fail(RoutingErrorCode.INVALID_INPUT, 'each rider needs a vehicleId (once) and a riderId of 1–200 characters', ['input', 'riders', String(i)]);
+        return fail(UserErrorCode.INVALID_INPUT, 'each rider needs a vehicleId (once) and a riderId of 1–200 characters', ['input', 'riders', String(i)]);
       }
       riders.set(vehicleId, riderId);
     }
@@ -208,13 +207,13 @@ export class RoutePlanService {
 
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<{ plan: RoutePlanView; shipments: Shipment[] }>> => {
       const plan = await tx.routePlan.findFirst({ where: { id: planId, tenantId: v.tenantId }, include: { trips: { orderBy: { sequence: 'asc' } } } });
-      if (!plan) return fail(RoutingErrorCode.PLAN_NOT_FOUND, 'No such route plan', ['input', 'planId']);
-      if (plan.status !== 'PLANNED') return fail(RoutingErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
+      if (!plan) return fail(UserErrorCode.PLAN_NOT_FOUND, 'No such route plan', ['input', 'planId']);
+      if (plan.status !== 'PLANNED') return fail(UserErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
       const tripVehicles = new Set(plan.trips.map((t) => t.vehicleId));
       for (const [i, vehicleId] of [...riders.keys()].entries()) {
-        if (!tripVehicles.has(vehicleId)) return fail(RoutingErrorCode.INVALID_INPUT, `Vehicle ${vehicleId} has no trip in this plan`, ['input', 'riders', String(i)]);
+        if (!tripVehicles.has(vehicleId)) return fail(UserErrorCode.INVALID_INPUT, `Vehicle ${vehicleId} has no trip in this plan`, ['input', 'riders', String(i)]);
       }
-      if (plan.trips.length === 0) return fail(RoutingErrorCode.NOTHING_TO_PLAN, 'The plan has no trips', ['input', 'planId']);
+      if (plan.trips.length === 0) return fail(UserErrorCode.NOTHING_TO_PLAN, 'The plan has no trips', ['input', 'planId']);
 
       const stopsOf = (t: RouteTrip) => t.stops as unknown as PlannedStop[];
       const shipmentIds = plan.trips.flatMap((t) => stopsOf(t).map((s) => s.shipmentId));
@@ -222,7 +221,7 @@ export class RoutePlanService {
       const shipmentById = new Map(shipments.map((s) => [s.id, s]));
       for (const id of shipmentIds) {
         const s = shipmentById.get(id);
-        if (!s || !canDispatch(s.status)) return fail(RoutingErrorCode.PLAN_STALE, `Shipment ${id} is no longer waiting for a vehicle; plan again`, ['input', 'planId']);
+        if (!s || !canDispatch(s.status)) return fail(UserErrorCode.PLAN_STALE, `Shipment ${id} is no longer waiting for a vehicle; plan again`, ['input', 'planId']);
       }
 
       const vehicleIds = [...tripVehicles];
@@ -232,21 +231,21 @@ export class RoutePlanService {
       const vehicleById = new Map(vehicles.map((x) => [x.id, x]));
       for (const t of plan.trips) {
         const vehicle = vehicleById.get(t.vehicleId);
-        if (!vehicle) return fail(RoutingErrorCode.VEHICLE_NOT_FOUND, `Vehicle ${t.vehicleId} no longer exists`, ['input', 'planId']);
+        if (!vehicle) return fail(UserErrorCode.VEHICLE_NOT_FOUND, `Vehicle ${t.vehicleId} no longer exists`, ['input', 'planId']);
         const busy = await tx.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId: t.vehicleId, status: 'IN_TRANSIT' }, select: { id: true } });
-        if (busy) return fail(RoutingErrorCode.VEHICLE_BUSY, `Vehicle ${t.vehicleId} is carrying shipment ${busy.id}`, ['input', 'planId']);
+        if (busy) return fail(UserErrorCode.VEHICLE_BUSY, `Vehicle ${t.vehicleId} is carrying shipment ${busy.id}`, ['input', 'planId']);
         const warm = stopsOf(t).find((s) => shipmentById.get(s.shipmentId)!.tempMaxC != null && !vehicle.coldChain);
-        if (warm) return fail(RoutingErrorCode.COLD_CHAIN_REQUIRED, `Shipment ${warm.shipmentId} needs a refrigerated vehicle`, ['input', 'planId']);
+        if (warm) return fail(UserErrorCode.COLD_CHAIN_REQUIRED, `Shipment ${warm.shipmentId} needs a refrigerated vehicle`, ['input', 'planId']);
         if (!riders.has(t.vehicleId)) {
           // the rider who last drove the vehicle, when the caller names none
           const last = await tx.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId: t.vehicleId, riderId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { riderId: true } });
-          if (!last?.riderId) return fail(RoutingErrorCode.RIDER_REQUIRED, `Name a rider for vehicle ${t.vehicleId}`, ['input', 'riders']);
+          if (!last?.riderId) return fail(UserErrorCode.RIDER_REQUIRED, `Name a rider for vehicle ${t.vehicleId}`, ['input', 'riders']);
           riders.set(t.vehicleId, last.riderId);
         }
       }
 
       const { count } = await tx.routePlan.updateMany({ where: { id: plan.id, tenantId: v.tenantId, status: 'PLANNED' }, data: { status: 'DISPATCHED', dispatchedAt: now } });
-      if (count !== 1) return fail(RoutingErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
+      if (count !== 1) return fail(UserErrorCode.PLAN_ALREADY_DISPATCHED, 'The plan has been dispatched already', ['input', 'planId']);
       const updated: Shipment[] = [];
       const events: NewEvent[] = [];
       for (const t of plan.trips) {
@@ -287,7 +286,7 @@ export class RoutePlanService {
       await enqueue(tx, SOURCE, events);
       return ok({ plan: { ...plan, status: 'DISPATCHED' as const, dispatchedAt: now }, shipments: updated });
     }, TX_OPTIONS).catch((e: unknown) => {
-      if (e instanceof StaleShipment) return fail(RoutingErrorCode.PLAN_STALE, `Shipment ${e.shipmentId} changed meanwhile; plan again`, ['input', 'planId']);
+      if (e instanceof StaleShipment) return fail(UserErrorCode.PLAN_STALE, `Shipment ${e.shipmentId} changed meanwhile; plan again`, ['input', 'planId']);
       throw e;
     });
     if (result.ok) this.deps.outboxWritten();

@@ -1,15 +1,14 @@
-import { UserErrorCode as ShipmentErrorCode, authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
-import { Prisma, type PrismaClient, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
-import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
+import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
+import { cleanString, TX_OPTIONS } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
 import { liveEvents } from '../../lib/live.ts';
 import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
 import { canCancel, canConfirmDelivery, canDispatch, canRecall, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
 import { shipmentPolicies } from './shipments.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export interface DispatchInput {
   shipmentId: string;
@@ -35,15 +34,13 @@ export interface ShipmentUpdatedPayload {
   at: string;
 }
 
-type Tx = Prisma.TransactionClient;
-
 const inRange = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
 
 /** Shipments: created from confirmed orders, dispatched with a vehicle and rider, delivered with proof. */
 export class ShipmentService {
   constructor(private readonly deps: LogisticsDeps) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs, filter: { status?: ShipmentStatus | null } | null | undefined) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs, filter: { status?: ShipmentStatus | null } | null | undefined) {
     const policy = shipmentPolicies['Query.shipments'];
     const v = authorize(policy, viewer);
     // a rider's list is the shipments assigned to them
@@ -63,55 +60,55 @@ export class ShipmentService {
   }
 
   /** `shipment(id)`: a shipment of the caller's tenant, or null (riders: any shipment not assigned to them is null). */
-  async get(viewer: Viewer | null, id: string, byId: { load(id: string): Promise<Shipment | null> }): Promise<Shipment | null> {
+  async get({ viewer, loaders }: RequestScope, id: string): Promise<Shipment | null> {
     const policy = shipmentPolicies['Query.shipment'];
     const v = authorize(policy, viewer);
-    const shipment = await byId.load(id);
+    const shipment = await loaders.shipmentById.load(id);
     if (shipment && objectRuleOf(policy, v) === 'OWN_SHIPMENT' && shipment.riderId !== requireBoundWorker(v)) return null;
     return shipment;
   }
 
   /** `shipmentUpdated`: the tenant's `shipment.updated` events (from the outbox relay), optionally of one shipment. */
-  updates(viewer: Viewer | null, filter: { shipmentId?: string | null }) {
+  updates({ viewer }: RequestScope, filter: { shipmentId?: string | null }) {
     const v = authorize(shipmentPolicies['Subscription.shipmentUpdated'], viewer);
     return liveEvents<ShipmentUpdatedPayload>(this.deps.bus, 'shipment.updated', v.tenantId, (p) => !filter.shipmentId || p.shipmentId === filter.shipmentId);
   }
 
   /** PENDING/ASSIGNED → IN_TRANSIT with a vehicle that is not carrying another shipment; new ETA from the vehicle's speed. */
-  async dispatch(viewer: Viewer | null, input: DispatchInput): Promise<Result<Shipment>> {
+  async dispatch({ viewer }: RequestScope, input: DispatchInput): Promise<Result<Shipment>> {
     const v = authorize(shipmentPolicies['Mutation.dispatchShipment'], viewer);
     const shipmentId = cleanString(input.shipmentId);
     const vehicleId = cleanString(input.vehicleId);
     const riderId = cleanString(input.riderId);
-    if (!shipmentId) return fail(ShipmentErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
-    if (!vehicleId) return fail(ShipmentErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
-    if (!riderId) return fail(ShipmentErrorCode.INVALID_INPUT, 'riderId must be 1–200 characters', ['input', 'riderId']);
+    if (!shipmentId) return fail(UserErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
+    if (!vehicleId) return fail(UserErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
+    if (!riderId) return fail(UserErrorCode.INVALID_INPUT, 'riderId must be 1–200 characters', ['input', 'riderId']);
     const now = this.deps.now();
 
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
       const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
-      if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      if (!shipment) return fail(UserErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
       // The order's gate (row lock) first: a dispatch and the order's cancellation run one after the other, so
       // either the cancellation is known here (refused) or it comes after the dispatch and recalls the shipment.
       if ((await passOrderGate(tx, v.tenantId, shipment.orderId)).cancelled) {
-        return fail(ShipmentErrorCode.ORDER_CANCELLED, 'The order was cancelled; its shipment cannot leave', ['input', 'shipmentId']);
+        return fail(UserErrorCode.ORDER_CANCELLED, 'The order was cancelled; its shipment cannot leave', ['input', 'shipmentId']);
       }
       if (!canDispatch(shipment.status)) {
-        return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be dispatched`, ['input', 'shipmentId']);
+        return fail(UserErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be dispatched`, ['input', 'shipmentId']);
       }
       // Row lock on the vehicle: two dispatches of one vehicle serialise here, so only one sees it free.
       const [vehicle] = await tx.$queryRaw<{ id: string; kind: VehicleKind; coldChain: boolean; lastLat: number | null; lastLng: number | null }[]>(Prisma.sql`
         SELECT "id", "kind"::text AS "kind", "coldChain", "lastLat", "lastLng" FROM "Vehicle"
         WHERE "id" = ${vehicleId} AND "tenantId" = ${v.tenantId} FOR UPDATE`);
-      if (!vehicle) return fail(ShipmentErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+      if (!vehicle) return fail(UserErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
       if (shipment.tempMaxC != null && !vehicle.coldChain) {
-        return fail(ShipmentErrorCode.COLD_CHAIN_REQUIRED, 'The goods must travel refrigerated; this vehicle is not', ['input', 'vehicleId']);
+        return fail(UserErrorCode.COLD_CHAIN_REQUIRED, 'The goods must travel refrigerated; this vehicle is not', ['input', 'vehicleId']);
       }
       const busy = await tx.shipment.findFirst({
         where: { tenantId: v.tenantId, vehicleId: vehicle.id, status: 'IN_TRANSIT', id: { not: shipment.id } },
         select: { id: true },
       });
-      if (busy) return fail(ShipmentErrorCode.VEHICLE_BUSY, 'The vehicle is carrying another shipment', ['input', 'vehicleId']);
+      if (busy) return fail(UserErrorCode.VEHICLE_BUSY, 'The vehicle is carrying another shipment', ['input', 'vehicleId']);
 
       const stops = await tx.shipmentStop.findMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId }, orderBy: { sequence: 'asc' } });
       // Dispatch means loaded at the pickup: the route starts there (or wherever the vehicle last was).
@@ -121,7 +118,7 @@ export class ShipmentService {
       const eta = estimateEta({ from: now, route: [start, ...dropoffs], kind: vehicle.kind });
       const data = { status: 'IN_TRANSIT' as const, vehicleId: vehicle.id, riderId, eta, dispatchedAt: now };
       const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: shipment.status }, data });
-      if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile; try again', ['input', 'shipmentId']);
+      if (count !== 1) return fail(UserErrorCode.INVALID_STATUS, 'The shipment changed meanwhile; try again', ['input', 'shipmentId']);
       await tx.shipmentStop.updateMany({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'PICKUP', arrivedAt: null }, data: { arrivedAt: now } });
       await this.emit(tx, [
         {
@@ -142,7 +139,7 @@ export class ShipmentService {
    * IN_TRANSIT → DELIVERED with proof of delivery (recipient, signature or photo, where). A rider confirms only a
    * shipment assigned to them (OWN_SHIPMENT): delivering issues the invoice, consumes stock and pays the rider.
    */
-  async confirmDelivery(viewer: Viewer | null, input: ConfirmDeliveryInput): Promise<Result<Shipment>> {
+  async confirmDelivery({ viewer }: RequestScope, input: ConfirmDeliveryInput): Promise<Result<Shipment>> {
     const policy = shipmentPolicies['Mutation.confirmDelivery'];
     const v = authorize(policy, viewer);
     const rider = objectRuleOf(policy, v) === 'OWN_SHIPMENT' ? requireBoundWorker(v) : null;
@@ -150,36 +147,36 @@ export class ShipmentService {
     const recipientName = cleanString(input.recipientName);
     const signatureRef = input.signatureRef == null || input.signatureRef.trim() === '' ? null : cleanString(input.signatureRef);
     const photoRef = input.photoRef == null || input.photoRef.trim() === '' ? null : cleanString(input.photoRef);
-    if (!shipmentId) return fail(ShipmentErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
-    if (!recipientName) return fail(ShipmentErrorCode.INVALID_INPUT, 'recipientName must be 1–200 characters', ['input', 'recipientName']);
+    if (!shipmentId) return fail(UserErrorCode.INVALID_INPUT, 'shipmentId is required', ['input', 'shipmentId']);
+    if (!recipientName) return fail(UserErrorCode.INVALID_INPUT, 'recipientName must be 1–200 characters', ['input', 'recipientName']);
     if (input.signatureRef != null && input.signatureRef.trim() !== '' && !signatureRef) {
-      return fail(ShipmentErrorCode.INVALID_INPUT, 'signatureRef must be at most 200 characters', ['input', 'signatureRef']);
+      return fail(UserErrorCode.INVALID_INPUT, 'signatureRef must be at most 200 characters', ['input', 'signatureRef']);
     }
     if (input.photoRef != null && input.photoRef.trim() !== '' && !photoRef) {
-      return fail(ShipmentErrorCode.INVALID_INPUT, 'photoRef must be at most 200 characters', ['input', 'photoRef']);
+      return fail(UserErrorCode.INVALID_INPUT, 'photoRef must be at most 200 characters', ['input', 'photoRef']);
     }
-    if (!signatureRef && !photoRef) return fail(ShipmentErrorCode.PROOF_REQUIRED, 'A signatureRef or a photoRef is required', ['input']);
-    if (!inRange(input.lat, -90, 90)) return fail(ShipmentErrorCode.INVALID_INPUT, 'lat must be between -90 and 90', ['input', 'lat']);
-    if (!inRange(input.lng, -180, 180)) return fail(ShipmentErrorCode.INVALID_INPUT, 'lng must be between -180 and 180', ['input', 'lng']);
+    if (!signatureRef && !photoRef) return fail(UserErrorCode.PROOF_REQUIRED, 'A signatureRef or a photoRef is required', ['input']);
+    if (!inRange(input.lat, -90, 90)) return fail(UserErrorCode.INVALID_INPUT, 'lat must be between -90 and 90', ['input', 'lat']);
+    if (!inRange(input.lng, -180, 180)) return fail(UserErrorCode.INVALID_INPUT, 'lng must be between -180 and 180', ['input', 'lng']);
     const now = this.deps.now();
 
     const result = await this.deps.prisma.$transaction(async (tx): Promise<Result<Shipment>> => {
       const shipment = await tx.shipment.findFirst({ where: { id: shipmentId, tenantId: v.tenantId } });
-      if (!shipment) return fail(ShipmentErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
+      if (!shipment) return fail(UserErrorCode.SHIPMENT_NOT_FOUND, 'No such shipment', ['input', 'shipmentId']);
       // thrown inside the transaction: it rolls back (nothing was written yet) and the error reaches the caller
       if (rider && shipment.riderId !== rider) throw forbidden('Riders confirm only shipments assigned to them');
       // serialised with the order's cancellation (which recalls a shipment on the road), like dispatch
       if ((await passOrderGate(tx, v.tenantId, shipment.orderId)).cancelled) {
-        return fail(ShipmentErrorCode.ORDER_CANCELLED, 'The order was cancelled; the shipment goes back to its location', ['input', 'shipmentId']);
+        return fail(UserErrorCode.ORDER_CANCELLED, 'The order was cancelled; the shipment goes back to its location', ['input', 'shipmentId']);
       }
       if (!canConfirmDelivery(shipment.status)) {
-        return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
+        return fail(UserErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
       }
       // Commerce decides between a dispatch and a cancellation (its order row lock): only once it has recorded the
       // order DISPATCHED (order.dispatched) can no cancellation cross this delivery. Until then, the rider retries;
       // if the cancellation won instead, its order.cancelled recalls the shipment and the next try is ORDER_CANCELLED.
       if (!shipment.orderDispatchedAt) {
-        return fail(ShipmentErrorCode.DISPATCH_NOT_ACKNOWLEDGED, 'Commerce has not confirmed the dispatch of this order yet; try again in a moment', ['input', 'shipmentId']);
+        return fail(UserErrorCode.DISPATCH_NOT_ACKNOWLEDGED, 'Commerce has not confirmed the dispatch of this order yet; try again in a moment', ['input', 'shipmentId']);
       }
       const data = {
         status: 'DELIVERED' as const,
@@ -192,7 +189,7 @@ export class ShipmentService {
       };
       // the rider condition again: a re-dispatch to another rider between the read and this write must not slip through
       const { count } = await tx.shipment.updateMany({ where: { id: shipment.id, tenantId: v.tenantId, status: 'IN_TRANSIT', ...(rider ? { riderId: rider } : {}) }, data });
-      if (count !== 1) return fail(ShipmentErrorCode.INVALID_STATUS, 'The shipment changed meanwhile', ['input', 'shipmentId']);
+      if (count !== 1) return fail(UserErrorCode.INVALID_STATUS, 'The shipment changed meanwhile', ['input', 'shipmentId']);
       // The customer's own drop is the last one; earlier drops of a planned trip belong to other orders' deliveries.
       const own = await tx.shipmentStop.findFirst({ where: { shipmentId: shipment.id, tenantId: v.tenantId, kind: 'DROPOFF' }, orderBy: { sequence: 'desc' }, select: { id: true } });
       if (own) await tx.shipmentStop.updateMany({ where: { id: own.id, tenantId: v.tenantId, arrivedAt: null }, data: { arrivedAt: now } });

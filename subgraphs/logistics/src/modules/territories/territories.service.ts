@@ -1,16 +1,14 @@
-import { UserErrorCode as C, authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type GeoJsonPolygon, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as C, authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type GeoJsonPolygon, type Result } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
-import type { CustomerSite, Prisma, PrismaClient, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
-import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
+import type { CustomerSite, Prisma, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
+import { cleanString } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import type { LatLng } from '../../lib/geo.ts';
 import { territoryPolicies } from './territories.policies.ts';
 import { boundaryOf, hierarchyProblem, polygonProblem, territoryOf } from './territory.rules.ts';
 import { polygonCentre } from '@omniroute/core';
 
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-type Tx = Prisma.TransactionClient;
 
 export const MAX_REP_TERRITORIES = 50;
 
@@ -30,7 +28,7 @@ function customerMoved(tenantId: string, customerId: string, territoryId: string
 export class TerritoryService {
   constructor(private readonly deps: Pick<LogisticsDeps, 'prisma' | 'now' | 'outboxWritten'>) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs & { kind?: TerritoryKind | null; parentId?: string | null }) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs & { kind?: TerritoryKind | null; parentId?: string | null }) {
     const v = authorize(territoryPolicies['Query.territories'], viewer);
     const { first, afterId } = pageWindow(args);
     if (args.parentId != null && !cleanString(args.parentId)) throw badUserInput('parentId must be 1–200 characters', ['parentId']);
@@ -48,13 +46,13 @@ export class TerritoryService {
   }
 
   /** `territory(id)`: a zone of the caller's tenant, or null. */
-  get(viewer: Viewer | null, id: string, byId: { load(id: string): Promise<Territory | null> }): Promise<Territory | null> {
+  get({ viewer, loaders }: RequestScope, id: string): Promise<Territory | null> {
     authorize(territoryPolicies['Query.territory'], viewer);
-    return byId.load(id);
+    return loaders.territoryById.load(id);
   }
 
   /** A new zone; a new TERRITORY takes the customers its polygon now contains (overrides stay). One transaction. */
-  async create(viewer: Viewer | null, input: CreateTerritoryInput): Promise<Result<{ territory: Territory; reassignedCustomers: number }>> {
+  async create({ viewer }: RequestScope, input: CreateTerritoryInput): Promise<Result<{ territory: Territory; reassignedCustomers: number }>> {
     const v = authorize(territoryPolicies['Mutation.createTerritory'], viewer);
     const name = cleanString(input.name);
     if (!name) return fail(C.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
@@ -84,7 +82,7 @@ export class TerritoryService {
   }
 
   /** Puts a customer in a territory by hand (territoryId) or back to its polygon (null); commerce hears of a change. */
-  async assignCustomer(viewer: Viewer | null, input: { customerId: string; territoryId?: string | null }): Promise<Result<CustomerSite>> {
+  async assignCustomer({ viewer }: RequestScope, input: { customerId: string; territoryId?: string | null }): Promise<Result<CustomerSite>> {
     const v = authorize(territoryPolicies['Mutation.assignCustomerTerritory'], viewer);
     const customerId = cleanString(input.customerId);
     if (!customerId) return fail(C.INVALID_INPUT, 'customerId must be 1–200 characters', ['input', 'customerId']);
@@ -118,7 +116,7 @@ export class TerritoryService {
   }
 
   /** Replaces the set of territories a rep works; commerce's replica follows (territory.reps_changed). */
-  async assignReps(viewer: Viewer | null, input: { repId: string; territoryIds: string[] }): Promise<Result<{ id: string }>> {
+  async assignReps({ viewer }: RequestScope, input: { repId: string; territoryIds: string[] }): Promise<Result<{ id: string }>> {
     const v = authorize(territoryPolicies['Mutation.assignSalesRepTerritories'], viewer);
     const repId = cleanString(input.repId);
     if (!repId) return fail(C.INVALID_INPUT, 'repId must be 1–200 characters', ['input', 'repId']);

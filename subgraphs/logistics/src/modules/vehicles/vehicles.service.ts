@@ -1,15 +1,14 @@
-import { UserErrorCode as VehicleErrorCode, authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
 import { liveEvents, toWire, type WireRow } from '../../lib/live.ts';
-import { Prisma, type PrismaClient, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
-import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
+import { Prisma, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
+import { cleanString } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
 import { ACTIVE_STATUSES } from '../shipments/shipment-rules.ts';
 import { isNewerReading, validatePosition } from './position-rules.ts';
 import type { ColdChainService } from '../cold-chain/cold-chain.service.ts';
 import { vehiclePolicies } from './vehicles.policies.ts';
-
-type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 export interface VehicleFilter {
   territoryId?: string | null;
@@ -60,7 +59,7 @@ export class VehicleService {
     private readonly coldChain?: ColdChainService,
   ) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs, filter: VehicleFilter | null | undefined) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs, filter: VehicleFilter | null | undefined) {
     const v = authorize(vehiclePolicies['Query.vehicles'], viewer);
     const { first, afterId } = pageWindow(args);
     const rows = await this.deps.prisma.vehicle.findMany({
@@ -78,9 +77,9 @@ export class VehicleService {
   }
 
   /** `vehicle(id)`: a vehicle of the caller's tenant, or null. */
-  get(viewer: Viewer | null, id: string, byId: { load(id: string): Promise<Vehicle | null> }): Promise<Vehicle | null> {
+  get({ viewer, loaders }: RequestScope, id: string): Promise<Vehicle | null> {
     authorize(vehiclePolicies['Query.vehicle'], viewer);
-    return byId.load(id);
+    return loaders.vehicleById.load(id);
   }
 
   /**
@@ -90,14 +89,14 @@ export class VehicleService {
    * bus — not through the outbox: positions are frequent and the next one supersedes a lost one. A rider reports
    * only for the vehicle of a shipment assigned to them that has not been delivered (OWN_VEHICLE).
    */
-  async reportPosition(viewer: Viewer | null, input: ReportPositionInput): Promise<Result<Vehicle>> {
+  async reportPosition({ viewer }: RequestScope, input: ReportPositionInput): Promise<Result<Vehicle>> {
     const policy = vehiclePolicies['Mutation.reportVehiclePosition'];
     const v = authorize(policy, viewer);
     const rider = objectRuleOf(policy, v) === 'OWN_VEHICLE' ? requireBoundWorker(v) : null;
     const { prisma } = this.deps;
     const now = this.deps.now();
     const vehicleId = cleanString(input.vehicleId);
-    if (!vehicleId) return fail(VehicleErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
+    if (!vehicleId) return fail(UserErrorCode.INVALID_INPUT, 'vehicleId is required', ['input', 'vehicleId']);
     // in parallel: the shipment lookups are keyed by the vehicle id as given, and only used if the vehicle is the caller's
     const [vehicle, active, ridersShipment] = await Promise.all([
       prisma.vehicle.findFirst({ where: { id: vehicleId, tenantId: v.tenantId } }),
@@ -106,7 +105,7 @@ export class VehicleService {
         ? prisma.shipment.findFirst({ where: { tenantId: v.tenantId, vehicleId, riderId: rider, status: { in: [...ACTIVE_STATUSES] } }, select: { id: true } })
         : null,
     ]);
-    if (!vehicle) return fail(VehicleErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
+    if (!vehicle) return fail(UserErrorCode.VEHICLE_NOT_FOUND, 'No such vehicle', ['input', 'vehicleId']);
     const shipment = currentOf(active);
     if (rider && !ridersShipment) throw forbidden('Riders report positions only for the vehicle of a shipment assigned to them');
 
@@ -184,7 +183,7 @@ export class VehicleService {
    * `vehiclePositionUpdated`: the tenant's `vehicle.position` events, filtered at the source by vehicle / territory;
    * a rider's only while the vehicle carries a shipment assigned to them (the event carries that shipment's row).
    */
-  positionUpdates(viewer: Viewer | null, filter: { vehicleId?: string | null; territoryId?: string | null }) {
+  positionUpdates({ viewer }: RequestScope, filter: { vehicleId?: string | null; territoryId?: string | null }) {
     const policy = vehiclePolicies['Subscription.vehiclePositionUpdated'];
     const v = authorize(policy, viewer);
     const rider = objectRuleOf(policy, v) === 'OWN_VEHICLE' ? requireBoundWorker(v) : null;
@@ -207,7 +206,7 @@ export class VehicleService {
   }
 
   /** `coldChainAlert`: the tenant's cold-chain breaches as they are recorded, optionally of one vehicle. */
-  coldChainAlerts(viewer: Viewer | null, filter: { vehicleId?: string | null }) {
+  coldChainAlerts({ viewer }: RequestScope, filter: { vehicleId?: string | null }) {
     const v = authorize(vehiclePolicies['Subscription.coldChainAlert'], viewer);
     return liveEvents<WireRow<ColdChainAlertRow>>(this.deps.bus, 'vehicle.cold_chain_alert', v.tenantId, (p) => !filter.vehicleId || p.vehicleId === filter.vehicleId);
   }

@@ -3,16 +3,16 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const collectionsResolvers: Resolvers = {
   Query: {
-    collectionsAging: (_p, { currencyCode }, ctx) => ctx.services.collections.aging(ctx.viewer, currencyCode),
-    collectionsWorklist: (_p, args, ctx) => ctx.services.collections.worklist(ctx.viewer, args),
-    collectionsToday: (_p, { currencyCode }, ctx) => ctx.services.collections.today(ctx.viewer, currencyCode),
-    promisesToPay: (_p, { filter, first, after }, ctx) => ctx.services.collections.promises(ctx.viewer, filter ?? {}, { first, after }),
-    collectionNotifications: (_p, { customerId, first, after }, ctx) => ctx.services.collections.notifications(ctx.viewer, { customerId }, { first, after }),
+    collectionsAging: (_p, { currencyCode }, ctx) => ctx.services.collections.aging(ctx, currencyCode),
+    collectionsWorklist: (_p, args, ctx) => ctx.services.collections.worklist(ctx, args),
+    collectionsToday: (_p, { currencyCode }, ctx) => ctx.services.collections.today(ctx, currencyCode),
+    promisesToPay: (_p, { filter, first, after }, ctx) => ctx.services.collections.promises(ctx, filter ?? {}, { first, after }),
+    collectionNotifications: (_p, { customerId, first, after }, ctx) => ctx.services.collections.notifications(ctx, { customerId }, { first, after }),
   },
   Mutation: {
-    recordPromiseToPay: async (_p, { input }, ctx) => toPayload('promise', await ctx.services.collections.recordPromise(ctx.viewer, input)),
+    recordPromiseToPay: async (_p, { input }, ctx) => toPayload('promise', await ctx.services.collections.recordPromise(ctx, input)),
     runCollections: async (_p, { input }, ctx) => {
-      const r = await ctx.services.collections.runNow(ctx.viewer, new Date(), input.customerId);
+      const r = await ctx.services.collections.runNow(ctx, new Date(), input.customerId);
       return r.ok ? { ...r.value, userErrors: [] } : { reminders: 0, followUps: 0, promisesKept: 0, promisesBroken: 0, held: 0, released: 0, sent: 0, userErrors: r.errors };
     },
   },

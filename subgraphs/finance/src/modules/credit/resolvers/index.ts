@@ -4,11 +4,11 @@ import { availableCredit, creditLineStatus } from '../credit.rules.ts';
 
 export const creditResolvers: Resolvers = {
   Mutation: {
-    setCreditLimit: async (_p, { input }, ctx) => toPayload('creditLine', await ctx.services.credit.setCreditLimit(ctx.viewer, input)),
+    setCreditLimit: async (_p, { input }, ctx) => toPayload('creditLine', await ctx.services.credit.setCreditLimit(ctx, input)),
   },
   Customer: {
-    __resolveReference: (ref, ctx) => ctx.services.credit.customerRef(ctx.viewer, ref.id),
-    creditLine: (c, _a, ctx) => ctx.services.credit.lineOf(ctx.viewer, c.id, ctx.loaders.creditLineByCustomerId),
+    __resolveReference: (ref, ctx) => ctx.services.credit.customerRef(ctx, ref.id),
+    creditLine: (c, _a, ctx) => ctx.services.credit.lineOf(ctx, c.id),
   },
   CreditLine: {
     customer: (l) => ({ id: l.customerId }),

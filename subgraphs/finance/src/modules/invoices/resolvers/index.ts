@@ -4,8 +4,8 @@ import { amountDue } from '../invoice.rules.ts';
 
 export const invoiceResolvers: Resolvers = {
   Query: {
-    invoices: (_p, args, ctx) => ctx.services.invoices.list(ctx.viewer, args),
-    invoice: (_p, { id }, ctx) => ctx.services.invoices.get(ctx.viewer, id),
+    invoices: (_p, args, ctx) => ctx.services.invoices.list(ctx, args),
+    invoice: (_p, { id }, ctx) => ctx.services.invoices.get(ctx, id),
   },
   Invoice: {
     __resolveReference: (ref, ctx) => ctx.loaders.invoiceById.load(ref.id),
@@ -17,7 +17,7 @@ export const invoiceResolvers: Resolvers = {
     payments: (i, _a, ctx) => ctx.loaders.paymentsByInvoiceId.load(i.id),
   },
   Order: {
-    __resolveReference: (ref, ctx) => ctx.services.invoices.orderRef(ctx.viewer, ref.id),
-    invoice: (o, _a, ctx) => ctx.services.invoices.ofOrder(ctx.viewer, o.id, ctx.loaders.invoiceByOrderId),
+    __resolveReference: (ref, ctx) => ctx.services.invoices.orderRef(ctx, ref.id),
+    invoice: (o, _a, ctx) => ctx.services.invoices.ofOrder(ctx, o.id),
   },
 };

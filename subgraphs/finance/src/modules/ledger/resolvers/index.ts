@@ -3,10 +3,10 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const ledgerResolvers: Resolvers = {
   Query: {
-    ledgerBalance: (_p, _a, ctx) => ctx.services.ledger.balance(ctx.viewer),
-    trialBalance: (_p, { currencyCode }, ctx) => ctx.services.ledger.trialBalance(ctx.viewer, currencyCode),
-    ledgerStatement: (_p, args, ctx) => ctx.services.ledger.statement(ctx.viewer, args),
-    ledgerEntries: (_p, args, ctx) => ctx.services.ledger.entries(ctx.viewer, args),
+    ledgerBalance: (_p, _a, ctx) => ctx.services.ledger.balance(ctx),
+    trialBalance: (_p, { currencyCode }, ctx) => ctx.services.ledger.trialBalance(ctx, currencyCode),
+    ledgerStatement: (_p, args, ctx) => ctx.services.ledger.statement(ctx, args),
+    ledgerEntries: (_p, args, ctx) => ctx.services.ledger.entries(ctx, args),
   },
   LedgerEntry: {
     direction: (e) => (e.amount.isNegative() ? 'CREDIT' : 'DEBIT'),

@@ -1,18 +1,18 @@
 // MTN MoMo Open API, Collection (https://momodeveloper.mtn.com/api-documentation): token, RequestToPay and its status.
 // Shapes quoted in docs/payments.md.
 import { randomUUID } from 'node:crypto';
-import { dec, MINOR_UNITS, type CurrencyCode, type Decimal } from '@omniroute/core';
+import { MINOR_UNITS, type CurrencyCode, type Decimal } from '@omniroute/core';
 import type { PaymentMethod } from '../providers.ts';
 import {
-  CallbackError, callProvider, describeReply, msisdn, ProviderError, TokenCache, tokenCallbackUrl, verifiedPaymentId,
-  type CollectRequest, type CollectResult, type IncomingCallback, type RailAccount, type RailCallback, type RailConnector, type RailOutcome, type SettledOutcome,
+  CallbackError, callbackJson, callProvider, describeReply, msisdn, notAccepted, ProviderError, reportedAmount, TokenCache, tokenCallbackUrl, verifiedCallbackId,
+  type CallbackSubject, type CollectRequest, type CollectResult, type IncomingCallback, type RailAccount, type RailCallback, type RailConnector, type RailOutcome, type SettledOutcome,
 } from './rail.ts';
 
 /** A RequestToPayResult (status answer and callback body) as an outcome. */
 export function momoOutcome(body: any): SettledOutcome {
   switch (body?.status) {
     case 'SUCCESSFUL':
-      return { status: 'SUCCEEDED', receipt: body.financialTransactionId != null ? String(body.financialTransactionId) : null, amount: /^\d+(\.\d+)?$/.test(String(body.amount)) ? dec(String(body.amount)) : null };
+      return { status: 'SUCCEEDED', receipt: body.financialTransactionId != null ? String(body.financialTransactionId) : null, amount: reportedAmount(body.amount) };
     case 'FAILED': {
       const reason = typeof body.reason === 'string' ? body.reason : body.reason?.code ?? 'FAILED';
       return { status: 'FAILED', reason: `MTN MoMo: ${reason}` };
@@ -24,7 +24,9 @@ export function momoOutcome(body: any): SettledOutcome {
 
 /**
  * One MTN MoMo Open API product (`collection` or `disbursement`): its OAuth token (cached per account version) and
- * bearer calls with the product's subscription key, retried once with a fresh token on 401.
+ * bearer calls with the product's subscription key, retried once with a fresh token on 401. Collections
+ * (RequestToPay) and payouts (Transfer) share the submission under our X-Reference-Id, the status lookup and the
+ * result callback.
  */
 export class MomoApi {
   private readonly tokens = new TokenCache();
@@ -55,6 +57,34 @@ export class MomoApi {
       }
       return r;
     }
+  }
+
+  /**
+   * Submits a RequestToPay or Transfer under our X-Reference-Id with its callback URL: 202 is accepted, and so is 409 —
+   * a request with this X-Reference-Id exists already: ours, sent before a crash or a lost answer.
+   */
+  async submit(a: RailAccount, path: string, reference: string, callbackUrl: string, body: object): Promise<CollectResult> {
+    let r;
+    try {
+      r = await this.call(a, 'POST', path, { 'x-reference-id': reference, 'x-callback-url': callbackUrl, 'content-type': 'application/json' }, JSON.stringify(body));
+    } catch (e) {
+      return { status: 'FAILED', reason: (e as Error).message };
+    }
+    if (r.status === 202 || r.status === 409) return { status: 'PENDING', reference };
+    return notAccepted('MTN_MOMO', r);
+  }
+
+  /**
+   * A result callback (RequestToPayResult, TransferResult) with the payment or payout its URL token names; null when
+   * the token is not valid. The body names our externalId, not the X-Reference-Id: the id comes from the URL token.
+   */
+  readResult(a: RailAccount, cb: IncomingCallback, subject: CallbackSubject, what: string): { id: string; body: any } | null {
+    const id = verifiedCallbackId(a, cb.query, subject);
+    if (!id) return null;
+    const body = callbackJson(cb);
+    if (typeof body?.status !== 'string') throw new CallbackError(`not a ${what}`);
+    if (body.externalId != null && String(body.externalId) !== id) throw new CallbackError('externalId does not match the callback URL');
+    return { id, body };
   }
 
   /** A request's status by its X-Reference-Id (GET `<path><reference>`): NOT_FOUND on 404, PENDING while unreachable or not final. */
@@ -94,25 +124,15 @@ export class MomoConnector implements RailConnector {
     return tokenCallbackUrl(account, endpoint, paymentId);
   }
 
-  async collect(a: RailAccount, req: CollectRequest): Promise<CollectResult> {
-    const reference = req.reference ?? randomUUID();
-    let r;
-    try {
-      r = await this.api.call(a, 'POST', '/collection/v1_0/requesttopay', { 'x-reference-id': reference, 'x-callback-url': req.callbackUrl, 'content-type': 'application/json' }, JSON.stringify({
-        amount: req.amount.toFixed(MINOR_UNITS[req.currency]),
-        currency: req.currency,
-        externalId: req.paymentId,
-        payer: { partyIdType: 'MSISDN', partyId: msisdn(req.phone) },
-        payerMessage: `Invoice ${req.description}`,
-        payeeNote: req.description,
-      }));
-    } catch (e) {
-      return { status: 'FAILED', reason: (e as Error).message };
-    }
-    // 409: a request with this X-Reference-Id exists already — ours, sent before a crash or a lost answer.
-    if (r.status === 202 || r.status === 409) return { status: 'PENDING', reference };
-    if (r.status !== null && r.status >= 400 && r.status < 500) return { status: 'FAILED', reason: describeReply('MTN_MOMO', r) };
-    return { status: 'UNKNOWN', reason: describeReply('MTN_MOMO', r) };
+  collect(a: RailAccount, req: CollectRequest): Promise<CollectResult> {
+    return this.api.submit(a, '/collection/v1_0/requesttopay', req.reference ?? randomUUID(), req.callbackUrl, {
+      amount: req.amount.toFixed(MINOR_UNITS[req.currency]),
+      currency: req.currency,
+      externalId: req.paymentId,
+      payer: { partyIdType: 'MSISDN', partyId: msisdn(req.phone) },
+      payerMessage: `Invoice ${req.description}`,
+      payeeNote: req.description,
+    });
   }
 
   status(a: RailAccount, p: { reference: string | null }): Promise<RailOutcome> {
@@ -120,17 +140,7 @@ export class MomoConnector implements RailConnector {
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): RailCallback | null {
-    const paymentId = verifiedPaymentId(a, cb.query);
-    if (!paymentId) return null;
-    let body: any;
-    try {
-      body = JSON.parse(cb.raw.toString('utf8'));
-    } catch {
-      throw new CallbackError('body is not JSON');
-    }
-    if (typeof body?.status !== 'string') throw new CallbackError('not a RequestToPayResult');
-    // The body names our externalId, not the X-Reference-Id: the payment comes from the URL token.
-    if (body.externalId != null && String(body.externalId) !== paymentId) throw new CallbackError('externalId does not match the callback URL');
-    return { reference: null, paymentId, outcome: momoOutcome(body), payload: body };
+    const r = this.api.readResult(a, cb, 'payment', 'RequestToPayResult');
+    return r && { reference: null, paymentId: r.id, outcome: momoOutcome(r.body), payload: r.body };
   }
 }

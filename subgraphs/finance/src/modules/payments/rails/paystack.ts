@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { dec, MINOR_UNITS, type CurrencyCode, type Decimal } from '@omniroute/core';
 import type { PaymentMethod } from '../providers.ts';
 import {
-  CallbackError, callProvider, describeReply, msisdn,
+  CallbackError, callbackJson, callProvider, msisdn, notAccepted, type ProviderReply,
   type CollectRequest, type CollectResult, type IncomingCallback, type RailAccount, type RailCallback, type RailConnector, type RailOutcome, type SettledOutcome,
 } from './rail.ts';
 
@@ -41,11 +41,52 @@ export function validPaystackSignature(secretKey: string, raw: Buffer, signature
   return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
 }
 
+/**
+ * Paystack with one account's secret key: transactions (collections) and transfers (payouts) share the bearer calls,
+ * the answer to a request under our reference, the verify lookup and the signed webhook.
+ */
+export class PaystackApi {
+  constructor(private readonly timeoutMs: number) {}
+
+  post(a: RailAccount, path: string, body: unknown): Promise<ProviderReply> {
+    return callProvider(`${a.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${a.secrets.secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }, this.timeoutMs);
+  }
+
+  /**
+   * What Paystack said to a request under our reference: `status: true` accepted it; a "duplicate … reference" (the
+   * reference is ours and unique) means an earlier attempt of this very request got through.
+   */
+  answer(r: ProviderReply, reference: string, duplicate: RegExp): CollectResult {
+    if (r.status === 200 && r.body?.status === true) return { status: 'PENDING', reference };
+    if (r.status === 400 && duplicate.test(String(r.body?.message ?? ''))) return { status: 'PENDING', reference };
+    return notAccepted('PAYSTACK', r);
+  }
+
+  /** GET `<path>` (transaction or transfer verify): NOT_FOUND when Paystack knows no such reference, PENDING without a clear answer. */
+  async verify(a: RailAccount, path: string, outcome: (data: any) => SettledOutcome): Promise<RailOutcome> {
+    const r = await callProvider(`${a.baseUrl}${path}`, { method: 'GET', headers: { authorization: `Bearer ${a.secrets.secretKey}` } }, this.timeoutMs);
+    if (r.status === 400 && /not found/i.test(String(r.body?.message ?? ''))) return { status: 'NOT_FOUND' };
+    if (r.status !== 200 || r.body?.status !== true) return { status: 'PENDING' };
+    return outcome(r.body.data);
+  }
+
+  /** A webhook event signed under the account's secret key: null when the signature is not valid. */
+  readEvent(a: RailAccount, cb: IncomingCallback, wanted: (event: string) => boolean, what: string): { event: string; data: any } | null {
+    if (!validPaystackSignature(a.secrets.secretKey ?? '', cb.raw, cb.headers['x-paystack-signature'])) return null;
+    const body = callbackJson(cb);
+    if (typeof body?.event !== 'string' || !wanted(body.event) || typeof body?.data?.reference !== 'string') throw new CallbackError(`not a ${what}`);
+    return body;
+  }
+}
+
 export class PaystackConnector implements RailConnector {
   readonly rail = 'PAYSTACK' as const;
   readonly methods: readonly PaymentMethod[] = ['MOBILE_MONEY', 'CARD', 'BANK_TRANSFER'];
+  private readonly api: PaystackApi;
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(timeoutMs = 10_000) {
+    this.api = new PaystackApi(timeoutMs);
+  }
 
   /** Our payment id is the Paystack reference: unique per account, and known before the call. */
   newReference(paymentId: string): string {
@@ -61,48 +102,27 @@ export class PaystackConnector implements RailConnector {
     return endpoint;
   }
 
-  private auth(a: RailAccount) {
-    return { authorization: `Bearer ${a.secrets.secretKey}` };
-  }
-
   async collect(a: RailAccount, req: CollectRequest): Promise<CollectResult> {
     const reference = req.reference ?? req.paymentId;
-    const r = await callProvider(`${a.baseUrl}/transaction/initialize`, {
-      method: 'POST',
-      headers: { ...this.auth(a), 'content-type': 'application/json' },
-      body: JSON.stringify({
-        // Paystack requires an email; finance holds none for customers, so the payer's number stands in (.invalid never delivers).
-        email: `${msisdn(req.phone)}@payers.omniroute.invalid`,
-        amount: toSubunits(req.amount, req.currency),
-        currency: req.currency,
-        reference,
-        channels: CHANNELS[req.method],
-        metadata: { paymentId: req.paymentId, phone: req.phone, invoice: req.description },
-      }),
-    }, this.timeoutMs);
-    if (r.status === 200 && r.body?.status === true) return { status: 'PENDING', reference };
-    // The reference is ours and unique: a duplicate means an earlier attempt of this very payment got through.
-    if (r.status === 400 && /duplicate transaction reference/i.test(String(r.body?.message ?? ''))) return { status: 'PENDING', reference };
-    if (r.status !== null && r.status >= 400 && r.status < 500) return { status: 'FAILED', reason: describeReply('PAYSTACK', r) };
-    return { status: 'UNKNOWN', reason: describeReply('PAYSTACK', r) };
+    const r = await this.api.post(a, '/transaction/initialize', {
+      // Paystack requires an email; finance holds none for customers, so the payer's number stands in (.invalid never delivers).
+      email: `${msisdn(req.phone)}@payers.omniroute.invalid`,
+      amount: toSubunits(req.amount, req.currency),
+      currency: req.currency,
+      reference,
+      channels: CHANNELS[req.method],
+      metadata: { paymentId: req.paymentId, phone: req.phone, invoice: req.description },
+    });
+    return this.api.answer(r, reference, /duplicate transaction reference/i);
   }
 
-  async status(a: RailAccount, p: { id: string; reference: string | null }): Promise<RailOutcome> {
-    const r = await callProvider(`${a.baseUrl}/transaction/verify/${encodeURIComponent(p.reference ?? p.id)}`, { method: 'GET', headers: this.auth(a) }, this.timeoutMs);
-    if (r.status === 400 && /not found/i.test(String(r.body?.message ?? ''))) return { status: 'NOT_FOUND' };
-    if (r.status !== 200 || r.body?.status !== true) return { status: 'PENDING' };
-    return paystackOutcome(r.body.data);
+  status(a: RailAccount, p: { id: string; reference: string | null }): Promise<RailOutcome> {
+    return this.api.verify(a, `/transaction/verify/${encodeURIComponent(p.reference ?? p.id)}`, paystackOutcome);
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): RailCallback | null {
-    if (!validPaystackSignature(a.secrets.secretKey ?? '', cb.raw, cb.headers['x-paystack-signature'])) return null;
-    let body: any;
-    try {
-      body = JSON.parse(cb.raw.toString('utf8'));
-    } catch {
-      throw new CallbackError('body is not JSON');
-    }
-    if (typeof body?.event !== 'string' || typeof body?.data?.reference !== 'string') throw new CallbackError('not a Paystack event');
+    const body = this.api.readEvent(a, cb, () => true, 'Paystack event');
+    if (!body) return null;
     // Only charge.success moves a collection; other events (refunds, transfers…) are recorded, not applied.
     const outcome: SettledOutcome = body.event === 'charge.success' ? paystackOutcome(body.data) : { status: 'PENDING' };
     return { reference: body.data.reference, paymentId: null, outcome, payload: body };

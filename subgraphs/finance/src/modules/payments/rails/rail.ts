@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { CurrencyCode, Decimal } from '@omniroute/core';
+import { dec, log, type CurrencyCode, type Decimal } from '@omniroute/core';
 import type { PaymentMethod } from '../providers.ts';
 
 export type RailName = 'MPESA' | 'MTN_MOMO' | 'PAYSTACK';
@@ -150,33 +150,57 @@ export class ProviderError extends Error {
   }
 }
 
+/** What a callback URL token names: a payment (collections) or a payout (disbursements). */
+export type CallbackSubject = 'payment' | 'payout';
+
 /**
- * Callback URLs of rails whose callbacks carry no signature (Daraja, MoMo) name the payment and a MAC of it under
- * the account's callback secret: a callback without a valid token is refused, so nobody who cannot read the
- * provider's traffic can settle a payment.
+ * Callback URLs of rails whose callbacks carry no signature (Daraja, MoMo) name the payment or payout and a MAC of it
+ * under the account's callback secret: a callback without a valid token is refused, so nobody who cannot read the
+ * provider's traffic can settle a payment. A payout's MAC input says `payout:` so a payment's token never settles a payout.
  */
-export function tokenCallbackUrl(account: RailAccount, endpoint: string, paymentId: string): string {
+export function tokenCallbackUrl(account: RailAccount, endpoint: string, id: string, subject: CallbackSubject = 'payment'): string {
   const u = new URL(endpoint);
-  u.searchParams.set('payment', paymentId);
-  u.searchParams.set('token', callbackMac(account, paymentId));
+  u.searchParams.set(subject, id);
+  u.searchParams.set('token', callbackMac(account, subject, id));
   return u.toString();
 }
 
-/** The payment id of a callback whose URL token is valid, else null. */
-export function verifiedPaymentId(account: RailAccount, query: URLSearchParams): string | null {
-  const paymentId = query.get('payment');
+/** The payment (or payout) id of a callback whose URL token is valid, else null. */
+export function verifiedCallbackId(account: RailAccount, query: URLSearchParams, subject: CallbackSubject = 'payment'): string | null {
+  const id = query.get(subject);
   const token = query.get('token');
-  if (!paymentId || !token || paymentId.length > 100) return null;
-  const expected = Buffer.from(callbackMac(account, paymentId));
+  if (!id || !token || id.length > 100) return null;
+  const expected = Buffer.from(callbackMac(account, subject, id));
   const given = Buffer.from(token);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? paymentId : null;
+  return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
 }
 
-function callbackMac(account: RailAccount, paymentId: string): string {
+function callbackMac(account: RailAccount, subject: CallbackSubject, id: string): string {
   const secret = account.secrets.callbackSecret;
   if (!secret) throw new Error(`${account.rail} account of ${account.tenantId} has no callbackSecret`);
-  return createHmac('sha256', secret).update(`${account.tenantId}:${account.rail}:${paymentId}`).digest('base64url');
+  const named = subject === 'payment' ? id : `payout:${id}`;
+  return createHmac('sha256', secret).update(`${account.tenantId}:${account.rail}:${named}`).digest('base64url');
 }
+
+/** An authentic callback's body as JSON; an unreadable one is a CallbackError. */
+export function callbackJson(cb: IncomingCallback): any {
+  try {
+    return JSON.parse(cb.raw.toString('utf8'));
+  } catch {
+    throw new CallbackError('body is not JSON');
+  }
+}
+
+/**
+ * A provider's answer to a submitted request (collection or transfer) that did not accept it: a 4xx refused it for
+ * good (nothing was taken); anything else (5xx, no answer) may or may not have been taken.
+ */
+export function notAccepted(rail: RailName, r: ProviderReply): { status: 'FAILED'; reason: string } | { status: 'UNKNOWN'; reason: string } {
+  return r.status !== null && r.status >= 400 && r.status < 500 ? { status: 'FAILED', reason: describeReply(rail, r) } : { status: 'UNKNOWN', reason: describeReply(rail, r) };
+}
+
+/** A decimal amount a provider reported (a number or a string of digits), or null when it is not one. */
+export const reportedAmount = (v: unknown): Decimal | null => (v != null && /^\d+(\.\d+)?$/.test(String(v)) ? dec(String(v)) : null);
 
 /** MSISDN digits of an E.164 number, as Daraja and MoMo take them (no plus). */
 export const msisdn = (e164: string): string => e164.replace(/\D/g, '');
@@ -187,4 +211,41 @@ export function describeReply(rail: RailName, r: ProviderReply): string {
   const b = r.body ?? {};
   const detail = b.errorMessage ?? b.message ?? b.ResponseDescription ?? b.error ?? (typeof b.text === 'string' ? b.text : '');
   return `${rail}: HTTP ${r.status}${detail ? ` ${String(detail).slice(0, 200)}` : ''}`;
+}
+
+/** What a webhook answers the provider. */
+export interface CallbackReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The front of both webhook handlers (payments' and payouts'), at `/webhooks/payments/<rail>/<tenant id>`: the rail
+ * of the URL, the tenant's account with it, and the callback authenticated and read by `read` — or the reply that
+ * ends it: 404 for an unknown rail or account, 400 when authentic but unreadable, 401 when not authentic (nothing is
+ * stored).
+ */
+export async function readWebhook<C>(
+  what: string,
+  railSlug: string,
+  tenantId: string,
+  accountOf: (tenantId: string, rail: RailName) => Promise<RailAccount | null>,
+  read: (rail: RailName, account: RailAccount) => C | null,
+): Promise<{ reply: CallbackReply } | { rail: RailName; parsed: C }> {
+  const rail = railOfSlug(railSlug);
+  if (!rail || !tenantId || tenantId.length > 100) return { reply: { status: 404, body: { error: 'unknown webhook' } } };
+  const account = await accountOf(tenantId, rail);
+  if (!account) return { reply: { status: 404, body: { error: 'unknown webhook' } } };
+  let parsed;
+  try {
+    parsed = read(rail, account);
+  } catch (e) {
+    if (e instanceof CallbackError) return { reply: { status: 400, body: { error: e.message } } };
+    throw e;
+  }
+  if (!parsed) {
+    log.warn(`finance: refused a ${what} that is not authentic`, { rail, tenantId });
+    return { reply: { status: 401, body: { error: 'invalid signature' } } };
+  }
+  return { rail, parsed };
 }

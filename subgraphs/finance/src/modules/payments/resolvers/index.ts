@@ -3,17 +3,17 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const paymentResolvers: Resolvers = {
   Query: {
-    payment: (_p, { id }, ctx) => ctx.services.payments.get(ctx.viewer, id),
-    paymentProviders: (_p, _a, ctx) => ctx.services.providerAccounts.list(ctx.viewer),
+    payment: (_p, { id }, ctx) => ctx.services.payments.get(ctx, id),
+    paymentProviders: (_p, _a, ctx) => ctx.services.providerAccounts.list(ctx),
   },
   Mutation: {
-    recordPayment: (_p, { input }, ctx) => ctx.services.payments.record(ctx.viewer, input),
-    initiatePayment: (_p, { input }, ctx) => ctx.services.payments.initiate(ctx.viewer, input),
-    configurePaymentProvider: async (_p, { input }, ctx) => toPayload('account', await ctx.services.providerAccounts.configure(ctx.viewer, input)),
+    recordPayment: (_p, { input }, ctx) => ctx.services.payments.record(ctx, input),
+    initiatePayment: (_p, { input }, ctx) => ctx.services.payments.initiate(ctx, input),
+    configurePaymentProvider: async (_p, { input }, ctx) => toPayload('account', await ctx.services.providerAccounts.configure(ctx, input)),
   },
   Subscription: {
     paymentUpdated: {
-      subscribe: (_p, args, ctx) => ctx.services.paymentLive.paymentUpdates(ctx.viewer, args) as never,
+      subscribe: (_p, args, ctx) => ctx.services.paymentLive.paymentUpdates(ctx, args) as never,
     },
   },
   Payment: {

@@ -3,9 +3,9 @@
 // (TransferResult). The callback carries the same TransferResult. Shapes quoted in docs/payments.md.
 import { randomUUID } from 'node:crypto';
 import { MINOR_UNITS, type CurrencyCode, type Decimal } from '@omniroute/core';
-import { CallbackError, describeReply, msisdn, type IncomingCallback, type RailAccount, type RailOutcome } from '../../payments/rails/rail.ts';
+import { msisdn, tokenCallbackUrl, type IncomingCallback, type RailAccount, type RailOutcome } from '../../payments/rails/rail.ts';
 import { MomoApi, momoOutcome } from '../../payments/rails/momo.ts';
-import { payoutCallbackUrl, verifiedPayoutId, type PayoutCallback, type PayoutConnector, type PayoutRequest, type SendResult } from './payout-rail.ts';
+import type { PayoutCallback, PayoutConnector, PayoutRequest, SendResult } from './payout-rail.ts';
 
 export class MomoDisbursementConnector implements PayoutConnector {
   readonly rail = 'MTN_MOMO' as const;
@@ -28,28 +28,18 @@ export class MomoDisbursementConnector implements PayoutConnector {
   }
 
   callbackUrl(a: RailAccount, endpoint: string, payoutId: string): string {
-    return payoutCallbackUrl(a, endpoint, payoutId);
+    return tokenCallbackUrl(a, endpoint, payoutId, 'payout');
   }
 
-  async send(a: RailAccount, req: PayoutRequest): Promise<SendResult> {
-    const reference = req.reference ?? randomUUID();
-    let r;
-    try {
-      r = await this.api.call(a, 'POST', '/disbursement/v1_0/transfer', { 'x-reference-id': reference, 'x-callback-url': req.callbackUrl, 'content-type': 'application/json' }, JSON.stringify({
-        amount: req.amount.toFixed(MINOR_UNITS[req.currency]),
-        currency: req.currency,
-        externalId: req.payoutId,
-        payee: { partyIdType: 'MSISDN', partyId: msisdn(req.phone) },
-        payerMessage: req.description.slice(0, 160),
-        payeeNote: req.description.slice(0, 160),
-      }));
-    } catch (e) {
-      return { status: 'FAILED', reason: (e as Error).message };
-    }
-    // 409: our X-Reference-Id exists already — this very transfer, sent before.
-    if (r.status === 202 || r.status === 409) return { status: 'PENDING', reference };
-    if (r.status !== null && r.status >= 400 && r.status < 500) return { status: 'FAILED', reason: describeReply('MTN_MOMO', r) };
-    return { status: 'UNKNOWN', reason: describeReply('MTN_MOMO', r) };
+  send(a: RailAccount, req: PayoutRequest): Promise<SendResult> {
+    return this.api.submit(a, '/disbursement/v1_0/transfer', req.reference ?? randomUUID(), req.callbackUrl, {
+      amount: req.amount.toFixed(MINOR_UNITS[req.currency]),
+      currency: req.currency,
+      externalId: req.payoutId,
+      payee: { partyIdType: 'MSISDN', partyId: msisdn(req.phone) },
+      payerMessage: req.description.slice(0, 160),
+      payeeNote: req.description.slice(0, 160),
+    });
   }
 
   status(a: RailAccount, p: { reference: string | null }): Promise<RailOutcome> {
@@ -57,16 +47,7 @@ export class MomoDisbursementConnector implements PayoutConnector {
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): PayoutCallback | null {
-    const payoutId = verifiedPayoutId(a, cb.query);
-    if (!payoutId) return null;
-    let body: any;
-    try {
-      body = JSON.parse(cb.raw.toString('utf8'));
-    } catch {
-      throw new CallbackError('body is not JSON');
-    }
-    if (typeof body?.status !== 'string') throw new CallbackError('not a TransferResult');
-    if (body.externalId != null && String(body.externalId) !== payoutId) throw new CallbackError('externalId does not match the callback URL');
-    return { reference: null, payoutId, outcome: momoOutcome(body), payload: body };
+    const r = this.api.readResult(a, cb, 'payout', 'TransferResult');
+    return r && { reference: null, payoutId: r.id, outcome: momoOutcome(r.body), payload: r.body };
   }
 }

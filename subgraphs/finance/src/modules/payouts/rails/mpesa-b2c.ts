@@ -1,16 +1,20 @@
 // Safaricom Daraja B2C (https://developer.safaricom.co.ke/APIs/BusinessToCustomer): `POST /mpesa/b2c/v3/paymentrequest`
 // with the OAuth token, the initiator and its security credential; the outcome arrives as a Result at ResultURL.
 // Shapes quoted in docs/payments.md.
-import { dec, type CurrencyCode, type Decimal } from '@omniroute/core';
-import { CallbackError, callProvider, describeReply, msisdn, ProviderError, TokenCache, type IncomingCallback, type RailAccount, type RailOutcome } from '../../payments/rails/rail.ts';
-import { darajaDecimals } from '../../payments/rails/mpesa.ts';
-import { payoutCallbackUrl, verifiedPayoutId, type PayoutCallback, type PayoutConnector, type PayoutRequest, type SendResult } from './payout-rail.ts';
+import type { CurrencyCode, Decimal } from '@omniroute/core';
+import {
+  CallbackError, callbackJson, describeReply, msisdn, ProviderError, reportedAmount, tokenCallbackUrl, verifiedCallbackId, type IncomingCallback, type RailAccount, type RailOutcome,
+} from '../../payments/rails/rail.ts';
+import { DarajaApi, darajaDecimals } from '../../payments/rails/mpesa.ts';
+import type { PayoutCallback, PayoutConnector, PayoutRequest, SendResult } from './payout-rail.ts';
 
 export class MpesaB2cConnector implements PayoutConnector {
   readonly rail = 'MPESA' as const;
-  private readonly tokens = new TokenCache();
+  private readonly api: DarajaApi;
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(timeoutMs = 10_000) {
+    this.api = new DarajaApi(timeoutMs);
+  }
 
   newReference(): null {
     return null; // Daraja assigns the ConversationID
@@ -26,42 +30,24 @@ export class MpesaB2cConnector implements PayoutConnector {
   }
 
   callbackUrl(a: RailAccount, endpoint: string, payoutId: string): string {
-    return payoutCallbackUrl(a, endpoint, payoutId);
+    return tokenCallbackUrl(a, endpoint, payoutId, 'payout');
   }
 
-  private token(a: RailAccount): Promise<string> {
-    return this.tokens.get(a.version, async () => {
-      const basic = Buffer.from(`${a.secrets.consumerKey}:${a.secrets.consumerSecret}`).toString('base64');
-      const r = await callProvider(`${a.baseUrl}/oauth/v1/generate?grant_type=client_credentials`, { method: 'GET', headers: { authorization: `Basic ${basic}` } }, this.timeoutMs);
-      if (r.status !== 200 || typeof r.body?.access_token !== 'string') throw new ProviderError(describeReply('MPESA', r), r.status === null || r.status >= 500);
-      return { token: r.body.access_token, expiresInSec: Number(r.body.expires_in) || 3599 };
-    });
-  }
-
-  async send(a: RailAccount, req: PayoutRequest): Promise<SendResult> {
-    let r;
-    try {
-      const body = JSON.stringify({
-        // The payout id: Daraja answers a repeated OriginatorConversationID with the first request, so a resend pays once.
-        OriginatorConversationID: req.payoutId,
-        InitiatorName: a.secrets.initiatorName,
-        SecurityCredential: a.secrets.securityCredential,
-        CommandID: 'BusinessPayment',
-        Amount: '__AMOUNT__',
-        PartyA: a.secrets.shortCode,
-        PartyB: msisdn(req.phone),
-        Remarks: req.description.slice(0, 100),
-        QueueTimeOutURL: req.callbackUrl,
-        ResultURL: req.callbackUrl,
-        Occassion: req.payoutId,
-      }).replace('"__AMOUNT__"', req.amount.toFixed(darajaDecimals(req.currency)));
-      r = await this.post(a, '/mpesa/b2c/v3/paymentrequest', body);
-    } catch (e) {
-      return { status: 'FAILED', reason: (e as Error).message };
-    }
-    if (r.status === 200 && r.body?.ResponseCode === '0' && typeof r.body.ConversationID === 'string') return { status: 'PENDING', reference: r.body.ConversationID };
-    if (r.status !== null && r.status >= 400 && r.status < 500) return { status: 'FAILED', reason: describeReply('MPESA', r) };
-    return { status: 'UNKNOWN', reason: describeReply('MPESA', r) };
+  send(a: RailAccount, req: PayoutRequest): Promise<SendResult> {
+    return this.api.submit(a, '/mpesa/b2c/v3/paymentrequest', {
+      // The payout id: Daraja answers a repeated OriginatorConversationID with the first request, so a resend pays once.
+      OriginatorConversationID: req.payoutId,
+      InitiatorName: a.secrets.initiatorName,
+      SecurityCredential: a.secrets.securityCredential,
+      CommandID: 'BusinessPayment',
+      Amount: null, // written by submit from the decimal's digits
+      PartyA: a.secrets.shortCode,
+      PartyB: msisdn(req.phone),
+      Remarks: req.description.slice(0, 100),
+      QueueTimeOutURL: req.callbackUrl,
+      ResultURL: req.callbackUrl,
+      Occassion: req.payoutId,
+    }, req, 'ConversationID');
   }
 
   /**
@@ -84,42 +70,26 @@ export class MpesaB2cConnector implements PayoutConnector {
       Remarks: `Status of payout ${p.id}`.slice(0, 100),
       Occasion: p.id,
     });
-    const r = await this.post(a, '/mpesa/transactionstatus/v1/query', body);
+    const r = await this.api.post(a, '/mpesa/transactionstatus/v1/query', body);
     if (r.status === 200 && r.body?.ResponseCode === '0') return { status: 'PENDING' };
     if (r.status === 400 && /Invalid (TransactionID|OriginalConversationID)/.test(String(r.body?.errorMessage ?? ''))) return { status: 'NOT_FOUND' };
     throw new ProviderError(describeReply('MPESA', r), r.status === null || r.status >= 500);
   }
 
-  /** A Daraja call with the account's bearer token, retried once with a fresh token on 401 (an expired one). */
-  private async post(a: RailAccount, path: string, body: string) {
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.token(a);
-      const r = await callProvider(`${a.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }, this.timeoutMs);
-      if (r.status !== 401 || attempt > 0) return r;
-      this.tokens.forget(a.version);
-    }
-  }
-
   readCallback(a: RailAccount, cb: IncomingCallback): PayoutCallback | null {
-    const payoutId = verifiedPayoutId(a, cb.query);
+    const payoutId = verifiedCallbackId(a, cb.query, 'payout');
     if (!payoutId) return null;
-    let body: any;
-    try {
-      body = JSON.parse(cb.raw.toString('utf8'));
-    } catch {
-      throw new CallbackError('body is not JSON');
-    }
+    const body = callbackJson(cb);
     const r = body?.Result;
     if (!r || r.ResultCode === undefined || typeof r.ConversationID !== 'string') throw new CallbackError('not a B2C Result');
     const params: { Key: string; Value?: unknown }[] = Array.isArray(r.ResultParameters?.ResultParameter) ? r.ResultParameters.ResultParameter : [];
     const value = (k: string) => params.find((p) => p.Key === k)?.Value;
     if (isStatusResult(r, params)) return readStatusResult(r, payoutId, body, value);
     if (Number(r.ResultCode) !== 0) return { reference: r.ConversationID, payoutId, outcome: { status: 'FAILED', reason: `M-Pesa ${r.ResultCode}: ${r.ResultDesc ?? 'failed'}` }, payload: body };
-    const amount = value('TransactionAmount');
     return {
       reference: r.ConversationID,
       payoutId,
-      outcome: { status: 'SUCCEEDED', receipt: String(value('TransactionReceipt') ?? r.TransactionID ?? ''), amount: amount != null && /^\d+(\.\d+)?$/.test(String(amount)) ? dec(String(amount)) : null },
+      outcome: { status: 'SUCCEEDED', receipt: String(value('TransactionReceipt') ?? r.TransactionID ?? ''), amount: reportedAmount(value('TransactionAmount')) },
       payload: body,
     };
   }
@@ -140,7 +110,6 @@ function readStatusResult(r: any, payoutId: string, body: unknown, value: (k: st
   // the query failed, or the transaction is still in flight: nothing decided
   if (String(r.ResultCode) !== '0' || !/^(Completed|Failed|Cancelled|Declined|Reversed)$/i.test(status)) return { reference: null, payoutId, outcome: { status: 'PENDING' }, payload: body };
   if (!/^Completed$/i.test(status)) return { reference: null, payoutId, outcome: { status: 'FAILED', reason: `M-Pesa transaction ${status}${value('TransactionReason') ? `: ${String(value('TransactionReason'))}` : ''}` }, payload: body };
-  const amount = value('Amount');
   const receipt = String(value('ReceiptNo') ?? r.TransactionID ?? '');
-  return { reference: null, payoutId, outcome: { status: 'SUCCEEDED', receipt: receipt || null, amount: amount != null && /^\d+(\.\d+)?$/.test(String(amount)) ? dec(String(amount)) : null }, payload: body };
+  return { reference: null, payoutId, outcome: { status: 'SUCCEEDED', receipt: receipt || null, amount: reportedAmount(value('Amount')) }, payload: body };
 }

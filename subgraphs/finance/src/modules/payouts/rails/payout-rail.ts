@@ -1,6 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CurrencyCode, Decimal } from '@omniroute/core';
-import type { IncomingCallback, RailAccount, RailName, RailOutcome, SettledOutcome } from '../../payments/rails/rail.ts';
+import type { CollectResult, IncomingCallback, RailAccount, RailName, RailOutcome, SettledOutcome } from '../../payments/rails/rail.ts';
 
 /** One transfer to a recipient's mobile money. */
 export interface PayoutRequest {
@@ -23,10 +22,7 @@ export interface PayoutRequest {
  * sent: the payout FAILS and is reversed), or no clear answer — the money may have left, so the payout stays PENDING
  * until a result or the settlement report says.
  */
-export type SendResult =
-  | { status: 'PENDING'; reference: string }
-  | { status: 'FAILED'; reason: string }
-  | { status: 'UNKNOWN'; reason: string };
+export type SendResult = CollectResult;
 
 export interface PayoutCallback {
   reference: string | null;
@@ -46,7 +42,6 @@ export interface PayoutConnector {
   missing(account: RailAccount): string[];
   callbackUrl(account: RailAccount, endpoint: string, payoutId: string): string;
   send(account: RailAccount, req: PayoutRequest): Promise<SendResult>;
-  /** The transfer's state at the provider; PENDING when the rail offers no synchronous query (M-Pesa). */
   /**
    * Asks the rail about a sent payout. Rails whose status API answers later at a result URL (M-Pesa's Transaction
    * Status) send the query to `callbackUrl` and say PENDING: the result callback settles the payout.
@@ -54,31 +49,4 @@ export interface PayoutConnector {
   status(account: RailAccount, p: { id: string; reference: string | null; callbackUrl: string }): Promise<RailOutcome>;
   /** Authenticates and reads a result callback: null when not authentic; throws CallbackError when unreadable. */
   readCallback(account: RailAccount, cb: IncomingCallback): PayoutCallback | null;
-}
-
-/**
- * Result URLs of rails that sign nothing (Daraja, MoMo) name the payout and carry a MAC of it under the account's
- * callback secret — the same scheme as payments' callback URLs, with `payout` instead of `payment` in the MAC input
- * so a payment's token can never settle a payout.
- */
-export function payoutCallbackUrl(account: RailAccount, endpoint: string, payoutId: string): string {
-  const u = new URL(endpoint);
-  u.searchParams.set('payout', payoutId);
-  u.searchParams.set('token', mac(account, payoutId));
-  return u.toString();
-}
-
-export function verifiedPayoutId(account: RailAccount, query: URLSearchParams): string | null {
-  const id = query.get('payout');
-  const token = query.get('token');
-  if (!id || !token || id.length > 100) return null;
-  const expected = Buffer.from(mac(account, id));
-  const given = Buffer.from(token);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
-}
-
-function mac(account: RailAccount, payoutId: string): string {
-  const secret = account.secrets.callbackSecret;
-  if (!secret) throw new Error(`${account.rail} account of ${account.tenantId} has no callbackSecret`);
-  return createHmac('sha256', secret).update(`${account.tenantId}:${account.rail}:payout:${payoutId}`).digest('base64url');
 }

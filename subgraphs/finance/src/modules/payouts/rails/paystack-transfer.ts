@@ -3,8 +3,8 @@
 // `GET /transfer/verify/:reference`; the `transfer.success` / `transfer.failed` / `transfer.reversed` events come to
 // the account's webhook URL signed like every Paystack event. Shapes quoted in docs/payments.md.
 import { MINOR_UNITS, type CurrencyCode, type Decimal } from '@omniroute/core';
-import { CallbackError, callProvider, describeReply, msisdn, type IncomingCallback, type RailAccount, type RailOutcome, type SettledOutcome } from '../../payments/rails/rail.ts';
-import { toSubunits, validPaystackSignature } from '../../payments/rails/paystack.ts';
+import { msisdn, notAccepted, type IncomingCallback, type RailAccount, type RailOutcome, type SettledOutcome } from '../../payments/rails/rail.ts';
+import { PaystackApi, toSubunits } from '../../payments/rails/paystack.ts';
 import type { PayoutCallback, PayoutConnector, PayoutRequest, SendResult } from './payout-rail.ts';
 
 /** Paystack's mobile-money bank codes by the recipient's country: M-Pesa in Kenya, MTN in Ghana (and elsewhere). */
@@ -22,8 +22,11 @@ export function transferOutcome(data: any, event?: string): SettledOutcome {
 
 export class PaystackTransferConnector implements PayoutConnector {
   readonly rail = 'PAYSTACK' as const;
+  private readonly api: PaystackApi;
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(timeoutMs = 10_000) {
+    this.api = new PaystackApi(timeoutMs);
+  }
 
   /** Paystack takes our reference (lowercase, 16–50 characters): the payout id. */
   newReference(payoutId: string): string {
@@ -42,46 +45,29 @@ export class PaystackTransferConnector implements PayoutConnector {
     return endpoint;
   }
 
-  private post(a: RailAccount, path: string, body: unknown) {
-    return callProvider(`${a.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${a.secrets.secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }, this.timeoutMs);
-  }
-
   async send(a: RailAccount, req: PayoutRequest): Promise<SendResult> {
     const reference = req.reference ?? req.payoutId.toLowerCase();
-    const rcp = await this.post(a, '/transferrecipient', {
+    const rcp = await this.api.post(a, '/transferrecipient', {
       type: 'mobile_money', name: req.name.slice(0, 100), account_number: msisdn(req.phone), bank_code: mobileMoneyBankCode(req.phone), currency: req.currency,
     });
     const code = rcp.body?.data?.recipient_code;
     if (!(rcp.status === 200 || rcp.status === 201) || typeof code !== 'string') {
       // No recipient, no transfer: nothing was sent. A 5xx may be retried by the dispatcher later.
-      return rcp.status !== null && rcp.status >= 400 && rcp.status < 500 ? { status: 'FAILED', reason: describeReply('PAYSTACK', rcp) } : { status: 'UNKNOWN', reason: describeReply('PAYSTACK', rcp) };
+      return notAccepted('PAYSTACK', rcp);
     }
-    const r = await this.post(a, '/transfer', { source: 'balance', amount: Number(toSubunits(req.amount, req.currency)), recipient: code, reference, reason: req.description.slice(0, 100), currency: req.currency });
-    if (r.status === 200 && r.body?.status === true) {
-      const o = transferOutcome(r.body.data);
-      return o.status === 'FAILED' ? { status: 'FAILED', reason: o.reason } : { status: 'PENDING', reference };
-    }
-    if (r.status === 400 && /duplicate transfer reference/i.test(String(r.body?.message ?? ''))) return { status: 'PENDING', reference };
-    if (r.status !== null && r.status >= 400 && r.status < 500) return { status: 'FAILED', reason: describeReply('PAYSTACK', r) };
-    return { status: 'UNKNOWN', reason: describeReply('PAYSTACK', r) };
+    const r = await this.api.post(a, '/transfer', { source: 'balance', amount: Number(toSubunits(req.amount, req.currency)), recipient: code, reference, reason: req.description.slice(0, 100), currency: req.currency });
+    // Paystack may refuse a transfer it accepted the request for (the answer's own status says failed): nothing was sent.
+    const o = r.status === 200 && r.body?.status === true ? transferOutcome(r.body.data) : null;
+    if (o?.status === 'FAILED') return { status: 'FAILED', reason: o.reason };
+    return this.api.answer(r, reference, /duplicate transfer reference/i);
   }
 
-  async status(a: RailAccount, p: { id: string; reference: string | null }): Promise<RailOutcome> {
-    const r = await callProvider(`${a.baseUrl}/transfer/verify/${encodeURIComponent(p.reference ?? p.id.toLowerCase())}`, { method: 'GET', headers: { authorization: `Bearer ${a.secrets.secretKey}` } }, this.timeoutMs);
-    if (r.status === 400 && /not found/i.test(String(r.body?.message ?? ''))) return { status: 'NOT_FOUND' };
-    if (r.status !== 200 || r.body?.status !== true) return { status: 'PENDING' };
-    return transferOutcome(r.body.data);
+  status(a: RailAccount, p: { id: string; reference: string | null }): Promise<RailOutcome> {
+    return this.api.verify(a, `/transfer/verify/${encodeURIComponent(p.reference ?? p.id.toLowerCase())}`, (data) => transferOutcome(data));
   }
 
   readCallback(a: RailAccount, cb: IncomingCallback): PayoutCallback | null {
-    if (!validPaystackSignature(a.secrets.secretKey ?? '', cb.raw, cb.headers['x-paystack-signature'])) return null;
-    let body: any;
-    try {
-      body = JSON.parse(cb.raw.toString('utf8'));
-    } catch {
-      throw new CallbackError('body is not JSON');
-    }
-    if (typeof body?.event !== 'string' || !body.event.startsWith('transfer.') || typeof body?.data?.reference !== 'string') throw new CallbackError('not a Paystack transfer event');
-    return { reference: body.data.reference, payoutId: null, outcome: transferOutcome(body.data, body.event), payload: body };
+    const body = this.api.readEvent(a, cb, (event) => event.startsWith('transfer.'), 'Paystack transfer event');
+    return body && { reference: body.data.reference, payoutId: null, outcome: transferOutcome(body.data, body.event), payload: body };
   }
 }

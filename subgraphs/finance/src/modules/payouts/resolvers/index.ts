@@ -3,11 +3,11 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const payoutResolvers: Resolvers = {
   Query: {
-    payout: (_p, { id }, ctx) => ctx.services.payouts.get(ctx.viewer, id),
-    payouts: (_p, { filter, first, after }, ctx) => ctx.services.payouts.list(ctx.viewer, filter ?? {}, { first, after }),
+    payout: (_p, { id }, ctx) => ctx.services.payouts.get(ctx, id),
+    payouts: (_p, { filter, first, after }, ctx) => ctx.services.payouts.list(ctx, filter ?? {}, { first, after }),
   },
   Worker: {
-    payouts: (w, { first, after }, ctx) => ctx.services.payouts.list(ctx.viewer, { workerId: w.id }, { first, after }, 'Worker.payouts'),
+    payouts: (w, { first, after }, ctx) => ctx.services.payouts.list(ctx, { workerId: w.id }, { first, after }, 'Worker.payouts'),
   },
   Payout: {
     worker: (p) => ({ id: p.workerId }),

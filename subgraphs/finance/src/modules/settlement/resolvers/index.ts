@@ -3,13 +3,13 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const settlementResolvers: Resolvers = {
   Query: {
-    settlementReports: (_p, { provider, first, after }, ctx) => ctx.services.settlement.list(ctx.viewer, { provider }, { first, after }),
-    settlementReport: (_p, { id }, ctx) => ctx.services.settlement.get(ctx.viewer, id),
+    settlementReports: (_p, { provider, first, after }, ctx) => ctx.services.settlement.list(ctx, { provider }, { first, after }),
+    settlementReport: (_p, { id }, ctx) => ctx.services.settlement.get(ctx, id),
   },
   Mutation: {
-    importSettlementReport: async (_p, { input }, ctx) => toPayload('report', await ctx.services.settlement.importFor(ctx.viewer, input)),
+    importSettlementReport: async (_p, { input }, ctx) => toPayload('report', await ctx.services.settlement.importFor(ctx, input)),
     reconcileSettlements: async (_p, { input }, ctx) => {
-      const r = await ctx.services.settlement.reconcileFor(ctx.viewer, input.reportDate);
+      const r = await ctx.services.settlement.reconcileFor(ctx, input.reportDate);
       return r.ok ? { reports: r.value, userErrors: [] } : { reports: [], userErrors: r.errors };
     },
   },
@@ -24,6 +24,6 @@ export const settlementResolvers: Resolvers = {
     amount: (l) => money(l.amount, l.currency as CurrencyCode),
     fee: (l) => money(l.fee, l.currency as CurrencyCode),
     payment: (l, _a, ctx) => (l.paymentId ? ctx.loaders.paymentById.load(l.paymentId) : null),
-    payout: (l, _a, ctx) => (l.payoutId ? ctx.services.payouts.get(ctx.viewer, l.payoutId) : null),
+    payout: (l, _a, ctx) => (l.payoutId ? ctx.services.payouts.get(ctx, l.payoutId) : null),
   },
 };

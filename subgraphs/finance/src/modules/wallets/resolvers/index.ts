@@ -6,9 +6,9 @@ export const walletResolvers: Resolvers = {
     wallet: (_p, { id }, ctx) => ctx.services.wallets.get(ctx, id),
   },
   Mutation: {
-    topUpWallet: (_p, { input }, ctx) => ctx.services.payments.topUp(ctx.viewer, input),
-    payInvoiceFromWallet: (_p, { input }, ctx) => ctx.services.payments.payFromWallet(ctx.viewer, input),
-    refundToWallet: (_p, { input }, ctx) => ctx.services.payments.refundToWallet(ctx.viewer, input),
+    topUpWallet: (_p, { input }, ctx) => ctx.services.payments.topUp(ctx, input),
+    payInvoiceFromWallet: (_p, { input }, ctx) => ctx.services.payments.payFromWallet(ctx, input),
+    refundToWallet: (_p, { input }, ctx) => ctx.services.payments.refundToWallet(ctx, input),
   },
   Wallet: {
     customer: (w) => (w.ownerType === 'CUSTOMER' ? { id: w.ownerId } : null),

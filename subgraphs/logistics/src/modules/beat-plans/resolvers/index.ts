@@ -4,13 +4,13 @@ import { pointOf } from '../../../lib/geo.ts';
 
 export const beatPlanResolvers: Resolvers = {
   Query: {
-    beatPlan: (_p, args, ctx) => ctx.services.beatPlans.get(ctx.viewer, args),
-    strikeRates: (_p, args, ctx) => ctx.services.beatPlans.strikeRates(ctx.viewer, args),
+    beatPlan: (_p, args, ctx) => ctx.services.beatPlans.get(ctx, args),
+    strikeRates: (_p, args, ctx) => ctx.services.beatPlans.strikeRates(ctx, args),
   },
   Mutation: {
-    planBeat: async (_p, { input }, ctx) => toPayload('beatPlan', await ctx.services.beatPlans.plan(ctx.viewer, input)),
-    checkInVisit: async (_p, { input }, ctx) => toPayload('visit', await ctx.services.beatPlans.checkIn(ctx.viewer, input)),
-    checkOutVisit: async (_p, { input }, ctx) => toPayload('visit', await ctx.services.beatPlans.checkOut(ctx.viewer, input)),
+    planBeat: async (_p, { input }, ctx) => toPayload('beatPlan', await ctx.services.beatPlans.plan(ctx, input)),
+    checkInVisit: async (_p, { input }, ctx) => toPayload('visit', await ctx.services.beatPlans.checkIn(ctx, input)),
+    checkOutVisit: async (_p, { input }, ctx) => toPayload('visit', await ctx.services.beatPlans.checkOut(ctx, input)),
   },
   BeatPlan: {
     rep: (p) => ({ id: p.repUserId }),

@@ -4,10 +4,10 @@ import { excursionSeconds } from '../cold-chain.rules.ts';
 
 export const coldChainResolvers: Resolvers = {
   Query: {
-    coldChainAlerts: (_p, args, ctx) => ctx.services.coldChain.list(ctx.viewer, args),
+    coldChainAlerts: (_p, args, ctx) => ctx.services.coldChain.list(ctx, args),
   },
   Mutation: {
-    acknowledgeColdChainAlert: async (_p, { input }, ctx) => toPayload('alert', await ctx.services.coldChain.acknowledge(ctx.viewer, input)),
+    acknowledgeColdChainAlert: async (_p, { input }, ctx) => toPayload('alert', await ctx.services.coldChain.acknowledge(ctx, input)),
   },
   ColdChainAlert: {
     range: (a) => ({ minC: a.rangeMinC, maxC: a.limitC }),

@@ -4,16 +4,16 @@ import { unassignedOf } from '../routing.service.ts';
 
 export const routingResolvers: Resolvers = {
   Query: {
-    routePlan: (_p, { id }, ctx) => ctx.services.routePlans.get(ctx.viewer, id),
-    routePlans: (_p, args, ctx) => ctx.services.routePlans.list(ctx.viewer, args),
+    routePlan: (_p, { id }, ctx) => ctx.services.routePlans.get(ctx, id),
+    routePlans: (_p, args, ctx) => ctx.services.routePlans.list(ctx, args),
   },
   Mutation: {
     planRoutes: async (_p, { input }, ctx) => {
-      const r = await ctx.services.routePlans.plan(ctx.viewer, input);
+      const r = await ctx.services.routePlans.plan(ctx, input);
       return r.ok ? { plan: r.value, userErrors: [] } : { plan: null, userErrors: r.errors };
     },
     dispatchRoutePlan: async (_p, { input }, ctx) => {
-      const r = await ctx.services.routePlans.dispatch(ctx.viewer, input);
+      const r = await ctx.services.routePlans.dispatch(ctx, input);
       if (!r.ok) return { plan: null, shipments: [], userErrors: r.errors };
       for (const s of r.value.shipments) ctx.loaders.shipmentById.clear(s.id).prime(s.id, s);
       return { ...r.value, userErrors: [] };

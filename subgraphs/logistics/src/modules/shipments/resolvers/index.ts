@@ -1,30 +1,19 @@
-import { rangeOf, requireViewer, toPayload } from '@omniroute/core';
+import { rangeOf, requireViewer } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
+import { passThrough, primedPayload } from '../../../lib/payloads.ts';
 import { proofOfDeliveryOf } from '../shipments.mappers.ts';
 
 export const shipmentResolvers: Resolvers = {
   Query: {
-    shipments: (_p, { filter, ...args }, ctx) => ctx.services.shipments.list(ctx.viewer, args, filter),
-    shipment: (_p, { id }, ctx) => ctx.services.shipments.get(ctx.viewer, id, ctx.loaders.shipmentById),
+    shipments: (_p, { filter, ...args }, ctx) => ctx.services.shipments.list(ctx, args, filter),
+    shipment: (_p, { id }, ctx) => ctx.services.shipments.get(ctx, id),
   },
   Mutation: {
-    dispatchShipment: async (_p, { input }, ctx) => {
-      const r = await ctx.services.shipments.dispatch(ctx.viewer, input);
-      if (r.ok) ctx.loaders.shipmentById.clear(r.value.id).prime(r.value.id, r.value);
-      return toPayload('shipment', r);
-    },
-    confirmDelivery: async (_p, { input }, ctx) => {
-      const r = await ctx.services.shipments.confirmDelivery(ctx.viewer, input);
-      if (r.ok) ctx.loaders.shipmentById.clear(r.value.id).prime(r.value.id, r.value);
-      return toPayload('shipment', r);
-    },
+    dispatchShipment: async (_p, { input }, ctx) => primedPayload('shipment', await ctx.services.shipments.dispatch(ctx, input), ctx.loaders.shipmentById),
+    confirmDelivery: async (_p, { input }, ctx) => primedPayload('shipment', await ctx.services.shipments.confirmDelivery(ctx, input), ctx.loaders.shipmentById),
   },
-  // The source yields event payloads and `resolve` passes each through; the generated types expect a wrapped payload instead.
   Subscription: {
-    shipmentUpdated: {
-      subscribe: (_p, args, ctx) => ctx.services.shipments.updates(ctx.viewer, args) as never,
-      resolve: (payload: unknown) => payload as never,
-    },
+    shipmentUpdated: { subscribe: (_p, args, ctx) => ctx.services.shipments.updates(ctx, args) as never, resolve: passThrough },
   },
   ShipmentEvent: {
     shipment: (e, _a, ctx) => ctx.loaders.shipmentById.load(e.shipmentId),

@@ -4,19 +4,19 @@ import { boundaryOf, hhmmOf } from '../territory.rules.ts';
 
 export const territoryResolvers: Resolvers = {
   Query: {
-    territories: (_p, args, ctx) => ctx.services.territories.list(ctx.viewer, args),
-    territory: (_p, { id }, ctx) => ctx.services.territories.get(ctx.viewer, id, ctx.loaders.territoryById),
+    territories: (_p, args, ctx) => ctx.services.territories.list(ctx, args),
+    territory: (_p, { id }, ctx) => ctx.services.territories.get(ctx, id),
   },
   Mutation: {
     createTerritory: async (_p, { input }, ctx) => {
-      const r = await ctx.services.territories.create(ctx.viewer, input);
+      const r = await ctx.services.territories.create(ctx, input);
       return r.ok ? { ...r.value, userErrors: [] } : { territory: null, reassignedCustomers: 0, userErrors: r.errors };
     },
     assignCustomerTerritory: async (_p, { input }, ctx) => {
-      const r = await ctx.services.territories.assignCustomer(ctx.viewer, input);
+      const r = await ctx.services.territories.assignCustomer(ctx, input);
       return r.ok ? { customer: { id: r.value.customerId }, userErrors: [] } : { customer: null, userErrors: r.errors };
     },
-    assignSalesRepTerritories: async (_p, { input }, ctx) => toPayload('rep', await ctx.services.territories.assignReps(ctx.viewer, input)),
+    assignSalesRepTerritories: async (_p, { input }, ctx) => toPayload('rep', await ctx.services.territories.assignReps(ctx, input)),
   },
   Territory: {
     center: (t) => ({ lat: t.centerLat, lng: t.centerLng }),

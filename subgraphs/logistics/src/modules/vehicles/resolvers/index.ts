@@ -1,30 +1,23 @@
-import { pageWindow, toConnection, toPayload } from '@omniroute/core';
+import { pageWindow, toConnection } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 import { carried, fromWire, type WireRow } from '../../../lib/live.ts';
+import { passThrough, primedPayload } from '../../../lib/payloads.ts';
 import type { ColdChainAlert as ColdChainAlertRow } from '../../../generated/prisma/client.ts';
 import { SHIPMENT_DATES } from '../../shipments/shipments.mappers.ts';
 import { ALERT_DATES, lastPositionOf, VEHICLE_DATES } from '../vehicles.mappers.ts';
 
 export const vehicleResolvers: Resolvers = {
   Query: {
-    vehicles: (_p, { filter, ...args }, ctx) => ctx.services.vehicles.list(ctx.viewer, args, filter),
-    vehicle: (_p, { id }, ctx) => ctx.services.vehicles.get(ctx.viewer, id, ctx.loaders.vehicleById),
+    vehicles: (_p, { filter, ...args }, ctx) => ctx.services.vehicles.list(ctx, args, filter),
+    vehicle: (_p, { id }, ctx) => ctx.services.vehicles.get(ctx, id),
   },
   Mutation: {
-    reportVehiclePosition: async (_p, { input }, ctx) => {
-      const r = await ctx.services.vehicles.reportPosition(ctx.viewer, input);
-      if (r.ok) ctx.loaders.vehicleById.clear(r.value.id).prime(r.value.id, r.value);
-      return toPayload('vehicle', r);
-    },
+    reportVehiclePosition: async (_p, { input }, ctx) => primedPayload('vehicle', await ctx.services.vehicles.reportPosition(ctx, input), ctx.loaders.vehicleById),
   },
-  // The source yields event payloads and `resolve` passes each through; the generated types expect a wrapped payload instead.
   Subscription: {
-    vehiclePositionUpdated: {
-      subscribe: (_p, args, ctx) => ctx.services.vehicles.positionUpdates(ctx.viewer, args) as never,
-      resolve: (payload: unknown) => payload as never,
-    },
+    vehiclePositionUpdated: { subscribe: (_p, args, ctx) => ctx.services.vehicles.positionUpdates(ctx, args) as never, resolve: passThrough },
     coldChainAlert: {
-      subscribe: (_p, args, ctx) => ctx.services.vehicles.coldChainAlerts(ctx.viewer, args) as never,
+      subscribe: (_p, args, ctx) => ctx.services.vehicles.coldChainAlerts(ctx, args) as never,
       // the event carries the alert row, dates as ISO strings
       resolve: (p: unknown) => fromWire(p as WireRow<ColdChainAlertRow>, ALERT_DATES) as never,
     },
