@@ -10,6 +10,8 @@ interface Settle {
 
 interface Item {
   json: string;
+  /** Events of one order (else one aggregate) are delivered one at a time, in order: `tenantId\0orderId`. */
+  lane: string;
   /** `type\0aggregateId` for coalesced types (the latest position of a vehicle replaces an undelivered older one). */
   key: string | null;
   settles: Settle[];
@@ -63,7 +65,15 @@ interface Group {
   /** Undelivered items of coalesced types, by key. */
   latest: Map<string, Item>;
   members: Member[];
+  /** Lanes with an event in flight, and the events of that lane that came up meanwhile (in order). */
+  lanes: Map<string, Item[]>;
   next: number;
+}
+
+/** The lane of an event: one order's events (whatever their stream) or else one aggregate's, one at a time. */
+function laneOf(e: DomainEvent): string {
+  const orderId = (e.payload as Record<string, unknown> | undefined)?.orderId;
+  return `${e.tenantId}\0${typeof orderId === 'string' ? orderId : e.aggregateId}`;
 }
 
 /**
@@ -82,6 +92,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
   const retryMs = Math.min(idleTimeoutMs, 1_000);
   const onError = opts.onError ?? defaultOnError;
   const coalesce = new Set(opts.coalesceTypes ?? ['vehicle.position']);
+  const concurrency = Math.max(1, Math.floor(opts.consumerConcurrency ?? 1));
   /** Recent events, replayed to a group created after they were published (like a stream read from 0). */
   const retained: string[] = [];
   const groups = new Map<string, Group>();
@@ -105,6 +116,12 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       const member = idle[group.next++ % idle.length]!;
       const item = group.queue.shift()!;
       if (item.key && group.latest.get(item.key) === item) group.latest.delete(item.key);
+      const waiting = group.lanes.get(item.lane);
+      if (waiting) {
+        waiting.push(item); // its lane is busy: it goes right after the one in flight
+        continue;
+      }
+      group.lanes.set(item.lane, []);
       deliver(group, member, item);
     }
   }
@@ -133,6 +150,9 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       member.busy = false;
       member.inflight = null;
       member.current = null;
+      const next = group.lanes.get(item.lane)?.shift();
+      if (next) group.queue.unshift(next);
+      else group.lanes.delete(item.lane);
       if (!closed) dispatch(group);
     });
   }
@@ -152,7 +172,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
           if (settle) (settle.remaining++, older.settles.push(settle));
           continue;
         }
-        const item: Item = { json, key, settles: settle ? [settle] : [] };
+        const item: Item = { json, key, lane: laneOf(e), settles: settle ? [settle] : [] };
         if (settle) settle.remaining++;
         group.queue.push(item);
         if (key) group.latest.set(key, item);
@@ -228,32 +248,37 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       if (closed) throw new Error('EventBus is closed');
       let group = groups.get(groupName);
       if (!group) {
-        group = { name: groupName, queue: new Queue(), latest: new Map(), members: [], next: 0 };
-        if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, settles: [] });
+        group = { name: groupName, queue: new Queue(), latest: new Map(), members: [], next: 0, lanes: new Map() };
+        if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, lane: laneOf(JSON.parse(json) as DomainEvent), settles: [] });
         groups.set(groupName, group);
       }
       const g = group;
-      const member: Member = { handler, matches: typeMatcher(consumeOpts.types), busy: false, inflight: null, current: null, abandoned: false };
-      g.members.push(member);
+      const matches = typeMatcher(consumeOpts.types);
+      // one member per event handled at the same time (consumerConcurrency), like that many replicas
+      const mine: Member[] = Array.from({ length: concurrency }, () => ({ handler, matches, busy: false, inflight: null, current: null, abandoned: false }));
+      g.members.push(...mine);
       queueMicrotask(() => dispatch(g));
       let stopped: Promise<void> | null = null;
+      const stopMember = async (member: Member) => {
+        if (!member.inflight) return;
+        // Like an unacked Redis message: after the idle timeout the event goes back to the group.
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = await Promise.race([
+          member.inflight.then(() => false),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(true), idleTimeoutMs))),
+        ]);
+        clearTimeout(timer);
+        if (gaveUp && member.current && !closed) {
+          member.abandoned = true;
+          g.queue.unshift(member.current);
+          dispatch(g);
+        }
+      };
       return {
         stop() {
           stopped ??= (async () => {
-            g.members = g.members.filter((m) => m !== member);
-            if (!member.inflight) return;
-            // Like an unacked Redis message: after the idle timeout the event goes back to the group.
-            let timer: NodeJS.Timeout | undefined;
-            const gaveUp = await Promise.race([
-              member.inflight.then(() => false),
-              new Promise<boolean>((r) => (timer = setTimeout(() => r(true), idleTimeoutMs))),
-            ]);
-            clearTimeout(timer);
-            if (gaveUp && member.current && !closed) {
-              member.abandoned = true;
-              g.queue.unshift(member.current);
-              dispatch(g);
-            }
+            g.members = g.members.filter((m) => !mine.includes(m));
+            await Promise.all(mine.map(stopMember));
           })();
           return stopped;
         },
