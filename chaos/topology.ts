@@ -68,6 +68,85 @@ async function httpOk(url: string, headers: Record<string, string> = {}): Promis
   }
 }
 
+/** The entry points to run, by process name: the bundles (built when out of date), or the sources. */
+function entryScripts(opts: TopologyOptions): Record<string, string> | Promise<Record<string, string>> {
+  return opts.fromSource
+    ? Object.fromEntries([...SUBGRAPHS.map((n) => [n, `subgraphs/${n}/src/index.ts`]), ['gateway', 'gateway/src/index.ts']])
+    : bundleEntries(Object.fromEntries([...SUBGRAPHS.map((n) => [n, `subgraphs/${n}/src/index.ts`]), ['gateway', 'gateway/src/index.ts']]), opts.log);
+}
+
+/** Polls the Redis just started until it answers PING. */
+async function waitForRedis(redisUrl: string, redis: Started): Promise<void> {
+  const { Redis } = await import('ioredis');
+  await until(async () => {
+    const c = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => undefined); // not up yet: the next poll tries again
+    try {
+      await c.connect();
+      return (await c.ping()) === 'PONG';
+    } finally {
+      c.disconnect();
+    }
+  }, 10_000, 'redis', redis);
+}
+
+/**
+ * Each subgraph migrates and seeds its schema of `url` (no Redis: the seed's events wait in the outbox), then
+ * stops. One at a time: on 2 busy cores seeds side by side outlast a seed transaction's 30 s.
+ */
+async function seedTemplate(url: string, scripts: Record<string, string>, common: Record<string, string>, auth: Record<string, string>): Promise<void> {
+  for (const name of SUBGRAPHS) {
+    const port = await freePort();
+    const child = startChild(`seed-${name}`, process.execPath, [scripts[name]!], { env: { ...common, DATABASE_URL: url, REDIS_URL: '', SEED: '1', PORT: String(port) } });
+    try {
+      await until(() => httpOk(`http://127.0.0.1:${port}/metrics`, auth), 300_000, `seeding ${name}`, child);
+    } finally {
+      await stopChild(child, 10_000);
+    }
+  }
+}
+
+/** pg_terminate_backend on every connection to the database of `url` but this one; how many were terminated. */
+async function terminatePostgresConnections(url: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const r = await admin.query('SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [new URL(url).pathname.slice(1)]);
+    return r.rows.filter((row: { t: boolean }) => row.t).length;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The subgraphs and the two gateway replicas, each on a free port, into `procs` (not started); the gateways' URLs. */
+async function declareProcs(
+  procs: Map<string, Proc>, scripts: Record<string, string>, common: Record<string, string>, auth: Record<string, string>, opts: TopologyOptions, seedInRun: boolean,
+): Promise<string[]> {
+  for (const name of SUBGRAPHS) {
+    const port = await freePort();
+    procs.set(name, {
+      name, port, script: scripts[name]!, starts: 0,
+      env: { ...common, ...(seedInRun ? { SEED: '1' } : {}), RECONCILE_AFTER_MS: String(opts.reconcileAfterMs), EVENT_BUS_IDLE_TIMEOUT_MS: String(opts.busIdleTimeoutMs) },
+      ready: () => httpOk(`http://127.0.0.1:${port}/metrics`, auth),
+    });
+  }
+  // The gateways need no subgraph to start (the supergraph is composed at build time): they start beside them.
+  const subgraphs = [...procs.values()];
+  const subgraphUrls = Object.fromEntries(subgraphs.map((p) => [`SUBGRAPH_URL_${p.name.toUpperCase()}`, `http://127.0.0.1:${p.port}/graphql`]));
+  const gateways: string[] = [];
+  for (const name of ['gateway-a', 'gateway-b']) {
+    const port = await freePort();
+    const p: Proc = {
+      name, port, script: scripts.gateway!, starts: 0, env: { ...common, ...subgraphUrls, GATEWAY_WORKERS: '1' },
+      // /ready: 200 once this replica reaches every subgraph (503 naming the ones down before)
+      ready: () => httpOk(`http://127.0.0.1:${port}/ready`),
+    };
+    procs.set(name, p);
+    gateways.push(`http://127.0.0.1:${port}/graphql`);
+  }
+  return gateways;
+}
+
 export async function startTopology(opts: TopologyOptions): Promise<Topology> {
   let db: { url: string; drop(): Promise<void> } | undefined;
   const secrets = testSecrets();
@@ -91,17 +170,7 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
     // --save "" --appendonly no: a restart loses everything, the worst case the bus must survive
     redis = startChild('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir]);
     watch('redis', redis);
-    const { Redis } = await import('ioredis');
-    await until(async () => {
-      const c = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      c.on('error', () => undefined); // not up yet: the next poll tries again
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG';
-      } finally {
-        c.disconnect();
-      }
-    }, 10_000, 'redis', redis);
+    await waitForRedis(redisUrl, redis);
     return Date.now() - t0;
   }
 
@@ -130,12 +199,7 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
   };
   try {
     // the bundles (seconds, or nothing when up to date) while Redis starts
-    const [scripts] = await Promise.all([
-      opts.fromSource
-        ? Object.fromEntries([...SUBGRAPHS.map((n) => [n, `subgraphs/${n}/src/index.ts`]), ['gateway', 'gateway/src/index.ts']])
-        : bundleEntries(Object.fromEntries([...SUBGRAPHS.map((n) => [n, `subgraphs/${n}/src/index.ts`]), ['gateway', 'gateway/src/index.ts']]), opts.log),
-      startRedis(),
-    ]);
+    const [scripts] = await Promise.all([entryScripts(opts), startRedis()]);
     const auth = { authorization: `Bearer ${metricsToken}` };
     // a copy of the seeded template (built on the first run), or — from source — a fresh database each subgraph seeds
     let seedInRun = false;
@@ -143,48 +207,13 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
       db = await createTestDatabase('omniroute_chaos');
       seedInRun = true;
     } else {
-      const seeded = await seededDatabase(SUBGRAPHS.map((n) => scripts[n]!), (url) => seedTemplate(url), opts.log);
+      const seeded = await seededDatabase(SUBGRAPHS.map((n) => scripts[n]!), (url) => seedTemplate(url, scripts, common, auth), opts.log);
       opts.log(seeded.fromTemplate ? `database ${seeded.name} copied from the seeded template` : `database ${seeded.name} copied from a template seeded now`);
       db = seeded;
     }
     common.DATABASE_URL = db.url;
-    /**
-     * Each subgraph migrates and seeds its schema of `url` (no Redis: the seed's events wait in the outbox), then
-     * stops. One at a time: on 2 busy cores seeds side by side outlast a seed transaction's 30 s.
-     */
-    async function seedTemplate(url: string): Promise<void> {
-      for (const name of SUBGRAPHS) {
-        const port = await freePort();
-        const child = startChild(`seed-${name}`, process.execPath, [scripts[name]!], { env: { ...common, DATABASE_URL: url, REDIS_URL: '', SEED: '1', PORT: String(port) } });
-        try {
-          await until(() => httpOk(`http://127.0.0.1:${port}/metrics`, auth), 300_000, `seeding ${name}`, child);
-        } finally {
-          await stopChild(child, 10_000);
-        }
-      }
-    }
-    for (const name of SUBGRAPHS) {
-      const port = await freePort();
-      procs.set(name, {
-        name, port, script: scripts[name]!, starts: 0,
-        env: { ...common, ...(seedInRun ? { SEED: '1' } : {}), RECONCILE_AFTER_MS: String(opts.reconcileAfterMs), EVENT_BUS_IDLE_TIMEOUT_MS: String(opts.busIdleTimeoutMs) },
-        ready: () => httpOk(`http://127.0.0.1:${port}/metrics`, auth),
-      });
-    }
-    // The gateways need no subgraph to start (the supergraph is composed at build time): they start beside them.
-    const subgraphs = [...procs.values()];
-    const subgraphUrls = Object.fromEntries(subgraphs.map((p) => [`SUBGRAPH_URL_${p.name.toUpperCase()}`, `http://127.0.0.1:${p.port}/graphql`]));
-    const gateways: string[] = [];
-    for (const name of ['gateway-a', 'gateway-b']) {
-      const port = await freePort();
-      const p: Proc = {
-        name, port, script: scripts.gateway!, starts: 0, env: { ...common, ...subgraphUrls, GATEWAY_WORKERS: '1' },
-        // /ready: 200 once this replica reaches every subgraph (503 naming the ones down before)
-        ready: () => httpOk(`http://127.0.0.1:${port}/ready`),
-      };
-      procs.set(name, p);
-      gateways.push(`http://127.0.0.1:${port}/graphql`);
-    }
+    const gateways = await declareProcs(procs, scripts, common, auth, opts, seedInRun);
+    const subgraphs = SUBGRAPHS.map((n) => procs.get(n)!);
     // Every process at once (from source, each subgraph migrates and seeds its own PG schema; transactions allow
     // 30 s, enough for seeds side by side), the gateways load the supergraph meanwhile. Ready when both gateways'
     // /ready say every subgraph is up.
@@ -240,16 +269,7 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
         await startRedis();
         return Date.now() - t0;
       },
-      async terminatePostgresConnections() {
-        const admin = new pg.Client({ connectionString: runDb.url });
-        await admin.connect();
-        try {
-          const r = await admin.query('SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [new URL(runDb.url).pathname.slice(1)]);
-          return r.rows.filter((row: { t: boolean }) => row.t).length;
-        } finally {
-          await admin.end();
-        }
-      },
+      terminatePostgresConnections: () => terminatePostgresConnections(runDb.url),
       unexpectedExits: () => [...unexpected],
       pids: () => Object.fromEntries([...[...procs.values()].map((p) => [p.name, p.child?.proc.pid] as const), ['redis', redis?.proc.pid] as const]),
       async close(keepDatabase = false) {

@@ -1,10 +1,11 @@
 // Composes schema/supergraph.graphql from the subgraph SDL files with @apollo/composition.
 // `npm run compose` writes it; `npm run compose -- --check` fails when composition fails or the file is stale.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { loadTypeDefs, sdlFilesIn } from '@omniroute/core';
 import { ROOT, SUBGRAPHS, modulesDir } from './subgraphs.ts';
+import { writeOrCheck } from './generated-file.ts';
 
 export function composeSupergraph(urlOf: (name: string, port: number) => string = (_n, p) => `http://127.0.0.1:${p}/graphql`): string {
   const services = SUBGRAPHS.filter((s) => existsSync(modulesDir(s.name))).map((s) => ({
@@ -23,17 +24,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const target = join(ROOT, 'schema', 'supergraph.graphql');
   try {
     const sdl = composeSupergraph();
-    if (process.argv.includes('--check')) {
-      const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
-      if (current !== sdl) {
-        console.error('schema/supergraph.graphql is stale: run `npm run compose` and commit it');
-        process.exit(1);
-      }
-      console.log('supergraph composes and is up to date');
-    } else {
-      writeFileSync(target, sdl);
-      console.log(`wrote ${target}`);
-    }
+    writeOrCheck(target, sdl, existsSync(target) ? readFileSync(target, 'utf8') : '', {
+      stale: 'schema/supergraph.graphql is stale: run `npm run compose` and commit it',
+      upToDate: 'supergraph composes and is up to date',
+    });
   } catch (e) {
     console.error((e as Error).message);
     process.exit(1);

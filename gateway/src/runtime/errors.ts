@@ -22,6 +22,8 @@ export const ErrorCode = {
   UNAUTHORIZED_FIELD_OR_TYPE: 'UNAUTHORIZED_FIELD_OR_TYPE',
   /** Demand control: the operation's estimated cost (@cost / @listSize) is over `demandControl.maxCost`. */
   COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
+  /** Demand control: a list field with @listSize(requireOneSlicingArgument) got none or several of its slicing arguments. */
+  COST_INVALID_SLICING_ARGUMENTS: 'COST_INVALID_SLICING_ARGUMENTS',
   // the edge (gateway/src/plugins)
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',

@@ -9,7 +9,8 @@ import {
 import type { PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import type { QueryPlannerConfig } from '@apollo/query-planner';
 import { loadSupergraph, percentOfLabel } from './supergraph.ts';
-import type { AuthorizationInfo } from './authorization.ts';
+import { SlicingArgumentsError, type CostModel } from './cost.ts';
+import type { AuthorizationInfo, Authorizer } from './authorization.ts';
 import { SubgraphClient, type FetchTracing, type SubgraphClientOptions } from './subgraph-client.ts';
 import { PlanExecutor, type PlanResult } from './plan-executor.ts';
 import { OperationStore, RequestError, type DocumentLimits, type OperationStoreStats, type PreparedOperation } from './operation-store.ts';
@@ -218,36 +219,9 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     apiSchema: sg.apiSchema, apiSchemaInternal: sg.apiSchemaInternal, planner: sg.planner, requiresArgs: sg.requiresArgs, introspection: opts.introspection !== false,
     limits: opts.documentLimits, documentCacheBytes: opts.cacheBytes?.documents, planCacheBytes: opts.cacheBytes?.plans,
   });
-  // Progressive @override: percent(n) labels drawn per request, custom labels from the hook.
-  const percentLabels = sg.overrideLabels.flatMap((l) => { const pct = percentOfLabel(l); return pct === null ? [] : [[l, pct] as const]; });
-  const customLabels = new Set(sg.overrideLabels.filter((l) => percentOfLabel(l) === null));
-  const random = opts.random ?? Math.random;
-  const overridesFor = sg.overrideLabels.length === 0 ? () => undefined : (ctx: Ctx) => {
-    const labels = new Set<string>();
-    for (const [label, pct] of percentLabels) if (random() * 100 < pct) labels.add(label);
-    if (customLabels.size && hooks.overrideLabels) for (const l of hooks.overrideLabels(ctx) ?? []) if (customLabels.has(l)) labels.add(l);
-    return { key: [...labels].sort().join('\u0000'), labels };
-  };
-  // Authorization directives: the operation without the fields this caller may not see, per operation and set of
-  // denied fields (filtered documents are prepared and planned once per such set).
+  const overridesFor = overrideDraw(sg.overrideLabels, opts.random ?? Math.random, hooks);
   const authorizer = opts.authorizationDirectives === 'ignore' ? null : sg.authorizer;
-  const filtered = new WeakMap<PreparedOperation, Map<string, { prepared: PreparedOperation | null; errors: GraphQLError[] }>>();
-  const EMPTY = {} as PreparedOperation;
-  const EMPTY_PLAN: QueryPlan = { kind: 'QueryPlan', node: undefined };
-  function authorizedOperation(p: PreparedOperation, ctx: Ctx): { prepared: PreparedOperation | null; errors: GraphQLError[] } | null {
-    const f = authorizer!.filter(p.operation, p.fragments, hooks.authorization?.(ctx));
-    if (!f) return null;
-    let byKey = filtered.get(p);
-    if (!byKey) { byKey = new Map(); filtered.set(p, byKey); }
-    let hit = byKey.get(f.key);
-    if (!hit) {
-      const prepared = f.document ? store.prepare(f.document, p.operationName) : null;
-      if (prepared instanceof RequestError) throw prepared.errors[0];
-      hit = { prepared, errors: f.errors };
-      if (byKey.size < 16) byKey.set(f.key, hit);
-    }
-    return hit;
-  }
+  const authorizedOperation = authorizer && authorizedOperations(authorizer, store, hooks);
   const formatError = (e: GraphQLError, ctx: Ctx | undefined) => (hooks.formatError ? hooks.formatError(e, ctx) : defaultFormatError(e));
 
   const shaped = (result: ExecutionResult, ctx: Ctx) => (hooks.onResult ? hooks.onResult(result, ctx) : result);
@@ -264,26 +238,18 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
     const variables = coerceVariables(sg.apiSchema, p, args.variables);
     if (variables instanceof RequestError) return { result: { errors: variables.errors }, requestError: variables };
     if (hooks.checkDocument) {
-      let errs: readonly GraphQLError[] | void;
-      try {
-        errs = hooks.checkDocument(p.document, args.ctx, { operation: p.operation, variables });
-      } catch (err) {
-        errs = [toGraphQLError(err)];
-      }
+      const errs = checkDocument(hooks.checkDocument, p, args.ctx, variables);
       if (errs && errs.length) return { result: { errors: errs }, requestError: new RequestError(errs, 'validation') };
     }
     if (opts.demandControl) {
-      const cost = sg.cost.estimate(p.operation, p.fragments, variables, opts.demandControl.listSize ?? 10);
-      if (cost > opts.demandControl.maxCost) {
-        const err = gqlError(`The operation's estimated cost (${cost}) is over the limit of ${opts.demandControl.maxCost}`, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, { cost, maxCost: opts.demandControl.maxCost, http: { status: 400 } });
-        return { result: { errors: [err] }, requestError: new RequestError([err], 'validation') };
-      }
+      const err = costError(sg.cost, p, variables, opts.demandControl);
+      if (err) return { result: { errors: [err] }, requestError: new RequestError([err], 'validation') };
     }
     let plan: QueryPlan;
     let denied: GraphQLError[] | undefined;
     try {
       let planned = p;
-      if (authorizer) {
+      if (authorizedOperation) {
         const f = authorizedOperation(p, args.ctx);
         if (f) {
           denied = f.errors;
@@ -370,29 +336,103 @@ export function createGatewayRuntime<Ctx = unknown>(opts: GatewayRuntimeOptions<
       return { data: r.overlay.materialize(r.data) as Record<string, unknown>, errors: r.errors };
     },
     listen(port, host = '127.0.0.1') {
-      const s = (server ??= http.createServer(handler));
-      s.keepAliveTimeout = 65_000;
-      s.headersTimeout = 66_000;
-      return new Promise((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, host, () => {
-          s.off('error', reject);
-          const a = s.address();
-          resolve(typeof a === 'object' && a ? a.port : port);
-        });
-      });
+      return listenOn((server ??= http.createServer(handler)), port, host);
     },
     async close() {
-      await new Promise<void>((resolve) => {
-        if (!server?.listening) return resolve();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       await client.close();
     },
     stats: () => ({ subgraphRequests: client.sent, operations: store.stats() }),
     documentLimits: store.limits,
   };
+}
+
+/** Progressive @override: `percent(n)` labels drawn per request, custom labels from the hook; undefined without labels. */
+function overrideDraw<Ctx>(overrideLabels: string[], random: () => number, hooks: GatewayHooks<Ctx>) {
+  const percentLabels = overrideLabels.flatMap((l) => { const pct = percentOfLabel(l); return pct === null ? [] : [[l, pct] as const]; });
+  const customLabels = new Set(overrideLabels.filter((l) => percentOfLabel(l) === null));
+  return overrideLabels.length === 0 ? () => undefined : (ctx: Ctx) => {
+    const labels = new Set<string>();
+    for (const [label, pct] of percentLabels) if (random() * 100 < pct) labels.add(label);
+    if (customLabels.size && hooks.overrideLabels) for (const l of hooks.overrideLabels(ctx) ?? []) if (customLabels.has(l)) labels.add(l);
+    return { key: [...labels].sort().join('\u0000'), labels };
+  };
+}
+
+/** Stands for an operation of which authorization removed every field: planned as the empty plan. */
+const EMPTY = {} as PreparedOperation;
+const EMPTY_PLAN: QueryPlan = { kind: 'QueryPlan', node: undefined };
+
+/**
+ * Authorization directives: the operation without the fields this caller may not see, per operation and set of
+ * denied fields (filtered documents are prepared and planned once per such set). null: nothing is denied.
+ */
+function authorizedOperations<Ctx>(authorizer: Authorizer, store: OperationStore, hooks: GatewayHooks<Ctx>) {
+  const filtered = new WeakMap<PreparedOperation, Map<string, { prepared: PreparedOperation | null; errors: GraphQLError[] }>>();
+  return (p: PreparedOperation, ctx: Ctx): { prepared: PreparedOperation | null; errors: GraphQLError[] } | null => {
+    const f = authorizer.filter(p.operation, p.fragments, hooks.authorization?.(ctx));
+    if (!f) return null;
+    let byKey = filtered.get(p);
+    if (!byKey) { byKey = new Map(); filtered.set(p, byKey); }
+    let hit = byKey.get(f.key);
+    if (!hit) {
+      const prepared = f.document ? store.prepare(f.document, p.operationName) : null;
+      if (prepared instanceof RequestError) throw prepared.errors[0];
+      hit = { prepared, errors: f.errors };
+      if (byKey.size < 16) byKey.set(f.key, hit);
+    }
+    return hit;
+  };
+}
+
+/** hooks.checkDocument's verdict; what it throws becomes the error. */
+function checkDocument<Ctx>(check: NonNullable<GatewayHooks<Ctx>['checkDocument']>, p: PreparedOperation, ctx: Ctx, variables: Record<string, unknown>): readonly GraphQLError[] | void {
+  try {
+    return check(p.document, ctx, { operation: p.operation, variables });
+  } catch (err) {
+    return [toGraphQLError(err)];
+  }
+}
+
+/**
+ * Demand control: COST_ESTIMATED_TOO_EXPENSIVE when the operation's estimated cost is over the limit,
+ * COST_INVALID_SLICING_ARGUMENTS when a field that requires one slicing argument has none or several.
+ */
+function costError(cost: CostModel, p: PreparedOperation, variables: Record<string, unknown>, limit: { maxCost: number; listSize?: number }): GraphQLError | null {
+  let estimate: number;
+  try {
+    estimate = cost.estimate(p.operation, p.fragments, variables, limit.listSize ?? 10);
+  } catch (e) {
+    if (!(e instanceof SlicingArgumentsError)) throw e;
+    return gqlError(e.message, ErrorCode.COST_INVALID_SLICING_ARGUMENTS, { field: e.coordinate, found: e.found, http: { status: 400 } });
+  }
+  if (estimate > limit.maxCost) {
+    return gqlError(`The operation's estimated cost (${estimate}) is over the limit of ${limit.maxCost}`, ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, { cost: estimate, maxCost: limit.maxCost, http: { status: 400 } });
+  }
+  return null;
+}
+
+/** Listens on `port` (0: any free one); resolves with the port. */
+function listenOn(s: http.Server, port: number, host: string): Promise<number> {
+  s.keepAliveTimeout = 65_000;
+  s.headersTimeout = 66_000;
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(port, host, () => {
+      s.off('error', reject);
+      const a = s.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
+
+/** Stops listen()'s server, if it listens: idle keep-alive sockets now, the others once answered. */
+function closeServer(server: http.Server | null): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!server?.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }
 
 /** The introspection fields of an operation, answered by graphql-js on the API schema. */

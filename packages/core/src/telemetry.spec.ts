@@ -1,4 +1,5 @@
 // Tracing is off unless OTEL_* configures an exporter, and off costs nothing: the wrappers hand back what they get.
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { runtimeTracing, startTelemetry, telemetryActive, telemetryConfigured, traceHttpServer, tracerFor } from './telemetry.ts';
 
@@ -22,6 +23,8 @@ describe('telemetry configuration', () => {
     expect(traceHttpServer('commerce', handler)).toBe(handler);
     expect(runtimeTracing('gateway')).toBeUndefined();
     expect(tracerFor('gateway')).toBeUndefined();
+    // nobody listens on ioredis's tracing channels, so ioredis skips its tracing path altogether
+    for (const name of ['ioredis:command', 'ioredis:batch']) expect(diagnostics.tracingChannel(name).hasSubscribers).toBe(false);
   });
 
   it('an unsupported protocol is refused with a clear message', async () => {

@@ -7,11 +7,17 @@
 // from OTEL_EXPORTER_OTLP_HEADERS, batching from OTEL_BSP_*, sampling from OTEL_TRACES_SAMPLER(_ARG), resource
 // attributes from OTEL_RESOURCE_ATTRIBUTES. W3C `traceparent` is extracted from incoming requests
 // (traceHttpServer) and injected into outgoing ones (the gateway's subgraph fetches). Prisma's spans (operations,
-// `db_query` with the SQL text) come from @prisma/instrumentation.
+// `db_query` with the SQL text) come from @prisma/instrumentation. Redis commands (rate limits, login throttle, APQ)
+// are CLIENT spans made from ioredis 6's own diagnostics channels (`ioredis:command`,
+// `ioredis:batch`): @opentelemetry/instrumentation-ioredis cannot serve here, its release for our SDK (0.69, on
+// instrumentation 0.221) supports ioredis < 6, and it hooks `require`, which our ESM imports of ioredis never pass.
+// Only commands issued inside a traced request get a span: the consumers' blocking XREADGROUP loops and the outbox
+// relay's XADDs run outside any request and would otherwise export a one-span trace every few hundred milliseconds.
 //
 // Several services may share a process (the embedded stack): each gets its own service.name (OTEL_SERVICE_NAME
 // prefixes them: `<OTEL_SERVICE_NAME>-commerce`; unset: `omniroute-commerce`), and a span started by a library
 // (Prisma) belongs to the service whose request is running.
+import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 
@@ -62,6 +68,7 @@ async function load(env: NodeJS.ProcessEnv): Promise<void> {
   ]);
   const exporters = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((s) => s.trim());
   const processors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [];
+  const otlp: { forceFlush(): Promise<void> }[] = [];
   if (exporters.includes('otlp')) {
     const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
     let exporter;
@@ -69,6 +76,7 @@ async function load(env: NodeJS.ProcessEnv): Promise<void> {
     else if (protocol === 'http/protobuf') exporter = new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
     else throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported (http/protobuf or http/json)`);
     processors.push(new base.BatchSpanProcessor(exporter));
+    otlp.push(exporter);
   }
   if (exporters.includes('console')) processors.push(new base.SimpleSpanProcessor(new base.ConsoleSpanExporter()));
   const envResource = resources.detectResources({ detectors: [resources.envDetector] });
@@ -109,18 +117,86 @@ async function load(env: NodeJS.ProcessEnv): Promise<void> {
   const instrumentation = new prisma.PrismaInstrumentation();
   instrumentation.setTracerProvider(routing);
   instrumentation.enable();
+  const untraceRedis = traceRedisChannels(api);
   SERVICE_CONTEXT_KEY = contextKey;
   state = {
     api, providers, providerFor,
-    flush: async () => { await Promise.all([...providers.values()].map((p) => p.forceFlush())); },
+    flush: async () => {
+      await Promise.all([...providers.values()].map((p) => p.forceFlush()));
+      // The batch processor's forceFlush sends what is still buffered but does not wait for a batch its timer
+      // already handed to the exporter; the exporter's own forceFlush waits for every send in flight.
+      await Promise.all(otlp.map((e) => e.forceFlush()));
+    },
     shutdown: async () => {
       instrumentation.disable();
+      untraceRedis();
       await Promise.all([...providers.values()].map((p) => p.shutdown()));
     },
   };
 }
 
 let SERVICE_CONTEXT_KEY: symbol | null = null;
+
+/** What ioredis publishes on `ioredis:command` / `ioredis:batch` (built/tracing.js; args already sanitized). */
+interface RedisTraceContext {
+  command?: string;
+  args?: string[];
+  batchMode?: string;
+  batchSize?: number;
+  database?: number;
+  serverAddress?: string;
+  serverPort?: number;
+  error?: unknown;
+}
+
+/**
+ * Subscribes to ioredis's tracing channels: each command or MULTI batch inside a traced request becomes a CLIENT
+ * span of the service whose request is running (the global routing provider). `start` is published synchronously in
+ * the caller's async context, so the active span there is the parent. Returns the unsubscribe.
+ */
+function traceRedisChannels(api: Api): () => void {
+  const spans = new WeakMap<object, Span>();
+  const tracer = api.trace.getTracer('omniroute-redis');
+  const start = (name: (m: RedisTraceContext) => string) => (message: unknown) => {
+    const m = message as RedisTraceContext;
+    const parent = api.context.active();
+    if (!api.trace.getSpan(parent)?.isRecording()) return;
+    const attributes: Record<string, string | number> = {
+      'db.system.name': 'redis',
+      'db.namespace': String(m.database ?? 0),
+      'server.address': m.serverAddress ?? '',
+    };
+    if (m.serverPort !== undefined) attributes['server.port'] = m.serverPort;
+    if (m.command) {
+      attributes['db.operation.name'] = m.command.toUpperCase();
+      // EVAL's script text is its first argument: long and the same every time; the keys and arguments tell more
+      const args = /^eval/i.test(m.command) ? (m.args ?? []).slice(1) : (m.args ?? []);
+      attributes['db.query.text'] = [m.command.toUpperCase(), ...args].join(' ').slice(0, 1024);
+    } else {
+      attributes['db.operation.name'] = m.batchMode ?? 'MULTI';
+      attributes['db.operation.batch.size'] = m.batchSize ?? 0;
+    }
+    spans.set(m, tracer.startSpan(name(m), { kind: api.SpanKind.CLIENT, attributes }, parent));
+  };
+  const finish = (message: unknown) => {
+    const span = spans.get(message as object);
+    if (!span) return;
+    spans.delete(message as object);
+    const error = (message as RedisTraceContext).error;
+    if (error !== undefined) {
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    }
+    span.end();
+  };
+  // A synchronous throw publishes `end` with the error set (no asyncEnd follows); a promise settles with asyncEnd.
+  const endIfThrown = (message: unknown) => { if ((message as RedisTraceContext).error !== undefined) finish(message); };
+  const handlers = [
+    ['ioredis:command', { start: start((m) => m.command!.toUpperCase()), end: endIfThrown, asyncStart: () => {}, asyncEnd: finish, error: () => {} }],
+    ['ioredis:batch', { start: start((m) => m.batchMode ?? 'MULTI'), end: endIfThrown, asyncStart: () => {}, asyncEnd: finish, error: () => {} }],
+  ] as const;
+  for (const [name, h] of handlers) diagnostics.tracingChannel(name).subscribe(h);
+  return () => { for (const [name, h] of handlers) diagnostics.tracingChannel(name).unsubscribe(h); };
+}
 
 /** Exports the spans ended so far (tests; before a process exits). */
 export async function flushTelemetry(): Promise<void> {

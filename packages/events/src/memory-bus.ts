@@ -59,21 +59,142 @@ class Queue {
   }
 }
 
-interface Group {
-  name: string;
-  queue: Queue;
+/** What the consumer groups of one bus share. */
+interface BusState {
+  readonly onError: NonNullable<EventBusOptions['onError']>;
+  /** How long a failed delivery waits before it is redelivered. */
+  readonly retryMs: number;
+  /** How long stop() waits for an event in flight before it goes back to the group. */
+  readonly idleTimeoutMs: number;
+  /** Redelivery timers, cleared on close(). */
+  readonly timers: Set<NodeJS.Timeout>;
+  /** Members per consume() call: events one consumer handles at the same time (consumerConcurrency). */
+  readonly concurrency: number;
+  closed: boolean;
+}
+
+/** One consumer group: its queue, and round-robin delivery to its idle members with redelivery on failure. */
+class ConsumerGroup {
+  readonly queue = new Queue();
   /** Undelivered items of coalesced types, by key. */
-  latest: Map<string, Item>;
-  members: Member[];
+  readonly latest = new Map<string, Item>();
+  members: Member[] = [];
   /** Lanes with an event in flight, and the events of that lane that came up meanwhile (in order). */
-  lanes: Map<string, Item[]>;
-  next: number;
+  private readonly lanes = new Map<string, Item[]>();
+  private next = 0;
+
+  constructor(readonly name: string, private readonly bus: BusState) {}
+
+  /** Queues one event, or folds it into the undelivered item of the same key; counts the append on `settle`. */
+  enqueue(json: string, key: string | null, lane: string, settle: Settle | null) {
+    const older = key ? this.latest.get(key) : undefined;
+    if (older) {
+      older.json = json; // still waiting: deliver the latest state once instead of every step
+      if (settle) (settle.remaining++, older.settles.push(settle));
+      return;
+    }
+    const item: Item = { json, key, lane, settles: settle ? [settle] : [] };
+    if (settle) settle.remaining++;
+    this.queue.push(item);
+    if (key) this.latest.set(key, item);
+  }
+
+  dispatch() {
+    while (this.queue.length > 0) {
+      const idle = this.members.filter((m) => !m.busy);
+      if (idle.length === 0) return;
+      const member = idle[this.next++ % idle.length]!;
+      const item = this.queue.shift()!;
+      if (item.key && this.latest.get(item.key) === item) this.latest.delete(item.key);
+      const waiting = this.lanes.get(item.lane);
+      if (waiting) {
+        waiting.push(item); // its lane is busy: it goes right after the one in flight
+        continue;
+      }
+      this.lanes.set(item.lane, []);
+      this.deliver(member, item);
+    }
+  }
+
+  private deliver(member: Member, item: Item) {
+    const bus = this.bus;
+    member.busy = true;
+    member.current = item;
+    const event = JSON.parse(item.json) as DomainEvent;
+    member.inflight = (async () => {
+      if (!member.matches(event.type)) return settled(item); // not for this consumer: acked without handling
+      try {
+        await member.handler(event);
+        settled(item);
+      } catch (error) {
+        bus.onError(error, { msg: 'event handler failed; will redeliver', group: this.name, eventId: event.id, type: event.type });
+        if (bus.closed || member.abandoned) return;
+        const timer = setTimeout(() => {
+          bus.timers.delete(timer);
+          if (bus.closed) return;
+          this.queue.unshift(item);
+          this.dispatch();
+        }, bus.retryMs);
+        bus.timers.add(timer);
+      }
+    })().finally(() => {
+      member.busy = false;
+      member.inflight = null;
+      member.current = null;
+      const next = this.lanes.get(item.lane)?.shift();
+      if (next) this.queue.unshift(next);
+      else this.lanes.delete(item.lane);
+      if (!bus.closed) this.dispatch();
+    });
+  }
+
+  /**
+   * Adds `concurrency` members (as many replicas of the consumer); stopping them hands an event in flight back to
+   * the group after the idle timeout.
+   */
+  join(handler: Member['handler'], types: ConsumeOptions['types']): Consumer {
+    const matches = typeMatcher(types);
+    const mine: Member[] = Array.from({ length: this.bus.concurrency }, () => ({ handler, matches, busy: false, inflight: null, current: null, abandoned: false }));
+    this.members.push(...mine);
+    queueMicrotask(() => this.dispatch());
+    let stopped: Promise<void> | null = null;
+    return {
+      stop: () => {
+        stopped ??= (async () => {
+          this.members = this.members.filter((m) => !mine.includes(m));
+          await Promise.all(mine.map((m) => this.release(m)));
+        })();
+        return stopped;
+      },
+    };
+  }
+
+  private async release(member: Member) {
+    if (!member.inflight) return;
+    // Like an unacked Redis message: after the idle timeout the event goes back to the group.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      member.inflight.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.bus.idleTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp && member.current && !this.bus.closed) {
+      member.abandoned = true;
+      this.queue.unshift(member.current);
+      this.dispatch();
+    }
+  }
 }
 
 /** The lane of an event: one order's events (whatever their stream) or else one aggregate's, one at a time. */
 function laneOf(e: DomainEvent): string {
   const orderId = (e.payload as Record<string, unknown> | undefined)?.orderId;
   return `${e.tenantId}\0${typeof orderId === 'string' ? orderId : e.aggregateId}`;
+}
+
+function settled(item: Item) {
+  for (const s of item.settles) if (--s.remaining === 0) s.resolve();
+  item.settles = [];
 }
 
 /**
@@ -89,73 +210,18 @@ function laneOf(e: DomainEvent): string {
 export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
   const maxLen = opts.maxLen ?? 10_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
-  const retryMs = Math.min(idleTimeoutMs, 1_000);
   const onError = opts.onError ?? defaultOnError;
-  const coalesce = new Set(opts.coalesceTypes ?? ['vehicle.position']);
   const concurrency = Math.max(1, Math.floor(opts.consumerConcurrency ?? 1));
+  const state: BusState = { onError, retryMs: Math.min(idleTimeoutMs, 1_000), idleTimeoutMs, timers: new Set(), concurrency, closed: false };
+  const coalesce = new Set(opts.coalesceTypes ?? ['vehicle.position']);
   /** Recent events, replayed to a group created after they were published (like a stream read from 0). */
   const retained: string[] = [];
-  const groups = new Map<string, Group>();
+  const groups = new Map<string, ConsumerGroup>();
   const listeners = new Set<{ handler: (e: DomainEvent) => void; matches: (type: string) => boolean }>();
-  const timers = new Set<NodeJS.Timeout>();
   /** Settles not resolved yet: rejected on close(), so the relay leaves those rows unpublished. */
   const unsettled = new Set<Settle>();
   /** publishUntilHandled() calls made while paused: queued for the groups that exist at resume(). */
   let held: { jsons: string[]; events: DomainEvent[]; settle: Settle }[] | null = opts.startPaused ? [] : null;
-  let closed = false;
-
-  function settled(item: Item) {
-    for (const s of item.settles) if (--s.remaining === 0) s.resolve();
-    item.settles = [];
-  }
-
-  function dispatch(group: Group) {
-    while (group.queue.length > 0) {
-      const idle = group.members.filter((m) => !m.busy);
-      if (idle.length === 0) return;
-      const member = idle[group.next++ % idle.length]!;
-      const item = group.queue.shift()!;
-      if (item.key && group.latest.get(item.key) === item) group.latest.delete(item.key);
-      const waiting = group.lanes.get(item.lane);
-      if (waiting) {
-        waiting.push(item); // its lane is busy: it goes right after the one in flight
-        continue;
-      }
-      group.lanes.set(item.lane, []);
-      deliver(group, member, item);
-    }
-  }
-
-  function deliver(group: Group, member: Member, item: Item) {
-    member.busy = true;
-    member.current = item;
-    const event = JSON.parse(item.json) as DomainEvent;
-    member.inflight = (async () => {
-      if (!member.matches(event.type)) return settled(item); // not for this consumer: acked without handling
-      try {
-        await member.handler(event);
-        settled(item);
-      } catch (error) {
-        onError(error, { msg: 'event handler failed; will redeliver', group: group.name, eventId: event.id, type: event.type });
-        if (closed || member.abandoned) return;
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (closed) return;
-          group.queue.unshift(item);
-          dispatch(group);
-        }, retryMs);
-        timers.add(timer);
-      }
-    })().finally(() => {
-      member.busy = false;
-      member.inflight = null;
-      member.current = null;
-      const next = group.lanes.get(item.lane)?.shift();
-      if (next) group.queue.unshift(next);
-      else group.lanes.delete(item.lane);
-      if (!closed) dispatch(group);
-    });
-  }
 
   /** Appends to every group's queue (coalescing where allowed) and counts the appends on `settle`. */
   function append(jsons: string[], events: DomainEvent[], settle: Settle | null) {
@@ -165,20 +231,10 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       retained.push(json);
       if (retained.length > maxLen) retained.splice(0, retained.length - maxLen);
       const key = coalesce.has(e.type) ? `${e.type}\0${e.aggregateId}` : null;
-      for (const group of groups.values()) {
-        const older = key ? group.latest.get(key) : undefined;
-        if (older) {
-          older.json = json; // still waiting: deliver the latest state once instead of every step
-          if (settle) (settle.remaining++, older.settles.push(settle));
-          continue;
-        }
-        const item: Item = { json, key, lane: laneOf(e), settles: settle ? [settle] : [] };
-        if (settle) settle.remaining++;
-        group.queue.push(item);
-        if (key) group.latest.set(key, item);
-      }
+      const lane = laneOf(e);
+      for (const group of groups.values()) group.enqueue(json, key, lane, settle);
     }
-    for (const group of groups.values()) queueMicrotask(() => dispatch(group));
+    for (const group of groups.values()) queueMicrotask(() => group.dispatch());
   }
 
   function broadcast(jsons: string[], events: DomainEvent[]) {
@@ -204,7 +260,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
   }
 
   function serialise(events: DomainEvent[]): string[] {
-    if (closed) throw new Error('EventBus is closed');
+    if (state.closed) throw new Error('EventBus is closed');
     return events.map((e) => {
       validateEvent(e);
       return JSON.stringify(e);
@@ -235,7 +291,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
     },
 
     resume() {
-      if (!held || closed) return;
+      if (!held || state.closed) return;
       const waiting = held;
       held = null;
       for (const h of waiting) {
@@ -245,58 +301,28 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
     },
 
     async consume(groupName, handler, consumeOpts: ConsumeOptions = {}): Promise<Consumer> {
-      if (closed) throw new Error('EventBus is closed');
+      if (state.closed) throw new Error('EventBus is closed');
       let group = groups.get(groupName);
       if (!group) {
-        group = { name: groupName, queue: new Queue(), latest: new Map(), members: [], next: 0, lanes: new Map() };
+        group = new ConsumerGroup(groupName, state);
         if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, lane: laneOf(JSON.parse(json) as DomainEvent), settles: [] });
         groups.set(groupName, group);
       }
-      const g = group;
-      const matches = typeMatcher(consumeOpts.types);
-      // one member per event handled at the same time (consumerConcurrency), like that many replicas
-      const mine: Member[] = Array.from({ length: concurrency }, () => ({ handler, matches, busy: false, inflight: null, current: null, abandoned: false }));
-      g.members.push(...mine);
-      queueMicrotask(() => dispatch(g));
-      let stopped: Promise<void> | null = null;
-      const stopMember = async (member: Member) => {
-        if (!member.inflight) return;
-        // Like an unacked Redis message: after the idle timeout the event goes back to the group.
-        let timer: NodeJS.Timeout | undefined;
-        const gaveUp = await Promise.race([
-          member.inflight.then(() => false),
-          new Promise<boolean>((r) => (timer = setTimeout(() => r(true), idleTimeoutMs))),
-        ]);
-        clearTimeout(timer);
-        if (gaveUp && member.current && !closed) {
-          member.abandoned = true;
-          g.queue.unshift(member.current);
-          dispatch(g);
-        }
-      };
-      return {
-        stop() {
-          stopped ??= (async () => {
-            g.members = g.members.filter((m) => !mine.includes(m));
-            await Promise.all(mine.map(stopMember));
-          })();
-          return stopped;
-        },
-      };
+      return group.join(handler, consumeOpts.types);
     },
 
     listen(handler, listenOpts: TypeFilter = {}): Unlisten {
       const entry = { handler, matches: typeMatcher(listenOpts.types) };
-      if (!closed) listeners.add(entry);
+      if (!state.closed) listeners.add(entry);
       return Object.assign(() => void listeners.delete(entry), { ready: Promise.resolve() });
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
+      if (state.closed) return;
+      state.closed = true;
       listeners.clear();
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      for (const t of state.timers) clearTimeout(t);
+      state.timers.clear();
       const inflight = [...groups.values()].flatMap((g) => g.members.map((m) => m.inflight)).filter(Boolean);
       for (const g of groups.values()) g.members = [];
       await Promise.allSettled(inflight);

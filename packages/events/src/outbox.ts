@@ -113,6 +113,41 @@ export interface OutboxRelay {
 }
 
 /**
+ * Redis: claims the oldest unpublished rows (FOR UPDATE SKIP LOCKED), publishes them and marks them in the same
+ * transaction; returns how many rows it published.
+ */
+async function claimAndPublishBatch(prisma: OutboxClient, bus: EventBus, source: string, batchSize: number): Promise<number> {
+  const outcome = await prisma.$transaction(
+    async (tx) => {
+      const claimed = (await tx.$queryRawUnsafe(
+        `SELECT "id" FROM "OutboxEvent" WHERE "publishedAt" IS NULL ORDER BY "occurredAt", "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+      )) as { id: string }[];
+      if (claimed.length === 0) return { count: 0 };
+      const ids = claimed.map((r) => r.id);
+      const rows = (await tx.outboxEvent.findMany({
+        where: { id: { in: ids } },
+        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+      })) as OutboxEventRow[];
+      try {
+        await bus.publish(rows.map((r) => rowToEvent(r, source)));
+      } catch (error) {
+        // Keep the rows unpublished (retried later) but count the attempt: commit, don't roll back.
+        await tx.outboxEvent.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 } } });
+        return { count: 0, error };
+      }
+      await tx.outboxEvent.updateMany({
+        where: { id: { in: ids } },
+        data: { publishedAt: new Date(), attempts: { increment: 1 } },
+      });
+      return { count: rows.length };
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+  if (outcome.error) throw outcome.error;
+  return outcome.count;
+}
+
+/**
  * Polls unpublished outbox rows (oldest first, in batches), publishes them and marks them published once the
  * bus holds them durably.
  * Redis: each batch is claimed with SELECT … FOR UPDATE SKIP LOCKED inside a transaction that stays open until
@@ -186,34 +221,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   /** One batch; returns how many rows it published. */
   async function relayBatch(): Promise<number> {
     if (untilHandled) return handOffBatch();
-    const outcome = await prisma.$transaction(
-      async (tx) => {
-        const claimed = (await tx.$queryRawUnsafe(
-          `SELECT "id" FROM "OutboxEvent" WHERE "publishedAt" IS NULL ORDER BY "occurredAt", "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-        )) as { id: string }[];
-        if (claimed.length === 0) return { count: 0 };
-        const ids = claimed.map((r) => r.id);
-        const rows = (await tx.outboxEvent.findMany({
-          where: { id: { in: ids } },
-          orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
-        })) as OutboxEventRow[];
-        try {
-          await bus.publish(rows.map((r) => rowToEvent(r, source)));
-        } catch (error) {
-          // Keep the rows unpublished (retried later) but count the attempt: commit, don't roll back.
-          await tx.outboxEvent.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 } } });
-          return { count: 0, error };
-        }
-        await tx.outboxEvent.updateMany({
-          where: { id: { in: ids } },
-          data: { publishedAt: new Date(), attempts: { increment: 1 } },
-        });
-        return { count: rows.length };
-      },
-      { maxWait: 10_000, timeout: 60_000 },
-    );
-    if (outcome.error) throw outcome.error;
-    return outcome.count;
+    return claimAndPublishBatch(prisma, bus, source, batchSize);
   }
 
   async function cleanup() {

@@ -185,6 +185,87 @@ class RedisLiveListeners {
   }
 }
 
+/**
+ * Upkeep of the streams this bus publishes to: trims what every group acknowledged, and tells the relays when
+ * Redis lost its data (the epoch key changed or vanished) and since when what was published may be gone.
+ */
+class StreamUpkeep {
+  private epoch: string | null = null;
+  private readonly lossListeners = new Set<(since?: Date) => void>();
+  /** Per topic published here: the oldest entry some group had not acknowledged at the last check (ms). */
+  private readonly unackedSince = new Map<string, number>();
+  private readonly lastMaintained = new Map<string, number>();
+  private maintaining = false;
+  /** Topics whose stream had no consumer group at the last check. */
+  private readonly ungrouped = new Set<string>();
+
+  constructor(
+    private readonly cmd: Redis,
+    private readonly o: {
+      streamKey: (topic: string) => string;
+      epochKey: string;
+      maxLen: number;
+      onError: NonNullable<EventBusOptions['onError']>;
+      isClosed: () => boolean;
+    },
+  ) {
+    cmd.on('ready', () => void this.checkEpoch().catch((error: unknown) => !o.isClosed() && o.onError(error, { msg: 'epoch check failed' })));
+  }
+
+  notePublished(topic: string, now: number) {
+    if (!this.unackedSince.has(topic)) this.unackedSince.set(topic, now);
+  }
+
+  isUngrouped(topic: string) {
+    return this.ungrouped.has(topic);
+  }
+
+  onDataLoss(listener: (since?: Date) => void) {
+    this.lossListeners.add(listener);
+    return () => void this.lossListeners.delete(listener);
+  }
+
+  /** At most once a second per topic: trim what every group acknowledged, note what is not, check the epoch. */
+  maintain(topic: string) {
+    const now = Date.now();
+    if (this.maintaining || now - (this.lastMaintained.get(topic) ?? 0) < 1_000) return;
+    this.lastMaintained.set(topic, now);
+    this.maintaining = true;
+    void (this.cmd.eval(TRIM_SCRIPT, 2, this.o.streamKey(topic), this.o.epochKey, this.o.maxLen) as Promise<[string | null, number, number]>)
+      .then(async ([safe, hasEpoch, groupCount]) => {
+        if (groupCount === 0) this.ungrouped.add(topic);
+        else this.ungrouped.delete(topic);
+        // Without an unacknowledged entry, only what is published after this check can be lost.
+        this.unackedSince.set(topic, safe ? Number(safe.split('-')[0]) : now);
+        if (!hasEpoch) await this.checkEpoch();
+      })
+      .catch((error: unknown) => {
+        if (!this.o.isClosed()) this.o.onError(error, { msg: 'stream maintenance failed', topic });
+      })
+      .finally(() => (this.maintaining = false));
+  }
+
+  /**
+   * On every (re)connect and when maintenance finds the epoch gone: a missing or different epoch means this
+   * Redis no longer holds what was published before (restart without persistence, flush), so relays republish.
+   */
+  private async checkEpoch() {
+    const mine = `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const created = await this.cmd.set(this.o.epochKey, mine, 'NX');
+    const current = created ? mine : await this.cmd.get(this.o.epochKey);
+    const lost = this.epoch !== null && current !== this.epoch;
+    this.epoch = current;
+    if (!lost) return;
+    // Entries published after the oldest unacknowledged one we saw may be gone (2 s for clock differences).
+    const marks = [...this.unackedSince.values()];
+    const since = marks.length > 0 ? new Date(Math.min(...marks) - 2_000) : undefined;
+    this.unackedSince.clear();
+    this.lastMaintained.clear();
+    this.o.onError(new Error('Redis lost its data'), { msg: 'event streams lost; outbox relays republish', since: since?.toISOString() });
+    for (const l of this.lossListeners) l(since);
+  }
+}
+
 export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): EventBus {
   const prefix = opts.stream ?? 'omniroute';
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
@@ -223,15 +304,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
   }
 
   const cmd = connect('cmd');
-  const epochKey = `${prefix}:epoch`;
-  let epoch: string | null = null;
-  const lossListeners = new Set<(since?: Date) => void>();
-  /** Per topic published here: the oldest entry some group had not acknowledged at the last check (ms). */
-  const unackedSince = new Map<string, number>();
-  const lastMaintained = new Map<string, number>();
-  let maintaining = false;
-  /** Topics whose stream had no consumer group at the last check. */
-  const ungrouped = new Set<string>();
+  const streams = new StreamUpkeep(cmd, { streamKey, epochKey: `${prefix}:epoch`, maxLen, onError, isClosed: () => closed });
 
   // ---- publish --------------------------------------------------------------------------------------------
 
@@ -242,13 +315,13 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     const pipe = cmd.pipeline();
     const topics = new Set<string>();
     const now = Date.now();
-    for (const e of events) if (!unackedSince.has(topicOf(e.type))) unackedSince.set(topicOf(e.type), now);
+    for (const e of events) streams.notePublished(topicOf(e.type), now);
     for (const e of events) {
       const topic = topicOf(e.type);
       const json = JSON.stringify(e);
       topics.add(topic);
       // A stream no group reads (live-only facts such as positions) is capped as it grows; others by maintain().
-      if (ungrouped.has(topic)) pipe.xadd(streamKey(topic), 'MAXLEN', '~', maxLen, '*', 'type', e.type, 'e', json);
+      if (streams.isUngrouped(topic)) pipe.xadd(streamKey(topic), 'MAXLEN', '~', maxLen, '*', 'type', e.type, 'e', json);
       else pipe.xadd(streamKey(topic), '*', 'type', e.type, 'e', json);
       pipe.publish(channel(topic), json);
     }
@@ -256,56 +329,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     const results = (await pipe.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
-    for (const topic of topics) maintain(topic);
-  }
-
-  // ---- trimming and data loss -----------------------------------------------------------------------------
-
-
-  /** At most once a second per topic: trim what every group acknowledged, note what is not, check the epoch. */
-  function maintain(topic: string) {
-    const now = Date.now();
-    if (maintaining || now - (lastMaintained.get(topic) ?? 0) < 1_000) return;
-    lastMaintained.set(topic, now);
-    maintaining = true;
-    void (cmd.eval(TRIM_SCRIPT, 2, streamKey(topic), epochKey, maxLen) as Promise<[string | null, number, number]>)
-      .then(async ([safe, hasEpoch, groupCount]) => {
-        if (groupCount === 0) ungrouped.add(topic);
-        else ungrouped.delete(topic);
-        // Without an unacknowledged entry, only what is published after this check can be lost.
-        unackedSince.set(topic, safe ? Number(safe.split('-')[0]) : now);
-        if (!hasEpoch) await checkEpoch();
-      })
-      .catch((error: unknown) => {
-        if (!closed) onError(error, { msg: 'stream maintenance failed', topic });
-      })
-      .finally(() => (maintaining = false));
-  }
-
-  /**
-   * On every (re)connect and when maintenance finds the epoch gone: a missing or different epoch means this
-   * Redis no longer holds what was published before (restart without persistence, flush), so relays republish.
-   */
-  async function checkEpoch() {
-    const mine = `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
-    const created = await cmd.set(epochKey, mine, 'NX');
-    const current = created ? mine : await cmd.get(epochKey);
-    const lost = epoch !== null && current !== epoch;
-    epoch = current;
-    if (!lost) return;
-    // Entries published after the oldest unacknowledged one we saw may be gone (2 s for clock differences).
-    const marks = [...unackedSince.values()];
-    const since = marks.length > 0 ? new Date(Math.min(...marks) - 2_000) : undefined;
-    unackedSince.clear();
-    lastMaintained.clear();
-    onError(new Error('Redis lost its data'), { msg: 'event streams lost; outbox relays republish', since: since?.toISOString() });
-    for (const l of lossListeners) l(since);
-  }
-  cmd.on('ready', () => void checkEpoch().catch((error: unknown) => !closed && onError(error, { msg: 'epoch check failed' })));
-
-  function onDataLoss(listener: (since?: Date) => void) {
-    lossListeners.add(listener);
-    return () => void lossListeners.delete(listener);
+    for (const topic of topics) streams.maintain(topic);
   }
 
   // ---- consume --------------------------------------------------------------------------------------------
@@ -339,5 +363,5 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     await Promise.allSettled([...connections].map((c) => release(c, connections)));
   }
 
-  return { publish, consume, listen, close, onDataLoss };
+  return { publish, consume, listen, close, onDataLoss: (listener) => streams.onDataLoss(listener) };
 }

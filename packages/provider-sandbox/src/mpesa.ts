@@ -157,6 +157,14 @@ export function darajaTimestamp(at: Date): string {
   return new Date(at.getTime() + 3 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
+/** B2C and Transaction Status: the account's initiator and its credential, and a command the API takes. */
+function checkInitiator(a: MpesaAccount, body: Record<string, any>, field: 'InitiatorName' | 'Initiator', commands: string[]) {
+  if (!a.initiatorName || body[field] !== a.initiatorName || body.SecurityCredential !== a.securityCredential) {
+    throw darajaError(400, '400.002.02', `Bad Request - Invalid ${field} or SecurityCredential`);
+  }
+  if (!commands.includes(body.CommandID)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid CommandID');
+}
+
 export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
   const tokens = new Map<string, { account: MpesaAccount; expiresAt: number }>();
   const accountOf = (req: IncomingMessage): MpesaAccount => {
@@ -215,10 +223,7 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
       // B2C (https://developer.safaricom.co.ke/APIs/BusinessToCustomer): pay a customer's M-Pesa from the short code.
       const a = accountOf(req);
       const body = await readJson(req);
-      if (!a.initiatorName || body.InitiatorName !== a.initiatorName || body.SecurityCredential !== a.securityCredential) {
-        throw darajaError(400, '400.002.02', 'Bad Request - Invalid InitiatorName or SecurityCredential');
-      }
-      if (!['BusinessPayment', 'SalaryPayment', 'PromotionPayment'].includes(body.CommandID)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid CommandID');
+      checkInitiator(a, body, 'InitiatorName', ['BusinessPayment', 'SalaryPayment', 'PromotionPayment']);
       if (String(body.PartyA) !== a.shortCode) throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyA');
       const phone = String(body.PartyB ?? '');
       if (!/^\d{9,15}$/.test(phone)) throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyB');
@@ -244,10 +249,7 @@ export function mpesaRail(state: SandboxState, accounts: () => MpesaAccount[]) {
       // The transaction is named by its M-Pesa receipt (TransactionID) or by the OriginatorConversationID of its request.
       const a = accountOf(req);
       const body = await readJson(req);
-      if (!a.initiatorName || body.Initiator !== a.initiatorName || body.SecurityCredential !== a.securityCredential) {
-        throw darajaError(400, '400.002.02', 'Bad Request - Invalid Initiator or SecurityCredential');
-      }
-      if (body.CommandID !== 'TransactionStatusQuery') throw darajaError(400, '400.002.02', 'Bad Request - Invalid CommandID');
+      checkInitiator(a, body, 'Initiator', ['TransactionStatusQuery']);
       if (String(body.PartyA) !== a.shortCode || String(body.IdentifierType) !== '4') throw darajaError(400, '400.002.02', 'Bad Request - Invalid PartyA');
       const result = resultUrl(body);
       const receipt = typeof body.TransactionID === 'string' && body.TransactionID ? body.TransactionID : null;

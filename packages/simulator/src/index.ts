@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { log } from '@omniroute/core';
 import { headingDeg, stepToward, type Point } from './geo.ts';
 import type { TenantSimulation } from './config.ts';
+import { GatewayClient } from './gateway-client.ts';
 
 export interface SimulatorOptions {
   gatewayUrl: string;
@@ -21,66 +22,20 @@ export interface SimulatorOptions {
 
 interface SimVehicle { id: string; plate: string; coldChain: boolean; pos: Point; home: Point; target: Point; shipmentId?: string; destination?: Point; tempC: number }
 
+const around = (c: Point, km: number): Point => ({ lat: c.lat + ((Math.random() - 0.5) * km) / 55, lng: c.lng + ((Math.random() - 0.5) * km) / 55 });
+
 export function startSimulator(opts: SimulatorOptions) {
   const positionEveryMs = opts.positionEveryMs ?? 1000;
   const businessEveryMs = opts.businessEveryMs ?? 4000;
-  let token = '';
-  let financeToken = '';
+  const api = new GatewayClient(opts.gatewayUrl, opts);
   let payments = 0;
   let stopped = false;
   const timers: NodeJS.Timeout[] = [];
   const vehicles = new Map<string, SimVehicle>();
   let tick = 0;
 
-  async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, as: 'ops' | 'finance' = 'ops', timeoutMs = 10_000): Promise<T | null> {
-    const bearer = query.startsWith('mutation($i: LoginInput!)') ? '' : as === 'finance' ? financeToken : token;
-    const res = await fetch(opts.gatewayUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), 'x-request-id': `sim-${randomUUID()}` },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-    if (body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
-      if (as === 'finance') financeToken = '';
-      else token = '';
-    }
-    if (body.errors?.length) log.debug('simulator: errors', { errors: body.errors.map((e) => e.message).slice(0, 3) });
-    return body.data ?? null;
-  }
-
-  // One sign-in at a time per account, whichever loop asks: a sign-in is a deliberately slow scrypt, and on a busy
-  // machine two loops each retrying theirs every tick queued sign-ins faster than identity could hash them.
-  const signingIn: { ops?: Promise<boolean>; finance?: Promise<boolean> } = {};
-  function signIn(as: 'ops' | 'finance', email: string): Promise<boolean> {
-    signingIn[as] ??= (async () => {
-      try {
-        const d = await gql<{ login: { accessToken: string | null } }>('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
-          i: { email, password: opts.password ?? 'omniroute-demo' },
-        }, 'ops', 60_000);
-        const t = d?.login.accessToken ?? '';
-        if (as === 'finance') financeToken = t;
-        else token = t;
-        return !!t;
-      } finally {
-        signingIn[as] = undefined;
-      }
-    })();
-    return signingIn[as];
-  }
-
-  async function ensureLogin(): Promise<boolean> {
-    return token ? true : signIn('ops', opts.email ?? 'dispatch@lagos.demo');
-  }
-
-  async function ensureFinanceLogin(): Promise<boolean> {
-    return financeToken ? true : signIn('finance', opts.financeEmail ?? 'finance@lagos.demo');
-  }
-
-  const around = (c: Point, km: number): Point => ({ lat: c.lat + ((Math.random() - 0.5) * km) / 55, lng: c.lng + ((Math.random() - 0.5) * km) / 55 });
-
   async function loadFleet() {
-    const d = await gql<any>(`{ vehicles(first: 100) { edges { node { id plate coldChain lastPosition { lat lng }
+    const d = await api.gql<any>(`{ vehicles(first: 100) { edges { node { id plate coldChain lastPosition { lat lng }
       currentShipment { id status stops { kind lat lng } } } } } }`);
     for (const { node: v } of d?.vehicles?.edges ?? []) {
       if (vehicles.size >= (opts.movingVehicles ?? 16) || !v.lastPosition) continue;
@@ -90,95 +45,20 @@ export function startSimulator(opts: SimulatorOptions) {
     }
   }
 
-  async function moveAll() {
-    const speedKph = 28;
-    const km = (speedKph * positionEveryMs) / 3_600_000;
-    await Promise.all(
-      [...vehicles.values()].map(async (v) => {
-        const goal = v.destination ?? v.target;
-        const { point, arrived } = stepToward(v.pos, goal, km * (0.7 + Math.random() * 0.6));
-        const heading = headingDeg(v.pos, point);
-        v.pos = point;
-        if (v.coldChain) v.tempC = Math.max(1, Math.min(12, v.tempC + (Math.random() - 0.47) * 0.6));
-        await gql(`mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code } } }`, {
-          i: { vehicleId: v.id, lat: point.lat, lng: point.lng, speedKph: arrived ? 0 : speedKph, heading, temperatureC: v.coldChain ? Number(v.tempC.toFixed(1)) : null, recordedAt: new Date().toISOString() },
-        });
-        if (!arrived) return;
-        if (v.shipmentId && v.destination) {
-          await gql(`mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { userErrors { code message } } }`, {
-            i: { shipmentId: v.shipmentId, recipientName: 'Shop owner', signatureRef: `sig-${randomUUID()}`, lat: point.lat, lng: point.lng },
-          });
-          v.shipmentId = undefined;
-          v.destination = undefined;
-        }
-        v.target = around(v.home, 5);
-      }),
-    );
-  }
+  const moveAll = () => Promise.all([...vehicles.values()].map((v) => drive(api, v, positionEveryMs))).then(() => undefined);
 
   async function businessStep() {
     tick++;
-    // 1. a customer orders
-    const [cust, loc, prod] = await Promise.all([
-      gql<any>(`{ customers(first: 50) { edges { node { id } } } }`),
-      gql<any>(`{ locations(first: 2) { edges { node { id } } } }`),
-      gql<any>(`{ products(first: 40) { edges { node { variants { sku } } } } }`),
-    ]);
-    const customers = cust?.customers?.edges ?? [];
-    const skus = (prod?.products?.edges ?? []).flatMap((e: any) => e.node.variants.map((v: any) => v.sku));
-    const location = loc?.locations?.edges?.[0]?.node?.id;
-    if (customers.length && skus.length && location) {
-      const lines = Array.from({ length: 1 + (tick % 3) }, () => skus[Math.floor(Math.random() * skus.length)]);
-      await gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code } } }`, {
-        i: {
-          customerId: customers[Math.floor(Math.random() * customers.length)].node.id, channel: ['PORTAL', 'MOBILE_APP', 'WHATSAPP', 'SALES_REP'][tick % 4],
-          locationId: location, lines: [...new Set(lines)].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 6) })), idempotencyKey: `sim-${randomUUID()}`,
-        },
-      });
-    }
-    // 2. dispatch a pending shipment on a free moving vehicle with a verified rider
+    await placeOrder(api, tick);
     const free = [...vehicles.values()].find((v) => !v.shipmentId);
-    if (free) {
-      const [pending, riders] = await Promise.all([
-        gql<any>(`{ shipments(first: 5, filter: { status: PENDING }) { edges { node { id stops { kind lat lng } } } } }`),
-        gql<any>(`{ workers(first: 30, filter: { kycStatus: VERIFIED }) { edges { node { id } } } }`),
-      ]);
-      const s = pending?.shipments?.edges?.[0]?.node;
-      const riderList = riders?.workers?.edges ?? [];
-      if (s && riderList.length) {
-        const r = await gql<any>(`mutation($i: DispatchShipmentInput!) { dispatchShipment(input: $i) { shipment { id } userErrors { code } } }`, {
-          i: { shipmentId: s.id, vehicleId: free.id, riderId: riderList[tick % riderList.length].node.id },
-        });
-        const drop = s.stops?.find((x: any) => x.kind === 'DROPOFF');
-        if (r?.dispatchShipment?.shipment && drop) {
-          free.shipmentId = s.id;
-          free.destination = { lat: drop.lat, lng: drop.lng };
-        }
-      }
-    }
-    // 3. a customer pays an issued invoice from their phone, through one of the payment rails (the provider sandbox
-    //    in `npm start`); every seventh payer's wallet is short of money (a sandbox number scripted to fail).
-    if (tick % 2 === 0 && (await ensureFinanceLogin())) {
-      const inv = await gql<any>(`{ invoices(first: 20, filter: { status: ISSUED }) { edges { node { id amountDue { amount currencyCode } customer { phone } } } } }`, {}, 'finance');
-      const open = inv?.invoices?.edges ?? [];
-      const i = open[Math.floor(Math.random() * open.length)]?.node;
-      if (i) {
-        const rails = ['MPESA', 'MTN_MOMO', 'PAYSTACK'] as const;
-        const n = payments++;
-        await gql(`mutation($i: InitiatePaymentInput!) { initiatePayment(input: $i) { payment { id status } userErrors { code } } }`, {
-          i: {
-            invoiceId: i.id, amount: i.amountDue.amount, currencyCode: i.amountDue.currencyCode, method: 'MOBILE_MONEY', provider: rails[n % rails.length],
-            phone: n % 7 === 6 ? '+254700001001' : i.customer?.phone ?? '+254700000042', idempotencyKey: `sim-${randomUUID()}`,
-          },
-        }, 'finance');
-      }
-    }
+    if (free) await dispatchShipment(api, free, tick);
+    if (tick % 2 === 0 && (await api.ensureFinanceLogin())) await payAnInvoice(api, () => payments++);
   }
 
   const guard = (fn: () => Promise<void>) => async () => {
     if (stopped) return;
     try {
-      if (!(await ensureLogin())) return;
+      if (!(await api.ensureLogin())) return;
       if (!vehicles.size) await loadFleet();
       await fn();
     } catch (e) {
@@ -202,6 +82,87 @@ export function startSimulator(opts: SimulatorOptions) {
       for (const t of timers) clearTimeout(t);
     },
   };
+}
+
+/** One step of one vehicle toward its drop (confirmed on arrival) or its next point near home; reports the position. */
+async function drive(api: GatewayClient, v: SimVehicle, positionEveryMs: number) {
+  const speedKph = 28;
+  const km = (speedKph * positionEveryMs) / 3_600_000;
+  const goal = v.destination ?? v.target;
+  const { point, arrived } = stepToward(v.pos, goal, km * (0.7 + Math.random() * 0.6));
+  const heading = headingDeg(v.pos, point);
+  v.pos = point;
+  if (v.coldChain) v.tempC = Math.max(1, Math.min(12, v.tempC + (Math.random() - 0.47) * 0.6));
+  await api.gql(`mutation($i: ReportVehiclePositionInput!) { reportVehiclePosition(input: $i) { userErrors { code } } }`, {
+    i: { vehicleId: v.id, lat: point.lat, lng: point.lng, speedKph: arrived ? 0 : speedKph, heading, temperatureC: v.coldChain ? Number(v.tempC.toFixed(1)) : null, recordedAt: new Date().toISOString() },
+  });
+  if (!arrived) return;
+  if (v.shipmentId && v.destination) {
+    await api.gql(`mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { userErrors { code message } } }`, {
+      i: { shipmentId: v.shipmentId, recipientName: 'Shop owner', signatureRef: `sig-${randomUUID()}`, lat: point.lat, lng: point.lng },
+    });
+    v.shipmentId = undefined;
+    v.destination = undefined;
+  }
+  v.target = around(v.home, 5);
+}
+
+/** A customer orders one to three SKUs. */
+async function placeOrder(api: GatewayClient, tick: number) {
+  const [cust, loc, prod] = await Promise.all([
+    api.gql<any>(`{ customers(first: 50) { edges { node { id } } } }`),
+    api.gql<any>(`{ locations(first: 2) { edges { node { id } } } }`),
+    api.gql<any>(`{ products(first: 40) { edges { node { variants { sku } } } } }`),
+  ]);
+  const customers = cust?.customers?.edges ?? [];
+  const skus = (prod?.products?.edges ?? []).flatMap((e: any) => e.node.variants.map((v: any) => v.sku));
+  const location = loc?.locations?.edges?.[0]?.node?.id;
+  if (!customers.length || !skus.length || !location) return;
+  const lines = Array.from({ length: 1 + (tick % 3) }, () => skus[Math.floor(Math.random() * skus.length)]);
+  await api.gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code } } }`, {
+    i: {
+      customerId: customers[Math.floor(Math.random() * customers.length)].node.id, channel: ['PORTAL', 'MOBILE_APP', 'WHATSAPP', 'SALES_REP'][tick % 4],
+      locationId: location, lines: [...new Set(lines)].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 6) })), idempotencyKey: `sim-${randomUUID()}`,
+    },
+  });
+}
+
+/** Dispatches a pending shipment on a free moving vehicle with a verified rider. */
+async function dispatchShipment(api: GatewayClient, free: SimVehicle, tick: number) {
+  const [pending, riders] = await Promise.all([
+    api.gql<any>(`{ shipments(first: 5, filter: { status: PENDING }) { edges { node { id stops { kind lat lng } } } } }`),
+    api.gql<any>(`{ workers(first: 30, filter: { kycStatus: VERIFIED }) { edges { node { id } } } }`),
+  ]);
+  const s = pending?.shipments?.edges?.[0]?.node;
+  const riderList = riders?.workers?.edges ?? [];
+  if (!s || !riderList.length) return;
+  const r = await api.gql<any>(`mutation($i: DispatchShipmentInput!) { dispatchShipment(input: $i) { shipment { id } userErrors { code } } }`, {
+    i: { shipmentId: s.id, vehicleId: free.id, riderId: riderList[tick % riderList.length].node.id },
+  });
+  const drop = s.stops?.find((x: any) => x.kind === 'DROPOFF');
+  if (r?.dispatchShipment?.shipment && drop) {
+    free.shipmentId = s.id;
+    free.destination = { lat: drop.lat, lng: drop.lng };
+  }
+}
+
+/**
+ * A customer pays an issued invoice from their phone, through one of the payment rails (the provider sandbox in
+ * `npm start`); every seventh payer's wallet is short of money (a sandbox number scripted to fail).
+ */
+async function payAnInvoice(api: GatewayClient, nextPayment: () => number) {
+  const inv = await api.gql<any>(`{ invoices(first: 20, filter: { status: ISSUED }) { edges { node { id amountDue { amount currencyCode } customer { phone } } } } }`, {}, 'finance');
+  const open = inv?.invoices?.edges ?? [];
+  const i = open[Math.floor(Math.random() * open.length)]?.node;
+  if (!i) return;
+  const rails = ['MPESA', 'MTN_MOMO', 'PAYSTACK'] as const;
+  const n = nextPayment();
+  await api.gql(`mutation($i: InitiatePaymentInput!) { initiatePayment(input: $i) { payment { id status } userErrors { code } } }`, {
+    i: {
+      invoiceId: i.id, amount: i.amountDue.amount, currencyCode: i.amountDue.currencyCode, method: 'MOBILE_MONEY', provider: rails[n % rails.length],
+      phone: n % 7 === 6 ? '+254700001001' : i.customer?.phone ?? '+254700000042', idempotencyKey: `sim-${randomUUID()}`,
+    },
+  }, 'finance');
 }
 
 export { simulationsFor, type TenantSimulation } from './config.ts';
