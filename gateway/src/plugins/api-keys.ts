@@ -1,30 +1,17 @@
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GraphQLError } from 'graphql';
-import { log, type Role, type Viewer } from '@omniroute/core';
+import { hashApiKey, log, type PartnerAppLimits, type Role, type Viewer } from '@omniroute/core';
 import { gatewayCallHeaders } from '../upstream.ts';
 
 export type PersistedQueryMode = 'ALLOW_ALL' | 'LOG_UNKNOWN' | 'ENFORCE' | 'REQUIRE_ID';
-
-/** Per-app overrides; null/undefined: the gateway's partner default. */
-export interface AppLimits {
-  maxDepth?: number | null;
-  maxAliases?: number | null;
-  maxRootFields?: number | null;
-  maxCost?: number | null;
-  requestsPerMinute?: number | null;
-  /** HTTP operations of the app's keys in flight at once, on all replicas. */
-  maxConcurrentOperations?: number | null;
-  /** Subscriptions of the app's keys open at once, on all replicas. */
-  maxSubscriptions?: number | null;
-}
 
 export interface PartnerAppInfo {
   id: string;
   tenantId: string;
   slug: string;
   persistedQueryMode: PersistedQueryMode;
-  limits: AppLimits;
+  /** Per-app overrides of the gateway's partner defaults. */
+  limits: PartnerAppLimits;
 }
 
 /** A resolved API key: the viewer forwarded to subgraphs plus what the gateway itself enforces. */
@@ -170,7 +157,7 @@ export function createApiKeyPlugin(opts: ApiKeyPluginOptions) {
     /** The viewer of an API key, or null when unknown, revoked or expired. Throws SUBGRAPH_UNAVAILABLE when identity is down. */
     async resolve(key: string): Promise<Viewer | null> {
       if (!API_KEY_PATTERN.test(key)) return null;
-      const hash = createHash('sha256').update(key).digest('hex');
+      const hash = hashApiKey(key);
       const now = Date.now();
       const hit = cache.get(hash);
       let principal: ApiKeyPrincipal | null;

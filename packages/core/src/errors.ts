@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { UserErrorCode } from './error-codes.ts';
 
 /** Stable error codes clients can rely on (`extensions.code`). */
 export const ErrorCode = {
@@ -28,14 +29,14 @@ export interface UserError {
   message: string;
   code: string;
 }
-export function userError(code: string, message: string, field?: string[]): UserError {
+export function userError(code: UserErrorCode, message: string, field?: string[]): UserError {
   return { code, message, field: field ?? null };
 }
 
 /** Result of a service operation: expected failures are values, only the unexpected throws (STYLE rule 4). */
 export type Result<T> = { ok: true; value: T } | { ok: false; errors: UserError[] };
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = <T = never>(code: string, message: string, field?: string[]): Result<T> => ({
+export const fail = <T = never>(code: UserErrorCode, message: string, field?: string[]): Result<T> => ({
   ok: false,
   errors: [userError(code, message, field)],
 });
@@ -43,4 +44,14 @@ export const fail = <T = never>(code: string, message: string, field?: string[])
 /** Maps a service Result to a mutation payload `{ [key]: value | null, userErrors }`. */
 export function toPayload<K extends string, T>(key: K, r: Result<T>): { [P in K]: T | null } & { userErrors: UserError[] } {
   return (r.ok ? { [key]: r.value, userErrors: [] } : { [key]: null, userErrors: r.errors }) as never;
+}
+
+/**
+ * Thrown inside a transaction to roll it back with business failures (e.g. a check that needs the locked rows);
+ * the service catches it (`e instanceof Refused`) and returns `{ ok: false, errors: e.errors }`.
+ */
+export class Refused extends Error {
+  constructor(readonly errors: UserError[]) {
+    super('refused');
+  }
 }

@@ -1,5 +1,6 @@
 export * from './context.ts';
 export * from './errors.ts';
+export * from './error-codes.ts';
 export * from './ids.ts';
 export * from './money.ts';
 export * from './pagination.ts';
@@ -22,3 +23,4 @@ export * from './time-zone.rules.ts';
 export * from './polygon.rules.ts';
 export * from './telemetry.ts';
 export * from './pool-metrics.ts';
+export * from './api-keys.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, compare, formatAmount, money, multiply, round, subtract, sum } from './money.ts';
+import { add, compare, formatAmount, money, multiply, parseWireMoney, round, subtract, sum, wireMoney } from './money.ts';
 
 describe('money', () => {
   it('adds without float drift', () => {
@@ -22,5 +22,18 @@ describe('money', () => {
   it('formats with the currency minor units', () => {
     expect(formatAmount('12', 'NGN')).toBe('12.00');
     expect(formatAmount('12.4', 'XOF')).toBe('12');
+  });
+  it('writes and reads the wire form events carry', () => {
+    expect(wireMoney('1250.5', 'NGN')).toEqual({ amount: '1250.50', currencyCode: 'NGN' });
+    expect(wireMoney(1250.5, 'XOF')).toEqual({ amount: '1250', currencyCode: 'XOF' });
+    const back = parseWireMoney(wireMoney('99.99', 'KES'))!;
+    expect(back.currencyCode).toBe('KES');
+    expect(back.amount.toString()).toBe('99.99');
+  });
+  it('refuses malformed wire money', () => {
+    for (const bad of [null, 'x', { amount: 12, currencyCode: 'NGN' }, { amount: '-1', currencyCode: 'NGN' }, { amount: '1.23456', currencyCode: 'NGN' },
+      { amount: '1234567890123456', currencyCode: 'NGN' }, { amount: '1', currencyCode: 'EUR' }]) {
+      expect(parseWireMoney(bad)).toBeNull();
+    }
   });
 });

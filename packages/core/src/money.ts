@@ -58,3 +58,22 @@ export function compare(a: Money, b: Money): number {
 export function formatAmount(amount: DecimalLike, currencyCode: CurrencyCode): string {
   return dec(amount).toFixed(MINOR_UNITS[currencyCode], Decimal.ROUND_HALF_EVEN);
 }
+
+/** Money as events and JSON payloads carry it: `{ amount: "1250.00", currencyCode }` (formatAmount's minor units). */
+export interface WireMoney {
+  amount: string;
+  currencyCode: CurrencyCode;
+}
+export function wireMoney(amount: DecimalLike, currencyCode: CurrencyCode): WireMoney {
+  return { amount: formatAmount(amount, currencyCode), currencyCode };
+}
+
+/**
+ * Money read from another subgraph's event payload (its wire form); null when malformed: a non-negative amount of
+ * at most 15 digits and 4 decimals, in a known currency.
+ */
+export function parseWireMoney(v: unknown): Money | null {
+  const m = v as { amount?: unknown; currencyCode?: unknown } | null;
+  if (!m || typeof m.amount !== 'string' || !/^\d{1,15}(\.\d{1,4})?$/.test(m.amount) || !isCurrency(m.currencyCode)) return null;
+  return money(m.amount, m.currencyCode);
+}

@@ -67,3 +67,16 @@ export const emptyConnection = <T>(): Connection<T> => ({
   edges: [],
   pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
 });
+
+/**
+ * One page of an id-ordered list (the keyset after the cursor): `fetch` gets `take` (first + 1) and `after`, the
+ * `where` clause to spread into its query (`{ id: { gt: afterId } }`, or nothing on the first page).
+ */
+export async function pageById<T extends { id: string }>(
+  args: ConnectionArgs,
+  fetch: (page: { take: number; after: { id?: { gt: string } } }) => Promise<T[]>,
+): Promise<Connection<T>> {
+  const { first, afterId } = pageWindow(args);
+  const rows = await fetch({ take: first + 1, after: afterId ? { id: { gt: afterId } } : {} });
+  return toConnection(rows, first, afterId);
+}

@@ -5,6 +5,7 @@ import { demoPlan } from '@omniroute/demo';
 import { callSubgraph } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { KpiService } from '../src/modules/kpis/kpis.service.ts';
+import { createScope } from '@omniroute/core/kit';
 
 // Issue 20: the dashboard's sales figures come from SQL aggregates over every order, in the tenant's time zone,
 // checked here against an independent count in JS over all of the tenant's rows (no shared date arithmetic).
@@ -51,7 +52,7 @@ describe('commerceKpis (issue 20)', () => {
     const kpis = new KpiService(sg.prisma);
     const seedEnd = new Date(Date.UTC(2026, 10, 25, 8, 0, 0));
     for (const [t, tz] of [[LAGOS, 'Africa/Lagos'], [ACCRA, 'Africa/Accra']] as const) {
-      const got = await kpis.commerceKpis(as(t, 'OPERATIONS'), { timeZone: tz, rateWindowMinutes: 1440 }, seedEnd);
+      const got = await kpis.commerceKpis(createScope({ requestId: 'kpis-test', viewer: as(t, 'OPERATIONS') }, sg.prisma, {}), { timeZone: tz, rateWindowMinutes: 1440 }, seedEnd);
       const want = await expected(t!.id, tz, seedEnd, 1440);
       expect(want.ordersToday).toBeGreaterThan(0);
       expect(got).toMatchObject({ timeZone: tz, ordersToday: want.ordersToday, ordersInRateWindow: want.inWindow, gmvToday: { amount: want.gmv, currencyCode: want.currency } });

@@ -4,4 +4,6 @@ export * from './scope.ts';
 export * from './module.ts';
 export * from './subgraph.ts';
 export * from './shared.ts';
+export * from './resend.ts';
+export * from './loaders.ts';
 export { serveSubgraphProcess } from './standalone.ts';

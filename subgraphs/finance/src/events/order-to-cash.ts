@@ -1,4 +1,4 @@
-import { formatAmount, isCurrency, log, money, type Money } from '@omniroute/core';
+import { log, parseWireMoney, wireMoney, type Money } from '@omniroute/core';
 import { enqueue, handleOnce, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
 import { isPaymentTerms } from '../modules/credit/credit.rules.ts';
@@ -16,11 +16,6 @@ export interface OrderToCashServices {
 
 type P = Record<string, unknown>;
 const str = (p: P, k: string): string | null => (typeof p[k] === 'string' && (p[k] as string).length > 0 && (p[k] as string).length <= 200 ? (p[k] as string) : null);
-function moneyOf(v: unknown): Money | null {
-  const m = v as { amount?: unknown; currencyCode?: unknown } | null;
-  if (!m || typeof m.amount !== 'string' || !/^\d{1,15}(\.\d{1,4})?$/.test(m.amount) || !isCurrency(m.currencyCode)) return null;
-  return money(m.amount, m.currencyCode);
-}
 function dateOf(v: unknown): Date | null {
   const d = typeof v === 'string' ? new Date(v) : null;
   return d && !Number.isNaN(d.getTime()) ? d : null;
@@ -46,7 +41,7 @@ export function orderToCashHandler(s: OrderToCashServices) {
       case 'order.placed': {
         const orderId = str(p, 'orderId');
         const customerId = str(p, 'customerId');
-        const total = moneyOf(p.total);
+        const total = parseWireMoney(p.total);
         const terms = p.paymentTerms;
         if (!orderId || !customerId || !total || !isPaymentTerms(terms)) return skip(e, 'order.placed needs orderId, customerId, total and paymentTerms');
         // cancelled before we saw it placed (events out of order across replicas): no credit is held for it
@@ -54,7 +49,7 @@ export function orderToCashHandler(s: OrderToCashServices) {
         if (await s.invoices.findByOrder(tx, tenantId, orderId)) return; // decided already (the event was re-sent)
         const decision = await s.credit.reserve(tx, { tenantId, customerId, orderId, orderNumber: str(p, 'number') ?? orderId, terms, total });
         if (!decision.approved) {
-          const wire = (m: Money) => ({ amount: formatAmount(m.amount, m.currencyCode), currencyCode: m.currencyCode });
+          const wire = (m: Money) => wireMoney(m.amount, m.currencyCode);
           await enqueue(tx, SOURCE, [{
             type: 'credit.rejected', tenantId, aggregateId: orderId,
             payload: { orderId, customerId, reason: decision.reason, available: wire(decision.available), required: wire(decision.required) },

@@ -1,4 +1,4 @@
-import { dec, isCurrency, log } from '@omniroute/core';
+import { dec, log, parseWireMoney } from '@omniroute/core';
 import { handleOnce, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import type { PrismaClient, Tx } from '../db.ts';
 import { withdrawalOf, type PayoutService } from '../modules/payouts/payouts.service.ts';
@@ -8,10 +8,6 @@ export const PAYOUTS_GROUP = 'finance.payouts';
 export const PAYOUT_CONSUMED_TYPES = ['task.completed', 'worker.earnings.opened', 'worker.withdrawal.requested'];
 
 type P = Record<string, unknown>;
-function moneyOf(v: unknown): { amount: string; currencyCode: string } | null {
-  const m = v as { amount?: unknown; currencyCode?: unknown } | null;
-  return m && typeof m.amount === 'string' && /^\d{1,15}(\.\d{1,4})?$/.test(m.amount) && isCurrency(m.currencyCode) ? { amount: m.amount, currencyCode: m.currencyCode } : null;
-}
 
 /** Applies one workforce event in the transaction that records it as handled (handleOnce). Returns whether a payout was opened. */
 export function payoutsHandler(payouts: PayoutService) {
@@ -20,7 +16,7 @@ export function payoutsHandler(payouts: PayoutService) {
     switch (e.type) {
       case 'task.completed':
       case 'worker.earnings.opened': {
-        const m = moneyOf(e.type === 'task.completed' ? p.earnings : p.balance);
+        const m = parseWireMoney(e.type === 'task.completed' ? p.earnings : p.balance);
         const workerId = typeof p.workerId === 'string' ? p.workerId : null;
         if (!m || !workerId) {
           log.warn('finance: skipped malformed event', { type: e.type, eventId: e.id });

@@ -1,4 +1,4 @@
-import { authorize, badUserInput, fail, ok, pageWindow, rangeProblem, toConnection, type Connection, type ConnectionArgs, type Result, type TemperatureRange, type Viewer } from '@omniroute/core';
+import { UserErrorCode, authorize, badUserInput, fail, ok, pageWindow, rangeProblem, toConnection, type Connection, type ConnectionArgs, type Result, type TemperatureRange } from '@omniroute/core';
 import type { Prisma, PrismaClient, Product } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
@@ -10,36 +10,31 @@ export interface ProductFilter {
   brand?: string | null;
 }
 
-export const CatalogErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
-} as const;
-
 /** Catalog: products, their variants and categories, read within the viewer's tenant; products' cold-chain ranges. */
 export class CatalogService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Sets (or, with null, clears) the temperature range a product's goods must stay in. OPERATIONS (ADMIN). */
-  async setTemperatureRange(viewer: Viewer | null, input: { productId: string; range?: TemperatureRange | null }): Promise<Result<Product>> {
+  async setTemperatureRange({ viewer }: RequestScope, input: { productId: string; range?: TemperatureRange | null }): Promise<Result<Product>> {
     const v = authorize(catalogPolicies['Mutation.setProductTemperatureRange'], viewer);
     const productId = typeof input.productId === 'string' ? input.productId.trim() : '';
-    if (!productId || productId.length > MAX_STRING) return fail(CatalogErrorCode.INVALID_INPUT, 'productId is required', ['input', 'productId']);
+    if (!productId || productId.length > MAX_STRING) return fail(UserErrorCode.INVALID_INPUT, 'productId is required', ['input', 'productId']);
     const range = input.range ?? null;
     const problem = range && rangeProblem(range);
-    if (problem) return fail(CatalogErrorCode.INVALID_INPUT, problem, ['input', 'range']);
+    if (problem) return fail(UserErrorCode.INVALID_INPUT, problem, ['input', 'range']);
     const data = { tempMinC: range?.minC ?? null, tempMaxC: range?.maxC ?? null };
     const { count } = await this.prisma.product.updateMany({ where: { id: productId, tenantId: v.tenantId }, data });
-    if (count !== 1) return fail(CatalogErrorCode.PRODUCT_NOT_FOUND, 'No such product', ['input', 'productId']);
+    if (count !== 1) return fail(UserErrorCode.PRODUCT_NOT_FOUND, 'No such product', ['input', 'productId']);
     return ok((await this.prisma.product.findFirst({ where: { id: productId, tenantId: v.tenantId } }))!);
   }
 
   /** A product by id in the viewer's tenant, or null. */
-  product(ctx: RequestScope, id: string): Promise<Product | null> {
-    authorize(catalogPolicies['Query.product'], ctx.viewer);
-    return ctx.loaders.productById.load(id);
+  product(scope: RequestScope, id: string): Promise<Product | null> {
+    authorize(catalogPolicies['Query.product'], scope.viewer);
+    return scope.loaders.productById.load(id);
   }
 
-  async products(viewer: Viewer | null, args: ConnectionArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
+  async products({ viewer }: RequestScope, args: ConnectionArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
     const v = authorize(catalogPolicies['Query.products'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};

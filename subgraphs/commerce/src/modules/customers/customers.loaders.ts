@@ -1,15 +1,11 @@
-import { loaderBy, type Viewer } from '@omniroute/core';
-import { byKeysInTenant, sqlFor } from '@omniroute/db';
+import type { Viewer } from '@omniroute/core';
+import { tenantRowLoaders } from '@omniroute/core/kit';
 import type { Customer, PrismaClient } from '../../generated/prisma/client.ts';
 
 /** Per-request customer loaders, tenant-scoped (anonymous: nothing). */
 export function createCustomerLoaders(prisma: PrismaClient, viewer: Viewer | null) {
-  const tenantId = viewer?.tenantId;
-  const sql = sqlFor(prisma); // hot path: straight on the driver (packages/db fast-sql.ts), same rows as findMany
+  const rows = tenantRowLoaders(prisma, viewer?.tenantId); // hot path: straight on the driver
   return {
-    customerById: loaderBy(
-      (ids) => (tenantId ? byKeysInTenant<Customer>(sql, 'Customer', 'id', ids, tenantId) : Promise.resolve([])),
-      (c) => c.id,
-    ),
+    customerById: rows.byKey<Customer>('Customer', (c) => c.id),
   };
 }

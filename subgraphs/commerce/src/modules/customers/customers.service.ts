@@ -1,4 +1,4 @@
-import { authorize, badUserInput, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs, type Viewer } from '@omniroute/core';
+import { authorize, badUserInput, objectRuleOf, pageWindow, requireBoundCustomer, toConnection, type Connection, type ConnectionArgs } from '@omniroute/core';
 import type { Customer, CustomerType, Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import type { RequestScope } from '../../context.ts';
@@ -15,17 +15,17 @@ export class CustomerService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** A customer by id in the viewer's tenant, or null (retailers: any customer but their own is null). */
-  async customer(ctx: RequestScope, id: string): Promise<Customer | null> {
+  async customer(scope: RequestScope, id: string): Promise<Customer | null> {
     const policy = customerPolicies['Query.customer'];
-    const v = authorize(policy, ctx.viewer);
+    const v = authorize(policy, scope.viewer);
     const rule = objectRuleOf(policy, v);
     if (rule === 'OWN_CUSTOMER' && id !== requireBoundCustomer(v)) return null;
     // a sales rep: customers outside their territories look like unknown ids
     if (rule === 'OWN_TERRITORY' && !(await repReachesCustomer(this.prisma, v, id))) return null;
-    return ctx.loaders.customerById.load(id);
+    return scope.loaders.customerById.load(id);
   }
 
-  async customers(viewer: Viewer | null, args: ConnectionArgs & { filter?: CustomerFilter | null }): Promise<Connection<Customer>> {
+  async customers({ viewer }: RequestScope, args: ConnectionArgs & { filter?: CustomerFilter | null }): Promise<Connection<Customer>> {
     const policy = customerPolicies['Query.customers'];
     const v = authorize(policy, viewer);
     // a retailer's list is its own customer

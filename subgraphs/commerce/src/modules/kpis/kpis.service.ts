@@ -1,4 +1,5 @@
-import { badUserInput, checkTimeZone, formatAmount, notFound, authorize, startOfDayIn, type CurrencyCode, type Viewer } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
+import { badUserInput, checkTimeZone, wireMoney, notFound, authorize, startOfDayIn, type CurrencyCode } from '@omniroute/core';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { kpiPolicies } from './kpis.policies.ts';
 
@@ -17,7 +18,7 @@ export interface CommerceKpisValue {
 export class KpiService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async commerceKpis(viewer: Viewer | null, args: { timeZone: string; rateWindowMinutes?: number | null }, now = new Date()): Promise<CommerceKpisValue> {
+  async commerceKpis({ viewer }: RequestScope, args: { timeZone: string; rateWindowMinutes?: number | null }, now = new Date()): Promise<CommerceKpisValue> {
     const { tenantId } = authorize(kpiPolicies['Query.commerceKpis'], viewer);
     const timeZone = checkTimeZone(args.timeZone);
     const rateWindowMinutes = args.rateWindowMinutes ?? 15;
@@ -41,7 +42,7 @@ export class KpiService {
       timeZone,
       dayStart,
       asOf: now,
-      gmvToday: { amount: formatAmount(gmv._sum.total ?? 0, currency), currencyCode: currency },
+      gmvToday: wireMoney(gmv._sum.total ?? 0, currency),
       ordersToday,
       ordersPerMinute: Math.round((ordersInRateWindow / rateWindowMinutes) * 100) / 100,
       ordersInRateWindow,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { userError, type Result, type UserError } from '@omniroute/core';
+import { UserErrorCode as C, userError, type Result, type UserError } from '@omniroute/core';
 
 /** Limits on what clients may send (STYLE: strings ≤ 200 unless a note; quantities 1..100000). */
 export const MAX_STRING = 200;
@@ -7,19 +7,6 @@ export const MAX_NOTE = 500;
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 100_000;
 export const MAX_IDEMPOTENCY_KEY = 100;
-
-export const CommerceErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  INVALID_QUANTITY: 'INVALID_QUANTITY',
-  CUSTOMER_NOT_FOUND: 'CUSTOMER_NOT_FOUND',
-  LOCATION_NOT_FOUND: 'LOCATION_NOT_FOUND',
-  UNKNOWN_SKU: 'UNKNOWN_SKU',
-  INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
-  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
-  ORDER_NOT_CANCELLABLE: 'ORDER_NOT_CANCELLABLE',
-} as const;
-const C = CommerceErrorCode;
 
 export interface LineInput {
   sku: string;

@@ -1,17 +1,8 @@
-import { republishEvents, startReconciler, type OutboxClient, type Reconciler } from '@omniroute/events';
+import { startResendReconcilers, type ResendReconcilerOptions } from '@omniroute/core/kit';
+import type { Reconciler } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 
-export interface OrderReconcilerOptions {
-  prisma: PrismaClient;
-  /** Kicks the outbox relay after rows were marked for re-sending. */
-  kick: () => void;
-  /** An order in the same status this long is stuck; default 5 minutes. */
-  stuckAfterMs?: number;
-  /** Default: half of stuckAfterMs, between 1 s and 1 minute. */
-  intervalMs?: number;
-  /** Stuck orders re-sent per run at most; default 500. */
-  batch?: number;
-}
+export type OrderReconcilerOptions = ResendReconcilerOptions & { prisma: PrismaClient };
 
 /**
  * Orders whose next step depends on another subgraph having handled commerce's event: PENDING waits for
@@ -23,31 +14,18 @@ export interface OrderReconcilerOptions {
  * handles it now. Each order is re-sent at most once per stuckAfterMs.
  */
 export function startOrderReconcilers(opts: OrderReconcilerOptions): Reconciler[] {
-  const after = opts.stuckAfterMs ?? 5 * 60_000;
-  const intervalMs = opts.intervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(after / 2)));
-  const batch = opts.batch ?? 500;
-  const job = (name: string, status: 'PENDING' | 'CONFIRMED', type: string, unless = '') =>
-    startReconciler({
-      name,
-      intervalMs,
-      async run() {
-        const before = new Date(Date.now() - after);
-        // Only orders that went through the event flow (their event is still in the outbox): seeded or imported
-        // orders in these states have no event to re-send and are not stuck in this sense.
-        const stuck = (await opts.prisma.$queryRawUnsafe(
-          `SELECT o."id" FROM "Order" o
-            WHERE o."status"::text = $1 AND o."updatedAt" < $2 ${unless}
-              AND EXISTS (SELECT 1 FROM "OutboxEvent" e WHERE e."aggregateId" = o."id" AND e."type" = $3)
-            ORDER BY o."updatedAt" LIMIT ${batch}`,
-          status, before, type,
-        )) as { id: string }[];
-        const repaired = await republishEvents(opts.prisma as unknown as OutboxClient, { type, aggregateIds: stuck.map((o) => o.id), publishedBefore: before });
-        if (repaired > 0) opts.kick();
-        return { stuck: stuck.length, repaired };
-      },
-    });
-  return [
-    job('commerce.orders-without-credit-decision', 'PENDING', 'order.placed'),
-    job('commerce.confirmed-orders-not-dispatched', 'CONFIRMED', 'order.confirmed', 'AND o."shipmentCreatedAt" IS NULL'),
-  ];
+  // Only orders that went through the event flow (their event is still in the outbox): seeded or imported orders
+  // in these states have no event to re-send and are not stuck in this sense.
+  const stuck = (status: 'PENDING' | 'CONFIRMED', type: string, unless = '') => (before: Date, limit: number) =>
+    opts.prisma.$queryRawUnsafe(
+      `SELECT o."id" FROM "Order" o
+        WHERE o."status"::text = $1 AND o."updatedAt" < $2 ${unless}
+          AND EXISTS (SELECT 1 FROM "OutboxEvent" e WHERE e."aggregateId" = o."id" AND e."type" = $3)
+        ORDER BY o."updatedAt" LIMIT ${limit}`,
+      status, before, type,
+    ) as Promise<{ id: string }[]>;
+  return startResendReconcilers(opts, [
+    { name: 'commerce.orders-without-credit-decision', type: 'order.placed', stuck: stuck('PENDING', 'order.placed') },
+    { name: 'commerce.confirmed-orders-not-dispatched', type: 'order.confirmed', stuck: stuck('CONFIRMED', 'order.confirmed', 'AND o."shipmentCreatedAt" IS NULL') },
+  ]);
 }

@@ -1,11 +1,10 @@
 import {
-  authorize,
+  UserErrorCode as C, authorize,
   badUserInput,
   combinedRange,
   decodeCursor,
   fail,
   forbidden,
-  formatAmount,
   newId,
   objectRuleOf,
   ok,
@@ -13,11 +12,11 @@ import {
   rangeOf,
   requireBoundCustomer,
   userError,
+  wireMoney,
   type Connection,
   type ConnectionArgs,
   type CurrencyCode,
   type Result,
-  type Viewer,
 } from '@omniroute/core';
 import { isSqlUniqueViolation, sqlFor, type SqlRunner } from '@omniroute/db';
 import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
@@ -27,7 +26,7 @@ import { priceOrder } from '../pricing/pricing-engine.ts';
 import { insertPlacedOrder, readForPlaceOrder } from './place-order.sql.ts';
 import type { PricingService } from '../pricing/pricing.service.ts';
 import type { RequestScope } from '../../context.ts';
-import { CommerceErrorCode as C, MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
+import { MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
 import { orderPolicies } from './orders.policies.ts';
 import { repCustomerWhere, repReachesCustomer, requireRepReaches } from '../territories/rep-territories.ts';
 
@@ -74,11 +73,6 @@ function decodeOrderCursor(cursor: string): { placedAt: Date; id: string } {
   return { placedAt, id: raw.slice(bar + 1) };
 }
 
-const money = (amount: Prisma.Decimal | { toString(): string }, currency: string) => ({
-  amount: formatAmount(amount, currency as CurrencyCode),
-  currencyCode: currency,
-});
-
 /**
  * Orders: placing (price, reserve, record, announce — one transaction), cancelling, listing, and moving orders
  * through their life cycle when finance and logistics report back (credit decisions, dispatch, delivery).
@@ -92,17 +86,17 @@ export class OrderService {
   ) {}
 
   /** An order by id in the viewer's tenant, or null (retailers: only their customer's orders). */
-  async order(ctx: RequestScope, id: string): Promise<Order | null> {
+  async order(scope: RequestScope, id: string): Promise<Order | null> {
     const policy = orderPolicies['Query.order'];
-    const v = authorize(policy, ctx.viewer);
-    const order = await ctx.loaders.orderById.load(id);
+    const v = authorize(policy, scope.viewer);
+    const order = await scope.loaders.orderById.load(id);
     const rule = order ? objectRuleOf(policy, v) : null;
     if (order && rule === 'OWN_CUSTOMER' && order.customerId !== requireBoundCustomer(v)) return null;
     if (order && rule === 'OWN_TERRITORY' && !(await repReachesCustomer(this.prisma, v, order.customerId))) return null;
     return order;
   }
 
-  async orders(viewer: Viewer | null, args: ConnectionArgs & { filter?: OrderFilter | null }): Promise<Connection<Order>> {
+  async orders({ viewer }: RequestScope, args: ConnectionArgs & { filter?: OrderFilter | null }): Promise<Connection<Order>> {
     const policy = orderPolicies['Query.orders'];
     const v = authorize(policy, viewer);
     const rule = objectRuleOf(policy, v);
@@ -147,9 +141,9 @@ export class OrderService {
    * none) and the `order.placed` + `order.status_changed` outbox events. With an idempotency key, a retry — also a
    * concurrent one — gets the first order back (the unique (tenantId, idempotencyKey) index decides the race).
    */
-  async placeOrder(viewer: Viewer | null, input: PlaceOrderRequest): Promise<Result<Order>> {
+  async placeOrder(scope: RequestScope, input: PlaceOrderRequest): Promise<Result<Order>> {
     const policy = orderPolicies['Mutation.placeOrder'];
-    const v = authorize(policy, viewer);
+    const v = authorize(policy, scope.viewer);
     if (objectRuleOf(policy, v) === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) {
       throw forbidden('Retailers order only for their own customer');
     }
@@ -203,7 +197,7 @@ export class OrderService {
         })),
         events: [
           this.event('order.placed', placed, {
-            orderId: id, number, customerId: customer.id, paymentTerms, total: money(total, priced.currency),
+            orderId: id, number, customerId: customer.id, paymentTerms, total: wireMoney(total, priced.currency as CurrencyCode),
             lines: priced.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), placedAt: placedAt.toISOString(),
           }),
           this.statusChanged(placed, null),
@@ -225,7 +219,7 @@ export class OrderService {
   }
 
   /** Cancels an order that has not left the location, releases its stock and announces `order.cancelled`. */
-  async cancelOrder(viewer: Viewer | null, input: { orderId: string; reason?: string | null }): Promise<Result<Order>> {
+  async cancelOrder({ viewer }: RequestScope, input: { orderId: string; reason?: string | null }): Promise<Result<Order>> {
     const policy = orderPolicies['Mutation.cancelOrder'];
     const v = authorize(policy, viewer);
     if (typeof input.orderId !== 'string' || input.orderId.length > MAX_STRING) return fail(C.INVALID_INPUT, 'orderId is too long', ['input', 'orderId']);
@@ -249,7 +243,7 @@ export class OrderService {
       const after = await tx.order.update({ where: { id: before.id }, data: { status: 'CANCELLED', cancellationReason: reason } });
       await releaseStock(tx, after.tenantId, after.locationId, await this.stockLines(tx, after));
       await enqueue(tx, SOURCE, [
-        this.event('order.cancelled', after, { orderId: after.id, customerId: after.customerId, total: money(after.total, after.currency), reason }),
+        this.event('order.cancelled', after, { orderId: after.id, customerId: after.customerId, total: wireMoney(after.total, after.currency as CurrencyCode), reason }),
         this.statusChanged(after, before.status),
       ]);
       return ok(after);
@@ -302,7 +296,7 @@ export class OrderService {
         orderId, number: after.number, customerId: after.customerId, customerName: customer?.name ?? null, locationId: after.locationId,
         territoryId: customer?.territoryId ?? null,
         destination: customer?.lat != null && customer.lng != null ? { lat: customer.lat, lng: customer.lng } : null,
-        total: money(after.total, after.currency), weightKg: weightKg.toNumber(), volumeM3, temperature,
+        total: wireMoney(after.total, after.currency as CurrencyCode), weightKg: weightKg.toNumber(), volumeM3, temperature,
       }),
     ]);
     return true;

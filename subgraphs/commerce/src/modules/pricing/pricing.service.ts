@@ -1,4 +1,5 @@
-import { authorize, badUserInput, objectRuleOf, requireBoundCustomer, type CurrencyCode, type Viewer } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
+import { authorize, badUserInput, objectRuleOf, requireBoundCustomer, requireViewer, type CurrencyCode } from '@omniroute/core';
 import type { Customer, Prisma, PrismaClient, ProductVariant } from '../../generated/prisma/client.ts';
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { priceOrder, type PricedOrder, type PricingRules } from './pricing-engine.ts';
@@ -16,7 +17,7 @@ export class PricingService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** The rules that apply to this customer for these variants (price lists, volume tiers, its contract prices). */
-  async rulesFor(tenantId: string, customerId: string, variantIds: string[], db: Db = this.prisma): Promise<PricingRules> {
+  private async rulesFor(tenantId: string, customerId: string, variantIds: string[], db: Db = this.prisma): Promise<PricingRules> {
     const [settings, priceLists, volumeTiers, contracts] = await Promise.all([
       db.tenantSettings.findUnique({ where: { tenantId } }),
       db.priceList.findMany({ where: { tenantId } }),
@@ -34,9 +35,9 @@ export class PricingService {
     };
   }
 
-  /** Prices merged lines whose variants are known. */
-  async price(tenantId: string, customer: Customer, lines: { variant: ProductVariant; quantity: number }[], db?: Db): Promise<PricedOrder> {
-    const rules = await this.rulesFor(tenantId, customer.id, lines.map((l) => l.variant.id), db);
+  /** Prices merged lines whose variants are known, with the rules of the caller's tenant. */
+  async price({ viewer }: RequestScope, customer: Customer, lines: { variant: ProductVariant; quantity: number }[], db?: Db): Promise<PricedOrder> {
+    const rules = await this.rulesFor(requireViewer(viewer).tenantId, customer.id, lines.map((l) => l.variant.id), db);
     return priceOrder(
       customer.type,
       lines.map((l) => ({ variantId: l.variant.id, sku: l.variant.sku, basePrice: l.variant.basePrice, quantity: l.quantity })),
@@ -49,9 +50,9 @@ export class PricingService {
    * contract prices are its own; for a sales rep, a customer outside their territories) → null; bad lines or SKUs →
    * BAD_USER_INPUT.
    */
-  async quote(viewer: Viewer | null, input: { customerId: string; lines: LineInput[] }): Promise<PriceQuoteResult | null> {
+  async quote(scope: RequestScope, input: { customerId: string; lines: LineInput[] }): Promise<PriceQuoteResult | null> {
     const policy = pricingPolicies['Query.priceQuote'];
-    const v = authorize(policy, viewer);
+    const v = authorize(policy, scope.viewer);
     const rule = objectRuleOf(policy, v);
     if (rule === 'OWN_CUSTOMER' && input.customerId !== requireBoundCustomer(v)) return null;
     if (input.customerId.length > MAX_STRING) throw badUserInput('customerId is too long', ['input', 'customerId']);
@@ -66,7 +67,7 @@ export class PricingService {
     const bySku = new Map(variants.map((x) => [x.sku, x]));
     const unknown = lines.value.filter((l) => !bySku.has(l.sku)).map((l) => l.sku);
     if (unknown.length) throw badUserInput(`Unknown SKU: ${unknown.join(', ')}`, ['input', 'lines']);
-    const priced = await this.price(v.tenantId, customer, lines.value.map((l) => ({ variant: bySku.get(l.sku)!, quantity: l.quantity })));
+    const priced = await this.price(scope, customer, lines.value.map((l) => ({ variant: bySku.get(l.sku)!, quantity: l.quantity })));
     return { customer, ...priced };
   }
 }

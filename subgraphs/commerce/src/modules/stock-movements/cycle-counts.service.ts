@@ -1,19 +1,14 @@
+import type { RequestScope } from '../../context.ts';
 import {
-  authorize, badUserInput, newId, ok, pageWindow, toConnection, userError,
-  type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
+  UserErrorCode as C, authorize, badUserInput, newId, Refused, ok, pageWindow, toConnection, userError,
+  type Connection, type ConnectionArgs, type Result, type UserError,
 } from '@omniroute/core';
 import { Prisma, type CycleCount, type CycleCountStatus, type PrismaClient } from '../../generated/prisma/client.ts';
 import { MAX_STRING } from '../orders/order-input.ts';
 import { postOrThrow, ShortStock } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, shortError, TX, variantsForLines } from './stock-lookups.ts';
-import { countVariances, noteOf, normaliseCountLines, StockErrorCode as C, type CountLineInput } from './stock-movements.rules.ts';
+import { countVariances, noteOf, withNote, normaliseCountLines, type CountLineInput } from './stock-movements.rules.ts';
 import { stockMovementPolicies as P } from './stock-movements.policies.ts';
-
-class Refused extends Error {
-  constructor(readonly errors: UserError[]) {
-    super('refused');
-  }
-}
 
 const badId = (s: unknown) => typeof s !== 'string' || s.length === 0 || s.length > MAX_STRING;
 
@@ -24,7 +19,7 @@ const badId = (s: unknown) => typeof s !== 'string' || s.length === 0 || s.lengt
 export class CycleCountService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async cycleCounts(viewer: Viewer | null, args: ConnectionArgs & { filter?: { status?: CycleCountStatus | null; locationId?: string | null } | null }): Promise<Connection<CycleCount>> {
+  async cycleCounts({ viewer }: RequestScope, args: ConnectionArgs & { filter?: { status?: CycleCountStatus | null; locationId?: string | null } | null }): Promise<Connection<CycleCount>> {
     const v = authorize(P['Query.cycleCounts'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
@@ -37,31 +32,29 @@ export class CycleCountService {
     return toConnection(rows, first, afterId);
   }
 
-  async cycleCount(viewer: Viewer | null, id: string): Promise<CycleCount | null> {
+  async cycleCount({ viewer }: RequestScope, id: string): Promise<CycleCount | null> {
     const v = authorize(P['Query.cycleCount'], viewer);
     if (id.length > MAX_STRING) return null;
     return this.prisma.cycleCount.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** Records a count against the book as it stands (rows locked while read); no variance: approved at once. */
-  async recordCycleCount(viewer: Viewer | null, input: { locationId: string; lines: CountLineInput[]; note?: string | null }): Promise<Result<CycleCount>> {
+  async recordCycleCount({ viewer }: RequestScope, input: { locationId: string; lines: CountLineInput[]; note?: string | null }): Promise<Result<CycleCount>> {
     const v = authorize(P['Mutation.recordCycleCount'], viewer);
     const errors: UserError[] = [];
     if (badId(input.locationId)) errors.push(userError(C.INVALID_INPUT, 'locationId must be 1 to 200 characters', ['input', 'locationId']));
-    const lines = normaliseCountLines(input.lines, ['input', 'lines']);
-    if (!lines.ok) errors.push(...lines.errors);
-    const note = noteOf(input.note, ['input', 'note']);
-    if (!note.ok) errors.push(...note.errors);
-    if (errors.length || !lines.ok || !note.ok) return { ok: false, errors };
+    const checked = withNote(normaliseCountLines(input.lines, ['input', 'lines']), input.note, errors);
+    if (!checked.ok) return { ok: false, errors: checked.errors };
+    const { lines, note } = checked.value;
     const [locations, variants] = await Promise.all([
       locationsById(this.prisma, v.tenantId, [input.locationId]),
-      variantsForLines(this.prisma, v.tenantId, lines.value, ['input', 'lines']),
+      variantsForLines(this.prisma, v.tenantId, lines, ['input', 'lines']),
     ]);
     const location = locations.get(input.locationId);
     errors.push(...locationError(location, 'locationId'), ...variants.errors);
     if (errors.length || !location) return { ok: false, errors };
     const tenantId = v.tenantId;
-    const ids = lines.value.map((l) => variants.bySku.get(l.sku)!.id);
+    const ids = lines.map((l) => variants.bySku.get(l.sku)!.id);
     return ok(
       await this.prisma.$transaction(async (tx) => {
         const book = await tx.$queryRaw<{ variantId: string; onHand: number }[]>`
@@ -69,13 +62,13 @@ export class CycleCountService {
           WHERE "tenantId" = ${tenantId} AND "locationId" = ${location.id} AND "variantId" IN (${Prisma.join(ids)})
           ORDER BY "variantId" FOR UPDATE`;
         const onHand = new Map(book.map((b) => [b.variantId, b.onHand]));
-        const counted = countVariances(new Map(lines.value.map((l) => [l.sku, onHand.get(variants.bySku.get(l.sku)!.id) ?? 0])), lines.value);
+        const counted = countVariances(new Map(lines.map((l) => [l.sku, onHand.get(variants.bySku.get(l.sku)!.id) ?? 0])), lines);
         const anyVariance = counted.some((l) => l.variance !== 0);
         const id = newId('cnt');
         const now = new Date();
         const count = await tx.cycleCount.create({
           data: {
-            id, tenantId, locationId: location.id, status: anyVariance ? 'PENDING_APPROVAL' : 'APPROVED', note: note.value,
+            id, tenantId, locationId: location.id, status: anyVariance ? 'PENDING_APPROVAL' : 'APPROVED', note,
             countedByUserId: v.userId ?? null, countedByPartnerId: v.partnerId ?? null, countedAt: now, decidedAt: anyVariance ? null : now,
           },
         });
@@ -92,7 +85,7 @@ export class CycleCountService {
    * stock moved since the count is kept. Refused for the user who counted, and when the write-off would take stock
    * below what open orders reserved.
    */
-  async approveCycleCount(viewer: Viewer | null, input: { cycleCountId: string }): Promise<Result<CycleCount>> {
+  async approveCycleCount({ viewer }: RequestScope, input: { cycleCountId: string }): Promise<Result<CycleCount>> {
     const v = authorize(P['Mutation.approveCycleCount'], viewer);
     if (badId(input.cycleCountId)) return { ok: false, errors: [userError(C.INVALID_INPUT, 'cycleCountId must be 1 to 200 characters', ['input', 'cycleCountId'])] };
     const skus = new Map<string, string>();
@@ -122,7 +115,7 @@ export class CycleCountService {
   }
 
   /** Rejects a pending count: nothing is booked. */
-  async rejectCycleCount(viewer: Viewer | null, input: { cycleCountId: string; reason?: string | null }): Promise<Result<CycleCount>> {
+  async rejectCycleCount({ viewer }: RequestScope, input: { cycleCountId: string; reason?: string | null }): Promise<Result<CycleCount>> {
     const v = authorize(P['Mutation.rejectCycleCount'], viewer);
     const errors: UserError[] = [];
     if (badId(input.cycleCountId)) errors.push(userError(C.INVALID_INPUT, 'cycleCountId must be 1 to 200 characters', ['input', 'cycleCountId']));

@@ -1,13 +1,14 @@
+import type { RequestScope } from '../../context.ts';
 import { createHash } from 'node:crypto';
 import {
-  authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, userError,
-  type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
+  UserErrorCode as C, authorize, badUserInput, fail, newId, Refused, ok, pageById, pageWindow, toConnection, userError,
+  type Connection, type ConnectionArgs, type Result, type UserError,
 } from '@omniroute/core';
 import { Prisma, type GoodsReceipt, type PrismaClient, type PurchaseOrder, type PurchaseOrderStatus, type Supplier } from '../../generated/prisma/client.ts';
 import { MAX_IDEMPOTENCY_KEY, MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { postOrThrow } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, TX, variantsForLines } from './stock-lookups.ts';
-import { noteOf, planReceipt, StockErrorCode as C } from './stock-movements.rules.ts';
+import { withNote, planReceipt } from './stock-movements.rules.ts';
 import { stockMovementPolicies as P } from './stock-movements.policies.ts';
 import { isUniqueViolation } from '@omniroute/core/kit';
 
@@ -18,26 +19,18 @@ export interface ReceiveGoodsRequest {
   idempotencyKey?: string | null;
 }
 
-class Refused extends Error {
-  constructor(readonly errors: UserError[]) {
-    super('refused');
-  }
-}
-
 const badString = (s: unknown, max = MAX_STRING) => typeof s !== 'string' || s.trim().length === 0 || s.length > max;
 
 /** Purchasing: suppliers, purchase orders for a warehouse, and goods receipts against them (RECEIPT movements). */
 export class PurchasingService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async suppliers(viewer: Viewer | null, args: ConnectionArgs): Promise<Connection<Supplier>> {
+  async suppliers({ viewer }: RequestScope, args: ConnectionArgs): Promise<Connection<Supplier>> {
     const v = authorize(P['Query.suppliers'], viewer);
-    const { first, afterId } = pageWindow(args);
-    const rows = await this.prisma.supplier.findMany({ where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) }, orderBy: { id: 'asc' }, take: first + 1 });
-    return toConnection(rows, first, afterId);
+    return pageById(args, ({ take, after }) => this.prisma.supplier.findMany({ where: { tenantId: v.tenantId, ...after }, orderBy: { id: 'asc' }, take }));
   }
 
-  async createSupplier(viewer: Viewer | null, input: { name: string; phone?: string | null }): Promise<Result<Supplier>> {
+  async createSupplier({ viewer }: RequestScope, input: { name: string; phone?: string | null }): Promise<Result<Supplier>> {
     const v = authorize(P['Mutation.createSupplier'], viewer);
     const errors: UserError[] = [];
     if (badString(input.name)) errors.push(userError(C.INVALID_INPUT, `name must be 1 to ${MAX_STRING} characters`, ['input', 'name']));
@@ -51,7 +44,7 @@ export class PurchasingService {
     }
   }
 
-  async purchaseOrders(viewer: Viewer | null, args: ConnectionArgs & { filter?: { status?: PurchaseOrderStatus | null; locationId?: string | null } | null }): Promise<Connection<PurchaseOrder>> {
+  async purchaseOrders({ viewer }: RequestScope, args: ConnectionArgs & { filter?: { status?: PurchaseOrderStatus | null; locationId?: string | null } | null }): Promise<Connection<PurchaseOrder>> {
     const v = authorize(P['Query.purchaseOrders'], viewer);
     const { first, afterId } = pageWindow(args);
     const f = args.filter ?? {};
@@ -64,14 +57,14 @@ export class PurchasingService {
     return toConnection(rows, first, afterId);
   }
 
-  async purchaseOrder(viewer: Viewer | null, id: string): Promise<PurchaseOrder | null> {
+  async purchaseOrder({ viewer }: RequestScope, id: string): Promise<PurchaseOrder | null> {
     const v = authorize(P['Query.purchaseOrder'], viewer);
     if (id.length > MAX_STRING) return null;
     return this.prisma.purchaseOrder.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   /** Creates an OPEN purchase order for a warehouse; stock moves only when goods are received. */
-  async createPurchaseOrder(viewer: Viewer | null, input: { supplierId: string; locationId: string; lines: LineInput[] }): Promise<Result<PurchaseOrder>> {
+  async createPurchaseOrder({ viewer }: RequestScope, input: { supplierId: string; locationId: string; lines: LineInput[] }): Promise<Result<PurchaseOrder>> {
     const v = authorize(P['Mutation.createPurchaseOrder'], viewer);
     const errors: UserError[] = [];
     if (badString(input.supplierId)) errors.push(userError(C.INVALID_INPUT, 'supplierId must be 1 to 200 characters', ['input', 'supplierId']));
@@ -119,20 +112,18 @@ export class PurchasingService {
    * what is still expected (OVER_RECEIPT refuses it whole), the lines' received quantities and the status updated,
    * and one RECEIPT movement per SKU raising on hand. With an idempotency key a retry returns the first receipt.
    */
-  async receiveGoods(viewer: Viewer | null, input: ReceiveGoodsRequest): Promise<Result<{ goodsReceipt: GoodsReceipt; purchaseOrder: PurchaseOrder }>> {
+  async receiveGoods({ viewer }: RequestScope, input: ReceiveGoodsRequest): Promise<Result<{ goodsReceipt: GoodsReceipt; purchaseOrder: PurchaseOrder }>> {
     const v = authorize(P['Mutation.receiveGoods'], viewer);
     const errors: UserError[] = [];
     if (badString(input.purchaseOrderId)) errors.push(userError(C.INVALID_INPUT, 'purchaseOrderId must be 1 to 200 characters', ['input', 'purchaseOrderId']));
     const key = input.idempotencyKey ?? null;
     if (key !== null && badString(key, MAX_IDEMPOTENCY_KEY)) errors.push(userError(C.INVALID_INPUT, `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, ['input', 'idempotencyKey']));
-    const lines = normaliseLines(input.lines, ['input', 'lines']);
-    if (!lines.ok) errors.push(...lines.errors);
-    const note = noteOf(input.note, ['input', 'note']);
-    if (!note.ok) errors.push(...note.errors);
-    if (errors.length || !lines.ok || !note.ok) return { ok: false, errors };
+    const checked = withNote(normaliseLines(input.lines, ['input', 'lines']), input.note, errors);
+    if (!checked.ok) return { ok: false, errors: checked.errors };
+    const { lines, note } = checked.value;
     const tenantId = v.tenantId;
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([input.purchaseOrderId, [...lines.value].sort((a, b) => a.sku.localeCompare(b.sku)).map((l) => [l.sku, l.quantity])]))
+      .update(JSON.stringify([input.purchaseOrderId, [...lines].sort((a, b) => a.sku.localeCompare(b.sku)).map((l) => [l.sku, l.quantity])]))
       .digest('hex');
     const replay = async () => {
       const prior = key ? await this.prisma.goodsReceipt.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key } } }) : null;
@@ -150,10 +141,10 @@ export class PurchasingService {
           if (!locked.length) throw new Refused([userError(C.PURCHASE_ORDER_NOT_FOUND, 'No such purchase order', ['input', 'purchaseOrderId'])]);
           const po = (await tx.purchaseOrder.findFirst({ where: { id: input.purchaseOrderId, tenantId }, include: { lines: { orderBy: { position: 'asc' } } } }))!;
           if (po.status === 'RECEIVED') throw new Refused([userError(C.PURCHASE_ORDER_CLOSED, `${po.number} has been received in full`, ['input', 'purchaseOrderId'])]);
-          const plan = planReceipt(po.lines, lines.value);
+          const plan = planReceipt(po.lines, lines);
           if (!plan.ok) throw new Refused(plan.errors);
           const receipt = await tx.goodsReceipt.create({
-            data: { id: newId('grn'), tenantId, purchaseOrderId: po.id, note: note.value, idempotencyKey: key, requestHash, actorUserId: v.userId ?? null, actorPartnerId: v.partnerId ?? null },
+            data: { id: newId('grn'), tenantId, purchaseOrderId: po.id, note, idempotencyKey: key, requestHash, actorUserId: v.userId ?? null, actorPartnerId: v.partnerId ?? null },
           });
           const bySku = new Map(po.lines.map((l) => [l.sku, l]));
           for (const l of plan.value.lines) {
@@ -161,8 +152,8 @@ export class PurchasingService {
             if (l.receivedQuantity !== line.receivedQuantity) await tx.purchaseOrderLine.update({ where: { id: line.id }, data: { receivedQuantity: l.receivedQuantity } });
           }
           const updated = await tx.purchaseOrder.update({ where: { id: po.id }, data: { status: plan.value.status } });
-          await postOrThrow(tx, tenantId, actorOf(v), lines.value.map((l) => ({
-            type: 'RECEIPT' as const, locationId: po.locationId, variantId: bySku.get(l.sku)!.variantId, quantity: l.quantity, goodsReceiptId: receipt.id, reference: po.number, note: note.value,
+          await postOrThrow(tx, tenantId, actorOf(v), lines.map((l) => ({
+            type: 'RECEIPT' as const, locationId: po.locationId, variantId: bySku.get(l.sku)!.variantId, quantity: l.quantity, goodsReceiptId: receipt.id, reference: po.number, note,
           })));
           return { goodsReceipt: receipt, purchaseOrder: updated };
         }, TX),

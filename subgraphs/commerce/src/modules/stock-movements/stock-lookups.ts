@@ -1,7 +1,6 @@
-import { userError, type UserError, type Viewer } from '@omniroute/core';
+import { UserErrorCode as C, userError, type UserError, type Viewer } from '@omniroute/core';
 import type { Location, PrismaClient, ProductVariant } from '../../generated/prisma/client.ts';
 import type { Actor } from './stock-ledger.ts';
-import { StockErrorCode as C } from './stock-movements.rules.ts';
 
 // PGlite runs one transaction at a time, so under load a transaction may queue for a while before it starts.
 export const TX = { maxWait: 15_000, timeout: 30_000 };

@@ -1,33 +1,5 @@
-import { userError, type Result, type UserError } from '@omniroute/core';
+import { UserErrorCode as C, userError, type Result, type UserError } from '@omniroute/core';
 import { MAX_QUANTITY, MAX_STRING } from '../orders/order-input.ts';
-
-/** Codes of the stock ledger's userErrors (stock movements, purchasing, counts, vans). */
-export const StockErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  INVALID_QUANTITY: 'INVALID_QUANTITY',
-  LOCATION_NOT_FOUND: 'LOCATION_NOT_FOUND',
-  UNKNOWN_SKU: 'UNKNOWN_SKU',
-  INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
-  SAME_LOCATION: 'SAME_LOCATION',
-  REASON_SIGN_MISMATCH: 'REASON_SIGN_MISMATCH',
-  SUPPLIER_NOT_FOUND: 'SUPPLIER_NOT_FOUND',
-  SUPPLIER_EXISTS: 'SUPPLIER_EXISTS',
-  PURCHASE_ORDER_NOT_FOUND: 'PURCHASE_ORDER_NOT_FOUND',
-  PURCHASE_ORDER_CLOSED: 'PURCHASE_ORDER_CLOSED',
-  SKU_NOT_ON_PURCHASE_ORDER: 'SKU_NOT_ON_PURCHASE_ORDER',
-  OVER_RECEIPT: 'OVER_RECEIPT',
-  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-  CYCLE_COUNT_NOT_FOUND: 'CYCLE_COUNT_NOT_FOUND',
-  CYCLE_COUNT_DECIDED: 'CYCLE_COUNT_DECIDED',
-  SELF_APPROVAL: 'SELF_APPROVAL',
-  NOT_A_VAN: 'NOT_A_VAN',
-  NOT_A_WAREHOUSE: 'NOT_A_WAREHOUSE',
-  COUNT_INCOMPLETE: 'COUNT_INCOMPLETE',
-  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
-  ORDER_NOT_DELIVERED: 'ORDER_NOT_DELIVERED',
-  RETURN_EXCEEDS_SOLD: 'RETURN_EXCEEDS_SOLD',
-} as const;
-const C = StockErrorCode;
 
 export type AdjustmentReason = 'DAMAGE' | 'EXPIRY' | 'THEFT' | 'LOSS' | 'SAMPLE' | 'FOUND' | 'CORRECTION';
 /** Reasons that only take stock away, only add it, or either (a correction of a booking mistake). */
@@ -42,6 +14,16 @@ export function noteOf(note: string | null | undefined, at: string[], max = 500)
   const n = note?.trim() || null;
   if (n && n.length > max) return { ok: false, errors: [userError(C.INVALID_INPUT, `note is at most ${max} characters`, at)] };
   return { ok: true, value: n };
+}
+
+/**
+ * The lines and note of a stock input, checked after the caller's own fields: all failures at once (the caller's
+ * `errors`, then the lines', then the note's), or the normalised lines and the note.
+ */
+export function withNote<L>(lines: Result<L[]>, note: string | null | undefined, errors: UserError[]): Result<{ lines: L[]; note: string | null }> {
+  const n = noteOf(note, ['input', 'note']);
+  const all = [...errors, ...(lines.ok ? [] : lines.errors), ...(n.ok ? [] : n.errors)];
+  return all.length || !lines.ok || !n.ok ? { ok: false, errors: all } : { ok: true, value: { lines: lines.value, note: n.value } };
 }
 
 /**

@@ -1,12 +1,13 @@
+import type { RequestScope } from '../../context.ts';
 import {
-  authorize, badUserInput, decodeCursor, fail, newId, ok, pageWindow, userError,
-  type Connection, type ConnectionArgs, type Result, type UserError, type Viewer,
+  UserErrorCode as C, authorize, badUserInput, decodeCursor, fail, newId, ok, pageWindow, requireViewer, userError,
+  type Connection, type ConnectionArgs, type Result, type UserError,
 } from '@omniroute/core';
 import type { Location, PrismaClient, StockLevel, StockMovement, StockMovementType } from '../../generated/prisma/client.ts';
 import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-input.ts';
 import { postOrThrow, ShortStock, type MovementDraft } from './stock-ledger.ts';
 import { actorOf, locationError, locationsById, seqCursor, shortError, TX, variantsForLines } from './stock-lookups.ts';
-import { checkAdjustment, noteOf, StockErrorCode as C, type AdjustmentReason } from './stock-movements.rules.ts';
+import { checkAdjustment, noteOf, withNote, type AdjustmentReason } from './stock-movements.rules.ts';
 import { stockMovementPolicies } from './stock-movements.policies.ts';
 
 export interface StockMovementFilter {
@@ -44,7 +45,7 @@ export class StockMovementService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** The tenant's movements in ledger order, narrowed by location, SKU or type. */
-  async movements(viewer: Viewer | null, args: ConnectionArgs & { filter?: StockMovementFilter | null }): Promise<Connection<StockMovement>> {
+  async movements({ viewer }: RequestScope, args: ConnectionArgs & { filter?: StockMovementFilter | null }): Promise<Connection<StockMovement>> {
     const v = authorize(stockMovementPolicies['Query.stockMovements'], viewer);
     const { first } = pageWindow({ first: args.first });
     const afterSeq = args.after ? Number(decodeCursor(args.after)) : null;
@@ -70,7 +71,7 @@ export class StockMovementService {
   }
 
   /** Books one ADJUSTMENT with its reason; never takes stock below what open orders reserved. */
-  async adjustStock(viewer: Viewer | null, input: AdjustStockRequest): Promise<Result<{ movement: StockMovement; stockLevel: StockLevel }>> {
+  async adjustStock({ viewer }: RequestScope, input: AdjustStockRequest): Promise<Result<{ movement: StockMovement; stockLevel: StockLevel }>> {
     const v = authorize(stockMovementPolicies['Mutation.adjustStock'], viewer);
     const errors: UserError[] = [];
     if (typeof input.locationId !== 'string' || input.locationId.length > MAX_STRING) errors.push(userError(C.INVALID_INPUT, 'locationId is too long', ['input', 'locationId']));
@@ -106,31 +107,30 @@ export class StockMovementService {
   }
 
   /** Moves stock between two of the tenant's locations: all lines or none, both legs in one transaction. */
-  async transferStock(viewer: Viewer | null, input: TransferRequest): Promise<Result<StockMovement[]>> {
-    const v = authorize(stockMovementPolicies['Mutation.transferStock'], viewer);
-    const checked = await this.checkTransfer(v, input, { from: 'fromLocationId', to: 'toLocationId' });
+  async transferStock(scope: RequestScope, input: TransferRequest): Promise<Result<StockMovement[]>> {
+    authorize(stockMovementPolicies['Mutation.transferStock'], scope.viewer);
+    const checked = await this.checkTransfer(scope, input, { from: 'fromLocationId', to: 'toLocationId' });
     if (!checked.ok) return checked;
-    return this.runTransfer(v, checked.value);
+    return this.runTransfer(scope, checked.value);
   }
 
   /**
    * Validates a transfer's input and finds its locations and variants (shared with the van's loads and returns):
-   * malformed input first, then unknown ids, then the same location twice.
+   * malformed input first, then unknown ids, then the same location twice. The caller has checked its own policy.
    */
-  async checkTransfer(v: Viewer, input: TransferRequest, fields: { from: string; to: string }): Promise<Result<CheckedTransfer>> {
+  async checkTransfer({ viewer }: RequestScope, input: TransferRequest, fields: { from: string; to: string }): Promise<Result<CheckedTransfer>> {
+    const v = requireViewer(viewer);
     const errors: UserError[] = [];
     for (const [id, field] of [[input.fromLocationId, fields.from], [input.toLocationId, fields.to]] as const) {
       if (typeof id !== 'string' || id.length === 0 || id.length > MAX_STRING) errors.push(userError(C.INVALID_INPUT, `${field} must be 1 to ${MAX_STRING} characters`, ['input', field]));
     }
-    const lines = normaliseLines(input.lines, ['input', 'lines']);
-    if (!lines.ok) errors.push(...lines.errors);
-    const note = noteOf(input.note, ['input', 'note']);
-    if (!note.ok) errors.push(...note.errors);
-    if (errors.length || !lines.ok || !note.ok) return { ok: false, errors };
+    const checked = withNote(normaliseLines(input.lines, ['input', 'lines']), input.note, errors);
+    if (!checked.ok) return { ok: false, errors: checked.errors };
+    const { lines, note } = checked.value;
 
     const [locations, variants] = await Promise.all([
       locationsById(this.prisma, v.tenantId, [input.fromLocationId, input.toLocationId]),
-      variantsForLines(this.prisma, v.tenantId, lines.value, ['input', 'lines']),
+      variantsForLines(this.prisma, v.tenantId, lines, ['input', 'lines']),
     ]);
     const from = locations.get(input.fromLocationId);
     const to = locations.get(input.toLocationId);
@@ -138,13 +138,14 @@ export class StockMovementService {
     if (errors.length || !from || !to) return { ok: false, errors };
     if (from.id === to.id) return fail(C.SAME_LOCATION, 'A transfer needs two different locations', ['input', fields.to]);
     return ok({
-      from, to, note: note.value,
-      lines: lines.value.map((l) => ({ variantId: variants.bySku.get(l.sku)!.id, sku: l.sku, quantity: l.quantity })),
+      from, to, note,
+      lines: lines.map((l) => ({ variantId: variants.bySku.get(l.sku)!.id, sku: l.sku, quantity: l.quantity })),
     });
   }
 
   /** Books a checked transfer; INSUFFICIENT_STOCK (nothing written) when the source cannot give every line. */
-  async runTransfer(v: Viewer, t: CheckedTransfer, reference = `${t.from.name} → ${t.to.name}`): Promise<Result<StockMovement[]>> {
+  async runTransfer({ viewer }: RequestScope, t: CheckedTransfer, reference = `${t.from.name} → ${t.to.name}`): Promise<Result<StockMovement[]>> {
+    const v = requireViewer(viewer);
     try {
       return ok(await this.prisma.$transaction((tx) => postOrThrow(tx, v.tenantId, actorOf(v), transferDrafts(t.from.id, t.to.id, t.lines, t.note, reference.slice(0, MAX_STRING))), TX));
     } catch (e) {

@@ -1,5 +1,4 @@
-import { userError, type Result } from '@omniroute/core';
-import { StockErrorCode as C } from '../stock-movements/stock-movements.rules.ts';
+import { UserErrorCode as C, userError, type Result } from '@omniroute/core';
 
 /** A ledger row of the van, as far as reconciliation cares. */
 export interface VanMovement {

@@ -1,5 +1,6 @@
+import type { RequestScope } from '../../context.ts';
 import {
-  authorize, badUserInput, fail, forbidden, newId, objectRuleOf, ok, pageWindow, toConnection, userError,
+  UserErrorCode as C, authorize, badUserInput, fail, forbidden, newId, Refused, objectRuleOf, ok, pageWindow, toConnection, userError,
   type Connection, type ConnectionArgs, type Policy, type Result, type UserError, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
@@ -8,18 +9,12 @@ import { MAX_STRING, normaliseLines, type LineInput } from '../orders/order-inpu
 import { postOrThrow, ShortStock } from '../stock-movements/stock-ledger.ts';
 import { actorOf, locationError, locationsById, shortError, TX, variantsForLines } from '../stock-movements/stock-lookups.ts';
 import type { StockMovementService } from '../stock-movements/stock-movements.service.ts';
-import { noteOf, normaliseCountLines, StockErrorCode as C, sumByKey, type CountLineInput } from '../stock-movements/stock-movements.rules.ts';
+import { withNote, normaliseCountLines, sumByKey, type CountLineInput } from '../stock-movements/stock-movements.rules.ts';
 import { vanStockPolicies as P } from './van-stock.policies.ts';
 import { reconcileVan } from './van-stock.rules.ts';
 
 export const VAN_VARIANCE_EVENT = 'van.reconciliation_variance';
 const SOURCE = 'commerce';
-
-class Refused extends Error {
-  constructor(readonly errors: UserError[]) {
-    super('refused');
-  }
-}
 
 const badId = (s: unknown) => typeof s !== 'string' || s.length === 0 || s.length > MAX_STRING;
 
@@ -42,26 +37,26 @@ export class VanStockService {
     if (location.kind !== 'VAN' || !v.userId || location.operatorUserId !== v.userId) throw forbidden('Sales reps work only the van they operate');
   }
 
-  async loadVan(viewer: Viewer | null, input: { vanId: string; fromLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
+  async loadVan(scope: RequestScope, input: { vanId: string; fromLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
     const policy = P['Mutation.loadVan'];
-    const v = authorize(policy, viewer);
-    const t = await this.ledger.checkTransfer(v, { fromLocationId: input.fromLocationId, toLocationId: input.vanId, lines: input.lines, note: input.note }, { from: 'fromLocationId', to: 'vanId' });
+    const v = authorize(policy, scope.viewer);
+    const t = await this.ledger.checkTransfer(scope, { fromLocationId: input.fromLocationId, toLocationId: input.vanId, lines: input.lines, note: input.note }, { from: 'fromLocationId', to: 'vanId' });
     if (!t.ok) return t;
     if (t.value.to.kind !== 'VAN') return fail(C.NOT_A_VAN, `${t.value.to.name} is not a van`, ['input', 'vanId']);
     if (t.value.from.kind !== 'WAREHOUSE') return fail(C.NOT_A_WAREHOUSE, 'Vans are loaded from a warehouse', ['input', 'fromLocationId']);
     this.checkOwnVan(policy, v, t.value.to);
-    return this.ledger.runTransfer(v, t.value, `load ${t.value.to.name}`);
+    return this.ledger.runTransfer(scope, t.value, `load ${t.value.to.name}`);
   }
 
-  async returnVanStock(viewer: Viewer | null, input: { vanId: string; toLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
+  async returnVanStock(scope: RequestScope, input: { vanId: string; toLocationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
     const policy = P['Mutation.returnVanStock'];
-    const v = authorize(policy, viewer);
-    const t = await this.ledger.checkTransfer(v, { fromLocationId: input.vanId, toLocationId: input.toLocationId, lines: input.lines, note: input.note }, { from: 'vanId', to: 'toLocationId' });
+    const v = authorize(policy, scope.viewer);
+    const t = await this.ledger.checkTransfer(scope, { fromLocationId: input.vanId, toLocationId: input.toLocationId, lines: input.lines, note: input.note }, { from: 'vanId', to: 'toLocationId' });
     if (!t.ok) return t;
     if (t.value.from.kind !== 'VAN') return fail(C.NOT_A_VAN, `${t.value.from.name} is not a van`, ['input', 'vanId']);
     if (t.value.to.kind !== 'WAREHOUSE') return fail(C.NOT_A_WAREHOUSE, 'Van stock goes back to a warehouse', ['input', 'toLocationId']);
     this.checkOwnVan(policy, v, t.value.from);
-    return this.ledger.runTransfer(v, t.value, `return from ${t.value.from.name}`);
+    return this.ledger.runTransfer(scope, t.value, `return from ${t.value.from.name}`);
   }
 
   /**
@@ -69,22 +64,20 @@ export class VanStockService {
    * delivered, at most what it delivered minus earlier returns (the order row is locked, so two returns never both
    * pass that check).
    */
-  async recordCustomerReturn(viewer: Viewer | null, input: { orderId: string; locationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
+  async recordCustomerReturn({ viewer }: RequestScope, input: { orderId: string; locationId: string; lines: LineInput[]; note?: string | null }): Promise<Result<StockMovement[]>> {
     const policy = P['Mutation.recordCustomerReturn'];
     const v = authorize(policy, viewer);
     const errors: UserError[] = [];
     if (badId(input.orderId)) errors.push(userError(C.INVALID_INPUT, 'orderId must be 1 to 200 characters', ['input', 'orderId']));
     if (badId(input.locationId)) errors.push(userError(C.INVALID_INPUT, 'locationId must be 1 to 200 characters', ['input', 'locationId']));
-    const lines = normaliseLines(input.lines, ['input', 'lines']);
-    if (!lines.ok) errors.push(...lines.errors);
-    const note = noteOf(input.note, ['input', 'note']);
-    if (!note.ok) errors.push(...note.errors);
-    if (errors.length || !lines.ok || !note.ok) return { ok: false, errors };
+    const checked = withNote(normaliseLines(input.lines, ['input', 'lines']), input.note, errors);
+    if (!checked.ok) return { ok: false, errors: checked.errors };
+    const { lines, note } = checked.value;
     const tenantId = v.tenantId;
     const [order, locations, variants] = await Promise.all([
       this.prisma.order.findFirst({ where: { id: input.orderId, tenantId } }),
       locationsById(this.prisma, tenantId, [input.locationId]),
-      variantsForLines(this.prisma, tenantId, lines.value, ['input', 'lines']),
+      variantsForLines(this.prisma, tenantId, lines, ['input', 'lines']),
     ]);
     const location = locations.get(input.locationId);
     if (!order) errors.push(userError(C.ORDER_NOT_FOUND, 'No such order', ['input', 'orderId']));
@@ -102,14 +95,14 @@ export class VanStockService {
         const delivered = sumByKey(ordered, (l) => l.variantId, (l) => l.quantity);
         const back = sumByKey(returned, (m) => m.variantId, (m) => m.quantity);
         const refused: UserError[] = [];
-        lines.value.forEach((l, i) => {
+        lines.forEach((l, i) => {
           const id = variants.bySku.get(l.sku)!.id;
           const left = (delivered.get(id) ?? 0) - (back.get(id) ?? 0);
           if (l.quantity > left) refused.push(userError(C.RETURN_EXCEEDS_SOLD, `${l.sku}: ${l.quantity} returned but only ${left} delivered and not yet returned`, ['input', 'lines', String(i), 'quantity']));
         });
         if (refused.length) throw new Refused(refused);
-        return postOrThrow(tx, tenantId, actorOf(v), lines.value.map((l) => ({
-          type: 'CUSTOMER_RETURN' as const, locationId: location.id, variantId: variants.bySku.get(l.sku)!.id, quantity: l.quantity, orderId: order.id, reference: order.number, note: note.value,
+        return postOrThrow(tx, tenantId, actorOf(v), lines.map((l) => ({
+          type: 'CUSTOMER_RETURN' as const, locationId: location.id, variantId: variants.bySku.get(l.sku)!.id, quantity: l.quantity, orderId: order.id, reference: order.number, note,
         })));
       }, TX);
       return ok(movements);
@@ -125,27 +118,25 @@ export class VanStockService {
    * equals the count and the next day opens with it), the record is kept, and `van.reconciliation_variance` goes
    * to the outbox when anything differed.
    */
-  async reconcileVan(viewer: Viewer | null, input: { vanId: string; counts: CountLineInput[]; note?: string | null }): Promise<Result<VanReconciliation>> {
+  async reconcileVan({ viewer }: RequestScope, input: { vanId: string; counts: CountLineInput[]; note?: string | null }): Promise<Result<VanReconciliation>> {
     const policy = P['Mutation.reconcileVan'];
     const v = authorize(policy, viewer);
     const errors: UserError[] = [];
     if (badId(input.vanId)) errors.push(userError(C.INVALID_INPUT, 'vanId must be 1 to 200 characters', ['input', 'vanId']));
-    const counts = normaliseCountLines(input.counts, ['input', 'counts']);
-    if (!counts.ok) errors.push(...counts.errors);
-    const note = noteOf(input.note, ['input', 'note']);
-    if (!note.ok) errors.push(...note.errors);
-    if (errors.length || !counts.ok || !note.ok) return { ok: false, errors };
+    const checked = withNote(normaliseCountLines(input.counts, ['input', 'counts']), input.note, errors);
+    if (!checked.ok) return { ok: false, errors: checked.errors };
+    const { lines: counts, note } = checked.value;
     const tenantId = v.tenantId;
     const [locations, variants] = await Promise.all([
       locationsById(this.prisma, tenantId, [input.vanId]),
-      variantsForLines(this.prisma, tenantId, counts.value, ['input', 'counts']),
+      variantsForLines(this.prisma, tenantId, counts, ['input', 'counts']),
     ]);
     const van = locations.get(input.vanId);
     errors.push(...locationError(van, 'vanId'), ...variants.errors);
     if (errors.length || !van) return { ok: false, errors };
     if (van.kind !== 'VAN') return fail(C.NOT_A_VAN, `${van.name} is not a van`, ['input', 'vanId']);
     this.checkOwnVan(policy, v, van);
-    const counted = new Map(counts.value.map((c) => [variants.bySku.get(c.sku)!.id, c.countedQuantity]));
+    const counted = new Map(counts.map((c) => [variants.bySku.get(c.sku)!.id, c.countedQuantity]));
     const skus = new Map([...variants.bySku.values()].map((x) => [x.id, x.sku]));
     try {
       const { reconciliation, announced } = await this.prisma.$transaction(async (tx) => {
@@ -167,11 +158,11 @@ export class VanStockService {
         const id = newId('vrc');
         const reconciledAt = new Date();
         await tx.vanReconciliation.create({
-          data: { id, tenantId, vanId: van.id, fromSeq, toSeq: fromSeq, totalVariance, absoluteVariance, note: note.value, reconciledByUserId: v.userId ?? null, reconciledAt },
+          data: { id, tenantId, vanId: van.id, fromSeq, toSeq: fromSeq, totalVariance, absoluteVariance, note, reconciledByUserId: v.userId ?? null, reconciledAt },
         });
         await tx.vanReconciliationLine.createMany({ data: lines.map((l) => ({ id: newId('vrl'), tenantId, reconciliationId: id, ...l })) });
         await postOrThrow(tx, tenantId, actorOf(v), lines.filter((l) => l.variance !== 0).map((l) => ({
-          type: 'VAN_VARIANCE' as const, locationId: van.id, variantId: l.variantId, quantity: l.variance, vanReconciliationId: id, reference: `reconciliation ${id}`, note: note.value,
+          type: 'VAN_VARIANCE' as const, locationId: van.id, variantId: l.variantId, quantity: l.variance, vanReconciliationId: id, reference: `reconciliation ${id}`, note,
         })));
         const last = await tx.stockMovement.aggregate({ where: { tenantId, locationId: van.id }, _max: { seq: true } });
         const reconciliation = await tx.vanReconciliation.update({ where: { id }, data: { toSeq: last._max.seq ?? fromSeq } });
@@ -197,7 +188,7 @@ export class VanStockService {
   }
 
   /** Reconciliations, newest first; a sales rep's list is their own van's. */
-  async reconciliations(viewer: Viewer | null, args: ConnectionArgs & { filter?: { vanId?: string | null; hasVariance?: boolean | null } | null }): Promise<Connection<VanReconciliation>> {
+  async reconciliations({ viewer }: RequestScope, args: ConnectionArgs & { filter?: { vanId?: string | null; hasVariance?: boolean | null } | null }): Promise<Connection<VanReconciliation>> {
     const policy = P['Query.vanReconciliations'];
     const v = authorize(policy, viewer);
     const { first, afterId } = pageWindow(args);
@@ -218,7 +209,7 @@ export class VanStockService {
     return toConnection(rows, first, afterId);
   }
 
-  async reconciliation(viewer: Viewer | null, id: string): Promise<VanReconciliation | null> {
+  async reconciliation({ viewer }: RequestScope, id: string): Promise<VanReconciliation | null> {
     const policy = P['Query.vanReconciliation'];
     const v = authorize(policy, viewer);
     if (id.length > MAX_STRING) return null;

@@ -1,10 +1,10 @@
 import {
-  authorize, dec, Decimal, fail, isCurrency, log, money, MINOR_UNITS, newId, ok, pageWindow, toConnection,
-  type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Result, type Viewer,
+  UserErrorCode as E, authorize, dec, Decimal, fail, isCurrency, log, money, MINOR_UNITS, newId, ok, pageWindow, toConnection,
+  type Connection, type ConnectionArgs, type CurrencyCode, type Money, type Result, type UserErrorCode, type Viewer,
 } from '@omniroute/core';
 import type { Notification, PaymentMethod, PrismaClient, PromiseStatus, PromiseToPay } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, TX_OPTIONS, type Tx } from '../../db.ts';
-import { FinanceErrorCode as E, hasValidScale } from '../credit/credit.service.ts';
+import { hasValidScale } from '../credit/credit.service.ts';
 import type { CredentialVault } from '../payments/rails/credentials.ts';
 import {
   AGING_BUCKETS, ageAmounts, CREDIT_HOLD_AFTER_DAYS, daysOverdue, dunningStage, needsCreditHold, promiseFollowUpText, promiseKept, reminderText,
@@ -144,7 +144,7 @@ export class CollectionsService {
   /** Records a customer's promise to pay an amount by a day; the cycle follows it up when the day passes unpaid. */
   async recordPromise(viewer: Viewer | null, input: { customerId: string; invoiceId?: string | null; amount: Decimal; currencyCode: string; promisedFor: Date; note?: string | null; idempotencyKey: string }, now = new Date()): Promise<Result<PromiseToPay>> {
     const v = authorize(collectionsPolicies['Mutation.recordPromiseToPay'], viewer);
-    const bad = (code: string, message: string, field: string) => fail<PromiseToPay>(code, message, ['input', field]);
+    const bad = (code: UserErrorCode, message: string, field: string) => fail<PromiseToPay>(code, message, ['input', field]);
     const key = input.idempotencyKey.trim();
     if (!key || key.length > 200) return bad(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', 'idempotencyKey');
     if (!input.customerId || input.customerId.length > 200) return bad(E.INVALID_INPUT, 'customerId must be 1–200 characters', 'customerId');

@@ -1,4 +1,4 @@
-import { authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, objectRuleOf, ok, requireBoundCustomer, type CurrencyCode, type Money, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as FinanceErrorCode, authorize, dec, Decimal, fail, isCurrency, MINOR_UNITS, money, newId, objectRuleOf, ok, requireBoundCustomer, type CurrencyCode, type Money, type Result, type Viewer } from '@omniroute/core';
 import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -10,28 +10,6 @@ import { creditPolicies } from './credit.policies.ts';
 
 /** A reference to an entity another subgraph owns (Customer, Order): keys identify, they carry no data. */
 export type CustomerRef = { id: string };
-
-export const FinanceErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  INVALID_AMOUNT: 'INVALID_AMOUNT',
-  CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
-  INVOICE_NOT_FOUND: 'INVOICE_NOT_FOUND',
-  INVOICE_VOID: 'INVOICE_VOID',
-  INVOICE_ALREADY_PAID: 'INVOICE_ALREADY_PAID',
-  AMOUNT_EXCEEDS_DUE: 'AMOUNT_EXCEEDS_DUE',
-  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-  PAYMENT_FAILED: 'PAYMENT_FAILED',
-  PAYMENT_PENDING: 'PAYMENT_PENDING',
-  PAYMENT_NOT_FOUND: 'PAYMENT_NOT_FOUND',
-  INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
-  REFUND_NOT_ALLOWED: 'REFUND_NOT_ALLOWED',
-  AMOUNT_EXCEEDS_REFUNDABLE: 'AMOUNT_EXCEEDS_REFUNDABLE',
-  INVALID_PHONE: 'INVALID_PHONE',
-  PROVIDER_NOT_CONFIGURED: 'PROVIDER_NOT_CONFIGURED',
-  METHOD_NOT_SUPPORTED: 'METHOD_NOT_SUPPORTED',
-  CURRENCY_NOT_SUPPORTED: 'CURRENCY_NOT_SUPPORTED',
-  AMOUNT_NOT_SUPPORTED: 'AMOUNT_NOT_SUPPORTED',
-} as const;
 
 const MAX_LIMIT = new Decimal('1e13');
 

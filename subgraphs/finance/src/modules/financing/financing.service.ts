@@ -1,5 +1,5 @@
 import {
-  authorize, dec, Decimal, fail, log, money, MINOR_UNITS, newId, ok, pageWindow, toConnection,
+  UserErrorCode as E, authorize, dec, Decimal, fail, log, money, MINOR_UNITS, newId, ok, pageWindow, toConnection,
   type Connection, type ConnectionArgs, type CurrencyCode, type Result,
 } from '@omniroute/core';
 import type { RequestScope } from '../../context.ts';
@@ -30,25 +30,6 @@ export interface FinancingOffersView {
 
 /** An agreement with its instalments, first first (what the GraphQL type maps to). */
 export type FinancingAgreementRow = FinancingAgreement & { instalments: FinancingInstalment[] };
-
-export const FINANCING_ERRORS = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  INVALID_AMOUNT: 'INVALID_AMOUNT',
-  OFFER_NOT_FOUND: 'OFFER_NOT_FOUND',
-  OFFER_EXPIRED: 'OFFER_EXPIRED',
-  OFFER_ALREADY_ACCEPTED: 'OFFER_ALREADY_ACCEPTED',
-  OFFER_CHANGED: 'OFFER_CHANGED',
-  NOT_ELIGIBLE: 'NOT_ELIGIBLE',
-  INVOICE_NOT_FINANCEABLE: 'INVOICE_NOT_FINANCEABLE',
-  CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
-  AMOUNT_EXCEEDS_LIMIT: 'AMOUNT_EXCEEDS_LIMIT',
-  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-  AGREEMENT_NOT_FOUND: 'AGREEMENT_NOT_FOUND',
-  AGREEMENT_REPAID: 'AGREEMENT_REPAID',
-  AMOUNT_EXCEEDS_OUTSTANDING: 'AMOUNT_EXCEEDS_OUTSTANDING',
-  METHOD_NOT_SUPPORTED: 'METHOD_NOT_SUPPORTED',
-} as const;
-const E = FINANCING_ERRORS;
 
 const OPEN = ['ISSUED', 'PARTIALLY_PAID', 'OVERDUE'] as const;
 const REPAYMENT_METHODS: PaymentMethod[] = ['CASH', 'BANK_TRANSFER', 'MOBILE_MONEY', 'CARD'];

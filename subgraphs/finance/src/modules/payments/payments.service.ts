@@ -1,11 +1,11 @@
 import {
-  authorize, dec, formatAmount, isCurrency, log, MINOR_UNITS, money, newId, userError,
-  type CurrencyCode, type Decimal, type UserError, type Viewer,
+  UserErrorCode as E, authorize, dec, formatAmount, isCurrency, log, MINOR_UNITS, money, newId, userError,
+  type CurrencyCode, type Decimal, type UserError, type UserErrorCode, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
 import type { Invoice, Payment, PaymentStatus, Prisma, PrismaClient, Wallet } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, SOURCE, TX_OPTIONS, type Tx } from '../../db.ts';
-import { FinanceErrorCode as E, hasValidScale, type CreditService } from '../credit/credit.service.ts';
+import { hasValidScale, type CreditService } from '../credit/credit.service.ts';
 import { invoiceEventPayload, type InvoiceService } from '../invoices/invoices.service.ts';
 import { amountDue, nextStatus } from '../invoices/invoice.rules.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
@@ -94,7 +94,7 @@ export interface PaymentRails {
   callbackBaseUrl: () => string;
 }
 
-const refused = (code: string, message: string, field: string[]): RecordPaymentResult => ({ payment: null, invoice: null, userErrors: [userError(code, message, ['input', ...field])] });
+const refused = (code: UserErrorCode, message: string, field: string[]): RecordPaymentResult => ({ payment: null, invoice: null, userErrors: [userError(code, message, ['input', ...field])] });
 
 function errorsFor(p: Payment, pendingIsNormal = false): UserError[] {
   if (p.status === 'FAILED') return [userError(E.PAYMENT_FAILED, `Payment failed: ${p.failureReason ?? 'declined'}`, ['input'])];
@@ -104,7 +104,7 @@ function errorsFor(p: Payment, pendingIsNormal = false): UserError[] {
 
 type Claim = { kind: 'claimed'; payment: Payment; invoice: Invoice } | { kind: 'refused'; result: RecordPaymentResult };
 /** A claim's extra checks against the invoice (rail currencies, amount precision): [code, message, field] or null. */
-type Accept = (currency: CurrencyCode, amount: Decimal) => [string, string, string] | null;
+type Accept = (currency: CurrencyCode, amount: Decimal) => [UserErrorCode, string, string] | null;
 
 /** A concurrent request holds the idempotency key: wait for its outcome instead of charging again. */
 class KeyTaken extends Error {}
@@ -269,7 +269,7 @@ export class PaymentService {
    */
   async topUp(viewer: Viewer | null, input: TopUpWalletInput): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.topUpWallet'], viewer);
-    const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
+    const no = (code: UserErrorCode, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const owners = [input.customerId && { type: 'CUSTOMER' as const, id: input.customerId }, input.workerId && { type: 'WORKER' as const, id: input.workerId }].filter(Boolean) as WalletOwner[];
     if (owners.length !== 1 || owners[0]!.id.length > 200) return no(E.INVALID_INPUT, 'Name exactly one of customerId and workerId', 'customerId');
     const owner = owners[0]!;
@@ -348,7 +348,7 @@ export class PaymentService {
     let outcome: Outcome;
     try {
       outcome = await this.prisma.$transaction(async (tx): Promise<Outcome> => {
-        const no = (code: string, message: string, field: string): Outcome => ({ kind: 'refused', r: { ...refused(code, message, [field]), wallet: null } });
+        const no = (code: UserErrorCode, message: string, field: string): Outcome => ({ kind: 'refused', r: { ...refused(code, message, [field]), wallet: null } });
         const inv = await this.invoices.lock(tx, v.tenantId, { id: input.invoiceId });
         if (!inv) return no(E.INVOICE_NOT_FOUND, 'No such invoice', 'invoiceId');
         if (await tx.payment.findUnique({ where: { tenantId_idempotencyKey: { tenantId: v.tenantId, idempotencyKey: key } }, select: { id: true } })) throw new KeyTaken();
@@ -381,7 +381,7 @@ export class PaymentService {
    */
   async refundToWallet(viewer: Viewer | null, input: { paymentId: string; amount: Decimal; idempotencyKey: string }): Promise<WalletPaymentResult> {
     const v = authorize(walletPolicies['Mutation.refundToWallet'], viewer);
-    const no = (code: string, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
+    const no = (code: UserErrorCode, message: string, field: string): WalletPaymentResult => ({ ...refused(code, message, [field]), wallet: null });
     const key = input.idempotencyKey.trim();
     if (!key || key.length > 200) return no(E.INVALID_INPUT, 'idempotencyKey must be 1–200 characters', 'idempotencyKey');
     if (!input.paymentId || input.paymentId.length > 200) return no(E.INVALID_INPUT, 'paymentId must be 1–200 characters', 'paymentId');
@@ -600,7 +600,7 @@ export class PaymentService {
     tenantId: string, key: string, amount: Decimal, input: RecordPaymentInput,
     rail: { rail?: RailName; phone?: string; provider?: string; reference?: null; newReference?: (paymentId: string) => string | null; nextPollAt?: Date; accept?: Accept },
   ): Promise<Claim> {
-    const no = (code: string, message: string, field: string): Claim => ({ kind: 'refused', result: refused(code, message, [field]) });
+    const no = (code: UserErrorCode, message: string, field: string): Claim => ({ kind: 'refused', result: refused(code, message, [field]) });
     return this.prisma.$transaction(async (tx): Promise<Claim> => {
       const inv = await this.invoices.lock(tx, tenantId, { id: input.invoiceId });
       if (!inv) return no(E.INVOICE_NOT_FOUND, 'No such invoice', 'invoiceId');
@@ -679,7 +679,7 @@ function validate(input: RecordPaymentInput): RecordPaymentResult | null {
 }
 
 /** Why `amount` cannot be paid on the locked invoice now ([code, message, field]), or null. */
-async function payable(tx: Tx, inv: Invoice, amount: Decimal, currencyCode: string | null | undefined): Promise<[string, string, string] | null> {
+async function payable(tx: Tx, inv: Invoice, amount: Decimal, currencyCode: string | null | undefined): Promise<[UserErrorCode, string, string] | null> {
   const currency = inv.currency as CurrencyCode;
   if (currencyCode && currencyCode !== currency) return [E.CURRENCY_MISMATCH, `The invoice is in ${currency}; pay in ${currency}, not ${currencyCode}`, 'currencyCode'];
   if (!hasValidScale(amount, currency)) return [E.INVALID_AMOUNT, `${currency} amounts have at most ${MINOR_UNITS[currency]} decimals`, 'amount'];

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
-  authorize, Decimal, fail, log, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
+  UserErrorCode as E, authorize, Decimal, fail, log, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
 } from '@omniroute/core';
 import type { Payment, Payout, PrismaClient, SettlementLine, SettlementReport } from '../../generated/prisma/client.ts';
 import { isUniqueViolation, TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { settlementFee } from '../ledger/ledger.rules.ts';
-import { FinanceErrorCode as E } from '../credit/credit.service.ts';
+
 import type { ProviderAccountService } from '../payments/provider-accounts.service.ts';
 import { RAILS, RAIL_SLUGS, type RailAccount, type RailName } from '../payments/rails/rail.ts';
 import { startOfDay } from '../collections/collections.rules.ts';

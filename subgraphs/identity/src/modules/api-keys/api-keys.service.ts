@@ -1,15 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { authorize, fail, newId, ok, pageWindow, ROLES, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
+import { randomBytes } from 'node:crypto';
+import { UserErrorCode, authorize, fail, hashApiKey, newId, ok, pageById, ROLES, type ConnectionArgs, type Result } from '@omniroute/core';
 import type { ApiKey, PartnerApp, PrismaClient, Role } from '../../generated/prisma/client.ts';
 import { requireGateway, type PartnerAppService } from '../partner-apps/partner-apps.service.ts';
 import type { IdentityChanges } from './identity-changes.ts';
 import { apiKeyPolicies } from './api-keys.policies.ts';
-
-export const ApiKeyErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  ROLE_NOT_GRANTABLE: 'ROLE_NOT_GRANTABLE',
-} as const;
 
 /** An active key with its app, as the gateway's internal lookup returns it. */
 export type GatewayApiKeyRow = ApiKey & { partnerApp: PartnerApp };
@@ -31,9 +26,6 @@ function randomString(length: number, alphabet: string): string {
   return out;
 }
 
-/** sha256 (hex) of a full key: what is stored and what the gateway looks keys up by (the key has ~238 random bits). */
-export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
-
 /** A new key `omr_live_<prefix>_<secret>`: 12 lowercase characters to recognise it, 40 random alphanumerics. */
 export function generateApiKey(): { key: string; prefix: string } {
   const prefix = randomString(12, ALNUM.slice(0, 26) + ALNUM.slice(52));
@@ -48,38 +40,32 @@ export class ApiKeyService {
     private readonly changes: IdentityChanges,
   ) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs) {
     const v = authorize(apiKeyPolicies['Query.apiKeys'], viewer);
-    const { first, afterId } = pageWindow(args);
-    const rows = await this.prisma.apiKey.findMany({
-      where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
-      orderBy: { id: 'asc' },
-      take: first + 1,
-    });
-    return toConnection(rows, first, afterId);
+    return pageById(args, ({ take, after }) => this.prisma.apiKey.findMany({ where: { tenantId: v.tenantId, ...after }, orderBy: { id: 'asc' }, take }));
   }
 
   async create(
-    viewer: Viewer | null,
+    scope: RequestScope,
     input: { name: string; partnerAppId?: string | null; roles?: readonly Role[] | null; scopes?: readonly string[] | null; expiresAt?: Date | null },
   ): Promise<Result<{ apiKey: ApiKey; secret: string }>> {
-    const v = authorize(apiKeyPolicies['Mutation.createApiKey'], viewer);
+    const v = authorize(apiKeyPolicies['Mutation.createApiKey'], scope.viewer);
     const name = input.name.trim();
-    if (!name || name.length > 200) return fail(ApiKeyErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
+    if (!name || name.length > 200) return fail(UserErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
     const roles = [...new Set(input.roles ?? [])].filter((r) => r !== 'PARTNER');
-    if (roles.some((r) => !(ROLES as readonly string[]).includes(r))) return fail(ApiKeyErrorCode.INVALID_INPUT, 'Unknown role', ['input', 'roles']);
-    if (roles.includes('ADMIN')) return fail(ApiKeyErrorCode.ROLE_NOT_GRANTABLE, 'API keys cannot be granted ADMIN', ['input', 'roles']);
+    if (roles.some((r) => !(ROLES as readonly string[]).includes(r))) return fail(UserErrorCode.INVALID_INPUT, 'Unknown role', ['input', 'roles']);
+    if (roles.includes('ADMIN')) return fail(UserErrorCode.ROLE_NOT_GRANTABLE, 'API keys cannot be granted ADMIN', ['input', 'roles']);
     const scopes = [...new Set(input.scopes ?? [])];
-    if (scopes.length > 50) return fail(ApiKeyErrorCode.INVALID_INPUT, 'At most 50 scopes', ['input', 'scopes']);
+    if (scopes.length > 50) return fail(UserErrorCode.INVALID_INPUT, 'At most 50 scopes', ['input', 'scopes']);
     const badScope = scopes.find((s) => !SCOPE.test(s) || s.startsWith('internal:'));
-    if (badScope !== undefined) return fail(ApiKeyErrorCode.INVALID_INPUT, `Invalid scope "${badScope.slice(0, 60)}" (lowercase area:action)`, ['input', 'scopes']);
-    if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) return fail(ApiKeyErrorCode.INVALID_INPUT, 'expiresAt must be in the future', ['input', 'expiresAt']);
+    if (badScope !== undefined) return fail(UserErrorCode.INVALID_INPUT, `Invalid scope "${badScope.slice(0, 60)}" (lowercase area:action)`, ['input', 'scopes']);
+    if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) return fail(UserErrorCode.INVALID_INPUT, 'expiresAt must be in the future', ['input', 'expiresAt']);
     let app: PartnerApp | null;
     if (input.partnerAppId) {
       app = await this.prisma.partnerApp.findFirst({ where: { id: input.partnerAppId, tenantId: v.tenantId } });
-      if (!app) return fail(ApiKeyErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
+      if (!app) return fail(UserErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
     } else {
-      app = await this.partnerApps.defaultApp(v.tenantId);
+      app = await this.partnerApps.defaultApp(scope);
     }
     const { key, prefix } = generateApiKey();
     const apiKey = await this.prisma.apiKey.create({
@@ -99,10 +85,10 @@ export class ApiKeyService {
     return ok({ apiKey, secret: key });
   }
 
-  async revoke(viewer: Viewer | null, id: string): Promise<Result<ApiKey>> {
+  async revoke({ viewer }: RequestScope, id: string): Promise<Result<ApiKey>> {
     const v = authorize(apiKeyPolicies['Mutation.revokeApiKey'], viewer);
     const key = await this.prisma.apiKey.findFirst({ where: { id, tenantId: v.tenantId } });
-    if (!key) return fail(ApiKeyErrorCode.NOT_FOUND, 'No such API key', ['input', 'id']);
+    if (!key) return fail(UserErrorCode.NOT_FOUND, 'No such API key', ['input', 'id']);
     const revoked = key.revokedAt ? key : await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
     // Publish even when already revoked: a gateway that missed the first message forgets the key now.
     await this.changes.publish({ kind: 'api-key-revoked', id: key.id, tenantId: key.tenantId });
@@ -110,7 +96,7 @@ export class ApiKeyService {
   }
 
   /** Gateway-only: the active key with this hash, with its app; null when unknown, revoked or expired. */
-  async gatewayLookup(internalCaller: string | null, secretHash: string): Promise<GatewayApiKeyRow | null> {
+  async gatewayLookup({ internalCaller }: RequestScope, secretHash: string): Promise<GatewayApiKeyRow | null> {
     requireGateway(internalCaller);
     if (!/^[0-9a-f]{64}$/.test(secretHash)) return null;
     const key = await this.prisma.apiKey.findUnique({ where: { secretHash }, include: { partnerApp: true } });
@@ -119,7 +105,7 @@ export class ApiKeyService {
   }
 
   /** Gateway-only: marks keys used at `at` (the gateway reports in batches, so this is one statement per batch). */
-  async recordUse(internalCaller: string | null, ids: readonly string[], at: Date): Promise<boolean> {
+  async recordUse({ internalCaller }: RequestScope, ids: readonly string[], at: Date): Promise<boolean> {
     requireGateway(internalCaller);
     if (!ids.length) return true;
     await this.prisma.apiKey.updateMany({

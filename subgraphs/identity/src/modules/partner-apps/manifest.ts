@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { UserErrorCode } from '@omniroute/core';
 
 /** One operation of an Apollo persisted-query manifest. */
 export interface ManifestOperation {
@@ -14,7 +15,7 @@ export const MAX_OPERATION_BODY = 100_000;
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export type ManifestResult = { ok: true; operations: ManifestOperation[] } | { ok: false; code: string; message: string; field: (string | number)[] };
+export type ManifestResult = { ok: true; operations: ManifestOperation[] } | { ok: false; code: UserErrorCode; message: string; field: (string | number)[] };
 
 /**
  * Parses and checks an Apollo persisted-query manifest
@@ -22,7 +23,7 @@ export type ManifestResult = { ok: true; operations: ManifestOperation[] } | { o
  * every id must be the sha256 (hex) of its body, as Apollo's generator writes it.
  */
 export function parseManifest(text: string): ManifestResult {
-  const bad = (message: string, field: (string | number)[] = ['manifest'], code = 'INVALID_MANIFEST'): ManifestResult => ({ ok: false, code, message, field });
+  const bad = (message: string, field: (string | number)[] = ['manifest'], code: UserErrorCode = 'INVALID_MANIFEST'): ManifestResult => ({ ok: false, code, message, field });
   let doc: unknown;
   try {
     doc = JSON.parse(text);

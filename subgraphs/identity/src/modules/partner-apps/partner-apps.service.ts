@@ -1,24 +1,9 @@
-import { authorize, fail, forbidden, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import type { RequestScope } from '../../context.ts';
+import { UserErrorCode, authorize, fail, forbidden, newId, requireViewer, type PartnerAppLimits, ok, pageById, type ConnectionArgs, type Result } from '@omniroute/core';
 import { Prisma, type PartnerApp, type PersistedOperation, type PrismaClient, type PersistedQueryMode } from '../../generated/prisma/client.ts';
 import type { IdentityChanges } from '../api-keys/identity-changes.ts';
 import { parseManifest } from './manifest.ts';
 import { partnerAppPolicies } from './partner-apps.policies.ts';
-
-export const PartnerAppErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  SLUG_TAKEN: 'SLUG_TAKEN',
-} as const;
-
-export interface PartnerAppLimits {
-  maxDepth?: number | null;
-  maxAliases?: number | null;
-  maxRootFields?: number | null;
-  maxCost?: number | null;
-  requestsPerMinute?: number | null;
-  maxConcurrentOperations?: number | null;
-  maxSubscriptions?: number | null;
-}
 
 const LIMIT_RANGES: Record<keyof PartnerAppLimits, [number, number]> = {
   maxDepth: [1, 50],
@@ -53,7 +38,7 @@ function checkLimits(limits: PartnerAppLimits | null | undefined): Result<Record
     const range = LIMIT_RANGES[k as keyof PartnerAppLimits];
     if (!range) continue;
     if (!Number.isInteger(v) || v < range[0] || v > range[1]) {
-      return fail(PartnerAppErrorCode.INVALID_INPUT, `${k} must be an integer between ${range[0]} and ${range[1]}`, ['input', 'limits', k]);
+      return fail(UserErrorCode.INVALID_INPUT, `${k} must be an integer between ${range[0]} and ${range[1]}`, ['input', 'limits', k]);
     }
     out[k] = v;
   }
@@ -69,31 +54,25 @@ export class PartnerAppService {
     private readonly changes: IdentityChanges,
   ) {}
 
-  async list(viewer: Viewer | null, args: ConnectionArgs) {
+  async list({ viewer }: RequestScope, args: ConnectionArgs) {
     const v = authorize(partnerAppPolicies['Query.partnerApps'], viewer);
-    const { first, afterId } = pageWindow(args);
-    const rows = await this.prisma.partnerApp.findMany({
-      where: { tenantId: v.tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
-      orderBy: { id: 'asc' },
-      take: first + 1,
-    });
-    return toConnection(rows, first, afterId);
+    return pageById(args, ({ take, after }) => this.prisma.partnerApp.findMany({ where: { tenantId: v.tenantId, ...after }, orderBy: { id: 'asc' }, take }));
   }
 
-  get(viewer: Viewer | null, id: string): Promise<PartnerApp | null> {
+  get({ viewer }: RequestScope, id: string): Promise<PartnerApp | null> {
     const v = authorize(partnerAppPolicies['Query.partnerApp'], viewer);
     return this.prisma.partnerApp.findFirst({ where: { id, tenantId: v.tenantId } });
   }
 
   async create(
-    viewer: Viewer | null,
+    { viewer }: RequestScope,
     input: { name: string; slug?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null },
   ): Promise<Result<PartnerApp>> {
     const v = authorize(partnerAppPolicies['Mutation.createPartnerApp'], viewer);
     const name = input.name.trim();
-    if (!name || name.length > 200) return fail(PartnerAppErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
+    if (!name || name.length > 200) return fail(UserErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
     const slug = input.slug ?? slugOf(name);
-    if (!SLUG.test(slug)) return fail(PartnerAppErrorCode.INVALID_INPUT, 'slug must be lowercase letters, digits and dashes (at most 64)', ['input', 'slug']);
+    if (!SLUG.test(slug)) return fail(UserErrorCode.INVALID_INPUT, 'slug must be lowercase letters, digits and dashes (at most 64)', ['input', 'slug']);
     const limits = checkLimits(input.limits);
     if (!limits.ok) return limits;
     try {
@@ -110,23 +89,23 @@ export class PartnerAppService {
       return ok(app);
     } catch (e) {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
-        return fail(PartnerAppErrorCode.SLUG_TAKEN, `The tenant already has an app with slug "${slug}"`, ['input', 'slug']);
+        return fail(UserErrorCode.SLUG_TAKEN, `The tenant already has an app with slug "${slug}"`, ['input', 'slug']);
       }
       throw e;
     }
   }
 
   async update(
-    viewer: Viewer | null,
+    { viewer }: RequestScope,
     input: { id: string; name?: string | null; persistedQueryMode?: PersistedQueryMode | null; limits?: PartnerAppLimits | null; disabled?: boolean | null },
   ): Promise<Result<PartnerApp>> {
     const v = authorize(partnerAppPolicies['Mutation.updatePartnerApp'], viewer);
     const app = await this.prisma.partnerApp.findFirst({ where: { id: input.id, tenantId: v.tenantId } });
-    if (!app) return fail(PartnerAppErrorCode.NOT_FOUND, 'No such partner app', ['input', 'id']);
+    if (!app) return fail(UserErrorCode.NOT_FOUND, 'No such partner app', ['input', 'id']);
     const data: Prisma.PartnerAppUpdateInput = {};
     if (input.name != null) {
       const name = input.name.trim();
-      if (!name || name.length > 200) return fail(PartnerAppErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
+      if (!name || name.length > 200) return fail(UserErrorCode.INVALID_INPUT, 'name must be 1–200 characters', ['input', 'name']);
       data.name = name;
     }
     if (input.persistedQueryMode) data.persistedQueryMode = input.persistedQueryMode;
@@ -141,8 +120,9 @@ export class PartnerAppService {
     return ok(updated);
   }
 
-  /** The tenant's default app, for keys created without one; created on first use. */
-  async defaultApp(tenantId: string): Promise<PartnerApp> {
+  /** The caller's tenant's default app, for keys created without one; created on first use. */
+  async defaultApp({ viewer }: RequestScope): Promise<PartnerApp> {
+    const tenantId = requireViewer(viewer).tenantId;
     const found = await this.prisma.partnerApp.findUnique({ where: { tenantId_slug: { tenantId, slug: DEFAULT_APP_SLUG } } });
     if (found) return found;
     try {
@@ -157,12 +137,12 @@ export class PartnerAppService {
 
   /** Adds (or with `replace`, sets) the operations of an Apollo persisted-query manifest to an app's safelist. */
   async registerManifest(
-    viewer: Viewer | null,
+    { viewer }: RequestScope,
     input: { partnerAppId: string; manifest: string; replace?: boolean | null },
   ): Promise<Result<{ app: PartnerApp; registered: number }>> {
     const v = authorize(partnerAppPolicies['Mutation.registerPersistedQueries'], viewer);
     const app = await this.prisma.partnerApp.findFirst({ where: { id: input.partnerAppId, tenantId: v.tenantId } });
-    if (!app) return fail(PartnerAppErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
+    if (!app) return fail(UserErrorCode.NOT_FOUND, 'No such partner app', ['input', 'partnerAppId']);
     const parsed = parseManifest(input.manifest);
     if (!parsed.ok) return fail(parsed.code, parsed.message, ['input', ...parsed.field.map(String)]);
     const unique = [...new Map(parsed.operations.map((o) => [o.id, o])).values()];
@@ -178,7 +158,7 @@ export class PartnerAppService {
   }
 
   /** Gateway-only: an app's registered safelist. */
-  gatewayOperations(internalCaller: string | null, partnerAppId: string): Promise<PersistedOperation[]> {
+  gatewayOperations({ internalCaller }: RequestScope, partnerAppId: string): Promise<PersistedOperation[]> {
     requireGateway(internalCaller);
     return this.prisma.persistedOperation.findMany({ where: { partnerAppId }, orderBy: { id: 'asc' } });
   }

@@ -1,19 +1,16 @@
+import type { RequestScope } from '../../context.ts';
 import {
-  decoyPasswordHash, fail, hashPassword, issueAccessToken, needsRehash, ok, userError, verifyPassword, type Result, type Viewer,
+  UserErrorCode, decoyPasswordHash, fail, hashPassword, issueAccessToken, needsRehash, ok, userError, verifyPassword, type Result,
 } from '@omniroute/core';
 import type { PrismaClient, User } from '../../generated/prisma/client.ts';
 import type { LoginThrottle } from './login-throttle.ts';
-
-export const IdentityErrorCode = { INVALID_CREDENTIALS: 'INVALID_CREDENTIALS', INVALID_INPUT: 'INVALID_INPUT', TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS' } as const;
 
 export type LoginResult =
   | Result<{ accessToken: string; expiresAt: Date; user: User }>
   | { ok: false; errors: ReturnType<typeof userError>[]; retryAfterSeconds: number };
 
 /** What sign-in needs to know about the request: the client address the gateway saw (signed), if any. */
-export interface LoginScope {
-  clientIp: string | null;
-}
+export type LoginScope = Pick<RequestScope, 'clientIp'>;
 
 /** Users: sign-in and the signed-in user. */
 export class UserService {
@@ -27,7 +24,7 @@ export class UserService {
     private readonly passwords = { verify: verifyPassword, hash: hashPassword, needsRehash },
   ) {}
 
-  me(viewer: Viewer | null): Promise<User | null> {
+  me({ viewer }: RequestScope): Promise<User | null> {
     if (!viewer?.userId) return Promise.resolve(null);
     return this.prisma.user.findFirst({ where: { id: viewer.userId, tenantId: viewer.tenantId, active: true } });
   }
@@ -35,19 +32,19 @@ export class UserService {
   async login(scope: LoginScope, input: { email: string; password: string }): Promise<LoginResult> {
     const email = input.email.trim().toLowerCase();
     if (email.length > 254 || input.password.length > 1024 || !email.includes('@')) {
-      return fail(IdentityErrorCode.INVALID_INPUT, 'Email or password is malformed', ['input']);
+      return fail(UserErrorCode.INVALID_INPUT, 'Email or password is malformed', ['input']);
     }
     // Counted before the password is checked, for every email alike: parallel guesses count, and a refusal says
     // nothing about whether the account exists. While refused, not even the right password gets in.
     const waitMs = await this.throttle.attempt(email, scope.clientIp);
     if (waitMs > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-      return { ok: false, errors: [userError(IdentityErrorCode.TOO_MANY_ATTEMPTS, `Too many sign-in attempts; try again in ${retryAfterSeconds} s`)], retryAfterSeconds };
+      return { ok: false, errors: [userError(UserErrorCode.TOO_MANY_ATTEMPTS, `Too many sign-in attempts; try again in ${retryAfterSeconds} s`)], retryAfterSeconds };
     }
     const user = await this.prisma.user.findUnique({ where: { email } });
     const stored = user?.passwordHash ?? this.decoyHash;
     const valid = await this.passwords.verify(input.password, stored);
-    if (!user || !user.active || !valid) return fail(IdentityErrorCode.INVALID_CREDENTIALS, 'Email or password is wrong');
+    if (!user || !user.active || !valid) return fail(UserErrorCode.INVALID_CREDENTIALS, 'Email or password is wrong');
     await this.throttle.succeeded(email, scope.clientIp);
     // the account's bindings travel in the token, so every subgraph can apply its object rules (own customer, own worker)
     const { token, expiresAt } = await issueAccessToken(

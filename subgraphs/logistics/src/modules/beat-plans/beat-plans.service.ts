@@ -1,4 +1,4 @@
-import { authorize, badUserInput, fail, forbidden, newId, objectRuleOf, ok, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as C, authorize, badUserInput, fail, forbidden, newId, objectRuleOf, ok, type Result, type Viewer } from '@omniroute/core';
 import type { DomainEvent } from '@omniroute/events';
 import type { BeatPlan, Prisma, PrismaClient, Visit } from '../../generated/prisma/client.ts';
 import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
@@ -9,19 +9,6 @@ import { duringVisit, scheduleBeat, strikeRate, visitDistance, VISIT_RADIUS_M, w
 type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 type Tx = Prisma.TransactionClient;
-
-export const BeatErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  NO_TERRITORIES: 'NO_TERRITORIES',
-  VISIT_NOT_FOUND: 'VISIT_NOT_FOUND',
-  CUSTOMER_NOT_FOUND: 'CUSTOMER_NOT_FOUND',
-  CUSTOMER_LOCATION_UNKNOWN: 'CUSTOMER_LOCATION_UNKNOWN',
-  TOO_FAR_FROM_CUSTOMER: 'TOO_FAR_FROM_CUSTOMER',
-  VISIT_IN_PROGRESS: 'VISIT_IN_PROGRESS',
-  VISIT_NOT_PLANNED: 'VISIT_NOT_PLANNED',
-  VISIT_NOT_IN_PROGRESS: 'VISIT_NOT_IN_PROGRESS',
-} as const;
-const C = BeatErrorCode;
 
 export type BeatPlanView = BeatPlan & { visits: Visit[] };
 export const MAX_PERIOD_DAYS = 366;

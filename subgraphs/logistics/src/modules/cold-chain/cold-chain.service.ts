@@ -1,4 +1,4 @@
-import { authorize, fail, log, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as C, authorize, fail, log, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, newEventId } from '@omniroute/events';
 import type { ColdChainAlert, PrismaClient, Shipment, Vehicle } from '../../generated/prisma/client.ts';
 import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
@@ -8,9 +8,6 @@ import { coldChainPolicies } from './cold-chain.policies.ts';
 import { cargoRange, DEFAULT_ESCALATE_AFTER_MINUTES, escalationDue, excursionSeconds, excursionStep, outOfRange } from './cold-chain.rules.ts';
 
 type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-export const ColdChainErrorCode = { INVALID_INPUT: 'INVALID_INPUT', ALERT_NOT_FOUND: 'ALERT_NOT_FOUND', ALREADY_ACKNOWLEDGED: 'ALREADY_ACKNOWLEDGED' } as const;
-const C = ColdChainErrorCode;
 
 /** The live topic of cold-chain alerts (Subscription.coldChainAlert): new excursions and every change to one. */
 export const ALERT_TOPIC = 'vehicle.cold_chain_alert';

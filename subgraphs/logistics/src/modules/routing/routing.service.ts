@@ -1,4 +1,4 @@
-import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as RoutingErrorCode, authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
 import { Prisma, type PrismaClient, type RoutePlan, type RouteTrip, type Shipment } from '../../generated/prisma/client.ts';
 import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
@@ -13,19 +13,6 @@ import type { VrpProblem } from './vrp.rules.ts';
 import { routingPolicies } from './routing.policies.ts';
 
 type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-export const RoutingErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  LOCATION_UNKNOWN: 'LOCATION_UNKNOWN',
-  VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND',
-  NOTHING_TO_PLAN: 'NOTHING_TO_PLAN',
-  PLAN_NOT_FOUND: 'PLAN_NOT_FOUND',
-  PLAN_ALREADY_DISPATCHED: 'PLAN_ALREADY_DISPATCHED',
-  PLAN_STALE: 'PLAN_STALE',
-  VEHICLE_BUSY: 'VEHICLE_BUSY',
-  RIDER_REQUIRED: 'RIDER_REQUIRED',
-  COLD_CHAIN_REQUIRED: 'COLD_CHAIN_REQUIRED',
-} as const;
 
 export interface PlanRoutesInput {
   locationId: string;
@@ -60,7 +47,6 @@ export const MAX_TIME_LIMIT_MS = 10_000;
 export const MAX_VEHICLES = 50;
 /** Shipments of a location that a plan takes: created for confirmed orders and not yet on the road. */
 const PLANNABLE = ['PENDING', 'ASSIGNED'] as const;
-
 
 /** Route plans: a depot's open shipments solved into multi-drop trips (planRoutes), and sent on the road (dispatchRoutePlan). */
 export class RoutePlanService {

@@ -1,5 +1,5 @@
-import { log } from '@omniroute/core';
-import { republishEvents, startReconciler, type Consumer, type DomainEvent, type EventBus, type OutboxClient, type Reconciler } from '@omniroute/events';
+import { startResendReconcilers, type ResendReconcilerOptions } from '@omniroute/core/kit';
+import type { Consumer, DomainEvent, EventBus, Reconciler } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 
 /**
@@ -38,17 +38,7 @@ export function startDeliveryAckConsumer(bus: EventBus, prisma: PrismaClient): P
   return bus.consume(DELIVERY_ACKS_GROUP, async (e) => void (await applyDeliveryAck(prisma, e)), { types: DELIVERY_ACK_TYPES });
 }
 
-export interface DeliveryReconcilerOptions {
-  prisma: PrismaClient;
-  /** Kicks the outbox relay after rows were marked for re-sending. */
-  kick: () => void;
-  /** A delivery not acknowledged this long is stuck; default 5 minutes. */
-  stuckAfterMs?: number;
-  /** Default: half of stuckAfterMs, between 1 s and 1 minute; 0: only on demand. */
-  intervalMs?: number;
-  /** Stuck shipments re-sent per run at most; default 500. */
-  batch?: number;
-}
+export type DeliveryReconcilerOptions = ResendReconcilerOptions & { prisma: PrismaClient };
 
 /**
  * Delivered shipments whose invoice (finance) or task credit (workforce) never showed up: the acknowledgement
@@ -59,29 +49,16 @@ export interface DeliveryReconcilerOptions {
  * per stuckAfterMs per shipment. Only deliveries made through the event flow count (their event is in the outbox).
  */
 export function startDeliveryReconcilers(opts: DeliveryReconcilerOptions): Reconciler[] {
-  const after = opts.stuckAfterMs ?? 5 * 60_000;
-  const intervalMs = opts.intervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(after / 2)));
-  const batch = opts.batch ?? 500;
-  const job = (name: string, column: 'invoiceIssuedAt' | 'taskCreditedAt') =>
-    startReconciler({
-      name,
-      intervalMs,
-      async run() {
-        const before = new Date(Date.now() - after);
-        const stuck = (await opts.prisma.$queryRawUnsafe(
-          `SELECT s."id" FROM "Shipment" s
-            WHERE s."status"::text = 'DELIVERED' AND s."${column}" IS NULL AND s."deliveredAt" < $1
-              AND EXISTS (SELECT 1 FROM "OutboxEvent" e WHERE e."aggregateId" = s."id" AND e."type" = 'shipment.delivered')
-            ORDER BY s."deliveredAt" LIMIT ${batch}`,
-          before,
-        )) as { id: string }[];
-        const repaired = await republishEvents(opts.prisma as unknown as OutboxClient, { type: 'shipment.delivered', aggregateIds: stuck.map((s) => s.id), publishedBefore: before });
-        if (repaired > 0) {
-          log.debug('logistics: re-sent shipment.delivered', { reconciler: name, repaired });
-          opts.kick();
-        }
-        return { stuck: stuck.length, repaired };
-      },
-    });
-  return [job('logistics.deliveries-without-invoice', 'invoiceIssuedAt'), job('logistics.deliveries-without-task-credit', 'taskCreditedAt')];
+  const stuck = (column: 'invoiceIssuedAt' | 'taskCreditedAt') => (before: Date, limit: number) =>
+    opts.prisma.$queryRawUnsafe(
+      `SELECT s."id" FROM "Shipment" s
+        WHERE s."status"::text = 'DELIVERED' AND s."${column}" IS NULL AND s."deliveredAt" < $1
+          AND EXISTS (SELECT 1 FROM "OutboxEvent" e WHERE e."aggregateId" = s."id" AND e."type" = 'shipment.delivered')
+        ORDER BY s."deliveredAt" LIMIT ${limit}`,
+      before,
+    ) as Promise<{ id: string }[]>;
+  return startResendReconcilers(opts, [
+    { name: 'logistics.deliveries-without-invoice', type: 'shipment.delivered', stuck: stuck('invoiceIssuedAt') },
+    { name: 'logistics.deliveries-without-task-credit', type: 'shipment.delivered', stuck: stuck('taskCreditedAt') },
+  ]);
 }

@@ -1,4 +1,4 @@
-import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as ShipmentErrorCode, authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
 import { Prisma, type PrismaClient, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
 import { cleanString, TX_OPTIONS, type SubgraphDeps } from '@omniroute/core/kit';
@@ -10,17 +10,6 @@ import { canCancel, canConfirmDelivery, canDispatch, canRecall, estimateEta, isO
 import { shipmentPolicies } from './shipments.policies.ts';
 
 type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-export const ShipmentErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  SHIPMENT_NOT_FOUND: 'SHIPMENT_NOT_FOUND',
-  VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND',
-  INVALID_STATUS: 'INVALID_STATUS',
-  VEHICLE_BUSY: 'VEHICLE_BUSY',
-  COLD_CHAIN_REQUIRED: 'COLD_CHAIN_REQUIRED',
-  PROOF_REQUIRED: 'PROOF_REQUIRED',
-  ORDER_CANCELLED: 'ORDER_CANCELLED',
-} as const;
 
 export interface DispatchInput {
   shipmentId: string;

@@ -1,4 +1,4 @@
-import { authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type GeoJsonPolygon, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as C, authorize, badUserInput, fail, newId, ok, pageWindow, toConnection, type ConnectionArgs, type GeoJsonPolygon, type Result, type Viewer } from '@omniroute/core';
 import { enqueue, type NewEvent } from '@omniroute/events';
 import type { CustomerSite, Prisma, PrismaClient, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
 import { cleanString, type SubgraphDeps } from '@omniroute/core/kit';
@@ -11,16 +11,6 @@ import { polygonCentre } from '@omniroute/core';
 type LogisticsDeps = SubgraphDeps<PrismaClient>;
 
 type Tx = Prisma.TransactionClient;
-
-export const TerritoryErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  INVALID_BOUNDARY: 'INVALID_BOUNDARY',
-  PARENT_NOT_FOUND: 'PARENT_NOT_FOUND',
-  INVALID_HIERARCHY: 'INVALID_HIERARCHY',
-  CUSTOMER_NOT_FOUND: 'CUSTOMER_NOT_FOUND',
-  TERRITORY_NOT_FOUND: 'TERRITORY_NOT_FOUND',
-} as const;
-const C = TerritoryErrorCode;
 
 export const MAX_REP_TERRITORIES = 50;
 

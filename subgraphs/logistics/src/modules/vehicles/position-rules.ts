@@ -1,5 +1,5 @@
 // Pure rules for GPS reports: what a valid reading is (cold-chain excursions: ../cold-chain/cold-chain.rules.ts).
-import { userError, type UserError } from '@omniroute/core';
+import { userError, type UserError, type UserErrorCode } from '@omniroute/core';
 
 /** Device clocks drift; a reading further ahead of the server clock than this is refused. */
 export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
@@ -23,7 +23,7 @@ const inRange = (v: unknown, min: number, max: number) => typeof v === 'number' 
 /** Every problem with a reading, as userErrors on `input.<field>` (code INVALID_INPUT); empty when valid. */
 export function validatePosition(r: PositionReading, opts: { coldChain: boolean; now: Date }): UserError[] {
   const errors: UserError[] = [];
-  const bad = (field: string, message: string, code = 'INVALID_INPUT') => errors.push(userError(code, message, ['input', field]));
+  const bad = (field: string, message: string, code: UserErrorCode = 'INVALID_INPUT') => errors.push(userError(code, message, ['input', field]));
   if (!inRange(r.lat, -90, 90)) bad('lat', 'lat must be between -90 and 90');
   if (!inRange(r.lng, -180, 180)) bad('lng', 'lng must be between -180 and 180');
   if (!inRange(r.speedKph, 0, MAX_SPEED_KPH)) bad('speedKph', `speedKph must be between 0 and ${MAX_SPEED_KPH}`);

@@ -1,4 +1,4 @@
-import { authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
+import { UserErrorCode as VehicleErrorCode, authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result, type Viewer } from '@omniroute/core';
 import { newEventId } from '@omniroute/events';
 import { liveEvents, toWire, type WireRow } from '../../lib/live.ts';
 import { Prisma, type PrismaClient, type ColdChainAlert as ColdChainAlertRow, type Shipment, type Vehicle, type VehicleKind } from '../../generated/prisma/client.ts';
@@ -10,8 +10,6 @@ import type { ColdChainService } from '../cold-chain/cold-chain.service.ts';
 import { vehiclePolicies } from './vehicles.policies.ts';
 
 type LogisticsDeps = SubgraphDeps<PrismaClient>;
-
-export const VehicleErrorCode = { INVALID_INPUT: 'INVALID_INPUT', VEHICLE_NOT_FOUND: 'VEHICLE_NOT_FOUND' } as const;
 
 export interface VehicleFilter {
   territoryId?: string | null;

@@ -1,11 +1,11 @@
 import {
-  Decimal, MINOR_UNITS, authorize, fail, forbidden, money, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs,
+  UserErrorCode as E, Decimal, MINOR_UNITS, authorize, fail, forbidden, money, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs,
   type CurrencyCode, type Money, type Result,
 } from '@omniroute/core';
 import type { LedgerEntry, Prisma, PrismaClient, Task, Worker } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
 import type { RequestScope } from '../../context.ts';
-import { WorkforceErrorCode as E, requirePrivate } from '../workers/workers.rules.ts';
+import { requirePrivate } from '../workers/workers.rules.ts';
 import { earningsWithBonus, levelFor } from '../guild/guild.ts';
 import { enqueue } from '@omniroute/events';
 import { SOURCE } from '../tasks/tasks.service.ts';
@@ -21,20 +21,20 @@ export class EarningsService {
     private readonly outboxWritten: () => void = () => undefined,
   ) {}
 
-  earningsOf(ctx: RequestScope, w: Worker): Money {
-    requirePrivate(ctx.viewer, w);
+  earningsOf(scope: RequestScope, w: Worker): Money {
+    requirePrivate(scope.viewer, w);
     return money(w.earned, w.currency as CurrencyCode);
   }
 
-  balanceOf(ctx: RequestScope, w: Worker): Money {
-    requirePrivate(ctx.viewer, w);
+  balanceOf(scope: RequestScope, w: Worker): Money {
+    requirePrivate(scope.viewer, w);
     return money(w.balance, w.currency as CurrencyCode);
   }
 
-  async ledgerOf(ctx: RequestScope, w: Worker, args: ConnectionArgs): Promise<Connection<LedgerEntry>> {
-    requirePrivate(ctx.viewer, w);
+  async ledgerOf(scope: RequestScope, w: Worker, args: ConnectionArgs): Promise<Connection<LedgerEntry>> {
+    requirePrivate(scope.viewer, w);
     const { first, afterId } = pageWindow(args);
-    const rows = await ctx.loaders.ledgerByWorker.load({ parentId: w.id, take: first + 1, afterId });
+    const rows = await scope.loaders.ledgerByWorker.load({ parentId: w.id, take: first + 1, afterId });
     return toConnection(rows, first, afterId);
   }
 
@@ -64,13 +64,13 @@ export class EarningsService {
 
   /** Pays out part of a worker's balance; never below zero; a retry with the same idempotency key returns the first result. */
   async requestWithdrawal(
-    ctx: RequestScope,
+    scope: RequestScope,
     input: { workerId: string; amount: Decimal; idempotencyKey: string; phone?: string | null },
   ): Promise<Result<{ withdrawal: LedgerEntry; worker: Worker }>> {
-    const viewer = authorize(earningsPolicies['Mutation.requestWithdrawal'], ctx.viewer);
+    const viewer = authorize(earningsPolicies['Mutation.requestWithdrawal'], scope.viewer);
     const staff = viewer.roles.some((r) => r === 'ADMIN' || r === 'FINANCE');
     if (!staff) {
-      const own = viewer.userId ? await ctx.loaders.workerByUserId.load(viewer.userId) : null;
+      const own = viewer.userId ? await scope.loaders.workerByUserId.load(viewer.userId) : null;
       if (!own || own.id !== input.workerId) throw forbidden('Riders may only withdraw their own earnings');
     }
     const key = input.idempotencyKey.trim();
@@ -83,7 +83,7 @@ export class EarningsService {
     const previous = await this.prisma.ledgerEntry.findUnique({ where: { tenantId_idempotencyKey: { tenantId: viewer.tenantId, idempotencyKey: key } } });
     if (previous) return this.replay(previous, input.workerId, amount);
 
-    const worker = await ctx.loaders.workerById.load(input.workerId);
+    const worker = await scope.loaders.workerById.load(input.workerId);
     if (!worker) return fail(E.WORKER_NOT_FOUND, 'No such worker', ['input', 'workerId']);
     if (amount.decimalPlaces() > MINOR_UNITS[worker.currency as CurrencyCode]) {
       return fail(E.INVALID_INPUT, `amount has more decimals than ${worker.currency} allows`, ['input', 'amount']);
@@ -150,9 +150,8 @@ export class EarningsService {
     });
   }
 
-  taskOf(ctx: RequestScope, e: LedgerEntry): Promise<Task | null> {
-    return e.taskId ? ctx.loaders.taskById.load(e.taskId) : Promise.resolve(null);
+  taskOf(scope: RequestScope, e: LedgerEntry): Promise<Task | null> {
+    return e.taskId ? scope.loaders.taskById.load(e.taskId) : Promise.resolve(null);
   }
 }
-
 

@@ -1,5 +1,5 @@
 import {
-  Decimal, MINOR_UNITS, authorize, badUserInput, fail, forbidden, formatAmount, newId, ok, pageWindow, toConnection,
+  UserErrorCode as E, Decimal, MINOR_UNITS, authorize, badUserInput, fail, forbidden, newId, ok, pageWindow, toConnection, wireMoney,
   type Connection, type ConnectionArgs, type CurrencyCode, type Result, type Viewer,
 } from '@omniroute/core';
 import { enqueue } from '@omniroute/events';
@@ -7,7 +7,7 @@ import type { Bid, LedgerEntry, Prisma, PrismaClient, Task, TaskKind, TaskStatus
 import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
 import type { RequestScope } from '../../context.ts';
 import { emptyConnection, keysetConnection } from '@omniroute/core';
-import { MAX_NOTE, WorkforceErrorCode as E, isOps, isStaff } from '../workers/workers.rules.ts';
+import { MAX_NOTE, isOps, isStaff } from '../workers/workers.rules.ts';
 import { EarningsService } from '../earnings/earnings.service.ts';
 import { TASK_PRIORITIES, canTake, isComplexity, levelFor, prioritiesBelow, prioritiesFor, xpForTask, type TaskPriority } from '../guild/guild.ts';
 import { taskPolicies } from './tasks.policies.ts';
@@ -58,7 +58,7 @@ export async function completeTaskTx(
           ...(task.orderId ? { orderId: task.orderId } : {}),
           workerId: opts.assigneeId,
           xpAwarded: xp,
-          earnings: { amount: formatAmount(entry.amount.toString(), entry.currency as CurrencyCode), currencyCode: entry.currency },
+          earnings: wireMoney(entry.amount.toString(), entry.currency as CurrencyCode),
           level: levelFor(credited.worker.xp).code,
         },
       },
@@ -76,8 +76,8 @@ export class TaskService {
   ) {}
 
   /** The marketplace seen by a worker (riders: themselves; ops: `workerId`), or every task for ops without one. */
-  async list(ctx: RequestScope, args: TasksArgs): Promise<Connection<Task>> {
-    const viewer = authorize(taskPolicies['Query.tasks'], ctx.viewer);
+  async list(scope: RequestScope, args: TasksArgs): Promise<Connection<Task>> {
+    const viewer = authorize(taskPolicies['Query.tasks'], scope.viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.TaskWhereInput = { tenantId: viewer.tenantId };
     if (args.filter?.status) where.status = args.filter.status;
@@ -87,7 +87,7 @@ export class TaskService {
       if (afterId) where.id = { gt: afterId };
       return toConnection(await this.prisma.task.findMany({ where, orderBy: { id: 'asc' }, take: first + 1 }), first, afterId);
     }
-    const worker = await this.workerFor(ctx, viewer, args.workerId);
+    const worker = await this.workerFor(scope, viewer, args.workerId);
     if (!worker) return emptyConnection();
     const level = levelFor(worker.xp);
     const and: Prisma.TaskWhereInput[] = [{ OR: [{ assigneeId: worker.id }, { assigneeId: null, priority: { in: prioritiesFor(level) } }] }];
@@ -100,39 +100,39 @@ export class TaskService {
   }
 
   /** A task by id; riders only see tasks visible to them. */
-  async get(ctx: RequestScope, id: string): Promise<Task | null> {
-    const viewer = authorize(taskPolicies['Query.task'], ctx.viewer);
-    const task = await ctx.loaders.taskById.load(id);
+  async get(scope: RequestScope, id: string): Promise<Task | null> {
+    const viewer = authorize(taskPolicies['Query.task'], scope.viewer);
+    const task = await scope.loaders.taskById.load(id);
     if (!task || isStaff(viewer)) return task;
-    const worker = await this.workerFor(ctx, viewer, null);
+    const worker = await this.workerFor(scope, viewer, null);
     return worker && visibleTo(worker, task) ? task : null;
   }
 
-  reference(ctx: RequestScope, id: string): Promise<Task | null> {
-    return ctx.loaders.taskById.load(id);
+  reference(scope: RequestScope, id: string): Promise<Task | null> {
+    return scope.loaders.taskById.load(id);
   }
 
   /** Bids on a task: staff see all, a rider only their own, anyone else none. */
-  async bidsOf(ctx: RequestScope, task: Task): Promise<Bid[]> {
-    const viewer = ctx.viewer;
+  async bidsOf(scope: RequestScope, task: Task): Promise<Bid[]> {
+    const viewer = scope.viewer;
     if (!viewer) return [];
-    const bids = await ctx.loaders.bidsByTask.load(task.id);
+    const bids = await scope.loaders.bidsByTask.load(task.id);
     if (isStaff(viewer)) return bids;
-    const own = viewer.userId ? await ctx.loaders.workerByUserId.load(viewer.userId) : null;
+    const own = viewer.userId ? await scope.loaders.workerByUserId.load(viewer.userId) : null;
     return own ? bids.filter((b) => b.workerId === own.id) : [];
   }
 
-  async placeBid(ctx: RequestScope, input: { taskId: string; workerId: string; amount: Decimal; note?: string | null }): Promise<Result<Bid>> {
-    const viewer = authorize(taskPolicies['Mutation.placeBid'], ctx.viewer);
+  async placeBid(scope: RequestScope, input: { taskId: string; workerId: string; amount: Decimal; note?: string | null }): Promise<Result<Bid>> {
+    const viewer = authorize(taskPolicies['Mutation.placeBid'], scope.viewer);
     if (!isOps(viewer)) {
-      const own = await this.workerFor(ctx, viewer, null);
+      const own = await this.workerFor(scope, viewer, null);
       if (!own || own.id !== input.workerId) throw forbidden('Riders may only bid for themselves');
     }
     const amount = new Decimal(input.amount);
     if (amount.lte(0)) return fail(E.INVALID_INPUT, 'amount must be more than 0', ['input', 'amount']);
     const note = input.note?.trim() || null;
     if (note && note.length > MAX_NOTE) return fail(E.INVALID_INPUT, `note must be at most ${MAX_NOTE} characters`, ['input', 'note']);
-    const [task, worker] = await Promise.all([ctx.loaders.taskById.load(input.taskId), ctx.loaders.workerById.load(input.workerId)]);
+    const [task, worker] = await Promise.all([scope.loaders.taskById.load(input.taskId), scope.loaders.workerById.load(input.workerId)]);
     if (!task) return fail(E.TASK_NOT_FOUND, 'No such task', ['input', 'taskId']);
     if (!worker) return fail(E.WORKER_NOT_FOUND, 'No such worker', ['input', 'workerId']);
     if (task.status !== 'OPEN') return fail(E.TASK_NOT_OPEN, 'Only open tasks take bids', ['input', 'taskId']);
@@ -159,16 +159,16 @@ export class TaskService {
   }
 
   /** Awards an open task to one of its bids: the task is ASSIGNED at the bid's amount, the other bids rejected. */
-  async award(ctx: RequestScope, input: { taskId: string; bidId: string }): Promise<Result<Task>> {
-    const viewer = authorize(taskPolicies['Mutation.awardTask'], ctx.viewer);
+  async award(scope: RequestScope, input: { taskId: string; bidId: string }): Promise<Result<Task>> {
+    const viewer = authorize(taskPolicies['Mutation.awardTask'], scope.viewer);
     const [task, bid] = await Promise.all([
-      ctx.loaders.taskById.load(input.taskId),
+      scope.loaders.taskById.load(input.taskId),
       this.prisma.bid.findFirst({ where: { id: input.bidId, tenantId: viewer.tenantId } }),
     ]);
     if (!task) return fail(E.TASK_NOT_FOUND, 'No such task', ['input', 'taskId']);
     if (!bid || bid.taskId !== task.id) return fail(E.BID_NOT_FOUND, 'No such bid on this task', ['input', 'bidId']);
     if (task.status !== 'OPEN') return fail(E.TASK_NOT_OPEN, 'Only open tasks can be awarded', ['input', 'taskId']);
-    const worker = await ctx.loaders.workerById.load(bid.workerId);
+    const worker = await scope.loaders.workerById.load(bid.workerId);
     if (!worker) return fail(E.WORKER_NOT_FOUND, 'The bidding worker no longer exists', ['input', 'bidId']);
     const eligible = this.checkEligible(worker, task);
     if (!eligible.ok) return eligible;
@@ -186,10 +186,10 @@ export class TaskService {
   }
 
   /** Completes an assigned task: XP by complexity, level recomputed, earnings credited with the level bonus, `task.completed`. */
-  async complete(ctx: RequestScope, input: { taskId: string; complexity?: number | null }): Promise<Result<{ task: Task; earningsEntry: LedgerEntry | null }>> {
-    authorize(taskPolicies['Mutation.completeTask'], ctx.viewer);
+  async complete(scope: RequestScope, input: { taskId: string; complexity?: number | null }): Promise<Result<{ task: Task; earningsEntry: LedgerEntry | null }>> {
+    authorize(taskPolicies['Mutation.completeTask'], scope.viewer);
     if (input.complexity != null && !isComplexity(input.complexity)) return fail(E.INVALID_INPUT, 'complexity must be an integer 1–10', ['input', 'complexity']);
-    const task = await ctx.loaders.taskById.load(input.taskId);
+    const task = await scope.loaders.taskById.load(input.taskId);
     if (!task) return fail(E.TASK_NOT_FOUND, 'No such task', ['input', 'taskId']);
     if (task.status !== 'ASSIGNED' || !task.assigneeId) return fail(E.TASK_NOT_ASSIGNED, 'Only assigned tasks can be completed', ['input', 'taskId']);
     const done = await this.prisma.$transaction(
@@ -211,9 +211,9 @@ export class TaskService {
   }
 
   /** The worker whose view to take: a rider's own (a rider may not pose as another worker), or `workerId` for staff. */
-  private async workerFor(ctx: RequestScope, viewer: Viewer, workerId: string | null | undefined): Promise<Worker | null> {
-    if (isStaff(viewer) && workerId) return ctx.loaders.workerById.load(workerId);
-    const own = viewer.userId ? await ctx.loaders.workerByUserId.load(viewer.userId) : null;
+  private async workerFor(scope: RequestScope, viewer: Viewer, workerId: string | null | undefined): Promise<Worker | null> {
+    if (isStaff(viewer) && workerId) return scope.loaders.workerById.load(workerId);
+    const own = viewer.userId ? await scope.loaders.workerByUserId.load(viewer.userId) : null;
     if (workerId && own?.id !== workerId) throw forbidden('Riders only see the marketplace as themselves');
     return own;
   }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { groupLoaderBy, loaderBy, type Viewer } from '@omniroute/core';
-import { byKeysInTenant, sqlFor } from '@omniroute/db';
-import type { PrismaClient, LedgerEntry, Task, Worker } from '../../generated/prisma/client.ts';
+import { tenantRowLoaders } from '@omniroute/core/kit';
+import { Prisma, type PrismaClient, type LedgerEntry, type Task, type Worker } from '../../generated/prisma/client.ts';
 
 /** Key of a paged one-to-many relation: the parent and the page asked for (`take` = first + 1). */
 export interface PageKey {
@@ -45,9 +45,20 @@ const none = (): Promise<never[]> => Promise.resolve([]);
 /** Per-request loaders, all scoped to the viewer's tenant (another tenant's ids load as null / empty). */
 export function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {
   const tenantId = viewer?.tenantId;
-  const sql = sqlFor(prisma); // hot path: straight on the driver (packages/db fast-sql.ts), same rows as findMany
+  const rows = tenantRowLoaders(prisma, tenantId); // hot path: straight on the driver
+  /** A page of `table`'s rows per parent (`column` = the parent's id), each parent limited in SQL. */
+  const pagesOf = <Row>(table: 'Task' | 'LedgerEntry', column: 'assigneeId' | 'workerId') => (parentIds: string[], take: number, afterId: string | null) =>
+    tenantId
+      ? prisma.$queryRaw<Row[]>(Prisma.sql`
+          SELECT c.* FROM unnest(${parentIds}::text[]) AS p(id)
+          CROSS JOIN LATERAL (
+            SELECT * FROM ${Prisma.raw(`"${table}"`)} WHERE "tenantId" = ${tenantId} AND ${Prisma.raw(`"${column}"`)} = p.id
+              AND (${afterId}::text IS NULL OR "id" > ${afterId}::text)
+            ORDER BY "id" LIMIT ${take}
+          ) c`)
+      : none();
   return {
-    workerById: loaderBy((ids) => (tenantId ? byKeysInTenant<Worker>(sql, 'Worker', 'id', ids, tenantId) : none()), (w) => w.id),
+    workerById: rows.byKey<Worker>('Worker', (w) => w.id),
     workerByUserId: loaderBy(
       (userIds) => (tenantId ? prisma.worker.findMany({ where: { tenantId, userId: { in: [...userIds] } } }) : none()),
       (w) => w.userId!,
@@ -58,32 +69,8 @@ export function createLoaders(prisma: PrismaClient, viewer: Viewer | null) {
       (taskIds) => (tenantId ? prisma.bid.findMany({ where: { tenantId, taskId: { in: [...taskIds] } }, orderBy: { id: 'asc' } }) : none()),
       (b) => b.taskId,
     ),
-    tasksByAssignee: pagedLoader<Task>(
-      (workerIds, take, afterId) =>
-        tenantId
-          ? prisma.$queryRaw<Task[]>`
-              SELECT t.* FROM unnest(${workerIds}::text[]) AS p(id)
-              CROSS JOIN LATERAL (
-                SELECT * FROM "Task" WHERE "tenantId" = ${tenantId} AND "assigneeId" = p.id
-                  AND (${afterId}::text IS NULL OR "id" > ${afterId}::text)
-                ORDER BY "id" LIMIT ${take}
-              ) t`
-          : none(),
-      (t) => t.assigneeId!,
-    ),
-    ledgerByWorker: pagedLoader<LedgerEntry>(
-      (workerIds, take, afterId) =>
-        tenantId
-          ? prisma.$queryRaw<LedgerEntry[]>`
-              SELECT e.* FROM unnest(${workerIds}::text[]) AS p(id)
-              CROSS JOIN LATERAL (
-                SELECT * FROM "LedgerEntry" WHERE "tenantId" = ${tenantId} AND "workerId" = p.id
-                  AND (${afterId}::text IS NULL OR "id" > ${afterId}::text)
-                ORDER BY "id" LIMIT ${take}
-              ) e`
-          : none(),
-      (e) => e.workerId,
-    ),
+    tasksByAssignee: pagedLoader<Task>(pagesOf('Task', 'assigneeId'), (t) => t.assigneeId!),
+    ledgerByWorker: pagedLoader<LedgerEntry>(pagesOf('LedgerEntry', 'workerId'), (e) => e.workerId),
   };
 }
 

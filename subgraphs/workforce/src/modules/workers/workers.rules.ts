@@ -2,24 +2,6 @@
 import { forbidden, type Viewer } from '@omniroute/core';
 import type { Worker } from '../../generated/prisma/client.ts';
 
-/** Business failure codes of the workforce domain (UserError.code). */
-export const WorkforceErrorCode = {
-  INVALID_INPUT: 'INVALID_INPUT',
-  WORKER_NOT_FOUND: 'WORKER_NOT_FOUND',
-  TASK_NOT_FOUND: 'TASK_NOT_FOUND',
-  BID_NOT_FOUND: 'BID_NOT_FOUND',
-  TASK_NOT_OPEN: 'TASK_NOT_OPEN',
-  TASK_NOT_ASSIGNED: 'TASK_NOT_ASSIGNED',
-  TASK_NOT_COMPLETED: 'TASK_NOT_COMPLETED',
-  KYC_NOT_VERIFIED: 'KYC_NOT_VERIFIED',
-  LEVEL_TOO_LOW: 'LEVEL_TOO_LOW',
-  BID_ABOVE_REWARD: 'BID_ABOVE_REWARD',
-  DUPLICATE_BID: 'DUPLICATE_BID',
-  ALREADY_RATED: 'ALREADY_RATED',
-  INSUFFICIENT_BALANCE: 'INSUFFICIENT_BALANCE',
-  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-} as const;
-
 const has = (v: Viewer, ...roles: string[]) => v.roles.some((r) => r === 'ADMIN' || roles.includes(r));
 
 /** Admins and operations: run the marketplace (award, complete, rate). */

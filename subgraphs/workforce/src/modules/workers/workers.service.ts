@@ -1,10 +1,10 @@
 import {
-  authorize, Decimal, fail, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type Result,
+  UserErrorCode as E, authorize, Decimal, fail, newId, ok, pageWindow, toConnection, type Connection, type ConnectionArgs, type Result,
 } from '@omniroute/core';
 import type { Prisma, PrismaClient, Rating, Task, Worker } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, isUniqueViolation } from '@omniroute/core/kit';
 import type { RequestScope } from '../../context.ts';
-import { MAX_NOTE, WorkforceErrorCode as E, canSeePrivate, requirePrivate } from './workers.rules.ts';
+import { MAX_NOTE, canSeePrivate, requirePrivate } from './workers.rules.ts';
 import { xpFor, xpRangeOf, type GuildLevelCode } from '../guild/guild.ts';
 import { workerPolicies } from './workers.policies.ts';
 
@@ -22,8 +22,8 @@ export interface UserRef {
 export class WorkerService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async list(ctx: RequestScope, args: ConnectionArgs & { filter?: WorkersFilter | null }): Promise<Connection<Worker>> {
-    const viewer = authorize(workerPolicies['Query.workers'], ctx.viewer);
+  async list(scope: RequestScope, args: ConnectionArgs & { filter?: WorkersFilter | null }): Promise<Connection<Worker>> {
+    const viewer = authorize(workerPolicies['Query.workers'], scope.viewer);
     const { first, afterId } = pageWindow(args);
     const where: Prisma.WorkerWhereInput = { tenantId: viewer.tenantId };
     if (args.filter?.kycStatus) where.kycStatus = args.filter.kycStatus;
@@ -37,24 +37,24 @@ export class WorkerService {
   }
 
   /** A worker by id: staff see anyone, a rider only themself; anyone else (or an unknown id) gets null. */
-  async get(ctx: RequestScope, id: string): Promise<Worker | null> {
-    const viewer = authorize(workerPolicies['Query.worker'], ctx.viewer);
-    const w = await ctx.loaders.workerById.load(id);
+  async get(scope: RequestScope, id: string): Promise<Worker | null> {
+    const viewer = authorize(workerPolicies['Query.worker'], scope.viewer);
+    const w = await scope.loaders.workerById.load(id);
     return w && canSeePrivate(viewer, w) ? w : null;
   }
 
   /** Entity reference: any caller of the tenant may resolve a worker (a shipment shows its rider's name and level). */
-  reference(ctx: RequestScope, id: string): Promise<Worker | null> {
-    return ctx.loaders.workerById.load(id);
+  reference(scope: RequestScope, id: string): Promise<Worker | null> {
+    return scope.loaders.workerById.load(id);
   }
 
   /** The worker an identity user signs in as (riders), or null; in the caller's tenant only. */
-  ofUser(ctx: RequestScope, userId: string): Promise<Worker | null> {
-    return ctx.loaders.workerByUserId.load(userId);
+  ofUser(scope: RequestScope, userId: string): Promise<Worker | null> {
+    return scope.loaders.workerByUserId.load(userId);
   }
 
-  phoneOf(ctx: RequestScope, w: Worker): string | null {
-    return canSeePrivate(ctx.viewer, w) ? w.phone : null;
+  phoneOf(scope: RequestScope, w: Worker): string | null {
+    return canSeePrivate(scope.viewer, w) ? w.phone : null;
   }
 
   /** Average stars to two decimals, null before the first rating. */
@@ -62,23 +62,23 @@ export class WorkerService {
     return w.ratingCount > 0 ? new Decimal(w.ratingSum.toString()).div(w.ratingCount).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN) : null;
   }
 
-  async tasksOf(ctx: RequestScope, w: Worker, args: ConnectionArgs): Promise<Connection<Task>> {
-    requirePrivate(ctx.viewer, w);
+  async tasksOf(scope: RequestScope, w: Worker, args: ConnectionArgs): Promise<Connection<Task>> {
+    requirePrivate(scope.viewer, w);
     const { first, afterId } = pageWindow(args);
-    const rows = await ctx.loaders.tasksByAssignee.load({ parentId: w.id, take: first + 1, afterId });
+    const rows = await scope.loaders.tasksByAssignee.load({ parentId: w.id, take: first + 1, afterId });
     return toConnection(rows, first, afterId);
   }
 
   /** Records a rating for a task the worker completed; five stars earn +20 XP (which may raise the level). */
   async rate(
-    ctx: RequestScope,
+    scope: RequestScope,
     input: { workerId: string; taskId: string; stars: number; comment?: string | null },
   ): Promise<Result<{ rating: Rating; worker: Worker }>> {
-    const viewer = authorize(workerPolicies['Mutation.rateWorker'], ctx.viewer);
+    const viewer = authorize(workerPolicies['Mutation.rateWorker'], scope.viewer);
     if (!Number.isInteger(input.stars) || input.stars < 1 || input.stars > 5) return fail(E.INVALID_INPUT, 'stars must be 1 to 5', ['input', 'stars']);
     const comment = input.comment?.trim() || null;
     if (comment && comment.length > MAX_NOTE) return fail(E.INVALID_INPUT, `comment must be at most ${MAX_NOTE} characters`, ['input', 'comment']);
-    const [worker, task] = await Promise.all([ctx.loaders.workerById.load(input.workerId), ctx.loaders.taskById.load(input.taskId)]);
+    const [worker, task] = await Promise.all([scope.loaders.workerById.load(input.workerId), scope.loaders.taskById.load(input.taskId)]);
     if (!worker) return fail(E.WORKER_NOT_FOUND, 'No such worker', ['input', 'workerId']);
     if (!task) return fail(E.TASK_NOT_FOUND, 'No such task', ['input', 'taskId']);
     if (task.status !== 'COMPLETED' || task.assigneeId !== worker.id) {

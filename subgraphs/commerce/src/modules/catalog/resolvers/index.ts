@@ -3,12 +3,12 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const catalogResolvers: Resolvers = {
   Query: {
-    products: (_p, args, ctx) => ctx.services.catalog.products(ctx.viewer, args),
+    products: (_p, args, ctx) => ctx.services.catalog.products(ctx, args),
     product: (_p, { id }, ctx) => ctx.services.catalog.product(ctx, id),
   },
   Mutation: {
     setProductTemperatureRange: async (_p, { input }, ctx) => {
-      const r = await ctx.services.catalog.setTemperatureRange(ctx.viewer, input);
+      const r = await ctx.services.catalog.setTemperatureRange(ctx, input);
       if (r.ok) ctx.loaders.productById.clear(r.value.id).prime(r.value.id, r.value);
       return toPayload('product', r);
     },

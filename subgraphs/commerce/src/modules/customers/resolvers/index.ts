@@ -2,7 +2,7 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const customerResolvers: Resolvers = {
   Query: {
-    customers: (_p, args, ctx) => ctx.services.customers.customers(ctx.viewer, args),
+    customers: (_p, args, ctx) => ctx.services.customers.customers(ctx, args),
     customer: (_p, { id }, ctx) => ctx.services.customers.customer(ctx, id),
   },
   Customer: {

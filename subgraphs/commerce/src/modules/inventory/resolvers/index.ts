@@ -3,8 +3,8 @@ import { availableOf } from '../inventory.service.ts';
 
 export const inventoryResolvers: Resolvers = {
   Query: {
-    locations: (_p, args, ctx) => ctx.services.inventory.locations(ctx.viewer, args),
-    availableToPromise: (_p, { sku, locationId }, ctx) => ctx.services.inventory.availableToPromise(ctx.viewer, sku, locationId),
+    locations: (_p, args, ctx) => ctx.services.inventory.locations(ctx, args),
+    availableToPromise: (_p, { sku, locationId }, ctx) => ctx.services.inventory.availableToPromise(ctx, sku, locationId),
   },
   Location: {
     __resolveReference: (ref, ctx) => ctx.loaders.locationById.load(ref.id),

@@ -1,16 +1,17 @@
-import { toPayload } from '@omniroute/core';
+import { money as coreMoney, toPayload, type CurrencyCode } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
-const money = (amount: { toString(): string }, currencyCode: string) => ({ amount, currencyCode }) as never;
+/** A Money field of a row (the shared Money resolver formats it). */
+const money = (amount: { toString(): string }, currency: string) => coreMoney(amount, currency as CurrencyCode) as never;
 
 export const orderResolvers: Resolvers = {
   Query: {
-    orders: (_p, args, ctx) => ctx.services.orders.orders(ctx.viewer, args),
+    orders: (_p, args, ctx) => ctx.services.orders.orders(ctx, args),
     order: (_p, { id }, ctx) => ctx.services.orders.order(ctx, id),
   },
   Mutation: {
-    placeOrder: async (_p, { input }, ctx) => toPayload('order', await ctx.services.orders.placeOrder(ctx.viewer, input)),
-    cancelOrder: async (_p, { input }, ctx) => toPayload('order', await ctx.services.orders.cancelOrder(ctx.viewer, input)),
+    placeOrder: async (_p, { input }, ctx) => toPayload('order', await ctx.services.orders.placeOrder(ctx, input)),
+    cancelOrder: async (_p, { input }, ctx) => toPayload('order', await ctx.services.orders.cancelOrder(ctx, input)),
   },
   Order: {
     __resolveReference: (ref, ctx) => ctx.loaders.orderById.load(ref.id),

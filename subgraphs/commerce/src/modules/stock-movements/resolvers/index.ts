@@ -5,31 +5,31 @@ const user = (id: string | null) => (id ? { id } : null);
 
 export const stockMovementResolvers: Resolvers = {
   Query: {
-    stockMovements: (_p, args, ctx) => ctx.services.stockMovements.movements(ctx.viewer, args),
-    suppliers: (_p, args, ctx) => ctx.services.purchasing.suppliers(ctx.viewer, args),
-    purchaseOrders: (_p, args, ctx) => ctx.services.purchasing.purchaseOrders(ctx.viewer, args),
-    purchaseOrder: (_p, { id }, ctx) => ctx.services.purchasing.purchaseOrder(ctx.viewer, id),
-    cycleCounts: (_p, args, ctx) => ctx.services.cycleCounts.cycleCounts(ctx.viewer, args),
-    cycleCount: (_p, { id }, ctx) => ctx.services.cycleCounts.cycleCount(ctx.viewer, id),
+    stockMovements: (_p, args, ctx) => ctx.services.stockMovements.movements(ctx, args),
+    suppliers: (_p, args, ctx) => ctx.services.purchasing.suppliers(ctx, args),
+    purchaseOrders: (_p, args, ctx) => ctx.services.purchasing.purchaseOrders(ctx, args),
+    purchaseOrder: (_p, { id }, ctx) => ctx.services.purchasing.purchaseOrder(ctx, id),
+    cycleCounts: (_p, args, ctx) => ctx.services.cycleCounts.cycleCounts(ctx, args),
+    cycleCount: (_p, { id }, ctx) => ctx.services.cycleCounts.cycleCount(ctx, id),
   },
   Mutation: {
-    createSupplier: async (_p, { input }, ctx) => toPayload('supplier', await ctx.services.purchasing.createSupplier(ctx.viewer, input)),
-    createPurchaseOrder: async (_p, { input }, ctx) => toPayload('purchaseOrder', await ctx.services.purchasing.createPurchaseOrder(ctx.viewer, input)),
+    createSupplier: async (_p, { input }, ctx) => toPayload('supplier', await ctx.services.purchasing.createSupplier(ctx, input)),
+    createPurchaseOrder: async (_p, { input }, ctx) => toPayload('purchaseOrder', await ctx.services.purchasing.createPurchaseOrder(ctx, input)),
     receiveGoods: async (_p, { input }, ctx) => {
-      const r = await ctx.services.purchasing.receiveGoods(ctx.viewer, input);
+      const r = await ctx.services.purchasing.receiveGoods(ctx, input);
       return r.ok ? { ...r.value, userErrors: [] } : { goodsReceipt: null, purchaseOrder: null, userErrors: r.errors };
     },
     adjustStock: async (_p, { input }, ctx) => {
-      const r = await ctx.services.stockMovements.adjustStock(ctx.viewer, input);
+      const r = await ctx.services.stockMovements.adjustStock(ctx, input);
       return r.ok ? { ...r.value, userErrors: [] } : { movement: null, stockLevel: null, userErrors: r.errors };
     },
     transferStock: async (_p, { input }, ctx) => {
-      const r = await ctx.services.stockMovements.transferStock(ctx.viewer, input);
+      const r = await ctx.services.stockMovements.transferStock(ctx, input);
       return r.ok ? { movements: r.value, userErrors: [] } : { movements: [], userErrors: r.errors };
     },
-    recordCycleCount: async (_p, { input }, ctx) => toPayload('cycleCount', await ctx.services.cycleCounts.recordCycleCount(ctx.viewer, input)),
-    approveCycleCount: async (_p, { input }, ctx) => toPayload('cycleCount', await ctx.services.cycleCounts.approveCycleCount(ctx.viewer, input)),
-    rejectCycleCount: async (_p, { input }, ctx) => toPayload('cycleCount', await ctx.services.cycleCounts.rejectCycleCount(ctx.viewer, input)),
+    recordCycleCount: async (_p, { input }, ctx) => toPayload('cycleCount', await ctx.services.cycleCounts.recordCycleCount(ctx, input)),
+    approveCycleCount: async (_p, { input }, ctx) => toPayload('cycleCount', await ctx.services.cycleCounts.approveCycleCount(ctx, input)),
+    rejectCycleCount: async (_p, { input }, ctx) => toPayload('cycleCount', await ctx.services.cycleCounts.rejectCycleCount(ctx, input)),
   },
   StockMovement: {
     location: async (m, _a, ctx) => (await ctx.loaders.locationById.load(m.locationId))!,

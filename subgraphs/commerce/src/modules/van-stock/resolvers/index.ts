@@ -12,14 +12,14 @@ const lineValue = (variance: number, variant: { basePrice: { toString(): string 
 
 export const vanStockResolvers: Resolvers = {
   Query: {
-    vanReconciliations: (_p, args, ctx) => ctx.services.vanStock.reconciliations(ctx.viewer, args),
-    vanReconciliation: (_p, { id }, ctx) => ctx.services.vanStock.reconciliation(ctx.viewer, id),
+    vanReconciliations: (_p, args, ctx) => ctx.services.vanStock.reconciliations(ctx, args),
+    vanReconciliation: (_p, { id }, ctx) => ctx.services.vanStock.reconciliation(ctx, id),
   },
   Mutation: {
-    loadVan: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.loadVan(ctx.viewer, input)),
-    returnVanStock: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.returnVanStock(ctx.viewer, input)),
-    recordCustomerReturn: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.recordCustomerReturn(ctx.viewer, input)),
-    reconcileVan: async (_p, { input }, ctx) => toPayload('reconciliation', await ctx.services.vanStock.reconcileVan(ctx.viewer, input)),
+    loadVan: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.loadVan(ctx, input)),
+    returnVanStock: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.returnVanStock(ctx, input)),
+    recordCustomerReturn: async (_p, { input }, ctx) => movementsPayload(await ctx.services.vanStock.recordCustomerReturn(ctx, input)),
+    reconcileVan: async (_p, { input }, ctx) => toPayload('reconciliation', await ctx.services.vanStock.reconcileVan(ctx, input)),
   },
   Location: {
     operator: (l) => (l.operatorUserId ? { id: l.operatorUserId } : null),

@@ -4,15 +4,15 @@ import { limitsOf } from '../partner-apps.service.ts';
 
 export const partnerAppResolvers: Resolvers = {
   Query: {
-    partnerApps: (_p, args, ctx) => ctx.services.partnerApps.list(ctx.viewer, args),
-    partnerApp: (_p, { id }, ctx) => ctx.services.partnerApps.get(ctx.viewer, id),
-    _gatewayPersistedOperations: (_p, { partnerAppId }, ctx) => ctx.services.partnerApps.gatewayOperations(ctx.internalCaller, partnerAppId),
+    partnerApps: (_p, args, ctx) => ctx.services.partnerApps.list(ctx, args),
+    partnerApp: (_p, { id }, ctx) => ctx.services.partnerApps.get(ctx, id),
+    _gatewayPersistedOperations: (_p, { partnerAppId }, ctx) => ctx.services.partnerApps.gatewayOperations(ctx, partnerAppId),
   },
   Mutation: {
-    createPartnerApp: async (_p, { input }, ctx) => toPayload('partnerApp', await ctx.services.partnerApps.create(ctx.viewer, input)),
-    updatePartnerApp: async (_p, { input }, ctx) => toPayload('partnerApp', await ctx.services.partnerApps.update(ctx.viewer, input)),
+    createPartnerApp: async (_p, { input }, ctx) => toPayload('partnerApp', await ctx.services.partnerApps.create(ctx, input)),
+    updatePartnerApp: async (_p, { input }, ctx) => toPayload('partnerApp', await ctx.services.partnerApps.update(ctx, input)),
     registerPersistedQueries: async (_p, { input }, ctx) => {
-      const r = await ctx.services.partnerApps.registerManifest(ctx.viewer, input);
+      const r = await ctx.services.partnerApps.registerManifest(ctx, input);
       return r.ok ? { partnerApp: r.value.app, registered: r.value.registered, userErrors: [] } : { partnerApp: null, registered: 0, userErrors: r.errors };
     },
   },

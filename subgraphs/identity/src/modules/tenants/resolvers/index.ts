@@ -2,7 +2,7 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const tenantResolvers: Resolvers = {
   Query: {
-    tenant: (_p, _a, ctx) => ctx.services.tenants.current(ctx.viewer),
+    tenant: (_p, _a, ctx) => ctx.services.tenants.current(ctx),
   },
   Tenant: {
     __resolveReference: (ref, ctx) => ctx.loaders.tenantById.load(ref.id),

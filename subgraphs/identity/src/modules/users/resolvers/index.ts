@@ -2,11 +2,11 @@ import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const userResolvers: Resolvers = {
   Query: {
-    me: (_p, _a, ctx) => ctx.services.users.me(ctx.viewer),
+    me: (_p, _a, ctx) => ctx.services.users.me(ctx),
   },
   Mutation: {
     login: async (_p, { input }, ctx) => {
-      const r = await ctx.services.users.login({ clientIp: ctx.clientIp }, input);
+      const r = await ctx.services.users.login(ctx, input);
       return r.ok
         ? { ...r.value, retryAfterSeconds: null, userErrors: [] }
         : { accessToken: null, expiresAt: null, user: null, retryAfterSeconds: 'retryAfterSeconds' in r ? r.retryAfterSeconds : null, userErrors: r.errors };
