@@ -7,7 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
 import { pgliteRunner, postgresRunner, registerRunner, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
-import { templatedPGlite } from './pglite-template.ts';
+import { seededRows, templatedPGlite, templatesEnabled } from './pglite-template.ts';
 import { trackPool } from '@omniroute/core/pool-metrics';
 import { traceSqlRunner } from '@omniroute/core/telemetry';
 
@@ -34,6 +34,12 @@ export interface Database {
   query: SqlRunner;
   /** Ends the pool / closes PGlite. Call `prisma.$disconnect()` first. */
   close(): Promise<void>;
+  /**
+   * In-memory PGlite only (and not with `PGLITE_TEMPLATES=0` or `PGLITE_SEED_TEMPLATES=0`): runs `seed`, or on an empty database loads the rows
+   * the first `seed` of the same `key` wrote (pglite-template.ts `seededRows`). `key` must name everything the
+   * seed's rows depend on.
+   */
+  seeded?(key: string, seed: () => Promise<void>): Promise<void>;
 }
 
 const SCHEMA_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -104,6 +110,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     stats,
     query,
     close: () => pglite.close(),
+    ...(!opts.dataDir && templatesEnabled() && process.env.PGLITE_SEED_TEMPLATES !== '0' ? { seeded: (key: string, seed: () => Promise<void>) => seededRows(pglite, key, seed) } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
-import { applyMigrations, type Migration, type MigrationConnection } from './migrations.ts';
+import { applyMigrations, MIGRATIONS_TABLE, type Migration, type MigrationConnection } from './migrations.ts';
 
 /**
  * Fresh in-memory PGlite databases, fast. A new PGlite runs initdb (most of its start-up) and then our migrations;
@@ -83,4 +83,81 @@ export async function templatedPGlite(migrations: Migration[], where: string, co
     building.delete(file);
     done();
   }
+}
+
+/**
+ * Seeded templates: the rows a seed wrote, kept as COPY text per table under the template directory, keyed by `key`
+ * (the caller's: what the seed's result depends on) and the PGlite version. Writing the demo plan through Prisma was
+ * 40 % of a seeded subgraph's start-up, and it is the same rows every time; loading them is one COPY per table. The
+ * first seed of a key runs `seed` and saves its rows; later ones on an empty database load them instead (a database
+ * that already has rows gets the real `seed`, which decides for itself). `PGLITE_TEMPLATES=0` turns this off too.
+ */
+export async function seededRows(db: PGlite, key: string, seed: () => Promise<void>): Promise<void> {
+  const file = join(templateDir(), `seed-${createHash('sha256').update(PGLITE_VERSION).update(key).digest('hex').slice(0, 24)}.json`);
+  await building.get(file);
+  const saved = statSync(file, { throwIfNoEntry: false })?.size ? (JSON.parse(readFileSync(file, 'utf8')) as SeededRows) : undefined;
+  if (saved && (await isEmpty(db))) {
+    // one transaction: the rows were consistent when saved, so foreign keys are not re-checked row by row (replica role)
+    await db.transaction(async (tx) => {
+      await tx.exec('SET LOCAL session_replication_role = replica');
+      for (const t of saved.tables) await tx.query(`COPY ${t.name} FROM '/dev/blob'`, [], { blob: new Blob([t.rows]) });
+      for (const s of saved.sequences) await tx.query('SELECT setval($1, $2, true)', [s.name, s.value]);
+    });
+    return;
+  }
+  // Under StrykerJS with a mutant active the seed may run mutated code: its rows are not the seed's, never saved
+  if (saved || strykerMutantActive()) return seed();
+  let done!: () => void;
+  building.set(file, new Promise<void>((resolve) => (done = resolve)));
+  try {
+    const empty = await isEmpty(db);
+    await seed();
+    if (empty) await saveRows(db, file);
+  } finally {
+    building.delete(file);
+    done();
+  }
+}
+
+const strykerMutantActive = () => (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant !== undefined;
+
+interface SeededRows {
+  tables: { name: string; rows: string }[];
+  sequences: { name: string; value: string }[];
+}
+
+/** Every table but the migrations' own, schema-qualified and quoted. */
+async function userTables(db: Pick<PGlite, 'query'>): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+     WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename <> '${MIGRATIONS_TABLE}' ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
+}
+
+async function isEmpty(db: PGlite): Promise<boolean> {
+  const tables = await userTables(db);
+  if (!tables.length) return true;
+  const { rows } = await db.query<{ any: boolean }>(`SELECT ${tables.map((t) => `EXISTS (SELECT 1 FROM ${t})`).join(' OR ')} AS any`);
+  return !rows[0]!.any;
+}
+
+/** The rows of every table and the sequences' positions, read in one transaction (nothing else runs in between). */
+async function saveRows(db: PGlite, file: string): Promise<void> {
+  const saved: SeededRows = { tables: [], sequences: [] };
+  await db.transaction(async (tx) => {
+    for (const name of await userTables(tx)) {
+      const { blob } = await tx.query(`COPY ${name} TO '/dev/blob'`);
+      const rows = blob ? await blob.text() : '';
+      if (rows) saved.tables.push({ name, rows });
+    }
+    const { rows } = await tx.query<{ name: string; value: string }>(
+      `SELECT format('%I.%I', schemaname, sequencename) AS name, last_value::text AS value FROM pg_sequences WHERE last_value IS NOT NULL`,
+    );
+    saved.sequences = rows;
+  });
+  mkdirSync(templateDir(), { recursive: true });
+  const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(part, JSON.stringify(saved));
+  renameSync(part, file);
 }

@@ -1,5 +1,5 @@
 import { dec, Decimal, newId, type CurrencyCode } from '@omniroute/core';
-import { demoPaymentAccounts, demoPlan, demoSmsAccounts, type DemoTenant } from '@omniroute/demo';
+import { demoPaymentAccounts, demoSmsAccounts, type DemoTenant } from '@omniroute/demo';
 import type { CollectionsService } from './modules/collections/collections.service.ts';
 import type { ProviderAccountService } from './modules/payments/provider-accounts.service.ts';
 import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
@@ -92,9 +92,10 @@ export async function seedFinance(prisma: PrismaClient, plan: DemoTenant[], now 
   }
 }
 
-/** The demo: finance's part of the plan, and with a provider sandbox, the demo tenants' provider and SMS accounts on it. */
-export async function seedFinanceDemo(prisma: PrismaClient, services: { providerAccounts: ProviderAccountService; collections: CollectionsService }, sandboxUrl?: string): Promise<void> {
-  await seedFinance(prisma, demoPlan());
+type DemoAccountServices = { providerAccounts: ProviderAccountService; collections: CollectionsService };
+
+/** With a provider sandbox, the demo tenants' provider and SMS accounts on it. */
+export async function seedDemoAccounts(services: DemoAccountServices, sandboxUrl?: string): Promise<void> {
   if (!sandboxUrl || !services.providerAccounts.configured) return;
   await services.providerAccounts.seedDemo(demoPaymentAccounts(), sandboxUrl);
   for (const a of demoSmsAccounts()) await services.collections.configureSms(a.tenantId, { baseUrl: sandboxUrl, username: a.username, apiKey: a.apiKey, senderId: a.senderId });

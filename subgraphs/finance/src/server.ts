@@ -3,7 +3,8 @@ import { PrismaClient } from './generated/prisma/client.ts';
 import { startOrderToCashConsumer } from './events/order-to-cash.ts';
 import { startPayoutsConsumer } from './events/payouts.ts';
 import { startCollectionsConsumer } from './events/collections.ts';
-import { seedFinanceDemo } from './seed.ts';
+import { demoPlan } from '@omniroute/demo';
+import { seedDemoAccounts, seedFinance } from './seed.ts';
 import { ledgerModule } from './modules/ledger/ledger.module.ts';
 import { creditModule } from './modules/credit/credit.module.ts';
 import { invoicesModule, overdueSweepJob, type InvoicesOptions } from './modules/invoices/invoices.module.ts';
@@ -36,7 +37,9 @@ export const finance = defineSubgraph({
   reconcilers: pendingPaymentReconcilers,
   jobs: [overdueSweepJob, collectionsJob, settlementJob, financingJob, paymentPollJob],
   routes: ({ services }) => paymentWebhookRoutes(services.payments, services.payouts, services.collections),
-  seed: ({ deps, services, opts }) => seedFinanceDemo(deps.prisma, services, opts.paymentSandboxUrl ?? process.env.PAYMENTS_SANDBOX_URL),
+  seed: ({ deps }) => seedFinance(deps.prisma, demoPlan()),
+  // on this start's provider sandbox, whose URL changes from run to run: never part of the seeded template
+  seedLive: ({ services, opts }) => seedDemoAccounts(services, opts.paymentSandboxUrl ?? process.env.PAYMENTS_SANDBOX_URL),
 });
 
 /** Builds the finance subgraph over its database (applies migrations); `listen` serves it. */

@@ -11,7 +11,7 @@ import { demoPlan } from '@omniroute/demo';
 import { eventually } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { CONSUMER_GROUP } from '../src/events/order-to-cash.ts';
-import { client, LAGOS, lagosFinance, RECORD_PAYMENT, SECRET } from './helpers.ts';
+import { accraFinance, ACCRA, client, LAGOS, lagosFinance, nodes, RECORD_PAYMENT, SECRET } from './helpers.ts';
 
 let sg: Awaited<ReturnType<typeof create>>;
 let bus: EventBus;
@@ -188,5 +188,136 @@ describe('amounts with too many decimals (issue 19)', () => {
     expect((await set('900000.001')).data.setCreditLimit.userErrors).toMatchObject([{ code: 'INVALID_AMOUNT', field: ['input', 'limit'] }]);
     expect(await creditLines()).toEqual(before);
     expect((await set('900000.01')).data.setCreditLimit.userErrors).toEqual([]);
+  });
+});
+
+// The ledger's reports (ledger.service.ts), checked against the rows themselves: a statement names one account, one
+// currency and optionally one customer, and every page opens where the entries before it leave the balance; the trial
+// balance adds up debits and credits per account; an entry is read only in its own tenant. Mutation testing (issue 19)
+// found these read paths untested in the files it runs (the paging was only exercised by rails.test.ts, outside it).
+describe('ledger reports read exactly the rows they name (issue 19)', () => {
+  const STATEMENT = `query($a: LedgerAccount!, $c: CurrencyCode!, $cu: ID, $f: Int, $after: String) {
+    ledgerStatement(account: $a, currencyCode: $c, customerId: $cu, first: $f, after: $after) {
+      account currencyCode customer { id } openingBalance { amount currencyCode } closingBalance { amount currencyCode }
+      edges { cursor node { entry { id account amount { currencyCode } } balance { amount currencyCode } } }
+      pageInfo { hasNextPage } } }`;
+  const fixed = (x: { toString(): string }) => new Decimal(x.toString()).toFixed(2);
+  type Page = { openingBalance: { amount: string }; closingBalance: { amount: string }; customer: { id: string } | null; account: string; currencyCode: string; edges: { cursor: string; node: { entry: { id: string }; balance: { amount: string } } }[]; pageInfo: { hasNextPage: boolean } };
+
+  it('a customer’s receivable statement, two lines a page: only its own entries, each page opening at the balance before it', async () => {
+    const where = { tenantId: LAGOS, account: 'ACCOUNTS_RECEIVABLE' as const, currency: 'NGN' as const };
+    // the customer with the most receivable entries (seeded and from the tests above) that still owes something, so
+    // that the closing balance of a page after the last line is not zero by chance
+    const counts = await sg.prisma.ledgerEntry.groupBy({ by: ['customerId'], where, _count: { _all: true }, _sum: { amount: true } });
+    const owing = counts.filter((c) => c.customerId && !new Decimal(c._sum.amount?.toString() ?? 0).isZero() && c._count._all > 2);
+    const who = owing.sort((a, b) => b._count._all - a._count._all)[0]!.customerId!;
+    const rows = await sg.prisma.ledgerEntry.findMany({ where: { ...where, customerId: who }, orderBy: { id: 'asc' } });
+    expect(rows.length).toBeGreaterThan(2); // two pages at least
+    // other customers have receivable entries too: the customer filter is what keeps them out
+    expect(await sg.prisma.ledgerEntry.count({ where: { ...where, customerId: { not: who } } })).toBeGreaterThan(0);
+    const pages: Page[] = [];
+    let after: string | null = null;
+    do {
+      const r = await q(lagosFinance, STATEMENT, { a: 'ACCOUNTS_RECEIVABLE', c: 'NGN', cu: who, f: 2, after });
+      expect(r.errors).toBeUndefined();
+      const page: Page = r.data.ledgerStatement;
+      pages.push(page);
+      after = page.pageInfo.hasNextPage ? page.edges.at(-1)!.cursor : null;
+    } while (after);
+    expect(pages.length).toBe(Math.ceil(rows.length / 2));
+    expect(pages.flatMap((p) => p.edges.map((e) => e.node.entry.id))).toEqual(rows.map((r) => r.id));
+    let running = new Decimal(0);
+    const runningAfter = rows.map((r) => fixed((running = running.plus(r.amount.toString()))));
+    expect(pages.flatMap((p) => p.edges.map((e) => fixed(e.node.balance.amount)))).toEqual(runningAfter);
+    let opening = '0.00';
+    for (const p of pages) {
+      expect(p).toMatchObject({ account: 'ACCOUNTS_RECEIVABLE', currencyCode: 'NGN', customer: { id: who } });
+      expect(fixed(p.openingBalance.amount)).toBe(opening);
+      expect(p.closingBalance.amount).toBe(p.edges.at(-1)!.node.balance.amount);
+      opening = fixed(p.closingBalance.amount);
+    }
+    expect(opening).toBe(runningAfter.at(-1));
+    expect(opening).not.toBe('0.00');
+    // after the last line: no lines, and the page opens and closes at the final balance
+    const end = await q(lagosFinance, STATEMENT, { a: 'ACCOUNTS_RECEIVABLE', c: 'NGN', cu: who, f: 2, after: pages.at(-1)!.edges.at(-1)!.cursor });
+    expect(end.data.ledgerStatement.edges).toEqual([]);
+    expect(fixed(end.data.ledgerStatement.openingBalance.amount)).toBe(opening);
+    expect(end.data.ledgerStatement.closingBalance).toEqual({ amount: end.data.ledgerStatement.openingBalance.amount, currencyCode: 'NGN' });
+  });
+
+  it('without a customer, the statement is the whole account in that currency; another account is not in it', async () => {
+    const rows = await sg.prisma.ledgerEntry.findMany({ where: { tenantId: LAGOS, account: 'CREDIT_EXPOSURE', currency: 'NGN' }, orderBy: { id: 'asc' }, take: 30 });
+    expect(new Set(rows.map((r) => r.customerId)).size).toBeGreaterThan(1);
+    const r = await q(lagosFinance, STATEMENT, { a: 'CREDIT_EXPOSURE', c: 'NGN', f: 30 });
+    expect(r.errors).toBeUndefined();
+    const s: Page = r.data.ledgerStatement;
+    expect(s.customer).toBeNull();
+    expect(s.edges.map((e) => e.node.entry.id)).toEqual(rows.map((x) => x.id));
+    expect(fixed(s.openingBalance.amount)).toBe('0.00');
+    // nothing in a currency the tenant never posted in: an empty statement at zero
+    const none = await q(lagosFinance, STATEMENT, { a: 'CREDIT_EXPOSURE', c: 'KES', f: 5 });
+    expect(none.data.ledgerStatement).toMatchObject({ edges: [], openingBalance: { currencyCode: 'KES' }, closingBalance: { currencyCode: 'KES' } });
+    expect(fixed(none.data.ledgerStatement.closingBalance.amount)).toBe('0.00');
+  });
+
+  it('the trial balance is the entries’ own sums: debits, credits and each account’s balance', async () => {
+    const rows = await sg.prisma.ledgerEntry.findMany({ where: { tenantId: LAGOS, currency: 'NGN' } });
+    const amounts = rows.map((r) => new Decimal(r.amount.toString()));
+    const debits = amounts.filter((a) => a.gt(0)).reduce((s, a) => s.plus(a), new Decimal(0));
+    const credits = amounts.filter((a) => a.lt(0)).reduce((s, a) => s.minus(a), new Decimal(0));
+    const perAccount = new Map<string, Decimal>();
+    for (const r of rows) perAccount.set(r.account, (perAccount.get(r.account) ?? new Decimal(0)).plus(r.amount.toString()));
+    expect(debits.gt(0)).toBe(true);
+    const r = await q(lagosFinance, '{ trialBalance(currencyCode: NGN) { currencyCode debits { amount currencyCode } credits { amount currencyCode } net { amount currencyCode } balanced accounts { account balance { amount currencyCode } } } }');
+    expect(r.errors).toBeUndefined();
+    const tb = r.data.trialBalance;
+    expect(tb).toMatchObject({ currencyCode: 'NGN', balanced: true, debits: { currencyCode: 'NGN' }, credits: { currencyCode: 'NGN' }, net: { currencyCode: 'NGN' } });
+    expect([fixed(tb.debits.amount), fixed(tb.credits.amount), fixed(tb.net.amount)]).toEqual([debits.toFixed(2), credits.toFixed(2), '0.00']);
+    expect(tb.accounts.map((a: any) => [a.account, fixed(a.balance.amount), a.balance.currencyCode])).toEqual(
+      [...perAccount].sort(([a], [b]) => (a < b ? -1 : 1)).map(([account, b]) => [account, b.toFixed(2), 'NGN']),
+    );
+    expect(tb.accounts.some((a: any) => new Decimal(a.balance.amount).lt(0)) && tb.accounts.some((a: any) => new Decimal(a.balance.amount).gt(0))).toBe(true);
+  });
+
+  it('an unbalanced posting shows: balanced false and the difference as net (in its own currency only)', async () => {
+    const id = `lgp_I19_UNBALANCED_${randomUUID()}`;
+    await sg.prisma.ledgerPosting.create({
+      data: {
+        id, tenantId: LAGOS, kind: 'SETTLEMENT_FEE', currency: 'XOF', description: 'issue 19: a posting that does not sum to zero', postedAt: new Date(),
+        entries: { create: [{ id: `lge_I19_UNBALANCED_${randomUUID()}`, tenantId: LAGOS, account: 'PROVIDER_FEES', currency: 'XOF', amount: '10.00' }] },
+      },
+    });
+    try {
+      const r = await q(lagosFinance, '{ trialBalance(currencyCode: XOF) { balanced debits { amount } credits { amount } net { amount } } ledgerBalance { currencyCode balanced } }');
+      expect(r.errors).toBeUndefined();
+      expect(r.data.trialBalance.balanced).toBe(false);
+      expect([fixed(r.data.trialBalance.debits.amount), fixed(r.data.trialBalance.credits.amount), fixed(r.data.trialBalance.net.amount)]).toEqual(['10.00', '0.00', '10.00']);
+      expect(r.data.ledgerBalance).toEqual(expect.arrayContaining([{ currencyCode: 'XOF', balanced: false }, { currencyCode: 'NGN', balanced: true }]));
+    } finally {
+      await sg.prisma.ledgerEntry.deleteMany({ where: { postingId: id } });
+      await sg.prisma.ledgerPosting.delete({ where: { id } });
+    }
+  });
+
+  it('entries: paged after a cursor in id order, one tenant’s; node(id) finds an entry only in its tenant', async () => {
+    const rows = await sg.prisma.ledgerEntry.findMany({ where: { tenantId: LAGOS }, orderBy: { id: 'asc' }, take: 6 });
+    expect(rows).toHaveLength(6);
+    const PAGE = 'query($after: String) { ledgerEntries(first: 3, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage } } }';
+    const first = await q(lagosFinance, PAGE);
+    expect(nodes<any>(first.data.ledgerEntries).map((e) => e.id)).toEqual(rows.slice(0, 3).map((r) => r.id));
+    expect(first.data.ledgerEntries.pageInfo.hasNextPage).toBe(true);
+    const second = await q(lagosFinance, PAGE, { after: first.data.ledgerEntries.edges.at(-1).cursor });
+    expect(nodes<any>(second.data.ledgerEntries).map((e) => e.id)).toEqual(rows.slice(3, 6).map((r) => r.id));
+    const accraFirst = await q(accraFinance, PAGE);
+    const accraIds = nodes<any>(accraFirst.data.ledgerEntries).map((e) => e.id);
+    expect(accraIds.length).toBe(3);
+    expect(await sg.prisma.ledgerEntry.count({ where: { id: { in: accraIds }, tenantId: ACCRA } })).toBe(3);
+
+    const NODE = 'query($id: ID!) { node(id: $id) { id ... on LedgerEntry { account } } }';
+    const own = await q(lagosFinance, NODE, { id: rows[0]!.id });
+    expect(own.data.node).toEqual({ id: rows[0]!.id, account: rows[0]!.account });
+    const foreign = await q(accraFinance, NODE, { id: rows[0]!.id });
+    expect(foreign.errors).toBeUndefined();
+    expect(foreign.data.node).toBeNull();
   });
 });

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, TRANSACTION_OPTIONS, type Database } from '@omniroute/db';
 import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
@@ -50,7 +53,13 @@ export interface SubgraphDefinition<Opts extends KitOptions, Deps extends Subgra
   readonly reconcilers?: Hook<Opts, Deps, ServicesOf<M>, Reconciler[]>;
   /** Plain HTTP routes beside /graphql (signed by the gateway like GraphQL requests). */
   readonly routes?: Hook<Opts, Deps, ServicesOf<M>, Record<string, SubgraphRoute>>;
+  /**
+   * Writes the subgraph's part of the demo plan; does nothing when already seeded. Its rows must follow from the
+   * source and the day alone: an in-memory database loads them from a seeded template (`seedTemplateKey`).
+   */
   readonly seed: Hook<Opts, Deps, ServicesOf<M>, Promise<void>>;
+  /** The part of the demo that depends on this start's options (e.g. accounts on this run's provider sandbox), run after `seed`. */
+  readonly seedLive?: Hook<Opts, Deps, ServicesOf<M>, Promise<void>>;
   /** More members of the runtime `create` returns (e.g. identity's change feed, which the gateway subscribes to). */
   readonly expose?: Hook<Opts, Deps, ServicesOf<M>, object>;
   /** When the relay and consumers start: at create (default) or at the first listen (after any seed). */
@@ -150,7 +159,12 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
       await startEvents();
       return running;
     },
-    seed: () => def.seed(started),
+    async seed() {
+      const key = db.seeded && seedTemplateKey(def.name, fileURLToPath(def.modulesDir), built.migrationsDir);
+      if (key) await db.seeded!(key, () => def.seed(started));
+      else await def.seed(started);
+      await def.seedLive?.(started);
+    },
     db,
     prisma,
     deps,
@@ -160,6 +174,33 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
     },
     close,
   };
+}
+
+const fingerprints = new Map<string, string>();
+
+/**
+ * What a seed's rows depend on: the subgraph's source (its seed and the services it may call), the demo plan, the
+ * kit, the migrations, and the day (seeds stamp some rows with the time). Undefined where the sources are not there
+ * to read (a bundle): then the seed runs every time.
+ */
+function seedTemplateKey(name: string, modulesDir: string, migrationsDir: string): string | undefined {
+  const dirs = [dirname(modulesDir), fileURLToPath(new URL('../../../demo/src', import.meta.url)), fileURLToPath(new URL('..', import.meta.url)), migrationsDir];
+  if (!dirs.every((d) => existsSync(d))) return undefined;
+  const hash = createHash('sha256').update(name).update(new Date().toISOString().slice(0, 10));
+  for (const dir of dirs) {
+    let fp = fingerprints.get(dir);
+    if (!fp) {
+      const h = createHash('sha256');
+      const files = (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+        .filter((e) => e.isFile() && !e.parentPath.includes('node_modules'))
+        .map((e) => join(e.parentPath, e.name))
+        .sort();
+      for (const f of files) h.update(relative(dir, f)).update('\0').update(readFileSync(f)).update('\0');
+      fingerprints.set(dir, (fp = h.digest('hex')));
+    }
+    hash.update(fp);
+  }
+  return hash.digest('hex');
 }
 
 function buildServices(modules: readonly ModuleDefinition[], deps: unknown): Record<string, unknown> {
