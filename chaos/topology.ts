@@ -183,7 +183,8 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
     return child;
   }
 
-  async function waitReady(p: Proc, timeoutMs = 120_000): Promise<void> {
+  // 5 min: at load average ~45 from other work, five subgraphs starting at once took more than 2 min (a full run failed so)
+  async function waitReady(p: Proc, timeoutMs = 300_000): Promise<void> {
     await until(p.ready, timeoutMs, p.name, p.child);
   }
 

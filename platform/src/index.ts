@@ -53,6 +53,11 @@ export interface StackOptions {
   redisUrl?: string;
   /** Redis stream/key prefix (tests use a unique one). */
   busPrefix?: string;
+  /**
+   * The event bus, for tests that make a consumer group lag (default: created from redisUrl and busPrefix). An
+   * in-memory one must be created with `startPaused` (see below); the stack closes it.
+   */
+  bus?: EventBus;
   /** Extra gateway routes, e.g. the dashboard's static files (`dashboardRoutes()` from `@omniroute/dashboard/serve`). */
   routes?: GatewayOptions['routes'];
   /** Outbox relay polling interval of every subgraph (ms). */
@@ -114,7 +119,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // On Postgres each consumer handles up to 4 events at once (one order's still one at a time), as replicas would:
   // one at a time a group fell 30 s behind a loaded platform's placeOrders (issue 17). PGlite runs one transaction
   // at a time anyway, so there it stays 1.
-  const bus = createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl, consumerConcurrency: opts.databaseUrl ? 4 : 1 });
+  const bus = opts.bus ?? createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl, consumerConcurrency: opts.databaseUrl ? 4 : 1 });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);

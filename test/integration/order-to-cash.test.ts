@@ -84,10 +84,14 @@ describe.each(modes)('order-to-cash on $name', ({ db, redis }) => {
     expect(dispatched.dispatchShipment.userErrors).toEqual([]);
     await eventually(async () => (await order(id)).status === 'DISPATCHED', { timeoutMs: 20_000 });
 
-    const delivered = await q(`mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { shipment { status } userErrors { code message } } }`, {
-      i: { shipmentId: confirmed.shipment.id, recipientName: 'Mama Nkechi', signatureRef: 'sig-123', lat: 6.5, lng: 3.4 },
-    });
-    expect(delivered.dispatchShipment ?? delivered.confirmDelivery.userErrors).toEqual([]);
+    // logistics accepts the delivery once commerce's acknowledgement of the dispatch (order.dispatched) is in
+    const delivered = await eventually(async () => {
+      const r = await q(`mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { shipment { status } userErrors { code message } } }`, {
+        i: { shipmentId: confirmed.shipment.id, recipientName: 'Mama Nkechi', signatureRef: 'sig-123', lat: 6.5, lng: 3.4 },
+      });
+      return r.confirmDelivery.userErrors[0]?.code === 'DISPATCH_NOT_ACKNOWLEDGED' ? null : r;
+    }, { timeoutMs: 20_000 });
+    expect(delivered.confirmDelivery.userErrors).toEqual([]);
     const done = await eventually(async () => {
       const o = await order(id);
       return o.status === 'DELIVERED' && o.invoice.status === 'ISSUED' && o.shipment.rider?.xp > rider.xp ? o : null;

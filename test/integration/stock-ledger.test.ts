@@ -296,9 +296,10 @@ describe('stock ledger and van stock through the gateway (issue 15)', () => {
     expect(await stock(VAN1, a!)).toMatchObject({ onHand: v0.a.onHand + 30 - 8, reserved: v0.a.reserved });
     const sale = await call('admin', 'query($l: ID!, $s: String!) { stockMovements(first: 100, filter: { locationId: $l, sku: $s, type: SALE }) { edges { node { quantity order { id } reference } } } }', { l: VAN1, s: a });
     expect(nodes<any>(sale.stockMovements)).toEqual([{ quantity: -8, order: { id: sold.order.id }, reference: sold.order.number }]);
-    await call('ops', 'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { userErrors { code } } }', {
+    // accepted once commerce's acknowledgement of the dispatch (order.dispatched) reached logistics
+    await eventually(async () => (await call('ops', 'mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { userErrors { code } } }', {
       i: { shipmentId: confirmed.shipment.id, recipientName: 'Chidi', signatureRef: 'sig-1', lat: 6.5, lng: 3.4 },
-    });
+    })).confirmDelivery.userErrors.length === 0, { timeoutMs: 15_000 });
     await eventually(async () => (await call('admin', orderQ, { id: sold.order.id })).order.status === 'DELIVERED', { timeoutMs: 15_000 });
 
     // the customer brings 2 back to the van; never more than delivered

@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { verifyContext, type InternalContext } from './context.ts';
 import { unauthenticated } from './errors.ts';
 import { log } from './logger.ts';
+import { attachHeartbeat, type HeartbeatOptions } from './ws-heartbeat.ts';
 
 /**
  * Turns a push-based source into an async iterator for a subscription resolver. The buffer is bounded: when the
@@ -63,8 +64,11 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
   secret: string;
   createContext: (internal: InternalContext) => Ctx | Promise<Ctx>;
   name: string;
+  /** Pings and the pong timeout (tests shorten them). */
+  heartbeat?: HeartbeatOptions;
 }) {
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  const heartbeat = attachHeartbeat(wss, opts.heartbeat);
   const internals = new WeakMap<object, InternalContext>();
   const disposable = useServer(
     {
@@ -93,10 +97,12 @@ export function attachSubscriptionServer<Ctx extends object>(opts: {
       },
     },
     wss,
+    0, // graphql-ws's keepalive dropped healthy sockets after an event-loop stall of 12 s: attachHeartbeat instead
   );
   return {
     connections: () => wss.clients.size,
     async close() {
+      heartbeat.stop();
       for (const c of wss.clients) c.terminate();
       await disposable.dispose();
       await new Promise<void>((r) => wss.close(() => r()));

@@ -55,9 +55,10 @@ export interface EventBus {
   /**
    * Redis bus only: calls `listener` when the bus finds its Redis has lost its data (restarted without
    * persistence, flushed), with the time from which entries may have been unacknowledged when known, so outbox
-   * relays publish those rows again. Returns a function that removes the listener.
+   * relays publish those rows again; with `until`, only rows published up to then (a loss a starting process may
+   * have inherited from its predecessor: see redis-bus checkEpoch). Returns a function that removes the listener.
    */
-  onDataLoss?(listener: (since?: Date) => void): () => void;
+  onDataLoss?(listener: (since?: Date, until?: Date) => void): () => void;
   /** Durable consumer group: every event is handled by one member of the group, redelivered until the handler resolves (at-least-once). */
   consume(group: string, handler: (e: DomainEvent) => Promise<unknown>, opts?: ConsumeOptions): Promise<Consumer>;
   /** Broadcast to every listener in every process (for GraphQL subscriptions); no durability. */

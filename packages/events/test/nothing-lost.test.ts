@@ -209,6 +209,39 @@ describe('Redis bus', () => {
   });
 });
 
+describe('Redis restart, then the publisher killed before it noticed (chaos)', () => {
+  it('the restarted publisher publishes again what the streams lost, even though another process set the new epoch', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    let server = await startRedis(port);
+    cleanups.push(async () => void server.kill('SIGKILL'));
+    const old = createEventBus({ ...FAST, redisUrl: url, stream: 'inherit' });
+    const c = await old.consume('finance', async () => undefined, { types: ['order.*'] });
+    await c.stop(); // finance is behind: the entries wait unread in the stream
+    await prisma.$transaction((tx) => enqueue(tx, 'commerce', placed(3)));
+    const r = startOutboxRelay({ prisma, bus: old, source: 'commerce', intervalMs: 50, onError: () => undefined });
+    await until(async () => (await unpublished()) === 0, 5_000, 'rows published to Redis');
+    // the publisher dies without ever seeing the restart
+    await r.stop();
+    await old.close();
+    server.kill('SIGKILL');
+    await new Promise((res) => server.once('exit', res));
+    server = await startRedis(port); // empty: no persistence
+    // another subgraph reconnects first and sets the new epoch
+    const other = createEventBus({ ...FAST, redisUrl: url, stream: 'inherit' });
+    cleanups.push(() => other.close());
+    await other.consume('workforce', async () => undefined, { types: ['nothing.*'] });
+    // the publisher's successor starts
+    const bus = createEventBus({ ...FAST, redisUrl: url, stream: 'inherit' });
+    cleanups.push(() => bus.close());
+    const handled: string[] = [];
+    await bus.consume('finance', (e) => handleOnce(prisma, 'finance', e, async () => void handled.push(e.aggregateId)), { types: ['order.*'] });
+    relay(bus);
+    await until(() => handled.length === 3, 10_000, 'the lost events handled after republishing');
+    expect(handled.sort()).toEqual(['ord_0', 'ord_1', 'ord_2']);
+  });
+});
+
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
   const probe = new Redis(`redis://127.0.0.1:${port}`, { protocol: 2, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });

@@ -98,9 +98,11 @@ async function drive(api: GatewayClient, v: SimVehicle, positionEveryMs: number)
   });
   if (!arrived) return;
   if (v.shipmentId && v.destination) {
-    await api.gql(`mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { userErrors { code message } } }`, {
+    const r = await api.gql<{ confirmDelivery: { userErrors: { code: string }[] } }>(`mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { userErrors { code message } } }`, {
       i: { shipmentId: v.shipmentId, recipientName: 'Shop owner', signatureRef: `sig-${randomUUID()}`, lat: point.lat, lng: point.lng },
     });
+    // commerce has not acknowledged the dispatch yet (issue 14): wait at the door and try again next step
+    if (r?.confirmDelivery.userErrors[0]?.code === 'DISPATCH_NOT_ACKNOWLEDGED') return;
     v.shipmentId = undefined;
     v.destination = undefined;
   }

@@ -115,6 +115,9 @@ describe('commerce order life cycle over the event bus', () => {
     await eventually(async () => (await status(order.id)).status === 'CONFIRMED');
     await bus.publish([incoming('shipment.dispatched', { shipmentId: 'shp_1', orderId: order.id, vehicleId: 'veh_1', riderId: 'wrk_1', at: new Date().toISOString() })]);
     await eventually(async () => (await status(order.id)).status === 'DISPATCHED');
+    // the acknowledgement logistics waits for before it accepts the delivery (issue 14)
+    const ack = await eventually(async () => eventsOf(order.id).find((e) => e.type === 'order.dispatched'));
+    expect(ack.payload).toMatchObject({ orderId: order.id, shipmentId: 'shp_1' });
     expect(await atp(sku)).toEqual({ onHand: before.onHand - 5, reserved: before.reserved, available: before.available - 5 });
     await bus.publish([incoming('shipment.delivered', { shipmentId: 'shp_1', orderId: order.id, riderId: 'wrk_1', vehicleId: 'veh_1', deliveredAt: new Date().toISOString(), onTime: true, proof: { recipientName: 'x', lat: 1, lng: 1 } })]);
     await eventually(async () => (await status(order.id)).status === 'DELIVERED');
@@ -140,6 +143,19 @@ describe('commerce order life cycle over the event bus', () => {
     const seeded = LAGOS!.orders.find((o) => o.status === 'PENDING')!;
     await bus.publish([incoming('credit.approved', { orderId: seeded.id, customerId: seeded.customerId, invoiceId: 'inv_z' })]);
     await eventually(async () => (await status(seeded.id)).status === 'CONFIRMED');
+  });
+
+  it('a dispatch heard after the cancellation is not acknowledged: no order.dispatched, the order stays CANCELLED (issue 14)', async () => {
+    const order = await place([{ sku: variants[4]!.sku, quantity: 1 }]);
+    await bus.publish([incoming('credit.approved', { orderId: order.id, customerId: customer.id, invoiceId: 'inv_z' })]);
+    await eventually(async () => (await status(order.id)).status === 'CONFIRMED');
+    const cancelled = await call(`mutation($i: CancelOrderInput!) { cancelOrder(input: $i) { order { status } } }`, { i: { orderId: order.id, reason: 'race' } });
+    expect(cancelled.data.cancelOrder.order.status).toBe('CANCELLED');
+    await bus.publish([incoming('shipment.dispatched', { shipmentId: 'shp_3', orderId: order.id, vehicleId: 'veh_1', riderId: 'wrk_1', at: new Date().toISOString() })]);
+    await eventually(() => eventsOf(order.id).some((e) => e.type === 'order.cancelled'));
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await status(order.id)).status).toBe('CANCELLED');
+    expect(eventsOf(order.id).map((e) => e.type)).not.toContain('order.dispatched');
   });
 
   it('ignores events of another tenant and events that no longer apply', async () => {

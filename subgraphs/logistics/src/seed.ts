@@ -128,6 +128,8 @@ export function logisticsRows(t: DemoTenant, now = new Date()) {
       complexity: shipmentComplexity(weightKg, route.length),
       eta,
       dispatchedAt,
+      // the demo's orders of shipments on the road are DISPATCHED in commerce: acknowledged
+      orderDispatchedAt: dispatchedAt,
       deliveredAt: delivered,
       podRecipientName: delivered ? customer.name : null,
       podSignatureRef: delivered ? `signatures/${s.id}.png` : null,

@@ -1,5 +1,8 @@
 import type { Role, Viewer } from '@omniroute/core';
 import { callSubgraph, nodes } from '@omniroute/testkit';
+import { newEventId } from '@omniroute/events';
+import type { PrismaClient } from '../src/generated/prisma/client.ts';
+import { applyDeliveryAck } from '../src/modules/shipments/shipments.reconcilers.ts';
 
 export const SECRET = 'logistics-test-secret';
 export const LAGOS = 'tnt_LAGOS';
@@ -23,6 +26,13 @@ export function client(url: string) {
 }
 
 export { nodes };
+
+/** Commerce's acknowledgement of a dispatch (order.dispatched), through logistics' consumer of it; false if it was in. */
+export async function acknowledgeDispatch(prisma: PrismaClient, shipmentId: string): Promise<boolean> {
+  const s = await prisma.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+  const e = { id: newEventId(), type: 'order.dispatched', tenantId: s.tenantId, aggregateId: s.orderId, occurredAt: new Date().toISOString(), source: 'commerce', payload: { orderId: s.orderId, shipmentId } };
+  return applyDeliveryAck(prisma, e);
+}
 
 export const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Order { id shipment { id status vehicle { plate lastPosition { lat } } } } ... on Vehicle { id plate } ... on Shipment { id status } } }';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPlan } from '@omniroute/demo';
 import { create, type LogisticsRuntime } from '../src/server.ts';
 import { SHIFT_HOURS } from '../src/modules/routing/route-plan.rules.ts';
-import { accraAdmin, client, CONFIRM, lagosAdmin, lagosOps, lagosRider, riderOf } from './helpers.ts';
+import { accraAdmin, acknowledgeDispatch, client, CONFIRM, lagosAdmin, lagosOps, lagosRider, riderOf } from './helpers.ts';
 import { SECRET } from './helpers.ts';
 
 let sg: LogisticsRuntime;
@@ -150,6 +150,10 @@ describe('planRoutes', () => {
     // delivering a later drop marks only that customer's own stop
     const multi = [...shipped.values()].find((s: any) => s.stops.length > 2) as any;
     expect(multi).toBeDefined();
+    // commerce records the order DISPATCHED and acknowledges (order.dispatched): only then can it be delivered
+    const early = await call(riderOf(multi.rider.id), CONFIRM, { i: { shipmentId: multi.id, recipientName: 'Ada', photoRef: 'p.jpg', lat: 6.5, lng: 3.4 } });
+    expect(early.data.confirmDelivery.userErrors.map((e: any) => e.code)).toEqual(['DISPATCH_NOT_ACKNOWLEDGED']);
+    expect(await acknowledgeDispatch(sg.prisma, multi.id)).toBe(true);
     // by the rider the trip was dispatched with (a rider confirms only their own shipments)
     const done = await call(riderOf(multi.rider.id), CONFIRM, { i: { shipmentId: multi.id, recipientName: 'Ada', photoRef: 'p.jpg', lat: 6.5, lng: 3.4 } });
     expect(done.data.confirmDelivery.userErrors).toEqual([]);

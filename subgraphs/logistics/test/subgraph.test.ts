@@ -4,7 +4,7 @@ import { CONTEXT_HEADER, SIGNATURE_HEADER, signInternalContext } from '@omnirout
 import { demoPlan } from '@omniroute/demo';
 import { gql } from '@omniroute/testkit';
 import { create, type LogisticsRuntime } from '../src/server.ts';
-import { accraAdmin, client, CONFIRM, DISPATCH, ENTITIES, lagosAdmin, lagosFinance, lagosOps, lagosRider, nodes, REPORT, riderOf, SECRET } from './helpers.ts';
+import { accraAdmin, acknowledgeDispatch, client, CONFIRM, DISPATCH, ENTITIES, lagosAdmin, lagosFinance, lagosOps, lagosRider, nodes, REPORT, riderOf, SECRET } from './helpers.ts';
 
 let sg: LogisticsRuntime;
 let url: string;
@@ -352,9 +352,15 @@ describe('dispatchShipment and confirmDelivery', () => {
     const busy = await call(lagosAdmin, DISPATCH, { i: { shipmentId: assigned.id, vehicleId, riderId: 'wrk_LAGOS000001' } });
     expect(codes(busy, 'dispatchShipment')).toEqual(['VEHICLE_BUSY']);
     const current = (await inTransit()).filter((s) => s.vehicle.id === vehicleId);
-    for (const s of current) expect((await confirm({ shipmentId: s.id }, lagosOps)).data.confirmDelivery.userErrors).toEqual([]);
+    for (const s of current) {
+      await acknowledgeDispatch(sg.prisma, s.id); // dispatched by the test before: commerce's order.dispatched
+      expect((await confirm({ shipmentId: s.id }, lagosOps)).data.confirmDelivery.userErrors).toEqual([]);
+    }
     const ok = await call(lagosAdmin, DISPATCH, { i: { shipmentId: assigned.id, vehicleId, riderId: 'wrk_LAGOS000001' } });
     expect(ok.data.dispatchShipment.userErrors).toEqual([]);
+    // not before commerce has acknowledged the dispatch (issue 14)
+    expect(codes(await confirm({ shipmentId: assigned.id, photoRef: 'photos/z.jpg' }, riderOf('wrk_LAGOS000001')), 'confirmDelivery')).toEqual(['DISPATCH_NOT_ACKNOWLEDGED']);
+    expect(await acknowledgeDispatch(sg.prisma, assigned.id)).toBe(true);
     const delivered = await confirm({ shipmentId: assigned.id, signatureRef: null, photoRef: 'photos/z.jpg' }, riderOf('wrk_LAGOS000001'));
     expect(delivered.data.confirmDelivery.shipment.proofOfDelivery).toMatchObject({ signatureRef: null, photoRef: 'photos/z.jpg' });
     const event = await sg.prisma.outboxEvent.findFirst({ where: { aggregateId: assigned.id, type: 'shipment.delivered' } });

@@ -264,7 +264,7 @@ export class OrderService {
       case 'credit.rejected':
         return this.reject(tx, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed');
       case 'shipment.dispatched':
-        return this.dispatch(tx, e.tenantId, p.orderId);
+        return this.dispatch(tx, e.tenantId, p.orderId, typeof p.shipmentId === 'string' ? p.shipmentId : undefined);
       case 'shipment.delivered':
         return this.deliver(tx, e.tenantId, p.orderId);
       case 'shipment.created':
@@ -315,12 +315,18 @@ export class OrderService {
     return true;
   }
 
-  private async dispatch(tx: Tx, tenantId: string, orderId: string): Promise<boolean> {
+  private async dispatch(tx: Tx, tenantId: string, orderId: string, shipmentId?: string): Promise<boolean> {
     const before = await this.lockOrder(tx, tenantId, orderId);
     if (!before || !['CONFIRMED', 'PACKED'].includes(before.status)) return false;
     const after = await tx.order.update({ where: { id: orderId }, data: { status: 'DISPATCHED' } });
     await consumeReservedStock(tx, tenantId, after.locationId, await this.stockLines(tx, after), { orderId, reference: after.number });
-    await enqueue(tx, SOURCE, [this.statusChanged(after, before.status)]);
+    // The acknowledgement logistics waits for before it accepts a delivery: from here on the order cannot be
+    // cancelled, so a delivery can no longer cross a cancellation. A cancelled order never sends it (the
+    // order.cancelled it sent recalls the shipment instead).
+    await enqueue(tx, SOURCE, [
+      this.statusChanged(after, before.status),
+      this.event('order.dispatched', after, { orderId, shipmentId: shipmentId ?? null, at: after.updatedAt.toISOString() }),
+    ]);
     return true;
   }
 

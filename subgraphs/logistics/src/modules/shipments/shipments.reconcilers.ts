@@ -3,11 +3,12 @@ import type { Consumer, DomainEvent, EventBus, Reconciler } from '@omniroute/eve
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 
 /**
- * Consumer group that records finance's and workforce's acknowledgements of a delivery on the shipment:
- * `invoice.issued` (by order) sets invoiceIssuedAt, `task.completed` (by shipment) sets taskCreditedAt.
+ * Consumer group that records the other subgraphs' acknowledgements on the shipment: finance's and workforce's of a
+ * delivery — `invoice.issued` (by order) sets invoiceIssuedAt, `task.completed` (by shipment) sets taskCreditedAt —
+ * and commerce's of a dispatch: `order.dispatched` (by order) sets orderDispatchedAt, which confirmDelivery waits for.
  */
 export const DELIVERY_ACKS_GROUP = 'logistics.delivery-acks';
-export const DELIVERY_ACK_TYPES = ['invoice.issued', 'task.completed'];
+export const DELIVERY_ACK_TYPES = ['invoice.issued', 'task.completed', 'order.dispatched'];
 
 type P = Record<string, unknown>;
 const idOf = (p: P, k: string): string | null => (typeof p[k] === 'string' && (p[k] as string).length > 0 && (p[k] as string).length <= 200 ? (p[k] as string) : null);
@@ -23,6 +24,12 @@ export async function applyDeliveryAck(prisma: PrismaClient, e: DomainEvent): Pr
     const orderId = idOf(p, 'orderId');
     if (!orderId) return false;
     const { count } = await prisma.shipment.updateMany({ where: { tenantId: e.tenantId, orderId, invoiceIssuedAt: null }, data: { invoiceIssuedAt: at } });
+    return count > 0;
+  }
+  if (e.type === 'order.dispatched') {
+    const orderId = idOf(p, 'orderId');
+    if (!orderId) return false;
+    const { count } = await prisma.shipment.updateMany({ where: { tenantId: e.tenantId, orderId, orderDispatchedAt: null }, data: { orderDispatchedAt: at } });
     return count > 0;
   }
   if (e.type === 'task.completed') {

@@ -175,6 +175,12 @@ export class ShipmentService {
       if (!canConfirmDelivery(shipment.status)) {
         return fail(ShipmentErrorCode.INVALID_STATUS, `A ${shipment.status} shipment cannot be delivered`, ['input', 'shipmentId']);
       }
+      // Commerce decides between a dispatch and a cancellation (its order row lock): only once it has recorded the
+      // order DISPATCHED (order.dispatched) can no cancellation cross this delivery. Until then, the rider retries;
+      // if the cancellation won instead, its order.cancelled recalls the shipment and the next try is ORDER_CANCELLED.
+      if (!shipment.orderDispatchedAt) {
+        return fail(ShipmentErrorCode.DISPATCH_NOT_ACKNOWLEDGED, 'Commerce has not confirmed the dispatch of this order yet; try again in a moment', ['input', 'shipmentId']);
+      }
       const data = {
         status: 'DELIVERED' as const,
         deliveredAt: now,
@@ -272,7 +278,8 @@ export class ShipmentService {
    * `order.cancelled` → CANCELLED: a shipment that has not left is cancelled; one on the road (IN_TRANSIT) is
    * recalled — CANCELLED too, its goods go back to the location (commerce released the stock and never took it off
    * hand, finance voided the invoice, workforce cancels the task: the shop's cancellation wins until the delivery).
-   * A delivery confirmed before the cancellation got here stays DELIVERED (logged). Before any shipment exists the
+   * No delivery can precede it: confirmDelivery waits for commerce's order.dispatched, which a cancelled order never
+   * sends (a DELIVERED shipment here would be a bug; logged). Before any shipment exists the
    * cancellation is remembered (passOrderGate), and dispatchShipment / confirmDelivery pass the same gate, so they
    * never interleave with this handler.
    */
