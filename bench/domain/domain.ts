@@ -97,6 +97,165 @@ function countStatements(stack: Stack): () => Record<string, number> {
   return () => Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.runtime.db.stats.statements]));
 }
 
+/** One domain run: the platform, who is signed in, the floor if any, the options. */
+interface Run {
+  o: DomainOptions;
+  kind: 'postgres' | 'pglite';
+  stack: Stack;
+  url: string;
+  token: string;
+  headers: Record<string, string>;
+  tenantId: string;
+  floor?: { url: string; pid: number };
+  log: (l: string) => void;
+}
+
+type Single = () => Promise<{ ok: boolean; statements: Record<string, number>; withEvents?: Record<string, number> }>;
+type OpName = 'orderDetail' | 'orders50' | 'placeOrder';
+
+/** POSTs a body and returns the raw response text (the bytes every response under load must repeat). */
+async function post(to: string, body: string, extra: Record<string, string>) {
+  const r = await fetch(to, { method: 'POST', headers: { 'content-type': 'application/json', ...extra }, body });
+  return r.text();
+}
+
+async function query(run: Run, text: string, variables: Record<string, unknown> = {}) {
+  const r = await gql(run.url, text, variables, run.token);
+  if (r.errors) throw new Error(`${text.slice(0, 60)}: ${JSON.stringify(r.errors)}`);
+  return r.data;
+}
+
+// After a load run the platform still works off the requests in flight and the events they raised: wait until no
+// subgraph runs a statement for a while, so the next single request is counted alone.
+async function settle(stack: Stack) {
+  const total = () => Object.values(stack.subgraphs).reduce((s, x) => s + x.runtime.db.stats.statements, 0);
+  let last = total();
+  let quiet = 0;
+  for (let i = 0; i < 120 && quiet < 3; i++) {
+    await sleep(250);
+    const now = total();
+    quiet = now === last ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
+/** One operation under load against the platform, with one counted single request before and one check after. */
+async function measure(run: Run, name: string, load: Omit<LoadOptions, 'duration' | 'connections' | 'url'>, single: Single): Promise<DomainOperationResult> {
+  const { o, stack, log } = run;
+  await settle(stack);
+  const first = await single();
+  log(`domain: ${name}: one request → statements ${JSON.stringify(first.statements)}${first.ok ? '' : ' (WRONG RESPONSE)'}`);
+  let cpu: ReturnType<typeof cpuWindow> | undefined;
+  let rss: ReturnType<typeof rssSampler> | undefined;
+  const pid = process.pid;
+  const rssRestMb = round(memMb(pid, 'VmRSS'), 1);
+  const profiler = process.env.BENCH_DOMAIN_PROFILE ? windowProfiler(process.env.BENCH_DOMAIN_PROFILE, `${run.kind}-${name.split(' ')[0]!.replace(/\W/g, '')}`) : undefined;
+  const r = await runLoadChild<LoadResult>({ url: run.url, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: run.headers, ...load } satisfies LoadOptions, () => {
+    cpu = cpuWindow({ stack: pid });
+    rss = rssSampler(pid);
+    profiler?.start();
+  });
+  const used = cpu!.stop();
+  await profiler?.stop();
+  const peak = rss!.stop();
+  await settle(stack);
+  const after = await single();
+  log(`domain: ${name}: ${r.rps} RPS, p99 ${r.p99Ms} ms, errors ${r.errors + r.non2xx}, bad responses ${r.bodyFailures}`);
+  return {
+    rps: r.rps, p50Ms: r.p50Ms, p95Ms: r.p95Ms, p99Ms: r.p99Ms, errors: r.errors + r.non2xx, badResponses: r.bodyFailures, requests: r.requests,
+    statementsPerOperation: first.statements,
+    ...(first.withEvents ? { statementsWithEvents: first.withEvents } : {}),
+    stackCpuCores: used.cores.stack, loadCpuCores: r.loadCpuCores, machineBusyCores: used.machineBusyCores,
+    cpuMsPerRequest: r.rps ? round((used.cores.stack! * 1000) / r.rps, 2) : null,
+    rssRestMb, rssPeakMb: peak.peakMb,
+    correct: first.ok && after.ok,
+  };
+}
+
+/** The same read on the floor, right after ours: its answer must carry the gateway's `data`, every time. */
+async function withFloor(run: Run, row: DomainOperationResult, name: string, path: string, body: string, gatewayText: string): Promise<DomainOperationResult> {
+  if (!run.floor) return row;
+  await settle(run.stack);
+  const { o, log } = run;
+  const { url, pid } = run.floor;
+  const fh = { 'x-tenant-id': run.tenantId };
+  const text = await post(url + path, body, fh);
+  const same = isDeepStrictEqual(JSON.parse(text), { data: JSON.parse(gatewayText).data });
+  if (!same) log(`domain: floor ${name}: its answer differs from the gateway's:\n${text.slice(0, 600)}\n${gatewayText.slice(0, 600)}`);
+  const rssRestMb = round(memMb(pid, 'VmRSS'), 1);
+  let cpu: ReturnType<typeof cpuWindow> | undefined;
+  let rss: ReturnType<typeof rssSampler> | undefined;
+  const r = await runLoadChild<LoadResult>({ url: url + path, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: fh, body, expectBody: text } satisfies LoadOptions, () => {
+    cpu = cpuWindow({ floor: pid });
+    rss = rssSampler(pid);
+  });
+  const used = cpu!.stop();
+  const peak = rss!.stop();
+  log(`domain: floor ${name}: ${r.rps} RPS, p99 ${r.p99Ms} ms, bad responses ${r.bodyFailures}`);
+  const floor: FloorRow = { rps: r.rps, p50Ms: r.p50Ms, p95Ms: r.p95Ms, p99Ms: r.p99Ms, errors: r.errors + r.non2xx, badResponses: r.bodyFailures, requests: r.requests, cpuCores: used.cores.floor, cpuMsPerRequest: r.rps ? round((used.cores.floor! * 1000) / r.rps, 2) : null, rssRestMb, rssPeakMb: peak.peakMb, sameDataAsGateway: same };
+  return { ...row, floor, ratioToFloor: row.rps && floor.rps ? round(row.rps / floor.rps, 3) : null };
+}
+
+const SKIPPED: DomainOperationResult = { rps: null, p50Ms: null, p95Ms: null, p99Ms: null, errors: null, badResponses: null, statementsPerOperation: {}, correct: true };
+
+/** OrderDetail for one delivered order: every response under load byte-identical to the one checked first. */
+async function orderDetailOp(run: Run, delivered: string): Promise<DomainOperationResult> {
+  const body = JSON.stringify({ query: ORDER_DETAIL, variables: { id: delivered } });
+  const text = await post(run.url, body, run.headers);
+  const row = await measure(run, 'OrderDetail (1 order)', { body, rejectInBody: '"errors"', expectBody: text }, async () => {
+    const read = countStatements(run.stack);
+    const r = await gql(run.url, ORDER_DETAIL, { id: delivered }, run.token);
+    const statements = read();
+    const order = r.data?.order;
+    const ok = !r.errors && !!order?.number && !!order.shipment?.rider?.level?.name && !!order.invoice?.status && !!order.customer?.creditLine && isDeepStrictEqual({ data: r.data }, { data: JSON.parse(text).data });
+    return { ok, statements };
+  });
+  return withFloor(run, row, 'OrderDetail', '/order-detail', JSON.stringify({ id: delivered }), text);
+}
+
+/** orders(first: 50) with the OrderDetail selection on each. */
+async function orders50Op(run: Run): Promise<DomainOperationResult> {
+  const ORDERS = ordersDetail(50);
+  const body = JSON.stringify({ query: ORDERS });
+  const text = await post(run.url, body, run.headers);
+  const row = await measure(run, 'orders(first: 50) with OrderDetail', { body, rejectInBody: '"errors"', expectBody: text }, async () => {
+    const read = countStatements(run.stack);
+    const r = await gql(run.url, ORDERS, {}, run.token);
+    const statements = read();
+    return { ok: !r.errors && nodes(r.data?.orders).length === 50 && isDeepStrictEqual({ data: r.data }, { data: JSON.parse(text).data }), statements };
+  });
+  return withFloor(run, row, 'orders(first: 50)', '/orders', JSON.stringify({ first: 50 }), text);
+}
+
+/** placeOrder, every request a fresh idempotency key; customers, warehouses and SKUs in turn so stock lasts (one unit each). */
+async function placeOrderOp(run: Run): Promise<DomainOperationResult> {
+  const warehouses = nodes<{ id: string; kind: string }>((await query(run, '{ locations(first: 20) { edges { node { id kind } } } }')).locations).filter((l) => l.kind === 'WAREHOUSE');
+  const skus = nodes<{ variants: { sku: string }[] }>((await query(run, '{ products(first: 50) { edges { node { variants { sku } } } } }')).products).flatMap((p) => p.variants.map((v) => v.sku));
+  const customers = nodes<{ id: string }>((await query(run, '{ customers(first: 100) { edges { node { id } } } }')).customers).map((c) => c.id);
+  const KEY = '__IDEMPOTENCY_KEY__';
+  const input = (i: number, key: string) => ({
+    customerId: customers[i % customers.length],
+    channel: 'SALES_REP',
+    locationId: warehouses[i % warehouses.length]!.id,
+    lines: [{ sku: skus[(i * 7) % skus.length], quantity: 1 }],
+    idempotencyKey: key,
+  });
+  const bodies = Array.from({ length: 211 }, (_, i) => JSON.stringify({ query: PLACE_ORDER, variables: { input: input(i, `bench-${KEY}`) } }));
+  let singles = 0;
+  const since = new Date();
+  const row = await measure(run, 'placeOrder (unique idempotency keys)', { body: bodies[0]!, bodies, uniquePlaceholder: KEY, expectInBody: '"userErrors":[]', rejectInBody: '"errors"' }, async () => {
+    const read = countStatements(run.stack);
+    const r = await gql(run.url, PLACE_ORDER, { input: input(singles++, `bench-single-${Date.now()}-${singles}`) }, run.token);
+    const statements = read();
+    await sleep(1500);
+    const withEvents = read();
+    return { ok: !r.errors && r.data?.placeOrder?.userErrors?.length === 0 && !!r.data.placeOrder.order?.id, statements, withEvents };
+  });
+  row.eventLagMs = await eventLag(run.stack, since);
+  run.log(`domain: placeOrder events: outbox → handler lag ${JSON.stringify(row.eventLagMs)}`);
+  return row;
+}
+
 export async function runDomain(o: DomainOptions, log: (l: string) => void) {
   const t0 = Date.now();
   const kind = o.db ?? 'postgres';
@@ -114,158 +273,17 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
     log(`domain: platform started and seeded on ${kind === 'postgres' ? 'Postgres' : 'PGlite (on disk)'} in ${startupSeconds} s`);
     const url = stack.gatewayUrl;
     const token = await login(url, 'ops@lagos.demo');
-    const headers = { authorization: `Bearer ${token}` };
     const tenantId = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).tid as string;
-    let floorUrl: string | undefined;
+    const run: Run = { o, kind, stack, url, token, headers: { authorization: `Bearer ${token}` }, tenantId, log };
     if (db && o.floor !== false) {
       floorProc = startChild('floor', process.execPath, ['--import', 'tsx', 'bench/domain/floor.ts', JSON.stringify({ databaseUrl: db.url })]);
-      floorUrl = `http://127.0.0.1:${(await waitForLine(floorProc, /^FLOOR (\d+)/))[1]}`;
+      run.floor = { url: `http://127.0.0.1:${(await waitForLine(floorProc, /^FLOOR (\d+)/))[1]}`, pid: floorProc.proc.pid! };
     }
-    /** POSTs a body and returns the raw response text (the bytes every response under load must repeat). */
-    const post = async (to: string, body: string, extra: Record<string, string>) => {
-      const r = await fetch(to, { method: 'POST', headers: { 'content-type': 'application/json', ...extra }, body });
-      return r.text();
-    };
-    const q = async (query: string, variables: Record<string, unknown> = {}) => {
-      const r = await gql(url, query, variables, token);
-      if (r.errors) throw new Error(`${query.slice(0, 60)}: ${JSON.stringify(r.errors)}`);
-      return r.data;
-    };
-
-    const delivered = nodes<{ id: string }>((await q('{ orders(first: 1, filter: { status: DELIVERED }) { edges { node { id } } } }')).orders)[0]!.id;
-    const warehouses = nodes<{ id: string; kind: string }>((await q('{ locations(first: 20) { edges { node { id kind } } } }')).locations).filter((l) => l.kind === 'WAREHOUSE');
-    const skus = nodes<{ variants: { sku: string }[] }>((await q('{ products(first: 50) { edges { node { variants { sku } } } } }')).products).flatMap((p) => p.variants.map((v) => v.sku));
-    const customers = nodes<{ id: string }>((await q('{ customers(first: 100) { edges { node { id } } } }')).customers).map((c) => c.id);
-
-    // After a load run the platform still works off the requests in flight and the events they raised: wait until
-    // no subgraph runs a statement for a while, so the next single request is counted alone.
-    async function settle() {
-      const total = () => Object.values(stack!.subgraphs).reduce((s, x) => s + x.runtime.db.stats.statements, 0);
-      let last = total();
-      let quiet = 0;
-      for (let i = 0; i < 120 && quiet < 3; i++) {
-        await sleep(250);
-        const now = total();
-        quiet = now === last ? quiet + 1 : 0;
-        last = now;
-      }
-    }
-
-    const pid = process.pid;
-    async function measure(name: string, load: Omit<LoadOptions, 'duration' | 'connections' | 'url'>, single: () => Promise<{ ok: boolean; statements: Record<string, number>; withEvents?: Record<string, number> }>): Promise<DomainOperationResult> {
-      await settle();
-      const first = await single();
-      log(`domain: ${name}: one request → statements ${JSON.stringify(first.statements)}${first.ok ? '' : ' (WRONG RESPONSE)'}`);
-      let cpu: ReturnType<typeof cpuWindow> | undefined;
-      let rss: ReturnType<typeof rssSampler> | undefined;
-      const rssRestMb = round(memMb(pid, 'VmRSS'), 1);
-      const profiler = process.env.BENCH_DOMAIN_PROFILE ? windowProfiler(process.env.BENCH_DOMAIN_PROFILE, `${kind}-${name.split(' ')[0]!.replace(/\W/g, '')}`) : undefined;
-      const r = await runLoadChild<LoadResult>({ url, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers, ...load } satisfies LoadOptions, () => {
-        cpu = cpuWindow({ stack: pid });
-        rss = rssSampler(pid);
-        profiler?.start();
-      });
-      const used = cpu!.stop();
-      await profiler?.stop();
-      const peak = rss!.stop();
-      await settle();
-      const after = await single();
-      log(`domain: ${name}: ${r.rps} RPS, p99 ${r.p99Ms} ms, errors ${r.errors + r.non2xx}, bad responses ${r.bodyFailures}`);
-      return {
-        rps: r.rps,
-        p50Ms: r.p50Ms,
-        p95Ms: r.p95Ms,
-        p99Ms: r.p99Ms,
-        errors: r.errors + r.non2xx,
-        badResponses: r.bodyFailures,
-        requests: r.requests,
-        statementsPerOperation: first.statements,
-        ...(first.withEvents ? { statementsWithEvents: first.withEvents } : {}),
-        stackCpuCores: used.cores.stack,
-        loadCpuCores: r.loadCpuCores,
-        machineBusyCores: used.machineBusyCores,
-        cpuMsPerRequest: r.rps ? round((used.cores.stack! * 1000) / r.rps, 2) : null,
-        rssRestMb,
-        rssPeakMb: peak.peakMb,
-        correct: first.ok && after.ok,
-      };
-    }
-
-    /** The same read on the floor, right after ours: its answer must carry the gateway's `data`, every time. */
-    async function measureFloor(name: string, path: string, body: string, gatewayText: string): Promise<FloorRow> {
-      const fh = { 'x-tenant-id': tenantId };
-      const text = await post(floorUrl + path, body, fh);
-      const same = isDeepStrictEqual(JSON.parse(text), { data: JSON.parse(gatewayText).data });
-      if (!same) log(`domain: floor ${name}: its answer differs from the gateway's:\n${text.slice(0, 600)}\n${gatewayText.slice(0, 600)}`);
-      const fpid = floorProc!.proc.pid!;
-      const rssRestMb = round(memMb(fpid, 'VmRSS'), 1);
-      let cpu: ReturnType<typeof cpuWindow> | undefined;
-      let rss: ReturnType<typeof rssSampler> | undefined;
-      const r = await runLoadChild<LoadResult>({ url: floorUrl + path, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: fh, body, expectBody: text } satisfies LoadOptions, () => {
-        cpu = cpuWindow({ floor: fpid });
-        rss = rssSampler(fpid);
-      });
-      const used = cpu!.stop();
-      const peak = rss!.stop();
-      log(`domain: floor ${name}: ${r.rps} RPS, p99 ${r.p99Ms} ms, bad responses ${r.bodyFailures}`);
-      return { rps: r.rps, p50Ms: r.p50Ms, p95Ms: r.p95Ms, p99Ms: r.p99Ms, errors: r.errors + r.non2xx, badResponses: r.bodyFailures, requests: r.requests, cpuCores: used.cores.floor, cpuMsPerRequest: r.rps ? round((used.cores.floor! * 1000) / r.rps, 2) : null, rssRestMb, rssPeakMb: peak.peakMb, sameDataAsGateway: same };
-    }
-    const withFloor = async (row: DomainOperationResult, name: string, path: string, body: string, gatewayText: string) => {
-      if (!floorUrl) return row;
-      await settle();
-      const floor = await measureFloor(name, path, body, gatewayText);
-      return { ...row, floor, ratioToFloor: row.rps && floor.rps ? round(row.rps / floor.rps, 3) : null };
-    };
-
-    const orderDetailBody = JSON.stringify({ query: ORDER_DETAIL, variables: { id: delivered } });
-    // the exact bytes every response under load must repeat (checked in full below, then compared to the floor's)
-    const orderDetailText = await post(url, orderDetailBody, headers);
-    const want = (op: 'orderDetail' | 'orders50' | 'placeOrder') => !o.ops || o.ops.includes(op);
-    const skipped = { rps: null, p50Ms: null, p95Ms: null, p99Ms: null, errors: null, badResponses: null, statementsPerOperation: {}, correct: true } satisfies DomainOperationResult;
-    let orderDetail: DomainOperationResult = !want('orderDetail') ? skipped : await measure('OrderDetail (1 order)', { body: orderDetailBody, rejectInBody: '"errors"', expectBody: orderDetailText }, async () => {
-      const read = countStatements(stack!);
-      const r = await gql(url, ORDER_DETAIL, { id: delivered }, token);
-      const statements = read();
-      const order = r.data?.order;
-      const ok = !r.errors && !!order?.number && !!order.shipment?.rider?.level?.name && !!order.invoice?.status && !!order.customer?.creditLine && isDeepStrictEqual({ data: r.data }, { data: JSON.parse(orderDetailText).data });
-      return { ok, statements };
-    });
-    if (want('orderDetail')) orderDetail = await withFloor(orderDetail, 'OrderDetail', '/order-detail', JSON.stringify({ id: delivered }), orderDetailText);
-
-    const ORDERS = ordersDetail(50);
-    const ordersBody = JSON.stringify({ query: ORDERS });
-    const ordersText = await post(url, ordersBody, headers);
-    let orders50: DomainOperationResult = !want('orders50') ? skipped : await measure('orders(first: 50) with OrderDetail', { body: ordersBody, rejectInBody: '"errors"', expectBody: ordersText }, async () => {
-      const read = countStatements(stack!);
-      const r = await gql(url, ORDERS, {}, token);
-      const statements = read();
-      return { ok: !r.errors && nodes(r.data?.orders).length === 50 && isDeepStrictEqual({ data: r.data }, { data: JSON.parse(ordersText).data }), statements };
-    });
-    if (want('orders50')) orders50 = await withFloor(orders50, 'orders(first: 50)', '/orders', JSON.stringify({ first: 50 }), ordersText);
-
-    // Every request a fresh idempotency key; customers, warehouses and SKUs in turn so stock lasts (one unit each).
-    const KEY = '__IDEMPOTENCY_KEY__';
-    const input = (i: number, key: string) => ({
-      customerId: customers[i % customers.length],
-      channel: 'SALES_REP',
-      locationId: warehouses[i % warehouses.length]!.id,
-      lines: [{ sku: skus[(i * 7) % skus.length], quantity: 1 }],
-      idempotencyKey: key,
-    });
-    const bodies = Array.from({ length: 211 }, (_, i) => JSON.stringify({ query: PLACE_ORDER, variables: { input: input(i, `bench-${KEY}`) } }));
-    let singles = 0;
-    const since = new Date();
-    const placeOrder: DomainOperationResult = !want('placeOrder') ? { ...skipped } : await measure('placeOrder (unique idempotency keys)', { body: bodies[0]!, bodies, uniquePlaceholder: KEY, expectInBody: '"userErrors":[]', rejectInBody: '"errors"' }, async () => {
-      const read = countStatements(stack!);
-      const r = await gql(url, PLACE_ORDER, { input: input(singles++, `bench-single-${Date.now()}-${singles}`) }, token);
-      const statements = read();
-      await sleep(1500);
-      const withEvents = read();
-      return { ok: !r.errors && r.data?.placeOrder?.userErrors?.length === 0 && !!r.data.placeOrder.order?.id, statements, withEvents };
-    });
-    if (want('placeOrder')) placeOrder.eventLagMs = await eventLag(stack, since);
-    log(`domain: placeOrder events: outbox → handler lag ${JSON.stringify(placeOrder.eventLagMs)}`);
-
+    const delivered = nodes<{ id: string }>((await query(run, '{ orders(first: 1, filter: { status: DELIVERED }) { edges { node { id } } } }')).orders)[0]!.id;
+    const want = (op: OpName) => !o.ops || o.ops.includes(op);
+    const orderDetail = want('orderDetail') ? await orderDetailOp(run, delivered) : { ...SKIPPED };
+    const orders50 = want('orders50') ? await orders50Op(run) : { ...SKIPPED };
+    const placeOrder: DomainOperationResult = want('placeOrder') ? await placeOrderOp(run) : { ...SKIPPED };
     return {
       database: kind === 'postgres' ? 'PostgreSQL (throw-away database), five subgraphs + gateway in one process' : 'PGlite on disk (as npm start), five subgraphs + gateway in one process',
       db: kind,

@@ -116,7 +116,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const started: { close(): Promise<void> }[] = [];
   // In memory, outbox rows relayed while the subgraphs start wait until every consumer group is registered
   // (resume() below): delivered to no group, they would count as handled and a crash could lose them.
-  const bus = opts.bus ?? createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl });
+  // On Postgres each consumer handles up to 4 events at once (one order's still one at a time), as replicas would:
+  // one at a time a group fell 30 s behind a loaded platform's placeOrders (issue 17). PGlite runs one transaction
+  // at a time anyway, so there it stays 1.
+  const bus = opts.bus ?? createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl, consumerConcurrency: opts.databaseUrl ? 4 : 1 });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);

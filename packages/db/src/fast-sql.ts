@@ -109,3 +109,8 @@ export function hasFastPath(prisma: PrismaLike): boolean {
 export function byKeysInTenant<Row>(run: SqlRunner, table: string, column: string, keys: readonly string[], tenantId: string, orderBy = ''): Promise<Row[]> {
   return run<Row>(`SELECT * FROM "${table}" WHERE "${column}" = ANY($1::text[]) AND "tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`, [keys, tenantId]);
 }
+
+/** A unique index refused a row written through the driver path (both drivers report Postgres' SQLSTATE). */
+export function isSqlUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}

@@ -192,11 +192,13 @@ describe('PGlite dataDir', () => {
       const after = await prisma2.$queryRawUnsafe<unknown[]>('SELECT name, applied_at FROM _omniroute_migrations');
       expect(after).toEqual(before);
       expect(after).toHaveLength(MIGRATION_COUNT);
+      // issue 17: five of these in one process; Postgres' default 128 MB of shared buffers each made it 1.7 GB at rest
+      expect(await prisma2.$queryRawUnsafe('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
     } finally {
       await prisma2.$disconnect();
       await second.close();
     }
-  }, 30_000);
+  }, 120_000); // two on-disk initdb runs: 30 s was not enough on the shared 2-core machine (load 40)
 });
 
 describe('Postgres schema per subgraph', () => {

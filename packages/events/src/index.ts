@@ -1,6 +1,7 @@
 export type { DomainEvent, EventBus, EventBusOptions, Consumer, ConsumeOptions, TypeFilter, Unlisten } from './types.ts';
 export {
   enqueue,
+  outboxRows,
   startOutboxRelay,
   outboxGauges,
   type ScrapedGauge,

@@ -10,6 +10,8 @@ interface Settle {
 
 interface Item {
   json: string;
+  /** Events of one order (else one aggregate) are delivered one at a time, in order: `tenantId\0orderId`. */
+  lane: string;
   /** `type\0aggregateId` for coalesced types (the latest position of a vehicle replaces an undelivered older one). */
   key: string | null;
   settles: Settle[];
@@ -66,6 +68,8 @@ interface BusState {
   readonly idleTimeoutMs: number;
   /** Redelivery timers, cleared on close(). */
   readonly timers: Set<NodeJS.Timeout>;
+  /** Members per consume() call: events one consumer handles at the same time (consumerConcurrency). */
+  readonly concurrency: number;
   closed: boolean;
 }
 
@@ -75,19 +79,21 @@ class ConsumerGroup {
   /** Undelivered items of coalesced types, by key. */
   readonly latest = new Map<string, Item>();
   members: Member[] = [];
+  /** Lanes with an event in flight, and the events of that lane that came up meanwhile (in order). */
+  private readonly lanes = new Map<string, Item[]>();
   private next = 0;
 
   constructor(readonly name: string, private readonly bus: BusState) {}
 
   /** Queues one event, or folds it into the undelivered item of the same key; counts the append on `settle`. */
-  enqueue(json: string, key: string | null, settle: Settle | null) {
+  enqueue(json: string, key: string | null, lane: string, settle: Settle | null) {
     const older = key ? this.latest.get(key) : undefined;
     if (older) {
       older.json = json; // still waiting: deliver the latest state once instead of every step
       if (settle) (settle.remaining++, older.settles.push(settle));
       return;
     }
-    const item: Item = { json, key, settles: settle ? [settle] : [] };
+    const item: Item = { json, key, lane, settles: settle ? [settle] : [] };
     if (settle) settle.remaining++;
     this.queue.push(item);
     if (key) this.latest.set(key, item);
@@ -100,6 +106,12 @@ class ConsumerGroup {
       const member = idle[this.next++ % idle.length]!;
       const item = this.queue.shift()!;
       if (item.key && this.latest.get(item.key) === item) this.latest.delete(item.key);
+      const waiting = this.lanes.get(item.lane);
+      if (waiting) {
+        waiting.push(item); // its lane is busy: it goes right after the one in flight
+        continue;
+      }
+      this.lanes.set(item.lane, []);
       this.deliver(member, item);
     }
   }
@@ -129,38 +141,55 @@ class ConsumerGroup {
       member.busy = false;
       member.inflight = null;
       member.current = null;
+      const next = this.lanes.get(item.lane)?.shift();
+      if (next) this.queue.unshift(next);
+      else this.lanes.delete(item.lane);
       if (!bus.closed) this.dispatch();
     });
   }
 
-  /** Adds a member; stopping it hands its event in flight back to the group after the idle timeout. */
+  /**
+   * Adds `concurrency` members (as many replicas of the consumer); stopping them hands an event in flight back to
+   * the group after the idle timeout.
+   */
   join(handler: Member['handler'], types: ConsumeOptions['types']): Consumer {
-    const member: Member = { handler, matches: typeMatcher(types), busy: false, inflight: null, current: null, abandoned: false };
-    this.members.push(member);
+    const matches = typeMatcher(types);
+    const mine: Member[] = Array.from({ length: this.bus.concurrency }, () => ({ handler, matches, busy: false, inflight: null, current: null, abandoned: false }));
+    this.members.push(...mine);
     queueMicrotask(() => this.dispatch());
     let stopped: Promise<void> | null = null;
     return {
       stop: () => {
         stopped ??= (async () => {
-          this.members = this.members.filter((m) => m !== member);
-          if (!member.inflight) return;
-          // Like an unacked Redis message: after the idle timeout the event goes back to the group.
-          let timer: NodeJS.Timeout | undefined;
-          const gaveUp = await Promise.race([
-            member.inflight.then(() => false),
-            new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.bus.idleTimeoutMs))),
-          ]);
-          clearTimeout(timer);
-          if (gaveUp && member.current && !this.bus.closed) {
-            member.abandoned = true;
-            this.queue.unshift(member.current);
-            this.dispatch();
-          }
+          this.members = this.members.filter((m) => !mine.includes(m));
+          await Promise.all(mine.map((m) => this.release(m)));
         })();
         return stopped;
       },
     };
   }
+
+  private async release(member: Member) {
+    if (!member.inflight) return;
+    // Like an unacked Redis message: after the idle timeout the event goes back to the group.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      member.inflight.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.bus.idleTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp && member.current && !this.bus.closed) {
+      member.abandoned = true;
+      this.queue.unshift(member.current);
+      this.dispatch();
+    }
+  }
+}
+
+/** The lane of an event: one order's events (whatever their stream) or else one aggregate's, one at a time. */
+function laneOf(e: DomainEvent): string {
+  const orderId = (e.payload as Record<string, unknown> | undefined)?.orderId;
+  return `${e.tenantId}\0${typeof orderId === 'string' ? orderId : e.aggregateId}`;
 }
 
 function settled(item: Item) {
@@ -182,7 +211,8 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
   const maxLen = opts.maxLen ?? 10_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
   const onError = opts.onError ?? defaultOnError;
-  const state: BusState = { onError, retryMs: Math.min(idleTimeoutMs, 1_000), idleTimeoutMs, timers: new Set(), closed: false };
+  const concurrency = Math.max(1, Math.floor(opts.consumerConcurrency ?? 1));
+  const state: BusState = { onError, retryMs: Math.min(idleTimeoutMs, 1_000), idleTimeoutMs, timers: new Set(), concurrency, closed: false };
   const coalesce = new Set(opts.coalesceTypes ?? ['vehicle.position']);
   /** Recent events, replayed to a group created after they were published (like a stream read from 0). */
   const retained: string[] = [];
@@ -201,7 +231,8 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       retained.push(json);
       if (retained.length > maxLen) retained.splice(0, retained.length - maxLen);
       const key = coalesce.has(e.type) ? `${e.type}\0${e.aggregateId}` : null;
-      for (const group of groups.values()) group.enqueue(json, key, settle);
+      const lane = laneOf(e);
+      for (const group of groups.values()) group.enqueue(json, key, lane, settle);
     }
     for (const group of groups.values()) queueMicrotask(() => group.dispatch());
   }
@@ -274,7 +305,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       let group = groups.get(groupName);
       if (!group) {
         group = new ConsumerGroup(groupName, state);
-        if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, settles: [] });
+        if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, lane: laneOf(JSON.parse(json) as DomainEvent), settles: [] });
         groups.set(groupName, group);
       }
       return group.join(handler, consumeOpts.types);

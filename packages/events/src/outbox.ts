@@ -45,19 +45,23 @@ export interface NewEvent {
   payload: object;
 }
 
+/**
+ * The outbox rows of these events, as enqueue writes them: for a writer that inserts them in a statement of its own
+ * (placeOrder's single statement, issue 17). `json` is the payload as stored.
+ */
+export function outboxRows(events: NewEvent[], occurredAt = new Date()) {
+  return events.map((e) => {
+    // Stored as Json; what consumers get is what survives JSON (Dates become strings, Decimals strings).
+    const json = JSON.stringify(e.payload);
+    return { id: newEventId(occurredAt.getTime()), tenantId: e.tenantId, type: e.type, aggregateId: e.aggregateId, json, occurredAt };
+  });
+}
+
 /** Inside the caller's transaction: write events to the outbox (same commit as the change). Returns the events. */
 export async function enqueue(tx: OutboxTx, source: string, events: NewEvent[]): Promise<DomainEvent[]> {
   if (events.length === 0) return [];
   const occurredAt = new Date();
-  const rows = events.map((e) => ({
-    id: newEventId(occurredAt.getTime()),
-    tenantId: e.tenantId,
-    type: e.type,
-    aggregateId: e.aggregateId,
-    // Stored as Json; what consumers get is what survives JSON (Dates become strings, Decimals strings).
-    payload: JSON.parse(JSON.stringify(e.payload)) as Record<string, unknown>,
-    occurredAt,
-  }));
+  const rows = outboxRows(events, occurredAt).map(({ json, ...r }) => ({ ...r, payload: JSON.parse(json) as Record<string, unknown> }));
   await tx.outboxEvent.createMany({ data: rows });
   return rows.map((r) => ({ ...r, occurredAt: occurredAt.toISOString(), source }));
 }

@@ -169,3 +169,51 @@ describe.each<Mode>(['memory', 'redis'])('EventBus (%s)', (mode) => {
     await expect(bus.publish([{ ...ev('order.x'), payload: null as never }])).rejects.toThrow(/payload/);
   });
 });
+
+// Issue 17: in memory a consumer may handle several events at once (consumerConcurrency), one order's one at a time.
+describe('in-memory consumerConcurrency', () => {
+  const f = busFactory('memory');
+  afterEach(() => f.cleanup());
+
+  it('handles events of different orders at the same time and one order’s events one at a time, in publish order', async () => {
+    const bus = f.make({ consumerConcurrency: 4 });
+    let running = 0;
+    let most = 0;
+    const byOrder = new Map<string, { n: number; at: 'start' | 'end' }[]>();
+    await bus.consume('work', async (e) => {
+      const p = e.payload as { orderId: string; n: number };
+      const log = byOrder.get(p.orderId) ?? [];
+      byOrder.set(p.orderId, log);
+      log.push({ n: p.n, at: 'start' });
+      most = Math.max(most, ++running);
+      await sleep(20);
+      running--;
+      log.push({ n: p.n, at: 'end' });
+    });
+    // three events per order, for four orders, interleaved; other aggregates, same order id
+    const events = [0, 1, 2].flatMap((n) => ['o1', 'o2', 'o3', 'o4'].map((orderId) => ev(n === 1 ? 'credit.approved' : 'order.confirmed', { orderId, n })));
+    await bus.publish(events);
+    await until(() => [...byOrder.values()].reduce((s, l) => s + l.length, 0) === 24);
+    expect(most).toBe(4);
+    for (const log of byOrder.values()) {
+      // never two of one order at once, and in the order published
+      expect(log).toEqual([0, 1, 2].flatMap((n) => [{ n, at: 'start' }, { n, at: 'end' }]));
+    }
+  });
+
+  it('stays one at a time without it', async () => {
+    const bus = f.make();
+    let running = 0;
+    let most = 0;
+    let done = 0;
+    await bus.consume('work', async () => {
+      most = Math.max(most, ++running);
+      await sleep(5);
+      running--;
+      done++;
+    });
+    await bus.publish(['a', 'b', 'c', 'd'].map((orderId) => ev('order.confirmed', { orderId })));
+    await until(() => done === 4);
+    expect(most).toBe(1);
+  });
+});

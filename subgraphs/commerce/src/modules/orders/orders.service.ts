@@ -18,13 +18,14 @@ import {
   type CurrencyCode,
   type Result,
 } from '@omniroute/core';
-import { sqlFor, type SqlRunner } from '@omniroute/db';
+import { isSqlUniqueViolation, sqlFor, type SqlRunner } from '@omniroute/db';
 import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
 import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, type PrismaClient } from '../../generated/prisma/client.ts';
-import { consumeReservedStock, releaseStock, reserveStock, type StockLine } from '../inventory/stock.ts';
+import { consumeReservedStock, releaseStock, type StockLine } from '../inventory/stock.ts';
+import { priceOrder } from '../pricing/pricing-engine.ts';
+import { insertPlacedOrder, readForPlaceOrder } from './place-order.sql.ts';
 import type { PricingService } from '../pricing/pricing.service.ts';
 import type { RequestScope } from '../../context.ts';
-import { isUniqueViolation } from '@omniroute/core/kit';
 import { MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
 import { orderPolicies } from './orders.policies.ts';
 import { repCustomerWhere, repReachesCustomer, requireRepReaches } from '../territories/rep-territories.ts';
@@ -41,12 +42,6 @@ export interface OrderFilter {
   status?: OrderStatus | null;
   customerId?: string | null;
   channel?: Channel | null;
-}
-
-class InsufficientStock extends Error {
-  constructor(readonly skus: string[]) {
-    super(`insufficient stock: ${skus.join(', ')}`);
-  }
 }
 
 // Orders are listed newest first, so the cursor is (placedAt, id), not the id alone.
@@ -158,74 +153,65 @@ export class OrderService {
     const req = parsed.value;
     const tenantId = v.tenantId;
 
-    if (req.idempotencyKey) {
-      const prior = await this.prisma.order.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: req.idempotencyKey } } });
-      if (prior) return this.replay(prior, req.requestHash);
-    }
-
-    const [customer, location, variants, settings] = await Promise.all([
-      this.prisma.customer.findFirst({ where: { id: req.customerId, tenantId } }),
-      this.prisma.location.findFirst({ where: { id: req.locationId, tenantId } }),
-      this.prisma.productVariant.findMany({ where: { tenantId, sku: { in: req.lines.map((l) => l.sku) } } }),
-      this.prisma.tenantSettings.findUnique({ where: { tenantId } }),
-    ]);
+    // On the driver (place-order.sql.ts, issue 17): one wave of reads, then one statement that is its own transaction.
+    const sql = sqlFor(this.prisma);
+    const skus = req.lines.map((l) => l.sku);
+    const read = await readForPlaceOrder(sql, { tenantId, customerId: req.customerId, locationId: req.locationId, skus, idempotencyKey: req.idempotencyKey });
+    if (read.prior) return this.replay(read.prior, req.requestHash);
+    const { customer, settings, variants } = read;
+    if (!settings || !read.rules) throw new Error(`commerce settings missing for tenant ${tenantId}`);
     const errors = [];
     if (!customer) errors.push(userError(C.CUSTOMER_NOT_FOUND, 'No such customer', ['input', 'customerId']));
-    if (!location) errors.push(userError(C.LOCATION_NOT_FOUND, 'No such location', ['input', 'locationId']));
+    if (!settings.locationId) errors.push(userError(C.LOCATION_NOT_FOUND, 'No such location', ['input', 'locationId']));
     const bySku = new Map(variants.map((x) => [x.sku, x]));
     for (const l of req.lines) {
       if (bySku.has(l.sku)) continue;
       const at = input.lines.findIndex((x) => x.sku === l.sku);
       errors.push(userError(C.UNKNOWN_SKU, `Unknown SKU ${l.sku.slice(0, 50)}`, ['input', 'lines', String(at), 'sku']));
     }
-    if (errors.length || !customer || !location) return { ok: false, errors };
-    if (!settings) throw new Error(`commerce settings missing for tenant ${tenantId}`);
+    if (errors.length || !customer || !settings.locationId) return { ok: false, errors };
 
     const lines = req.lines.map((l) => ({ variant: bySku.get(l.sku)!, quantity: l.quantity }));
-    const priced = await this.pricing.price(scope, customer, lines);
+    const priced = priceOrder(
+      customer.type,
+      lines.map((l) => ({ variantId: l.variant.id, sku: l.variant.sku, basePrice: l.variant.basePrice, quantity: l.quantity })),
+      read.rules,
+    );
     const paymentTerms: PaymentTerms = (req.paymentTerms as PaymentTerms | null) ?? (customer.onCredit ? 'NET_14' : 'CASH_ON_DELIVERY');
     const id = newId('ord');
     const placedAt = new Date();
+    const seq = settings.nextSeq;
+    const number = `${settings.orderPrefix}-${20000 + seq}`;
+    const total = priced.total.amount.toString();
+    // what the events say about the order (as the row will read: status PENDING, updatedAt = placedAt)
+    const placed = { id, tenantId, customerId: customer.id, status: 'PENDING' as OrderStatus, updatedAt: placedAt } as Order;
 
     try {
-      const order = await this.prisma.$transaction(async (tx) => {
-        const [{ seq }] = await tx.$queryRaw<{ seq: number }[]>`SELECT nextval(pg_get_serial_sequence('"Order"', 'seq'))::int AS seq`;
-        // The order row first: a concurrent retry with the same idempotency key waits here on the unique index.
-        const order = await tx.order.create({
-          data: {
-            id, tenantId, seq: seq!, number: `${settings.orderPrefix}-${20000 + seq!}`,
-            customerId: customer.id, locationId: location.id, channel: req.channel as Channel, status: 'PENDING', paymentTerms,
-            currency: priced.currency, subtotal: priced.subtotal.amount.toString(), discountTotal: priced.discountTotal.amount.toString(),
-            total: priced.total.amount.toString(), placedAt, updatedAt: placedAt, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash,
-            placedByUserId: v.userId ?? null, placedByPartnerId: v.partnerId ?? null,
-          },
-        });
-        const short = await reserveStock(tx, tenantId, location.id, lines.map((l) => ({ variantId: l.variant.id, quantity: l.quantity })));
-        if (short.length) throw new InsufficientStock(lines.filter((l) => short.includes(l.variant.id)).map((l) => l.variant.sku));
-        await tx.orderLine.createMany({
-          data: priced.lines.map((l, position) => ({
-            id: newId('oln'), tenantId, orderId: id, position, variantId: l.variantId, sku: l.sku, quantity: l.quantity,
-            basePrice: l.basePrice.amount.toString(), unitPrice: l.unitPrice.amount.toString(), total: l.total.amount.toString(),
-            currency: priced.currency, pricingRule: l.pricingRule,
-          })),
-        });
-        await enqueue(tx, SOURCE, [
-          this.event('order.placed', order, {
-            orderId: id, number: order.number, customerId: customer.id, paymentTerms, total: wireMoney(order.total, order.currency as CurrencyCode),
+      const written = await insertPlacedOrder(sql, {
+        id, tenantId, seq, number, customerId: customer.id, locationId: settings.locationId, channel: req.channel, paymentTerms,
+        currency: priced.currency, subtotal: priced.subtotal.amount.toString(), discountTotal: priced.discountTotal.amount.toString(), total,
+        placedAt, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash, placedByUserId: v.userId ?? null, placedByPartnerId: v.partnerId ?? null,
+        lines: priced.lines.map((l) => ({
+          id: newId('oln'), variantId: l.variantId, sku: l.sku, quantity: l.quantity,
+          basePrice: l.basePrice.amount.toString(), unitPrice: l.unitPrice.amount.toString(), total: l.total.amount.toString(), pricingRule: l.pricingRule,
+        })),
+        events: [
+          this.event('order.placed', placed, {
+            orderId: id, number, customerId: customer.id, paymentTerms, total: wireMoney(total, priced.currency as CurrencyCode),
             lines: priced.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), placedAt: placedAt.toISOString(),
           }),
-          this.statusChanged(order, null),
-        ]);
-        return order;
-      }, TX);
-      this.onEventsCommitted();
-      return ok(order);
-    } catch (error) {
-      if (error instanceof InsufficientStock) {
-        return fail(C.INSUFFICIENT_STOCK, `Not enough stock at ${location.name} for: ${error.skus.join(', ')}`, ['input', 'lines']);
+          this.statusChanged(placed, null),
+        ],
+      });
+      if ('short' in written) {
+        const short = lines.filter((l) => written.short.includes(l.variant.id)).map((l) => l.variant.sku);
+        return fail(C.INSUFFICIENT_STOCK, `Not enough stock at ${settings.locationName} for: ${short.join(', ')}`, ['input', 'lines']);
       }
-      if (req.idempotencyKey && isUniqueViolation(error)) {
-        const prior = await this.prisma.order.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: req.idempotencyKey } } });
+      this.onEventsCommitted();
+      return ok(written.order);
+    } catch (error) {
+      if (req.idempotencyKey && isSqlUniqueViolation(error)) {
+        const [prior] = await sql<Order>('SELECT * FROM "Order" WHERE "tenantId" = $1 AND "idempotencyKey" = $2', [tenantId, req.idempotencyKey]);
         if (prior) return this.replay(prior, req.requestHash);
       }
       throw error;
