@@ -116,10 +116,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const started: { close(): Promise<void> }[] = [];
   // In memory, outbox rows relayed while the subgraphs start wait until every consumer group is registered
   // (resume() below): delivered to no group, they would count as handled and a crash could lose them.
-  // On Postgres each consumer handles up to 4 events at once (one order's still one at a time), as replicas would:
-  // one at a time a group fell 30 s behind a loaded platform's placeOrders (issue 17). PGlite runs one transaction
-  // at a time anyway, so there it stays 1.
-  const bus = opts.bus ?? createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl, consumerConcurrency: opts.databaseUrl ? 4 : 1 });
+  // One event at a time per consumer. The bus can run several (consumerConcurrency, issue 17: one at a time a group
+  // fell 30 s behind a loaded platform's placeOrders), but with 4 on Postgres a held customer's order.placed stayed
+  // unhandled in test/integration/collections.test.ts (the order PENDING for good): not turned on until that is
+  // understood.
+  const bus = opts.bus ?? createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl, consumerConcurrency: 1 });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);

@@ -108,6 +108,25 @@ const utc = (d: Date) => d.toISOString().slice(0, -1);
  * A concurrent retry with the same idempotency key waits on the unique index and fails with 23505.
  */
 export async function insertPlacedOrder(sql: SqlRunner, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
+  // When the statement had to wait for a stock row's lock, the row it then updates can be the version of its start
+  // (all parts of one statement share its snapshot), and it reserves nothing: the guard below aborts it whole, so
+  // nothing is kept, and it runs again with a fresh snapshot. Seen with transfers and reservations racing on one SKU
+  // on Postgres (subgraphs/commerce/test/concurrency.test.ts). Each failed try means another transaction committed
+  // a change to that stock row, so the waiters make progress; the bound only stops a pathological loop.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertPlacedOrderOnce(sql, o);
+    } catch (error) {
+      if (!isStaleReservation(error) || attempt >= MAX_STALE_RETRIES) throw error;
+    }
+  }
+}
+
+const MAX_STALE_RETRIES = 50;
+const isStaleReservation = (error: unknown) =>
+  (error as { code?: string }).code === '22P02' && /placeOrder: \d+ of \d+ lines reserved/.test(String((error as Error).message));
+
+async function insertPlacedOrderOnce(sql: SqlRunner, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
   const events = outboxRows(o.events, o.placedAt);
   const rows = await sql<Order & { short: string[] | null; reservedCount: number }>(
     `WITH req("variantId", qty) AS (SELECT * FROM unnest($3::text[], $4::int[])),
@@ -147,8 +166,8 @@ export async function insertPlacedOrder(sql: SqlRunner, o: NewOrder): Promise<{ 
        FROM unnest($28::text[], $29::text[], $30::text[], $31::text[], $32::text[]) AS e(id, "tenantId", type, "aggregateId", payload)
        WHERE NOT EXISTS (SELECT 1 FROM short)
      )
-     -- none short but not every line reserved cannot happen with the locks held; were it to, the failed cast aborts
-     -- the statement, so nothing of it is kept (never a partial reservation or an order without its stock)
+     -- none short but not every line reserved: the UPDATE saw a stock row older than its lock (see insertPlacedOrder);
+     -- the failed cast aborts the statement, so nothing of it is kept (never a partial reservation or an order without its stock)
      SELECT placed.*, (SELECT array_agg("variantId") FROM short) AS "short",
             (SELECT CASE WHEN count(*) = $33 OR EXISTS (SELECT 1 FROM short) THEN count(*)::int
                     ELSE ('placeOrder: ' || count(*) || ' of ' || $33 || ' lines reserved')::int END FROM reserved) AS "reservedCount"
