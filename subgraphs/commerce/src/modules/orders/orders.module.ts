@@ -6,7 +6,6 @@ import { OrderService } from './orders.service.ts';
 import { createOrderLoaders } from './orders.loaders.ts';
 import { orderPolicies } from './orders.policies.ts';
 import { orderResolvers } from './resolvers/index.ts';
-import type { PricingService } from '../pricing/pricing.service.ts';
 
 /** Orders and their life cycle (placed here, moved on by finance's and logistics' events). */
 export const ordersModule: KitModule<{ orders: OrderService }, ReturnType<typeof createOrderLoaders>> = defineModule({
@@ -14,7 +13,7 @@ export const ordersModule: KitModule<{ orders: OrderService }, ReturnType<typeof
   resolvers: orderResolvers,
   policies: orderPolicies,
   loaders: createOrderLoaders,
-  services: (deps: SubgraphDeps<PrismaClient>, built: { pricing: PricingService }) => ({ orders: new OrderService(deps.prisma, built.pricing, deps.outboxWritten) }),
+  services: (deps: SubgraphDeps<PrismaClient>) => ({ orders: new OrderService(deps.prisma, deps.outboxWritten) }),
 });
 
 /** Consumer group that moves orders through their life cycle on finance's and logistics' events. */

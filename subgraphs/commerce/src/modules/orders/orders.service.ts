@@ -24,7 +24,6 @@ import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, 
 import { consumeReservedStock, releaseStock, type StockLine } from '../inventory/stock.ts';
 import { priceOrder } from '../pricing/pricing-engine.ts';
 import { insertPlacedOrder, readForPlaceOrder } from './place-order.sql.ts';
-import type { PricingService } from '../pricing/pricing.service.ts';
 import type { RequestScope } from '../../context.ts';
 import { MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
 import { orderPolicies } from './orders.policies.ts';
@@ -80,7 +79,6 @@ function decodeOrderCursor(cursor: string): { placedAt: Date; id: string } {
 export class OrderService {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly pricing: PricingService,
     /** Called after a commit that wrote outbox events (the relay publishes them right away). */
     private readonly onEventsCommitted: () => void = () => undefined,
   ) {}
