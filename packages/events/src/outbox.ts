@@ -207,10 +207,14 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   }
 
   // Redis lost its data: what it held unacknowledged is gone, so unmark those rows and publish them again.
+  // A loss inherited at start-up (until set) never reaches past the moment we hear of it: the bus publishes only
+  // after its first epoch check, so rows marked later went to the Redis that told us.
   const offLoss = bus.onDataLoss?.((since?: Date, until?: Date) => {
-    const from = since ?? new Date(Date.now() - (opts.replayOnLossMs ?? 3_600_000));
+    const heardAt = new Date();
+    const from = since ?? new Date(heardAt.getTime() - (opts.replayOnLossMs ?? 3_600_000));
+    const to = until && (until < heardAt ? until : heardAt);
     void prisma.outboxEvent
-      .updateMany({ where: { publishedAt: { gte: from, ...(until ? { lte: until } : {}) } }, data: { publishedAt: null } })
+      .updateMany({ where: { publishedAt: { gte: from, ...(to ? { lte: to } : {}) } }, data: { publishedAt: null } })
       .then(({ count }) => {
         // a loss possibly inherited at start-up (until set) is worth a line only when it finds rows
         if (count > 0 || !until) onError(new Error('event bus lost its data'), { msg: 'outbox rows republished after bus data loss', source, count, since: from.toISOString() });

@@ -200,6 +200,10 @@ class StreamUpkeep {
   private maintaining = false;
   /** Topics whose stream had no consumer group at the last check. */
   private readonly ungrouped = new Set<string>();
+  /** Settles after the first epoch check (whatever its outcome); publish waits for it, see `beforePublish`. */
+  private firstCheckDone = false;
+  private readonly firstCheck: Promise<void>;
+  private settleFirstCheck!: () => void;
 
   constructor(
     private readonly cmd: Redis,
@@ -211,7 +215,28 @@ class StreamUpkeep {
       isClosed: () => boolean;
     },
   ) {
-    cmd.on('ready', () => void this.checkEpoch().catch((error: unknown) => !o.isClosed() && o.onError(error, { msg: 'epoch check failed' })));
+    this.firstCheck = new Promise((resolve) => (this.settleFirstCheck = resolve));
+    cmd.on('ready', () =>
+      void this.checkEpoch()
+        .catch((error: unknown) => !o.isClosed() && o.onError(error, { msg: 'epoch check failed' }))
+        .finally(() => {
+          this.firstCheckDone = true;
+          this.settleFirstCheck();
+        }),
+    );
+  }
+
+  /**
+   * The first publish waits (at most `maxWaitMs`) for the first epoch check: what this process publishes after
+   * it lands in the Redis the check saw, so a loss inherited at start-up never covers this process's own rows
+   * (relays only republish rows marked before they hear of the loss). Without the wait, a relay that published
+   * right after start on a fresh Redis had those rows republished as "possibly lost".
+   */
+  async beforePublish(maxWaitMs = 5_000): Promise<void> {
+    if (this.firstCheckDone) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.firstCheck, new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+    clearTimeout(timer);
   }
 
   notePublished(topic: string, now: number) {
@@ -326,6 +351,7 @@ export function createRedisBus(opts: EventBusOptions & { redisUrl: string }): Ev
     if (closed) throw new Error('EventBus is closed');
     if (events.length === 0) return;
     for (const e of events) validateEvent(e);
+    await streams.beforePublish();
     const pipe = cmd.pipeline();
     const topics = new Set<string>();
     const now = Date.now();

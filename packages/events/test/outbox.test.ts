@@ -248,6 +248,54 @@ describe('outbox on Postgres with several replicas', () => {
     expect(rb.published.size).toBeGreaterThan(0);
   });
 
+  it('a loss inherited at start-up republishes rows marked before the relay heard of it, never those marked after', async () => {
+    // Found by CI: the bus reports a loss inherited at start-up with a window reaching 2 s past the epoch's birth;
+    // rows this relay marked after hearing of it (published to the Redis that told it) went out a second time.
+    const redisPrefix = uniquePrefix();
+    const prisma = await openDb('postgres');
+    const inner = createEventBus({ ...FAST, redisUrl: REDIS_URL, stream: redisPrefix });
+    stoppers.push(async () => {
+      await inner.close();
+      await deletePrefix(redisPrefix);
+    });
+    const listeners = new Set<(since?: Date, until?: Date) => void>();
+    const spy = spyBus({ ...inner, onDataLoss: (l) => (listeners.add(l), () => listeners.delete(l)) });
+    // The relay's republishing UPDATE reaches the database 300 ms late, after new rows were published and marked.
+    let delayedUnmarks = 0;
+    const slow = new Proxy(prisma, {
+      get: (target, key) =>
+        key !== 'outboxEvent'
+          ? Reflect.get(target, key)
+          : new Proxy(target.outboxEvent, {
+              get: (o, k) =>
+                k !== 'updateMany'
+                  ? Reflect.get(o, k)
+                  : async (args: any) => {
+                      if (args?.data?.publishedAt === null) {
+                        delayedUnmarks++;
+                        await sleep(300);
+                      }
+                      return o.updateMany(args);
+                    },
+            }),
+    }) as Client;
+    await prisma.$transaction((tx) => enqueue(tx, 'commerce', orderEvents(5, 0)));
+    const r = relay({ prisma: slow, bus: spy.bus, source: 'commerce', batchSize: 10, intervalMs: 20 });
+    await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0, 10_000);
+    await sleep(5); // the five first rows are marked strictly before the loss is heard
+    for (const l of listeners) l(new Date(Date.now() - 60_000), new Date(Date.now() + 2_000));
+    await prisma.$transaction((tx) => enqueue(tx, 'commerce', orderEvents(5, 5)));
+    r.kick();
+    await sleep(600);
+    await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0, 10_000);
+    expect(delayedUnmarks).toBe(1);
+    expect(spy.published.size).toBe(10);
+    // the first five are republished (marked before the loss was heard), the last five go out once
+    const counts = [...spy.published.values()];
+    expect(counts.filter((n) => n === 2)).toHaveLength(5);
+    expect(counts.filter((n) => n === 1)).toHaveLength(5);
+  });
+
   it('concurrent deliveries of one event: exactly one handleOnce applies it', async () => {
     const a = await openDb('postgres');
     const b = await openReplica(a);

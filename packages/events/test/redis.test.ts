@@ -49,6 +49,21 @@ describe('Redis bus', () => {
     expect(await redis.xlen(`${f.prefix}:stream:vehicle`)).toBe(1);
   });
 
+  it('on a young Redis, the first publish waits for the epoch check, so the inherited loss never covers it', async () => {
+    // Found by CI: relays that published before the first epoch check had those rows covered by the loss the
+    // check then reported as inherited at start-up, and the rows went out twice. Another replica set the epoch
+    // a moment ago, so the check needs a second round trip (SET NX, then GET) that a queued publish would pass.
+    await redis.set(`${f.prefix}:epoch`, `${Date.now()}.other-host-1-000000000000`);
+    const bus = f.make();
+    let heardAt = 0;
+    bus.onDataLoss!(() => void (heardAt ||= performance.now()));
+    await bus.publish([ev('order.confirmed', { n: 1 })]); // sent before the connection is ready
+    const publishedAt = performance.now();
+    expect(heardAt).toBeGreaterThan(0);
+    expect(heardAt).toBeLessThanOrEqual(publishedAt);
+    expect(await redis.xlen(`${f.prefix}:stream:order`)).toBe(1);
+  });
+
   it('streams are bounded (XADD MAXLEN ~)', async () => {
     const bus = f.make({ maxLen: 100 });
     for (let i = 0; i < 20; i++) await bus.publish(Array.from({ length: 100 }, (_, n) => ev('vehicle.positionReported', { n })));
