@@ -15,8 +15,8 @@ export function areaOf(url: string): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   if (url.startsWith('node:')) return 'node:internals';
-  const m = url.match(/\/(packages|subgraphs|gateway|bench)\/([^/]+)/);
-  if (m) return m[1] === 'gateway' || m[1] === 'bench' ? m[1] : `${m[1]}/${m[2]}`;
+  const m = url.match(/\/(packages|subgraphs|gateway|bench|platform)\/([^/]+)/);
+  if (m) return m[1] === 'gateway' || m[1] === 'bench' || m[1] === 'platform' ? m[1] : `${m[1]}/${m[2]}`;
   return url.replace(/^file:\/\//, '');
 }
 
