@@ -15,6 +15,11 @@ interface Item {
   /** `type\0aggregateId` for coalesced types (the latest position of a vehicle replaces an undelivered older one). */
   key: string | null;
   settles: Settle[];
+  /**
+   * Queued while its lane stays marked busy for it: the lane's next event handed on by the one before it, or an
+   * event redelivered after its handler failed (or was abandoned). Without it dispatch() would park it behind itself.
+   */
+  ownsLane?: boolean;
 }
 
 interface Member {
@@ -106,6 +111,11 @@ class ConsumerGroup {
       const member = idle[this.next++ % idle.length]!;
       const item = this.queue.shift()!;
       if (item.key && this.latest.get(item.key) === item) this.latest.delete(item.key);
+      if (item.ownsLane) {
+        item.ownsLane = false;
+        this.deliver(member, item);
+        continue;
+      }
       const waiting = this.lanes.get(item.lane);
       if (waiting) {
         waiting.push(item); // its lane is busy: it goes right after the one in flight
@@ -121,6 +131,8 @@ class ConsumerGroup {
     member.busy = true;
     member.current = item;
     const event = JSON.parse(item.json) as DomainEvent;
+    /** The lane stays busy after this delivery: the event failed and comes again, before any later one of its order. */
+    let keepLane = false;
     member.inflight = (async () => {
       if (!member.matches(event.type)) return settled(item); // not for this consumer: acked without handling
       try {
@@ -129,6 +141,8 @@ class ConsumerGroup {
       } catch (error) {
         bus.onError(error, { msg: 'event handler failed; will redeliver', group: this.name, eventId: event.id, type: event.type });
         if (bus.closed || member.abandoned) return;
+        keepLane = true;
+        item.ownsLane = true;
         const timer = setTimeout(() => {
           bus.timers.delete(timer);
           if (bus.closed) return;
@@ -141,11 +155,21 @@ class ConsumerGroup {
       member.busy = false;
       member.inflight = null;
       member.current = null;
-      const next = this.lanes.get(item.lane)?.shift();
-      if (next) this.queue.unshift(next);
-      else this.lanes.delete(item.lane);
+      // abandoned: its redelivered copy holds the lane now
+      if (!keepLane && !member.abandoned) this.passLane(item.lane);
       if (!bus.closed) this.dispatch();
     });
+  }
+
+  /** The event in flight on `lane` is done: its next waiting event goes to the front of the queue, owning the lane. */
+  private passLane(lane: string) {
+    const next = this.lanes.get(lane)?.shift();
+    if (!next) {
+      this.lanes.delete(lane);
+      return;
+    }
+    next.ownsLane = true;
+    this.queue.unshift(next);
   }
 
   /**
@@ -180,6 +204,7 @@ class ConsumerGroup {
     clearTimeout(timer);
     if (gaveUp && member.current && !this.bus.closed) {
       member.abandoned = true;
+      member.current.ownsLane = true; // another member takes it over, lane and all (as XCLAIM would)
       this.queue.unshift(member.current);
       this.dispatch();
     }
