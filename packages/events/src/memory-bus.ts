@@ -10,6 +10,7 @@ interface Settle {
 
 interface Item {
   json: string;
+  type: string;
   /** Events of one order (else one aggregate) are delivered one at a time, in order: `tenantId\0orderId`. */
   lane: string;
   /** `type\0aggregateId` for coalesced types (the latest position of a vehicle replaces an undelivered older one). */
@@ -45,6 +46,9 @@ class Queue {
   unshift(item: Item) {
     if (this.head > 0) this.items[--this.head] = item;
     else this.items.unshift(item);
+  }
+  peek(): Item | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
   }
   shift(): Item | undefined {
     if (this.head >= this.items.length) return undefined;
@@ -91,14 +95,14 @@ class ConsumerGroup {
   constructor(readonly name: string, private readonly bus: BusState) {}
 
   /** Queues one event, or folds it into the undelivered item of the same key; counts the append on `settle`. */
-  enqueue(json: string, key: string | null, lane: string, settle: Settle | null) {
+  enqueue(json: string, type: string, key: string | null, lane: string, settle: Settle | null) {
     const older = key ? this.latest.get(key) : undefined;
     if (older) {
       older.json = json; // still waiting: deliver the latest state once instead of every step
       if (settle) (settle.remaining++, older.settles.push(settle));
       return;
     }
-    const item: Item = { json, key, lane, settles: settle ? [settle] : [] };
+    const item: Item = { json, type, key, lane, settles: settle ? [settle] : [] };
     if (settle) settle.remaining++;
     this.queue.push(item);
     if (key) this.latest.set(key, item);
@@ -106,6 +110,15 @@ class ConsumerGroup {
 
   dispatch() {
     while (this.queue.length > 0) {
+      const head = this.queue.peek()!;
+      if (this.members.length > 0 && !this.members.some((m) => m.matches(head.type))) {
+        // a type this group does not handle: acked at once, without waiting for a member, a parse or its lane
+        this.queue.shift();
+        if (head.key && this.latest.get(head.key) === head) this.latest.delete(head.key);
+        if (head.ownsLane) this.passLane(head.lane);
+        settled(head);
+        continue;
+      }
       const idle = this.members.filter((m) => !m.busy);
       if (idle.length === 0) return;
       const member = idle[this.next++ % idle.length]!;
@@ -257,7 +270,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       if (retained.length > maxLen) retained.splice(0, retained.length - maxLen);
       const key = coalesce.has(e.type) ? `${e.type}\0${e.aggregateId}` : null;
       const lane = laneOf(e);
-      for (const group of groups.values()) group.enqueue(json, key, lane, settle);
+      for (const group of groups.values()) group.enqueue(json, e.type, key, lane, settle);
     }
     for (const group of groups.values()) queueMicrotask(() => group.dispatch());
   }
@@ -330,7 +343,10 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       let group = groups.get(groupName);
       if (!group) {
         group = new ConsumerGroup(groupName, state);
-        if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, lane: laneOf(JSON.parse(json) as DomainEvent), settles: [] });
+        if (consumeOpts.from !== 'new') for (const json of retained) {
+          const e = JSON.parse(json) as DomainEvent;
+          group.queue.push({ json, type: e.type, key: null, lane: laneOf(e), settles: [] });
+        }
         groups.set(groupName, group);
       }
       return group.join(handler, consumeOpts.types);

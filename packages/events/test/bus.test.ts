@@ -238,6 +238,20 @@ describe('in-memory consumerConcurrency', () => {
     expect(got.indexOf('o2:0')).toBeLessThan(got.indexOf('o1:0')); // o2 did not wait for o1's redelivery
   });
 
+  it('events of types a group does not handle are acked at once, not behind its busy members', async () => {
+    const bus = f.make();
+    let busy = 0;
+    await bus.consume('work', async () => {
+      busy++;
+      await sleep(1_000);
+    }, { types: ['order.placed'] });
+    await bus.publish([ev('order.placed', { orderId: 'o1' })]);
+    await until(() => busy === 1, 3_000, 'the slow handler');
+    const t0 = Date.now();
+    await bus.publishUntilHandled!([ev('order.status_changed', { orderId: 'o2' })]);
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+
   it('stays one at a time without it', async () => {
     const bus = f.make();
     let running = 0;
