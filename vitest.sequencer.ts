@@ -8,7 +8,7 @@
 // in it (vitest's cache), and for a new file a guess from what its source boots: a whole stack (startStack,
 // bootGraph, the dashboard's stack), a seeded subgraph or a throw-away Postgres database, or nothing.
 import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const STACK = /\b(startStack|bootGraph|startDashboardStack)\(/;
@@ -24,7 +24,10 @@ function durationsFile(): Record<string, number> {
 }
 
 function guess(file: string): number {
-  const src = readFileSync(file, 'utf8');
+  // a file's own source and the local modules it imports (a suite shared by one test file per backend)
+  const own = readFileSync(file, 'utf8');
+  const local = [...own.matchAll(/from '(\.\.?\/[^']+\.ts)'/g)].map((m) => join(dirname(file), m[1]!)).filter((f) => existsSync(f));
+  const src = [own, ...local.map((f) => readFileSync(f, 'utf8'))].join('\n');
   return STACK.test(src) ? GUESS_MS.stack : SUBGRAPH.test(src) ? GUESS_MS.subgraph : GUESS_MS.other;
 }
 
