@@ -141,4 +141,4 @@ export const foundation = (mode: keyof typeof modes) => describe.each([modes[mod
       expect(fifty[name], name).toBeLessThanOrEqual(twelve[name]!);
     }
   });
-}));
+});

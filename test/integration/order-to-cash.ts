@@ -162,4 +162,4 @@ export const orderToCash = (mode: keyof typeof modes) => describe.each([modes[mo
       return o.shipment?.status === 'CANCELLED' && Math.abs(Number(cr.utilized.amount) - Number(creditBefore.utilized.amount)) < 0.005;
     }, { timeoutMs: 20_000 });
   });
-}));
+});

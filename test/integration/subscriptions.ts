@@ -118,4 +118,4 @@ export const federatedSubscriptions = (mode: keyof typeof modes) => describe.eac
     }
     expect(accraFleet.got.filter((g) => g.data?.vehiclePositionUpdated?.vehicle?.plate === vehicle.plate)).toEqual([]);
   });
-}));
+});
