@@ -2,14 +2,16 @@
 // vitest.sequencer.ts uses to start the longest files first (LPT) in a clean clone, where vitest has no cache.
 // Run it right after a full `npm test` (or `npx vitest run`) on an idle machine: the durations come from vitest's
 // own results cache (node_modules/.vite/vitest/*/results.json: each file's run, its hooks — the stack boots in
-// beforeAll — included). Files the run did not reach (or that failed) keep their previous value.
+// beforeAll — included). Files the run did not reach keep their previous value; a failed file's time is taken only
+// for a file with none.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const cacheRoot = join(ROOT, 'node_modules', '.vite', 'vitest');
-const caches = existsSync(cacheRoot)
+// `npm run test:durations -- <results.json>` reads a copy instead (the cache is rewritten by every run)
+const caches = process.argv[2] ? [process.argv[2]] : existsSync(cacheRoot)
   ? readdirSync(cacheRoot).map((d) => join(cacheRoot, d, 'results.json')).filter((f) => existsSync(f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
   : [];
 if (!caches.length) throw new Error(`no vitest results cache under ${cacheRoot}: run the suite first`);
@@ -20,7 +22,8 @@ const previous: Record<string, number> = existsSync(out) ? JSON.parse(readFileSy
 const files: Record<string, number> = { ...previous };
 for (const [key, r] of results) {
   const [project, path] = key.split(':') as [string, string];
-  if (!['unit', 'integration'].includes(project) || !existsSync(join(ROOT, path)) || r.failed || !(r.duration > 0)) continue;
+  if (!['unit', 'integration'].includes(project) || !existsSync(join(ROOT, path)) || !(r.duration > 0)) continue;
+  if (r.failed && files[key] !== undefined) continue; // a failed file's time (a timeout, often) only when nothing better
   files[key] = Math.round(r.duration);
 }
 const sorted = Object.fromEntries(Object.entries(files).sort(([, a], [, b]) => b - a));
