@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
-import HeavyFirstSequencer from './vitest.sequencer.ts';
+import LongestFirstSequencer from './vitest.sequencer.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -18,8 +18,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     fileParallelism: true,
-    // whole-platform files first, so neither worker ends the run alone on one (vitest.sequencer.ts)
-    sequence: { sequencer: HeavyFirstSequencer },
+    // longest files first (measured, test/durations.json), so neither worker ends the run alone on a long one
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         // The pure rule and unit specs share their worker processes (not isolated): they hold no module state worth

@@ -22,12 +22,13 @@ function collect(c: Client, query: string, variables: Record<string, unknown> = 
   return { got, un };
 }
 
-const modes = [
-  { name: 'embedded', db: async () => ({ url: undefined as string | undefined, drop: async () => {} }), redis: undefined as string | undefined },
-  { name: 'Postgres + Redis, two gateway replicas', db: () => createTestDatabase('omniroute_subs'), redis: TEST_REDIS_URL as string | undefined },
-];
+const modes = {
+  embedded: { name: 'embedded', db: async () => ({ url: undefined as string | undefined, drop: async () => {} }), redis: undefined as string | undefined },
+  postgres: { name: 'Postgres + Redis, two gateway replicas', db: () => createTestDatabase('omniroute_subs'), redis: TEST_REDIS_URL as string | undefined },
+};
 
-describe.each(modes)('subscriptions on $name', ({ db, redis }) => {
+/** The suite on one backend; each backend has its own test file (`subscriptions.<mode>.test.ts`), so the two stacks boot in parallel on two workers. */
+export const federatedSubscriptions = (mode: keyof typeof modes) => describe.each([modes[mode]])('subscriptions on $name', ({ db, redis }) => {
   let stack: Stack;
   let dropDb: () => Promise<void>;
   let second: ReturnType<typeof createGateway> | undefined;

@@ -9,12 +9,13 @@ import { createTestDatabase, gql, login, nodes, testSecrets } from '@omniroute/t
 const ORDER_DETAIL = readFileSync(new URL('../../schema/operations/OrderDetail.graphql', import.meta.url), 'utf8');
 const ORDERS_DETAIL = (n: number) => `{ orders(first: ${n}) { edges { node { ${ORDER_DETAIL.slice(ORDER_DETAIL.indexOf('number'), ORDER_DETAIL.lastIndexOf('}', ORDER_DETAIL.lastIndexOf('}') - 1))} } } } }`;
 
-const modes = [
-  { name: 'embedded PGlite', db: async () => ({ url: undefined as string | undefined, drop: async () => {} }) },
-  { name: 'Postgres', db: () => createTestDatabase('omniroute_it') },
-];
+const modes = {
+  embedded: { name: 'embedded PGlite', db: async () => ({ url: undefined as string | undefined, drop: async () => {} }) },
+  postgres: { name: 'Postgres', db: () => createTestDatabase('omniroute_it') },
+};
 
-describe.each(modes)('foundation on $name', ({ db }) => {
+/** The suite on one backend; each backend has its own test file (`foundation.<mode>.test.ts`), so the two stacks boot in parallel on two workers. */
+export const foundation = (mode: keyof typeof modes) => describe.each([modes[mode]])('foundation on $name', ({ db }) => {
   let stack: Stack;
   let dropDb: () => Promise<void>;
   let lagos: string;

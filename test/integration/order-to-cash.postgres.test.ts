@@ -1,0 +1,6 @@
+// Order-to-cash on Postgres + Redis Streams.
+// The suite is in ./order-to-cash.ts; one file per backend, so the two
+// stacks boot on two workers at once.
+import { orderToCash } from './order-to-cash.ts';
+
+orderToCash('postgres');
