@@ -6,6 +6,7 @@ import type { Viewer } from '@omniroute/core';
 import { createEventBus, type EventBus } from '@omniroute/events';
 import { callSubgraph } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
+import { EarningsService } from '../src/modules/earnings/earnings.service.ts';
 
 const SECRET = 'workforce-issue-19-secret';
 const LAGOS = 'tnt_LAGOS';
@@ -79,5 +80,60 @@ describe('guild bonus at the level boundary (issue 19)', () => {
     const done = await doTask(w, tasks[0]!.id, '10.00');
     expect(done.task.assignee).toMatchObject({ xp: 499, level: { name: 'Starter' } });
     expect(done.earningsEntry.bonusPercent).toBe(0);
+  });
+});
+
+// earnings.service.ts's input rules and the payout reversal (issue 19: earnings in the mutation run).
+describe('withdrawals at their boundaries, and a failed payout reversed once (issue 19)', () => {
+  const finance: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000002', roles: ['FINANCE'], scopes: [] };
+  const WITHDRAW = `mutation($i: RequestWithdrawalInput!) { requestWithdrawal(input: $i) { withdrawal { id amount { amount } } worker { balance { amount } } userErrors { code field } } }`;
+  const withdraw = (i: Record<string, unknown>) => call(finance, WITHDRAW, { i }).then((r) => r.data.requestWithdrawal);
+  const requested = (id: string) => sg.prisma.outboxEvent.findFirstOrThrow({ where: { aggregateId: id, type: 'worker.withdrawal.requested' } }).then((e) => e.payload as any);
+
+  it('idempotency key 1–200 characters, amount above 0, phone international; refusals take nothing; the payout goes to the given phone (trimmed) or the worker’s', async () => {
+    const w = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, balance: { gt: 100 } }, orderBy: { id: 'desc' } });
+    const refused = async (i: Record<string, unknown>, field: string) =>
+      expect(await withdraw({ workerId: w.id, amount: '1.00', idempotencyKey: 'i19-w', ...i })).toEqual({ withdrawal: null, worker: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', field] }] });
+    await refused({ idempotencyKey: '   ' }, 'idempotencyKey');
+    await refused({ idempotencyKey: 'k'.repeat(201) }, 'idempotencyKey');
+    await refused({ amount: '0' }, 'amount');
+    await refused({ amount: '-1.00' }, 'amount');
+    await refused({ phone: '0712345678' }, 'phone');
+    await refused({ phone: '+2547123' }, 'phone'); // 7 digits after the country's first
+    await refused({ phone: '+0712345678' }, 'phone');
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } })).balance.toString()).toBe(w.balance.toString());
+
+    const a = await withdraw({ workerId: w.id, amount: '1.5', idempotencyKey: 'k'.repeat(200), phone: '  +254712345678  ' });
+    expect(a.userErrors).toEqual([]);
+    expect(await requested(a.withdrawal.id)).toEqual({ withdrawalId: a.withdrawal.id, workerId: w.id, phone: '+254712345678', amount: { amount: '1.50', currencyCode: 'NGN' } });
+    const b = await withdraw({ workerId: w.id, amount: '2.00', idempotencyKey: ' i19-k2 ', phone: '   ' });
+    expect(b.userErrors).toEqual([]);
+    expect((await requested(b.withdrawal.id)).phone).toBe(w.phone);
+    // the key was trimmed: the same key without spaces is a retry of it
+    expect((await withdraw({ workerId: w.id, amount: '2.00', idempotencyKey: 'i19-k2' })).withdrawal.id).toBe(b.withdrawal.id);
+    // the same key for another worker is not a retry
+    const other = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, id: { not: w.id }, balance: { gt: 100 } } });
+    expect((await withdraw({ workerId: other.id, amount: '2.00', idempotencyKey: 'i19-k2' })).userErrors).toEqual([{ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] }]);
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } })).balance.toString()).toBe(w.balance.minus('3.5').toString());
+  });
+
+  it('reverseWithdrawal credits the withdrawal back once, only for a withdrawal of that tenant', async () => {
+    const w = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, balance: { gt: 100 } }, orderBy: { id: 'asc' } });
+    const done = await withdraw({ workerId: w.id, amount: '7.25', idempotencyKey: 'i19-rev' });
+    expect(done.userErrors).toEqual([]);
+    const id = done.withdrawal.id as string;
+    const earning = await sg.prisma.ledgerEntry.findFirstOrThrow({ where: { tenantId: LAGOS, kind: 'TASK_EARNING' } });
+    const reverse = (tenantId: string, withdrawalId: string) => sg.prisma.$transaction((tx) => EarningsService.reverseWithdrawal(tx, tenantId, withdrawalId));
+
+    expect(await reverse('tnt_ACCRA', id)).toBeNull();
+    expect(await reverse(LAGOS, earning.id)).toBeNull();
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } })).balance.toString()).toBe(w.balance.minus('7.25').toString());
+    const r = await reverse(LAGOS, id);
+    expect(r).toMatchObject({ tenantId: LAGOS, workerId: w.id, kind: 'WITHDRAWAL_REVERSAL', currency: 'NGN', idempotencyKey: `payout-reversal:${id}` });
+    expect(r!.amount.toString()).toBe('7.25');
+    expect(r!.balanceAfter.toString()).toBe(w.balance.toString());
+    expect(await reverse(LAGOS, id)).toBeNull();
+    const after = await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } });
+    expect([after.balance.toString(), after.earned.toString()]).toEqual([w.balance.toString(), w.earned.toString()]);
   });
 });
