@@ -137,3 +137,30 @@ describe('withdrawals at their boundaries, and a failed payout reversed once (is
     expect([after.balance.toString(), after.earned.toString()]).toEqual([w.balance.toString(), w.earned.toString()]);
   });
 });
+
+// tasks.service.ts's bid and award rules at their boundaries (issue 19: tasks in the mutation run).
+describe('bids and awards at their boundaries (issue 19)', () => {
+  it('a bid is above 0 and at most the reward (the reward itself is fine); a note of up to 1000 characters, blank is none; an award takes only a bid of that task and tenant', async () => {
+    const { w, tasks } = await starterWithTasks(1, 2);
+    const [t, u] = tasks as [(typeof tasks)[number], (typeof tasks)[number]];
+    const BID_NOTE = 'mutation($i: PlaceBidInput!) { placeBid(input: $i) { bid { id note amount { amount } } userErrors { code field } } }';
+    const bid = (i: Record<string, unknown>) => call(rider(w), BID_NOTE, { i: { taskId: t.id, workerId: w.id, ...i } }).then((r) => r.data.placeBid);
+    const reward = t.reward.toFixed(2);
+    expect(await bid({ amount: '0' })).toEqual({ bid: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'amount'] }] });
+    expect(await bid({ amount: '1.00', note: 'n'.repeat(1001) })).toEqual({ bid: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'note'] }] });
+    expect(await bid({ amount: t.reward.plus('0.01').toFixed(2) })).toMatchObject({ bid: null, userErrors: [{ code: 'BID_ABOVE_REWARD' }] });
+    expect(await sg.prisma.bid.count({ where: { taskId: t.id, workerId: w.id } })).toBe(0);
+    expect(await bid({ amount: reward, note: '   ' })).toMatchObject({ bid: { note: null, amount: { amount: reward } }, userErrors: [] });
+    const onU = await call(rider(w), BID_NOTE, { i: { taskId: u.id, workerId: w.id, amount: '1.00', note: ` ${'n'.repeat(1000)} ` } }).then((r) => r.data.placeBid);
+    expect(onU.userErrors).toEqual([]);
+    expect(onU.bid.note).toBe('n'.repeat(1000));
+
+    // u's bid does not award t; a Lagos bid id is unknown to Accra
+    const AWARD_ERR = 'mutation($i: AwardTaskInput!) { awardTask(input: $i) { task { id } userErrors { code field } } }';
+    expect((await call(dispatch, AWARD_ERR, { i: { taskId: t.id, bidId: onU.bid.id } })).data.awardTask).toEqual({ task: null, userErrors: [{ code: 'BID_NOT_FOUND', field: ['input', 'bidId'] }] });
+    const accraOps: Viewer = { tenantId: 'tnt_ACCRA', userId: 'usr_ACCRA000004', roles: ['OPERATIONS'], scopes: [] };
+    const accraTask = await sg.prisma.task.findFirstOrThrow({ where: { tenantId: 'tnt_ACCRA', status: 'OPEN' } });
+    expect((await call(accraOps, AWARD_ERR, { i: { taskId: accraTask.id, bidId: onU.bid.id } })).data.awardTask.userErrors).toEqual([{ code: 'BID_NOT_FOUND', field: ['input', 'bidId'] }]);
+    expect((await sg.prisma.task.findMany({ where: { id: { in: [t.id, u.id, accraTask.id] } } })).map((x) => x.status)).toEqual(['OPEN', 'OPEN', 'OPEN']);
+  });
+});
