@@ -141,8 +141,10 @@ describe('withdrawals at their boundaries, and a failed payout reversed once (is
 // tasks.service.ts's bid and award rules at their boundaries (issue 19: tasks in the mutation run).
 describe('bids and awards at their boundaries (issue 19)', () => {
   it('a bid is above 0 and at most the reward (the reward itself is fine); a note of up to 1000 characters, blank is none; an award takes only a bid of that task and tenant', async () => {
-    const { w, tasks } = await starterWithTasks(1, 2);
-    const [t, u] = tasks as [(typeof tasks)[number], (typeof tasks)[number]];
+    // a verified worker and two open standard tasks of this test's own (the guild tests above use up the seeded ones)
+    const w = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, kycStatus: 'VERIFIED', userId: { not: null } }, orderBy: { id: 'asc' } });
+    const task = (id: string) => ({ id, tenantId: LAGOS, kind: 'MERCHANDISING' as const, status: 'OPEN' as const, priority: 'STANDARD' as const, title: id, complexity: 2, reward: '50.00', currency: 'NGN' as const });
+    const [t, u] = [await sg.prisma.task.create({ data: task('tsk_I19_BID_T') }), await sg.prisma.task.create({ data: task('tsk_I19_BID_U') })];
     const BID_NOTE = 'mutation($i: PlaceBidInput!) { placeBid(input: $i) { bid { id note amount { amount } } userErrors { code field } } }';
     const bid = (i: Record<string, unknown>) => call(rider(w), BID_NOTE, { i: { taskId: t.id, workerId: w.id, ...i } }).then((r) => r.data.placeBid);
     const reward = t.reward.toFixed(2);
