@@ -333,6 +333,10 @@ describe('credit lines at their boundaries (issue 19)', () => {
       expect((await set(customerId, limit)).data.setCreditLimit).toEqual({ creditLine: null, userErrors: [{ code, field: ['input', field] }] });
     };
     await refused('   ', '10', 'INVALID_INPUT', 'customerId');
+    expect((await q(lagosFinance, SET.replace('code field', 'code field message'), { i: { customerId: ' ', limit: '1', currencyCode: 'NGN' } })).data.setCreditLimit.userErrors[0].message).toBe('customerId must be 1–200 characters');
+    // an unknown currency never gets past the schema's CurrencyCode enum; the service refuses it too (called directly)
+    const direct = await sg.services.credit.setCreditLimit({ viewer: lagosFinance } as never, { customerId: 'cus_I19_XYZ', limit: new Decimal(1), currencyCode: 'XYZ' });
+    expect(direct).toEqual({ ok: false, errors: [{ code: 'INVALID_INPUT', message: 'Unknown currency', field: ['input', 'currencyCode'] }] });
     await refused(`cus_${'x'.repeat(197)}`, '10', 'INVALID_INPUT', 'customerId'); // 201
     await refused('cus_I19_MAX', '10000000000000.01', 'INVALID_AMOUNT', 'limit');
     await refused('cus_I19_MAX', '-0.01', 'INVALID_AMOUNT', 'limit');
