@@ -346,6 +346,13 @@ describe('credit lines at their boundaries (issue 19)', () => {
     expect((await set(at200, '10')).data.setCreditLimit).toEqual({ creditLine: { customer: { id: at200 }, limit: { amount: '10.00' } }, userErrors: [] });
     expect((await set('  cus_I19_MAX  ', '10000000000000')).data.setCreditLimit).toEqual({ creditLine: { customer: { id: 'cus_I19_MAX' }, limit: { amount: '10000000000000.00' } }, userErrors: [] });
     expect([...(await creditLines()).keys()].filter((k) => !before.has(k)).sort()).toEqual([`${LAGOS}/${at200}`, `${LAGOS}/cus_I19_MAX`].sort());
+    expect((await sg.prisma.creditLine.findFirstOrThrow({ where: { tenantId: LAGOS, customerId: 'cus_I19_MAX' } })).id).toMatch(/^crl_/);
+    // what a refusal says (userErrors' messages reach the dashboard as they are)
+    const WITH_MESSAGE = SET.replace('code field', 'code field message');
+    const msg = async (customerId: string, limit: string, currencyCode: string) =>
+      (await q(lagosFinance, WITH_MESSAGE, { i: { customerId, limit, currencyCode } })).data.setCreditLimit.userErrors[0];
+    expect(await msg('cus_I19_MAX', '0.001', 'NGN')).toEqual({ code: 'INVALID_AMOUNT', field: ['input', 'limit'], message: 'limit must be between 0 and 10000000000000 with at most 2 decimals' });
+    expect(await msg('cus_I19_MAX', '10', 'GHS')).toEqual({ code: 'CURRENCY_MISMATCH', field: ['input', 'currencyCode'], message: 'The credit line is in NGN, not GHS' });
   });
 
   it('a retailer reads its own customer’s credit line and not another customer’s', async () => {
