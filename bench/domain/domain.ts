@@ -29,6 +29,8 @@ export interface DomainOptions {
   floor?: boolean;
   /** Operations to run (default all three; e.g. ['orderDetail'] to profile one). */
   ops?: ('orderDetail' | 'orders50' | 'placeOrder')[];
+  /** Events each consumer group handles at once (startStack's `consumerConcurrency`; default: its own). */
+  consumerConcurrency?: number;
 }
 
 /** One row of the floor (floor.ts) — the same operation without GraphQL. */
@@ -267,7 +269,7 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
     // Long relay interval: no idle outbox polling between the statements we count; commits still kick the relay at
     // once, so placeOrder's events flow (credit check, invoice…) during its load as in production. The gateway's
     // per-user rate limit is off: this measures throughput, not the limiter.
-    const stackOptions: StackOptions = { secrets: testSecrets(), databaseUrl: db?.url, dataRoot, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never };
+    const stackOptions: StackOptions = { secrets: testSecrets(), databaseUrl: db?.url, dataRoot, seed: true, relayIntervalMs: 3_600_000, partners: { rateLimits: false } as never, consumerConcurrency: o.consumerConcurrency };
     stack = await startStack(stackOptions);
     const startupSeconds = round((Date.now() - t0) / 1000, 1);
     log(`domain: platform started and seeded on ${kind === 'postgres' ? 'Postgres' : 'PGlite (on disk)'} in ${startupSeconds} s`);

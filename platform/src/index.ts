@@ -60,6 +60,11 @@ export interface StackOptions {
   bus?: EventBus;
   /** Extra gateway routes, e.g. the dashboard's static files (`dashboardRoutes()` from `@omniroute/dashboard/serve`). */
   routes?: GatewayOptions['routes'];
+  /**
+   * In-memory bus: events each consumer group handles at the same time (one order's still one at a time, in order).
+   * Default 4 on Postgres, 1 on PGlite (one connection per database: the handlers' transactions queue anyway).
+   */
+  consumerConcurrency?: number;
   /** Outbox relay polling interval of every subgraph (ms). */
   relayIntervalMs?: number;
   /**
@@ -116,11 +121,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const started: { close(): Promise<void> }[] = [];
   // In memory, outbox rows relayed while the subgraphs start wait until every consumer group is registered
   // (resume() below): delivered to no group, they would count as handled and a crash could lose them.
-  // One event at a time per consumer. The bus can run several (consumerConcurrency, issue 17: one at a time a group
-  // fell 30 s behind a loaded platform's placeOrders), but with 4 on Postgres a held customer's order.placed stayed
-  // unhandled in test/integration/collections.test.ts (the order PENDING for good): not turned on until that is
-  // understood.
-  const bus = opts.bus ?? createEventBus({ redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl, consumerConcurrency: 1 });
+  // On Postgres each consumer group handles up to 4 events at once, as replicas would (one at a time a group fell
+  // 30 s behind a loaded platform's placeOrders, issue 17); one order's events still one at a time, in order (the
+  // bus's lanes). PGlite runs one transaction at a time anyway, so there it stays 1.
+  const bus = opts.bus ?? createEventBus({
+    redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl,
+    consumerConcurrency: opts.consumerConcurrency ?? (opts.databaseUrl ? 4 : 1),
+  });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);

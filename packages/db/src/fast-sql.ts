@@ -75,15 +75,81 @@ export function pgliteRunner(db: PGlite, stats: StatementStats): SqlRunner {
   };
 }
 
+/**
+ * Runs `fn` in one transaction on one connection of the driver path: BEGIN, fn's statements, COMMIT; ROLLBACK when
+ * it throws. For a writer whose second statement must see what its first waited for (READ COMMITTED takes a fresh
+ * snapshot per statement), e.g. rows locked with SELECT … FOR UPDATE, then written by a statement that reads them.
+ */
+export type SqlTransaction = <R>(fn: (sql: SqlRunner) => Promise<R>) => Promise<R>;
+
+export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {
+  defaultPgTypes = types;
+  return async <R>(fn: (sql: SqlRunner) => Promise<R>): Promise<R> => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN'); // transaction control is not counted (as for Prisma's, counting-adapter.ts)
+      const run = wrap(async <Row>(text: string, params: readonly unknown[] = []) => {
+        stats.statements++;
+        const t0 = stats.onStatement ? performance.now() : 0;
+        const r = await client.query({ text, values: params as unknown[], types: PG_TYPES as never });
+        stats.onStatement?.(text, performance.now() - t0);
+        return r.rows as Row[];
+      });
+      const result = await fn(run);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e)); // a connection that cannot roll back is discarded
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
+}
+
+export function pgliteTransactions(db: PGlite, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {
+  const parsers = Object.fromEntries(Object.entries(PARSERS).map(([oid, f]) => [oid, (v: string) => f(v)]));
+  // PGlite's transaction() holds the instance: every other query waits for it (one connection).
+  return <R>(fn: (sql: SqlRunner) => Promise<R>) =>
+    db.transaction((tx) =>
+      fn(wrap(async <Row>(text: string, params: readonly unknown[] = []) => {
+        stats.statements++;
+        const t0 = stats.onStatement ? performance.now() : 0;
+        const r = await tx.query<Row>(text, params as unknown[], { parsers });
+        stats.onStatement?.(text, performance.now() - t0);
+        return r.rows;
+      })),
+    ) as Promise<R>;
+}
+
 // The database behind each adapter factory openDatabase made: a PrismaClient keeps the factory it was given.
 const runners = new WeakMap<SqlDriverAdapterFactory, SqlRunner>();
+const transactions = new WeakMap<SqlDriverAdapterFactory, SqlTransaction>();
 
-export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner): void {
+export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner, transaction?: SqlTransaction): void {
   runners.set(adapter, run);
+  if (transaction) transactions.set(adapter, transaction);
 }
 
 interface PrismaLike {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+interface PrismaWithTransactions extends PrismaLike {
+  $transaction<R>(fn: (tx: PrismaLike) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
+}
+
+/**
+ * The driver path's transactions of the database this PrismaClient was built on (see sqlFor); a client built any
+ * other way runs `fn` in a Prisma interactive transaction, its statements through `$queryRawUnsafe`.
+ */
+export function sqlTransactionFor(prisma: PrismaWithTransactions): SqlTransaction {
+  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  const transaction = adapter ? transactions.get(adapter) : undefined;
+  if (transaction) return transaction;
+  return <R>(fn: (sql: SqlRunner) => Promise<R>) =>
+    prisma.$transaction((tx) => fn(<Row>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<Row[]>(text, ...params)), { maxWait: 15_000, timeout: 30_000 });
 }
 
 /**

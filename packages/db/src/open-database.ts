@@ -5,7 +5,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
-import { pgliteRunner, postgresRunner, registerRunner, type SqlRunner } from './fast-sql.ts';
+import { pgliteRunner, pgliteTransactions, postgresRunner, postgresTransactions, registerRunner, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { seededRows, templatedPGlite, templatesEnabled } from './pglite-template.ts';
 import { trackPool } from '@omniroute/core/pool-metrics';
@@ -85,7 +85,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
     const factory = countingAdapterFactory(adapter, stats);
     const query = traceSqlRunner(postgresRunner(pool, pg.types, stats), 'postgresql'); // db_query spans when tracing is on
-    registerRunner(factory, query);
+    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql')));
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
     return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
   }
@@ -103,7 +103,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   }
   const factory = countingAdapterFactory(new PrismaPGlite(pglite), stats);
   const query = traceSqlRunner(pgliteRunner(pglite, stats), 'postgresql'); // db_query spans when tracing is on
-  registerRunner(factory, query);
+  registerRunner(factory, query, pgliteTransactions(pglite, stats, (run) => traceSqlRunner(run, 'postgresql')));
   return {
     adapter: factory,
     kind: 'pglite',

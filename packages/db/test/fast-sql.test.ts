@@ -1,7 +1,7 @@
 // The hot-path runner (fast-sql.ts) must return what Prisma's findMany returns — same values, same JS types
 // (Decimal, Date, enum strings, null) — on both backends, and count its statements like Prisma's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasFastPath, openDatabase, sqlFor, type Database } from '../src/index.ts';
+import { hasFastPath, openDatabase, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
 import { createScratchDatabase, FIXTURE_MIGRATIONS, loadFixtureClient, uniqueName, type PrismaClient } from './helpers.ts';
 
 let PrismaClientClass: Awaited<ReturnType<typeof loadFixtureClient>>;
@@ -65,5 +65,27 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     expect(hasFastPath(other)).toBe(false);
     const rows = await sqlFor(other)('SELECT * FROM "Account" ORDER BY name');
     expect(rows).toEqual(await prisma.account.findMany({ orderBy: { name: 'asc' } }));
+  });
+
+  // placeOrder locks its stock rows, then writes in a second statement of the same transaction (issue 17)
+  it('sqlTransactionFor: statements on one connection, committed together or rolled back together', async () => {
+    const tx = sqlTransactionFor(prisma);
+    const name = uniqueName('tx');
+    const [mine, outside] = await tx(async (sql) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $2, 1)', [name, name]);
+      // the same transaction sees its own write; nobody else does before COMMIT (Postgres: another connection)
+      return [await sql('SELECT "name" FROM "Account" WHERE "name" = $1', [name]), backend === 'postgres' ? await db.query('SELECT "name" FROM "Account" WHERE "name" = $1', [name]) : []];
+    });
+    expect(mine).toEqual([{ name }]);
+    expect(outside).toEqual([]);
+    expect(await prisma.account.count({ where: { name } })).toBe(1);
+
+    const failed = uniqueName('tx');
+    await expect(tx(async (sql) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $2, 1)', [failed, failed]);
+      await sql('SELECT 1/0');
+    })).rejects.toMatchObject({ code: '22012' });
+    expect(await prisma.account.count({ where: { name: failed } })).toBe(0);
+    expect(await sqlFor(prisma)('SELECT 1 AS one')).toEqual([{ one: 1 }]); // the connection went back usable
   });
 });

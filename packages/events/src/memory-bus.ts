@@ -10,11 +10,17 @@ interface Settle {
 
 interface Item {
   json: string;
+  type: string;
   /** Events of one order (else one aggregate) are delivered one at a time, in order: `tenantId\0orderId`. */
   lane: string;
   /** `type\0aggregateId` for coalesced types (the latest position of a vehicle replaces an undelivered older one). */
   key: string | null;
   settles: Settle[];
+  /**
+   * Queued while its lane stays marked busy for it: the lane's next event handed on by the one before it, or an
+   * event redelivered after its handler failed (or was abandoned). Without it dispatch() would park it behind itself.
+   */
+  ownsLane?: boolean;
 }
 
 interface Member {
@@ -40,6 +46,9 @@ class Queue {
   unshift(item: Item) {
     if (this.head > 0) this.items[--this.head] = item;
     else this.items.unshift(item);
+  }
+  peek(): Item | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
   }
   shift(): Item | undefined {
     if (this.head >= this.items.length) return undefined;
@@ -86,14 +95,14 @@ class ConsumerGroup {
   constructor(readonly name: string, private readonly bus: BusState) {}
 
   /** Queues one event, or folds it into the undelivered item of the same key; counts the append on `settle`. */
-  enqueue(json: string, key: string | null, lane: string, settle: Settle | null) {
+  enqueue(json: string, type: string, key: string | null, lane: string, settle: Settle | null) {
     const older = key ? this.latest.get(key) : undefined;
     if (older) {
       older.json = json; // still waiting: deliver the latest state once instead of every step
       if (settle) (settle.remaining++, older.settles.push(settle));
       return;
     }
-    const item: Item = { json, key, lane, settles: settle ? [settle] : [] };
+    const item: Item = { json, type, key, lane, settles: settle ? [settle] : [] };
     if (settle) settle.remaining++;
     this.queue.push(item);
     if (key) this.latest.set(key, item);
@@ -101,11 +110,25 @@ class ConsumerGroup {
 
   dispatch() {
     while (this.queue.length > 0) {
+      const head = this.queue.peek()!;
+      if (this.members.length > 0 && !this.members.some((m) => m.matches(head.type))) {
+        // a type this group does not handle: acked at once, without waiting for a member, a parse or its lane
+        this.queue.shift();
+        if (head.key && this.latest.get(head.key) === head) this.latest.delete(head.key);
+        if (head.ownsLane) this.passLane(head.lane);
+        settled(head);
+        continue;
+      }
       const idle = this.members.filter((m) => !m.busy);
       if (idle.length === 0) return;
       const member = idle[this.next++ % idle.length]!;
       const item = this.queue.shift()!;
       if (item.key && this.latest.get(item.key) === item) this.latest.delete(item.key);
+      if (item.ownsLane) {
+        item.ownsLane = false;
+        this.deliver(member, item);
+        continue;
+      }
       const waiting = this.lanes.get(item.lane);
       if (waiting) {
         waiting.push(item); // its lane is busy: it goes right after the one in flight
@@ -121,6 +144,8 @@ class ConsumerGroup {
     member.busy = true;
     member.current = item;
     const event = JSON.parse(item.json) as DomainEvent;
+    /** The lane stays busy after this delivery: the event failed and comes again, before any later one of its order. */
+    let keepLane = false;
     member.inflight = (async () => {
       if (!member.matches(event.type)) return settled(item); // not for this consumer: acked without handling
       try {
@@ -129,6 +154,8 @@ class ConsumerGroup {
       } catch (error) {
         bus.onError(error, { msg: 'event handler failed; will redeliver', group: this.name, eventId: event.id, type: event.type });
         if (bus.closed || member.abandoned) return;
+        keepLane = true;
+        item.ownsLane = true;
         const timer = setTimeout(() => {
           bus.timers.delete(timer);
           if (bus.closed) return;
@@ -141,11 +168,21 @@ class ConsumerGroup {
       member.busy = false;
       member.inflight = null;
       member.current = null;
-      const next = this.lanes.get(item.lane)?.shift();
-      if (next) this.queue.unshift(next);
-      else this.lanes.delete(item.lane);
+      // abandoned: its redelivered copy holds the lane now
+      if (!keepLane && !member.abandoned) this.passLane(item.lane);
       if (!bus.closed) this.dispatch();
     });
+  }
+
+  /** The event in flight on `lane` is done: its next waiting event goes to the front of the queue, owning the lane. */
+  private passLane(lane: string) {
+    const next = this.lanes.get(lane)?.shift();
+    if (!next) {
+      this.lanes.delete(lane);
+      return;
+    }
+    next.ownsLane = true;
+    this.queue.unshift(next);
   }
 
   /**
@@ -180,6 +217,7 @@ class ConsumerGroup {
     clearTimeout(timer);
     if (gaveUp && member.current && !this.bus.closed) {
       member.abandoned = true;
+      member.current.ownsLane = true; // another member takes it over, lane and all (as XCLAIM would)
       this.queue.unshift(member.current);
       this.dispatch();
     }
@@ -232,7 +270,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       if (retained.length > maxLen) retained.splice(0, retained.length - maxLen);
       const key = coalesce.has(e.type) ? `${e.type}\0${e.aggregateId}` : null;
       const lane = laneOf(e);
-      for (const group of groups.values()) group.enqueue(json, key, lane, settle);
+      for (const group of groups.values()) group.enqueue(json, e.type, key, lane, settle);
     }
     for (const group of groups.values()) queueMicrotask(() => group.dispatch());
   }
@@ -305,7 +343,10 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       let group = groups.get(groupName);
       if (!group) {
         group = new ConsumerGroup(groupName, state);
-        if (consumeOpts.from !== 'new') for (const json of retained) group.queue.push({ json, key: null, lane: laneOf(JSON.parse(json) as DomainEvent), settles: [] });
+        if (consumeOpts.from !== 'new') for (const json of retained) {
+          const e = JSON.parse(json) as DomainEvent;
+          group.queue.push({ json, type: e.type, key: null, lane: laneOf(e), settles: [] });
+        }
         groups.set(groupName, group);
       }
       return group.join(handler, consumeOpts.types);

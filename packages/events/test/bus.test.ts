@@ -201,6 +201,57 @@ describe('in-memory consumerConcurrency', () => {
     }
   });
 
+  // The collections test's held customer (issue 17): with members idle, an order's second event was parked behind
+  // a lane nobody held any more after the first was handled, and never delivered.
+  it('delivers an order’s next event when members are idle, as soon as the one before it is handled', async () => {
+    const bus = f.make({ consumerConcurrency: 4 });
+    const got: number[] = [];
+    await bus.consume('work', async (e) => {
+      await sleep(10);
+      got.push((e.payload as { n: number }).n);
+    });
+    await bus.publish([0, 1, 2].map((n) => ev(n === 1 ? 'credit.approved' : 'order.placed', { orderId: 'o1', n })));
+    await until(() => got.length === 3, 3_000, 'the order’s three events');
+    expect(got).toEqual([0, 1, 2]);
+    // and again later, on the same lane (nothing left marked busy)
+    await bus.publish([3, 4].map((n) => ev('order.confirmed', { orderId: 'o1', n })));
+    await until(() => got.length === 5, 3_000, 'two more');
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('a failed event keeps its order’s lane until it is redelivered and handled; other orders go on', async () => {
+    const bus = f.make({ consumerConcurrency: 4 });
+    const got: string[] = [];
+    let failed = false;
+    await bus.consume('work', async (e) => {
+      const p = e.payload as { orderId: string; n: number };
+      if (p.orderId === 'o1' && p.n === 0 && !failed) {
+        failed = true;
+        got.push('o1:0 failed');
+        throw new Error('transient');
+      }
+      got.push(`${p.orderId}:${p.n}`);
+    });
+    await bus.publish([ev('order.placed', { orderId: 'o1', n: 0 }), ev('order.cancelled', { orderId: 'o1', n: 1 }), ev('order.placed', { orderId: 'o2', n: 0 })]);
+    await until(() => got.length === 4, 5_000, 'redelivery');
+    expect(got.filter((g) => g.startsWith('o1'))).toEqual(['o1:0 failed', 'o1:0', 'o1:1']);
+    expect(got.indexOf('o2:0')).toBeLessThan(got.indexOf('o1:0')); // o2 did not wait for o1's redelivery
+  });
+
+  it('events of types a group does not handle are acked at once, not behind its busy members', async () => {
+    const bus = f.make();
+    let busy = 0;
+    await bus.consume('work', async () => {
+      busy++;
+      await sleep(1_000);
+    }, { types: ['order.placed'] });
+    await bus.publish([ev('order.placed', { orderId: 'o1' })]);
+    await until(() => busy === 1, 3_000, 'the slow handler');
+    const t0 = Date.now();
+    await bus.publishUntilHandled!([ev('order.status_changed', { orderId: 'o2' })]);
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+
   it('stays one at a time without it', async () => {
     const bus = f.make();
     let running = 0;

@@ -18,7 +18,7 @@ import {
   type CurrencyCode,
   type Result,
 } from '@omniroute/core';
-import { isSqlUniqueViolation, sqlFor, type SqlRunner } from '@omniroute/db';
+import { isSqlUniqueViolation, sqlFor, sqlTransactionFor, type SqlRunner } from '@omniroute/db';
 import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
 import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, type PrismaClient } from '../../generated/prisma/client.ts';
 import { consumeReservedStock, releaseStock, type StockLine } from '../inventory/stock.ts';
@@ -185,7 +185,7 @@ export class OrderService {
     const placed = { id, tenantId, customerId: customer.id, status: 'PENDING' as OrderStatus, updatedAt: placedAt } as Order;
 
     try {
-      const written = await insertPlacedOrder(sql, {
+      const written = await insertPlacedOrder(sqlTransactionFor(this.prisma), {
         id, tenantId, seq, number, customerId: customer.id, locationId: settings.locationId, channel: req.channel, paymentTerms,
         currency: priced.currency, subtotal: priced.subtotal.amount.toString(), discountTotal: priced.discountTotal.amount.toString(), total,
         placedAt, idempotencyKey: req.idempotencyKey, requestHash: req.requestHash, placedByUserId: v.userId ?? null, placedByPartnerId: v.partnerId ?? null,

@@ -2,8 +2,8 @@
 // a third of it Prisma (query compilation in WASM, result mapping) over 16 statements: an idempotency lookup, eight
 // reads, then an interactive transaction of BEGIN, nextval, the order, a stock lock, the reservation, the lines, the
 // outbox rows and COMMIT — one round trip each. Here: the reads in one parallel wave of four or five statements
-// (the sequence value rides along with the tenant's settings), then ONE statement that is its own transaction.
-import type { SqlRunner } from '@omniroute/db';
+// (the sequence value rides along with the tenant's settings), then one transaction: the stock rows locked, and ONE statement.
+import type { SqlRunner, SqlTransaction } from '@omniroute/db';
 import { outboxRows, type NewEvent } from '@omniroute/events';
 import type { Customer, Order, ProductVariant, TenantSettings } from '../../generated/prisma/client.ts';
 import type { PricingRules } from '../pricing/pricing-engine.ts';
@@ -100,40 +100,36 @@ export interface NewOrder {
 const utc = (d: Date) => d.toISOString().slice(0, -1);
 
 /**
- * Reserves the lines' stock at the location and writes the order, its lines and its outbox events — in ONE
- * statement, so in one transaction, all or nothing. The stock rows are locked first in one fixed order (two
- * multi-line orders never wait on each other in a cycle); with the locks held, `short` sees each row's latest
- * committed state, so either every line is available and all of it is written, or nothing is and the SKUs short are
- * returned. The reservation keeps its own guard in the WHERE clause (and the CHECK constraint stays behind it).
- * A concurrent retry with the same idempotency key waits on the unique index and fails with 23505.
+ * Reserves the lines' stock at the location and writes the order, its lines and its outbox events, in one
+ * transaction, all or nothing: first the stock rows are locked (SELECT … FOR UPDATE, in one fixed order, so two
+ * multi-line orders never wait on each other in a cycle), then ONE statement computes what is short and, when
+ * nothing is, reserves and writes everything; otherwise it writes nothing and the SKUs short are returned.
+ * Why two statements: on Postgres (READ COMMITTED) a statement's snapshot is taken when it starts, so a statement
+ * that waited for a stock row's lock and then updated that row could read the version of its start and reserve
+ * nothing (seen with transfers and reservations racing on one SKU, subgraphs/commerce/test/concurrency.test.ts; it
+ * used to be run again up to 50 times). Once the locks are held no one else can change those rows, and the writing
+ * statement, started after the lock holders committed, reads their latest state. The reservation keeps its own
+ * guard in the WHERE clause (and the CHECK constraint stays behind it). A concurrent retry with the same idempotency
+ * key waits on the unique index and fails with 23505.
  */
-export async function insertPlacedOrder(sql: SqlRunner, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
-  // When the statement had to wait for a stock row's lock, the row it then updates can be the version of its start
-  // (all parts of one statement share its snapshot), and it reserves nothing: the guard below aborts it whole, so
-  // nothing is kept, and it runs again with a fresh snapshot. Seen with transfers and reservations racing on one SKU
-  // on Postgres (subgraphs/commerce/test/concurrency.test.ts). Each failed try means another transaction committed
-  // a change to that stock row, so the waiters make progress; the bound only stops a pathological loop.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await insertPlacedOrderOnce(sql, o);
-    } catch (error) {
-      if (!isStaleReservation(error) || attempt >= MAX_STALE_RETRIES) throw error;
-    }
-  }
+export async function insertPlacedOrder(transaction: SqlTransaction, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
+  return transaction(async (sql) => {
+    await sql(
+      `SELECT "id" FROM "StockLevel" WHERE "tenantId" = $1 AND "locationId" = $2 AND "variantId" = ANY($3::text[]) ORDER BY "variantId" FOR UPDATE`,
+      [o.tenantId, o.locationId, o.lines.map((l) => l.variantId)],
+    );
+    return writePlacedOrder(sql, o);
+  });
 }
 
-const MAX_STALE_RETRIES = 50;
-const isStaleReservation = (error: unknown) =>
-  (error as { code?: string }).code === '22P02' && /placeOrder: \d+ of \d+ lines reserved/.test(String((error as Error).message));
-
-async function insertPlacedOrderOnce(sql: SqlRunner, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
+/** The reservation and the order's rows in one statement; the stock rows are locked already (insertPlacedOrder). */
+async function writePlacedOrder(sql: SqlRunner, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
   const events = outboxRows(o.events, o.placedAt);
   const rows = await sql<Order & { short: string[] | null; reservedCount: number }>(
     `WITH req("variantId", qty) AS (SELECT * FROM unnest($3::text[], $4::int[])),
      locked AS (
        SELECT "id", "variantId", "onHand", "reserved" FROM "StockLevel"
        WHERE "tenantId" = $1 AND "locationId" = $2 AND "variantId" = ANY($3::text[])
-       ORDER BY "variantId" FOR UPDATE
      ),
      short AS (
        SELECT req."variantId" FROM req LEFT JOIN locked l ON l."variantId" = req."variantId"
@@ -166,8 +162,8 @@ async function insertPlacedOrderOnce(sql: SqlRunner, o: NewOrder): Promise<{ ord
        FROM unnest($28::text[], $29::text[], $30::text[], $31::text[], $32::text[]) AS e(id, "tenantId", type, "aggregateId", payload)
        WHERE NOT EXISTS (SELECT 1 FROM short)
      )
-     -- none short but not every line reserved: the UPDATE saw a stock row older than its lock (see insertPlacedOrder);
-     -- the failed cast aborts the statement, so nothing of it is kept (never a partial reservation or an order without its stock)
+     -- none short but not every line reserved (cannot happen with the rows locked first: insertPlacedOrder): the failed
+     -- cast aborts the transaction, so nothing of it is kept (never a partial reservation or an order without its stock)
      SELECT placed.*, (SELECT array_agg("variantId") FROM short) AS "short",
             (SELECT CASE WHEN count(*) = $33 OR EXISTS (SELECT 1 FROM short) THEN count(*)::int
                     ELSE ('placeOrder: ' || count(*) || ' of ' || $33 || ' lines reserved')::int END FROM reserved) AS "reservedCount"
