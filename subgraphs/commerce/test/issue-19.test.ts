@@ -6,6 +6,7 @@ import type { Viewer } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
 import { createEventBus, newEventId, type EventBus } from '@omniroute/events';
 import { callSubgraph, eventually } from '@omniroute/testkit';
+import { consumeReservedStock, releaseStock, reserveStock } from '../src/modules/inventory/stock.ts';
 import { create } from '../src/server.ts';
 
 const SECRET = 'commerce-issue-19-secret';
@@ -130,5 +131,62 @@ describe('contract prices (issue 19)', () => {
 
   it('another customer’s contract does not apply', async () => {
     expect((await quote(otherRetailer.id, local.sku)).pricingRule).not.toBe('CONTRACT');
+  });
+});
+
+describe('stock movements called directly, on PGlite (issue 19: stock.ts in the mutation run)', () => {
+  const call = <T>(fn: (tx: Parameters<Parameters<typeof sg.prisma.$transaction>[0]>[0]) => Promise<T>) => sg.prisma.$transaction(fn);
+  const level = (variantId: string) => rowOf(variantId).then((r) => ({ onHand: r.onHand, reserved: r.reserved }));
+
+  it('reserve is all or nothing and sums repeated lines; release and consume sum them too, never go below zero, and consume writes its SALE movements', async () => {
+    const [a, b] = [variants[15]!, variants[16]!];
+    const [sa, sb] = [await level(a.id), await level(b.id)];
+    const availableA = sa.onHand - sa.reserved;
+    expect(availableA).toBeGreaterThan(3);
+    expect(sb.onHand - sb.reserved).toBeGreaterThan(5);
+
+    // one unit more than available, an unknown variant: both reported, and the caller's rollback undoes the rest
+    const missing = await call(async (tx) => {
+      const m = await reserveStock(tx, LAGOS!.id, location.id, [{ variantId: a.id, quantity: availableA + 1 }, { variantId: b.id, quantity: 1 }, { variantId: 'var_NOPE', quantity: 1 }]);
+      throw Object.assign(new Error('rollback'), { m });
+    }).catch((e: { m?: string[] }) => e.m);
+    expect(missing?.sort()).toEqual([a.id, 'var_NOPE'].sort());
+    expect(await level(b.id)).toEqual(sb);
+    // two lines of a variant whose sum is one more than available: refused (they are summed, not taken one by one)
+    expect(await call((tx) => reserveStock(tx, LAGOS!.id, location.id, [{ variantId: a.id, quantity: availableA }, { variantId: a.id, quantity: 1 }]))).toEqual([a.id]);
+    expect(await level(a.id)).toEqual(sa);
+
+    // exactly available, and 2 + 3 of b as two lines
+    expect(await call((tx) => reserveStock(tx, LAGOS!.id, location.id, [{ variantId: a.id, quantity: availableA }, { variantId: b.id, quantity: 2 }, { variantId: b.id, quantity: 3 }]))).toEqual([]);
+    expect(await level(a.id)).toEqual({ onHand: sa.onHand, reserved: sa.onHand });
+    expect(await level(b.id)).toEqual({ onHand: sb.onHand, reserved: sb.reserved + 5 });
+    // the same ids in another tenant or at another location never match
+    expect(await call((tx) => reserveStock(tx, 'tnt_ACCRA', location.id, [{ variantId: b.id, quantity: 1 }]))).toEqual([b.id]);
+    expect(await call((tx) => reserveStock(tx, LAGOS!.id, LAGOS!.locations[1]!.id, [{ variantId: 'var_NOPE', quantity: 1 }]))).toEqual(['var_NOPE']);
+
+    // more than reserved: nothing moves; nothing asked: nothing moves
+    expect(await call((tx) => releaseStock(tx, LAGOS!.id, location.id, [{ variantId: b.id, quantity: 5 }, { variantId: b.id, quantity: 1 }]))).toBe(0);
+    expect(await call((tx) => consumeReservedStock(tx, LAGOS!.id, location.id, [{ variantId: b.id, quantity: 5 }, { variantId: b.id, quantity: 1 }]))).toBe(0);
+    expect(await call((tx) => releaseStock(tx, LAGOS!.id, location.id, []))).toBe(0);
+    expect(await call((tx) => consumeReservedStock(tx, LAGOS!.id, location.id, []))).toBe(0);
+    expect(await call((tx) => releaseStock(tx, 'tnt_ACCRA', location.id, [{ variantId: b.id, quantity: 1 }]))).toBe(0);
+    expect(await call((tx) => consumeReservedStock(tx, 'tnt_ACCRA', location.id, [{ variantId: b.id, quantity: 1 }]))).toBe(0);
+    expect(await level(b.id)).toEqual({ onHand: sb.onHand, reserved: sb.reserved + 5 });
+
+    // release 1 + 1 of b; consume 1 + 2 of b with a reference: on hand and reserved both down, one SALE movement of −3
+    expect(await call((tx) => releaseStock(tx, LAGOS!.id, location.id, [{ variantId: b.id, quantity: 1 }, { variantId: b.id, quantity: 1 }]))).toBe(1);
+    expect(await level(b.id)).toEqual({ onHand: sb.onHand, reserved: sb.reserved + 3 });
+    const ref = { orderId: 'ord_I19_STOCK', reference: 'I19-STOCK' };
+    expect(await call((tx) => consumeReservedStock(tx, LAGOS!.id, location.id, [{ variantId: b.id, quantity: 1 }, { variantId: b.id, quantity: 2 }], ref))).toBe(1);
+    expect(await level(b.id)).toEqual({ onHand: sb.onHand - 3, reserved: sb.reserved });
+    const sales = await sg.prisma.stockMovement.findMany({ where: { orderId: ref.orderId } });
+    expect(sales.map((m) => ({ type: m.type, tenantId: m.tenantId, locationId: m.locationId, variantId: m.variantId, quantity: m.quantity, reference: m.reference })))
+      .toEqual([{ type: 'SALE', tenantId: LAGOS!.id, locationId: location.id, variantId: b.id, quantity: -3, reference: 'I19-STOCK' }]);
+    expect(sales[0]!.id).toMatch(/^smv_/);
+    // without a reference the movement has none
+    expect(await call((tx) => consumeReservedStock(tx, LAGOS!.id, location.id, [{ variantId: a.id, quantity: 1 }]))).toBe(1);
+    const [last] = await sg.prisma.stockMovement.findMany({ where: { variantId: a.id, locationId: location.id, type: 'SALE' }, orderBy: { seq: 'desc' }, take: 1 });
+    expect(last).toMatchObject({ quantity: -1, reference: null, orderId: null });
+    expect(await level(a.id)).toEqual({ onHand: sa.onHand - 1, reserved: sa.onHand - 1 });
   });
 });

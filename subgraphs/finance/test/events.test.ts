@@ -155,3 +155,71 @@ describe('shipment.delivered → invoice issued', () => {
     expect(Number(exposure.balance.amount)).toBeGreaterThanOrEqual(Number(reserved.data._entities[0].creditLine.utilized.amount));
   });
 });
+
+// Issue 19 (order-to-cash.ts in the mutation run): what the consumer refuses, what it does once only, and the
+// fallbacks it applies — each checked against the rows, not only the absence of an error.
+describe('malformed, repeated and partial events (issue 19)', () => {
+  const handled = async (e: DomainEvent) => {
+    await bus.publish([e]);
+    await eventually(async () => (await sg.prisma.processedEvent.count({ where: { consumer: CONSUMER_GROUP, eventId: e.id } })) === 1);
+  };
+  const invoiceRow = (orderId: string) => sg.prisma.invoice.findUnique({ where: { tenantId_orderId: { tenantId: LAGOS, orderId } } });
+
+  it('an order.placed without a usable orderId, customerId, total or paymentTerms is acknowledged and changes nothing; ids of 200 characters pass, 201 do not', async () => {
+    const before = await creditLine();
+    const long = `ord_${'m'.repeat(197)}`; // 201
+    const ok200 = `ord_${'n'.repeat(196)}`; // 200
+    const base = { number: 'T-BAD', customerId: customer.id, paymentTerms: 'NET_7', total: { amount: '10.00', currencyCode: 'NGN' }, lines: [] };
+    const bad: [string, object][] = [
+      ['ord_EV_BAD1', { ...base, orderId: undefined }],
+      ['', { ...base, orderId: '' }],
+      [long, { ...base, orderId: long }],
+      ['ord_EV_BAD2', { ...base, orderId: 'ord_EV_BAD2', customerId: '' }],
+      ['ord_EV_BAD3', { ...base, orderId: 'ord_EV_BAD3', customerId: `cus_${'c'.repeat(197)}` }],
+      ['ord_EV_BAD4', { ...base, orderId: 'ord_EV_BAD4', total: { amount: 'ten', currencyCode: 'NGN' } }],
+      ['ord_EV_BAD5', { ...base, orderId: 'ord_EV_BAD5', paymentTerms: 'NET_999' }],
+    ];
+    for (const [orderId, payload] of bad) await handled(event('order.placed', orderId || 'ord_EV_BAD0', payload));
+    for (const [orderId] of bad) expect(await invoiceRow(orderId)).toBeNull();
+    expect((await creditLine()).utilized).toEqual(before.utilized);
+
+    await handled(event('order.placed', ok200, { ...base, orderId: ok200, number: '' }));
+    expect(await invoiceRow(ok200)).toMatchObject({ status: 'DRAFT', customerId: customer.id });
+    expect(Number((await creditLine()).utilized.amount) - Number(before.utilized.amount)).toBe(10);
+    // with an empty number the order id is the posting's reference
+    expect(await sg.prisma.ledgerPosting.count({ where: { kind: 'CREDIT_RESERVED', description: `Credit reserved for order ${ok200}` } })).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(out.filter((x) => bad.some(([id]) => id && x.aggregateId === id))).toEqual([]);
+  });
+
+  it('an order.placed sent again (new event id) is decided once: one invoice, credit reserved once, one answer', async () => {
+    const before = await creditLine();
+    await handled(placed('ord_EV_TWICE', 'NET_14', '300.00'));
+    await handled(placed('ord_EV_TWICE', 'NET_14', '300.00'));
+    expect(await sg.prisma.invoice.count({ where: { tenantId: LAGOS, orderId: 'ord_EV_TWICE' } })).toBe(1);
+    expect(Number((await creditLine()).utilized.amount) - Number(before.utilized.amount)).toBe(300);
+    await answerFor('ord_EV_TWICE');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(out.filter((x) => x.aggregateId === 'ord_EV_TWICE' && x.type.startsWith('credit.'))).toHaveLength(1);
+  });
+
+  it('shipment.delivered without a valid deliveredAt is issued at the event’s time; order.rejected leaves an issued invoice as it is', async () => {
+    await handled(placed('ord_EV_NODATE', 'NET_7', '80.00'));
+    await handled(placed('ord_EV_BADDATE', 'NET_7', '90.00'));
+    const at = '2026-11-25T10:00:00.000Z';
+    const e1 = { ...event('shipment.delivered', 'shp_ND', { shipmentId: 'shp_ND', orderId: 'ord_EV_NODATE' }, 'logistics'), occurredAt: at };
+    const e2 = { ...event('shipment.delivered', 'shp_BD', { shipmentId: 'shp_BD', orderId: 'ord_EV_BADDATE', deliveredAt: 'yesterday' }, 'logistics'), occurredAt: at };
+    await handled(e1);
+    await handled(e2);
+    for (const id of ['ord_EV_NODATE', 'ord_EV_BADDATE']) expect(await invoiceRow(id)).toMatchObject({ status: 'ISSUED', issuedAt: new Date(at), dueDate: new Date('2026-12-02T10:00:00.000Z') });
+    // neither a usable deliveredAt nor occurredAt: skipped
+    await handled(placed('ord_EV_NOTIME', 'NET_7', '70.00'));
+    await handled({ ...event('shipment.delivered', 'shp_NT', { shipmentId: 'shp_NT', orderId: 'ord_EV_NOTIME' }, 'logistics'), occurredAt: 'never' });
+    expect(await invoiceRow('ord_EV_NOTIME')).toMatchObject({ status: 'DRAFT', issuedAt: null });
+
+    const line = await creditLine();
+    await handled(event('order.rejected', 'ord_EV_NODATE', { orderId: 'ord_EV_NODATE', customerId: customer.id, reason: 'OUT_OF_STOCK' }));
+    expect(await invoiceRow('ord_EV_NODATE')).toMatchObject({ status: 'ISSUED' });
+    expect((await creditLine()).utilized).toEqual(line.utilized);
+  });
+});

@@ -321,3 +321,100 @@ describe('ledger reports read exactly the rows they name (issue 19)', () => {
     expect(foreign.data.node).toBeNull();
   });
 });
+
+// credit.service.ts's own rules, at their boundaries (found uncovered by reading the service for the mutation run).
+describe('credit lines at their boundaries (issue 19)', () => {
+  const SET = `mutation($i: SetCreditLimitInput!) { setCreditLimit(input: $i) { creditLine { customer { id } limit { amount } } userErrors { code field } } }`;
+  const set = (customerId: string, limit: string) => q(lagosFinance, SET, { i: { customerId, limit, currencyCode: 'NGN' } });
+
+  it('setCreditLimit: customer id of 1 to 200 characters (trimmed), limit from 0 to 10 000 000 000 000; a refusal writes nothing', async () => {
+    const before = await creditLines();
+    const refused = async (customerId: string, limit: string, code: string, field: string) => {
+      expect((await set(customerId, limit)).data.setCreditLimit).toEqual({ creditLine: null, userErrors: [{ code, field: ['input', field] }] });
+    };
+    await refused('   ', '10', 'INVALID_INPUT', 'customerId');
+    expect((await q(lagosFinance, SET.replace('code field', 'code field message'), { i: { customerId: ' ', limit: '1', currencyCode: 'NGN' } })).data.setCreditLimit.userErrors[0].message).toBe('customerId must be 1–200 characters');
+    // an unknown currency never gets past the schema's CurrencyCode enum; the service refuses it too (called directly)
+    const direct = await sg.services.credit.setCreditLimit({ viewer: lagosFinance } as never, { customerId: 'cus_I19_XYZ', limit: new Decimal(1), currencyCode: 'XYZ' });
+    expect(direct).toEqual({ ok: false, errors: [{ code: 'INVALID_INPUT', message: 'Unknown currency', field: ['input', 'currencyCode'] }] });
+    await refused(`cus_${'x'.repeat(197)}`, '10', 'INVALID_INPUT', 'customerId'); // 201
+    await refused('cus_I19_MAX', '10000000000000.01', 'INVALID_AMOUNT', 'limit');
+    await refused('cus_I19_MAX', '-0.01', 'INVALID_AMOUNT', 'limit');
+    expect(await creditLines()).toEqual(before);
+
+    const at200 = `cus_${'y'.repeat(196)}`;
+    expect((await set(at200, '10')).data.setCreditLimit).toEqual({ creditLine: { customer: { id: at200 }, limit: { amount: '10.00' } }, userErrors: [] });
+    expect((await set('  cus_I19_MAX  ', '10000000000000')).data.setCreditLimit).toEqual({ creditLine: { customer: { id: 'cus_I19_MAX' }, limit: { amount: '10000000000000.00' } }, userErrors: [] });
+    expect([...(await creditLines()).keys()].filter((k) => !before.has(k)).sort()).toEqual([`${LAGOS}/${at200}`, `${LAGOS}/cus_I19_MAX`].sort());
+    expect((await sg.prisma.creditLine.findFirstOrThrow({ where: { tenantId: LAGOS, customerId: 'cus_I19_MAX' } })).id).toMatch(/^crl_/);
+    // what a refusal says (userErrors' messages reach the dashboard as they are)
+    const WITH_MESSAGE = SET.replace('code field', 'code field message');
+    const msg = async (customerId: string, limit: string, currencyCode: string) =>
+      (await q(lagosFinance, WITH_MESSAGE, { i: { customerId, limit, currencyCode } })).data.setCreditLimit.userErrors[0];
+    expect(await msg('cus_I19_MAX', '0.001', 'NGN')).toEqual({ code: 'INVALID_AMOUNT', field: ['input', 'limit'], message: 'limit must be between 0 and 10000000000000 with at most 2 decimals' });
+    expect(await msg('cus_I19_MAX', '10', 'GHS')).toEqual({ code: 'CURRENCY_MISMATCH', field: ['input', 'currencyCode'], message: 'The credit line is in NGN, not GHS' });
+  });
+
+  it('a retailer reads its own customer’s credit line and not another customer’s', async () => {
+    const lines = await creditLines();
+    const other = lagos.customers.find((c) => c.id !== customer.id && lines.has(`${LAGOS}/${c.id}`))!;
+    expect(lines.has(`${LAGOS}/${customer.id}`)).toBe(true);
+    const QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id creditLine { currencyCode } } } }`;
+    const r = await q({ tenantId: LAGOS, userId: 'usr_I19_RET', roles: ['RETAILER'], scopes: [], customerId: customer.id }, QUERY, {
+      r: [{ __typename: 'Customer', id: customer.id }, { __typename: 'Customer', id: other.id }],
+    });
+    expect(r.errors).toBeUndefined();
+    expect(r.data._entities).toEqual([{ id: customer.id, creditLine: { currencyCode: 'NGN' } }, { id: other.id, creditLine: null }]);
+  });
+
+  it('hold and release of zero move nothing and post nothing', async () => {
+    const [lines, ledger, postings] = [await creditLines(), await balances(), await sg.prisma.ledgerPosting.count()];
+    const zero = { amount: new Decimal(0), currencyCode: 'NGN' as const };
+    await sg.prisma.$transaction(async (tx) => {
+      await sg.services.credit.hold(tx, { tenantId: LAGOS, customerId: customer.id, amount: zero, ref: 'I19-ZERO', invoiceId: 'inv_I19_ZERO' });
+      await sg.services.credit.release(tx, { tenantId: LAGOS, customerId: customer.id, amount: zero, ref: 'I19-ZERO', reason: 'VOID', invoiceId: 'inv_I19_ZERO' });
+    });
+    expect(await creditLines()).toEqual(lines);
+    expect(moved(ledger, await balances())).toEqual({});
+    expect(await sg.prisma.ledgerPosting.count()).toBe(postings);
+  });
+});
+
+describe('invoices: the overdue sweep and a retailer’s Order.invoice (issue 19)', () => {
+  it('markOverdue marks exactly the ISSUED invoices more than a day past due, in every tenant', async () => {
+    const now = new Date();
+    const day = 86_400_000;
+    const total = { amount: new Decimal('100.00'), currencyCode: 'NGN' as const };
+    // NET_7: due 7 days after delivery; one a millisecond past the day of grace, one exactly at it, one paid in full
+    const cases: [string, number][] = [['ord_I19_OD_LATE', -8 * day - 1], ['ord_I19_OD_EDGE', -8 * day], ['ord_I19_OD_DRAFT', 0]];
+    for (const [orderId, deliveredAgo] of cases) {
+      await sg.prisma.$transaction(async (tx) => {
+        await sg.services.invoices.createDraft(tx, { tenantId: LAGOS, orderId, customerId: customer.id, terms: 'NET_7', total, onCredit: false });
+        if (deliveredAgo) await sg.services.invoices.issueForDelivery(tx, { tenantId: LAGOS, orderId, deliveredAt: new Date(now.getTime() + deliveredAgo) });
+      });
+    }
+    const all = await sg.prisma.invoice.findMany({ select: { id: true, orderId: true, status: true, dueDate: true } });
+    const due = all.filter((i) => i.status === 'ISSUED' && i.dueDate && i.dueDate.getTime() + day < now.getTime()).map((i) => i.id).sort();
+    const late = all.find((i) => i.orderId === 'ord_I19_OD_LATE')!;
+    expect(due).toContain(late.id);
+
+    expect(await sg.services.invoices.markOverdue(now)).toBe(due.length);
+    const after = new Map((await sg.prisma.invoice.findMany({ select: { id: true, status: true } })).map((i) => [i.id, i.status]));
+    for (const i of all) expect([i.id, after.get(i.id)]).toEqual([i.id, due.includes(i.id) ? 'OVERDUE' : i.status]);
+    expect(all.filter((i) => i.orderId.startsWith('ord_I19_OD_')).map((i) => [i.orderId, after.get(i.id)]).sort())
+      .toEqual([['ord_I19_OD_DRAFT', 'DRAFT'], ['ord_I19_OD_EDGE', 'ISSUED'], ['ord_I19_OD_LATE', 'OVERDUE']]);
+    // nothing left to mark
+    expect(await sg.services.invoices.markOverdue(now)).toBe(0);
+  });
+
+  it('a retailer reads the invoice of its own customer’s order and not of another customer’s', async () => {
+    const mine = await sg.prisma.invoice.findFirstOrThrow({ where: { tenantId: LAGOS, customerId: customer.id } });
+    const theirs = await sg.prisma.invoice.findFirstOrThrow({ where: { tenantId: LAGOS, customerId: { not: customer.id } } });
+    const QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id invoice { id } } } }`;
+    const r = await q({ tenantId: LAGOS, userId: 'usr_I19_RET', roles: ['RETAILER'], scopes: [], customerId: customer.id }, QUERY, {
+      r: [{ __typename: 'Order', id: mine.orderId }, { __typename: 'Order', id: theirs.orderId }],
+    });
+    expect(r.errors).toBeUndefined();
+    expect(r.data._entities).toEqual([{ id: mine.orderId, invoice: { id: mine.id } }, { id: theirs.orderId, invoice: null }]);
+  });
+});

@@ -6,6 +6,7 @@ import type { Viewer } from '@omniroute/core';
 import { createEventBus, type EventBus } from '@omniroute/events';
 import { callSubgraph } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
+import { EarningsService } from '../src/modules/earnings/earnings.service.ts';
 
 const SECRET = 'workforce-issue-19-secret';
 const LAGOS = 'tnt_LAGOS';
@@ -79,5 +80,89 @@ describe('guild bonus at the level boundary (issue 19)', () => {
     const done = await doTask(w, tasks[0]!.id, '10.00');
     expect(done.task.assignee).toMatchObject({ xp: 499, level: { name: 'Starter' } });
     expect(done.earningsEntry.bonusPercent).toBe(0);
+  });
+});
+
+// earnings.service.ts's input rules and the payout reversal (issue 19: earnings in the mutation run).
+describe('withdrawals at their boundaries, and a failed payout reversed once (issue 19)', () => {
+  const finance: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000002', roles: ['FINANCE'], scopes: [] };
+  const WITHDRAW = `mutation($i: RequestWithdrawalInput!) { requestWithdrawal(input: $i) { withdrawal { id amount { amount } } worker { balance { amount } } userErrors { code field } } }`;
+  const withdraw = (i: Record<string, unknown>) => call(finance, WITHDRAW, { i }).then((r) => r.data.requestWithdrawal);
+  const requested = (id: string) => sg.prisma.outboxEvent.findFirstOrThrow({ where: { aggregateId: id, type: 'worker.withdrawal.requested' } }).then((e) => e.payload as any);
+
+  it('idempotency key 1–200 characters, amount above 0, phone international; refusals take nothing; the payout goes to the given phone (trimmed) or the worker’s', async () => {
+    const w = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, balance: { gt: 100 } }, orderBy: { id: 'desc' } });
+    const refused = async (i: Record<string, unknown>, field: string) =>
+      expect(await withdraw({ workerId: w.id, amount: '1.00', idempotencyKey: 'i19-w', ...i })).toEqual({ withdrawal: null, worker: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', field] }] });
+    await refused({ idempotencyKey: '   ' }, 'idempotencyKey');
+    await refused({ idempotencyKey: 'k'.repeat(201) }, 'idempotencyKey');
+    await refused({ amount: '0' }, 'amount');
+    await refused({ amount: '-1.00' }, 'amount');
+    await refused({ phone: '0712345678' }, 'phone');
+    await refused({ phone: '+2547123' }, 'phone'); // 7 digits after the country's first
+    await refused({ phone: '+0712345678' }, 'phone');
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } })).balance.toString()).toBe(w.balance.toString());
+
+    const a = await withdraw({ workerId: w.id, amount: '1.5', idempotencyKey: 'k'.repeat(200), phone: '  +254712345678  ' });
+    expect(a.userErrors).toEqual([]);
+    expect(await requested(a.withdrawal.id)).toEqual({ withdrawalId: a.withdrawal.id, workerId: w.id, phone: '+254712345678', amount: { amount: '1.50', currencyCode: 'NGN' } });
+    const b = await withdraw({ workerId: w.id, amount: '2.00', idempotencyKey: ' i19-k2 ', phone: '   ' });
+    expect(b.userErrors).toEqual([]);
+    expect((await requested(b.withdrawal.id)).phone).toBe(w.phone);
+    // the key was trimmed: the same key without spaces is a retry of it
+    expect((await withdraw({ workerId: w.id, amount: '2.00', idempotencyKey: 'i19-k2' })).withdrawal.id).toBe(b.withdrawal.id);
+    // the same key for another worker is not a retry
+    const other = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, id: { not: w.id }, balance: { gt: 100 } } });
+    expect((await withdraw({ workerId: other.id, amount: '2.00', idempotencyKey: 'i19-k2' })).userErrors).toEqual([{ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] }]);
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } })).balance.toString()).toBe(w.balance.minus('3.5').toString());
+  });
+
+  it('reverseWithdrawal credits the withdrawal back once, only for a withdrawal of that tenant', async () => {
+    const w = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, balance: { gt: 100 } }, orderBy: { id: 'asc' } });
+    const done = await withdraw({ workerId: w.id, amount: '7.25', idempotencyKey: 'i19-rev' });
+    expect(done.userErrors).toEqual([]);
+    const id = done.withdrawal.id as string;
+    const earning = await sg.prisma.ledgerEntry.findFirstOrThrow({ where: { tenantId: LAGOS, kind: 'TASK_EARNING' } });
+    const reverse = (tenantId: string, withdrawalId: string) => sg.prisma.$transaction((tx) => EarningsService.reverseWithdrawal(tx, tenantId, withdrawalId));
+
+    expect(await reverse('tnt_ACCRA', id)).toBeNull();
+    expect(await reverse(LAGOS, earning.id)).toBeNull();
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } })).balance.toString()).toBe(w.balance.minus('7.25').toString());
+    const r = await reverse(LAGOS, id);
+    expect(r).toMatchObject({ tenantId: LAGOS, workerId: w.id, kind: 'WITHDRAWAL_REVERSAL', currency: 'NGN', idempotencyKey: `payout-reversal:${id}` });
+    expect(r!.amount.toString()).toBe('7.25');
+    expect(r!.balanceAfter.toString()).toBe(w.balance.toString());
+    expect(await reverse(LAGOS, id)).toBeNull();
+    const after = await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } });
+    expect([after.balance.toString(), after.earned.toString()]).toEqual([w.balance.toString(), w.earned.toString()]);
+  });
+});
+
+// tasks.service.ts's bid and award rules at their boundaries (issue 19: tasks in the mutation run).
+describe('bids and awards at their boundaries (issue 19)', () => {
+  it('a bid is above 0 and at most the reward (the reward itself is fine); a note of up to 1000 characters, blank is none; an award takes only a bid of that task and tenant', async () => {
+    // a verified worker and two open standard tasks of this test's own (the guild tests above use up the seeded ones)
+    const w = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: LAGOS, kycStatus: 'VERIFIED', userId: { not: null } }, orderBy: { id: 'asc' } });
+    const task = (id: string) => ({ id, tenantId: LAGOS, kind: 'MERCHANDISING' as const, status: 'OPEN' as const, priority: 'STANDARD' as const, title: id, complexity: 2, reward: '50.00', currency: 'NGN' as const });
+    const [t, u] = [await sg.prisma.task.create({ data: task('tsk_I19_BID_T') }), await sg.prisma.task.create({ data: task('tsk_I19_BID_U') })];
+    const BID_NOTE = 'mutation($i: PlaceBidInput!) { placeBid(input: $i) { bid { id note amount { amount } } userErrors { code field } } }';
+    const bid = (i: Record<string, unknown>) => call(rider(w), BID_NOTE, { i: { taskId: t.id, workerId: w.id, ...i } }).then((r) => r.data.placeBid);
+    const reward = t.reward.toFixed(2);
+    expect(await bid({ amount: '0' })).toEqual({ bid: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'amount'] }] });
+    expect(await bid({ amount: '1.00', note: 'n'.repeat(1001) })).toEqual({ bid: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'note'] }] });
+    expect(await bid({ amount: t.reward.plus('0.01').toFixed(2) })).toMatchObject({ bid: null, userErrors: [{ code: 'BID_ABOVE_REWARD' }] });
+    expect(await sg.prisma.bid.count({ where: { taskId: t.id, workerId: w.id } })).toBe(0);
+    expect(await bid({ amount: reward, note: '   ' })).toMatchObject({ bid: { note: null, amount: { amount: reward } }, userErrors: [] });
+    const onU = await call(rider(w), BID_NOTE, { i: { taskId: u.id, workerId: w.id, amount: '1.00', note: ` ${'n'.repeat(1000)} ` } }).then((r) => r.data.placeBid);
+    expect(onU.userErrors).toEqual([]);
+    expect(onU.bid.note).toBe('n'.repeat(1000));
+
+    // u's bid does not award t; a Lagos bid id is unknown to Accra
+    const AWARD_ERR = 'mutation($i: AwardTaskInput!) { awardTask(input: $i) { task { id } userErrors { code field } } }';
+    expect((await call(dispatch, AWARD_ERR, { i: { taskId: t.id, bidId: onU.bid.id } })).data.awardTask).toEqual({ task: null, userErrors: [{ code: 'BID_NOT_FOUND', field: ['input', 'bidId'] }] });
+    const accraOps: Viewer = { tenantId: 'tnt_ACCRA', userId: 'usr_ACCRA000004', roles: ['OPERATIONS'], scopes: [] };
+    const accraTask = await sg.prisma.task.findFirstOrThrow({ where: { tenantId: 'tnt_ACCRA', status: 'OPEN' } });
+    expect((await call(accraOps, AWARD_ERR, { i: { taskId: accraTask.id, bidId: onU.bid.id } })).data.awardTask.userErrors).toEqual([{ code: 'BID_NOT_FOUND', field: ['input', 'bidId'] }]);
+    expect((await sg.prisma.task.findMany({ where: { id: { in: [t.id, u.id, accraTask.id] } } })).map((x) => x.status)).toEqual(['OPEN', 'OPEN', 'OPEN']);
   });
 });
