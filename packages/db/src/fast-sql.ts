@@ -3,7 +3,7 @@
 // `$queryRaw` ≈0.9 ms, the same statement on the `pg` pool ≈0.23 ms. DataLoaders run a handful of such statements
 // per request in every subgraph, so they go straight to the driver through `sqlFor(prisma)`, with rows typed as
 // Prisma types them (Decimal, Date, bigint), counted in the database's `stats` like Prisma's statements.
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { Decimal } from '@prisma/client/runtime/client';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type pg from 'pg';
@@ -53,23 +53,29 @@ const PG_TYPES = {
 };
 let defaultPgTypes: typeof pg.types;
 
-export function postgresRunner(pool: pg.Pool, types: typeof pg.types, stats: StatementStats): SqlRunner {
+/** Anything that runs one pg query: the pool, or one of its clients inside a transaction. */
+type PgQueryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+export function postgresRunner(db: PgQueryable, types: typeof pg.types, stats: StatementStats): SqlRunner {
   defaultPgTypes = types;
   return async <Row>(text: string, params: readonly unknown[] = []) => {
     stats.statements++;
     const t0 = stats.onStatement ? performance.now() : 0;
-    const r = await pool.query({ text, values: params as unknown[], types: PG_TYPES as never });
+    const r = await (db as pg.Pool).query({ text, values: params as unknown[], types: PG_TYPES as never });
     stats.onStatement?.(text, performance.now() - t0);
     return r.rows as Row[];
   };
 }
 
-export function pgliteRunner(db: PGlite, stats: StatementStats): SqlRunner {
-  const parsers = Object.fromEntries(Object.entries(PARSERS).map(([oid, f]) => [oid, (v: string) => f(v)]));
+/** PGlite: the same parsers, by OID. */
+const PGLITE_PARSERS = Object.fromEntries(Object.entries(PARSERS).map(([oid, f]) => [oid, (v: string) => f(v)]));
+
+/** `db`: the instance, or a transaction of it. */
+export function pgliteRunner(db: Pick<PGlite, 'query'> | Pick<Transaction, 'query'>, stats: StatementStats): SqlRunner {
   return async <Row>(text: string, params: readonly unknown[] = []) => {
     stats.statements++;
     const t0 = stats.onStatement ? performance.now() : 0;
-    const r = await db.query<Row>(text, params as unknown[], { parsers });
+    const r = await (db as PGlite).query<Row>(text, params as unknown[], { parsers: PGLITE_PARSERS });
     stats.onStatement?.(text, performance.now() - t0);
     return r.rows;
   };
@@ -83,20 +89,12 @@ export function pgliteRunner(db: PGlite, stats: StatementStats): SqlRunner {
 export type SqlTransaction = <R>(fn: (sql: SqlRunner) => Promise<R>) => Promise<R>;
 
 export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {
-  defaultPgTypes = types;
   return async <R>(fn: (sql: SqlRunner) => Promise<R>): Promise<R> => {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN'); // transaction control is not counted (as for Prisma's, counting-adapter.ts)
-      const run = wrap(async <Row>(text: string, params: readonly unknown[] = []) => {
-        stats.statements++;
-        const t0 = stats.onStatement ? performance.now() : 0;
-        const r = await client.query({ text, values: params as unknown[], types: PG_TYPES as never });
-        stats.onStatement?.(text, performance.now() - t0);
-        return r.rows as Row[];
-      });
-      const result = await fn(run);
+      const result = await fn(wrap(postgresRunner(client, types, stats)));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -109,18 +107,8 @@ export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stat
 }
 
 export function pgliteTransactions(db: PGlite, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {
-  const parsers = Object.fromEntries(Object.entries(PARSERS).map(([oid, f]) => [oid, (v: string) => f(v)]));
   // PGlite's transaction() holds the instance: every other query waits for it (one connection).
-  return <R>(fn: (sql: SqlRunner) => Promise<R>) =>
-    db.transaction((tx) =>
-      fn(wrap(async <Row>(text: string, params: readonly unknown[] = []) => {
-        stats.statements++;
-        const t0 = stats.onStatement ? performance.now() : 0;
-        const r = await tx.query<Row>(text, params as unknown[], { parsers });
-        stats.onStatement?.(text, performance.now() - t0);
-        return r.rows;
-      })),
-    ) as Promise<R>;
+  return <R>(fn: (sql: SqlRunner) => Promise<R>) => db.transaction((tx) => fn(wrap(pgliteRunner(tx, stats)))) as Promise<R>;
 }
 
 // The database behind each adapter factory openDatabase made: a PrismaClient keeps the factory it was given.
