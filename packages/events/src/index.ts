@@ -16,6 +16,7 @@ export {
   type NewEvent,
 } from './outbox.ts';
 export { passOrderGate, type GateTx } from './order-gate.ts';
+export { enqueueSql, handleOnceSql, passOrderGateSql, type Sql, type SqlTx } from './sql.ts';
 export { startReconciler, reconcilerStats, republishEvents, type Reconciler, type ReconcilerOptions, type ReconcilerStats } from './reconciler.ts';
 export { newEventId } from './ids.ts';
 export { topicOf } from './util.ts';

@@ -1,4 +1,4 @@
-import { log, parseWireMoney, wireMoney, type Money } from '@omniroute/core';
+import { log, newId, parseWireMoney, wireMoney, type Money } from '@omniroute/core';
 import { enqueue, handleOnce, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
 import { isPaymentTerms } from '../modules/credit/credit.rules.ts';
@@ -56,8 +56,10 @@ export function orderToCashHandler(s: OrderToCashServices) {
           }]);
           return;
         }
-        const invoice = await s.invoices.createDraft(tx, { tenantId, orderId, customerId, terms, total, onCredit: decision.onCredit });
-        await enqueue(tx, SOURCE, [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId: invoice.id } }]);
+        // the invoice last: its number locks the tenant's invoice sequence until commit (createDraft)
+        const invoiceId = newId('inv');
+        await enqueue(tx, SOURCE, [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId } }]);
+        await s.invoices.createDraft(tx, { id: invoiceId, tenantId, orderId, customerId, terms, total, onCredit: decision.onCredit });
         return;
       }
       case 'order.cancelled':

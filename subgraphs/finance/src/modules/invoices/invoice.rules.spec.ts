@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OVERDUE_GRACE_MS, amountDue, invoiceNumber, invoicePrefix, isOverdue, nextStatus } from './invoice.rules.ts';
+import { OVERDUE_GRACE_MS, amountDue, invoiceNumber, invoiceNumberStem, invoicePrefix, isOverdue, nextStatus } from './invoice.rules.ts';
 
 const issuedAt = new Date('2026-11-20T10:00:00Z');
 
@@ -29,6 +29,7 @@ describe('invoice status', () => {
   it('numbers invoices per tenant like the demo', () => {
     expect(invoicePrefix('tnt_LAGOS')).toBe('LAG');
     expect(invoiceNumber('tnt_ACCRA', 20071)).toBe('INV-ACC-20071');
+    expect(invoiceNumberStem('tnt_LAGOS')).toBe('INV-LAG-');
   });
 });
 

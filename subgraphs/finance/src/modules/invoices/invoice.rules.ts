@@ -38,6 +38,11 @@ export function invoicePrefix(tenantId: string): string {
   return name.slice(0, 3) || 'INV';
 }
 
+/** An invoice number's text before its sequence value (`INV-LAG-`). */
+export function invoiceNumberStem(tenantId: string): string {
+  return `INV-${invoicePrefix(tenantId)}-`;
+}
+
 export function invoiceNumber(tenantId: string, seq: number): string {
-  return `INV-${invoicePrefix(tenantId)}-${seq}`;
+  return `${invoiceNumberStem(tenantId)}${seq}`;
 }

@@ -7,7 +7,7 @@ import type { CreditService } from '../credit/credit.service.ts';
 import { dueDateFor, type PaymentTerms } from '../credit/credit.rules.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { invoiceIssued, invoiceVoided, paymentReceived } from '../ledger/ledger.rules.ts';
-import { amountDue, invoiceNumber, isOverdue, nextStatus } from './invoice.rules.ts';
+import { amountDue, invoiceNumberStem, isOverdue, nextStatus } from './invoice.rules.ts';
 import { invoicePolicies } from './invoices.policies.ts';
 
 /** A reference to an order (owned by commerce). */
@@ -66,18 +66,24 @@ export class InvoiceService {
     return invoice;
   }
 
-  /** The DRAFT invoice of an approved order, in the consumer's transaction. */
-  async createDraft(tx: Tx, o: { tenantId: string; orderId: string; customerId: string; terms: PaymentTerms; total: Money; onCredit: boolean }): Promise<Invoice> {
-    const [seq] = await tx.$queryRaw<{ lastNumber: number }[]>`
-      INSERT INTO "InvoiceSequence" ("tenantId", "lastNumber") VALUES (${o.tenantId}, 20001)
-      ON CONFLICT ("tenantId") DO UPDATE SET "lastNumber" = "InvoiceSequence"."lastNumber" + 1
-      RETURNING "lastNumber"`;
-    return tx.invoice.create({
-      data: {
-        id: newId('inv'), tenantId: o.tenantId, number: invoiceNumber(o.tenantId, seq!.lastNumber), orderId: o.orderId, customerId: o.customerId,
-        status: 'DRAFT', paymentTerms: o.terms, onCredit: o.onCredit, currency: o.total.currencyCode, total: o.total.amount, amountPaid: 0,
-      },
-    });
+  /**
+   * The DRAFT invoice of an approved order, in the consumer's transaction. Its number comes from the tenant's one
+   * InvoiceSequence row, locked until the transaction ends and so serialising every tenant's invoices: number and
+   * invoice are one statement, to be the transaction's last (the caller enqueues its events before, with `id`).
+   */
+  async createDraft(tx: Tx, o: { id?: string; tenantId: string; orderId: string; customerId: string; terms: PaymentTerms; total: Money; onCredit: boolean }): Promise<Invoice> {
+    const [invoice] = await tx.$queryRaw<Invoice[]>`
+      WITH seq AS (
+        INSERT INTO "InvoiceSequence" ("tenantId", "lastNumber") VALUES (${o.tenantId}, 20001)
+        ON CONFLICT ("tenantId") DO UPDATE SET "lastNumber" = "InvoiceSequence"."lastNumber" + 1
+        RETURNING "lastNumber")
+      INSERT INTO "Invoice" ("id", "tenantId", "number", "orderId", "customerId", "status", "paymentTerms", "onCredit", "currency", "total", "amountPaid", "createdAt", "updatedAt")
+      SELECT ${o.id ?? newId('inv')}, ${o.tenantId}, ${invoiceNumberStem(o.tenantId)} || seq."lastNumber"::text, ${o.orderId}, ${o.customerId}, 'DRAFT'::"InvoiceStatus",
+             ${o.terms}::"PaymentTerms", ${o.onCredit}, ${o.total.currencyCode}::"CurrencyCode", ${o.total.amount.toFixed()}::numeric, 0, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM seq
+      RETURNING "id", "tenantId", "number", "orderId", "customerId", "status"::text AS "status", "paymentTerms"::text AS "paymentTerms", "onCredit",
+                "currency"::text AS "currency", "total", "amountPaid", "issuedAt", "dueDate", "paidAt", "voidedAt", "createdAt", "updatedAt"`;
+    return invoice!;
   }
 
   async findByOrder(tx: Tx, tenantId: string, orderId: string): Promise<Invoice | null> {
