@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, sqlTransactionFor, TRANSACTION_OPTIONS, type Database } from '@omniroute/db';
-import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler, type SqlTx } from '@omniroute/events';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler, type SqlTx, type WriteGate } from '@omniroute/events';
 import type { InternalContext } from '../context.ts';
 import { mergePolicies, type PolicyTable } from '../policy.ts';
 import type { SubgraphRuntime, SubgraphRuntimeOptions } from '../runtime.ts';
@@ -18,6 +18,8 @@ export interface KitOptions extends SubgraphRuntimeOptions {
   bus?: EventBus;
   /** Clock for tests. */
   now?: () => Date;
+  /** Writes wait while events are behind (@omniroute/events createWriteGate): every Mutation of a subgraph with an outbox. */
+  writeGate?: WriteGate;
 }
 
 /** What the lifecycle hooks of a subgraph see once its services are built. */
@@ -150,6 +152,7 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
     gauges: def.outbox ? outboxGauges(prisma as never) : undefined,
     routes: def.routes?.(started),
     reconcilers: () => reconcilers.map((r) => r.stats()),
+    writeGate: def.outbox ? opts.writeGate : undefined,
   });
   return {
     ...def.expose?.(started),
