@@ -3,7 +3,7 @@ import type { RequestScope } from '../../context.ts';
 import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
-import { creditReleased, creditReserved } from '../ledger/ledger.rules.ts';
+import { creditReleased, creditReserved, type PostingDraft } from '../ledger/ledger.rules.ts';
 import { OVERDUE_GRACE_MS } from '../invoices/invoice.rules.ts';
 import { checkCredit, type CreditDecision, type PaymentTerms } from './credit.rules.ts';
 import { creditScore, reviewedLimit, utilizationOf, type PaymentHistory } from './credit-score.ts';
@@ -17,6 +17,11 @@ const MAX_LIMIT = new Decimal('1e13');
 /** Amount with no more decimals than the currency has minor units. */
 export function hasValidScale(amount: Decimal, currency: keyof typeof MINOR_UNITS): boolean {
   return amount.decimalPlaces() <= MINOR_UNITS[currency];
+}
+
+/** The CREDIT_RESERVED posting of a credit-term order approved (reserve; order-to-cash's driver path). */
+export function reservationPosting(o: { tenantId: string; customerId: string; orderNumber: string; total: Money }): PostingDraft {
+  return creditReserved({ tenantId: o.tenantId, currency: o.total.currencyCode, customerId: o.customerId }, o.total.amount, o.orderNumber);
 }
 
 /** Credit lines: limits, the credit check of new orders, utilization, and score reviews. */
@@ -71,7 +76,7 @@ export class CreditService {
     const decision = checkCredit(o.terms, o.total, line);
     if (decision.approved && decision.onCredit) {
       await tx.creditLine.update({ where: { id: line!.id }, data: { utilized: { increment: o.total.amount } } });
-      await this.ledger.post(tx, creditReserved({ tenantId: o.tenantId, currency: o.total.currencyCode, customerId: o.customerId }, o.total.amount, o.orderNumber));
+      await this.ledger.post(tx, reservationPosting(o));
     }
     return decision;
   }
