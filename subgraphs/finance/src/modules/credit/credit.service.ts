@@ -68,8 +68,9 @@ export class CreditService {
   }
 
   /**
-   * Credit check of a new order, in the consumer's transaction: locks the customer's line so concurrent orders
-   * cannot both take the last of the credit, and on approval of a credit-term order adds the total to utilized.
+   * Credit check of a new order in a Prisma transaction: locks the customer's line so concurrent orders cannot both
+   * take the last of the credit, and on approval of a credit-term order adds the total to utilized. (The
+   * order-to-cash consumer does the same on the driver path, events/order-placed.sql.ts; tests set up with this.)
    */
   async reserve(tx: Tx, o: { tenantId: string; customerId: string; orderId: string; orderNumber: string; terms: PaymentTerms; total: Money }): Promise<CreditDecision> {
     const line = await this.lockLine(tx, o.tenantId, o.customerId);
