@@ -30,7 +30,7 @@ export interface OrderPlacedState {
  * (READ COMMITTED re-reads a locked row that changed), so concurrent orders never both take the last of the credit.
  */
 export async function readForOrderPlaced(sql: SqlRunner, q: { tenantId: string; orderId: string; customerId: string }): Promise<OrderPlacedState> {
-  const rows = await sql<CreditLine & { _cancelled: boolean; _invoiced: boolean; id: string | null }>(
+  const rows = await sql<Omit<CreditLine, 'id'> & { id: string | null; _cancelled: boolean; _invoiced: boolean }>(
     `WITH gate AS (
        INSERT INTO "OrderGate" ("tenantId", "orderId", "cancelledAt") VALUES ($1, $2, NULL)
        ON CONFLICT ("tenantId", "orderId") DO UPDATE SET "cancelledAt" = COALESCE("OrderGate"."cancelledAt", EXCLUDED."cancelledAt")
