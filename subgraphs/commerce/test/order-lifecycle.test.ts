@@ -11,6 +11,8 @@ import { Prisma, type Order } from '../src/generated/prisma/client.ts';
 import { create, ORDER_LIFECYCLE_GROUP } from '../src/server.ts';
 import { handleLifecycleEvent } from '../src/modules/orders/orders.module.ts';
 import { MAX_NOTE } from '../src/modules/orders/order-input.ts';
+import { writeDecision } from '../src/modules/orders/order-lifecycle.sql.ts';
+import { sqlTransactionFor } from '@omniroute/db';
 import type { RequestScope } from '../src/context.ts';
 
 const [LAGOS, ACCRA] = demoPlan();
@@ -72,6 +74,8 @@ describe.each(['pglite', 'postgres'] as const)('order life cycle handlers on %s'
 
   it('credit.approved confirms a PENDING order: its status and updatedAt, order.status_changed and order.confirmed as stored, once', async () => {
     const order = await place([{ sku: cold1.sku, quantity: 2 }, { sku: unsized.sku, quantity: 1 }, { sku: cold2.sku, quantity: 3 }]);
+    // a confirmation writes the status and updatedAt only (this column, never set on a PENDING order, shows it)
+    await sg.prisma.order.update({ where: { id: order.id }, data: { rejectionReason: 'left as it is' } });
     const before = await orderRow(order.id);
     const placedRows = await outbox(order.id);
     expect(placedRows.map((r) => r.type)).toEqual(['order.placed', 'order.status_changed']);
@@ -228,6 +232,34 @@ describe.each(['pglite', 'postgres'] as const)('order life cycle handlers on %s'
     expect(await handle(later)).toBe(false);
     expect(await processed(later.id)).toHaveLength(1);
     expect(await orderRow(order.id)).toEqual(after);
+  });
+
+  it('a rejection gives back what each variant of the order holds, summed over its lines, never taking reserved below zero', async () => {
+    const order = await place([{ sku: cold1.sku, quantity: 2 }, { sku: unsized.sku, quantity: 3 }]);
+    // an order imported with two lines of one variant (placeOrder merges them)
+    await sg.prisma.orderLine.createMany({
+      data: { id: `oln_dup_${order.id}`, tenantId, orderId: order.id, position: 2, variantId: cold1.id, sku: cold1.sku, quantity: 4, basePrice: 1, unitPrice: 1, total: 4, currency: order.currency, pricingRule: 'BASE' },
+    });
+    const level = (variantId: string) => ({ locationId_variantId: { locationId: location.id, variantId } });
+    await sg.prisma.stockLevel.update({ where: level(cold1.id), data: { reserved: { increment: 4 } } });
+    // the unsized variant's reservation drifted below the order's quantity: that row is left alone
+    await sg.prisma.stockLevel.update({ where: level(unsized.id), data: { reserved: 1 } });
+    const before = await reservedAt([cold1.id, unsized.id]);
+    expect(await handle(incoming('credit.rejected', { orderId: order.id, reason: 'no' }))).toBe(true);
+    expect(await reservedAt([cold1.id, unsized.id])).toEqual({ [cold1.id]: before[cold1.id]! - 6, [unsized.id]: 1 });
+  });
+
+  it('a decision written for an order no longer PENDING fails and keeps none of its rows', async () => {
+    const order = await place([{ sku: unsized.sku, quantity: 2 }]);
+    expect(await handle(incoming('credit.approved', { orderId: order.id }))).toBe(true);
+    const state = async () => ({ order: await orderRow(order.id), outbox: await outbox(order.id), stock: await reservedAt([unsized.id]) });
+    const before = await state();
+    const decision = {
+      tenantId, orderId: order.id, status: 'REJECTED' as const, updatedAt: new Date(), rejectionReason: 'late', release: { locationId: location.id, lines: [{ variantId: unsized.id, quantity: 2 }] },
+      events: [{ type: 'order.rejected', tenantId, aggregateId: order.id, payload: { orderId: order.id } }],
+    };
+    await expect(sqlTransactionFor(sg.prisma)((sql) => writeDecision(sql, decision))).rejects.toThrow(/no longer PENDING/);
+    expect(await state()).toEqual(before);
   });
 
   it('a handler that fails keeps nothing, not even the ProcessedEvent record; the event is handled when it comes again', async () => {
