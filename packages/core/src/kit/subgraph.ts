@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, TRANSACTION_OPTIONS, type Database } from '@omniroute/db';
-import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
+import { openDatabase, sqlTransactionFor, TRANSACTION_OPTIONS, type Database } from '@omniroute/db';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler, type SqlTx } from '@omniroute/events';
 import type { InternalContext } from '../context.ts';
 import { mergePolicies, type PolicyTable } from '../policy.ts';
 import type { SubgraphRuntime, SubgraphRuntimeOptions } from '../runtime.ts';
@@ -126,7 +126,7 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
   const startEvents = async () => {
     if (!opts.bus || eventsStarted) return;
     eventsStarted = true;
-    if (def.outbox) relay = startOutboxRelay({ prisma: prisma as never, bus: opts.bus, source: def.outbox, intervalMs: opts.relayIntervalMs });
+    if (def.outbox) relay = startOutboxRelay({ prisma: prisma as never, sql: { run: db.query, transaction: sqlTransactionFor(prisma as never) as SqlTx }, bus: opts.bus, source: def.outbox, intervalMs: opts.relayIntervalMs });
     for (const consumer of def.consumers ?? []) stoppables.push(await consumer(started));
   };
   try {
