@@ -78,7 +78,7 @@ export interface DomainOperationResult {
   /** ours ÷ floor, RPS */
   ratioToFloor?: number | null;
   /** placeOrder only: from an event's outbox row (occurredAt) to each consumer's handler (ProcessedEvent.processedAt), ms */
-  eventLagMs?: { events: number; handled: number; p50: number; p99: number; max: number };
+  eventLagMs?: { events: number; handled: number; p50: number; p99: number; max: number; byHandler?: Record<string, { handled: number; p50: number; p99: number; max: number }> };
 }
 
 const ORDER_DETAIL = readFileSync(`${ROOT}/schema/operations/OrderDetail.graphql`, 'utf8');
@@ -335,20 +335,31 @@ function windowProfiler(dir: string, name: string) {
  * through each subgraph's own database, so it works on PGlite too. Both clocks are the database's.
  */
 async function eventLag(stack: Stack, since: Date) {
-  const occurred = new Map<string, number>();
-  const handled: { eventId: string; at: number }[] = [];
+  const occurred = new Map<string, { at: number; type: string }>();
+  const handled: { eventId: string; consumer: string; at: number }[] = [];
   for (const s of Object.values(stack.subgraphs)) {
     const q = (s.runtime.db as unknown as Database).query; // every subgraph's db is packages/db's Database
     try {
       const from = since.toISOString().slice(0, -1); // timestamp(3) columns hold UTC
-      for (const r of await q<{ id: string; occurredAt: Date }>('SELECT "id", "occurredAt" FROM "OutboxEvent" WHERE "occurredAt" >= $1', [from])) occurred.set(r.id, r.occurredAt.getTime());
-      for (const r of await q<{ eventId: string; processedAt: Date }>('SELECT "eventId", "processedAt" FROM "ProcessedEvent" WHERE "processedAt" >= $1', [from])) handled.push({ eventId: r.eventId, at: r.processedAt.getTime() });
+      for (const r of await q<{ id: string; type: string; occurredAt: Date }>('SELECT "id", "type", "occurredAt" FROM "OutboxEvent" WHERE "occurredAt" >= $1', [from])) occurred.set(r.id, { at: r.occurredAt.getTime(), type: r.type });
+      for (const r of await q<{ eventId: string; consumer: string; processedAt: Date }>('SELECT "eventId", "consumer", "processedAt" FROM "ProcessedEvent" WHERE "processedAt" >= $1', [from])) handled.push({ eventId: r.eventId, consumer: r.consumer, at: r.processedAt.getTime() });
     } catch {
       // a subgraph without an outbox or consumers
     }
   }
-  const lags = handled.filter((h) => occurred.has(h.eventId)).map((h) => Math.max(0, h.at - occurred.get(h.eventId)!)).sort((a, b) => a - b);
-  return { events: occurred.size, handled: lags.length, p50: round(percentile(lags, 50), 1), p99: round(percentile(lags, 99), 1), max: lags[lags.length - 1] ?? 0 };
+  const byHandler = new Map<string, number[]>();
+  const lags: number[] = [];
+  for (const h of handled) {
+    const o = occurred.get(h.eventId);
+    if (!o) continue;
+    const lag = Math.max(0, h.at - o.at);
+    lags.push(lag);
+    const k = `${h.consumer} ← ${o.type}`;
+    (byHandler.get(k) ?? byHandler.set(k, []).get(k)!).push(lag);
+  }
+  const stats = (a: number[]) => (a.sort((x, y) => x - y), { handled: a.length, p50: round(percentile(a, 50), 1), p99: round(percentile(a, 99), 1), max: a[a.length - 1] ?? 0 });
+  const all = stats(lags);
+  return { events: occurred.size, ...all, byHandler: Object.fromEntries([...byHandler].sort(([a], [b]) => a.localeCompare(b)).map(([k, a]) => [k, stats(a)])) };
 }
 
 export type DomainResult = Awaited<ReturnType<typeof runDomain>>;

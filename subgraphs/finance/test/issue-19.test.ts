@@ -378,6 +378,36 @@ describe('credit lines at their boundaries (issue 19)', () => {
     expect(moved(ledger, await balances())).toEqual({});
     expect(await sg.prisma.ledgerPosting.count()).toBe(postings);
   });
+
+  it('hold takes credit again for this customer only and posts it as a reservation (found by the mutation run)', async () => {
+    const [lines, ledger] = [await creditLines(), await balances()];
+    await sg.prisma.$transaction((tx) => sg.services.credit.hold(tx, { tenantId: LAGOS, customerId: customer.id, amount: { amount: new Decimal('250.50'), currencyCode: 'NGN' }, ref: 'I19-HOLD', invoiceId: 'inv_I19_HOLD' }));
+    const after = await creditLines();
+    othersUnchanged(lines, after);
+    expect(utilizedOf(after).minus(utilizedOf(lines)).toFixed(2)).toBe('250.50');
+    expect(moved(ledger, await balances())).toEqual({ [account('CREDIT_EXPOSURE')]: '250.50', [account('CREDIT_COMMITMENT')]: '-250.50' });
+    const posting = await sg.prisma.ledgerPosting.findFirstOrThrow({ where: { tenantId: LAGOS, invoiceId: 'inv_I19_HOLD' } });
+    expect(posting).toMatchObject({ kind: 'CREDIT_RESERVED', customerId: customer.id, description: 'Credit reserved for order I19-HOLD' });
+  });
+
+  it('the score counts an invoice overdue only after the day of grace past its due date (found by the mutation run)', async () => {
+    const id = 'cus_I19_GRACE';
+    await sg.prisma.creditLine.create({ data: { id: 'crl_I19_GRACE', tenantId: LAGOS, customerId: id, currency: 'NGN', limit: '1000', baseLimit: '1000', utilized: '0', score: 50 } });
+    const now = new Date();
+    const day = 86_400_000;
+    const minute = 60_000;
+    const total = { amount: new Decimal('10.00'), currencyCode: 'NGN' as const };
+    const issue = (orderId: string, due: Date) =>
+      sg.prisma.$transaction(async (tx) => {
+        const inv = await sg.services.invoices.createDraft(tx, { tenantId: LAGOS, orderId, customerId: id, terms: 'NET_7', total, onCredit: false });
+        await tx.invoice.update({ where: { id: inv.id }, data: { status: 'ISSUED', issuedAt: new Date(due.getTime() - 7 * day), dueDate: due } });
+      });
+    await issue('ord_I19_GRACE_IN', new Date(now.getTime() - day + minute)); // within the day of grace
+    expect((await sg.services.credit.history(sg.prisma, LAGOS, id, now))!.history.overdue).toBe(0);
+    await issue('ord_I19_GRACE_OUT', new Date(now.getTime() - day - minute)); // past it
+    expect((await sg.services.credit.history(sg.prisma, LAGOS, id, now))!.history.overdue).toBe(1);
+    expect(await sg.services.credit.history(sg.prisma, LAGOS, 'cus_I19_NO_LINE', now)).toBeNull();
+  });
 });
 
 describe('invoices: the overdue sweep and a retailer’s Order.invoice (issue 19)', () => {
