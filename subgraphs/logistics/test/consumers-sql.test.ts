@@ -183,14 +183,21 @@ describe.each(['pglite', 'postgres'] as const)('order consumers on the driver pa
     }
   });
 
-  it('two confirmations of one order at once (two replicas, two event ids): one shipment, both handled', async () => {
+  it.runIf(kind === 'postgres')('two confirmations of one order at once (two replicas, two event ids), the second reading before the first commits: one shipment, one shipment.created, both handled', async () => {
     const orderId = uniq('ord_SQLR');
-    const results = await Promise.all([confirmed({ orderId }), confirmed({ orderId })].map(handle));
-    expect(results).toEqual([true, true]);
+    await sg.prisma.orderGate.create({ data: { tenantId: LAGOS, orderId } });
+    // both handlers queue on the order's gate, held here: each read its snapshot before the other wrote anything
+    let handled: Promise<boolean[]> | undefined;
+    await sg.prisma.$transaction(async (tx) => {
+      await tx.$queryRawUnsafe('SELECT 1 FROM "OrderGate" WHERE "tenantId" = $1 AND "orderId" = $2 FOR UPDATE', LAGOS, orderId);
+      handled = Promise.all([confirmed({ orderId }), confirmed({ orderId })].map(handle));
+      await new Promise((r) => setTimeout(r, 400));
+    });
+    expect(await handled).toEqual([true, true]);
     const shipments = await sg.prisma.shipment.findMany({ where: { orderId } });
     expect(shipments).toHaveLength(1);
     expect(await sg.prisma.shipmentStop.count({ where: { shipmentId: shipments[0]!.id } })).toBe(2);
-    expect(await outboxOf(shipments[0]!.id)).toHaveLength(1);
+    expect(await sg.prisma.outboxEvent.count({ where: { type: 'shipment.created', payload: { path: ['orderId'], equals: orderId } } })).toBe(1);
   });
 
   describe('order.placed → the visit it was placed during', () => {

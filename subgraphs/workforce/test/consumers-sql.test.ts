@@ -57,6 +57,13 @@ describe.each(['pglite', 'postgres'] as const)('shipment.created on the driver p
     // the same event again: the ProcessedEvent statement only
     expect(await counted(() => handleTaskEvent(sg.prisma, e))).toEqual([false, 1]);
     expect(await sg.prisma.task.count({ where: { shipmentId } })).toBe(1);
+    // out of range clamps to 1–10 (complexityFrom)
+    for (const [raw, complexity, reward] of [[99, 10, '4.43'], [-3, 1, '1.43']] as const) {
+      const id = uniq('shp_SQLC');
+      expect(await handleTaskEvent(sg.prisma, event('shipment.created', USD, { shipmentId: id, complexity: raw }))).toBe(true);
+      const c = (await taskOf(USD, id))!;
+      expect([c.complexity, c.reward.toString(), c.orderId]).toEqual([complexity, reward, null]);
+    }
   });
 
   it('writes the row the Prisma path writes (applyTaskEvent), in NGN with the seeded rate; missing complexity is 1', async () => {
@@ -103,10 +110,18 @@ describe.each(['pglite', 'postgres'] as const)('shipment.created on the driver p
     expect(await sg.prisma.processedEvent.count({ where: { eventId: bad.id } })).toBe(0);
   });
 
-  it('two shipment.created of one shipment at once (two event ids): one task, both handled', async () => {
+  it.runIf(kind === 'postgres')('two shipment.created of one shipment at once (two event ids), both reading before either wrote: one task, both handled', async () => {
     const shipmentId = uniq('shp_SQLR');
-    const results = await Promise.all([1, 2].map(() => handleTaskEvent(sg.prisma, event('shipment.created', LAGOS, { shipmentId, complexity: 3 }))));
-    expect(results).toEqual([true, true]);
-    expect(await sg.prisma.task.count({ where: { shipmentId } })).toBe(1);
+    // an uncommitted task of the shipment (rolled back below) holds both inserts after their reads
+    let handled: Promise<boolean[]> | undefined;
+    await expect(sg.prisma.$transaction(async (tx) => {
+      await tx.task.create({ data: { id: uniq('tsk_HOLD'), tenantId: LAGOS, kind: 'DELIVERY', title: 'hold', complexity: 1, reward: '1', currency: 'NGN', shipmentId } });
+      handled = Promise.all([1, 2].map(() => handleTaskEvent(sg.prisma, event('shipment.created', LAGOS, { shipmentId, complexity: 3 }))));
+      await new Promise((r) => setTimeout(r, 400));
+      throw new Error('rolled back');
+    })).rejects.toThrow('rolled back');
+    expect(await handled).toEqual([true, true]);
+    const tasks = await sg.prisma.task.findMany({ where: { shipmentId } });
+    expect(tasks.map((t) => [t.title, t.complexity])).toEqual([[`Deliver shipment ${shipmentId}`, 3]]);
   });
 });

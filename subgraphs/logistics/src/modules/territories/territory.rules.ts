@@ -30,7 +30,7 @@ export function territoryOf(
   return containingPolygon({ lat: site.lat, lng: site.lng }, territories)?.id ?? null;
 }
 
-/** A customer's site as noteCustomer reads it (CustomerSite). */
+/** A customer's site as the order.confirmed consumer reads it (CustomerSite; shipments/confirmed-order.sql.ts). */
 export interface SiteState { name: string; lat: number | null; lng: number | null; territoryId: string | null; territoryOverride: boolean }
 
 /**
