@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isProductionMode, log, resolveSecrets, startTelemetry, type ProcessSecrets, type RunningSubgraph, type SubgraphRuntime, type SubgraphRuntimeOptions } from '@omniroute/core';
 import { createGateway, documentOptionsFromEnv, type GatewayOptions } from '@omniroute/gateway';
-import { createEventBus, type EventBus } from '@omniroute/events';
+import { createEventBus, createWriteGate, type EventBus, type WriteGate } from '@omniroute/events';
 import { demoSandboxAccounts, startProviderSandbox, type ProviderSandbox, type SandboxTiming } from '@omniroute/provider-sandbox';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,7 +19,7 @@ export const DEVELOPMENT_CREDENTIALS_KEY = 'JXh/Jy2fvoDtAg8gwE7ZWg+ph6wgVFZ53PqT
 
 type SubgraphModule = {
   create(opts: SubgraphRuntimeOptions & {
-    bus?: EventBus; redisUrl?: string; changesChannel?: string;
+    bus?: EventBus; writeGate?: WriteGate; redisUrl?: string; changesChannel?: string;
     credentialsKey?: string; callbackBaseUrl?: () => string; paymentSandboxUrl?: string;
   }): Promise<SubgraphRuntime>;
 };
@@ -68,6 +68,12 @@ export interface StackOptions {
   /** Outbox relay polling interval of every subgraph (ms). */
   relayIntervalMs?: number;
   /**
+   * In-memory bus: while the oldest event a consumer group has not handled is older than this (ms), writes (the
+   * Mutations of subgraphs with an outbox) run one at a time, so a saturating write load cannot leave the events
+   * ever further behind (issue 17; @omniroute/events write-gate.ts). Default EVENT_LAG_LIMIT_MS or 500; 0: off.
+   */
+  eventLagLimitMs?: number;
+  /**
    * Periodic jobs (payment status poll, reconcilers, overdue sweep, cold-chain escalation); default true. Tests that count every SQL
    * statement a subgraph runs turn them off, so only the requests they measure are counted.
    */
@@ -108,6 +114,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** A non-negative number of milliseconds from the environment, else `fallback` (a bad value is an error, not ignored). */
+function envMs(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number of milliseconds ≥ 0, got "${raw}"`);
+  return n;
+}
+
 /** Starts the subgraphs (migrated, optionally seeded) and the gateway in this process. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // a stack on Postgres is a deployment as far as secrets go, whoever starts it
@@ -128,6 +143,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl,
     consumerConcurrency: opts.consumerConcurrency ?? (opts.databaseUrl ? 4 : 1),
   });
+  const writeGate = createWriteGate(bus, { maxLagMs: opts.eventLagLimitMs ?? envMs('EVENT_LAG_LIMIT_MS', 500) });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);
@@ -145,6 +161,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         databaseUrl: opts.databaseUrl,
         bus,
         relayIntervalMs: opts.relayIntervalMs,
+        writeGate,
         redisUrl: opts.redisUrl,
         changesChannel,
         dataDir: opts.databaseUrl || !opts.dataRoot ? undefined : join(opts.dataRoot, name),

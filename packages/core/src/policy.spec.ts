@@ -93,3 +93,37 @@ describe('createSubgraph', () => {
     expect(build({ ...complete, 'Thing.secret': { roles: ['FINANCE', 'PARTNER'], scopes: ['finance:write'] } })).toThrow(/@requiresScopes .* differs/);
   });
 });
+
+describe('createSubgraph writeGate', () => {
+  const typeDefs = parse(`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+    type Query { a: String }
+    type Mutation { place(fail: Boolean): String cancel: String }
+  `);
+  const policies: Record<string, Policy> = { 'Query.a': { access: 'anyone' }, 'Mutation.place': { roles: ['SALES_REP'], scopes: ['orders:write'] }, 'Mutation.cancel': { roles: ['FINANCE'], scopes: ['finance:write'] } };
+
+  it('runs every Mutation resolver inside the gate (done called on errors too), after its policy check; queries pass by', async () => {
+    const log: string[] = [];
+    const gate = { enter: async () => (log.push('enter'), () => void log.push('done')) };
+    const resolvers = {
+      Query: { a: () => (log.push('a'), 'a') },
+      Mutation: {
+        place: (_: unknown, args: { fail?: boolean }) => {
+          log.push('place');
+          if (args.fail) throw new Error('refused');
+          return 'ok';
+        },
+        cancel: () => 'cancelled',
+      },
+    };
+    const { schema } = createSubgraph({ name: 'probe', typeDefs, resolvers, createContext: () => ({}), secret: 's', policies, writeGate: gate });
+    const { execute } = await import('graphql');
+    const run = (q: string) => execute({ schema, document: parse(q), contextValue: { viewer: user('SALES_REP') } });
+    expect((await run('mutation { place }')).data).toEqual({ place: 'ok' });
+    expect((await run('mutation { place(fail: true) }')).errors?.[0]?.message).toBe('refused');
+    expect((await run('{ a }')).data).toEqual({ a: 'a' });
+    const refused = await run('mutation { cancel }');
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(log).toEqual(['enter', 'place', 'done', 'enter', 'place', 'done', 'a']); // the refused cancel never entered
+  });
+});

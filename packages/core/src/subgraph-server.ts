@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { GraphQLError, GraphQLScalarType, Kind, parse, type DefinitionNode, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, GraphQLError, GraphQLScalarType, Kind, parse, type DefinitionNode, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { verifyContext, type InternalContext } from './context.ts';
 import { sharedResolvers } from './scalars.ts';
 import { log } from './logger.ts';
@@ -108,6 +108,11 @@ export interface SubgraphOptions<Ctx extends object> {
    */
   routes?: Record<string, SubgraphRoute>;
   /**
+   * Every Mutation field's resolver runs between `await enter()` and the returned function's call, after its policy
+   * check: the write gate of @omniroute/events (write-gate.ts: while events are behind, writes take turns).
+   */
+  writeGate?: { enter(): Promise<() => void> };
+  /**
    * The subgraph's reconcilers (`Reconciler.stats()` of @omniroute/events), read when scraped: each becomes
    * `omniroute_reconciler_*{subgraph, reconciler}` (runs, found, repaired, failures, stuck, last run).
    */
@@ -157,6 +162,21 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     const context = await opts.createContext(internal);
     return Object.freeze(Object.assign(Object.create(Object.getPrototypeOf(context) as object | null) as object, context, { [INTERNAL]: internal })) as Ctx;
   };
+  const gate = opts.writeGate;
+  if (gate) {
+    // wrapped before the policies, so the policy check (below, outermost) refuses first and nobody waits for a refusal
+    for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = async (source, args, context, info) => {
+        const done = await gate.enter();
+        try {
+          return await resolve(source, args, context, info);
+        } finally {
+          done();
+        }
+      };
+    }
+  }
   enforcePolicies(schema, mergePolicies(Array.isArray(opts.policies) ? opts.policies : [opts.policies]), {
     subgraph: opts.name,
     internalCallerOf: (context) => {

@@ -16,6 +16,7 @@ export {
   type NewEvent,
 } from './outbox.ts';
 export { passOrderGate, type GateTx } from './order-gate.ts';
+export { createWriteGate, type WriteGate, type WriteGateOptions } from './write-gate.ts';
 export { enqueueSql, handleOnceSql, passOrderGateSql, type Sql, type SqlTx } from './sql.ts';
 export { startReconciler, reconcilerStats, republishEvents, type Reconciler, type ReconcilerOptions, type ReconcilerStats } from './reconciler.ts';
 export { newEventId } from './ids.ts';

@@ -11,6 +11,8 @@ interface Settle {
 interface Item {
   json: string;
   type: string;
+  /** When the event occurred (ms): its outbox row's time, so the age counts the relay's delay too. */
+  at: number;
   /** Events of one order (else one aggregate) are delivered one at a time, in order: `tenantId\0orderId`. */
   lane: string;
   /** `type\0aggregateId` for coalesced types (the latest position of a vehicle replaces an undelivered older one). */
@@ -95,14 +97,14 @@ class ConsumerGroup {
   constructor(readonly name: string, private readonly bus: BusState) {}
 
   /** Queues one event, or folds it into the undelivered item of the same key; counts the append on `settle`. */
-  enqueue(json: string, type: string, key: string | null, lane: string, settle: Settle | null) {
+  enqueue(json: string, type: string, at: number, key: string | null, lane: string, settle: Settle | null) {
     const older = key ? this.latest.get(key) : undefined;
     if (older) {
       older.json = json; // still waiting: deliver the latest state once instead of every step
       if (settle) (settle.remaining++, older.settles.push(settle));
       return;
     }
-    const item: Item = { json, type, key, lane, settles: settle ? [settle] : [] };
+    const item: Item = { json, type, at, key, lane, settles: settle ? [settle] : [] };
     if (settle) settle.remaining++;
     this.queue.push(item);
     if (key) this.latest.set(key, item);
@@ -172,6 +174,18 @@ class ConsumerGroup {
       if (!keepLane && !member.abandoned) this.passLane(item.lane);
       if (!bus.closed) this.dispatch();
     });
+  }
+
+  /**
+   * When the oldest event this group has not handled yet occurred (ms), or undefined: the queue's head (it is in
+   * publication order but for redeliveries and handed-on lanes, which go to its front), each busy lane's next
+   * event, each event in flight. O(lanes + members).
+   */
+  oldest(): number | undefined {
+    let at = this.queue.peek()?.at ?? Infinity;
+    for (const waiting of this.lanes.values()) if (waiting[0] && waiting[0].at < at) at = waiting[0].at;
+    for (const m of this.members) if (m.current && m.current.at < at) at = m.current.at;
+    return at === Infinity ? undefined : at;
   }
 
   /** The event in flight on `lane` is done: its next waiting event goes to the front of the queue, owning the lane. */
@@ -270,7 +284,8 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       if (retained.length > maxLen) retained.splice(0, retained.length - maxLen);
       const key = coalesce.has(e.type) ? `${e.type}\0${e.aggregateId}` : null;
       const lane = laneOf(e);
-      for (const group of groups.values()) group.enqueue(json, e.type, key, lane, settle);
+      const at = Date.parse(e.occurredAt) || Date.now();
+      for (const group of groups.values()) group.enqueue(json, e.type, at, key, lane, settle);
     }
     for (const group of groups.values()) queueMicrotask(() => group.dispatch());
   }
@@ -328,6 +343,16 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
       });
     },
 
+    oldestUnhandledMs() {
+      let at = Infinity;
+      for (const g of groups.values()) {
+        if (g.members.length === 0) continue; // a group nobody consumes any more holds no one up
+        const o = g.oldest();
+        if (o !== undefined && o < at) at = o;
+      }
+      return at === Infinity ? 0 : Math.max(0, Date.now() - at);
+    },
+
     resume() {
       if (!held || state.closed) return;
       const waiting = held;
@@ -345,7 +370,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
         group = new ConsumerGroup(groupName, state);
         if (consumeOpts.from !== 'new') for (const json of retained) {
           const e = JSON.parse(json) as DomainEvent;
-          group.queue.push({ json, type: e.type, key: null, lane: laneOf(e), settles: [] });
+          group.queue.push({ json, type: e.type, at: Date.parse(e.occurredAt) || Date.now(), key: null, lane: laneOf(e), settles: [] });
         }
         groups.set(groupName, group);
       }

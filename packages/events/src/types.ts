@@ -50,6 +50,12 @@ export interface EventBus {
    * it when present and marks rows published only then, so a crash replays what no consumer has handled.
    */
   publishUntilHandled?(events: DomainEvent[]): Promise<void>;
+  /**
+   * In-memory bus only: how long ago (ms) the oldest event that a consumer group of this bus has not handled yet
+   * occurred (its outbox time); 0 when every group is idle. What writers wait on when events fall behind
+   * (write-gate.ts).
+   */
+  oldestUnhandledMs?(): number;
   /** In-memory bus created with `startPaused`: deliver what publishUntilHandled() queued meanwhile. No-op otherwise. */
   resume?(): void;
   /**

@@ -1,7 +1,7 @@
 // Outbox relay and idempotent consumers on real databases (PGlite and Postgres) with a fixture Prisma schema.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, type Database } from '@omniroute/db';
+import { openDatabase, sqlTransactionFor, type Database } from '@omniroute/db';
 import { generateClients } from '@omniroute/db/tooling';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -16,6 +16,7 @@ import {
   type EventBus,
   type OutboxClient,
   type OutboxRelay,
+  type SqlTx,
 } from '../src/index.ts';
 import { busFactory, deletePrefix, ev, FAST, POSTGRES_URL, REDIS_URL, sleep, uniquePrefix, until } from './helpers.ts';
 
@@ -61,8 +62,15 @@ async function openReplica(of: Client): Promise<Client> {
   return prisma;
 }
 
-function relay(opts: Parameters<typeof startOutboxRelay>[0]): OutboxRelay {
-  const r = startOutboxRelay({ intervalMs: 50, onError: () => undefined, ...opts });
+/** The relay's statements through Prisma, or on the driver path (`sql`, as the subgraph kit starts it). */
+type Path = 'prisma' | 'driver';
+function driverOf(prisma: Client) {
+  const db = prisma === sharedPglite?.prisma ? sharedPglite.db : opened.find((o) => o.prisma === prisma)!.db;
+  return { run: db.query, transaction: sqlTransactionFor(prisma as never) as SqlTx };
+}
+
+function relay(opts: Parameters<typeof startOutboxRelay>[0], path: Path = 'prisma'): OutboxRelay {
+  const r = startOutboxRelay({ intervalMs: 50, onError: () => undefined, ...(path === 'driver' ? { sql: driverOf(opts.prisma as Client) } : {}), ...opts });
   stoppers.push(() => r.stop());
   return r;
 }
@@ -127,7 +135,7 @@ afterEach(async () => {
   }
 });
 
-describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
+describe.each([['pglite', 'prisma'], ['pglite', 'driver'], ['postgres', 'prisma'], ['postgres', 'driver']] as const)('outbox on %s, relay through %s', (kind, path) => {
   it('enqueue writes in the caller transaction: committed rows are published once, rolled-back ones never', async () => {
     const prisma = await openDb(kind);
     const bus = memoryBus();
@@ -141,7 +149,7 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
         throw new Error('business rule failed');
       }),
     ).rejects.toThrow('business rule');
-    const r = relay({ prisma, bus, source: 'commerce' });
+    const r = relay({ prisma, bus, source: 'commerce' }, path);
     r.kick();
     await until(() => got.length === 3);
     expect(got).toEqual(enqueued);
@@ -161,7 +169,7 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
     const enqueued: DomainEvent[] = [];
     for (let i = 0; i < 5; i++) await prisma.$transaction(async (tx) => void enqueued.push(...(await enqueue(tx, 'commerce', orderEvents(2, i * 2)))));
     const down = spyBus(memoryBus(), { failBefore: true });
-    const r1 = relay({ prisma, bus: down.bus, source: 'commerce' });
+    const r1 = relay({ prisma, bus: down.bus, source: 'commerce' }, path);
     await until(async () => (await prisma.outboxEvent.count({ where: { attempts: { gt: 0 } } })) === 10);
     await r1.stop();
     expect(await prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(10);
@@ -173,7 +181,7 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
     const bus = memoryBus();
     const got: string[] = [];
     await bus.consume('test', async (e) => void got.push(e.id));
-    relay({ prisma, bus, source: 'commerce', batchSize: 3 });
+    relay({ prisma, bus, source: 'commerce', batchSize: 3 }, path);
     await until(() => got.length === 10);
     expect(got).toEqual(enqueued.map((e) => e.id)); // oldest first, enqueue order kept
     // (the last batch is marked published when its transaction commits, just after the publish)
@@ -191,10 +199,10 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
       await handleOnce(prisma, 'finance', e, bump());
     });
     const crashy = spyBus(bus, { failAfter: true });
-    const r1 = relay({ prisma, bus: crashy.bus, source: 'commerce' });
+    const r1 = relay({ prisma, bus: crashy.bus, source: 'commerce' }, path);
     await until(() => deliveries.length >= 4);
     await r1.stop();
-    relay({ prisma, bus, source: 'commerce' });
+    relay({ prisma, bus, source: 'commerce' }, path);
     await until(() => deliveries.length >= 8);
     await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
     expect(new Set(deliveries).size).toBe(4);
@@ -223,7 +231,7 @@ describe.each(['pglite', 'postgres'] as const)('outbox on %s', (kind) => {
 });
 
 describe('outbox on Postgres with several replicas', () => {
-  it('two relays on one database publish each row exactly once (FOR UPDATE SKIP LOCKED)', async () => {
+  it.each(['prisma', 'driver'] as const)('two relays on one database publish each row exactly once (FOR UPDATE SKIP LOCKED; relay through %s)', async (path) => {
     const redisPrefix = uniquePrefix();
     const a = await openDb('postgres');
     const b = await openReplica(a);
@@ -237,8 +245,8 @@ describe('outbox on Postgres with several replicas', () => {
     });
     const ra = spyBus(inner, { delayMs: 5 });
     const rb = spyBus(inner, { delayMs: 5 });
-    relay({ prisma: a, bus: ra.bus, source: 'commerce', batchSize: 10, intervalMs: 20 }).kick();
-    relay({ prisma: b, bus: rb.bus, source: 'commerce', batchSize: 10, intervalMs: 20 }).kick();
+    relay({ prisma: a, bus: ra.bus, source: 'commerce', batchSize: 10, intervalMs: 20 }, path).kick();
+    relay({ prisma: b, bus: rb.bus, source: 'commerce', batchSize: 10, intervalMs: 20 }, path).kick();
     await until(async () => (await a.outboxEvent.count({ where: { publishedAt: null } })) === 0, 15_000);
     const counts = new Map<string, number>();
     for (const m of [ra.published, rb.published]) for (const [id, n] of m) counts.set(id, (counts.get(id) ?? 0) + n);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, TRANSACTION_OPTIONS, type Database } from '@omniroute/db';
-import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler } from '@omniroute/events';
+import { openDatabase, sqlTransactionFor, TRANSACTION_OPTIONS, type Database } from '@omniroute/db';
+import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler, type SqlTx, type WriteGate } from '@omniroute/events';
 import type { InternalContext } from '../context.ts';
 import { mergePolicies, type PolicyTable } from '../policy.ts';
 import type { SubgraphRuntime, SubgraphRuntimeOptions } from '../runtime.ts';
@@ -18,6 +18,8 @@ export interface KitOptions extends SubgraphRuntimeOptions {
   bus?: EventBus;
   /** Clock for tests. */
   now?: () => Date;
+  /** Writes wait while events are behind (@omniroute/events createWriteGate): every Mutation of a subgraph with an outbox. */
+  writeGate?: WriteGate;
 }
 
 /** What the lifecycle hooks of a subgraph see once its services are built. */
@@ -126,7 +128,7 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
   const startEvents = async () => {
     if (!opts.bus || eventsStarted) return;
     eventsStarted = true;
-    if (def.outbox) relay = startOutboxRelay({ prisma: prisma as never, bus: opts.bus, source: def.outbox, intervalMs: opts.relayIntervalMs });
+    if (def.outbox) relay = startOutboxRelay({ prisma: prisma as never, sql: { run: db.query, transaction: sqlTransactionFor(prisma as never) as SqlTx }, bus: opts.bus, source: def.outbox, intervalMs: opts.relayIntervalMs });
     for (const consumer of def.consumers ?? []) stoppables.push(await consumer(started));
   };
   try {
@@ -150,6 +152,7 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
     gauges: def.outbox ? outboxGauges(prisma as never) : undefined,
     routes: def.routes?.(started),
     reconcilers: () => reconcilers.map((r) => r.stats()),
+    writeGate: def.outbox ? opts.writeGate : undefined,
   });
   return {
     ...def.expose?.(started),

@@ -1,8 +1,11 @@
 import { log, newId, parseWireMoney, wireMoney, type Money } from '@omniroute/core';
-import { enqueue, handleOnce, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { sqlTransactionFor, type SqlRunner } from '@omniroute/db';
+import { enqueueSql, handleOnce, handleOnceSql, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
-import { isPaymentTerms } from '../modules/credit/credit.rules.ts';
-import type { CreditService } from '../modules/credit/credit.service.ts';
+import { checkCredit, isPaymentTerms } from '../modules/credit/credit.rules.ts';
+import { reservationPosting, type CreditService } from '../modules/credit/credit.service.ts';
+import { postingRows } from '../modules/ledger/ledger.service.ts';
+import { readForOrderPlaced, writeOrderPlaced } from './order-placed.sql.ts';
 import type { InvoiceService } from '../modules/invoices/invoices.service.ts';
 
 /** One consumer group for the whole order life cycle, so an order's events are handled in publication order. */
@@ -26,9 +29,57 @@ function skip(e: DomainEvent, why: string): void {
   log.warn('finance: skipped malformed event', { type: e.type, eventId: e.id, why });
 }
 
+/** The fields of a well-formed order.placed; null when it is malformed (logged; acknowledged). */
+function orderPlacedOf(e: DomainEvent) {
+  const p = e.payload as P;
+  const orderId = str(p, 'orderId');
+  const customerId = str(p, 'customerId');
+  const total = parseWireMoney(p.total);
+  const terms = p.paymentTerms;
+  if (!orderId || !customerId || !total || !isPaymentTerms(terms)) {
+    skip(e, 'order.placed needs orderId, customerId, total and paymentTerms');
+    return null;
+  }
+  return { tenantId: e.tenantId, orderId, customerId, total, terms, orderNumber: str(p, 'number') ?? orderId };
+}
+
 /**
- * The finance side of order-to-cash, run in the transaction that records the event as processed (handleOnce):
- * order.placed → credit check, DRAFT invoice, credit.approved | credit.rejected;
+ * order.placed → credit check, DRAFT invoice, credit.approved | credit.rejected, on the driver path
+ * (order-placed.sql.ts), in the transaction that records the event as processed (handleOnceSql): the gate passed,
+ * the invoice looked for and the credit line locked in one statement; checkCredit; then the credit taken (utilized
+ * and its CREDIT_RESERVED posting), the answer's outbox row and the invoice in one more. An order cancelled before
+ * its order.placed is seen (events out of order across replicas) holds no credit; a re-sent one is decided already.
+ */
+export function orderPlacedHandler() {
+  return async (e: DomainEvent, sql: SqlRunner): Promise<void> => {
+    const o = orderPlacedOf(e);
+    if (!o) return;
+    const { tenantId, orderId, customerId, total, terms } = o;
+    const state = await readForOrderPlaced(sql, { tenantId, orderId, customerId });
+    if (state.cancelled || state.invoiced) return;
+    const decision = checkCredit(terms, total, state.line);
+    if (!decision.approved) {
+      const wire = (m: Money) => wireMoney(m.amount, m.currencyCode);
+      await enqueueSql(sql, SOURCE, [{
+        type: 'credit.rejected', tenantId, aggregateId: orderId,
+        payload: { orderId, customerId, reason: decision.reason, available: wire(decision.available), required: wire(decision.required) },
+      }]);
+      return;
+    }
+    const invoiceId = newId('inv');
+    const at = new Date();
+    await writeOrderPlaced(sql, {
+      tenantId,
+      credit: decision.onCredit ? { lineId: state.line!.id, amount: total.amount.toFixed(), at, posting: postingRows(reservationPosting(o), at) } : null,
+      events: [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId } }],
+      invoice: { id: invoiceId, tenantId, orderId, customerId, terms, total, onCredit: decision.onCredit },
+    });
+  };
+}
+
+/**
+ * The rest of order-to-cash, through Prisma in the transaction that records the event as processed (handleOnce);
+ * order.placed is orderPlacedHandler's:
  * order.cancelled → invoice VOID, credit released (remembered when it comes first: no credit is then held);
  * order.rejected → DRAFT invoice VOID;
  * shipment.delivered → invoice ISSUED, due per payment terms.
@@ -38,30 +89,8 @@ export function orderToCashHandler(s: OrderToCashServices) {
     const p = e.payload as P;
     const tenantId = e.tenantId;
     switch (e.type) {
-      case 'order.placed': {
-        const orderId = str(p, 'orderId');
-        const customerId = str(p, 'customerId');
-        const total = parseWireMoney(p.total);
-        const terms = p.paymentTerms;
-        if (!orderId || !customerId || !total || !isPaymentTerms(terms)) return skip(e, 'order.placed needs orderId, customerId, total and paymentTerms');
-        // cancelled before we saw it placed (events out of order across replicas): no credit is held for it
-        if ((await passOrderGate(tx, tenantId, orderId)).cancelled) return;
-        if (await s.invoices.findByOrder(tx, tenantId, orderId)) return; // decided already (the event was re-sent)
-        const decision = await s.credit.reserve(tx, { tenantId, customerId, orderId, orderNumber: str(p, 'number') ?? orderId, terms, total });
-        if (!decision.approved) {
-          const wire = (m: Money) => wireMoney(m.amount, m.currencyCode);
-          await enqueue(tx, SOURCE, [{
-            type: 'credit.rejected', tenantId, aggregateId: orderId,
-            payload: { orderId, customerId, reason: decision.reason, available: wire(decision.available), required: wire(decision.required) },
-          }]);
-          return;
-        }
-        // the invoice last: its number locks the tenant's invoice sequence until commit (createDraft)
-        const invoiceId = newId('inv');
-        await enqueue(tx, SOURCE, [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId } }]);
-        await s.invoices.createDraft(tx, { id: invoiceId, tenantId, orderId, customerId, terms, total, onCredit: decision.onCredit });
-        return;
-      }
+      case 'order.placed':
+        throw new Error('order-to-cash: order.placed is handled on the driver path (orderPlacedHandler)');
       case 'order.cancelled':
       case 'order.rejected': {
         const orderId = str(p, 'orderId');
@@ -94,13 +123,27 @@ export async function resendInvoiceIssued(prisma: PrismaClient, e: DomainEvent):
   return (await republishEvents(prisma as unknown as OutboxClient, { type: 'invoice.issued', aggregateIds: [invoice.id], publishedBefore: new Date(Date.now() - 60_000) })) > 0;
 }
 
-/** Subscribes the order-to-cash consumer; each event runs once (handleOnce), then the outbox relay is kicked. */
+/**
+ * Handles one event once (handleOnceSql for order.placed on the driver path, handleOnce otherwise); true when it was
+ * handled now, false when it had been already.
+ */
+export function orderToCashEvents(prisma: PrismaClient, services: OrderToCashServices): (e: DomainEvent) => Promise<boolean> {
+  const placed = orderPlacedHandler();
+  const handle = orderToCashHandler(services);
+  const transaction = sqlTransactionFor(prisma);
+  return (e) =>
+    e.type === 'order.placed'
+      ? handleOnceSql(transaction, CONSUMER_GROUP, e, (sql) => placed(e, sql))
+      : handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
+}
+
+/** Subscribes the order-to-cash consumer; each event runs once (orderToCashEvents), then the outbox relay is kicked. */
 export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaClient; services: OrderToCashServices; onCommitted?: () => void }): Promise<Consumer> {
-  const handle = orderToCashHandler(opts.services);
+  const handle = orderToCashEvents(opts.prisma, opts.services);
   return opts.bus.consume(
     CONSUMER_GROUP,
     async (e) => {
-      const handled = await handleOnce(opts.prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
+      const handled = await handle(e);
       if (handled || (e.type === 'shipment.delivered' && (await resendInvoiceIssued(opts.prisma, e)))) opts.onCommitted?.();
     },
     { types: CONSUMED_TYPES },

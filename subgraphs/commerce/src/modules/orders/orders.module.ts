@@ -1,6 +1,7 @@
 import { log } from '@omniroute/core';
 import { defineModule, type KitModule, type Started, type SubgraphDeps } from '@omniroute/core/kit';
-import { handleOnce } from '@omniroute/events';
+import { sqlTransactionFor } from '@omniroute/db';
+import { handleOnce, handleOnceSql, type DomainEvent } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { OrderService } from './orders.service.ts';
 import { createOrderLoaders } from './orders.loaders.ts';
@@ -20,15 +21,29 @@ export const ordersModule: KitModule<{ orders: OrderService }, ReturnType<typeof
 export const ORDER_LIFECYCLE_GROUP = 'commerce.order-lifecycle';
 export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.created', 'shipment.dispatched', 'shipment.delivered'];
 
+/** The events applied on the driver path (order-lifecycle.sql.ts, issue 17: the busiest of the group under placeOrder load). */
+export const LIFECYCLE_SQL_EVENTS = new Set(['credit.approved', 'credit.rejected', 'shipment.created']);
+
+/** What the consumer does with one event, in its own transaction: true when it changed an order (outbox rows written). */
+export async function handleLifecycleEvent(prisma: PrismaClient, orders: OrderService, e: DomainEvent): Promise<boolean> {
+  let changed = false;
+  if (LIFECYCLE_SQL_EVENTS.has(e.type)) {
+    await handleOnceSql(sqlTransactionFor(prisma), ORDER_LIFECYCLE_GROUP, e, async (sql) => {
+      changed = await orders.applyEventSql(sql, e);
+    });
+  } else {
+    await handleOnce(prisma, ORDER_LIFECYCLE_GROUP, e, async (tx) => {
+      changed = await orders.applyEvent(tx, e);
+    });
+  }
+  return changed;
+}
+
 export const orderLifecycleConsumer = ({ bus, deps, services }: Started<unknown, SubgraphDeps<PrismaClient>, { orders: OrderService }>) =>
   bus!.consume(
     ORDER_LIFECYCLE_GROUP,
     async (e) => {
-      let changed = false;
-      await handleOnce(deps.prisma, ORDER_LIFECYCLE_GROUP, e, async (tx) => {
-        changed = await services.orders.applyEvent(tx, e);
-      });
-      if (changed) deps.outboxWritten();
+      if (await handleLifecycleEvent(deps.prisma, services.orders, e)) deps.outboxWritten();
       else log.debug('commerce: event changed nothing', { type: e.type, eventId: e.id });
     },
     { types: CONSUMED_EVENTS },

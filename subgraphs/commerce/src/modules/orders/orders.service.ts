@@ -24,6 +24,7 @@ import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, 
 import { consumeReservedStock, releaseStock, type StockLine } from '../inventory/stock.ts';
 import { priceOrder } from '../pricing/pricing-engine.ts';
 import { insertPlacedOrder, readForPlaceOrder } from './place-order.sql.ts';
+import { lockOrderForDecision, markShipmentCreated, writeDecision } from './order-lifecycle.sql.ts';
 import type { RequestScope } from '../../context.ts';
 import { MAX_NOTE, MAX_STRING, validatePlaceOrder, type PlaceOrderRequest } from './order-input.ts';
 import { orderPolicies } from './orders.policies.ts';
@@ -250,66 +251,84 @@ export class OrderService {
     return result;
   }
 
-  // ---- life cycle driven by other subgraphs' events (run inside handleOnce's transaction; tenant from the event) ----
+  // ---- life cycle driven by other subgraphs' events (run inside the consumer's transaction; tenant from the event) ----
 
-  /** Applies one consumed event; returns true when it changed an order. Unknown orders and stale events are ignored. */
-  async applyEvent(tx: Tx, e: DomainEvent): Promise<boolean> {
+  /**
+   * Applies a credit decision or shipment.created (LIFECYCLE_SQL_EVENTS), on the driver path (order-lifecycle.sql.ts);
+   * returns true when it changed an order. Unknown orders and stale events are ignored.
+   */
+  async applyEventSql(sql: SqlRunner, e: DomainEvent): Promise<boolean> {
     const p = e.payload as Record<string, unknown>;
     if (typeof p.orderId !== 'string') return false;
     switch (e.type) {
       case 'credit.approved':
-        return this.confirm(tx, e.tenantId, p.orderId);
+        return this.confirm(sql, e.tenantId, p.orderId);
       case 'credit.rejected':
-        return this.reject(tx, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed');
-      case 'shipment.dispatched':
-        return this.dispatch(tx, e.tenantId, p.orderId, typeof p.shipmentId === 'string' ? p.shipmentId : undefined);
-      case 'shipment.delivered':
-        return this.deliver(tx, e.tenantId, p.orderId);
+        return this.reject(sql, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed');
       case 'shipment.created':
         // logistics has the order: the confirmed-orders reconciler stops re-sending order.confirmed (no status change)
-        await tx.order.updateMany({ where: { id: p.orderId, tenantId: e.tenantId, shipmentCreatedAt: null }, data: { shipmentCreatedAt: new Date(e.occurredAt) } });
+        await markShipmentCreated(sql, e.tenantId, p.orderId, new Date(e.occurredAt), new Date());
         return false;
       default:
         return false;
     }
   }
 
-  private async confirm(tx: Tx, tenantId: string, orderId: string): Promise<boolean> {
-    const before = await this.lockOrder(tx, tenantId, orderId);
+  /** Applies one of the other consumed events (dispatch, delivery) through Prisma; true when it changed an order. */
+  async applyEvent(tx: Tx, e: DomainEvent): Promise<boolean> {
+    const p = e.payload as Record<string, unknown>;
+    if (typeof p.orderId !== 'string') return false;
+    switch (e.type) {
+      case 'shipment.dispatched':
+        return this.dispatch(tx, e.tenantId, p.orderId, typeof p.shipmentId === 'string' ? p.shipmentId : undefined);
+      case 'shipment.delivered':
+        return this.deliver(tx, e.tenantId, p.orderId);
+      default:
+        return false;
+    }
+  }
+
+  private async confirm(sql: SqlRunner, tenantId: string, orderId: string): Promise<boolean> {
+    const locked = await lockOrderForDecision(sql, tenantId, orderId);
+    const before = locked?.order;
     if (before?.status !== 'PENDING') return false;
-    const after = await tx.order.update({ where: { id: orderId }, data: { status: 'CONFIRMED' } });
-    const [customer, lines] = await Promise.all([
-      tx.customer.findFirst({ where: { id: after.customerId, tenantId } }),
-      tx.orderLine.findMany({ where: { orderId, tenantId }, include: { variant: { select: { weightKg: true, volumeL: true, product: { select: { tempMinC: true, tempMaxC: true } } } } } }),
-    ]);
+    const after: Order = { ...before, status: 'CONFIRMED', updatedAt: new Date() };
+    const { customer, lines } = locked!;
     const weightKg = lines.reduce((s, l) => s.plus(l.variant.weightKg.times(l.quantity)), new Prisma.Decimal(0));
     // the goods' volume where the catalogue knows it (issue 15: planning checks vehicles' m³ too); null when it knows none
     const sized = lines.filter((l) => l.variant.volumeL != null);
     const volumeM3 = sized.length ? sized.reduce((s, l) => s.plus(l.variant.volumeL!.times(l.quantity)), new Prisma.Decimal(0)).div(1000).toNumber() : null;
     // chilled goods: logistics plans and dispatches the order on refrigerated vehicles only
     const temperature = combinedRange(lines.map((l) => rangeOf(l.variant.product)));
-    await enqueue(tx, SOURCE, [
-      this.statusChanged(after, before.status),
-      this.event('order.confirmed', after, {
-        orderId, number: after.number, customerId: after.customerId, customerName: customer?.name ?? null, locationId: after.locationId,
-        territoryId: customer?.territoryId ?? null,
-        destination: customer?.lat != null && customer.lng != null ? { lat: customer.lat, lng: customer.lng } : null,
-        total: wireMoney(after.total, after.currency as CurrencyCode), weightKg: weightKg.toNumber(), volumeM3, temperature,
-      }),
-    ]);
+    await writeDecision(sql, {
+      tenantId, orderId, status: after.status, updatedAt: after.updatedAt, rejectionReason: null, release: null,
+      events: [
+        this.statusChanged(after, before.status),
+        this.event('order.confirmed', after, {
+          orderId, number: after.number, customerId: after.customerId, customerName: customer?.name ?? null, locationId: after.locationId,
+          territoryId: customer?.territoryId ?? null,
+          destination: customer?.lat != null && customer.lng != null ? { lat: customer.lat, lng: customer.lng } : null,
+          total: wireMoney(after.total, after.currency as CurrencyCode), weightKg: weightKg.toNumber(), volumeM3, temperature,
+        }),
+      ],
+    });
     return true;
   }
 
-  private async reject(tx: Tx, tenantId: string, orderId: string, reason: string): Promise<boolean> {
-    const before = await this.lockOrder(tx, tenantId, orderId);
+  private async reject(sql: SqlRunner, tenantId: string, orderId: string, reason: string): Promise<boolean> {
+    const locked = await lockOrderForDecision(sql, tenantId, orderId);
+    const before = locked?.order;
     if (before?.status !== 'PENDING') return false;
     const rejectionReason = reason.slice(0, MAX_NOTE);
-    const after = await tx.order.update({ where: { id: orderId }, data: { status: 'REJECTED', rejectionReason } });
-    await releaseStock(tx, tenantId, after.locationId, await this.stockLines(tx, after));
-    await enqueue(tx, SOURCE, [
-      this.statusChanged(after, before.status),
-      this.event('order.rejected', after, { orderId, customerId: after.customerId, reason: rejectionReason }),
-    ]);
+    const after: Order = { ...before, status: 'REJECTED', rejectionReason, updatedAt: new Date() };
+    await writeDecision(sql, {
+      tenantId, orderId, status: after.status, updatedAt: after.updatedAt, rejectionReason,
+      release: { locationId: after.locationId, lines: locked!.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })) },
+      events: [
+        this.statusChanged(after, before.status),
+        this.event('order.rejected', after, { orderId, customerId: after.customerId, reason: rejectionReason }),
+      ],
+    });
     return true;
   }
 

@@ -3,7 +3,7 @@ import type { RequestScope } from '../../context.ts';
 import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts';
 import { TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
-import { creditReleased, creditReserved } from '../ledger/ledger.rules.ts';
+import { creditReleased, creditReserved, type PostingDraft } from '../ledger/ledger.rules.ts';
 import { OVERDUE_GRACE_MS } from '../invoices/invoice.rules.ts';
 import { checkCredit, type CreditDecision, type PaymentTerms } from './credit.rules.ts';
 import { creditScore, reviewedLimit, utilizationOf, type PaymentHistory } from './credit-score.ts';
@@ -17,6 +17,11 @@ const MAX_LIMIT = new Decimal('1e13');
 /** Amount with no more decimals than the currency has minor units. */
 export function hasValidScale(amount: Decimal, currency: keyof typeof MINOR_UNITS): boolean {
   return amount.decimalPlaces() <= MINOR_UNITS[currency];
+}
+
+/** The CREDIT_RESERVED posting of a credit-term order approved (reserve; order-to-cash's driver path). */
+export function reservationPosting(o: { tenantId: string; customerId: string; orderNumber: string; total: Money }): PostingDraft {
+  return creditReserved({ tenantId: o.tenantId, currency: o.total.currencyCode, customerId: o.customerId }, o.total.amount, o.orderNumber);
 }
 
 /** Credit lines: limits, the credit check of new orders, utilization, and score reviews. */
@@ -63,15 +68,16 @@ export class CreditService {
   }
 
   /**
-   * Credit check of a new order, in the consumer's transaction: locks the customer's line so concurrent orders
-   * cannot both take the last of the credit, and on approval of a credit-term order adds the total to utilized.
+   * Credit check of a new order in a Prisma transaction: locks the customer's line so concurrent orders cannot both
+   * take the last of the credit, and on approval of a credit-term order adds the total to utilized. (The
+   * order-to-cash consumer does the same on the driver path, events/order-placed.sql.ts; tests set up with this.)
    */
   async reserve(tx: Tx, o: { tenantId: string; customerId: string; orderId: string; orderNumber: string; terms: PaymentTerms; total: Money }): Promise<CreditDecision> {
     const line = await this.lockLine(tx, o.tenantId, o.customerId);
     const decision = checkCredit(o.terms, o.total, line);
     if (decision.approved && decision.onCredit) {
       await tx.creditLine.update({ where: { id: line!.id }, data: { utilized: { increment: o.total.amount } } });
-      await this.ledger.post(tx, creditReserved({ tenantId: o.tenantId, currency: o.total.currencyCode, customerId: o.customerId }, o.total.amount, o.orderNumber));
+      await this.ledger.post(tx, reservationPosting(o));
     }
     return decision;
   }

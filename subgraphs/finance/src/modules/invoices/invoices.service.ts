@@ -29,6 +29,39 @@ export function invoiceEventPayload(inv: Invoice, amount: Money) {
   };
 }
 
+export interface DraftInvoice {
+  id?: string;
+  tenantId: string;
+  orderId: string;
+  customerId: string;
+  terms: PaymentTerms;
+  total: Money;
+  onCredit: boolean;
+}
+
+/**
+ * The DRAFT invoice's number and row as two CTEs of one statement, `seq` (the tenant's InvoiceSequence row, locked
+ * until commit) then `draft` (the invoice, RETURNING it); parameters from $<first + 1>. The one source of the
+ * draft's SQL: createDraft (Prisma) and the order-to-cash driver path (events/order-placed.sql.ts) both write it.
+ */
+export function draftInvoiceCtes(o: DraftInvoice, first: number): { ctes: string; params: unknown[] } {
+  const $ = (n: number) => `$${first + n}`;
+  return {
+    ctes: `"seq" AS (
+        INSERT INTO "InvoiceSequence" ("tenantId", "lastNumber") VALUES (${$(2)}, 20001)
+        ON CONFLICT ("tenantId") DO UPDATE SET "lastNumber" = "InvoiceSequence"."lastNumber" + 1
+        RETURNING "lastNumber"),
+      "draft" AS (
+        INSERT INTO "Invoice" ("id", "tenantId", "number", "orderId", "customerId", "status", "paymentTerms", "onCredit", "currency", "total", "amountPaid", "createdAt", "updatedAt")
+        SELECT ${$(1)}, ${$(2)}, ${$(3)} || "seq"."lastNumber"::text, ${$(4)}, ${$(5)}, 'DRAFT'::"InvoiceStatus",
+               ${$(6)}::text::"PaymentTerms", ${$(7)}::boolean, ${$(8)}::text::"CurrencyCode", ${$(9)}::text::numeric, 0, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+        FROM "seq"
+        RETURNING "id", "tenantId", "number", "orderId", "customerId", "status"::text AS "status", "paymentTerms"::text AS "paymentTerms", "onCredit",
+                  "currency"::text AS "currency", "total", "amountPaid", "issuedAt", "dueDate", "paidAt", "voidedAt", "createdAt", "updatedAt")`,
+    params: [o.id ?? newId('inv'), o.tenantId, invoiceNumberStem(o.tenantId), o.orderId, o.customerId, o.terms, o.onCredit, o.total.currencyCode, o.total.amount.toFixed()],
+  };
+}
+
 /** Invoices: drafts for approved orders, issue on delivery, payments applied, voids; reads scoped by tenant. */
 export class InvoiceService {
   constructor(
@@ -71,18 +104,9 @@ export class InvoiceService {
    * InvoiceSequence row, locked until the transaction ends and so serialising every tenant's invoices: number and
    * invoice are one statement, to be the transaction's last (the caller enqueues its events before, with `id`).
    */
-  async createDraft(tx: Tx, o: { id?: string; tenantId: string; orderId: string; customerId: string; terms: PaymentTerms; total: Money; onCredit: boolean }): Promise<Invoice> {
-    const [invoice] = await tx.$queryRaw<Invoice[]>`
-      WITH seq AS (
-        INSERT INTO "InvoiceSequence" ("tenantId", "lastNumber") VALUES (${o.tenantId}, 20001)
-        ON CONFLICT ("tenantId") DO UPDATE SET "lastNumber" = "InvoiceSequence"."lastNumber" + 1
-        RETURNING "lastNumber")
-      INSERT INTO "Invoice" ("id", "tenantId", "number", "orderId", "customerId", "status", "paymentTerms", "onCredit", "currency", "total", "amountPaid", "createdAt", "updatedAt")
-      SELECT ${o.id ?? newId('inv')}, ${o.tenantId}, ${invoiceNumberStem(o.tenantId)} || seq."lastNumber"::text, ${o.orderId}, ${o.customerId}, 'DRAFT'::"InvoiceStatus",
-             ${o.terms}::"PaymentTerms", ${o.onCredit}, ${o.total.currencyCode}::"CurrencyCode", ${o.total.amount.toFixed()}::numeric, 0, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-      FROM seq
-      RETURNING "id", "tenantId", "number", "orderId", "customerId", "status"::text AS "status", "paymentTerms"::text AS "paymentTerms", "onCredit",
-                "currency"::text AS "currency", "total", "amountPaid", "issuedAt", "dueDate", "paidAt", "voidedAt", "createdAt", "updatedAt"`;
+  async createDraft(tx: Tx, o: DraftInvoice): Promise<Invoice> {
+    const d = draftInvoiceCtes(o, 0);
+    const [invoice] = await tx.$queryRawUnsafe<Invoice[]>(`WITH ${d.ctes} SELECT * FROM "draft"`, ...d.params);
     return invoice!;
   }
 

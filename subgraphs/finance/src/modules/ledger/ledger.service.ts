@@ -2,7 +2,7 @@ import { authorize, dec, Decimal, money, newId, pageWindow, toConnection, type C
 import type { RequestScope } from '../../context.ts';
 import type { LedgerEntry, PrismaClient } from '../../generated/prisma/client.ts';
 import type { Tx } from '../../db.ts';
-import { assertBalanced, type LedgerAccount, type PostingDraft } from './ledger.rules.ts';
+import { assertBalanced, type LedgerAccount, type LedgerPostingKind, type PostingDraft } from './ledger.rules.ts';
 import { ledgerPolicies } from './ledger.policies.ts';
 
 /** A statement line: an entry with the account's balance after it. */
@@ -31,29 +31,46 @@ export interface CurrencyBalance {
   accounts: { account: LedgerAccount; balance: Money }[];
 }
 
+/** The rows of one balanced posting at `at`: the posting and its entries (ids time-sorted from `at`). */
+export interface PostingRows {
+  posting: {
+    id: string; tenantId: string; kind: LedgerPostingKind; currency: CurrencyCode; description: string; invoiceId: string | null; paymentId: string | null;
+    customerId: string | null; walletId: string | null; workerId: string | null; postedAt: Date;
+  };
+  entries: {
+    id: string; tenantId: string; postingId: string; account: LedgerAccount; currency: CurrencyCode; amount: Decimal;
+    customerId: string | null; walletId: string | null; workerId: string | null; createdAt: Date;
+  }[];
+}
+
+/**
+ * What a posting writes, checked first (assertBalanced; throws UnbalancedPostingError): the one source of the rows
+ * for LedgerService.post (Prisma) and the driver-path writers (order-placed.sql.ts).
+ */
+export function postingRows(draft: PostingDraft, at: Date): PostingRows {
+  const p = assertBalanced(draft);
+  const postingId = newId('lgp', at.getTime());
+  return {
+    posting: {
+      id: postingId, tenantId: p.tenantId, kind: p.kind, currency: p.currency, description: p.description,
+      invoiceId: p.invoiceId ?? null, paymentId: p.paymentId ?? null, customerId: p.customerId ?? null, walletId: p.walletId ?? null, workerId: p.workerId ?? null, postedAt: at,
+    },
+    entries: p.lines.map((l) => ({
+      id: newId('lge', at.getTime()), tenantId: p.tenantId, postingId, account: l.account, currency: p.currency, amount: l.amount,
+      customerId: p.customerId ?? null, walletId: l.account === 'WALLET' ? p.walletId! : null,
+      workerId: l.account === 'WORKER_PAYABLE' ? p.workerId! : null, createdAt: at,
+    })),
+  };
+}
+
 /** Ledger: writes balanced postings inside the caller's transaction and reports balances and entries. */
 export class LedgerService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Writes one balanced posting (its entries sum to zero) in `tx`; throws UnbalancedPostingError otherwise. */
   async post(tx: Tx, draft: PostingDraft, at = new Date()): Promise<void> {
-    const p = assertBalanced(draft);
-    const postingId = newId('lgp', at.getTime());
-    await tx.ledgerPosting.create({
-      data: {
-        id: postingId, tenantId: p.tenantId, kind: p.kind, currency: p.currency, description: p.description,
-        invoiceId: p.invoiceId ?? null, paymentId: p.paymentId ?? null, customerId: p.customerId ?? null, walletId: p.walletId ?? null, workerId: p.workerId ?? null, postedAt: at,
-        entries: {
-          createMany: {
-            data: p.lines.map((l) => ({
-              id: newId('lge', at.getTime()), tenantId: p.tenantId, account: l.account, currency: p.currency, amount: l.amount,
-              customerId: p.customerId ?? null, walletId: l.account === 'WALLET' ? p.walletId! : null,
-              workerId: l.account === 'WORKER_PAYABLE' ? p.workerId! : null, createdAt: at,
-            })),
-          },
-        },
-      },
-    });
+    const { posting, entries } = postingRows(draft, at);
+    await tx.ledgerPosting.create({ data: { ...posting, entries: { createMany: { data: entries.map(({ postingId: _, ...e }) => e) } } } });
   }
 
   /** Trial balance per currency: debits, credits and per-account balances; `net` is zero when the ledger is sound. */
