@@ -1,15 +1,25 @@
-import { handleOnce, type Consumer, type EventBus } from '@omniroute/events';
+import { sqlTransactionFor, type SqlTransaction } from '@omniroute/db';
+import { handleOnceSql, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { BeatPlanService } from './beat-plans.service.ts';
 
 /** Consumer group that credits visits with the orders placed during them (strike rate). */
 export const VISITS_GROUP = 'logistics.visits';
 
+/**
+ * order.placed, exactly once, on the driver path: ProcessedEvent, the candidate visits, the link when one is found
+ * (BeatPlanService.linkOrder). False when the event had been handled already.
+ */
+export function handleVisitEvent(prisma: PrismaClient, beatPlans: BeatPlanService, event: DomainEvent, transaction: SqlTransaction = sqlTransactionFor(prisma)): Promise<boolean> {
+  return handleOnceSql(transaction, VISITS_GROUP, event, (sql) => beatPlans.linkOrder(sql, event));
+}
+
 export function startVisitConsumers(opts: { bus: EventBus; prisma: PrismaClient; beatPlans: BeatPlanService }): Promise<Consumer> {
+  const transaction = sqlTransactionFor(opts.prisma);
   return opts.bus.consume(
     VISITS_GROUP,
     async (event) => {
-      await handleOnce(opts.prisma as never, VISITS_GROUP, event, (tx) => opts.beatPlans.linkOrder(tx as never, event));
+      await handleVisitEvent(opts.prisma, opts.beatPlans, event, transaction);
     },
     { types: ['order.placed'] },
   );

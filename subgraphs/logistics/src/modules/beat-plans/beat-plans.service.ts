@@ -1,6 +1,7 @@
 import { UserErrorCode as C, authorize, badUserInput, fail, forbidden, newId, objectRuleOf, ok, type Result, type Viewer } from '@omniroute/core';
 import type { DomainEvent } from '@omniroute/events';
-import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
+import type { SqlRunner } from '@omniroute/db';
+import type { LogisticsDeps, RequestScope } from '../../context.ts';
 import type { BeatPlan, Prisma, Visit } from '../../generated/prisma/client.ts';
 import { cleanString } from '@omniroute/core/kit';
 import { pointOf } from '../../lib/geo.ts';
@@ -181,21 +182,26 @@ export class BeatPlanService {
     };
   }
 
-  /** `order.placed`: the order counts for the visit during which it was placed (same customer, between check-in and out). */
-  async linkOrder(tx: Tx, event: DomainEvent): Promise<boolean> {
+  /**
+   * `order.placed`: the order counts for the visit during which it was placed (same customer, between check-in and
+   * out). On the driver path inside handleOnceSql's transaction (issue 17): the latest candidate visits in one
+   * statement, duringVisit decides here, and one statement links the order to the visit found.
+   */
+  async linkOrder(sql: SqlRunner, event: DomainEvent): Promise<boolean> {
     const p = (event.payload ?? {}) as Record<string, unknown>;
     const orderId = typeof p.orderId === 'string' ? p.orderId : null;
     const customerId = typeof p.customerId === 'string' ? p.customerId : null;
     const placedAt = typeof p.placedAt === 'string' && !Number.isNaN(Date.parse(p.placedAt)) ? new Date(p.placedAt) : new Date(event.occurredAt);
     if (!orderId || !customerId) return false;
-    const candidates = await tx.visit.findMany({
-      where: { tenantId: event.tenantId, customerId, orderId: null, status: { in: ['CHECKED_IN', 'COMPLETED'] }, checkInAt: { lte: placedAt } },
-      orderBy: { checkInAt: 'desc' },
-      take: 5,
-    });
+    const candidates = await sql<Pick<Visit, 'id' | 'checkInAt' | 'checkOutAt'>>(
+      `SELECT "id", "checkInAt", "checkOutAt" FROM "Visit"
+       WHERE "tenantId" = $1 AND "customerId" = $2 AND "orderId" IS NULL AND "status" IN ('CHECKED_IN', 'COMPLETED') AND "checkInAt" <= $3::text::timestamp
+       ORDER BY "checkInAt" DESC LIMIT 5`,
+      [event.tenantId, customerId, placedAt.toISOString().slice(0, -1)],
+    );
     const visit = candidates.find((x) => duringVisit(x, placedAt));
     if (!visit) return false;
-    const { count } = await tx.visit.updateMany({ where: { id: visit.id, tenantId: event.tenantId, orderId: null }, data: { orderId } });
-    return count === 1;
+    const linked = await sql(`UPDATE "Visit" SET "orderId" = $1 WHERE "id" = $2 AND "tenantId" = $3 AND "orderId" IS NULL RETURNING "id"`, [orderId, visit.id, event.tenantId]);
+    return linked.length === 1;
   }
 }

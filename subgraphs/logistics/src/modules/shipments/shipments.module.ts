@@ -27,7 +27,7 @@ export const shipmentsModule: KitModule<{ shipments: ShipmentService }, ReturnTy
 type Running = Started<ShipmentsOptions, SubgraphDeps<PrismaClient>, { shipments: ShipmentService; territories: TerritoryService }>;
 
 export const shipmentConsumers = ({ bus, deps, services }: Running) =>
-  startShipmentConsumers({ bus: bus!, prisma: deps.prisma, shipments: services.shipments, territories: services.territories, outboxWritten: deps.outboxWritten });
+  startShipmentConsumers({ bus: bus!, prisma: deps.prisma, shipments: services.shipments, noteCustomers: !!services.territories, outboxWritten: deps.outboxWritten });
 export const deliveryAckConsumer = ({ bus, deps }: Running) => startDeliveryAckConsumer(bus!, deps.prisma);
 export const deliveryReconcilers = ({ bus, deps, opts }: Running) =>
   bus ? startDeliveryReconcilers({ prisma: deps.prisma, kick: deps.outboxWritten, stuckAfterMs: opts.reconcileAfterMs, intervalMs: opts.reconcileIntervalMs }) : [];

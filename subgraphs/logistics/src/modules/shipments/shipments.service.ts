@@ -1,13 +1,15 @@
-import { UserErrorCode, authorize, fail, forbidden, log, newId, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
+import { UserErrorCode, authorize, fail, forbidden, log, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
 import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
 import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
 import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
 import { cleanString, TX_OPTIONS } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
-import { pointOf, type LatLng } from '../../lib/geo.ts';
+import { pointOf } from '../../lib/geo.ts';
 import { liveEvents } from '../../lib/live.ts';
-import { parseOrderCancelled, parseOrderConfirmed } from './shipment-events.ts';
-import { canCancel, canConfirmDelivery, canDispatch, canRecall, estimateEta, isOnTime, PREPARATION_MINUTES, shipmentComplexity, type VehicleKind } from './shipment-rules.ts';
+import { parseOrderCancelled } from './shipment-events.ts';
+import { applyConfirmedOrder } from './confirmed-order.sql.ts';
+import type { SqlRunner } from '@omniroute/db';
+import { canCancel, canConfirmDelivery, canDispatch, canRecall, estimateEta, isOnTime, type VehicleKind } from './shipment-rules.ts';
 import { shipmentPolicies } from './shipments.policies.ts';
 
 export interface DispatchInput {
@@ -217,58 +219,11 @@ export class ShipmentService {
   }
 
   /**
-   * `order.confirmed` → a PENDING shipment: pickup at the order's location, dropoff at the customer, ETA and
-   * complexity. Runs inside handleOnce's transaction; an order that already has a shipment is left alone.
+   * `order.confirmed` → a PENDING shipment (and, with `noteCustomer`, the customer's site follows the order), on the
+   * driver path inside handleOnceSql's transaction: confirmed-order.sql.ts. True when a shipment was created.
    */
-  async createForConfirmedOrder(tx: Tx, event: DomainEvent): Promise<Shipment | null> {
-    const p = parseOrderConfirmed(event.payload);
-    if (!p) {
-      log.warn('order.confirmed without orderId ignored', { eventId: event.id });
-      return null;
-    }
-    const tenantId = event.tenantId;
-    // an order cancelled before its confirmation reached us gets no shipment
-    if ((await passOrderGate(tx, tenantId, p.orderId)).cancelled) return null;
-    if (await tx.shipment.findFirst({ where: { tenantId, orderId: p.orderId }, select: { id: true } })) return null;
-    // Logistics only knows the pickup location's id; reuse the coordinates of an earlier pickup there, if any.
-    const knownPickup = p.locationId
-      ? await tx.shipmentStop.findFirst({
-          where: { tenantId, locationId: p.locationId, kind: 'PICKUP', lat: { not: null }, lng: { not: null } },
-          orderBy: { id: 'desc' },
-          select: { lat: true, lng: true, address: true },
-        })
-      : null;
-    const pickup: LatLng | null = pointOf(knownPickup?.lat, knownPickup?.lng);
-    const now = this.deps.now();
-    const id = newId('shp', now.getTime());
-    const stops = [
-      { id: newId('stp'), tenantId, sequence: 1, kind: 'PICKUP' as const, locationId: p.locationId ?? null, lat: pickup?.lat ?? null, lng: pickup?.lng ?? null, address: knownPickup?.address ?? null },
-      { id: newId('stp'), tenantId, sequence: 2, kind: 'DROPOFF' as const, locationId: null, lat: p.destination?.lat ?? null, lng: p.destination?.lng ?? null, address: p.customerName ?? null },
-    ];
-    const shipment = await tx.shipment.create({
-      data: {
-        id,
-        tenantId,
-        orderId: p.orderId,
-        status: 'PENDING',
-        territoryId: p.territoryId ?? null,
-        locationId: p.locationId ?? null,
-        weightKg: p.weightKg ?? 0,
-        volumeM3: p.volumeM3 != null && p.volumeM3 >= 0 ? p.volumeM3 : null,
-        customerId: p.customerId ?? null,
-        tempMinC: p.temperature?.minC ?? null,
-        tempMaxC: p.temperature?.maxC ?? null,
-        complexity: shipmentComplexity(p.weightKg, stops.length),
-        eta: estimateEta({ from: now, route: [pickup, p.destination ?? null], preparationMinutes: PREPARATION_MINUTES }),
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
-    await tx.shipmentStop.createMany({ data: stops.map((s) => ({ ...s, shipmentId: id })) });
-    await this.emit(tx, [
-      { type: 'shipment.created', tenantId, aggregateId: id, payload: { shipmentId: id, orderId: p.orderId, territoryId: p.territoryId ?? null, complexity: shipment.complexity } },
-    ]);
-    return shipment;
+  createForConfirmedOrder(sql: SqlRunner, event: DomainEvent, noteCustomer: boolean): Promise<boolean> {
+    return applyConfirmedOrder(sql, event, this.deps.now(), noteCustomer);
   }
 
   /**

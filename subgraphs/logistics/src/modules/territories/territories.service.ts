@@ -4,7 +4,6 @@ import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
 import type { CustomerSite, Prisma, Territory, TerritoryKind } from '../../generated/prisma/client.ts';
 import { cleanString } from '@omniroute/core/kit';
 import { SOURCE } from '../shipments/shipment-events.ts';
-import type { LatLng } from '../../lib/geo.ts';
 import { territoryPolicies } from './territories.policies.ts';
 import { boundaryOf, hierarchyProblem, polygonProblem, territoryOf } from './territory.rules.ts';
 import { polygonCentre } from '@omniroute/core';
@@ -20,7 +19,7 @@ export interface CreateTerritoryInput {
 }
 
 /** The `customer.territory_changed` event commerce's replica applies (and anyone else may). */
-function customerMoved(tenantId: string, customerId: string, territoryId: string | null, at: Date): NewEvent {
+export function customerMoved(tenantId: string, customerId: string, territoryId: string | null, at: Date): NewEvent {
   return { type: 'customer.territory_changed', tenantId, aggregateId: customerId, payload: { customerId, territoryId, at: at.toISOString() } };
 }
 
@@ -140,25 +139,6 @@ export class TerritoryService {
     });
     if (result.ok) this.deps.outboxWritten();
     return result;
-  }
-
-  /**
-   * Keeps logistics' site of a customer current from an `order.confirmed` (name, coordinates): a customer seen for
-   * the first time gets its territory by point-in-polygon; moved coordinates move it unless overridden by hand.
-   */
-  async noteCustomer(tx: Tx, tenantId: string, c: { customerId: string; name?: string | null; destination?: LatLng | null }, now: Date): Promise<void> {
-    const site = await tx.customerSite.findUnique({ where: { tenantId_customerId: { tenantId, customerId: c.customerId } } });
-    const lat = c.destination?.lat ?? site?.lat ?? null;
-    const lng = c.destination?.lng ?? site?.lng ?? null;
-    if (site && site.lat === lat && site.lng === lng && (!c.name || c.name === site.name)) return;
-    const base = { lat, lng, territoryId: site?.territoryId ?? null, territoryOverride: site?.territoryOverride ?? false };
-    const territoryId = territoryOf(base, await this.polygons(tx, tenantId));
-    await tx.customerSite.upsert({
-      where: { tenantId_customerId: { tenantId, customerId: c.customerId } },
-      create: { tenantId, customerId: c.customerId, name: c.name ?? c.customerId, tier: 'BRONZE', lat, lng, territoryId, updatedAt: now },
-      update: { name: c.name ?? site?.name, lat, lng, territoryId, updatedAt: now },
-    });
-    if (territoryId !== (site?.territoryId ?? null)) await enqueue(tx, SOURCE, [customerMoved(tenantId, c.customerId, territoryId, now)]);
   }
 
   /** Recomputes every customer's territory after the polygons changed; announces the moves. Returns how many moved. */

@@ -30,6 +30,21 @@ export function territoryOf(
   return containingPolygon({ lat: site.lat, lng: site.lng }, territories)?.id ?? null;
 }
 
+/** A customer's site as the order.confirmed consumer reads it (CustomerSite; shipments/confirmed-order.sql.ts). */
+export interface SiteState { name: string; lat: number | null; lng: number | null; territoryId: string | null; territoryOverride: boolean }
+
+/**
+ * Where a customer's site goes after one of its orders (order.confirmed: its name and delivery point): the new
+ * coordinates, or null when the site exists and nothing of it changes. The destination wins; without one, the site
+ * keeps its point. The territory then follows by territoryOf (the caller reads the polygons only when needed).
+ */
+export function siteAfterOrder(site: SiteState | null, c: { name?: string | null; destination?: { lat: number; lng: number } | null }): { lat: number | null; lng: number | null } | null {
+  const lat = c.destination?.lat ?? site?.lat ?? null;
+  const lng = c.destination?.lng ?? site?.lng ?? null;
+  if (site && site.lat === lat && site.lng === lng && (!c.name || c.name === site.name)) return null;
+  return { lat, lng };
+}
+
 /** A stored boundary column back as a polygon; null when it is missing or not a polygon. */
 export function boundaryOf(json: unknown): GeoJsonPolygon | null {
   return json && polygonProblem(json) === null ? (json as GeoJsonPolygon) : null;

@@ -1,6 +1,7 @@
 import { log, newId, type CurrencyCode } from '@omniroute/core';
-import { handleOnce, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
-import type { Prisma, PrismaClient, Task } from '../../generated/prisma/client.ts';
+import { sqlTransactionFor, type SqlRunner, type SqlTransaction } from '@omniroute/db';
+import { handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import type { Prisma, PrismaClient, Task, TenantSettings } from '../../generated/prisma/client.ts';
 import { completeTaskTx } from './tasks.service.ts';
 import { complexityFrom, taskReward } from './tasks.rules.ts';
 
@@ -17,18 +18,63 @@ interface ShipmentUpdated { shipmentId: string; status?: string }
 interface OrderCancelled { orderId?: string }
 
 /**
- * Consumes the logistics and commerce events that drive delivery tasks, each exactly once per event (handleOnce:
- * the effect and the ProcessedEvent row commit together). `afterCommit` runs when an event wrote to the outbox.
+ * Consumes the logistics and commerce events that drive delivery tasks, each exactly once per event (the effect and
+ * the ProcessedEvent row commit together). `afterCommit` runs when an event wrote to the outbox.
  */
 export function startTaskConsumers(bus: EventBus, prisma: PrismaClient, afterCommit: () => void = () => undefined): Promise<Consumer> {
+  const transaction = sqlTransactionFor(prisma);
   return bus.consume(
     TASKS_GROUP,
     async (event) => {
-      const handled = await handleOnce(prisma as unknown as OutboxClient, TASKS_GROUP, event, (tx: Tx) => applyTaskEvent(tx, event));
+      const handled = await handleTaskEvent(prisma, event, transaction);
       if (handled && event.type === 'shipment.delivered') afterCommit();
       else if (!handled && event.type === 'shipment.delivered' && (await resendTaskCredit(prisma, event))) afterCommit();
     },
     { types: TASK_EVENT_TYPES },
+  );
+}
+
+/**
+ * Handles one event exactly once per group; false when it had been handled already. shipment.created (one per
+ * order) runs on the driver path (openDeliveryTaskSql: three statements); the rest through Prisma (applyTaskEvent).
+ */
+export function handleTaskEvent(prisma: PrismaClient, event: DomainEvent, transaction: SqlTransaction = sqlTransactionFor(prisma)): Promise<boolean> {
+  if (event.type === 'shipment.created') {
+    return handleOnceSql(transaction, TASKS_GROUP, event, (sql) => openDeliveryTaskSql(sql, event.tenantId, event.payload as unknown as ShipmentCreated));
+  }
+  return handleOnce(prisma as unknown as OutboxClient, TASKS_GROUP, event, (tx: Tx) => applyTaskEvent(tx, event));
+}
+
+// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
+const utc = (d: Date) => d.toISOString().slice(0, -1);
+
+/**
+ * ensureDeliveryTask on the driver path, for shipment.created: whether the shipment's task exists and the tenant's
+ * settings in one statement, the reward worked out here (taskReward, complexityFrom), the task in a second one
+ * (ON CONFLICT DO NOTHING: a concurrent consumer created it, keep theirs). Nothing for a tenant without settings.
+ */
+export async function openDeliveryTaskSql(sql: SqlRunner, tenantId: string, p: ShipmentCreated): Promise<void> {
+  if (!p.shipmentId) throw new Error('shipment event without shipmentId');
+  const [r] = await sql<{ taskExists: boolean } & ({ [K in keyof TenantSettings]: TenantSettings[K] | null })>(
+    `SELECT EXISTS (SELECT 1 FROM "Task" WHERE "tenantId" = $1 AND "shipmentId" = $2) AS "taskExists",
+            s."tenantId", s."currency"::text AS "currency", s."rewardBase", s."rewardPerComplexity"
+     FROM (SELECT 1) one LEFT JOIN "TenantSettings" s ON s."tenantId" = $1`,
+    [tenantId, p.shipmentId],
+  );
+  if (!r || r.taskExists) return;
+  if (!r.currency || !r.rewardBase || !r.rewardPerComplexity) {
+    // The events carry no currency; without the tenant's settings there is no price. Acknowledge and say so.
+    log.warn('workforce: no TenantSettings for tenant; delivery task not created', { tenantId, shipmentId: p.shipmentId });
+    return;
+  }
+  const complexity = complexityFrom(p.complexity);
+  const reward = taskReward({ base: r.rewardBase, perComplexity: r.rewardPerComplexity }, complexity, r.currency as CurrencyCode);
+  const now = utc(new Date());
+  await sql(
+    `INSERT INTO "Task" ("id", "tenantId", "kind", "status", "priority", "title", "complexity", "reward", "currency", "shipmentId", "orderId", "createdAt", "updatedAt")
+     VALUES ($1, $2, 'DELIVERY'::"TaskKind", 'OPEN'::"TaskStatus", 'STANDARD'::"TaskPriority", $3, $4::int, $5::text::numeric, $6::text::"CurrencyCode", $7, $8, $9::text::timestamp, $9::text::timestamp)
+     ON CONFLICT DO NOTHING`,
+    [newId('tsk'), tenantId, `Deliver shipment ${p.shipmentId}`, complexity, reward.amount.toString(), r.currency, p.shipmentId, p.orderId ?? null, now],
   );
 }
 
