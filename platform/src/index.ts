@@ -69,8 +69,8 @@ export interface StackOptions {
   relayIntervalMs?: number;
   /**
    * In-memory bus: while the oldest event a consumer group has not handled is older than this (ms), writes (the
-   * Mutations of subgraphs with an outbox) run one at a time, so a saturating write load cannot leave the events
-   * ever further behind (issue 17; @omniroute/events write-gate.ts). Default EVENT_LAG_LIMIT_MS or 500; 0: off.
+   * Mutations of subgraphs with an outbox) run two at a time, so a saturating write load cannot leave the events
+   * ever further behind (issue 17; @omniroute/events write-gate.ts). Default EVENT_LAG_LIMIT_MS or 250; 0: off.
    */
   eventLagLimitMs?: number;
   /**
@@ -143,7 +143,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     redisUrl: opts.redisUrl, stream: opts.busPrefix, startPaused: !opts.redisUrl,
     consumerConcurrency: opts.consumerConcurrency ?? (opts.databaseUrl ? 4 : 1),
   });
-  const writeGate = createWriteGate(bus, { maxLagMs: opts.eventLagLimitMs ?? envMs('EVENT_LAG_LIMIT_MS', 500) });
+  const writeGate = createWriteGate(bus, { maxLagMs: opts.eventLagLimitMs ?? envMs('EVENT_LAG_LIMIT_MS', 250), whileBehind: 2 });
   // Identity publishes key revocations and partner app changes here; the gateway listens (pub/sub and in-process).
   const changesChannel = `${opts.busPrefix ?? 'omniroute'}:identity:changes`;
   started.push(bus);
