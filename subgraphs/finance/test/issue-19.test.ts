@@ -238,6 +238,11 @@ describe('ledger reports read exactly the rows they name (issue 19)', () => {
     }
     expect(opening).toBe(runningAfter.at(-1));
     expect(opening).not.toBe('0.00');
+    // a page of three closes at its third line, not its second (found by the mutation run: pages of two could not tell)
+    const three: Page = (await q(lagosFinance, STATEMENT, { a: 'ACCOUNTS_RECEIVABLE', c: 'NGN', cu: who, f: 3 })).data.ledgerStatement;
+    expect(three.edges).toHaveLength(3);
+    expect(fixed(three.closingBalance.amount)).toBe(runningAfter[2]);
+    expect(runningAfter[2]).not.toBe(runningAfter[1]);
     // after the last line: no lines, and the page opens and closes at the final balance
     const end = await q(lagosFinance, STATEMENT, { a: 'ACCOUNTS_RECEIVABLE', c: 'NGN', cu: who, f: 2, after: pages.at(-1)!.edges.at(-1)!.cursor });
     expect(end.data.ledgerStatement.edges).toEqual([]);
@@ -277,6 +282,14 @@ describe('ledger reports read exactly the rows they name (issue 19)', () => {
       [...perAccount].sort(([a], [b]) => (a < b ? -1 : 1)).map(([account, b]) => [account, b.toFixed(2), 'NGN']),
     );
     expect(tb.accounts.some((a: any) => new Decimal(a.balance.amount).lt(0)) && tb.accounts.some((a: any) => new Decimal(a.balance.amount).gt(0))).toBe(true);
+  });
+
+  it('a currency nothing was posted in: all zero and balanced (found by the mutation run)', async () => {
+    expect(await sg.prisma.ledgerEntry.count({ where: { tenantId: LAGOS, currency: 'KES' } })).toBe(0);
+    const r = await q(lagosFinance, '{ trialBalance(currencyCode: KES) { currencyCode balanced debits { amount } credits { amount } net { amount } accounts { account } } }');
+    expect(r.errors).toBeUndefined();
+    expect(r.data.trialBalance).toMatchObject({ currencyCode: 'KES', balanced: true, accounts: [] });
+    expect([fixed(r.data.trialBalance.debits.amount), fixed(r.data.trialBalance.net.amount)]).toEqual(['0.00', '0.00']);
   });
 
   it('an unbalanced posting shows: balanced false and the difference as net (in its own currency only)', async () => {
