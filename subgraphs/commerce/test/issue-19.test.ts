@@ -10,7 +10,7 @@ import { consumeReservedStock, releaseStock, reserveStock } from '../src/modules
 import { create } from '../src/server.ts';
 
 const SECRET = 'commerce-issue-19-secret';
-const [LAGOS] = demoPlan();
+const [LAGOS, ACCRA] = demoPlan();
 const ADMIN: Viewer = { tenantId: LAGOS!.id, userId: LAGOS!.users[0]!.id, roles: ['ADMIN'], scopes: [] };
 const retailer = LAGOS!.customers.find((c) => c.type === 'RETAILER')!;
 const otherRetailer = LAGOS!.customers.filter((c) => c.type === 'RETAILER')[1]!;
@@ -188,5 +188,63 @@ describe('stock movements called directly, on PGlite (issue 19: stock.ts in the 
     const [last] = await sg.prisma.stockMovement.findMany({ where: { variantId: a.id, locationId: location.id, type: 'SALE' }, orderBy: { seq: 'desc' }, take: 1 });
     expect(last).toMatchObject({ quantity: -1, reference: null, orderId: null });
     expect(await level(a.id)).toEqual({ onHand: sa.onHand - 1, reserved: sa.onHand - 1 });
+  });
+});
+
+describe('priceQuote: only the caller tenant’s rules, and precise refusals (found by the pricing.service mutation run)', () => {
+  const Q = `query($i: PriceQuoteInput!) { priceQuote(input: $i) { customer { id } lines { variant { sku } pricingRule unitPrice { amount } } total { amount currencyCode } } }`;
+  const sku = variants[0]!.sku;
+  const ask = (customerId: string, lines: { sku: string; quantity: number }[], viewer: Viewer = ADMIN) =>
+    callSubgraph({ url, name: 'commerce' }, SECRET, viewer, Q, { i: { customerId, lines } });
+
+  it('another tenant’s price list and volume tier never apply', async () => {
+    // the retailer's own price list set aside, so that one of another tenant for the same type would be the only one
+    const own = await sg.prisma.priceList.findMany({ where: { tenantId: LAGOS!.id, customerType: 'RETAILER' } });
+    const tiers = await sg.prisma.volumeTier.findMany({ where: { tenantId: LAGOS!.id, minQuantity: 1 } });
+    expect(tiers).toEqual([]); // one unit gets no tier of Lagos: a tier at 1 could only come from elsewhere
+    await sg.prisma.priceList.deleteMany({ where: { id: { in: own.map((p) => p.id) } } });
+    try {
+      const before = (await ask(retailer.id, [{ sku, quantity: 1 }])).data.priceQuote;
+      expect(before.lines[0].pricingRule).toBe('BASE_PRICE');
+      await sg.prisma.priceList.upsert({ where: { tenantId_customerType: { tenantId: ACCRA!.id, customerType: 'RETAILER' } }, create: { id: 'prl_I19_ACCRA', tenantId: ACCRA!.id, customerType: 'RETAILER', discountPercent: '60' }, update: { discountPercent: '60' } });
+      await sg.prisma.volumeTier.create({ data: { id: 'vtr_I19_ACCRA', tenantId: ACCRA!.id, minQuantity: 1, discountPercent: '55' } });
+      const after = (await ask(retailer.id, [{ sku, quantity: 1 }])).data.priceQuote;
+      expect(after).toEqual(before);
+    } finally {
+      await sg.prisma.volumeTier.deleteMany({ where: { id: 'vtr_I19_ACCRA' } });
+      await sg.prisma.priceList.deleteMany({ where: { id: 'prl_I19_ACCRA' } });
+      for (const p of own) await sg.prisma.priceList.create({ data: p });
+    }
+  });
+
+  it('a retailer quotes for its own customer only', async () => {
+    const me: Viewer = { tenantId: LAGOS!.id, userId: 'usr_I19_RETAILER', roles: ['RETAILER'], scopes: [], customerId: retailer.id };
+    expect((await ask(retailer.id, [{ sku, quantity: 1 }], me)).data.priceQuote.customer).toEqual({ id: retailer.id });
+    const other = await ask(otherRetailer.id, [{ sku, quantity: 1 }], me);
+    expect(other.errors).toBeUndefined();
+    expect(other.data.priceQuote).toBeNull();
+  });
+
+  it('refuses a too long customer id, bad lines and unknown SKUs with the message and the field', async () => {
+    const refusal = async (customerId: string, lines: { sku: string; quantity: number }[]) => {
+      const r = await ask(customerId, lines);
+      expect(r.errors).toHaveLength(1);
+      return { message: r.errors[0].message, code: r.errors[0].extensions.code, field: r.errors[0].extensions.field };
+    };
+    expect(await refusal('c'.repeat(201), [{ sku, quantity: 1 }])).toEqual({ message: 'customerId is too long', code: 'BAD_USER_INPUT', field: ['input', 'customerId'] });
+    // exactly the longest id: no such customer, no refusal
+    const longest = await ask('c'.repeat(200), [{ sku, quantity: 1 }]);
+    expect(longest.errors).toBeUndefined();
+    expect(longest.data.priceQuote).toBeNull();
+    expect(await refusal(retailer.id, [{ sku, quantity: 0 }, { sku: '', quantity: 1 }])).toEqual({
+      message: 'Quantity must be a whole number from 1 to 100000; SKU must be 1 to 200 characters', code: 'BAD_USER_INPUT', field: ['input', 'lines', '0', 'quantity'],
+    });
+    expect(await refusal(retailer.id, [{ sku: 'NO-SUCH-1', quantity: 1 }, { sku, quantity: 1 }, { sku: 'NO-SUCH-2', quantity: 2 }])).toEqual({
+      message: 'Unknown SKU: NO-SUCH-1, NO-SUCH-2', code: 'BAD_USER_INPUT', field: ['input', 'lines'],
+    });
+    // another tenant's SKU is unknown here
+    const accraSku = ACCRA!.products.flatMap((p) => p.variants).map((v) => v.sku).find((s) => !variants.some((v) => v.sku === s))!;
+    expect(accraSku).toBeDefined();
+    expect(await refusal(retailer.id, [{ sku: accraSku, quantity: 1 }])).toEqual({ message: `Unknown SKU: ${accraSku}`, code: 'BAD_USER_INPUT', field: ['input', 'lines'] });
   });
 });
