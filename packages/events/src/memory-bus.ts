@@ -92,6 +92,8 @@ class ConsumerGroup {
   members: Member[] = [];
   /** Lanes with an event in flight, and the events of that lane that came up meanwhile (in order). */
   private readonly lanes = new Map<string, Item[]>();
+  /** Failed events waiting for their redelivery (not in the queue until their timer fires). */
+  private readonly retrying = new Set<Item>();
   private next = 0;
 
   constructor(readonly name: string, private readonly bus: BusState) {}
@@ -158,8 +160,10 @@ class ConsumerGroup {
         if (bus.closed || member.abandoned) return;
         keepLane = true;
         item.ownsLane = true;
+        this.retrying.add(item);
         const timer = setTimeout(() => {
           bus.timers.delete(timer);
+          this.retrying.delete(item);
           if (bus.closed) return;
           this.queue.unshift(item);
           this.dispatch();
@@ -179,12 +183,13 @@ class ConsumerGroup {
   /**
    * When the oldest event this group has not handled yet occurred (ms), or undefined: the queue's head (it is in
    * publication order but for redeliveries and handed-on lanes, which go to its front), each busy lane's next
-   * event, each event in flight. O(lanes + members).
+   * event, each event in flight, each failed one waiting for its redelivery. O(lanes + members + failed).
    */
   oldest(): number | undefined {
     let at = this.queue.peek()?.at ?? Infinity;
     for (const waiting of this.lanes.values()) if (waiting[0] && waiting[0].at < at) at = waiting[0].at;
     for (const m of this.members) if (m.current && m.current.at < at) at = m.current.at;
+    for (const item of this.retrying) if (item.at < at) at = item.at;
     return at === Infinity ? undefined : at;
   }
 

@@ -4,7 +4,8 @@
 // 80/s: events handled 15 s late) and everything the events make (invoices, shipments, tasks) was that stale.
 // With the gate, while the oldest unhandled event is older than `maxLagMs`, only `whileBehind` writes run at a
 // time (the others queue, first come first served), so the handlers get the loop until they have caught up; then
-// writes run freely again. Writes never stop (a consumer that keeps failing slows them, never blocks them).
+// writes run freely again. Writes never stop: a write waits at most maxWaitMs, and an event stuck for longer than
+// stuckAfterMs (a handler that keeps failing) no longer paces them.
 import type { EventBus } from './types.ts';
 
 export interface WriteGateOptions {
@@ -16,6 +17,13 @@ export interface WriteGateOptions {
   maxWaitMs?: number;
   /** How often waiting writes look at the lag again when none finishes (ms); default 10. */
   pollMs?: number;
+  /**
+   * An unhandled event older than this (ms) is stuck, not slow: a handler that keeps failing (its event is
+   * redelivered, its order's later events wait behind it) would otherwise pace every write of the platform for as
+   * long as it fails. Then writes run freely; the stuck event is the reconcilers' and the alerts' business (outbox
+   * and consumer-lag metrics). Default 60 000.
+   */
+  stuckAfterMs?: number;
 }
 
 export interface WriteGate {
@@ -37,7 +45,12 @@ export function createWriteGate(bus: EventBus, o: WriteGateOptions): WriteGate |
   let running = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  const room = () => (age() <= o.maxLagMs ? Infinity : whileBehind) - running;
+  const stuckAfterMs = o.stuckAfterMs ?? 60_000;
+  const behind = () => {
+    const a = age();
+    return a > o.maxLagMs && a <= stuckAfterMs;
+  };
+  const room = () => (behind() ? whileBehind : Infinity) - running;
 
   function release() {
     running--;

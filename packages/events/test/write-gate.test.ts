@@ -122,3 +122,30 @@ describe('write gate', () => {
     c.letGo();
   });
 });
+
+describe('write gate and a stuck consumer', () => {
+  const f = busFactory('memory');
+  afterEach(() => f.cleanup());
+
+  it('an event unhandled for longer than stuckAfterMs (a handler that keeps failing) no longer paces writes', async () => {
+    const bus = f.make({ idleTimeoutMs: 50 });
+    let attempts = 0;
+    await bus.consume('finance', async () => {
+      attempts++;
+      throw new Error('poison');
+    });
+    await bus.publish([aged(800)]);
+    await until(() => attempts >= 1);
+    const gate = createWriteGate(bus, { maxLagMs: 500, stuckAfterMs: 1_000, pollMs: 5 })!;
+    const first = await gate.enter();
+    let secondIn = false;
+    const second = gate.enter().then((done) => ((secondIn = true), done));
+    await sleep(50);
+    expect(secondIn).toBe(false); // 0.8 s behind: writes take turns
+    await until(() => bus.oldestUnhandledMs!() > 1_000, 3_000); // still failing a moment later: stuck, not slow
+    await until(() => secondIn, 1_000);
+    const third = await gate.enter(); // runs at once beside the others
+    expect(gate.stats().waited).toBe(1);
+    [first, await second, third].forEach((done) => done());
+  });
+});
