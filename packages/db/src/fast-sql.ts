@@ -24,6 +24,8 @@ const TIMESTAMP_ARRAY = 1115;
 const toDecimal = (v: string) => new Decimal(v);
 // `timestamp(3)` columns hold UTC (Prisma writes them so): the text has no zone, so say it is Z.
 const toUtcDate = (v: string) => new Date(`${v.replace(' ', 'T')}Z`);
+/** An instant as a `timestamp(3)` column holds it (UTC, zone-less text: `$n::text::timestamp`), whatever the session's time zone. */
+export const utcText = (d: Date): string => d.toISOString().slice(0, -1);
 const toDate = (v: string) => new Date(v);
 const toDay = (v: string) => new Date(`${v}T00:00:00.000Z`);
 const toBigInt = (v: string) => BigInt(v);

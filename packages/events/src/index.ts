@@ -15,7 +15,7 @@ export {
   type OutboxRelayOptions,
   type NewEvent,
 } from './outbox.ts';
-export { passOrderGate, type GateTx } from './order-gate.ts';
+export { orderGateUpsert, passOrderGate, type GateTx } from './order-gate.ts';
 export { createWriteGate, type WriteGate, type WriteGateOptions } from './write-gate.ts';
 export { enqueueSql, handleOnceSql, passOrderGateSql, type Sql, type SqlTx } from './sql.ts';
 export { startReconciler, reconcilerStats, republishEvents, type Reconciler, type ReconcilerOptions, type ReconcilerStats } from './reconciler.ts';

@@ -7,6 +7,17 @@
 //    waits for the first to commit and then sees what it wrote (READ COMMITTED reads per statement).
 //  - A cancellation is remembered even when nothing of the order exists yet; `cancelled` tells the others.
 
+/**
+ * The gate's statement: the order's row upserted with tenantId $1 and orderId $2, `cancelledAt` the SQL of the
+ * cancellation time (a parameter, or NULL to pass without cancelling; the first cancellation's time is kept);
+ * returns "cancelledAt". Handlers on the driver path put it in a CTE of their first statement.
+ */
+export function orderGateUpsert(cancelledAt: string): string {
+  return `INSERT INTO "OrderGate" ("tenantId", "orderId", "cancelledAt") VALUES ($1, $2, ${cancelledAt})
+     ON CONFLICT ("tenantId", "orderId") DO UPDATE SET "cancelledAt" = COALESCE("OrderGate"."cancelledAt", EXCLUDED."cancelledAt")
+     RETURNING "cancelledAt"`;
+}
+
 /** A transaction client (Prisma interactive transaction) that can run raw SQL. */
 export interface GateTx {
   $queryRawUnsafe(sql: string, ...values: unknown[]): Promise<unknown>;
@@ -18,9 +29,7 @@ export interface GateTx {
  */
 export async function passOrderGate(tx: GateTx, tenantId: string, orderId: string, cancel?: { at: Date }): Promise<{ cancelled: boolean }> {
   const rows = (await tx.$queryRawUnsafe(
-    `INSERT INTO "OrderGate" ("tenantId", "orderId", "cancelledAt") VALUES ($1, $2, $3)
-     ON CONFLICT ("tenantId", "orderId") DO UPDATE SET "cancelledAt" = COALESCE("OrderGate"."cancelledAt", EXCLUDED."cancelledAt")
-     RETURNING "cancelledAt"`,
+    orderGateUpsert('$3'),
     tenantId,
     orderId,
     cancel ? cancel.at : null,

@@ -2,6 +2,7 @@ import type { DomainEvent, EventBus } from './types.ts';
 import { newEventId } from './ids.ts';
 import { defaultOnError } from './util.ts';
 import type { Sql, SqlTx } from './sql.ts';
+import { utcText as utc } from '@omniroute/db';
 
 // Prisma clients are generated per subgraph, so they are typed structurally here: anything with these
 // delegates (the two models below) and $transaction works.
@@ -154,8 +155,6 @@ async function claimAndPublishBatch(prisma: OutboxClient, bus: EventBus, source:
   return outcome.count;
 }
 
-// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
-const utc = (d: Date) => d.toISOString().slice(0, -1);
 const MARK = `UPDATE "OutboxEvent" SET "publishedAt" = $2::text::timestamp, "attempts" = "attempts" + 1 WHERE "id" = ANY($1::text[])`;
 const COUNT_ATTEMPT = `UPDATE "OutboxEvent" SET "attempts" = "attempts" + 1 WHERE "id" = ANY($1::text[])`;
 

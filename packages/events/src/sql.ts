@@ -1,16 +1,16 @@
 // The outbox, exactly-once handling and the order gate on the driver path (issue 17): the same rows as enqueue,
 // handleOnce and passOrderGate write through Prisma, for handlers whose whole transaction runs as parameterised
 // statements (packages/db fast-sql.ts: `sqlTransactionFor(prisma)`), without Prisma's per-statement cost.
+import { orderGateUpsert } from './order-gate.ts';
 import { outboxRows, type NewEvent } from './outbox.ts';
 import type { DomainEvent } from './types.ts';
+import { utcText as utc } from '@omniroute/db';
 
 /** One parameterised statement ($1, $2…) and its rows (packages/db's SqlRunner). */
 export type Sql = <Row = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<Row[]>;
 /** Runs `fn` in one transaction (packages/db's SqlTransaction). */
 export type SqlTx = <R>(fn: (sql: Sql) => Promise<R>) => Promise<R>;
 
-// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
-const utc = (d: Date) => d.toISOString().slice(0, -1);
 
 /** enqueue() on the driver path: the events' outbox rows in one statement, in the caller's transaction. */
 export async function enqueueSql(sql: Sql, source: string, events: NewEvent[]): Promise<DomainEvent[]> {
@@ -45,9 +45,7 @@ export function handleOnceSql(transaction: SqlTx, consumer: string, event: Domai
 /** passOrderGate() on the driver path (order-gate.ts says why every handler of an order's events passes it first). */
 export async function passOrderGateSql(sql: Sql, tenantId: string, orderId: string, cancel?: { at: Date }): Promise<{ cancelled: boolean }> {
   const rows = await sql<{ cancelledAt: Date | null }>(
-    `INSERT INTO "OrderGate" ("tenantId", "orderId", "cancelledAt") VALUES ($1, $2, $3::text::timestamp)
-     ON CONFLICT ("tenantId", "orderId") DO UPDATE SET "cancelledAt" = COALESCE("OrderGate"."cancelledAt", EXCLUDED."cancelledAt")
-     RETURNING "cancelledAt"`,
+    orderGateUpsert('$3::text::timestamp'),
     [tenantId, orderId, cancel ? utc(cancel.at) : null],
   );
   return { cancelled: rows[0]?.cancelledAt != null };

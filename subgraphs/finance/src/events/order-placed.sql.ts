@@ -6,13 +6,12 @@
 // credit line, then ONE statement that writes everything (or the credit.rejected outbox row alone). The rules stay
 // in TypeScript (checkCredit, the posting's rows from postingRows, the invoice's SQL from draftInvoiceCtes).
 import type { SqlRunner } from '@omniroute/db';
-import { outboxRows, type NewEvent } from '@omniroute/events';
+import { orderGateUpsert, outboxRows, type NewEvent } from '@omniroute/events';
 import type { CreditLine } from '../generated/prisma/client.ts';
 import type { PostingRows } from '../modules/ledger/ledger.service.ts';
 import { draftInvoiceCtes, type DraftInvoice } from '../modules/invoices/invoices.service.ts';
+import { utcText as utc } from '@omniroute/db';
 
-// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
-const utc = (d: Date) => d.toISOString().slice(0, -1);
 
 export interface OrderPlacedState {
   /** The order was cancelled before its order.placed was handled (the order gate: passOrderGate). */
@@ -32,9 +31,7 @@ export interface OrderPlacedState {
 export async function readForOrderPlaced(sql: SqlRunner, q: { tenantId: string; orderId: string; customerId: string }): Promise<OrderPlacedState> {
   const rows = await sql<Omit<CreditLine, 'id'> & { id: string | null; _cancelled: boolean; _invoiced: boolean }>(
     `WITH gate AS (
-       INSERT INTO "OrderGate" ("tenantId", "orderId", "cancelledAt") VALUES ($1, $2, NULL)
-       ON CONFLICT ("tenantId", "orderId") DO UPDATE SET "cancelledAt" = COALESCE("OrderGate"."cancelledAt", EXCLUDED."cancelledAt")
-       RETURNING "cancelledAt"
+       ${orderGateUpsert('NULL')}
      ),
      decided AS (
        SELECT EXISTS (SELECT 1 FROM gate WHERE "cancelledAt" IS NOT NULL) AS "_cancelled",

@@ -9,6 +9,7 @@ import type { SqlRunner } from '@omniroute/db';
 import { outboxRows, type NewEvent } from '@omniroute/events';
 import type { Customer, Order, OrderStatus, Product, ProductVariant } from '../../generated/prisma/client.ts';
 import type { StockLine } from '../inventory/stock.ts';
+import { utcText as utc } from '@omniroute/db';
 
 /** One order line with the catalogue columns its order.confirmed needs. */
 export interface DecisionLine {
@@ -24,8 +25,6 @@ export interface LockedOrder {
   lines: DecisionLine[];
 }
 
-// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
-const utc = (d: Date) => d.toISOString().slice(0, -1);
 
 type LockedRow = Order & {
   c_found: boolean | null;

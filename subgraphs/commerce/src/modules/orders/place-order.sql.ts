@@ -8,6 +8,7 @@ import { outboxRows, type NewEvent } from '@omniroute/events';
 import type { Customer, Order, ProductVariant, TenantSettings } from '../../generated/prisma/client.ts';
 import type { PricingRules } from '../pricing/pricing-engine.ts';
 import type { CurrencyCode } from '@omniroute/core';
+import { utcText as utc } from '@omniroute/db';
 
 type Decimal = Order['total'];
 
@@ -96,8 +97,6 @@ export interface NewOrder {
   events: NewEvent[];
 }
 
-// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
-const utc = (d: Date) => d.toISOString().slice(0, -1);
 
 /**
  * Reserves the lines' stock at the location and writes the order, its lines and its outbox events, in one

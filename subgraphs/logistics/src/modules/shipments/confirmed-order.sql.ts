@@ -5,7 +5,7 @@
 // gate and reads everything the decision needs, the ETA, complexity and territory are worked out in TypeScript
 // (shipment-rules.ts, territory.rules.ts, as before), and ONE statement writes whatever is to be written.
 import type { SqlRunner } from '@omniroute/db';
-import { outboxRows, type NewEvent } from '@omniroute/events';
+import { orderGateUpsert, outboxRows, type NewEvent } from '@omniroute/events';
 import type { DomainEvent } from '@omniroute/events';
 import { log, newId } from '@omniroute/core';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
@@ -13,9 +13,8 @@ import { boundaryOf, siteAfterOrder, territoryOf, type SiteState } from '../terr
 import { customerMoved } from '../territories/territories.service.ts';
 import { parseOrderConfirmed, SOURCE, type OrderConfirmedPayload } from './shipment-events.ts';
 import { estimateEta, PREPARATION_MINUTES, shipmentComplexity } from './shipment-rules.ts';
+import { utcText as utc } from '@omniroute/db';
 
-// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
-const utc = (d: Date) => d.toISOString().slice(0, -1);
 
 interface Reads {
   cancelled: boolean;
@@ -42,9 +41,7 @@ interface Reads {
 function readForConfirmedOrder(sql: SqlRunner, tenantId: string, p: OrderConfirmedPayload, customerId: string | null): Promise<Reads[]> {
   return sql<Reads>(
     `WITH gate AS (
-       INSERT INTO "OrderGate" ("tenantId", "orderId", "cancelledAt") VALUES ($1, $2, NULL)
-       ON CONFLICT ("tenantId", "orderId") DO UPDATE SET "cancelledAt" = COALESCE("OrderGate"."cancelledAt", EXCLUDED."cancelledAt")
-       RETURNING "cancelledAt"
+       ${orderGateUpsert('NULL')}
      ),
      site AS (SELECT "name", "lat", "lng", "territoryId", "territoryOverride" FROM "CustomerSite" WHERE "tenantId" = $1 AND "customerId" = $4::text)
      SELECT (SELECT "cancelledAt" IS NOT NULL FROM gate) AS "cancelled",

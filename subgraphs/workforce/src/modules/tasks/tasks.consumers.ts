@@ -4,6 +4,7 @@ import { handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainE
 import type { Prisma, PrismaClient, Task, TenantSettings } from '../../generated/prisma/client.ts';
 import { completeTaskTx } from './tasks.service.ts';
 import { complexityFrom, taskReward } from './tasks.rules.ts';
+import { utcText as utc } from '@omniroute/db';
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,8 +46,6 @@ export function handleTaskEvent(prisma: PrismaClient, event: DomainEvent, transa
   return handleOnce(prisma as unknown as OutboxClient, TASKS_GROUP, event, (tx: Tx) => applyTaskEvent(tx, event));
 }
 
-// timestamp(3) columns hold UTC: instants go in as zone-less text, whatever the session's time zone.
-const utc = (d: Date) => d.toISOString().slice(0, -1);
 
 /**
  * ensureDeliveryTask on the driver path, for shipment.created: whether the shipment's task exists and the tenant's
