@@ -26,7 +26,7 @@ export default defineConfig({
         // a fresh process, and re-importing graphql, decimal.js and our packages for each of ~50 small files cost
         // more than running them (measured in docs/testing.md: 68 → 20 CPU s).
         extends: true,
-        test: { name: 'unit', include: ['packages/*/src/**/*.spec.ts', 'subgraphs/*/src/**/*.spec.ts', 'gateway/src/**/*.spec.ts'], isolate: false },
+        test: { name: 'unit', include: ['packages/*/src/**/*.spec.ts', 'subgraphs/*/src/**/*.spec.ts', 'gateway/src/**/*.spec.ts', 'gateway/graphiql/**/*.spec.ts'], isolate: false },
       },
       {
         // Everything that boots something: isolated, a fresh process per file (module state — metrics registries,

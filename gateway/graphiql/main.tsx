@@ -5,7 +5,8 @@ import 'graphiql/style.css';
 import { StrictMode, useMemo, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
+import { runnable } from './operation-name.ts';
 import orderDetail from '../../schema/operations/OrderDetail.graphql?raw';
 import liveFleet from '../../schema/operations/LiveFleet.graphql?raw';
 import orderFeed from '../../schema/operations/OrderFeed.graphql?raw';
@@ -22,6 +23,12 @@ const TABS = [
   { query: orderFeed },
   { query: '# Partner API keys go in the token field above too (omr_…), or as a header:\n# { "x-api-key": "omr_…" }\nquery Me {\n  me { name email roles tenant { name } }\n}\n' },
 ];
+
+/** GraphiQL's fetcher, run on the document and operation of the text sent (see `runnable`). */
+const withOperationName = (fetcher: Fetcher): Fetcher => (params, opts) => {
+  const { operationName, documentAST } = runnable(params.query, params.operationName);
+  return fetcher({ ...params, operationName }, documentAST ? { ...opts, documentAST } : opts);
+};
 
 /** An access token or API key as the gateway expects it: `Bearer <token>` for both. */
 const bearer = (token: string) => (token ? { authorization: `Bearer ${token}` } : undefined);
@@ -82,7 +89,7 @@ function App() {
   // A new fetcher per token: HTTP requests carry it as a header, graphql-ws sends it in connection_init (headers
   // typed into GraphiQL's header editor are sent too and win).
   const fetcher = useMemo(
-    () => createGraphiQLFetcher({ url: ENDPOINT, subscriptionUrl: WS_URL, headers: bearer(token), wsConnectionParams: bearer(token), enableIncrementalDelivery: false }),
+    () => withOperationName(createGraphiQLFetcher({ url: ENDPOINT, subscriptionUrl: WS_URL, headers: bearer(token), wsConnectionParams: bearer(token), enableIncrementalDelivery: false })),
     [token],
   );
   const onToken = (t: string, w: string) => {

@@ -61,7 +61,13 @@ describe('GraphiQL in Chromium', () => {
   });
 
   it('runs LiveFleet over graphql-ws and shows the event of a position report', async () => {
-    await page.getByRole('tab', { name: 'LiveFleet' }).click();
+    // Run only once the tab shows its document: GraphiQL then still holds the previous tab's operation name
+    // ("OrderDetail"), which it used to send with this document (the gateway answered "Unknown operation named
+    // OrderDetail"); the fetcher now runs the document's only operation (graphiql/operation-name.ts).
+    const tab = page.getByRole('tab', { name: 'LiveFleet' });
+    await tab.click();
+    await expect.poll(() => tab.getAttribute('aria-selected')).toBe('true');
+    await expect.poll(async () => (await page.locator('.graphiql-query-editor .view-lines').innerText()).replace(/\s/g, ' ')).toContain('subscription LiveFleet');
     await page.locator('.graphiql-execute-button').click();
     const url = stack!.gatewayUrl;
     const token = await login(url, 'ops@lagos.demo');
