@@ -14,8 +14,9 @@ export default defineConfig({
   test: {
     ...baseTest,
     include: ['subgraphs/*/src/**/*.spec.ts', 'subgraphs/{commerce,finance,workforce,identity}/test/*.test.ts'],
-    // Postgres twins of the PGlite files and files of other concerns (rails, KPIs, Redis-backed throttles)
-    exclude: ['**/node_modules/**', '**/dist/**', '**/postgres.test.ts', '**/concurrency.test.ts', '**/kpis.test.ts', '**/rails.test.ts', '**/reconcilers.test.ts', '**/login-abuse.test.ts'],
+    // Postgres twins of the PGlite files and files of other concerns (KPIs, Redis-backed throttles). rails.test.ts
+    // stays: it is the only file that drives payments.service's provider flows (initiate, callbacks, polling).
+    exclude: ['**/node_modules/**', '**/dist/**', '**/postgres.test.ts', '**/concurrency.test.ts', '**/kpis.test.ts', '**/reconcilers.test.ts', '**/login-abuse.test.ts'],
     globalSetup: [],
   },
 });

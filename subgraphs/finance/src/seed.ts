@@ -5,7 +5,7 @@ import type { ProviderAccountService } from './modules/payments/provider-account
 import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { usesCredit } from './modules/credit/credit.rules.ts';
 import { creditScore, utilizationOf } from './modules/credit/credit-score.ts';
-import { OVERDUE_GRACE_MS } from './modules/invoices/invoice.rules.ts';
+import { overdueCutoff } from './modules/invoices/invoice.rules.ts';
 import { collectionContacts } from './modules/collections/collections.seed.ts';
 import { assertBalanced, creditReserved, invoiceIssued, paymentReceived, type PostingDraft } from './modules/ledger/ledger.rules.ts';
 
@@ -63,7 +63,7 @@ export async function seedFinance(prisma: PrismaClient, plan: DemoTenant[], now 
         post(paymentReceived({ ...base, paymentId }, paid, inv.number, onCredit), receivedAt);
         hist(inv.customerId).onTime++; // seeded payments arrive on the issue date, well before due
       }
-      if (['ISSUED', 'PARTIALLY_PAID', 'OVERDUE'].includes(inv.status) && inv.dueDate && inv.dueDate.getTime() < now.getTime() - OVERDUE_GRACE_MS) {
+      if (['ISSUED', 'PARTIALLY_PAID', 'OVERDUE'].includes(inv.status) && inv.dueDate && inv.dueDate < overdueCutoff(now)) {
         hist(inv.customerId).overdue++;
       }
     }

@@ -461,3 +461,90 @@ describe('invoices: the overdue sweep and a retailer’s Order.invoice (issue 19
     expect(r.data._entities).toEqual([{ id: mine.orderId, invoice: { id: mine.id } }, { id: theirs.orderId, invoice: null }]);
   });
 });
+
+describe('invoices.service: what voiding, issuing and paying leave behind (found by the mutation run)', () => {
+  const total = { amount: new Decimal('500.00'), currencyCode: 'NGN' as const };
+  const draft = (orderId: string, onCredit: boolean) =>
+    sg.prisma.$transaction((tx) => sg.services.invoices.createDraft(tx, { tenantId: LAGOS, orderId, customerId: customer.id, terms: onCredit ? 'NET_30' : 'CASH_ON_DELIVERY', total, onCredit }));
+  const outbox = (type: string, aggregateId: string) => sg.prisma.outboxEvent.findMany({ where: { type, aggregateId } });
+  const pay = (orderId: string, amount: string, fromWalletId?: string) =>
+    sg.prisma.$transaction(async (tx) => {
+      const inv = (await sg.services.invoices.lock(tx, LAGOS, { orderId }))!;
+      return sg.services.invoices.applyPayment(tx, inv, { paymentId: `pay_${orderId}_${amount}`, amount: { amount: new Decimal(amount), currencyCode: 'NGN' }, at: new Date('2026-12-01T09:00:00.000Z'), fromWalletId });
+    });
+
+  it('a draft made without an id gets an inv_ id', async () => {
+    expect((await draft('ord_I19_INV_ID', false)).id).toMatch(/^inv_[0-9a-zA-Z]{8,}$/);
+  });
+
+  it('voiding twice releases credit once and posts one invoice.voided; a void invoice is never issued', async () => {
+    const inv = await draft('ord_I19_VOID2', true);
+    await sg.prisma.$transaction((tx) => sg.services.credit.hold(tx, { tenantId: LAGOS, customerId: customer.id, amount: total, ref: inv.number, invoiceId: inv.id }));
+    const lines = await creditLines();
+    const voidIt = () => sg.prisma.$transaction((tx) => sg.services.invoices.voidForOrder(tx, { tenantId: LAGOS, orderId: 'ord_I19_VOID2', onlyDraft: false, reason: 'ORDER_CANCELLED' }));
+    expect(await voidIt()).toMatchObject({ status: 'VOID' });
+    expect(await voidIt()).toBeNull();
+    const after = await creditLines();
+    othersUnchanged(lines, after);
+    expect(utilizedOf(lines).minus(utilizedOf(after)).toFixed(2)).toBe('500.00');
+    expect(await outbox('invoice.voided', inv.id)).toHaveLength(1);
+
+    const issued = await sg.prisma.$transaction((tx) => sg.services.invoices.issueForDelivery(tx, { tenantId: LAGOS, orderId: 'ord_I19_VOID2', deliveredAt: new Date() }));
+    expect(issued).toBeNull();
+    expect(await invoiceOf('ord_I19_VOID2')).toMatchObject({ status: 'VOID', issuedAt: null });
+    expect(await outbox('invoice.issued', inv.id)).toEqual([]);
+  });
+
+  it('voiding and paying an invoice not on credit (cash on delivery) leave every credit line as it was', async () => {
+    const lines = await creditLines();
+    await draft('ord_I19_COD_VOID', false);
+    await sg.prisma.$transaction((tx) => sg.services.invoices.voidForOrder(tx, { tenantId: LAGOS, orderId: 'ord_I19_COD_VOID', onlyDraft: false, reason: 'ORDER_CANCELLED' }));
+    await draft('ord_I19_COD_PAY', false);
+    await sg.prisma.$transaction((tx) => sg.services.invoices.issueForDelivery(tx, { tenantId: LAGOS, orderId: 'ord_I19_COD_PAY', deliveredAt: new Date() }));
+    await pay('ord_I19_COD_PAY', '200.00');
+    expect([...(await creditLines())].map(([k, v]) => [k, v.utilized])).toEqual([...lines].map(([k, v]) => [k, v.utilized]));
+  });
+
+  it('paidAt is set by the payment that pays the invoice in full, not by a partial one; the wallet a payment came from is on its posting; payment.recorded carries the invoice and the payment', async () => {
+    const inv = await draft('ord_I19_PAIDAT', false);
+    await sg.prisma.$transaction((tx) => sg.services.invoices.issueForDelivery(tx, { tenantId: LAGOS, orderId: 'ord_I19_PAIDAT', deliveredAt: new Date() }));
+    expect(await pay('ord_I19_PAIDAT', '200.00')).toMatchObject({ status: 'PARTIALLY_PAID', paidAt: null });
+    expect(await pay('ord_I19_PAIDAT', '300.00', 'wal_I19_PAIDAT')).toMatchObject({ status: 'PAID', paidAt: new Date('2026-12-01T09:00:00.000Z') });
+    const postings = await sg.prisma.ledgerPosting.findMany({ where: { tenantId: LAGOS, invoiceId: inv.id, kind: 'PAYMENT_RECEIVED' } });
+    expect(postings.map((p) => [p.paymentId, p.walletId]).sort()).toEqual([['pay_ord_I19_PAIDAT_200.00', null], ['pay_ord_I19_PAIDAT_300.00', 'wal_I19_PAIDAT']]);
+    const recorded = (await outbox('payment.recorded', inv.id)).map((e) => e.payload as Record<string, any>);
+    expect(recorded.map((p) => [p.paymentId, p.invoiceId, p.orderId, p.amount]).sort()).toEqual([
+      ['pay_ord_I19_PAIDAT_200.00', inv.id, 'ord_I19_PAIDAT', { amount: '200.00', currencyCode: 'NGN' }],
+      ['pay_ord_I19_PAIDAT_300.00', inv.id, 'ord_I19_PAIDAT', { amount: '300.00', currencyCode: 'NGN' }],
+    ]);
+  });
+
+  it('markOverdue marks a thousand overdue invoices a run, and only overdue ones: its filter is in the statement (the run’s limit applies to candidates), not only in code', async () => {
+    const now = new Date();
+    const day = 86_400_000;
+    // invoices within their day of grace must not take a run's places (they did: a run read the first thousand
+    // ISSUED invoices with dueDate < now and marked only the overdue ones among them, so 1,000 invoices in their day
+    // of grace would have held every overdue invoice back for a day)
+    await sg.prisma.invoice.createMany({
+      data: Array.from({ length: 1001 }, (_, i) => ({
+        id: `inv_I19_GRACE_${i}`, tenantId: 'tnt_I19_BULK', number: `G-${i}`, orderId: `ord_I19_GRACE_${i}`, customerId: 'cus_I19_BULK', status: 'ISSUED' as const,
+        paymentTerms: 'NET_7' as const, currency: 'NGN' as const, total: '1.00', issuedAt: new Date(now.getTime() - 8 * day + 60_000), dueDate: new Date(now.getTime() - day + 60_000),
+      })),
+    });
+    // and 1,001 issued invoices nine days past due on NET_7 (the seeded invoices, in every status, are older rows:
+    // without the statement's filter the first thousand rows read are not all overdue)
+    await sg.prisma.invoice.createMany({
+      data: Array.from({ length: 1001 }, (_, i) => ({
+        id: `inv_I19_BULK_${i}`, tenantId: 'tnt_I19_BULK', number: `B-${i}`, orderId: `ord_I19_BULK_${i}`, customerId: 'cus_I19_BULK', status: 'ISSUED' as const,
+        paymentTerms: 'NET_7' as const, currency: 'NGN' as const, total: '1.00', issuedAt: new Date(now.getTime() - 16 * day), dueDate: new Date(now.getTime() - 9 * day),
+      })),
+    });
+    const bulk = (status: 'ISSUED' | 'OVERDUE') => sg.prisma.invoice.count({ where: { tenantId: 'tnt_I19_BULK', status } });
+    expect(await sg.services.invoices.markOverdue(now)).toBe(1000);
+    let runs = 1;
+    while ((await sg.services.invoices.markOverdue(now)) > 0) runs += 1;
+    expect(runs).toBe(2);
+    expect([await bulk('ISSUED'), await bulk('OVERDUE')]).toEqual([1001, 1001]);
+    expect(await sg.prisma.invoice.count({ where: { tenantId: 'tnt_I19_BULK', status: 'OVERDUE', id: { startsWith: 'inv_I19_GRACE_' } } })).toBe(0);
+  });
+});

@@ -4,7 +4,7 @@ import type { CreditLine, PrismaClient } from '../../generated/prisma/client.ts'
 import { TX_OPTIONS, type Tx } from '../../db.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { creditReleased, creditReserved, type PostingDraft } from '../ledger/ledger.rules.ts';
-import { OVERDUE_GRACE_MS } from '../invoices/invoice.rules.ts';
+import { overdueCutoff } from '../invoices/invoice.rules.ts';
 import { checkCredit, type CreditDecision, type PaymentTerms } from './credit.rules.ts';
 import { creditScore, reviewedLimit, utilizationOf, type PaymentHistory } from './credit-score.ts';
 import { creditPolicies } from './credit.policies.ts';
@@ -133,7 +133,7 @@ export class CreditService {
             AND p."receivedAt" > i."dueDate") AS "late",
         (SELECT count(*)::int FROM "Invoice" i
           WHERE i."tenantId" = ${tenantId} AND i."customerId" = ${customerId}
-            AND i."status" IN ('ISSUED', 'PARTIALLY_PAID', 'OVERDUE') AND i."dueDate" < ${new Date(now.getTime() - OVERDUE_GRACE_MS)}) AS "overdue",
+            AND i."status" IN ('ISSUED', 'PARTIALLY_PAID', 'OVERDUE') AND i."dueDate" < ${overdueCutoff(now)}) AS "overdue",
         c."utilized"::text AS "utilized", c."baseLimit"::text AS "baseLimit", c."currency"::text AS "currency"
       FROM (SELECT 1) one LEFT JOIN "CreditLine" c ON c."tenantId" = ${tenantId} AND c."customerId" = ${customerId}`;
     if (!h?.baseLimit || !h.currency || !isCurrency(h.currency)) return null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OVERDUE_GRACE_MS, amountDue, invoiceNumber, invoiceNumberStem, invoicePrefix, isOverdue, nextStatus } from './invoice.rules.ts';
+import { OVERDUE_GRACE_MS, amountDue, invoiceNumber, invoiceNumberStem, invoicePrefix, isOverdue, nextStatus, overdueCutoff } from './invoice.rules.ts';
 
 const issuedAt = new Date('2026-11-20T10:00:00Z');
 
@@ -39,6 +39,9 @@ describe('invoice rules at their edges (issue 19, mutation testing)', () => {
     const end = new Date(dueDate.getTime() + OVERDUE_GRACE_MS);
     expect(isOverdue({ status: 'ISSUED', dueDate }, end)).toBe(false);
     expect(isOverdue({ status: 'ISSUED', dueDate }, new Date(end.getTime() + 1))).toBe(true);
+  });
+  it('the cutoff is one day of grace before now', () => {
+    expect(overdueCutoff(new Date('2026-11-28T10:00:00Z'))).toEqual(new Date('2026-11-27T10:00:00Z'));
   });
   it('an invoice without a due date (a draft) is never overdue', () => {
     expect(isOverdue({ status: 'ISSUED', dueDate: null }, new Date('2030-01-01T00:00:00Z'))).toBe(false);

@@ -15,7 +15,7 @@ export function amountDue(inv: { status: InvoiceStatus | string; total: DecimalL
 /**
  * Status after a change of amounts or issue: VOID stays VOID; paid in full → PAID (also before issue, e.g. prepaid);
  * something paid → PARTIALLY_PAID; not issued → DRAFT; issued → ISSUED, or still OVERDUE when it was (only the
- * overdue sweep, `isOverdue`, makes an invoice OVERDUE).
+ * overdue sweep, `isOverdue` by `overdueCutoff`, makes an invoice OVERDUE).
  */
 export function nextStatus(current: InvoiceStatus | null, inv: { total: DecimalLike; amountPaid: DecimalLike; issuedAt: Date | null }): InvoiceStatus {
   if (current === 'VOID') return 'VOID';
@@ -28,9 +28,13 @@ export function nextStatus(current: InvoiceStatus | null, inv: { total: DecimalL
 
 /** An issued, wholly unpaid invoice whose due day has ended (due "on delivery" means by the end of that day). */
 export function isOverdue(inv: { status: InvoiceStatus | string; dueDate: Date | null }, now: Date): boolean {
-  return inv.status === 'ISSUED' && inv.dueDate !== null && inv.dueDate.getTime() + OVERDUE_GRACE_MS < now.getTime();
+  return inv.status === 'ISSUED' && inv.dueDate !== null && inv.dueDate < overdueCutoff(now);
 }
 export const OVERDUE_GRACE_MS = 86_400_000;
+/** An invoice due before this instant is past its day of grace at `now` (the sweep's statement filters by it). */
+export function overdueCutoff(now: Date): Date {
+  return new Date(now.getTime() - OVERDUE_GRACE_MS);
+}
 
 /** Invoice number prefix from the tenant id: `tnt_LAGOS` → `LAG` (the demo's INV-LAG-20001). */
 export function invoicePrefix(tenantId: string): string {

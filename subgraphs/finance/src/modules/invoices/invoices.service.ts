@@ -7,7 +7,7 @@ import type { CreditService } from '../credit/credit.service.ts';
 import { dueDateFor, type PaymentTerms } from '../credit/credit.rules.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
 import { invoiceIssued, invoiceVoided, paymentReceived } from '../ledger/ledger.rules.ts';
-import { amountDue, invoiceNumberStem, isOverdue, nextStatus } from './invoice.rules.ts';
+import { amountDue, invoiceNumberStem, nextStatus, overdueCutoff } from './invoice.rules.ts';
 import { invoicePolicies } from './invoices.policies.ts';
 
 /** A reference to an order (owned by commerce). */
@@ -182,16 +182,20 @@ export class InvoiceService {
     return updated;
   }
 
-  /** Marks issued, unpaid invoices past their due day OVERDUE (all tenants; run by the background sweep). */
+  /**
+   * Marks issued, unpaid invoices past their day of grace OVERDUE (`isOverdue`; all tenants; run by the background
+   * sweep), at most a thousand a run. The statement itself filters by the cutoff: it used to read the first thousand
+   * ISSUED invoices due before now and keep the overdue ones in code, so a thousand invoices still in their day of
+   * grace filled every run and held the overdue ones behind them back.
+   */
   async markOverdue(now = new Date()): Promise<number> {
     const candidates = await this.prisma.invoice.findMany({
-      where: { status: 'ISSUED', dueDate: { lt: now } },
-      select: { id: true, status: true, dueDate: true },
+      where: { status: 'ISSUED', dueDate: { lt: overdueCutoff(now) } },
+      select: { id: true },
       take: 1000,
     });
-    const ids = candidates.filter((i) => isOverdue(i, now)).map((i) => i.id);
-    if (ids.length === 0) return 0;
-    const { count } = await this.prisma.invoice.updateMany({ where: { id: { in: ids }, status: 'ISSUED' }, data: { status: 'OVERDUE' } });
+    if (candidates.length === 0) return 0;
+    const { count } = await this.prisma.invoice.updateMany({ where: { id: { in: candidates.map((i) => i.id) }, status: 'ISSUED' }, data: { status: 'OVERDUE' } });
     return count;
   }
 
