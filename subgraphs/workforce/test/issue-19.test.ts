@@ -2,8 +2,8 @@
 // task pays the bonus of the level held BEFORE it (Starter, 0 %), and the worker leaves it at the new level
 // (Bronze, at exactly 500 XP). The next task pays Bronze's 5 %. In-memory PGlite, seeded demo plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Viewer } from '@omniroute/core';
-import { createEventBus, type EventBus } from '@omniroute/events';
+import { Decimal, type Viewer } from '@omniroute/core';
+import { createEventBus, enqueue, type EventBus } from '@omniroute/events';
 import { callSubgraph } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { EarningsService } from '../src/modules/earnings/earnings.service.ts';
@@ -164,5 +164,137 @@ describe('bids and awards at their boundaries (issue 19)', () => {
     const accraTask = await sg.prisma.task.findFirstOrThrow({ where: { tenantId: 'tnt_ACCRA', status: 'OPEN' } });
     expect((await call(accraOps, AWARD_ERR, { i: { taskId: accraTask.id, bidId: onU.bid.id } })).data.awardTask.userErrors).toEqual([{ code: 'BID_NOT_FOUND', field: ['input', 'bidId'] }]);
     expect((await sg.prisma.task.findMany({ where: { id: { in: [t.id, u.id, accraTask.id] } } })).map((x) => x.status)).toEqual(['OPEN', 'OPEN', 'OPEN']);
+  });
+});
+
+// earnings.service.ts's survivors (issue 19): refusals with their messages, who may withdraw for whom, the replay
+// of a key, the ledger's page boundary, crediting a task, and the relay kicked once a withdrawal commits.
+describe('withdrawals: refusals, staff and riders, replays, the ledger page and the relay (issue 19)', () => {
+  const finance: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000002', roles: ['FINANCE'], scopes: [] };
+  const WITHDRAW = `mutation($i: RequestWithdrawalInput!) { requestWithdrawal(input: $i) {
+    withdrawal { id kind amount { amount } } worker { id balance { amount } } userErrors { code field message } } }`;
+  const withdrawAs = (v: Viewer, i: Record<string, unknown>) => call(v, WITHDRAW, { i });
+  const withdraw = (i: Record<string, unknown>) => withdrawAs(finance, i).then((r) => r.data.requestWithdrawal);
+  const balanceOf = async (id: string) => (await sg.prisma.worker.findUniqueOrThrow({ where: { id } })).balance.toString();
+  /** Lagos workers with a balance and a login, newest id first (so never the table's first row). */
+  const rich = () => sg.prisma.worker.findMany({ where: { tenantId: LAGOS, balance: { gt: 100 }, userId: { not: null } }, orderBy: { id: 'desc' }, take: 3 });
+
+  it('each refusal says why, on which field, and takes nothing', async () => {
+    const [w] = await rich();
+    const before = await balanceOf(w!.id);
+    const refused = async (i: Record<string, unknown>, code: string, field: string, message: string) =>
+      expect(await withdraw({ workerId: w!.id, amount: '1.00', idempotencyKey: 'i19e-refused', ...i })).toEqual({ withdrawal: null, worker: null, userErrors: [{ code, field: ['input', field], message }] });
+    await refused({ idempotencyKey: ' ' }, 'INVALID_INPUT', 'idempotencyKey', 'idempotencyKey must be 1–200 characters');
+    await refused({ amount: '0' }, 'INVALID_INPUT', 'amount', 'amount must be more than 0');
+    const phone = 'phone must be an international number such as +254712345678';
+    await refused({ phone: 'tel+254712345678' }, 'INVALID_INPUT', 'phone', phone); // junk before the +
+    await refused({ phone: '+254712345678x' }, 'INVALID_INPUT', 'phone', phone); // junk after the digits
+    await refused({ workerId: 'wkr_NOPE' }, 'WORKER_NOT_FOUND', 'workerId', 'No such worker');
+    const accra = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: 'tnt_ACCRA' } });
+    await refused({ workerId: accra.id }, 'WORKER_NOT_FOUND', 'workerId', 'No such worker'); // finance pays its own tenant's workers only
+    await refused({ amount: '1.001' }, 'INVALID_INPUT', 'amount', 'amount has more decimals than NGN allows');
+    await refused({ amount: w!.balance.plus(1000).toFixed(2) }, 'INSUFFICIENT_BALANCE', 'amount', 'Amount is more than the balance');
+    expect(await balanceOf(w!.id)).toBe(before);
+    expect(await balanceOf(accra.id)).toBe(accra.balance.toString());
+    expect(await sg.prisma.ledgerEntry.count({ where: { idempotencyKey: 'i19e-refused' } })).toBe(0);
+  });
+
+  it('finance and admins withdraw for any worker of their tenant; a rider only for their own worker', async () => {
+    const [w, other] = await rich();
+    const before = [await balanceOf(w!.id), await balanceOf(other!.id)];
+    const ok = async (v: Viewer, workerId: string, key: string) => {
+      const r = await withdrawAs(v, { workerId, amount: '1.00', idempotencyKey: key });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.requestWithdrawal).toMatchObject({ withdrawal: { kind: 'WITHDRAWAL', amount: { amount: '1.00' } }, worker: { id: workerId }, userErrors: [] });
+      expect(r.data.requestWithdrawal.withdrawal.id).toMatch(/^led_/);
+    };
+    const forbidden = async (v: Viewer, workerId: string) => {
+      const r = await withdrawAs(v, { workerId, amount: '1.00', idempotencyKey: 'i19e-forbidden' });
+      expect(r.data?.requestWithdrawal ?? null).toBeNull();
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toMatchObject({ message: 'Riders may only withdraw their own earnings', extensions: { code: 'FORBIDDEN' } });
+    };
+    const noWorker = 'usr_LAGOS000004'; // dispatch: a user with no worker record
+    expect(await sg.prisma.worker.count({ where: { userId: noWorker } })).toBe(0);
+    await ok({ tenantId: LAGOS, userId: noWorker, roles: ['ADMIN'], scopes: [] }, w!.id, 'i19e-admin');
+    await ok({ tenantId: LAGOS, userId: noWorker, roles: ['RIDER', 'ADMIN'], scopes: [] }, other!.id, 'i19e-rider-admin');
+    await ok({ tenantId: LAGOS, userId: noWorker, roles: ['RIDER', 'FINANCE'], scopes: [] }, w!.id, 'i19e-rider-finance');
+    await ok(rider(w!), w!.id, 'i19e-own');
+    await forbidden(rider(w!), other!.id); // another's worker
+    await forbidden({ tenantId: LAGOS, userId: noWorker, roles: ['RIDER'], scopes: [] }, w!.id); // no worker of their own
+    expect(await sg.prisma.ledgerEntry.count({ where: { idempotencyKey: 'i19e-forbidden' } })).toBe(0);
+    expect([await balanceOf(w!.id), await balanceOf(other!.id)]).toEqual([new Decimal(before[0]!).minus(3).toString(), new Decimal(before[1]!).minus(1).toString()]);
+  });
+
+  it('a key is replayed only for the same worker and amount of a withdrawal; the retry answers with the withdrawal and its worker', async () => {
+    const [w, other] = await rich();
+    const first = await withdraw({ workerId: w!.id, amount: '3.00', idempotencyKey: 'i19e-replay' });
+    expect(first.userErrors).toEqual([]);
+    expect(first.worker.id).toBe(w!.id);
+    // the table's first worker is someone else (a lookup that lost its where would answer it)
+    expect((await sg.prisma.worker.findFirstOrThrow({})).id).not.toBe(w!.id);
+    expect(await withdraw({ workerId: w!.id, amount: '3', idempotencyKey: 'i19e-replay' })).toEqual(first);
+    const reused = { withdrawal: null, worker: null, userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'], message: 'This idempotencyKey was used for a different withdrawal' }] };
+    expect(await withdraw({ workerId: other!.id, amount: '3.00', idempotencyKey: 'i19e-replay' })).toEqual(reused);
+    expect(await withdraw({ workerId: w!.id, amount: '3.01', idempotencyKey: 'i19e-replay' })).toEqual(reused);
+    // a reversal's key belongs to a WITHDRAWAL_REVERSAL of the same worker and amount: not a withdrawal to replay
+    const rev = await sg.prisma.$transaction((tx) => EarningsService.reverseWithdrawal(tx, LAGOS, first.withdrawal.id));
+    expect(rev!.id).toMatch(/^led_/);
+    const afterReversal = await balanceOf(w!.id);
+    expect(await withdraw({ workerId: w!.id, amount: '3.00', idempotencyKey: rev!.idempotencyKey })).toEqual(reused);
+    expect(await balanceOf(w!.id)).toBe(afterReversal);
+    expect(await balanceOf(other!.id)).toBe(other!.balance.toString());
+  });
+
+  it('the ledger page: exactly `first` entries has no next page, one more has', async () => {
+    const [w] = await rich();
+    await withdraw({ workerId: w!.id, amount: '0.50', idempotencyKey: 'i19e-page-1' });
+    await withdraw({ workerId: w!.id, amount: '0.50', idempotencyKey: 'i19e-page-2' });
+    const n = await sg.prisma.ledgerEntry.count({ where: { workerId: w!.id } });
+    expect(n).toBeGreaterThanOrEqual(2);
+    const LEDGER = 'query($id: ID!, $n: Int) { worker(id: $id) { earningsLedger(first: $n) { edges { node { id } } pageInfo { hasNextPage } } } }';
+    const page = (first: number) => call(finance, LEDGER, { id: w!.id, n: first }).then((r) => r.data.worker.earningsLedger);
+    const all = await page(n);
+    expect([all.edges.length, all.pageInfo.hasNextPage]).toEqual([n, false]);
+    const short = await page(n - 1);
+    expect([short.edges.length, short.pageInfo.hasNextPage]).toEqual([n - 1, true]);
+  });
+
+  it('creditCompletedTask refuses a worker of another tenant or none, and a task paid in another currency; a credit is a led_ entry', async () => {
+    const [w] = await rich();
+    const accra = await sg.prisma.worker.findFirstOrThrow({ where: { tenantId: 'tnt_ACCRA' } });
+    const task = (id: string, currency: 'NGN' | 'GHS') => sg.prisma.task.create({ data: { id, tenantId: LAGOS, kind: 'MERCHANDISING', status: 'COMPLETED', priority: 'STANDARD', title: id, complexity: 2, reward: '5.00', currency } });
+    const [ngn, ghs] = [await task('tsk_I19_CREDIT_NGN', 'NGN'), await task('tsk_I19_CREDIT_GHS', 'GHS')];
+    const credit = (t: typeof ngn, workerId: string) => sg.prisma.$transaction((tx) => EarningsService.creditCompletedTask(tx, t, workerId, 20));
+    const before = await sg.prisma.worker.findUniqueOrThrow({ where: { id: w!.id } });
+    await expect(credit(ngn, 'wkr_NOPE')).rejects.toThrow(`worker wkr_NOPE of task ${ngn.id} not found`);
+    await expect(credit(ngn, accra.id)).rejects.toThrow(`worker ${accra.id} of task ${ngn.id} not found`);
+    await expect(credit(ghs, w!.id)).rejects.toThrow(`task ${ghs.id} pays GHS, worker ${w!.id} is paid in NGN`);
+    const unchanged = await sg.prisma.worker.findUniqueOrThrow({ where: { id: w!.id } });
+    expect([unchanged.xp, unchanged.balance.toString(), unchanged.earned.toString()]).toEqual([before.xp, before.balance.toString(), before.earned.toString()]);
+    expect(await sg.prisma.ledgerEntry.count({ where: { taskId: { in: [ngn.id, ghs.id] } } })).toBe(0);
+    const { entry } = await credit(ngn, w!.id);
+    expect(entry).toMatchObject({ kind: 'TASK_EARNING', workerId: w!.id, taskId: ngn.id });
+    expect(entry.id).toMatch(/^led_/);
+  });
+
+  it('a withdrawal kicks the relay when it commits (its event arrives long before the 10-minute poll); a refusal does not', async () => {
+    const [w] = await rich();
+    const seen: string[] = [];
+    const unlisten = bus.listen((e) => void seen.push(`${e.type}:${e.aggregateId}`), { types: ['worker.withdrawal.requested', 'test.i19.marker'] });
+    try {
+      // an event written without a kick: only the poll, or the next kick, publishes it
+      await sg.prisma.$transaction((tx) => enqueue(tx, 'workforce', [{ type: 'test.i19.marker', tenantId: LAGOS, aggregateId: 'i19e-marker', payload: {} }]));
+      const refused = await withdraw({ workerId: w!.id, amount: w!.balance.plus(1000).toFixed(2), idempotencyKey: 'i19e-relay-refused' });
+      expect(refused.userErrors[0].code).toBe('INSUFFICIENT_BALANCE');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toEqual([]);
+      const done = await withdraw({ workerId: w!.id, amount: '1.00', idempotencyKey: 'i19e-relay' });
+      expect(done.userErrors).toEqual([]);
+      await expect.poll(() => seen.length, { timeout: 2_000 }).toBe(2);
+      expect(seen.sort()).toEqual(['test.i19.marker:i19e-marker', `worker.withdrawal.requested:${done.withdrawal.id}`]);
+    } finally {
+      unlisten();
+    }
   });
 });
