@@ -473,6 +473,16 @@ describe('invoices.service: what voiding, issuing and paying leave behind (found
       return sg.services.invoices.applyPayment(tx, inv, { paymentId: `pay_${orderId}_${amount}`, amount: { amount: new Decimal(amount), currencyCode: 'NGN' }, at: new Date('2026-12-01T09:00:00.000Z'), fromWalletId });
     });
 
+  it('reserve takes credit only for an approved order on credit terms: a cash order and a refused one leave every line as it was', async () => {
+    const lines = await creditLines();
+    const reserve = (orderId: string, terms: 'CASH_ON_DELIVERY' | 'NET_30', amount: string) =>
+      sg.prisma.$transaction((tx) => sg.services.credit.reserve(tx, { tenantId: LAGOS, customerId: customer.id, orderId, orderNumber: orderId, terms, total: { amount: new Decimal(amount), currencyCode: 'NGN' } }));
+    expect(await reserve('ord_I19_RES_COD', 'CASH_ON_DELIVERY', '100.00')).toEqual({ approved: true, onCredit: false });
+    expect(await reserve('ord_I19_RES_BIG', 'NET_30', '99999999999.00')).toMatchObject({ approved: false, reason: 'INSUFFICIENT_CREDIT' });
+    expect(await creditLines()).toEqual(lines);
+    expect(await sg.prisma.ledgerPosting.count({ where: { tenantId: LAGOS, kind: 'CREDIT_RESERVED', description: { contains: 'ord_I19_RES_' } } })).toBe(0);
+  });
+
   it('a draft made without an id gets an inv_ id', async () => {
     expect((await draft('ord_I19_INV_ID', false)).id).toMatch(/^inv_[0-9a-zA-Z]{8,}$/);
   });

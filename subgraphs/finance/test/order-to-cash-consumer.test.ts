@@ -55,7 +55,8 @@ describe('order-to-cash consumer', () => {
   });
 
   it('a shipment.delivered seen before re-sends invoice.issued (same event) only when its last publication is over a minute old, and only its own order’s', async () => {
-    await handled(placed('ord_OC_RESEND'));
+    const place = placed('ord_OC_RESEND');
+    await handled(place);
     const delivery = delivered('ord_OC_RESEND');
     await handled(delivery);
     const inv = await invoiceOf('ord_OC_RESEND');
@@ -84,6 +85,12 @@ describe('order-to-cash consumer', () => {
     await bus.publish([delivery]);
     await eventually(async () => seen('invoice.issued', inv.id).length === 2, { timeoutMs: 5_000 });
     expect(seen('invoice.issued', inv.id)[1]!.id).toBe(first.id);
+
+    // any other event of that order seen before (here its order.placed, re-sent) re-sends nothing
+    await backdate();
+    await bus.publish([place]);
+    await settle();
+    expect(seen('invoice.issued', inv.id)).toHaveLength(2);
   });
 
   it('logs each malformed event it acknowledges: type, event id and what was missing', async () => {
