@@ -11,7 +11,6 @@ export type Sql = <Row = Record<string, unknown>>(text: string, params?: readonl
 /** Runs `fn` in one transaction (packages/db's SqlTransaction). */
 export type SqlTx = <R>(fn: (sql: Sql) => Promise<R>) => Promise<R>;
 
-
 /** enqueue() on the driver path: the events' outbox rows in one statement, in the caller's transaction. */
 export async function enqueueSql(sql: Sql, source: string, events: NewEvent[]): Promise<DomainEvent[]> {
   if (events.length === 0) return [];

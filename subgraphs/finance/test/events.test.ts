@@ -1,12 +1,12 @@
 // The order-to-cash consumer on an in-memory bus: events in as commerce and logistics publish them, finance's
 // answers out through its outbox relay. In-memory PGlite, seeded demo plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventBus, newEventId, type DomainEvent, type EventBus } from '@omniroute/events';
+import { createEventBus, type DomainEvent, type EventBus } from '@omniroute/events';
 import { demoPlan } from '@omniroute/demo';
 import { eventually } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { CONSUMER_GROUP } from '../src/events/order-to-cash.ts';
-import { client, CREDIT_LINE, ENTITIES, INVOICE_FIELDS, LAGOS, lagosFinance, LEDGER_BALANCE, SECRET } from './helpers.ts';
+import { client, CREDIT_LINE, ENTITIES, INVOICE_FIELDS, LAGOS, lagosFinance, LEDGER_BALANCE, SECRET, event } from './helpers.ts';
 
 let sg: Awaited<ReturnType<typeof create>>;
 let bus: EventBus;
@@ -17,9 +17,6 @@ const lagos = demoPlan().find((t) => t.id === LAGOS)!;
 // A retailer (limit 500 000 NGN) with some credit in use.
 const customer = lagos.customers[0]!;
 
-const event = (type: string, aggregateId: string, payload: object, source = 'commerce'): DomainEvent => ({
-  id: newEventId(), type, tenantId: LAGOS, aggregateId, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), source,
-});
 const placed = (orderId: string, paymentTerms: string, amount: string, customerId = customer.id, currencyCode = 'NGN') =>
   event('order.placed', orderId, { orderId, number: `T-${orderId}`, customerId, paymentTerms, total: { amount, currencyCode }, lines: [{ sku: 'X', quantity: 1 }], placedAt: new Date().toISOString() });
 const answerFor = (orderId: string) => eventually(async () => out.find((e) => e.aggregateId === orderId && e.type.startsWith('credit.')));

@@ -1,4 +1,5 @@
 import type { Role, Viewer } from '@omniroute/core';
+import { newEventId, type DomainEvent } from '@omniroute/events';
 import { callSubgraph, nodes } from '@omniroute/testkit';
 
 export const SECRET = 'finance-test-secret';
@@ -36,3 +37,8 @@ export const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { 
   ... on Order { id invoice { status amountDue { amount } } }
   ... on Customer { id ${CREDIT_LINE} }
   ... on Invoice { id number status } } }`;
+
+/** A domain event of the Lagos tenant as its producer publishes it (commerce unless named), occurring now. */
+export const event = (type: string, aggregateId: string, payload: object, source = 'commerce'): DomainEvent => ({
+  id: newEventId(), type, tenantId: LAGOS, aggregateId, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), source,
+});

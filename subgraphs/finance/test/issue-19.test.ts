@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from '@omniroute/core';
-import { createEventBus, newEventId, type DomainEvent, type EventBus } from '@omniroute/events';
+import { createEventBus, type DomainEvent, type EventBus } from '@omniroute/events';
 import { demoPlan } from '@omniroute/demo';
 import { eventually } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { CONSUMER_GROUP } from '../src/events/order-to-cash.ts';
-import { accraFinance, ACCRA, client, LAGOS, lagosFinance, nodes, RECORD_PAYMENT, SECRET } from './helpers.ts';
+import { accraFinance, ACCRA, client, LAGOS, lagosFinance, nodes, RECORD_PAYMENT, SECRET, event } from './helpers.ts';
 
 let sg: Awaited<ReturnType<typeof create>>;
 let bus: EventBus;
@@ -21,9 +21,6 @@ const lagos = demoPlan().find((t) => t.id === LAGOS)!;
 // The customer every test acts for; the others (both tenants) must not move.
 const customer = lagos.customers.find((c) => c.type === 'DISTRIBUTOR') ?? lagos.customers[0]!;
 
-const event = (type: string, aggregateId: string, payload: object, source = 'commerce'): DomainEvent => ({
-  id: newEventId(), type, tenantId: LAGOS, aggregateId, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), source,
-});
 const placed = (orderId: string, amount: string, paymentTerms = 'NET_30') =>
   event('order.placed', orderId, { orderId, number: `T-${orderId}`, customerId: customer.id, paymentTerms, total: { amount, currencyCode: 'NGN' }, lines: [{ sku: 'X', quantity: 1 }], placedAt: new Date().toISOString() });
 const cancelled = (orderId: string) => event('order.cancelled', orderId, { orderId, customerId: customer.id, total: { amount: '0.00', currencyCode: 'NGN' } });

@@ -9,16 +9,13 @@ import { demoPlan } from '@omniroute/demo';
 import { eventually } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { CONSUMER_GROUP } from '../src/events/order-to-cash.ts';
-import { LAGOS, SECRET } from './helpers.ts';
+import { LAGOS, SECRET, event } from './helpers.ts';
 
 let sg: Awaited<ReturnType<typeof create>>;
 let bus: EventBus;
 const out: DomainEvent[] = [];
 const customer = demoPlan().find((t) => t.id === LAGOS)!.customers[0]!;
 
-const event = (type: string, aggregateId: string, payload: object, source = 'commerce'): DomainEvent => ({
-  id: newEventId(), type, tenantId: LAGOS, aggregateId, payload: payload as Record<string, unknown>, occurredAt: new Date().toISOString(), source,
-});
 const placed = (orderId: string) =>
   event('order.placed', orderId, { orderId, number: `T-${orderId}`, customerId: customer.id, paymentTerms: 'NET_7', total: { amount: '100.00', currencyCode: 'NGN' }, lines: [], placedAt: new Date().toISOString() });
 const delivered = (orderId: string) => event('shipment.delivered', `shp_${orderId}`, { shipmentId: `shp_${orderId}`, orderId, deliveredAt: new Date().toISOString() }, 'logistics');

@@ -5,13 +5,11 @@
 // ProcessedEvent (handleOnceSql), ONE statement that passes the gate, looks for the invoice and locks and reads the
 // credit line, then ONE statement that writes everything (or the credit.rejected outbox row alone). The rules stay
 // in TypeScript (checkCredit, the posting's rows from postingRows, the invoice's SQL from draftInvoiceCtes).
-import type { SqlRunner } from '@omniroute/db';
+import { utcText as utc, type SqlRunner } from '@omniroute/db';
 import { orderGateUpsert, outboxRows, type NewEvent } from '@omniroute/events';
 import type { CreditLine } from '../generated/prisma/client.ts';
 import type { PostingRows } from '../modules/ledger/ledger.service.ts';
 import { draftInvoiceCtes, type DraftInvoice } from '../modules/invoices/invoices.service.ts';
-import { utcText as utc } from '@omniroute/db';
-
 
 export interface OrderPlacedState {
   /** The order was cancelled before its order.placed was handled (the order gate: passOrderGate). */

@@ -5,11 +5,10 @@
 // reads what the decision needs (customer, lines with their variants' and products' columns), and ONE statement that
 // writes the decision (the order's status, for a rejection the stock given back, the outbox rows). The rules — which
 // orders a decision applies to, what the events say — stay in OrderService.
-import type { SqlRunner } from '@omniroute/db';
+import { utcText as utc, type SqlRunner } from '@omniroute/db';
 import { outboxRows, type NewEvent } from '@omniroute/events';
 import type { Customer, Order, OrderStatus, Product, ProductVariant } from '../../generated/prisma/client.ts';
 import type { StockLine } from '../inventory/stock.ts';
-import { utcText as utc } from '@omniroute/db';
 
 /** One order line with the catalogue columns its order.confirmed needs. */
 export interface DecisionLine {
@@ -24,7 +23,6 @@ export interface LockedOrder {
   customer: Pick<Customer, 'name' | 'territoryId' | 'lat' | 'lng'> | null;
   lines: DecisionLine[];
 }
-
 
 type LockedRow = Order & {
   c_found: boolean | null;

@@ -3,12 +3,11 @@
 // reads, then an interactive transaction of BEGIN, nextval, the order, a stock lock, the reservation, the lines, the
 // outbox rows and COMMIT — one round trip each. Here: the reads in one parallel wave of four or five statements
 // (the sequence value rides along with the tenant's settings), then one transaction: the stock rows locked, and ONE statement.
-import type { SqlRunner, SqlTransaction } from '@omniroute/db';
+import { utcText as utc, type SqlRunner, type SqlTransaction } from '@omniroute/db';
 import { outboxRows, type NewEvent } from '@omniroute/events';
 import type { Customer, Order, ProductVariant, TenantSettings } from '../../generated/prisma/client.ts';
 import type { PricingRules } from '../pricing/pricing-engine.ts';
 import type { CurrencyCode } from '@omniroute/core';
-import { utcText as utc } from '@omniroute/db';
 
 type Decimal = Order['total'];
 
@@ -96,7 +95,6 @@ export interface NewOrder {
   lines: { id: string; variantId: string; sku: string; quantity: number; basePrice: string; unitPrice: string; total: string; pricingRule: string }[];
   events: NewEvent[];
 }
-
 
 /**
  * Reserves the lines' stock at the location and writes the order, its lines and its outbox events, in one

@@ -4,7 +4,7 @@
 // site's upsert when it moved), COMMIT. Here, after handleOnceSql's ProcessedEvent row: ONE statement passes the
 // gate and reads everything the decision needs, the ETA, complexity and territory are worked out in TypeScript
 // (shipment-rules.ts, territory.rules.ts, as before), and ONE statement writes whatever is to be written.
-import type { SqlRunner } from '@omniroute/db';
+import { utcText as utc, type SqlRunner } from '@omniroute/db';
 import { orderGateUpsert, outboxRows, type NewEvent } from '@omniroute/events';
 import type { DomainEvent } from '@omniroute/events';
 import { log, newId } from '@omniroute/core';
@@ -13,8 +13,6 @@ import { boundaryOf, siteAfterOrder, territoryOf, type SiteState } from '../terr
 import { customerMoved } from '../territories/territories.service.ts';
 import { parseOrderConfirmed, SOURCE, type OrderConfirmedPayload } from './shipment-events.ts';
 import { estimateEta, PREPARATION_MINUTES, shipmentComplexity } from './shipment-rules.ts';
-import { utcText as utc } from '@omniroute/db';
-
 
 interface Reads {
   cancelled: boolean;

@@ -1,10 +1,9 @@
 import { log, newId, type CurrencyCode } from '@omniroute/core';
-import { sqlTransactionFor, type SqlRunner, type SqlTransaction } from '@omniroute/db';
+import { sqlTransactionFor, utcText as utc, type SqlRunner, type SqlTransaction } from '@omniroute/db';
 import { handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import type { Prisma, PrismaClient, Task, TenantSettings } from '../../generated/prisma/client.ts';
 import { completeTaskTx } from './tasks.service.ts';
 import { complexityFrom, taskReward } from './tasks.rules.ts';
-import { utcText as utc } from '@omniroute/db';
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,7 +44,6 @@ export function handleTaskEvent(prisma: PrismaClient, event: DomainEvent, transa
   }
   return handleOnce(prisma as unknown as OutboxClient, TASKS_GROUP, event, (tx: Tx) => applyTaskEvent(tx, event));
 }
-
 
 /**
  * ensureDeliveryTask on the driver path, for shipment.created: whether the shipment's task exists and the tenant's
