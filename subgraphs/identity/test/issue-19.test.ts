@@ -2,7 +2,9 @@
 // gets NOT_FOUND from updatePartnerApp, createApiKey(partnerAppId) and registerPersistedQueries, and the Lagos app
 // — and its keys — stay as they were. Then the survivors of the mutation run over api-keys.service.ts: what
 // createApiKey refuses (code, message, field) and where each limit lies, the gateway lookup's expiry instant, and
-// the batch that records key use. In-memory PGlite, seeded; no Redis (changes stay in process).
+// the batch that records key use. Then those of partner-apps.service.ts: each limit's range, the slug a name gives,
+// names, SLUG_TAKEN, what an update leaves alone, the tenant's one Default app, the listing's tenant and pages.
+// In-memory PGlite, seeded; no Redis (changes stay in process).
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signInternalContext, type Role, type Viewer } from '@omniroute/core';
@@ -185,5 +187,204 @@ describe('api-keys.service: what createApiKey refuses, the lookup at expiry, the
     expect(await record([used], '2026-12-01T11:00:00.000Z')).toBe(true);
     expect(await lastUsed(used)).toBe('2026-12-01T11:00:00.000Z');
     expect(await lastUsed(other)).toBeNull();
+  });
+});
+
+const APP = 'id name slug persistedQueryMode disabled limits { maxDepth maxAliases maxRootFields maxCost requestsPerMinute maxConcurrentOperations maxSubscriptions }';
+const CREATE_APP = `mutation($i: CreatePartnerAppInput!) { createPartnerApp(input: $i) { partnerApp { ${APP} } userErrors { code field message } } }`;
+const UPDATE_APP = `mutation($i: UpdatePartnerAppInput!) { updatePartnerApp(input: $i) { partnerApp { ${APP} } userErrors { code field message } } }`;
+const RANGES = {
+  maxDepth: [1, 50], maxAliases: [0, 1000], maxRootFields: [1, 100], maxCost: [1, 1_000_000],
+  requestsPerMinute: [1, 100_000], maxConcurrentOperations: [1, 10_000], maxSubscriptions: [1, 100_000],
+} as const;
+const NO_LIMITS = Object.fromEntries(Object.keys(RANGES).map((k) => [k, null]));
+const createApp = async (i: Record<string, unknown>, viewer: Viewer) => (await call(viewer, CREATE_APP, { i })).data.createPartnerApp;
+const updateApp = async (i: Record<string, unknown>, viewer: Viewer) => (await call(viewer, UPDATE_APP, { i })).data.updatePartnerApp;
+const stored = (id: string) => sg.prisma.partnerApp.findUniqueOrThrow({ where: { id } });
+const invalid = (message: string, ...field: string[]) => ({ partnerApp: null, userErrors: [{ code: 'INVALID_INPUT', message, field: ['input', ...field] }] });
+const NAME_RULE = 'name must be 1–200 characters';
+let tenants = 0;
+/** A tenant of its own (no apps yet) and its ADMIN: what a test lists or races on is then only what it made. */
+const newTenant = async (): Promise<Viewer> => {
+  const id = `tnt_ISSUE19P${++tenants}`;
+  await sg.prisma.tenant.create({ data: { id, tenantId: id, slug: `issue-19-apps-${tenants}`, name: `Issue 19 apps ${tenants}`, defaultCurrency: 'NGN', country: 'NG', timeZone: 'Africa/Lagos' } });
+  return { tenantId: id, userId: `usr_ISSUE19P${tenants}`, roles: ['ADMIN'], scopes: [] };
+};
+/** A viewer whose tenant is not in the database (deleted under a still-valid session): writes fail on the foreign key. */
+const GHOST_ADMIN: Viewer = { tenantId: 'tnt_GONE', userId: 'usr_GONE00000001', roles: ['ADMIN'], scopes: [] };
+const serviceScope = (viewer: Viewer | null, caller?: 'gateway') => createScope({ requestId: `issue-19-${randomUUID()}`, viewer, ...(caller ? { caller } : {}) }, sg.prisma, {});
+
+describe('partner-apps.service: limits, slugs, names, updates, the default app, the listing (issue 19, mutation survivors)', () => {
+  let admin: Viewer;
+  beforeAll(async () => {
+    admin = await newTenant();
+  });
+  afterEach(() => void vi.useRealTimers());
+
+  it('each limit: its exact minimum and maximum are stored, one past either end is refused with the range and field; a null limit is left out', async () => {
+    const min = Object.fromEntries(Object.entries(RANGES).map(([k, [lo]]) => [k, lo]));
+    const max = Object.fromEntries(Object.entries(RANGES).map(([k, [, hi]]) => [k, hi]));
+    expect(await createApp({ name: 'At the minimums', limits: min }, admin)).toMatchObject({ partnerApp: { limits: min }, userErrors: [] });
+    expect(await createApp({ name: 'At the maximums', limits: max }, admin)).toMatchObject({ partnerApp: { limits: max }, userErrors: [] });
+    const apps = await sg.prisma.partnerApp.count();
+    for (const [k, [lo, hi]] of Object.entries(RANGES)) {
+      for (const v of [lo - 1, hi + 1]) {
+        expect(await createApp({ name: `Out of range ${k}`, limits: { ...min, [k]: v } }, admin), `${k}: ${v}`).toEqual(invalid(`${k} must be an integer between ${lo} and ${hi}`, 'limits', k));
+      }
+    }
+    expect(await sg.prisma.partnerApp.count()).toBe(apps);
+    const some = await createApp({ name: 'Some limits', limits: { maxDepth: null, maxCost: 7 } }, admin);
+    expect(some).toMatchObject({ partnerApp: { limits: { ...NO_LIMITS, maxCost: 7 } }, userErrors: [] });
+    expect((await stored(some.partnerApp.id)).limits).toEqual({ maxCost: 7 });
+  });
+
+  it("the service skips a limit it does not know and refuses a fractional one (GraphQL's input type and Int stop both before they get there)", async () => {
+    const scope = serviceScope(admin);
+    const unknown = await sg.services.partnerApps.create(scope as never, { name: 'Unknown limit', limits: { maxDepth: 3, burstSize: 9 } as never });
+    expect(unknown.ok && unknown.value.limits).toEqual({ maxDepth: 3 });
+    expect(await sg.services.partnerApps.create(scope as never, { name: 'Fractional limit', limits: { maxCost: 10, maxDepth: 2.5 } })).toEqual({
+      ok: false, errors: [{ code: 'INVALID_INPUT', message: 'maxDepth must be an integer between 1 and 50', field: ['input', 'limits', 'maxDepth'] }],
+    });
+  });
+
+  it("createPartnerApp derives the slug from the trimmed name: lower case, accents dropped, other characters one dash, none at either end, cut at 64; 'app' when nothing is left", async () => {
+    const cases: [string, string][] = [
+      ['  --ACME   Wholesale, Ltd.--  ', 'acme-wholesale-ltd'],
+      ['São Paulo Crème Brûlée', 'sao-paulo-creme-brulee'],
+      ['x'.repeat(70), 'x'.repeat(64)],
+      [`${'y'.repeat(63)} tail`, 'y'.repeat(63)], // the cut falls on a dash, which goes
+      ['¡¿!! …', 'app'],
+    ];
+    for (const [name, slug] of cases) {
+      const r = await createApp({ name }, admin);
+      expect(r, name).toMatchObject({ partnerApp: { name: name.trim(), slug, persistedQueryMode: 'ALLOW_ALL', disabled: false, limits: NO_LIMITS }, userErrors: [] });
+      expect(r.partnerApp.id).toMatch(/^papp_[0-9A-Z]{26}$/);
+    }
+  });
+
+  it('an explicit slug is taken as given when valid, refused with its message and field when not', async () => {
+    expect(await createApp({ name: 'Explicit', slug: 'b2b-portal-2' }, admin)).toMatchObject({ partnerApp: { name: 'Explicit', slug: 'b2b-portal-2' }, userErrors: [] });
+    const apps = await sg.prisma.partnerApp.count();
+    for (const slug of ['B2B', 'b2b portal', '-b2b', 'b2b-', 'b'.repeat(65)]) {
+      expect(await createApp({ name: 'Explicit', slug }, admin), slug).toEqual(invalid('slug must be lowercase letters, digits and dashes (at most 64)', 'slug'));
+    }
+    expect(await sg.prisma.partnerApp.count()).toBe(apps);
+  });
+
+  it('createPartnerApp and updatePartnerApp take a name of 1–200 characters after trimming, and refuse others with the message and field', async () => {
+    const apps = await sg.prisma.partnerApp.count();
+    for (const name of ['   ', 'n'.repeat(201)]) expect(await createApp({ name }, admin), name).toEqual(invalid(NAME_RULE, 'name'));
+    expect(await sg.prisma.partnerApp.count()).toBe(apps);
+    const made = await createApp({ name: ` ${'n'.repeat(200)} ` }, admin);
+    expect(made).toMatchObject({ partnerApp: { name: 'n'.repeat(200) }, userErrors: [] });
+    const id = made.partnerApp.id;
+    for (const name of ['   ', 'm'.repeat(201)]) expect(await updateApp({ id, name }, admin), name).toEqual(invalid(NAME_RULE, 'name'));
+    expect((await stored(id)).name).toBe('n'.repeat(200));
+    expect(await updateApp({ id, name: ` ${'m'.repeat(200)} ` }, admin)).toMatchObject({ partnerApp: { id, name: 'm'.repeat(200) }, userErrors: [] });
+  });
+
+  it('a slug the tenant already has is SLUG_TAKEN with its message and field; another tenant may have the same slug', async () => {
+    expect((await createApp({ name: 'Dup Shop' }, admin)).partnerApp.slug).toBe('dup-shop');
+    const taken = { partnerApp: null, userErrors: [{ code: 'SLUG_TAKEN', message: 'The tenant already has an app with slug "dup-shop"', field: ['input', 'slug'] }] };
+    expect(await createApp({ name: 'Dup  Shop!' }, admin)).toEqual(taken);
+    expect(await createApp({ name: 'Another', slug: 'dup-shop' }, admin)).toEqual(taken);
+    expect(await createApp({ name: 'Dup Shop' }, LAGOS_ADMIN)).toMatchObject({ partnerApp: { slug: 'dup-shop' }, userErrors: [] });
+  });
+
+  it('a create that fails for another reason than the slug (the tenant is gone) is an internal error, not SLUG_TAKEN', async () => {
+    const r = await call(GHOST_ADMIN, CREATE_APP, { i: { name: 'Orphan' } });
+    expect(r.data).toBeNull();
+    expect(r.errors).toMatchObject([{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+  });
+
+  it('updatePartnerApp: NOT_FOUND for an unknown id; disabling keeps the first disabledAt, an omitted `disabled` or `limits` leaves them, given limits replace, null clears', async () => {
+    expect(await updateApp({ id: 'papp_nope', disabled: true }, admin)).toEqual({ partnerApp: null, userErrors: [{ code: 'NOT_FOUND', message: 'No such partner app', field: ['input', 'id'] }] });
+    const limits = { ...NO_LIMITS, maxDepth: 5, maxCost: 100 };
+    const id = (await createApp({ name: 'To update', limits }, admin)).partnerApp.id;
+    const t = Date.parse('2026-03-01T08:00:00.000Z');
+    vi.setSystemTime(t);
+    expect(await updateApp({ id, disabled: true }, admin)).toMatchObject({ partnerApp: { disabled: true, limits }, userErrors: [] });
+    expect((await stored(id)).disabledAt?.toISOString()).toBe(new Date(t).toISOString());
+    vi.setSystemTime(t + 60_000);
+    expect(await updateApp({ id, disabled: true }, admin)).toMatchObject({ partnerApp: { disabled: true }, userErrors: [] });
+    expect((await stored(id)).disabledAt?.toISOString()).toBe(new Date(t).toISOString());
+    expect(await updateApp({ id, name: 'Renamed', persistedQueryMode: 'ENFORCE' }, admin)).toMatchObject({ partnerApp: { name: 'Renamed', persistedQueryMode: 'ENFORCE', disabled: true, limits }, userErrors: [] });
+    expect(await stored(id)).toMatchObject({ disabledAt: new Date(t), limits: { maxDepth: 5, maxCost: 100 } });
+    expect(await updateApp({ id, limits: { requestsPerMinute: 60 } }, admin)).toMatchObject({ partnerApp: { disabled: true, limits: { ...NO_LIMITS, requestsPerMinute: 60 } }, userErrors: [] });
+    expect(await updateApp({ id, limits: { requestsPerMinute: 100_001 } }, admin)).toEqual(invalid('requestsPerMinute must be an integer between 1 and 100000', 'limits', 'requestsPerMinute'));
+    expect((await stored(id)).limits).toEqual({ requestsPerMinute: 60 });
+    expect(await updateApp({ id, limits: null, disabled: false }, admin)).toMatchObject({ partnerApp: { name: 'Renamed', disabled: false, limits: NO_LIMITS }, userErrors: [] });
+    expect(await stored(id)).toMatchObject({ disabledAt: null, limits: null });
+  });
+
+  it("keys made without an app share the tenant's one Default app, made by the first of them", async () => {
+    const viewer = await newTenant();
+    const KEY = 'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { partnerApp { id name slug } } userErrors { code } } }';
+    const made = await Promise.all([1, 2].map(async (n) => (await call(viewer, KEY, { i: { name: `key ${n}` } })).data.createApiKey));
+    expect(made[0]).toMatchObject({ apiKey: { partnerApp: { name: 'Default', slug: 'default' } }, userErrors: [] });
+    expect(made[1]).toEqual(made[0]);
+    expect((await call(viewer, KEY, { i: { name: 'later' } })).data.createApiKey).toEqual(made[0]);
+    const apps = await sg.prisma.partnerApp.findMany({ where: { tenantId: viewer.tenantId } });
+    expect(apps).toMatchObject([{ id: made[0].apiKey.partnerApp.id, name: 'Default', slug: 'default' }]);
+    expect(apps[0]!.id).toMatch(/^papp_[0-9A-Z]{26}$/);
+  });
+
+  // Over HTTP the two requests above never race on PGlite: a request's queries run to the end without yielding to the
+  // next request (measured: 2, 5 and 10 concurrent createApiKey, none reached the unique-key catch). Two service calls
+  // started together do interleave (find, find, create, create), as two subgraph instances on Postgres would.
+  it('two keys made at once without an app, on a tenant without its Default app yet: both made, on the same one app (the service directly)', async () => {
+    const viewer = await newTenant();
+    const made = await Promise.all(['racer 1', 'racer 2'].map((name) => sg.services.apiKeys.create(serviceScope(viewer) as never, { name })));
+    expect(made.map((r) => r.ok)).toEqual([true, true]);
+    const apps = await sg.prisma.partnerApp.findMany({ where: { tenantId: viewer.tenantId } });
+    expect(apps).toMatchObject([{ name: 'Default', slug: 'default' }]);
+    expect(made.map((r) => r.ok && r.value.apiKey.partnerAppId)).toEqual([apps[0]!.id, apps[0]!.id]);
+  });
+
+  it("the default app's write failing for another reason than the race (the tenant is gone) rethrows that error (the service directly: GraphQL masks both to INTERNAL_SERVER_ERROR)", async () => {
+    await expect(sg.services.partnerApps.defaultApp(serviceScope(GHOST_ADMIN) as never)).rejects.toMatchObject({ code: 'P2003' });
+  });
+
+  it("partnerApps lists only the caller's tenant's apps, in id order, a page at a time", async () => {
+    const viewer = await newTenant();
+    // made under a clock that steps back: their ids (time first) sort opposite to the order the table holds them in
+    const made: string[] = [];
+    const t = Date.now();
+    for (const [n, name] of ['List A', 'List B', 'List C'].entries()) {
+      vi.setSystemTime(t - n * 1000);
+      made.push((await createApp({ name }, viewer)).partnerApp.id);
+    }
+    vi.useRealTimers();
+    const ids = [...made].sort();
+    expect(ids).toEqual([...made].reverse());
+    const LIST = 'query($first: Int, $after: String) { partnerApps(first: $first, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }';
+    const page = async (vars: Record<string, unknown>) => {
+      const p = (await call(viewer, LIST, vars)).data.partnerApps;
+      return { ids: p.edges.map((e: { node: { id: string } }) => e.node.id), hasNextPage: p.pageInfo.hasNextPage, endCursor: p.pageInfo.endCursor };
+    };
+    expect(await page({})).toMatchObject({ ids, hasNextPage: false });
+    const first = await page({ first: 2 });
+    expect(first).toMatchObject({ ids: ids.slice(0, 2), hasNextPage: true });
+    expect(await page({ first: 2, after: first.endCursor })).toMatchObject({ ids: ids.slice(2), hasNextPage: false });
+  });
+
+  it("the gateway-only safelist refuses any other caller with FORBIDDEN 'Internal field' (the service directly: the field's policy refuses before it)", async () => {
+    const policy = await call(LAGOS_ADMIN, 'query($a: ID!) { _gatewayPersistedOperations(partnerAppId: $a) { id } }', { a: lagosApp });
+    expect(policy.errors?.[0]).toMatchObject({ message: 'Query._gatewayPersistedOperations is internal', extensions: { code: 'FORBIDDEN' } });
+    let thrown: unknown;
+    try {
+      await sg.services.partnerApps.gatewayOperations(serviceScope(LAGOS_ADMIN) as never, lagosApp);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ message: 'Internal field', extensions: { code: 'FORBIDDEN' } });
+    expect(await sg.services.partnerApps.gatewayOperations(serviceScope(null, 'gateway') as never, lagosApp)).toEqual([]);
+  });
+
+  it('registerPersistedQueries: an unknown app is NOT_FOUND with its message and field', async () => {
+    const r = await call(admin, 'mutation($i: RegisterPersistedQueriesInput!) { registerPersistedQueries(input: $i) { partnerApp { id } registered userErrors { code field message } } }', {
+      i: { partnerAppId: 'papp_nope', manifest: JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [] }) },
+    });
+    expect(r.data.registerPersistedQueries).toEqual({ partnerApp: null, registered: 0, userErrors: [{ code: 'NOT_FOUND', message: 'No such partner app', field: ['input', 'partnerAppId'] }] });
   });
 });

@@ -45,7 +45,9 @@ function checkLimits(limits: PartnerAppLimits | null | undefined): Result<Record
   return ok(out);
 }
 
-const slugOf = (name: string) => name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '') || 'app';
+// NFKD splits 'é' into 'e' and a combining accent: the accents (marks) go, or each would cut its word with a dash
+// ('São Paulo' → 'sa-o-paulo' instead of 'sao-paulo').
+const slugOf = (name: string) => name.toLowerCase().normalize('NFKD').replace(/\p{M}+/gu, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '') || 'app';
 
 /** Partner apps of a tenant: creation, safelist mode and limits, and their registered persisted-query safelists. */
 export class PartnerAppService {
