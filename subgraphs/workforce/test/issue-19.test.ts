@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal, type Viewer } from '@omniroute/core';
 import { createEventBus, enqueue, type EventBus } from '@omniroute/events';
+import { createScope } from '@omniroute/core/kit';
 import { callSubgraph } from '@omniroute/testkit';
-import { create } from '../src/server.ts';
+import { create, workforce } from '../src/server.ts';
+import type { RequestScope } from '../src/context.ts';
 import { EarningsService } from '../src/modules/earnings/earnings.service.ts';
 
 const SECRET = 'workforce-issue-19-secret';
@@ -296,5 +298,150 @@ describe('withdrawals: refusals, staff and riders, replays, the ledger page and 
     } finally {
       unlisten();
     }
+  });
+});
+
+// tasks.service.ts lines 125–213 (issue 19): placeBid, award, complete and the worker checks — each refusal's code,
+// message and field with nothing written, and the re-checks inside the transaction against a snapshot read earlier
+// in the same request. Workers and tasks of its own (ids *_I19B_*), so the seeded ones above do not matter.
+describe('placeBid, awardTask, completeTask: refusals and the re-checks in the transaction (issue 19)', () => {
+  type Kyc = 'PENDING' | 'VERIFIED' | 'REJECTED';
+  type Priority = 'STANDARD' | 'PRIORITY';
+  const worker = (key: string, kycStatus: Kyc = 'VERIFIED', xp = 0) =>
+    sg.prisma.worker.create({ data: { id: `wkr_I19B_${key}`, tenantId: LAGOS, userId: `usr_I19B_${key}`, name: key, phone: '+2348000000000', kycStatus, xp, currency: 'NGN' } });
+  const task = (key: string, o: { priority?: Priority; status?: 'OPEN' | 'ASSIGNED'; assigneeId?: string | null } = {}) =>
+    sg.prisma.task.create({ data: { id: `tsk_I19B_${key}`, tenantId: LAGOS, kind: 'MERCHANDISING', status: o.status ?? 'OPEN', priority: o.priority ?? 'STANDARD', title: key, complexity: 2, reward: '50.00', currency: 'NGN', assigneeId: o.assigneeId ?? null } });
+  const BID_FULL = 'mutation($i: PlaceBidInput!) { placeBid(input: $i) { bid { id status amount { amount } } userErrors { code field message } } }';
+  const AWARD_FULL = 'mutation($i: AwardTaskInput!) { awardTask(input: $i) { task { id status reward { amount } assignee { id } } userErrors { code field message } } }';
+  const COMPLETE_FULL = 'mutation($i: CompleteTaskInput!) { completeTask(input: $i) { task { id status } userErrors { code field message } } }';
+  const placeBid = (v: Viewer, i: Record<string, unknown>) => call(v, BID_FULL, { i }).then((r) => r.data.placeBid);
+  const award = (taskId: string, bidId: string) => call(dispatch, AWARD_FULL, { i: { taskId, bidId } }).then((r) => r.data.awardTask);
+  const complete = (i: Record<string, unknown>) => call(dispatch, COMPLETE_FULL, { i }).then((r) => r.data.completeTask);
+  const refused = (field: string, code: string, message: string) => ({ userErrors: [{ code, field: ['input', field], message }] });
+  const bidStatuses = async (taskId: string) => (await sg.prisma.bid.findMany({ where: { taskId }, orderBy: { workerId: 'asc' } })).map((b) => `${b.workerId}:${b.status}`);
+  const taskRow = (id: string) => sg.prisma.task.findUniqueOrThrow({ where: { id } });
+
+  it('placeBid: each refusal with its code, message and field writes no bid; the bid is a bid_ id; a second bid of the worker is DUPLICATE_BID', async () => {
+    const [w, other, unverified, starter] = [await worker('BID_W', 'VERIFIED', 600), await worker('BID_OTHER'), await worker('BID_KYC', 'PENDING', 600), await worker('BID_STARTER', 'VERIFIED', 499)];
+    const [t, busy, prio] = [await task('BID_T'), await task('BID_BUSY', { status: 'ASSIGNED', assigneeId: other.id }), await task('BID_PRIO', { priority: 'PRIORITY' })];
+    const bid = (i: Record<string, unknown>, v: Viewer = rider(w)) => placeBid(v, { taskId: t.id, workerId: w.id, amount: '10.00', ...i });
+
+    const forbidden = await call(rider(w), BID_FULL, { i: { taskId: t.id, workerId: other.id, amount: '10.00' } });
+    expect(forbidden.data?.placeBid ?? null).toBeNull();
+    expect(forbidden.errors).toHaveLength(1);
+    expect(forbidden.errors[0]).toMatchObject({ message: 'Riders may only bid for themselves', extensions: { code: 'FORBIDDEN' } });
+    expect(await bid({ amount: '0' })).toEqual({ bid: null, ...refused('amount', 'INVALID_INPUT', 'amount must be more than 0') });
+    expect(await bid({ note: 'n'.repeat(1001) })).toEqual({ bid: null, ...refused('note', 'INVALID_INPUT', 'note must be at most 1000 characters') });
+    expect(await bid({ taskId: 'tsk_I19B_NOPE' })).toEqual({ bid: null, ...refused('taskId', 'TASK_NOT_FOUND', 'No such task') });
+    expect(await bid({ workerId: 'wkr_I19B_NOPE' }, dispatch)).toEqual({ bid: null, ...refused('workerId', 'WORKER_NOT_FOUND', 'No such worker') });
+    // not open comes before every later rule: here the amount is also above the reward
+    expect(await bid({ taskId: busy.id, amount: '50.01' })).toEqual({ bid: null, ...refused('taskId', 'TASK_NOT_OPEN', 'Only open tasks take bids') });
+    expect(await bid({ workerId: unverified.id }, dispatch)).toEqual({ bid: null, ...refused('workerId', 'KYC_NOT_VERIFIED', 'Only KYC-verified workers can bid or be awarded tasks') });
+    expect(await bid({ taskId: prio.id, workerId: starter.id }, dispatch)).toEqual({ bid: null, ...refused('taskId', 'LEVEL_TOO_LOW', 'PRIORITY tasks need a higher guild level than Starter') });
+    expect(await bid({ amount: '1.001' })).toEqual({ bid: null, ...refused('amount', 'INVALID_INPUT', 'amount has more decimals than NGN allows') });
+    expect(await bid({ amount: '50.01' })).toEqual({ bid: null, ...refused('amount', 'BID_ABOVE_REWARD', 'A bid may not ask more than the task pays') });
+    expect(await sg.prisma.bid.count({ where: { taskId: { in: [t.id, busy.id, prio.id, 'tsk_I19B_NOPE'] } } })).toBe(0);
+
+    const placed = await bid({ amount: '50' });
+    expect(placed).toMatchObject({ bid: { status: 'PENDING', amount: { amount: '50.00' } }, userErrors: [] });
+    expect(placed.bid.id).toMatch(/^bid_[0-9A-Za-z]{10,}$/);
+    expect(await bid({ amount: '9.00' })).toEqual({ bid: null, ...refused('workerId', 'DUPLICATE_BID', 'This worker has bid on the task already') });
+    expect((await sg.prisma.bid.findMany({ where: { taskId: t.id } })).map((b) => [b.id, b.amount.toString()])).toEqual([[placed.bid.id, '50']]);
+  });
+
+  it('awardTask: unknown task, a bid of another task, a bidder gone or unverified, a task no longer open; the award rejects the other PENDING bids of that task only', async () => {
+    const [a, b, gone] = [await worker('AW_A'), await worker('AW_B'), await worker('AW_GONE')];
+    const [t, u] = [await task('AW_T'), await task('AW_U')];
+    const bidOf = async (w: { id: string }, taskId: string, amount: string) => (await placeBid(dispatch, { taskId, workerId: w.id, amount })).bid.id as string;
+    const [ta, tb, tgone, ua] = [await bidOf(a, t.id, '40.00'), await bidOf(b, t.id, '45.00'), await bidOf(gone, t.id, '30.00'), await bidOf(a, u.id, '20.00')];
+    const open = refused('taskId', 'TASK_NOT_OPEN', 'Only open tasks can be awarded');
+
+    expect(await award('tsk_I19B_NOPE', ta)).toEqual({ task: null, ...refused('taskId', 'TASK_NOT_FOUND', 'No such task') });
+    expect(await award(t.id, ua)).toEqual({ task: null, ...refused('bidId', 'BID_NOT_FOUND', 'No such bid on this task') });
+    await sg.prisma.worker.update({ where: { id: b.id }, data: { kycStatus: 'REJECTED' } });
+    expect(await award(t.id, tb)).toEqual({ task: null, ...refused('workerId', 'KYC_NOT_VERIFIED', 'Only KYC-verified workers can bid or be awarded tasks') });
+    // the bidder's row is gone (the bid's foreign key forbids deleting it, so the test deletes it with the key's trigger off)
+    await sg.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe('SET LOCAL session_replication_role = replica');
+      await tx.worker.delete({ where: { id: gone.id } });
+    });
+    expect(await award(t.id, tgone)).toEqual({ task: null, ...refused('bidId', 'WORKER_NOT_FOUND', 'The bidding worker no longer exists') });
+    expect((await taskRow(t.id)).status).toBe('OPEN');
+    expect(await bidStatuses(t.id)).toEqual([`${a.id}:PENDING`, `${b.id}:PENDING`, `${gone.id}:PENDING`]);
+
+    expect(await award(t.id, ta)).toEqual({ task: { id: t.id, status: 'ASSIGNED', reward: { amount: '40.00' }, assignee: { id: a.id } }, userErrors: [] });
+    expect(await bidStatuses(t.id)).toEqual([`${a.id}:ACCEPTED`, `${b.id}:REJECTED`, `${gone.id}:REJECTED`]);
+    expect(await bidStatuses(u.id)).toEqual([`${a.id}:PENDING`]); // another task's bid is left alone
+    await sg.prisma.bid.delete({ where: { id: tgone } }); // no dangling bid left for later tests
+
+    // awarded: another bid of it is refused as not open (before the bidder's checks: b is still unverified), nothing moves
+    expect(await award(t.id, tb)).toEqual({ task: null, ...open });
+    expect(await taskRow(t.id)).toMatchObject({ status: 'ASSIGNED', assigneeId: a.id });
+    expect(await bidStatuses(t.id)).toEqual([`${a.id}:ACCEPTED`, `${b.id}:REJECTED`]);
+  });
+
+  it('completeTask: complexity 1–10, an unknown task, a task not ASSIGNED or ASSIGNED to no one are refused and stay as they were', async () => {
+    const w = await worker('CO_W');
+    const [open, orphan] = [await task('CO_OPEN'), await task('CO_ORPHAN', { status: 'ASSIGNED', assigneeId: null })];
+    const notAssigned = refused('taskId', 'TASK_NOT_ASSIGNED', 'Only assigned tasks can be completed');
+    for (const complexity of [0, 11]) expect(await complete({ taskId: open.id, complexity })).toEqual({ task: null, ...refused('complexity', 'INVALID_INPUT', 'complexity must be an integer 1–10') });
+    expect(await complete({ taskId: 'tsk_I19B_NOPE' })).toEqual({ task: null, ...refused('taskId', 'TASK_NOT_FOUND', 'No such task') });
+    expect(await complete({ taskId: open.id })).toEqual({ task: null, ...notAssigned });
+    expect(await complete({ taskId: orphan.id })).toEqual({ task: null, ...notAssigned });
+    expect((await sg.prisma.task.findMany({ where: { id: { in: [open.id, orphan.id] } }, orderBy: { id: 'asc' } })).map((x) => [x.id, x.status, x.completedAt])).toEqual([
+      [open.id, 'OPEN', null],
+      [orphan.id, 'ASSIGNED', null],
+    ]);
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: w.id } })).xp).toBe(0);
+  });
+
+  // One document with two mutations: GraphQL runs them one after the other with the request's loaders, so the
+  // second reads the task as the first found it (OPEN / ASSIGNED) and only the check inside its transaction sees
+  // the change the first made.
+  it('a second mutation of the same request that read the task before the first changed it: no bid on the awarded task, no second award, no second completion', async () => {
+    const [a, b, late] = [await worker('RE_A'), await worker('RE_B'), await worker('RE_LATE')];
+    const t = await task('RE_T');
+    const [ta, tb] = [(await placeBid(dispatch, { taskId: t.id, workerId: a.id, amount: '40.00' })).bid.id, (await placeBid(dispatch, { taskId: t.id, workerId: b.id, amount: '30.00' })).bid.id];
+    const ERR = 'userErrors { code field message }';
+
+    const bidLate = await call(dispatch, `mutation($t: ID!, $b: ID!, $w: ID!) {
+      won: awardTask(input: { taskId: $t, bidId: $b }) { task { status } ${ERR} }
+      late: placeBid(input: { taskId: $t, workerId: $w, amount: "10.00" }) { bid { id } ${ERR} } }`, { t: t.id, b: ta, w: late.id });
+    expect(bidLate.data).toEqual({ won: { task: { status: 'ASSIGNED' }, userErrors: [] }, late: { bid: null, ...refused('taskId', 'TASK_NOT_OPEN', 'Only open tasks take bids') } });
+    expect(await sg.prisma.bid.count({ where: { workerId: late.id } })).toBe(0);
+
+    // the same task again, through b's bid (already REJECTED, but the read in the second award still sees the task OPEN)
+    await sg.prisma.task.update({ where: { id: t.id }, data: { status: 'OPEN', assigneeId: null } });
+    await sg.prisma.bid.updateMany({ where: { taskId: t.id }, data: { status: 'PENDING' } });
+    const twice = await call(dispatch, `mutation($t: ID!, $a: ID!, $b: ID!) {
+      first: awardTask(input: { taskId: $t, bidId: $a }) { task { assignee { id } } ${ERR} }
+      second: awardTask(input: { taskId: $t, bidId: $b }) { task { assignee { id } } ${ERR} } }`, { t: t.id, a: ta, b: tb });
+    expect(twice.data).toEqual({ first: { task: { assignee: { id: a.id } }, userErrors: [] }, second: { task: null, ...refused('taskId', 'TASK_NOT_OPEN', 'Only open tasks can be awarded') } });
+    expect(await taskRow(t.id)).toMatchObject({ status: 'ASSIGNED', assigneeId: a.id });
+    expect(await bidStatuses(t.id)).toEqual([`${a.id}:ACCEPTED`, `${b.id}:REJECTED`]);
+
+    const done = await call(dispatch, `mutation($t: ID!) {
+      first: completeTask(input: { taskId: $t, complexity: 2 }) { task { status } ${ERR} }
+      second: completeTask(input: { taskId: $t, complexity: 2 }) { task { status } ${ERR} } }`, { t: t.id });
+    expect(done.data).toEqual({ first: { task: { status: 'COMPLETED' }, userErrors: [] }, second: { task: null, ...refused('taskId', 'TASK_NOT_ASSIGNED', 'Only assigned tasks can be completed') } });
+    expect((await sg.prisma.worker.findUniqueOrThrow({ where: { id: a.id } })).xp).toBe(20);
+    expect(await sg.prisma.ledgerEntry.count({ where: { taskId: t.id } })).toBe(1);
+  });
+
+  // No mutation deletes a task or a worker, and HTTP requests do not interleave on PGlite: the service is called with
+  // a request scope whose loaders read the rows before the test deletes them.
+  it('placeBid at the service: a task deleted after the read is not open; a worker deleted after the read is a database error, not DUPLICATE_BID', async () => {
+    const w = await worker('SV_W');
+    const gone = await worker('SV_GONE');
+    const [t, doomed] = [await task('SV_T'), await task('SV_DOOMED')];
+    const scope = createScope({ requestId: 'i19b-service', viewer: dispatch }, sg.prisma, Object.assign({}, ...workforce.modules.map((m) => m.loaders?.(sg.prisma, dispatch) ?? {}))) as RequestScope;
+    const place = (taskId: string, workerId: string) => sg.services.tasks.placeBid(scope, { taskId, workerId, amount: new Decimal('10.00') });
+    await Promise.all([scope.loaders.taskById.load(doomed.id), scope.loaders.taskById.load(t.id), scope.loaders.workerById.load(gone.id)]);
+    await sg.prisma.task.delete({ where: { id: doomed.id } });
+    await sg.prisma.worker.delete({ where: { id: gone.id } });
+
+    expect(await place(doomed.id, w.id)).toEqual({ ok: false, errors: [{ code: 'TASK_NOT_OPEN', field: ['input', 'taskId'], message: 'Only open tasks take bids' }] });
+    await expect(place(t.id, gone.id)).rejects.toThrow(/foreign key/i);
+    expect(await sg.prisma.bid.count({ where: { taskId: { in: [t.id, doomed.id] } } })).toBe(0);
   });
 });
