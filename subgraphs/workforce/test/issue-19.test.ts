@@ -359,7 +359,7 @@ describe('placeBid, awardTask, completeTask: refusals and the re-checks in the t
     expect(await award('tsk_I19B_NOPE', ta)).toEqual({ task: null, ...refused('taskId', 'TASK_NOT_FOUND', 'No such task') });
     expect(await award(t.id, ua)).toEqual({ task: null, ...refused('bidId', 'BID_NOT_FOUND', 'No such bid on this task') });
     await sg.prisma.worker.update({ where: { id: b.id }, data: { kycStatus: 'REJECTED' } });
-    expect(await award(t.id, tb)).toEqual({ task: null, ...refused('workerId', 'KYC_NOT_VERIFIED', 'Only KYC-verified workers can bid or be awarded tasks') });
+    expect(await award(t.id, tb)).toEqual({ task: null, ...refused('bidId', 'KYC_NOT_VERIFIED', 'Only KYC-verified workers can bid or be awarded tasks') });
     // the bidder's row is gone (the bid's foreign key forbids deleting it, so the test deletes it with the key's trigger off)
     await sg.prisma.$transaction(async (tx) => {
       await tx.$executeRawUnsafe('SET LOCAL session_replication_role = replica');

@@ -136,7 +136,7 @@ export class TaskService {
     if (!task) return fail(E.TASK_NOT_FOUND, 'No such task', ['input', 'taskId']);
     if (!worker) return fail(E.WORKER_NOT_FOUND, 'No such worker', ['input', 'workerId']);
     if (task.status !== 'OPEN') return fail(E.TASK_NOT_OPEN, 'Only open tasks take bids', ['input', 'taskId']);
-    const eligible = this.checkEligible(worker, task);
+    const eligible = this.checkEligible(worker, task, 'workerId');
     if (!eligible.ok) return eligible;
     if (amount.decimalPlaces() > MINOR_UNITS[task.currency as CurrencyCode]) {
       return fail(E.INVALID_INPUT, `amount has more decimals than ${task.currency} allows`, ['input', 'amount']);
@@ -170,7 +170,7 @@ export class TaskService {
     if (task.status !== 'OPEN') return fail(E.TASK_NOT_OPEN, 'Only open tasks can be awarded', ['input', 'taskId']);
     const worker = await scope.loaders.workerById.load(bid.workerId);
     if (!worker) return fail(E.WORKER_NOT_FOUND, 'The bidding worker no longer exists', ['input', 'bidId']);
-    const eligible = this.checkEligible(worker, task);
+    const eligible = this.checkEligible(worker, task, 'bidId');
     if (!eligible.ok) return eligible;
     const awarded = await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.task.updateMany({
@@ -201,9 +201,12 @@ export class TaskService {
     return ok({ task: done.task, earningsEntry: done.entry });
   }
 
-  /** Only VERIFIED workers whose level unlocks the task's priority may bid or be awarded. */
-  private checkEligible(worker: Worker, task: Task): Result<never> | { ok: true } {
-    if (worker.kycStatus !== 'VERIFIED') return fail(E.KYC_NOT_VERIFIED, 'Only KYC-verified workers can bid or be awarded tasks', ['input', 'workerId']);
+  /**
+   * Only VERIFIED workers whose level unlocks the task's priority may bid or be awarded. `workerField`: the input
+   * field that named the worker (placeBid's `workerId`; awardTask's `bidId`, since its input has no worker).
+   */
+  private checkEligible(worker: Worker, task: Task, workerField: 'workerId' | 'bidId'): Result<never> | { ok: true } {
+    if (worker.kycStatus !== 'VERIFIED') return fail(E.KYC_NOT_VERIFIED, 'Only KYC-verified workers can bid or be awarded tasks', ['input', workerField]);
     if (!canTake(levelFor(worker.xp), task.priority as TaskPriority)) {
       return fail(E.LEVEL_TOO_LOW, `${task.priority} tasks need a higher guild level than ${levelFor(worker.xp).name}`, ['input', 'taskId']);
     }
