@@ -3,38 +3,23 @@
 // (Bronze, at exactly 500 XP). The next task pays Bronze's 5 %. In-memory PGlite, seeded demo plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal, type Viewer } from '@omniroute/core';
-import { createEventBus, enqueue, type EventBus } from '@omniroute/events';
+import { enqueue } from '@omniroute/events';
 import { createScope } from '@omniroute/core/kit';
-import { callSubgraph } from '@omniroute/testkit';
-import { create, workforce } from '../src/server.ts';
+import { workforce } from '../src/server.ts';
 import type { RequestScope } from '../src/context.ts';
 import { EarningsService } from '../src/modules/earnings/earnings.service.ts';
+import { dispatch, LAGOS, rider, startWorkforce } from './helpers.ts';
 
 const SECRET = 'workforce-issue-19-secret';
-const LAGOS = 'tnt_LAGOS';
-const dispatch: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000004', roles: ['OPERATIONS'], scopes: [] };
+type Started = Awaited<ReturnType<typeof startWorkforce>>;
+let sg: Started['sg'];
+let bus: Started['bus'];
+let call: Started['call'];
+let stop: Started['stop'] | undefined;
 
-let sg: Awaited<ReturnType<typeof create>>;
-let bus: EventBus;
-let url: string;
-let stop: () => Promise<void>;
+beforeAll(async () => void ({ sg, bus, call, stop } = await startWorkforce(SECRET)));
+afterAll(() => stop?.());
 
-beforeAll(async () => {
-  bus = createEventBus();
-  sg = await create({ secret: SECRET, bus, relayIntervalMs: 600_000 });
-  await sg.seed();
-  const running = await sg.listen(0);
-  url = running.url;
-  stop = running.stop;
-});
-afterAll(async () => {
-  await stop?.();
-  await sg?.close();
-  await bus?.close();
-});
-
-const call = (viewer: Viewer, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'workforce' }, SECRET, viewer, query, variables);
-const rider = (w: { tenantId: string; userId: string | null }): Viewer => ({ tenantId: w.tenantId, userId: w.userId!, roles: ['RIDER'], scopes: [] });
 const BID = 'mutation($i: PlaceBidInput!) { placeBid(input: $i) { bid { id } userErrors { code } } }';
 const AWARD = 'mutation($i: AwardTaskInput!) { awardTask(input: $i) { task { status } userErrors { code } } }';
 const COMPLETE = `mutation($i: CompleteTaskInput!) { completeTask(input: $i) { task { xpAwarded assignee { xp level { name } } }

@@ -3,38 +3,19 @@
 // keyset pages (priority, then id) and staff's id pages with their exact pageInfo, a rider posing as another worker,
 // invalid cursors, and what completeTaskTx writes and refuses. In-memory PGlite, seeded demo plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Viewer } from '@omniroute/core';
-import { createEventBus, type EventBus } from '@omniroute/events';
-import { callSubgraph } from '@omniroute/testkit';
-import { create } from '../src/server.ts';
 import { completeTaskTx } from '../src/modules/tasks/tasks.service.ts';
 import { levelFor } from '../src/modules/guild/guild.ts';
+import { dispatch, LAGOS, rider, startWorkforce } from './helpers.ts';
 
 const SECRET = 'workforce-tasks-listing-secret';
-const LAGOS = 'tnt_LAGOS';
-const dispatch: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000004', roles: ['OPERATIONS'], scopes: [] };
+type Started = Awaited<ReturnType<typeof startWorkforce>>;
+let sg: Started['sg'];
+let call: Started['call'];
+let stop: Started['stop'] | undefined;
 
-let sg: Awaited<ReturnType<typeof create>>;
-let bus: EventBus;
-let url: string;
-let stop: () => Promise<void>;
+beforeAll(async () => void ({ sg, call, stop } = await startWorkforce(SECRET)));
+afterAll(() => stop?.());
 
-beforeAll(async () => {
-  bus = createEventBus();
-  sg = await create({ secret: SECRET, bus, relayIntervalMs: 600_000 });
-  await sg.seed();
-  const running = await sg.listen(0);
-  url = running.url;
-  stop = running.stop;
-});
-afterAll(async () => {
-  await stop?.();
-  await sg?.close();
-  await bus?.close();
-});
-
-const call = (viewer: Viewer, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url, name: 'workforce' }, SECRET, viewer, query, variables);
-const rider = (w: { tenantId: string; userId: string | null }): Viewer => ({ tenantId: w.tenantId, userId: w.userId!, roles: ['RIDER'], scopes: [] });
 const cursor = (key: string) => Buffer.from(`c:${key}`).toString('base64url');
 
 const TASKS = `query($n: Int, $a: String, $w: ID) { tasks(first: $n, after: $a, workerId: $w) {
