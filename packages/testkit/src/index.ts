@@ -38,10 +38,11 @@ export async function gql<T = any>(url: string, query: string, variables: Record
 
 /**
  * Calls a subgraph directly, signed as the gateway would, for subgraph e2e tests. `subgraph` is the running
- * subgraph (or its URL and name): the signature is bound to that name.
+ * subgraph (or its URL and name): the signature is bound to that name. `caller: 'gateway'` for the gateway's own
+ * internal fields (no viewer).
  */
-export function callSubgraph<T = any>(subgraph: { url: string; name: string }, secret: string, viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) {
-  return gql<T>(subgraph.url, query, variables, undefined, signInternalContext({ requestId: randomUUID(), viewer }, { secret, audience: subgraph.name }));
+export function callSubgraph<T = any>(subgraph: { url: string; name: string }, secret: string, viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}, caller?: 'gateway') {
+  return gql<T>(subgraph.url, query, variables, undefined, signInternalContext({ requestId: randomUUID(), viewer, ...(caller ? { caller } : {}) }, { secret, audience: subgraph.name }));
 }
 
 /** Fresh production-grade secrets (32 random bytes each) for stacks on Postgres and spawned processes. */

@@ -7,9 +7,9 @@
 // In-memory PGlite, seeded; no Redis (changes stay in process).
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signInternalContext, type Role, type Viewer } from '@omniroute/core';
+import type { Role, Viewer } from '@omniroute/core';
 import { createScope } from '@omniroute/core/kit';
-import { callSubgraph, gql } from '@omniroute/testkit';
+import { callSubgraph } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 
 const SECRET = 'identity-issue-19-secret';
@@ -90,8 +90,10 @@ const LOOKUP = 'query($h: String!) { _gatewayApiKey(secretHash: $h) { id expires
 const RECORD_USE = 'mutation($i: GatewayApiKeyUseInput!) { _gatewayRecordApiKeyUse(input: $i) }';
 const createKey = async (i: Record<string, unknown>, viewer: Viewer = LAGOS_ADMIN) => (await call(viewer, CREATE_KEY, { i })).data.createApiKey;
 const asGateway = (query: string, variables: Record<string, unknown>) =>
-  gql(url, query, variables, undefined, signInternalContext({ requestId: randomUUID(), viewer: null, caller: 'gateway' }, { secret: SECRET, audience: 'identity' }));
+  callSubgraph({ url, name: 'identity' }, SECRET, null, query, variables, 'gateway');
 const lookup = async (secret: string) => (await asGateway(LOOKUP, { h: createHash('sha256').update(secret).digest('hex') })).data._gatewayApiKey;
+/** A request scope for calling a service directly (branches GraphQL cannot reach). */
+const serviceScope = (viewer: Viewer | null, caller?: 'gateway') => createScope({ requestId: `issue-19-${randomUUID()}`, viewer, ...(caller ? { caller } : {}) }, sg.prisma, {});
 const fifty = Array.from({ length: 50 }, (_, n) => `area${n}:read`);
 
 describe('api-keys.service: what createApiKey refuses, the lookup at expiry, the use batch (issue 19, mutation survivors)', () => {
@@ -118,7 +120,7 @@ describe('api-keys.service: what createApiKey refuses, the lookup at expiry, the
   });
 
   it("the service itself refuses a role it does not know (GraphQL's Role enum stops one before it gets there)", async () => {
-    const scope = createScope({ requestId: 'issue-19-unknown-role', viewer: LAGOS_ADMIN }, sg.prisma, {});
+    const scope = serviceScope(LAGOS_ADMIN);
     expect(await sg.services.apiKeys.create(scope as never, { name: 'k', roles: ['SALES_REP', 'OWNER' as Role] })).toEqual({
       ok: false, errors: [{ code: 'INVALID_INPUT', message: 'Unknown role', field: ['input', 'roles'] }],
     });
@@ -212,7 +214,6 @@ const newTenant = async (): Promise<Viewer> => {
 };
 /** A viewer whose tenant is not in the database (deleted under a still-valid session): writes fail on the foreign key. */
 const GHOST_ADMIN: Viewer = { tenantId: 'tnt_GONE', userId: 'usr_GONE00000001', roles: ['ADMIN'], scopes: [] };
-const serviceScope = (viewer: Viewer | null, caller?: 'gateway') => createScope({ requestId: `issue-19-${randomUUID()}`, viewer, ...(caller ? { caller } : {}) }, sg.prisma, {});
 
 describe('partner-apps.service: limits, slugs, names, updates, the default app, the listing (issue 19, mutation survivors)', () => {
   let admin: Viewer;

@@ -23,7 +23,7 @@ const local: IdentityChange[] = [];
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const asGateway = (query: string, variables: Record<string, unknown> = {}) =>
-  gql(url, query, variables, undefined, signInternalContext({ requestId: randomUUID(), viewer: null, caller: 'gateway' }, { secret: SECRET, audience: 'identity' }));
+  callSubgraph({ url, name: 'identity' }, SECRET, null, query, variables, 'gateway');
 
 beforeAll(async () => {
   sub = new Redis(REDIS_URL);
