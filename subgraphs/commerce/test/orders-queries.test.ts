@@ -158,9 +158,10 @@ describe('orders and order: the object rules (issue 19)', () => {
 
 describe('orders: cursors and pageInfo (issue 19)', () => {
   // three orders of a new customer in the rep's territory: two placed in the same millisecond, one a millisecond before
+  // whose id sorts above both (so a list ordered by id alone, or by placedAt alone, comes out in another order)
   const customer = 'cus_ACCRA_SAME_MS';
   const at = new Date('2026-06-01T10:00:00.123Z');
-  const [b, a, older] = ['ord_SAME_MS_B', 'ord_SAME_MS_A', 'ord_SAME_MS_0'];
+  const [b, a, older] = ['ord_SAME_MS_B', 'ord_SAME_MS_A', 'ord_SAME_MS_Z'];
   beforeAll(async () => {
     const seeded = await c.sg.prisma.order.findFirstOrThrow({ where: { tenantId: ACCRA.id } });
     await c.sg.prisma.customer.create({ data: { id: customer, tenantId: ACCRA.id, name: 'Same Millisecond Stores', type: 'RETAILER', tier: 'BRONZE', phone: '+233000000000', territoryId: REP_TERRITORIES.territoryIds[0]! } });
@@ -168,7 +169,7 @@ describe('orders: cursors and pageInfo (issue 19)', () => {
       id, tenantId: ACCRA.id, number, customerId: customer, locationId: seeded.locationId, channel: 'PORTAL' as const, status: 'PENDING' as const,
       paymentTerms: 'PREPAID' as const, currency: seeded.currency, subtotal: '1', discountTotal: '0', total: '1', placedAt,
     });
-    await c.sg.prisma.order.createMany({ data: [row(a, 'ACC-SAME-A', at), row(b, 'ACC-SAME-B', at), row(older, 'ACC-SAME-0', new Date(at.getTime() - 1))] });
+    await c.sg.prisma.order.createMany({ data: [row(older, 'ACC-SAME-0', new Date(at.getTime() - 1)), row(b, 'ACC-SAME-B', at), row(a, 'ACC-SAME-A', at)] });
   });
 
   for (const [who, viewer] of [['staff (one statement)', OPS], ['a retailer (one statement, own customer)', retailerOf(ACCRA, customer)], ['a sales rep (Prisma)', REP]] as const) {
