@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { signInternalContext, type ProcessSecrets, type Viewer } from '@omniroute/core';
+import { createEventBus, type EventBus } from '@omniroute/events';
 
 export interface GqlResponse<T = any> {
   status: number;
@@ -43,6 +44,31 @@ export async function gql<T = any>(url: string, query: string, variables: Record
  */
 export function callSubgraph<T = any>(subgraph: { url: string; name: string }, secret: string, viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}, caller?: 'gateway') {
   return gql<T>(subgraph.url, query, variables, undefined, signInternalContext({ requestId: randomUUID(), viewer, ...(caller ? { caller } : {}) }, { secret, audience: subgraph.name }));
+}
+
+/** What startSeededSubgraph needs of a subgraph the kit created. */
+interface SeedableSubgraph {
+  seed(): Promise<unknown>;
+  listen(port: number): Promise<{ url: string; stop(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A subgraph's e2e boot: `create` (given the in-process event bus) seeded and listening on a free port, a client
+ * signed like the gateway for any viewer, and `stop`, which ends the server, the database and the bus.
+ */
+export async function startSeededSubgraph<S extends SeedableSubgraph>(name: string, secret: string, create: (bus: EventBus) => Promise<S>) {
+  const bus = createEventBus();
+  const sg = await create(bus);
+  await sg.seed();
+  const running = await sg.listen(0);
+  const call = (viewer: Viewer, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url: running.url, name }, secret, viewer, query, variables);
+  const stop = async () => {
+    await running.stop();
+    await sg.close();
+    await bus.close();
+  };
+  return { sg, bus, url: running.url, call, stop };
 }
 
 /** Fresh production-grade secrets (32 random bytes each) for stacks on Postgres and spawned processes. */

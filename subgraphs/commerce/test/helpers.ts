@@ -1,9 +1,8 @@
-// What new commerce test files share: a seeded in-memory subgraph on a free port (the event bus in process, the
+// What new commerce test files share: a seeded in-memory subgraph on a free port (testkit's startSeededSubgraph, the
 // outbox relay polling every 50 ms), a client signed like the gateway for any viewer, and the demo plan's tenants.
 import type { Role, Viewer } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { createEventBus } from '@omniroute/events';
-import { callSubgraph } from '@omniroute/testkit';
+import { startSeededSubgraph } from '@omniroute/testkit';
 import { create, type CommerceOptions } from '../src/server.ts';
 
 export const [LAGOS, ACCRA] = demoPlan() as [ReturnType<typeof demoPlan>[number], ReturnType<typeof demoPlan>[number]];
@@ -12,17 +11,6 @@ export const staff = (tenant: typeof LAGOS, roles: Role[]): Viewer => ({ tenantI
 /** A retailer's user, bound to its customer. */
 export const retailerOf = (tenant: typeof LAGOS, customerId: string, userId = 'usr_RETAIL_TEST'): Viewer => ({ tenantId: tenant.id, userId, roles: ['RETAILER'], scopes: [], customerId });
 
-/** Starts a seeded commerce subgraph; `stop` ends the server, the database and the bus. */
-export async function startCommerce(secret: string, opts: Partial<CommerceOptions> = {}) {
-  const bus = createEventBus();
-  const sg = await create({ secret, bus, relayIntervalMs: 50, ...opts });
-  await sg.seed();
-  const running = await sg.listen(0);
-  const call = (viewer: Viewer, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url: running.url, name: 'commerce' }, secret, viewer, query, variables);
-  const stop = async () => {
-    await running.stop();
-    await sg.close();
-    await bus.close();
-  };
-  return { sg, bus, url: running.url, call, stop };
-}
+/** Starts a seeded commerce subgraph (outbox relay every 50 ms unless `opts` says otherwise); `stop` ends it all. */
+export const startCommerce = (secret: string, opts: Partial<CommerceOptions> = {}) =>
+  startSeededSubgraph('commerce', secret, (bus) => create({ secret, bus, relayIntervalMs: 50, ...opts }));

@@ -2,8 +2,7 @@
 // outbox relay polling every ten minutes so a test sees what a kick sends), a client signed like the gateway, and
 // the demo plan's viewers.
 import type { Viewer } from '@omniroute/core';
-import { createEventBus } from '@omniroute/events';
-import { callSubgraph } from '@omniroute/testkit';
+import { startSeededSubgraph } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 
 export const LAGOS = 'tnt_LAGOS';
@@ -11,17 +10,5 @@ export const dispatch: Viewer = { tenantId: LAGOS, userId: 'usr_LAGOS000004', ro
 /** The rider signed in as this worker's user. */
 export const rider = (w: { tenantId: string; userId: string | null }): Viewer => ({ tenantId: w.tenantId, userId: w.userId!, roles: ['RIDER'], scopes: [] });
 
-/** Starts a seeded workforce subgraph; `stop` ends the server, the database and the bus. */
-export async function startWorkforce(secret: string) {
-  const bus = createEventBus();
-  const sg = await create({ secret, bus, relayIntervalMs: 600_000 });
-  await sg.seed();
-  const running = await sg.listen(0);
-  const call = (viewer: Viewer, query: string, variables: Record<string, unknown> = {}) => callSubgraph({ url: running.url, name: 'workforce' }, secret, viewer, query, variables);
-  const stop = async () => {
-    await running.stop();
-    await sg.close();
-    await bus.close();
-  };
-  return { sg, bus, url: running.url, call, stop };
-}
+/** Starts a seeded workforce subgraph (outbox relay every ten minutes); `stop` ends the server, the database and the bus. */
+export const startWorkforce = (secret: string) => startSeededSubgraph('workforce', secret, (bus) => create({ secret, bus, relayIntervalMs: 600_000 }));
