@@ -14,12 +14,13 @@ export default defineConfig({
   test: {
     ...baseTest,
     include: ['subgraphs/*/src/**/*.spec.ts', 'subgraphs/{commerce,finance,workforce,identity}/test/*.test.ts'],
-    // Postgres twins of the PGlite files and files of other concerns (KPIs, Redis-backed throttles). rails.test.ts
-    // (payments.service's provider flows: initiate, callbacks, polling) only with MUTATION_RAILS=1, for the run of
-    // payments.service.ts: it takes ~40 s a file run, and it covers most of finance, so every credit, ledger or
-    // invoice mutant would pay for it (measured: 13 → 8 mutants a minute on invoices.service.ts).
-    exclude: ['**/node_modules/**', '**/dist/**', '**/postgres.test.ts', '**/concurrency.test.ts', '**/kpis.test.ts', '**/reconcilers.test.ts', '**/login-abuse.test.ts',
-      ...(process.env.MUTATION_RAILS === '1' ? [] : ['**/rails.test.ts'])],
+    // Postgres twins of the PGlite files and files of other concerns (KPIs, Redis-backed throttles). The rails files
+    // (rails*.test.ts: payments.service's provider flows, initiate, callbacks, polling, wallets) and reconcilers.test.ts
+    // (its crash reconciler) only with MUTATION_RAILS=1, for the run of payments.service.ts: rails.test.ts takes ~40 s
+    // a file run, and it covers most of finance, so every credit, ledger or invoice mutant would pay for it
+    // (measured: 13 → 8 mutants a minute on invoices.service.ts).
+    exclude: ['**/node_modules/**', '**/dist/**', '**/postgres.test.ts', '**/concurrency.test.ts', '**/kpis.test.ts', '**/login-abuse.test.ts',
+      ...(process.env.MUTATION_RAILS === '1' ? [] : ['**/rails*.test.ts', '**/reconcilers.test.ts'])],
     globalSetup: [],
   },
 });
