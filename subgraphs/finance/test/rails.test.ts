@@ -2,62 +2,29 @@
 // Paystack), the sandbox calls back through the gateway's webhook forwarder, and finance settles. Every scripted
 // outcome of the sandbox, forged and replayed callbacks, idempotent retries; the ledger balanced after each flow.
 // Throw-away Postgres database (callbacks race for the invoice lock as they do in production).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoPlan } from '@omniroute/demo';
-import { createPaymentWebhookPlugin } from '@omniroute/gateway';
-import { demoSandboxAccounts, paystackSignature, startProviderSandbox, type ProviderSandbox } from '@omniroute/provider-sandbox';
+import { paystackSignature, type ProviderSandbox } from '@omniroute/provider-sandbox';
 import { createTestDatabase, eventually } from '@omniroute/testkit';
-import { money, type Viewer } from '@omniroute/core';
-import { create } from '../src/server.ts';
-import { ACCRA, client, LAGOS, lagosFinance, lagosPartner, lagosSales, SECRET } from './helpers.ts';
-
-const KEY = 'a'.repeat(64);
-const INITIATE = `mutation($i: InitiatePaymentInput!) { initiatePayment(input: $i) {
-  payment { id status rail provider reference receipt phone failureReason method amount { amount currencyCode } }
-  invoice { id status amountPaid { amount } }
-  userErrors { code field message } } }`;
-const PAYMENT = `query($id: ID!) { node(id: $id) { __typename ... on Payment { id status reference receipt failureReason receivedAt rail invoice { id status amountPaid { amount } } } } }`;
+import type { Viewer } from '@omniroute/core';
+import { ACCRA, lagosFinance, LAGOS, lagosPartner, lagosSales, type client } from './helpers.ts';
+import { CREDENTIALS_KEY, lagos, payer, startRails, type RailsStack } from './rails-stack.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let sg: Awaited<ReturnType<typeof create>>;
+let stack: RailsStack;
+let sg: RailsStack['sg'];
 let sandbox: ProviderSandbox;
-let forwarder: Server;
 let hooks: string;
-let stopFinance: () => Promise<void>;
 let financeUrl: string;
 let q: ReturnType<typeof client>;
 
-const lagos = demoPlan().find((t) => t.id === LAGOS)!;
 const issued = lagos.invoices.filter((i) => i.status === 'ISSUED');
-let orders = 0;
-/**
- * A fresh ISSUED invoice for each flow, so the amounts paid on it are the flow's own: drafted and issued by the
- * services order-to-cash uses (a cash-on-delivery order of a demo customer, just delivered).
- */
-async function freshInvoice(total = '60000.00') {
-  const n = ++orders;
-  const orderId = `ord_RAILS${String(n).padStart(4, '0')}`;
-  const customerId = lagos.customers[n % lagos.customers.length]!.id;
-  const inv = await sg.prisma.$transaction(async (tx) => {
-    await sg.services.invoices.createDraft(tx, { tenantId: LAGOS, orderId, customerId, terms: 'CASH_ON_DELIVERY', total: money(total, 'NGN'), onCredit: false });
-    return (await sg.services.invoices.issueForDelivery(tx, { tenantId: LAGOS, orderId, deliveredAt: new Date() }))!;
-  });
-  return { id: inv.id, number: inv.number, total };
-}
-/** A payer whose number scripts the sandbox's outcome (packages/provider-sandbox/src/scenarios.ts). */
-const payer = (scenario = '0042') => `+25470000${scenario}`;
+const freshInvoice = (total?: string) => stack.freshInvoice(total);
 let keyN = 0;
 const key = (label: string) => `rails-${label}-${++keyN}`;
 
-const initiate = (input: Record<string, unknown>, v: Viewer = lagosFinance) =>
-  q(v, INITIATE, { i: { method: 'MOBILE_MONEY', provider: 'MPESA', amount: '1000.00', idempotencyKey: key('k'), phone: payer(), ...input } });
-const read = async (id: string) => (await q(lagosFinance, PAYMENT, { id })).data.node;
-const settled = (id: string, timeoutMs = 10_000) => eventually(async () => {
-  const p = await read(id);
-  return p.status !== 'PENDING' ? p : null;
-}, { timeoutMs, intervalMs: 50 });
+const initiate = (input: Record<string, unknown>, v: Viewer = lagosFinance) => stack.initiate(input, v);
+const read = (id: string) => stack.read(id);
+const settled = (id: string, timeoutMs = 10_000) => stack.settled(id, timeoutMs);
 const postings = (paymentId: string) => sg.prisma.ledgerPosting.count({ where: { paymentId, kind: 'PAYMENT_RECEIVED' } });
 const callbacks = (paymentId: string) => sg.prisma.paymentCallback.findMany({ where: { paymentId }, orderBy: { receivedAt: 'asc' } });
 const deliveriesFor = (reference: string) => sandbox.deliveries.filter((d) => d.reference === reference);
@@ -89,29 +56,11 @@ async function expectLedgerBalanced() {
 
 beforeAll(async () => {
   database = await createTestDatabase('omniroute_rails');
-  // The gateway's webhook forwarder, on a port of its own; the sandbox's callbacks come in through it.
-  let routes: Record<string, (req: any, res: any) => Promise<void>> = {};
-  forwarder = createServer((req, res) => void routes['/webhooks/payments/*']!(req, res));
-  await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', r));
-  hooks = `http://127.0.0.1:${(forwarder.address() as AddressInfo).port}`;
-  sandbox = await startProviderSandbox({ accounts: demoSandboxAccounts(hooks), timing: { approveMs: 150, slowResponseMs: 1_500, repeatMs: 30 } });
-  sg = await create({
-    secret: SECRET, databaseUrl: database.url, credentialsKey: KEY, callbackBaseUrl: hooks, paymentSandboxUrl: sandbox.url,
-    railTimeoutMs: 800, paymentPollMs: 150, // the first poll comes well after the sandbox's callbacks (150 ms), so tests about callbacks see callbacks settle
-    paymentTiming: { firstPollMs: 2_500, maxPollMs: 2_500, notFoundAfterMs: 2_000 },
-  });
-  await sg.seed();
-  const running = await sg.listen(0);
-  financeUrl = running.url;
-  stopFinance = running.stop;
-  routes = createPaymentWebhookPlugin({ financeUrl: () => financeUrl, secret: SECRET }).routes;
-  q = client(financeUrl);
+  stack = await startRails({ orderPrefix: 'RAILS', databaseUrl: database.url });
+  ({ sg, sandbox, hooks, financeUrl, q } = stack);
 });
 afterAll(async () => {
-  await stopFinance?.();
-  await sg?.close();
-  await sandbox?.close();
-  await new Promise((r) => forwarder?.close(r));
+  await stack?.stop();
   await database?.drop();
 });
 afterEach(async () => {
@@ -451,8 +400,8 @@ describe('initiatePayment rules', () => {
     }
     const { CredentialVault } = await import('../src/modules/payments/rails/credentials.ts');
     const paystack = rows.find((r) => r.rail === 'PAYSTACK')!;
-    expect(new CredentialVault(KEY).open(LAGOS, 'PAYSTACK', paystack.credentials).secretKey).toBe(demo.paystack.secretKey);
-    expect(() => new CredentialVault(KEY).open(ACCRA, 'PAYSTACK', paystack.credentials)).toThrow();
+    expect(new CredentialVault(CREDENTIALS_KEY).open(LAGOS, 'PAYSTACK', paystack.credentials).secretKey).toBe(demo.paystack.secretKey);
+    expect(() => new CredentialVault(CREDENTIALS_KEY).open(ACCRA, 'PAYSTACK', paystack.credentials)).toThrow();
     expect(() => new CredentialVault('b'.repeat(64)).open(LAGOS, 'PAYSTACK', paystack.credentials)).toThrow();
   });
 });
@@ -589,7 +538,7 @@ describe('wallets', () => {
     expect((await q(lagosSales, REFUND, { i: { paymentId: p.id, amount: '1.00', idempotencyKey: 'refund-4' } })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     // the order is cancelled after payment: the invoice is void, what was paid can go to the wallet
-    await sg.prisma.$transaction((tx) => sg.services.invoices.voidForOrder(tx, { tenantId: LAGOS, orderId: `ord_RAILS${String(orders).padStart(4, '0')}`, onlyDraft: false, reason: 'ORDER_CANCELLED' }));
+    await sg.prisma.$transaction((tx) => sg.services.invoices.voidForOrder(tx, { tenantId: LAGOS, orderId: inv.orderId, onlyDraft: false, reason: 'ORDER_CANCELLED' }));
     const voided = await q(lagosFinance, REFUND, { i: { paymentId: p.id, amount: '2000.00', idempotencyKey: 'refund-void' } });
     expect(voided.data.refundToWallet).toMatchObject({ userErrors: [], invoice: { status: 'VOID' }, wallet: { balance: { amount: '5000.00' } } });
     const posting = await sg.prisma.ledgerPosting.findFirstOrThrow({ where: { paymentId: p.id, kind: 'WALLET_REFUND' }, orderBy: { postedAt: 'desc' }, include: { entries: true } });
