@@ -152,3 +152,108 @@ describe('the crash reconciler (reconcilePending)', () => {
     await s.sg.prisma.payment.deleteMany({ where: { id: { in: [unknowable.id, rail.id] } } });
   });
 });
+
+const TOP_UP = `mutation($i: TopUpWalletInput!) { topUpWallet(input: $i) { payment { id status rail method phone amount { amount currencyCode } invoice { id } } wallet { id ownerType balance { amount currencyCode } } userErrors { code field message } } }`;
+
+describe('topUpWallet', () => {
+  const customer = lagos.customers[5]!.id;
+  const rider = lagos.riders[1]!.id;
+  let n = 0;
+  const topUp = (input: Record<string, unknown>) =>
+    s.q(lagosFinance, TOP_UP, { i: { customerId: customer, provider: 'MTN_MOMO', method: 'MOBILE_MONEY', phone: payer(), amount: '500.00', currencyCode: 'NGN', idempotencyKey: `rr-topup-${++n}`, ...input } });
+  const counts = async () => [await s.sg.prisma.payment.count({ where: { invoiceId: null } }), await s.sg.prisma.wallet.count(), s.sandbox.transactions.size];
+
+  it('refusals name the field and say what is wrong; each limit is inclusive; nothing is written, no provider asked', async () => {
+    const before = await counts();
+    const expectRefusal = async (input: Record<string, unknown>, code: string, field: string, message: string) => {
+      const r = (await topUp(input)).data.topUpWallet;
+      expect(r, `${code} ${JSON.stringify(input).slice(0, 80)}`).toEqual({ payment: null, wallet: null, userErrors: [{ code, field: ['input', field], message }] });
+    };
+    const one = 'Name exactly one of customerId and workerId';
+    await expectRefusal({ workerId: rider }, 'INVALID_INPUT', 'customerId', one);
+    await expectRefusal({ customerId: null }, 'INVALID_INPUT', 'customerId', one);
+    await expectRefusal({ customerId: 'c'.repeat(201) }, 'INVALID_INPUT', 'customerId', one);
+    const badPhone = ['INVALID_PHONE', 'phone', 'phone must be an international number such as +254712345678'] as const;
+    await expectRefusal({ customerId: 'c'.repeat(200), phone: '12' }, ...badPhone); // 200 passes the id check
+    await expectRefusal({ customerId: null, workerId: 'w'.repeat(201) }, 'INVALID_INPUT', 'customerId', one);
+    const keyRule = 'idempotencyKey must be 1–200 characters';
+    await expectRefusal({ idempotencyKey: '   ' }, 'INVALID_INPUT', 'idempotencyKey', keyRule);
+    await expectRefusal({ idempotencyKey: 'k'.repeat(201) }, 'INVALID_INPUT', 'idempotencyKey', keyRule);
+    await expectRefusal({ idempotencyKey: ` ${'k'.repeat(200)} `, phone: '12' }, ...badPhone); // trimmed to 200
+    const amountRule = 'amount must be greater than zero with at most 2 decimals';
+    await expectRefusal({ amount: '0' }, 'INVALID_AMOUNT', 'amount', amountRule);
+    await expectRefusal({ amount: '-5.00' }, 'INVALID_AMOUNT', 'amount', amountRule);
+    await expectRefusal({ amount: '5.001' }, 'INVALID_AMOUNT', 'amount', amountRule);
+    await expectRefusal({ amount: '5.01', phone: '12' }, ...badPhone);
+    await expectRefusal({ phone: '12' }, ...badPhone);
+    await expectRefusal({ method: 'CARD' }, 'METHOD_NOT_SUPPORTED', 'method', 'MTN_MOMO takes MOBILE_MONEY, not CARD');
+    await expectRefusal({ currencyCode: 'GHS' }, 'CURRENCY_NOT_SUPPORTED', 'currencyCode', 'The MTN_MOMO account collects NGN, not GHS');
+    const accounts = demoPaymentAccounts()[0]!;
+    try {
+      await s.sg.prisma.paymentProviderConfig.update({ where: { tenantId_rail: { tenantId: LAGOS, rail: 'MTN_MOMO' } }, data: { enabled: false } });
+      await expectRefusal({}, 'PROVIDER_NOT_CONFIGURED', 'provider', 'The tenant has no MTN_MOMO account configured');
+      await s.sg.services.providerAccounts.upsert(LAGOS, 'MPESA', { baseUrl: s.sandbox.url, currencies: ['KES'], secrets: { ...accounts.mpesa } });
+      await expectRefusal({ provider: 'MPESA', currencyCode: 'KES', amount: '100.50' }, 'AMOUNT_NOT_SUPPORTED', 'amount', 'M-Pesa takes KES amounts with at most 0 decimals');
+    } finally {
+      await s.sg.services.providerAccounts.seedDemo(demoPaymentAccounts(), s.sandbox.url);
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('a retry answers with the same payment and wallet and asks the provider nothing; the key for anything else is refused', async () => {
+    // another owner's wallet first, so the wallet a retry reads is found by its id, not by being the only one
+    await s.settled((await topUp({ customerId: lagos.customers[7]!.id, amount: '1.00' })).data.topUpWallet.payment.id);
+    const input = { idempotencyKey: 'rr-topup-same', amount: '250.00' };
+    const first = (await topUp({ ...input, idempotencyKey: '  rr-topup-same ' })).data.topUpWallet;
+    expect(first).toMatchObject({ userErrors: [], payment: { status: 'PENDING', rail: 'MTN_MOMO', invoice: null }, wallet: { ownerType: 'CUSTOMER' } });
+    const asked = s.sandbox.transactions.size;
+    const again = (await topUp(input)).data.topUpWallet;
+    expect(again).toMatchObject({ userErrors: [], payment: { id: first.payment.id }, wallet: { id: first.wallet.id } });
+    const done = await s.settled(first.payment.id);
+    expect(done.status).toBe('SUCCEEDED');
+    expect((await topUp(input)).data.topUpWallet).toMatchObject({ userErrors: [], payment: { id: first.payment.id, status: 'SUCCEEDED' }, wallet: { balance: { amount: '250.00' } } });
+    expect(s.sandbox.transactions.size).toBe(asked);
+
+    const reused = { payment: null, wallet: null, userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'], message: 'This idempotencyKey was used for a different payment' }] };
+    for (const other of [
+      { amount: '250.01' }, { provider: 'PAYSTACK' }, { phone: payer('0043') }, { customerId: lagos.customers[6]!.id },
+      { customerId: null, workerId: customer }, { currencyCode: 'GHS' }, { provider: 'PAYSTACK', method: 'CARD' },
+    ]) expect((await topUp({ ...input, ...other })).data.topUpWallet, JSON.stringify(other)).toEqual(reused);
+    // the same rail, another method
+    const card = (await topUp({ provider: 'PAYSTACK', idempotencyKey: 'rr-topup-paystack' })).data.topUpWallet;
+    expect(card.userErrors).toEqual([]);
+    expect((await topUp({ provider: 'PAYSTACK', method: 'CARD', idempotencyKey: 'rr-topup-paystack' })).data.topUpWallet).toEqual(reused);
+    await s.settled(card.payment.id);
+    // a key an invoice payment holds
+    const inv = await s.freshInvoice();
+    expect((await record({ invoiceId: inv.id, idempotencyKey: 'rr-topup-invoice-key' })).data.recordPayment.userErrors).toEqual([]);
+    expect((await topUp({ idempotencyKey: 'rr-topup-invoice-key' })).data.topUpWallet).toEqual(reused);
+    expect(s.sandbox.transactions.size).toBe(asked + 1); // the Paystack top-up
+  });
+
+  it('five concurrent top-ups with one key: one payment, one request to the provider', async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, () => topUp({ idempotencyKey: 'rr-topup-race', amount: '10.00' })));
+    const ids = new Set(results.map((r) => r.data.topUpWallet.payment?.id));
+    expect(ids.size).toBe(1);
+    for (const r of results) expect(r.data.topUpWallet.userErrors).toEqual([]);
+    const [id] = [...ids];
+    expect([...s.sandbox.transactions.values()].filter((t) => t.meta.externalId === id)).toHaveLength(1);
+    await s.settled(id!);
+  });
+
+  it('the request says "Wallet top-up"; the first poll is firstPollMs away; payment.updated names the customer, and no customer for a worker', async () => {
+    const t0 = Date.now();
+    const c = (await topUp({ amount: '20.00' })).data.topUpWallet.payment;
+    const w = (await topUp({ customerId: null, workerId: rider, amount: '30.00' })).data.topUpWallet.payment;
+    const row = await s.sg.prisma.payment.findUniqueOrThrow({ where: { id: c.id } });
+    expect(row.nextPollAt!.getTime()).toBeGreaterThanOrEqual(t0 + 2_500);
+    expect(row.nextPollAt!.getTime()).toBeLessThanOrEqual(Date.now() + 2_500);
+    const txn = [...s.sandbox.transactions.values()].find((t) => t.meta.externalId === c.id)!;
+    expect(txn.meta.payeeNote).toBe('Wallet top-up');
+    const events = await s.sg.prisma.outboxEvent.findMany({ where: { type: 'payment.updated', aggregateId: { in: [c.id, w.id] } }, orderBy: { occurredAt: 'asc' } });
+    const first = (id: string) => events.find((e) => e.aggregateId === id && (e.payload as any).previousStatus === null)!.payload as any;
+    expect(first(c.id)).toMatchObject({ paymentId: c.id, invoiceId: null, customerId: customer, status: 'PENDING', rail: 'MTN_MOMO', amount: { amount: '20.00', currencyCode: 'NGN' } });
+    expect(first(w.id)).toMatchObject({ paymentId: w.id, customerId: null, status: 'PENDING' });
+    await Promise.all([s.settled(c.id), s.settled(w.id)]);
+  });
+});

@@ -52,8 +52,8 @@ export async function startRails(options: { orderPrefix: string } & Partial<Fina
   const sg = await create({
     secret: SECRET, credentialsKey: CREDENTIALS_KEY, callbackBaseUrl: hooks, paymentSandboxUrl: sandbox.url,
     railTimeoutMs: 800, paymentPollMs: 150, // the first poll comes well after the sandbox's callbacks (150 ms), so tests about callbacks see callbacks settle
-    paymentTiming: { firstPollMs: 2_500, maxPollMs: 2_500, notFoundAfterMs: 2_000 },
     ...financeOptions,
+    paymentTiming: { firstPollMs: 2_500, maxPollMs: 2_500, notFoundAfterMs: 2_000, ...financeOptions.paymentTiming },
   });
   await sg.seed();
   const running = await sg.listen(0);
