@@ -257,3 +257,156 @@ describe('topUpWallet', () => {
     await Promise.all([s.settled(c.id), s.settled(w.id)]);
   });
 });
+
+const PAY = `mutation($i: PayInvoiceFromWalletInput!) { payInvoiceFromWallet(input: $i) {
+  payment { id status method provider reference amount { amount } } invoice { id status amountPaid { amount } } wallet { id balance { amount } } userErrors { code field message } } }`;
+const REFUND = `mutation($i: RefundToWalletInput!) { refundToWallet(input: $i) {
+  payment { id refunded { amount } } invoice { id status amountPaid { amount } } wallet { id balance { amount } } userErrors { code field message } } }`;
+
+describe('payInvoiceFromWallet and refundToWallet', () => {
+  const customer = lagos.customers[11]!.id;
+  const other = lagos.customers[12]!.id;
+  let walletId: string;
+  const pay = (input: Record<string, unknown>) => s.q(lagosFinance, PAY, { i: { amount: '100.00', ...input } });
+  const refund = (input: Record<string, unknown>) => s.q(lagosFinance, REFUND, { i: { amount: '10.00', ...input } });
+  const balanceOf = async (id = walletId) => (await s.sg.prisma.wallet.findUniqueOrThrow({ where: { id } })).balance.toFixed(2);
+  const refusal = (code: string, field: string, message: string) => ({ payment: null, invoice: null, wallet: null, userErrors: [{ code, field: ['input', field], message }] });
+
+  beforeAll(async () => {
+    for (const [owner, amount] of [[customer, '1000.00'], [other, '50.00']] as const) {
+      const r = (await s.q(lagosFinance, TOP_UP, { i: { customerId: owner, provider: 'MTN_MOMO', method: 'MOBILE_MONEY', phone: payer(), amount, currencyCode: 'NGN', idempotencyKey: `rr-fund-${owner}` } })).data.topUpWallet;
+      await s.settled(r.payment.id);
+      if (owner === customer) walletId = r.wallet.id;
+    }
+  });
+
+  it('pays from the customer\'s own wallet: a SUCCEEDED WALLET payment, the movement, the event; the whole balance may go, not a cent more', async () => {
+    const inv = await s.freshInvoice('1500.00', customer);
+    const short = (await pay({ invoiceId: inv.id, amount: '1000.01', idempotencyKey: 'rr-pay-short' })).data.payInvoiceFromWallet;
+    expect(short).toEqual(refusal('INSUFFICIENT_FUNDS', 'amount', 'The wallet holds 1000.00 NGN'));
+    const r = (await pay({ invoiceId: inv.id, amount: '1000.00', idempotencyKey: ' rr-pay-all ' })).data.payInvoiceFromWallet;
+    expect(r.userErrors).toEqual([]);
+    expect(r).toMatchObject({ payment: { status: 'SUCCEEDED', method: 'WALLET', provider: 'wallet', reference: `WALLET-${r.payment.id}`, amount: { amount: '1000.00' } }, invoice: { id: inv.id, status: 'PARTIALLY_PAID', amountPaid: { amount: '1000.00' } }, wallet: { id: walletId, balance: { amount: '0.00' } } });
+    const row = await s.sg.prisma.payment.findUniqueOrThrow({ where: { id: r.payment.id } });
+    expect(row).toMatchObject({ invoiceId: inv.id, walletId, idempotencyKey: 'rr-pay-all', currency: 'NGN' });
+    expect(row.receivedAt).toBeInstanceOf(Date);
+    const moves = await s.sg.prisma.walletMovement.findMany({ where: { paymentId: r.payment.id } });
+    expect(moves.map((m) => [m.walletId, m.kind, m.amount.toFixed(2), m.invoiceId, m.description])).toEqual([[walletId, 'INVOICE_PAYMENT', '-1000.00', inv.id, `Invoice ${inv.number}`]]);
+    const ev = await s.sg.prisma.outboxEvent.findFirstOrThrow({ where: { type: 'payment.updated', aggregateId: r.payment.id } });
+    expect(ev.payload).toMatchObject({ paymentId: r.payment.id, invoiceId: inv.id, walletId, customerId: customer, previousStatus: null, status: 'SUCCEEDED', method: 'WALLET' });
+    // the ledger takes it from the wallet's sub-account, not from cash
+    const entries = await s.sg.prisma.ledgerEntry.findMany({ where: { posting: { paymentId: r.payment.id, kind: 'PAYMENT_RECEIVED' } } });
+    expect(entries.filter((e) => e.amount.gt(0) && e.account !== 'CREDIT_COMMITMENT').map((e) => [e.account, e.walletId, e.amount.toFixed(2)])).toEqual([['WALLET', walletId, '1000.00']]);
+    // the retry, trimmed: the payment, and the invoice and wallet as they are now
+    expect((await pay({ invoiceId: inv.id, amount: '1000.00', idempotencyKey: 'rr-pay-all' })).data.payInvoiceFromWallet).toEqual({ ...r, userErrors: [] });
+    const reused = refusal('IDEMPOTENCY_KEY_REUSED', 'idempotencyKey', 'This idempotencyKey was used for a different payment');
+    expect((await pay({ invoiceId: inv.id, amount: '999.00', idempotencyKey: 'rr-pay-all' })).data.payInvoiceFromWallet).toEqual(reused);
+    // a key a recorded payment of the same amount on the same invoice holds: another method
+    expect((await record({ invoiceId: inv.id, amount: '5.00', idempotencyKey: 'rr-pay-recorded' })).data.recordPayment.userErrors).toEqual([]);
+    expect((await pay({ invoiceId: inv.id, amount: '5.00', idempotencyKey: 'rr-pay-recorded' })).data.payInvoiceFromWallet).toEqual(reused);
+    expect(await balanceOf()).toBe('0.00');
+  });
+
+  it('refuses bad input, unknown and unpayable invoices by field; another customer\'s wallet is never used', async () => {
+    const inv = await s.freshInvoice('100.00', other);
+    const cases: [Record<string, unknown>, ReturnType<typeof refusal>][] = [
+      [{ invoiceId: inv.id, idempotencyKey: '  ' }, refusal('INVALID_INPUT', 'idempotencyKey', 'idempotencyKey must be 1–200 characters')],
+      [{ invoiceId: 'inv_RR_NOPE', idempotencyKey: 'rr-pay-nope' }, refusal('INVOICE_NOT_FOUND', 'invoiceId', 'No such invoice')],
+      [{ invoiceId: inv.id, amount: '100.01', idempotencyKey: 'rr-pay-over' }, refusal('AMOUNT_EXCEEDS_DUE', 'amount', `Amount exceeds what is due on ${inv.number} (100.00 NGN)`)],
+      [{ invoiceId: inv.id, amount: '60.00', idempotencyKey: 'rr-pay-poor' }, refusal('INSUFFICIENT_FUNDS', 'amount', 'The wallet holds 50.00 NGN')],
+    ];
+    for (const [input, expected] of cases) expect((await pay(input)).data.payInvoiceFromWallet, JSON.stringify(input)).toEqual(expected);
+    // another tenant's caller cannot reach the invoice
+    const accra = await s.q({ ...lagosFinance, tenantId: 'tnt_ACCRA' }, PAY, { i: { invoiceId: inv.id, amount: '1.00', idempotencyKey: 'rr-pay-accra' } });
+    expect(accra.data.payInvoiceFromWallet).toEqual(refusal('INVOICE_NOT_FOUND', 'invoiceId', 'No such invoice'));
+    expect(await s.sg.prisma.payment.count({ where: { invoiceId: inv.id } })).toBe(0);
+    expect(await balanceOf()).toBe('0.00');
+  });
+
+  it('refunds to the wallet: owed again on the invoice, credit held again on credit terms, the posting, the movement and the event', async () => {
+    // an invoice on credit terms, paid in full through a rail
+    const orderId = 'ord_RRCREDIT01';
+    const inv = await s.sg.prisma.$transaction(async (tx) => {
+      await s.sg.services.invoices.createDraft(tx, { tenantId: LAGOS, orderId, customerId: customer, terms: 'NET_14', total: money('300.00', 'NGN'), onCredit: true });
+      return (await s.sg.services.invoices.issueForDelivery(tx, { tenantId: LAGOS, orderId, deliveredAt: new Date() }))!;
+    });
+    const paid = await s.settled((await s.initiate({ invoiceId: inv.id, amount: '300.00' })).data.initiatePayment.payment.id);
+    expect(paid.invoice.status).toBe('PAID');
+    const lines = async () => Object.fromEntries((await s.sg.prisma.creditLine.findMany({ where: { tenantId: LAGOS, customerId: { in: [customer, other] } } })).map((l) => [l.customerId, l.utilized.toFixed(2)]));
+    const before = await lines();
+
+    const r = (await refund({ paymentId: paid.id, amount: '120.00', idempotencyKey: ' rr-refund-1 ' })).data.refundToWallet;
+    expect(r).toEqual({ userErrors: [], payment: { id: paid.id, refunded: { amount: '120.00' } }, invoice: { id: inv.id, status: 'PARTIALLY_PAID', amountPaid: { amount: '180.00' } }, wallet: { id: walletId, balance: { amount: '120.00' } } });
+    expect((await s.sg.prisma.invoice.findUniqueOrThrow({ where: { id: inv.id } })).paidAt).toBeNull();
+    const after = await lines();
+    expect(Object.keys(before).sort()).toEqual([customer, other].sort()); // every seeded customer has a line
+    expect(Number(after[customer]) - Number(before[customer])).toBeCloseTo(120, 2);
+    expect(after[other]).toEqual(before[other]);
+    expect(await s.sg.prisma.ledgerPosting.count({ where: { invoiceId: inv.id, kind: 'CREDIT_RESERVED' } })).toBe(1);
+    const posting = await s.sg.prisma.ledgerPosting.findFirstOrThrow({ where: { paymentId: paid.id, kind: 'WALLET_REFUND' }, include: { entries: true } });
+    expect(posting).toMatchObject({ invoiceId: inv.id, customerId: customer, walletId });
+    expect(posting.entries.map((e) => [e.account, e.amount.toFixed(2)]).sort()).toEqual([['ACCOUNTS_RECEIVABLE', '120.00'], ['WALLET', '-120.00']]);
+    const moves = await s.sg.prisma.walletMovement.findMany({ where: { paymentId: paid.id, kind: 'REFUND' } });
+    expect(moves.map((m) => [m.walletId, m.amount.toFixed(2), m.invoiceId, m.description, m.idempotencyKey])).toEqual([[walletId, '120.00', inv.id, `Refund from invoice ${inv.number}`, 'rr-refund-1']]);
+    const ev = await s.sg.prisma.outboxEvent.findFirstOrThrow({ where: { type: 'payment.refunded', aggregateId: inv.id } });
+    expect(ev.payload).toEqual({ invoiceId: inv.id, orderId, customerId: customer, amount: { amount: '120.00', currencyCode: 'NGN' }, amountDue: { amount: '120.00', currencyCode: 'NGN' }, status: 'PARTIALLY_PAID', paymentId: paid.id, walletId });
+
+    // the retry answers the same; the key for another amount or payment is refused
+    expect((await refund({ paymentId: paid.id, amount: '120.00', idempotencyKey: 'rr-refund-1' })).data.refundToWallet).toEqual(r);
+    const reused = refusal('IDEMPOTENCY_KEY_REUSED', 'idempotencyKey', 'This idempotencyKey was used for a different refund');
+    expect((await refund({ paymentId: paid.id, amount: '121.00', idempotencyKey: 'rr-refund-1' })).data.refundToWallet).toEqual(reused);
+    const otherPayment = await s.sg.prisma.payment.findFirstOrThrow({ where: { tenantId: LAGOS, status: 'SUCCEEDED', invoiceId: { not: null }, id: { not: paid.id } } });
+    expect((await refund({ paymentId: otherPayment.id, amount: '120.00', idempotencyKey: 'rr-refund-1' })).data.refundToWallet).toEqual(reused);
+
+    // what is left to refund, exactly; then nothing
+    expect((await refund({ paymentId: paid.id, amount: '180.01', idempotencyKey: 'rr-refund-2' })).data.refundToWallet).toEqual(refusal('AMOUNT_EXCEEDS_REFUNDABLE', 'amount', 'At most 180.00 NGN of this payment can be refunded'));
+    const rest = (await refund({ paymentId: paid.id, amount: '180.00', idempotencyKey: 'rr-refund-3' })).data.refundToWallet;
+    expect(rest).toMatchObject({ userErrors: [], payment: { refunded: { amount: '300.00' } }, invoice: { status: 'ISSUED', amountPaid: { amount: '0.00' } }, wallet: { balance: { amount: '300.00' } } });
+    expect((await refund({ paymentId: paid.id, amount: '0.01', idempotencyKey: 'rr-refund-4' })).data.refundToWallet).toEqual(refusal('AMOUNT_EXCEEDS_REFUNDABLE', 'amount', 'At most 0.00 NGN of this payment can be refunded'));
+  });
+
+  it('refuses bad input, unknown payments and payments that are not the customer\'s money to refund; limits inclusive', async () => {
+    const inv = await s.freshInvoice('100.00', customer);
+    const failed = await claimed(inv.id, { status: 'FAILED', failureReason: 'declined' });
+    const pending = await claimed(inv.id);
+    const financed = await claimed(inv.id, { status: 'SUCCEEDED', method: 'FINANCING' });
+    const topUpPayment = await s.sg.prisma.payment.findFirstOrThrow({ where: { walletId, invoiceId: null, status: 'SUCCEEDED' } });
+    const good = (await s.sg.prisma.payment.findFirstOrThrow({ where: { tenantId: LAGOS, status: 'SUCCEEDED', method: 'BANK_TRANSFER', invoiceId: { not: null } } }));
+    const keyRule = refusal('INVALID_INPUT', 'idempotencyKey', 'idempotencyKey must be 1–200 characters');
+    const idRule = refusal('INVALID_INPUT', 'paymentId', 'paymentId must be 1–200 characters');
+    const notFound = refusal('PAYMENT_NOT_FOUND', 'paymentId', 'No such payment');
+    const cases: [Record<string, unknown>, ReturnType<typeof refusal>][] = [
+      [{ paymentId: good.id, idempotencyKey: ' ' }, keyRule],
+      [{ paymentId: good.id, idempotencyKey: 'k'.repeat(201) }, keyRule],
+      [{ paymentId: 'pay_RR_NOPE', idempotencyKey: 'k'.repeat(200) }, notFound],
+      [{ paymentId: '', idempotencyKey: 'rr-rf-1' }, idRule],
+      [{ paymentId: 'p'.repeat(201), idempotencyKey: 'rr-rf-2' }, idRule],
+      [{ paymentId: 'p'.repeat(200), idempotencyKey: 'rr-rf-3' }, notFound],
+      [{ paymentId: good.id, amount: '0', idempotencyKey: 'rr-rf-4' }, refusal('INVALID_AMOUNT', 'amount', 'amount must be greater than zero')],
+      [{ paymentId: good.id, amount: '-1.00', idempotencyKey: 'rr-rf-5' }, refusal('INVALID_AMOUNT', 'amount', 'amount must be greater than zero')],
+      [{ paymentId: good.id, amount: '1.001', idempotencyKey: 'rr-rf-6' }, refusal('INVALID_AMOUNT', 'amount', 'NGN amounts have at most 2 decimals')],
+      [{ paymentId: topUpPayment.id, idempotencyKey: 'rr-rf-7' }, refusal('REFUND_NOT_ALLOWED', 'paymentId', 'Only invoice payments can be refunded to a wallet')],
+      [{ paymentId: failed.id, idempotencyKey: 'rr-rf-8' }, refusal('REFUND_NOT_ALLOWED', 'paymentId', 'The payment is FAILED')],
+      [{ paymentId: pending.id, idempotencyKey: 'rr-rf-9' }, refusal('REFUND_NOT_ALLOWED', 'paymentId', 'The payment is PENDING')],
+      [{ paymentId: financed.id, idempotencyKey: 'rr-rf-10' }, refusal('REFUND_NOT_ALLOWED', 'paymentId', "A financier's payment is not the customer's to refund")],
+    ];
+    const movements = await s.sg.prisma.walletMovement.count();
+    for (const [input, expected] of cases) expect((await refund(input)).data.refundToWallet, JSON.stringify(input).slice(0, 90)).toEqual(expected);
+    // another tenant's caller cannot refund a Lagos payment
+    expect((await s.q({ ...lagosFinance, tenantId: 'tnt_ACCRA' }, REFUND, { i: { paymentId: good.id, amount: '1.00', idempotencyKey: 'rr-rf-accra' } })).data.refundToWallet).toEqual(notFound);
+    expect(await s.sg.prisma.walletMovement.count()).toBe(movements);
+    expect((await s.sg.prisma.payment.findUniqueOrThrow({ where: { id: good.id } })).refunded.toFixed(2)).toBe('0.00');
+    await s.sg.prisma.payment.deleteMany({ where: { id: { in: [failed.id, pending.id, financed.id] } } });
+  });
+
+  it('three concurrent payments with one key for what is due: one payment, the same answer for all; then three concurrent refunds with one key: one movement', async () => {
+    const inv = await s.freshInvoice('50.00', customer);
+    const paying = await Promise.all(Array.from({ length: 3 }, () => pay({ invoiceId: inv.id, amount: '50.00', idempotencyKey: 'rr-pay-for-race' })));
+    for (const r of paying) expect(r.data.payInvoiceFromWallet).toMatchObject({ userErrors: [], payment: { id: paying[0]!.data.payInvoiceFromWallet.payment.id } });
+    const p = paying[0]!.data.payInvoiceFromWallet.payment;
+    expect(await s.sg.prisma.payment.count({ where: { invoiceId: inv.id } })).toBe(1);
+    const results = await Promise.all(Array.from({ length: 3 }, () => refund({ paymentId: p.id, amount: '20.00', idempotencyKey: 'rr-refund-race' })));
+    for (const r of results) expect(r.data.refundToWallet).toMatchObject({ userErrors: [], payment: { id: p.id, refunded: { amount: '20.00' } } });
+    expect(await s.sg.prisma.walletMovement.count({ where: { paymentId: p.id, kind: 'REFUND' } })).toBe(1);
+  });
+});
