@@ -550,6 +550,13 @@ describe('wallets', () => {
     expect(voided.data.refundToWallet).toMatchObject({ userErrors: [], invoice: { status: 'VOID' }, wallet: { balance: { amount: '4500.00' } } });
     const posting = await sg.prisma.ledgerPosting.findFirstOrThrow({ where: { paymentId: p.id, kind: 'WALLET_REFUND' }, orderBy: { postedAt: 'desc' }, include: { entries: true } });
     expect(posting.entries.map((e) => [e.account, Number(e.amount)]).sort()).toEqual([['REVENUE', 2000], ['WALLET', -2000]]);
+
+    // three concurrent refunds with one key: one movement, the same answer (on Postgres the later ones wait for the
+    // invoice lock, then hit the movement's unique key and replay)
+    const again = await settled((await initiate({ invoiceId: (await freshInvoice('100.00')).id, amount: '100.00' })).data.initiatePayment.payment.id);
+    const race = await Promise.all(Array.from({ length: 3 }, () => q(lagosFinance, REFUND, { i: { paymentId: again.id, amount: '40.00', idempotencyKey: 'refund-race' } })));
+    for (const x of race) expect(x.data.refundToWallet).toMatchObject({ userErrors: [], payment: { id: again.id, refunded: { amount: '40.00' } } });
+    expect(await sg.prisma.walletMovement.count({ where: { paymentId: again.id, kind: 'REFUND' } })).toBe(1);
   });
 
   it('a worker\'s wallet is topped up through MTN MoMo and shows on Worker.wallet', async () => {
