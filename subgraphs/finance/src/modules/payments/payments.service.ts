@@ -544,7 +544,7 @@ export class PaymentService {
         if (s.status === 'SUCCEEDED' && s.reportedAmount && !s.reportedAmount.eq(payment.amount)) {
           // Never credit an amount the provider did not collect; the money that did move is for reconciliation.
           log.error('finance: provider reports another amount than the payment; not credited', { paymentId, reported: s.reportedAmount.toString(), expected: payment.amount.toString() });
-          outcome = { ...s, status: 'FAILED', reason: `amount mismatch: the provider collected ${formatAmount(s.reportedAmount, currency)} ${currency}, not ${formatAmount(payment.amount, currency)}; reconcile by hand` };
+          outcome = { ...s, status: 'FAILED', reason: `amount mismatch: the provider collected ${formatAmount(s.reportedAmount, currency)} ${currency}, not ${formatAmount(payment.amount, currency)} ${currency}; reconcile by hand` };
         }
         const at = new Date();
         const data: Prisma.PaymentUpdateInput = {
