@@ -3,11 +3,14 @@
 // status poll's outcomes, back-off and expiry at a clock the test sets; replays of initiated payments; what
 // recordPayment accepts on an invoice (what is due minus payments in flight). PGlite, the provider sandbox over
 // HTTP; the periodic poll is off so the test drives it. Each assertion here failed with its rule broken by hand.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal, newId } from '@omniroute/core';
 import { demoPaymentAccounts } from '@omniroute/demo';
 import { paystackSignature } from '@omniroute/provider-sandbox';
 import { nextPollDelay } from '../src/modules/payments/payment.rules.ts';
+import { tokenCallbackUrl } from '../src/modules/payments/rails/rail.ts';
 import { ScriptedProvider } from './scripted-provider.ts';
 import { ACCRA, LAGOS, lagosFinance, RECORD_PAYMENT } from './helpers.ts';
 import { payer, startRails, type RailsStack } from './rails-stack.ts';
@@ -83,6 +86,23 @@ describe('callbacks', () => {
     await s.sg.prisma.payment.deleteMany({ where: { id: { in: [mpesa.id, accra.id] } } });
   });
 
+  it('a callback naming a payment by its URL token finds it only in the URL\'s tenant and on the callback\'s rail', async () => {
+    const inv = await s.freshInvoice('500.00');
+    const accraInv = await s.sg.prisma.invoice.findFirstOrThrow({ where: { tenantId: ACCRA } });
+    const accra = await railPayment(accraInv.id, { tenantId: ACCRA, currency: accraInv.currency, rail: 'MTN_MOMO', provider: 'MTN_MOMO' });
+    const mpesa = await railPayment(inv.id, { rail: 'MPESA', provider: 'MPESA' });
+    const account = (await s.sg.services.providerAccounts.account(LAGOS, 'MTN_MOMO'))!;
+    for (const p of [accra, mpesa]) {
+      // a token the Lagos MoMo account signed for that payment id: authentic, but not a Lagos MoMo payment
+      const url = tokenCallbackUrl(account, `${s.hooks}/webhooks/payments/mtn-momo/${LAGOS}`, p.id);
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ externalId: p.id, status: 'SUCCESSFUL', financialTransactionId: '1234567890', amount: '500', currency: 'NGN' }) });
+      expect(await res.json(), p.id).toEqual({ received: true, applied: false });
+      expect(await row(p.id)).toMatchObject({ status: 'PENDING' });
+    }
+    expect((await callbacksOf({ rail: 'MTN_MOMO', tenantId: LAGOS, paymentId: null })).filter((c) => [accra.id, mpesa.id].includes((c.payload as any).externalId))).toHaveLength(2);
+    await s.sg.prisma.payment.deleteMany({ where: { id: { in: [accra.id, mpesa.id] } } });
+  });
+
   it('an event that is not a final word (PENDING) is kept against its payment and applies nothing', async () => {
     const inv = await s.freshInvoice('500.00');
     const p = await railPayment(inv.id, { reference: 'rs-ref-pending' });
@@ -123,6 +143,28 @@ describe('callbacks', () => {
   });
 });
 
+describe('the collection request', () => {
+  it('records the provider\'s answer as the payment\'s attempt: accepted without a reason, refused up front with it (and FAILED at once)', async () => {
+    const inv = await s.freshInvoice('500.00');
+    const ok = (await s.initiate({ invoiceId: inv.id, provider: 'PAYSTACK', amount: '10.00' })).data.initiatePayment.payment;
+    const accepted = (await row(ok.id)).attempts as any[];
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]).toMatchObject({ provider: 'PAYSTACK', ok: true });
+    expect(accepted[0]).not.toHaveProperty('reason');
+    expect(accepted[0].ms).toBeGreaterThanOrEqual(0);
+    await s.settled(ok.id);
+    try {
+      await s.sg.services.providerAccounts.upsert(LAGOS, 'PAYSTACK', { baseUrl: s.sandbox.url, currencies: ['NGN'], secrets: { secretKey: 'sk_test_unknown' } });
+      const r = (await s.initiate({ invoiceId: inv.id, provider: 'PAYSTACK', amount: '10.00' })).data.initiatePayment;
+      expect(r).toMatchObject({ payment: { status: 'FAILED' }, userErrors: [{ code: 'PAYMENT_FAILED' }] });
+      const refused = (await row(r.payment.id)).attempts as any[];
+      expect(refused).toEqual([{ provider: 'PAYSTACK', ok: false, reason: expect.stringMatching(/HTTP 401/), ms: expect.any(Number) }]);
+    } finally {
+      await s.sg.services.providerAccounts.seedDemo(demoPaymentAccounts(), s.sandbox.url);
+    }
+  });
+});
+
 describe('the status poll (pollPending at a clock the test sets)', () => {
   const later = (ms: number) => new Date(Date.now() + 3_600_000 + ms);
 
@@ -139,9 +181,12 @@ describe('the status poll (pollPending at a clock the test sets)', () => {
       expect(r, `poll ${n}`).toMatchObject({ status: 'PENDING', polls: n });
       expect(r.nextPollAt!.getTime(), `poll ${n}`).toBe(now.getTime() + nextPollDelay(n, FIRST_POLL, MAX_POLL));
     }
-    // not due yet: not polled
-    expect(await s.sg.services.payments.pollPending(new Date(now.getTime() + 1))).toBe(0);
+    // due at its nextPollAt, not a millisecond before
+    const next = (await row(p.id)).nextPollAt!.getTime();
+    expect(await s.sg.services.payments.pollPending(new Date(next - 1))).toBe(0);
     expect((await row(p.id)).polls).toBe(3);
+    expect(await s.sg.services.payments.pollPending(new Date(next))).toBe(0);
+    expect((await row(p.id)).polls).toBe(4);
     // two minutes after its creation
     expect(await s.sg.services.payments.pollPending(new Date(t0.getTime() + 2 * 60_000))).toBe(1);
     expect(await row(p.id)).toMatchObject({ status: 'FAILED', failureReason: 'MTN_MOMO has no record of the request', nextPollAt: null });
@@ -155,26 +200,34 @@ describe('the status poll (pollPending at a clock the test sets)', () => {
       await s.sg.prisma.paymentProviderConfig.update({ where: { tenantId_rail: { tenantId: LAGOS, rail: 'MPESA' } }, data: { enabled: false } });
       expect(await s.sg.services.payments.pollPending(new Date(t0.getTime() + 15 * 60_000 - 1))).toBe(0);
       expect(await row(p.id)).toMatchObject({ status: 'PENDING', polls: 1 });
-      expect(await s.sg.services.payments.pollPending(new Date(t0.getTime() + 15 * 60_000 + FIRST_POLL))).toBe(1);
+      // due again exactly when it is 15 minutes old
+      await s.sg.prisma.payment.update({ where: { id: p.id }, data: { nextPollAt: new Date(t0.getTime() + 15 * 60_000) } });
+      expect(await s.sg.services.payments.pollPending(new Date(t0.getTime() + 15 * 60_000))).toBe(1);
       expect(await row(p.id)).toMatchObject({ status: 'FAILED', failureReason: 'no outcome from MPESA within 15 min' });
     } finally {
       await s.sg.services.providerAccounts.seedDemo(demoPaymentAccounts(), s.sandbox.url);
     }
   });
 
-  it('settles from what the provider says: a collected payment SUCCEEDS with its receipt, a declined one FAILS with the reason; the oldest due first, 50 a run', async () => {
+  it('settles from what the provider says: collected SUCCEEDS with its receipt, another amount or a decline FAILS; the oldest due first, 50 a run', async () => {
     const inv = await s.freshInvoice('60000.00');
-    const lost = (await s.initiate({ invoiceId: inv.id, provider: 'MTN_MOMO', amount: '100.00', phone: payer('1007') })).data.initiatePayment.payment; // its callback never comes
-    const declined = (await s.initiate({ invoiceId: inv.id, provider: 'MTN_MOMO', amount: '100.00', phone: payer('1002') })).data.initiatePayment.payment;
-    await s.sg.prisma.payment.updateMany({ where: { id: { in: [lost.id, declined.id] } }, data: { nextPollAt: new Date(0) } });
-    // wait until the sandbox's pretend customer has answered (its callbacks for the declined one may have settled it)
-    await new Promise((r) => setTimeout(r, 400));
-    const settledBefore = (await row(declined.id)).status !== 'PENDING' ? 1 : 0;
-    expect(await s.sg.services.payments.pollPending(new Date())).toBe(2 - settledBefore);
-    const l = await row(lost.id);
-    expect(l).toMatchObject({ status: 'SUCCEEDED', nextPollAt: null });
-    expect(l.receipt).toMatch(/^\d{10}$/);
-    expect(await row(declined.id)).toMatchObject({ status: 'FAILED', failureReason: 'MTN MoMo: APPROVAL_REJECTED' });
+    // MTN MoMo payments whose callbacks never come (scenario 1007): only the poll can tell
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await s.initiate({ invoiceId: inv.id, provider: 'MTN_MOMO', amount: '100.00', phone: payer('1007') })).data.initiatePayment.payment.id);
+    const [collected, otherAmount, declined] = ids as [string, string, string];
+    const txnOf = async (id: string) => { const r = (await row(id)).reference!; return s.sandbox.transactions.get(`MTN_MOMO:${r}`)!; };
+    await new Promise((r) => setTimeout(r, 400)); // the pretend customer approves after 150 ms
+    for (const id of ids) expect((await txnOf(id)).status).toBe('SUCCEEDED');
+    // what the provider will say when asked
+    (await txnOf(otherAmount)).amount = '99.00';
+    Object.assign(await txnOf(declined), { status: 'FAILED', reason: 'APPROVAL_REJECTED', receipt: null });
+    await s.sg.prisma.payment.updateMany({ where: { id: { in: ids } }, data: { nextPollAt: new Date(0) } });
+    expect(await s.sg.services.payments.pollPending(new Date())).toBe(3);
+    const c = await row(collected);
+    expect(c).toMatchObject({ status: 'SUCCEEDED', nextPollAt: null });
+    expect(c.receipt).toMatch(/^\d{10}$/);
+    expect(await row(otherAmount)).toMatchObject({ status: 'FAILED', failureReason: 'amount mismatch: the provider collected 99.00 NGN, not 100.00 NGN; reconcile by hand' });
+    expect(await row(declined)).toMatchObject({ status: 'FAILED', failureReason: 'MTN MoMo: APPROVAL_REJECTED' });
 
     // 51 due: the 50 with the earliest nextPollAt this run, the last one the next
     const base = later(0);
@@ -184,6 +237,39 @@ describe('the status poll (pollPending at a clock the test sets)', () => {
     const polled = await s.sg.prisma.payment.findMany({ where: { id: { in: many.map((m) => m.id) } }, select: { id: true, polls: true } });
     expect(polled.filter((m) => m.polls === 0).map((m) => m.id)).toEqual([many[0]!.id]);
     await s.sg.prisma.payment.deleteMany({ where: { id: { in: many.map((m) => m.id) } } });
+  });
+});
+
+describe('the status poll racing a callback', () => {
+  it('a payment settled while the poll waited for the provider keeps its outcome: no back-off written over it', async () => {
+    // a MoMo stand-in whose status answer waits until the test lets it go
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let asked!: () => void;
+    const askedOnce = new Promise<void>((r) => (asked = r));
+    const momo = createServer((req, res) => {
+      const reply = (body: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.method === 'POST') return reply({ access_token: 'rs-token', expires_in: 3600 });
+      asked();
+      void released.then(() => reply({ status: 'PENDING' }));
+    });
+    await new Promise<void>((r) => momo.listen(0, '127.0.0.1', r));
+    const inv = await s.freshInvoice('500.00');
+    const p = await railPayment(inv.id, { rail: 'MTN_MOMO', provider: 'MTN_MOMO', reference: 'rs-race-ref', nextPollAt: new Date(0) });
+    try {
+      await s.sg.services.providerAccounts.upsert(LAGOS, 'MTN_MOMO', { baseUrl: `http://127.0.0.1:${(momo.address() as AddressInfo).port}`, currencies: ['NGN'], secrets: { ...demoPaymentAccounts()[0]!.momo } });
+      const polling = s.sg.services.payments.pollPending(new Date());
+      await askedOnce;
+      // the callback's settle, meanwhile
+      await s.sg.prisma.payment.update({ where: { id: p.id }, data: { status: 'SUCCEEDED', receivedAt: new Date(), nextPollAt: null } });
+      release();
+      expect(await polling).toBe(0);
+      expect(await row(p.id)).toMatchObject({ status: 'SUCCEEDED', polls: 0, nextPollAt: null });
+    } finally {
+      release();
+      await s.sg.services.providerAccounts.seedDemo(demoPaymentAccounts(), s.sandbox.url);
+      await new Promise((r) => momo.close(r));
+    }
   });
 });
 
