@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal, newId } from '@omniroute/core';
 import { demoPaymentAccounts } from '@omniroute/demo';
 import { paystackSignature } from '@omniroute/provider-sandbox';
+import { eventually } from '@omniroute/testkit';
 import { nextPollDelay } from '../src/modules/payments/payment.rules.ts';
 import { tokenCallbackUrl } from '../src/modules/payments/rails/rail.ts';
 import { ScriptedProvider } from './scripted-provider.ts';
@@ -216,8 +217,8 @@ describe('the status poll (pollPending at a clock the test sets)', () => {
     for (let i = 0; i < 3; i++) ids.push((await s.initiate({ invoiceId: inv.id, provider: 'MTN_MOMO', amount: '100.00', phone: payer('1007') })).data.initiatePayment.payment.id);
     const [collected, otherAmount, declined] = ids as [string, string, string];
     const txnOf = async (id: string) => { const r = (await row(id)).reference!; return s.sandbox.transactions.get(`MTN_MOMO:${r}`)!; };
-    await new Promise((r) => setTimeout(r, 400)); // the pretend customer approves after 150 ms
-    for (const id of ids) expect((await txnOf(id)).status).toBe('SUCCEEDED');
+    // the pretend customer approves after 150 ms
+    await eventually(async () => (await Promise.all(ids.map(txnOf))).every((t) => t.status === 'SUCCEEDED'), { timeoutMs: 10_000, intervalMs: 50 });
     // what the provider will say when asked
     (await txnOf(otherAmount)).amount = '99.00';
     Object.assign(await txnOf(declined), { status: 'FAILED', reason: 'APPROVAL_REJECTED', receipt: null });
