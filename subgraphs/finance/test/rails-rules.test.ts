@@ -187,11 +187,14 @@ describe('topUpWallet', () => {
     await expectRefusal({ amount: '5.01', phone: '12' }, ...badPhone);
     await expectRefusal({ phone: '12' }, ...badPhone);
     await expectRefusal({ method: 'CARD' }, 'METHOD_NOT_SUPPORTED', 'method', 'MTN_MOMO takes MOBILE_MONEY, not CARD');
+    await expectRefusal({ provider: 'PAYSTACK', method: 'CASH' }, 'METHOD_NOT_SUPPORTED', 'method', 'PAYSTACK takes MOBILE_MONEY, CARD, BANK_TRANSFER, not CASH');
     await expectRefusal({ currencyCode: 'GHS' }, 'CURRENCY_NOT_SUPPORTED', 'currencyCode', 'The MTN_MOMO account collects NGN, not GHS');
     const accounts = demoPaymentAccounts()[0]!;
     try {
       await s.sg.prisma.paymentProviderConfig.update({ where: { tenantId_rail: { tenantId: LAGOS, rail: 'MTN_MOMO' } }, data: { enabled: false } });
       await expectRefusal({}, 'PROVIDER_NOT_CONFIGURED', 'provider', 'The tenant has no MTN_MOMO account configured');
+      await s.sg.services.providerAccounts.upsert(LAGOS, 'MTN_MOMO', { baseUrl: s.sandbox.url, currencies: ['NGN', 'KES'], secrets: { ...accounts.momo } });
+      await expectRefusal({ currencyCode: 'GHS' }, 'CURRENCY_NOT_SUPPORTED', 'currencyCode', 'The MTN_MOMO account collects NGN, KES, not GHS');
       await s.sg.services.providerAccounts.upsert(LAGOS, 'MPESA', { baseUrl: s.sandbox.url, currencies: ['KES'], secrets: { ...accounts.mpesa } });
       await expectRefusal({ provider: 'MPESA', currencyCode: 'KES', amount: '100.50' }, 'AMOUNT_NOT_SUPPORTED', 'amount', 'M-Pesa takes KES amounts with at most 0 decimals');
     } finally {

@@ -166,6 +166,27 @@ describe('the collection request', () => {
   });
 });
 
+describe('the first poll', () => {
+  it('a rail payment and a wallet top-up are first polled firstPollMs after they were asked for', async () => {
+    const inv = await s.freshInvoice('500.00');
+    const t0 = Date.now();
+    // payers whose callbacks never come (scenario 1007), so the payments stay PENDING: the poll is off in this file
+    const paid = (await s.initiate({ invoiceId: inv.id, provider: 'MTN_MOMO', amount: '10.00', phone: payer('1007') })).data.initiatePayment.payment;
+    const top = (await s.q(lagosFinance, `mutation($i: TopUpWalletInput!) { topUpWallet(input: $i) { payment { id } userErrors { code } } }`, {
+      i: { customerId: (await invoiceOf(inv.id)).customerId, provider: 'MTN_MOMO', method: 'MOBILE_MONEY', phone: payer('1007'), amount: '10.00', currencyCode: 'NGN', idempotencyKey: 'rs-first-poll-topup' },
+    })).data.topUpWallet.payment;
+    const t1 = Date.now();
+    for (const id of [paid.id, top.id]) {
+      const r = await row(id);
+      expect(r.status, id).toBe('PENDING');
+      expect(r.nextPollAt!.getTime(), id).toBeGreaterThanOrEqual(t0 + FIRST_POLL);
+      expect(r.nextPollAt!.getTime(), id).toBeLessThanOrEqual(t1 + FIRST_POLL);
+    }
+    // out of the way of the poll tests below
+    await s.sg.prisma.payment.updateMany({ where: { id: { in: [paid.id, top.id] } }, data: { status: 'FAILED', nextPollAt: null } });
+  });
+});
+
 describe('the status poll (pollPending at a clock the test sets)', () => {
   const later = (ms: number) => new Date(Date.now() + 3_600_000 + ms);
 
