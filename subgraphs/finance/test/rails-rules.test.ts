@@ -258,6 +258,11 @@ describe('topUpWallet', () => {
     expect(first(c.id)).toMatchObject({ paymentId: c.id, invoiceId: null, customerId: customer, status: 'PENDING', rail: 'MTN_MOMO', amount: { amount: '20.00', currencyCode: 'NGN' } });
     expect(first(w.id)).toMatchObject({ paymentId: w.id, customerId: null, status: 'PENDING' });
     await Promise.all([s.settled(c.id), s.settled(w.id)]);
+    // settled: the posting names the customer (none for a worker), the movement the rail
+    const postings = await s.sg.prisma.ledgerPosting.findMany({ where: { paymentId: { in: [c.id, w.id] }, kind: 'WALLET_TOP_UP' } });
+    expect(Object.fromEntries(postings.map((p) => [p.paymentId, p.customerId]))).toEqual({ [c.id]: customer, [w.id]: null });
+    const moves = await s.sg.prisma.walletMovement.findMany({ where: { paymentId: { in: [c.id, w.id] } } });
+    expect(moves.map((m) => [m.kind, m.description])).toEqual([['TOP_UP', 'Top-up by MTN_MOMO'], ['TOP_UP', 'Top-up by MTN_MOMO']]);
   });
 });
 
