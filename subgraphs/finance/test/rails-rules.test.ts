@@ -7,8 +7,8 @@ import { Decimal, money, newId } from '@omniroute/core';
 import { demoPaymentAccounts } from '@omniroute/demo';
 import type { ChargeRequest, ChargeResult, PaymentMethod, PaymentProvider } from '../src/modules/payments/providers.ts';
 import { ScriptedProvider } from './scripted-provider.ts';
-import { LAGOS, lagosFinance, RECORD_PAYMENT } from './helpers.ts';
-import { lagos, payer, startRails, type RailsStack } from './rails-stack.ts';
+import { LAGOS, lagosFinance } from './helpers.ts';
+import { lagos, payer, refused, startRails, type RailsStack } from './rails-stack.ts';
 
 const steady = new ScriptedProvider({ name: 'steady', methods: ['BANK_TRANSFER'] });
 const decliner = new ScriptedProvider({ name: 'decliner', methods: ['CARD'], declines: true });
@@ -27,7 +27,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const record = (input: Record<string, unknown>) => s.q(lagosFinance, RECORD_PAYMENT, { i: { method: 'BANK_TRANSFER', amount: '100.00', ...input } });
+const record = (input: Record<string, unknown>) => s.record(input);
 /** A payment row as a claim leaves it (no provider asked yet), `ageMs` old. */
 const claimed = (invoiceId: string, data: Record<string, unknown> = {}, ageMs = 0) => s.sg.prisma.payment.create({
   data: { id: newId('pay'), tenantId: LAGOS, invoiceId, currency: 'NGN', amount: '100.00', method: 'BANK_TRANSFER', status: 'PENDING', idempotencyKey: newId('key'), createdAt: new Date(Date.now() - ageMs), ...data },
@@ -83,7 +83,7 @@ describe('initiatePayment refusals', () => {
     const inv = await s.freshInvoice();
     const expectRefusal = async (input: Record<string, unknown>, code: string, field: string, message: string) => {
       const r = (await s.initiate({ invoiceId: inv.id, ...input })).data.initiatePayment;
-      expect(r, code).toEqual({ payment: null, invoice: null, userErrors: [{ code, field: ['input', field], message }] });
+      expect(r, code).toEqual(refused(code, field, message));
     };
     await expectRefusal({ phone: '12' }, 'INVALID_PHONE', 'phone', 'phone must be an international number such as +254712345678');
     await expectRefusal({ method: 'CARD' }, 'METHOD_NOT_SUPPORTED', 'method', 'MPESA takes MOBILE_MONEY, not CARD');
@@ -167,7 +167,7 @@ describe('topUpWallet', () => {
     const before = await counts();
     const expectRefusal = async (input: Record<string, unknown>, code: string, field: string, message: string) => {
       const r = (await topUp(input)).data.topUpWallet;
-      expect(r, `${code} ${JSON.stringify(input).slice(0, 80)}`).toEqual({ payment: null, wallet: null, userErrors: [{ code, field: ['input', field], message }] });
+      expect(r, `${code} ${JSON.stringify(input).slice(0, 80)}`).toEqual({ payment: null, wallet: null, userErrors: [{ code, field: ['input', field], message }] }); // the top-up payload has no invoice
     };
     const one = 'Name exactly one of customerId and workerId';
     await expectRefusal({ workerId: rider }, 'INVALID_INPUT', 'customerId', one);
@@ -278,7 +278,7 @@ describe('payInvoiceFromWallet and refundToWallet', () => {
   const pay = (input: Record<string, unknown>) => s.q(lagosFinance, PAY, { i: { amount: '100.00', ...input } });
   const refund = (input: Record<string, unknown>) => s.q(lagosFinance, REFUND, { i: { amount: '10.00', ...input } });
   const balanceOf = async (id = walletId) => (await s.sg.prisma.wallet.findUniqueOrThrow({ where: { id } })).balance.toFixed(2);
-  const refusal = (code: string, field: string, message: string) => ({ payment: null, invoice: null, wallet: null, userErrors: [{ code, field: ['input', field], message }] });
+  const refusal = (code: string, field: string, message: string) => refused(code, field, message, { wallet: null });
 
   beforeAll(async () => {
     for (const [owner, amount] of [[customer, '1000.00'], [other, '50.00']] as const) {

@@ -13,8 +13,8 @@ import { eventually } from '@omniroute/testkit';
 import { nextPollDelay } from '../src/modules/payments/payment.rules.ts';
 import { tokenCallbackUrl } from '../src/modules/payments/rails/rail.ts';
 import { ScriptedProvider } from './scripted-provider.ts';
-import { ACCRA, LAGOS, lagosFinance, RECORD_PAYMENT } from './helpers.ts';
-import { payer, startRails, type RailsStack } from './rails-stack.ts';
+import { ACCRA, LAGOS, lagosFinance } from './helpers.ts';
+import { payer, refused, startRails, type RailsStack } from './rails-stack.ts';
 
 const FIRST_POLL = 1_000;
 const MAX_POLL = 60_000;
@@ -296,8 +296,8 @@ describe('the status poll racing a callback', () => {
 });
 
 describe('replays and what an invoice accepts', () => {
-  const record = (input: Record<string, unknown>) => s.q(lagosFinance, RECORD_PAYMENT, { i: { method: 'BANK_TRANSFER', amount: '100.00', ...input } });
-  const refusal = (code: string, field: string, message: string) => ({ payment: null, invoice: null, userErrors: [{ code, field: ['input', field], message }] });
+  const record = (input: Record<string, unknown>) => s.record(input);
+  const refusal = refused;
 
   it('a retry of initiatePayment: the payment as it is now, FAILED as PAYMENT_FAILED; another phone, rail or a recordPayment under its key is refused', async () => {
     const inv = await s.freshInvoice('500.00');

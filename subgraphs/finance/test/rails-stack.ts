@@ -9,7 +9,7 @@ import { demoSandboxAccounts, startProviderSandbox, type ProviderSandbox } from 
 import { eventually } from '@omniroute/testkit';
 import { money, type Viewer } from '@omniroute/core';
 import { create, type FinanceOptions } from '../src/server.ts';
-import { client, LAGOS, lagosFinance, SECRET } from './helpers.ts';
+import { client, LAGOS, lagosFinance, RECORD_PAYMENT, SECRET } from './helpers.ts';
 
 export const CREDENTIALS_KEY = 'a'.repeat(64);
 
@@ -20,6 +20,10 @@ export const INITIATE = `mutation($i: InitiatePaymentInput!) { initiatePayment(i
 export const PAYMENT = `query($id: ID!) { node(id: $id) { __typename ... on Payment { id status reference receipt failureReason receivedAt rail invoice { id status amountPaid { amount } } } } }`;
 
 export const lagos = demoPlan().find((t) => t.id === LAGOS)!;
+/** A payload refused before anything was written: no payment, no invoice (plus `extra`, e.g. `{ wallet: null }`), one user error on `input.<field>`. */
+export const refused = (code: string, field: string, message: string, extra: Record<string, null> = {}) =>
+  ({ payment: null, invoice: null, ...extra, userErrors: [{ code, field: ['input', field], message }] });
+
 /** A payer whose number scripts the sandbox's outcome (packages/provider-sandbox/src/scenarios.ts). */
 export const payer = (scenario = '0042') => `+25470000${scenario}`;
 
@@ -36,6 +40,8 @@ export interface RailsStack {
    */
   freshInvoice(total?: string, customerId?: string): Promise<{ id: string; number: string; total: string; orderId: string }>;
   initiate(input: Record<string, unknown>, v?: Viewer): Promise<any>;
+  /** recordPayment as FINANCE (BANK_TRANSFER of 100.00 unless the input says otherwise). */
+  record(input: Record<string, unknown>): Promise<any>;
   read(paymentId: string): Promise<any>;
   /** The payment once it is no longer PENDING (through the graph). */
   settled(paymentId: string, timeoutMs?: number): Promise<any>;
@@ -74,6 +80,7 @@ export async function startRails(options: { orderPrefix: string } & Partial<Fina
   let keys = 0;
   const initiate = (input: Record<string, unknown>, v: Viewer = lagosFinance) =>
     q(v, INITIATE, { i: { method: 'MOBILE_MONEY', provider: 'MPESA', amount: '1000.00', idempotencyKey: `${orderPrefix}-k-${++keys}`, phone: payer(), ...input } });
+  const record = (input: Record<string, unknown>) => q(lagosFinance, RECORD_PAYMENT, { i: { method: 'BANK_TRANSFER', amount: '100.00', ...input } });
   const read = async (id: string) => (await q(lagosFinance, PAYMENT, { id })).data.node;
   const settled = (id: string, timeoutMs = 10_000) => eventually(async () => {
     const p = await read(id);
@@ -81,7 +88,7 @@ export async function startRails(options: { orderPrefix: string } & Partial<Fina
   }, { timeoutMs, intervalMs: 50 });
 
   return {
-    sg, sandbox, hooks, financeUrl: running.url, q, freshInvoice, initiate, read, settled,
+    sg, sandbox, hooks, financeUrl: running.url, q, freshInvoice, initiate, record, read, settled,
     async stop() {
       await running.stop();
       await sg.close();
