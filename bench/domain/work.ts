@@ -5,6 +5,7 @@
 // already collected included) and SQL statements, all per request, by package/area.
 //   node --import tsx bench/domain/work.ts [--root <checkout>] [--count 100] --out <file.json>
 //   node --import tsx bench/domain/work.ts --compare <before.json> <after.json>
+//   WORK_TOP_FUNCTIONS=40 node --import tsx bench/domain/work.ts …   also lists the functions called most per request
 // `--root` measures another checkout (e.g. a `git worktree` of the commit before) with this script.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -23,8 +24,10 @@ interface OperationWork {
 
 interface CallFrame { url: string; functionName: string }
 interface HeapNode { callFrame: CallFrame; selfSize: number; children: HeapNode[] }
-interface Coverage { result: { url: string; functions: { ranges: { count: number }[] }[] }[] }
+interface Coverage { result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[] }
 
+/** WORK_TOP_FUNCTIONS=<n>: also print the n functions called most per request (stderr). */
+const TOP = Number(process.env.WORK_TOP_FUNCTIONS ?? 0);
 const add = (m: Record<string, number>, k: string, v: number) => (m[k] = (m[k] ?? 0) + v);
 const perRequest = (m: Record<string, number>, n: number) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v / n)]));
 
@@ -70,6 +73,10 @@ async function measure(root: string, count: number): Promise<Record<string, Oper
       const coverage = (await session.post('Profiler.takePreciseCoverage')) as Coverage;
       const calls: Record<string, number> = {};
       for (const script of coverage.result) for (const f of script.functions) if (f.ranges[0]!.count) add(calls, areaOf(script.url.replace(/^file:\/\//, '')), f.ranges[0]!.count);
+      if (TOP) {
+        const fns = coverage.result.flatMap((s) => s.functions.filter((f) => f.ranges[0]!.count).map((f) => [`${f.functionName || '(anonymous)'} ${s.url.replace(/^.*node_modules\//, '').replace(`file://${root}/`, '')}`, f.ranges[0]!.count / count] as const));
+        process.stderr.write(`${name}: functions called most per request\n${fns.sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([f, n]) => `  ${n.toFixed(1).padStart(8)}  ${f}`).join('\n')}\n`);
+      }
       const allocated: Record<string, number> = {};
       const walk = (n: HeapNode) => {
         if (n.selfSize) add(allocated, areaOf(n.callFrame.url.replace(/^file:\/\//, '')), n.selfSize);

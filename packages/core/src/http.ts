@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { LeanExecutor } from './lean-executor.ts';
 
 export class BodyTooLargeError extends Error {}
 
@@ -25,11 +26,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
-/** Serves an ApolloServer from a node:http request; the context is built from the request headers. */
+/**
+ * Serves an ApolloServer from a node:http request; the context is built from the request headers. With `lean`, a
+ * JSON POST of one well-formed operation is answered by it instead (subgraphs: lean-executor.ts).
+ */
 export function apolloHttpHandler<Ctx extends BaseContext>(
   apollo: ApolloServer<Ctx>,
   context: (headers: HeaderMap, req: IncomingMessage) => Promise<Ctx>,
-  { maxBodyBytes = 2 * 1024 * 1024 } = {},
+  { maxBodyBytes = 2 * 1024 * 1024, lean }: { maxBodyBytes?: number; lean?: LeanExecutor } = {},
 ) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
@@ -43,6 +47,12 @@ export function apolloHttpHandler<Ctx extends BaseContext>(
         } catch {
           return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
         }
+      }
+      const quick = lean && req.method === 'POST' ? lean(body, headers) : undefined;
+      if (quick) {
+        const { status, text } = await quick;
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        return void res.end(text);
       }
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },

@@ -6,21 +6,25 @@
 // nothing the gateway may skip. Distributed mode (gateway in its own process) has no handler to hand to and stays on
 // HTTP; so does any URL the stack does not know (a proxy in front of a subgraph, a remote one).
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { LeanExecutor } from './lean-executor.ts';
 
 /** Answers one subgraph request: the raw JSON body and the (lower-cased) headers the gateway would have sent. */
 export type InProcessHandler = (body: string, headers: Record<string, string>) => Promise<{ status: number; text: string }>;
 
-/** The handler of one Apollo subgraph, its context built from the headers (signature verified there). */
-export function inProcessHandler<Ctx extends BaseContext>(apollo: ApolloServer<Ctx>, context: (headers: HeaderMap) => Promise<Ctx>): InProcessHandler {
+/** The handler of one Apollo subgraph, its context built from the headers (signature verified there); `lean` first, as over HTTP. */
+export function inProcessHandler<Ctx extends BaseContext>(apollo: ApolloServer<Ctx>, context: (headers: HeaderMap) => Promise<Ctx>, lean?: LeanExecutor): InProcessHandler {
   return async (body, headers) => {
-    const map = new HeaderMap();
-    for (const k in headers) map.set(k, headers[k]!);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch {
       return { status: 400, text: JSON.stringify({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }) };
     }
+    // the gateway's requests: the same lean path as over HTTP (headers are lower-cased by the gateway's client)
+    const quick = lean?.(parsed, { get: (name) => headers[name] });
+    if (quick) return quick;
+    const map = new HeaderMap();
+    for (const k in headers) map.set(k, headers[k]!);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers: map, search: '', body: parsed },
       context: () => context(map),

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { apolloHttpHandler, headerMapOf, sendJson } from './http.ts';
 import { inProcessHandler, type InProcessHandler } from './in-process.ts';
+import { leanExecutor } from './lean-executor.ts';
 import { attachSubscriptionServer } from './subscriptions.ts';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -146,6 +147,8 @@ export interface RunningSubgraph {
   httpServer: Server;
   /** The same GraphQL endpoint without HTTP, for a gateway in this process (in-process.ts); signed headers still required. */
   execute: InProcessHandler;
+  /** The same request answered by Apollo Server's pipeline alone: the reference the lean path is tested against. */
+  executeWithApollo: InProcessHandler;
   stop(drainTimeoutMs?: number): Promise<void>;
 }
 
@@ -185,6 +188,9 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     },
   });
   const metrics = subgraphMetrics(opts.name, opts.gauges, opts.reconcilers);
+  const formatError = (f: GraphQLFormattedError, e: unknown) => metrics.counted(maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name));
+  // Apollo Server answers what the gateway never sends (GET, batches, persisted queries, malformed bodies); the
+  // gateway's requests take the lean path (lean-executor.ts), over HTTP and in process alike.
   const apollo = new ApolloServer<Ctx & { requestId?: string }>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -192,7 +198,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     // per-field hook (≈3% of a subgraph's CPU on OrderDetail, issue 17); without it no plugin instruments fields.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), metrics.plugin],
     csrfPrevention: false, // only the gateway talks to subgraphs, and only with a signed context
-    formatError: (f, e) => metrics.counted(maskError(f, (e as GraphQLError)?.originalError ?? e, opts.name)),
+    formatError,
   });
   const serveMetrics = metricsHandler(metrics.registry, opts.metricsAccess ?? metricsAccessFromEnv());
 
@@ -200,8 +206,10 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     const internal = verifyContext(headers, { secret: opts.secret, audience: opts.name });
     return (await createContext(internal)) as Ctx & { requestId?: string };
   };
-  const handle = apolloHttpHandler(apollo, contextOf);
-  const execute = traceInProcess(opts.name, inProcessHandler(apollo, contextOf));
+  const lean = leanExecutor({ schema, context: contextOf, formatError, observe: metrics.observe });
+  const handle = apolloHttpHandler(apollo, contextOf, { lean });
+  const execute = traceInProcess(opts.name, inProcessHandler(apollo, contextOf, lean));
+  const executeWithApollo = inProcessHandler(apollo, contextOf);
 
   return {
     name: opts.name,
@@ -242,6 +250,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
         schema,
         httpServer,
         execute,
+        executeWithApollo,
         /** Stops accepting, finishes the requests in flight (at most `drainTimeoutMs`, default 10 s), then closes. */
         async stop(drainTimeoutMs?: number) {
           await ws?.close();
@@ -272,12 +281,15 @@ function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<o
   const state = {
     registry,
     sockets: (): number => 0,
+    observe(operationName: string | null, kind: string | null, ms: number): void {
+      duration.observe({ subgraph, operation: operation(operationName ?? 'anonymous'), kind: kind ?? 'none' }, ms / 1000);
+    },
     plugin: {
       async requestDidStart() {
         const t0 = performance.now();
         return {
           async willSendResponse(rc: { operationName?: string | null; operation?: { operation: string } | null }) {
-            duration.observe({ subgraph, operation: operation(rc.operationName ?? 'anonymous'), kind: rc.operation?.operation ?? 'none' }, (performance.now() - t0) / 1000);
+            state.observe(rc.operationName ?? null, rc.operation?.operation ?? null, performance.now() - t0);
           },
         };
       },

@@ -1,0 +1,129 @@
+// The lean path (lean-executor.ts) answers the gateway's requests in place of Apollo Server's pipeline: for every
+// kind of request below — success, variables, each refusal, masked and exposed resolver errors, policies, entities,
+// mutations, unsigned callers, and what it leaves to Apollo — the status and body must be Apollo Server's own, over
+// HTTP and in process.
+import { GraphQLError, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInternalContext, type Viewer } from './context.ts';
+import { leanExecutor } from './lean-executor.ts';
+import { createSubgraph, type RunningSubgraph } from './subgraph-server.ts';
+
+const SECRET = 'lean-secret';
+const viewer: Viewer = { tenantId: 'tnt_A', userId: 'usr_1', roles: ['OPERATIONS'], scopes: [] };
+const signed = (v: Viewer | null = viewer, audience = 'probe') => signInternalContext({ requestId: 'r1', viewer: v }, { secret: SECRET, audience });
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+
+const written: string[] = [];
+
+describe('lean subgraph executor', () => {
+  let running: RunningSubgraph;
+  beforeAll(async () => {
+    const sg = createSubgraph({
+      name: 'probe',
+      typeDefs: parse(`${LINK}
+        type Query { hello(name: String!): String, boom: String, refused: String, adminOnly: String, teapot: String, tenant: String, scratch: String, items(first: Int!): [Item!]! }
+        type Mutation { write(text: String!): String }
+        type Item @key(fields: "id") { id: ID!, label: String }`),
+      resolvers: {
+        Query: {
+          hello: (_: unknown, a: { name: string }) => `hello ${a.name}`,
+          boom: () => {
+            throw new Error('secret SQL detail');
+          },
+          refused: () => {
+            throw new GraphQLError('no', { extensions: { code: 'BAD_USER_INPUT' } });
+          },
+          adminOnly: () => 'x',
+          teapot: () => {
+            throw new GraphQLError('slow down', { extensions: { code: 'RATE_LIMITED', http: { status: 429 } } });
+          },
+          tenant: (_: unknown, _a: unknown, ctx: { tenant: string }) => ctx.tenant,
+          // the subgraph's context is frozen; each operation gets a copy it may write to (Apollo Server copies it)
+          scratch: (_: unknown, _a: unknown, ctx: { scratch?: string; tenant: string }) => (ctx.scratch = `${ctx.tenant}:w`),
+          items: (_: unknown, a: { first: number }) => Array.from({ length: a.first }, (_x, i) => ({ id: `i${i}`, label: `#${i}` })),
+        },
+        Mutation: {
+          write: (_: unknown, a: { text: string }) => {
+            written.push(a.text);
+            return a.text.toUpperCase();
+          },
+        },
+        Item: { __resolveReference: (ref: { id: string }) => (ref.id === 'gone' ? null : { id: ref.id, label: `ref ${ref.id}` }) },
+      },
+      createContext: (internal) => ({ viewer: internal.viewer, tenant: internal.viewer?.tenantId ?? 'none' }),
+      secret: SECRET,
+      policies: {
+        'Query.hello': { access: 'anyone' }, 'Query.boom': { access: 'anyone' }, 'Query.refused': { access: 'anyone' },
+        'Query.adminOnly': { roles: [] }, 'Query.teapot': { access: 'anyone' }, 'Query.tenant': { access: 'signedIn' }, 'Query.scratch': { access: 'anyone' },
+        'Query.items': { access: 'anyone' }, 'Mutation.write': { access: 'signedIn' },
+      },
+    });
+    running = await sg.listen(0);
+  });
+  afterAll(() => running?.stop(1000));
+
+  const cases: [name: string, body: unknown, headers?: Record<string, string>][] = [
+    ['a query', { query: '{ hello(name: "x") tenant }' }],
+    ['variables and an operation name', { query: 'query A { tenant } query B($n: String!) { hello(name: $n) }', variables: { n: 'v' }, operationName: 'B' }],
+    ['null variables, extensions and operation name', { query: '{ tenant }', variables: null, operationName: null, extensions: null }],
+    ['a missing variable', { query: 'query Q($n: String!) { hello(name: $n) }' }],
+    ['a variable of the wrong type', { query: 'query Q($n: Int!) { items(first: $n) { id } }', variables: { n: 'many' } }],
+    ['a syntax error', { query: '{ hello(' }],
+    ['a validation error', { query: '{ nope }' }],
+    ['several operations, none named', { query: 'query A { tenant } query B { tenant }' }],
+    ['an unknown operation name', { query: 'query A { tenant }', operationName: 'Z' }],
+    ['a resolver failing (masked)', { query: '{ boom hello(name: "still") }' }],
+    ['a resolver refusing with a code', { query: '{ refused }' }],
+    ['an error carrying an HTTP status', { query: '{ teapot }' }],
+    ['a policy refusing', { query: '{ adminOnly tenant }' }],
+    ['a resolver writing to its copy of the context', { query: '{ scratch }' }],
+    ['a list', { query: '{ items(first: 3) { id label } }' }],
+    ['entities', { query: 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id label } } }', variables: { r: [{ __typename: 'Item', id: 'a' }, { __typename: 'Item', id: 'gone' }] } }],
+    ['a mutation', { query: 'mutation M($t: String!) { write(text: $t) }', variables: { t: 'abc' } }],
+    ['a signed call without a viewer', { query: '{ tenant hello(name: "anon") }' }, signed(null)],
+    ['no signature', { query: '{ hello(name: "x") }' }, {}],
+    ['a signature for another subgraph', { query: '{ hello(name: "x") }' }, signed(viewer, 'commerce')],
+    ['variables as a string (Apollo answers)', { query: '{ tenant }', variables: '{}' }],
+    ['a batch (Apollo answers)', [{ query: '{ tenant }' }]],
+    ['an empty body (Apollo answers)', {}],
+    ['a persisted query (Apollo answers)', { extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }],
+  ];
+
+  for (const [name, body, headers] of cases) {
+    it(`answers ${name} as Apollo Server does, over HTTP and in process`, async () => {
+      const text = JSON.stringify(body);
+      const h = { 'content-type': 'application/json', ...(headers ?? signed()) };
+      const apollo = await running.executeWithApollo(text, h);
+      const lean = await running.execute(text, h);
+      const http = await fetch(running.url, { method: 'POST', headers: h, body: text });
+      expect({ status: lean.status, body: JSON.parse(lean.text) }).toEqual({ status: apollo.status, body: JSON.parse(apollo.text) });
+      expect({ status: http.status, body: await http.json() }).toEqual({ status: apollo.status, body: JSON.parse(apollo.text) });
+      expect(lean.text).toBe(apollo.text); // byte for byte, key order and trailing newline included
+    });
+  }
+
+  it('serves only well-formed single operations and leaves the rest to Apollo Server', () => {
+    const lean = leanExecutor({ schema: running.schema, context: async () => ({}), formatError: (f) => f });
+    const none = { get: () => undefined };
+    for (const body of [null, 'query', [], {}, { query: '' }, { query: 1 }, { query: '{ tenant }', variables: [] }, { query: '{ tenant }', operationName: 3 }, { query: '{ tenant }', extensions: { persistedQuery: {} } }]) {
+      expect(lean(body, none)).toBeUndefined();
+    }
+    expect(lean({ query: '{ tenant }', extensions: { traceparent: 'x' } }, none)).toBeInstanceOf(Promise);
+  });
+
+  it('keeps answering right while its document cache evicts, and never keeps a text over its byte budget', async () => {
+    let contexts = 0;
+    const lean = leanExecutor({ schema: running.schema, context: async () => ({ n: ++contexts }), formatError: (f) => f, documentCache: { entries: 2 } });
+    const none = { get: () => undefined };
+    const a = '{ hello(name: "a") }';
+    const r1 = await lean({ query: a }, none)!;
+    const r2 = await lean({ query: a }, none)!;
+    expect(r1).toEqual(r2);
+    expect(JSON.parse(r1.text)).toEqual({ data: { hello: 'hello a' } });
+    // more texts than entries: the oldest go, answers stay right
+    for (const n of ['b', 'c', 'd', 'a']) expect(JSON.parse((await lean({ query: `{ hello(name: "${n}") }` }, none)!).text)).toEqual({ data: { hello: `hello ${n}` } });
+    // a text over the byte budget is answered, never kept
+    const tiny = leanExecutor({ schema: running.schema, context: async () => ({}), formatError: (f) => f, documentCache: { bytes: 10 } });
+    expect(JSON.parse((await tiny({ query: a }, none)!).text)).toEqual({ data: { hello: 'hello a' } });
+  });
+});
