@@ -1,6 +1,7 @@
 // The floor of the domain bench (issue 17): what OrderDetail and orders(first: n) + OrderDetail cost on this machine
 // with no GraphQL at all — the same data, fetched with the same SQL statements as the platform's loaders (one per
-// table and wave, `= ANY($1)` batches: commerce 5, logistics 2, finance 2, workforce 1) through `pg`, and a JSON
+// table and wave, `= ANY($1)` batches, a variant with its product and a shipment with its vehicle in one: commerce 4,
+// logistics 1, finance 2, workforce 1) through `pg`, and a JSON
 // response written by hand. Its own process, like the platform's:
 //   node --import tsx bench/domain/floor.ts '{"databaseUrl":"postgres://…"}'   → prints "FLOOR <port>" when ready.
 // POST /order-detail {"id"} and POST /orders {"first"}, header x-tenant-id: the answers are the `data` the gateway
@@ -37,26 +38,53 @@ async function byKeys(pool: pg.Pool, table: string, column: string, keys: string
   const text = `SELECT * FROM "${table}" WHERE "${column}" = ANY($1::text[]) AND "tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
   return (await pool.query({ text, values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows;
 }
+/**
+ * The statement text of packages/db's byKeysInTenantJoined (a variant with its product, a shipment with its vehicle),
+ * its rows split the same way: the other table's columns come prefixed with `<relation>.`.
+ */
+type Join = { relation: string; table: string; on: string; columns: string[] };
+async function byKeysJoined(pool: pg.Pool, table: string, column: string, keys: string[], tenantId: string, join: Join): Promise<Row[]> {
+  if (keys.length === 0) return [];
+  const prefix = `${join.relation}.`;
+  const other = join.columns.map((c) => `j."${c}" AS "${prefix}${c}"`).join(', ');
+  const text = `SELECT t.*, ${other} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId" WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2`;
+  const rows = (await pool.query({ text, values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows as Row[];
+  return rows.map((r) => {
+    const own: Row = {};
+    const ref: Row = {};
+    for (const k in r) {
+      if (k.startsWith(prefix)) ref[k.slice(prefix.length)] = r[k];
+      else own[k] = r[k];
+    }
+    own[join.relation] = ref.id == null ? null : ref;
+    return own;
+  });
+}
+/** A table's columns as the migrations made them (the platform takes them from Prisma's `<Model>ScalarFieldEnum`: the same). */
+const columnsOf = async (pool: pg.Pool, table: string) =>
+  (await pool.query<{ c: string }>({ text: 'SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position', values: [table] })).rows.map((r) => r.c);
+const PRODUCT: Join = { relation: 'product', table: 'Product', on: 'productId', columns: await columnsOf(db.commerce, 'Product') };
+const VEHICLE: Join = { relation: 'vehicle', table: 'Vehicle', on: 'vehicleId', columns: await columnsOf(db.logistics, 'Vehicle') };
 const index = (rows: Row[], key: string) => new Map(rows.map((r) => [r[key] as string, r]));
 const money = (amount: unknown, currency: string) => ({ amount: formatAmount(amount as string, currency as CurrencyCode), currencyCode: currency });
 
-/** The OrderDetail selection for each order, in four waves of batched statements (as the gateway's plan runs). */
+/** The OrderDetail selection for each order, in three waves of batched statements after the orders' (as the gateway's plan runs). */
 async function details(orders: Row[], tenantId: string): Promise<Row[]> {
   const orderIds = orders.map((o) => o.id as string);
   const customerIds = orders.map((o) => o.customerId as string);
   const [customers, lines, shipments, invoices, credit] = await Promise.all([
     byKeys(db.commerce, 'Customer', 'id', customerIds, tenantId),
     byKeys(db.commerce, 'OrderLine', 'orderId', orderIds, tenantId, '"orderId", "position"'),
-    byKeys(db.logistics, 'Shipment', 'orderId', orderIds, tenantId),
+    byKeysJoined(db.logistics, 'Shipment', 'orderId', orderIds, tenantId, VEHICLE),
     byKeys(db.finance, 'Invoice', 'orderId', orderIds, tenantId),
     byKeys(db.finance, 'CreditLine', 'customerId', customerIds, tenantId),
   ]);
-  const [variants, vehicles, workers] = await Promise.all([
-    byKeys(db.commerce, 'ProductVariant', 'id', lines.map((l) => l.variantId), tenantId),
-    byKeys(db.logistics, 'Vehicle', 'id', shipments.filter((s) => s.vehicleId).map((s) => s.vehicleId), tenantId),
+  const [variants, workers] = await Promise.all([
+    byKeysJoined(db.commerce, 'ProductVariant', 'id', lines.map((l) => l.variantId), tenantId, PRODUCT),
     byKeys(db.workforce, 'Worker', 'id', shipments.filter((s) => s.riderId).map((s) => s.riderId), tenantId),
   ]);
-  const products = index(await byKeys(db.commerce, 'Product', 'id', variants.map((v) => v.productId), tenantId), 'id');
+  const products = index(variants.map((v) => v.product).filter(Boolean), 'id');
+  const vehicles = shipments.map((s) => s.vehicle).filter(Boolean);
   const customerBy = index(customers, 'id');
   const shipmentBy = index(shipments, 'orderId');
   const invoiceBy = index(invoices, 'orderId');

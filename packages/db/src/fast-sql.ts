@@ -166,6 +166,57 @@ export function byKeysInTenant<Row>(run: SqlRunner, table: string, column: strin
   return run<Row>(`SELECT * FROM "${table}" WHERE "${column}" = ANY($1::text[]) AND "tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`, [keys, tenantId]);
 }
 
+/**
+ * A row of another table read in the same statement as a loader's rows (issue 17: one round trip instead of two
+ * sequential ones, e.g. a variant with its product, a shipment with its vehicle). `relation` names it; `on` is the
+ * column of the loader's table holding the other row's id; `columns` are the other table's columns (Prisma's
+ * `<Model>ScalarFieldEnum` values, so a migration that adds one is read too).
+ */
+export interface SqlJoin {
+  relation: string;
+  table: string;
+  on: string;
+  columns: readonly string[];
+}
+
+// Each row's joined rows, by relation: kept beside the row (never on it), so the row stays exactly as Prisma types it.
+const joinedRows = new WeakMap<object, Record<string, object | null>>();
+const joinedText = new Map<string, string>();
+
+/**
+ * The row `relation` was read with `row` by byKeysInTenantJoined: the row, null when there was none (a null
+ * reference or no such row in the tenant), undefined when `row` was not read with that relation.
+ */
+export function joinedRow<T>(row: object, relation: string): T | null | undefined {
+  return joinedRows.get(row)?.[relation] as T | null | undefined;
+}
+
+/**
+ * byKeysInTenant with the `join` row of each row in the same statement: a LEFT JOIN on the other table's id within the
+ * same tenant. Returns the loader's rows (same columns, same types); joinedRow(row, relation) gives the other one.
+ */
+export async function byKeysInTenantJoined<Row extends object>(run: SqlRunner, table: string, column: string, keys: readonly string[], tenantId: string, join: SqlJoin, orderBy = ''): Promise<Row[]> {
+  const prefix = `${join.relation}.`;
+  const key = `${table}\u0000${column}\u0000${join.relation}\u0000${join.table}\u0000${join.on}\u0000${join.columns.join(',')}\u0000${orderBy}`;
+  let text = joinedText.get(key);
+  if (!text) {
+    const other = join.columns.map((c) => `j."${c}" AS "${prefix}${c}"`).join(', ');
+    text = `SELECT t.*, ${other} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId" WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
+    joinedText.set(key, text);
+  }
+  const rows = await run<Record<string, unknown>>(text, [keys, tenantId]);
+  return rows.map((r) => {
+    const own: Record<string, unknown> = {};
+    const other: Record<string, unknown> = {};
+    for (const k in r) {
+      if (k.startsWith(prefix)) other[k.slice(prefix.length)] = r[k];
+      else own[k] = r[k];
+    }
+    joinedRows.set(own, { [join.relation]: other.id == null ? null : other });
+    return own as Row;
+  });
+}
+
 /** A unique index refused a row written through the driver path (both drivers report Postgres' SQLSTATE). */
 export function isSqlUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';

@@ -1,7 +1,7 @@
 // The hot-path runner (fast-sql.ts) must return what Prisma's findMany returns — same values, same JS types
 // (Decimal, Date, enum strings, null) — on both backends, and count its statements like Prisma's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasFastPath, openDatabase, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
+import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
 import { createScratchDatabase, FIXTURE_MIGRATIONS, loadFixtureClient, uniqueName, type PrismaClient } from './helpers.ts';
 
 let PrismaClientClass: Awaited<ReturnType<typeof loadFixtureClient>>;
@@ -87,5 +87,32 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     })).rejects.toMatchObject({ code: '22012' });
     expect(await prisma.account.count({ where: { name: failed } })).toBe(0);
     expect(await sqlFor(prisma)('SELECT 1 AS one')).toEqual([{ one: 1 }]); // the connection went back usable
+  });
+  // A loader's rows with each one's referenced row in one statement (issue 17: a variant with its product, a shipment
+  // with its vehicle): the same rows as two byKeysInTenant reads, typed alike, and never another tenant's row.
+  it('byKeysInTenantJoined: the rows of byKeysInTenant, each with its referenced row of the same tenant', async () => {
+    const run = sqlFor(prisma);
+    const [P, C] = [uniqueName('JParent'), uniqueName('JChild')];
+    await run(`CREATE TABLE "${P}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "name" text, "price" numeric(19,4), "at" timestamp(3))`);
+    await run(`CREATE TABLE "${C}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "parentId" text, "qty" integer, "at" timestamp(3))`);
+    await run(`INSERT INTO "${P}" VALUES ('p1', 'tA', 'one', 12.5, '2026-12-01 10:00:00.123'), ('p2', 'tB', 'other tenant', 1, NULL)`);
+    await run(`INSERT INTO "${C}" VALUES ('c1', 'tA', 'p1', 3, '2026-12-02 11:00:00'), ('c2', 'tA', NULL, 4, NULL), ('c3', 'tA', 'p2', 5, NULL), ('c4', 'tB', 'p2', 6, NULL), ('c5', 'tA', 'p1', 7, NULL)`);
+    const join = { relation: 'parent', table: P, on: 'parentId', columns: ['id', 'tenantId', 'name', 'price', 'at'] };
+    db.stats.statements = 0;
+    const rows = await byKeysInTenantJoined<Record<string, unknown>>(run, C, 'id', ['c1', 'c2', 'c3', 'c4', 'c5', 'nope'], 'tA', join, '"id"');
+    expect(db.stats.statements).toBe(1);
+    // the loader's own rows: exactly byKeysInTenant's (c4 is another tenant's), no joined column on them
+    expect(rows).toEqual(await byKeysInTenant(run, C, 'id', ['c1', 'c2', 'c3', 'c4', 'c5', 'nope'], 'tA', '"id"'));
+    const [p1] = await byKeysInTenant<Record<string, unknown>>(run, P, 'id', ['p1'], 'tA');
+    const parents = rows.map((r) => joinedRow<Record<string, unknown>>(r, 'parent'));
+    expect(parents).toEqual([p1, null, null, p1]); // c2: no reference; c3 references another tenant's row
+    expect((parents[0]!.at as Date).toISOString()).toBe('2026-12-01T10:00:00.123Z');
+    expect(String(parents[0]!.price)).toBe('12.5');
+    expect(parents[0]!.price).toBeInstanceOf((p1!.price as object).constructor);
+    expect(joinedRow(rows[0]!, 'other')).toBeUndefined();
+    expect(joinedRow(p1!, 'parent')).toBeUndefined(); // read without the join
+    expect(await byKeysInTenantJoined(run, C, 'id', ['c1'], 'tB', join)).toEqual([]);
+    await run(`DROP TABLE "${C}"`);
+    await run(`DROP TABLE "${P}"`);
   });
 });

@@ -1,6 +1,9 @@
 import { groupLoaderBy, loaderBy, type Viewer } from '@omniroute/core';
 import { tenantRowLoaders } from '@omniroute/core/kit';
-import type { PrismaClient, Product, ProductVariant } from '../../generated/prisma/client.ts';
+import { Prisma, type PrismaClient, type Product, type ProductVariant } from '../../generated/prisma/client.ts';
+
+/** A variant's product, read with it (ProductVariant.product wants it next). */
+const PRODUCT = { relation: 'product', table: 'Product', on: 'productId', columns: Object.values(Prisma.ProductScalarFieldEnum) };
 
 /** Per-request catalog loaders; a viewer only ever loads its own tenant's rows (anonymous: nothing). */
 export function createCatalogLoaders(prisma: PrismaClient, viewer: Viewer | null) {
@@ -12,7 +15,7 @@ export function createCatalogLoaders(prisma: PrismaClient, viewer: Viewer | null
       (c) => c.id,
     ),
     productById: rows.byKey<Product>('Product', (p) => p.id),
-    variantById: rows.byKey<ProductVariant>('ProductVariant', (v) => v.id),
+    variantById: rows.byKeyJoined<ProductVariant>('ProductVariant', (v) => v.id, PRODUCT),
     variantBySku: loaderBy(
       (skus) => (tenantId ? prisma.productVariant.findMany({ where: { sku: { in: [...skus] }, tenantId } }) : Promise.resolve([])),
       (v) => v.sku,

@@ -1,8 +1,11 @@
 import DataLoader from 'dataloader';
 import { groupLoaderBy, loaderBy, requireViewer, type Viewer } from '@omniroute/core';
-import { byKeysInTenant, sqlFor } from '@omniroute/db';
-import type { PrismaClient, Shipment, ShipmentStop } from '../../generated/prisma/client.ts';
+import { byKeysInTenant, byKeysInTenantJoined, sqlFor } from '@omniroute/db';
+import { Prisma, type PrismaClient, type Shipment, type ShipmentStop } from '../../generated/prisma/client.ts';
 import { ACTIVE_STATUSES } from './shipment-rules.ts';
+
+/** A shipment's vehicle, read with it where an order's shipment is loaded (OrderDetail: one statement fewer, one wait fewer). */
+const VEHICLE = { relation: 'vehicle', table: 'Vehicle', on: 'vehicleId', columns: Object.values(Prisma.VehicleScalarFieldEnum) };
 
 /** Per-request shipment loaders, scoped to the viewer's tenant (another tenant's ids load as null / empty). */
 export function createShipmentLoaders(prisma: PrismaClient, viewer: Viewer | null) {
@@ -12,9 +15,9 @@ export function createShipmentLoaders(prisma: PrismaClient, viewer: Viewer | nul
   const shipmentById = loaderBy<Shipment>((ids) => byKeysInTenant<Shipment>(sql, 'Shipment', 'id', ids, tenantId()), (s) => s.id);
   return {
     shipmentById,
-    /** Order.shipment: one shipment per order (unique per tenant). */
+    /** Order.shipment: one shipment per order (unique per tenant), read with its vehicle (Shipment.vehicle). */
     shipmentByOrderId: loaderBy<Shipment>(async (orderIds) => {
-      const rows = await byKeysInTenant<Shipment>(sql, 'Shipment', 'orderId', orderIds, tenantId());
+      const rows = await byKeysInTenantJoined<Shipment>(sql, 'Shipment', 'orderId', orderIds, tenantId(), VEHICLE);
       for (const s of rows) shipmentById.prime(s.id, s);
       return rows;
     }, (s) => s.orderId),

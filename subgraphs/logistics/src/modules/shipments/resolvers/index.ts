@@ -1,4 +1,5 @@
 import { rangeOf, requireViewer } from '@omniroute/core';
+import { loadJoined } from '@omniroute/core/kit';
 import type { Resolvers } from '../../../generated/graphql.ts';
 import { passThrough, primedPayload } from '../../../lib/payloads.ts';
 import { proofOfDeliveryOf } from '../shipments.mappers.ts';
@@ -21,7 +22,7 @@ export const shipmentResolvers: Resolvers = {
   Shipment: {
     __resolveReference: (ref, ctx) => ctx.loaders.shipmentById.load(ref.id),
     order: (s) => ({ id: s.orderId }),
-    vehicle: (s, _a, ctx) => (s.vehicleId ? ctx.loaders.vehicleById.load(s.vehicleId) : null),
+    vehicle: (s, _a, ctx) => (s.vehicleId ? loadJoined(ctx.loaders.vehicleById, s.vehicleId, s, 'vehicle') : null),
     rider: (s) => (s.riderId ? { id: s.riderId } : null),
     stops: (s, _a, ctx) => ctx.loaders.stopsByShipmentId.load(s.id),
     proofOfDelivery: (s) => proofOfDeliveryOf(s),
