@@ -272,6 +272,7 @@ function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<o
     labelNames: ['subgraph', 'operation', 'kind'] as const,
     registers: [registry],
   });
+  const series = new Map<string, ReturnType<typeof duration.labels>>();
   const errors = new Counter({
     name: 'omniroute_subgraph_errors_total',
     help: 'Errors in responses of this subgraph, by code (unexpected ones are INTERNAL_SERVER_ERROR)',
@@ -282,7 +283,13 @@ function subgraphMetrics(subgraph: string, gauges: NonNullable<SubgraphOptions<o
     registry,
     sockets: (): number => 0,
     observe(operationName: string | null, kind: string | null, ms: number): void {
-      duration.observe({ subgraph, operation: operation(operationName ?? 'anonymous'), kind: kind ?? 'none' }, ms / 1000);
+      const name = operation(operationName ?? 'anonymous');
+      const k = kind ?? 'none';
+      // one child per label set (bounded by `operation`): prom-client hashes the labels on every observe otherwise
+      const key = `${name}\u0000${k}`;
+      let child = series.get(key);
+      if (!child) series.set(key, (child = duration.labels({ subgraph, operation: name, kind: k })));
+      child.observe(ms / 1000);
     },
     plugin: {
       async requestDidStart() {

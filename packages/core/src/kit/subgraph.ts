@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, sqlTransactionFor, TRANSACTION_OPTIONS, type Database } from '@omniroute/db';
 import { outboxGauges, startOutboxRelay, type Consumer, type EventBus, type OutboxRelay, type Reconciler, type SqlTx, type WriteGate } from '@omniroute/events';
-import type { InternalContext } from '../context.ts';
+import type { InternalContext, Viewer } from '../context.ts';
 import { mergePolicies, type PolicyTable } from '../policy.ts';
 import type { SubgraphRuntime, SubgraphRuntimeOptions } from '../runtime.ts';
 import { createSubgraph, loadTypeDefs, sdlFilesIn, type SubgraphRoute } from '../subgraph-server.ts';
@@ -142,12 +142,13 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
     await close();
     throw error;
   }
+  const loadersFor = lazyLoaders(def.modules, prisma);
   const subgraph = createSubgraph({
     name: def.name,
     typeDefs: loadTypeDefs(built.sdlFiles),
     resolvers: def.modules.flatMap((m) => (m.resolvers ? [m.resolvers] : [])),
     policies: built.policies,
-    createContext: (internal: InternalContext) => Object.freeze({ ...createScope(internal, prisma, loadersFor(def.modules, prisma, internal)), services }),
+    createContext: (internal: InternalContext) => Object.freeze({ ...createScope(internal, prisma, loadersFor(internal)), services }),
     secret: opts.secret,
     gauges: def.outbox ? outboxGauges(prisma as never) : undefined,
     routes: def.routes?.(started),
@@ -212,9 +213,34 @@ function buildServices(modules: readonly ModuleDefinition[], deps: unknown): Rec
   return out;
 }
 
-/** One set of loaders per request: every service call of the request shares their batches. */
-function loadersFor(modules: readonly ModuleDefinition[], prisma: unknown, internal: InternalContext): object {
-  const out: Record<string, unknown> = {};
-  for (const m of modules) Object.assign(out, m.loaders?.(prisma as never, internal.viewer));
-  return out;
+/**
+ * One set of loaders per request: every service call of the request shares their batches. A module's loaders are
+ * built when the request first touches one of them (issue 17: an OrderDetail used to build every module's, 56
+ * DataLoaders over four subgraphs, to use about ten). The names come from building each module's set once here,
+ * without a viewer; as with merging the sets, a later module's loader of the same name wins.
+ */
+export function lazyLoaders(modules: readonly ModuleDefinition[], prisma: unknown): (internal: InternalContext) => object {
+  const SETS = Symbol('loader sets');
+  const VIEWER = Symbol('viewer');
+  class RequestLoaders {
+    // symbols: no loader name can shadow them
+    readonly [SETS]: (Record<string, unknown> | undefined)[] = [];
+    readonly [VIEWER]: Viewer | null;
+    constructor(viewer: Viewer | null) {
+      this[VIEWER] = viewer;
+    }
+  }
+  modules.forEach((m, i) => {
+    if (!m.loaders) return;
+    for (const name of Object.keys(m.loaders(prisma as never, null))) {
+      Object.defineProperty(RequestLoaders.prototype, name, {
+        configurable: true,
+        enumerable: true,
+        get(this: RequestLoaders) {
+          return (this[SETS][i] ??= m.loaders!(prisma as never, this[VIEWER]) as Record<string, unknown>)[name];
+        },
+      });
+    }
+  });
+  return (internal) => new RequestLoaders(internal.viewer);
 }
