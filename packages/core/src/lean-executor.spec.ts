@@ -15,15 +15,19 @@ const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3
 
 const written: string[] = [];
 
-describe('lean subgraph executor', () => {
+describe.each(['jit', 'graphql-js'] as const)('lean subgraph executor (%s)', (executor) => {
   let running: RunningSubgraph;
   beforeAll(async () => {
     const sg = createSubgraph({
       name: 'probe',
+      executor,
       typeDefs: parse(`${LINK}
-        type Query { hello(name: String!): String, boom: String, refused: String, adminOnly: String, teapot: String, tenant: String, scratch: String, items(first: Int!): [Item!]! }
+        type Query { hello(name: String!): String, boom: String, refused: String, adminOnly: String, teapot: String, tenant: String, scratch: String, items(first: Int!): [Item!]!
+          strict: String!, kind: Kind, badKind: Kind, count: Int, find(filter: Filter = { size: 2 }): [Item!] }
         type Mutation { write(text: String!): String }
-        type Item @key(fields: "id") { id: ID!, label: String }`),
+        enum Kind { A B }
+        input Filter { size: Int!, prefix: String = "p" }
+        type Item @key(fields: "id") { id: ID!, label: String, rank: Int! }`),
       resolvers: {
         Query: {
           hello: (_: unknown, a: { name: string }) => `hello ${a.name}`,
@@ -41,6 +45,11 @@ describe('lean subgraph executor', () => {
           // the subgraph's context is frozen; each operation gets a copy it may write to (Apollo Server copies it)
           scratch: (_: unknown, _a: unknown, ctx: { scratch?: string; tenant: string }) => (ctx.scratch = `${ctx.tenant}:w`),
           items: (_: unknown, a: { first: number }) => Array.from({ length: a.first }, (_x, i) => ({ id: `i${i}`, label: `#${i}` })),
+          strict: () => null,
+          kind: () => 'B',
+          badKind: () => 'C',
+          count: () => 2.5,
+          find: async (_: unknown, a: { filter: { size: number; prefix: string } }) => Array.from({ length: a.filter.size }, (_x, i) => ({ id: `${a.filter.prefix}${i}`, label: null })),
         },
         Mutation: {
           write: (_: unknown, a: { text: string }) => {
@@ -48,14 +57,22 @@ describe('lean subgraph executor', () => {
             return a.text.toUpperCase();
           },
         },
-        Item: { __resolveReference: (ref: { id: string }) => (ref.id === 'gone' ? null : { id: ref.id, label: `ref ${ref.id}` }) },
+        Item: {
+          // async like a loader; one item fails, another breaks its non-null rank
+          label: async (i: { id: string; label: string | null }) => {
+            if (i.id === 'i1') throw new Error('label store down');
+            return i.label;
+          },
+          rank: (i: { id: string }) => (i.id === 'i2' ? null : Number(i.id.replace(/\D/g, '') || 0)),
+          __resolveReference: (ref: { id: string }) => (ref.id === 'gone' ? null : { id: ref.id, label: `ref ${ref.id}` }) },
       },
       createContext: (internal) => ({ viewer: internal.viewer, tenant: internal.viewer?.tenantId ?? 'none' }),
       secret: SECRET,
       policies: {
         'Query.hello': { access: 'anyone' }, 'Query.boom': { access: 'anyone' }, 'Query.refused': { access: 'anyone' },
         'Query.adminOnly': { roles: [] }, 'Query.teapot': { access: 'anyone' }, 'Query.tenant': { access: 'signedIn' }, 'Query.scratch': { access: 'anyone' },
-        'Query.items': { access: 'anyone' }, 'Mutation.write': { access: 'signedIn' },
+        'Query.items': { access: 'anyone' },
+        'Query.strict': { access: 'anyone' }, 'Query.kind': { access: 'anyone' }, 'Query.badKind': { access: 'anyone' }, 'Query.count': { access: 'anyone' }, 'Query.find': { access: 'anyone' }, 'Mutation.write': { access: 'signedIn' },
       },
     });
     running = await sg.listen(0);
@@ -77,7 +94,13 @@ describe('lean subgraph executor', () => {
     ['an error carrying an HTTP status', { query: '{ teapot }' }],
     ['a policy refusing', { query: '{ adminOnly tenant }' }],
     ['a resolver writing to its copy of the context', { query: '{ scratch }' }],
-    ['a list', { query: '{ items(first: 3) { id label } }' }],
+    ['a list', { query: '{ items(first: 2) { id label } }' }],
+    ['a list with a failing field and a null in a non-null field', { query: '{ items(first: 4) { id label rank } }' }],
+    ['a null in a non-null root field', { query: '{ strict hello(name: "x") }' }],
+    ['enums, one not representable, and an Int that is not one', { query: '{ kind badKind count }' }],
+    ['aliases, fragments, __typename, @skip and @include', { query: 'query F($no: Boolean!) { a: hello(name: "1") b: hello(name: "2") @skip(if: $no) ...Q items(first: 1) { __typename ... on Item { id label @include(if: $no) } } } fragment Q on Query { tenant __typename }', variables: { no: true } }],
+    ['input objects with defaults', { query: 'query D($f: Filter) { d: find { id } f: find(filter: $f) { id label } }', variables: { f: { size: 1, prefix: 'z' } } }],
+    ['an input object missing a field', { query: 'query D($f: Filter) { find(filter: $f) { id } }', variables: { f: { prefix: 'z' } } }],
     ['entities', { query: 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on Item { id label } } }', variables: { r: [{ __typename: 'Item', id: 'a' }, { __typename: 'Item', id: 'gone' }] } }],
     ['a mutation', { query: 'mutation M($t: String!) { write(text: $t) }', variables: { t: 'abc' } }],
     ['a signed call without a viewer', { query: '{ tenant hello(name: "anon") }' }, signed(null)],
@@ -103,7 +126,7 @@ describe('lean subgraph executor', () => {
   }
 
   it('serves only well-formed single operations and leaves the rest to Apollo Server', () => {
-    const lean = leanExecutor({ schema: running.schema, context: async () => ({}), formatError: (f) => f });
+    const lean = leanExecutor({ schema: running.schema, context: async () => ({}), formatError: (f) => f, engine: executor });
     const none = { get: () => undefined };
     for (const body of [null, 'query', [], {}, { query: '' }, { query: 1 }, { query: '{ tenant }', variables: [] }, { query: '{ tenant }', operationName: 3 }, { query: '{ tenant }', extensions: { persistedQuery: {} } }]) {
       expect(lean(body, none)).toBeUndefined();
@@ -113,7 +136,7 @@ describe('lean subgraph executor', () => {
 
   it('keeps answering right while its document cache evicts, and never keeps a text over its byte budget', async () => {
     let contexts = 0;
-    const lean = leanExecutor({ schema: running.schema, context: async () => ({ n: ++contexts }), formatError: (f) => f, documentCache: { entries: 2 } });
+    const lean = leanExecutor({ schema: running.schema, context: async () => ({ n: ++contexts }), formatError: (f) => f, documentCache: { entries: 2 }, engine: executor });
     const none = { get: () => undefined };
     const a = '{ hello(name: "a") }';
     const r1 = await lean({ query: a }, none)!;
@@ -123,7 +146,7 @@ describe('lean subgraph executor', () => {
     // more texts than entries: the oldest go, answers stay right
     for (const n of ['b', 'c', 'd', 'a']) expect(JSON.parse((await lean({ query: `{ hello(name: "${n}") }` }, none)!).text)).toEqual({ data: { hello: `hello ${n}` } });
     // a text over the byte budget is answered, never kept
-    const tiny = leanExecutor({ schema: running.schema, context: async () => ({}), formatError: (f) => f, documentCache: { bytes: 10 } });
+    const tiny = leanExecutor({ schema: running.schema, context: async () => ({}), formatError: (f) => f, documentCache: { bytes: 10 }, engine: executor });
     expect(JSON.parse((await tiny({ query: a }, none)!).text)).toEqual({ data: { hello: 'hello a' } });
   });
 });

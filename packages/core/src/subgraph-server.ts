@@ -118,6 +118,8 @@ export interface SubgraphOptions<Ctx extends object> {
    * `omniroute_reconciler_*{subgraph, reconciler}` (runs, found, repaired, failures, stuck, last run).
    */
   reconcilers?: () => ReconcilerMetrics[];
+  /** How the gateway's requests are executed (lean-executor.ts): graphql-jit (default) or graphql-js. */
+  executor?: 'jit' | 'graphql-js';
 }
 
 /** What /metrics exports of one reconciler (the shape of @omniroute/events' ReconcilerStats). */
@@ -206,7 +208,7 @@ export function createSubgraph<Ctx extends object>(opts: SubgraphOptions<Ctx>) {
     const internal = verifyContext(headers, { secret: opts.secret, audience: opts.name });
     return (await createContext(internal)) as Ctx & { requestId?: string };
   };
-  const lean = leanExecutor({ schema, context: contextOf, formatError, observe: metrics.observe });
+  const lean = leanExecutor({ schema, context: contextOf, formatError, observe: metrics.observe, engine: opts.executor });
   const handle = apolloHttpHandler(apollo, contextOf, { lean });
   const execute = traceInProcess(opts.name, inProcessHandler(apollo, contextOf, lean));
   const executeWithApollo = inProcessHandler(apollo, contextOf);

@@ -56,6 +56,8 @@ export interface TokenVerifierOptions {
   tenantClaim?: string;
   /** Claim holding roles in OIDC tokens (default `roles`). */
   rolesClaim?: string;
+  /** Identity tokens remembered as verified (VerifiedTokens; default 5,000, 0 = verify every time). */
+  cacheEntries?: number;
 }
 
 function toViewer(p: JWTPayload, tenantClaim: string, rolesClaim: string): Viewer | null {
@@ -71,16 +73,50 @@ function toViewer(p: JWTPayload, tenantClaim: string, rolesClaim: string): Viewe
   return viewer;
 }
 
+/**
+ * Identity's tokens verified already, by their exact text (issue 17: a client sends the same token with every
+ * request, and its signature check was ≈5 % of a read's CPU at the gateway). A token is only ever remembered after
+ * jose accepted it, and only while its `exp` and `nbf` say it is valid now — checked at every use as jose checks
+ * them; the viewer comes back as a copy. Bounded: the oldest goes first.
+ */
+class VerifiedTokens {
+  private readonly byToken = new Map<string, { viewer: Viewer; exp: number; nbf: number }>();
+  constructor(private readonly max: number) {}
+
+  get(token: string): Viewer | null {
+    const hit = this.byToken.get(token);
+    if (!hit) return null;
+    const now = Math.floor(Date.now() / 1000); // jose compares whole seconds (clock tolerance 0)
+    if (hit.exp <= now || hit.nbf > now) {
+      this.byToken.delete(token);
+      return null;
+    }
+    const v = hit.viewer;
+    return { ...v, roles: [...v.roles], scopes: [...v.scopes] };
+  }
+
+  add(token: string, viewer: Viewer, payload: JWTPayload): void {
+    if (this.max <= 0 || typeof payload.exp !== 'number') return; // a token without an expiry is checked every time
+    if (this.byToken.size >= this.max) this.byToken.delete(this.byToken.keys().next().value!);
+    this.byToken.set(token, { viewer: { ...viewer, roles: [...viewer.roles], scopes: [...viewer.scopes] }, exp: payload.exp, nbf: typeof payload.nbf === 'number' ? payload.nbf : 0 });
+  }
+}
+
 /** Verifies identity's HS256 tokens and, when configured, an OIDC issuer's tokens via its JWKS. */
 export function createTokenVerifier(opts: TokenVerifierOptions) {
   // imported once: given the raw bytes, jose imports a CryptoKey on every verification (issue 17: ≈1 % of the CPU of a read)
   const hsKey = opts.secret ? crypto.subtle.importKey('raw', new TextEncoder().encode(opts.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']) : undefined;
   const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
+  const verified = new VerifiedTokens(opts.cacheEntries ?? 5_000);
   return async function verify(token: string): Promise<Viewer | null> {
     if (hsKey) {
+      const known = verified.get(token);
+      if (known) return known;
       try {
         const { payload } = await jwtVerify(token, await hsKey, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['HS256'] });
-        return toViewer(payload, 'tid', 'roles');
+        const viewer = toViewer(payload, 'tid', 'roles');
+        if (viewer) verified.add(token, viewer, payload);
+        return viewer;
       } catch {
         if (!jwks) return null;
       }
