@@ -169,9 +169,9 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
         const compiled = jit && operation ? compiledFor(entry, requested) : undefined;
         const graphqlJs = () => execute({ schema: opts.schema, document: entry.document, contextValue: copy, variableValues: body.variables ?? undefined, operationName: requested });
         result = compiled ? await compiled.query(undefined, copy, body.variables ?? {}) : await graphqlJs();
-        // No data at all: the variables did not coerce and no resolver ran. graphql-js words those errors (and
-        // Apollo's BAD_USER_INPUT recognises them): ask it for them.
-        if (compiled && result.data === undefined) result = await graphqlJs();
+        // No data and no error at a path: the variables did not coerce, so no resolver ran (a resolver's error has a
+        // path). graphql-js words those errors as Apollo's BAD_USER_INPUT recognises them: ask it for them.
+        if (compiled && result.data === undefined && result.errors?.every((e) => !e.path)) result = await graphqlJs();
       } catch (e) {
         return refuse([e instanceof GraphQLError ? e : new GraphQLError(String((e as Error)?.message ?? e), { originalError: e as Error })], 500);
       }
