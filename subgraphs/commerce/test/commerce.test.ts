@@ -450,6 +450,7 @@ describe('commerce subgraph: N+1', () => {
       return sg.db.stats.statements;
     };
     expect(await refs(40)).toBe(await refs(1));
+    expect(await refs(1)).toBe(3); // orders with their customers, lines, variants with their products
     const locs = async (n: number) => {
       sg.db.stats.statements = 0;
       await call(LAGOS_ADMIN, `query($n: Int) { locations(first: $n) { edges { node { stockLevels(first: 5) { edges { node { available variant { sku product { name } } } } } } } } }`, { n });

@@ -1,4 +1,5 @@
 import { money as coreMoney, toPayload, type CurrencyCode } from '@omniroute/core';
+import { loadJoined } from '@omniroute/core/kit';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 /** A Money field of a row (the shared Money resolver formats it). */
@@ -15,7 +16,7 @@ export const orderResolvers: Resolvers = {
   },
   Order: {
     __resolveReference: (ref, ctx) => ctx.loaders.orderById.load(ref.id),
-    customer: async (o, _a, ctx) => (await ctx.loaders.customerById.load(o.customerId))!,
+    customer: async (o, _a, ctx) => (await loadJoined(ctx.loaders.customerById, o.customerId, o, 'customer'))!, // read with the order by id
     location: async (o, _a, ctx) => (await ctx.loaders.locationById.load(o.locationId))!,
     lines: (o, _a, ctx) => ctx.loaders.linesByOrderId.load(o.id),
     subtotal: (o) => money(o.subtotal, o.currency),
