@@ -33,11 +33,16 @@ function poolFor(schema: string) {
 }
 const db = { commerce: poolFor('commerce'), logistics: poolFor('logistics'), finance: poolFor('finance'), workforce: poolFor('workforce') };
 
+// Named prepared statements, as the platform's driver path sends them (packages/db fast-sql.ts statementName): each
+// text parsed once per connection.
+const names = new Map<string, string>();
+const named = (text: string) => names.get(text) ?? (names.set(text, `floor_${names.size}`), names.get(text)!);
+
 /** The statement text of packages/db's byKeysInTenant: the platform's loaders send exactly this. */
 async function byKeys(pool: pg.Pool, table: string, column: string, keys: string[], tenantId: string, orderBy = ''): Promise<Row[]> {
   if (keys.length === 0) return [];
   const text = `SELECT * FROM "${table}" WHERE "${column}" = ANY($1::text[]) AND "tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
-  return (await pool.query({ text, values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows;
+  return (await pool.query({ text, name: named(text), values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows;
 }
 /**
  * The statement text of packages/db's byKeysInTenantJoined (a variant with its product, a shipment with its vehicle),
@@ -49,7 +54,7 @@ async function byKeysJoined(pool: pg.Pool, table: string, column: string, keys: 
   const prefix = `${join.relation}.`;
   const other = join.columns.map((c) => `j."${c}" AS "${prefix}${c}"`).join(', ');
   const text = `SELECT t.*, ${other} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId" WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2`;
-  const rows = (await pool.query({ text, values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows as Row[];
+  const rows = (await pool.query({ text, name: named(text), values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows as Row[];
   return rows.map((r) => {
     const own: Row = {};
     const ref: Row = {};
@@ -147,7 +152,8 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   } else if (req.url === '/orders') {
     const first = Math.min(Number(body.first) || 10, 100);
     // the platform's page: newest first, one row more to know whether there is a next page
-    const rows = (await db.commerce.query({ text: 'SELECT * FROM "Order" WHERE "tenantId" = $1 ORDER BY "placedAt" DESC, "id" DESC LIMIT $2', values: [tenantId, first + 1], types: TYPES as never })).rows.slice(0, first);
+    const page = 'SELECT * FROM "Order" WHERE "tenantId" = $1 ORDER BY "placedAt" DESC, "id" DESC LIMIT $2';
+    const rows = (await db.commerce.query({ text: page, name: named(page), values: [tenantId, first + 1], types: TYPES as never })).rows.slice(0, first);
     const d = await details(rows, tenantId);
     data = { orders: { edges: rows.map((o, k) => ({ node: { id: o.id, ...d[k] } })) } };
   } else {

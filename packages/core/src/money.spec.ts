@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { add, compare, formatAmount, money, multiply, parseWireMoney, round, subtract, sum, wireMoney } from './money.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { Decimal as PrismaDecimal } from '@prisma/client/runtime/client';
+import { add, compare, Decimal, formatAmount, money, multiply, parseWireMoney, round, subtract, sum, wireMoney } from './money.ts';
 
 describe('money', () => {
   it('adds without float drift', () => {
@@ -22,6 +23,21 @@ describe('money', () => {
   it('formats with the currency minor units', () => {
     expect(formatAmount('12', 'NGN')).toBe('12.00');
     expect(formatAmount('12.4', 'XOF')).toBe('12');
+  });
+  it('takes amounts from another decimal.js copy (Prisma rows) exactly, without a round trip through text', () => {
+    for (const text of ['123456789012345.6789', '-0.0001', '0', '1e-20', '99999999999999999999.99995']) {
+      const prisma = new PrismaDecimal(text);
+      const m = money(prisma, 'NGN');
+      expect(m.amount).toBeInstanceOf(Decimal);
+      expect(m.amount.toString()).toBe(new Decimal(text).toString());
+      expect(formatAmount(prisma, 'NGN')).toBe(formatAmount(text, 'NGN'));
+      expect(add(m, money('0.01', 'NGN')).amount.equals(new Decimal(text).plus('0.01'))).toBe(true);
+    }
+    const prisma = new PrismaDecimal('5.5');
+    const printed = vi.spyOn(prisma, 'toString');
+    money(prisma, 'NGN').amount.d![0] = 9;
+    expect(printed).not.toHaveBeenCalled(); // a copy: the row's value is not shared
+    expect(prisma.toString()).toBe('5.5');
   });
   it('writes and reads the wire form events carry', () => {
     expect(wireMoney('1250.5', 'NGN')).toEqual({ amount: '1250.50', currencyCode: 'NGN' });

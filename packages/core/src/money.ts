@@ -18,7 +18,10 @@ export interface Money {
 }
 
 type DecimalLike = Decimal | string | number | { toString(): string };
-export const dec = (v: DecimalLike): Decimal => (v instanceof Decimal ? v : new Decimal(v.toString()));
+// Another copy of decimal.js (Prisma's Decimal, as rows hold amounts) is copied digit for digit, not printed and
+// parsed again (issue 17: every amount of a page of orders went through both).
+export const dec = (v: DecimalLike): Decimal =>
+  v instanceof Decimal ? v : typeof v === 'object' && Decimal.isDecimal(v) ? new Decimal(v as Decimal) : new Decimal(v.toString());
 
 export function money(amount: DecimalLike, currencyCode: CurrencyCode): Money {
   return { amount: dec(amount), currencyCode };

@@ -58,15 +58,34 @@ let defaultPgTypes: typeof pg.types;
 /** Anything that runs one pg query: the pool, or one of its clients inside a transaction. */
 type PgQueryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
-export function postgresRunner(db: PgQueryable, types: typeof pg.types, stats: StatementStats): SqlRunner {
+/**
+ * `prepared`: each statement text is sent once per connection as a named prepared statement, then only bound and
+ * executed (statementName); off for a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+ */
+export function postgresRunner(db: PgQueryable, types: typeof pg.types, stats: StatementStats, prepared = true): SqlRunner {
   defaultPgTypes = types;
   return async <Row>(text: string, params: readonly unknown[] = []) => {
     stats.statements++;
     const t0 = stats.onStatement ? performance.now() : 0;
-    const r = await (db as pg.Pool).query({ text, values: params as unknown[], types: PG_TYPES as never });
+    const r = await (db as pg.Pool).query({ text, name: prepared ? statementName(text) : undefined, values: params as unknown[], types: PG_TYPES as never });
     stats.onStatement?.(text, performance.now() - t0);
     return r.rows as Row[];
   };
+}
+
+/**
+ * Named prepared statements (issue 17): a text parsed and planned by Postgres once per connection, then only bound
+ * and executed; with its Parse gone, an OrderDetail's seven statements cost Postgres and the client markedly less
+ * (bench/README.md, part 6). The driver path's texts are fixed (keys go in as `= ANY($1)` arrays), so they are few;
+ * the names are process-wide (a text keeps its name on every connection, pg parses it there on first use) and
+ * bounded: past MAX_PREPARED texts, a new one runs unnamed as before.
+ */
+const statementNames = new Map<string, string>();
+export const MAX_PREPARED = 2_000;
+export function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED) statementNames.set(text, (name = `omniroute_${statementNames.size}`));
+  return name;
 }
 
 /** PGlite: the same parsers, by OID. */
@@ -90,22 +109,86 @@ export function pgliteRunner(db: Pick<PGlite, 'query'> | Pick<Transaction, 'quer
  */
 export type SqlTransaction = <R>(fn: (sql: SqlRunner) => Promise<R>) => Promise<R>;
 
-export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {
+export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r, Query?: typeof pg.Query, prepared = true): SqlTransaction {
   return async <R>(fn: (sql: SqlRunner) => Promise<R>): Promise<R> => {
     const client = await pool.connect();
     let broken: Error | undefined;
+    let begun = false;
+    // BEGIN travels with the transaction's first statement (one round trip, see beginWith); transaction control is
+    // not counted (as for Prisma's, counting-adapter.ts).
+    const plain = postgresRunner(client, types, stats, prepared);
+    const run: SqlRunner = (text, params) => {
+      if (begun) return plain(text, params);
+      begun = true;
+      // A named statement rides along only once this connection has it: pg's bookkeeping would take BEGIN's
+      // ParseComplete for the statement's, so a statement whose own Parse failed would count as prepared.
+      const name = prepared ? statementName(text) : undefined;
+      if (Query && (name === undefined || parsedOn(client, name))) return postgresRunner(beginWith(client, Query), types, stats, prepared)(text, params);
+      return client.query('BEGIN').then(() => plain(text, params));
+    };
     try {
-      await client.query('BEGIN'); // transaction control is not counted (as for Prisma's, counting-adapter.ts)
-      const result = await fn(wrap(postgresRunner(client, types, stats)));
-      await client.query('COMMIT');
+      const result = await fn(wrap(run));
+      if (begun) await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e)); // a connection that cannot roll back is discarded
+      if (begun) await client.query('ROLLBACK').catch((e: Error) => (broken = e)); // a connection that cannot roll back is discarded
       throw error;
     } finally {
       client.release(broken);
     }
   };
+}
+
+/**
+ * A query function for `client` whose statement is preceded by BEGIN in the same pipeline: Parse/Bind/Execute of
+ * BEGIN, then the statement's Parse/Bind/Describe/Execute and one Sync, written in one go (the extended protocol
+ * runs them in order and answers once; an error in either skips the rest up to the Sync). One round trip instead of
+ * two; the statement's result is the last of the two. Only for a transaction's first statement.
+ */
+function beginWith(client: pg.PoolClient, Query: typeof pg.Query): Pick<pg.PoolClient, 'query'> {
+  const BeginThen = beginThenOf(Query);
+  return {
+    query: ((config: pg.QueryConfig) =>
+      new Promise((resolve, reject) => {
+        const q = new BeginThen(config, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) =>
+          err ? reject(err) : resolve(Array.isArray(results) ? results[results.length - 1]! : results)) as never);
+        void client.query(q as never);
+      })) as never,
+  };
+}
+
+const beginThenClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
+/** pg's Query, its messages preceded by BEGIN's (one class per pg module). */
+function beginThenOf(Query: typeof pg.Query): typeof pg.Query {
+  let BeginThen = beginThenClasses.get(Query);
+  if (BeginThen) return BeginThen;
+  BeginThen = class extends Query {
+    // the extended protocol even without parameters (pg sends those as a simple Query message otherwise)
+    requiresPreparation() {
+      return true;
+    }
+    prepare(connection: PgConnection) {
+      connection.parse({ text: 'BEGIN', name: '', types: [] });
+      connection.bind({ portal: '', statement: '', values: [] });
+      connection.execute({ portal: '', rows: 0 });
+      (Query.prototype as unknown as { prepare(c: PgConnection): void }).prepare.call(this, connection);
+    }
+  };
+  beginThenClasses.set(Query, BeginThen);
+  return BeginThen;
+}
+
+/** Whether `client`'s connection has prepared statement `name` (pg's own record of it). */
+function parsedOn(client: pg.PoolClient, name: string): boolean {
+  const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection?.parsedStatements;
+  return parsed?.[name] !== undefined;
+}
+
+/** The parts of pg's connection a query's `prepare` writes to. */
+interface PgConnection {
+  parse(q: { text: string; name: string; types: unknown[] }): void;
+  bind(b: { portal: string; statement: string; values: unknown[] }): void;
+  execute(e: { portal: string; rows: number }): void;
 }
 
 export function pgliteTransactions(db: PGlite, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {

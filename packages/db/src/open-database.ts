@@ -22,6 +22,11 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Max Postgres connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * Driver-path statements as named prepared statements (default: on unless DATABASE_PREPARED_STATEMENTS=off). Off
+   * for a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
+   */
+  preparedStatements?: boolean;
 }
 
 export interface Database {
@@ -84,8 +89,9 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
     const factory = countingAdapterFactory(adapter, stats);
-    const query = traceSqlRunner(postgresRunner(pool, pg.types, stats), 'postgresql'); // db_query spans when tracing is on
-    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql')));
+    const prepared = opts.preparedStatements ?? !/^(off|0|false)$/i.test(process.env.DATABASE_PREPARED_STATEMENTS ?? '');
+    const query = traceSqlRunner(postgresRunner(pool, pg.types, stats, prepared), 'postgresql'); // db_query spans when tracing is on
+    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pg.Query, prepared));
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
     return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
   }

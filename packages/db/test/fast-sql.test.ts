@@ -1,5 +1,6 @@
 // The hot-path runner (fast-sql.ts) must return what Prisma's findMany returns — same values, same JS types
 // (Decimal, Date, enum strings, null) — on both backends, and count its statements like Prisma's.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
 import { createScratchDatabase, FIXTURE_MIGRATIONS, loadFixtureClient, uniqueName, type PrismaClient } from './helpers.ts';
@@ -88,6 +89,83 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     expect(await prisma.account.count({ where: { name: failed } })).toBe(0);
     expect(await sqlFor(prisma)('SELECT 1 AS one')).toEqual([{ one: 1 }]); // the connection went back usable
   });
+  // On Postgres BEGIN travels with the first statement (one round trip; fast-sql.ts beginWith): that statement is
+  // inside the transaction, its rows typed as any, its failure rolls back, and a transaction without statements
+  // sends nothing.
+  it('sqlTransactionFor: the first statement is already inside the transaction, typed and rolled back alike', async () => {
+    const tx = sqlTransactionFor(prisma);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // now() is the transaction's start: equal in the first and a later statement only if both are in one transaction
+    const [first, later] = await tx(async (sql) => {
+      const a = await sql<{ t: Date }>('SELECT now() AS t');
+      await sleep(30);
+      return [a, await sql<{ t: Date }>('SELECT now() AS t')];
+    });
+    expect(first[0]!.t.getTime()).toBe(later[0]!.t.getTime());
+    // first statement's rows typed as the driver path types them; a statement without rows gives []
+    const name = uniqueName('tx1');
+    const [typed, none] = await tx(async (sql) => [await sql<{ b: unknown }>('SELECT "balance" AS b FROM "Account" WHERE "balance" > 1000'), await sql('UPDATE "Account" SET "name" = "name" WHERE false')]);
+    expect(String(typed[0]!.b)).toBe('123456789012345.6789');
+    expect(typed[0]!.b).toHaveProperty('toFixed');
+    expect(none).toEqual([]);
+    // a failing first statement, a first write followed by a JS error, concurrent first statements
+    await expect(tx((sql) => sql('SELECT 1/0'))).rejects.toMatchObject({ code: '22012' });
+    await expect(tx(async (sql) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $2, 1)', [name, name]);
+      throw new Error('after the first statement');
+    })).rejects.toThrow('after the first statement');
+    expect(await prisma.account.count({ where: { name } })).toBe(0);
+    const both = await tx((sql) => Promise.all([sql<{ n: number }>('SELECT 1 AS n'), sql<{ n: number }>('SELECT 2 AS n')]));
+    expect(both).toEqual([[{ n: 1 }], [{ n: 2 }]]);
+    expect(await tx(async () => 'nothing sent')).toBe('nothing sent');
+    expect(await sqlFor(prisma)('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    if (backend !== 'postgres') return;
+    // what the client is asked to send: once the connection has the first statement prepared, no BEGIN of its own
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, q: unknown, ...rest: unknown[]) {
+      sent.push(typeof q === 'string' ? q : `${(q as { text: string }).text}${(q as { name?: string }).name ? ' (named)' : ''}`);
+      return (query as (...a: unknown[]) => unknown).call(this, q, ...rest);
+    } as never;
+    try {
+      for (let i = 0; i < 3; i++) await tx(async (sql) => { await sql('SELECT 1 AS a'); await sql('SELECT 2 AS b'); }); // the pool hands back the same idle connection
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(sent.slice(-3)).toEqual(['SELECT 1 AS a (named)', 'SELECT 2 AS b (named)', 'COMMIT']);
+  });
+
+  // Postgres: driver-path statements are named prepared statements (parsed once per connection); a text whose Parse
+  // fails is not taken for prepared, also as a transaction's first statement; a database can turn them off.
+  it('prepared statements: same rows every time, a failed Parse leaves nothing behind, and they can be turned off', async () => {
+    if (backend !== 'postgres') return;
+    const run = sqlFor(prisma);
+    const text = 'SELECT "name", "balance" FROM "Account" WHERE "balance" > $1 ORDER BY "name"';
+    const first = await run(text, [1000]);
+    for (let i = 0; i < 12; i++) expect(await run(text, [1000])).toEqual(first); // past Postgres's 5 custom plans
+    expect(first).toHaveLength(1);
+    const tx = sqlTransactionFor(prisma);
+    const prepared = await tx(async (sql) => {
+      await sql(text, [1000]);
+      return sql<{ n: string }>(`SELECT count(*)::text AS n FROM pg_prepared_statements WHERE statement = $1`, [text]); // the same connection
+    });
+    expect(prepared).toEqual([{ n: '1' }]);
+    for (let i = 0; i < 3; i++) {
+      await expect(run('SELECT "nope" FROM "Account"')).rejects.toMatchObject({ code: '42703' });
+      await expect(tx((sql) => sql('SELECT "nope" FROM "Account" WHERE "balance" > $1', [1]))).rejects.toMatchObject({ code: '42703' });
+    }
+    expect(await tx((sql) => sql<{ one: number }>('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
+
+    const plain = await openDatabase({ subgraph: uniqueName('fastoff'), migrationsDir: FIXTURE_MIGRATIONS, databaseUrl: scratch.url, preparedStatements: false });
+    try {
+      const marker = `SELECT 41 + $1::int AS n -- ${uniqueName('unprepared')}`;
+      expect(await plain.query(marker, [1])).toEqual([{ n: 42 }]);
+      expect(await plain.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%unprepared%'`)).toEqual([{ n: 0 }]);
+    } finally {
+      await plain.close();
+    }
+  });
+
   // A loader's rows with each one's referenced row in one statement (issue 17: a variant with its product, a shipment
   // with its vehicle): the same rows as two byKeysInTenant reads, typed alike, and never another tenant's row.
   it('byKeysInTenantJoined: the rows of byKeysInTenant, each with its referenced row of the same tenant', async () => {
