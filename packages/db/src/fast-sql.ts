@@ -106,32 +106,39 @@ export function pgliteRunner(db: Pick<PGlite, 'query'> | Pick<Transaction, 'quer
  * Runs `fn` in one transaction on one connection of the driver path: BEGIN, fn's statements, COMMIT; ROLLBACK when
  * it throws. For a writer whose second statement must see what its first waited for (READ COMMITTED takes a fresh
  * snapshot per statement), e.g. rows locked with SELECT … FOR UPDATE, then written by a statement that reads them.
+ * `last` runs the transaction's final statement and commits with it (on Postgres in the same round trip): nothing may
+ * run after it, and a failure of either fails the call; `sql` for every other statement.
  */
-export type SqlTransaction = <R>(fn: (sql: SqlRunner) => Promise<R>) => Promise<R>;
+export type SqlTransaction = <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>) => Promise<R>;
 
-export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r, Query?: typeof pg.Query, prepared = true): SqlTransaction {
-  return async <R>(fn: (sql: SqlRunner) => Promise<R>): Promise<R> => {
+export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner, Query: typeof pg.Query, prepared = true): SqlTransaction {
+  return async <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>): Promise<R> => {
     const client = await pool.connect();
     let broken: Error | undefined;
     let begun = false;
-    // BEGIN travels with the transaction's first statement (one round trip, see beginWith); transaction control is
-    // not counted (as for Prisma's, counting-adapter.ts).
+    let ended = false;
+    // BEGIN travels with the transaction's first statement and COMMIT with its `last` (one round trip each fewer,
+    // see pipelineFor); transaction control is not counted (as for Prisma's, counting-adapter.ts).
     const plain = postgresRunner(client, types, stats, prepared);
-    const run: SqlRunner = (text, params) => {
-      if (begun) return plain(text, params);
+    const statement = (commit: boolean): SqlRunner => <Row>(text: string, params?: readonly unknown[]): Promise<Row[]> => {
+      if (ended) return Promise.reject(new Error('sqlTransaction: a statement after the transaction’s last one'));
+      if (commit) ended = true;
+      const first = !begun;
       begun = true;
-      // A named statement rides along only once this connection has it: pg's bookkeeping would take BEGIN's
-      // ParseComplete for the statement's, so a statement whose own Parse failed would count as prepared.
+      // A named statement rides along with BEGIN only once this connection has it: pg's bookkeeping would take
+      // BEGIN's ParseComplete for the statement's, so a statement whose own Parse failed would count as prepared.
       const name = prepared ? statementName(text) : undefined;
-      if (Query && (name === undefined || parsedOn(client, name))) return postgresRunner(beginWith(client, Query), types, stats, prepared)(text, params);
-      return client.query('BEGIN').then(() => plain(text, params));
+      const begin = first && (name === undefined || parsedOn(client, name));
+      const run = begin || commit ? postgresRunner(pipelineFor(client, Query, begin, commit), types, stats, prepared) : plain;
+      return first && !begin ? client.query('BEGIN').then(() => run<Row>(text, params)) : run<Row>(text, params);
     };
     try {
-      const result = await fn(wrap(run));
-      if (begun) await client.query('COMMIT');
+      const result = await fn(wrap(statement(false)), wrap(statement(true)));
+      if (begun && !ended) await client.query('COMMIT');
       return result;
     } catch (error) {
-      if (begun) await client.query('ROLLBACK').catch((e: Error) => (broken = e)); // a connection that cannot roll back is discarded
+      // a connection that cannot roll back is discarded; after a `last` that ran, there is nothing to roll back
+      if (begun) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw error;
     } finally {
       client.release(broken);
@@ -140,42 +147,70 @@ export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stat
 }
 
 /**
- * A query function for `client` whose statement is preceded by BEGIN in the same pipeline: Parse/Bind/Execute of
- * BEGIN, then the statement's Parse/Bind/Describe/Execute and one Sync, written in one go (the extended protocol
- * runs them in order and answers once; an error in either skips the rest up to the Sync). One round trip instead of
- * two; the statement's result is the last of the two. Only for a transaction's first statement.
+ * A query function for `client` whose statement is preceded by BEGIN and/or followed by COMMIT in the same pipeline:
+ * Parse/Bind/Execute of BEGIN, the statement's Parse/Bind/Describe/Execute, Parse/Bind/Execute of COMMIT, then one
+ * Sync, written in one go (the extended protocol runs them in order and answers once; an error skips the rest up to
+ * the Sync, so a failed statement is never committed). The statement's result is its own of the two or three.
  */
-function beginWith(client: pg.PoolClient, Query: typeof pg.Query): Pick<pg.PoolClient, 'query'> {
-  const BeginThen = beginThenOf(Query);
+function pipelineFor(client: pg.PoolClient, Query: typeof pg.Query, begin: boolean, commit: boolean): Pick<pg.PoolClient, 'query'> {
+  const Pipelined = pipelinedOf(Query);
   return {
     query: ((config: pg.QueryConfig) =>
       new Promise((resolve, reject) => {
-        const q = new BeginThen(config, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) =>
-          err ? reject(err) : resolve(Array.isArray(results) ? results[results.length - 1]! : results)) as never);
+        const q = new Pipelined(config, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) =>
+          err ? reject(err) : resolve(Array.isArray(results) ? results[begin ? 1 : 0]! : results)) as never) as PipelinedQuery;
+        q.begin = begin;
+        q.commit = commit;
         void client.query(q as never);
       })) as never,
   };
 }
 
-const beginThenClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
-/** pg's Query, its messages preceded by BEGIN's (one class per pg module). */
-function beginThenOf(Query: typeof pg.Query): typeof pg.Query {
-  let BeginThen = beginThenClasses.get(Query);
-  if (BeginThen) return BeginThen;
-  BeginThen = class extends Query {
+type PipelinedQuery = pg.Query & { begin: boolean; commit: boolean };
+/** A transaction control statement as unnamed Parse/Bind/Execute, no Sync. */
+function control(connection: PgConnection, text: 'BEGIN' | 'COMMIT') {
+  connection.parse({ text, name: '', types: [] });
+  connection.bind({ portal: '', statement: '', values: [] });
+  connection.execute({ portal: '', rows: 0 });
+}
+const pipelinedClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
+/** pg's Query, its messages preceded by BEGIN's and/or followed by COMMIT's (one class per pg module). */
+function pipelinedOf(Query: typeof pg.Query): typeof pg.Query {
+  let Pipelined = pipelinedClasses.get(Query);
+  if (Pipelined) return Pipelined;
+  const base = Query.prototype as unknown as { prepare(c: PgConnection): void; _getRows(c: PgConnection, rows?: number): void };
+  Pipelined = class extends Query {
+    begin = false;
+    commit = false;
     // the extended protocol even without parameters (pg sends those as a simple Query message otherwise)
     requiresPreparation() {
       return true;
     }
     prepare(connection: PgConnection) {
-      connection.parse({ text: 'BEGIN', name: '', types: [] });
-      connection.bind({ portal: '', statement: '', values: [] });
-      connection.execute({ portal: '', rows: 0 });
-      (Query.prototype as unknown as { prepare(c: PgConnection): void }).prepare.call(this, connection);
+      if (this.begin) control(connection, 'BEGIN');
+      base.prepare.call(this, connection);
+    }
+    // pg's Execute and Sync of the statement: COMMIT goes between them
+    _getRows(connection: PgConnection & { sync(): void }, rows?: number) {
+      if (!this.commit || rows) return base._getRows.call(this, connection, rows);
+      connection.execute({ portal: (this as unknown as { portal?: string }).portal ?? '', rows: 0 });
+      control(connection, 'COMMIT');
+      connection.sync();
     }
   };
-  beginThenClasses.set(Query, BeginThen);
-  return BeginThen;
+  pipelinedClasses.set(Query, Pipelined);
+  return Pipelined;
+}
+
+/** `sql` and `last` of a transaction that commits when its function returns: the same runner, nothing after `last`. */
+function withLast(run: SqlRunner): [SqlRunner, SqlRunner] {
+  let ended = false;
+  const statement = (last: boolean): SqlRunner => <Row>(text: string, params?: readonly unknown[]): Promise<Row[]> => {
+    if (ended) return Promise.reject(new Error('sqlTransaction: a statement after the transaction’s last one'));
+    if (last) ended = true;
+    return run<Row>(text, params);
+  };
+  return [statement(false), statement(true)];
 }
 
 /** Whether `client`'s connection has prepared statement `name` (pg's own record of it). */
@@ -193,7 +228,8 @@ interface PgConnection {
 
 export function pgliteTransactions(db: PGlite, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {
   // PGlite's transaction() holds the instance: every other query waits for it (one connection).
-  return <R>(fn: (sql: SqlRunner) => Promise<R>) => db.transaction((tx) => fn(wrap(pgliteRunner(tx, stats)))) as Promise<R>;
+  // (PGlite commits when fn returns: `last` has no round trip to save, only its rule to keep)
+  return <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>) => db.transaction((tx) => fn(...withLast(wrap(pgliteRunner(tx, stats))))) as Promise<R>;
 }
 
 // The database behind each adapter factory openDatabase made: a PrismaClient keeps the factory it was given.
@@ -221,8 +257,8 @@ export function sqlTransactionFor(prisma: PrismaWithTransactions): SqlTransactio
   const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
   const transaction = adapter ? transactions.get(adapter) : undefined;
   if (transaction) return transaction;
-  return <R>(fn: (sql: SqlRunner) => Promise<R>) =>
-    prisma.$transaction((tx) => fn(<Row>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<Row[]>(text, ...params)), { maxWait: 15_000, timeout: 30_000 });
+  return <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>) =>
+    prisma.$transaction((tx) => fn(...withLast(<Row>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<Row[]>(text, ...params))), { maxWait: 15_000, timeout: 30_000 });
 }
 
 /**

@@ -135,6 +135,60 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     expect(sent.slice(-3)).toEqual(['SELECT 1 AS a (named)', 'SELECT 2 AS b (named)', 'COMMIT']);
   });
 
+  // `last`: the transaction's final statement commits with it (on Postgres in the same round trip, fast-sql.ts
+  // pipelineFor): its own rows back, everything before it committed with it, a failure of it or of the COMMIT
+  // commits nothing, and nothing may run after it — on both backends.
+  it('sqlTransactionFor: `last` commits with the final statement, or nothing when it or the commit fails', async () => {
+    const tx = sqlTransactionFor(prisma);
+    const [a, b] = [uniqueName('last'), uniqueName('last')];
+    const rows = await tx(async (sql, last) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $2, 1)', [a, a]);
+      return last<{ name: string; balance: unknown }>('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $2, 2.5) RETURNING "name", "balance"', [b, b]);
+    });
+    expect(rows.map((r) => [r.name, String(r.balance)])).toEqual([[b, '2.5']]);
+    expect(await prisma.account.count({ where: { name: { in: [a, b] } } })).toBe(2);
+    // only a `last`: one statement, its own transaction; no rows: []
+    expect(await tx((_sql, last) => last('UPDATE "Account" SET "balance" = 3 WHERE "name" = $1', [a]))).toEqual([]);
+    expect(String((await prisma.account.findFirst({ where: { name: a } }))!.balance)).toBe('3');
+
+    const c = uniqueName('last');
+    await expect(tx(async (sql, last) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $2, 1)', [c, c]);
+      await last('SELECT 1/0');
+    })).rejects.toMatchObject({ code: '22012' });
+    expect(await prisma.account.count({ where: { name: c } })).toBe(0);
+    await expect(tx(async (sql, last) => {
+      await last('SELECT 1 AS one');
+      await sql('SELECT 2 AS two');
+    })).rejects.toThrow('after the transaction’s last one');
+
+    // the COMMIT itself fails: a deferred unique constraint is checked there
+    const T = uniqueName('Deferred');
+    const run = sqlFor(prisma);
+    await run(`CREATE TABLE "${T}" ("k" text, CONSTRAINT "${T}_k" UNIQUE ("k") DEFERRABLE INITIALLY DEFERRED)`);
+    await expect(tx(async (sql, last) => {
+      await sql(`INSERT INTO "${T}" VALUES ('x')`);
+      await last(`INSERT INTO "${T}" VALUES ('x')`);
+    })).rejects.toMatchObject({ code: '23505' });
+    expect(await run(`SELECT count(*)::int AS n FROM "${T}"`)).toEqual([{ n: 0 }]);
+    expect(await tx((_sql, last) => last<{ one: number }>('SELECT 1 AS one'))).toEqual([{ one: 1 }]); // connection usable
+
+    if (backend !== 'postgres') return;
+    // what the client is asked to send once the connection has both statements: no BEGIN, no COMMIT of their own
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, q: unknown, ...rest: unknown[]) {
+      sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
+      return (query as (...a: unknown[]) => unknown).call(this, q, ...rest);
+    } as never;
+    try {
+      for (let i = 0; i < 3; i++) await tx(async (sql, last) => { await sql('SELECT 1 AS a'); await last('SELECT 2 AS b'); });
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(sent.slice(-2)).toEqual(['SELECT 1 AS a', 'SELECT 2 AS b']);
+  });
+
   // Postgres: driver-path statements are named prepared statements (parsed once per connection); a text whose Parse
   // fails is not taken for prepared, also as a transaction's first statement; a database can turn them off.
   it('prepared statements: same rows every time, a failed Parse leaves nothing behind, and they can be turned off', async () => {

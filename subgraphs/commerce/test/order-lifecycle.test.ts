@@ -260,6 +260,9 @@ describe.each(['pglite', 'postgres'] as const)('order life cycle handlers on %s'
     };
     await expect(sqlTransactionFor(sg.prisma)((sql) => writeDecision(sql, decision))).rejects.toThrow(/no longer PENDING/);
     expect(await state()).toEqual(before);
+    // as the transaction's `last` (the handlers' way: COMMIT in the same round trip), the statement fails itself
+    await expect(sqlTransactionFor(sg.prisma)((_sql, last) => writeDecision(last, decision))).rejects.toThrow(/no longer PENDING/);
+    expect(await state()).toEqual(before);
   });
 
   it('a handler that fails keeps nothing, not even the ProcessedEvent record; the event is handled when it comes again', async () => {

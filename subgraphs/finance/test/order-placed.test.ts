@@ -5,11 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec, money } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { hasFastPath } from '@omniroute/db';
+import { hasFastPath, sqlTransactionFor } from '@omniroute/db';
 import { newEventId, type DomainEvent } from '@omniroute/events';
 import { createTestDatabase } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
 import { CONSUMER_GROUP, orderToCashEvents } from '../src/events/order-to-cash.ts';
+import { writeOrderPlaced } from '../src/events/order-placed.sql.ts';
+import { reservationPosting } from '../src/modules/credit/credit.service.ts';
+import { postingRows } from '../src/modules/ledger/ledger.service.ts';
 import { LAGOS, SECRET } from './helpers.ts';
 
 const lagos = demoPlan().find((t) => t.id === LAGOS)!;
@@ -202,6 +205,27 @@ describe.each(['pglite', 'postgres'] as const)('order.placed on the driver path 
     expect((await sg.prisma.invoice.findFirstOrThrow({ where: { tenantId: LAGOS, orderId: orderOf(e) } })).number).toBe(`INV-LAG-${seq + 1}`);
     expect(await postings(orderOf(e))).toHaveLength(1);
     expect(await processed(e)).toBe(1);
+  });
+
+  // The write is the transaction's `last` (its COMMIT in the same round trip), so its own checks are in the statement:
+  // a credit line it did not update fails it, and nothing of it is committed.
+  it('the final write checks itself: a credit line not updated fails the statement and commits nothing', async () => {
+    const customer = lagos.customers[1]!;
+    const orderId = `ord_OP_${kind}_guard`;
+    const at = new Date();
+    const seq = await sequence();
+    const total = money('25.00', 'NGN');
+    const writes = {
+      tenantId: LAGOS,
+      credit: { lineId: 'crl_not_there', amount: '25.00', at, posting: postingRows(reservationPosting({ tenantId: LAGOS, customerId: customer.id, orderNumber: `T-${orderId}`, total }), at) },
+      events: [{ type: 'credit.approved', tenantId: LAGOS, aggregateId: orderId, payload: { orderId } }],
+      invoice: { id: `inv_guard_${kind}`, tenantId: LAGOS, orderId, customerId: customer.id, terms: 'NET_14' as const, total, onCredit: true },
+    };
+    await expect(sqlTransactionFor(sg.prisma)((_sql, last) => writeOrderPlaced(last, writes))).rejects.toThrow(/0 credit lines updated/);
+    expect(await sg.prisma.invoice.count({ where: { tenantId: LAGOS, orderId } })).toBe(0);
+    expect(await postings(orderId)).toEqual([]);
+    expect(await outbox(orderId)).toEqual([]);
+    expect(await sequence()).toBe(seq);
   });
 
   it.runIf(kind === 'postgres')('concurrent orders on one credit line: exactly as many approved as it holds, utilized never above the limit', async () => {

@@ -59,8 +59,9 @@ export interface OrderPlacedWrites {
 /**
  * ONE statement: the credit line's utilized, the ledger posting and its entries, the outbox rows and — from
  * draftInvoiceCtes — the invoice's number and row. The number locks the tenant's InvoiceSequence row until commit,
- * so this is the transaction's last statement. A credit line not updated (cannot happen: it is locked) or an invoice
- * not written throws, and the transaction is rolled back.
+ * so this is the transaction's last statement (run with `last`, it commits with it). A credit line not updated
+ * (cannot happen: it is locked) or an invoice not written fails the statement itself (a failed cast), so nothing of it
+ * is committed.
  */
 export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Promise<void> {
   const events = outboxRows(w.events, new Date());
@@ -93,7 +94,10 @@ export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Pr
        FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[]) AS e(id, "tenantId", type, "aggregateId", payload)
      ),
      ${inv.ctes}
-     SELECT (SELECT count(*)::int FROM credit) AS credited, (SELECT "id" FROM "draft") AS "invoiceId"`,
+     SELECT c.credited, d."invoiceId",
+            CASE WHEN c.credited = $${30 + inv.params.length}::int AND d."invoiceId" IS NOT DISTINCT FROM $30::text THEN 1
+                 ELSE ('order-to-cash: ' || c.credited || ' credit lines updated, invoice ' || coalesce(d."invoiceId", 'not written'))::int END AS "checked"
+     FROM (SELECT count(*)::int AS credited FROM credit) c, (SELECT (SELECT "id" FROM "draft") AS "invoiceId") d`,
     [
       w.tenantId, c?.lineId ?? null, c?.amount ?? '0', c ? utc(c.at) : null,
       p?.id ?? null, p?.kind ?? null, p?.currency ?? null, p?.description ?? null, p?.invoiceId ?? null, p?.paymentId ?? null,
@@ -103,6 +107,7 @@ export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Pr
       events.map((e) => e.id), events.map((e) => e.tenantId), events.map((e) => e.type), events.map((e) => e.aggregateId), events.map((e) => e.json),
       events[0] ? utc(events[0].occurredAt) : null,
       ...inv.params,
+      c ? 1 : 0,
     ],
   );
   const r = rows[0];

@@ -51,7 +51,8 @@ function orderPlacedOf(e: DomainEvent) {
  * its order.placed is seen (events out of order across replicas) holds no credit; a re-sent one is decided already.
  */
 export function orderPlacedHandler() {
-  return async (e: DomainEvent, sql: SqlRunner): Promise<void> => {
+  // `last` runs the final write, which commits with it (handleOnceSql's transaction)
+  return async (e: DomainEvent, sql: SqlRunner, last: SqlRunner = sql): Promise<void> => {
     const o = orderPlacedOf(e);
     if (!o) return;
     const { tenantId, orderId, customerId, total, terms } = o;
@@ -60,7 +61,7 @@ export function orderPlacedHandler() {
     const decision = checkCredit(terms, total, state.line);
     if (!decision.approved) {
       const wire = (m: Money) => wireMoney(m.amount, m.currencyCode);
-      await enqueueSql(sql, SOURCE, [{
+      await enqueueSql(last, SOURCE, [{
         type: 'credit.rejected', tenantId, aggregateId: orderId,
         payload: { orderId, customerId, reason: decision.reason, available: wire(decision.available), required: wire(decision.required) },
       }]);
@@ -68,7 +69,7 @@ export function orderPlacedHandler() {
     }
     const invoiceId = newId('inv');
     const at = new Date();
-    await writeOrderPlaced(sql, {
+    await writeOrderPlaced(last, {
       tenantId,
       credit: decision.onCredit ? { lineId: state.line!.id, amount: total.amount.toFixed(), at, posting: postingRows(reservationPosting(o), at) } : null,
       events: [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId } }],
@@ -133,7 +134,7 @@ export function orderToCashEvents(prisma: PrismaClient, services: OrderToCashSer
   const transaction = sqlTransactionFor(prisma);
   return (e) =>
     e.type === 'order.placed'
-      ? handleOnceSql(transaction, CONSUMER_GROUP, e, (sql) => placed(e, sql))
+      ? handleOnceSql(transaction, CONSUMER_GROUP, e, (sql, last) => placed(e, sql, last))
       : handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
 }
 

@@ -85,8 +85,8 @@ export interface Decision {
 /**
  * A credit decision's writes in one statement: the order's status (and rejection reason), the reserved units given
  * back (as stock.ts releaseStock: per variant, never below zero) and the outbox rows. The order must still be
- * PENDING: if it is not, the statement's writes are thrown away with the transaction (the caller holds its lock, so
- * this cannot happen).
+ * PENDING: if it is not, the statement fails (a failed cast), so its writes are thrown away with the transaction even
+ * when it is the transaction's `last` and commits with it (the caller holds its lock, so this cannot happen).
  */
 export async function writeDecision(sql: SqlRunner, d: Decision): Promise<void> {
   const events = outboxRows(d.events, d.updatedAt);
@@ -110,7 +110,9 @@ export async function writeDecision(sql: SqlRunner, d: Decision): Promise<void> 
        FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) AS e(id, "tenantId", type, "aggregateId", payload)
        RETURNING 1
      )
-     SELECT (SELECT count(*) FROM upd)::int AS "updated"`,
+     SELECT CASE WHEN (SELECT count(*) FROM upd) = 1 THEN 1
+                 -- (the count keeps the planner from folding this branch at plan time with the parameters as constants)
+                 ELSE ('order ' || $1 || ': a ' || $3 || ' decision found it no longer PENDING (' || (SELECT count(*) FROM upd) || ' updated)')::int END AS "updated"`,
     [
       d.orderId, d.tenantId, d.status, d.rejectionReason, utc(d.updatedAt),
       d.release?.locationId ?? null, [...merged.keys()], [...merged.values()],

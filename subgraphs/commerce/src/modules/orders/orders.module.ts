@@ -28,8 +28,8 @@ export const LIFECYCLE_SQL_EVENTS = new Set(['credit.approved', 'credit.rejected
 export async function handleLifecycleEvent(prisma: PrismaClient, orders: OrderService, e: DomainEvent): Promise<boolean> {
   let changed = false;
   if (LIFECYCLE_SQL_EVENTS.has(e.type)) {
-    await handleOnceSql(sqlTransactionFor(prisma), ORDER_LIFECYCLE_GROUP, e, async (sql) => {
-      changed = await orders.applyEventSql(sql, e);
+    await handleOnceSql(sqlTransactionFor(prisma), ORDER_LIFECYCLE_GROUP, e, async (sql, last) => {
+      changed = await orders.applyEventSql(sql, e, last);
     });
   } else {
     await handleOnce(prisma, ORDER_LIFECYCLE_GROUP, e, async (tx) => {

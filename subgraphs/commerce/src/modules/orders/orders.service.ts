@@ -255,19 +255,20 @@ export class OrderService {
 
   /**
    * Applies a credit decision or shipment.created (LIFECYCLE_SQL_EVENTS), on the driver path (order-lifecycle.sql.ts);
-   * returns true when it changed an order. Unknown orders and stale events are ignored.
+   * returns true when it changed an order. Unknown orders and stale events are ignored. Its write is the transaction's
+   * final statement, run with `last` (the commit goes with it).
    */
-  async applyEventSql(sql: SqlRunner, e: DomainEvent): Promise<boolean> {
+  async applyEventSql(sql: SqlRunner, e: DomainEvent, last: SqlRunner = sql): Promise<boolean> {
     const p = e.payload as Record<string, unknown>;
     if (typeof p.orderId !== 'string') return false;
     switch (e.type) {
       case 'credit.approved':
-        return this.confirm(sql, e.tenantId, p.orderId);
+        return this.confirm(sql, last, e.tenantId, p.orderId);
       case 'credit.rejected':
-        return this.reject(sql, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed');
+        return this.reject(sql, last, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed');
       case 'shipment.created':
         // logistics has the order: the confirmed-orders reconciler stops re-sending order.confirmed (no status change)
-        await markShipmentCreated(sql, e.tenantId, p.orderId, new Date(e.occurredAt), new Date());
+        await markShipmentCreated(last, e.tenantId, p.orderId, new Date(e.occurredAt), new Date());
         return false;
       default:
         return false;
@@ -288,7 +289,7 @@ export class OrderService {
     }
   }
 
-  private async confirm(sql: SqlRunner, tenantId: string, orderId: string): Promise<boolean> {
+  private async confirm(sql: SqlRunner, last: SqlRunner, tenantId: string, orderId: string): Promise<boolean> {
     const locked = await lockOrderForDecision(sql, tenantId, orderId);
     const before = locked?.order;
     if (before?.status !== 'PENDING') return false;
@@ -300,7 +301,7 @@ export class OrderService {
     const volumeM3 = sized.length ? sized.reduce((s, l) => s.plus(l.variant.volumeL!.times(l.quantity)), new Prisma.Decimal(0)).div(1000).toNumber() : null;
     // chilled goods: logistics plans and dispatches the order on refrigerated vehicles only
     const temperature = combinedRange(lines.map((l) => rangeOf(l.variant.product)));
-    await writeDecision(sql, {
+    await writeDecision(last, {
       tenantId, orderId, status: after.status, updatedAt: after.updatedAt, rejectionReason: null, release: null,
       events: [
         this.statusChanged(after, before.status),
@@ -315,13 +316,13 @@ export class OrderService {
     return true;
   }
 
-  private async reject(sql: SqlRunner, tenantId: string, orderId: string, reason: string): Promise<boolean> {
+  private async reject(sql: SqlRunner, last: SqlRunner, tenantId: string, orderId: string, reason: string): Promise<boolean> {
     const locked = await lockOrderForDecision(sql, tenantId, orderId);
     const before = locked?.order;
     if (before?.status !== 'PENDING') return false;
     const rejectionReason = reason.slice(0, MAX_NOTE);
     const after: Order = { ...before, status: 'REJECTED', rejectionReason, updatedAt: new Date() };
-    await writeDecision(sql, {
+    await writeDecision(last, {
       tenantId, orderId, status: after.status, updatedAt: after.updatedAt, rejectionReason,
       release: { locationId: after.locationId, lines: locked!.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })) },
       events: [

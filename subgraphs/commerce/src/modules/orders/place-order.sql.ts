@@ -110,12 +110,12 @@ export interface NewOrder {
  * key waits on the unique index and fails with 23505.
  */
 export async function insertPlacedOrder(transaction: SqlTransaction, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
-  return transaction(async (sql) => {
+  return transaction(async (sql, last) => {
     await sql(
       `SELECT "id" FROM "StockLevel" WHERE "tenantId" = $1 AND "locationId" = $2 AND "variantId" = ANY($3::text[]) ORDER BY "variantId" FOR UPDATE`,
       [o.tenantId, o.locationId, o.lines.map((l) => l.variantId)],
     );
-    return writePlacedOrder(sql, o);
+    return writePlacedOrder(last, o); // commits with it
   });
 }
 

@@ -137,9 +137,10 @@ async function writeConfirmedOrder(sql: SqlRunner, tenantId: string, s: NewShipm
  * complexity), unless the order was cancelled first (its gate) or has its shipment already; and, with
  * `noteCustomer`, logistics' site of the customer follows the order (name, coordinates, territory by
  * point-in-polygon; customer.territory_changed when it moves), whatever became of the shipment. Runs inside
- * handleOnceSql's transaction; `now` stamps the shipment. True when a shipment was created.
+ * handleOnceSql's transaction (`last`: its final statement, for the write); `now` stamps the shipment. True when a
+ * shipment was created.
  */
-export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, now: Date, noteCustomer: boolean): Promise<boolean> {
+export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, now: Date, noteCustomer: boolean, last: SqlRunner = sql): Promise<boolean> {
   const p = parseOrderConfirmed(event.payload);
   if (!p) {
     log.warn('order.confirmed without orderId ignored', { eventId: event.id });
@@ -197,5 +198,5 @@ export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, no
   }
 
   if (!shipment && !site) return false;
-  return writeConfirmedOrder(sql, tenantId, shipment, site, events);
+  return writeConfirmedOrder(last, tenantId, shipment, site, events); // the final statement: commits with it
 }

@@ -14,7 +14,7 @@ export const CONSUMED_TYPES = ['order.confirmed', 'order.cancelled'];
  */
 export async function handleOrderEvent(prisma: PrismaClient, shipments: ShipmentService, event: DomainEvent, noteCustomers = false): Promise<boolean> {
   if (event.type === 'order.confirmed') {
-    return handleOnceSql(sqlTransactionFor(prisma), SHIPMENTS_GROUP, event, (sql) => shipments.createForConfirmedOrder(sql, event, noteCustomers));
+    return handleOnceSql(sqlTransactionFor(prisma), SHIPMENTS_GROUP, event, (sql, last) => shipments.createForConfirmedOrder(sql, event, noteCustomers, last));
   }
   return handleOnce(prisma as never, SHIPMENTS_GROUP, event, async (tx) => {
     if (event.type === 'order.cancelled') await shipments.cancelForCancelledOrder(tx, event);

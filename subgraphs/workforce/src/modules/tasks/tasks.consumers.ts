@@ -40,7 +40,7 @@ export function startTaskConsumers(bus: EventBus, prisma: PrismaClient, afterCom
  */
 export function handleTaskEvent(prisma: PrismaClient, event: DomainEvent, transaction: SqlTransaction = sqlTransactionFor(prisma)): Promise<boolean> {
   if (event.type === 'shipment.created') {
-    return handleOnceSql(transaction, TASKS_GROUP, event, (sql) => openDeliveryTaskSql(sql, event.tenantId, event.payload as unknown as ShipmentCreated));
+    return handleOnceSql(transaction, TASKS_GROUP, event, (sql, last) => openDeliveryTaskSql(sql, event.tenantId, event.payload as unknown as ShipmentCreated, last));
   }
   return handleOnce(prisma as unknown as OutboxClient, TASKS_GROUP, event, (tx: Tx) => applyTaskEvent(tx, event));
 }
@@ -48,9 +48,10 @@ export function handleTaskEvent(prisma: PrismaClient, event: DomainEvent, transa
 /**
  * ensureDeliveryTask on the driver path, for shipment.created: whether the shipment's task exists and the tenant's
  * settings in one statement, the reward worked out here (taskReward, complexityFrom), the task in a second one
- * (ON CONFLICT DO NOTHING: a concurrent consumer created it, keep theirs). Nothing for a tenant without settings.
+ * (ON CONFLICT DO NOTHING: a concurrent consumer created it, keep theirs), run with `last` (the transaction's final
+ * statement: the commit goes with it). Nothing for a tenant without settings.
  */
-export async function openDeliveryTaskSql(sql: SqlRunner, tenantId: string, p: ShipmentCreated): Promise<void> {
+export async function openDeliveryTaskSql(sql: SqlRunner, tenantId: string, p: ShipmentCreated, last: SqlRunner = sql): Promise<void> {
   if (!p.shipmentId) throw new Error('shipment event without shipmentId');
   const [r] = await sql<{ taskExists: boolean } & ({ [K in keyof TenantSettings]: TenantSettings[K] | null })>(
     `SELECT EXISTS (SELECT 1 FROM "Task" WHERE "tenantId" = $1 AND "shipmentId" = $2) AS "taskExists",
@@ -67,7 +68,7 @@ export async function openDeliveryTaskSql(sql: SqlRunner, tenantId: string, p: S
   const complexity = complexityFrom(p.complexity);
   const reward = taskReward({ base: r.rewardBase, perComplexity: r.rewardPerComplexity }, complexity, r.currency as CurrencyCode);
   const now = utc(new Date());
-  await sql(
+  await last(
     `INSERT INTO "Task" ("id", "tenantId", "kind", "status", "priority", "title", "complexity", "reward", "currency", "shipmentId", "orderId", "createdAt", "updatedAt")
      VALUES ($1, $2, 'DELIVERY'::"TaskKind", 'OPEN'::"TaskStatus", 'STANDARD'::"TaskPriority", $3, $4::int, $5::text::numeric, $6::text::"CurrencyCode", $7, $8, $9::text::timestamp, $9::text::timestamp)
      ON CONFLICT DO NOTHING`,
