@@ -1,7 +1,8 @@
 // The floor of the domain bench (issue 17): what OrderDetail and orders(first: n) + OrderDetail cost on this machine
 // with no GraphQL at all — the same data, fetched with the same SQL statements as the platform's loaders (one per
-// table and wave, `= ANY($1)` batches, an order by id with its customer, a variant with its product and a shipment
-// with its vehicle in one: commerce 3 for OrderDetail, 4 for a page; logistics 1, finance 2, workforce 1) through
+// table and wave, `= ANY($1)` batches, an order by id with its customer, an order's lines with their variants and
+// products, and a shipment with its vehicle in one: commerce 2 for OrderDetail, 3 for a page; logistics 1, finance 2,
+// workforce 1) through
 // `pg`, and a JSON
 // response written by hand. Its own process, like the platform's:
 //   node --import tsx bench/domain/floor.ts '{"databaseUrl":"postgres://…"}'   → prints "FLOOR <port>" when ready.
@@ -45,23 +46,31 @@ async function byKeys(pool: pg.Pool, table: string, column: string, keys: string
   return (await pool.query({ text, name: named(text), values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows;
 }
 /**
- * The statement text of packages/db's byKeysInTenantJoined (a variant with its product, a shipment with its vehicle),
- * its rows split the same way: the other table's columns come prefixed with `<relation>.`.
+ * The statement text of packages/db's byKeysInTenantJoined (an order with its customer, a shipment with its vehicle,
+ * an order line with its variant and the variant's product), its rows split the same way: the other table's columns
+ * come prefixed with `<relation>.`, the further one's with `<relation>.<relation>.`.
  */
-type Join = { relation: string; table: string; on: string; columns: string[] };
-async function byKeysJoined(pool: pg.Pool, table: string, column: string, keys: string[], tenantId: string, join: Join): Promise<Row[]> {
+type Join = { relation: string; table: string; on: string; columns: string[]; then?: Join };
+async function byKeysJoined(pool: pg.Pool, table: string, column: string, keys: string[], tenantId: string, join: Join, orderBy = ''): Promise<Row[]> {
   if (keys.length === 0) return [];
   const prefix = `${join.relation}.`;
-  const other = join.columns.map((c) => `j."${c}" AS "${prefix}${c}"`).join(', ');
-  const text = `SELECT t.*, ${other} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId" WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2`;
+  const then = join.then;
+  const nested = then ? `${prefix}${then.relation}.` : '';
+  const other = join.columns.map((c) => `j."${c}" AS "${prefix}${c}"`);
+  const further = then ? then.columns.map((c) => `k."${c}" AS "${nested}${c}"`) : [];
+  const furtherJoin = then ? ` LEFT JOIN "${then.table}" k ON k."id" = j."${then.on}" AND k."tenantId" = j."tenantId"` : '';
+  const text = `SELECT t.*, ${[...other, ...further].join(', ')} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId"${furtherJoin} WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
   const rows = (await pool.query({ text, name: named(text), values: [[...new Set(keys)], tenantId], types: TYPES as never })).rows as Row[];
   return rows.map((r) => {
     const own: Row = {};
     const ref: Row = {};
+    const third: Row = {};
     for (const k in r) {
-      if (k.startsWith(prefix)) ref[k.slice(prefix.length)] = r[k];
+      if (nested && k.startsWith(nested)) third[k.slice(nested.length)] = r[k];
+      else if (k.startsWith(prefix)) ref[k.slice(prefix.length)] = r[k];
       else own[k] = r[k];
     }
+    if (then && ref.id != null) ref[then.relation] = third.id == null ? null : third;
     own[join.relation] = ref.id == null ? null : ref;
     return own;
   });
@@ -70,27 +79,27 @@ async function byKeysJoined(pool: pg.Pool, table: string, column: string, keys: 
 const columnsOf = async (pool: pg.Pool, table: string) =>
   (await pool.query<{ c: string }>({ text: 'SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position', values: [table] })).rows.map((r) => r.c);
 const PRODUCT: Join = { relation: 'product', table: 'Product', on: 'productId', columns: await columnsOf(db.commerce, 'Product') };
+const VARIANT: Join = { relation: 'variant', table: 'ProductVariant', on: 'variantId', columns: await columnsOf(db.commerce, 'ProductVariant'), then: PRODUCT };
 const CUSTOMER: Join = { relation: 'customer', table: 'Customer', on: 'customerId', columns: await columnsOf(db.commerce, 'Customer') };
 const VEHICLE: Join = { relation: 'vehicle', table: 'Vehicle', on: 'vehicleId', columns: await columnsOf(db.logistics, 'Vehicle') };
 const index = (rows: Row[], key: string) => new Map(rows.map((r) => [r[key] as string, r]));
 const money = (amount: unknown, currency: string) => ({ amount: formatAmount(amount as string, currency as CurrencyCode), currencyCode: currency });
 
-/** The OrderDetail selection for each order, in three waves of batched statements after the orders' (as the gateway's plan runs). */
+/** The OrderDetail selection for each order, in two waves of batched statements after the orders' (as the gateway's plan runs). */
 async function details(orders: Row[], tenantId: string): Promise<Row[]> {
   const orderIds = orders.map((o) => o.id as string);
   const customerIds = orders.map((o) => o.customerId as string);
   const [customers, lines, shipments, invoices, credit] = await Promise.all([
     // an order read by id comes with its customer (as orderById reads it); a page of orders does not
     orders.every((o) => o.customer !== undefined) ? Promise.resolve(orders.map((o) => o.customer).filter(Boolean)) : byKeys(db.commerce, 'Customer', 'id', customerIds, tenantId),
-    byKeys(db.commerce, 'OrderLine', 'orderId', orderIds, tenantId, '"orderId", "position"'),
+    // an order's lines come with their variants and those with their products (as linesByOrderId reads them)
+    byKeysJoined(db.commerce, 'OrderLine', 'orderId', orderIds, tenantId, VARIANT, '"orderId", "position"'),
     byKeysJoined(db.logistics, 'Shipment', 'orderId', orderIds, tenantId, VEHICLE),
     byKeys(db.finance, 'Invoice', 'orderId', orderIds, tenantId),
     byKeys(db.finance, 'CreditLine', 'customerId', customerIds, tenantId),
   ]);
-  const [variants, workers] = await Promise.all([
-    byKeysJoined(db.commerce, 'ProductVariant', 'id', lines.map((l) => l.variantId), tenantId, PRODUCT),
-    byKeys(db.workforce, 'Worker', 'id', shipments.filter((s) => s.riderId).map((s) => s.riderId), tenantId),
-  ]);
+  const workers = await byKeys(db.workforce, 'Worker', 'id', shipments.filter((s) => s.riderId).map((s) => s.riderId), tenantId);
+  const variants = lines.map((l) => l.variant).filter(Boolean);
   const products = index(variants.map((v) => v.product).filter(Boolean), 'id');
   const vehicles = shipments.map((s) => s.vehicle).filter(Boolean);
   const customerBy = index(customers, 'id');

@@ -62,12 +62,22 @@ type PgQueryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
  * `prepared`: each statement text is sent once per connection as a named prepared statement, then only bound and
  * executed (statementName); off for a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
  */
-export function postgresRunner(db: PgQueryable, types: typeof pg.types, stats: StatementStats, prepared = true): SqlRunner {
+export function postgresRunner(db: PgQueryable, types: typeof pg.types, stats: StatementStats, prepared = true, retryStale = false): SqlRunner {
   defaultPgTypes = types;
+  const run = (text: string, params: readonly unknown[]) =>
+    (db as pg.Pool).query({ text, name: prepared ? statementName(text) : undefined, values: params as unknown[], types: PG_TYPES as never });
   return async <Row>(text: string, params: readonly unknown[] = []) => {
     stats.statements++;
     const t0 = stats.onStatement ? performance.now() : 0;
-    const r = await (db as pg.Pool).query({ text, name: prepared ? statementName(text) : undefined, values: params as unknown[], types: PG_TYPES as never });
+    let r: pg.QueryResult;
+    try {
+      r = await run(text, params);
+    } catch (error) {
+      if (!(prepared && isStalePlan(error))) throw error;
+      renameStatements();
+      if (!retryStale) throw error; // inside a transaction, which this failure aborted
+      r = await run(text, params);
+    }
     stats.onStatement?.(text, performance.now() - t0);
     return r.rows as Row[];
   };
@@ -81,12 +91,24 @@ export function postgresRunner(db: PgQueryable, types: typeof pg.types, stats: S
  * bounded: past MAX_PREPARED texts, a new one runs unnamed as before.
  */
 const statementNames = new Map<string, string>();
+let generation = 0;
 export const MAX_PREPARED = 2_000;
 export function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
-  if (name === undefined && statementNames.size < MAX_PREPARED) statementNames.set(text, (name = `omniroute_${statementNames.size}`));
+  if (name === undefined && statementNames.size < MAX_PREPARED) statementNames.set(text, (name = `omniroute_${generation}_${statementNames.size}`));
   return name;
 }
+
+/**
+ * A migration changed a table under statements prepared before it (`SELECT *` of a table that got a column: "cached
+ * plan must not change result type", e.g. while an older replica still runs during a rolling deploy): every text gets
+ * a new name, so each connection prepares it again on its next use; the stale ones go with their connections.
+ */
+function renameStatements(): void {
+  generation++;
+  statementNames.clear();
+}
+const isStalePlan = (error: unknown) => (error as { code?: unknown })?.code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
 
 /** PGlite: the same parsers, by OID. */
 const PGLITE_PARSERS = Object.fromEntries(Object.entries(PARSERS).map(([oid, f]) => [oid, (v: string) => f(v)]));
@@ -296,6 +318,8 @@ export interface SqlJoin {
   table: string;
   on: string;
   columns: readonly string[];
+  /** A row the joined row references, read in the same statement too (one level: an order line's variant's product). */
+  then?: Omit<SqlJoin, 'then'>;
 }
 
 // Each row's joined rows, by relation: kept beside the row (never on it), so the row stays exactly as Prisma types it.
@@ -316,22 +340,30 @@ export function joinedRow<T>(row: object, relation: string): T | null | undefine
  */
 export async function byKeysInTenantJoined<Row extends object>(run: SqlRunner, table: string, column: string, keys: readonly string[], tenantId: string, join: SqlJoin, orderBy = ''): Promise<Row[]> {
   const prefix = `${join.relation}.`;
-  const key = `${table}\u0000${column}\u0000${join.relation}\u0000${join.table}\u0000${join.on}\u0000${join.columns.join(',')}\u0000${orderBy}`;
+  const then = join.then;
+  const nested = then ? `${prefix}${then.relation}.` : '';
+  const key = `${table}\u0000${column}\u0000${orderBy}\u0000${[join, then].map((j) => j && `${j.relation}\u0000${j.table}\u0000${j.on}\u0000${j.columns.join(',')}`).join('\u0000')}`;
   let text = joinedText.get(key);
   if (!text) {
-    const other = join.columns.map((c) => `j."${c}" AS "${prefix}${c}"`).join(', ');
-    text = `SELECT t.*, ${other} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId" WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
+    const other = join.columns.map((c) => `j."${c}" AS "${prefix}${c}"`);
+    const further = then ? then.columns.map((c) => `k."${c}" AS "${nested}${c}"`) : [];
+    const furtherJoin = then ? ` LEFT JOIN "${then.table}" k ON k."id" = j."${then.on}" AND k."tenantId" = j."tenantId"` : '';
+    text = `SELECT t.*, ${[...other, ...further].join(', ')} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId"${furtherJoin} WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`; // names in ORDER BY are the output's: the loader table's
     joinedText.set(key, text);
   }
   const rows = await run<Record<string, unknown>>(text, [keys, tenantId]);
   return rows.map((r) => {
     const own: Record<string, unknown> = {};
     const other: Record<string, unknown> = {};
+    const third: Record<string, unknown> = {};
     for (const k in r) {
-      if (k.startsWith(prefix)) other[k.slice(prefix.length)] = r[k];
+      if (nested && k.startsWith(nested)) third[k.slice(nested.length)] = r[k];
+      else if (k.startsWith(prefix)) other[k.slice(prefix.length)] = r[k];
       else own[k] = r[k];
     }
-    joinedRows.set(own, { [join.relation]: other.id == null ? null : other });
+    const joined = other.id == null ? null : other;
+    joinedRows.set(own, { [join.relation]: joined });
+    if (joined && then) joinedRows.set(joined, { [then.relation]: third.id == null ? null : third });
     return own as Row;
   });
 }

@@ -90,7 +90,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
     const factory = countingAdapterFactory(adapter, stats);
     const prepared = opts.preparedStatements ?? !/^(off|0|false)$/i.test(process.env.DATABASE_PREPARED_STATEMENTS ?? '');
-    const query = traceSqlRunner(postgresRunner(pool, pg.types, stats, prepared), 'postgresql'); // db_query spans when tracing is on
+    const query = traceSqlRunner(postgresRunner(pool, pg.types, stats, prepared, true), 'postgresql'); // db_query spans when tracing is on
     registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pg.Query, prepared));
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
     return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };

@@ -210,6 +210,20 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     }
     expect(await tx((sql) => sql<{ one: number }>('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
 
+    // a migration adds a column under a prepared `SELECT *` (an older replica during a rolling deploy): the next read
+    // prepares it again and sees the column; inside a transaction that read fails once, the one after it works
+    const T = uniqueName('Migrated');
+    await run(`CREATE TABLE "${T}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL)`);
+    await run(`INSERT INTO "${T}" VALUES ('m1', 'tA')`);
+    const all = `SELECT * FROM "${T}" WHERE "tenantId" = $1`;
+    for (let i = 0; i < 3; i++) await tx(async (sql) => { await sql(all, ['tA']); await sql('SELECT 1'); }); // prepared on more than one connection
+    expect(await run(all, ['tA'])).toEqual([{ id: 'm1', tenantId: 'tA' }]);
+    await run(`ALTER TABLE "${T}" ADD COLUMN "note" text DEFAULT 'added'`);
+    expect(await run(all, ['tA'])).toEqual([{ id: 'm1', tenantId: 'tA', note: 'added' }]);
+    const inTx = async () => tx(async (sql) => sql(all, ['tA']));
+    const once = await inTx().catch((e: { code?: string }) => e.code);
+    expect([once, await inTx()]).toContainEqual([{ id: 'm1', tenantId: 'tA', note: 'added' }]);
+
     const plain = await openDatabase({ subgraph: uniqueName('fastoff'), migrationsDir: FIXTURE_MIGRATIONS, databaseUrl: scratch.url, preparedStatements: false });
     try {
       const marker = `SELECT 41 + $1::int AS n -- ${uniqueName('unprepared')}`;
@@ -244,7 +258,28 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     expect(joinedRow(rows[0]!, 'other')).toBeUndefined();
     expect(joinedRow(p1!, 'parent')).toBeUndefined(); // read without the join
     expect(await byKeysInTenantJoined(run, C, 'id', ['c1'], 'tB', join)).toEqual([]);
+
+    // one level further (`then`: an order line's variant's product): the parent's own referenced row, beside the parent
+    const G = uniqueName('JGrand');
+    await run(`CREATE TABLE "${G}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "label" text, "weight" numeric(10,3))`);
+    await run(`ALTER TABLE "${P}" ADD COLUMN "grandId" text`);
+    await run(`INSERT INTO "${G}" VALUES ('g1', 'tA', 'grand', 1.25), ('g2', 'tB', 'other tenant', 2)`);
+    await run(`INSERT INTO "${P}" VALUES ('p3', 'tA', 'three', 3, NULL, 'g1'), ('p4', 'tA', 'four', 4, NULL, 'g2'), ('p5', 'tA', 'five', 5, NULL, NULL)`);
+    await run(`INSERT INTO "${C}" VALUES ('c6', 'tA', 'p3', 8, NULL), ('c7', 'tA', 'p4', 9, NULL), ('c8', 'tA', 'p5', 10, NULL), ('c9', 'tA', NULL, 11, NULL)`);
+    const deep = { ...join, columns: [...join.columns, 'grandId'], then: { relation: 'grand', table: G, on: 'grandId', columns: ['id', 'tenantId', 'label', 'weight'] } };
+    db.stats.statements = 0;
+    const keys = ['c6', 'c7', 'c8', 'c9'];
+    const deeper = await byKeysInTenantJoined<Record<string, unknown>>(run, C, 'id', keys, 'tA', deep, '"qty" DESC');
+    expect(db.stats.statements).toBe(1);
+    expect(deeper).toEqual(await byKeysInTenant(run, C, 'id', keys, 'tA', '"qty" DESC'));
+    const own = await byKeysInTenant<Record<string, unknown>>(run, P, 'id', ['p3', 'p4', 'p5'], 'tA', '"id"');
+    const [g1] = await byKeysInTenant<Record<string, unknown>>(run, G, 'id', ['g1'], 'tA');
+    const parentsOf = deeper.map((r) => joinedRow<Record<string, unknown>>(r, 'parent'));
+    expect(parentsOf).toEqual([null, own[2], own[1], own[0]]); // c9, c8, c7, c6 by qty DESC; the parent without its grand
+    expect(parentsOf.map((p) => (p ? joinedRow<Record<string, unknown>>(p, 'grand') : undefined))).toEqual([undefined, null, null, g1]); // p4's grand is another tenant's
+    expect(String(joinedRow<Record<string, unknown>>(parentsOf[3]!, 'grand')!.weight)).toBe('1.25');
     await run(`DROP TABLE "${C}"`);
     await run(`DROP TABLE "${P}"`);
+    await run(`DROP TABLE "${G}"`);
   });
 });

@@ -11,6 +11,8 @@ export function tenantRowLoaders(prisma: object, tenantId: string | null | undef
   const sql = sqlFor(prisma as never);
   const rows = <Row>(table: string, column: string, keys: readonly string[], orderBy?: string): Promise<Row[]> =>
     tenantId ? byKeysInTenant<Row>(sql, table, column, keys, tenantId, orderBy) : Promise.resolve([]);
+  const joined = <Row extends object>(table: string, column: string, keys: readonly string[], join: SqlJoin, orderBy?: string): Promise<Row[]> =>
+    tenantId ? byKeysInTenantJoined<Row>(sql, table, column, keys, tenantId, join, orderBy) : Promise.resolve([]);
   return {
     /** One row per key of a unique `column` (by default the id). */
     byKey: <Row>(table: string, keyOf: (row: Row) => string, column = 'id') => loaderBy<Row>((keys) => rows<Row>(table, column, keys), keyOf),
@@ -19,10 +21,13 @@ export function tenantRowLoaders(prisma: object, tenantId: string | null | undef
      * where a resolver would otherwise wait for a second; loadJoined hands the other row to its own loader.
      */
     byKeyJoined: <Row extends object>(table: string, keyOf: (row: Row) => string, join: SqlJoin, column = 'id') =>
-      loaderBy<Row>((keys) => (tenantId ? byKeysInTenantJoined<Row>(sql, table, column, keys, tenantId, join) : Promise.resolve([])), keyOf),
+      loaderBy<Row>((keys) => joined<Row>(table, column, keys, join), keyOf),
     /** The rows of each key of `column`, in `orderBy` (SQL, e.g. `"orderId", "position"`). */
     groupBy: <Row>(table: string, column: string, keyOf: (row: Row) => string, orderBy?: string) =>
       groupLoaderBy<Row>((keys) => rows<Row>(table, column, keys, orderBy), keyOf),
+    /** groupBy that reads each row's `join` row (and its `join.then` row) in the same statement, as byKeyJoined. */
+    groupByJoined: <Row extends object>(table: string, column: string, keyOf: (row: Row) => string, join: SqlJoin, orderBy?: string) =>
+      groupLoaderBy<Row>((keys) => joined<Row>(table, column, keys, join, orderBy), keyOf),
   };
 }
 

@@ -5,11 +5,17 @@ import { Prisma, type Order, type OrderLine, type PrismaClient } from '../../gen
 /** An order's customer, read with it (Order.customer: OrderDetail and every order page ask for it). */
 const CUSTOMER = { relation: 'customer', table: 'Customer', on: 'customerId', columns: Object.values(Prisma.CustomerScalarFieldEnum) };
 
+/** An order line's variant and that variant's product, read with the lines (OrderDetail and order pages ask for both). */
+const VARIANT = {
+  relation: 'variant', table: 'ProductVariant', on: 'variantId', columns: Object.values(Prisma.ProductVariantScalarFieldEnum),
+  then: { relation: 'product', table: 'Product', on: 'productId', columns: Object.values(Prisma.ProductScalarFieldEnum) },
+};
+
 /** Per-request order loaders, tenant-scoped (anonymous: nothing). */
 export function createOrderLoaders(prisma: PrismaClient, viewer: Viewer | null) {
   const rows = tenantRowLoaders(prisma, viewer?.tenantId); // hot paths: straight on the driver
   return {
     orderById: rows.byKeyJoined<Order>('Order', (o) => o.id, CUSTOMER),
-    linesByOrderId: rows.groupBy<OrderLine>('OrderLine', 'orderId', (l) => l.orderId, '"orderId", "position"'),
+    linesByOrderId: rows.groupByJoined<OrderLine>('OrderLine', 'orderId', (l) => l.orderId, VARIANT, '"orderId", "position"'),
   };
 }

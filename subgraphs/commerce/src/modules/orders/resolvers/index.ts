@@ -24,7 +24,7 @@ export const orderResolvers: Resolvers = {
     total: (o) => money(o.total, o.currency),
   },
   OrderLine: {
-    variant: async (l, _a, ctx) => (await ctx.loaders.variantById.load(l.variantId))!,
+    variant: async (l, _a, ctx) => (await loadJoined(ctx.loaders.variantById, l.variantId, l, 'variant'))!, // read with the lines, with its product
     unitPrice: (l) => money(l.unitPrice, l.currency),
     total: (l) => money(l.total, l.currency),
   },
