@@ -85,7 +85,7 @@ export function postgresRunner(db: PgQueryable, types: typeof pg.types, stats: S
 
 /**
  * Named prepared statements (issue 17): a text parsed and planned by Postgres once per connection, then only bound
- * and executed; with its Parse gone, an OrderDetail's seven statements cost Postgres and the client markedly less
+ * and executed; with its Parse gone, an OrderDetail's six statements cost Postgres and the client markedly less
  * (bench/README.md, part 6). The driver path's texts are fixed (keys go in as `= ANY($1)` arrays), so they are few;
  * the names are process-wide (a text keeps its name on every connection, pg parses it there on first use) and
  * bounded: past MAX_PREPARED texts, a new one runs unnamed as before.
