@@ -167,7 +167,7 @@ describe('dispatch and delivery (issue 19)', () => {
 });
 
 describe('credit decisions on the driver path (issue 19)', () => {
-  const applySql = (e: DomainEvent) => sqlTransactionFor(sg.prisma)((sql) => sg.services.orders.applyEventSql(sql, e));
+  const applySql = (e: DomainEvent) => sqlTransactionFor(sg.prisma)((sql, last) => sg.services.orders.applyEventSql(sql, e, last));
 
   it('an event type it does not know, or an order id that is not a string, changes nothing', async () => {
     const order = await place([{ sku: a.sku, quantity: 1 }]);

@@ -69,7 +69,7 @@ export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Pr
   const p = c?.posting.posting;
   const entries = c?.posting.entries ?? [];
   const inv = draftInvoiceCtes(w.invoice, 29);
-  const rows = await sql<{ credited: number; invoiceId: string | null }>(
+  await sql(
     `WITH credit AS (
        UPDATE "CreditLine" SET "utilized" = "utilized" + $3::text::numeric, "updatedAt" = $4::text::timestamp
        WHERE "id" = $2 AND "tenantId" = $1
@@ -94,8 +94,7 @@ export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Pr
        FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[]) AS e(id, "tenantId", type, "aggregateId", payload)
      ),
      ${inv.ctes}
-     SELECT c.credited, d."invoiceId",
-            CASE WHEN c.credited = $${30 + inv.params.length}::int AND d."invoiceId" IS NOT DISTINCT FROM $30::text THEN 1
+     SELECT CASE WHEN c.credited = $${30 + inv.params.length}::int AND d."invoiceId" IS NOT DISTINCT FROM $30::text THEN 1
                  ELSE ('order-to-cash: ' || c.credited || ' credit lines updated, invoice ' || coalesce(d."invoiceId", 'not written'))::int END AS "checked"
      FROM (SELECT count(*)::int AS credited FROM credit) c, (SELECT (SELECT "id" FROM "draft") AS "invoiceId") d`,
     [
@@ -110,7 +109,4 @@ export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Pr
       c ? 1 : 0,
     ],
   );
-  const r = rows[0];
-  if (r?.credited !== (c ? 1 : 0)) throw new Error(`order-to-cash: credit line ${c?.lineId} of tenant ${w.tenantId} was not updated`);
-  if (r.invoiceId !== w.invoice.id) throw new Error(`order-to-cash: invoice ${w.invoice.id} was not written`);
 }

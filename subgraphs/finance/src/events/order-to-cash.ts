@@ -52,7 +52,7 @@ function orderPlacedOf(e: DomainEvent) {
  */
 export function orderPlacedHandler() {
   // `last` runs the final write, which commits with it (handleOnceSql's transaction)
-  return async (e: DomainEvent, sql: SqlRunner, last: SqlRunner = sql): Promise<void> => {
+  return async (e: DomainEvent, sql: SqlRunner, last: SqlRunner): Promise<void> => {
     const o = orderPlacedOf(e);
     if (!o) return;
     const { tenantId, orderId, customerId, total, terms } = o;

@@ -258,7 +258,7 @@ export class OrderService {
    * returns true when it changed an order. Unknown orders and stale events are ignored. Its write is the transaction's
    * final statement, run with `last` (the commit goes with it).
    */
-  async applyEventSql(sql: SqlRunner, e: DomainEvent, last: SqlRunner = sql): Promise<boolean> {
+  async applyEventSql(sql: SqlRunner, e: DomainEvent, last: SqlRunner): Promise<boolean> {
     const p = e.payload as Record<string, unknown>;
     if (typeof p.orderId !== 'string') return false;
     switch (e.type) {

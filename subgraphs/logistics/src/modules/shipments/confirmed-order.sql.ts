@@ -140,7 +140,7 @@ async function writeConfirmedOrder(sql: SqlRunner, tenantId: string, s: NewShipm
  * handleOnceSql's transaction (`last`: its final statement, for the write); `now` stamps the shipment. True when a
  * shipment was created.
  */
-export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, now: Date, noteCustomer: boolean, last: SqlRunner = sql): Promise<boolean> {
+export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, now: Date, noteCustomer: boolean, last: SqlRunner): Promise<boolean> {
   const p = parseOrderConfirmed(event.payload);
   if (!p) {
     log.warn('order.confirmed without orderId ignored', { eventId: event.id });

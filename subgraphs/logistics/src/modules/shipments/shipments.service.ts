@@ -222,7 +222,7 @@ export class ShipmentService {
    * `order.confirmed` → a PENDING shipment (and, with `noteCustomer`, the customer's site follows the order), on the
    * driver path inside handleOnceSql's transaction: confirmed-order.sql.ts. True when a shipment was created.
    */
-  createForConfirmedOrder(sql: SqlRunner, event: DomainEvent, noteCustomer: boolean, last: SqlRunner = sql): Promise<boolean> {
+  createForConfirmedOrder(sql: SqlRunner, event: DomainEvent, noteCustomer: boolean, last: SqlRunner): Promise<boolean> {
     return applyConfirmedOrder(sql, event, this.deps.now(), noteCustomer, last);
   }
 

@@ -51,7 +51,7 @@ export function handleTaskEvent(prisma: PrismaClient, event: DomainEvent, transa
  * (ON CONFLICT DO NOTHING: a concurrent consumer created it, keep theirs), run with `last` (the transaction's final
  * statement: the commit goes with it). Nothing for a tenant without settings.
  */
-export async function openDeliveryTaskSql(sql: SqlRunner, tenantId: string, p: ShipmentCreated, last: SqlRunner = sql): Promise<void> {
+export async function openDeliveryTaskSql(sql: SqlRunner, tenantId: string, p: ShipmentCreated, last: SqlRunner): Promise<void> {
   if (!p.shipmentId) throw new Error('shipment event without shipmentId');
   const [r] = await sql<{ taskExists: boolean } & ({ [K in keyof TenantSettings]: TenantSettings[K] | null })>(
     `SELECT EXISTS (SELECT 1 FROM "Task" WHERE "tenantId" = $1 AND "shipmentId" = $2) AS "taskExists",
