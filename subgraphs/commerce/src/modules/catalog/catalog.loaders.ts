@@ -2,8 +2,8 @@ import { groupLoaderBy, loaderBy, type Viewer } from '@omniroute/core';
 import { tenantRowLoaders } from '@omniroute/core/kit';
 import { Prisma, type PrismaClient, type Product, type ProductVariant } from '../../generated/prisma/client.ts';
 
-/** A variant's product, read with it (ProductVariant.product wants it next). */
-const PRODUCT = { relation: 'product', table: 'Product', on: 'productId', columns: Object.values(Prisma.ProductScalarFieldEnum) };
+/** A variant's product, read with it (ProductVariant.product wants it next; an order line's variant reads it too). */
+export const PRODUCT = { relation: 'product', table: 'Product', on: 'productId', columns: Object.values(Prisma.ProductScalarFieldEnum) };
 
 /** Per-request catalog loaders; a viewer only ever loads its own tenant's rows (anonymous: nothing). */
 export function createCatalogLoaders(prisma: PrismaClient, viewer: Viewer | null) {
