@@ -115,7 +115,7 @@ async function domainSection(): Promise<string> {
         timeoutMs: 15 * 60_000,
         nodeArgs: ['--max-semi-space-size=32'], // as `npm start` runs the platform
       });
-      const ops = [['OrderDetail (1 order)', d.orderDetail], ['orders(first: 50) + OrderDetail', d.orders50], [`placeOrder (${d.connections} clients)`, d.placeOrder]] as const;
+      const ops = [['OrderDetail (1 order)', d.orderDetail], ['OrderDetail (50 orders in turn)', d.orderDetailInTurn], ['orders(first: 50) + OrderDetail', d.orders50], [`placeOrder (${d.connections} clients)`, d.placeOrder]] as const;
       for (const [name, op] of ops) {
         if (!op.correct) problems.push(`domain (${kind}) ${name}: wrong response`);
         if (op.badResponses) problems.push(`domain (${kind}) ${name}: ${op.badResponses} responses under load had errors, userErrors or differed from the checked response`);

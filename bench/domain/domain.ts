@@ -28,7 +28,7 @@ export interface DomainOptions {
   /** Run the floor rows (Postgres only; default true). */
   floor?: boolean;
   /** Operations to run (default all three; e.g. ['orderDetail'] to profile one). */
-  ops?: ('orderDetail' | 'orders50' | 'placeOrder')[];
+  ops?: OpName[];
   /** Events each consumer group handles at once (startStack's `consumerConcurrency`; default: its own). */
   consumerConcurrency?: number;
 }
@@ -113,7 +113,7 @@ interface Run {
 }
 
 type Single = () => Promise<{ ok: boolean; statements: Record<string, number>; withEvents?: Record<string, number> }>;
-type OpName = 'orderDetail' | 'orders50' | 'placeOrder';
+type OpName = 'orderDetail' | 'orderDetailInTurn' | 'orders50' | 'placeOrder';
 
 /** POSTs a body and returns the raw response text (the bytes every response under load must repeat). */
 async function post(to: string, body: string, extra: Record<string, string>) {
@@ -175,19 +175,29 @@ async function measure(run: Run, name: string, load: Omit<LoadOptions, 'duration
 }
 
 /** The same read on the floor, right after ours: its answer must carry the gateway's `data`, every time. */
-async function withFloor(run: Run, row: DomainOperationResult, name: string, path: string, body: string, gatewayText: string): Promise<DomainOperationResult> {
+async function withFloor(run: Run, row: DomainOperationResult, name: string, path: string, body: string | string[], gatewayText: string | string[]): Promise<DomainOperationResult> {
   if (!run.floor) return row;
   await settle(run.stack);
   const { o, log } = run;
   const { url, pid } = run.floor;
   const fh = { 'x-tenant-id': run.tenantId };
-  const text = await post(url + path, body, fh);
-  const same = isDeepStrictEqual(JSON.parse(text), { data: JSON.parse(gatewayText).data });
-  if (!same) log(`domain: floor ${name}: its answer differs from the gateway's:\n${text.slice(0, 600)}\n${gatewayText.slice(0, 600)}`);
+  // several bodies: sent in turn, each answer checked against the gateway's to the same body
+  const bodies = typeof body === 'string' ? [body] : body;
+  const gatewayTexts = typeof gatewayText === 'string' ? [gatewayText] : gatewayText;
+  const texts: string[] = [];
+  let same = true;
+  for (const [i, b] of bodies.entries()) {
+    const text = await post(url + path, b, fh);
+    texts.push(text);
+    if (isDeepStrictEqual(JSON.parse(text), { data: JSON.parse(gatewayTexts[i]!).data })) continue;
+    if (same) log(`domain: floor ${name}: its answer differs from the gateway's:\n${text.slice(0, 600)}\n${gatewayTexts[i]!.slice(0, 600)}`);
+    same = false;
+  }
   const rssRestMb = round(memMb(pid, 'VmRSS'), 1);
   let cpu: ReturnType<typeof cpuWindow> | undefined;
   let rss: ReturnType<typeof rssSampler> | undefined;
-  const r = await runLoadChild<LoadResult>({ url: url + path, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: fh, body, expectBody: text } satisfies LoadOptions, () => {
+  const exact = texts.length === 1 ? { body: bodies[0]!, expectBody: texts[0]! } : { body: bodies[0]!, bodies, expectBodies: texts };
+  const r = await runLoadChild<LoadResult>({ url: url + path, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: fh, ...exact } satisfies LoadOptions, () => {
     cpu = cpuWindow({ floor: pid });
     rss = rssSampler(pid);
   });
@@ -213,6 +223,25 @@ async function orderDetailOp(run: Run, delivered: string): Promise<DomainOperati
     return { ok, statements };
   });
   return withFloor(run, row, 'OrderDetail', '/order-detail', JSON.stringify({ id: delivered }), text);
+}
+
+/**
+ * OrderDetail for each of the 50 newest orders in turn (issue 17): concurrent requests ask for different orders, as
+ * real clients do, so reads merged across requests (fast-sql.ts mergeReads) carry several keys instead of one order's
+ * rows many times over; every response byte-identical to the one checked first for its order.
+ */
+async function orderDetailInTurnOp(run: Run): Promise<DomainOperationResult> {
+  const ids = nodes<{ id: string }>((await query(run, '{ orders(first: 50) { edges { node { id } } } }')).orders).map((n) => n.id);
+  const bodies = ids.map((id) => JSON.stringify({ query: ORDER_DETAIL, variables: { id } }));
+  const texts: string[] = [];
+  for (const b of bodies) texts.push(await post(run.url, b, run.headers));
+  const row = await measure(run, 'OrderDetail (50 orders in turn)', { body: bodies[0]!, bodies, rejectInBody: '"errors"', expectBodies: texts }, async () => {
+    const read = countStatements(run.stack);
+    const r = await gql(run.url, ORDER_DETAIL, { id: ids[0] }, run.token);
+    const statements = read();
+    return { ok: !r.errors && !!r.data?.order?.number && texts.every((t) => !t.includes('"errors"')) && isDeepStrictEqual({ data: r.data }, { data: JSON.parse(texts[0]!).data }), statements };
+  });
+  return withFloor(run, row, 'OrderDetail in turn', '/order-detail', ids.map((id) => JSON.stringify({ id })), texts);
 }
 
 /** orders(first: 50) with the OrderDetail selection on each. */
@@ -284,6 +313,7 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
     const delivered = nodes<{ id: string }>((await query(run, '{ orders(first: 1, filter: { status: DELIVERED }) { edges { node { id } } } }')).orders)[0]!.id;
     const want = (op: OpName) => !o.ops || o.ops.includes(op);
     const orderDetail = want('orderDetail') ? await orderDetailOp(run, delivered) : { ...SKIPPED };
+    const orderDetailInTurn = want('orderDetailInTurn') ? await orderDetailInTurnOp(run) : { ...SKIPPED };
     const orders50 = want('orders50') ? await orders50Op(run) : { ...SKIPPED };
     const placeOrder: DomainOperationResult = want('placeOrder') ? await placeOrderOp(run) : { ...SKIPPED };
     return {
@@ -294,6 +324,7 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
       warmupSeconds: o.warmup,
       startupSeconds,
       orderDetail,
+      orderDetailInTurn,
       orders50,
       placeOrder,
     };

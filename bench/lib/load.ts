@@ -25,6 +25,8 @@ export interface LoadOptions {
   rejectInBody?: string;
   /** A response whose body is not exactly this text is a bodyFailure (a fast wrong answer fails). */
   expectBody?: string;
+  /** With `bodies`: the exact response to each body, by position (expectBody for requests in turn). */
+  expectBodies?: string[];
   /** Seconds before a request counts as a timeout (autocannon's default: 10). */
   timeout?: number;
 }
@@ -58,15 +60,18 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const request: Record<string, unknown> = { method: 'POST', path: new URL(o.url).pathname, headers, body: bodies[0] };
   if (o.uniquePlaceholder || bodies.length > 1) {
     const parts = bodies.map((b) => b.split(o.uniquePlaceholder ?? '\u0000'));
-    request.setupRequest = (req: Record<string, unknown>) => {
+    // one request at a time per connection (pipelining 1): its context remembers which body it sent
+    request.setupRequest = (req: Record<string, unknown>, context: { turn?: number }) => {
       const n = seq++;
-      return { ...req, body: parts[n % parts.length]!.join(`${prefix}-${n}`) };
+      context.turn = n % parts.length;
+      return { ...req, body: parts[context.turn]!.join(`${prefix}-${n}`) };
     };
   }
-  if (o.expectInBody || o.rejectInBody || o.expectBody !== undefined) {
-    const { expectInBody: want, rejectInBody: reject, expectBody: exact } = o;
-    request.onResponse = (status: number, raw: unknown) => {
+  if (o.expectInBody || o.rejectInBody || o.expectBody !== undefined || o.expectBodies) {
+    const { expectInBody: want, rejectInBody: reject, expectBody, expectBodies } = o;
+    request.onResponse = (status: number, raw: unknown, context: { turn?: number }) => {
       const body = String(raw);
+      const exact = expectBodies ? expectBodies[context.turn ?? -1] ?? '' : expectBody;
       if (status >= 200 && status < 300 && ((want && !body.includes(want)) || (reject && body.includes(reject)) || (exact !== undefined && body !== exact))) bodyFailures++;
     };
   }

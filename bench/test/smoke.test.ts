@@ -52,7 +52,7 @@ describe('npm run bench -- --smoke', () => {
     expect(j.gateway.dedup).toMatchObject({ ours: row });
     expect(j.gateway.plain.ours.subgraphFetchesPerRequest).toBeGreaterThan(0);
 
-    for (const op of ['orderDetail', 'orders50', 'placeOrder']) {
+    for (const op of ['orderDetail', 'orderDetailInTurn', 'orders50', 'placeOrder']) {
       expect(j.domain[op], op).toMatchObject({ rps: expect.any(Number), requests: expect.any(Number), correct: true, badResponses: 0 });
       // latencies exist when a request completed in the seconds-long window (none may on a machine at load 15)
       expect(j.domain[op].requests > 0 ? typeof j.domain[op].p99Ms : null, op).toBe(j.domain[op].requests > 0 ? 'number' : null);
@@ -60,7 +60,7 @@ describe('npm run bench -- --smoke', () => {
     }
     expect(j.domain.orderDetail.statementsPerOperation).toMatchObject({ logistics: expect.any(Number), finance: expect.any(Number), workforce: expect.any(Number) });
     // the floor (same statements through pg, JSON by hand) answers the gateway's data, byte-stable under load
-    for (const op of ['orderDetail', 'orders50']) expect(j.domain[op].floor, op).toMatchObject({ sameDataAsGateway: true, badResponses: 0, rps: expect.any(Number) });
+    for (const op of ['orderDetail', 'orderDetailInTurn', 'orders50']) expect(j.domain[op].floor, op).toMatchObject({ sameDataAsGateway: true, badResponses: 0, rps: expect.any(Number) });
     expect(j.domain.placeOrder.eventLagMs).toMatchObject({ handled: expect.any(Number), p99: expect.any(Number) });
 
     const step = j.subscriptions.steps[0];

@@ -125,6 +125,21 @@ export const foundation = (mode: keyof typeof modes) => describe.each([modes[mod
     expect(accraCustomers.some((c) => lagosCustomerIds.has(c.id))).toBe(false);
   });
 
+  // Reads of requests running at once are merged per statement and tenant on Postgres (fast-sql.ts mergeReads): Accra
+  // asking for Lagos's orders at the same moment as Lagos must still get nothing, and Lagos exactly what it gets alone.
+  it('keeps tenants apart when they ask for the same orders at the same time', async () => {
+    const ids = nodes<{ id: string }>((await gql(stack.gatewayUrl, '{ orders(first: 12) { edges { node { id } } } }', {}, lagos)).data.orders).map((o) => o.id);
+    const alone = new Map<string, unknown>();
+    for (const id of ids) alone.set(id, (await gql(stack.gatewayUrl, ORDER_DETAIL, { id }, lagos)).data);
+    const together = await Promise.all(ids.flatMap((id) => [gql(stack.gatewayUrl, ORDER_DETAIL, { id }, accra), gql(stack.gatewayUrl, ORDER_DETAIL, { id }, lagos)]));
+    ids.forEach((id, i) => {
+      expect(together[2 * i]!.data?.order ?? null).toBeNull();
+      expect(together[2 * i + 1]!.errors).toBeUndefined();
+      expect(together[2 * i + 1]!.data).toEqual(alone.get(id));
+    });
+    expect([...alone.values()].every((d) => (d as { order: unknown }).order)).toBe(true);
+  });
+
   it('issues a number of SQL statements per subgraph that does not grow with the list (no N+1)', async () => {
     const count = async (n: number) => {
       for (const s of Object.values(stack.subgraphs)) s.runtime.db.stats.statements = 0;

@@ -304,7 +304,98 @@ export function hasFastPath(prisma: PrismaLike): boolean {
 
 /** `SELECT * FROM "<table>" WHERE "<column>" = ANY($1) AND "tenantId" = $2 [ORDER BY …]`: a loader's batch. */
 export function byKeysInTenant<Row>(run: SqlRunner, table: string, column: string, keys: readonly string[], tenantId: string, orderBy = ''): Promise<Row[]> {
-  return run<Row>(`SELECT * FROM "${table}" WHERE "${column}" = ANY($1::text[]) AND "tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`, [keys, tenantId]);
+  return byKeys<Row>(run, `SELECT * FROM "${table}" WHERE "${column}" = ANY($1::text[]) AND "tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`, keys, tenantId, column);
+}
+
+/** A statement of the byKeysInTenant kind (`$1` the keys, `$2` the tenant, `column` in each row holds its key): merged with other requests' when the runner can. */
+function byKeys<Row>(run: SqlRunner, text: string, keys: readonly string[], tenantId: string, column: string): Promise<Row[]> {
+  const merged = mergedReads.get(run);
+  return merged ? (merged(text, keys, tenantId, column) as Promise<Row[]>) : run<Row>(text, [keys, tenantId]);
+}
+
+/**
+ * Reads by keys of concurrent requests in one statement (issue 17). Each request's DataLoaders batch its own keys;
+ * under load many requests send the same statement (an order's lines, an invoice by order…) for the same tenant at
+ * once, each taking a connection, a round trip and a socket write. Here a request's read joins the one still waiting
+ * for a connection with the same text and tenant: its keys are added to that statement's array, and when the
+ * connection comes the statement runs once and each request gets exactly the rows of its own keys, in the
+ * statement's order (a row two requests share is copied for the second, so no request sees another's changes to it).
+ * Nothing is cached: a read never gets rows from before it asked. When the pool is idle a read waits only for the
+ * current turn of the event loop (setImmediate), so the requests that arrived together go together.
+ */
+export type MergedReads = (text: string, keys: readonly string[], tenantId: string, column: string) => Promise<Record<string, unknown>[]>;
+/** A connection lent to one merged statement: its runner, then back to the pool. */
+export interface ReadLease { run: SqlRunner; release: (error?: Error) => void }
+/** Most keys one merged statement carries; a read that would pass it starts the next one. */
+export const MAX_MERGED_KEYS = 1_000;
+
+const mergedReads = new WeakMap<SqlRunner, MergedReads>();
+
+/** byKeysInTenant(Joined) through `run` are merged across requests with `reads` (open-database: the pool's runner, never a transaction's). */
+export function registerMergedReads(run: SqlRunner, reads: MergedReads): void {
+  mergedReads.set(run, reads);
+}
+
+interface MergedWaiter { keys: readonly string[]; resolve: (rows: Record<string, unknown>[]) => void; reject: (error: unknown) => void }
+interface MergedBatch { keys: Set<string>; waiters: MergedWaiter[] }
+
+export function mergeReads(acquire: () => Promise<ReadLease>): MergedReads {
+  const open = new Map<string, MergedBatch>();
+  const dispatch = async (id: string, batch: MergedBatch, text: string, tenantId: string, column: string) => {
+    let lease: ReadLease;
+    try {
+      await new Promise((r) => setImmediate(r));
+      lease = await acquire();
+    } catch (error) {
+      if (open.get(id) === batch) open.delete(id);
+      for (const w of batch.waiters) w.reject(error);
+      return;
+    }
+    // the statement's keys are fixed from here: a read that comes now waits for the next connection
+    if (open.get(id) === batch) open.delete(id);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await lease.run(text, [[...batch.keys], tenantId]);
+    } catch (error) {
+      lease.release(error as Error);
+      for (const w of batch.waiters) w.reject(error);
+      return;
+    }
+    lease.release();
+    if (batch.waiters.length === 1) return batch.waiters[0]!.resolve(rows);
+    const at = new Map<unknown, number[]>();
+    rows.forEach((r, i) => {
+      const list = at.get(r[column]);
+      if (list) list.push(i);
+      else at.set(r[column], [i]);
+    });
+    const given = new Uint8Array(rows.length);
+    for (const w of batch.waiters) {
+      const mine: number[] = [];
+      for (const k of new Set(w.keys)) {
+        const list = at.get(k);
+        if (list) for (const i of list) mine.push(i);
+      }
+      mine.sort((a, b) => a - b);
+      w.resolve(mine.map((i) => (given[i] ? { ...rows[i] } : ((given[i] = 1), rows[i]!))));
+    }
+  };
+  return (text, keys, tenantId, column) =>
+    new Promise((resolve, reject) => {
+      const id = `${tenantId}\u0000${text}`;
+      let batch = open.get(id);
+      if (batch && batch.keys.size + keys.length > MAX_MERGED_KEYS) {
+        open.delete(id);
+        batch = undefined;
+      }
+      if (!batch) {
+        batch = { keys: new Set(), waiters: [] };
+        open.set(id, batch);
+        void dispatch(id, batch, text, tenantId, column);
+      }
+      for (const k of keys) batch.keys.add(k);
+      batch.waiters.push({ keys, resolve, reject });
+    });
 }
 
 /**
@@ -351,7 +442,7 @@ export async function byKeysInTenantJoined<Row extends object>(run: SqlRunner, t
     text = `SELECT t.*, ${[...other, ...further].join(', ')} FROM "${table}" t LEFT JOIN "${join.table}" j ON j."id" = t."${join.on}" AND j."tenantId" = t."tenantId"${furtherJoin} WHERE t."${column}" = ANY($1::text[]) AND t."tenantId" = $2${orderBy ? ` ORDER BY ${orderBy}` : ''}`; // names in ORDER BY are the output's: the loader table's
     joinedText.set(key, text);
   }
-  const rows = await run<Record<string, unknown>>(text, [keys, tenantId]);
+  const rows = await byKeys<Record<string, unknown>>(run, text, keys, tenantId, column);
   return rows.map((r) => {
     const own: Record<string, unknown> = {};
     const other: Record<string, unknown> = {};

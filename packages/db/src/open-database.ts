@@ -5,7 +5,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
-import { pgliteRunner, pgliteTransactions, postgresRunner, postgresTransactions, registerRunner, type SqlRunner } from './fast-sql.ts';
+import { mergeReads, pgliteRunner, pgliteTransactions, postgresRunner, postgresTransactions, registerMergedReads, registerRunner, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { seededRows, templatedPGlite, templatesEnabled } from './pglite-template.ts';
 import { trackPool } from '@omniroute/core/pool-metrics';
@@ -27,6 +27,11 @@ export interface OpenDatabaseOptions {
    * for a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
    */
   preparedStatements?: boolean;
+  /**
+   * Loaders' reads by keys of concurrent requests merged into one statement per text and tenant (fast-sql.ts
+   * mergeReads; default: on unless DATABASE_MERGED_READS=off). Postgres only.
+   */
+  mergedReads?: boolean;
 }
 
 export interface Database {
@@ -91,6 +96,15 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     const factory = countingAdapterFactory(adapter, stats);
     const prepared = opts.preparedStatements ?? !/^(off|0|false)$/i.test(process.env.DATABASE_PREPARED_STATEMENTS ?? '');
     const query = traceSqlRunner(postgresRunner(pool, pg.types, stats, prepared, true), 'postgresql'); // db_query spans when tracing is on
+    if (opts.mergedReads ?? !/^(off|0|false)$/i.test(process.env.DATABASE_MERGED_READS ?? '')) {
+      registerMergedReads(
+        query,
+        mergeReads(async () => {
+          const client = await pool.connect();
+          return { run: traceSqlRunner(postgresRunner(client, pg.types, stats, prepared, true), 'postgresql'), release: (error) => client.release(error) };
+        }),
+      );
+    }
     registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pg.Query, prepared));
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
     return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
