@@ -321,7 +321,8 @@ function byKeys<Row>(run: SqlRunner, text: string, keys: readonly string[], tena
  * connection comes the statement runs once and each request gets exactly the rows of its own keys, in the
  * statement's order (a row two requests share is copied for the second, so no request sees another's changes to it).
  * Nothing is cached: a read never gets rows from before it asked. When the pool is idle a read waits only for the
- * current turn of the event loop (setImmediate), so the requests that arrived together go together.
+ * current turn of the event loop (setImmediate), so the requests that arrived together go together. On PGlite (one
+ * connection, oneConnection) the reads that come while a merged statement runs go together in the next.
  */
 export type MergedReads = (text: string, keys: readonly string[], tenantId: string, column: string) => Promise<Record<string, unknown>[]>;
 /** A connection lent to one merged statement: its runner, then back to the pool. */
@@ -330,6 +331,30 @@ export interface ReadLease { run: SqlRunner; release: (error?: Error) => void }
 export const MAX_MERGED_KEYS = 1_000;
 
 const mergedReads = new WeakMap<SqlRunner, MergedReads>();
+
+/**
+ * Leases of PGlite's one connection for merged reads: one merged statement at a time, so the reads that come while
+ * one runs wait together for the next (PGlite runs its statements one after another anyway).
+ */
+export function oneConnection(run: SqlRunner): () => Promise<ReadLease> {
+  let busy = false;
+  const waiting: ((lease: ReadLease) => void)[] = [];
+  const lease: ReadLease = {
+    run,
+    release: () => {
+      const next = waiting.shift();
+      if (next) next(lease);
+      else busy = false;
+    },
+  };
+  return () => {
+    if (!busy) {
+      busy = true;
+      return Promise.resolve(lease);
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+}
 
 /** byKeysInTenant(Joined) through `run` are merged across requests with `reads` (open-database: the pool's runner, never a transaction's). */
 export function registerMergedReads(run: SqlRunner, reads: MergedReads): void {

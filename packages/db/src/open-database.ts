@@ -5,7 +5,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
-import { mergeReads, pgliteRunner, pgliteTransactions, postgresRunner, postgresTransactions, registerMergedReads, registerRunner, type SqlRunner } from './fast-sql.ts';
+import { mergeReads, oneConnection, pgliteRunner, pgliteTransactions, postgresRunner, postgresTransactions, registerMergedReads, registerRunner, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { seededRows, templatedPGlite, templatesEnabled } from './pglite-template.ts';
 import { trackPool } from '@omniroute/core/pool-metrics';
@@ -29,7 +29,7 @@ export interface OpenDatabaseOptions {
   preparedStatements?: boolean;
   /**
    * Loaders' reads by keys of concurrent requests merged into one statement per text and tenant (fast-sql.ts
-   * mergeReads; default: on unless DATABASE_MERGED_READS=off). Postgres only.
+   * mergeReads; default: on unless DATABASE_MERGED_READS=off). On PGlite, the reads that come while one runs.
    */
   mergedReads?: boolean;
 }
@@ -96,7 +96,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     const factory = countingAdapterFactory(adapter, stats);
     const prepared = opts.preparedStatements ?? !/^(off|0|false)$/i.test(process.env.DATABASE_PREPARED_STATEMENTS ?? '');
     const query = traceSqlRunner(postgresRunner(pool, pg.types, stats, prepared, true), 'postgresql'); // db_query spans when tracing is on
-    if (opts.mergedReads ?? !/^(off|0|false)$/i.test(process.env.DATABASE_MERGED_READS ?? '')) {
+    if (mergedReadsOn(opts)) {
       registerMergedReads(
         query,
         mergeReads(async () => {
@@ -123,6 +123,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   }
   const factory = countingAdapterFactory(new PrismaPGlite(pglite), stats);
   const query = traceSqlRunner(pgliteRunner(pglite, stats), 'postgresql'); // db_query spans when tracing is on
+  if (mergedReadsOn(opts)) registerMergedReads(query, mergeReads(oneConnection(query)));
   registerRunner(factory, query, pgliteTransactions(pglite, stats, (run) => traceSqlRunner(run, 'postgresql')));
   return {
     adapter: factory,
@@ -133,6 +134,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     ...(!opts.dataDir && templatesEnabled() && process.env.PGLITE_SEED_TEMPLATES !== '0' ? { seeded: (key: string, seed: () => Promise<void>) => seededRows(pglite, key, seed) } : {}),
   };
 }
+
+const mergedReadsOn = (opts: OpenDatabaseOptions) => opts.mergedReads ?? !/^(off|0|false)$/i.test(process.env.DATABASE_MERGED_READS ?? '');
 
 /** Adds `-c search_path=<schema>` to the connection's startup options, so every pooled connection resolves there. */
 export function withSearchPath(databaseUrl: string, schema: string): string {

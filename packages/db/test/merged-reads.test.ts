@@ -1,6 +1,6 @@
-// Reads by keys of concurrent requests merged into one statement (fast-sql.ts mergeReads, issue 17): each read gets
-// exactly the rows of its own keys, in the statement's order, never another tenant's, and a transaction's reads are
-// never merged.
+// Reads by keys of concurrent requests merged into one statement (fast-sql.ts mergeReads, issue 17; Postgres and
+// PGlite): each read gets exactly the rows of its own keys, in the statement's order, never another tenant's, and a
+// transaction's reads are never merged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byKeysInTenant, byKeysInTenantJoined, joinedRow, openDatabase, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
 import { MAX_MERGED_KEYS, mergeReads, type ReadLease, type SqlRunner } from '../src/fast-sql.ts';
@@ -112,8 +112,8 @@ describe('mergeReads', () => {
   });
 });
 
-describe('merged reads on Postgres', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+describe.each(['pglite', 'postgres'] as const)('merged reads on %s', (backend) => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   let merged: Database;
   let plain: Database;
   let prisma: PrismaClient;
@@ -122,18 +122,20 @@ describe('merged reads on Postgres', () => {
 
   beforeAll(async () => {
     const PrismaClientClass = await loadFixtureClient();
-    scratch = await createScratchDatabase();
+    scratch = backend === 'postgres' ? await createScratchDatabase() : undefined;
     const subgraph = uniqueName('merged');
-    merged = await openDatabase({ subgraph, migrationsDir: FIXTURE_MIGRATIONS, databaseUrl: scratch.url });
-    plain = await openDatabase({ subgraph, migrationsDir: FIXTURE_MIGRATIONS, databaseUrl: scratch.url, mergedReads: false });
+    merged = await openDatabase({ subgraph, migrationsDir: FIXTURE_MIGRATIONS, databaseUrl: scratch?.url });
+    plain = await openDatabase({ subgraph, migrationsDir: FIXTURE_MIGRATIONS, databaseUrl: scratch?.url, mergedReads: false });
     prisma = new PrismaClientClass({ adapter: merged.adapter });
-    const run = merged.query;
-    await run(`CREATE TABLE "${P}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "name" text)`);
-    await run(`CREATE TABLE "${T}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "orderId" text NOT NULL, "position" integer, "amount" numeric(19,4), "parentId" text)`);
-    await run(`INSERT INTO "${P}" VALUES ('p1', 'tA', 'one'), ('p2', 'tB', 'other tenant')`);
-    await run(
-      `INSERT INTO "${T}" VALUES ('l1', 'tA', 'o1', 2, 1.5, 'p1'), ('l2', 'tA', 'o1', 1, 2, NULL), ('l3', 'tA', 'o2', 1, 3, 'p1'), ('l4', 'tB', 'o1', 1, 4, 'p2'), ('l5', 'tA', 'o3', 1, 5, 'p2')`,
-    );
+    // on Postgres both share the schema; each PGlite is its own database
+    for (const run of backend === 'postgres' ? [merged.query] : [merged.query, plain.query]) {
+      await run(`CREATE TABLE "${P}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "name" text)`);
+      await run(`CREATE TABLE "${T}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "orderId" text NOT NULL, "position" integer, "amount" numeric(19,4), "parentId" text)`);
+      await run(`INSERT INTO "${P}" VALUES ('p1', 'tA', 'one'), ('p2', 'tB', 'other tenant')`);
+      await run(
+        `INSERT INTO "${T}" VALUES ('l1', 'tA', 'o1', 2, 1.5, 'p1'), ('l2', 'tA', 'o1', 1, 2, NULL), ('l3', 'tA', 'o2', 1, 3, 'p1'), ('l4', 'tB', 'o1', 1, 4, 'p2'), ('l5', 'tA', 'o3', 1, 5, 'p2')`,
+      );
+    }
   }, 60_000);
   afterAll(async () => {
     await prisma?.$disconnect();
