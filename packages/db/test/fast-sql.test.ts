@@ -282,4 +282,25 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     await run(`DROP TABLE "${P}"`);
     await run(`DROP TABLE "${G}"`);
   });
+
+  // the rows are split by a function made per set of columns (object literals); a column named __proto__ must stay
+  // a column, never become the row's prototype
+  it('byKeysInTenantJoined: a column named __proto__ is an own property of the row, on either side of the join', async () => {
+    const run = sqlFor(prisma);
+    const [P, C] = [uniqueName('PParent'), uniqueName('PChild')];
+    await run(`CREATE TABLE "${P}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "__proto__" text)`);
+    await run(`CREATE TABLE "${C}" ("id" text PRIMARY KEY, "tenantId" text NOT NULL, "parentId" text, "__proto__" text)`);
+    await run(`INSERT INTO "${P}" VALUES ('p1', 'tA', 'parent value')`);
+    await run(`INSERT INTO "${C}" VALUES ('c1', 'tA', 'p1', 'child value'), ('c2', 'tA', NULL, NULL)`);
+    const join = { relation: 'parent', table: P, on: 'parentId', columns: ['id', 'tenantId', '__proto__'] };
+    const rows = await byKeysInTenantJoined<Record<string, unknown>>(run, C, 'id', ['c1', 'c2'], 'tA', join, '"id"');
+    expect(rows.map((r) => Object.getPrototypeOf(r))).toEqual([Object.prototype, Object.prototype]);
+    expect(rows.map((r) => Object.getOwnPropertyDescriptor(r, '__proto__')?.value)).toEqual(['child value', null]);
+    const parent = joinedRow<Record<string, unknown>>(rows[0]!, 'parent')!;
+    expect(Object.getPrototypeOf(parent)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(parent, '__proto__')?.value).toBe('parent value');
+    expect(joinedRow(rows[1]!, 'parent')).toBeNull();
+    await run(`DROP TABLE "${C}"`);
+    await run(`DROP TABLE "${P}"`);
+  });
 });
