@@ -151,7 +151,7 @@ async function measure(run: Run, name: string, load: Omit<LoadOptions, 'duration
   let rss: ReturnType<typeof rssSampler> | undefined;
   const pid = process.pid;
   const rssRestMb = round(memMb(pid, 'VmRSS'), 1);
-  const profiler = process.env.BENCH_DOMAIN_PROFILE ? windowProfiler(process.env.BENCH_DOMAIN_PROFILE, `${run.kind}-${name.split(' ')[0]!.replace(/\W/g, '')}`) : undefined;
+  const profiler = process.env.BENCH_DOMAIN_PROFILE ? windowProfiler(process.env.BENCH_DOMAIN_PROFILE, `${run.kind}-${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}`) : undefined;
   const r = await runLoadChild<LoadResult>({ url: run.url, connections: o.connections, warmup: o.warmup, duration: o.duration, timeout: LOAD_TIMEOUT_S, headers: run.headers, ...load } satisfies LoadOptions, () => {
     cpu = cpuWindow({ stack: pid });
     rss = rssSampler(pid);
