@@ -94,7 +94,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     // `schema` makes Prisma qualify table names; search_path (in the URL) covers raw SQL.
     const adapter = new PrismaPg(pool, { schema: opts.subgraph });
     const factory = countingAdapterFactory(adapter, stats);
-    const prepared = opts.preparedStatements ?? !/^(off|0|false)$/i.test(process.env.DATABASE_PREPARED_STATEMENTS ?? '');
+    const prepared = opts.preparedStatements ?? switchedOn('DATABASE_PREPARED_STATEMENTS');
     const query = traceSqlRunner(postgresRunner(pool, pg.types, stats, prepared, true), 'postgresql'); // db_query spans when tracing is on
     if (mergedReadsOn(opts)) {
       registerMergedReads(
@@ -135,7 +135,9 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   };
 }
 
-const mergedReadsOn = (opts: OpenDatabaseOptions) => opts.mergedReads ?? !/^(off|0|false)$/i.test(process.env.DATABASE_MERGED_READS ?? '');
+/** A switch of the environment that is on unless set to off, 0 or false. */
+const switchedOn = (name: string) => !/^(off|0|false)$/i.test(process.env[name] ?? '');
+const mergedReadsOn = (opts: OpenDatabaseOptions) => opts.mergedReads ?? switchedOn('DATABASE_MERGED_READS');
 
 /** Adds `-c search_path=<schema>` to the connection's startup options, so every pooled connection resolves there. */
 export function withSearchPath(databaseUrl: string, schema: string): string {
