@@ -361,9 +361,12 @@ export function registerMergedReads(run: SqlRunner, reads: MergedReads): void {
   mergedReads.set(run, reads);
 }
 
-/** `fresh`: the reader makes new objects of the rows it gets (byKeysInTenantJoined), so a shared row need not be copied for it. */
-interface MergedWaiter { keys: readonly string[]; fresh: boolean; resolve: (rows: Record<string, unknown>[]) => void; reject: (error: unknown) => void }
-interface MergedBatch { keys: Set<string>; waiters: MergedWaiter[] }
+interface MergedWaiter { keys: readonly string[]; resolve: (rows: Record<string, unknown>[]) => void; reject: (error: unknown) => void }
+/**
+ * `fresh`: the statement's readers make new objects of the rows they get (byKeysInTenantJoined's texts), so a shared
+ * row need not be copied; a property of the text, so of the batch.
+ */
+interface MergedBatch { keys: Set<string>; waiters: MergedWaiter[]; fresh: boolean }
 
 export function mergeReads(acquire: () => Promise<ReadLease>): MergedReads {
   const open = new Map<string, MergedBatch>();
@@ -403,7 +406,7 @@ export function mergeReads(acquire: () => Promise<ReadLease>): MergedReads {
         if (list) for (const i of list) mine.push(i);
       }
       mine.sort((a, b) => a - b);
-      w.resolve(w.fresh ? mine.map((i) => rows[i]!) : mine.map((i) => (given[i] ? { ...rows[i] } : ((given[i] = 1), rows[i]!))));
+      w.resolve(batch.fresh ? mine.map((i) => rows[i]!) : mine.map((i) => (given[i] ? { ...rows[i] } : ((given[i] = 1), rows[i]!))));
     }
   };
   return (text, keys, tenantId, column, fresh = false) =>
@@ -415,12 +418,12 @@ export function mergeReads(acquire: () => Promise<ReadLease>): MergedReads {
         batch = undefined;
       }
       if (!batch) {
-        batch = { keys: new Set(), waiters: [] };
+        batch = { keys: new Set(), waiters: [], fresh };
         open.set(id, batch);
         void dispatch(id, batch, text, tenantId, column);
       }
       for (const k of keys) batch.keys.add(k);
-      batch.waiters.push({ keys, fresh, resolve, reject });
+      batch.waiters.push({ keys, resolve, reject });
     });
 }
 
