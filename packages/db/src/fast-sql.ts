@@ -131,32 +131,109 @@ export function pgliteRunner(db: Pick<PGlite, 'query'> | Pick<Transaction, 'quer
  * `last` runs the transaction's final statement and commits with it (on Postgres in the same round trip): nothing may
  * run after it, and a failure of either fails the call; `sql` for every other statement.
  */
-export type SqlTransaction = <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>) => Promise<R>;
+export type SqlTransaction = <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude?: TransactionPrelude) => Promise<R>;
+
+/**
+ * A statement that opens a transaction and may decline it by failing: on Postgres it travels with the
+ * transaction's first statement (and COMMIT with it when that is also its `last`), one round trip fewer (e.g. the
+ * consumer's ProcessedEvent row, issue 17). When it fails with an error `declines` accepts (say a duplicate key), the
+ * transaction is rolled back — the extended protocol skips what was sent after it — and rejects with
+ * PreludeDeclined; any other failure is the transaction's error.
+ */
+export interface TransactionPrelude {
+  /** A statement that returns no rows (no RETURNING). */
+  text: string;
+  /** Text (or null) parameters. */
+  params: readonly (string | null)[];
+  declines(error: unknown): boolean;
+}
+
+/** A transaction whose prelude declined it (TransactionPrelude): rolled back, nothing of it kept. */
+export class PreludeDeclined extends Error {
+  constructor() {
+    super('the transaction’s prelude declined it; rolled back');
+    this.name = 'PreludeDeclined';
+  }
+}
+
+/** Runs the prelude as a statement of its own; a failure it declines becomes PreludeDeclined. */
+async function runPrelude(run: SqlRunner, prelude: TransactionPrelude): Promise<void> {
+  try {
+    await run(prelude.text, prelude.params);
+  } catch (error) {
+    if (prelude.declines(error)) throw new PreludeDeclined();
+    throw error;
+  }
+}
+
+/** The prelude run as the transaction's first statement of its own (PGlite, Prisma): same outcome, one round trip more. */
+function preluded<R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude: TransactionPrelude | undefined): (sql: SqlRunner, last: SqlRunner) => Promise<R> {
+  if (!prelude) return fn;
+  return async (sql, last) => {
+    await runPrelude(sql, prelude);
+    return fn(sql, last);
+  };
+}
 
 export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner, Query: typeof pg.Query, prepared = true): SqlTransaction {
-  return async <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>): Promise<R> => {
+  return async <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude?: TransactionPrelude): Promise<R> => {
     const client = await pool.connect();
     let broken: Error | undefined;
     let begun = false;
     let ended = false;
-    // BEGIN travels with the transaction's first statement and COMMIT with its `last` (one round trip each fewer,
-    // see pipelineFor); transaction control is not counted (as for Prisma's, counting-adapter.ts).
+    // BEGIN (and the prelude) travel with the transaction's first statement and COMMIT with its `last` (one round
+    // trip each fewer, see pipelineFor); transaction control is not counted (as for Prisma's, counting-adapter.ts).
     const plain = postgresRunner(client, types, stats, prepared);
-    const statement = (commit: boolean): SqlRunner => <Row>(text: string, params?: readonly unknown[]): Promise<Row[]> => {
-      if (ended) return Promise.reject(new Error('sqlTransaction: a statement after the transaction’s last one'));
+    // once declined, nothing more runs and nothing commits, even if fn caught the PreludeDeclined
+    let declined = false;
+    const opening = async (): Promise<void> => {
+      await client.query('BEGIN');
+      if (prelude) await runPrelude(plain, prelude).catch(refused);
+    };
+    const refused = (error: unknown): never => {
+      if (error instanceof PreludeDeclined) declined = true;
+      throw error;
+    };
+    const statement = (commit: boolean): SqlRunner => async <Row>(text: string, params?: readonly unknown[]): Promise<Row[]> => {
+      if (declined) throw new PreludeDeclined();
+      if (ended) throw new Error('sqlTransaction: a statement after the transaction’s last one');
       if (commit) ended = true;
       const first = !begun;
       begun = true;
-      // A named statement rides along with BEGIN only once this connection has it: pg's bookkeeping would take
-      // BEGIN's ParseComplete for the statement's, so a statement whose own Parse failed would count as prepared.
+      // A named statement rides along with BEGIN (and the prelude) only once this connection has it: pg's bookkeeping
+      // would take their ParseComplete for the statement's, so a statement whose own Parse failed would count as
+      // prepared. The prelude is sent prepared when this connection has it, else unnamed (parsed each time).
       const name = prepared ? statementName(text) : undefined;
       const begin = first && (name === undefined || parsedOn(client, name));
-      const run = begin || commit ? postgresRunner(pipelineFor(client, Query, begin, commit), types, stats, prepared) : plain;
-      return first && !begin ? client.query('BEGIN').then(() => run<Row>(text, params)) : run<Row>(text, params);
+      if (first && !begin) await opening();
+      if (!begin && !commit) return plain<Row>(text, params);
+      const preludeName = prelude && prepared ? statementName(prelude.text) : undefined;
+      const sent: Pipeline = {
+        begin,
+        commit,
+        prelude: begin && prelude ? { text: prelude.text, name: preludeName && parsedOn(client, preludeName) ? preludeName : '', params: prelude.params } : undefined,
+      };
+      if (sent.prelude) {
+        // counted as the statement it is; its time is the one of the statement it travels with
+        stats.statements++;
+        stats.onStatement?.(sent.prelude.text, 0);
+      }
+      try {
+        return await postgresRunner(pipelineFor(client, Query, sent), types, stats, prepared)<Row>(text, params);
+      } catch (error) {
+        // the prelude failed (the statement never ran): declined, or the transaction's error
+        if (sent.prelude && !sent.preludeDone && prelude!.declines(error)) refused(new PreludeDeclined());
+        throw error;
+      }
     };
     try {
       const result = await fn(wrap(statement(false)), wrap(statement(true)));
-      if (begun && !ended) await client.query('COMMIT');
+      if (declined) throw new PreludeDeclined();
+      if (!begun) {
+        begun = true;
+        await opening(); // fn ran no statement: the prelude alone
+      }
+      if (!ended) await client.query('COMMIT');
       return result;
     } catch (error) {
       // a connection that cannot roll back is discarded; after a `last` that ran, there is nothing to roll back
@@ -174,21 +251,30 @@ export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stat
  * Sync, written in one go (the extended protocol runs them in order and answers once; an error skips the rest up to
  * the Sync, so a failed statement is never committed). The statement's result is its own of the two or three.
  */
-function pipelineFor(client: pg.PoolClient, Query: typeof pg.Query, begin: boolean, commit: boolean): Pick<pg.PoolClient, 'query'> {
+function pipelineFor(client: pg.PoolClient, Query: typeof pg.Query, sent: Pipeline): Pick<pg.PoolClient, 'query'> {
   const Pipelined = pipelinedOf(Query);
+  const own = (sent.begin ? 1 : 0) + (sent.prelude ? 1 : 0); // the statement's result among the pipeline's
   return {
     query: ((config: pg.QueryConfig) =>
       new Promise((resolve, reject) => {
         const q = new Pipelined(config, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) =>
-          err ? reject(err) : resolve(Array.isArray(results) ? results[begin ? 1 : 0]! : results)) as never) as PipelinedQuery;
-        q.begin = begin;
-        q.commit = commit;
+          err ? reject(err) : resolve(Array.isArray(results) ? results[own]! : results)) as never) as PipelinedQuery;
+        q.sent = sent;
         void client.query(q as never);
       })) as never,
   };
 }
 
-type PipelinedQuery = pg.Query & { begin: boolean; commit: boolean };
+/** What goes with a statement in its pipeline: BEGIN, a prelude this connection has prepared, COMMIT. */
+interface Pipeline {
+  begin: boolean;
+  commit: boolean;
+  /** `name`: prepared on this connection already; '' — sent with its Parse, unnamed. */
+  prelude?: { text: string; name: string; params: readonly (string | null)[] };
+  /** Set when the prelude's CommandComplete arrived (an error after it is the statement's or COMMIT's). */
+  preludeDone?: boolean;
+}
+type PipelinedQuery = pg.Query & { sent: Pipeline };
 /** A transaction control statement as unnamed Parse/Bind/Execute, no Sync. */
 function control(connection: PgConnection, text: 'BEGIN' | 'COMMIT') {
   connection.parse({ text, name: '', types: [] });
@@ -200,21 +286,36 @@ const pipelinedClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
 function pipelinedOf(Query: typeof pg.Query): typeof pg.Query {
   let Pipelined = pipelinedClasses.get(Query);
   if (Pipelined) return Pipelined;
-  const base = Query.prototype as unknown as { prepare(c: PgConnection): void; _getRows(c: PgConnection, rows?: number): void };
+  const base = Query.prototype as unknown as {
+    prepare(c: PgConnection): void;
+    _getRows(c: PgConnection, rows?: number): void;
+    handleCommandComplete(msg: unknown, c: PgConnection): void;
+  };
   Pipelined = class extends Query {
-    begin = false;
-    commit = false;
+    sent: Pipeline = { begin: false, commit: false };
+    private completed = 0;
     // the extended protocol even without parameters (pg sends those as a simple Query message otherwise)
     requiresPreparation() {
       return true;
     }
     prepare(connection: PgConnection) {
-      if (this.begin) control(connection, 'BEGIN');
+      const { begin, prelude } = this.sent;
+      if (begin) control(connection, 'BEGIN');
+      if (prelude) {
+        // its rows are not read (no Describe): a prelude returns none
+        if (!prelude.name) connection.parse({ text: prelude.text, name: '', types: [] });
+        connection.bind({ portal: '', statement: prelude.name, values: prelude.params.map((v) => (v == null ? null : String(v))) });
+        connection.execute({ portal: '', rows: 0 });
+      }
       base.prepare.call(this, connection);
+    }
+    handleCommandComplete(msg: unknown, connection: PgConnection) {
+      base.handleCommandComplete.call(this, msg, connection);
+      if (this.sent.prelude && ++this.completed === (this.sent.begin ? 2 : 1)) this.sent.preludeDone = true;
     }
     // pg's Execute and Sync of the statement: COMMIT goes between them
     _getRows(connection: PgConnection & { sync(): void }, rows?: number) {
-      if (!this.commit || rows) return base._getRows.call(this, connection, rows);
+      if (!this.sent.commit || rows) return base._getRows.call(this, connection, rows);
       connection.execute({ portal: (this as unknown as { portal?: string }).portal ?? '', rows: 0 });
       control(connection, 'COMMIT');
       connection.sync();
@@ -222,6 +323,116 @@ function pipelinedOf(Query: typeof pg.Query): typeof pg.Query {
   };
   pipelinedClasses.set(Query, Pipelined);
   return Pipelined;
+}
+
+/** One statement of a batch (SqlBatch). */
+export interface BatchStatement {
+  text: string;
+  params?: readonly unknown[];
+}
+
+/**
+ * Independent statements sent together: on Postgres in one round trip on one connection (issue 17: placeOrder's
+ * reads were a wave of five statements on five connections, five wake-ups of Postgres and of this process), each
+ * answered with its own rows, as it would be alone; one failure fails the batch. For reads (and nextval): on
+ * Postgres they run in one implicit transaction, elsewhere one after another.
+ */
+export type SqlBatch = (statements: readonly BatchStatement[]) => Promise<Record<string, unknown>[][]>;
+
+/** The pg module's parts a batch needs (one module per pool: open-database passes its own). */
+export interface PgModule {
+  Query: typeof pg.Query;
+  utils: { prepareValue(v: unknown): unknown };
+}
+
+export function postgresBatch(pool: pg.Pool, pgm: PgModule, types: typeof pg.types, stats: StatementStats, prepared = true): SqlBatch {
+  defaultPgTypes = types;
+  const send = async (statements: readonly BatchStatement[]) => {
+    const client = await pool.connect();
+    let rows: Record<string, unknown>[][];
+    try {
+      rows = await sendBatch(client, pgm, statements, prepared);
+    } catch (error) {
+      // which of its statements this connection now has prepared is unknown (a Parse before the failure took):
+      // the connection goes, a new one prepares them again (failures are rare: a batch is for reads)
+      client.release(error as Error);
+      throw error;
+    }
+    client.release();
+    return rows;
+  };
+  return async (statements) => {
+    if (statements.length === 0) return [];
+    const t0 = performance.now();
+    stats.statements += statements.length;
+    let rows: Record<string, unknown>[][];
+    try {
+      rows = await send(statements);
+    } catch (error) {
+      if (!(prepared && isStalePlan(error))) throw error;
+      renameStatements(); // as postgresRunner: prepared again under new names, once
+      rows = await send(statements);
+    }
+    const ms = (performance.now() - t0) / statements.length;
+    for (const s of statements) stats.onStatement?.(s.text, ms);
+    return rows;
+  };
+}
+
+/** Parse (unless this connection has the statement)/Bind/Describe/Execute of each statement, then one Sync. */
+function sendBatch(client: pg.PoolClient, pgm: PgModule, statements: readonly BatchStatement[], prepared: boolean): Promise<Record<string, unknown>[][]> {
+  const Batch = batchOf(pgm.Query);
+  const connection = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection;
+  const names = statements.map((s) => (prepared ? statementName(s.text) : undefined));
+  // Parsed here: recorded once the batch succeeded (pg's own bookkeeping is per query, one name; the batch has none)
+  const parsing = names.map((name) => name !== undefined && connection.parsedStatements[name] === undefined);
+  return new Promise((resolve, reject) => {
+    const q = new Batch({ text: statements[0]!.text, types: PG_TYPES } as never, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) => {
+      if (err) return reject(err);
+      names.forEach((name, i) => {
+        if (name !== undefined && parsing[i]) connection.parsedStatements[name] = statements[i]!.text;
+      });
+      resolve((Array.isArray(results) ? results : [results]).map((r) => r.rows as Record<string, unknown>[]));
+    }) as never) as BatchQuery;
+    q.batch = { statements, names, parsing, prepareValue: pgm.utils.prepareValue };
+    void client.query(q as never);
+  });
+}
+
+type BatchQuery = pg.Query & { batch: { statements: readonly BatchStatement[]; names: (string | undefined)[]; parsing: boolean[]; prepareValue(v: unknown): unknown } };
+const batchClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
+/** pg's Query sending a batch's messages instead of its own (one class per pg module). */
+function batchOf(Query: typeof pg.Query): typeof pg.Query {
+  let Batch = batchClasses.get(Query);
+  if (Batch) return Batch;
+  Batch = class extends Query {
+    batch!: BatchQuery['batch'];
+    requiresPreparation() {
+      return true;
+    }
+    prepare(connection: PgConnection & { sync(): void }) {
+      const { statements, names, parsing, prepareValue } = this.batch;
+      statements.forEach((s, i) => {
+        const name = names[i] ?? '';
+        if (parsing[i] || !name) connection.parse({ text: s.text, name, types: [] });
+        connection.bind({ portal: '', statement: name, values: (s.params ?? []).map((v) => prepareValue(v)) });
+        connection.describe({ type: 'P', name: '' });
+        connection.execute({ portal: '', rows: 0 });
+      });
+      connection.sync();
+    }
+  };
+  batchClasses.set(Query, Batch);
+  return Batch;
+}
+
+/** A batch as one statement after another on one runner (PGlite's one connection, or Prisma's raw queries). */
+export function sequentialBatch(run: SqlRunner): SqlBatch {
+  return async (statements) => {
+    const rows: Record<string, unknown>[][] = [];
+    for (const s of statements) rows.push(await run(s.text, s.params));
+    return rows;
+  };
 }
 
 /** `sql` and `last` of a transaction that commits when its function returns: the same runner, nothing after `last`. */
@@ -245,22 +456,35 @@ function parsedOn(client: pg.PoolClient, name: string): boolean {
 interface PgConnection {
   parse(q: { text: string; name: string; types: unknown[] }): void;
   bind(b: { portal: string; statement: string; values: unknown[] }): void;
+  describe(d: { type: 'P'; name: string }): void;
   execute(e: { portal: string; rows: number }): void;
 }
 
 export function pgliteTransactions(db: PGlite, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner = (r) => r): SqlTransaction {
   // PGlite's transaction() holds the instance: every other query waits for it (one connection).
   // (PGlite commits when fn returns: `last` has no round trip to save, only its rule to keep)
-  return <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>) => db.transaction((tx) => fn(...withLast(wrap(pgliteRunner(tx, stats))))) as Promise<R>;
+  return <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude?: TransactionPrelude) =>
+    db.transaction((tx) => preluded(fn, prelude)(...withLast(wrap(pgliteRunner(tx, stats))))) as Promise<R>;
 }
 
 // The database behind each adapter factory openDatabase made: a PrismaClient keeps the factory it was given.
 const runners = new WeakMap<SqlDriverAdapterFactory, SqlRunner>();
 const transactions = new WeakMap<SqlDriverAdapterFactory, SqlTransaction>();
+const batches = new WeakMap<SqlDriverAdapterFactory, SqlBatch>();
 
-export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner, transaction?: SqlTransaction): void {
+export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner, transaction?: SqlTransaction, batch?: SqlBatch): void {
   runners.set(adapter, run);
   if (transaction) transactions.set(adapter, transaction);
+  if (batch) batches.set(adapter, batch);
+}
+
+/**
+ * The batch runner of the database this PrismaClient was built on (SqlBatch: one round trip on Postgres); a client
+ * built any other way runs the statements one after another through `$queryRawUnsafe`.
+ */
+export function sqlBatchFor(prisma: PrismaLike): SqlBatch {
+  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  return (adapter && batches.get(adapter)) || sequentialBatch(sqlFor(prisma));
 }
 
 interface PrismaLike {
@@ -279,8 +503,8 @@ export function sqlTransactionFor(prisma: PrismaWithTransactions): SqlTransactio
   const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
   const transaction = adapter ? transactions.get(adapter) : undefined;
   if (transaction) return transaction;
-  return <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>) =>
-    prisma.$transaction((tx) => fn(...withLast(<Row>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<Row[]>(text, ...params))), { maxWait: 15_000, timeout: 30_000 });
+  return <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude?: TransactionPrelude) =>
+    prisma.$transaction((tx) => preluded(fn, prelude)(...withLast(<Row>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<Row[]>(text, ...params))), { maxWait: 15_000, timeout: 30_000 });
 }
 
 /**

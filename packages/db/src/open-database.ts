@@ -5,7 +5,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
-import { mergeReads, oneConnection, pgliteRunner, pgliteTransactions, postgresRunner, postgresTransactions, registerMergedReads, registerRunner, type SqlRunner } from './fast-sql.ts';
+import { mergeReads, oneConnection, pgliteRunner, pgliteTransactions, postgresBatch, postgresRunner, postgresTransactions, sequentialBatch, registerMergedReads, registerRunner, type PgModule, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { seededRows, templatedPGlite, templatesEnabled } from './pglite-template.ts';
 import { trackPool } from '@omniroute/core/pool-metrics';
@@ -105,7 +105,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
         }),
       );
     }
-    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pg.Query, prepared));
+    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pg.Query, prepared), postgresBatch(pool, pg as unknown as PgModule, pg.types, stats, prepared));
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
     return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
   }
@@ -124,7 +124,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   const factory = countingAdapterFactory(new PrismaPGlite(pglite), stats);
   const query = traceSqlRunner(pgliteRunner(pglite, stats), 'postgresql'); // db_query spans when tracing is on
   if (mergedReadsOn(opts)) registerMergedReads(query, mergeReads(oneConnection(query)));
-  registerRunner(factory, query, pgliteTransactions(pglite, stats, (run) => traceSqlRunner(run, 'postgresql')));
+  registerRunner(factory, query, pgliteTransactions(pglite, stats, (run) => traceSqlRunner(run, 'postgresql')), sequentialBatch(query));
   return {
     adapter: factory,
     kind: 'pglite',

@@ -2,7 +2,8 @@
 // (Decimal, Date, enum strings, null) — on both backends, and count its statements like Prisma's.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
+import { Decimal } from '@prisma/client/runtime/client';
+import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, sqlBatchFor, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
 import { createScratchDatabase, FIXTURE_MIGRATIONS, loadFixtureClient, uniqueName, type PrismaClient } from './helpers.ts';
 
 let PrismaClientClass: Awaited<ReturnType<typeof loadFixtureClient>>;
@@ -232,6 +233,36 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     } finally {
       await plain.close();
     }
+  });
+
+  it('sqlBatchFor: each statement answers as alone, counted; one failure fails the batch; prepared statements stay right', async () => {
+    const batch = sqlBatchFor(prisma);
+    const run = sqlFor(prisma);
+    const ids = (await prisma.account.findMany({ select: { id: true } })).map((a) => a.id);
+    const statements = [
+      { text: 'SELECT * FROM "Account" WHERE id = ANY($1::text[]) ORDER BY name', params: [ids] },
+      { text: 'SELECT * FROM "Entry" WHERE "memo" IS NOT DISTINCT FROM $1 ORDER BY amount', params: [null] },
+      { text: 'SELECT $1::int + 1 AS n, $2::text AS t', params: [41, 'x'] },
+      { text: 'SELECT * FROM "Account" WHERE false' },
+    ];
+    const alone = [];
+    for (const st of statements) alone.push(await run(st.text, st.params));
+    db.stats.statements = 0;
+    const seen: string[] = [];
+    db.stats.onStatement = (t) => void seen.push(t);
+    for (let i = 0; i < 8; i++) expect(await batch(statements)).toEqual(alone); // prepared on first use, then bound only
+    db.stats.onStatement = undefined;
+    expect(db.stats.statements).toBe(32);
+    expect(seen.slice(0, 4)).toEqual(statements.map((st) => st.text));
+    expect(alone[0]![0]!.balance).toBeInstanceOf(Decimal);
+    expect(await batch([])).toEqual([]);
+    // a statement that fails (its Parse, or its execution) fails the batch; the statements prepared in it stay usable
+    const fresh = `SELECT ${Math.floor(Math.random() * 1e9)} AS k`;
+    for (let i = 0; i < 3; i++) {
+      await expect(batch([{ text: fresh }, { text: 'SELECT "nope" FROM "Account"' }])).rejects.toMatchObject({ code: '42703' });
+      await expect(batch([{ text: fresh }, { text: 'SELECT 1 / $1::int AS x', params: [0] }])).rejects.toMatchObject({ code: '22012' });
+    }
+    for (let i = 0; i < 4; i++) expect(await batch([{ text: fresh }, statements[2]!])).toEqual([[{ k: expect.any(Number) }], [{ n: 42, t: 'x' }]]);
   });
 
   // A loader's rows with each one's referenced row in one statement (issue 17: a variant with its product, a shipment

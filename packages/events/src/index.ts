@@ -9,6 +9,7 @@ export {
   consumeOnce,
   rowToEvent,
   type OutboxTx,
+  type WrittenOutboxRow,
   type OutboxClient,
   type OutboxEventRow,
   type OutboxRelay,

@@ -106,6 +106,12 @@ export interface OutboxRelayOptions {
    */
   maxInFlight?: number;
   /**
+   * In-memory bus: rows every consumer group has handled are marked published together, this long (ms) after the
+   * first of them; default 50, 0 marks each batch at once. Marked at once when rows in flight leave less than a
+   * batch of room, and on stop().
+   */
+  markDelayMs?: number;
+  /**
    * Redis bus: when it reports that Redis lost its data without saying since when entries were unacknowledged,
    * rows published this recently are published again. Default 1 hour.
    */
@@ -113,9 +119,17 @@ export interface OutboxRelayOptions {
   onError?: (error: unknown, context: Record<string, unknown>) => void;
 }
 
+/** An outbox row as its writer made it (outboxRows): what it may hand to the relay after the commit. */
+export type WrittenOutboxRow = ReturnType<typeof outboxRows>[number];
+
 export interface OutboxRelay {
-  /** Publish now (call after a commit that enqueued events, for low latency). */
-  kick(): void;
+  /**
+   * Publish now (call after a commit that enqueued events, for low latency). With the rows the commit wrote
+   * (`outboxRows`' output), an in-memory bus gets them at once, without the relay reading them back (issue 17: the
+   * read and the mark were a third of an order's statements); any other bus, or rows it has no room for, are read
+   * from the table as before.
+   */
+  kick(written?: readonly WrittenOutboxRow[]): void;
   /** Stops polling and waits for the batch in flight. Does not close the bus or the client. */
   stop(): Promise<void>;
 }
@@ -156,6 +170,8 @@ async function claimAndPublishBatch(prisma: OutboxClient, bus: EventBus, source:
 }
 
 const MARK = `UPDATE "OutboxEvent" SET "publishedAt" = $2::text::timestamp, "attempts" = "attempts" + 1 WHERE "id" = ANY($1::text[])`;
+/** Each row published at its own time ($2[i] for $1[i]). */
+const MARK_EACH = `UPDATE "OutboxEvent" o SET "publishedAt" = m.at::timestamp, "attempts" = o."attempts" + 1 FROM unnest($1::text[], $2::text[]) AS m(id, at) WHERE o."id" = m.id`;
 const COUNT_ATTEMPT = `UPDATE "OutboxEvent" SET "attempts" = "attempts" + 1 WHERE "id" = ANY($1::text[])`;
 
 /** claimAndPublishBatch on the driver path: the rows claimed and read in one statement, then marked. */
@@ -207,12 +223,90 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const inFlight = new Set<string>();
   const untilHandled = bus.publishUntilHandled?.bind(bus);
 
-  /** In memory: hands the next rows to the bus without waiting; each batch is marked when every group handled it. */
+  /**
+   * In memory: ids handled by every group, waiting for the one UPDATE that marks them published: it runs markDelayMs
+   * after the first of them was handled, one at a time, so a busy relay marks many rows per statement (a row handled
+   * but not marked yet is only published again after a crash, and handleOnce skips it then).
+   */
+  const toMark: string[] = [];
+  /** When each of them was handled (its publishedAt: the moment, not the later UPDATE's). */
+  const handledAt: string[] = [];
+  const markDelayMs = Math.max(0, opts.markDelayMs ?? 50);
+  let markTimer: NodeJS.Timeout | undefined;
+  let marking: Promise<void> | null = null;
+  /** In memory: a kick's rows found no room in flight; they are read from the table once room is made. */
+  let missed = false;
+
+  function markSoon(ids: readonly string[]): void {
+    const at = utc(new Date());
+    for (const id of ids) toMark.push(id), handledAt.push(at);
+    if (stopped || markDelayMs === 0 || maxInFlight - inFlight.size < batchSize) flushMarks();
+    else markTimer ??= setTimeout(flushMarks, markDelayMs);
+  }
+
+  function flushMarks(): void {
+    if (markTimer) clearTimeout(markTimer);
+    markTimer = undefined;
+    if (marking || toMark.length === 0) return;
+    const ids = toMark.splice(0);
+    const at = handledAt.splice(0);
+    const update = sql
+      ? sql.run(MARK_EACH, [ids, at])
+      : prisma.outboxEvent.updateMany({ where: { id: { in: ids } }, data: { publishedAt: new Date(`${at[0]}Z`), attempts: { increment: 1 } } });
+    marking = update
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (!stopped) onError(error, { msg: 'marking outbox rows failed; they will be published again', source });
+        },
+      )
+      .finally(() => {
+        for (const id of ids) inFlight.delete(id);
+        marking = null;
+        if (toMark.length > 0) markSoon([]);
+        if (missed && !stopped) schedule(0);
+      });
+  }
+
+  /** In memory: hands rows to the bus without waiting; each is marked (flushMarks) once every group handled it. */
+  function handOff(rows: readonly OutboxEventRow[]): void {
+    const ids = rows.map((r) => r.id);
+    for (const id of ids) inFlight.add(id);
+    untilHandled!(rows.map((r) => rowToEvent(r, source)))
+      .then(
+        () => markSoon(ids),
+        async (error: unknown) => {
+          try {
+            if (stopped) return; // bus closed under us: the rows stay unpublished for the next start
+            onError(error, { msg: 'outbox publish failed; will retry', source });
+            await (sql ? sql.run(COUNT_ATTEMPT, [ids]) : prisma.outboxEvent.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 } } }));
+          } catch (e) {
+            if (!stopped) onError(e, { msg: 'counting an outbox attempt failed', source });
+          } finally {
+            for (const id of ids) inFlight.delete(id);
+            if (!stopped) schedule(0);
+          }
+        },
+      );
+  }
+
+  /** In memory: a writer's committed rows, straight to the bus (those already in flight or without room: skipped). */
+  function handOffWritten(written: readonly WrittenOutboxRow[]): boolean {
+    const rows = written.filter((w) => !inFlight.has(w.id));
+    if (rows.length === 0) return true;
+    if (maxInFlight - inFlight.size < rows.length) return false;
+    handOff(rows.map((w) => ({ id: w.id, tenantId: w.tenantId, type: w.type, aggregateId: w.aggregateId, payload: JSON.parse(w.json) as unknown, occurredAt: w.occurredAt, publishedAt: null, attempts: 0 })));
+    return true;
+  }
+
+  /** In memory: reads the next rows not in flight and hands them to the bus. */
   async function handOffBatch(): Promise<number> {
     const room = maxInFlight - inFlight.size;
+    // no room: read again once marks make some
+    missed = room < batchSize;
     if (room <= 0) return 0;
     const take = Math.min(batchSize, room);
-    const rows = sql
+    const read = sql
       ? await sql.run<OutboxEventRow>(
           `SELECT * FROM "OutboxEvent" WHERE "publishedAt" IS NULL AND NOT ("id" = ANY($1::text[])) ORDER BY "occurredAt", "id" LIMIT $2`,
           [[...inFlight], take],
@@ -222,30 +316,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
           take,
         })) as OutboxEventRow[]);
-    if (rows.length === 0) return 0;
-    const ids = rows.map((r) => r.id);
-    for (const id of ids) inFlight.add(id);
-    const mark = async (published: boolean): Promise<unknown> =>
-      sql
-        ? sql.run(published ? MARK : COUNT_ATTEMPT, published ? [ids, utc(new Date())] : [ids])
-        : prisma.outboxEvent.updateMany({ where: { id: { in: ids } }, data: published ? { publishedAt: new Date(), attempts: { increment: 1 } } : { attempts: { increment: 1 } } });
-    untilHandled!(rows.map((r) => rowToEvent(r, source)))
-      .then(
-        () => mark(true),
-        async (error: unknown) => {
-          if (stopped) return; // bus closed under us: the rows stay unpublished for the next start
-          onError(error, { msg: 'outbox publish failed; will retry', source });
-          await mark(false);
-        },
-      )
-      .catch((error: unknown) => {
-        if (!stopped) onError(error, { msg: 'marking outbox rows failed; they will be published again', source });
-      })
-      .finally(() => {
-        for (const id of ids) inFlight.delete(id);
-        if (!stopped) schedule(0);
-      });
-    return rows.length;
+    // a writer may have handed some of them over while the statement ran
+    const rows = read.filter((r) => !inFlight.has(r.id));
+    if (rows.length > 0) handOff(rows);
+    return read.length;
   }
 
   // Redis lost its data: what it held unacknowledged is gone, so unmark those rows and publish them again.
@@ -314,8 +388,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   schedule(0);
   return {
-    kick() {
+    kick(written) {
       if (stopped) return;
+      if (written && untilHandled && handOffWritten(written)) return;
+      if (written && untilHandled) missed = true;
       if (running) again = true;
       else schedule(0);
     },
@@ -325,6 +401,9 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (running) await running;
+      // rows every group has handled: marked now, or they would be published again at the next start
+      flushMarks();
+      while (marking) await marking;
     },
   };
 }

@@ -4,12 +4,15 @@
 import { orderGateUpsert } from './order-gate.ts';
 import { outboxRows, type NewEvent } from './outbox.ts';
 import type { DomainEvent } from './types.ts';
-import { utcText as utc } from '@omniroute/db';
+import { isSqlUniqueViolation, PreludeDeclined, utcText as utc, type TransactionPrelude } from '@omniroute/db';
 
 /** One parameterised statement ($1, $2…) and its rows (packages/db's SqlRunner). */
 export type Sql = <Row = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<Row[]>;
-/** Runs `fn` in one transaction; `last` runs its final statement and commits with it (packages/db's SqlTransaction). */
-export type SqlTx = <R>(fn: (sql: Sql, last: Sql) => Promise<R>) => Promise<R>;
+/**
+ * Runs `fn` in one transaction; `last` runs its final statement and commits with it; a prelude opens it and may
+ * decline it (packages/db's SqlTransaction and TransactionPrelude).
+ */
+export type SqlTx = <R>(fn: (sql: Sql, last: Sql) => Promise<R>, prelude?: TransactionPrelude) => Promise<R>;
 
 /** enqueue() on the driver path: the events' outbox rows in one statement, in the caller's transaction. */
 export async function enqueueSql(sql: Sql, source: string, events: NewEvent[]): Promise<DomainEvent[]> {
@@ -25,21 +28,29 @@ export async function enqueueSql(sql: Sql, source: string, events: NewEvent[]): 
   return rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenantId, aggregateId: r.aggregateId, payload: JSON.parse(r.json) as Record<string, unknown>, occurredAt: occurredAt.toISOString(), source }));
 }
 
+// No ON CONFLICT: a duplicate key is how an event processed already declines the transaction (handleOnceSql).
+const PROCESSED = `INSERT INTO "ProcessedEvent" ("consumer", "eventId", "processedAt") VALUES ($1, $2, $3::text::timestamp)`;
+/** The prelude's duplicate key: Postgres' and PGlite's code, or Prisma's raw-query error carrying it. */
+const duplicate = (error: unknown): boolean =>
+  isSqlUniqueViolation(error) || (typeof error === 'object' && error !== null && (error as { meta?: { code?: unknown } }).meta?.code === '23505');
+
 /**
  * handleOnce() on the driver path: `work` runs in the transaction that records the event as processed by
- * `consumer`, so it runs at most once per event; false when it had been processed already. `work` may run its final
- * statement with `last` (the COMMIT goes with it: one round trip fewer).
+ * `consumer`, so it takes effect at most once per event; false when it had been processed already. `work` may run
+ * its final statement with `last` (the COMMIT goes with it: one round trip fewer). The ProcessedEvent row is the
+ * transaction's prelude: on Postgres it travels with work's first statement (issue 17: one round trip fewer per
+ * event), so work's code up to that statement may run for an event processed already — nothing it sends to the
+ * database is kept then (the row's duplicate key fails the pipeline before it) and nothing else may it do before.
+ * Concurrent deliveries of one event: the second insert waits on the first's row, then fails or proceeds.
  */
-export function handleOnceSql(transaction: SqlTx, consumer: string, event: DomainEvent, work: (sql: Sql, last: Sql) => Promise<unknown>): Promise<boolean> {
-  return transaction(async (sql, last) => {
-    const rows = await sql(
-      `INSERT INTO "ProcessedEvent" ("consumer", "eventId", "processedAt") VALUES ($1, $2, $3::text::timestamp) ON CONFLICT DO NOTHING RETURNING 1 AS "new"`,
-      [consumer, event.id, utc(new Date())],
-    );
-    if (rows.length === 0) return false;
-    await work(sql, last);
+export async function handleOnceSql(transaction: SqlTx, consumer: string, event: DomainEvent, work: (sql: Sql, last: Sql) => Promise<unknown>): Promise<boolean> {
+  try {
+    await transaction((sql, last) => work(sql, last), { text: PROCESSED, params: [consumer, event.id, utc(new Date())], declines: duplicate });
     return true;
-  });
+  } catch (error) {
+    if (error instanceof PreludeDeclined) return false;
+    throw error;
+  }
 }
 
 /** passOrderGate() on the driver path (order-gate.ts says why every handler of an order's events passes it first). */

@@ -60,12 +60,12 @@ describe.each(['pglite', 'postgres'] as const)('driver-path outbox on %s', (kind
     }
   });
 
-  it('handleOnceSql runs the work once per consumer and event, and keeps nothing of a failed one', async () => {
+  it('handleOnceSql keeps the work once per consumer and event, and nothing of a failed one', async () => {
     const e = ev('order.placed');
     let runs = 0;
     const work = async (sql: Parameters<Parameters<typeof handleOnceSql>[3]>[0]) => {
-      runs++;
       await enqueueSql(sql, 'finance', [{ type: 'x.done', tenantId: 't1', aggregateId: e.id, payload: {} }]);
+      runs++; // past its first statement: the ProcessedEvent row (the prelude) was new
     };
     expect(await handleOnceSql(tx, 'g1', e, work)).toBe(true);
     expect(await handleOnceSql(tx, 'g1', e, work)).toBe(false);
@@ -73,6 +73,8 @@ describe.each(['pglite', 'postgres'] as const)('driver-path outbox on %s', (kind
     expect(await handleOnce(prisma, 'g1', e, async () => { runs += 100; })).toBe(false);
     expect(await handleOnceSql(tx, 'g2', e, work)).toBe(true);
     expect(runs).toBe(2);
+    // the duplicate's first statement travelled with the prelude on Postgres: rolled back, not kept
+    expect(await db.query('SELECT 1 FROM "OutboxEvent" WHERE "aggregateId" = $1', [e.id])).toHaveLength(2);
     const [p] = await db.query<{ processedAt: Date }>('SELECT "processedAt" FROM "ProcessedEvent" WHERE "consumer" = $1 AND "eventId" = $2', ['g1', e.id]);
     expect(Math.abs(p!.processedAt.getTime() - Date.now())).toBeLessThan(60_000);
 
@@ -84,6 +86,37 @@ describe.each(['pglite', 'postgres'] as const)('driver-path outbox on %s', (kind
     expect(await db.query('SELECT 1 FROM "ProcessedEvent" WHERE "eventId" = $1', [failing.id])).toHaveLength(0);
     expect(await db.query('SELECT 1 FROM "OutboxEvent" WHERE "aggregateId" = $1', [failing.id])).toHaveLength(0);
     expect(await handleOnceSql(tx, 'g1', failing, async () => undefined)).toBe(true); // redelivered: runs now
+  });
+
+  it('handleOnceSql on an event processed already keeps nothing, whatever its work does', async () => {
+    const e = ev('order.placed');
+    expect(await handleOnceSql(tx, 'g1', e, async () => undefined)).toBe(true);
+    const outbox = (id: string) => db.query('SELECT 1 FROM "OutboxEvent" WHERE "aggregateId" = $1', [id]);
+    const put = (sql: Parameters<Parameters<typeof handleOnceSql>[3]>[0], id: string) =>
+      enqueueSql(sql, 'finance', [{ type: 'x.dup', tenantId: 't1', aggregateId: id, payload: {} }]);
+    // its only statement run with `last`: not committed with it
+    expect(await handleOnceSql(tx, 'g1', e, (_sql, last) => put(last, `${e.id}-last`))).toBe(false);
+    expect(await outbox(`${e.id}-last`)).toHaveLength(0);
+    // a work that catches the refusal and goes on: its further statements are refused too, nothing commits
+    let later: unknown;
+    expect(await handleOnceSql(tx, 'g1', e, async (sql, last) => {
+      await put(sql, `${e.id}-caught`).catch(() => undefined);
+      await put(last, `${e.id}-after`).catch((error: unknown) => (later = error));
+    })).toBe(false);
+    // (on Postgres the work ran to its first statement, which carried the prelude; elsewhere the prelude ran alone first)
+    if (kind === 'postgres') expect(later).toBeInstanceOf(Error);
+    expect(await outbox(`${e.id}-caught`)).toHaveLength(0);
+    expect(await outbox(`${e.id}-after`)).toHaveLength(0);
+    // a first statement that fails (here: a duplicate key) on a processed event: skipped, not an error to redeliver
+    const [first] = await db.query<{ id: string }>('SELECT "id" FROM "OutboxEvent" LIMIT 1');
+    expect(await handleOnceSql(tx, 'g1', e, (sql) =>
+      sql(`INSERT INTO "OutboxEvent" ("id", "tenantId", "type", "aggregateId", "payload", "occurredAt", "attempts") VALUES ($1, 't1', 'x', 'y', '{}', now(), 0)`, [first!.id]))).toBe(false);
+    // the same failure on a new event is the work's error
+    await expect(handleOnceSql(tx, 'g1', ev('order.placed'), (sql) =>
+      sql(`INSERT INTO "OutboxEvent" ("id", "tenantId", "type", "aggregateId", "payload", "occurredAt", "attempts") VALUES ($1, 't1', 'x', 'y', '{}', now(), 0)`, [first!.id]))).rejects.toThrow();
+    // the connection is fine afterwards
+    expect(await handleOnceSql(tx, 'g3', e, (_sql, last) => put(last, `${e.id}-g3`))).toBe(true);
+    expect(await outbox(`${e.id}-g3`)).toHaveLength(1);
   });
 
   it('passOrderGateSql remembers the first cancellation, as passOrderGate does', async () => {

@@ -109,8 +109,9 @@ describe.each(['pglite', 'postgres'] as const)('order life cycle handlers on %s'
     expect(p).toMatchObject({ consumer: ORDER_LIFECYCLE_GROUP, eventId: e.id });
     within(p!.processedAt, t0, t1);
 
-    // re-sent (at-least-once bus): nothing changes
-    expect(await statementsOf(e)).toEqual({ changed: false, statements: 1 });
+    // re-sent (at-least-once bus): nothing changes. Its ProcessedEvent row fails as a duplicate; on Postgres the
+    // first statement went with it in the round trip and was rolled back (when the connection had it prepared)
+    expect(await statementsOf(e)).toEqual({ changed: false, statements: kind === 'postgres' ? expect.toBeOneOf([1, 2]) : 1 });
     expect(await orderRow(order.id)).toEqual(after);
     expect(await outbox(order.id)).toHaveLength(4);
     expect(await processed(e.id)).toHaveLength(1);

@@ -79,9 +79,10 @@ describe.each(['pglite', 'postgres'] as const)('order consumers on the driver pa
     expect(out[0]).toMatchObject({ tenantId: LAGOS, type: 'shipment.created', publishedAt: null, attempts: 0, payload: { shipmentId: s.id, orderId, territoryId: lagos.territories[0]!.id, complexity: 3 } });
     expect(Object.keys(out[0]!.payload as object).sort()).toEqual(['complexity', 'orderId', 'shipmentId', 'territoryId']);
 
-    // the same event again: only the ProcessedEvent statement, nothing written
+    // the same event again: the ProcessedEvent row fails as a duplicate (on Postgres with the first statement that
+    // went with it, rolled back), nothing written
     const [again, n] = await counted(() => handle(e));
-    expect([again, n]).toEqual([false, 1]);
+    expect([again, n]).toEqual([false, kind === 'postgres' ? expect.toBeOneOf([1, 2]) : 1]);
     expect(await sg.prisma.shipment.count({ where: { orderId } })).toBe(1);
     expect(await outboxOf(s.id)).toHaveLength(1);
     // another confirmation of the order (another event id): the order has its shipment, nothing more is written
@@ -227,7 +228,7 @@ describe.each(['pglite', 'postgres'] as const)('order consumers on the driver pa
       expect([linked, n]).toEqual([true, 3]);
       expect(await orderOf(during.id)).toBe(e.aggregateId);
       expect([await orderOf(over.id), await orderOf(linkedAlready.id), await orderOf(planned.id), await orderOf(accra.id)]).toEqual([null, 'ord_EARLIER', null, null]);
-      expect(await counted(() => handleVisitEvent(sg.prisma, sg.services.beatPlans, e))).toEqual([false, 1]);
+      expect(await counted(() => handleVisitEvent(sg.prisma, sg.services.beatPlans, e))).toEqual([false, kind === 'postgres' ? expect.toBeOneOf([1, 2]) : 1]);
       // the next order of the customer finds no visit without an order: recorded, nothing linked
       const next = placed(customerId, '2026-12-01T09:35:00.000Z');
       expect(await counted(() => handleVisitEvent(sg.prisma, sg.services.beatPlans, next))).toEqual([true, 2]);

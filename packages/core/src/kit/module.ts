@@ -1,14 +1,17 @@
 import type { Viewer } from '../context.ts';
 import type { PolicyTable } from '../policy.ts';
-import type { EventBus } from '@omniroute/events';
+import type { EventBus, WrittenOutboxRow } from '@omniroute/events';
 
 /** What the services of a subgraph share, built once when it starts (modules may add to it through `deps`). */
 export interface SubgraphDeps<Db> {
   readonly prisma: Db;
   /** The event bus (live events, high-rate facts published directly); null when running without one. */
   readonly bus: EventBus | null;
-  /** Call after a commit that wrote outbox rows, so the relay publishes at once instead of at its next poll. */
-  readonly outboxWritten: () => void;
+  /**
+   * Call after a commit that wrote outbox rows, so the relay publishes at once instead of at its next poll; with
+   * the rows (`outboxRows`' output, as committed) the relay need not read them back (OutboxRelay.kick).
+   */
+  readonly outboxWritten: (written?: readonly WrittenOutboxRow[]) => void;
   /** The clock (tests pin it). */
   readonly now: () => Date;
 }

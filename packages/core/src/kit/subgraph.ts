@@ -110,7 +110,7 @@ async function createRuntime<Opts extends KitOptions, P extends Db, Deps extends
   const closers: (() => Promise<void> | void)[] = [];
   const stoppables: Stoppable[] = [];
   let relay: OutboxRelay | undefined;
-  const base: SubgraphDeps<P> = { prisma, bus: opts.bus ?? null, outboxWritten: () => relay?.kick(), now: opts.now ?? (() => new Date()) };
+  const base: SubgraphDeps<P> = { prisma, bus: opts.bus ?? null, outboxWritten: (written) => relay?.kick(written), now: opts.now ?? (() => new Date()) };
   const deps = def.deps ? def.deps(base, opts, (c) => closers.push(c)) : (base as Deps);
   const services = buildServices(def.modules, deps) as ServicesOf<M>;
   const started: Started<Opts, Deps, ServicesOf<M>> = { opts, deps, services, bus: opts.bus ?? null };

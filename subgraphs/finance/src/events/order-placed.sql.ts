@@ -6,7 +6,7 @@
 // credit line, then ONE statement that writes everything (or the credit.rejected outbox row alone). The rules stay
 // in TypeScript (checkCredit, the posting's rows from postingRows, the invoice's SQL from draftInvoiceCtes).
 import { utcText as utc, type SqlRunner } from '@omniroute/db';
-import { orderGateUpsert, outboxRows, type NewEvent } from '@omniroute/events';
+import { orderGateUpsert, outboxRows, type NewEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { CreditLine } from '../generated/prisma/client.ts';
 import type { PostingRows } from '../modules/ledger/ledger.service.ts';
 import { draftInvoiceCtes, type DraftInvoice } from '../modules/invoices/invoices.service.ts';
@@ -63,7 +63,7 @@ export interface OrderPlacedWrites {
  * (cannot happen: it is locked) or an invoice not written fails the statement itself (a failed cast), so nothing of it
  * is committed.
  */
-export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Promise<void> {
+export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Promise<WrittenOutboxRow[]> {
   const events = outboxRows(w.events, new Date());
   const c = w.credit;
   const p = c?.posting.posting;
@@ -109,4 +109,5 @@ export async function writeOrderPlaced(sql: SqlRunner, w: OrderPlacedWrites): Pr
       c ? 1 : 0,
     ],
   );
+  return events;
 }

@@ -1,6 +1,6 @@
 import { log, newId, parseWireMoney, wireMoney, type Money } from '@omniroute/core';
 import { sqlTransactionFor, type SqlRunner } from '@omniroute/db';
-import { enqueueSql, handleOnce, handleOnceSql, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { enqueueSql, handleOnce, handleOnceSql, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient, type WrittenOutboxRow } from '@omniroute/events';
 import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
 import { checkCredit, isPaymentTerms } from '../modules/credit/credit.rules.ts';
 import { reservationPosting, type CreditService } from '../modules/credit/credit.service.ts';
@@ -52,7 +52,7 @@ function orderPlacedOf(e: DomainEvent) {
  */
 export function orderPlacedHandler() {
   // `last` runs the final write, which commits with it (handleOnceSql's transaction)
-  return async (e: DomainEvent, sql: SqlRunner, last: SqlRunner): Promise<void> => {
+  return async (e: DomainEvent, sql: SqlRunner, last: SqlRunner, written: WrittenOutboxRow[] = []): Promise<void> => {
     const o = orderPlacedOf(e);
     if (!o) return;
     const { tenantId, orderId, customerId, total, terms } = o;
@@ -69,12 +69,12 @@ export function orderPlacedHandler() {
     }
     const invoiceId = newId('inv');
     const at = new Date();
-    await writeOrderPlaced(last, {
+    written.push(...await writeOrderPlaced(last, {
       tenantId,
       credit: decision.onCredit ? { lineId: state.line!.id, amount: total.amount.toFixed(), at, posting: postingRows(reservationPosting(o), at) } : null,
       events: [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId } }],
       invoice: { id: invoiceId, tenantId, orderId, customerId, terms, total, onCredit: decision.onCredit },
-    });
+    }));
   };
 }
 
@@ -126,26 +126,31 @@ export async function resendInvoiceIssued(prisma: PrismaClient, e: DomainEvent):
 
 /**
  * Handles one event once (handleOnceSql for order.placed on the driver path, handleOnce otherwise); true when it was
- * handled now, false when it had been already.
+ * handled now, false when it had been already. The outbox rows the driver path wrote are added to `written` once
+ * committed.
  */
-export function orderToCashEvents(prisma: PrismaClient, services: OrderToCashServices): (e: DomainEvent) => Promise<boolean> {
+export function orderToCashEvents(prisma: PrismaClient, services: OrderToCashServices): (e: DomainEvent, written?: WrittenOutboxRow[]) => Promise<boolean> {
   const placed = orderPlacedHandler();
   const handle = orderToCashHandler(services);
   const transaction = sqlTransactionFor(prisma);
-  return (e) =>
-    e.type === 'order.placed'
-      ? handleOnceSql(transaction, CONSUMER_GROUP, e, (sql, last) => placed(e, sql, last))
-      : handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
+  return async (e, written = []) => {
+    if (e.type !== 'order.placed') return handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
+    const rows: WrittenOutboxRow[] = [];
+    const handled = await handleOnceSql(transaction, CONSUMER_GROUP, e, (sql, last) => placed(e, sql, last, rows));
+    if (handled) written.push(...rows);
+    return handled;
+  };
 }
 
 /** Subscribes the order-to-cash consumer; each event runs once (orderToCashEvents), then the outbox relay is kicked. */
-export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaClient; services: OrderToCashServices; onCommitted?: () => void }): Promise<Consumer> {
+export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaClient; services: OrderToCashServices; onCommitted?: (written?: readonly WrittenOutboxRow[]) => void }): Promise<Consumer> {
   const handle = orderToCashEvents(opts.prisma, opts.services);
   return opts.bus.consume(
     CONSUMER_GROUP,
     async (e) => {
-      const handled = await handle(e);
-      if (handled || (e.type === 'shipment.delivered' && (await resendInvoiceIssued(opts.prisma, e)))) opts.onCommitted?.();
+      const written: WrittenOutboxRow[] = [];
+      const handled = await handle(e, written);
+      if (handled || (e.type === 'shipment.delivered' && (await resendInvoiceIssued(opts.prisma, e)))) opts.onCommitted?.(written.length > 0 ? written : undefined);
     },
     { types: CONSUMED_TYPES },
   );

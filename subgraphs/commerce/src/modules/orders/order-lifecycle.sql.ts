@@ -6,7 +6,7 @@
 // writes the decision (the order's status, for a rejection the stock given back, the outbox rows). The rules — which
 // orders a decision applies to, what the events say — stay in OrderService.
 import { utcText as utc, type SqlRunner } from '@omniroute/db';
-import { outboxRows, type NewEvent } from '@omniroute/events';
+import { outboxRows, type NewEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { Customer, Order, OrderStatus, Product, ProductVariant } from '../../generated/prisma/client.ts';
 import type { StockLine } from '../inventory/stock.ts';
 
@@ -86,9 +86,10 @@ export interface Decision {
  * A credit decision's writes in one statement: the order's status (and rejection reason), the reserved units given
  * back (as stock.ts releaseStock: per variant, never below zero) and the outbox rows. The order must still be
  * PENDING: if it is not, the statement fails (a failed cast), so its writes are thrown away with the transaction even
- * when it is the transaction's `last` and commits with it (the caller holds its lock, so this cannot happen).
+ * when it is the transaction's `last` and commits with it (the caller holds its lock, so this cannot happen). Returns
+ * the outbox rows written.
  */
-export async function writeDecision(sql: SqlRunner, d: Decision): Promise<void> {
+export async function writeDecision(sql: SqlRunner, d: Decision): Promise<WrittenOutboxRow[]> {
   const events = outboxRows(d.events, d.updatedAt);
   const merged = new Map<string, number>();
   for (const l of d.release?.lines ?? []) merged.set(l.variantId, (merged.get(l.variantId) ?? 0) + l.quantity);
@@ -119,6 +120,7 @@ export async function writeDecision(sql: SqlRunner, d: Decision): Promise<void> 
       events.map((e) => e.id), events.map((e) => e.tenantId), events.map((e) => e.type), events.map((e) => e.aggregateId), events.map((e) => e.json),
     ],
   );
+  return events;
 }
 
 /** shipment.created: when logistics took the order, the first time only (the confirmed-orders reconciler's test). */

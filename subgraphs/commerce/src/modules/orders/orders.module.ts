@@ -1,7 +1,7 @@
 import { log } from '@omniroute/core';
 import { defineModule, type KitModule, type Started, type SubgraphDeps } from '@omniroute/core/kit';
 import { sqlTransactionFor } from '@omniroute/db';
-import { handleOnce, handleOnceSql, type DomainEvent } from '@omniroute/events';
+import { handleOnce, handleOnceSql, type DomainEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { OrderService } from './orders.service.ts';
 import { createOrderLoaders } from './orders.loaders.ts';
@@ -24,13 +24,18 @@ export const CONSUMED_EVENTS = ['credit.approved', 'credit.rejected', 'shipment.
 /** The events applied on the driver path (order-lifecycle.sql.ts, issue 17: the busiest of the group under placeOrder load). */
 export const LIFECYCLE_SQL_EVENTS = new Set(['credit.approved', 'credit.rejected', 'shipment.created']);
 
-/** What the consumer does with one event, in its own transaction: true when it changed an order (outbox rows written). */
-export async function handleLifecycleEvent(prisma: PrismaClient, orders: OrderService, e: DomainEvent): Promise<boolean> {
+/**
+ * What the consumer does with one event, in its own transaction: true when it changed an order (outbox rows written;
+ * on the driver path they are added to `written` once committed).
+ */
+export async function handleLifecycleEvent(prisma: PrismaClient, orders: OrderService, e: DomainEvent, written: WrittenOutboxRow[] = []): Promise<boolean> {
   let changed = false;
   if (LIFECYCLE_SQL_EVENTS.has(e.type)) {
+    const rows: WrittenOutboxRow[] = [];
     await handleOnceSql(sqlTransactionFor(prisma), ORDER_LIFECYCLE_GROUP, e, async (sql, last) => {
-      changed = await orders.applyEventSql(sql, e, last);
+      changed = await orders.applyEventSql(sql, e, last, rows);
     });
+    if (changed) written.push(...rows);
   } else {
     await handleOnce(prisma, ORDER_LIFECYCLE_GROUP, e, async (tx) => {
       changed = await orders.applyEvent(tx, e);
@@ -43,7 +48,8 @@ export const orderLifecycleConsumer = ({ bus, deps, services }: Started<unknown,
   bus!.consume(
     ORDER_LIFECYCLE_GROUP,
     async (e) => {
-      if (await handleLifecycleEvent(deps.prisma, services.orders, e)) deps.outboxWritten();
+      const written: WrittenOutboxRow[] = [];
+      if (await handleLifecycleEvent(deps.prisma, services.orders, e, written)) deps.outboxWritten(written.length > 0 ? written : undefined);
       else log.debug('commerce: event changed nothing', { type: e.type, eventId: e.id });
     },
     { types: CONSUMED_EVENTS },

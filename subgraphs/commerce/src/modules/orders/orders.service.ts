@@ -18,8 +18,8 @@ import {
   type CurrencyCode,
   type Result,
 } from '@omniroute/core';
-import { isSqlUniqueViolation, sqlFor, sqlTransactionFor, type SqlRunner } from '@omniroute/db';
-import { enqueue, type DomainEvent, type NewEvent } from '@omniroute/events';
+import { isSqlUniqueViolation, sqlBatchFor, sqlFor, sqlTransactionFor, type SqlRunner } from '@omniroute/db';
+import { enqueue, type DomainEvent, type NewEvent, type WrittenOutboxRow } from '@omniroute/events';
 import { Prisma, type Channel, type Order, type OrderStatus, type PaymentTerms, type PrismaClient } from '../../generated/prisma/client.ts';
 import { consumeReservedStock, releaseStock, type StockLine } from '../inventory/stock.ts';
 import { priceOrder } from '../pricing/pricing-engine.ts';
@@ -80,8 +80,8 @@ function decodeOrderCursor(cursor: string): { placedAt: Date; id: string } {
 export class OrderService {
   constructor(
     private readonly prisma: PrismaClient,
-    /** Called after a commit that wrote outbox events (the relay publishes them right away). */
-    private readonly onEventsCommitted: () => void = () => undefined,
+    /** Called after a commit that wrote outbox events, with them when known (the relay publishes them right away). */
+    private readonly onEventsCommitted: (written?: readonly WrittenOutboxRow[]) => void = () => undefined,
   ) {}
 
   /** An order by id in the viewer's tenant, or null (retailers: only their customer's orders). */
@@ -155,7 +155,7 @@ export class OrderService {
     // On the driver (place-order.sql.ts, issue 17): one wave of reads, then one statement that is its own transaction.
     const sql = sqlFor(this.prisma);
     const skus = req.lines.map((l) => l.sku);
-    const read = await readForPlaceOrder(sql, { tenantId, customerId: req.customerId, locationId: req.locationId, skus, idempotencyKey: req.idempotencyKey });
+    const read = await readForPlaceOrder(sqlBatchFor(this.prisma), { tenantId, customerId: req.customerId, locationId: req.locationId, skus, idempotencyKey: req.idempotencyKey });
     if (read.prior) return this.replay(read.prior, req.requestHash);
     const { customer, settings, variants } = read;
     if (!settings || !read.rules) throw new Error(`commerce settings missing for tenant ${tenantId}`);
@@ -206,7 +206,7 @@ export class OrderService {
         const short = lines.filter((l) => written.short.includes(l.variant.id)).map((l) => l.variant.sku);
         return fail(C.INSUFFICIENT_STOCK, `Not enough stock at ${settings.locationName} for: ${short.join(', ')}`, ['input', 'lines']);
       }
-      this.onEventsCommitted();
+      this.onEventsCommitted(written.written);
       return ok(written.order);
     } catch (error) {
       if (req.idempotencyKey && isSqlUniqueViolation(error)) {
@@ -255,17 +255,17 @@ export class OrderService {
 
   /**
    * Applies a credit decision or shipment.created (LIFECYCLE_SQL_EVENTS), on the driver path (order-lifecycle.sql.ts);
-   * returns true when it changed an order. Unknown orders and stale events are ignored. Its write is the transaction's
-   * final statement, run with `last` (the commit goes with it).
+   * returns true when it changed an order, the outbox rows it wrote added to `written`. Unknown orders and stale
+   * events are ignored. Its write is the transaction's final statement, run with `last` (the commit goes with it).
    */
-  async applyEventSql(sql: SqlRunner, e: DomainEvent, last: SqlRunner): Promise<boolean> {
+  async applyEventSql(sql: SqlRunner, e: DomainEvent, last: SqlRunner, written: WrittenOutboxRow[] = []): Promise<boolean> {
     const p = e.payload as Record<string, unknown>;
     if (typeof p.orderId !== 'string') return false;
     switch (e.type) {
       case 'credit.approved':
-        return this.confirm(sql, last, e.tenantId, p.orderId);
+        return this.confirm(sql, last, e.tenantId, p.orderId, written);
       case 'credit.rejected':
-        return this.reject(sql, last, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed');
+        return this.reject(sql, last, e.tenantId, p.orderId, typeof p.reason === 'string' ? p.reason : 'Credit check failed', written);
       case 'shipment.created':
         // logistics has the order: the confirmed-orders reconciler stops re-sending order.confirmed (no status change)
         await markShipmentCreated(last, e.tenantId, p.orderId, new Date(e.occurredAt), new Date());
@@ -289,7 +289,7 @@ export class OrderService {
     }
   }
 
-  private async confirm(sql: SqlRunner, last: SqlRunner, tenantId: string, orderId: string): Promise<boolean> {
+  private async confirm(sql: SqlRunner, last: SqlRunner, tenantId: string, orderId: string, written: WrittenOutboxRow[]): Promise<boolean> {
     const locked = await lockOrderForDecision(sql, tenantId, orderId);
     const before = locked?.order;
     if (before?.status !== 'PENDING') return false;
@@ -301,7 +301,7 @@ export class OrderService {
     const volumeM3 = sized.length ? sized.reduce((s, l) => s.plus(l.variant.volumeL!.times(l.quantity)), new Prisma.Decimal(0)).div(1000).toNumber() : null;
     // chilled goods: logistics plans and dispatches the order on refrigerated vehicles only
     const temperature = combinedRange(lines.map((l) => rangeOf(l.variant.product)));
-    await writeDecision(last, {
+    written.push(...await writeDecision(last, {
       tenantId, orderId, status: after.status, updatedAt: after.updatedAt, rejectionReason: null, release: null,
       events: [
         this.statusChanged(after, before.status),
@@ -312,24 +312,24 @@ export class OrderService {
           total: wireMoney(after.total, after.currency as CurrencyCode), weightKg: weightKg.toNumber(), volumeM3, temperature,
         }),
       ],
-    });
+    }));
     return true;
   }
 
-  private async reject(sql: SqlRunner, last: SqlRunner, tenantId: string, orderId: string, reason: string): Promise<boolean> {
+  private async reject(sql: SqlRunner, last: SqlRunner, tenantId: string, orderId: string, reason: string, written: WrittenOutboxRow[]): Promise<boolean> {
     const locked = await lockOrderForDecision(sql, tenantId, orderId);
     const before = locked?.order;
     if (before?.status !== 'PENDING') return false;
     const rejectionReason = reason.slice(0, MAX_NOTE);
     const after: Order = { ...before, status: 'REJECTED', rejectionReason, updatedAt: new Date() };
-    await writeDecision(last, {
+    written.push(...await writeDecision(last, {
       tenantId, orderId, status: after.status, updatedAt: after.updatedAt, rejectionReason,
       release: { locationId: after.locationId, lines: locked!.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })) },
       events: [
         this.statusChanged(after, before.status),
         this.event('order.rejected', after, { orderId, customerId: after.customerId, reason: rejectionReason }),
       ],
-    });
+    }));
     return true;
   }
 

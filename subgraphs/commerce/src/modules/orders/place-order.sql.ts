@@ -1,10 +1,11 @@
 // placeOrder on the driver (packages/db fast-sql.ts), issue 17. Profiled under load it cost ≈41 ms of CPU per order,
 // a third of it Prisma (query compilation in WASM, result mapping) over 16 statements: an idempotency lookup, eight
 // reads, then an interactive transaction of BEGIN, nextval, the order, a stock lock, the reservation, the lines, the
-// outbox rows and COMMIT — one round trip each. Here: the reads in one parallel wave of four or five statements
-// (the sequence value rides along with the tenant's settings), then one transaction: the stock rows locked, and ONE statement.
-import { utcText as utc, type SqlRunner, type SqlTransaction } from '@omniroute/db';
-import { outboxRows, type NewEvent } from '@omniroute/events';
+// outbox rows and COMMIT — one round trip each. Here: the reads in one batch of four or five statements, one round
+// trip (the sequence value rides along with the tenant's settings), then one transaction: the stock rows locked, and
+// ONE statement.
+import { utcText as utc, type BatchStatement, type SqlBatch, type SqlRunner, type SqlTransaction } from '@omniroute/db';
+import { outboxRows, type NewEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { Customer, Order, ProductVariant, TenantSettings } from '../../generated/prisma/client.ts';
 import type { PricingRules } from '../pricing/pricing-engine.ts';
 import type { CurrencyCode } from '@omniroute/core';
@@ -30,25 +31,24 @@ interface RuleRow {
   currency: string | null;
 }
 
-/** Everything placeOrder reads before it writes, in parallel. */
+/** Everything placeOrder reads before it writes, in one batch (one round trip on Postgres). */
 export async function readForPlaceOrder(
-  sql: SqlRunner,
+  batch: SqlBatch,
   q: { tenantId: string; customerId: string; locationId: string; skus: string[]; idempotencyKey: string | null },
 ): Promise<PlaceOrderReads> {
-  const [prior, settings, customer, variants, rules] = await Promise.all([
-    q.idempotencyKey ? sql<Order>('SELECT * FROM "Order" WHERE "tenantId" = $1 AND "idempotencyKey" = $2', [q.tenantId, q.idempotencyKey]) : [],
+  const reads: BatchStatement[] = [
     // The order number's sequence value is taken here (a replay or a refusal leaves a gap, as a rolled-back
     // transaction always did): the events' payloads carry the number, so it must be known before the write.
-    sql<NonNullable<PlaceOrderReads['settings']>>(
-      `SELECT s.*, nextval(pg_get_serial_sequence('"Order"', 'seq'))::int AS "nextSeq", l."id" AS "locationId", l."name" AS "locationName"
+    {
+      text: `SELECT s.*, nextval(pg_get_serial_sequence('"Order"', 'seq'))::int AS "nextSeq", l."id" AS "locationId", l."name" AS "locationName"
        FROM "TenantSettings" s LEFT JOIN "Location" l ON l."id" = $2 AND l."tenantId" = s."tenantId"
        WHERE s."tenantId" = $1`,
-      [q.tenantId, q.locationId],
-    ),
-    sql<Customer>('SELECT * FROM "Customer" WHERE "id" = $1 AND "tenantId" = $2', [q.customerId, q.tenantId]),
-    sql<ProductVariant>('SELECT * FROM "ProductVariant" WHERE "tenantId" = $1 AND "sku" = ANY($2::text[])', [q.tenantId, q.skus]),
-    sql<RuleRow>(
-      `SELECT 'list' AS kind, "customerType"::text AS key, NULL::int AS "minQuantity", "discountPercent" AS percent, NULL::numeric AS "unitPrice", NULL::text AS currency
+      params: [q.tenantId, q.locationId],
+    },
+    { text: 'SELECT * FROM "Customer" WHERE "id" = $1 AND "tenantId" = $2', params: [q.customerId, q.tenantId] },
+    { text: 'SELECT * FROM "ProductVariant" WHERE "tenantId" = $1 AND "sku" = ANY($2::text[])', params: [q.tenantId, q.skus] },
+    {
+      text: `SELECT 'list' AS kind, "customerType"::text AS key, NULL::int AS "minQuantity", "discountPercent" AS percent, NULL::numeric AS "unitPrice", NULL::text AS currency
          FROM "PriceList" WHERE "tenantId" = $1
        UNION ALL
        SELECT 'tier', NULL, "minQuantity", "discountPercent", NULL, NULL FROM "VolumeTier" WHERE "tenantId" = $1
@@ -56,11 +56,19 @@ export async function readForPlaceOrder(
        SELECT 'contract', c."variantId", NULL, NULL, c."unitPrice", c."currency"::text
          FROM "ContractPrice" c JOIN "ProductVariant" v ON v."id" = c."variantId" AND v."tenantId" = c."tenantId"
         WHERE c."tenantId" = $1 AND c."customerId" = $2 AND v."sku" = ANY($3::text[])`,
-      [q.tenantId, q.customerId, q.skus],
-    ),
-  ]);
-  const s = settings[0] ?? null;
-  return { prior: prior[0] ?? null, settings: s, customer: customer[0] ?? null, variants, rules: s ? pricingRules(s.currency as CurrencyCode, rules) : null };
+      params: [q.tenantId, q.customerId, q.skus],
+    },
+  ];
+  if (q.idempotencyKey) reads.push({ text: 'SELECT * FROM "Order" WHERE "tenantId" = $1 AND "idempotencyKey" = $2', params: [q.tenantId, q.idempotencyKey] });
+  const [settings, customer, variants, rules, prior = []] = await batch(reads);
+  const s = (settings![0] ?? null) as PlaceOrderReads['settings'];
+  return {
+    prior: (prior[0] ?? null) as Order | null,
+    settings: s,
+    customer: (customer![0] ?? null) as Customer | null,
+    variants: variants as ProductVariant[],
+    rules: s ? pricingRules(s.currency as CurrencyCode, rules as unknown as RuleRow[]) : null,
+  };
 }
 
 /** The same rules PricingService.rulesFor builds with Prisma (price lists, volume tiers, contracts in the tenant's currency). */
@@ -109,7 +117,7 @@ export interface NewOrder {
  * guard in the WHERE clause (and the CHECK constraint stays behind it). A concurrent retry with the same idempotency
  * key waits on the unique index and fails with 23505.
  */
-export async function insertPlacedOrder(transaction: SqlTransaction, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
+export async function insertPlacedOrder(transaction: SqlTransaction, o: NewOrder): Promise<{ order: Order; written: WrittenOutboxRow[] } | { short: string[] }> {
   return transaction(async (sql, last) => {
     await sql(
       `SELECT "id" FROM "StockLevel" WHERE "tenantId" = $1 AND "locationId" = $2 AND "variantId" = ANY($3::text[]) ORDER BY "variantId" FOR UPDATE`,
@@ -120,7 +128,7 @@ export async function insertPlacedOrder(transaction: SqlTransaction, o: NewOrder
 }
 
 /** The reservation and the order's rows in one statement; the stock rows are locked already (insertPlacedOrder). */
-async function writePlacedOrder(sql: SqlRunner, o: NewOrder): Promise<{ order: Order } | { short: string[] }> {
+async function writePlacedOrder(sql: SqlRunner, o: NewOrder): Promise<{ order: Order; written: WrittenOutboxRow[] } | { short: string[] }> {
   const events = outboxRows(o.events, o.placedAt);
   const rows = await sql<Order & { short: string[] | null; reservedCount: number }>(
     `WITH req("variantId", qty) AS (SELECT * FROM unnest($3::text[], $4::int[])),
@@ -178,5 +186,5 @@ async function writePlacedOrder(sql: SqlRunner, o: NewOrder): Promise<{ order: O
   const { short, reservedCount: _reserved, ...order } = rows[0]!;
   if (short?.length) return { short };
   if (!order.id) throw new Error(`placeOrder: order ${o.id} was not written`);
-  return { order: order as Order };
+  return { order: order as Order, written: events };
 }

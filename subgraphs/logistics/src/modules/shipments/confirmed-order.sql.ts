@@ -5,7 +5,7 @@
 // gate and reads everything the decision needs, the ETA, complexity and territory are worked out in TypeScript
 // (shipment-rules.ts, territory.rules.ts, as before), and ONE statement writes whatever is to be written.
 import { utcText as utc, type SqlRunner } from '@omniroute/db';
-import { orderGateUpsert, outboxRows, type NewEvent } from '@omniroute/events';
+import { orderGateUpsert, outboxRows, type NewEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { DomainEvent } from '@omniroute/events';
 import { log, newId } from '@omniroute/core';
 import { pointOf, type LatLng } from '../../lib/geo.ts';
@@ -87,8 +87,9 @@ interface SiteWrite { customerId: string; name: string | null; lat: number | nul
 /**
  * The shipment with its stops (unless the order has one already: ON CONFLICT on (tenantId, orderId)), the
  * customer's site (upserted), and their outbox rows, in one statement; shipment.created only with the shipment.
+ * The outbox rows it wrote are added to `written`.
  */
-async function writeConfirmedOrder(sql: SqlRunner, tenantId: string, s: NewShipment | null, site: SiteWrite | null, events: (NewEvent & { ofShipment: boolean })[]): Promise<boolean> {
+async function writeConfirmedOrder(sql: SqlRunner, tenantId: string, s: NewShipment | null, site: SiteWrite | null, events: (NewEvent & { ofShipment: boolean })[], written: WrittenOutboxRow[]): Promise<boolean> {
   const occurredAt = new Date();
   const rows = outboxRows(events, occurredAt);
   const stops = s?.stops ?? [];
@@ -129,7 +130,9 @@ async function writeConfirmedOrder(sql: SqlRunner, tenantId: string, s: NewShipm
       utc(occurredAt), rows.map((e) => e.id), rows.map((e) => e.tenantId), rows.map((e) => e.type), rows.map((e) => e.aggregateId), rows.map((e) => e.json), events.map((e) => e.ofShipment),
     ],
   );
-  return r?.created ?? false;
+  const created = r?.created ?? false;
+  written.push(...rows.filter((_, i) => created || !events[i]!.ofShipment));
+  return created;
 }
 
 /**
@@ -138,9 +141,9 @@ async function writeConfirmedOrder(sql: SqlRunner, tenantId: string, s: NewShipm
  * `noteCustomer`, logistics' site of the customer follows the order (name, coordinates, territory by
  * point-in-polygon; customer.territory_changed when it moves), whatever became of the shipment. Runs inside
  * handleOnceSql's transaction (`last`: its final statement, for the write); `now` stamps the shipment. True when a
- * shipment was created.
+ * shipment was created; the outbox rows written are added to `written`.
  */
-export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, now: Date, noteCustomer: boolean, last: SqlRunner): Promise<boolean> {
+export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, now: Date, noteCustomer: boolean, last: SqlRunner, written: WrittenOutboxRow[] = []): Promise<boolean> {
   const p = parseOrderConfirmed(event.payload);
   if (!p) {
     log.warn('order.confirmed without orderId ignored', { eventId: event.id });
@@ -198,5 +201,5 @@ export async function applyConfirmedOrder(sql: SqlRunner, event: DomainEvent, no
   }
 
   if (!shipment && !site) return false;
-  return writeConfirmedOrder(last, tenantId, shipment, site, events); // the final statement: commits with it
+  return writeConfirmedOrder(last, tenantId, shipment, site, events, written); // the final statement: commits with it
 }

@@ -1,5 +1,5 @@
 import { sqlTransactionFor } from '@omniroute/db';
-import { handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
+import { handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type WrittenOutboxRow } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ShipmentService } from './shipments.service.ts';
 
@@ -12,9 +12,12 @@ export const CONSUMED_TYPES = ['order.confirmed', 'order.cancelled'];
  * the driver path (confirmed-order.sql.ts: three statements), order.cancelled through Prisma; both pass the order's
  * gate first. `noteCustomers`: logistics' site of the customer follows its confirmed orders (the running subgraph).
  */
-export async function handleOrderEvent(prisma: PrismaClient, shipments: ShipmentService, event: DomainEvent, noteCustomers = false): Promise<boolean> {
+export async function handleOrderEvent(prisma: PrismaClient, shipments: ShipmentService, event: DomainEvent, noteCustomers = false, written: WrittenOutboxRow[] = []): Promise<boolean> {
   if (event.type === 'order.confirmed') {
-    return handleOnceSql(sqlTransactionFor(prisma), SHIPMENTS_GROUP, event, (sql, last) => shipments.createForConfirmedOrder(sql, event, noteCustomers, last));
+    const rows: WrittenOutboxRow[] = [];
+    const handled = await handleOnceSql(sqlTransactionFor(prisma), SHIPMENTS_GROUP, event, (sql, last) => shipments.createForConfirmedOrder(sql, event, noteCustomers, last, rows));
+    if (handled) written.push(...rows); // committed
+    return handled;
   }
   return handleOnce(prisma as never, SHIPMENTS_GROUP, event, async (tx) => {
     if (event.type === 'order.cancelled') await shipments.cancelForCancelledOrder(tx, event);
@@ -22,11 +25,12 @@ export async function handleOrderEvent(prisma: PrismaClient, shipments: Shipment
 }
 
 /** Subscribes the shipment consumers; `outboxWritten` kicks the relay after each handled event. */
-export function startShipmentConsumers(opts: { bus: EventBus; prisma: PrismaClient; shipments: ShipmentService; noteCustomers: boolean; outboxWritten: () => void }): Promise<Consumer> {
+export function startShipmentConsumers(opts: { bus: EventBus; prisma: PrismaClient; shipments: ShipmentService; noteCustomers: boolean; outboxWritten: (written?: readonly WrittenOutboxRow[]) => void }): Promise<Consumer> {
   return opts.bus.consume(
     SHIPMENTS_GROUP,
     async (event) => {
-      if (await handleOrderEvent(opts.prisma, opts.shipments, event, opts.noteCustomers)) opts.outboxWritten();
+      const written: WrittenOutboxRow[] = [];
+      if (await handleOrderEvent(opts.prisma, opts.shipments, event, opts.noteCustomers, written)) opts.outboxWritten(written.length > 0 ? written : undefined);
       else if (event.type === 'order.confirmed' && (await resendShipmentCreated(opts.prisma, event))) opts.outboxWritten();
     },
     { types: CONSUMED_TYPES },

@@ -1,5 +1,5 @@
 import { UserErrorCode, authorize, fail, forbidden, log, objectRuleOf, ok, pageWindow, requireBoundWorker, toConnection, type ConnectionArgs, type Result } from '@omniroute/core';
-import { enqueue, passOrderGate, type DomainEvent, type NewEvent } from '@omniroute/events';
+import { enqueue, passOrderGate, type DomainEvent, type NewEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { LogisticsDeps, RequestScope, Tx } from '../../context.ts';
 import { Prisma, type Shipment, type ShipmentStatus } from '../../generated/prisma/client.ts';
 import { cleanString, TX_OPTIONS } from '@omniroute/core/kit';
@@ -222,8 +222,8 @@ export class ShipmentService {
    * `order.confirmed` → a PENDING shipment (and, with `noteCustomer`, the customer's site follows the order), on the
    * driver path inside handleOnceSql's transaction: confirmed-order.sql.ts. True when a shipment was created.
    */
-  createForConfirmedOrder(sql: SqlRunner, event: DomainEvent, noteCustomer: boolean, last: SqlRunner): Promise<boolean> {
-    return applyConfirmedOrder(sql, event, this.deps.now(), noteCustomer, last);
+  createForConfirmedOrder(sql: SqlRunner, event: DomainEvent, noteCustomer: boolean, last: SqlRunner, written?: WrittenOutboxRow[]): Promise<boolean> {
+    return applyConfirmedOrder(sql, event, this.deps.now(), noteCustomer, last, written);
   }
 
   /**
