@@ -11,6 +11,7 @@ import {
   enqueue,
   handleOnce,
   outboxGauges,
+  outboxRows,
   startOutboxRelay,
   type DomainEvent,
   type EventBus,
@@ -367,6 +368,78 @@ describe('Redis consumer groups + handleOnce', () => {
     expect(outcomes).toEqual([false]);
     expect(await counterValue(prisma)).toBe(1);
     await until(async () => ((await redis.xpending(key, 'finance')) as unknown[])[0] === 0, 2_000, 'ack');
+  });
+});
+
+describe.each(['pglite', 'postgres'] as const)('relay given the rows its writer committed (%s)', (kind) => {
+  /** The driver path with its statements seen: the relay's reads and marks. */
+  async function setup(opts: { markDelayMs?: number; maxInFlight?: number } = {}) {
+    const prisma = await openDb(kind);
+    const driver = driverOf(prisma);
+    const texts: string[] = [];
+    const sql = { run: ((text: string, params?: readonly unknown[]) => (texts.push(text), driver.run(text, params))) as typeof driver.run, transaction: driver.transaction };
+    const bus = memoryBus();
+    const got: DomainEvent[] = [];
+    await bus.consume('test', async (e) => void got.push(e));
+    const r = relay({ prisma, bus, source: 'commerce', sql, intervalMs: 3_600_000, ...opts });
+    await until(() => texts.some((t) => t.startsWith('SELECT * FROM "OutboxEvent"'))); // its first poll, at start
+    const reads = () => texts.filter((t) => t.startsWith('SELECT * FROM "OutboxEvent"')).length;
+    const marks = () => texts.filter((t) => t.startsWith('UPDATE "OutboxEvent"')).length;
+    /** Commits rows as a writer does (outboxRows, then its own statement) and returns them. */
+    const write = async (n: number, from = 0) => {
+      const rows = outboxRows(orderEvents(n, from));
+      await driver.run(
+        `INSERT INTO "OutboxEvent" ("id", "tenantId", "type", "aggregateId", "payload", "occurredAt", "attempts")
+         SELECT e.id, e."tenantId", e.type, e."aggregateId", e.payload::jsonb, e."occurredAt"::timestamp, 0
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS e(id, "tenantId", type, "aggregateId", payload, "occurredAt")`,
+        [rows.map((w) => w.id), rows.map((w) => w.tenantId), rows.map((w) => w.type), rows.map((w) => w.aggregateId), rows.map((w) => w.json), rows.map((w) => w.occurredAt.toISOString().slice(0, -1))],
+      );
+      return rows;
+    };
+    return { prisma, r, got, reads, marks, write };
+  }
+
+  it('publishes them without reading them back, once, as a poll would; marks them together, each at the time it was handled', async () => {
+    const { prisma, r, got, reads, marks, write } = await setup({ markDelayMs: 300 });
+    const readsBefore = reads();
+    const rows = await write(3);
+    r.kick(rows);
+    r.kick(rows); // handed over twice while in flight: published once
+    await until(() => got.length === 3);
+    const handledBy = Date.now();
+    expect(got.map((e) => e.id)).toEqual(rows.map((w) => w.id));
+    expect(got[1]).toEqual({ id: rows[1]!.id, type: 'order.confirmed', tenantId: 't1', aggregateId: 'ord_1', payload: { n: 1, total: '12.5000' }, occurredAt: rows[1]!.occurredAt.toISOString(), source: 'commerce' });
+    expect(reads()).toBe(readsBefore);
+    expect(await prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(3); // not marked yet: 300 ms later, together
+    await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
+    expect(marks()).toBe(1);
+    for (const row of await prisma.outboxEvent.findMany()) {
+      expect(row.attempts).toBe(1);
+      expect(row.publishedAt!.getTime()).toBeLessThanOrEqual(handledBy); // when handled, not when the UPDATE ran
+    }
+    // what a poll then finds: nothing to publish again
+    r.kick();
+    await until(() => reads() > readsBefore);
+    await sleep(100);
+    expect(got).toHaveLength(3);
+  });
+
+  it('rows it has no room for are read from the table once marks make room; stop() marks what was handled', async () => {
+    const { prisma, r, got, write } = await setup({ markDelayMs: 0, maxInFlight: 2 });
+    const rows = await write(5);
+    r.kick(rows); // five, room for two: none taken now, all read later
+    await until(() => got.length === 5);
+    expect(got.map((e) => e.id)).toEqual(rows.map((w) => w.id)); // oldest first
+    await until(async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0);
+    await r.stop();
+
+    const late = await setup({ markDelayMs: 60_000 });
+    const more = await late.write(2, 10);
+    late.r.kick(more);
+    await until(() => late.got.length === 2);
+    expect(await late.prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(2);
+    await late.r.stop();
+    expect(await late.prisma.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);
   });
 });
 
