@@ -134,17 +134,17 @@ export function pgliteRunner(db: Pick<PGlite, 'query'> | Pick<Transaction, 'quer
 export type SqlTransaction = <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude?: TransactionPrelude) => Promise<R>;
 
 /**
- * A statement that opens a transaction and may decline it by failing: on Postgres it travels with the
- * transaction's first statement (and COMMIT with it when that is also its `last`), one round trip fewer (e.g. the
- * consumer's ProcessedEvent row, issue 17). When it fails with an error `declines` accepts (say a duplicate key), the
- * transaction is rolled back — the extended protocol skips what was sent after it — and rejects with
- * PreludeDeclined; any other failure is the transaction's error.
+ * A statement that opens a transaction, whose rows the transaction does not need: on Postgres it travels with the
+ * transaction's first statement (and COMMIT with it when that is also its `last`), one round trip fewer (issue 17:
+ * the consumer's ProcessedEvent row, placeOrder's stock locks). That statement still starts only once the prelude
+ * has finished (its own snapshot, after the prelude's locks). When the prelude fails with an error `declines`
+ * accepts (say a duplicate key), the transaction is rolled back — the extended protocol skips what was sent after
+ * it — and rejects with PreludeDeclined; any other failure is the transaction's error.
  */
 export interface TransactionPrelude {
-  /** A statement that returns no rows (no RETURNING). */
   text: string;
-  /** Text (or null) parameters. */
-  params: readonly (string | null)[];
+  params: readonly unknown[];
+  /** Whether this failure of the prelude declines the transaction (else it is the transaction's error). */
   declines(error: unknown): boolean;
 }
 
@@ -175,7 +175,8 @@ function preluded<R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelud
   };
 }
 
-export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner, Query: typeof pg.Query, prepared = true): SqlTransaction {
+export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner, pgm: PgModule, prepared = true): SqlTransaction {
+  const { Query } = pgm;
   return async <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude?: TransactionPrelude): Promise<R> => {
     const client = await pool.connect();
     let broken: Error | undefined;
@@ -211,7 +212,9 @@ export function postgresTransactions(pool: pg.Pool, types: typeof pg.types, stat
       const sent: Pipeline = {
         begin,
         commit,
-        prelude: begin && prelude ? { text: prelude.text, name: preludeName && parsedOn(client, preludeName) ? preludeName : '', params: prelude.params } : undefined,
+        prelude: begin && prelude
+          ? { text: prelude.text, name: preludeName && parsedOn(client, preludeName) ? preludeName : '', values: prelude.params.map((v) => pgm.utils.prepareValue(v)) }
+          : undefined,
       };
       if (sent.prelude) {
         // counted as the statement it is; its time is the one of the statement it travels with
@@ -269,8 +272,8 @@ function pipelineFor(client: pg.PoolClient, Query: typeof pg.Query, sent: Pipeli
 interface Pipeline {
   begin: boolean;
   commit: boolean;
-  /** `name`: prepared on this connection already; '' — sent with its Parse, unnamed. */
-  prelude?: { text: string; name: string; params: readonly (string | null)[] };
+  /** `name`: prepared on this connection already; '' — sent with its Parse, unnamed. `values` as pg sends them. */
+  prelude?: { text: string; name: string; values: unknown[] };
   /** Set when the prelude's CommandComplete arrived (an error after it is the statement's or COMMIT's). */
   preludeDone?: boolean;
 }
@@ -302,9 +305,10 @@ function pipelinedOf(Query: typeof pg.Query): typeof pg.Query {
       const { begin, prelude } = this.sent;
       if (begin) control(connection, 'BEGIN');
       if (prelude) {
-        // its rows are not read (no Describe): a prelude returns none
+        // described, so rows it returns are read (into a result of its own, which nobody asks for)
         if (!prelude.name) connection.parse({ text: prelude.text, name: '', types: [] });
-        connection.bind({ portal: '', statement: prelude.name, values: prelude.params.map((v) => (v == null ? null : String(v))) });
+        connection.bind({ portal: '', statement: prelude.name, values: prelude.values });
+        connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
       }
       base.prepare.call(this, connection);

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from '@prisma/client/runtime/client';
-import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, sqlBatchFor, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
+import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, PreludeDeclined, sqlBatchFor, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
 import { createScratchDatabase, FIXTURE_MIGRATIONS, loadFixtureClient, uniqueName, type PrismaClient } from './helpers.ts';
 
 let PrismaClientClass: Awaited<ReturnType<typeof loadFixtureClient>>;
@@ -233,6 +233,30 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
     } finally {
       await plain.close();
     }
+  });
+
+  it('sqlTransactionFor with a prelude: it runs first in the transaction (on Postgres with the first statement), declines it or fails it', async () => {
+    const tx = sqlTransactionFor(prisma);
+    const run = sqlFor(prisma);
+    const [a] = await run<{ id: string; name: string }>('SELECT "id", "name" FROM "Account" ORDER BY "name" LIMIT 1');
+    const rename = (to: string) => ({ text: 'UPDATE "Account" SET "name" = $2 WHERE "id" = ANY($1::text[]) RETURNING "id"', params: [[a!.id], to], declines: (e: unknown) => (e as { code?: string }).code === '23514' });
+    const nameNow = async () => (await run<{ name: string }>('SELECT "name" FROM "Account" WHERE "id" = $1', [a!.id]))[0]!.name;
+    for (let i = 0; i < 4; i++) {
+      // its rows (and its array parameter) are no one's business; what it did is seen by the statements after it
+      const to = `${a!.name}-${i}`;
+      expect(await tx((sql, last) => last<{ name: string }>('SELECT "name" FROM "Account" WHERE "id" = $1', [a!.id]), rename(to))).toEqual([{ name: to }]);
+      expect(await nameNow()).toBe(to);
+      // the statement after it fails: nothing of the prelude is kept
+      await expect(tx((sql) => sql('SELECT 1 / 0'), rename('never'))).rejects.toMatchObject({ code: '22012' });
+      expect(await nameNow()).toBe(to);
+      // the prelude fails with an error it does not decline on: that error; with one it declines on: PreludeDeclined
+      await expect(tx((sql) => sql('SELECT 1'), { text: 'SELECT 1 / 0', params: [], declines: () => false })).rejects.toMatchObject({ code: '22012' });
+      await expect(tx((sql) => sql('SELECT 1'), { text: 'SELECT 1 / 0', params: [], declines: () => true })).rejects.toBeInstanceOf(PreludeDeclined);
+      // a transaction with no statement of its own still runs its prelude, and commits it
+      await tx(async () => undefined, rename(`${to}-alone`));
+      expect(await nameNow()).toBe(`${to}-alone`);
+    }
+    await run('UPDATE "Account" SET "name" = $2 WHERE "id" = $1', [a!.id, a!.name]);
   });
 
   it('sqlBatchFor: each statement answers as alone, counted; one failure fails the batch; prepared statements stay right', async () => {

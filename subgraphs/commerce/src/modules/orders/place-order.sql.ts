@@ -118,13 +118,14 @@ export interface NewOrder {
  * key waits on the unique index and fails with 23505.
  */
 export async function insertPlacedOrder(transaction: SqlTransaction, o: NewOrder): Promise<{ order: Order; written: WrittenOutboxRow[] } | { short: string[] }> {
-  return transaction(async (sql, last) => {
-    await sql(
-      `SELECT "id" FROM "StockLevel" WHERE "tenantId" = $1 AND "locationId" = $2 AND "variantId" = ANY($3::text[]) ORDER BY "variantId" FOR UPDATE`,
-      [o.tenantId, o.locationId, o.lines.map((l) => l.variantId)],
-    );
-    return writePlacedOrder(last, o); // commits with it
-  });
+  // the locks are the transaction's prelude: on Postgres BEGIN, the locks, the write and COMMIT go in one round trip,
+  // and the write still starts (takes its snapshot) only once every lock is held
+  const locks = {
+    text: `SELECT "id" FROM "StockLevel" WHERE "tenantId" = $1 AND "locationId" = $2 AND "variantId" = ANY($3::text[]) ORDER BY "variantId" FOR UPDATE`,
+    params: [o.tenantId, o.locationId, o.lines.map((l) => l.variantId)],
+    declines: () => false,
+  };
+  return transaction((_sql, last) => writePlacedOrder(last, o), locks); // commits with it
 }
 
 /** The reservation and the order's rows in one statement; the stock rows are locked already (insertPlacedOrder). */
