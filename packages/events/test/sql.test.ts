@@ -119,6 +119,20 @@ describe.each(['pglite', 'postgres'] as const)('driver-path outbox on %s', (kind
     expect(await outbox(`${e.id}-g3`)).toHaveLength(1);
   });
 
+  it.runIf(kind === 'postgres')('handleOnceSql: deliveries of one event at once (a redelivery racing the first) take effect once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const e = ev('order.placed');
+      const work = async (sql: Parameters<Parameters<typeof handleOnceSql>[3]>[0], last: typeof sql) => {
+        await sql('SELECT pg_sleep(0.02)');
+        await enqueueSql(last, 'finance', [{ type: 'x.raced', tenantId: 't1', aggregateId: e.id, payload: {} }]);
+      };
+      const outcomes = await Promise.all([handleOnceSql(tx, 'g1', e, work), handleOnceSql(tx, 'g1', e, work), handleOnceSql(tx, 'g1', e, work)]);
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      expect(await db.query('SELECT 1 FROM "OutboxEvent" WHERE "aggregateId" = $1', [e.id])).toHaveLength(1);
+      expect(await db.query('SELECT 1 FROM "ProcessedEvent" WHERE "consumer" = $1 AND "eventId" = $2', ['g1', e.id])).toHaveLength(1);
+    }
+  });
+
   it('passOrderGateSql remembers the first cancellation, as passOrderGate does', async () => {
     const order = `ord_${randomBytes(4).toString('hex')}`;
     const first = new Date('2026-03-04T05:06:07.089Z');
