@@ -278,6 +278,17 @@ interface Pipeline {
   preludeDone?: boolean;
 }
 type PipelinedQuery = pg.Query & { sent: Pipeline };
+/**
+ * One statement's messages in a pipeline, no Sync: its Parse (`parse`: this connection does not have `name` yet, or
+ * it is unnamed), Bind of `values` (as pg sends them), Describe (its rows are read) and Execute, on the unnamed portal.
+ */
+function statementMessages(connection: PgConnection, text: string, name: string, parse: boolean, values: unknown[]) {
+  if (parse) connection.parse({ text, name, types: [] });
+  connection.bind({ portal: '', statement: name, values });
+  connection.describe({ type: 'P', name: '' });
+  connection.execute({ portal: '', rows: 0 });
+}
+
 /** A transaction control statement as unnamed Parse/Bind/Execute, no Sync. */
 function control(connection: PgConnection, text: 'BEGIN' | 'COMMIT') {
   connection.parse({ text, name: '', types: [] });
@@ -304,13 +315,8 @@ function pipelinedOf(Query: typeof pg.Query): typeof pg.Query {
     prepare(connection: PgConnection) {
       const { begin, prelude } = this.sent;
       if (begin) control(connection, 'BEGIN');
-      if (prelude) {
-        // described, so rows it returns are read (into a result of its own, which nobody asks for)
-        if (!prelude.name) connection.parse({ text: prelude.text, name: '', types: [] });
-        connection.bind({ portal: '', statement: prelude.name, values: prelude.values });
-        connection.describe({ type: 'P', name: '' });
-        connection.execute({ portal: '', rows: 0 });
-      }
+      // described, so rows it returns are read (into a result of its own, which nobody asks for)
+      if (prelude) statementMessages(connection, prelude.text, prelude.name, !prelude.name, prelude.values);
       base.prepare.call(this, connection);
     }
     handleCommandComplete(msg: unknown, connection: PgConnection) {
@@ -418,10 +424,7 @@ function batchOf(Query: typeof pg.Query): typeof pg.Query {
       const { statements, names, parsing, prepareValue } = this.batch;
       statements.forEach((s, i) => {
         const name = names[i] ?? '';
-        if (parsing[i] || !name) connection.parse({ text: s.text, name, types: [] });
-        connection.bind({ portal: '', statement: name, values: (s.params ?? []).map((v) => prepareValue(v)) });
-        connection.describe({ type: 'P', name: '' });
-        connection.execute({ portal: '', rows: 0 });
+        statementMessages(connection, s.text, name, parsing[i]! || !name, (s.params ?? []).map((v) => prepareValue(v)));
       });
       connection.sync();
     }
@@ -476,6 +479,10 @@ const runners = new WeakMap<SqlDriverAdapterFactory, SqlRunner>();
 const transactions = new WeakMap<SqlDriverAdapterFactory, SqlTransaction>();
 const batches = new WeakMap<SqlDriverAdapterFactory, SqlBatch>();
 
+/** The driver adapter factory a PrismaClient was built with (where openDatabase registered its runners). */
+const adapterOf = (prisma: object): SqlDriverAdapterFactory | undefined =>
+  (prisma as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+
 export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner, transaction?: SqlTransaction, batch?: SqlBatch): void {
   runners.set(adapter, run);
   if (transaction) transactions.set(adapter, transaction);
@@ -487,7 +494,7 @@ export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner,
  * built any other way runs the statements one after another through `$queryRawUnsafe`.
  */
 export function sqlBatchFor(prisma: PrismaLike): SqlBatch {
-  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  const adapter = adapterOf(prisma);
   return (adapter && batches.get(adapter)) || sequentialBatch(sqlFor(prisma));
 }
 
@@ -504,7 +511,7 @@ interface PrismaWithTransactions extends PrismaLike {
  * other way runs `fn` in a Prisma interactive transaction, its statements through `$queryRawUnsafe`.
  */
 export function sqlTransactionFor(prisma: PrismaWithTransactions): SqlTransaction {
-  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  const adapter = adapterOf(prisma);
   const transaction = adapter ? transactions.get(adapter) : undefined;
   if (transaction) return transaction;
   return <R>(fn: (sql: SqlRunner, last: SqlRunner) => Promise<R>, prelude?: TransactionPrelude) =>
@@ -518,7 +525,7 @@ export function sqlTransactionFor(prisma: PrismaWithTransactions): SqlTransactio
  * connection's search_path is the subgraph's schema, as for raw SQL through Prisma.
  */
 export function sqlFor(prisma: PrismaLike): SqlRunner {
-  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  const adapter = adapterOf(prisma);
   const run = adapter ? runners.get(adapter) : undefined;
   if (run) return run;
   return <Row>(text: string, params: readonly unknown[] = []) => prisma.$queryRawUnsafe<Row[]>(text, ...params);
@@ -526,7 +533,7 @@ export function sqlFor(prisma: PrismaLike): SqlRunner {
 
 /** True when `sqlFor(prisma)` takes the driver path (tests: a Prisma upgrade that moves the adapter must not go unnoticed). */
 export function hasFastPath(prisma: PrismaLike): boolean {
-  const adapter = (prisma as unknown as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
+  const adapter = adapterOf(prisma);
   return !!adapter && runners.has(adapter);
 }
 

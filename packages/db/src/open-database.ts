@@ -105,7 +105,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
         }),
       );
     }
-    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pg as unknown as PgModule, prepared), postgresBatch(pool, pg as unknown as PgModule, pg.types, stats, prepared));
+    const pgm = pg as unknown as PgModule; // @types/pg leaves out the module's `utils`
+    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pgm, prepared), postgresBatch(pool, pgm, pg.types, stats, prepared));
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
     return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
   }

@@ -133,13 +133,10 @@ export function orderToCashEvents(prisma: PrismaClient, services: OrderToCashSer
   const placed = orderPlacedHandler();
   const handle = orderToCashHandler(services);
   const transaction = sqlTransactionFor(prisma);
-  return async (e, written = []) => {
-    if (e.type !== 'order.placed') return handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
-    const rows: WrittenOutboxRow[] = [];
-    const handled = await handleOnceSql(transaction, CONSUMER_GROUP, e, (sql, last) => placed(e, sql, last, rows));
-    if (handled) written.push(...rows);
-    return handled;
-  };
+  return (e, written = []) =>
+    e.type === 'order.placed'
+      ? handleOnceSql(transaction, CONSUMER_GROUP, e, (sql, last) => placed(e, sql, last, written))
+      : handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
 }
 
 /** Subscribes the order-to-cash consumer; each event runs once (orderToCashEvents), then the outbox relay is kicked. */

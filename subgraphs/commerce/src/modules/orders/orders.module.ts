@@ -31,11 +31,10 @@ export const LIFECYCLE_SQL_EVENTS = new Set(['credit.approved', 'credit.rejected
 export async function handleLifecycleEvent(prisma: PrismaClient, orders: OrderService, e: DomainEvent, written: WrittenOutboxRow[] = []): Promise<boolean> {
   let changed = false;
   if (LIFECYCLE_SQL_EVENTS.has(e.type)) {
-    const rows: WrittenOutboxRow[] = [];
+    // rows are added after the `last` statement that committed them; the caller uses them only if this returns
     await handleOnceSql(sqlTransactionFor(prisma), ORDER_LIFECYCLE_GROUP, e, async (sql, last) => {
-      changed = await orders.applyEventSql(sql, e, last, rows);
+      changed = await orders.applyEventSql(sql, e, last, written);
     });
-    if (changed) written.push(...rows);
   } else {
     await handleOnce(prisma, ORDER_LIFECYCLE_GROUP, e, async (tx) => {
       changed = await orders.applyEvent(tx, e);

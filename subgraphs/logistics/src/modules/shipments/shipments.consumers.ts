@@ -14,10 +14,7 @@ export const CONSUMED_TYPES = ['order.confirmed', 'order.cancelled'];
  */
 export async function handleOrderEvent(prisma: PrismaClient, shipments: ShipmentService, event: DomainEvent, noteCustomers = false, written: WrittenOutboxRow[] = []): Promise<boolean> {
   if (event.type === 'order.confirmed') {
-    const rows: WrittenOutboxRow[] = [];
-    const handled = await handleOnceSql(sqlTransactionFor(prisma), SHIPMENTS_GROUP, event, (sql, last) => shipments.createForConfirmedOrder(sql, event, noteCustomers, last, rows));
-    if (handled) written.push(...rows); // committed
-    return handled;
+    return handleOnceSql(sqlTransactionFor(prisma), SHIPMENTS_GROUP, event, (sql, last) => shipments.createForConfirmedOrder(sql, event, noteCustomers, last, written));
   }
   return handleOnce(prisma as never, SHIPMENTS_GROUP, event, async (tx) => {
     if (event.type === 'order.cancelled') await shipments.cancelForCancelledOrder(tx, event);
