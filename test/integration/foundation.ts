@@ -49,6 +49,26 @@ export const foundation = (mode: keyof typeof modes) => describe.each([modes[mod
     expect(o.invoice.status).toBeTruthy();
   });
 
+  it('answers aliases named __proto__, constructor and toString like any other, on fields of every subgraph', async () => {
+    // Subgraphs hand their data to the gateway as objects in this process (no JSON in between): a response key
+    // `__proto__` is an own key, as JSON.parse makes it, never a prototype.
+    const list = await gql(stack.gatewayUrl, '{ orders(first: 50, filter: { status: DELIVERED }) { edges { node { id } } } }', {}, lagos);
+    const id = nodes<{ id: string }>(list.data.orders)[0]!.id;
+    const plain = await gql(stack.gatewayUrl, 'query($id: ID!) { order(id: $id) { number customer { name creditLine { limit { amount } } } shipment { status } invoice { status } } }', { id }, lagos);
+    const aliased = await gql(stack.gatewayUrl, `query($id: ID!) { order(id: $id) { __proto__: number constructor: number
+      customer { __proto__: name creditLine { constructor: limit { __proto__: amount } } } shipment { __proto__: status } invoice { toString: status } } }`, { id }, lagos);
+    expect(plain.errors).toBeUndefined();
+    expect(aliased.errors).toBeUndefined();
+    const own = (o: object, key: string) => (Object.hasOwn(o, key) ? Object.getOwnPropertyDescriptor(o, key)!.value : 'missing');
+    const p = plain.data.order, a = aliased.data.order;
+    expect(own(a, '__proto__')).toBe(p.number);
+    expect(own(a, 'constructor')).toBe(p.number);
+    expect(own(a.customer, '__proto__')).toBe(p.customer.name);
+    expect(own(own(a.customer.creditLine, 'constructor'), '__proto__')).toBe(p.customer.creditLine.limit.amount);
+    expect(own(a.shipment, '__proto__')).toBe(p.shipment.status);
+    expect(own(a.invoice, 'toString')).toBe(p.invoice.status);
+  });
+
   it('lets a rider sign in and see their own worker (User.worker, from workforce), and nobody else\'s private fields', async () => {
     const [plan] = demoPlan();
     const me = plan!.riders[0]!;

@@ -431,7 +431,7 @@ class PlanRun {
   private async send(fetch: CompiledFetch, body: string): Promise<[SubgraphPayload, SharedResponse]> {
     if (!fetch.url) throw unavailable(fetch.service, new Error('unknown subgraph'));
     const res: SharedResponse = await this.deps.client.post(fetch.url, body, this.headers(fetch.service), fetch.mergeable);
-    const parsed = (res.parsed ??= parseResponse(fetch.service, res));
+    const parsed = (res.parsed ??= res.payload ? { payload: res.payload } : parseResponse(fetch.service, res));
     if ('error' in parsed) throw parsed.error;
     return [parsed.payload, res];
   }

@@ -30,7 +30,10 @@ export type InProcessSubgraph = (body: string, headers: Record<string, string>) 
 
 export interface RawSubgraphResponse {
   status: number;
-  text: string;
+  /** The response body (an in-process answer with `payload` prints it only if read). */
+  readonly text: string;
+  /** An in-process answer of data alone, as objects: taken instead of parsing `text` (core's lean-executor.ts). */
+  readonly payload?: { data: Record<string, unknown> };
 }
 
 export class SubgraphUnavailableError extends Error {}

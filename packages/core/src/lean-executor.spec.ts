@@ -98,6 +98,7 @@ describe.each(['jit', 'graphql-js'] as const)('lean subgraph executor (%s)', (ex
     ['a list with a failing field and a null in a non-null field', { query: '{ items(first: 4) { id label rank } }' }],
     ['a null in a non-null root field', { query: '{ strict hello(name: "x") }' }],
     ['enums, one not representable, and an Int that is not one', { query: '{ kind badKind count }' }],
+    ['aliases named __proto__ and constructor', { query: '{ __proto__: hello(name: "p") constructor: tenant items(first: 1) { __proto__: id toString: label } }' }],
     ['aliases, fragments, __typename, @skip and @include', { query: 'query F($no: Boolean!) { a: hello(name: "1") b: hello(name: "2") @skip(if: $no) ...Q items(first: 1) { __typename ... on Item { id label @include(if: $no) } } } fragment Q on Query { tenant __typename }', variables: { no: true } }],
     ['input objects with defaults', { query: 'query D($f: Filter) { d: find { id } f: find(filter: $f) { id label } }', variables: { f: { size: 1, prefix: 'z' } } }],
     ['an input object missing a field', { query: 'query D($f: Filter) { find(filter: $f) { id } }', variables: { f: { prefix: 'z' } } }],
@@ -124,6 +125,24 @@ describe.each(['jit', 'graphql-js'] as const)('lean subgraph executor (%s)', (ex
       expect(lean.text).toBe(apollo.text); // byte for byte, key order and trailing newline included
     });
   }
+
+  it('hands data-only answers over as the objects JSON would give, and answers with errors or naming __proto__ as text alone', async () => {
+    const h = { 'content-type': 'application/json', ...signed() };
+    const answer = async (query: string) => {
+      const text = JSON.stringify({ query });
+      const [lean, apollo] = await Promise.all([running.execute(text, h), running.executeWithApollo(text, h)]);
+      return { lean, apollo: JSON.parse(apollo.text) };
+    };
+    const data = await answer('{ hello(name: "x") items(first: 1) { id label __typename } find { id label } kind }');
+    expect(data.lean.payload).toEqual(data.apollo);
+    expect(JSON.parse(JSON.stringify(data.lean.payload))).toEqual(data.apollo); // JSON values only
+    expect(data.lean.text).toBe(JSON.stringify(data.apollo) + '\n');
+    for (const q of ['{ boom hello(name: "y") }', '{ items(first: 2) { id label } }', '{ __proto__: hello(name: "p") }']) {
+      const r = await answer(q);
+      expect(r.lean.payload).toBeUndefined();
+      expect(JSON.parse(r.lean.text)).toEqual(r.apollo);
+    }
+  });
 
   it('serves only well-formed single operations and leaves the rest to Apollo Server', () => {
     const lean = leanExecutor({ schema: running.schema, context: async () => ({}), formatError: (f) => f, engine: executor });

@@ -40,8 +40,26 @@ export interface LeanExecutorOptions<Ctx extends object> {
 
 export interface LeanResult {
   status: number;
-  /** The JSON response, with Apollo's trailing newline. */
-  text: string;
+  /** The JSON response, with Apollo's trailing newline (printed when first read). */
+  readonly text: string;
+  /**
+   * The response as objects, when it is data without errors or extensions to a document that does not name
+   * `__proto__` (such documents run on graphql-js and answer as text alone): what a caller in this
+   * process takes instead of parsing `text` (in-process.ts). Plain JSON values — every leaf went through its scalar's
+   * serialize — made for this response alone and not kept by the subgraph: the caller owns them, and reads `text`
+   * no more once it has changed them.
+   */
+  readonly payload?: { data: Record<string, unknown> };
+}
+
+/** An answer of data only: printed only if a caller reads `text` (over HTTP; in process it takes `payload`). */
+class DataAnswer implements LeanResult {
+  readonly status = 200;
+  private printed?: string;
+  constructor(readonly payload: { data: Record<string, unknown> }) {}
+  get text(): string {
+    return (this.printed ??= JSON.stringify(this.payload) + '\n');
+  }
 }
 
 /** Answers one parsed JSON body; undefined when it is not one well-formed operation (Apollo Server answers those). */
@@ -154,6 +172,7 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
       return refuse([error], 500);
     }
     const t0 = performance.now();
+    const namesProto = body.query.includes('__proto__');
     let operationName: string | null = null;
     let kind: string | null = null;
     try {
@@ -166,7 +185,8 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
       const copy = Object.assign(Object.create(Object.getPrototypeOf(context) as object | null) as object, context) as Ctx;
       let result: ExecutionResult;
       try {
-        const compiled = jit && operation ? compiledFor(entry, requested) : undefined;
+        // graphql-jit fails a field aliased `__proto__` (its results are object literals): graphql-js answers those
+        const compiled = jit && operation && !namesProto ? compiledFor(entry, requested) : undefined;
         const graphqlJs = () => execute({ schema: opts.schema, document: entry.document, contextValue: copy, variableValues: body.variables ?? undefined, operationName: requested });
         result = compiled ? await compiled.query(undefined, copy, body.variables ?? {}) : await graphqlJs();
         // No data and no error at a path: the variables did not coerce, so no resolver ran (a resolver's error has a
@@ -179,7 +199,10 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
         const first = result.errors?.[0] ?? new GraphQLError('Unexpected error: no operation resolved and no errors');
         return refuse([coded(first, 'OPERATION_RESOLUTION_FAILURE', 400)], 500);
       }
-      if (!result.errors?.length) return { status: 200, text: JSON.stringify(result) + '\n' };
+      if (!result.errors?.length) {
+        if (result.data && result.extensions === undefined && !namesProto) return new DataAnswer({ data: result.data as Record<string, unknown> });
+        return { status: 200, text: JSON.stringify(result) + '\n' };
+      }
       const errors = result.errors.map((e) => (isBadUserInput(e) && e.extensions?.code == null ? coded(e, 'BAD_USER_INPUT') : e));
       const { formatted, status } = format(errors);
       // errors first, as graphql-js orders them (graphql-jit puts data first)
