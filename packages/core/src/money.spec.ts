@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Decimal as PrismaDecimal } from '@prisma/client/runtime/client';
-import { add, compare, Decimal, formatAmount, money, multiply, parseWireMoney, round, subtract, sum, wireMoney } from './money.ts';
+import { add, compare, Decimal, formatAmount, money, moneyField, multiply, parseWireMoney, round, subtract, sum, wireMoney } from './money.ts';
+import { DecimalScalar, sharedResolvers } from './scalars.ts';
 
 describe('money', () => {
   it('adds without float drift', () => {
@@ -38,6 +39,29 @@ describe('money', () => {
     money(prisma, 'NGN').amount.d![0] = 9;
     expect(printed).not.toHaveBeenCalled(); // a copy: the row's value is not shared
     expect(prisma.toString()).toBe('5.5');
+  });
+  it('rounds half-even when printing a row\'s amount in place, in any currency, as a copy would', () => {
+    const cases: [string, 'NGN' | 'XOF', string][] = [['2.345', 'NGN', '2.34'], ['2.355', 'NGN', '2.36'], ['-2.345', 'NGN', '-2.34'], ['1500.5', 'XOF', '1500'], ['1501.5', 'XOF', '1502'], ['123456789012345.6789', 'NGN', '123456789012345.68'], ['0', 'NGN', '0.00']];
+    for (const [text, currency, printed] of cases) {
+      const prisma = new PrismaDecimal(text);
+      expect(formatAmount(prisma, currency)).toBe(printed);
+      expect(formatAmount(money(prisma, currency).amount, currency)).toBe(printed);
+      expect(prisma.toString()).toBe(new PrismaDecimal(text).toString()); // printed in place, not changed
+    }
+  });
+  it('moneyField hands a row\'s amount to the Money resolver as it is, without a copy', () => {
+    const prisma = new PrismaDecimal('12.5');
+    const m = moneyField(prisma, 'KES');
+    expect(m.amount).toBe(prisma);
+    expect(m.currencyCode).toBe('KES');
+    expect(sharedResolvers.Money.amount(m)).toBe('12.50');
+    expect(sharedResolvers.Money.amount(moneyField('7', 'XOF'))).toBe('7');
+  });
+  it('serialises Decimal strings as they are, and refuses what is not a number', () => {
+    const serialize = (v: unknown) => DecimalScalar.serialize(v);
+    for (const v of ['1500.00', '-0.5', '0', '12345678901234567890.123456', '1e3']) expect(serialize(v)).toBe(v);
+    for (const v of ['', 'abc', '.5x', '1,5', '--1', 'NaNa']) expect(() => serialize(v)).toThrow();
+    expect(serialize(new Decimal('2.50'))).toBe('2.5');
   });
   it('writes and reads the wire form events carry', () => {
     expect(wireMoney('1250.5', 'NGN')).toEqual({ amount: '1250.50', currencyCode: 'NGN' });

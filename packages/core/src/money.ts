@@ -59,7 +59,18 @@ export function compare(a: Money, b: Money): number {
 }
 /** Wire form for `Money { amount: Decimal!, currencyCode }`: amount as a string with the currency's minor units. */
 export function formatAmount(amount: DecimalLike, currencyCode: CurrencyCode): string {
-  return dec(amount).toFixed(MINOR_UNITS[currencyCode], Decimal.ROUND_HALF_EVEN);
+  // any copy of decimal.js rounds and prints itself (toFixed and its rounding modes are the same in every copy)
+  const d = typeof amount === 'object' && Decimal.isDecimal(amount) ? (amount as Decimal) : dec(amount);
+  return d.toFixed(MINOR_UNITS[currencyCode], Decimal.ROUND_HALF_EVEN);
+}
+
+/**
+ * A Money field's value as a resolver returns it: a row's amount as read (Prisma's Decimal, or one computed) and its
+ * currency, formatted by the shared `Money.amount` resolver — no copy of the amount made for a value only printed.
+ * Arithmetic takes `money()`.
+ */
+export function moneyField(amount: DecimalLike, currencyCode: string): Money {
+  return { amount: amount as Decimal, currencyCode: currencyCode as CurrencyCode };
 }
 
 /** Money as events and JSON payloads carry it: `{ amount: "1250.00", currencyCode }` (formatAmount's minor units). */

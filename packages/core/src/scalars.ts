@@ -2,6 +2,8 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { Decimal, formatAmount, isCurrency } from './money.ts';
 
 const DECIMAL_RE = /^-?\d{1,15}(\.\d{1,4})?$/;
+/** A plain decimal numeral (what formatAmount prints): a number without parsing it. */
+const PLAIN_DECIMAL_RE = /^-?\d+(\.\d+)?$/;
 
 function parseDecimal(v: unknown): Decimal {
   if (typeof v !== 'string' || !DECIMAL_RE.test(v)) {
@@ -19,7 +21,7 @@ export const DecimalScalar = new GraphQLScalarType({
     // A string (e.g. Money.amount, already formatted to the currency's minor units) is kept as is once validated:
     // re-serialising it through Decimal would turn "1500.00" into "1500".
     if (typeof v === 'string') {
-      new Decimal(v); // throws on anything that is not a number
+      if (!PLAIN_DECIMAL_RE.test(v)) new Decimal(v); // throws on anything that is not a number
       return v;
     }
     return v instanceof Decimal ? v.toString() : new Decimal(String(v)).toString();

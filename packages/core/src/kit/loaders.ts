@@ -32,12 +32,14 @@ export function tenantRowLoaders(prisma: object, tenantId: string | null | undef
 }
 
 /**
- * `loader.load(key)`, first primed with the row `relation` that was read together with `row` (byKeyJoined,
- * byKeysInTenantJoined), so the load costs no statement; rows read without it load as usual. A loader that already
- * holds the key keeps its own.
+ * The row `relation` that was read together with `row` (byKeyJoined, byKeysInTenantJoined), returned as it is —
+ * no statement, no promise (issue 17: a resolver's promise per list item was a large share of a page's garbage) —
+ * and primed into `loader` for other fields that load the key; rows read without it load as usual
+ * (`loader.load(key)`). A loader that already holds the key keeps its own.
  */
-export function loadJoined<T>(loader: DataLoader<string, T | null>, key: string, row: object, relation: string): Promise<T | null> {
+export function loadJoined<T>(loader: DataLoader<string, T | null>, key: string, row: object, relation: string): T | Promise<T | null> {
   const other = joinedRow<T>(row, relation);
-  if (other) loader.prime(key, other);
-  return loader.load(key);
+  if (!other) return loader.load(key);
+  loader.prime(key, other);
+  return other;
 }

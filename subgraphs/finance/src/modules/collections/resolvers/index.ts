@@ -1,4 +1,4 @@
-import { money, toPayload, type CurrencyCode } from '@omniroute/core';
+import { moneyField, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const collectionsResolvers: Resolvers = {
@@ -26,7 +26,7 @@ export const collectionsResolvers: Resolvers = {
   PromiseToPay: {
     customer: (p) => ({ id: p.customerId }),
     invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
-    amount: (p) => money(p.amount, p.currency as CurrencyCode),
+    amount: (p) => moneyField(p.amount, p.currency),
   },
   CollectionNotification: {
     customer: (n) => ({ id: n.customerId }),

@@ -1,4 +1,4 @@
-import { money, toPayload, type CurrencyCode } from '@omniroute/core';
+import { moneyField, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 import { availableCredit, creditLineStatus } from '../credit.rules.ts';
 
@@ -12,9 +12,9 @@ export const creditResolvers: Resolvers = {
   },
   CreditLine: {
     customer: (l) => ({ id: l.customerId }),
-    limit: (l) => money(l.limit, l.currency as CurrencyCode),
-    utilized: (l) => money(l.utilized, l.currency as CurrencyCode),
-    available: (l) => money(availableCredit(l.limit, l.utilized), l.currency as CurrencyCode),
+    limit: (l) => moneyField(l.limit, l.currency),
+    utilized: (l) => moneyField(l.utilized, l.currency),
+    available: (l) => moneyField(availableCredit(l.limit, l.utilized), l.currency),
     currencyCode: (l) => l.currency,
     status: (l) => creditLineStatus(l.limit, l.utilized, l.heldAt),
     hold: (l) => (l.heldAt ? { since: l.heldAt, reason: l.holdReason ?? 'collections hold' } : null),

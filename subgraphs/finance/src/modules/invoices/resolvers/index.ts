@@ -1,4 +1,4 @@
-import { money, type CurrencyCode } from '@omniroute/core';
+import { moneyField } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 import { amountDue } from '../invoice.rules.ts';
 
@@ -11,9 +11,9 @@ export const invoiceResolvers: Resolvers = {
     __resolveReference: (ref, ctx) => ctx.loaders.invoiceById.load(ref.id),
     order: (i) => ({ id: i.orderId }),
     customer: (i) => ({ id: i.customerId }),
-    total: (i) => money(i.total, i.currency as CurrencyCode),
-    amountPaid: (i) => money(i.amountPaid, i.currency as CurrencyCode),
-    amountDue: (i) => money(amountDue(i), i.currency as CurrencyCode),
+    total: (i) => moneyField(i.total, i.currency),
+    amountPaid: (i) => moneyField(i.amountPaid, i.currency),
+    amountDue: (i) => moneyField(amountDue(i), i.currency),
     payments: (i, _a, ctx) => ctx.loaders.paymentsByInvoiceId.load(i.id),
   },
   Order: {

@@ -1,4 +1,4 @@
-import { money, type CurrencyCode } from '@omniroute/core';
+import { moneyField } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const ledgerResolvers: Resolvers = {
@@ -10,7 +10,7 @@ export const ledgerResolvers: Resolvers = {
   },
   LedgerEntry: {
     direction: (e) => (e.amount.isNegative() ? 'CREDIT' : 'DEBIT'),
-    amount: (e) => money(e.amount.abs(), e.currency as CurrencyCode),
+    amount: (e) => moneyField(e.amount.abs(), e.currency),
     posting: async (e, _a, ctx) => (await ctx.loaders.postingById.load(e.postingId))!,
     customer: (e) => (e.customerId ? { id: e.customerId } : null),
   },
@@ -23,7 +23,7 @@ export const ledgerResolvers: Resolvers = {
   LedgerStatementLine: {
     description: async (l, _a, ctx) => (await ctx.loaders.postingById.load(l.entry.postingId))?.description ?? '',
     postedAt: (l) => l.entry.createdAt,
-    debit: (l) => (l.entry.amount.isPositive() ? money(l.entry.amount, l.entry.currency as CurrencyCode) : null),
-    credit: (l) => (l.entry.amount.isNegative() ? money(l.entry.amount.abs(), l.entry.currency as CurrencyCode) : null),
+    debit: (l) => (l.entry.amount.isPositive() ? moneyField(l.entry.amount, l.entry.currency) : null),
+    credit: (l) => (l.entry.amount.isNegative() ? moneyField(l.entry.amount.abs(), l.entry.currency) : null),
   },
 };

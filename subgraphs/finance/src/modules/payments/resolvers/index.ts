@@ -1,4 +1,4 @@
-import { money, toPayload, type CurrencyCode } from '@omniroute/core';
+import { moneyField, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const paymentResolvers: Resolvers = {
@@ -17,10 +17,10 @@ export const paymentResolvers: Resolvers = {
     },
   },
   Payment: {
-    amount: (p) => money(p.amount, p.currency as CurrencyCode),
+    amount: (p) => moneyField(p.amount, p.currency),
     invoice: (p, _a, ctx) => (p.invoiceId ? ctx.loaders.invoiceById.load(p.invoiceId) : null),
     wallet: (p, _a, ctx) => (p.walletId ? ctx.services.wallets.get(ctx, p.walletId) : null),
-    refunded: (p) => money(p.refunded, p.currency as CurrencyCode),
+    refunded: (p) => moneyField(p.refunded, p.currency),
   },
   PaymentEvent: {
     payment: async (e, _a, ctx) => (await ctx.loaders.paymentById.load(e.paymentId))!,

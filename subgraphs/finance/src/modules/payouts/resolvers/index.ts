@@ -1,4 +1,4 @@
-import { money, type CurrencyCode } from '@omniroute/core';
+import { moneyField } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const payoutResolvers: Resolvers = {
@@ -11,6 +11,6 @@ export const payoutResolvers: Resolvers = {
   },
   Payout: {
     worker: (p) => ({ id: p.workerId }),
-    amount: (p) => money(p.amount, p.currency as CurrencyCode),
+    amount: (p) => moneyField(p.amount, p.currency),
   },
 };

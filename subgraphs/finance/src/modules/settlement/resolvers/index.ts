@@ -1,4 +1,4 @@
-import { money, toPayload, type CurrencyCode } from '@omniroute/core';
+import { moneyField, toPayload } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const settlementResolvers: Resolvers = {
@@ -15,14 +15,14 @@ export const settlementResolvers: Resolvers = {
   },
   SettlementReport: {
     provider: (r) => r.rail,
-    fees: (r) => money(r.feeTotal, r.currency as CurrencyCode),
+    fees: (r) => moneyField(r.feeTotal, r.currency),
     lines: (r, { status }, ctx) => ctx.services.settlement.lines(r, status),
     unmatchedPayments: async (r, _a, ctx) => (await ctx.services.settlement.unmatchedOurs(r)).payments,
     unmatchedPayouts: async (r, _a, ctx) => (await ctx.services.settlement.unmatchedOurs(r)).payouts,
   },
   SettlementLine: {
-    amount: (l) => money(l.amount, l.currency as CurrencyCode),
-    fee: (l) => money(l.fee, l.currency as CurrencyCode),
+    amount: (l) => moneyField(l.amount, l.currency),
+    fee: (l) => moneyField(l.fee, l.currency),
     payment: (l, _a, ctx) => (l.paymentId ? ctx.loaders.paymentById.load(l.paymentId) : null),
     payout: (l, _a, ctx) => (l.payoutId ? ctx.services.payouts.get(ctx, l.payoutId) : null),
   },

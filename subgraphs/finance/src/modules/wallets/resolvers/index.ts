@@ -1,4 +1,4 @@
-import { money, type CurrencyCode } from '@omniroute/core';
+import { moneyField } from '@omniroute/core';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const walletResolvers: Resolvers = {
@@ -13,12 +13,12 @@ export const walletResolvers: Resolvers = {
   Wallet: {
     customer: (w) => (w.ownerType === 'CUSTOMER' ? { id: w.ownerId } : null),
     worker: (w) => (w.ownerType === 'WORKER' ? { id: w.ownerId } : null),
-    balance: (w) => money(w.balance, w.currency as CurrencyCode),
+    balance: (w) => moneyField(w.balance, w.currency),
     movements: (w, args, ctx) => ctx.services.wallets.movements(ctx, w.id, args),
   },
   WalletMovement: {
-    amount: (m) => money(m.amount, m.currency as CurrencyCode),
-    balance: (m) => money(m.balanceAfter, m.currency as CurrencyCode),
+    amount: (m) => moneyField(m.amount, m.currency),
+    balance: (m) => moneyField(m.balanceAfter, m.currency),
     payment: (m, _a, ctx) => (m.paymentId ? ctx.loaders.paymentById.load(m.paymentId) : null),
     invoice: (m, _a, ctx) => (m.invoiceId ? ctx.loaders.invoiceById.load(m.invoiceId) : null),
     at: (m) => m.createdAt,
