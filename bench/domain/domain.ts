@@ -343,17 +343,20 @@ export async function runDomain(o: DomainOptions, log: (l: string) => void) {
  */
 function windowProfiler(dir: string, name: string) {
   const session = new Session();
+  const heap = process.env.BENCH_DOMAIN_PROFILE_HEAP === '1';
   let started: Promise<unknown> | undefined;
   return {
     start() {
       session.connect();
       started = session.post('Profiler.enable').then(() => session.post('Profiler.setSamplingInterval', { interval: 1000 })).then(() => session.post('Profiler.start'));
+      if (heap) started = started.then(() => session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }));
     },
     async stop() {
       if (!started) return;
       await started;
       const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
       mkdirSync(dir, { recursive: true });
+      if (heap) writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(((await session.post('HeapProfiler.stopSampling')) as { profile: unknown }).profile));
       writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
       session.disconnect();
     },
