@@ -43,3 +43,9 @@ export function loadJoined<T>(loader: DataLoader<string, T | null>, key: string,
   loader.prime(key, other);
   return other;
 }
+
+/**
+ * loadJoined for a reference the schema declares non-null (a foreign key every row has), typed without the null that
+ * only a missing row would give — GraphQL answers that as an error on the field.
+ */
+export const loadJoinedRef = loadJoined as <T>(loader: DataLoader<string, T | null>, key: string, row: object, relation: string) => T | Promise<T>;

@@ -1,5 +1,5 @@
 import { rangeOf, toPayload } from '@omniroute/core';
-import { loadJoined } from '@omniroute/core/kit';
+import { loadJoinedRef } from '@omniroute/core/kit';
 import type { Resolvers } from '../../../generated/graphql.ts';
 
 export const catalogResolvers: Resolvers = {
@@ -23,7 +23,7 @@ export const catalogResolvers: Resolvers = {
   ProductVariant: {
     // Referenced by either key: { id } or { sku }.
     __resolveReference: (ref, ctx) => ('id' in ref ? ctx.loaders.variantById.load(ref.id) : ctx.loaders.variantBySku.load(ref.sku)),
-    product: (v, _a, ctx) => loadJoined(ctx.loaders.productById, v.productId, v, 'product') as never, // read with the variant
+    product: (v, _a, ctx) => loadJoinedRef(ctx.loaders.productById, v.productId, v, 'product'), // read with the variant
     basePrice: (v) => ({ amount: v.basePrice, currencyCode: v.currency }),
     weightKg: (v) => v.weightKg.toNumber(),
     stockLevels: (v, _a, ctx) => ctx.loaders.stockLevelsByVariantId.load(v.id),

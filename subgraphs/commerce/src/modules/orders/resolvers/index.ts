@@ -1,7 +1,6 @@
 import { moneyField, toPayload } from '@omniroute/core';
-import { loadJoined } from '@omniroute/core/kit';
+import { loadJoinedRef } from '@omniroute/core/kit';
 import type { Resolvers } from '../../../generated/graphql.ts';
-
 
 export const orderResolvers: Resolvers = {
   Query: {
@@ -14,7 +13,7 @@ export const orderResolvers: Resolvers = {
   },
   Order: {
     __resolveReference: (ref, ctx) => ctx.loaders.orderById.load(ref.id),
-    customer: (o, _a, ctx) => loadJoined(ctx.loaders.customerById, o.customerId, o, 'customer') as never, // read with the order by id
+    customer: (o, _a, ctx) => loadJoinedRef(ctx.loaders.customerById, o.customerId, o, 'customer'), // read with the order by id
     location: async (o, _a, ctx) => (await ctx.loaders.locationById.load(o.locationId))!,
     lines: (o, _a, ctx) => ctx.loaders.linesByOrderId.load(o.id),
     subtotal: (o) => moneyField(o.subtotal, o.currency),
@@ -22,7 +21,7 @@ export const orderResolvers: Resolvers = {
     total: (o) => moneyField(o.total, o.currency),
   },
   OrderLine: {
-    variant: (l, _a, ctx) => loadJoined(ctx.loaders.variantById, l.variantId, l, 'variant') as never, // read with the lines, with its product
+    variant: (l, _a, ctx) => loadJoinedRef(ctx.loaders.variantById, l.variantId, l, 'variant'), // read with the lines, with its product
     unitPrice: (l) => moneyField(l.unitPrice, l.currency),
     total: (l) => moneyField(l.total, l.currency),
   },
