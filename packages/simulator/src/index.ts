@@ -148,14 +148,25 @@ async function dispatchShipment(api: GatewayClient, free: SimVehicle, tick: numb
   }
 }
 
+/** Issued invoices the simulated customers leave unpaid: a distributor's receivables are never all settled. */
+export const OPEN_INVOICES_KEPT = 10;
+
+/**
+ * The issued invoice a customer pays now, of the first page of them (`open`): none while no more than
+ * OPEN_INVOICES_KEPT are open. Payments every other business step outran deliveries (which issue invoices), so a
+ * demo left running for half an hour had none left to pay, for the simulator or for a user trying a payment.
+ */
+export function invoiceToPay<T>(open: readonly T[], random: () => number = Math.random): T | undefined {
+  return open.length > OPEN_INVOICES_KEPT ? open[Math.floor(random() * open.length)] : undefined;
+}
+
 /**
  * A customer pays an issued invoice from their phone, through one of the payment rails (the provider sandbox in
  * `npm start`); every seventh payer's wallet is short of money (a sandbox number scripted to fail).
  */
 async function payAnInvoice(api: GatewayClient, nextPayment: () => number) {
   const inv = await api.gql<any>(`{ invoices(first: 20, filter: { status: ISSUED }) { edges { node { id amountDue { amount currencyCode } customer { phone } } } } }`, {}, 'finance');
-  const open = inv?.invoices?.edges ?? [];
-  const i = open[Math.floor(Math.random() * open.length)]?.node;
+  const i = invoiceToPay<any>(inv?.invoices?.edges ?? [])?.node;
   if (!i) return;
   const rails = ['MPESA', 'MTN_MOMO', 'PAYSTACK'] as const;
   const n = nextPayment();
