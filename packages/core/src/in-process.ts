@@ -6,14 +6,14 @@
 // nothing the gateway may skip. Distributed mode (gateway in its own process) has no handler to hand to and stays on
 // HTTP; so does any URL the stack does not know (a proxy in front of a subgraph, a remote one).
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import type { LeanExecutor } from './lean-executor.ts';
+import type { LeanExecutor, LeanResult } from './lean-executor.ts';
 
 /**
  * Answers one subgraph request: the raw JSON body and the (lower-cased) headers the gateway would have sent. An
  * answer of data alone comes as objects too (`payload`, lean-executor.ts): the gateway takes them instead of parsing
  * the text, which is then never printed (issue 17: JSON out and back in was a tenth of a page of orders' garbage).
  */
-export type InProcessHandler = (body: string, headers: Record<string, string>) => Promise<{ status: number; readonly text: string; readonly payload?: { data: Record<string, unknown> } }>;
+export type InProcessHandler = (body: string, headers: Record<string, string>) => Promise<LeanResult>;
 
 /** The handler of one Apollo subgraph, its context built from the headers (signature verified there); `lean` first, as over HTTP. */
 export function inProcessHandler<Ctx extends BaseContext>(apollo: ApolloServer<Ctx>, context: (headers: HeaderMap) => Promise<Ctx>, lean?: LeanExecutor): InProcessHandler {

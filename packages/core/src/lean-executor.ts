@@ -76,7 +76,8 @@ function isGatewayBody(body: unknown): body is GatewayBody {
   return isRecord(body.extensions) && body.extensions.persistedQuery === undefined; // APQ: Apollo's (it answers "not supported")
 }
 
-type Entry = { document: DocumentNode; errors?: undefined; compiled?: Map<string, CompiledQuery> } | { document?: undefined; errors: GraphQLError[] };
+/** `namesProto`: the text names `__proto__` (graphql-jit fails such an alias; graphql-js runs it, answered as text). */
+type Entry = { document: DocumentNode; namesProto: boolean; errors?: undefined; compiled?: Map<string, CompiledQuery> } | { document?: undefined; errors: GraphQLError[] };
 
 const isRecord = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Array.isArray(o) && !Buffer.isBuffer(o);
 
@@ -113,7 +114,7 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
     try {
       const document = parse(query);
       const invalid = validate(opts.schema, document, specifiedRules);
-      entry = invalid.length ? { errors: invalid.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED', 400)) } : { document };
+      entry = invalid.length ? { errors: invalid.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED', 400)) } : { document, namesProto: query.includes('__proto__') };
     } catch (e) {
       const error = e instanceof GraphQLError ? e : new GraphQLError(String((e as Error)?.message ?? e));
       return { errors: [coded(error, 'GRAPHQL_PARSE_FAILED', 400)] }; // not cached: only documents that parse are
@@ -172,7 +173,6 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
       return refuse([error], 500);
     }
     const t0 = performance.now();
-    const namesProto = body.query.includes('__proto__');
     let operationName: string | null = null;
     let kind: string | null = null;
     try {
@@ -186,7 +186,7 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
       let result: ExecutionResult;
       try {
         // graphql-jit fails a field aliased `__proto__` (its results are object literals): graphql-js answers those
-        const compiled = jit && operation && !namesProto ? compiledFor(entry, requested) : undefined;
+        const compiled = jit && operation && !entry.namesProto ? compiledFor(entry, requested) : undefined;
         const graphqlJs = () => execute({ schema: opts.schema, document: entry.document, contextValue: copy, variableValues: body.variables ?? undefined, operationName: requested });
         result = compiled ? await compiled.query(undefined, copy, body.variables ?? {}) : await graphqlJs();
         // No data and no error at a path: the variables did not coerce, so no resolver ran (a resolver's error has a
@@ -200,7 +200,7 @@ export function leanExecutor<Ctx extends object>(opts: LeanExecutorOptions<Ctx>)
         return refuse([coded(first, 'OPERATION_RESOLUTION_FAILURE', 400)], 500);
       }
       if (!result.errors?.length) {
-        if (result.data && result.extensions === undefined && !namesProto) return new DataAnswer({ data: result.data as Record<string, unknown> });
+        if (result.data && result.extensions === undefined && !entry.namesProto) return new DataAnswer({ data: result.data as Record<string, unknown> });
         return { status: 200, text: JSON.stringify(result) + '\n' };
       }
       const errors = result.errors.map((e) => (isBadUserInput(e) && e.extensions?.code == null ? coded(e, 'BAD_USER_INPUT') : e));

@@ -60,7 +60,7 @@ export function compare(a: Money, b: Money): number {
 /** Wire form for `Money { amount: Decimal!, currencyCode }`: amount as a string with the currency's minor units. */
 export function formatAmount(amount: DecimalLike, currencyCode: CurrencyCode): string {
   // any copy of decimal.js rounds and prints itself (toFixed and its rounding modes are the same in every copy)
-  const d = typeof amount === 'object' && Decimal.isDecimal(amount) ? (amount as Decimal) : dec(amount);
+  const d = Decimal.isDecimal(amount) ? (amount as Decimal) : dec(amount);
   return d.toFixed(MINOR_UNITS[currencyCode], Decimal.ROUND_HALF_EVEN);
 }
 
