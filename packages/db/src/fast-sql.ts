@@ -394,8 +394,10 @@ function sendBatch(client: pg.PoolClient, pgm: PgModule, statements: readonly Ba
   const Batch = batchOf(pgm.Query);
   const connection = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection;
   const names = statements.map((s) => (prepared ? statementName(s.text) : undefined));
-  // Parsed here: recorded once the batch succeeded (pg's own bookkeeping is per query, one name; the batch has none)
-  const parsing = names.map((name) => name !== undefined && connection.parsedStatements[name] === undefined);
+  // Parsed here, by the first statement of each text: recorded once the batch succeeded (pg's own bookkeeping is per
+  // query, one name; the batch has none)
+  const parsed = new Set<string>();
+  const parsing = names.map((name) => name !== undefined && connection.parsedStatements[name] === undefined && !parsed.has(name) && !!parsed.add(name));
   return new Promise((resolve, reject) => {
     const q = new Batch({ text: statements[0]!.text, types: PG_TYPES } as never, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) => {
       if (err) return reject(err);
@@ -431,6 +433,198 @@ function batchOf(Query: typeof pg.Query): typeof pg.Query {
   };
   batchClasses.set(Query, Batch);
   return Batch;
+}
+
+/**
+ * Several units of work in ONE transaction on one connection (issue 17: a consumer group's queued events handled
+ * together instead of a transaction, two round trips and a commit each). Each work runs as it would alone, with its
+ * own `sql` and `last`, all of them at once; on Postgres the statements they send in the same turn of the event loop
+ * go together in one round trip (one pipeline, one Sync), so N works' first statements cost one round trip, their
+ * second ones another, and COMMIT rides with the final ones once every work still running has sent its `last`.
+ * BEGIN and the prelude go with the first pipeline. All or nothing: a statement, a work or COMMIT that fails fails
+ * the whole, rolled back, with that error (a prelude it declines: PreludeDeclined). The works share the transaction
+ * — its row locks do not keep them from each other — so give it only works that decide on different rows.
+ */
+export type SqlSharedTransaction = <R>(works: readonly ((sql: SqlRunner, last: SqlRunner) => Promise<R>)[], prelude?: TransactionPrelude) => Promise<R[]>;
+
+/** A statement waiting for its pipeline (postgresSharedTransactions). */
+interface Queued {
+  text: string;
+  params: readonly unknown[];
+  resolve(rows: Record<string, unknown>[]): void;
+  reject(error: unknown): void;
+}
+
+export function postgresSharedTransactions(pool: pg.Pool, pgm: PgModule, types: typeof pg.types, stats: StatementStats, wrap: (run: SqlRunner) => SqlRunner, prepared = true): SqlSharedTransaction {
+  defaultPgTypes = types;
+  return async <R>(works: readonly ((sql: SqlRunner, last: SqlRunner) => Promise<R>)[], prelude?: TransactionPrelude): Promise<R[]> => {
+    const client = await pool.connect();
+    /** The first failure: every statement after it fails with it, and the transaction rolls back. */
+    let failure: { error: unknown } | undefined;
+    let begun = false;
+    let committed = false;
+    let queued: Queued[] = [];
+    let scheduled = false;
+    const sent: Promise<void>[] = [];
+    const ended = works.map(() => ({ last: false, done: false }));
+    const fail = (error: unknown) => (failure ??= { error });
+    const pipeline = (statements: Queued[], commit: boolean) => {
+      const begin = !begun;
+      begun = true;
+      if (commit) committed = true;
+      stats.statements += statements.length + (begin && prelude ? 1 : 0);
+      const t0 = performance.now();
+      const p = sendPipeline(client, pgm, { begin, prelude: begin ? prelude : undefined, statements, commit }, prepared).then(
+        (rows) => {
+          const ms = (performance.now() - t0) / Math.max(1, statements.length);
+          if (begin && prelude) stats.onStatement?.(prelude.text, 0);
+          statements.forEach((q, i) => (stats.onStatement?.(q.text, ms), q.resolve(rows[i]!)));
+        },
+        (error: unknown) => {
+          fail(error);
+          for (const q of statements) q.reject(causeOf(error));
+        },
+      );
+      sent.push(p);
+    };
+    const flush = () => {
+      scheduled = false;
+      const statements = queued;
+      queued = [];
+      if (statements.length === 0) return;
+      if (failure) {
+        for (const q of statements) q.reject(causeOf(failure.error));
+        return;
+      }
+      pipeline(statements, ended.every((w) => w.done || w.last));
+    };
+    const runner = (i: number, last: boolean): SqlRunner => <Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> => {
+      if (failure) return Promise.reject(causeOf(failure.error));
+      if (ended[i]!.last || committed) return Promise.reject(new Error('sqlSharedTransaction: a statement after the work’s last one'));
+      if (last) ended[i]!.last = true;
+      return new Promise<Row[]>((resolve, reject) => {
+        queued.push({ text, params, resolve: resolve as Queued['resolve'], reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush); // once every work has run up to its next statement
+        }
+      });
+    };
+    let released = false;
+    try {
+      const settled = await Promise.allSettled(works.map(async (work, i) => {
+        try {
+          return await work(wrap(runner(i, false)), wrap(runner(i, true)));
+        } catch (error) {
+          fail(error);
+          throw error;
+        } finally {
+          ended[i]!.done = true;
+        }
+      }));
+      await Promise.all(sent);
+      if (failure) throw failure.error;
+      if (!committed) {
+        // no work's final statement took COMMIT with it (a work ended without `last`, or none ran a statement)
+        pipeline([], true);
+        await Promise.all(sent);
+        if (failure) throw (failure as { error: unknown }).error;
+      }
+      return settled.map((s) => (s as PromiseFulfilledResult<R>).value);
+    } catch (error) {
+      await Promise.allSettled(sent);
+      if (begun) await client.query('ROLLBACK').catch(() => undefined);
+      // which statements this connection has prepared is unknown after a failed pipeline: it goes
+      client.release(error as Error);
+      released = true;
+      if (prelude && error instanceof PipelineError && error.inPrelude && prelude.declines(error.cause)) throw new PreludeDeclined();
+      throw causeOf(error);
+    } finally {
+      if (!released) client.release();
+    }
+  };
+}
+
+/** A pipeline's failure, and whether it was the prelude's (the statements after it never ran). */
+class PipelineError extends Error {
+  constructor(readonly cause: unknown, readonly inPrelude: boolean) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+const causeOf = (error: unknown): unknown => (error instanceof PipelineError ? error.cause : error);
+
+interface SharedPipeline {
+  begin: boolean;
+  prelude?: TransactionPrelude;
+  statements: readonly { text: string; params: readonly unknown[] }[];
+  commit: boolean;
+}
+
+/** BEGIN, the prelude, each statement (Parse unless this connection has it, Bind, Describe, Execute), COMMIT, one Sync. */
+function sendPipeline(client: pg.PoolClient, pgm: PgModule, p: SharedPipeline, prepared: boolean): Promise<Record<string, unknown>[][]> {
+  const Shared = sharedOf(pgm.Query);
+  const connection = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection;
+  const all = p.prelude ? [{ text: p.prelude.text, params: p.prelude.params }, ...p.statements] : p.statements;
+  const names = all.map((s) => (prepared ? statementName(s.text) : undefined));
+  // a text this connection has not prepared yet is parsed once, by its first statement in the pipeline
+  const parsed = new Set<string>();
+  const parsing = names.map((name) => name !== undefined && connection.parsedStatements[name] === undefined && !parsed.has(name) && !!parsed.add(name));
+  const skip = (p.begin ? 1 : 0) + (p.prelude ? 1 : 0); // results before the statements'
+  return new Promise((resolve, reject) => {
+    const q = new Shared({ text: all[0]?.text ?? 'COMMIT', types: PG_TYPES } as never, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[] | undefined) => {
+      if (err) return reject(new PipelineError(err, !!p.prelude && q.completed < skip));
+      names.forEach((name, i) => {
+        if (name !== undefined && parsing[i]) connection.parsedStatements[name] = all[i]!.text;
+      });
+      const list = Array.isArray(results) ? results : results ? [results] : [];
+      resolve(p.statements.map((_, i) => list[skip + i]!.rows as Record<string, unknown>[]));
+    }) as never) as SharedQuery;
+    q.shared = { ...p, all, names, parsing, prepareValue: pgm.utils.prepareValue };
+    void client.query(q as never);
+  });
+}
+
+type SharedQuery = pg.Query & { completed: number; shared: SharedPipeline & { all: readonly { text: string; params: readonly unknown[] }[]; names: (string | undefined)[]; parsing: boolean[]; prepareValue(v: unknown): unknown } };
+const sharedClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
+/** pg's Query sending a shared transaction's pipeline instead of its own messages (one class per pg module). */
+function sharedOf(Query: typeof pg.Query): typeof pg.Query {
+  let Shared = sharedClasses.get(Query);
+  if (Shared) return Shared;
+  const base = Query.prototype as unknown as { handleCommandComplete(msg: unknown, c: PgConnection): void };
+  Shared = class extends Query {
+    shared!: SharedQuery['shared'];
+    completed = 0;
+    requiresPreparation() {
+      return true;
+    }
+    prepare(connection: PgConnection & { sync(): void }) {
+      const { begin, commit, all, names, parsing, prepareValue } = this.shared;
+      if (begin) control(connection, 'BEGIN');
+      all.forEach((s, i) => {
+        const name = names[i] ?? '';
+        statementMessages(connection, s.text, name, parsing[i]! || !name, s.params.map((v) => prepareValue(v)));
+      });
+      if (commit) control(connection, 'COMMIT');
+      connection.sync();
+    }
+    handleCommandComplete(msg: unknown, connection: PgConnection) {
+      this.completed++;
+      base.handleCommandComplete.call(this, msg, connection);
+    }
+  };
+  sharedClasses.set(Query, Shared);
+  return Shared;
+}
+
+/** The works one after another in one transaction (PGlite's one connection, Prisma): the same outcome, a round trip per statement. */
+export function sequentialShared(transaction: SqlTransaction): SqlSharedTransaction {
+  return <R>(works: readonly ((sql: SqlRunner, last: SqlRunner) => Promise<R>)[], prelude?: TransactionPrelude) =>
+    transaction(async (sql) => {
+      const out: R[] = [];
+      for (const work of works) out.push(await work(...withLast(sql)));
+      return out;
+    }, prelude);
 }
 
 /** A batch as one statement after another on one runner (PGlite's one connection, or Prisma's raw queries). */
@@ -478,15 +672,26 @@ export function pgliteTransactions(db: PGlite, stats: StatementStats, wrap: (run
 const runners = new WeakMap<SqlDriverAdapterFactory, SqlRunner>();
 const transactions = new WeakMap<SqlDriverAdapterFactory, SqlTransaction>();
 const batches = new WeakMap<SqlDriverAdapterFactory, SqlBatch>();
+const shared = new WeakMap<SqlDriverAdapterFactory, SqlSharedTransaction>();
 
 /** The driver adapter factory a PrismaClient was built with (where openDatabase registered its runners). */
 const adapterOf = (prisma: object): SqlDriverAdapterFactory | undefined =>
   (prisma as { _engineConfig?: { adapter?: SqlDriverAdapterFactory } })._engineConfig?.adapter;
 
-export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner, transaction?: SqlTransaction, batch?: SqlBatch): void {
+export function registerRunner(adapter: SqlDriverAdapterFactory, run: SqlRunner, transaction?: SqlTransaction, batch?: SqlBatch, sharedTransaction?: SqlSharedTransaction): void {
   runners.set(adapter, run);
   if (transaction) transactions.set(adapter, transaction);
   if (batch) batches.set(adapter, batch);
+  if (sharedTransaction) shared.set(adapter, sharedTransaction);
+}
+
+/**
+ * The shared transactions (SqlSharedTransaction) of the database this PrismaClient was built on: pipelined on
+ * Postgres; elsewhere the works run one after another in one transaction of sqlTransactionFor(prisma).
+ */
+export function sqlSharedTransactionFor(prisma: PrismaWithTransactions): SqlSharedTransaction {
+  const adapter = adapterOf(prisma);
+  return (adapter && shared.get(adapter)) || sequentialShared(sqlTransactionFor(prisma));
 }
 
 /**

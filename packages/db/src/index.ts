@@ -1,6 +1,6 @@
 export { openDatabase, type Database, type OpenDatabaseOptions } from './open-database.ts';
 export type { StatementStats } from './counting-adapter.ts';
-export { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, type SqlJoin, isSqlUniqueViolation, sqlFor, sqlTransactionFor, sqlBatchFor, type SqlBatch, type BatchStatement, utcText, PreludeDeclined, type SqlRunner, type SqlTransaction, type TransactionPrelude } from './fast-sql.ts';
+export { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, type SqlJoin, isSqlUniqueViolation, sqlFor, sqlTransactionFor, sqlSharedTransactionFor, type SqlSharedTransaction, sqlBatchFor, type SqlBatch, type BatchStatement, utcText, PreludeDeclined, type SqlRunner, type SqlTransaction, type TransactionPrelude } from './fast-sql.ts';
 export { MigrationChecksumError } from './migrations.ts';
 
 /**

@@ -5,7 +5,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { countingAdapterFactory, type StatementStats } from './counting-adapter.ts';
-import { mergeReads, oneConnection, pgliteRunner, pgliteTransactions, postgresBatch, postgresRunner, postgresTransactions, sequentialBatch, registerMergedReads, registerRunner, type PgModule, type SqlRunner } from './fast-sql.ts';
+import { mergeReads, oneConnection, pgliteRunner, pgliteTransactions, postgresBatch, postgresRunner, postgresSharedTransactions, postgresTransactions, sequentialBatch, registerMergedReads, registerRunner, type PgModule, type SqlRunner } from './fast-sql.ts';
 import { applyMigrations, readMigrations, type MigrationConnection } from './migrations.ts';
 import { seededRows, templatedPGlite, templatesEnabled } from './pglite-template.ts';
 import { trackPool } from '@omniroute/core/pool-metrics';
@@ -106,7 +106,12 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       );
     }
     const pgm = pg as unknown as PgModule; // @types/pg leaves out the module's `utils`
-    registerRunner(factory, query, postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pgm, prepared), postgresBatch(pool, pgm, pg.types, stats, prepared));
+    registerRunner(
+      factory, query,
+      postgresTransactions(pool, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), pgm, prepared),
+      postgresBatch(pool, pgm, pg.types, stats, prepared),
+      postgresSharedTransactions(pool, pgm, pg.types, stats, (run) => traceSqlRunner(run, 'postgresql'), prepared),
+    );
     const untrack = trackPool(opts.subgraph, pool); // omniroute_db_pool_connections on this process's /metrics
     return { adapter: factory, kind: 'postgres', stats, query, close: () => { untrack(); return pool.end(); } };
   }

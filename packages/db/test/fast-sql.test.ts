@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from '@prisma/client/runtime/client';
-import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, PreludeDeclined, sqlBatchFor, sqlFor, sqlTransactionFor, type Database } from '../src/index.ts';
+import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, PreludeDeclined, sqlBatchFor, sqlFor, sqlSharedTransactionFor, sqlTransactionFor, type Database, type SqlRunner } from '../src/index.ts';
 import { createScratchDatabase, FIXTURE_MIGRATIONS, loadFixtureClient, uniqueName, type PrismaClient } from './helpers.ts';
 
 let PrismaClientClass: Awaited<ReturnType<typeof loadFixtureClient>>;
@@ -287,6 +287,65 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
       await expect(batch([{ text: fresh }, { text: 'SELECT 1 / $1::int AS x', params: [0] }])).rejects.toMatchObject({ code: '22012' });
     }
     for (let i = 0; i < 4; i++) expect(await batch([{ text: fresh }, statements[2]!])).toEqual([[{ k: expect.any(Number) }], [{ n: 42, t: 'x' }]]);
+  });
+
+  // Several works in one transaction (issue 17: a consumer group's queued events): on Postgres the statements the
+  // works send together go in one round trip, COMMIT with the final ones; all or nothing on both backends.
+  it('sqlSharedTransactionFor: each work as alone, all committed together in few round trips, or nothing', async () => {
+    const shared = sqlSharedTransactionFor(prisma);
+    const run = sqlFor(prisma);
+    const names = Array.from({ length: 6 }, () => uniqueName('shared'));
+    // a text no connection has prepared yet, sent by every work in the same pipeline (parsed once there)
+    const fresh = `UPDATE "Account" SET "balance" = "balance" + $2 WHERE "name" = $1 RETURNING "name", "balance" -- ${uniqueName('p')}`;
+    const work = (name: string, i: number) => async (sql: SqlRunner, last: SqlRunner) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $1, $2)', [name, i]);
+      const [r] = await last<{ name: string; balance: unknown }>(fresh, [name, 0.5]);
+      return `${r!.name}=${String(r!.balance)}`;
+    };
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, q: unknown, ...rest: unknown[]) {
+      sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
+      return (query as (...a: unknown[]) => unknown).call(this, q, ...rest);
+    } as never;
+    db.stats.statements = 0;
+    let results: string[];
+    try {
+      results = await shared(names.map((n, i) => work(n, i)));
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(results).toEqual(names.map((n, i) => `${n}=${i + 0.5}`));
+    expect(db.stats.statements).toBe(12);
+    // the six INSERTs in one round trip (with BEGIN), the six UPDATEs in another (with COMMIT)
+    if (backend === 'postgres') expect(sent).toHaveLength(2);
+    expect(await prisma.account.count({ where: { name: { in: names } } })).toBe(6);
+
+    // a statement of one work fails: nothing of any work is kept, every work's statement fails with that error
+    const failing = Array.from({ length: 3 }, () => uniqueName('shared'));
+    await expect(shared(failing.map((n, i) => async (sql: SqlRunner, last: SqlRunner) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $1, 1)', [n]);
+      await last(i === 1 ? 'SELECT 1 / 0' : 'SELECT 1');
+    }))).rejects.toMatchObject({ code: '22012' });
+    // a work throws after its first statement: the same
+    await expect(shared(failing.map((n, i) => async (sql: SqlRunner) => {
+      await sql('INSERT INTO "Account" ("id", "name", "balance") VALUES ($1, $1, 1)', [n]);
+      if (i === 2) throw new Error('a rule of work 2');
+    }))).rejects.toThrow('a rule of work 2');
+    expect(await prisma.account.count({ where: { name: { in: failing } } })).toBe(0);
+    // a statement after a work's `last` fails it
+    await expect(shared([async (sql, last) => { await last('SELECT 1'); await sql('SELECT 2'); }])).rejects.toThrow(/a statement after the (work|transaction)’s last one/);
+
+    // works that end without `last` (COMMIT goes alone), none with a statement (the prelude alone), a prelude that declines
+    const [a, b] = [uniqueName('shared'), uniqueName('shared')];
+    const insert = (name: string) => ({ text: 'INSERT INTO "Account" ("id", "name", "balance") SELECT unnest($1::text[]), unnest($1::text[]), 7', params: [[name]], declines: (e: unknown) => (e as { code?: string }).code === '23505' });
+    expect(await shared([async (sql) => (await sql<{ n: number }>('SELECT count(*)::int AS n FROM "Account" WHERE "name" = $1', [a]))[0]!.n, async () => 'none'], insert(a))).toEqual([1, 'none']);
+    expect(await shared([async () => 1], insert(b))).toEqual([1]);
+    await expect(shared([async (sql) => sql('SELECT 1')], insert(b))).rejects.toBeInstanceOf(PreludeDeclined);
+    expect(await prisma.account.count({ where: { name: { in: [a, b] } } })).toBe(2);
+    // the pool's connections still work after all that
+    expect(await run<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await shared([])).toEqual([]);
   });
 
   // A loader's rows with each one's referenced row in one statement (issue 17: a variant with its product, a shipment

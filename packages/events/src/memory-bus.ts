@@ -1,5 +1,5 @@
-import type { Consumer, ConsumeOptions, DomainEvent, EventBus, EventBusOptions, TypeFilter, Unlisten } from './types.ts';
-import { defaultOnError, typeMatcher, validateEvent } from './util.ts';
+import type { BatchOptions, Consumer, ConsumeOptions, DomainEvent, EventBus, EventBusOptions, TypeFilter, Unlisten } from './types.ts';
+import { defaultOnError, keyOrder, laneOf, typeMatcher, validateEvent } from './util.ts';
 
 /** One publishUntilHandled() call: resolves when every group it was queued for has handled each of its events. */
 interface Settle {
@@ -23,15 +23,19 @@ interface Item {
    * event redelivered after its handler failed (or was abandoned). Without it dispatch() would park it behind itself.
    */
   ownsLane?: boolean;
+  /** Back from a batch that failed: handled alone from now on. */
+  single?: boolean;
 }
 
 interface Member {
   handler: (e: DomainEvent) => Promise<unknown>;
   matches: (type: string) => boolean;
+  /** Events it handles together (ConsumeOptions.batch). */
+  batch: (Omit<BatchOptions, 'types'> & { matches: (type: string) => boolean }) | null;
   busy: boolean;
   inflight: Promise<void> | null;
-  /** Item in flight, and whether stop() gave up waiting for it (then it was requeued already). */
-  current: Item | null;
+  /** Items in flight (one, or a batch's), and whether stop() gave up waiting for them (then they were requeued already). */
+  current: Item[];
   abandoned: boolean;
 }
 
@@ -139,14 +143,92 @@ class ConsumerGroup {
         continue;
       }
       this.lanes.set(item.lane, []);
-      this.deliver(member, item);
+      const batch = member.batch && !item.single && member.batch.matches(item.type) ? this.gather(member.batch, item) : null;
+      if (batch) this.deliverBatch(member, batch);
+      else this.deliver(member, item);
     }
+  }
+
+  /**
+   * `first` (its lane taken) and the queued events right behind it that may share its batch: of the batch's types,
+   * not alone since a failed batch, each on a lane of its own (an event whose lane is busy waits on it as in
+   * dispatch), no two with one key; up to `max`. Null when none came with it (it goes alone). The batch ends at the
+   * first event that may not join, so the queue keeps its order.
+   */
+  private gather(batch: NonNullable<Member['batch']>, first: Item): { items: Item[]; events: DomainEvent[] } | null {
+    const events = [JSON.parse(first.json) as DomainEvent];
+    const items = [first];
+    const keys = new Set<string>();
+    const keyOf = (e: DomainEvent) => batch.key?.(e) ?? null;
+    const firstKey = keyOf(events[0]!);
+    if (firstKey !== null) keys.add(firstKey);
+    while (items.length < batch.max) {
+      const next = this.queue.peek();
+      if (!next) break;
+      if (!this.members.some((m) => m.matches(next.type))) {
+        // a type this group does not handle: acked at once (as in dispatch)
+        this.queue.shift();
+        if (next.key && this.latest.get(next.key) === next) this.latest.delete(next.key);
+        if (next.ownsLane) this.passLane(next.lane);
+        settled(next);
+        continue;
+      }
+      if (next.single || !batch.matches(next.type)) break;
+      const waiting = next.ownsLane ? undefined : this.lanes.get(next.lane);
+      if (waiting) {
+        waiting.push(this.queue.shift()!); // its lane is busy: it goes right after the one in flight
+        continue;
+      }
+      const event = JSON.parse(next.json) as DomainEvent;
+      const key = keyOf(event);
+      if (key !== null && keys.has(key)) break;
+      if (key !== null) keys.add(key);
+      this.queue.shift();
+      if (next.key && this.latest.get(next.key) === next) this.latest.delete(next.key);
+      if (next.ownsLane) next.ownsLane = false;
+      else this.lanes.set(next.lane, []);
+      items.push(next);
+      events.push(event);
+    }
+    if (items.length < 2) return null;
+    const order = keyOrder(events, batch.key);
+    return { items: order.map((i) => items[i]!), events: order.map((i) => events[i]!) };
+  }
+
+  /** A batch to batch.handle; when it fails, its events go back to the front of the queue, each alone and owning its lane. */
+  private deliverBatch(member: Member, { items, events }: { items: Item[]; events: DomainEvent[] }) {
+    const bus = this.bus;
+    member.busy = true;
+    member.current = items;
+    let failed = false;
+    member.inflight = (async () => {
+      try {
+        await member.batch!.handle(events);
+        for (const item of items) settled(item);
+      } catch {
+        // (not reported: each event is handled alone next, and reported there if it fails then)
+        if (bus.closed || member.abandoned) return;
+        failed = true;
+        for (let i = items.length - 1; i >= 0; i--) {
+          const item = items[i]!;
+          item.ownsLane = true;
+          item.single = true;
+          this.queue.unshift(item);
+        }
+      }
+    })().finally(() => {
+      member.busy = false;
+      member.inflight = null;
+      member.current = [];
+      if (!failed && !member.abandoned) for (const item of items) this.passLane(item.lane);
+      if (!bus.closed) this.dispatch();
+    });
   }
 
   private deliver(member: Member, item: Item) {
     const bus = this.bus;
     member.busy = true;
-    member.current = item;
+    member.current = [item];
     const event = JSON.parse(item.json) as DomainEvent;
     /** The lane stays busy after this delivery: the event failed and comes again, before any later one of its order. */
     let keepLane = false;
@@ -173,7 +255,7 @@ class ConsumerGroup {
     })().finally(() => {
       member.busy = false;
       member.inflight = null;
-      member.current = null;
+      member.current = [];
       // abandoned: its redelivered copy holds the lane now
       if (!keepLane && !member.abandoned) this.passLane(item.lane);
       if (!bus.closed) this.dispatch();
@@ -188,7 +270,7 @@ class ConsumerGroup {
   oldest(): number | undefined {
     let at = this.queue.peek()?.at ?? Infinity;
     for (const waiting of this.lanes.values()) if (waiting[0] && waiting[0].at < at) at = waiting[0].at;
-    for (const m of this.members) if (m.current && m.current.at < at) at = m.current.at;
+    for (const m of this.members) for (const item of m.current) if (item.at < at) at = item.at;
     for (const item of this.retrying) if (item.at < at) at = item.at;
     return at === Infinity ? undefined : at;
   }
@@ -208,9 +290,12 @@ class ConsumerGroup {
    * Adds `concurrency` members (as many replicas of the consumer); stopping them hands an event in flight back to
    * the group after the idle timeout.
    */
-  join(handler: Member['handler'], types: ConsumeOptions['types']): Consumer {
+  join(handler: Member['handler'], types: ConsumeOptions['types'], batchOptions?: BatchOptions): Consumer {
     const matches = typeMatcher(types);
-    const mine: Member[] = Array.from({ length: this.bus.concurrency }, () => ({ handler, matches, busy: false, inflight: null, current: null, abandoned: false }));
+    const batch = batchOptions && batchOptions.max >= 2 ? { max: Math.floor(batchOptions.max), key: batchOptions.key, handle: batchOptions.handle, matches: typeMatcher(batchOptions.types) } : null;
+    // A group that batches has at most two members: its events pile up while a batch is in flight and go together
+    // in the next one (with one member a group fell behind under placeOrder load, with four few batches formed).
+    const mine: Member[] = Array.from({ length: batch ? Math.min(this.bus.concurrency, 2) : this.bus.concurrency }, () => ({ handler, matches, batch, busy: false, inflight: null, current: [], abandoned: false }));
     this.members.push(...mine);
     queueMicrotask(() => this.dispatch());
     let stopped: Promise<void> | null = null;
@@ -234,19 +319,16 @@ class ConsumerGroup {
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.bus.idleTimeoutMs))),
     ]);
     clearTimeout(timer);
-    if (gaveUp && member.current && !this.bus.closed) {
+    if (gaveUp && member.current.length > 0 && !this.bus.closed) {
       member.abandoned = true;
-      member.current.ownsLane = true; // another member takes it over, lane and all (as XCLAIM would)
-      this.queue.unshift(member.current);
+      // another member takes them over, lanes and all (as XCLAIM would)
+      for (let i = member.current.length - 1; i >= 0; i--) {
+        member.current[i]!.ownsLane = true;
+        this.queue.unshift(member.current[i]!);
+      }
       this.dispatch();
     }
   }
-}
-
-/** The lane of an event: one order's events (whatever their stream) or else one aggregate's, one at a time. */
-function laneOf(e: DomainEvent): string {
-  const orderId = (e.payload as Record<string, unknown> | undefined)?.orderId;
-  return `${e.tenantId}\0${typeof orderId === 'string' ? orderId : e.aggregateId}`;
 }
 
 function settled(item: Item) {
@@ -379,7 +461,7 @@ export function createMemoryBus(opts: EventBusOptions = {}): EventBus {
         }
         groups.set(groupName, group);
       }
-      return group.join(handler, consumeOpts.types);
+      return group.join(handler, consumeOpts.types, consumeOpts.batch);
     },
 
     listen(handler, listenOpts: TypeFilter = {}): Unlisten {

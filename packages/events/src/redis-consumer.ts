@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { ConsumeOptions, Consumer, DomainEvent } from './types.ts';
-import { topicsOf, typeMatcher } from './util.ts';
+import type { BatchOptions, ConsumeOptions, Consumer, DomainEvent } from './types.ts';
+import { keyOrder, laneOf, topicsOf, typeMatcher } from './util.ts';
 
 export type Entry = [id: string, fields: string[] | null];
 type StreamReply = [key: string, entries: Entry[]][] | null;
@@ -32,6 +32,8 @@ export interface RedisConsumerHost {
  */
 export class RedisStreamConsumer implements Consumer {
   private readonly matches: (type: string) => boolean;
+  /** Entries handled together (ConsumeOptions.batch). */
+  private readonly batch: (Omit<BatchOptions, 'types'> & { matches: (type: string) => boolean }) | null;
   private readonly fixedTopics: string[] | null;
   private readonly startId: string;
   private readonly name = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -57,6 +59,7 @@ export class RedisStreamConsumer implements Consumer {
     opts: ConsumeOptions = {},
   ) {
     this.matches = typeMatcher(opts.types);
+    this.batch = opts.batch && opts.batch.max >= 2 ? { max: Math.floor(opts.batch.max), key: opts.batch.key, handle: opts.batch.handle, matches: typeMatcher(opts.batch.types) } : null;
     this.fixedTopics = topicsOf(opts.types);
     this.startId = opts.from === 'new' ? '$' : '0';
     this.nextSweep = Date.now() + Math.min(60_000, host.staleConsumerMs);
@@ -131,8 +134,16 @@ export class RedisStreamConsumer implements Consumer {
     const lost = new Set<string>();
     const beat = this.heartbeat(key, open, lost);
     try {
-      for (const entry of entries) {
+      for (let i = 0; i < entries.length; ) {
         if (this.abandoned) return;
+        const together = this.batch ? this.together(entries, i, lost) : null;
+        if (together) {
+          await this.processTogether(key, together);
+          for (const [id] of [...together.entries, ...together.skipped]) open.delete(id);
+          i = together.next;
+          continue;
+        }
+        const entry = entries[i++]!;
         if (!lost.has(entry[0])) await this.processEntry(key, entry);
         open.delete(entry[0]);
       }
@@ -140,6 +151,63 @@ export class RedisStreamConsumer implements Consumer {
       clearInterval(beat);
       this.heartbeats.delete(beat);
     }
+  }
+
+  /**
+   * The entries from `from` on that may go together (ConsumeOptions.batch), up to its max: held by this member, of
+   * the batch's types, each on a lane (an order's events) and key of its own, with only entries of types this
+   * consumer does not handle between them (`skipped`: acked with them); `next`: the first entry after them. Null for
+   * fewer than two.
+   */
+  private together(entries: Entry[], from: number, lost: Set<string>): { entries: Entry[]; events: DomainEvent[]; skipped: Entry[]; next: number } | null {
+    const batch = this.batch!;
+    const taken: Entry[] = [];
+    const events: DomainEvent[] = [];
+    const skipped: Entry[] = [];
+    const lanes = new Set<string>();
+    const keys = new Set<string>();
+    let i = from;
+    for (; i < entries.length && taken.length < batch.max; i++) {
+      const [id, fields] = entries[i]!;
+      if (!fields || lost.has(id)) break;
+      let event: DomainEvent;
+      try {
+        event = JSON.parse(fields[fields.indexOf('e') + 1] ?? '') as DomainEvent;
+      } catch {
+        break; // processEntry reports it
+      }
+      if (!this.matches(event.type)) {
+        skipped.push(entries[i]!);
+        continue;
+      }
+      if (!batch.matches(event.type)) break;
+      const lane = laneOf(event);
+      const k = batch.key?.(event) ?? null;
+      if (lanes.has(lane) || (k !== null && keys.has(k))) break;
+      lanes.add(lane);
+      if (k !== null) keys.add(k);
+      taken.push(entries[i]!);
+      events.push(event);
+    }
+    return taken.length > 1 ? { entries: taken, events, skipped, next: i } : null;
+  }
+
+  /**
+   * batch.handle with the entries' events (in key order), acked together with the skipped ones; when it fails, each
+   * entry alone (processEntry), in stream order.
+   */
+  private async processTogether(key: string, { entries, events, skipped }: { entries: Entry[]; events: DomainEvent[]; skipped: Entry[] }) {
+    try {
+      await this.batch!.handle(keyOrder(events, this.batch!.key).map((i) => events[i]!));
+    } catch {
+      // (not reported: each is handled alone next, and reported there if it fails then)
+      for (const entry of [...entries, ...skipped].sort(([a], [b]) => streamOrder(a, b))) {
+        if (this.abandoned) return;
+        await this.processEntry(key, entry);
+      }
+      return;
+    }
+    await this.host.cmd.xack(key, this.group, ...[...entries, ...skipped].map(([id]) => id));
   }
 
   /** Keeps the `open` entries claimed while they wait or run; those another member took over go to `lost`. */
@@ -302,4 +370,11 @@ export class RedisStreamConsumer implements Consumer {
       if (pending.length === 0) await this.host.cmd.xgroup('DELCONSUMER', key, this.group, this.name).catch(() => undefined);
     }
   }
+}
+
+/** Stream entry ids (`<ms>-<seq>`) in their order. */
+function streamOrder(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am - bm || as - bs;
 }

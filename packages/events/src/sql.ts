@@ -2,7 +2,7 @@
 // handleOnce and passOrderGate write through Prisma, for handlers whose whole transaction runs as parameterised
 // statements (packages/db fast-sql.ts: `sqlTransactionFor(prisma)`), without Prisma's per-statement cost.
 import { orderGateUpsert } from './order-gate.ts';
-import { outboxRows, type NewEvent } from './outbox.ts';
+import { outboxRows, type NewEvent, type WrittenOutboxRow } from './outbox.ts';
 import type { DomainEvent } from './types.ts';
 import { isSqlUniqueViolation, PreludeDeclined, utcText as utc, type TransactionPrelude } from '@omniroute/db';
 
@@ -16,6 +16,15 @@ export type SqlTx = <R>(fn: (sql: Sql, last: Sql) => Promise<R>, prelude?: Trans
 
 /** enqueue() on the driver path: the events' outbox rows in one statement, in the caller's transaction. */
 export async function enqueueSql(sql: Sql, source: string, events: NewEvent[]): Promise<DomainEvent[]> {
+  const rows = await writeOutboxSql(sql, events);
+  return rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenantId, aggregateId: r.aggregateId, payload: JSON.parse(r.json) as Record<string, unknown>, occurredAt: r.occurredAt.toISOString(), source }));
+}
+
+/**
+ * The events' outbox rows in one statement, in the caller's transaction; returns them as written, for the relay's
+ * kick once committed (OutboxRelay.kick: handed to the bus without reading them back).
+ */
+export async function writeOutboxSql(sql: Sql, events: NewEvent[]): Promise<WrittenOutboxRow[]> {
   if (events.length === 0) return [];
   const occurredAt = new Date();
   const rows = outboxRows(events, occurredAt);
@@ -25,7 +34,7 @@ export async function enqueueSql(sql: Sql, source: string, events: NewEvent[]): 
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS e(id, "tenantId", type, "aggregateId", payload)`,
     [rows.map((r) => r.id), rows.map((r) => r.tenantId), rows.map((r) => r.type), rows.map((r) => r.aggregateId), rows.map((r) => r.json), utc(occurredAt)],
   );
-  return rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenantId, aggregateId: r.aggregateId, payload: JSON.parse(r.json) as Record<string, unknown>, occurredAt: occurredAt.toISOString(), source }));
+  return rows;
 }
 
 // No ON CONFLICT: a duplicate key is how an event processed already declines the transaction (handleOnceSql).
@@ -52,6 +61,35 @@ export async function handleOnceSql(transaction: SqlTx, consumer: string, event:
     throw error;
   }
 }
+
+/** Several works in one transaction, their statements pipelined (packages/db's SqlSharedTransaction). */
+export type SqlSharedTx = <R>(works: readonly ((sql: Sql, last: Sql) => Promise<R>)[], prelude?: TransactionPrelude) => Promise<R[]>;
+
+const PROCESSED_MANY = `INSERT INTO "ProcessedEvent" ("consumer", "eventId", "processedAt") SELECT $1, e, $3::text::timestamp FROM unnest($2::text[]) AS e`;
+
+/**
+ * handleOnceSql for several events of one consumer in ONE transaction (SqlSharedTx: on Postgres each step of all
+ * their works in one round trip, one commit; issue 17): every event's `work` takes effect, with its ProcessedEvent
+ * row, or none does. An event among them processed already declines the whole (PreludeDeclined), as does any
+ * failure (its error): then the caller handles them one by one (handleOnceSql), which skips the processed ones.
+ * The works share the transaction, so they must not decide on rows another of them writes (the bus's batch keys).
+ * Resolves with each work's result, once committed.
+ */
+export function handleManyOnceSql<R>(transaction: SqlSharedTx, consumer: string, events: readonly DomainEvent[], work: (e: DomainEvent, sql: Sql, last: Sql) => Promise<R>): Promise<R[]> {
+  return transaction(
+    events.map((e) => (sql: Sql, last: Sql) => work(e, sql, last)),
+    { text: PROCESSED_MANY, params: [consumer, events.map((e) => e.id), utc(new Date())], declines: duplicate },
+  );
+}
+
+/** How many queued events a consumer group handles in one shared transaction (ConsumeOptions.batch.max). */
+export const EVENT_BATCH_MAX = 16;
+
+/** A batch key (ConsumeOptions.batch.key): the event's tenant and the id in its payload's `field`, if any. */
+export const payloadKey = (field: string) => (e: DomainEvent): string | null => {
+  const id = (e.payload as Record<string, unknown> | undefined)?.[field];
+  return typeof id === 'string' ? `${e.tenantId}\0${id}` : null;
+};
 
 /** passOrderGate() on the driver path (order-gate.ts says why every handler of an order's events passes it first). */
 export async function passOrderGateSql(sql: Sql, tenantId: string, orderId: string, cancel?: { at: Date }): Promise<{ cancelled: boolean }> {

@@ -28,6 +28,27 @@ export interface ConsumeOptions extends TypeFilter {
    * now on. Ignored when the group exists: it resumes where it left off.
    */
   from?: 'start' | 'new';
+  /**
+   * Events handled together: when several waiting events of `batch.types` are at hand, up to `batch.max` of them go
+   * to `batch.handle` at once instead of one by one to the handler — never two of one lane (an order's events) nor
+   * two of the same `batch.key`, in key order. In memory: the events queued for the group (a group that batches has
+   * at most two members, so events pile up while a batch is in flight); on Redis: consecutive entries of one read
+   * (entries of types the consumer does not handle between them are acked with them). A batch is all or nothing:
+   * when `handle` throws, each of its events goes to the handler, one by one, at once (with the handler's own
+   * redelivery). A lone event goes to the handler.
+   */
+  batch?: BatchOptions;
+}
+
+export interface BatchOptions {
+  /** At most this many events in one batch (at least 2). */
+  max: number;
+  /** The types that may be batched; the others go to the handler one by one. */
+  types: string[];
+  /** Events with the same key never share a batch (say the customer whose credit line they read and decide on). */
+  key?(e: DomainEvent): string | null;
+  /** Handles the events together, all or nothing. */
+  handle(events: DomainEvent[]): Promise<void>;
 }
 
 export interface Consumer {

@@ -37,4 +37,21 @@ export function defaultOnError(error: unknown, context: Record<string, unknown>)
   process.stderr.write(JSON.stringify({ t: new Date().toISOString(), level: 'error', msg: 'events', ...context, ...err }) + '\n');
 }
 
+/** The lane of an event: one order's events (whatever their stream) or else one aggregate's, handled one at a time, in order. */
+export function laneOf(e: DomainEvent): string {
+  const orderId = (e.payload as Record<string, unknown> | undefined)?.orderId;
+  return `${e.tenantId}\0${typeof orderId === 'string' ? orderId : e.aggregateId}`;
+}
+
+/**
+ * The positions of a batch's events in key order (events without a key last; ties in their order), so that two
+ * batches in flight never take the same keys' rows in opposite orders.
+ */
+export function keyOrder(events: readonly DomainEvent[], key?: (e: DomainEvent) => string | null): number[] {
+  const order = events.map((_, i) => i);
+  if (!key) return order;
+  const keys = events.map((e) => key(e) ?? '\uffff');
+  return order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -162,6 +162,52 @@ describe.each<Mode>(['memory', 'redis'])('EventBus (%s)', (mode) => {
     expect(byB).toEqual([second.id]);
   });
 
+  it('batch: events at hand go to batch.handle together, never two of one order or one key; a failed batch goes to the handler one by one', async () => {
+    const bus = f.make();
+    const orderOf = (e: DomainEvent) => (e.payload as { orderId: string }).orderId;
+    const events = [
+      ev('order.placed', { orderId: 'o1', customerId: 'c2' }), ev('order.placed', { orderId: 'o2', customerId: 'c1' }), ev('credit.approved', { orderId: 'o1' }),
+      ev('order.placed', { orderId: 'o3', customerId: 'c2' }), ev('order.placed', { orderId: 'o4', customerId: 'c3' }), ev('order.cancelled', { orderId: 'o5' }),
+      ev('order.placed', { orderId: 'o6', customerId: 'c4' }), ev('order.placed', { orderId: 'o7', customerId: 'c5' }),
+    ];
+    await bus.publish(events); // before the group exists: all of them at hand when it starts
+    const batches: string[][] = [];
+    const singles: string[] = [];
+    let failOnce = true;
+    await bus.consume('batching', async (e) => void singles.push(`${e.type}:${orderOf(e)}`), {
+      types: ['order.*', 'credit.*'],
+      batch: {
+        max: 10,
+        types: ['order.placed', 'credit.approved'],
+        key: (e) => (e.payload as { customerId?: string }).customerId ?? null,
+        handle: async (batch) => {
+          if (batch.some((e) => orderOf(e) === 'o6') && failOnce) {
+            failOnce = false;
+            throw new Error('this batch fails');
+          }
+          batches.push(batch.map((e) => `${e.type}:${orderOf(e)}/${(e.payload as { customerId?: string }).customerId ?? '-'}`));
+        },
+      },
+    });
+    await until(() => batches.flat().length + singles.length >= 8, 10_000, 'every event');
+    await sleep(100);
+    const all = [...batches.flat().map((b) => b.split('/')[0]!), ...singles];
+    expect(all.sort()).toEqual(events.map((e) => `${e.type}:${orderOf(e)}`).sort());
+    expect(batches.length).toBeGreaterThan(0);
+    for (const b of batches) {
+      expect(b.length).toBeGreaterThan(1);
+      const orders = b.map((x) => x.split(':')[1]!.split('/')[0]);
+      const keys = b.map((x) => x.split('/')[1]).filter((k) => k !== '-');
+      expect(new Set(orders).size).toBe(orders.length);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect([...keys].sort()).toEqual(keys);
+    }
+    expect(singles).toContain('order.cancelled:o5');
+    // the batch with o6 failed: its events went to the handler, alone
+    expect(singles).toContain('order.placed:o6');
+    expect(batches.flat().some((b) => b.includes('o6'))).toBe(false);
+  });
+
   it('rejects invalid events and payloads that are not objects', async () => {
     const bus = f.make();
     await expect(bus.publish([{ ...ev('order.confirmed'), id: '' }])).rejects.toThrow(/id/);
@@ -266,5 +312,114 @@ describe('in-memory consumerConcurrency', () => {
     await bus.publish(['a', 'b', 'c', 'd'].map((orderId) => ev('order.confirmed', { orderId })));
     await until(() => done === 4);
     expect(most).toBe(1);
+  });
+});
+
+// Queued events handled together (issue 17: a consumer group's events in one transaction instead of one each).
+describe('in-memory batches', () => {
+  const f = busFactory('memory');
+  afterEach(() => f.cleanup());
+  const orderOf = (e: DomainEvent) => (e.payload as { orderId: string }).orderId;
+  const customerOf = (e: DomainEvent) => (e.payload as { customerId?: string }).customerId ?? null;
+
+  it('queued events of its types go together, never two of one order or one key, in key order; the rest one by one', async () => {
+    const bus = f.make({ consumerConcurrency: 4 });
+    const batches: string[][] = [];
+    const singles: string[] = [];
+    const handled: string[] = [];
+    let inFlight = 0;
+    let oldestSeen = 0;
+    await bus.consume('work', async (e) => {
+      singles.push(`${e.type}:${orderOf(e)}`);
+      handled.push(`${e.type}:${orderOf(e)}`);
+    }, {
+      types: ['order.placed', 'credit.approved', 'order.cancelled'],
+      batch: {
+        max: 4,
+        types: ['order.placed', 'credit.approved'],
+        key: (e) => customerOf(e),
+        handle: async (events) => {
+          inFlight++;
+          batches.push(events.map((e) => `${orderOf(e)}/${customerOf(e) ?? '-'}`));
+          await sleep(30);
+          oldestSeen = Math.max(oldestSeen, bus.oldestUnhandledMs!());
+          for (const e of events) handled.push(`${e.type}:${orderOf(e)}`);
+          inFlight--;
+        },
+      },
+    });
+    const events = [
+      ev('order.placed', { orderId: 'o1', customerId: 'c3' }),
+      ev('order.placed', { orderId: 'o2', customerId: 'c1' }),
+      ev('credit.approved', { orderId: 'o1' }), // o1's lane is busy: after o1's order.placed, in a later batch or alone
+      ev('vehicle.position', { orderId: 'v1' }), // not this group's: acked on the way
+      ev('order.placed', { orderId: 'o3', customerId: 'c2' }),
+      ev('order.placed', { orderId: 'o4', customerId: 'c1' }), // c1 is in this batch already: the batch ends here
+      ev('order.placed', { orderId: 'o5', customerId: 'c4' }),
+      ev('order.cancelled', { orderId: 'o6' }), // not batched: alone
+      ev('order.placed', { orderId: 'o7', customerId: 'c5' }),
+      ev('order.placed', { orderId: 'o8', customerId: 'c6' }),
+    ];
+    await bus.publishUntilHandled!(events);
+    expect(inFlight).toBe(0);
+    // the first batch: o1, o2, o3 (o1's credit.approved parked on its lane, the vehicle acked), sorted by customer
+    expect(batches[0]).toEqual(['o2/c1', 'o3/c2', 'o1/c3']);
+    for (const b of batches) {
+      expect(b.length).toBeGreaterThan(1);
+      expect(b.length).toBeLessThanOrEqual(4);
+      const keys = b.map((x) => x.split('/')[1]).filter((k) => k !== '-');
+      expect(new Set(keys).size).toBe(keys.length);
+      expect([...keys].sort()).toEqual(keys);
+      expect(new Set(b.map((x) => x.split('/')[0])).size).toBe(b.length);
+    }
+    expect(singles).toContain('order.cancelled:o6');
+    // each event of the group handled once, an order's events in their order
+    expect([...handled].sort()).toEqual(events.filter((e) => e.type !== 'vehicle.position').map((e) => `${e.type}:${orderOf(e)}`).sort());
+    expect(handled.indexOf('order.placed:o1')).toBeLessThan(handled.indexOf('credit.approved:o1'));
+    expect(oldestSeen).toBeGreaterThan(0); // a batch in flight holds the oldest unhandled event back
+    expect(bus.oldestUnhandledMs!()).toBe(0);
+  });
+
+  it('a batch that fails hands each of its events to the handler at once, an order’s events still in order', async () => {
+    const bus = f.make({ consumerConcurrency: 1 });
+    const tried: number[] = [];
+    const handled: string[] = [];
+    await bus.consume('work', async (e) => {
+      if (orderOf(e) === 'o2' && e.type === 'order.placed' && !handled.includes('o2 failed once')) {
+        handled.push('o2 failed once');
+        throw new Error('o2 is poisoned this time');
+      }
+      handled.push(`${e.type}:${orderOf(e)}`);
+    }, {
+      batch: {
+        max: 8,
+        types: ['order.placed', 'credit.approved'],
+        handle: async (events) => {
+          tried.push(events.length);
+          throw new Error('one of them fails');
+        },
+      },
+    });
+    const t0 = Date.now();
+    await bus.publishUntilHandled!([
+      ev('order.placed', { orderId: 'o1' }), ev('order.placed', { orderId: 'o2' }), ev('credit.approved', { orderId: 'o2' }), ev('order.placed', { orderId: 'o3' }),
+    ]);
+    expect(tried[0]).toBe(3); // o1, o2, o3 (o2's credit.approved waits on its lane)
+    // o1 and o3 at once after the batch; o2 fails alone, is redelivered after the retry delay, then its credit.approved
+    expect(handled.filter((h) => h.endsWith('o2') || h.startsWith('o2'))).toEqual(['o2 failed once', 'order.placed:o2', 'credit.approved:o2']);
+    expect(handled).toContain('order.placed:o1');
+    expect(handled).toContain('order.placed:o3');
+    expect(handled.indexOf('order.placed:o3')).toBeLessThan(handled.indexOf('order.placed:o2'));
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  it('a lone event goes to the handler, not to the batch', async () => {
+    const bus = f.make();
+    const singles: string[] = [];
+    let batches = 0;
+    await bus.consume('work', async (e) => void singles.push(orderOf(e)), { batch: { max: 4, types: ['order.placed'], handle: async () => void batches++ } });
+    await bus.publishUntilHandled!([ev('order.placed', { orderId: 'o1' })]);
+    expect(singles).toEqual(['o1']);
+    expect(batches).toBe(0);
   });
 });

@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec, money } from '@omniroute/core';
 import { demoPlan } from '@omniroute/demo';
-import { hasFastPath, sqlTransactionFor } from '@omniroute/db';
-import { newEventId, type DomainEvent } from '@omniroute/events';
+import { hasFastPath, PreludeDeclined, sqlSharedTransactionFor, sqlTransactionFor } from '@omniroute/db';
+import { handleManyOnceSql, newEventId, type DomainEvent, type WrittenOutboxRow } from '@omniroute/events';
 import { createTestDatabase } from '@omniroute/testkit';
 import { create } from '../src/server.ts';
-import { CONSUMER_GROUP, orderToCashEvents } from '../src/events/order-to-cash.ts';
+import { CONSUMER_GROUP, orderToCashEvents, orderToCashSql } from '../src/events/order-to-cash.ts';
 import { writeOrderPlaced } from '../src/events/order-placed.sql.ts';
 import { reservationPosting } from '../src/modules/credit/credit.service.ts';
 import { postingRows } from '../src/modules/ledger/ledger.service.ts';
@@ -229,6 +229,74 @@ describe.each(['pglite', 'postgres'] as const)('order.placed on the driver path 
     expect(await postings(orderId)).toEqual([]);
     expect(await outbox(orderId)).toEqual([]);
     expect(await sequence()).toBe(seq);
+  });
+
+  // A consumer group's queued events in one transaction (handleManyOnceSql; the bus never puts two of one customer
+  // in a batch): each decided as it would be alone, all recorded, the outbox rows handed on; on Postgres the
+  // statements of every event go in one round trip per step.
+  it('events handled together (handleManyOnceSql): each decided as alone, all recorded; one already processed declines them all', async () => {
+    const [c0, c1, c2, c3] = lagos.customers;
+    await sg.prisma.creditLine.update({ where: { tenantId_customerId: { tenantId: LAGOS, customerId: c3!.id } }, data: { limit: 1000, utilized: 0, heldAt: null } });
+    const within = placed(c0!.id, 'NET_14', '40.00');
+    const cash = placed(c1!.id, 'CASH_ON_DELIVERY', '55.00');
+    const over = placed(c3!.id, 'NET_7', '1000.01');
+    const cancelled = placed(c2!.id, 'NET_7', '10.00');
+    await sg.prisma.orderGate.create({ data: { tenantId: LAGOS, orderId: orderOf(cancelled), cancelledAt: new Date() } });
+    const rejectedOrder = `ord_OP_${kind}_rejected_${++n}`;
+    const rejected: DomainEvent = { ...placed(c2!.id, 'NET_7', '1.00', rejectedOrder), id: newEventId(), type: 'order.rejected', payload: { orderId: rejectedOrder, customerId: c2!.id, reason: 'x' } };
+    const before = { c0: await line(c0!.id), c3: await line(c3!.id) };
+    const events = [within, cash, over, cancelled, rejected];
+    const written: WrittenOutboxRow[] = [];
+    const work = orderToCashSql();
+    const texts: string[] = [];
+    sg.db.stats.onStatement = (text) => void texts.push(text);
+    try {
+      await handleManyOnceSql(sqlSharedTransactionFor(sg.prisma), CONSUMER_GROUP, events, (e, sql, last) => work(e, sql, last, written));
+    } finally {
+      sg.db.stats.onStatement = undefined;
+    }
+    // one ProcessedEvent statement for all; two steps for the orders decided, one for the cancelled and the rejected
+    expect(texts).toHaveLength(1 + 2 + 2 + 2 + 1 + 1);
+    for (const e of events) expect(await processed(e)).toBe(1);
+    expect(dec((await line(c0!.id)).utilized).minus(dec(before.c0.utilized)).toFixed()).toBe('40');
+    expect(await line(c3!.id)).toEqual(before.c3);
+    const types = async (e: DomainEvent) => (await outbox(orderOf(e))).map((x) => x.type);
+    expect([await types(within), await types(cash), await types(over), await types(cancelled), await types(rejected)]).toEqual([['credit.approved'], ['credit.approved'], ['credit.rejected'], [], []]);
+    // the answers are handed on as written (no poll of the outbox for them)
+    expect(written.map((w) => [w.type, w.aggregateId]).sort()).toEqual([['credit.approved', orderOf(within)], ['credit.approved', orderOf(cash)], ['credit.rejected', orderOf(over)]].sort());
+    expect(await sg.prisma.orderGate.findUnique({ where: { tenantId_orderId: { tenantId: LAGOS, orderId: rejectedOrder } } })).toEqual({ tenantId: LAGOS, orderId: rejectedOrder, cancelledAt: null });
+
+    // one of them processed already: nothing of the others is kept (their events are then handled one by one)
+    const fresh = placed(c0!.id, 'NET_14', '5.00');
+    const line0 = await line(c0!.id);
+    await expect(handleManyOnceSql(sqlSharedTransactionFor(sg.prisma), CONSUMER_GROUP, [fresh, within], (e, sql, last) => work(e, sql, last, []))).rejects.toBeInstanceOf(PreludeDeclined);
+    expect(await processed(fresh)).toBe(0);
+    expect(await outbox(orderOf(fresh))).toEqual([]);
+    expect(await line(c0!.id)).toEqual(line0);
+    expect(await handle(fresh)).toBe(true);
+    expect(await handle(within)).toBe(false);
+    expect(dec((await line(c0!.id)).utilized).minus(dec(line0.utilized)).toFixed()).toBe('5');
+  });
+
+  it('order.rejected on the driver path: without a DRAFT invoice the gate alone; with one the invoice is voided (through Prisma)', async () => {
+    const customer = lagos.customers[0]!;
+    const rejection = (orderId: string): DomainEvent => ({ ...placed(customer.id, 'NET_7', '1.00', orderId), id: newEventId(), type: 'order.rejected', payload: { orderId, customerId: customer.id, reason: 'OUT_OF_STOCK' } });
+    const none = rejection(`ord_OP_${kind}_nodraft`);
+    const r = await counted(none);
+    expect(r).toEqual({ handled: true, texts: [expect.any(String), expect.any(String)] }); // ProcessedEvent; the gate and the invoice looked for
+    expect(await processed(none)).toBe(1);
+    expect(await counted(none)).toMatchObject({ handled: false });
+
+    const e = placed(customer.id, 'NET_7', '20.00');
+    await handle(e);
+    const before = await line(customer.id);
+    const drafted = rejection(orderOf(e));
+    expect(await handle(drafted)).toBe(true);
+    const invoice = await sg.prisma.invoice.findFirstOrThrow({ where: { tenantId: LAGOS, orderId: orderOf(e) } });
+    expect(invoice.status).toBe('VOID');
+    expect(dec(before.utilized).minus(dec((await line(customer.id)).utilized)).toFixed()).toBe('20');
+    expect((await outbox(invoice.id)).map((x) => x.type)).toEqual(['invoice.voided']);
+    expect(await processed(drafted)).toBe(1);
   });
 
   it.runIf(kind === 'postgres')('concurrent orders on one credit line: exactly as many approved as it holds, utilized never above the limit', async () => {

@@ -125,4 +125,34 @@ describe('order-to-cash consumer', () => {
       `SELECT "orderId", "cancelledAt" FROM "OrderGate" WHERE "tenantId" = $1 AND "orderId" IN ('ord_OC_CAN', 'ord_OC_REJ') ORDER BY "orderId"`, LAGOS);
     expect(gates).toEqual([{ orderId: 'ord_OC_CAN', cancelledAt: new Date(cancelledAt) }, { orderId: 'ord_OC_REJ', cancelledAt: null }]);
   });
+
+  // Queued events go together (the bus's batches, handleManyOnceSql), never two of one customer in a batch: each
+  // order.placed reads the credit line it draws on, so two of one customer together would both see it untouched.
+  it('order.placed events queued together: as many approved on one credit line as it holds, every answer on the bus at once', async () => {
+    const plan = demoPlan().find((t) => t.id === LAGOS)!;
+    const [tight, other] = [plan.customers[3]!, plan.customers[4]!];
+    await sg.prisma.creditLine.update({ where: { tenantId_customerId: { tenantId: LAGOS, customerId: tight.id } }, data: { limit: 1000, utilized: 0, heldAt: null } });
+    const order = (i: number, customerId: string, amount: string) =>
+      event('order.placed', `ord_OC_B${i}`, { orderId: `ord_OC_B${i}`, number: `T-B${i}`, customerId, paymentTerms: 'NET_7', total: { amount, currencyCode: 'NGN' }, lines: [], placedAt: new Date().toISOString() });
+    // ten of the tight customer's (300 each, 1 000 of credit) between ten of another's, published at once
+    const events = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? order(i, tight.id, '300.00') : order(i, other.id, '1.00')));
+    const at = new Map<string, number>();
+    await bus.publish(events);
+    await eventually(async () => (await sg.prisma.processedEvent.count({ where: { consumer: CONSUMER_GROUP, eventId: { in: events.map((e) => e.id) } } })) === 20, { timeoutMs: 10_000 });
+    for (const p of await sg.prisma.processedEvent.findMany({ where: { consumer: CONSUMER_GROUP, eventId: { in: events.map((e) => e.id) } } })) {
+      at.set(p.eventId, p.processedAt.getTime());
+    }
+    // some went together (one ProcessedEvent statement: one time), never two of the tight customer's
+    const byTime = new Map<number, string[]>();
+    for (const e of events) byTime.set(at.get(e.id)!, [...(byTime.get(at.get(e.id)!) ?? []), (e.payload as { customerId: string }).customerId]);
+    expect([...byTime.values()].some((ids) => ids.length > 1)).toBe(true);
+    for (const ids of byTime.values()) expect(ids.filter((id) => id === tight.id).length).toBeLessThanOrEqual(1);
+    await eventually(async () => events.every((e) => seen('credit.approved', e.aggregateId).length + seen('credit.rejected', e.aggregateId).length === 1), { timeoutMs: 5_000 });
+    const tights = events.filter((_, i) => i % 2 === 0);
+    expect(tights.filter((e) => seen('credit.approved', e.aggregateId).length === 1)).toHaveLength(3);
+    expect(tights.filter((e) => seen('credit.rejected', e.aggregateId).length === 1)).toHaveLength(7);
+    expect(events.filter((_, i) => i % 2 === 1).every((e) => seen('credit.approved', e.aggregateId).length === 1)).toBe(true);
+    const line = await sg.prisma.creditLine.findUniqueOrThrow({ where: { tenantId_customerId: { tenantId: LAGOS, customerId: tight.id } } });
+    expect(line.utilized.toFixed(2)).toBe('900.00');
+  });
 });

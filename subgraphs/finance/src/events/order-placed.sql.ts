@@ -47,6 +47,27 @@ export async function readForOrderPlaced(sql: SqlRunner, q: { tenantId: string; 
   return { cancelled: _cancelled, invoiced: _invoiced, line: line.id ? (line as CreditLine) : null };
 }
 
+/** What passGateForRejection's statement fails with when the order has a DRAFT invoice (the rest of its message). */
+export const DRAFT_TO_VOID = 'has a DRAFT invoice to void';
+
+/**
+ * order.rejected's common case in one statement: the order's gate passed (as passOrderGate: remembered, never
+ * cancelling) when the order has no DRAFT invoice to void — it has none when its credit was refused (the usual
+ * reason for a rejection). Run with `last`, it commits with the event's ProcessedEvent row; so an order WITH a DRAFT
+ * invoice fails the statement itself (a failed cast whose message holds DRAFT_TO_VOID), and nothing is committed.
+ */
+export async function passGateForRejection(last: SqlRunner, tenantId: string, orderId: string): Promise<void> {
+  await last(
+    `WITH gate AS (
+       ${orderGateUpsert('NULL')}
+     )
+     SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM "Invoice" WHERE "tenantId" = $1 AND "orderId" = $2 AND "status" = 'DRAFT'::"InvoiceStatus") THEN 1
+                 -- (the gate's count keeps the planner from folding this branch at plan time with the parameters as constants)
+                 ELSE ('order ' || $2 || ' ${DRAFT_TO_VOID} (gate ' || (SELECT count(*) FROM gate) || ')')::int END AS "passed"`,
+    [tenantId, orderId],
+  );
+}
+
 /** What an approved order.placed writes: the credit taken (credit-term orders only), the events, the DRAFT invoice. */
 export interface OrderPlacedWrites {
   tenantId: string;

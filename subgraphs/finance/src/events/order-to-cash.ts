@@ -1,11 +1,11 @@
 import { log, newId, parseWireMoney, wireMoney, type Money } from '@omniroute/core';
-import { sqlTransactionFor, type SqlRunner } from '@omniroute/db';
-import { enqueueSql, handleOnce, handleOnceSql, passOrderGate, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient, type WrittenOutboxRow } from '@omniroute/events';
-import { SOURCE, type PrismaClient, type Tx } from '../db.ts';
+import { sqlSharedTransactionFor, sqlTransactionFor, type SqlRunner } from '@omniroute/db';
+import { writeOutboxSql, EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, passOrderGate, payloadKey, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient, type WrittenOutboxRow } from '@omniroute/events';
+import type { PrismaClient, Tx } from '../db.ts';
 import { checkCredit, isPaymentTerms } from '../modules/credit/credit.rules.ts';
 import { reservationPosting, type CreditService } from '../modules/credit/credit.service.ts';
 import { postingRows } from '../modules/ledger/ledger.service.ts';
-import { readForOrderPlaced, writeOrderPlaced } from './order-placed.sql.ts';
+import { DRAFT_TO_VOID, passGateForRejection, readForOrderPlaced, writeOrderPlaced } from './order-placed.sql.ts';
 import type { InvoiceService } from '../modules/invoices/invoices.service.ts';
 
 /** One consumer group for the whole order life cycle, so an order's events are handled in publication order. */
@@ -61,10 +61,11 @@ export function orderPlacedHandler() {
     const decision = checkCredit(terms, total, state.line);
     if (!decision.approved) {
       const wire = (m: Money) => wireMoney(m.amount, m.currencyCode);
-      await enqueueSql(last, SOURCE, [{
+      // handed to the relay once committed, as the approval's (no poll of the outbox for it)
+      written.push(...await writeOutboxSql(last, [{
         type: 'credit.rejected', tenantId, aggregateId: orderId,
         payload: { orderId, customerId, reason: decision.reason, available: wire(decision.available), required: wire(decision.required) },
-      }]);
+      }]));
       return;
     }
     const invoiceId = newId('inv');
@@ -75,6 +76,33 @@ export function orderPlacedHandler() {
       events: [{ type: 'credit.approved', tenantId, aggregateId: orderId, payload: { orderId, customerId, invoiceId } }],
       invoice: { id: invoiceId, tenantId, orderId, customerId, terms, total, onCredit: decision.onCredit },
     }));
+  };
+}
+
+/** order.rejected found a DRAFT invoice to void: the driver path rolls back, the event goes through Prisma (orderToCashHandler). */
+export class InvoiceToVoid extends Error {
+  constructor(orderId: string) {
+    super(`order ${orderId} has a DRAFT invoice to void`);
+    this.name = 'InvoiceToVoid';
+  }
+}
+
+/**
+ * order.rejected on the driver path (issue 17: under placeOrder load one order in five or six was rejected for its
+ * credit, and this handler ran four statements through Prisma for each): the gate passed when there is no DRAFT
+ * invoice, in one statement that commits with the ProcessedEvent row. An order with a DRAFT invoice fails that
+ * statement (nothing committed) and throws InvoiceToVoid: orderToCashEvents then voids it through Prisma, as before.
+ */
+export function orderRejectedHandler() {
+  return async (e: DomainEvent, last: SqlRunner): Promise<void> => {
+    const orderId = str(e.payload as P, 'orderId');
+    if (!orderId) return skip(e, `${e.type} needs orderId`);
+    try {
+      await passGateForRejection(last, e.tenantId, orderId);
+    } catch (error) {
+      if (String((error as Error)?.message).includes(DRAFT_TO_VOID)) throw new InvoiceToVoid(orderId);
+      throw error;
+    }
   };
 }
 
@@ -124,24 +152,49 @@ export async function resendInvoiceIssued(prisma: PrismaClient, e: DomainEvent):
   return (await republishEvents(prisma as unknown as OutboxClient, { type: 'invoice.issued', aggregateIds: [invoice.id], publishedBefore: new Date(Date.now() - 60_000) })) > 0;
 }
 
+/** The events handled on the driver path (orderToCashSql); the others through Prisma (orderToCashHandler). */
+export const DRIVER_PATH_TYPES = ['order.placed', 'order.rejected'];
+
 /**
- * Handles one event once (handleOnceSql for order.placed on the driver path, handleOnce otherwise); true when it was
- * handled now, false when it had been already. The outbox rows the driver path wrote are added to `written` once
- * committed.
+ * One event of DRIVER_PATH_TYPES on the driver path, inside handleOnceSql's or handleManyOnceSql's transaction; the
+ * outbox rows written are added to `written` (the caller hands them on once committed).
  */
-export function orderToCashEvents(prisma: PrismaClient, services: OrderToCashServices): (e: DomainEvent, written?: WrittenOutboxRow[]) => Promise<boolean> {
+export function orderToCashSql(): (e: DomainEvent, sql: SqlRunner, last: SqlRunner, written: WrittenOutboxRow[]) => Promise<void> {
   const placed = orderPlacedHandler();
-  const handle = orderToCashHandler(services);
-  const transaction = sqlTransactionFor(prisma);
-  return (e, written = []) =>
-    e.type === 'order.placed'
-      ? handleOnceSql(transaction, CONSUMER_GROUP, e, (sql, last) => placed(e, sql, last, written))
-      : handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
+  const rejected = orderRejectedHandler();
+  return (e, sql, last, written) => (e.type === 'order.placed' ? placed(e, sql, last, written) : rejected(e, last));
 }
 
-/** Subscribes the order-to-cash consumer; each event runs once (orderToCashEvents), then the outbox relay is kicked. */
+/**
+ * Handles one event once (handleOnceSql for DRIVER_PATH_TYPES, handleOnce otherwise, and for an order.rejected with
+ * an invoice to void); true when it was handled now, false when it had been already. The outbox rows the driver
+ * path wrote are added to `written` once committed.
+ */
+export function orderToCashEvents(prisma: PrismaClient, services: OrderToCashServices): (e: DomainEvent, written?: WrittenOutboxRow[]) => Promise<boolean> {
+  const onDriverPath = orderToCashSql();
+  const handle = orderToCashHandler(services);
+  const transaction = sqlTransactionFor(prisma);
+  const throughPrisma = (e: DomainEvent) => handleOnce(prisma as unknown as OutboxClient, CONSUMER_GROUP, e, (tx) => handle(e, tx as Tx));
+  return async (e, written = []) => {
+    if (!DRIVER_PATH_TYPES.includes(e.type)) return throughPrisma(e);
+    try {
+      return await handleOnceSql(transaction, CONSUMER_GROUP, e, (sql, last) => onDriverPath(e, sql, last, written));
+    } catch (error) {
+      if (error instanceof InvoiceToVoid) return throughPrisma(e);
+      throw error;
+    }
+  };
+}
+
+/**
+ * Subscribes the order-to-cash consumer; each event runs once (orderToCashEvents), then the outbox relay is kicked.
+ * Queued events of the driver path are handled together (handleManyOnceSql: one transaction, their statements
+ * pipelined), never two of one customer in a batch: each order.placed reads the credit line it then draws on.
+ */
 export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaClient; services: OrderToCashServices; onCommitted?: (written?: readonly WrittenOutboxRow[]) => void }): Promise<Consumer> {
   const handle = orderToCashEvents(opts.prisma, opts.services);
+  const onDriverPath = orderToCashSql();
+  const shared = sqlSharedTransactionFor(opts.prisma);
   return opts.bus.consume(
     CONSUMER_GROUP,
     async (e) => {
@@ -149,6 +202,18 @@ export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaCl
       const handled = await handle(e, written);
       if (handled || (e.type === 'shipment.delivered' && (await resendInvoiceIssued(opts.prisma, e)))) opts.onCommitted?.(written.length > 0 ? written : undefined);
     },
-    { types: CONSUMED_TYPES },
+    {
+      types: CONSUMED_TYPES,
+      batch: {
+        max: EVENT_BATCH_MAX,
+        types: DRIVER_PATH_TYPES,
+        key: payloadKey('customerId'),
+        handle: async (events) => {
+          const written: WrittenOutboxRow[] = [];
+          await handleManyOnceSql(shared, CONSUMER_GROUP, events, (e, sql, last) => onDriverPath(e, sql, last, written));
+          opts.onCommitted?.(written.length > 0 ? written : undefined);
+        },
+      },
+    },
   );
 }

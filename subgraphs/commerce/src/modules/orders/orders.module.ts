@@ -1,7 +1,7 @@
 import { log } from '@omniroute/core';
 import { defineModule, type KitModule, type Started, type SubgraphDeps } from '@omniroute/core/kit';
-import { sqlTransactionFor } from '@omniroute/db';
-import { handleOnce, handleOnceSql, type DomainEvent, type WrittenOutboxRow } from '@omniroute/events';
+import { sqlSharedTransactionFor, sqlTransactionFor } from '@omniroute/db';
+import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, type DomainEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { OrderService } from './orders.service.ts';
 import { createOrderLoaders } from './orders.loaders.ts';
@@ -43,13 +43,30 @@ export async function handleLifecycleEvent(prisma: PrismaClient, orders: OrderSe
   return changed;
 }
 
-export const orderLifecycleConsumer = ({ bus, deps, services }: Started<unknown, SubgraphDeps<PrismaClient>, { orders: OrderService }>) =>
-  bus!.consume(
+/**
+ * The order life cycle's consumer. Queued events of the driver path are applied together (handleManyOnceSql: one
+ * transaction, their statements pipelined); the bus never puts two of one order in a batch (its lanes).
+ */
+export const orderLifecycleConsumer = ({ bus, deps, services }: Started<unknown, SubgraphDeps<PrismaClient>, { orders: OrderService }>) => {
+  const shared = sqlSharedTransactionFor(deps.prisma);
+  return bus!.consume(
     ORDER_LIFECYCLE_GROUP,
     async (e) => {
       const written: WrittenOutboxRow[] = [];
       if (await handleLifecycleEvent(deps.prisma, services.orders, e, written)) deps.outboxWritten(written.length > 0 ? written : undefined);
       else log.debug('commerce: event changed nothing', { type: e.type, eventId: e.id });
     },
-    { types: CONSUMED_EVENTS },
+    {
+      types: CONSUMED_EVENTS,
+      batch: {
+        max: EVENT_BATCH_MAX,
+        types: [...LIFECYCLE_SQL_EVENTS],
+        handle: async (events) => {
+          const written: WrittenOutboxRow[] = [];
+          const changed = await handleManyOnceSql(shared, ORDER_LIFECYCLE_GROUP, events, (e, sql, last) => services.orders.applyEventSql(sql, e, last, written));
+          if (changed.some(Boolean)) deps.outboxWritten(written.length > 0 ? written : undefined);
+        },
+      },
+    },
   );
+};

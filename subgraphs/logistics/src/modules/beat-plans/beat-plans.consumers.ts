@@ -1,5 +1,5 @@
-import { sqlTransactionFor, type SqlTransaction } from '@omniroute/db';
-import { handleOnceSql, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
+import { sqlSharedTransactionFor, sqlTransactionFor, type SqlTransaction } from '@omniroute/db';
+import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnceSql, payloadKey, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { BeatPlanService } from './beat-plans.service.ts';
 
@@ -14,13 +14,28 @@ export function handleVisitEvent(prisma: PrismaClient, beatPlans: BeatPlanServic
   return handleOnceSql(transaction, VISITS_GROUP, event, (sql) => beatPlans.linkOrder(sql, event));
 }
 
+/**
+ * Queued order.placed events are handled together (handleManyOnceSql: one transaction, their statements pipelined),
+ * never two of one customer in a batch: each may link the customer's visit it read.
+ */
 export function startVisitConsumers(opts: { bus: EventBus; prisma: PrismaClient; beatPlans: BeatPlanService }): Promise<Consumer> {
   const transaction = sqlTransactionFor(opts.prisma);
+  const shared = sqlSharedTransactionFor(opts.prisma);
   return opts.bus.consume(
     VISITS_GROUP,
     async (event) => {
       await handleVisitEvent(opts.prisma, opts.beatPlans, event, transaction);
     },
-    { types: ['order.placed'] },
+    {
+      types: ['order.placed'],
+      batch: {
+        max: EVENT_BATCH_MAX,
+        types: ['order.placed'],
+        key: payloadKey('customerId'),
+        handle: async (events) => {
+          await handleManyOnceSql(shared, VISITS_GROUP, events, (e, sql) => opts.beatPlans.linkOrder(sql, e));
+        },
+      },
+    },
   );
 }

@@ -1,5 +1,5 @@
-import { sqlTransactionFor } from '@omniroute/db';
-import { handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type WrittenOutboxRow } from '@omniroute/events';
+import { sqlSharedTransactionFor, sqlTransactionFor } from '@omniroute/db';
+import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, payloadKey, republishEvents, type Consumer, type DomainEvent, type EventBus, type WrittenOutboxRow } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ShipmentService } from './shipments.service.ts';
 
@@ -21,8 +21,13 @@ export async function handleOrderEvent(prisma: PrismaClient, shipments: Shipment
   });
 }
 
-/** Subscribes the shipment consumers; `outboxWritten` kicks the relay after each handled event. */
+/**
+ * Subscribes the shipment consumers; `outboxWritten` kicks the relay after each handled event. Queued
+ * order.confirmed events are applied together (handleManyOnceSql: one transaction, their statements pipelined),
+ * never two of one customer in a batch: each may write the customer's site it read.
+ */
 export function startShipmentConsumers(opts: { bus: EventBus; prisma: PrismaClient; shipments: ShipmentService; noteCustomers: boolean; outboxWritten: (written?: readonly WrittenOutboxRow[]) => void }): Promise<Consumer> {
+  const shared = sqlSharedTransactionFor(opts.prisma);
   return opts.bus.consume(
     SHIPMENTS_GROUP,
     async (event) => {
@@ -30,7 +35,19 @@ export function startShipmentConsumers(opts: { bus: EventBus; prisma: PrismaClie
       if (await handleOrderEvent(opts.prisma, opts.shipments, event, opts.noteCustomers, written)) opts.outboxWritten(written.length > 0 ? written : undefined);
       else if (event.type === 'order.confirmed' && (await resendShipmentCreated(opts.prisma, event))) opts.outboxWritten();
     },
-    { types: CONSUMED_TYPES },
+    {
+      types: CONSUMED_TYPES,
+      batch: {
+        max: EVENT_BATCH_MAX,
+        types: ['order.confirmed'],
+        key: payloadKey('customerId'),
+        handle: async (events) => {
+          const written: WrittenOutboxRow[] = [];
+          await handleManyOnceSql(shared, SHIPMENTS_GROUP, events, (e, sql, last) => opts.shipments.createForConfirmedOrder(sql, e, opts.noteCustomers, last, written));
+          opts.outboxWritten(written.length > 0 ? written : undefined);
+        },
+      },
+    },
   );
 }
 

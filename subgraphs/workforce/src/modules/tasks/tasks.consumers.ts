@@ -1,6 +1,6 @@
 import { log, newId, type CurrencyCode } from '@omniroute/core';
-import { sqlTransactionFor, utcText as utc, type SqlRunner, type SqlTransaction } from '@omniroute/db';
-import { handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { sqlSharedTransactionFor, sqlTransactionFor, utcText as utc, type SqlRunner, type SqlTransaction } from '@omniroute/db';
+import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import type { Prisma, PrismaClient, Task, TenantSettings } from '../../generated/prisma/client.ts';
 import { completeTaskTx } from './tasks.service.ts';
 import { complexityFrom, taskReward } from './tasks.rules.ts';
@@ -23,6 +23,7 @@ interface OrderCancelled { orderId?: string }
  */
 export function startTaskConsumers(bus: EventBus, prisma: PrismaClient, afterCommit: () => void = () => undefined): Promise<Consumer> {
   const transaction = sqlTransactionFor(prisma);
+  const shared = sqlSharedTransactionFor(prisma);
   return bus.consume(
     TASKS_GROUP,
     async (event) => {
@@ -30,7 +31,17 @@ export function startTaskConsumers(bus: EventBus, prisma: PrismaClient, afterCom
       if (handled && event.type === 'shipment.delivered') afterCommit();
       else if (!handled && event.type === 'shipment.delivered' && (await resendTaskCredit(prisma, event))) afterCommit();
     },
-    { types: TASK_EVENT_TYPES },
+    {
+      types: TASK_EVENT_TYPES,
+      // queued shipment.created events together (handleManyOnceSql: one transaction, their statements pipelined)
+      batch: {
+        max: EVENT_BATCH_MAX,
+        types: ['shipment.created'],
+        handle: async (events) => {
+          await handleManyOnceSql(shared, TASKS_GROUP, events, (e, sql, last) => openDeliveryTaskSql(sql, e.tenantId, e.payload as unknown as ShipmentCreated, last));
+        },
+      },
+    },
   );
 }
 
