@@ -111,7 +111,7 @@ export interface EventBusOptions {
   /**
    * Redis: once a stream is longer than this, the entries every group has acknowledged are trimmed (never one a
    * group has not); streams no group reads are capped at about this many entries. Default 100 000.
-   * In memory: events kept for groups created later (a group's own queue is never trimmed). Default 10 000.
+   * In memory: about this many recent events (up to an eighth more) kept for groups created later (a group's own queue is never trimmed). Default 10 000.
    */
   maxLen?: number;
   /**
