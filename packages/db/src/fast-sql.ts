@@ -537,6 +537,8 @@ export function postgresSharedTransactions(pool: pg.Pool, pgm: PgModule, types: 
       // which statements this connection has prepared is unknown after a failed pipeline: it goes
       client.release(error as Error);
       released = true;
+      // a migration changed a table under a prepared statement: every text prepared again (as postgresRunner)
+      if (prepared && isStalePlan(causeOf(error))) renameStatements();
       if (prelude && error instanceof PipelineError && error.inPrelude && prelude.declines(error.cause)) throw new PreludeDeclined();
       throw causeOf(error);
     } finally {

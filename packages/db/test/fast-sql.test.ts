@@ -6,6 +6,21 @@ import { Decimal } from '@prisma/client/runtime/client';
 import { byKeysInTenant, byKeysInTenantJoined, hasFastPath, joinedRow, openDatabase, PreludeDeclined, sqlBatchFor, sqlFor, sqlSharedTransactionFor, sqlTransactionFor, type Database, type SqlRunner } from '../src/index.ts';
 import { createScratchDatabase, FIXTURE_MIGRATIONS, loadFixtureClient, uniqueName, type PrismaClient } from './helpers.ts';
 
+/** What pg's clients are asked to send (one entry per query submitted: a round trip) while `fn` runs. */
+async function queriesSent<T>(fn: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, q: unknown, ...rest: unknown[]) {
+    sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
+    return (query as (...a: unknown[]) => unknown).call(this, q, ...rest);
+  } as never;
+  try {
+    return { result: await fn(), sent };
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}
+
 let PrismaClientClass: Awaited<ReturnType<typeof loadFixtureClient>>;
 let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 
@@ -176,17 +191,9 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
 
     if (backend !== 'postgres') return;
     // what the client is asked to send once the connection has both statements: no BEGIN, no COMMIT of their own
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, q: unknown, ...rest: unknown[]) {
-      sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
-      return (query as (...a: unknown[]) => unknown).call(this, q, ...rest);
-    } as never;
-    try {
+    const { sent } = await queriesSent(async () => {
       for (let i = 0; i < 3; i++) await tx(async (sql, last) => { await sql('SELECT 1 AS a'); await last('SELECT 2 AS b'); });
-    } finally {
-      pg.Client.prototype.query = query;
-    }
+    });
     expect(sent.slice(-2)).toEqual(['SELECT 1 AS a', 'SELECT 2 AS b']);
   });
 
@@ -302,19 +309,8 @@ describe.each(['pglite', 'postgres'] as const)('sqlFor on %s', (backend) => {
       const [r] = await last<{ name: string; balance: unknown }>(fresh, [name, 0.5]);
       return `${r!.name}=${String(r!.balance)}`;
     };
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, q: unknown, ...rest: unknown[]) {
-      sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
-      return (query as (...a: unknown[]) => unknown).call(this, q, ...rest);
-    } as never;
     db.stats.statements = 0;
-    let results: string[];
-    try {
-      results = await shared(names.map((n, i) => work(n, i)));
-    } finally {
-      pg.Client.prototype.query = query;
-    }
+    const { result: results, sent } = await queriesSent(() => shared(names.map((n, i) => work(n, i))));
     expect(results).toEqual(names.map((n, i) => `${n}=${i + 0.5}`));
     expect(db.stats.statements).toBe(12);
     // the six INSERTs in one round trip (with BEGIN), the six UPDATEs in another (with COMMIT)
