@@ -402,50 +402,11 @@ export function postgresBatch(pool: pg.Pool, pgm: PgModule, types: typeof pg.typ
   };
 }
 
-/** Parse (unless this connection has the statement)/Bind/Describe/Execute of each statement, then one Sync. */
+/** Parse (unless this connection has the statement)/Bind/Describe/Execute of each statement, then one Sync: a pipeline without BEGIN or COMMIT. */
 function sendBatch(client: pg.PoolClient, pgm: PgModule, statements: readonly BatchStatement[], prepared: boolean): Promise<Record<string, unknown>[][]> {
-  const Batch = batchOf(pgm.Query);
-  const connection = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection;
-  const names = statements.map((s) => (prepared ? statementName(s.text) : undefined));
-  // Parsed here, by the first statement of each text: recorded once the batch succeeded (pg's own bookkeeping is per
-  // query, one name; the batch has none)
-  const parsed = new Set<string>();
-  const parsing = names.map((name) => name !== undefined && connection.parsedStatements[name] === undefined && !parsed.has(name) && !!parsed.add(name));
-  return new Promise((resolve, reject) => {
-    const q = new Batch({ text: statements[0]!.text, types: PG_TYPES } as never, ((err: Error | undefined, results: pg.QueryResult | pg.QueryResult[]) => {
-      if (err) return reject(err);
-      names.forEach((name, i) => {
-        if (name !== undefined && parsing[i]) connection.parsedStatements[name] = statements[i]!.text;
-      });
-      resolve((Array.isArray(results) ? results : [results]).map((r) => r.rows as Record<string, unknown>[]));
-    }) as never) as BatchQuery;
-    q.batch = { statements, names, parsing, prepareValue: pgm.utils.prepareValue };
-    void client.query(q as never);
+  return sendPipeline(client, pgm, { begin: false, commit: false, statements }, prepared).catch((error: unknown) => {
+    throw causeOf(error);
   });
-}
-
-type BatchQuery = pg.Query & { batch: { statements: readonly BatchStatement[]; names: (string | undefined)[]; parsing: boolean[]; prepareValue(v: unknown): unknown } };
-const batchClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
-/** pg's Query sending a batch's messages instead of its own (one class per pg module). */
-function batchOf(Query: typeof pg.Query): typeof pg.Query {
-  let Batch = batchClasses.get(Query);
-  if (Batch) return Batch;
-  Batch = class extends Query {
-    batch!: BatchQuery['batch'];
-    requiresPreparation() {
-      return true;
-    }
-    prepare(connection: PgConnection & { sync(): void }) {
-      const { statements, names, parsing, prepareValue } = this.batch;
-      statements.forEach((s, i) => {
-        const name = names[i] ?? '';
-        statementMessages(connection, s.text, name, parsing[i]! || !name, (s.params ?? []).map((v) => prepareValue(v)));
-      });
-      connection.sync();
-    }
-  };
-  batchClasses.set(Query, Batch);
-  return Batch;
 }
 
 /**
@@ -572,11 +533,15 @@ const causeOf = (error: unknown): unknown => (error instanceof PipelineError ? e
 interface SharedPipeline {
   begin: boolean;
   prelude?: TransactionPrelude;
-  statements: readonly { text: string; params: readonly unknown[] }[];
+  statements: readonly BatchStatement[];
   commit: boolean;
 }
 
-/** BEGIN, the prelude, each statement (Parse unless this connection has it, Bind, Describe, Execute), COMMIT, one Sync. */
+/**
+ * BEGIN, the prelude, each statement (Parse unless this connection has it, Bind, Describe, Execute), COMMIT, one
+ * Sync; each statement's rows. The statements parsed here are recorded as this connection's once it succeeded (pg's
+ * own bookkeeping is per query, one name; a pipeline has none).
+ */
 function sendPipeline(client: pg.PoolClient, pgm: PgModule, p: SharedPipeline, prepared: boolean): Promise<Record<string, unknown>[][]> {
   const Shared = sharedOf(pgm.Query);
   const connection = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection;
@@ -600,7 +565,7 @@ function sendPipeline(client: pg.PoolClient, pgm: PgModule, p: SharedPipeline, p
   });
 }
 
-type SharedQuery = pg.Query & { completed: number; shared: SharedPipeline & { all: readonly { text: string; params: readonly unknown[] }[]; names: (string | undefined)[]; parsing: boolean[]; prepareValue(v: unknown): unknown } };
+type SharedQuery = pg.Query & { completed: number; shared: SharedPipeline & { all: readonly BatchStatement[]; names: (string | undefined)[]; parsing: boolean[]; prepareValue(v: unknown): unknown } };
 const sharedClasses = new WeakMap<typeof pg.Query, typeof pg.Query>();
 /** pg's Query sending a shared transaction's pipeline instead of its own messages (one class per pg module). */
 function sharedOf(Query: typeof pg.Query): typeof pg.Query {
@@ -618,7 +583,7 @@ function sharedOf(Query: typeof pg.Query): typeof pg.Query {
       if (begin) control(connection, 'BEGIN');
       all.forEach((s, i) => {
         const name = names[i] ?? '';
-        statementMessages(connection, s.text, name, parsing[i]! || !name, s.params.map((v) => prepareValue(v)));
+        statementMessages(connection, s.text, name, parsing[i]! || !name, (s.params ?? []).map((v) => prepareValue(v)));
       });
       if (commit) control(connection, 'COMMIT');
       connection.sync();

@@ -18,7 +18,7 @@ export {
 } from './outbox.ts';
 export { orderGateUpsert, passOrderGate, type GateTx } from './order-gate.ts';
 export { createWriteGate, type WriteGate, type WriteGateOptions } from './write-gate.ts';
-export { enqueueSql, writeOutboxSql, EVENT_BATCH_MAX, handleManyOnceSql, payloadKey, handleOnceSql, passOrderGateSql, type Sql, type SqlSharedTx, type SqlTx } from './sql.ts';
+export { enqueueSql, writeOutboxSql, EVENT_BATCH_MAX, driverPathBatch, handleManyOnceSql, payloadKey, handleOnceSql, passOrderGateSql, type Sql, type SqlSharedTx, type SqlTx } from './sql.ts';
 export { startReconciler, reconcilerStats, republishEvents, type Reconciler, type ReconcilerOptions, type ReconcilerStats } from './reconciler.ts';
 export { newEventId } from './ids.ts';
 export { topicOf } from './util.ts';

@@ -118,20 +118,11 @@ class ConsumerGroup {
 
   dispatch() {
     while (this.queue.length > 0) {
-      const head = this.queue.peek()!;
-      if (this.members.length > 0 && !this.members.some((m) => m.matches(head.type))) {
-        // a type this group does not handle: acked at once, without waiting for a member, a parse or its lane
-        this.queue.shift();
-        if (head.key && this.latest.get(head.key) === head) this.latest.delete(head.key);
-        if (head.ownsLane) this.passLane(head.lane);
-        settled(head);
-        continue;
-      }
+      if (this.ackedUnhandled()) continue;
       const idle = this.members.filter((m) => !m.busy);
       if (idle.length === 0) return;
       const member = idle[this.next++ % idle.length]!;
-      const item = this.queue.shift()!;
-      if (item.key && this.latest.get(item.key) === item) this.latest.delete(item.key);
+      const item = this.take();
       if (item.ownsLane) {
         item.ownsLane = false;
         this.deliver(member, item);
@@ -149,6 +140,26 @@ class ConsumerGroup {
     }
   }
 
+  /** The queue's head, taken: no longer the undelivered item of its key. */
+  private take(): Item {
+    const item = this.queue.shift()!;
+    if (item.key && this.latest.get(item.key) === item) this.latest.delete(item.key);
+    return item;
+  }
+
+  /**
+   * When the queue's head is of a type this group does not handle, it is acked at once — without waiting for a
+   * member, a parse or its lane — and true returned.
+   */
+  private ackedUnhandled(): boolean {
+    const head = this.queue.peek();
+    if (!head || this.members.length === 0 || this.members.some((m) => m.matches(head.type))) return false;
+    this.take();
+    if (head.ownsLane) this.passLane(head.lane);
+    settled(head);
+    return true;
+  }
+
   /**
    * `first` (its lane taken) and the queued events right behind it that may share its batch: of the batch's types,
    * not alone since a failed batch, each on a lane of its own (an event whose lane is busy waits on it as in
@@ -156,39 +167,32 @@ class ConsumerGroup {
    * first event that may not join, so the queue keeps its order.
    */
   private gather(batch: NonNullable<Member['batch']>, first: Item): { items: Item[]; events: DomainEvent[] } | null {
-    const events = [JSON.parse(first.json) as DomainEvent];
-    const items = [first];
+    const items: Item[] = [];
+    const events: DomainEvent[] = [];
     const keys = new Set<string>();
-    const keyOf = (e: DomainEvent) => batch.key?.(e) ?? null;
-    const firstKey = keyOf(events[0]!);
-    if (firstKey !== null) keys.add(firstKey);
+    /** Adds the item to the batch unless another of its key is in it already. */
+    const join = (item: Item, event: DomainEvent): boolean => {
+      const key = batch.key?.(event) ?? null;
+      if (key !== null && keys.has(key)) return false;
+      if (key !== null) keys.add(key);
+      items.push(item);
+      events.push(event);
+      return true;
+    };
+    join(first, JSON.parse(first.json) as DomainEvent);
     while (items.length < batch.max) {
+      if (this.ackedUnhandled()) continue;
       const next = this.queue.peek();
-      if (!next) break;
-      if (!this.members.some((m) => m.matches(next.type))) {
-        // a type this group does not handle: acked at once (as in dispatch)
-        this.queue.shift();
-        if (next.key && this.latest.get(next.key) === next) this.latest.delete(next.key);
-        if (next.ownsLane) this.passLane(next.lane);
-        settled(next);
-        continue;
-      }
-      if (next.single || !batch.matches(next.type)) break;
+      if (!next || next.single || !batch.matches(next.type)) break;
       const waiting = next.ownsLane ? undefined : this.lanes.get(next.lane);
       if (waiting) {
-        waiting.push(this.queue.shift()!); // its lane is busy: it goes right after the one in flight
+        waiting.push(this.take()); // its lane is busy: it goes right after the one in flight
         continue;
       }
-      const event = JSON.parse(next.json) as DomainEvent;
-      const key = keyOf(event);
-      if (key !== null && keys.has(key)) break;
-      if (key !== null) keys.add(key);
-      this.queue.shift();
-      if (next.key && this.latest.get(next.key) === next) this.latest.delete(next.key);
+      if (!join(next, JSON.parse(next.json) as DomainEvent)) break;
+      this.take();
       if (next.ownsLane) next.ownsLane = false;
       else this.lanes.set(next.lane, []);
-      items.push(next);
-      events.push(event);
     }
     if (items.length < 2) return null;
     const order = keyOrder(events, batch.key);
@@ -287,8 +291,8 @@ class ConsumerGroup {
   }
 
   /**
-   * Adds `concurrency` members (as many replicas of the consumer); stopping them hands an event in flight back to
-   * the group after the idle timeout.
+   * Adds `concurrency` members (as many replicas of the consumer; at most two for a group that batches); stopping
+   * them hands the events in flight back to the group after the idle timeout.
    */
   join(handler: Member['handler'], types: ConsumeOptions['types'], batchOptions?: BatchOptions): Consumer {
     const matches = typeMatcher(types);

@@ -104,10 +104,9 @@ export class RedisStreamConsumer implements Consumer {
   /** Runs the handler for one entry; acks when it resolves (or when the entry is not for us). */
   private async processEntry(key: string, [id, fields]: Entry) {
     if (!fields) return; // trimmed away while pending: nothing to deliver
-    const json = fields[fields.indexOf('e') + 1];
     let event: DomainEvent;
     try {
-      event = JSON.parse(json ?? '') as DomainEvent;
+      event = eventOf(fields);
     } catch (error) {
       this.host.onError(error, { msg: 'unreadable stream entry; dropped', stream: key, group: this.group, id });
       return this.ack(key, id);
@@ -172,7 +171,7 @@ export class RedisStreamConsumer implements Consumer {
       if (!fields || lost.has(id)) break;
       let event: DomainEvent;
       try {
-        event = JSON.parse(fields[fields.indexOf('e') + 1] ?? '') as DomainEvent;
+        event = eventOf(fields);
       } catch {
         break; // processEntry reports it
       }
@@ -377,4 +376,9 @@ function streamOrder(a: string, b: string): number {
   const [am, as] = a.split('-').map(Number) as [number, number];
   const [bm, bs] = b.split('-').map(Number) as [number, number];
   return am - bm || as - bs;
+}
+
+/** The event an entry carries (its field `e`); throws when it is unreadable. */
+function eventOf(fields: string[]): DomainEvent {
+  return JSON.parse(fields[fields.indexOf('e') + 1] ?? '') as DomainEvent;
 }

@@ -3,7 +3,7 @@
 // statements (packages/db fast-sql.ts: `sqlTransactionFor(prisma)`), without Prisma's per-statement cost.
 import { orderGateUpsert } from './order-gate.ts';
 import { outboxRows, type NewEvent, type WrittenOutboxRow } from './outbox.ts';
-import type { DomainEvent } from './types.ts';
+import type { BatchOptions, DomainEvent } from './types.ts';
 import { isSqlUniqueViolation, PreludeDeclined, utcText as utc, type TransactionPrelude } from '@omniroute/db';
 
 /** One parameterised statement ($1, $2…) and its rows (packages/db's SqlRunner). */
@@ -84,6 +84,33 @@ export function handleManyOnceSql<R>(transaction: SqlSharedTx, consumer: string,
 
 /** How many queued events a consumer group handles in one shared transaction (ConsumeOptions.batch.max). */
 export const EVENT_BATCH_MAX = 16;
+
+/**
+ * ConsumeOptions.batch for events handled on the driver path: up to EVENT_BATCH_MAX events of `types` (never two of
+ * one `key`) in one shared transaction (handleManyOnceSql), each by `work` as it would be alone; then `committed`
+ * with the outbox rows the works wrote (undefined for none: OutboxRelay.kick's argument) and their results.
+ */
+export function driverPathBatch<R>(
+  transaction: SqlSharedTx,
+  consumer: string,
+  o: {
+    types: string[];
+    key?: (e: DomainEvent) => string | null;
+    work: (e: DomainEvent, sql: Sql, last: Sql, written: WrittenOutboxRow[]) => Promise<R>;
+    committed?: (written: readonly WrittenOutboxRow[] | undefined, results: R[]) => void;
+  },
+): BatchOptions {
+  return {
+    max: EVENT_BATCH_MAX,
+    types: o.types,
+    key: o.key,
+    handle: async (events) => {
+      const written: WrittenOutboxRow[] = [];
+      const results = await handleManyOnceSql(transaction, consumer, events, (e, sql, last) => o.work(e, sql, last, written));
+      o.committed?.(written.length > 0 ? written : undefined, results);
+    },
+  };
+}
 
 /** A batch key (ConsumeOptions.batch.key): the event's tenant and the id in its payload's `field`, if any. */
 export const payloadKey = (field: string) => (e: DomainEvent): string | null => {

@@ -1,6 +1,6 @@
 import { log, newId, parseWireMoney, wireMoney, type Money } from '@omniroute/core';
 import { sqlSharedTransactionFor, sqlTransactionFor, type SqlRunner } from '@omniroute/db';
-import { writeOutboxSql, EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, passOrderGate, payloadKey, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient, type WrittenOutboxRow } from '@omniroute/events';
+import { writeOutboxSql, driverPathBatch, handleOnce, handleOnceSql, passOrderGate, payloadKey, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient, type WrittenOutboxRow } from '@omniroute/events';
 import type { PrismaClient, Tx } from '../db.ts';
 import { checkCredit, isPaymentTerms } from '../modules/credit/credit.rules.ts';
 import { reservationPosting, type CreditService } from '../modules/credit/credit.service.ts';
@@ -204,16 +204,7 @@ export function startOrderToCashConsumer(opts: { bus: EventBus; prisma: PrismaCl
     },
     {
       types: CONSUMED_TYPES,
-      batch: {
-        max: EVENT_BATCH_MAX,
-        types: DRIVER_PATH_TYPES,
-        key: payloadKey('customerId'),
-        handle: async (events) => {
-          const written: WrittenOutboxRow[] = [];
-          await handleManyOnceSql(shared, CONSUMER_GROUP, events, (e, sql, last) => onDriverPath(e, sql, last, written));
-          opts.onCommitted?.(written.length > 0 ? written : undefined);
-        },
-      },
+      batch: driverPathBatch(shared, CONSUMER_GROUP, { types: DRIVER_PATH_TYPES, key: payloadKey('customerId'), work: onDriverPath, committed: opts.onCommitted }),
     },
   );
 }

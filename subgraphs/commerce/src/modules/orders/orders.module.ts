@@ -1,7 +1,7 @@
 import { log } from '@omniroute/core';
 import { defineModule, type KitModule, type Started, type SubgraphDeps } from '@omniroute/core/kit';
 import { sqlSharedTransactionFor, sqlTransactionFor } from '@omniroute/db';
-import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, type DomainEvent, type WrittenOutboxRow } from '@omniroute/events';
+import { driverPathBatch, handleOnce, handleOnceSql, type DomainEvent, type WrittenOutboxRow } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { OrderService } from './orders.service.ts';
 import { createOrderLoaders } from './orders.loaders.ts';
@@ -58,15 +58,13 @@ export const orderLifecycleConsumer = ({ bus, deps, services }: Started<unknown,
     },
     {
       types: CONSUMED_EVENTS,
-      batch: {
-        max: EVENT_BATCH_MAX,
+      batch: driverPathBatch(shared, ORDER_LIFECYCLE_GROUP, {
         types: [...LIFECYCLE_SQL_EVENTS],
-        handle: async (events) => {
-          const written: WrittenOutboxRow[] = [];
-          const changed = await handleManyOnceSql(shared, ORDER_LIFECYCLE_GROUP, events, (e, sql, last) => services.orders.applyEventSql(sql, e, last, written));
-          if (changed.some(Boolean)) deps.outboxWritten(written.length > 0 ? written : undefined);
+        work: (e, sql, last, written) => services.orders.applyEventSql(sql, e, last, written),
+        committed: (written, changed) => {
+          if (changed.some(Boolean)) deps.outboxWritten(written);
         },
-      },
+      }),
     },
   );
 };

@@ -1,5 +1,5 @@
 import { sqlSharedTransactionFor, sqlTransactionFor, type SqlTransaction } from '@omniroute/db';
-import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnceSql, payloadKey, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
+import { driverPathBatch, handleOnceSql, payloadKey, type Consumer, type DomainEvent, type EventBus } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { BeatPlanService } from './beat-plans.service.ts';
 
@@ -28,14 +28,7 @@ export function startVisitConsumers(opts: { bus: EventBus; prisma: PrismaClient;
     },
     {
       types: ['order.placed'],
-      batch: {
-        max: EVENT_BATCH_MAX,
-        types: ['order.placed'],
-        key: payloadKey('customerId'),
-        handle: async (events) => {
-          await handleManyOnceSql(shared, VISITS_GROUP, events, (e, sql) => opts.beatPlans.linkOrder(sql, e));
-        },
-      },
+      batch: driverPathBatch(shared, VISITS_GROUP, { types: ['order.placed'], key: payloadKey('customerId'), work: (e, sql) => opts.beatPlans.linkOrder(sql, e) }),
     },
   );
 }

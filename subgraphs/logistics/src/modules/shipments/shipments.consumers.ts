@@ -1,5 +1,5 @@
 import { sqlSharedTransactionFor, sqlTransactionFor } from '@omniroute/db';
-import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, payloadKey, republishEvents, type Consumer, type DomainEvent, type EventBus, type WrittenOutboxRow } from '@omniroute/events';
+import { driverPathBatch, handleOnce, handleOnceSql, payloadKey, republishEvents, type Consumer, type DomainEvent, type EventBus, type WrittenOutboxRow } from '@omniroute/events';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ShipmentService } from './shipments.service.ts';
 
@@ -37,16 +37,12 @@ export function startShipmentConsumers(opts: { bus: EventBus; prisma: PrismaClie
     },
     {
       types: CONSUMED_TYPES,
-      batch: {
-        max: EVENT_BATCH_MAX,
+      batch: driverPathBatch(shared, SHIPMENTS_GROUP, {
         types: ['order.confirmed'],
         key: payloadKey('customerId'),
-        handle: async (events) => {
-          const written: WrittenOutboxRow[] = [];
-          await handleManyOnceSql(shared, SHIPMENTS_GROUP, events, (e, sql, last) => opts.shipments.createForConfirmedOrder(sql, e, opts.noteCustomers, last, written));
-          opts.outboxWritten(written.length > 0 ? written : undefined);
-        },
-      },
+        work: (e, sql, last, written) => opts.shipments.createForConfirmedOrder(sql, e, opts.noteCustomers, last, written),
+        committed: opts.outboxWritten,
+      }),
     },
   );
 }

@@ -1,6 +1,6 @@
 import { log, newId, type CurrencyCode } from '@omniroute/core';
 import { sqlSharedTransactionFor, sqlTransactionFor, utcText as utc, type SqlRunner, type SqlTransaction } from '@omniroute/db';
-import { EVENT_BATCH_MAX, handleManyOnceSql, handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
+import { driverPathBatch, handleOnce, handleOnceSql, republishEvents, type Consumer, type DomainEvent, type EventBus, type OutboxClient } from '@omniroute/events';
 import type { Prisma, PrismaClient, Task, TenantSettings } from '../../generated/prisma/client.ts';
 import { completeTaskTx } from './tasks.service.ts';
 import { complexityFrom, taskReward } from './tasks.rules.ts';
@@ -34,13 +34,10 @@ export function startTaskConsumers(bus: EventBus, prisma: PrismaClient, afterCom
     {
       types: TASK_EVENT_TYPES,
       // queued shipment.created events together (handleManyOnceSql: one transaction, their statements pipelined)
-      batch: {
-        max: EVENT_BATCH_MAX,
+      batch: driverPathBatch(shared, TASKS_GROUP, {
         types: ['shipment.created'],
-        handle: async (events) => {
-          await handleManyOnceSql(shared, TASKS_GROUP, events, (e, sql, last) => openDeliveryTaskSql(sql, e.tenantId, e.payload as unknown as ShipmentCreated, last));
-        },
-      },
+        work: (e, sql, last) => openDeliveryTaskSql(sql, e.tenantId, e.payload as unknown as ShipmentCreated, last),
+      }),
     },
   );
 }
